@@ -1,0 +1,95 @@
+package events
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// Kind is the kind of an aggregate: the first part of its stream name.
+type Kind string
+
+// Aggregate kinds.
+const (
+	KindUnit           Kind = "unit"
+	KindParty          Kind = "party"
+	KindPlan           Kind = "plan"
+	KindSupervision    Kind = "supervision"
+	KindRecommendation Kind = "recommendation"
+	KindCritique       Kind = "critique"
+	KindContribution   Kind = "contribution"
+	KindPetition       Kind = "petition"
+	KindInfoRequest    Kind = "info_request"
+	KindToken          Kind = "token"
+)
+
+// Type is the explicit, versioned name of an event type, such as
+// "recommendation.response_submitted.v1". Type names are persisted forever:
+// a breaking change to a payload is a new type name.
+type Type string
+
+// Kind returns the aggregate kind a type belongs to (the part before the
+// first dot).
+func (t Type) Kind() Kind {
+	k, _, _ := strings.Cut(string(t), ".")
+	return Kind(k)
+}
+
+// Role is what a token may do.
+type Role string
+
+// Roles.
+const (
+	RoleAdmin      Role = "admin"
+	RoleRecorder   Role = "recorder"
+	RoleRespondent Role = "respondent"
+	RoleInspector  Role = "inspector"
+	RoleObserver   Role = "observer"
+	// RoleSystem is the ledger itself, for events it records on its own
+	// (the first admin token).
+	RoleSystem Role = "system"
+)
+
+// Valid reports whether r is a role a token may carry.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleAdmin, RoleRecorder, RoleRespondent, RoleInspector, RoleObserver:
+		return true
+	}
+	return false
+}
+
+// Date is a calendar date in the RFC 3339 full-date form "2006-01-02". Legal
+// deadlines count days, so dates carry no time of day and no zone.
+type Date string
+
+// DateLayout is the layout of a Date.
+const DateLayout = "2006-01-02"
+
+// DateOf returns the date of t in t's own location.
+func DateOf(t time.Time) Date { return Date(t.Format(DateLayout)) }
+
+// Time returns the date as midnight UTC.
+func (d Date) Time() (time.Time, error) { return time.Parse(DateLayout, string(d)) }
+
+// Valid reports whether d is a real calendar date in the right form.
+func (d Date) Valid() bool {
+	_, err := d.Time()
+	return err == nil
+}
+
+// UnmarshalJSON accepts only RFC 3339 full-dates.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	if s != "" && !Date(s).Valid() {
+		return &json.UnmarshalTypeError{Value: "string " + s, Type: dateType}
+	}
+	*d = Date(s)
+	return nil
+}
+
+var dateType = reflect.TypeFor[Date]()
