@@ -1,0 +1,251 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Status is the lifecycle state of an aggregate, such as "received".
+type Status string
+
+// Payload is the typed data of one event type. Validate checks the payload on
+// its own (required fields, enumerations, dates); errors name the field as a
+// path under "data", such as "data.explanation".
+type Payload interface {
+	Validate() error
+}
+
+// spec describes one event type: its constant, a constructor for its
+// payload, the states it may follow and the state it leads to, and who may
+// record it.
+type spec struct {
+	typ Type
+	new func() Payload
+	// from lists the states the event may follow. Nil means the event starts
+	// the aggregate; anyState means every state that is not final.
+	from []Status
+	// to is the state after the event; "" keeps the current state.
+	to Status
+	// roles may record the event. A respondent may record it only for an
+	// item addressed to its party.
+	roles []Role
+}
+
+// anyState, as a spec's from, allows an event in every non-final state.
+var anyState = []Status{"*"}
+
+// rules are the lifecycle of one kind of aggregate.
+type rules struct {
+	kind  Kind
+	specs []spec
+	// final states accept no further events except those listing them
+	// explicitly in from.
+	final []Status
+	// decide makes the checks a state table cannot express. It may be nil.
+	decide func(s *State, cmd Command, w World) error
+	// evolve folds kind-specific facts into s (the status, version, unit and
+	// parties are handled for every kind). It may be nil.
+	evolve func(s *State, t Type, p Payload)
+}
+
+// allRules lists the lifecycles of every aggregate kind, keyed by kind.
+var allRules = map[Kind]*rules{}
+
+// specsByType indexes every event type the ledger knows.
+var specsByType = map[Type]*spec{}
+
+func register(r *rules) {
+	if _, dup := allRules[r.kind]; dup {
+		panic("events: kind registered twice: " + string(r.kind))
+	}
+	allRules[r.kind] = r
+	for i := range r.specs {
+		sp := &r.specs[i]
+		if sp.typ.Kind() != r.kind {
+			panic("events: type " + string(sp.typ) + " listed under kind " + string(r.kind))
+		}
+		if _, dup := specsByType[sp.typ]; dup {
+			panic("events: type registered twice: " + string(sp.typ))
+		}
+		specsByType[sp.typ] = sp
+	}
+}
+
+func init() {
+	for _, r := range []*rules{
+		unitRules, partyRules, planRules, supervisionRules, recommendationRules,
+		critiqueRules, contributionRules, petitionRules, infoRequestRules, tokenRules,
+	} {
+		register(r)
+	}
+}
+
+// Types returns every event type the ledger knows, sorted.
+func Types() []Type {
+	out := make([]Type, 0, len(specsByType))
+	for t := range specsByType {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// KnownType reports whether t is an event type of the ledger.
+func KnownType(t Type) bool { _, ok := specsByType[t]; return ok }
+
+// IsCreation reports whether events of type t start a new aggregate.
+func IsCreation(t Type) bool {
+	sp, ok := specsByType[t]
+	return ok && sp.from == nil
+}
+
+// RolesFor returns the roles that may record events of type t.
+func RolesFor(t Type) []Role {
+	if sp, ok := specsByType[t]; ok {
+		return slices.Clone(sp.roles)
+	}
+	return nil
+}
+
+// NextTypes returns the event types that may follow state s, sorted. It
+// checks only the state table, not the payload-dependent rules.
+func NextTypes(s *State) []Type {
+	r := allRules[s.kind]
+	if r == nil {
+		return nil
+	}
+	var out []Type
+	for i := range r.specs {
+		if allowedFrom(r, &r.specs[i], s.status) {
+			out = append(out, r.specs[i].typ)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// MaxPayloadBytes bounds an event's data.
+const MaxPayloadBytes = 64 << 10
+
+// DecodePayload decodes and validates the data of an event of type t. It is
+// strict: unknown fields, wrong types, trailing data and invalid UTF-8 are
+// refused with code invalid and the field at fault. Text is normalised to
+// Unicode NFC, so "Ủy ban" typed with combining marks is stored composed.
+func DecodePayload(t Type, data []byte) (Payload, error) {
+	sp, ok := specsByType[t]
+	if !ok {
+		return nil, &Error{Code: EInvalid, Field: "type", Message: fmt.Sprintf("Unknown event type %q.", t)}
+	}
+	if len(data) == 0 {
+		return nil, &Error{Code: EInvalid, Field: "data", Message: "The event has no data."}
+	}
+	if len(data) > MaxPayloadBytes {
+		return nil, &Error{Code: ETooLarge, Field: "data", Message: fmt.Sprintf("The data is larger than %d bytes.", MaxPayloadBytes)}
+	}
+	if !utf8.Valid(data) {
+		return nil, &Error{Code: EInvalid, Field: "data", Message: "The data is not valid UTF-8."}
+	}
+	p := sp.new()
+	if err := StrictUnmarshal(data, p, "data"); err != nil {
+		return nil, err
+	}
+	// Escapes such as "\u0301" bypass a normalisation of the input bytes,
+	// so normalise the decoded text: re-encode, normalise, decode again.
+	canon, err := marshalCompact(p)
+	if err != nil {
+		return nil, fmt.Errorf("events: re-encode %s: %w", t, err)
+	}
+	if !norm.NFC.IsNormal(canon) {
+		p = sp.new()
+		if err := json.Unmarshal(norm.NFC.Bytes(canon), p); err != nil {
+			return nil, fmt.Errorf("events: decode normalised %s: %w", t, err)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// StrictUnmarshal decodes one JSON value from data into v, refusing unknown
+// fields and trailing data. Errors are *Error with code invalid whose Field
+// is a path under prefix.
+func StrictUnmarshal(data []byte, v any, prefix string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err, prefix)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &Error{Code: EInvalid, Field: prefix, Message: "Unexpected data after the JSON value."}
+	}
+	return nil
+}
+
+// jsonError turns an encoding/json error into an *Error naming the field.
+func jsonError(err error, prefix string) error {
+	join := func(f string) string {
+		if f == "" {
+			return prefix
+		}
+		if prefix == "" {
+			return f
+		}
+		return prefix + "." + f
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return &Error{Code: EInvalid, Field: prefix, Message: fmt.Sprintf("Malformed JSON at byte %d: %v.", syn.Offset, syn)}
+	case errors.As(err, &typ):
+		want := typ.Type.String()
+		switch typ.Type {
+		case dateType:
+			return &Error{Code: EInvalid, Field: join(typ.Field), Message: fmt.Sprintf("Expected a date in RFC 3339 form YYYY-MM-DD, got %s.", typ.Value)}
+		}
+		return &Error{Code: EInvalid, Field: join(typ.Field), Message: fmt.Sprintf("Expected %s, got %s.", jsonKind(want), typ.Value)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &Error{Code: EInvalid, Field: prefix, Message: "The JSON ends too early."}
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return &Error{Code: EInvalid, Field: join(strings.Trim(f, `"`)), Message: fmt.Sprintf("Unknown field %s.", f)}
+	}
+	return &Error{Code: EInvalid, Field: prefix, Message: "Malformed JSON: " + strings.TrimPrefix(msg, "json: ") + "."}
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case goType == "string", goType == "events.Date", strings.HasPrefix(goType, "events.") && !strings.Contains(goType, "struct"):
+		return "a string"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "an object"
+}
+
+func marshalCompact(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// MarshalPayload returns the canonical stored form of a payload.
+func MarshalPayload(p Payload) ([]byte, error) { return marshalCompact(p) }

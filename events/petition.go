@@ -1,0 +1,282 @@
+package events
+
+// Petition events: citizens' complaints, denunciations, recommendations and
+// feedback (đơn thư) received by MTTQ, forwarded to the competent body and
+// followed to resolution (Luật MTTQ Art. 18; Luật Khiếu nại, Luật Tố cáo,
+// Luật Tiếp công dân; domain.md §2.8). The petitioner is personal data.
+const (
+	PetitionReceived            Type = "petition.received.v1"
+	PetitionClassified          Type = "petition.classified.v1"
+	PetitionForwarded           Type = "petition.forwarded.v1"
+	PetitionGuided              Type = "petition.guided.v1"
+	PetitionFiled               Type = "petition.filed.v1"
+	PetitionAccepted            Type = "petition.accepted.v1"
+	PetitionNotAccepted         Type = "petition.not_accepted.v1"
+	PetitionExtended            Type = "petition.extended.v1"
+	PetitionResolved            Type = "petition.resolved.v1"
+	PetitionResultNotified      Type = "petition.result_notified.v1"
+	PetitionSecondInstanceFiled Type = "petition.second_instance_filed.v1"
+	PetitionClosed              Type = "petition.closed.v1"
+	PetitionCorrected           Type = "petition.corrected.v1"
+)
+
+// Petition states.
+const (
+	PeReceived       Status = "received"
+	PeClassified     Status = "classified"
+	PeForwarded      Status = "forwarded"
+	PeGuided         Status = "guided"
+	PeFiled          Status = "filed"
+	PeAccepted       Status = "accepted"
+	PeNotAccepted    Status = "not_accepted"
+	PeResolved       Status = "resolved"
+	PeResultNotified Status = "result_notified"
+	PeSecondInstance Status = "second_instance"
+	PeClosed         Status = "closed"
+)
+
+// PetitionKind classifies a petition (Luật Tiếp công dân Art. 2).
+type PetitionKind string
+
+// Petition kinds.
+const (
+	PetitionComplaint      PetitionKind = "COMPLAINT"
+	PetitionDenunciation   PetitionKind = "DENUNCIATION"
+	PetitionRecommendation PetitionKind = "RECOMMENDATION"
+	PetitionFeedback       PetitionKind = "FEEDBACK"
+)
+
+var petitionKinds = []PetitionKind{PetitionComplaint, PetitionDenunciation, PetitionRecommendation, PetitionFeedback}
+
+// Channel is how a petition or request arrived.
+type Channel string
+
+// Petition channels.
+const (
+	ChannelReception    Channel = "RECEPTION"
+	ChannelMail         Channel = "MAIL"
+	ChannelOnline       Channel = "ONLINE"
+	ChannelVoterContact Channel = "VOTER_CONTACT"
+)
+
+// PetitionReceivedData starts a petition.
+type PetitionReceivedData struct {
+	Channel      Channel      `json:"channel"`
+	ReceivedOn   Date         `json:"received_on"`
+	PetitionKind PetitionKind `json:"petition_kind,omitempty"`
+	Anonymous    bool         `json:"anonymous"`
+	Petitioner   *Person      `json:"petitioner,omitempty"`
+	Summary      string       `json:"summary"`
+	Content      string       `json:"content,omitempty"`
+}
+
+// Validate implements Payload.
+func (d *PetitionReceivedData) Validate() error {
+	if err := firstError(oneOf("data.channel", d.Channel, ChannelReception, ChannelMail, ChannelOnline, ChannelVoterContact),
+		requiredDate("data.received_on", d.ReceivedOn), optionalOneOf("data.petition_kind", d.PetitionKind, petitionKinds...),
+		required("data.summary", d.Summary), optionalText("data.content", d.Content)); err != nil {
+		return err
+	}
+	switch {
+	case !d.Anonymous && d.Petitioner == nil:
+		return FieldErrorf("data.petitioner", "A petition that is not anonymous names its petitioner.")
+	case d.Anonymous && d.Petitioner != nil && d.Petitioner.Name != "":
+		return FieldErrorf("data.petitioner", "An anonymous petition names no petitioner.")
+	case d.Petitioner != nil:
+		return d.Petitioner.validate("data.petitioner", !d.Anonymous)
+	}
+	return nil
+}
+
+// PetitionClassifiedData classifies a petition and names the competent body.
+type PetitionClassifiedData struct {
+	ClassifiedOn     Date         `json:"classified_on"`
+	PetitionKind     PetitionKind `json:"petition_kind"`
+	CompetentPartyID string       `json:"competent_party_id,omitempty"`
+	// Complex and Remote lengthen the legal deadlines (Luật Khiếu nại Art.
+	// 28, 37; Luật Tố cáo Art. 30).
+	Complex bool `json:"complex"`
+	Remote  bool `json:"remote"`
+}
+
+// Validate implements Payload.
+func (d *PetitionClassifiedData) Validate() error {
+	return firstError(requiredDate("data.classified_on", d.ClassifiedOn), oneOf("data.petition_kind", d.PetitionKind, petitionKinds...),
+		optionalID("data.competent_party_id", d.CompetentPartyID))
+}
+
+// PetitionForwardedData forwards a petition to the competent body.
+type PetitionForwardedData struct {
+	ForwardedOn Date   `json:"forwarded_on"`
+	ToPartyID   string `json:"to_party_id"`
+}
+
+// Validate implements Payload.
+func (d *PetitionForwardedData) Validate() error {
+	return firstError(requiredDate("data.forwarded_on", d.ForwardedOn), requiredID("data.to_party_id", d.ToPartyID))
+}
+
+// PetitionGuidedData records that the citizen was told where to file.
+type PetitionGuidedData struct {
+	GuidedOn Date   `json:"guided_on"`
+	Guidance string `json:"guidance"`
+}
+
+// Validate implements Payload.
+func (d *PetitionGuidedData) Validate() error {
+	return firstError(requiredDate("data.guided_on", d.GuidedOn), requiredText("data.guidance", d.Guidance))
+}
+
+// FiledReason says why a petition was filed without action.
+type FiledReason string
+
+// Reasons to file without action.
+const (
+	FiledAnonymous  FiledReason = "ANONYMOUS"
+	FiledDuplicate  FiledReason = "DUPLICATE"
+	FiledOutOfScope FiledReason = "OUT_OF_SCOPE"
+	FiledWithdrawn  FiledReason = "WITHDRAWN_BY_PETITIONER"
+	FiledOther      FiledReason = "OTHER"
+)
+
+// PetitionFiledData files a petition without action.
+type PetitionFiledData struct {
+	FiledOn Date        `json:"filed_on"`
+	Reason  FiledReason `json:"reason"`
+	Note    string      `json:"note,omitempty"`
+}
+
+// Validate implements Payload.
+func (d *PetitionFiledData) Validate() error {
+	return firstError(requiredDate("data.filed_on", d.FiledOn), oneOf("data.reason", d.Reason, FiledAnonymous, FiledDuplicate, FiledOutOfScope, FiledWithdrawn, FiledOther),
+		optionalText("data.note", d.Note))
+}
+
+// PetitionAcceptedData records the competent body's acceptance (thụ lý).
+type PetitionAcceptedData struct {
+	AcceptedOn Date `json:"accepted_on"`
+}
+
+// Validate implements Payload.
+func (d *PetitionAcceptedData) Validate() error {
+	return requiredDate("data.accepted_on", d.AcceptedOn)
+}
+
+// PetitionNotAcceptedData records a refusal to accept, with reasons.
+type PetitionNotAcceptedData struct {
+	DecidedOn Date   `json:"decided_on"`
+	Reason    string `json:"reason"`
+}
+
+// Validate implements Payload.
+func (d *PetitionNotAcceptedData) Validate() error {
+	return firstError(requiredDate("data.decided_on", d.DecidedOn), requiredText("data.reason", d.Reason))
+}
+
+// PetitionExtendedData extends the resolution deadline by a written decision.
+type PetitionExtendedData struct {
+	ExtendedOn Date   `json:"extended_on"`
+	Days       int    `json:"days"`
+	Reason     string `json:"reason"`
+}
+
+// Validate implements Payload.
+func (d *PetitionExtendedData) Validate() error {
+	if err := firstError(requiredDate("data.extended_on", d.ExtendedOn), positive("data.days", d.Days), requiredText("data.reason", d.Reason)); err != nil {
+		return err
+	}
+	if d.Days > 90 {
+		return FieldErrorf("data.days", "An extension is at most 90 days (Luật Tố cáo 2018 Art. 30).")
+	}
+	return nil
+}
+
+// PetitionResolvedData records the resolution decision.
+type PetitionResolvedData struct {
+	ResolvedOn Date   `json:"resolved_on"`
+	Outcome    string `json:"outcome"`
+	Summary    string `json:"summary,omitempty"`
+}
+
+// Validate implements Payload.
+func (d *PetitionResolvedData) Validate() error {
+	return firstError(requiredDate("data.resolved_on", d.ResolvedOn), required("data.outcome", d.Outcome), optionalText("data.summary", d.Summary))
+}
+
+// PetitionResultNotifiedData records the result notice to MTTQ, which
+// forwarded the petition.
+type PetitionResultNotifiedData struct {
+	NotifiedOn Date `json:"notified_on"`
+}
+
+// Validate implements Payload.
+func (d *PetitionResultNotifiedData) Validate() error {
+	return requiredDate("data.notified_on", d.NotifiedOn)
+}
+
+// SecondInstanceFiledData records a complaint taken to the second instance.
+type SecondInstanceFiledData struct {
+	FiledOn   Date   `json:"filed_on"`
+	ToPartyID string `json:"to_party_id"`
+}
+
+// Validate implements Payload.
+func (d *SecondInstanceFiledData) Validate() error {
+	return firstError(requiredDate("data.filed_on", d.FiledOn), requiredID("data.to_party_id", d.ToPartyID))
+}
+
+type petitionFacts struct {
+	kind PetitionKind
+}
+
+var peAll = []Status{PeReceived, PeClassified, PeForwarded, PeGuided, PeFiled, PeAccepted, PeNotAccepted, PeResolved, PeResultNotified, PeSecondInstance, PeClosed}
+
+var petitionRules = &rules{
+	kind:  KindPetition,
+	final: []Status{PeClosed},
+	specs: []spec{
+		{typ: PetitionReceived, new: func() Payload { return new(PetitionReceivedData) }, to: PeReceived, roles: recorder},
+		{typ: PetitionClassified, new: func() Payload { return new(PetitionClassifiedData) }, from: []Status{PeReceived}, to: PeClassified, roles: recorder},
+		{typ: PetitionForwarded, new: func() Payload { return new(PetitionForwardedData) }, from: []Status{PeClassified}, to: PeForwarded, roles: recorder},
+		{typ: PetitionGuided, new: func() Payload { return new(PetitionGuidedData) }, from: []Status{PeReceived, PeClassified}, to: PeGuided, roles: recorder},
+		{typ: PetitionFiled, new: func() Payload { return new(PetitionFiledData) }, from: []Status{PeReceived, PeClassified}, to: PeFiled, roles: recorder},
+		{typ: PetitionAccepted, new: func() Payload { return new(PetitionAcceptedData) }, from: []Status{PeForwarded}, to: PeAccepted, roles: recorderRespondent},
+		{typ: PetitionNotAccepted, new: func() Payload { return new(PetitionNotAcceptedData) }, from: []Status{PeForwarded}, to: PeNotAccepted, roles: recorderRespondent},
+		{typ: PetitionExtended, new: func() Payload { return new(PetitionExtendedData) }, from: []Status{PeAccepted, PeSecondInstance}, roles: recorderRespondent},
+		{typ: PetitionResolved, new: func() Payload { return new(PetitionResolvedData) }, from: []Status{PeAccepted, PeSecondInstance}, to: PeResolved, roles: recorderRespondent},
+		{typ: PetitionResultNotified, new: func() Payload { return new(PetitionResultNotifiedData) }, from: []Status{PeResolved}, to: PeResultNotified, roles: recorderRespondent},
+		{typ: PetitionSecondInstanceFiled, new: func() Payload { return new(SecondInstanceFiledData) }, from: []Status{PeResolved, PeResultNotified}, to: PeSecondInstance, roles: recorder},
+		{typ: PetitionClosed, new: func() Payload { return new(ClosedData) }, from: []Status{PeGuided, PeFiled, PeNotAccepted, PeResolved, PeResultNotified}, to: PeClosed, roles: recorder},
+		{typ: PetitionCorrected, new: func() Payload { return new(CorrectionData) }, from: peAll, roles: recorder},
+	},
+	decide: func(s *State, cmd Command, w World) error {
+		f, _ := s.facts.(petitionFacts)
+		switch d := cmd.Payload.(type) {
+		case *PetitionClassifiedData:
+			return needParty(w, "data.competent_party_id", d.CompetentPartyID)
+		case *PetitionForwardedData:
+			return needParty(w, "data.to_party_id", d.ToPartyID)
+		case *SecondInstanceFiledData:
+			if f.kind != PetitionComplaint {
+				return Errorf(EConflict, "%s is a %s: only complaints go to a second instance.", s.Stream(), orNone(string(f.kind)))
+			}
+			return needParty(w, "data.to_party_id", d.ToPartyID)
+		}
+		return decideCorrection(s, cmd)
+	},
+	evolve: func(s *State, t Type, p Payload) {
+		f, _ := s.facts.(petitionFacts)
+		switch d := p.(type) {
+		case *PetitionReceivedData:
+			f.kind = d.PetitionKind
+		case *PetitionClassifiedData:
+			f.kind = d.PetitionKind
+			s.parties = addParty(s.parties, d.CompetentPartyID)
+		case *PetitionForwardedData:
+			s.parties = addParty(s.parties, d.ToPartyID)
+		case *SecondInstanceFiledData:
+			s.parties = addParty(s.parties, d.ToPartyID)
+		}
+		s.facts = f
+	},
+}

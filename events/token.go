@@ -1,0 +1,119 @@
+package events
+
+// Token events: API tokens are recorded in the ledger itself, so they are
+// replicated with it and every grant and revocation is part of the audited
+// history. Only the SHA-256 of a token's secret is stored.
+const (
+	TokenCreated Type = "token.created.v1"
+	TokenRevoked Type = "token.revoked.v1"
+)
+
+// Token states.
+const (
+	TokenActive   Status = "active"
+	TokenRevokedS Status = "revoked"
+)
+
+// TokenCreatedData grants a role, scoped to a unit (recorder, observer and
+// unit-bound admins) or a party (respondent).
+type TokenCreatedData struct {
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// Unit is the unit scope: the unit and everything below it.
+	Unit string `json:"unit,omitempty"`
+	// Party is the party a respondent answers for.
+	Party string `json:"party,omitempty"`
+	// SecretSHA256 is the lowercase hex SHA-256 of the secret.
+	SecretSHA256 string `json:"secret_sha256"`
+	ExpiresOn    Date   `json:"expires_on,omitempty"`
+}
+
+// Validate implements Payload.
+func (d *TokenCreatedData) Validate() error {
+	if err := firstError(required("data.name", d.Name), oneOf("data.role", d.Role, RoleAdmin, RoleRecorder, RoleRespondent, RoleInspector, RoleObserver),
+		optionalID("data.unit", d.Unit), optionalID("data.party", d.Party), optionalDate("data.expires_on", d.ExpiresOn)); err != nil {
+		return err
+	}
+	if _, err := ParseHash(d.SecretSHA256); err != nil {
+		return FieldErrorf("data.secret_sha256", "data.secret_sha256 must be 64 lowercase hex digits.")
+	}
+	switch {
+	case d.Role == RoleRecorder && d.Unit == "":
+		return FieldErrorf("data.unit", "A recorder token needs a unit.")
+	case d.Role == RoleObserver && d.Unit == "":
+		return FieldErrorf("data.unit", "An observer token needs a unit.")
+	case d.Role == RoleRespondent && d.Party == "":
+		return FieldErrorf("data.party", "A respondent token needs a party.")
+	case d.Role != RoleRespondent && d.Party != "":
+		return FieldErrorf("data.party", "Only respondent tokens answer for a party.")
+	}
+	return nil
+}
+
+// TokenRevokedData revokes a token.
+type TokenRevokedData struct {
+	Reason string `json:"reason"`
+}
+
+// Validate implements Payload.
+func (d *TokenRevokedData) Validate() error { return required("data.reason", d.Reason) }
+
+type tokenFacts struct {
+	name    string
+	role    Role
+	unit    string
+	party   string
+	secret  string
+	expires Date
+}
+
+var tokenRules = &rules{
+	kind:  KindToken,
+	final: []Status{TokenRevokedS},
+	specs: []spec{
+		{typ: TokenCreated, new: func() Payload { return new(TokenCreatedData) }, to: TokenActive, roles: []Role{RoleAdmin, RoleSystem}},
+		{typ: TokenRevoked, new: func() Payload { return new(TokenRevokedData) }, from: []Status{TokenActive}, to: TokenRevokedS, roles: []Role{RoleAdmin}},
+	},
+	decide: func(s *State, cmd Command, w World) error {
+		if d, ok := cmd.Payload.(*TokenCreatedData); ok {
+			if d.Unit != "" {
+				if err := needStream(w, "data.unit", KindUnit, d.Unit); err != nil {
+					return err
+				}
+				if cmd.Actor.Role == RoleAdmin && cmd.Actor.Unit != "" && !UnitWithin(w, d.Unit, cmd.Actor.Unit) {
+					return Errorf(EForbidden, "Unit %s is outside the scope of this token (unit %s and below).", d.Unit, cmd.Actor.Unit)
+				}
+			} else if cmd.Actor.Role == RoleAdmin && cmd.Actor.Unit != "" {
+				return Errorf(EForbidden, "A unit-scoped admin can only create tokens within unit %s.", cmd.Actor.Unit)
+			}
+			return needParty(w, "data.party", d.Party)
+		}
+		return nil
+	},
+	evolve: func(s *State, t Type, p Payload) {
+		if d, ok := p.(*TokenCreatedData); ok {
+			s.facts = tokenFacts{name: d.Name, role: d.Role, unit: d.Unit, party: d.Party, secret: d.SecretSHA256, expires: d.ExpiresOn}
+		}
+	},
+}
+
+// TokenInfo is what the write side knows of a token.
+type TokenInfo struct {
+	ID           string
+	Name         string
+	Role         Role
+	Unit         string
+	Party        string
+	SecretSHA256 string
+	ExpiresOn    Date
+	Revoked      bool
+}
+
+// TokenInfo returns the facts of a token state; ok is false for other kinds.
+func (s *State) TokenInfo() (TokenInfo, bool) {
+	f, ok := s.facts.(tokenFacts)
+	if !ok || s.kind != KindToken {
+		return TokenInfo{}, false
+	}
+	return TokenInfo{ID: s.id, Name: f.name, Role: f.role, Unit: f.unit, Party: f.party, SecretSHA256: f.secret, ExpiresOn: f.expires, Revoked: s.status == TokenRevokedS}, true
+}
