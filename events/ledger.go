@@ -1,0 +1,827 @@
+package events
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Ledger is the write side of the ledger: it keeps the current state of
+// every aggregate in memory (built from the log at start and kept current
+// by following it), decides commands against that state, appends the
+// resulting events with their hash chain and idempotency key, builds the
+// Merkle tree over the log in order and signs checkpoints.
+//
+// Create one with NewLedger, call Open, then Handle commands; Close stops
+// it. All methods are safe for concurrent use.
+type Ledger struct {
+	// Store is the log. Required.
+	Store Store
+	// Signer signs checkpoints. Required.
+	Signer *CheckpointSigner
+	// Origin is the checkpoint origin line; it is also the key name.
+	Origin string
+	// CheckpointInterval is how often a new checkpoint is signed when the
+	// log has grown. Default 250 ms.
+	CheckpointInterval time.Duration
+	// Now is the clock for recorded_at. Default time.Now.
+	Now func() time.Time
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Metrics receives counts and timings. Optional.
+	Metrics Metrics
+
+	mu        sync.RWMutex
+	states    map[string]*State
+	positions map[string][]uint64 // stream -> positions, in version order
+	keys      map[keyDigest]uint64
+	tokens    map[string]string // secret sha256 hex -> token ID
+	applied   uint64            // last position applied by the follower
+
+	tree      Tree
+	streamMu  [1024]sync.Mutex
+	keyMu     [1024]sync.Mutex
+	seed      maphash.Seed
+	appliedCh chan struct{} // closed and replaced when applied grows
+
+	cpMu      sync.Mutex
+	cpSize    uint64
+	cpNote    []byte
+	cpCh      chan struct{} // closed and replaced when a checkpoint is stored
+	pendingAt atomic.Int64  // unix nanos of the oldest leaf not yet in a checkpoint, 0 if none
+	ready     atomic.Bool
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	followErr atomic.Value
+}
+
+// Metrics is what the ledger reports to the metrics system. cmd wires a
+// Prometheus implementation; nil disables reporting.
+type Metrics interface {
+	Appended(kind Kind, d time.Duration)
+	Conflict()
+	LogSize(events uint64)
+	CheckpointLag(events uint64, seconds float64)
+}
+
+// keyDigest identifies an idempotency key in the scope of the token that
+// used it: SHA-256(subject, 0, key), truncated.
+type keyDigest [16]byte
+
+func digestKey(subject, key string) keyDigest {
+	h := sha256.New()
+	h.Write([]byte(subject))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	var d keyDigest
+	copy(d[:], h.Sum(nil))
+	return d
+}
+
+// storeKey is the dedup key handed to the store for an idempotency key.
+func (d keyDigest) storeKey() string { return "k-" + hex.EncodeToString(d[:]) }
+
+// NewLedger returns a ledger over store, signing with signer.
+func NewLedger(store Store, signer *CheckpointSigner, origin string) *Ledger {
+	return &Ledger{
+		Store:     store,
+		Signer:    signer,
+		Origin:    origin,
+		states:    make(map[string]*State),
+		positions: make(map[string][]uint64),
+		keys:      make(map[keyDigest]uint64),
+		tokens:    make(map[string]string),
+		seed:      maphash.MakeSeed(),
+		appliedCh: make(chan struct{}),
+		cpCh:      make(chan struct{}),
+	}
+}
+
+// IntegrityError reports that the stored log does not match its own hash
+// chains or its signed checkpoints: the store was damaged or altered.
+type IntegrityError struct {
+	// Position is the first position where something differs.
+	Position uint64
+	Reason   string
+}
+
+// Error implements the error interface.
+func (e *IntegrityError) Error() string {
+	return fmt.Sprintf("integrity check failed at position %d: %s", e.Position, e.Reason)
+}
+
+// Open replays the log into memory, checks it against the latest signed
+// checkpoint, then follows the log and signs checkpoints in the background.
+// progress, if not nil, is called now and then with the number of events
+// replayed and the log's head.
+//
+// Returns an *IntegrityError if a hash chain is broken, a position is
+// missing, or the log does not match (or is shorter than) the latest
+// checkpoint.
+func (l *Ledger) Open(ctx context.Context, progress func(done, total uint64)) error {
+	if l.CheckpointInterval <= 0 {
+		l.CheckpointInterval = 250 * time.Millisecond
+	}
+	if l.Now == nil {
+		l.Now = time.Now
+	}
+	if l.Logger == nil {
+		l.Logger = slog.Default()
+	}
+	head, err := l.Store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger: read head: %w", err)
+	}
+	cpSize, cpNote, err := l.Store.LatestCheckpoint(ctx)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		cpSize, cpNote = 0, nil
+	case err != nil:
+		return fmt.Errorf("ledger: read latest checkpoint: %w", err)
+	}
+	var cp Checkpoint
+	if cpNote != nil {
+		if cp, err = OpenCheckpoint(cpNote, l.Signer.VerifierKey(), l.Origin); err != nil {
+			return &IntegrityError{Position: cpSize, Reason: "the latest checkpoint does not verify with this ledger's key: " + ErrorMessage(err)}
+		}
+		if cp.Size != cpSize {
+			return &IntegrityError{Position: cpSize, Reason: fmt.Sprintf("the latest checkpoint is stored as size %d but says %d", cpSize, cp.Size)}
+		}
+	}
+	start := time.Now()
+	err = l.Store.ReadLog(ctx, 1, func(r Record) error {
+		if err := l.apply(r); err != nil {
+			return err
+		}
+		if progress != nil && r.Position%10000 == 0 {
+			progress(r.Position, head)
+		}
+		return nil
+	})
+	if err != nil {
+		var ie *IntegrityError
+		if errors.As(err, &ie) {
+			return err
+		}
+		return fmt.Errorf("ledger: replay: %w", err)
+	}
+	size := l.tree.Size()
+	if progress != nil {
+		progress(size, head)
+	}
+	if size < cp.Size {
+		return &IntegrityError{Position: size + 1, Reason: fmt.Sprintf("the log ends at position %d but the latest signed checkpoint covers %d events: the store was truncated", size, cp.Size)}
+	}
+	if cpNote != nil {
+		root, _ := l.tree.Root(cp.Size)
+		if root != cp.Root {
+			return &IntegrityError{Position: l.firstDifference(ctx, cp.Size), Reason: fmt.Sprintf("the log's first %d events do not match the latest signed checkpoint: events were altered (run ledger verify for details)", cp.Size)}
+		}
+	}
+	l.cpSize, l.cpNote = cpSize, cpNote
+	if size > cpSize {
+		l.pendingAt.Store(time.Now().UnixNano())
+	}
+	l.Logger.Info("ledger replayed", "events", size, "streams", len(l.states), "checkpoint", cpSize, "took", time.Since(start).Round(time.Millisecond))
+	if l.Metrics != nil {
+		l.Metrics.LogSize(size)
+	}
+	fctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	l.wg.Add(2)
+	go l.follow(fctx, size+1)
+	go l.checkpointLoop(fctx)
+	l.ready.Store(true)
+	return nil
+}
+
+// firstDifference names the first position after the last checkpoint that
+// still matches, for an error message; the exact position needs ledger
+// verify with every checkpoint.
+func (l *Ledger) firstDifference(ctx context.Context, size uint64) uint64 {
+	var best uint64 = 1
+	_ = l.Store.Checkpoints(ctx, func(s uint64, note []byte) error {
+		if s >= size {
+			return nil
+		}
+		cp, err := OpenCheckpoint(note, l.Signer.VerifierKey(), l.Origin)
+		if err != nil {
+			return nil
+		}
+		if root, err := l.tree.Root(cp.Size); err == nil && root == cp.Root && cp.Size+1 > best {
+			best = cp.Size + 1
+		}
+		return nil
+	})
+	return best
+}
+
+// Ready reports whether the ledger has replayed its log and is following it.
+func (l *Ledger) Ready() bool {
+	if !l.ready.Load() {
+		return false
+	}
+	return l.followErr.Load() == nil
+}
+
+// Close stops following the log and signing checkpoints; it signs a last
+// checkpoint if the log grew. It does not close the store.
+func (l *Ledger) Close() error {
+	if l.cancel == nil {
+		return nil
+	}
+	l.ready.Store(false)
+	l.cancel()
+	l.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return l.signCheckpoint(ctx)
+}
+
+// follow applies records appended by anyone (this process included) in log
+// order: the single place the Merkle tree grows.
+func (l *Ledger) follow(ctx context.Context, from uint64) {
+	defer l.wg.Done()
+	backoff := 100 * time.Millisecond
+	for {
+		err := l.Store.Follow(ctx, from, func(r Record) error {
+			if err := l.apply(r); err != nil {
+				return err
+			}
+			from = r.Position + 1
+			backoff = 100 * time.Millisecond
+			return nil
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		var ie *IntegrityError
+		if errors.As(err, &ie) {
+			l.followErr.Store(err)
+			l.Logger.Error("the log failed its integrity check while following it; writes stop", "position", ie.Position, "reason", ie.Reason)
+			return
+		}
+		l.Logger.Warn("following the log failed; retrying", "from", from, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// apply folds one stored record into memory: the tree, the stream's state
+// (if the command path has not already), the idempotency index and the
+// token index. Records must arrive in position order.
+func (l *Ledger) apply(r Record) error {
+	l.mu.RLock()
+	want := l.applied + 1
+	l.mu.RUnlock()
+	if r.Position < want {
+		return nil // delivered twice after a reconnect
+	}
+	if r.Position != want {
+		return &IntegrityError{Position: want, Reason: fmt.Sprintf("position %d is missing from the log (the next one is %d)", want, r.Position)}
+	}
+	env, err := UnmarshalEnvelope(r.Raw)
+	if err != nil {
+		return &IntegrityError{Position: r.Position, Reason: "the stored event is not a valid envelope: " + ErrorMessage(err)}
+	}
+	h := r.Hash()
+	kind, id, ok := SplitStream(env.Stream)
+	if !ok || (r.Stream != "" && r.Stream != env.Stream) || kind != env.Kind || env.Type.Kind() != kind {
+		return &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("the event names stream %q (kind %s, type %s) but is stored under %q", env.Stream, env.Kind, env.Type, r.Stream)}
+	}
+	p, _ := decodeStored(env.Type, env.Data)
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.states[env.Stream]
+	if st == nil {
+		st = NewState(kind, id)
+	}
+	switch {
+	case env.Version == st.version+1:
+		if env.PrevHash != st.PrevHashString() {
+			return &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("%s version %d names prev_hash %q but version %d has hash %s", env.Stream, env.Version, env.PrevHash, st.version, st.PrevHashString())}
+		}
+		st = Evolve(st, &env, p, r.Position, h)
+		l.states[env.Stream] = st
+	case env.Version <= st.version && st.lastPos >= r.Position:
+		// The command path applied it already.
+		if env.Version == st.version && st.lastHash != h {
+			return &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("%s version %d differs from the event this ledger appended", env.Stream, env.Version)}
+		}
+	default:
+		return &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("%s jumps from version %d to %d", env.Stream, st.version, env.Version)}
+	}
+	l.positions[env.Stream] = append(l.positions[env.Stream], r.Position)
+	if env.IdempotencyKey != "" {
+		l.keys[digestKey(env.Actor.Subject, env.IdempotencyKey)] = r.Position
+	}
+	if d, ok := p.(*TokenCreatedData); ok {
+		l.tokens[d.SecretSHA256] = id
+	}
+	l.applied = r.Position
+	l.tree.Append(LeafHash(r.Raw))
+	if l.pendingAt.Load() == 0 {
+		l.pendingAt.Store(time.Now().UnixNano())
+	}
+	close(l.appliedCh)
+	l.appliedCh = make(chan struct{})
+	if l.Metrics != nil {
+		l.Metrics.LogSize(r.Position)
+	}
+	return nil
+}
+
+// decodeStored decodes the payload of a stored event without validating it:
+// what is in the log happened, even if today's rules would refuse it.
+func decodeStored(t Type, data []byte) (Payload, error) {
+	sp, ok := specsByType[t]
+	if !ok {
+		return nil, fmt.Errorf("events: unknown type %s", t)
+	}
+	p := sp.new()
+	if err := json.Unmarshal(data, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Lookup implements World.
+func (l *Ledger) Lookup(stream string) *State {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.states[stream]
+}
+
+// Size returns the number of events in the Merkle tree (the log as followed).
+func (l *Ledger) Size() uint64 { return l.tree.Size() }
+
+// Tree returns the Merkle tree over the log, for proofs.
+func (l *Ledger) Tree() *Tree { return &l.tree }
+
+// Positions returns the log positions of a stream's events in version order.
+func (l *Ledger) Positions(stream string) []uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]uint64(nil), l.positions[stream]...)
+}
+
+// WaitApplied blocks until the follower has applied position pos (so the
+// tree includes it) or ctx ends.
+func (l *Ledger) WaitApplied(ctx context.Context, pos uint64) error {
+	for {
+		l.mu.RLock()
+		applied, ch := l.applied, l.appliedCh
+		l.mu.RUnlock()
+		if applied >= pos {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+// Request asks the ledger to record one event.
+type Request struct {
+	Kind Kind
+	// ID names the aggregate; empty on a creation to have one generated.
+	ID string
+	// Create is true for POST /v1/{collection}: the event must start a new
+	// aggregate.
+	Create         bool
+	Type           Type
+	Data           json.RawMessage
+	OccurredAt     time.Time
+	Unit           string
+	Classification Classification
+	DocumentRef    *DocumentRef
+	IdempotencyKey string
+	// ExpectedVersion, if not nil, is the version the caller saw (If-Match).
+	ExpectedVersion *uint64
+	Actor           Actor
+}
+
+// Result describes a recorded event.
+type Result struct {
+	EventID  string `json:"event_id"`
+	ID       string `json:"id"`
+	Stream   string `json:"stream"`
+	Type     Type   `json:"type"`
+	Version  uint64 `json:"version"`
+	Position uint64 `json:"position"`
+	Hash     string `json:"hash"`
+	Status   Status `json:"status"`
+	// Replayed is true when the request repeated an idempotency key: the
+	// result is the first request's and nothing was written.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// MaxIdempotencyKey bounds the length of an idempotency key.
+const MaxIdempotencyKey = 200
+
+// Handle decides and records one event. Errors are *Error values (or
+// sentinels ErrorCode maps): invalid, not_found, conflict (lifecycle,
+// If-Match, a reused idempotency key), forbidden, unavailable.
+func (l *Ledger) Handle(ctx context.Context, req Request) (Result, error) {
+	if !l.Ready() {
+		return Result{}, Errorf(EUnavailable, "The ledger is not ready.")
+	}
+	if err := l.checkRequest(&req); err != nil {
+		return Result{}, err
+	}
+	p, err := DecodePayload(req.Type, req.Data)
+	if err != nil {
+		return Result{}, err
+	}
+	if req.IdempotencyKey != "" {
+		d := digestKey(req.Actor.Subject, req.IdempotencyKey)
+		km := &l.keyMu[(int(d[0])<<8|int(d[1]))%len(l.keyMu)]
+		km.Lock()
+		defer km.Unlock()
+		if res, ok, err := l.replay(ctx, d, &req, p); ok || err != nil {
+			return res, err
+		}
+	}
+	if req.ID == "" {
+		req.ID = newID()
+	}
+	stream := StreamName(req.Kind, req.ID)
+	sm := &l.streamMu[maphash.String(l.seed, stream)%uint64(len(l.streamMu))]
+	sm.Lock()
+	defer sm.Unlock()
+	for attempt := 0; ; attempt++ {
+		res, err := l.decideAndAppend(ctx, stream, &req, p)
+		if !errors.Is(err, ErrConcurrency) || req.ExpectedVersion != nil || attempt == 3 {
+			if errors.Is(err, ErrConcurrency) && l.Metrics != nil {
+				l.Metrics.Conflict()
+			}
+			return res, err
+		}
+		// Another writer (a second replica) appended first: catch up on
+		// the stream and decide again.
+		if err := l.catchUp(ctx, stream); err != nil {
+			return Result{}, err
+		}
+	}
+}
+
+func (l *Ledger) checkRequest(req *Request) error {
+	sp, ok := specsByType[req.Type]
+	switch {
+	case req.Type == "":
+		return FieldErrorf("type", "type is required.")
+	case !ok:
+		return FieldErrorf("type", "Unknown event type %q.", req.Type)
+	case req.Type.Kind() != req.Kind:
+		return FieldErrorf("type", "%s is not an event of a %s.", req.Type, req.Kind)
+	case req.Create && sp.from != nil:
+		return FieldErrorf("type", "%s does not start a new %s; starting types: %s.", req.Type, req.Kind, joinTypes(creationTypes(req.Kind)))
+	case !req.Create && sp.from == nil:
+		return FieldErrorf("type", "%s starts a new %s: use POST on the collection.", req.Type, req.Kind)
+	case req.ID != "" && !ValidID(req.ID):
+		return FieldErrorf("id", "An ID is 1-64 letters, digits, '-' or '_'.")
+	case len(req.IdempotencyKey) > MaxIdempotencyKey:
+		return FieldErrorf("Idempotency-Key", "An idempotency key is at most %d bytes.", MaxIdempotencyKey)
+	case req.Unit != "" && !ValidID(req.Unit):
+		return FieldErrorf("unit", "A unit code is 1-64 letters, digits, '-' or '_'.")
+	}
+	if req.Classification == "" {
+		req.Classification = defaultClassification(req.Kind)
+	} else if !req.Classification.Valid() {
+		return FieldErrorf("classification", "classification must be public, internal or confidential.")
+	}
+	if req.DocumentRef != nil {
+		if err := firstError(required("document_ref.number", req.DocumentRef.Number), requiredDate("document_ref.signed_on", req.DocumentRef.SignedOn)); err != nil {
+			return err
+		}
+	}
+	now := l.Now()
+	if req.OccurredAt.IsZero() {
+		req.OccurredAt = now
+	} else if req.OccurredAt.After(now.Add(36 * time.Hour)) {
+		return FieldErrorf("occurred_at", "occurred_at is in the future.")
+	} else if req.OccurredAt.Year() < 1945 {
+		return FieldErrorf("occurred_at", "occurred_at is before 1945.")
+	}
+	return nil
+}
+
+func creationTypes(k Kind) []Type {
+	var out []Type
+	if r := allRules[k]; r != nil {
+		for _, sp := range r.specs {
+			if sp.from == nil {
+				out = append(out, sp.typ)
+			}
+		}
+	}
+	return out
+}
+
+// defaultClassification: records holding citizens' personal data, and
+// tokens, are internal unless the recorder says otherwise.
+func defaultClassification(k Kind) Classification {
+	switch k {
+	case KindPetition, KindInfoRequest, KindToken:
+		return Internal
+	}
+	return Public
+}
+
+// replay returns the first result of a request repeated with the same
+// idempotency key, if there was one. A key reused for a different request
+// is a conflict.
+func (l *Ledger) replay(ctx context.Context, d keyDigest, req *Request, p Payload) (Result, bool, error) {
+	l.mu.RLock()
+	pos, ok := l.keys[d]
+	l.mu.RUnlock()
+	if !ok {
+		return Result{}, false, nil
+	}
+	rec, err := l.Store.Get(ctx, pos)
+	if err != nil {
+		return Result{}, false, fmt.Errorf("ledger: read event %d for an idempotent retry: %w", pos, err)
+	}
+	env, err := UnmarshalEnvelope(rec.Raw)
+	if err != nil {
+		return Result{}, false, err
+	}
+	data, _ := MarshalPayload(p)
+	_, id, _ := SplitStream(env.Stream)
+	same := env.Type == req.Type && string(env.Data) == string(data) && env.Kind == req.Kind && (req.ID == "" || req.ID == id)
+	if !same {
+		return Result{}, false, &Error{Code: EConflict, Field: "Idempotency-Key", Message: fmt.Sprintf("This idempotency key was already used for a different request (%s at position %d).", env.Type, pos)}
+	}
+	st := l.Lookup(env.Stream)
+	return Result{EventID: env.ID, ID: id, Stream: env.Stream, Type: env.Type, Version: env.Version, Position: pos, Hash: rec.Hash().String(),
+		Status: st.Status(), Replayed: true}, true, nil
+}
+
+func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Request, p Payload) (Result, error) {
+	st := l.Lookup(stream)
+	if st == nil {
+		st = NewState(req.Kind, req.ID)
+	}
+	if req.ExpectedVersion != nil && *req.ExpectedVersion != st.version {
+		return Result{}, &VersionConflict{Stream: stream, Expected: *req.ExpectedVersion, Current: st.version}
+	}
+	if req.Create && st.version > 0 {
+		return Result{}, &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("%s already exists.", stream)}
+	}
+	if err := Decide(st, Command{Type: req.Type, Payload: p, Actor: req.Actor, Unit: req.Unit}, l); err != nil {
+		return Result{}, err
+	}
+	unit := st.unit
+	if st.version == 0 {
+		unit = req.Unit
+		if req.Kind == KindUnit {
+			unit = req.ID
+		}
+	}
+	data, err := MarshalPayload(p)
+	if err != nil {
+		return Result{}, fmt.Errorf("ledger: encode payload: %w", err)
+	}
+	env := Envelope{
+		ID:             newID(),
+		Stream:         stream,
+		Kind:           req.Kind,
+		Type:           req.Type,
+		Version:        st.version + 1,
+		OccurredAt:     req.OccurredAt,
+		RecordedAt:     l.Now().UTC(),
+		Actor:          req.Actor,
+		Unit:           unit,
+		Classification: req.Classification,
+		DocumentRef:    req.DocumentRef,
+		IdempotencyKey: req.IdempotencyKey,
+		PrevHash:       st.PrevHashString(),
+		Data:           data,
+	}
+	raw, err := env.Marshal()
+	if err != nil {
+		return Result{}, fmt.Errorf("ledger: encode envelope: %w", err)
+	}
+	pend := Pending{ID: env.ID, Raw: raw}
+	if req.IdempotencyKey != "" {
+		pend.Key = digestKey(req.Actor.Subject, req.IdempotencyKey).storeKey()
+	}
+	start := time.Now()
+	a, err := l.Store.Append(ctx, stream, st.version, pend)
+	if err != nil {
+		return Result{}, err
+	}
+	if l.Metrics != nil {
+		l.Metrics.Appended(req.Kind, time.Since(start))
+	}
+	if a.Duplicate {
+		// A retry below us (the store saw this key at this version):
+		// report the first event.
+		env2, err := UnmarshalEnvelope(a.Raw)
+		if err != nil {
+			return Result{}, err
+		}
+		env, raw = env2, a.Raw
+	}
+	h := HashOf(raw)
+	l.mu.Lock()
+	cur := l.states[stream]
+	if cur == nil {
+		cur = st
+	}
+	if cur.version+1 == env.Version {
+		cur = Evolve(cur, &env, p, a.Position, h)
+		l.states[stream] = cur
+	}
+	if req.IdempotencyKey != "" {
+		l.keys[digestKey(req.Actor.Subject, req.IdempotencyKey)] = a.Position
+	}
+	if d, ok := p.(*TokenCreatedData); ok {
+		l.tokens[d.SecretSHA256] = req.ID
+	}
+	l.mu.Unlock()
+	return Result{EventID: env.ID, ID: req.ID, Stream: stream, Type: env.Type, Version: env.Version, Position: a.Position, Hash: h.String(),
+		Status: cur.status, Replayed: a.Duplicate}, nil
+}
+
+// catchUp brings one stream's state up to the store's version, for the
+// rare case where another writer appended to it.
+func (l *Ledger) catchUp(ctx context.Context, stream string) error {
+	recs, err := l.Store.Load(ctx, stream)
+	if err != nil {
+		return fmt.Errorf("ledger: catch up %s: %w", stream, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.states[stream]
+	for _, r := range recs {
+		env, err := UnmarshalEnvelope(r.Raw)
+		if err != nil {
+			return err
+		}
+		if st == nil {
+			st = NewState(env.Kind, r.Stream[len(env.Kind)+1:])
+		}
+		if env.Version != st.version+1 {
+			continue
+		}
+		p, _ := decodeStored(env.Type, env.Data)
+		st = Evolve(st, &env, p, r.Position, r.Hash())
+	}
+	if st != nil {
+		l.states[stream] = st
+	}
+	return nil
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Authenticate returns the actor of a token secret. Returns an *Error with
+// code unauthorized for an unknown, revoked or expired token.
+func (l *Ledger) Authenticate(secret string) (Actor, error) {
+	if secret == "" {
+		return Actor{}, Errorf(EUnauthorized, "A bearer token is required.")
+	}
+	sum := sha256.Sum256([]byte(secret))
+	l.mu.RLock()
+	id, ok := l.tokens[hex.EncodeToString(sum[:])]
+	st := l.states[StreamName(KindToken, id)]
+	l.mu.RUnlock()
+	if !ok || st == nil {
+		return Actor{}, Errorf(EUnauthorized, "The token is not valid.")
+	}
+	info, _ := st.TokenInfo()
+	if info.Revoked {
+		return Actor{}, Errorf(EUnauthorized, "The token was revoked.")
+	}
+	if info.ExpiresOn != "" && DateOf(l.Now()) > info.ExpiresOn {
+		return Actor{}, Errorf(EUnauthorized, "The token expired on %s.", info.ExpiresOn)
+	}
+	return Actor{Subject: "token/" + id, Role: info.Role, Unit: info.Unit, Party: info.Party}, nil
+}
+
+// HasTokens reports whether any token was ever created.
+func (l *Ledger) HasTokens() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return len(l.tokens) > 0
+}
+
+// LatestCheckpoint returns the latest checkpoint this ledger signed or
+// found at start. Returns ErrNotFound before the first one.
+func (l *Ledger) LatestCheckpoint() (uint64, []byte, error) {
+	l.cpMu.Lock()
+	defer l.cpMu.Unlock()
+	if l.cpNote == nil {
+		return 0, nil, ErrNotFound
+	}
+	return l.cpSize, l.cpNote, nil
+}
+
+// WaitCheckpoint blocks until a signed checkpoint covers position pos.
+func (l *Ledger) WaitCheckpoint(ctx context.Context, pos uint64) error {
+	for {
+		l.cpMu.Lock()
+		size, ch := l.cpSize, l.cpCh
+		l.cpMu.Unlock()
+		if size >= pos {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+func (l *Ledger) checkpointLoop(ctx context.Context) {
+	defer l.wg.Done()
+	t := time.NewTicker(l.CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := l.signCheckpoint(ctx); err != nil && ctx.Err() == nil {
+			l.Logger.Warn("signing a checkpoint failed; will retry", "err", err)
+		}
+		if l.Metrics != nil {
+			lag, secs := l.CheckpointLag()
+			l.Metrics.CheckpointLag(lag, secs)
+		}
+	}
+}
+
+// CheckpointLag returns how many events and how many seconds the latest
+// checkpoint is behind the followed log.
+func (l *Ledger) CheckpointLag() (uint64, float64) {
+	l.cpMu.Lock()
+	size := l.cpSize
+	l.cpMu.Unlock()
+	n := l.tree.Size()
+	if n <= size {
+		return 0, 0
+	}
+	var secs float64
+	if at := l.pendingAt.Load(); at != 0 {
+		secs = time.Since(time.Unix(0, at)).Seconds()
+	}
+	return n - size, secs
+}
+
+// signCheckpoint signs and stores a checkpoint of the current tree if it
+// grew since the last one.
+func (l *Ledger) signCheckpoint(ctx context.Context) error {
+	size := l.tree.Size()
+	l.cpMu.Lock()
+	last := l.cpSize
+	l.cpMu.Unlock()
+	if size == 0 || size <= last {
+		return nil
+	}
+	pending := l.pendingAt.Swap(0)
+	root, err := l.tree.Root(size)
+	if err != nil {
+		return err
+	}
+	note, err := l.Signer.Sign(Checkpoint{Origin: l.Origin, Size: size, Root: root})
+	if err != nil {
+		l.pendingAt.CompareAndSwap(0, pending)
+		return err
+	}
+	if err := l.Store.PutCheckpoint(ctx, size, note); err != nil {
+		l.pendingAt.CompareAndSwap(0, pending)
+		return err
+	}
+	if l.tree.Size() > size {
+		l.pendingAt.CompareAndSwap(0, time.Now().UnixNano())
+	}
+	l.cpMu.Lock()
+	if size > l.cpSize {
+		l.cpSize, l.cpNote = size, note
+		close(l.cpCh)
+		l.cpCh = make(chan struct{})
+	}
+	l.cpMu.Unlock()
+	return nil
+}

@@ -1,0 +1,321 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// LogSource is what Verify reads: the log in position order and the stored
+// checkpoints. Every Store is one; so is the HTTP client of a running
+// ledger.
+type LogSource interface {
+	ReadLog(ctx context.Context, from uint64, fn func(Record) error) error
+	Checkpoints(ctx context.Context, fn func(size uint64, note []byte) error) error
+}
+
+// VerifyOptions configure Verify.
+type VerifyOptions struct {
+	// VerifierKey is the checkpoint verifier key (note vkey text). Required.
+	VerifierKey string
+	// Origin is the expected checkpoint origin; empty accepts any.
+	Origin string
+	// Progress, if set, is called now and then with the events checked.
+	Progress func(events uint64)
+	// Workers hash and parse events in parallel; default GOMAXPROCS.
+	Workers int
+}
+
+// Problem is one thing Verify found wrong.
+type Problem struct {
+	// Position is the first log position the problem concerns; 0 if it
+	// concerns no event (a checkpoint's signature).
+	Position uint64 `json:"position,omitempty"`
+	// Checkpoint is the tree size of the checkpoint concerned, if any.
+	Checkpoint uint64 `json:"checkpoint,omitempty"`
+	What       string `json:"what"`
+}
+
+// VerifyReport is the outcome of Verify.
+type VerifyReport struct {
+	Events         uint64    `json:"events"`
+	Streams        int       `json:"streams"`
+	Checkpoints    int       `json:"checkpoints"`
+	LastCheckpoint uint64    `json:"last_checkpoint"`
+	Root           string    `json:"root"`
+	Problems       []Problem `json:"problems"`
+}
+
+// OK reports whether nothing was wrong.
+func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// FirstBadPosition returns the first position where anything differs, or 0.
+func (r *VerifyReport) FirstBadPosition() uint64 {
+	var first uint64
+	for _, p := range r.Problems {
+		if p.Position != 0 && (first == 0 || p.Position < first) {
+			first = p.Position
+		}
+	}
+	return first
+}
+
+// maxProblems bounds the report: after the first damage, later problems
+// are mostly echoes of it.
+const maxProblems = 100
+
+type verifyCheckpoint struct {
+	size uint64
+	cp   Checkpoint
+}
+
+// Verify recomputes every event's hash, every stream's hash chain and the
+// Merkle tree over the whole log; checks every stored checkpoint's
+// signature and origin, that its root matches the recomputed tree, and that
+// each is consistent with the previous one; and reports every difference
+// with the first position it concerns. The error is for failures to read,
+// not for findings: those are in the report.
+func Verify(ctx context.Context, src LogSource, opt VerifyOptions) (*VerifyReport, error) {
+	rep := &VerifyReport{}
+	add := func(p Problem) {
+		if len(rep.Problems) < maxProblems {
+			rep.Problems = append(rep.Problems, p)
+		}
+	}
+	// 1. Checkpoints: signatures first, then sorted by size.
+	var cps []verifyCheckpoint
+	err := src.Checkpoints(ctx, func(size uint64, note []byte) error {
+		rep.Checkpoints++
+		cp, err := OpenCheckpoint(note, opt.VerifierKey, opt.Origin)
+		if err != nil {
+			add(Problem{Checkpoint: size, What: fmt.Sprintf("checkpoint of size %d does not verify: %s", size, ErrorMessage(err))})
+			return nil
+		}
+		if cp.Size != size {
+			add(Problem{Checkpoint: size, What: fmt.Sprintf("checkpoint stored as size %d signs size %d", size, cp.Size)})
+		}
+		cps = append(cps, verifyCheckpoint{size: cp.Size, cp: cp})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("verify: read checkpoints: %w", err)
+	}
+	sort.SliceStable(cps, func(i, j int) bool { return cps[i].size < cps[j].size })
+	for i := 1; i < len(cps); i++ {
+		if cps[i].size == cps[i-1].size && cps[i].cp.Root != cps[i-1].cp.Root {
+			add(Problem{Position: 1, Checkpoint: cps[i].size, What: fmt.Sprintf("two signed checkpoints of size %d have different roots: the history was forked", cps[i].size)})
+		}
+	}
+	cps = slices.CompactFunc(cps, func(a, b verifyCheckpoint) bool { return a.size == b.size })
+	if len(cps) > 0 {
+		rep.LastCheckpoint = cps[len(cps)-1].size
+	}
+
+	// 2. The log, hashed and parsed in parallel, checked in order.
+	var tree Tree
+	type link struct {
+		version uint64
+		pos     uint64
+		hash    Hash
+	}
+	chains := make(map[string]link)
+	next := 0          // index into cps of the next checkpoint to compare
+	var matched uint64 // size of the last checkpoint whose root matched
+	checkRoots := func() {
+		for next < len(cps) && cps[next].size <= tree.Size() {
+			c := cps[next]
+			root, _ := tree.Root(c.size)
+			if root == c.cp.Root {
+				matched = c.size
+			} else {
+				add(Problem{Position: matched + 1, Checkpoint: c.size, What: fmt.Sprintf(
+					"the first %d events do not match the signed checkpoint of that size: an event in positions %d-%d was altered", c.size, matched+1, c.size)})
+			}
+			next++
+		}
+	}
+	var want uint64 = 1
+	process := func(it *verifyItem) {
+		pos := it.rec.Position
+		if pos != want {
+			add(Problem{Position: want, What: fmt.Sprintf("position %d is missing (the log goes on at %d)", want, pos)})
+		}
+		want = pos + 1
+		tree.Append(it.leaf)
+		rep.Events++
+		if it.err != "" {
+			add(Problem{Position: pos, What: it.err})
+		} else {
+			e := &it.env
+			prev := chains[e.Stream]
+			switch {
+			case e.Version != prev.version+1:
+				add(Problem{Position: pos, What: fmt.Sprintf("%s version %d follows version %d", e.Stream, e.Version, prev.version)})
+			case prev.version > 0 && e.PrevHash != prev.hash.String():
+				// The earlier event no longer hashes to what its successor
+				// recorded: it (or this event's prev_hash) was altered.
+				add(Problem{Position: prev.pos, What: fmt.Sprintf("%s version %d (position %d) hashes to %s but version %d (position %d) names %s: the event at position %d was altered",
+					e.Stream, prev.version, prev.pos, short(prev.hash.String()), e.Version, pos, short(e.PrevHash), prev.pos)})
+			case prev.version == 0 && e.PrevHash != "":
+				add(Problem{Position: pos, What: fmt.Sprintf("%s starts with a prev_hash", e.Stream)})
+			}
+			chains[e.Stream] = link{version: e.Version, pos: pos, hash: it.hash}
+		}
+		checkRoots()
+		if opt.Progress != nil && rep.Events%50000 == 0 {
+			opt.Progress(rep.Events)
+		}
+	}
+	readErr := readParallel(ctx, src, opt.Workers, process)
+	if readErr != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		add(Problem{Position: want, What: fmt.Sprintf("the log cannot be read at position %d: %v", want, readErr)})
+	}
+	if opt.Progress != nil {
+		opt.Progress(rep.Events)
+	}
+	if rep.LastCheckpoint > tree.Size() {
+		add(Problem{Position: tree.Size() + 1, Checkpoint: rep.LastCheckpoint, What: fmt.Sprintf(
+			"the log has %d events but a signed checkpoint covers %d: events from position %d on are missing (truncated)", tree.Size(), rep.LastCheckpoint, tree.Size()+1)})
+	}
+	// 3. Each checkpoint consistent with the one before, by proofs from the
+	// recomputed tree against the signed roots.
+	for i := 1; i < len(cps) && cps[i].size <= tree.Size(); i++ {
+		a, b := cps[i-1], cps[i]
+		proof, err := tree.ConsistencyProof(a.size, b.size)
+		if err == nil {
+			err = VerifyConsistency(a.size, b.size, proof, a.cp.Root, b.cp.Root)
+		}
+		if err != nil && !slices.ContainsFunc(rep.Problems, func(p Problem) bool { return p.Checkpoint == a.size || p.Checkpoint == b.size }) {
+			add(Problem{Position: a.size + 1, Checkpoint: b.size, What: fmt.Sprintf("checkpoint %d is not consistent with checkpoint %d", b.size, a.size)})
+		}
+	}
+	rep.Streams = len(chains)
+	root, _ := tree.Root(tree.Size())
+	rep.Root = fmt.Sprintf("%x", root)
+	sort.SliceStable(rep.Problems, func(i, j int) bool { return rep.Problems[i].Position < rep.Problems[j].Position })
+	return rep, nil
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12] + "…"
+	}
+	if h == "" {
+		return `""`
+	}
+	return h
+}
+
+// verifyItem is one record with what the workers computed.
+type verifyItem struct {
+	rec  Record
+	leaf [32]byte
+	hash Hash
+	env  verifyEnvelope
+	err  string
+}
+
+// verifyEnvelope holds the envelope fields Verify checks.
+type verifyEnvelope struct {
+	ID       string `json:"id"`
+	Stream   string `json:"stream"`
+	Kind     Kind   `json:"kind"`
+	Type     Type   `json:"type"`
+	Version  uint64 `json:"version"`
+	PrevHash string `json:"prev_hash"`
+}
+
+func (it *verifyItem) compute() {
+	it.leaf = LeafHash(it.rec.Raw)
+	it.hash = HashOf(it.rec.Raw)
+	if err := json.Unmarshal(it.rec.Raw, &it.env); err != nil {
+		it.err = fmt.Sprintf("the event is not a valid JSON envelope: %v", err)
+		return
+	}
+	e := &it.env
+	kind, _, ok := SplitStream(e.Stream)
+	switch {
+	case !ok:
+		it.err = fmt.Sprintf("the event names a malformed stream %q", e.Stream)
+	case it.rec.Stream != "" && it.rec.Stream != e.Stream:
+		it.err = fmt.Sprintf("the event names stream %s but is stored under %s", e.Stream, it.rec.Stream)
+	case it.rec.Version != 0 && it.rec.Version != e.Version:
+		it.err = fmt.Sprintf("the event says version %d but is stored as version %d", e.Version, it.rec.Version)
+	case kind != e.Kind || e.Type.Kind() != kind:
+		it.err = fmt.Sprintf("the event's kind %s and type %s do not match its stream %s", e.Kind, e.Type, e.Stream)
+	case !KnownType(e.Type):
+		it.err = fmt.Sprintf("unknown event type %s", e.Type)
+	}
+}
+
+type verifyBatch struct {
+	items []verifyItem
+	done  chan struct{}
+}
+
+// readParallel reads the log and hands records to process in order, after
+// workers have hashed and parsed them.
+func readParallel(ctx context.Context, src LogSource, workers int, process func(*verifyItem)) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const batchSize = 512
+	work := make(chan *verifyBatch, workers*2)
+	ordered := make(chan *verifyBatch, workers*4)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				for i := range b.items {
+					b.items[i].compute()
+				}
+				close(b.done)
+			}
+		}()
+	}
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for b := range ordered {
+			<-b.done
+			for i := range b.items {
+				process(&b.items[i])
+			}
+		}
+	}()
+	cur := &verifyBatch{done: make(chan struct{})}
+	flush := func() {
+		if len(cur.items) == 0 {
+			return
+		}
+		ordered <- cur
+		work <- cur
+		cur = &verifyBatch{done: make(chan struct{})}
+	}
+	err := src.ReadLog(ctx, 1, func(r Record) error {
+		cur.items = append(cur.items, verifyItem{rec: r})
+		if len(cur.items) == batchSize {
+			flush()
+		}
+		return nil
+	})
+	flush()
+	close(work)
+	close(ordered)
+	wg.Wait()
+	<-collected
+	if err != nil && errors.Is(err, context.Canceled) {
+		return err
+	}
+	return err
+}
