@@ -6,9 +6,11 @@
 //
 // # Envelope
 //
-// Every event is stored as one JSON Envelope, byte for byte as written. Its
-// SHA-256 is its hash and its Merkle leaf; the next event of the same stream
-// names that hash in prev_hash.
+// Every event is stored as one JSON Envelope, byte for byte as written. The
+// SHA-256 of those bytes is the event's hash, which the next event of the
+// same stream names in prev_hash; the bytes themselves are the event's leaf
+// in the RFC 6962 Merkle log, whose leaf hash is SHA-256(0x00 || bytes)
+// (LeafHash).
 //
 // # Errors
 //
