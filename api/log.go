@@ -1,0 +1,341 @@
+package api
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+	"github.com/mttq-vn/ledger/events"
+)
+
+func (s *Server) registerLogRoutes(r *mux.Router) {
+	r.HandleFunc("/v1/events/{position}", s.handleEvent).Methods("GET")
+	r.HandleFunc("/v1/log/checkpoint", s.handleCheckpoint).Methods("GET")
+	r.HandleFunc("/v1/log/key", s.handleKey).Methods("GET")
+	r.HandleFunc("/v1/log/proof/inclusion", s.handleInclusion).Methods("GET")
+	r.HandleFunc("/v1/log/proof/consistency", s.handleConsistency).Methods("GET")
+	r.HandleFunc("/v1/log/entries", s.handleEntries).Methods("GET")
+	r.HandleFunc("/v1/log/checkpoints", s.handleCheckpoints).Methods("GET")
+}
+
+// handleEvent serves GET /v1/events/{position}: the event exactly as stored.
+// Its SHA-256 is its hash (also in the X-Ledger-Hash header) and its bytes
+// are Merkle leaf position-1.
+func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
+	actor, err := s.authenticate(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	pos, err := strconv.ParseUint(mux.Vars(r)["position"], 10, 64)
+	if err != nil || pos == 0 {
+		s.Error(w, r, events.FieldErrorf("position", "A position is a whole number from 1."))
+		return
+	}
+	rec, err := s.Store.Get(r.Context(), pos)
+	if err != nil {
+		if errors.Is(err, events.ErrNotFound) {
+			err = events.Errorf(events.ENotFound, "The log has no position %d.", pos)
+		}
+		s.Error(w, r, err)
+		return
+	}
+	if !s.mayReadEvent(actor, rec.Raw) {
+		s.Error(w, r, events.Errorf(events.EForbidden, "The event at position %d is outside the scope of this token or confidential.", pos))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Ledger-Position", strconv.FormatUint(pos, 10))
+	w.Header().Set("X-Ledger-Hash", rec.Hash().String())
+	w.Header().Set("ETag", strconv.Quote(rec.Hash().String()))
+	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	w.WriteHeader(http.StatusOK)
+	w.Write(rec.Raw)
+}
+
+// mayReadEvent applies the read scope to one stored event: confidential
+// events and tokens are for admins and inspectors only.
+func (s *Server) mayReadEvent(a events.Actor, raw []byte) bool {
+	if a.Role == events.RoleInspector || (a.Role == events.RoleAdmin && a.Unit == "") {
+		return true
+	}
+	var env struct {
+		Stream         string                `json:"stream"`
+		Kind           events.Kind           `json:"kind"`
+		Classification events.Classification `json:"classification"`
+	}
+	if json.Unmarshal(raw, &env) != nil || env.Classification == events.Confidential || env.Kind == events.KindToken {
+		return false
+	}
+	st := s.Ledger.Lookup(env.Stream)
+	return st.Exists() && s.mayRead(a, st)
+}
+
+// StreamEvent is one event of a stream's history.
+type StreamEvent struct {
+	Position uint64 `json:"position"`
+	Hash     string `json:"hash"`
+	// Event is the stored envelope, byte for byte; absent when redacted.
+	Event    json.RawMessage `json:"event,omitempty"`
+	Redacted bool            `json:"redacted,omitempty"`
+}
+
+// StreamEvents is the history of one aggregate.
+type StreamEvents struct {
+	Stream  string        `json:"stream"`
+	Version uint64        `json:"version"`
+	Events  []StreamEvent `json:"events"`
+}
+
+// handleStreamEvents serves GET /v1/{collection}/{id}/events: the history of
+// one aggregate with positions and hashes. Confidential events are listed
+// without their content for tokens that may not read them.
+func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
+	st, actor, err := s.readableStream(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := StreamEvents{Stream: st.Stream(), Version: st.Version(), Events: []StreamEvent{}}
+	for _, pos := range s.Ledger.Positions(st.Stream()) {
+		rec, err := s.Store.Get(r.Context(), pos)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		ev := StreamEvent{Position: pos, Hash: rec.Hash().String()}
+		if s.mayReadEvent(actor, rec.Raw) {
+			ev.Event = rec.Raw
+		} else {
+			ev.Redacted = true
+		}
+		out.Events = append(out.Events, ev)
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(st.Version(), 10)))
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleCheckpoint serves GET /v1/log/checkpoint: the latest signed
+// checkpoint note (C2SP tlog-checkpoint), as text/plain. Public.
+func (s *Server) handleCheckpoint(w http.ResponseWriter, r *http.Request) {
+	_, note, err := s.Ledger.LatestCheckpoint()
+	if err != nil {
+		s.Error(w, r, events.Errorf(events.ENotFound, "No checkpoint has been signed yet: the log is empty."))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write(note)
+}
+
+// handleKey serves GET /v1/log/key: the checkpoint verifier key in the
+// golang.org/x/mod/sumdb/note text form. Public.
+func (s *Server) handleKey(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(s.Ledger.Signer.VerifierKey() + "\n"))
+}
+
+// InclusionProof is the body of GET /v1/log/proof/inclusion.
+type InclusionProof struct {
+	Position  uint64 `json:"position"`
+	LeafIndex uint64 `json:"leaf_index"`
+	TreeSize  uint64 `json:"tree_size"`
+	// LeafHash is SHA-256(0x00 || event bytes), base64.
+	LeafHash string `json:"leaf_hash"`
+	// Hashes are the proof, base64, in RFC 6962 order.
+	Hashes []string `json:"hashes"`
+}
+
+// ConsistencyProof is the body of GET /v1/log/proof/consistency.
+type ConsistencyProof struct {
+	From   uint64   `json:"from"`
+	To     uint64   `json:"to"`
+	Hashes []string `json:"hashes"`
+}
+
+// handleInclusion serves GET /v1/log/proof/inclusion?position=P&size=N
+// (size defaults to the latest checkpoint's). Public.
+func (s *Server) handleInclusion(w http.ResponseWriter, r *http.Request) {
+	pos, err := queryUint(r, "position", 0)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	size, err := s.treeSizeParam(r, "size")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	switch {
+	case pos == 0:
+		s.Error(w, r, events.FieldErrorf("position", "position is required: a whole number from 1."))
+		return
+	case pos > size:
+		s.Error(w, r, events.FieldErrorf("position", "Position %d is not in a tree of size %d.", pos, size))
+		return
+	}
+	tree := s.Ledger.Tree()
+	proof, err := tree.InclusionProof(pos-1, size)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	leaf, _ := tree.LeafHashAt(pos - 1)
+	writeJSON(w, http.StatusOK, InclusionProof{Position: pos, LeafIndex: pos - 1, TreeSize: size, LeafHash: base64.StdEncoding.EncodeToString(leaf[:]), Hashes: b64(proof)})
+}
+
+// handleConsistency serves GET /v1/log/proof/consistency?from=M&to=N (to
+// defaults to the latest checkpoint's size). Public.
+func (s *Server) handleConsistency(w http.ResponseWriter, r *http.Request) {
+	from, err := queryUint(r, "from", 0)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	to, err := s.treeSizeParam(r, "to")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if from == 0 || from > to {
+		s.Error(w, r, events.FieldErrorf("from", "from must be a tree size from 1 to %d.", to))
+		return
+	}
+	proof, err := s.Ledger.Tree().ConsistencyProof(from, to)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ConsistencyProof{From: from, To: to, Hashes: b64(proof)})
+}
+
+// treeSizeParam reads a tree size: the parameter, or the latest signed
+// checkpoint's size. It must not exceed the tree the ledger has built.
+func (s *Server) treeSizeParam(r *http.Request, name string) (uint64, error) {
+	def, _, _ := s.Ledger.LatestCheckpoint()
+	size, err := queryUint(r, name, def)
+	if err != nil {
+		return 0, err
+	}
+	if have := s.Ledger.Size(); size > have {
+		return 0, events.FieldErrorf(name, "The log has %d events; %s=%d is beyond it.", have, name, size)
+	}
+	if size == 0 {
+		return 0, events.FieldErrorf(name, "%s is required (no checkpoint has been signed yet).", name)
+	}
+	return size, nil
+}
+
+func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, events.FieldErrorf(name, "%s must be a whole number.", name)
+	}
+	return n, nil
+}
+
+func b64(hs [][]byte) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = base64.StdEncoding.EncodeToString(h)
+	}
+	return out
+}
+
+// MaxEntries bounds one page of GET /v1/log/entries.
+const MaxEntries = 100000
+
+var errPageFull = errors.New("page full")
+
+// handleEntries serves GET /v1/log/entries?from=P&limit=N: the stored
+// events from position P as newline-delimited JSON, each line the exact
+// stored bytes (they contain no raw newline). The X-Ledger-Next trailer
+// names the next position. For inspectors and admins: it is the whole log, for
+// `ledger verify --url`.
+func (s *Server) handleEntries(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, events.RoleInspector, events.RoleAdmin); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	from, err := queryUint(r, "from", 1)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	limit, err := queryUint(r, "limit", 10000)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if from == 0 {
+		from = 1
+	}
+	limit = max(1, min(limit, MaxEntries))
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	// The next position is a trailer: it is known only at the end, and a
+	// page cut short by an error has none, so the client notices.
+	w.Header().Set("Trailer", "X-Ledger-Next")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	next := from
+	var n uint64
+	err = s.Store.ReadLog(r.Context(), from, func(rec events.Record) error {
+		if n == limit {
+			return errPageFull
+		}
+		if rec.Position != next {
+			return events.Errorf(events.EInternal, "position %d is missing from the log", next)
+		}
+		bw.Write(rec.Raw)
+		bw.WriteByte('\n')
+		next = rec.Position + 1
+		n++
+		return nil
+	})
+	if err != nil && !errors.Is(err, errPageFull) {
+		if n == 0 {
+			s.Error(w, r, err)
+			return
+		}
+		// Part of the page is out: end it without the trailer, so the
+		// client fails loudly.
+		s.Logger.Error("reading the log for entries failed mid-page", "from", from, "next", next, "err", err)
+		bw.Flush()
+		return
+	}
+	bw.Flush()
+	w.Header().Set("X-Ledger-Next", strconv.FormatUint(next, 10))
+}
+
+// CheckpointEntry is one stored checkpoint.
+type CheckpointEntry struct {
+	Size uint64 `json:"size"`
+	Note string `json:"note"`
+}
+
+// handleCheckpoints serves GET /v1/log/checkpoints: every stored
+// checkpoint in stored order, as newline-delimited JSON. For inspectors and
+// admins.
+func (s *Server) handleCheckpoints(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, events.RoleInspector, events.RoleAdmin); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	err := s.Store.Checkpoints(r.Context(), func(size uint64, note []byte) error {
+		return enc.Encode(CheckpointEntry{Size: size, Note: string(note)})
+	})
+	if err != nil {
+		s.Logger.Error("reading checkpoints failed", "err", err)
+		return
+	}
+	bw.Flush()
+}

@@ -1,0 +1,195 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// DefaultMaxBodyBytes bounds a request body.
+const DefaultMaxBodyBytes = 256 << 10
+
+// Server serves the ledger over HTTP.
+type Server struct {
+	// Addr is the address to listen on, such as "127.0.0.1:8080" (":0" picks
+	// a free port).
+	Addr string
+	// Ledger decides and records commands. Required.
+	Ledger *events.Ledger
+	// Store is the log the ledger writes to. Required.
+	Store events.Store
+	// Metrics, if set, is served at /metrics and counts rejections.
+	Metrics *Metrics
+	// MaxBodyBytes bounds request bodies (413 beyond); default 256 KiB.
+	MaxBodyBytes int64
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+
+	metrics *Metrics
+	ln      net.Listener
+	server  *http.Server
+	router  *mux.Router
+}
+
+// NewServer returns a server with its routes registered.
+func NewServer(l *events.Ledger, store events.Store) *Server {
+	s := &Server{Ledger: l, Store: store, Addr: "127.0.0.1:8080", router: mux.NewRouter()}
+	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, events.Errorf(events.ENotFound, "No route for %s %s.", r.Method, r.URL.Path))
+	})
+	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, events.Errorf(events.EInvalid, "Method %s is not allowed on %s.", r.Method, r.URL.Path))
+	})
+	s.router.HandleFunc("/healthz", s.handleHealth).Methods("GET")
+	s.router.HandleFunc("/readyz", s.handleReady).Methods("GET")
+	s.router.HandleFunc("/metrics", s.handleMetrics).Methods("GET")
+	s.registerLogRoutes(s.router)
+	s.registerTokenRoutes(s.router)
+	s.registerWriteRoutes(s.router)
+	return s
+}
+
+// Handler returns the server's HTTP handler with its middleware, for tests
+// and for embedding.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	s.metrics = s.Metrics
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	return s.middleware(s.router)
+}
+
+// Open starts listening synchronously (so a port in use is an error) and
+// serves in the background.
+func (s *Server) Open() error {
+	h := s.Handler()
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("api: listen on %s: %w", s.Addr, err)
+	}
+	s.ln = ln
+	s.server = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL returns the base URL the server listens on.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close shuts the server down gracefully, waiting up to 10 s for requests.
+func (s *Server) Close() error {
+	if s.server == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.server.Shutdown(ctx)
+}
+
+// middleware recovers panics (a bug must not kill the server or leak a
+// stack trace), times requests and sets common headers.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.Error("panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.Error(w, r, fmt.Errorf("panic: %v", v))
+			}
+			if s.metrics != nil {
+				route := "other"
+				if m := mux.CurrentRoute(r); m != nil {
+					if t, err := m.GetPathTemplate(); err == nil {
+						route = t
+					}
+				}
+				s.metrics.requests.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+			}
+		}()
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handleHealth serves GET /healthz: the process is up.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady serves GET /readyz: the ledger has replayed its log, checked
+// it and follows it.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if !s.Ledger.Ready() {
+		s.Error(w, r, events.Errorf(events.EUnavailable, "The ledger is starting or has stopped following the log."))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "events": s.Ledger.Size()})
+}
+
+// handleMetrics serves GET /metrics in the Prometheus text format.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.Metrics == nil {
+		s.Error(w, r, events.Errorf(events.ENotFound, "Metrics are not enabled."))
+		return
+	}
+	promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+// authenticate returns the actor of the request's bearer token.
+func (s *Server) authenticate(r *http.Request) (events.Actor, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return events.Actor{}, events.Errorf(events.EUnauthorized, "An Authorization: Bearer <token> header is required.")
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return events.Actor{}, events.Errorf(events.EUnauthorized, "The Authorization header must be \"Bearer <token>\".")
+	}
+	return s.Ledger.Authenticate(strings.TrimSpace(token))
+}
+
+// requireRole authenticates and checks the role.
+func (s *Server) requireRole(r *http.Request, roles ...events.Role) (events.Actor, error) {
+	a, err := s.authenticate(r)
+	if err != nil {
+		return a, err
+	}
+	for _, role := range roles {
+		if a.Role == role {
+			return a, nil
+		}
+	}
+	return a, events.Errorf(events.EForbidden, "This needs one of the roles %v; the token has %s.", roles, a.Role)
+}

@@ -1,0 +1,108 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/mttq-vn/ledger/events"
+)
+
+func (s *Server) registerTokenRoutes(r *mux.Router) {
+	r.HandleFunc("/v1/tokens", s.handleTokenCreate).Methods("POST")
+	r.HandleFunc("/v1/tokens/{id}/revoke", s.handleTokenRevoke).Methods("POST")
+}
+
+// TokenRequest is the body of POST /v1/tokens.
+type TokenRequest struct {
+	Name      string      `json:"name"`
+	Role      events.Role `json:"role"`
+	Unit      string      `json:"unit,omitempty"`
+	Party     string      `json:"party,omitempty"`
+	ExpiresOn events.Date `json:"expires_on,omitempty"`
+}
+
+// TokenResponse answers POST /v1/tokens. Token is the secret: it is shown
+// once and stored only as its SHA-256.
+type TokenResponse struct {
+	ID       string      `json:"id"`
+	Token    string      `json:"token"`
+	Name     string      `json:"name"`
+	Role     events.Role `json:"role"`
+	Unit     string      `json:"unit,omitempty"`
+	Party    string      `json:"party,omitempty"`
+	Position uint64      `json:"position"`
+}
+
+// NewSecret returns a new random token secret and its SHA-256 in hex.
+func NewSecret() (secret, sum string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	secret = "lgr_" + base64.RawURLEncoding.EncodeToString(b)
+	h := sha256.Sum256([]byte(secret))
+	return secret, hex.EncodeToString(h[:])
+}
+
+// handleTokenCreate serves POST /v1/tokens (admin): creates a token with a
+// role and a scope, recording token.created.v1 in the ledger.
+func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
+	actor, err := s.authenticate(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var body TokenRequest
+	if err := s.decodeBody(w, r, &body); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	secret, sum := NewSecret()
+	data, _ := json.Marshal(events.TokenCreatedData{Name: body.Name, Role: body.Role, Unit: body.Unit, Party: body.Party, SecretSHA256: sum, ExpiresOn: body.ExpiresOn})
+	res, err := s.Ledger.Handle(r.Context(), events.Request{Kind: events.KindToken, Create: true, Type: events.TokenCreated, Data: data,
+		Unit: body.Unit, Actor: actor, IdempotencyKey: r.Header.Get("Idempotency-Key")})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if res.Replayed {
+		// The secret of the first request cannot be shown again.
+		s.Error(w, r, &events.Error{Code: events.EConflict, Field: "Idempotency-Key", Message: "This token was already created; its secret was shown once and cannot be shown again."})
+		return
+	}
+	writeJSON(w, http.StatusCreated, TokenResponse{ID: res.ID, Token: secret, Name: body.Name, Role: body.Role, Unit: body.Unit, Party: body.Party, Position: res.Position})
+}
+
+// RevokeRequest is the body of POST /v1/tokens/{id}/revoke.
+type RevokeRequest struct {
+	Reason string `json:"reason"`
+}
+
+// handleTokenRevoke serves POST /v1/tokens/{id}/revoke (admin).
+func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	actor, err := s.authenticate(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var body RevokeRequest
+	if err := s.decodeBody(w, r, &body); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if !events.ValidID(id) || !s.Ledger.Lookup(events.StreamName(events.KindToken, id)).Exists() {
+		s.Error(w, r, events.Errorf(events.ENotFound, "No token has the ID %q.", id))
+		return
+	}
+	data, _ := json.Marshal(events.TokenRevokedData{Reason: body.Reason})
+	res, err := s.Ledger.Handle(r.Context(), events.Request{Kind: events.KindToken, ID: id, Type: events.TokenRevoked, Data: data, Actor: actor})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

@@ -1,0 +1,248 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/mux"
+	"github.com/mttq-vn/ledger/events"
+)
+
+// Collections maps URL collection names to aggregate kinds.
+var Collections = map[string]events.Kind{
+	"units":           events.KindUnit,
+	"parties":         events.KindParty,
+	"plans":           events.KindPlan,
+	"supervisions":    events.KindSupervision,
+	"recommendations": events.KindRecommendation,
+	"critiques":       events.KindCritique,
+	"contributions":   events.KindContribution,
+	"petitions":       events.KindPetition,
+	"info-requests":   events.KindInfoRequest,
+}
+
+// CollectionOf returns the URL collection of a kind.
+func CollectionOf(k events.Kind) string {
+	for c, kind := range Collections {
+		if kind == k {
+			return c
+		}
+	}
+	return ""
+}
+
+const collectionPattern = "{collection:units|parties|plans|supervisions|recommendations|critiques|contributions|petitions|info-requests}"
+
+func (s *Server) registerWriteRoutes(r *mux.Router) {
+	r.HandleFunc("/v1/"+collectionPattern, s.handleCreate).Methods("POST")
+	r.HandleFunc("/v1/"+collectionPattern+"/{id}/events", s.handleAppend).Methods("POST")
+	r.HandleFunc("/v1/"+collectionPattern+"/{id}/events", s.handleStreamEvents).Methods("GET")
+	r.HandleFunc("/v1/"+collectionPattern+"/{id}", s.handleState).Methods("GET")
+}
+
+// EventRequest is the body of POST /v1/{collection} and
+// POST /v1/{collection}/{id}/events.
+type EventRequest struct {
+	// ID optionally names a new aggregate (a unit's code, say); only on
+	// POST /v1/{collection}.
+	ID             string              `json:"id,omitempty"`
+	Type           events.Type         `json:"type"`
+	Unit           string              `json:"unit,omitempty"`
+	OccurredAt     string              `json:"occurred_at,omitempty"`
+	Classification string              `json:"classification,omitempty"`
+	DocumentRef    *events.DocumentRef `json:"document_ref,omitempty"`
+	Data           json.RawMessage     `json:"data"`
+}
+
+// handleCreate serves POST /v1/{collection}: starts a new aggregate with its
+// first event.
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	s.handleWrite(w, r, true)
+}
+
+// handleAppend serves POST /v1/{collection}/{id}/events: appends one event
+// (If-Match: expected version; Idempotency-Key: retry safety).
+func (s *Server) handleAppend(w http.ResponseWriter, r *http.Request) {
+	s.handleWrite(w, r, false)
+}
+
+func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, create bool) {
+	actor, err := s.authenticate(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	vars := mux.Vars(r)
+	kind := Collections[vars["collection"]]
+	var body EventRequest
+	if err := s.decodeBody(w, r, &body); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	req := events.Request{
+		Kind:           kind,
+		Create:         create,
+		Type:           body.Type,
+		Data:           body.Data,
+		Unit:           body.Unit,
+		Classification: events.Classification(body.Classification),
+		DocumentRef:    body.DocumentRef,
+		IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		Actor:          actor,
+	}
+	if create {
+		req.ID = body.ID
+	} else {
+		if body.ID != "" {
+			s.Error(w, r, events.FieldErrorf("id", "The ID is in the URL; leave id out of the body."))
+			return
+		}
+		req.ID = vars["id"]
+		if !events.ValidID(req.ID) {
+			s.Error(w, r, events.Errorf(events.ENotFound, "No %s has the ID %q.", kind, req.ID))
+			return
+		}
+	}
+	if body.OccurredAt != "" {
+		t, err := time.Parse(time.RFC3339, body.OccurredAt)
+		if err != nil {
+			s.Error(w, r, events.FieldErrorf("occurred_at", "occurred_at must be an RFC 3339 time such as 2024-03-01T08:00:00+07:00."))
+			return
+		}
+		req.OccurredAt = t
+	}
+	if im := r.Header.Get("If-Match"); im != "" {
+		v, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(im, "W/"), `"`), 10, 64)
+		if err != nil || create {
+			s.Error(w, r, events.FieldErrorf("If-Match", "If-Match must be the stream version the change is based on, such as \"3\"."))
+			return
+		}
+		req.ExpectedVersion = &v
+	}
+	if !utf8.ValidString(req.IdempotencyKey) {
+		s.Error(w, r, events.FieldErrorf("Idempotency-Key", "The idempotency key is not valid UTF-8."))
+		return
+	}
+	res, err := s.Ledger.Handle(r.Context(), req)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/"+CollectionOf(kind)+"/"+res.ID)
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(res.Version, 10)))
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeJSON(w, http.StatusCreated, res)
+}
+
+// decodeBody reads a size-limited, strictly decoded JSON body. The
+// Content-Type is not checked: the body must be JSON whatever it says.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return events.Errorf(events.ETooLarge, "The body is larger than %d bytes.", mbe.Limit)
+		}
+		return events.Errorf(events.EInvalid, "The body could not be read.")
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return events.Errorf(events.EInvalid, "The body is empty; it must be a JSON object.")
+	}
+	if !utf8.Valid(b) {
+		return events.Errorf(events.EInvalid, "The body is not valid UTF-8.")
+	}
+	return events.StrictUnmarshal(b, v, "")
+}
+
+// StateResponse is the write side's view of one aggregate.
+type StateResponse struct {
+	ID           string        `json:"id"`
+	Stream       string        `json:"stream"`
+	Kind         events.Kind   `json:"kind"`
+	Status       events.Status `json:"status"`
+	Version      uint64        `json:"version"`
+	Unit         string        `json:"unit"`
+	Parties      []string      `json:"parties"`
+	Form         string        `json:"form,omitempty"`
+	Open         []string      `json:"open,omitempty"`
+	LastPosition uint64        `json:"last_position"`
+	LastHash     string        `json:"last_hash"`
+	NextTypes    []events.Type `json:"next_types"`
+}
+
+// handleState serves GET /v1/{collection}/{id}: the current state and
+// version, and the event types the lifecycle allows next.
+func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
+	st, _, err := s.readableStream(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	parties := st.Parties()
+	if parties == nil {
+		parties = []string{}
+	}
+	next := events.NextTypes(st)
+	if next == nil {
+		next = []events.Type{}
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(st.Version(), 10)))
+	writeJSON(w, http.StatusOK, StateResponse{ID: st.ID(), Stream: st.Stream(), Kind: st.Kind(), Status: st.Status(), Version: st.Version(),
+		Unit: st.Unit(), Parties: parties, Form: st.Form(), Open: st.Open(), LastPosition: st.LastPosition(), LastHash: st.LastHash().String(), NextTypes: next})
+}
+
+// readableStream authenticates the request and returns the aggregate named
+// in the URL if the token may read it: inspectors and admins read all,
+// recorders and observers their unit's subtree, respondents what is
+// addressed to their party.
+func (s *Server) readableStream(r *http.Request) (*events.State, events.Actor, error) {
+	actor, err := s.authenticate(r)
+	if err != nil {
+		return nil, actor, err
+	}
+	vars := mux.Vars(r)
+	kind := Collections[vars["collection"]]
+	id := vars["id"]
+	var st *events.State
+	if events.ValidID(id) {
+		st = s.Ledger.Lookup(events.StreamName(kind, id))
+	}
+	if !st.Exists() {
+		return nil, actor, events.Errorf(events.ENotFound, "No %s has the ID %q.", kind, id)
+	}
+	if !s.mayRead(actor, st) {
+		return nil, actor, events.Errorf(events.EForbidden, "%s is outside the scope of this token.", st.Stream())
+	}
+	return st, actor, nil
+}
+
+func (s *Server) mayRead(a events.Actor, st *events.State) bool {
+	switch a.Role {
+	case events.RoleAdmin:
+		return a.Unit == "" || st.Kind() == events.KindUnit || st.Kind() == events.KindParty || events.UnitWithin(s.Ledger, st.Unit(), a.Unit)
+	case events.RoleInspector:
+		return true
+	case events.RoleRecorder, events.RoleObserver:
+		// Units and parties are reference data every token may read.
+		return st.Kind() == events.KindUnit || st.Kind() == events.KindParty || events.UnitWithin(s.Ledger, st.Unit(), a.Unit)
+	case events.RoleRespondent:
+		if st.Kind() == events.KindUnit || st.Kind() == events.KindParty {
+			return true
+		}
+		for _, p := range st.Parties() {
+			if p == a.Party {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,481 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/inmem"
+	"github.com/mttq-vn/ledger/events/jetstream"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// ServeConfig holds the settings of `ledger serve`.
+type ServeConfig struct {
+	Data               string
+	HTTP               string
+	Store              string // jetstream | inmem
+	NATSURL            string
+	NATSCreds          string
+	NATSUser           string
+	NATSPassword       string
+	NATSTLSCA          string
+	NATSTLSCert        string
+	NATSTLSKey         string
+	NATSListen         string
+	Replicas           int
+	Sync               string // always | lazy
+	SyncInterval       time.Duration
+	Origin             string
+	KeyFile            string
+	CheckpointInterval time.Duration
+	LogLevel           string
+	LogFormat          string
+	MaxBodyBytes       int64
+}
+
+// DefaultOrigin names this ledger in its checkpoints. Deployments set their
+// own with --origin on first start (it is fixed by the signing key after).
+const DefaultOrigin = "so-cai-giam-sat.local/ledger"
+
+// DefaultServeConfig returns the defaults: embedded JetStream in
+// ./ledger-data, HTTP on 127.0.0.1:8080, flush to disk before every
+// acknowledgement.
+func DefaultServeConfig() ServeConfig {
+	return ServeConfig{
+		Data: "ledger-data", HTTP: "127.0.0.1:8080", Store: "jetstream", Replicas: 1, Sync: "always", SyncInterval: time.Second,
+		CheckpointInterval: 250 * time.Millisecond, LogLevel: "info", LogFormat: "text", MaxBodyBytes: api.DefaultMaxBodyBytes,
+	}
+}
+
+// Validate checks a configuration.
+func (c *ServeConfig) Validate() error {
+	switch {
+	case c.Store != "jetstream" && c.Store != "inmem":
+		return fmt.Errorf("--store must be jetstream or inmem, not %q", c.Store)
+	case c.Sync != "always" && c.Sync != "lazy":
+		return fmt.Errorf("--sync must be always or lazy, not %q", c.Sync)
+	case c.Replicas < 1 || c.Replicas > 5:
+		return fmt.Errorf("--replicas must be 1 to 5")
+	case c.Replicas > 1 && c.NATSURL == "":
+		return fmt.Errorf("--replicas %d needs a NATS cluster (--nats-url); the embedded server is a single node", c.Replicas)
+	case c.NATSListen != "" && c.NATSURL != "":
+		return fmt.Errorf("--nats-listen applies to the embedded server; it cannot be combined with --nats-url")
+	case c.Data == "":
+		return fmt.Errorf("--data is required")
+	case c.CheckpointInterval < 10*time.Millisecond || c.CheckpointInterval > time.Second:
+		return fmt.Errorf("--checkpoint-interval must be between 10ms and 1s (checkpoints must never be more than 1 s behind)")
+	}
+	return nil
+}
+
+// ServeCommand runs the ledger server.
+type ServeCommand struct {
+	Stdout, Stderr io.Writer
+	Config         ServeConfig
+}
+
+const serveExample = `  ledger serve
+  ledger serve --data /var/lib/ledger --http 0.0.0.0:8080 --origin mttq.gialai.gov.vn/ledger
+  ledger serve --nats-url nats://n1:4222,nats://n2:4222,nats://n3:4222 --replicas 3 --nats-creds ledger.creds
+  ledger serve --sync lazy    # bulk import: faster, but see README on durability`
+
+// Run implements command.
+func (c *ServeCommand) Run(ctx context.Context, args []string) error {
+	c.Config = DefaultServeConfig()
+	fs := newFlagSet("serve", "Runs the ledger: the write API, the log, proofs and signed checkpoints.", serveExample, c.Stderr)
+	c.Config.registerFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.Config.Validate(); err != nil {
+		fmt.Fprintln(c.Stderr, "ledger serve:", err)
+		return errUsage
+	}
+	m := NewMain(c.Config, c.Stdout)
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return m.Close()
+}
+
+func (c *ServeConfig) registerFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", c.Data, "data folder: JetStream files, the checkpoint signing key, the first admin token")
+	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address")
+	fs.StringVar(&c.Store, "store", c.Store, "event store: jetstream, or inmem (nothing kept; for trials)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "use an external NATS server or cluster (comma-separated URLs) instead of the embedded one")
+	fs.StringVar(&c.NATSCreds, "nats-creds", c.NATSCreds, "NATS credentials file (JWT + NKey seed)")
+	fs.StringVar(&c.NATSUser, "nats-user", c.NATSUser, "NATS user name")
+	fs.StringVar(&c.NATSPassword, "nats-password", c.NATSPassword, "NATS password (or set LEDGER_NATS_PASSWORD)")
+	fs.StringVar(&c.NATSTLSCA, "nats-tls-ca", c.NATSTLSCA, "CA certificate to verify the NATS servers")
+	fs.StringVar(&c.NATSTLSCert, "nats-tls-cert", c.NATSTLSCert, "client certificate for NATS mutual TLS")
+	fs.StringVar(&c.NATSTLSKey, "nats-tls-key", c.NATSTLSKey, "client key for NATS mutual TLS")
+	fs.StringVar(&c.NATSListen, "nats-listen", c.NATSListen, "let NATS clients reach the embedded server at this address (none by default)")
+	fs.IntVar(&c.Replicas, "replicas", c.Replicas, "copies of each JetStream stream (a cluster needs 3)")
+	fs.StringVar(&c.Sync, "sync", c.Sync, "always: flush to disk before acknowledging; lazy: flush every --sync-interval (faster; a power loss can lose that much)")
+	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "flush interval with --sync lazy")
+	fs.StringVar(&c.Origin, "origin", c.Origin, "checkpoint origin (a URL-like name of this log) for a new signing key; default "+DefaultOrigin)
+	fs.StringVar(&c.KeyFile, "checkpoint-key", c.KeyFile, "checkpoint signing key file (default DATA/checkpoint.key; share it between replicas)")
+	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", c.CheckpointInterval, "how often a checkpoint is signed while the log grows")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("LEDGER_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env LEDGER_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("LEDGER_LOG_FORMAT", c.LogFormat), "text or json (env LEDGER_LOG_FORMAT)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body", c.MaxBodyBytes, "largest request body in bytes")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// Main is a running ledger server; its fields are exported so tests can
+// reach every part.
+type Main struct {
+	Config     ServeConfig
+	Logger     *slog.Logger
+	NATSServer *server.Server
+	Conn       *nats.Conn
+	Store      events.Store
+	Ledger     *events.Ledger
+	Metrics    *api.Metrics
+	HTTPServer *api.Server
+	Out        io.Writer
+
+	lock *os.File
+}
+
+// NewMain returns a server for cfg that prints its greeting to out.
+func NewMain(cfg ServeConfig, out io.Writer) *Main {
+	return &Main{Config: cfg, Out: out, Logger: newLogger(cfg.LogLevel, cfg.LogFormat, os.Stderr)}
+}
+
+func newLogger(level, format string, w io.Writer) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Run opens everything in order: data folder and lock, signing key, store,
+// ledger (replay and integrity check), first admin token, HTTP server.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	slog.SetDefault(m.Logger)
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	lock, err := lockDataDir(cfg.Data)
+	if err != nil {
+		return err
+	}
+	m.lock = lock
+	signer, origin, err := loadOrCreateKey(cfg, m.Logger)
+	if err != nil {
+		return err
+	}
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+	m.Metrics = api.NewMetrics()
+	m.Ledger = events.NewLedger(m.Store, signer, origin)
+	m.Ledger.CheckpointInterval = cfg.CheckpointInterval
+	m.Ledger.Logger = m.Logger.With("component", "ledger")
+	m.Ledger.Metrics = m.Metrics
+	var prog *Progress
+	err = m.Ledger.Open(ctx, func(done, total uint64) {
+		if prog == nil && total >= 50000 {
+			prog = NewProgress(os.Stderr, "replaying the log", total)
+		}
+		if prog != nil {
+			prog.Update(done)
+		}
+	})
+	if prog != nil {
+		prog.Done()
+	}
+	if err != nil {
+		var ie *events.IntegrityError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("%w\nThe store does not match its signed history; it will not be served. Run `ledger verify --data %s` for a full report", err, cfg.Data)
+		}
+		return err
+	}
+	tokenFile, err := m.bootstrapAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	m.HTTPServer = api.NewServer(m.Ledger, m.Store)
+	m.HTTPServer.Addr = cfg.HTTP
+	m.HTTPServer.Metrics = m.Metrics
+	m.HTTPServer.MaxBodyBytes = cfg.MaxBodyBytes
+	m.HTTPServer.Logger = m.Logger.With("component", "http")
+	if err := m.HTTPServer.Open(); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Out, "Sổ cái giám sát is serving %s\n", m.HTTPServer.URL())
+	fmt.Fprintf(m.Out, "  data folder:   %s (%s)\n", absPath(cfg.Data), m.storeDescription())
+	fmt.Fprintf(m.Out, "  events:        %d\n", m.Ledger.Size())
+	fmt.Fprintf(m.Out, "  verifier key:  %s\n", signer.VerifierKey())
+	if tokenFile != "" {
+		fmt.Fprintf(m.Out, "  admin token:   %s (created now; keep it secret)\n", tokenFile)
+	}
+	m.Logger.Info("serving", "http", m.HTTPServer.URL(), "events", m.Ledger.Size(), "store", m.storeDescription())
+	return nil
+}
+
+func (m *Main) storeDescription() string {
+	switch {
+	case m.Config.Store == "inmem":
+		return "in memory: nothing is kept"
+	case m.Config.NATSURL != "":
+		return fmt.Sprintf("NATS %s, %d replica(s)", m.Config.NATSURL, m.Config.Replicas)
+	case m.Config.Sync == "lazy":
+		return fmt.Sprintf("embedded JetStream, flushed every %s", m.Config.SyncInterval)
+	}
+	return "embedded JetStream, flushed before every acknowledgement"
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// openStore starts the embedded server or connects to NATS, then opens the
+// JetStream store (which refuses streams that lost their guarantees).
+func (m *Main) openStore(ctx context.Context) error {
+	cfg := m.Config
+	if cfg.Store == "inmem" {
+		m.Store = inmem.NewStore()
+		return nil
+	}
+	if cfg.NATSURL == "" {
+		s, err := jetstream.StartServer(jetstream.ServerConfig{
+			StoreDir:     filepath.Join(cfg.Data, "nats"),
+			Listen:       cfg.NATSListen,
+			SyncAlways:   cfg.Sync == "always",
+			SyncInterval: cfg.SyncInterval,
+			ServerName:   "ledger-embedded",
+			Logger:       m.Logger,
+		})
+		if err != nil {
+			return err
+		}
+		m.NATSServer = s
+		if m.Conn, err = jetstream.ConnectInProcess(s, "ledger"); err != nil {
+			return err
+		}
+		if cfg.NATSListen != "" {
+			m.Logger.Info("embedded NATS accepts clients", "url", s.ClientURL())
+		}
+	} else {
+		opts, err := natsOptions(cfg)
+		if err != nil {
+			return err
+		}
+		if m.Conn, err = nats.Connect(cfg.NATSURL, opts...); err != nil {
+			return fmt.Errorf("connect to NATS at %s: %w", cfg.NATSURL, err)
+		}
+	}
+	st, err := jetstream.Open(ctx, m.Conn, jetstream.Config{Replicas: cfg.Replicas, Logger: m.Logger.With("component", "jetstream")})
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	return nil
+}
+
+func natsOptions(cfg ServeConfig) ([]nats.Option, error) {
+	opts := []nats.Option{nats.Name("ledger"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond), nats.Timeout(5 * time.Second)}
+	if cfg.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
+	}
+	pw := cfg.NATSPassword
+	if pw == "" {
+		pw = os.Getenv("LEDGER_NATS_PASSWORD")
+	}
+	if cfg.NATSUser != "" {
+		opts = append(opts, nats.UserInfo(cfg.NATSUser, pw))
+	}
+	if cfg.NATSTLSCA != "" || cfg.NATSTLSCert != "" {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if cfg.NATSTLSCA != "" {
+			pem, err := os.ReadFile(cfg.NATSTLSCA)
+			if err != nil {
+				return nil, fmt.Errorf("read --nats-tls-ca: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("--nats-tls-ca %s holds no PEM certificate", cfg.NATSTLSCA)
+			}
+			tc.RootCAs = pool
+		}
+		if cfg.NATSTLSCert != "" || cfg.NATSTLSKey != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.NATSTLSCert, cfg.NATSTLSKey)
+			if err != nil {
+				return nil, fmt.Errorf("load --nats-tls-cert/--nats-tls-key: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{cert}
+		}
+		opts = append(opts, nats.Secure(tc))
+	}
+	return opts, nil
+}
+
+// loadOrCreateKey reads the checkpoint signing key, or creates one for a
+// new ledger. The key's name is the log's origin.
+func loadOrCreateKey(cfg ServeConfig, logger *slog.Logger) (*events.CheckpointSigner, string, error) {
+	path := cfg.KeyFile
+	if path == "" {
+		path = filepath.Join(cfg.Data, "checkpoint.key")
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		origin := cfg.Origin
+		if origin == "" {
+			origin = DefaultOrigin
+		}
+		skey, vkey, err := events.GenerateCheckpointKey(origin)
+		if err != nil {
+			return nil, "", fmt.Errorf("--origin %q: %s", origin, events.ErrorMessage(err))
+		}
+		if err := writeFileAtomic(path, []byte(skey+"\n"), 0o600); err != nil {
+			return nil, "", fmt.Errorf("write the checkpoint signing key: %w", err)
+		}
+		if err := writeFileAtomic(strings.TrimSuffix(path, ".key")+".pub", []byte(vkey+"\n"), 0o644); err != nil {
+			return nil, "", fmt.Errorf("write the verifier key: %w", err)
+		}
+		logger.Info("created the checkpoint signing key", "file", path, "origin", origin)
+		b = []byte(skey)
+	} else if err != nil {
+		return nil, "", fmt.Errorf("read the checkpoint signing key: %w", err)
+	}
+	signer, err := events.NewCheckpointSigner(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, "", fmt.Errorf("the checkpoint signing key in %s: %s", path, events.ErrorMessage(err))
+	}
+	if cfg.Origin != "" && cfg.Origin != signer.Name() {
+		return nil, "", fmt.Errorf("--origin %q differs from the origin %q fixed by the signing key in %s", cfg.Origin, signer.Name(), path)
+	}
+	return signer, signer.Name(), nil
+}
+
+// bootstrapAdmin creates the first admin token of an empty ledger and
+// writes it to DATA/admin.token. It returns the file's path if it did.
+func (m *Main) bootstrapAdmin(ctx context.Context) (string, error) {
+	if m.Ledger.HasTokens() {
+		return "", nil
+	}
+	secret, sum := api.NewSecret()
+	data, _ := json.Marshal(events.TokenCreatedData{Name: "first admin (created at first start)", Role: events.RoleAdmin, SecretSHA256: sum})
+	path := filepath.Join(m.Config.Data, "admin.token")
+	if err := writeFileAtomic(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write the first admin token: %w", err)
+	}
+	_, err := m.Ledger.Handle(ctx, events.Request{Kind: events.KindToken, Create: true, Type: events.TokenCreated, Data: data,
+		Actor: events.Actor{Subject: "ledger", Role: events.RoleSystem}, Classification: events.Internal})
+	if err != nil {
+		return "", fmt.Errorf("record the first admin token: %w", err)
+	}
+	return path, nil
+}
+
+// writeFileAtomic writes a file through a temporary file and a rename, so a
+// crash never leaves half a key.
+func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// lockDataDir takes an exclusive lock on DATA/LOCK, so two processes never
+// run JetStream on the same files.
+func lockDataDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock the data folder: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("the data folder %s is in use by another ledger process (stop it, or use `ledger verify --url` against it)", dir)
+	}
+	return f, nil
+}
+
+// Close shuts down in reverse order: HTTP, ledger (a last checkpoint),
+// store, NATS connection, embedded server, lock.
+func (m *Main) Close() error {
+	var errs []error
+	if m.HTTPServer != nil {
+		errs = append(errs, m.HTTPServer.Close())
+	}
+	if m.Ledger != nil {
+		errs = append(errs, m.Ledger.Close())
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	if m.Conn != nil {
+		m.Conn.Drain()
+		m.Conn.Close()
+	}
+	if m.NATSServer != nil {
+		m.NATSServer.Shutdown()
+		m.NATSServer.WaitForShutdown()
+	}
+	if m.lock != nil {
+		m.lock.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// errorText renders an error for a person: the message of a ledger error
+// (with its field), or the error itself.
+func errorText(err error) string {
+	var e *events.Error
+	if errors.As(err, &e) {
+		if e.Field != "" {
+			return fmt.Sprintf("%s (%s: %s)", e.Message, e.Code, e.Field)
+		}
+		return fmt.Sprintf("%s (%s)", e.Message, e.Code)
+	}
+	return err.Error()
+}

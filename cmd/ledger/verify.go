@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/jetstream"
+)
+
+// VerifyCommand checks a ledger's integrity from its raw log.
+type VerifyCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+const verifyExample = `  ledger verify --data ledger-data                # the server stopped
+  ledger verify --url http://127.0.0.1:8080 --token-file inspector.token --key-file trusted.pub
+  ledger verify --data ledger-data --json > report.json`
+
+// Run implements command.
+func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("verify", "Recomputes every event hash, every stream's hash chain and the Merkle tree, checks every signed\n"+
+		"checkpoint's signature, root and consistency with the one before, and names the first position where\n"+
+		"anything differs. Exit status 1 if anything does.", verifyExample, c.Stderr)
+	data := fs.String("data", "", "data folder of a stopped ledger")
+	url := fs.String("url", "", "base URL of a running ledger")
+	tokenFile := fs.String("token-file", "", "file holding an inspector or admin token (with --url)")
+	key := fs.String("key", "", "checkpoint verifier key to trust (note text form)")
+	keyFile := fs.String("key-file", "", "file holding the verifier key to trust (default DATA/checkpoint.pub with --data)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if (*data == "") == (*url == "") {
+		fmt.Fprintln(c.Stderr, "ledger verify: give either --data (server stopped) or --url (running server)")
+		return errUsage
+	}
+	vkey, err := readKey(*key, *keyFile)
+	if err != nil {
+		return err
+	}
+	var src events.LogSource
+	if *data != "" {
+		if vkey == "" {
+			if vkey, err = readKey("", filepath.Join(*data, "checkpoint.pub")); err != nil {
+				return err
+			}
+		}
+		closeFn, s, err := openDataDirReadOnly(ctx, *data)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		src = s
+	} else {
+		token, err := readToken(*tokenFile)
+		if err != nil {
+			return err
+		}
+		cl := api.NewClient(*url, token)
+		cl.HTTPClient.Timeout = 10 * time.Minute
+		if vkey == "" {
+			if vkey, err = cl.Key(ctx); err != nil {
+				return fmt.Errorf("fetch the verifier key: %s", errorText(err))
+			}
+			fmt.Fprintf(c.Stderr, "ledger verify: trusting the key the server reports (%s); pin a key with --key or --key-file\n", vkey)
+		}
+		src = cl
+	}
+	prog := NewProgress(c.Stderr, "verifying", 0)
+	rep, err := events.Verify(ctx, src, events.VerifyOptions{VerifierKey: vkey, Progress: prog.Update})
+	prog.Done()
+	if err != nil {
+		return fmt.Errorf("verify: %s", errorText(err))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(rep)
+	} else {
+		printReport(c.Stdout, rep)
+	}
+	if !rep.OK() {
+		return fmt.Errorf("the log does NOT verify: first difference at position %d", rep.FirstBadPosition())
+	}
+	return nil
+}
+
+func printReport(w io.Writer, rep *events.VerifyReport) {
+	fmt.Fprintf(w, "events:       %d in %d streams\n", rep.Events, rep.Streams)
+	fmt.Fprintf(w, "checkpoints:  %d (latest covers %d events)\n", rep.Checkpoints, rep.LastCheckpoint)
+	fmt.Fprintf(w, "root:         %s\n", rep.Root)
+	if rep.OK() {
+		fmt.Fprintln(w, "result:       OK: every hash, chain, tree root and checkpoint signature verifies")
+		return
+	}
+	fmt.Fprintf(w, "result:       FAILED: %d problem(s); first difference at position %d\n", len(rep.Problems), rep.FirstBadPosition())
+	for _, p := range rep.Problems {
+		where := "-"
+		if p.Position != 0 {
+			where = fmt.Sprintf("position %d", p.Position)
+		}
+		fmt.Fprintf(w, "  %-16s %s\n", where, p.What)
+	}
+}
+
+func readKey(key, file string) (string, error) {
+	if key != "" {
+		return strings.TrimSpace(key), nil
+	}
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read the verifier key: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func readToken(file string) (string, error) {
+	if file == "" {
+		if t := os.Getenv("LEDGER_TOKEN"); t != "" {
+			return t, nil
+		}
+		return "", errors.New("a token is needed: --token-file FILE (or LEDGER_TOKEN)")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read the token: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// openDataDirReadOnly opens the JetStream store of a stopped ledger's data
+// folder, holding its lock so the server cannot start meanwhile.
+func openDataDirReadOnly(ctx context.Context, dir string) (func(), events.Store, error) {
+	if _, err := os.Stat(filepath.Join(dir, "nats")); err != nil {
+		return nil, nil, fmt.Errorf("%s holds no ledger (no nats folder)", dir)
+	}
+	lock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := jetstream.StartServer(jetstream.ServerConfig{StoreDir: filepath.Join(dir, "nats"), ServerName: "ledger-verify"})
+	if err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	nc, err := jetstream.ConnectInProcess(srv, "ledger-verify")
+	if err != nil {
+		srv.Shutdown()
+		lock.Close()
+		return nil, nil, err
+	}
+	st, err := jetstream.Open(ctx, nc, jetstream.Config{})
+	if err != nil {
+		nc.Close()
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		lock.Close()
+		return nil, nil, err
+	}
+	return func() {
+		st.Close()
+		nc.Close()
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		lock.Close()
+	}, st, nil
+}
