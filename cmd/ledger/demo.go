@@ -386,7 +386,7 @@ func (d *Demo) plan(ctx context.Context) (string, error) {
 	}
 	es := []ev{{typ: events.PlanConsulted, on: "2023-01-12", data: events.PlanConsultedData{HeldOn: "2023-01-12",
 		Participants: []string{"Hội Liên hiệp Phụ nữ thị xã", "Hội Nông dân thị xã", "Thị đoàn", "Hội Cựu chiến binh thị xã", "Liên đoàn Lao động thị xã"},
-		Summary: "Hiệp thương thống nhất nội dung, hình thức giám sát, phản biện xã hội năm 2023."}}}
+		Summary:      "Hiệp thương thống nhất nội dung, hình thức giám sát, phản biện xã hội năm 2023."}}}
 	for _, it := range items {
 		es = append(es, ev{typ: events.PlanItemAdded, on: "2023-01-12", data: it})
 	}
@@ -522,7 +522,7 @@ func (d *Demo) wardCycle(ctx context.Context, plan string, i int, u demoUnit, ro
 	es = append(es,
 		ev{typ: events.SupervisionSessionHeld, on: y("04-25"), data: events.SessionHeldData{SessionID: "1", HeldOn: events.Date(y("04-25")), Place: "Trụ sở UBND " + u.name,
 			Participants: []string{"Đoàn giám sát", "Chủ tịch UBND " + u.name, "Công chức Văn phòng - Thống kê"},
-			Summary: "UBND tổ chức tiếp công dân định kỳ nhưng chưa đủ 1 ngày/tuần theo Điều 15 Luật Tiếp công dân; sổ theo dõi đơn thư ghi chép chưa đầy đủ."}},
+			Summary:      "UBND tổ chức tiếp công dân định kỳ nhưng chưa đủ 1 ngày/tuần theo Điều 15 Luật Tiếp công dân; sổ theo dõi đơn thư ghi chép chưa đầy đủ."}},
 		ev{typ: events.SupervisionResultReportSubmitted, on: y("05-08"), data: events.ResultReportSubmittedData{SubmittedOn: events.Date(y("05-08")), Summary: "Báo cáo của Trưởng đoàn giám sát."}},
 		ev{typ: events.SupervisionResultReportIssued, on: y("05-12"), doc: doc(fmt.Sprintf("%d/BC-MTTQ", 60+i), y("05-12")), data: events.ResultReportIssuedData{IssuedOn: events.Date(y("05-12")),
 			Summary: "Kết quả giám sát việc thực hiện Luật Tiếp công dân.", Findings: []string{"Lịch tiếp công dân chưa được niêm yết công khai.", "Chưa bố trí đủ 1 ngày/tuần tiếp công dân."}}},
@@ -677,7 +677,7 @@ func (d *Demo) townWork(ctx context.Context) error {
 	if err := d.create(ctx, d.town, "contributions", "gy-cchc-2023", ev{typ: events.ContributionCollected, on: "2023-10-18", unit: "540", data: events.ContributionCollectedData{
 		Form: events.ContribDialogue, Topic: "Cải cách thủ tục hành chính về đất đai", TargetPartyID: "ubnd-540", CollectedOn: "2023-10-18",
 		Content: "Hội nghị đối thoại giữa Chủ tịch UBND thị xã với Nhân dân: người dân phản ánh thời gian cấp giấy chứng nhận quyền sử dụng đất kéo dài.",
-		PlanID: "kh-gs-pb-2023-an-nhon", PlanItemID: "gop-y-chinh-quyen"}}); err != nil {
+		PlanID:  "kh-gs-pb-2023-an-nhon", PlanItemID: "gop-y-chinh-quyen"}}); err != nil {
 		return err
 	}
 	if err := d.add(ctx, d.town, "contributions", "gy-cchc-2023",
