@@ -55,6 +55,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cmd = &TokenCommand{Stdout: stdout, Stderr: stderr}
 	case "bench":
 		cmd = &BenchCommand{Stdout: stdout, Stderr: stderr}
+	case "healthcheck":
+		cmd = &HealthcheckCommand{Stdout: stdout, Stderr: stderr}
 	case "version":
 		fmt.Fprintln(stdout, "ledger", version)
 		return 0
@@ -91,6 +93,7 @@ Commands:
   demo      fill a running ledger with a realistic dataset (An Nhơn town, 2023-2025)
   token     create or revoke API tokens (admin)
   bench     measure append, checkpoint and verify throughput on this machine
+  healthcheck  exit 0 if a running ledger is ready (for container health checks)
   version   print the version
 
 Quick start:
