@@ -742,37 +742,40 @@ func (d *Demo) reorganisation2025(ctx context.Context) error {
 			return err
 		}
 	}
-	// The new ward's MTTQ follows up the unanswered recommendation of its
-	// predecessor ward (Nhơn Khánh, merged into An Nhơn): a recorder of
-	// the new ward reaches the old ward's records.
-	tok, err := d.admin.CreateToken(ctx, api.TokenRequest{Name: "Cán bộ Ủy ban MTTQ phường An Nhơn", Role: events.RoleRecorder, Unit: "22001"})
-	if err != nil {
-		return fmt.Errorf("create token: %s", errorText(err))
-	}
-	if d.TokenDir != "" {
-		if err := os.WriteFile(filepath.Join(d.TokenDir, "recorder-phuong-an-nhon.token"), []byte(tok.Token+"\n"), 0o600); err != nil {
-			return err
-		}
-	}
-	ward := api.NewClient(d.URL, tok.Token)
+	// The MTTQ of a new ward follows up a recommendation that one of its
+	// predecessor wards never answered: a recorder of the new ward reaches
+	// the old ward's records.
 	var open string
-	for _, u := range successors2025[0].from {
-		st, err := ward.State(ctx, "recommendations", "kn-tcd-"+u+"-1")
-		if err == nil && st.Status == events.RecEscalated {
-			open = st.ID
+	var ward2025 struct{ id, name string }
+	for _, s := range successors2025 {
+		for _, u := range s.from {
+			st, err := d.admin.State(ctx, "recommendations", "kn-tcd-"+u+"-1")
+			if err == nil && st.Status == events.RecEscalated && open == "" {
+				open, ward2025.id, ward2025.name = st.ID, s.id, s.name
+			}
 		}
 	}
 	if open == "" {
 		return nil
 	}
-	const fid = "gs-lai-2025-an-nhon"
-	if err := d.create(ctx, ward, "supervisions", fid, ev{typ: events.SupervisionPlanned, on: "2025-09-02", unit: "22001", data: events.SupervisionPlannedData{
+	tok, err := d.admin.CreateToken(ctx, api.TokenRequest{Name: "Cán bộ Ủy ban MTTQ " + strings.ToLower(ward2025.name[:1]) + ward2025.name[1:], Role: events.RoleRecorder, Unit: ward2025.id})
+	if err != nil {
+		return fmt.Errorf("create token: %s", errorText(err))
+	}
+	if d.TokenDir != "" {
+		if err := os.WriteFile(filepath.Join(d.TokenDir, "recorder-"+ward2025.id+".token"), []byte(tok.Token+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+	ward := api.NewClient(d.URL, tok.Token)
+	const fid = "gs-lai-2025"
+	if err := d.create(ctx, ward, "supervisions", fid, ev{typ: events.SupervisionPlanned, on: "2025-09-02", unit: ward2025.id, data: events.SupervisionPlannedData{
 		Title: "Giám sát lại việc thực hiện kiến nghị về tiếp công dân chưa được trả lời", Topic: "Tiếp công dân", Form: events.FormDelegation, Mode: events.ModeUnscheduled,
-		Scope: events.ScopeThematic, SubjectPartyIDs: []string{ubnd("22001")}, PlannedStart: "2025-09-15", FollowUpOf: strings.Replace(open, "kn-tcd-", "gs-tcd-", 1), RecommendationIDs: []string{open}}}); err != nil {
+		Scope: events.ScopeThematic, SubjectPartyIDs: []string{ubnd(ward2025.id)}, PlannedStart: "2025-09-15", FollowUpOf: strings.Replace(open, "kn-tcd-", "gs-tcd-", 1), RecommendationIDs: []string{open}}}); err != nil {
 		return err
 	}
 	return d.add(ctx, ward, "supervisions", fid,
-		ev{typ: events.SupervisionNotified, on: "2025-09-05", data: events.SupervisionNotifiedData{NotifiedOn: "2025-09-05", NotifiedPartyIDs: []string{ubnd("22001")}}},
+		ev{typ: events.SupervisionNotified, on: "2025-09-05", data: events.SupervisionNotifiedData{NotifiedOn: "2025-09-05", NotifiedPartyIDs: []string{ubnd(ward2025.id)}}},
 		ev{typ: events.SupervisionFollowUpFindingRecorded, on: "2025-09-15", data: events.FollowUpFindingData{RecommendationID: open, Status: events.FindingNotImplemented,
-			Note: "Đơn vị cũ chưa trả lời; UBND phường An Nhơn (đơn vị kế thừa) cam kết xem xét."}})
+			Note: "Đơn vị cũ chưa trả lời; UBND " + strings.ToLower(ward2025.name[:1]) + ward2025.name[1:] + " (đơn vị kế thừa) cam kết xem xét."}})
 }
