@@ -1,5 +1,7 @@
 package events
 
+import "strings"
+
 // Contribution events: opinions of MTTQ, its member organisations and the
 // People on building the Party and the government (góp ý xây dựng Đảng, xây
 // dựng chính quyền; QĐ 218-QĐ/TW, Luật MTTQ Art. 24; domain.md §2.7).
@@ -91,7 +93,7 @@ func (d *ContributionRespondedData) Validate() error {
 		requiredText("data.text", d.Text), optionalText("data.explanation", d.Explanation)); err != nil {
 		return err
 	}
-	if (d.Outcome == OutcomeExplainedNotAccepted || d.Outcome == OutcomePartiallyAccepted) && d.Explanation == "" {
+	if (d.Outcome == OutcomeExplainedNotAccepted || d.Outcome == OutcomePartiallyAccepted) && strings.TrimSpace(d.Explanation) == "" {
 		return FieldErrorf("data.explanation", "An answer of %s must explain what is not accepted and why.", d.Outcome)
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -182,6 +184,19 @@ func StrictUnmarshal(data []byte, v any, prefix string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		// encoding/json names an unknown field without its path; find it,
+		// so that "data.petitioner.nickname" is not reported as
+		// "data.nickname".
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			field := strings.Trim(f, `"`)
+			if path, ok := unknownFieldPath(reflect.TypeOf(v), data, field); ok {
+				field = path
+			}
+			if prefix != "" {
+				field = prefix + "." + field
+			}
+			return &Error{Code: EInvalid, Field: field, Message: fmt.Sprintf("Unknown field %s.", f)}
+		}
 		return jsonError(err, prefix)
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -207,12 +222,11 @@ func jsonError(err error, prefix string) error {
 	case errors.As(err, &syn):
 		return &Error{Code: EInvalid, Field: prefix, Message: fmt.Sprintf("Malformed JSON at byte %d: %v.", syn.Offset, syn)}
 	case errors.As(err, &typ):
-		want := typ.Type.String()
 		switch typ.Type {
 		case dateType:
 			return &Error{Code: EInvalid, Field: join(typ.Field), Message: fmt.Sprintf("Expected a date in RFC 3339 form YYYY-MM-DD, got %s.", typ.Value)}
 		}
-		return &Error{Code: EInvalid, Field: join(typ.Field), Message: fmt.Sprintf("Expected %s, got %s.", jsonKind(want), typ.Value)}
+		return &Error{Code: EInvalid, Field: join(typ.Field), Message: fmt.Sprintf("Expected %s, got %s.", jsonKind(typ.Type), typ.Value)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &Error{Code: EInvalid, Field: prefix, Message: "The JSON ends too early."}
 	}
@@ -223,18 +237,104 @@ func jsonError(err error, prefix string) error {
 	return &Error{Code: EInvalid, Field: prefix, Message: "Malformed JSON: " + strings.TrimPrefix(msg, "json: ") + "."}
 }
 
-func jsonKind(goType string) string {
-	switch {
-	case goType == "string", goType == "events.Date", strings.HasPrefix(goType, "events.") && !strings.Contains(goType, "struct"):
+// jsonKind names the JSON form of a Go type, by its kind: named types such
+// as events.Outcome are strings, but payload structs are objects.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
 		return "a string"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
 		return "a number"
-	case goType == "bool":
+	case reflect.Bool:
 		return "true or false"
-	case strings.HasPrefix(goType, "[]"):
+	case reflect.Slice, reflect.Array:
 		return "an array"
 	}
 	return "an object"
+}
+
+// unknownFieldPath finds where the unknown field name occurs in data that
+// is decoded into a value of type t, as a path such as
+// "petitioner.nickname" or "points[1].priority".
+func unknownFieldPath(t reflect.Type, data []byte, name string) (string, bool) {
+	var v any
+	if t == nil || json.Unmarshal(data, &v) != nil {
+		return "", false
+	}
+	return findUnknownField(t, v, name, "")
+}
+
+func findUnknownField(t reflect.Type, v any, name, path string) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	sub := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, _ := v.(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			f, known := jsonFieldOf(t, k)
+			if !known {
+				if k == name {
+					return sub(k), true
+				}
+				continue
+			}
+			if p, ok := findUnknownField(f.Type, obj[k], name, sub(k)); ok {
+				return p, true
+			}
+		}
+	case reflect.Map:
+		obj, _ := v.(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			if p, ok := findUnknownField(t.Elem(), obj[k], name, sub(k)); ok {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		arr, _ := v.([]any)
+		for i, e := range arr {
+			if p, ok := findUnknownField(t.Elem(), e, name, fmt.Sprintf("%s[%d]", path, i)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonFieldOf returns the field of struct type t that encoding/json decodes
+// key into: the field whose name matches exactly, else case-insensitively.
+func jsonFieldOf(t reflect.Type, key string) (reflect.StructField, bool) {
+	var fold reflect.StructField
+	folded := false
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == key {
+			return f, true
+		}
+		if !folded && strings.EqualFold(tag, key) {
+			fold, folded = f, true
+		}
+	}
+	return fold, folded
 }
 
 func marshalCompact(v any) ([]byte, error) {

@@ -227,6 +227,9 @@ func (d *SecondInstanceFiledData) Validate() error {
 
 type petitionFacts struct {
 	kind PetitionKind
+	// secondInstance is set once a complaint went to the second instance:
+	// Luật Khiếu nại has two instances, then the courts.
+	secondInstance bool
 }
 
 var peAll = []Status{PeReceived, PeClassified, PeForwarded, PeGuided, PeFiled, PeAccepted, PeNotAccepted, PeResolved, PeResultNotified, PeSecondInstance, PeClosed}
@@ -260,6 +263,9 @@ var petitionRules = &rules{
 			if f.kind != PetitionComplaint {
 				return Errorf(EConflict, "%s is a %s: only complaints go to a second instance.", s.Stream(), orNone(string(f.kind)))
 			}
+			if f.secondInstance {
+				return Errorf(EConflict, "%s was already resolved at the second instance: there is no third.", s.Stream())
+			}
 			return needParty(w, "data.to_party_id", d.ToPartyID)
 		}
 		return decideCorrection(s, cmd)
@@ -275,6 +281,7 @@ var petitionRules = &rules{
 		case *PetitionForwardedData:
 			s.parties = addParty(s.parties, d.ToPartyID)
 		case *SecondInstanceFiledData:
+			f.secondInstance = true
 			s.parties = addParty(s.parties, d.ToPartyID)
 		}
 		s.facts = f

@@ -1,5 +1,7 @@
 package events
 
+import "strings"
+
 // Token events: API tokens are recorded in the ledger itself, so they are
 // replicated with it and every grant and revocation is part of the audited
 // history. Only the SHA-256 of a token's secret is stored.
@@ -34,7 +36,9 @@ func (d *TokenCreatedData) Validate() error {
 		optionalID("data.unit", d.Unit), optionalID("data.party", d.Party), optionalDate("data.expires_on", d.ExpiresOn)); err != nil {
 		return err
 	}
-	if _, err := ParseHash(d.SecretSHA256); err != nil {
+	// Tokens are found by the lowercase hex of their secret's hash, so an
+	// upper-case digest would create a token nobody can use.
+	if _, err := ParseHash(d.SecretSHA256); err != nil || strings.ToLower(d.SecretSHA256) != d.SecretSHA256 {
 		return FieldErrorf("data.secret_sha256", "data.secret_sha256 must be 64 lowercase hex digits.")
 	}
 	switch {

@@ -283,15 +283,28 @@ func (s *State) UnitInfo() (UnitInfo, bool) {
 }
 
 // UnitWithin reports whether unit lies in the subtree of scope: scope
-// itself, a unit below it, or a unit that scope (or a unit above scope's
-// subtree member) superseded, so the records of units merged into scope
-// stay in its scope.
+// itself, a unit below it, a unit that scope superseded (as recorded in
+// scope's predecessor_ids), or a unit whose records passed to one of these
+// when it was superseded (as recorded in its successor_ids), and the units
+// below those, so the records of units merged into scope stay in its scope.
+//
+// The parent chain is history and always counts: the town's MTTQ keeps its
+// old communes' records. A supersession counts only for the nearest
+// superseded unit on the way up: when a district is split, each old commune
+// goes where its own successor_ids say, not to every successor of the
+// district.
 func UnitWithin(w World, unit, scope string) bool {
 	if unit == "" || scope == "" {
 		return false
 	}
-	succeeded := successorClosure(w, scope)
+	return unitWithin(w, unit, scope, successorClosure(w, scope), map[string]bool{})
+}
+
+// unitWithin walks up from unit; tried records the successors already
+// walked, so cycles and long chains end.
+func unitWithin(w World, unit, scope string, succeeded []string, tried map[string]bool) bool {
 	u := unit
+	followed := false
 	for depth := 0; u != "" && depth < 32; depth++ {
 		if u == scope || slices.Contains(succeeded, u) {
 			return true
@@ -301,9 +314,15 @@ func UnitWithin(w World, unit, scope string) bool {
 			return false
 		}
 		f, _ := st.facts.(unitFacts)
-		for _, next := range f.successors {
-			if next == scope {
-				return true
+		if !followed && len(f.successors) > 0 {
+			followed = true
+			for _, next := range f.successors {
+				if !tried[next] && len(tried) < 256 {
+					tried[next] = true
+					if unitWithin(w, next, scope, succeeded, tried) {
+						return true
+					}
+				}
 			}
 		}
 		u = f.parent
