@@ -2,11 +2,13 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/mttq-vn/ledger/events"
@@ -75,6 +77,10 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte) bool {
 	return st.Exists() && s.mayRead(a, st)
 }
 
+// historyWait bounds how long a history read waits for the ledger's
+// follower to reach the stream's last event.
+const historyWait = 5 * time.Second
+
 // StreamEvent is one event of a stream's history.
 type StreamEvent struct {
 	Position uint64 `json:"position"`
@@ -100,8 +106,22 @@ func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	// The state is current as soon as a write returns, but the ledger's
+	// follower records positions: wait (bounded) until it has applied the
+	// stream's last event, and list exactly the versions the state names,
+	// so the history never lags behind (or runs ahead of) its version.
+	ctx, cancel := context.WithTimeout(r.Context(), historyWait)
+	defer cancel()
+	if err := s.Ledger.WaitApplied(ctx, st.LastPosition()); err != nil {
+		s.Error(w, r, events.Errorf(events.EUnavailable, "The ledger is still catching up with the log; try again."))
+		return
+	}
+	positions := s.Ledger.Positions(st.Stream())
+	if uint64(len(positions)) > st.Version() {
+		positions = positions[:st.Version()]
+	}
 	out := StreamEvents{Stream: st.Stream(), Version: st.Version(), Events: []StreamEvent{}}
-	for _, pos := range s.Ledger.Positions(st.Stream()) {
+	for _, pos := range positions {
 		rec, err := s.Store.Get(r.Context(), pos)
 		if err != nil {
 			s.Error(w, r, err)

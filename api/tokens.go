@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 	"github.com/mttq-vn/ledger/events"
@@ -65,7 +67,7 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 	res, err := s.Ledger.Handle(r.Context(), events.Request{Kind: events.KindToken, Create: true, Type: events.TokenCreated, Data: data,
 		Unit: body.Unit, Actor: actor, IdempotencyKey: r.Header.Get("Idempotency-Key")})
 	if err != nil {
-		s.Error(w, r, err)
+		s.Error(w, r, bodyFieldError(err))
 		return
 	}
 	if res.Replayed {
@@ -101,8 +103,23 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	data, _ := json.Marshal(events.TokenRevokedData{Reason: body.Reason})
 	res, err := s.Ledger.Handle(r.Context(), events.Request{Kind: events.KindToken, ID: id, Type: events.TokenRevoked, Data: data, Actor: actor})
 	if err != nil {
-		s.Error(w, r, err)
+		s.Error(w, r, bodyFieldError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// bodyFieldError names the request body's own field in an error about the
+// token payload the handler built from it: the body of POST /v1/tokens has
+// "unit", where the payload's validation names "data.unit".
+func bodyFieldError(err error) error {
+	var e *events.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	f, ok := strings.CutPrefix(e.Field, "data.")
+	if !ok {
+		return err
+	}
+	return &events.Error{Code: e.Code, Field: f, Message: strings.ReplaceAll(e.Message, e.Field, f)}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/mttq-vn/ledger/events"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Collections maps URL collection names to aggregate kinds.
@@ -85,6 +86,11 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, create bool
 	if err := s.decodeBody(w, r, &body); err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if body.DocumentRef != nil {
+		// The payload's text is normalised by events.DecodePayload; the
+		// document number is the envelope's only free text.
+		body.DocumentRef.Number = norm.NFC.String(body.DocumentRef.Number)
 	}
 	req := events.Request{
 		Kind:           kind,

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,9 +58,13 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-// pending returns an event with recognisable bytes.
+// pendingSeq makes event IDs unique: concurrent writers can read the same
+// clock value, and two appends with one ID are one append retried.
+var pendingSeq atomic.Uint64
+
+// pending returns an event with recognisable bytes and a unique ID.
 func pending(stream string, version uint64, key string) events.Pending {
-	id := fmt.Sprintf("ev-%s-%d-%d", stream, version, time.Now().UnixNano())
+	id := fmt.Sprintf("ev-%s-%d-%d-%d", stream, version, time.Now().UnixNano(), pendingSeq.Add(1))
 	raw := fmt.Sprintf(`{"id":%q,"stream":%q,"version":%d,"note":"sự kiện thử"}`, id, stream, version)
 	return events.Pending{ID: id, Key: key, Raw: []byte(raw)}
 }

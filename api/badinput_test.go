@@ -1,0 +1,258 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+	"golang.org/x/text/unicode/norm"
+)
+
+// issueBody is the JSON body that issues a recommendation with the given
+// data, for edits that api.EventRequest cannot express.
+func issueBody(data string) string {
+	return `{"type":"recommendation.issued.v1","unit":"21607","data":` + data + `}`
+}
+
+const issueData = `{"source_kind":"OTHER","addressee_party_id":"ubnd-21607","title":"Kiến nghị","content":"Nội dung kiến nghị.","issued_on":"2023-03-10"}`
+
+// withData returns issueData with one field replaced or added.
+func withData(field, value string) string {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(issueData), &m); err != nil {
+		panic(err)
+	}
+	m[field] = json.RawMessage(value)
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// TestBadInput checks that every malformed, unauthenticated, unauthorised
+// or refused write is answered with the right status, code and field, never
+// with a 500, and writes nothing.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "rec-1", unitWard, partyWard)
+	f.MustIssue(t, f.OtherRecorder, "rec-other", unitOther, partyOther)
+
+	const create, appendPath = "/v1/recommendations", "/v1/recommendations/rec-1/events"
+	rec, obs, ins, resp := f.Recorder.Secret, f.Observer.Secret, f.Inspector.Secret, f.Respondent.Secret
+	tooLarge := issueBody(withData("content", `"`+strings.Repeat("a", api.DefaultMaxBodyBytes)+`"`))
+	dataTooLarge := issueBody(withData("content", `"`+strings.Repeat("a", events.MaxPayloadBytes)+`"`))
+	received := `{"type":"recommendation.received.v1","data":{"received_on":"2023-03-12"}}`
+
+	for _, tc := range []struct {
+		name   string
+		method string
+		path   string
+		secret string
+		body   any
+		header []string
+		status int
+		code   string
+		field  string
+	}{
+		// Malformed bodies.
+		{"MalformedJSON", "POST", create, rec, `{"type":"recommendation.issued.v1",`, nil, 400, events.EInvalid, ""},
+		{"MalformedJSONInData", "POST", create, rec, issueBody(`{"title":}`), nil, 400, events.EInvalid, ""},
+		{"NotAnObject", "POST", create, rec, `[1,2]`, nil, 400, events.EInvalid, ""},
+		{"EmptyBody", "POST", create, rec, ``, nil, 400, events.EInvalid, ""},
+		{"TrailingData", "POST", create, rec, issueBody(issueData) + `{}`, nil, 400, events.EInvalid, ""},
+		{"UnknownTopLevelField", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","colour":"red","data":` + issueData + `}`, nil, 400, events.EInvalid, "colour"},
+		{"UnknownDataField", "POST", create, rec, issueBody(withData("bogus", `1`)), nil, 400, events.EInvalid, "data.bogus"},
+		{"WrongTypeOfType", "POST", create, rec, `{"type":5,"unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "type"},
+		{"WrongTypeOfUnit", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":true,"data":` + issueData + `}`, nil, 400, events.EInvalid, "unit"},
+		{"WrongTypeInData", "POST", create, rec, issueBody(withData("title", `5`)), nil, 400, events.EInvalid, "data.title"},
+		{"WrongTypeNumber", "POST", create, rec, issueBody(withData("response_days", `"ten"`)), nil, 400, events.EInvalid, "data.response_days"},
+		{"WrongTypeArray", "POST", create, rec, issueBody(withData("copy_party_ids", `"ubnd-21610"`)), nil, 400, events.EInvalid, "data.copy_party_ids"},
+		{"DataNotAnObject", "POST", create, rec, issueBody(`"text"`), nil, 400, events.EInvalid, "data"},
+		{"MissingData", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607"}`, nil, 400, events.EInvalid, "data"},
+		{"MissingRequiredField", "POST", create, rec, issueBody(withData("title", `"  "`)), nil, 400, events.EInvalid, "data.title"},
+		{"BadEnumeration", "POST", create, rec, issueBody(withData("source_kind", `"RUMOUR"`)), nil, 400, events.EInvalid, "data.source_kind"},
+		{"InvalidUTF8", "POST", create, rec, []byte(issueBody(withData("title", `"Ki`+"\xff\xfe"+`n nghị"`))), nil, 400, events.EInvalid, ""},
+		{"InvalidUTF8IdempotencyKey", "POST", create, rec, issueBody(issueData), []string{"Idempotency-Key", "k\xff"}, 400, events.EInvalid, "Idempotency-Key"},
+		{"IdempotencyKeyTooLong", "POST", create, rec, issueBody(issueData), []string{"Idempotency-Key", strings.Repeat("k", events.MaxIdempotencyKey+1)}, 400, events.EInvalid, "Idempotency-Key"},
+
+		// Dates and times.
+		{"OccurredAtNotRFC3339", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","occurred_at":"01/02/2023","data":` + issueData + `}`, nil, 400, events.EInvalid, "occurred_at"},
+		{"OccurredAtWithoutTime", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","occurred_at":"2023-02-01","data":` + issueData + `}`, nil, 400, events.EInvalid, "occurred_at"},
+		{"OccurredAtInTheFuture", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","occurred_at":"2025-07-03T09:00:00+07:00","data":` + issueData + `}`, nil, 400, events.EInvalid, "occurred_at"},
+		{"DateNotZeroPadded", "POST", create, rec, issueBody(withData("issued_on", `"2023-2-1"`)), nil, 400, events.EInvalid, "data.issued_on"},
+		{"DateThatDoesNotExist", "POST", create, rec, issueBody(withData("issued_on", `"2023-02-30"`)), nil, 400, events.EInvalid, "data.issued_on"},
+		{"DateInAnotherForm", "POST", create, rec, issueBody(withData("issued_on", `"10/03/2023"`)), nil, 400, events.EInvalid, "data.issued_on"},
+		{"DocumentDateThatDoesNotExist", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"number":"12/KN-MTTQ","signed_on":"2023-02-30"},"data":` + issueData + `}`, nil, 400, events.EInvalid, "document_ref.signed_on"},
+		{"DocumentWithoutNumber", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"signed_on":"2023-02-28"},"data":` + issueData + `}`, nil, 400, events.EInvalid, "document_ref.number"},
+
+		// Envelope fields.
+		{"UnknownClassification", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","classification":"secret","data":` + issueData + `}`, nil, 400, events.EInvalid, "classification"},
+		{"MalformedUnitCode", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21 607","data":` + issueData + `}`, nil, 400, events.EInvalid, "unit"},
+		{"UnregisteredUnit", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"99999","data":` + issueData + `}`, nil, 400, events.EInvalid, "unit"},
+		{"MissingUnit", "POST", create, rec, `{"type":"recommendation.issued.v1","data":` + issueData + `}`, nil, 400, events.EInvalid, "unit"},
+		{"UnregisteredParty", "POST", create, rec, issueBody(withData("addressee_party_id", `"nobody"`)), nil, 400, events.EInvalid, "data.addressee_party_id"},
+		{"IDInTheBodyOfAnAppend", "POST", appendPath, rec, `{"id":"rec-1","type":"recommendation.received.v1","data":{"received_on":"2023-03-12"}}`, nil, 400, events.EInvalid, "id"},
+		{"UnitChangeOnAppend", "POST", appendPath, rec, `{"type":"recommendation.received.v1","unit":"21610","data":{"received_on":"2023-03-12"}}`, nil, 400, events.EInvalid, "unit"},
+		{"MalformedIDOnCreate", "POST", create, rec, `{"id":"rec 2","type":"recommendation.issued.v1","unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "id"},
+		{"IfMatchOnCreate", "POST", create, rec, issueBody(issueData), []string{"If-Match", `"0"`}, 400, events.EInvalid, "If-Match"},
+		{"IfMatchMalformed", "POST", appendPath, rec, received, []string{"If-Match", `"one"`}, 400, events.EInvalid, "If-Match"},
+
+		// Size.
+		{"BodyOverTheLimit", "POST", create, rec, tooLarge, nil, 413, events.ETooLarge, ""},
+		{"DataOverTheLimit", "POST", create, rec, dataTooLarge, nil, 413, events.ETooLarge, "data"},
+
+		// Authentication.
+		{"MissingToken", "POST", create, "", issueBody(issueData), nil, 401, events.EUnauthorized, ""},
+		{"WrongToken", "POST", create, "lgr_not-a-token", issueBody(issueData), nil, 401, events.EUnauthorized, ""},
+		{"NotABearerToken", "POST", create, "", issueBody(issueData), []string{"Authorization", "Basic cmVjb3JkZXI6c2VjcmV0"}, 401, events.EUnauthorized, ""},
+		{"EmptyBearerToken", "POST", create, "", issueBody(issueData), []string{"Authorization", "Bearer "}, 401, events.EUnauthorized, ""},
+		{"MissingTokenOnAppend", "POST", appendPath, "", received, nil, 401, events.EUnauthorized, ""},
+		{"MissingTokenBeforeABadBody", "POST", create, "", `{`, nil, 401, events.EUnauthorized, ""},
+
+		// Roles and scopes.
+		{"ObserverWrites", "POST", create, obs, issueBody(issueData), nil, 403, events.EForbidden, ""},
+		{"InspectorWrites", "POST", appendPath, ins, received, nil, 403, events.EForbidden, ""},
+		{"RespondentIssues", "POST", create, resp, issueBody(issueData), nil, 403, events.EForbidden, ""},
+		{"RecorderRegistersAUnit", "POST", "/v1/units", rec, `{"id":"21699","type":"unit.registered.v1","data":{"name":"Xã Mới","level":"COMMUNE","parent_id":"21607","valid_from":"2025-07-01"}}`, nil, 403, events.EForbidden, ""},
+		{"RecorderOfAnotherUnitCreates", "POST", create, f.OtherRecorder.Secret, issueBody(issueData), nil, 403, events.EForbidden, ""},
+		{"RecorderOfAnotherUnitAppends", "POST", appendPath, f.OtherRecorder.Secret, received, nil, 403, events.EForbidden, ""},
+		{"RecorderOfALowerUnitWritesAbove", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"540","data":` + issueData + `}`, nil, 403, events.EForbidden, ""},
+		{"RespondentAnswersAnItemNotAddressedToIt", "POST", "/v1/recommendations/rec-other/events", resp, mustJSON(t, responseRequest), nil, 403, events.EForbidden, ""},
+
+		// Types.
+		{"UnknownType", "POST", create, rec, `{"type":"recommendation.forgotten.v1","unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "type"},
+		{"MissingType", "POST", create, rec, `{"unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "type"},
+		{"TypeOfAnotherKind", "POST", create, rec, `{"type":"supervision.planned.v1","unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "type"},
+		{"CreationTypeOnTheAppendRoute", "POST", appendPath, rec, issueBody(issueData), nil, 400, events.EInvalid, "type"},
+		{"AppendTypeOnTheCreateRoute", "POST", create, rec, received, nil, 400, events.EInvalid, "type"},
+
+		// Lifecycle and versions.
+		{"TransitionTheLifecycleRefuses", "POST", appendPath, rec, `{"type":"recommendation.closed.v1","data":{"closed_on":"2023-03-11"}}`, nil, 409, events.EConflict, ""},
+		{"StaleIfMatch", "POST", appendPath, rec, received, []string{"If-Match", `"7"`}, 409, events.EConflict, ""},
+		{"IDInUse", "POST", create, rec, `{"id":"rec-1","type":"recommendation.issued.v1","unit":"21607","data":` + issueData + `}`, nil, 409, events.EConflict, "id"},
+
+		// Routes and streams.
+		{"UnknownCollection", "POST", "/v1/widgets", rec, issueBody(issueData), nil, 404, events.ENotFound, ""},
+		{"UnknownCollectionAppend", "POST", "/v1/widgets/w-1/events", rec, received, nil, 404, events.ENotFound, ""},
+		{"EventOnAMissingStream", "POST", "/v1/recommendations/nope/events", rec, received, nil, 404, events.ENotFound, ""},
+		{"EventOnAMalformedStreamID", "POST", "/v1/recommendations/no.pe/events", rec, received, nil, 404, events.ENotFound, ""},
+		{"MethodNotAllowed", "DELETE", "/v1/recommendations/rec-1", rec, nil, nil, 400, events.EInvalid, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			head := f.Head(t)
+			r := f.Do(t, tc.method, tc.path, tc.secret, tc.body, tc.header...)
+			if r.Status >= 500 {
+				t.Fatalf("status: got %d, want a client error (body %s)", r.Status, r.Body)
+			}
+			MustError(t, r, tc.status, tc.code, tc.field)
+			if got := f.Head(t); got != head {
+				t.Errorf("log size: got %d, want %d (a refused request writes nothing)", got, head)
+			}
+		})
+	}
+
+	t.Run("TheRefusedTransitionNamesTheCurrentState", func(t *testing.T) {
+		e := MustError(t, f.Do(t, "POST", appendPath, rec, `{"type":"recommendation.closed.v1","data":{"closed_on":"2023-03-11"}}`), 409, events.EConflict, "")
+		if !strings.Contains(e.Message, "state issued") {
+			t.Errorf("message: got %q, want it to name the current state issued", e.Message)
+		}
+	})
+
+	t.Run("NothingWasRecorded", func(t *testing.T) {
+		st, err := f.Inspector.State(t.Context(), "recommendations", "rec-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Version != 1 || st.Status != events.RecIssued {
+			t.Errorf("rec-1 after the refused requests: got version %d status %s, want 1 issued", st.Version, st.Status)
+		}
+		m := scrapeMetrics(t, f)
+		if n := m[`ledger_http_rejected_total{code="internal"}`]; n != 0 {
+			t.Errorf("internal errors: got %v, want 0", n)
+		}
+	})
+}
+
+// TestClientErrors checks that api.Client returns the server's errors as
+// *events.Error values with code and field.
+func TestClientErrors(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	req := issueRequest("rec-1", unitWard, partyWard)
+	req.Type = "recommendation.forgotten.v1"
+	_, err := f.Recorder.Create(t.Context(), "recommendations", req, api.WriteOptions{})
+	if got, want := fmt.Sprint(events.ErrorCode(err), " ", events.ErrorField(err)), "invalid type"; got != want {
+		t.Errorf("Client.Create with an unknown type: got %q (%v), want %q", got, err, want)
+	}
+	_, err = f.Observer.Create(t.Context(), "recommendations", issueRequest("rec-1", unitWard, partyWard), api.WriteOptions{})
+	if got := events.ErrorCode(err); got != events.EForbidden {
+		t.Errorf("Client.Create by an observer: got %q (%v), want forbidden", got, err)
+	}
+	_, err = api.NewClient(f.URL, "").State(t.Context(), "units", unitWard)
+	if got := events.ErrorCode(err); got != events.EUnauthorized {
+		t.Errorf("Client.State without a token: got %q (%v), want unauthorized", got, err)
+	}
+	if events.ErrorMessage(err) == "" || events.ErrorMessage(err) == "Internal error." {
+		t.Errorf("Client error message: got %q, want the server's", events.ErrorMessage(err))
+	}
+}
+
+// TestNFC checks that Vietnamese text typed with combining marks is stored
+// in its composed (NFC) form, whether the marks arrive as UTF-8 or as JSON
+// escapes.
+func TestNFC(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	composed := "Ủy ban nhân dân phường Bình Định"
+	decomposed := norm.NFD.String(composed)
+	if decomposed == composed {
+		t.Fatal("the NFD form equals the NFC form; the test would prove nothing")
+	}
+	escaped := ""
+	for _, r := range decomposed {
+		if r < 0x80 {
+			escaped += string(r)
+		} else {
+			escaped += fmt.Sprintf(`\u%04x`, r)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		title string // a JSON string literal
+	}{
+		{"DecomposedUTF8", string(mustJSON(t, decomposed))},
+		{"DecomposedEscapes", `"` + escaped + `"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(tc.title, "u\\u031b") && !strings.Contains(tc.title, "\u031b") {
+				t.Fatalf("the title %s holds no combining horn", tc.title)
+			}
+			res := MustResult(t, f.Do(t, "POST", "/v1/recommendations", f.Recorder.Secret, issueBody(withData("title", tc.title))))
+			stored := f.mustEvent(t, f.Recorder.Secret, res.Position)
+			if !bytes.Contains(stored, []byte(`"title":"`+composed+`"`)) {
+				t.Errorf("stored event: got %s, want the title in NFC %q", stored, composed)
+			}
+			if bytes.Contains(stored, []byte(decomposed)) || bytes.Contains(stored, []byte(`\u03`)) {
+				t.Errorf("stored event holds decomposed text: %s", stored)
+			}
+			if !norm.NFC.IsNormal(stored) {
+				t.Errorf("stored event is not in NFC: %s", stored)
+			}
+		})
+	}
+	t.Run("DocumentNumber", func(t *testing.T) {
+		number := norm.NFD.String("15/KN-MTTQ-BTT (Ủy ban)")
+		body := `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"number":` + string(mustJSON(t, number)) + `,"signed_on":"2023-03-10"},"data":` + issueData + `}`
+		res := MustResult(t, f.Do(t, "POST", "/v1/recommendations", f.Recorder.Secret, body))
+		stored := f.mustEvent(t, f.Recorder.Secret, res.Position)
+		if !norm.NFC.IsNormal(stored) {
+			t.Errorf("stored event is not in NFC: %s", stored)
+		}
+	})
+}

@@ -1,0 +1,214 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+)
+
+var secretRE = regexp.MustCompile(`^lgr_[A-Za-z0-9_-]{43}$`)
+
+func TestTokenCreate(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+
+	t.Run("AdminCreatesAndTheSecretIsShownOnce", func(t *testing.T) {
+		head := f.Head(t)
+		r := f.Do(t, "POST", "/v1/tokens", f.Admin.Secret, api.TokenRequest{Name: "Cán bộ MTTQ phường", Role: events.RoleRecorder, Unit: unitWard})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("status: got %d, want 201 (%s)", r.Status, r.Body)
+		}
+		var res api.TokenResponse
+		dec := json.NewDecoder(bytes.NewReader(r.Body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&res); err != nil {
+			t.Fatal(err)
+		}
+		if !uuidRE.MatchString(res.ID) || !secretRE.MatchString(res.Token) || res.Name != "Cán bộ MTTQ phường" ||
+			res.Role != events.RoleRecorder || res.Unit != unitWard || res.Party != "" || res.Position != head+1 {
+			t.Errorf("token response: got %+v", res)
+		}
+		// The secret works at once, and only its hash is in the log.
+		if r := f.Do(t, "GET", "/v1/units/"+unitWard, res.Token, nil); r.Status != http.StatusOK {
+			t.Errorf("the new token: status %d, want 200 (%s)", r.Status, r.Body)
+		}
+		stored := f.mustEvent(t, f.Admin.Secret, res.Position)
+		if bytes.Contains(stored, []byte(res.Token)) || bytes.Contains(stored, []byte(strings.TrimPrefix(res.Token, "lgr_"))) {
+			t.Errorf("the stored event holds the secret: %s", stored)
+		}
+		if !bytes.Contains(stored, []byte(`"secret_sha256":"`+sha256Hex([]byte(res.Token))+`"`)) {
+			t.Errorf("the stored event does not hold the secret's SHA-256: %s", stored)
+		}
+		env, err := events.UnmarshalEnvelope(stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if env.Classification != events.Internal || env.Type != events.TokenCreated || env.Actor.Subject != "token/"+f.Admin.ID {
+			t.Errorf("stored token event: got %+v", env)
+		}
+	})
+
+	t.Run("ARetryCannotShowTheSecretAgain", func(t *testing.T) {
+		req := api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector}
+		r := f.Do(t, "POST", "/v1/tokens", f.Admin.Secret, req, "Idempotency-Key", "token-1")
+		if r.Status != http.StatusCreated {
+			t.Fatalf("status: got %d, want 201 (%s)", r.Status, r.Body)
+		}
+		head := f.Head(t)
+		MustError(t, f.Do(t, "POST", "/v1/tokens", f.Admin.Secret, req, "Idempotency-Key", "token-1"), http.StatusConflict, events.EConflict, "Idempotency-Key")
+		if got := f.Head(t); got != head {
+			t.Errorf("log size: got %d, want %d", got, head)
+		}
+	})
+
+	t.Run("RespondentForItsParty", func(t *testing.T) {
+		tok := f.MustCreateToken(t, api.TokenRequest{Name: "Văn phòng UBND phường Đập Đá", Role: events.RoleRespondent, Party: partyOther})
+		f.MustIssue(t, f.OtherRecorder, "rec-resp", unitOther, partyOther)
+		f.MustAppend(t, tok, "recommendations", "rec-resp", responseRequest)
+	})
+
+	t.Run("UnitScopedAdmin", func(t *testing.T) {
+		wardAdmin := f.MustCreateToken(t, api.TokenRequest{Name: "Quản trị phường", Role: events.RoleAdmin, Unit: unitWard})
+		if _, err := wardAdmin.CreateToken(t.Context(), api.TokenRequest{Name: "Cán bộ", Role: events.RoleRecorder, Unit: unitWard}); err != nil {
+			t.Errorf("within its unit: %v", err)
+		}
+		head := f.Head(t)
+		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "Cán bộ", Role: events.RoleRecorder, Unit: unitOther}),
+			http.StatusForbidden, events.EForbidden, "")
+		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector}),
+			http.StatusForbidden, events.EForbidden, "")
+		if got := f.Head(t); got != head {
+			t.Errorf("log size: got %d, want %d", got, head)
+		}
+	})
+
+	for _, tc := range []struct {
+		name   string
+		secret func() string
+		body   any
+		status int
+		code   string
+		field  string
+	}{
+		{"RecorderNeedsAUnit", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleRecorder}, 400, events.EInvalid, "unit"},
+		{"ObserverNeedsAUnit", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleObserver}, 400, events.EInvalid, "unit"},
+		{"RespondentNeedsAParty", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleRespondent}, 400, events.EInvalid, "party"},
+		{"OnlyRespondentsHaveAParty", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleRecorder, Unit: unitWard, Party: partyWard}, 400, events.EInvalid, "party"},
+		{"UnknownRole", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: "superuser"}, 400, events.EInvalid, "role"},
+		{"SystemIsNotGranted", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleSystem}, 400, events.EInvalid, "role"},
+		{"MissingName", func() string { return f.Admin.Secret }, api.TokenRequest{Role: events.RoleInspector}, 400, events.EInvalid, "name"},
+		{"UnregisteredUnit", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleRecorder, Unit: "99999"}, 400, events.EInvalid, "unit"},
+		{"MalformedUnit", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleRecorder, Unit: "99 999"}, 400, events.EInvalid, "unit"},
+		{"UnregisteredParty", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleRespondent, Party: "nobody"}, 400, events.EInvalid, "party"},
+		{"MalformedExpiry", func() string { return f.Admin.Secret }, `{"name":"x","role":"inspector","expires_on":"2025-13-01"}`, 400, events.EInvalid, "expires_on"},
+		{"UnknownField", func() string { return f.Admin.Secret }, `{"name":"x","role":"inspector","secret":"mine"}`, 400, events.EInvalid, "secret"},
+		{"MalformedJSON", func() string { return f.Admin.Secret }, `{"name":`, 400, events.EInvalid, ""},
+		{"Recorder", func() string { return f.Recorder.Secret }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 403, events.EForbidden, ""},
+		{"Inspector", func() string { return f.Inspector.Secret }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 403, events.EForbidden, ""},
+		{"NoToken", func() string { return "" }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 401, events.EUnauthorized, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			head := f.Head(t)
+			MustError(t, f.Do(t, "POST", "/v1/tokens", tc.secret(), tc.body), tc.status, tc.code, tc.field)
+			if got := f.Head(t); got != head {
+				t.Errorf("log size: got %d, want %d", got, head)
+			}
+		})
+	}
+}
+
+func TestTokenRevoke(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	victim := f.MustCreateToken(t, api.TokenRequest{Name: "Cán bộ nghỉ việc", Role: events.RoleRecorder, Unit: unitWard})
+	f.MustIssue(t, victim, "rec-1", unitWard, partyWard)
+	path := "/v1/tokens/" + victim.ID + "/revoke"
+
+	t.Run("NotByOthers", func(t *testing.T) {
+		MustError(t, f.Do(t, "POST", path, victim.Secret, `{"reason":"tự thu hồi"}`), http.StatusForbidden, events.EForbidden, "")
+		MustError(t, f.Do(t, "POST", path, f.Inspector.Secret, `{"reason":"x"}`), http.StatusForbidden, events.EForbidden, "")
+		MustError(t, f.Do(t, "POST", path, "", `{"reason":"x"}`), http.StatusUnauthorized, events.EUnauthorized, "")
+	})
+	t.Run("BadInput", func(t *testing.T) {
+		head := f.Head(t)
+		MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":""}`), http.StatusBadRequest, events.EInvalid, "reason")
+		MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":"x","when":"now"}`), http.StatusBadRequest, events.EInvalid, "when")
+		MustError(t, f.Do(t, "POST", "/v1/tokens/nope/revoke", f.Admin.Secret, `{"reason":"x"}`), http.StatusNotFound, events.ENotFound, "")
+		MustError(t, f.Do(t, "POST", "/v1/tokens/no.pe/revoke", f.Admin.Secret, `{"reason":"x"}`), http.StatusNotFound, events.ENotFound, "")
+		if got := f.Head(t); got != head {
+			t.Errorf("log size: got %d, want %d", got, head)
+		}
+	})
+
+	t.Run("RevokedTokensAreRefusedAtOnce", func(t *testing.T) {
+		res, err := f.Admin.RevokeToken(t.Context(), victim.ID, "Cán bộ chuyển công tác")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != events.TokenRevokedS || res.Version != 2 || res.Stream != "token/"+victim.ID {
+			t.Errorf("revoke result: got %+v", res)
+		}
+		head := f.Head(t)
+		for _, r := range []Reply{
+			f.Do(t, "GET", "/v1/recommendations/rec-1", victim.Secret, nil),
+			f.Do(t, "POST", "/v1/recommendations/rec-1/events", victim.Secret, receivedRequest),
+		} {
+			e := MustError(t, r, http.StatusUnauthorized, events.EUnauthorized, "")
+			if !strings.Contains(e.Message, "revoked") {
+				t.Errorf("message: got %q, want it to say the token was revoked", e.Message)
+			}
+		}
+		if got := f.Head(t); got != head {
+			t.Errorf("log size: got %d, want %d", got, head)
+		}
+		// What the token recorded stays.
+		if _, err := f.Recorder.State(t.Context(), "recommendations", "rec-1"); err != nil {
+			t.Errorf("rec-1 after the revocation: %v", err)
+		}
+	})
+
+	t.Run("Twice", func(t *testing.T) {
+		MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":"again"}`), http.StatusConflict, events.EConflict, "")
+	})
+}
+
+func TestTokenExpiry(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	// The ledger's clock says 2025-07-01.
+	expired := f.MustCreateToken(t, api.TokenRequest{Name: "Hết hạn", Role: events.RoleInspector, ExpiresOn: "2025-06-30"})
+	lastDay := f.MustCreateToken(t, api.TokenRequest{Name: "Ngày cuối", Role: events.RoleInspector, ExpiresOn: "2025-07-01"})
+	e := MustError(t, f.Do(t, "GET", "/v1/units/"+unitWard, expired.Secret, nil), http.StatusUnauthorized, events.EUnauthorized, "")
+	if !strings.Contains(e.Message, "2025-06-30") {
+		t.Errorf("message: got %q, want it to name the expiry date", e.Message)
+	}
+	if r := f.Do(t, "GET", "/v1/units/"+unitWard, lastDay.Secret, nil); r.Status != http.StatusOK {
+		t.Errorf("a token on its last day: status %d, want 200", r.Status)
+	}
+}
+
+// TestTokenEvents checks that token events, which hold secret hashes and
+// grants, are readable only by admins and inspectors.
+func TestTokenEvents(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	for _, tok := range []*Token{f.Admin, f.Recorder, f.Respondent, f.Observer} {
+		pos := "/v1/events/" + strconv.FormatUint(tok.Position, 10)
+		for _, reader := range []*Token{f.Recorder, f.TownRecorder, f.Respondent, f.Observer} {
+			MustError(t, f.Do(t, "GET", pos, reader.Secret, nil), http.StatusForbidden, events.EForbidden, "")
+		}
+		for _, reader := range []*Token{f.Admin, f.Inspector} {
+			f.mustEvent(t, reader.Secret, tok.Position)
+		}
+	}
+	// Tokens have no state or history routes.
+	MustError(t, f.Do(t, "GET", "/v1/tokens/"+f.Recorder.ID, f.Admin.Secret, nil), http.StatusNotFound, events.ENotFound, "")
+	MustError(t, f.Do(t, "GET", "/v1/tokens/"+f.Recorder.ID+"/events", f.Admin.Secret, nil), http.StatusNotFound, events.ENotFound, "")
+}

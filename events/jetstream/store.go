@@ -1,0 +1,986 @@
+package jetstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// Headers the store writes beside JetStream's own Nats-Msg-Id. Header names
+// are case-sensitive in NATS.
+const (
+	hdrID       = "Ledger-Id"
+	hdrKey      = "Ledger-Key"
+	hdrVersion  = "Ledger-Version"
+	hdrTreeSize = "Ledger-Tree-Size"
+)
+
+const (
+	// maxInFlight bounds the appends waiting for their acknowledgement. The
+	// driver's own limit is set a little higher so that it never stalls: a
+	// stalled driver fails the publish after 200 ms instead of waiting.
+	maxInFlight = 4096
+	// ackTimeout fails an append whose acknowledgement never comes, which
+	// frees its slot. Generous: under SyncAlways a full pipeline drains at
+	// about 5k appends/s.
+	ackTimeout = 30 * time.Second
+	// readBatch is how many messages a reader asks the server for at once.
+	readBatch = 1000
+	// cleanupTimeout bounds the deletion of a reader's consumer.
+	cleanupTimeout = 2 * time.Second
+)
+
+// Config configures a Store. A zero field takes the default its comment names.
+type Config struct {
+	// StreamName is the JetStream stream that holds every event. Default "LEDGER".
+	StreamName string
+	// SubjectPrefix starts every event subject: stream "supervision/0190abc"
+	// is stored under "<prefix>.supervision.0190abc". Default "ledger.ev".
+	SubjectPrefix string
+	// CheckpointStream holds the signed checkpoints. Default "LEDGER_CHECKPOINTS".
+	CheckpointStream string
+	// CheckpointSubject starts the checkpoint subjects: the note for a tree
+	// of size n is stored under "<subject>.<n>". Default "ledger.cp".
+	CheckpointSubject string
+	// Replicas is the number of copies of each stream. Default 1.
+	Replicas int
+	// DuplicateWindow is how long JetStream remembers the dedup keys of
+	// appends. Within it, a key reused for another stream or version is
+	// refused with code conflict. Retries of the same append are recognised
+	// forever, from the stored headers. Default 10 minutes.
+	DuplicateWindow time.Duration
+	// Logger receives the store's few log lines. Default slog.Default()
+	// with component=jetstream.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.StreamName == "" {
+		c.StreamName = "LEDGER"
+	}
+	if c.SubjectPrefix == "" {
+		c.SubjectPrefix = "ledger.ev"
+	}
+	if c.CheckpointStream == "" {
+		c.CheckpointStream = "LEDGER_CHECKPOINTS"
+	}
+	if c.CheckpointSubject == "" {
+		c.CheckpointSubject = "ledger.cp"
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = 10 * time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default().With("component", "jetstream")
+	}
+}
+
+// Store is an events.Store on NATS JetStream. It is safe for concurrent use.
+// Create it with Open.
+type Store struct {
+	cfg    Config
+	log    *slog.Logger
+	js     natsjs.JetStream
+	events natsjs.Stream
+	cps    natsjs.Stream
+	prefix string // SubjectPrefix + "."
+
+	// slots bounds the appends in flight (see maxInFlight).
+	slots chan struct{}
+
+	// cache maps a stream name to its version and the stream sequence of
+	// that version: the expected last subject sequence of its next append.
+	cacheMu sync.Mutex
+	cache   map[string]position
+
+	// Readers register in readers while the store is open; Close cancels
+	// closing and waits for them to delete their consumers.
+	mu      sync.Mutex
+	closed  atomic.Bool
+	readers sync.WaitGroup
+	closing context.Context
+	cancel  context.CancelFunc
+}
+
+// position is a version of one stream and the global position (stream
+// sequence) where that version is stored. The zero value is an empty stream.
+type position struct{ version, seq uint64 }
+
+var _ events.Store = (*Store)(nil)
+
+// Open connects a Store to JetStream through nc. It creates the event and
+// checkpoint streams if they are missing; if they exist, it refuses to
+// use a stream whose configuration has lost one of the ledger's guarantees
+// (file storage, no deletes, no purges, no limits that drop messages, no
+// rollups or message TTLs, the expected subjects), naming what is wrong.
+// Close does not close nc.
+func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
+	cfg.setDefaults()
+	for _, subj := range []string{cfg.SubjectPrefix, cfg.CheckpointSubject} {
+		if !validSubjectPrefix(subj) {
+			return nil, fmt.Errorf("jetstream: open: %q is not a usable subject prefix (literal tokens, no wildcards or spaces)", subj)
+		}
+	}
+	js, err := natsjs.New(nc,
+		natsjs.WithPublishAsyncMaxPending(maxInFlight+64),
+		natsjs.WithPublishAsyncTimeout(ackTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: open: %w", err)
+	}
+	closing, cancel := context.WithCancel(context.Background())
+	s := &Store{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		js:      js,
+		prefix:  cfg.SubjectPrefix + ".",
+		slots:   make(chan struct{}, maxInFlight),
+		cache:   make(map[string]position),
+		closing: closing,
+		cancel:  cancel,
+	}
+	if s.events, err = s.ensureStream(ctx, cfg.StreamName, cfg.SubjectPrefix+".*.*"); err != nil {
+		cancel()
+		return nil, err
+	}
+	if s.cps, err = s.ensureStream(ctx, cfg.CheckpointStream, cfg.CheckpointSubject+".*"); err != nil {
+		cancel()
+		return nil, err
+	}
+	s.logDamage(ctx)
+	return s, nil
+}
+
+// logDamage logs the damage the log's stream state shows: missing
+// positions, or fewer records than the latest checkpoint covers (a block
+// file truncated by the server on recovery). The state can also hide
+// damage, so this is no substitute for verifying the log.
+func (s *Store) logDamage(ctx context.Context) {
+	info, err := s.events.Info(ctx)
+	if err != nil {
+		return
+	}
+	st := info.State
+	if st.NumDeleted > 0 || st.LastSeq > 0 && st.FirstSeq > 1 {
+		s.log.Error("the log has missing positions: records were lost or removed",
+			"stream", s.cfg.StreamName, "first", st.FirstSeq, "last", st.LastSeq, "missing", st.NumDeleted)
+	}
+	if size, _, err := s.LatestCheckpoint(ctx); err == nil && size > st.LastSeq {
+		s.log.Error("the log is shorter than its latest checkpoint: records were lost",
+			"stream", s.cfg.StreamName, "head", st.LastSeq, "checkpoint", size)
+	}
+}
+
+func validSubjectPrefix(p string) bool {
+	if p == "" || strings.ContainsAny(p, "*> \t\r\n") {
+		return false
+	}
+	return !slices.Contains(strings.Split(p, "."), "")
+}
+
+// ensureStream creates the stream name with one subject filter, or checks
+// that the existing one keeps the ledger's guarantees.
+func (s *Store) ensureStream(ctx context.Context, name, subject string) (natsjs.Stream, error) {
+	want := natsjs.StreamConfig{
+		Name:              name,
+		Description:       "Sổ cái giám sát: append-only audit ledger. Never delete or purge.",
+		Subjects:          []string{subject},
+		Retention:         natsjs.LimitsPolicy,
+		MaxConsumers:      -1,
+		MaxMsgs:           -1,
+		MaxBytes:          -1,
+		MaxMsgsPerSubject: -1,
+		Discard:           natsjs.DiscardOld,
+		Storage:           natsjs.FileStorage,
+		Replicas:          s.cfg.Replicas,
+		Duplicates:        s.cfg.DuplicateWindow,
+		DenyDelete:        true,
+		DenyPurge:         true,
+	}
+	st, err := s.js.Stream(ctx, name)
+	if errors.Is(err, natsjs.ErrStreamNotFound) {
+		st, err = s.js.CreateStream(ctx, want)
+		if errors.Is(err, natsjs.ErrStreamNameAlreadyInUse) {
+			st, err = s.js.Stream(ctx, name) // created by someone else meanwhile
+		} else if err == nil {
+			s.log.Info("created stream", "stream", name, "subjects", subject, "replicas", want.Replicas)
+			return st, nil
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: open stream %s: %w", name, err)
+	}
+	got := st.CachedInfo().Config
+	if problems := unsafeConfig(got, want); len(problems) > 0 {
+		return nil, fmt.Errorf("jetstream: refusing stream %s, its configuration breaks the ledger's guarantees: %s",
+			name, strings.Join(problems, "; "))
+	}
+	if got.Duplicates != want.Duplicates {
+		s.log.Warn("stream has another duplicate window than configured",
+			"stream", name, "window", got.Duplicates, "configured", want.Duplicates)
+	}
+	return st, nil
+}
+
+// unsafeConfig lists what in got breaks a guarantee that want gives: every
+// acknowledged message stays, unchanged, at its sequence, forever.
+func unsafeConfig(got, want natsjs.StreamConfig) []string {
+	var p []string
+	if got.Storage != natsjs.FileStorage {
+		p = append(p, fmt.Sprintf("storage is %s, not file: messages do not survive a restart", got.Storage))
+	}
+	if got.Retention != natsjs.LimitsPolicy {
+		p = append(p, fmt.Sprintf("retention is %s, not limits: messages are removed once consumed", got.Retention))
+	}
+	if !got.DenyDelete {
+		p = append(p, "DenyDelete is off: messages can be deleted")
+	}
+	if !got.DenyPurge {
+		p = append(p, "DenyPurge is off: the stream can be purged")
+	}
+	if got.MaxAge > 0 {
+		p = append(p, fmt.Sprintf("MaxAge is %v: old messages expire", got.MaxAge))
+	}
+	if got.MaxMsgs > 0 {
+		p = append(p, fmt.Sprintf("MaxMsgs is %d: messages beyond it are dropped or refused", got.MaxMsgs))
+	}
+	if got.MaxBytes > 0 {
+		p = append(p, fmt.Sprintf("MaxBytes is %d: messages beyond it are dropped or refused", got.MaxBytes))
+	}
+	if got.MaxMsgsPerSubject > 0 {
+		p = append(p, fmt.Sprintf("MaxMsgsPerSubject is %d: a stream's older events are dropped", got.MaxMsgsPerSubject))
+	}
+	if got.AllowRollup {
+		p = append(p, "AllowRollup is on: a rollup message purges a subject")
+	}
+	if got.AllowMsgTTL {
+		p = append(p, "AllowMsgTTL is on: messages can expire")
+	}
+	if got.SubjectDeleteMarkerTTL > 0 {
+		p = append(p, "SubjectDeleteMarkerTTL is set: the server writes delete markers")
+	}
+	if got.AllowMsgSchedules {
+		p = append(p, "AllowMsgSchedules is on: the server writes scheduled messages, which may roll up subjects")
+	}
+	if got.AllowMsgCounter {
+		p = append(p, "AllowMsgCounter is on: messages are counters, not events")
+	}
+	if got.NoAck {
+		p = append(p, "NoAck is on: appends are not acknowledged")
+	}
+	if got.PersistMode != natsjs.DefaultPersistMode {
+		p = append(p, fmt.Sprintf("persist mode is %s: messages are acknowledged before they are written", got.PersistMode))
+	}
+	if got.Mirror != nil || len(got.Sources) > 0 {
+		p = append(p, "the stream mirrors or sources other streams: it holds messages the ledger did not write")
+	}
+	if got.SubjectTransform != nil {
+		p = append(p, "a subject transform is set: messages are not stored under the subjects they were sent to")
+	}
+	if !slices.Equal(got.Subjects, want.Subjects) {
+		p = append(p, fmt.Sprintf("subjects are %q, want %q", got.Subjects, want.Subjects))
+	}
+	if got.FirstSeq > 1 {
+		p = append(p, fmt.Sprintf("first sequence is %d: positions must start at 1", got.FirstSeq))
+	}
+	if got.Replicas < want.Replicas {
+		p = append(p, fmt.Sprintf("%d replicas, fewer than the configured %d", got.Replicas, want.Replicas))
+	}
+	return p
+}
+
+// subject returns the subject of a valid stream name.
+func (s *Store) subject(kind events.Kind, id string) string {
+	return s.prefix + string(kind) + "." + id
+}
+
+// streamOf returns the stream name of an event subject.
+func (s *Store) streamOf(subject string) (string, bool) {
+	rest, ok := strings.CutPrefix(subject, s.prefix)
+	if !ok {
+		return "", false
+	}
+	kind, id, ok := strings.Cut(rest, ".")
+	if !ok {
+		return "", false
+	}
+	return kind + "/" + id, true
+}
+
+var errClosed = events.Errorf(events.EUnavailable, "The store is closed.")
+
+// Append implements events.Store. The version check is JetStream's expected
+// last subject sequence, taken from an in-memory cache of each stream's
+// (version, sequence); a miss costs one GetLastMsgForSubject, except for
+// expectedVersion 0, which needs no sequence. The returned
+// record's Raw is e.Raw itself, not a copy. A conflict answer leads to one
+// more read: the event at expectedVersion+1 decides between a retry (its
+// dedup key is e's: Duplicate) and a *events.VersionConflict.
+func (s *Store) Append(ctx context.Context, stream string, expected uint64, e events.Pending) (events.Appended, error) {
+	if err := ctx.Err(); err != nil {
+		return events.Appended{}, err
+	}
+	kind, id, ok := events.SplitStream(stream)
+	if !ok {
+		return events.Appended{}, events.Errorf(events.EInvalid, "Malformed stream name %q.", stream)
+	}
+	if s.closed.Load() {
+		return events.Appended{}, errClosed
+	}
+	subject := s.subject(kind, id)
+	pos, ok := s.cached(stream)
+	if !ok && expected == 0 {
+		// A new stream: "the subject must be empty" needs no look-up, the
+		// server checks it (expected last subject sequence 0).
+		pos, ok = position{}, true
+	}
+	var last *events.Record // the stream's last event, if read
+	// The cache never runs ahead of the server (versions only grow), so an
+	// expected version below it is certainly stale; above it, or on a miss,
+	// ask the server.
+	if !ok || pos.version < expected {
+		rec, err := s.lastOf(ctx, stream, subject)
+		if err != nil {
+			return events.Appended{}, fmt.Errorf("jetstream: append %s: %w", stream, err)
+		}
+		last, pos = &rec, s.remember(stream, position{rec.Version, rec.Position})
+	}
+	// A conflict answer whose fresh read shows the stream still at the
+	// expected version (another append to the subject was in flight and
+	// failed: code 10164) is retried, a few times.
+	for attempt := 0; ; attempt++ {
+		if pos.version == expected {
+			a, err := s.publish(ctx, stream, subject, expected, pos.seq, e)
+			if !isWrongLastSequence(err) {
+				return a, err
+			}
+			last = nil
+		}
+		a, retry, err := s.settle(ctx, stream, subject, expected, e, last)
+		if !retry {
+			return a, err
+		}
+		if attempt == 2 {
+			return events.Appended{}, fmt.Errorf("jetstream: append %s: version %d refused %d times while the stream was at version %d: %w",
+				stream, expected+1, attempt+1, expected, events.ErrConcurrency)
+		}
+		pos, _ = s.cached(stream)
+		last = nil
+	}
+}
+
+// publish appends e with the expected last subject sequence lastSeq and
+// waits for the acknowledgement. Conflict answers are returned unwrapped
+// for isWrongLastSequence.
+func (s *Store) publish(ctx context.Context, stream, subject string, expected, lastSeq uint64, e events.Pending) (events.Appended, error) {
+	version := expected + 1
+	// One allocation for the header values; header names are
+	// case-sensitive and set directly, which also spares the driver's
+	// option parsing. An expected last subject sequence of 0 is sent too: it
+	// means "the subject must be empty".
+	vals := [5]string{e.DedupKey(), strconv.FormatUint(lastSeq, 10), e.ID, strconv.FormatUint(version, 10), e.Key}
+	hdr := make(nats.Header, 5)
+	hdr[natsjs.MsgIDHeader] = vals[0:1:1]
+	hdr[natsjs.ExpectedLastSubjSeqHeader] = vals[1:2:2]
+	hdr[hdrID] = vals[2:3:3]
+	hdr[hdrVersion] = vals[3:4:4]
+	if e.Key != "" {
+		hdr[hdrKey] = vals[4:5:5]
+	}
+	msg := &nats.Msg{Subject: subject, Header: hdr, Data: e.Raw}
+
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return events.Appended{}, ctx.Err()
+	}
+	fut, err := s.js.PublishMsgAsync(msg)
+	if err != nil {
+		<-s.slots
+		return events.Appended{}, fmt.Errorf("jetstream: append %s: %w", stream, err)
+	}
+	var ack *natsjs.PubAck
+	select {
+	case ack = <-fut.Ok():
+		<-s.slots
+	case err = <-fut.Err():
+		<-s.slots
+		if isWrongLastSequence(err) {
+			return events.Appended{}, err
+		}
+		return events.Appended{}, fmt.Errorf("jetstream: append %s: %w", stream, err)
+	case <-ctx.Done():
+		// The append may still happen; a retry will find it. The slot is
+		// freed when the driver settles the future (at the latest after
+		// ackTimeout), so that the driver's own limit is never reached.
+		go func() {
+			select {
+			case <-fut.Ok():
+			case <-fut.Err():
+			}
+			<-s.slots
+		}()
+		return events.Appended{}, ctx.Err()
+	}
+
+	if ack.Duplicate {
+		// The dedup key is in JetStream's window: the message at ack.Sequence
+		// is the first append with this key.
+		first, err := s.get(ctx, ack.Sequence)
+		if err != nil {
+			return events.Appended{}, fmt.Errorf("jetstream: append %s: read the first use of key %q: %w", stream, e.DedupKey(), err)
+		}
+		if first.Stream == stream && first.Version == version {
+			return events.Appended{Record: first, Duplicate: true}, nil
+		}
+		return events.Appended{}, events.Errorf(events.EConflict,
+			"Idempotency key %q was already used for %s version %d.", e.DedupKey(), first.Stream, first.Version)
+	}
+	s.remember(stream, position{version, ack.Sequence})
+	return events.Appended{Record: events.Record{
+		Position: ack.Sequence,
+		Stream:   stream,
+		Version:  version,
+		ID:       e.ID,
+		Key:      e.Key,
+		Raw:      e.Raw,
+	}}, nil
+}
+
+// settle decides an append that cannot be written at expected: either it
+// was written before (the event at expected+1 has e's dedup key) or it is a
+// version conflict. last is the stream's last event if it was just read.
+// retry reports that the stream is at expected after all.
+func (s *Store) settle(ctx context.Context, stream, subject string, expected uint64, e events.Pending, last *events.Record) (a events.Appended, retry bool, err error) {
+	if last == nil {
+		rec, err := s.lastOf(ctx, stream, subject)
+		if err != nil {
+			return events.Appended{}, false, fmt.Errorf("jetstream: append %s: %w", stream, err)
+		}
+		last = &rec
+	}
+	cur := s.remember(stream, position{last.Version, last.Position}).version
+	if cur == expected {
+		return events.Appended{}, true, nil
+	}
+	conflict := &events.VersionConflict{Stream: stream, Expected: expected, Current: cur}
+	if cur < expected {
+		return events.Appended{}, false, conflict
+	}
+	// The event at expected+1 exists. Usually it is the last one (a retry
+	// of the last append); otherwise read the stream, which is slow but
+	// rare (a retry long after the fact).
+	at := *last
+	if last.Version != expected+1 {
+		recs, err := s.Load(ctx, stream)
+		if err != nil {
+			return events.Appended{}, false, fmt.Errorf("jetstream: append %s: find version %d: %w", stream, expected+1, err)
+		}
+		if uint64(len(recs)) <= expected || recs[expected].Version != expected+1 {
+			return events.Appended{}, false, fmt.Errorf("jetstream: append %s: version %d not found in the stream", stream, expected+1)
+		}
+		at = recs[expected]
+	}
+	if dedupKey(at) == e.DedupKey() {
+		return events.Appended{Record: at, Duplicate: true}, false, nil
+	}
+	return events.Appended{}, false, conflict
+}
+
+// dedupKey is the Nats-Msg-Id a record was appended with.
+func dedupKey(r events.Record) string {
+	return events.Pending{ID: r.ID, Key: r.Key}.DedupKey()
+}
+
+// isWrongLastSequence reports whether err is JetStream's refusal of an
+// expected last subject sequence: code 10071 ("wrong last sequence: N"), or
+// 10164 (the same, raised while another publish to the subject is in
+// flight on a replicated stream).
+func isWrongLastSequence(err error) bool {
+	if err == nil {
+		return false // spares the allocation of errors.As on the hot path
+	}
+	var apiErr *natsjs.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.ErrorCode == natsjs.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == natsjs.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// cached returns the cached position of stream.
+func (s *Store) cached(stream string) (position, bool) {
+	s.cacheMu.Lock()
+	p, ok := s.cache[stream]
+	s.cacheMu.Unlock()
+	return p, ok
+}
+
+// remember records p for stream unless the cache already knows a later
+// one, and returns the later of the two.
+func (s *Store) remember(stream string, p position) position {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if old, ok := s.cache[stream]; ok && old.seq > p.seq {
+		return old
+	}
+	s.cache[stream] = p
+	return p
+}
+
+// lastOf reads the last event of stream from the server; the zero Record
+// if the stream is empty.
+func (s *Store) lastOf(ctx context.Context, stream, subject string) (events.Record, error) {
+	m, err := s.events.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, natsjs.ErrMsgNotFound) {
+		return events.Record{}, nil
+	}
+	if err != nil {
+		return events.Record{}, err
+	}
+	return s.record(m.Subject, m.Sequence, m.Header, m.Data)
+}
+
+// record builds a Record from a stored message.
+func (s *Store) record(subject string, seq uint64, h nats.Header, data []byte) (events.Record, error) {
+	stream, ok := s.streamOf(subject)
+	if !ok {
+		return events.Record{}, fmt.Errorf("position %d: subject %q is not an event subject", seq, subject)
+	}
+	v := h.Get(hdrVersion)
+	version, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || version == 0 {
+		return events.Record{}, fmt.Errorf("position %d: bad %s header %q", seq, hdrVersion, v)
+	}
+	return events.Record{
+		Position: seq,
+		Stream:   stream,
+		Version:  version,
+		ID:       h.Get(hdrID),
+		Key:      h.Get(hdrKey),
+		Raw:      data,
+	}, nil
+}
+
+// Load implements events.Store. It reads the stream's last event, then the
+// whole stream through a consumer filtered on its subject, and fails if a
+// version is missing.
+func (s *Store) Load(ctx context.Context, stream string) ([]events.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	kind, id, ok := events.SplitStream(stream)
+	if !ok {
+		return nil, events.Errorf(events.EInvalid, "Malformed stream name %q.", stream)
+	}
+	subject := s.subject(kind, id)
+	last, err := s.lastOf(ctx, stream, subject)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: load %s: %w", stream, err)
+	}
+	s.remember(stream, position{last.Version, last.Position})
+	switch last.Version {
+	case 0:
+		return []events.Record{}, nil
+	case 1:
+		return []events.Record{last}, nil
+	}
+	out := make([]events.Record, 0, last.Version)
+	err = s.read(ctx, s.events, subject, 1, last.Version, func(m natsjs.Msg, seq uint64) (bool, error) {
+		r, err := s.record(m.Subject(), seq, m.Headers(), m.Data())
+		if err != nil {
+			return false, err
+		}
+		if want := uint64(len(out)) + 1; r.Version != want {
+			return false, fmt.Errorf("position %d holds version %d, want %d: a version is missing", seq, r.Version, want)
+		}
+		out = append(out, r)
+		return seq >= last.Position, nil
+	})
+	if err != nil {
+		return nil, s.readErr(ctx, "load "+stream, err)
+	}
+	return out, nil
+}
+
+// Version implements events.Store. It answers from the cache of streams
+// this Store has appended to or read, else reads the stream's last event.
+// The store assumes it is the only writer of its streams: another writer's
+// appends are seen at the first conflict.
+func (s *Store) Version(ctx context.Context, stream string) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	kind, id, ok := events.SplitStream(stream)
+	if !ok {
+		return 0, events.Errorf(events.EInvalid, "Malformed stream name %q.", stream)
+	}
+	if p, ok := s.cached(stream); ok {
+		return p.version, nil
+	}
+	last, err := s.lastOf(ctx, stream, s.subject(kind, id))
+	if err != nil {
+		return 0, fmt.Errorf("jetstream: version of %s: %w", stream, err)
+	}
+	return s.remember(stream, position{last.Version, last.Position}).version, nil
+}
+
+// Get implements events.Store.
+func (s *Store) Get(ctx context.Context, pos uint64) (events.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return events.Record{}, err
+	}
+	if pos == 0 {
+		return events.Record{}, events.ErrNotFound
+	}
+	r, err := s.get(ctx, pos)
+	if err != nil && !errors.Is(err, events.ErrNotFound) {
+		return events.Record{}, fmt.Errorf("jetstream: get %d: %w", pos, err)
+	}
+	return r, err
+}
+
+func (s *Store) get(ctx context.Context, pos uint64) (events.Record, error) {
+	m, err := s.events.GetMsg(ctx, pos)
+	if errors.Is(err, natsjs.ErrMsgNotFound) {
+		return events.Record{}, events.ErrNotFound
+	}
+	if err != nil {
+		return events.Record{}, err
+	}
+	return s.record(m.Subject, m.Sequence, m.Header, m.Data)
+}
+
+// Head implements events.Store.
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	info, err := s.events.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("jetstream: head: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// ReadLog implements events.Store. It reads through an ordered consumer
+// and fails if a position is missing.
+func (s *Store) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	from = max(from, 1)
+	info, err := s.events.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("jetstream: read log: %w", err)
+	}
+	head := info.State.LastSeq
+	if from > head {
+		return nil
+	}
+	if from < info.State.FirstSeq {
+		return fmt.Errorf("jetstream: read log: positions %d to %d are missing (the log starts at %d)", from, info.State.FirstSeq-1, info.State.FirstSeq)
+	}
+	err = s.read(ctx, s.events, "", from, head-from+1, s.deliver(fn, head))
+	return s.readErr(ctx, "read log", err)
+}
+
+// Follow implements events.Store. New records arrive with the latency of
+// one message delivery, well under a millisecond in-process. Close makes it
+// return an error of code unavailable.
+func (s *Store) Follow(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	from = max(from, 1)
+	info, err := s.events.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("jetstream: follow: %w", err)
+	}
+	if first := info.State.FirstSeq; info.State.LastSeq > 0 && from < first {
+		return fmt.Errorf("jetstream: follow: positions %d to %d are missing (the log starts at %d)", from, first-1, first)
+	}
+	var pending uint64
+	if info.State.LastSeq >= from {
+		pending = info.State.LastSeq - from + 1
+	}
+	err = s.read(ctx, s.events, "", from, pending, s.deliver(fn, 0))
+	return s.readErr(ctx, "follow", err)
+}
+
+// deliver returns a read callback that passes records to fn in position
+// order and stops after head (0: never).
+func (s *Store) deliver(fn func(events.Record) error, head uint64) func(natsjs.Msg, uint64) (bool, error) {
+	return func(m natsjs.Msg, seq uint64) (bool, error) {
+		r, err := s.record(m.Subject(), seq, m.Headers(), m.Data())
+		if err != nil {
+			return false, err
+		}
+		if err := fn(r); err != nil {
+			return false, callbackError{err}
+		}
+		return head != 0 && seq >= head, nil
+	}
+}
+
+// callbackError carries an error of a caller's callback through read, so
+// that it is returned as is.
+type callbackError struct{ err error }
+
+func (e callbackError) Error() string { return e.err.Error() }
+
+// readErr translates the error of read: a callback's error as is, the
+// caller's cancellation as ctx.Err(), Close as code unavailable, anything
+// else wrapped once.
+func (s *Store) readErr(ctx context.Context, op string, err error) error {
+	var cb callbackError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &cb):
+		return cb.err
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, errClosed):
+		return errClosed
+	}
+	return fmt.Errorf("jetstream: %s: %w", op, err)
+}
+
+// read delivers the messages of st from sequence from on (only those on
+// subject filter, if set) to fn, in order, until fn says it is done or
+// fails, or ctx ends. A sequence that is skipped, when filter is empty, is
+// an error: positions must be dense. pending is how many messages at or
+// after from are known to exist; if the server sees fewer, some are
+// missing (checked up front, so that a gap at the end cannot make read
+// wait for ever).
+func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from, pending uint64, fn func(m natsjs.Msg, seq uint64) (done bool, err error)) error {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return errClosed
+	}
+	s.readers.Add(1)
+	s.mu.Unlock()
+	defer s.readers.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(s.closing, cancel)
+	defer stop()
+
+	cfg := natsjs.OrderedConsumerConfig{
+		DeliverPolicy:    natsjs.DeliverByStartSequencePolicy,
+		OptStartSeq:      from,
+		MaxResetAttempts: 5,
+	}
+	if filter != "" {
+		cfg.FilterSubjects = []string{filter}
+	}
+	cons, err := st.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return s.closedOr(err)
+	}
+	defer s.deleteConsumer(st, cons)
+	if info := cons.CachedInfo(); info != nil && info.NumPending < pending {
+		return fmt.Errorf("%d messages from position %d on, want at least %d: some are missing", info.NumPending, from, pending)
+	}
+	it, err := cons.Messages(natsjs.PullMaxMessages(readBatch))
+	if err != nil {
+		return s.closedOr(err)
+	}
+	defer it.Stop()
+	// Stopping the iterator ends a waiting Next; cheaper than passing ctx to
+	// every Next.
+	defer context.AfterFunc(ctx, it.Stop)()
+	next := from
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return s.closedOr(ctx.Err())
+			}
+			return s.closedOr(err)
+		}
+		seq, ok := streamSeq(m.Reply())
+		if !ok {
+			return fmt.Errorf("message without a JetStream position (reply subject %q)", m.Reply())
+		}
+		if filter == "" && seq != next {
+			return fmt.Errorf("position %d follows %d: positions %d to %d are missing", seq, next-1, next, seq-1)
+		}
+		next = seq + 1
+		done, err := fn(m, seq)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// streamSeq returns the stream sequence of a consumer's message from its
+// reply subject, which is either
+//
+//	$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<time>.<pending>
+//	$JS.ACK.<domain>.<account>.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<time>.<pending>[.<token>]
+//
+// It does what Msg.Metadata does for this one field, without its
+// allocations, which cost a tenth of a replay's time.
+func streamSeq(reply string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(reply, "$JS.ACK.")
+	if !ok {
+		return 0, false
+	}
+	pos := 5 // token index of <sseq>, counting $JS and ACK
+	if n := strings.Count(reply, ".") + 1; n >= 11 {
+		pos = 7
+	} else if n != 9 {
+		return 0, false
+	}
+	for range pos - 2 {
+		_, rest, _ = strings.Cut(rest, ".")
+	}
+	tok, _, _ := strings.Cut(rest, ".")
+	seq, err := strconv.ParseUint(tok, 10, 64)
+	return seq, err == nil
+}
+
+// closedOr returns errClosed if the store was closed, else err.
+func (s *Store) closedOr(err error) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	return err
+}
+
+// deleteConsumer removes a reader's ephemeral consumer at once, rather than
+// leaving it on the server for its five minutes of inactivity.
+func (s *Store) deleteConsumer(st natsjs.Stream, cons natsjs.Consumer) {
+	info := cons.CachedInfo()
+	if info == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	if err := st.DeleteConsumer(ctx, info.Name); err != nil && !errors.Is(err, natsjs.ErrConsumerNotFound) {
+		s.log.Debug("could not delete a reader's consumer", "consumer", info.Name, "err", err)
+	}
+}
+
+// PutCheckpoint implements events.Store. The note for size n is stored
+// under "<CheckpointSubject>.<n>" and appended only if that subject is
+// empty, so a second note for a size is a no-op for ever, not only within
+// the duplicate window.
+func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed.Load() {
+		return errClosed
+	}
+	n := strconv.FormatUint(size, 10)
+	msg := &nats.Msg{
+		Subject: s.cfg.CheckpointSubject + "." + n,
+		Header: nats.Header{
+			natsjs.MsgIDHeader:               {"cp-" + n},
+			natsjs.ExpectedLastSubjSeqHeader: {"0"},
+			hdrTreeSize:                      {n},
+		},
+		Data: note,
+	}
+	_, err := s.js.PublishMsg(ctx, msg)
+	if err == nil || isWrongLastSequence(err) {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("jetstream: put checkpoint %d: %w", size, err)
+}
+
+// Checkpoints implements events.Store.
+func (s *Store) Checkpoints(ctx context.Context, fn func(size uint64, note []byte) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	info, err := s.cps.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("jetstream: checkpoints: %w", err)
+	}
+	head := info.State.LastSeq
+	if head == 0 {
+		return nil
+	}
+	first := info.State.FirstSeq
+	err = s.read(ctx, s.cps, "", first, head-first+1, func(m natsjs.Msg, seq uint64) (bool, error) {
+		size, err := checkpointSize(seq, m.Headers())
+		if err != nil {
+			return false, err
+		}
+		if err := fn(size, m.Data()); err != nil {
+			return false, callbackError{err}
+		}
+		return seq >= head, nil
+	})
+	return s.readErr(ctx, "checkpoints", err)
+}
+
+// LatestCheckpoint implements events.Store.
+func (s *Store) LatestCheckpoint(ctx context.Context) (uint64, []byte, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	m, err := s.cps.GetLastMsgForSubject(ctx, s.cfg.CheckpointSubject+".*")
+	if errors.Is(err, natsjs.ErrMsgNotFound) {
+		return 0, nil, events.ErrNotFound
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("jetstream: latest checkpoint: %w", err)
+	}
+	size, err := checkpointSize(m.Sequence, m.Header)
+	if err != nil {
+		return 0, nil, fmt.Errorf("jetstream: latest checkpoint: %w", err)
+	}
+	return size, m.Data, nil
+}
+
+func checkpointSize(seq uint64, h nats.Header) (uint64, error) {
+	v := h.Get(hdrTreeSize)
+	size, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint at %d: bad %s header %q", seq, hdrTreeSize, v)
+	}
+	return size, nil
+}
+
+// Close implements events.Store. It stops Follow and the other readers,
+// deletes their consumers and waits up to 10 s for appends in flight. Later
+// calls fail with code unavailable. It does not close the connection.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed.Swap(true) {
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	s.cancel()
+	s.readers.Wait()
+	select {
+	case <-s.js.PublishAsyncComplete():
+	case <-time.After(10 * time.Second):
+		s.log.Warn("closed with appends still waiting for their acknowledgement", "pending", s.js.PublishAsyncPending())
+	}
+	return nil
+}

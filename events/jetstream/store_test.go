@@ -1,0 +1,468 @@
+package jetstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/eventstest"
+)
+
+// testLogger shows warnings and errors only, so that test output stays quiet.
+var testLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+// node is an embedded server, a connection to it and a store on it.
+type node struct {
+	dir   string
+	srv   *server.Server
+	nc    *nats.Conn
+	store *Store
+	once  sync.Once
+}
+
+// MustStartNode starts a server on dir (SyncAlways, no listener), connects
+// and opens a store with cfg; the test's cleanup stops them.
+func MustStartNode(tb testing.TB, dir string, cfg Config) *node {
+	tb.Helper()
+	srv, err := StartServer(ServerConfig{StoreDir: dir, SyncAlways: true, Logger: testLogger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	nc, err := ConnectInProcess(srv, "test")
+	if err != nil {
+		srv.Shutdown()
+		tb.Fatal(err)
+	}
+	n := &node{dir: dir, srv: srv, nc: nc}
+	tb.Cleanup(n.stop)
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if n.store, err = Open(ctx, nc, cfg); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// stop closes the store and the connection and shuts the server down.
+func (n *node) stop() {
+	n.once.Do(func() {
+		if n.store != nil {
+			n.store.Close()
+		}
+		n.nc.Close()
+		n.srv.Shutdown()
+		n.srv.WaitForShutdown()
+	})
+}
+
+func TestStore(t *testing.T) {
+	nodes := map[events.Store]*node{}
+	eventstest.TestStore(t, eventstest.Factory{
+		Open: func(t *testing.T) events.Store {
+			n := MustStartNode(t, t.TempDir(), Config{})
+			nodes[n.store] = n
+			return n.store
+		},
+		Reopen: func(t *testing.T, s events.Store) events.Store {
+			old := nodes[s]
+			old.stop()
+			n := MustStartNode(t, old.dir, Config{})
+			nodes[n.store] = n
+			return n.store
+		},
+	})
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func event(stream string, version uint64, key string) events.Pending {
+	id := fmt.Sprintf("ev-%s-%d", strings.ReplaceAll(stream, "/", "-"), version)
+	return events.Pending{ID: id, Key: key, Raw: fmt.Appendf(nil, `{"id":%q,"version":%d}`, id, version)}
+}
+
+func TestOpenRefusesUnsafeStreams(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	ctx := testCtx(t)
+	js, err := natsjs.New(n.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	safe := func(name, subject string) natsjs.StreamConfig {
+		return natsjs.StreamConfig{
+			Name: name, Subjects: []string{subject}, Storage: natsjs.FileStorage,
+			DenyDelete: true, DenyPurge: true, Duplicates: 10 * time.Minute,
+		}
+	}
+	cases := []struct {
+		name   string
+		events func(natsjs.StreamConfig) natsjs.StreamConfig
+		cps    func(natsjs.StreamConfig) natsjs.StreamConfig // nil: no checkpoint stream made in advance
+		want   string                                        // in the error; "" means Open succeeds
+	}{
+		{"Safe", func(c natsjs.StreamConfig) natsjs.StreamConfig { return c }, nil, ""},
+		{"MaxAge", func(c natsjs.StreamConfig) natsjs.StreamConfig { c.MaxAge = time.Hour; return c }, nil, "MaxAge is 1h0m0s"},
+		{"NoDenyDelete", func(c natsjs.StreamConfig) natsjs.StreamConfig { c.DenyDelete = false; return c }, nil, "DenyDelete is off"},
+		{"NoDenyPurge", func(c natsjs.StreamConfig) natsjs.StreamConfig { c.DenyPurge = false; return c }, nil, "DenyPurge is off"},
+		{"MemoryStorage", func(c natsjs.StreamConfig) natsjs.StreamConfig { c.Storage = natsjs.MemoryStorage; return c }, nil, "storage is Memory, not file"},
+		{"MaxMsgsPerSubject", func(c natsjs.StreamConfig) natsjs.StreamConfig { c.MaxMsgsPerSubject = 1; return c }, nil, "MaxMsgsPerSubject is 1"},
+		{"MaxBytes", func(c natsjs.StreamConfig) natsjs.StreamConfig { c.MaxBytes = 1 << 30; return c }, nil, "MaxBytes is 1073741824"},
+		{"AllowRollup", func(c natsjs.StreamConfig) natsjs.StreamConfig {
+			c.AllowRollup, c.DenyPurge = true, false // the server requires both
+			return c
+		}, nil, "AllowRollup is on"},
+		{"AllowMsgTTL", func(c natsjs.StreamConfig) natsjs.StreamConfig { c.AllowMsgTTL = true; return c }, nil, "AllowMsgTTL is on"},
+		{"WorkQueue", func(c natsjs.StreamConfig) natsjs.StreamConfig { c.Retention = natsjs.WorkQueuePolicy; return c }, nil, "retention is WorkQueue"},
+		{"WrongSubjects", func(c natsjs.StreamConfig) natsjs.StreamConfig {
+			c.Subjects = []string{strings.TrimSuffix(c.Subjects[0], "*.*") + ">"}
+			return c
+		}, nil, "subjects are"},
+		{"CheckpointsPurgeable", func(c natsjs.StreamConfig) natsjs.StreamConfig { return c },
+			func(c natsjs.StreamConfig) natsjs.StreamConfig { c.DenyPurge = false; return c }, "DenyPurge is off"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{
+				StreamName:        fmt.Sprintf("EV%d", i),
+				SubjectPrefix:     fmt.Sprintf("t%d.ev", i),
+				CheckpointStream:  fmt.Sprintf("CP%d", i),
+				CheckpointSubject: fmt.Sprintf("t%d.cp", i),
+				Logger:            testLogger,
+			}
+			if _, err := js.CreateStream(ctx, tc.events(safe(cfg.StreamName, cfg.SubjectPrefix+".*.*"))); err != nil {
+				t.Fatal(err)
+			}
+			if tc.cps != nil {
+				if _, err := js.CreateStream(ctx, tc.cps(safe(cfg.CheckpointStream, cfg.CheckpointSubject+".*"))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := Open(ctx, n.nc, cfg)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				s.Close()
+				return
+			}
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open accepted the stream; want an error containing %q", tc.want)
+			}
+			t.Logf("Open: %v", err)
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Open: got %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestIsWrongLastSequence(t *testing.T) {
+	api := func(code natsjs.ErrorCode) *natsjs.APIError {
+		return &natsjs.APIError{Code: 400, ErrorCode: code, Description: "wrong last sequence: 7"}
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"10071", api(10071), true},
+		{"10164", api(10164), true},
+		{"Wrapped10071", fmt.Errorf("nats: %w", api(10071)), true},
+		{"Wrapped10164", fmt.Errorf("jetstream: append x: %w", api(10164)), true},
+		{"OtherCode", api(natsjs.JSErrCodeMessageNotFound), false},
+		{"SameTextNoCode", errors.New("nats: API error: code=400 err_code=10071 description=wrong last sequence: 7"), false},
+		{"Nil", nil, false},
+	} {
+		if got := isWrongLastSequence(tc.err); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A retry of an append whose acknowledgement was lost, concurrent with the
+// first attempt or after it, from the same store or from a new one, writes
+// the event once.
+func TestLostAckRetry(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	ctx := testCtx(t)
+	const streams, tries = 20, 4
+	var wg sync.WaitGroup
+	results := make([][]events.Appended, streams)
+	for i := range streams {
+		stream := fmt.Sprintf("recommendation/lost%d", i)
+		e := event(stream, 1, "")
+		results[i] = make([]events.Appended, tries)
+		for j := range tries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a, err := n.store.Append(ctx, stream, 0, e)
+				if err != nil {
+					t.Errorf("%s try %d: %v", stream, j, err)
+				}
+				results[i][j] = a
+			}()
+		}
+	}
+	wg.Wait()
+	for i, rs := range results {
+		fresh := 0
+		for _, a := range rs {
+			if !a.Duplicate {
+				fresh++
+			}
+			if a.Position != rs[0].Position || a.Version != 1 {
+				t.Errorf("stream %d: results disagree: %+v vs %+v", i, a, rs[0])
+			}
+		}
+		if fresh != 1 {
+			t.Errorf("stream %d: %d appends reported as new, want 1", i, fresh)
+		}
+	}
+	if h, _ := n.store.Head(ctx); h != streams {
+		t.Fatalf("head %d, want %d: a retry wrote", h, streams)
+	}
+
+	// The first attempt reached the server but its acknowledgement did not
+	// reach us: publish it behind the store's back, then retry through a
+	// store that has never seen the stream.
+	stream := "critique/lost"
+	e := event(stream, 1, "key-lost")
+	msg := nats.NewMsg(n.store.cfg.SubjectPrefix + ".critique.lost")
+	msg.Header.Set(natsjs.MsgIDHeader, e.DedupKey())
+	msg.Header.Set(natsjs.ExpectedLastSubjSeqHeader, "0")
+	msg.Header.Set(hdrID, e.ID)
+	msg.Header.Set(hdrKey, e.Key)
+	msg.Header.Set(hdrVersion, "1")
+	msg.Data = e.Raw
+	ack, err := n.store.js.PublishMsg(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(ctx, n.nc, Config{Logger: testLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	a, err := other.Append(ctx, stream, 0, e)
+	if err != nil || !a.Duplicate || a.Position != ack.Sequence || string(a.Raw) != string(e.Raw) || a.Key != e.Key {
+		t.Fatalf("retry after a lost ack: got %+v, %v; want a duplicate of position %d", a, err, ack.Sequence)
+	}
+	if h, _ := other.Head(ctx); h != streams+1 {
+		t.Fatalf("head %d, want %d", h, streams+1)
+	}
+}
+
+func TestVersionConflictAfterForeignAppend(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	ctx := testCtx(t)
+	stream := "petition/p1"
+	if _, err := n.store.Append(ctx, stream, 0, event(stream, 1, "")); err != nil {
+		t.Fatal(err)
+	}
+	// Another store appends version 2; ours still caches version 1.
+	other, err := Open(ctx, n.nc, Config{Logger: testLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Append(ctx, stream, 1, event(stream, 2, "")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = n.store.Append(ctx, stream, 1, event(stream, 2, "mine"))
+	var vc *events.VersionConflict
+	if !errors.As(err, &vc) || vc.Current != 2 || vc.Expected != 1 {
+		t.Fatalf("stale cache: got %v, want a VersionConflict at 2", err)
+	}
+	// The refusal refreshed the cache: the next append goes through.
+	if a, err := n.store.Append(ctx, stream, 2, event(stream, 3, "")); err != nil || a.Version != 3 {
+		t.Fatalf("append after the conflict: got %+v, %v", a, err)
+	}
+}
+
+func TestFollowLatency(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	got := make(chan time.Time, 100)
+	done := make(chan error, 1)
+	go func() {
+		done <- n.store.Follow(ctx, 1, func(events.Record) error { got <- time.Now(); return nil })
+	}()
+	const count = 50
+	var lat []time.Duration
+	for v := range uint64(count) {
+		start := time.Now()
+		a, err := n.store.Append(ctx, "unit/follow", v, event("unit/follow", v+1, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case at := <-got:
+			lat = append(lat, at.Sub(start))
+		case <-time.After(10 * time.Second):
+			t.Fatalf("position %d not delivered within 10 s", a.Position)
+		}
+	}
+	slices.Sort(lat)
+	p50, p99 := lat[count/2], lat[count*99/100]
+	t.Logf("Follow latency from the start of Append (SyncAlways): p50 %v, p99 %v, max %v", p50, p99, lat[count-1])
+	if p50 > 10*time.Millisecond {
+		t.Errorf("median Follow latency %v, want well under 10 ms", p50)
+	}
+	n.store.Close()
+	select {
+	case err := <-done:
+		if events.ErrorCode(err) != events.EUnavailable {
+			t.Errorf("Follow after Close: got %v, want code unavailable", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Follow did not return within 10 s of Close")
+	}
+}
+
+// A missing position makes the readers fail instead of skipping it. Once
+// set, DenyDelete cannot be lifted through the API, so the gaps are made
+// before: the stream is created without it, two messages are deleted, and
+// then the stream is hardened so that Open accepts it.
+func TestReadersReportGaps(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := StartServer(ServerConfig{StoreDir: dir, Logger: testLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := ConnectInProcess(srv, "setup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	js, _ := natsjs.New(nc)
+	cfg := natsjs.StreamConfig{Name: "LEDGER", Subjects: []string{"ledger.ev.*.*"}, Storage: natsjs.FileStorage, Duplicates: 10 * time.Minute}
+	st, err := js.CreateStream(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := uint64(1); v <= 6; v++ {
+		e := event("plan/gap", v, "")
+		msg := nats.NewMsg("ledger.ev.plan.gap")
+		msg.Header.Set(natsjs.MsgIDHeader, e.DedupKey())
+		msg.Header.Set(hdrID, e.ID)
+		msg.Header.Set(hdrVersion, fmt.Sprint(v))
+		msg.Data = e.Raw
+		if _, err := js.PublishMsg(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, seq := range []uint64{3, 6} {
+		if err := st.DeleteMsg(ctx, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.DenyDelete, cfg.DenyPurge = true, true
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+
+	var logs bytes.Buffer
+	n := MustStartNode(t, dir, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if !strings.Contains(logs.String(), "the log has missing positions") {
+		t.Errorf("Open did not log the missing positions; its log:\n%s", logs.String())
+	}
+	if _, err := n.store.Get(ctx, 3); !errors.Is(err, events.ErrNotFound) {
+		t.Errorf("Get(3): got %v, want ErrNotFound", err)
+	}
+	var seen []uint64
+	err = n.store.ReadLog(ctx, 1, func(r events.Record) error { seen = append(seen, r.Position); return nil })
+	// It may fail up front (the server counts fewer messages than the
+	// positions) or at the gap, but never deliver past it.
+	if err == nil || !strings.Contains(err.Error(), "missing") || len(seen) > 2 {
+		t.Errorf("ReadLog(1): got %v after %v, want a gap error before position 4", err, seen)
+	}
+	err = n.store.ReadLog(ctx, 4, func(events.Record) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("ReadLog(4), the last position missing: got %v, want a gap error", err)
+	}
+	err = n.store.Follow(ctx, 2, func(events.Record) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("Follow(2): got %v, want a gap error", err)
+	}
+	if _, err := n.store.Load(ctx, "plan/gap"); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("Load: got %v, want a missing-version error", err)
+	}
+}
+
+func TestStartServerListen(t *testing.T) {
+	srv, err := StartServer(ServerConfig{StoreDir: t.TempDir(), Listen: "127.0.0.1:0", SyncInterval: time.Second, Logger: testLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	addr, ok := srv.Addr().(interface{ String() string })
+	if !ok || strings.HasSuffix(addr.String(), ":4222") {
+		t.Fatalf("listening on %v, want a random port", srv.Addr())
+	}
+	nc, err := nats.Connect("nats://" + addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx := testCtx(t)
+	s, err := Open(ctx, nc, Config{Logger: testLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if a, err := s.Append(ctx, "unit/tcp", 0, event("unit/tcp", 1, "")); err != nil || a.Position != 1 {
+		t.Fatalf("Append over TCP: got %+v, %v", a, err)
+	}
+}
+
+func TestStartServerNeedsStoreDir(t *testing.T) {
+	if _, err := StartServer(ServerConfig{}); err == nil {
+		t.Fatal("StartServer without a store directory: got no error")
+	}
+}
+
+func TestStreamSeq(t *testing.T) {
+	for _, tc := range []struct {
+		reply string
+		want  uint64
+		ok    bool
+	}{
+		{"$JS.ACK.LEDGER.cons_1.1.42.7.1764170000000000000.0", 42, true},
+		{"$JS.ACK._.ACCHASH.LEDGER.cons_1.1.42.7.1764170000000000000.0.Xyz", 42, true},
+		{"$JS.ACK._.ACCHASH.LEDGER.cons_1.1.42.7.1764170000000000000.0", 42, true},
+		{"$JS.ACK.LEDGER.cons_1.1.x.7.1764170000000000000.0", 0, false},
+		{"$JS.ACK.LEDGER.cons_1.1.42.7.17", 0, false},
+		{"_INBOX.abc.def", 0, false},
+		{"", 0, false},
+	} {
+		got, ok := streamSeq(tc.reply)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("streamSeq(%q): got %d, %v; want %d, %v", tc.reply, got, ok, tc.want, tc.ok)
+		}
+	}
+}
