@@ -61,11 +61,11 @@ func TestBadInput(t *testing.T) {
 		field  string
 	}{
 		// Malformed bodies.
-		{"MalformedJSON", "POST", create, rec, `{"type":"recommendation.issued.v1",`, nil, 400, events.EInvalid, ""},
-		{"MalformedJSONInData", "POST", create, rec, issueBody(`{"title":}`), nil, 400, events.EInvalid, ""},
-		{"NotAnObject", "POST", create, rec, `[1,2]`, nil, 400, events.EInvalid, ""},
-		{"EmptyBody", "POST", create, rec, ``, nil, 400, events.EInvalid, ""},
-		{"TrailingData", "POST", create, rec, issueBody(issueData) + `{}`, nil, 400, events.EInvalid, ""},
+		{"MalformedJSON", "POST", create, rec, `{"type":"recommendation.issued.v1",`, nil, 400, events.EInvalid, "body"},
+		{"MalformedJSONInData", "POST", create, rec, issueBody(`{"title":}`), nil, 400, events.EInvalid, "body"},
+		{"NotAnObject", "POST", create, rec, `[1,2]`, nil, 400, events.EInvalid, "body"},
+		{"EmptyBody", "POST", create, rec, ``, nil, 400, events.EInvalid, "body"},
+		{"TrailingData", "POST", create, rec, issueBody(issueData) + `{}`, nil, 400, events.EInvalid, "body"},
 		{"UnknownTopLevelField", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","colour":"red","data":` + issueData + `}`, nil, 400, events.EInvalid, "colour"},
 		{"UnknownDataField", "POST", create, rec, issueBody(withData("bogus", `1`)), nil, 400, events.EInvalid, "data.bogus"},
 		{"WrongTypeOfType", "POST", create, rec, `{"type":5,"unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "type"},
@@ -77,7 +77,7 @@ func TestBadInput(t *testing.T) {
 		{"MissingData", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607"}`, nil, 400, events.EInvalid, "data"},
 		{"MissingRequiredField", "POST", create, rec, issueBody(withData("title", `"  "`)), nil, 400, events.EInvalid, "data.title"},
 		{"BadEnumeration", "POST", create, rec, issueBody(withData("source_kind", `"RUMOUR"`)), nil, 400, events.EInvalid, "data.source_kind"},
-		{"InvalidUTF8", "POST", create, rec, []byte(issueBody(withData("title", `"Ki`+"\xff\xfe"+`n nghị"`))), nil, 400, events.EInvalid, ""},
+		{"InvalidUTF8", "POST", create, rec, []byte(issueBody(withData("title", `"Ki`+"\xff\xfe"+`n nghị"`))), nil, 400, events.EInvalid, "body"},
 		{"InvalidUTF8IdempotencyKey", "POST", create, rec, issueBody(issueData), []string{"Idempotency-Key", "k\xff"}, 400, events.EInvalid, "Idempotency-Key"},
 		{"IdempotencyKeyTooLong", "POST", create, rec, issueBody(issueData), []string{"Idempotency-Key", strings.Repeat("k", events.MaxIdempotencyKey+1)}, 400, events.EInvalid, "Idempotency-Key"},
 
@@ -104,26 +104,26 @@ func TestBadInput(t *testing.T) {
 		{"IfMatchMalformed", "POST", appendPath, rec, received, []string{"If-Match", `"one"`}, 400, events.EInvalid, "If-Match"},
 
 		// Size.
-		{"BodyOverTheLimit", "POST", create, rec, tooLarge, nil, 413, events.ETooLarge, ""},
+		{"BodyOverTheLimit", "POST", create, rec, tooLarge, nil, 413, events.ETooLarge, "body"},
 		{"DataOverTheLimit", "POST", create, rec, dataTooLarge, nil, 413, events.ETooLarge, "data"},
 
 		// Authentication.
-		{"MissingToken", "POST", create, "", issueBody(issueData), nil, 401, events.EUnauthorized, ""},
-		{"WrongToken", "POST", create, "lgr_not-a-token", issueBody(issueData), nil, 401, events.EUnauthorized, ""},
-		{"NotABearerToken", "POST", create, "", issueBody(issueData), []string{"Authorization", "Basic cmVjb3JkZXI6c2VjcmV0"}, 401, events.EUnauthorized, ""},
-		{"EmptyBearerToken", "POST", create, "", issueBody(issueData), []string{"Authorization", "Bearer "}, 401, events.EUnauthorized, ""},
-		{"MissingTokenOnAppend", "POST", appendPath, "", received, nil, 401, events.EUnauthorized, ""},
-		{"MissingTokenBeforeABadBody", "POST", create, "", `{`, nil, 401, events.EUnauthorized, ""},
+		{"MissingToken", "POST", create, "", issueBody(issueData), nil, 401, events.EUnauthorized, "Authorization"},
+		{"WrongToken", "POST", create, "lgr_not-a-token", issueBody(issueData), nil, 401, events.EUnauthorized, "Authorization"},
+		{"NotABearerToken", "POST", create, "", issueBody(issueData), []string{"Authorization", "Basic cmVjb3JkZXI6c2VjcmV0"}, 401, events.EUnauthorized, "Authorization"},
+		{"EmptyBearerToken", "POST", create, "", issueBody(issueData), []string{"Authorization", "Bearer "}, 401, events.EUnauthorized, "Authorization"},
+		{"MissingTokenOnAppend", "POST", appendPath, "", received, nil, 401, events.EUnauthorized, "Authorization"},
+		{"MissingTokenBeforeABadBody", "POST", create, "", `{`, nil, 401, events.EUnauthorized, "Authorization"},
 
 		// Roles and scopes.
-		{"ObserverWrites", "POST", create, obs, issueBody(issueData), nil, 403, events.EForbidden, ""},
-		{"InspectorWrites", "POST", appendPath, ins, received, nil, 403, events.EForbidden, ""},
-		{"RespondentIssues", "POST", create, resp, issueBody(issueData), nil, 403, events.EForbidden, ""},
-		{"RecorderRegistersAUnit", "POST", "/v1/units", rec, `{"id":"21699","type":"unit.registered.v1","data":{"name":"Xã Mới","level":"COMMUNE","parent_id":"21607","valid_from":"2025-07-01"}}`, nil, 403, events.EForbidden, ""},
-		{"RecorderOfAnotherUnitCreates", "POST", create, f.OtherRecorder.Secret, issueBody(issueData), nil, 403, events.EForbidden, ""},
-		{"RecorderOfAnotherUnitAppends", "POST", appendPath, f.OtherRecorder.Secret, received, nil, 403, events.EForbidden, ""},
-		{"RecorderOfALowerUnitWritesAbove", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"540","data":` + issueData + `}`, nil, 403, events.EForbidden, ""},
-		{"RespondentAnswersAnItemNotAddressedToIt", "POST", "/v1/recommendations/rec-other/events", resp, mustJSON(t, responseRequest), nil, 403, events.EForbidden, ""},
+		{"ObserverWrites", "POST", create, obs, issueBody(issueData), nil, 403, events.EForbidden, "Authorization"},
+		{"InspectorWrites", "POST", appendPath, ins, received, nil, 403, events.EForbidden, "Authorization"},
+		{"RespondentIssues", "POST", create, resp, issueBody(issueData), nil, 403, events.EForbidden, "Authorization"},
+		{"RecorderRegistersAUnit", "POST", "/v1/units", rec, `{"id":"21699","type":"unit.registered.v1","data":{"name":"Xã Mới","level":"COMMUNE","parent_id":"21607","valid_from":"2025-07-01"}}`, nil, 403, events.EForbidden, "Authorization"},
+		{"RecorderOfAnotherUnitCreates", "POST", create, f.OtherRecorder.Secret, issueBody(issueData), nil, 403, events.EForbidden, "Authorization"},
+		{"RecorderOfAnotherUnitAppends", "POST", appendPath, f.OtherRecorder.Secret, received, nil, 403, events.EForbidden, "Authorization"},
+		{"RecorderOfALowerUnitWritesAbove", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"540","data":` + issueData + `}`, nil, 403, events.EForbidden, "Authorization"},
+		{"RespondentAnswersAnItemNotAddressedToIt", "POST", "/v1/recommendations/rec-other/events", resp, mustJSON(t, responseRequest), nil, 403, events.EForbidden, "Authorization"},
 
 		// Types.
 		{"UnknownType", "POST", create, rec, `{"type":"recommendation.forgotten.v1","unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "type"},
@@ -133,15 +133,15 @@ func TestBadInput(t *testing.T) {
 		{"AppendTypeOnTheCreateRoute", "POST", create, rec, received, nil, 400, events.EInvalid, "type"},
 
 		// Lifecycle and versions.
-		{"TransitionTheLifecycleRefuses", "POST", appendPath, rec, `{"type":"recommendation.closed.v1","data":{"closed_on":"2023-03-11"}}`, nil, 409, events.EConflict, ""},
-		{"StaleIfMatch", "POST", appendPath, rec, received, []string{"If-Match", `"7"`}, 409, events.EConflict, ""},
+		{"TransitionTheLifecycleRefuses", "POST", appendPath, rec, `{"type":"recommendation.closed.v1","data":{"closed_on":"2023-03-11"}}`, nil, 409, events.EConflict, "type"},
+		{"StaleIfMatch", "POST", appendPath, rec, received, []string{"If-Match", `"7"`}, 409, events.EConflict, "If-Match"},
 		{"IDInUse", "POST", create, rec, `{"id":"rec-1","type":"recommendation.issued.v1","unit":"21607","data":` + issueData + `}`, nil, 409, events.EConflict, "id"},
 
 		// Routes and streams.
-		{"UnknownCollection", "POST", "/v1/widgets", rec, issueBody(issueData), nil, 404, events.ENotFound, ""},
-		{"UnknownCollectionAppend", "POST", "/v1/widgets/w-1/events", rec, received, nil, 404, events.ENotFound, ""},
-		{"EventOnAMissingStream", "POST", "/v1/recommendations/nope/events", rec, received, nil, 404, events.ENotFound, ""},
-		{"EventOnAMalformedStreamID", "POST", "/v1/recommendations/no.pe/events", rec, received, nil, 404, events.ENotFound, ""},
+		{"UnknownCollection", "POST", "/v1/widgets", rec, issueBody(issueData), nil, 404, events.ENotFound, "path"},
+		{"UnknownCollectionAppend", "POST", "/v1/widgets/w-1/events", rec, received, nil, 404, events.ENotFound, "path"},
+		{"EventOnAMissingStream", "POST", "/v1/recommendations/nope/events", rec, received, nil, 404, events.ENotFound, "id"},
+		{"EventOnAMalformedStreamID", "POST", "/v1/recommendations/no.pe/events", rec, received, nil, 404, events.ENotFound, "id"},
 		{"MethodNotAllowed", "DELETE", "/v1/recommendations/rec-1", rec, nil, nil, 400, events.EInvalid, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,7 +158,7 @@ func TestBadInput(t *testing.T) {
 	}
 
 	t.Run("TheRefusedTransitionNamesTheCurrentState", func(t *testing.T) {
-		e := MustError(t, f.Do(t, "POST", appendPath, rec, `{"type":"recommendation.closed.v1","data":{"closed_on":"2023-03-11"}}`), 409, events.EConflict, "")
+		e := MustError(t, f.Do(t, "POST", appendPath, rec, `{"type":"recommendation.closed.v1","data":{"closed_on":"2023-03-11"}}`), 409, events.EConflict, "type")
 		if !strings.Contains(e.Message, "state issued") {
 			t.Errorf("message: got %q, want it to name the current state issued", e.Message)
 		}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -36,6 +37,9 @@ type ErrorDetail struct {
 // and their details replaced by "Internal error.".
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg, field := events.ErrorCode(err), events.ErrorMessage(err), events.ErrorField(err)
+	if field == "" {
+		field = defaultField(err, code)
+	}
 	if code == events.EInternal {
 		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -53,6 +57,22 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg, Field: field}})
+}
+
+// defaultField names the input at fault for errors that do not name one
+// themselves: the token for 401 and 403, the body for 413, the expected
+// version for a version conflict.
+func defaultField(err error, code string) string {
+	var vc *events.VersionConflict
+	switch {
+	case code == events.EUnauthorized, code == events.EForbidden:
+		return "Authorization"
+	case code == events.ETooLarge:
+		return "body"
+	case errors.As(err, &vc):
+		return "If-Match"
+	}
+	return ""
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -41,7 +42,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.Store.Get(r.Context(), pos)
 	if err != nil {
 		if errors.Is(err, events.ErrNotFound) {
-			err = events.Errorf(events.ENotFound, "The log has no position %d.", pos)
+			err = &events.Error{Code: events.ENotFound, Field: "position", Message: fmt.Sprintf("The log has no position %d.", pos)}
 		}
 		s.Error(w, r, err)
 		return

@@ -87,9 +87,9 @@ func TestLogEntries(t *testing.T) {
 	t.Run("InspectorsAndAdminsOnly", func(t *testing.T) {
 		for _, path := range []string{"/v1/log/entries", "/v1/log/checkpoints"} {
 			for _, tok := range []*Token{f.Recorder, f.TownRecorder, f.Respondent, f.Observer} {
-				MustError(t, f.Do(t, "GET", path, tok.Secret, nil), http.StatusForbidden, events.EForbidden, "")
+				MustError(t, f.Do(t, "GET", path, tok.Secret, nil), http.StatusForbidden, events.EForbidden, "Authorization")
 			}
-			MustError(t, f.Do(t, "GET", path, "", nil), http.StatusUnauthorized, events.EUnauthorized, "")
+			MustError(t, f.Do(t, "GET", path, "", nil), http.StatusUnauthorized, events.EUnauthorized, "Authorization")
 			for _, tok := range []*Token{f.Inspector, f.Admin} {
 				if r := f.Do(t, "GET", path, tok.Secret, nil); r.Status != http.StatusOK {
 					t.Errorf("GET %s: status %d, want 200", path, r.Status)

@@ -108,9 +108,9 @@ func TestMetrics(t *testing.T) {
 	f := MustOpenServer(t)
 	f.MustIssue(t, f.Recorder, "rec-1", unitWard, partyWard)
 	f.MustAppend(t, f.Recorder, "recommendations", "rec-1", receivedRequest)
-	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-1/events", f.Recorder.Secret, reminderRequest, "If-Match", `"1"`), http.StatusConflict, events.EConflict, "")
-	MustError(t, f.Do(t, "POST", "/v1/recommendations", "", issueRequest("", unitWard, partyWard)), http.StatusUnauthorized, events.EUnauthorized, "")
-	MustError(t, f.Do(t, "POST", "/v1/recommendations", f.Recorder.Secret, `{`), http.StatusBadRequest, events.EInvalid, "")
+	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-1/events", f.Recorder.Secret, reminderRequest, "If-Match", `"1"`), http.StatusConflict, events.EConflict, "If-Match")
+	MustError(t, f.Do(t, "POST", "/v1/recommendations", "", issueRequest("", unitWard, partyWard)), http.StatusUnauthorized, events.EUnauthorized, "Authorization")
+	MustError(t, f.Do(t, "POST", "/v1/recommendations", f.Recorder.Secret, `{`), http.StatusBadRequest, events.EInvalid, "body")
 	head := f.MustWaitCheckpoint(t)
 	f.MustWaitApplied(t)
 

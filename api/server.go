@@ -45,7 +45,7 @@ type Server struct {
 func NewServer(l *events.Ledger, store events.Store) *Server {
 	s := &Server{Ledger: l, Store: store, Addr: "127.0.0.1:8080", router: mux.NewRouter()}
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Error(w, r, events.Errorf(events.ENotFound, "No route for %s %s.", r.Method, r.URL.Path))
+		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)})
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.Errorf(events.EInvalid, "Method %s is not allowed on %s.", r.Method, r.URL.Path))

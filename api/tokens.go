@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -97,7 +98,7 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	id := mux.Vars(r)["id"]
 	if !events.ValidID(id) || !s.Ledger.Lookup(events.StreamName(events.KindToken, id)).Exists() {
-		s.Error(w, r, events.Errorf(events.ENotFound, "No token has the ID %q.", id))
+		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No token has the ID %q.", id)})
 		return
 	}
 	data, _ := json.Marshal(events.TokenRevokedData{Reason: body.Reason})

@@ -81,9 +81,9 @@ func TestTokenCreate(t *testing.T) {
 		}
 		head := f.Head(t)
 		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "Cán bộ", Role: events.RoleRecorder, Unit: unitOther}),
-			http.StatusForbidden, events.EForbidden, "")
+			http.StatusForbidden, events.EForbidden, "Authorization")
 		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector}),
-			http.StatusForbidden, events.EForbidden, "")
+			http.StatusForbidden, events.EForbidden, "Authorization")
 		if got := f.Head(t); got != head {
 			t.Errorf("log size: got %d, want %d", got, head)
 		}
@@ -109,10 +109,10 @@ func TestTokenCreate(t *testing.T) {
 		{"UnregisteredParty", func() string { return f.Admin.Secret }, api.TokenRequest{Name: "x", Role: events.RoleRespondent, Party: "nobody"}, 400, events.EInvalid, "party"},
 		{"MalformedExpiry", func() string { return f.Admin.Secret }, `{"name":"x","role":"inspector","expires_on":"2025-13-01"}`, 400, events.EInvalid, "expires_on"},
 		{"UnknownField", func() string { return f.Admin.Secret }, `{"name":"x","role":"inspector","secret":"mine"}`, 400, events.EInvalid, "secret"},
-		{"MalformedJSON", func() string { return f.Admin.Secret }, `{"name":`, 400, events.EInvalid, ""},
-		{"Recorder", func() string { return f.Recorder.Secret }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 403, events.EForbidden, ""},
-		{"Inspector", func() string { return f.Inspector.Secret }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 403, events.EForbidden, ""},
-		{"NoToken", func() string { return "" }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 401, events.EUnauthorized, ""},
+		{"MalformedJSON", func() string { return f.Admin.Secret }, `{"name":`, 400, events.EInvalid, "body"},
+		{"Recorder", func() string { return f.Recorder.Secret }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 403, events.EForbidden, "Authorization"},
+		{"Inspector", func() string { return f.Inspector.Secret }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 403, events.EForbidden, "Authorization"},
+		{"NoToken", func() string { return "" }, api.TokenRequest{Name: "x", Role: events.RoleInspector}, 401, events.EUnauthorized, "Authorization"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			head := f.Head(t)
@@ -132,16 +132,16 @@ func TestTokenRevoke(t *testing.T) {
 	path := "/v1/tokens/" + victim.ID + "/revoke"
 
 	t.Run("NotByOthers", func(t *testing.T) {
-		MustError(t, f.Do(t, "POST", path, victim.Secret, `{"reason":"tự thu hồi"}`), http.StatusForbidden, events.EForbidden, "")
-		MustError(t, f.Do(t, "POST", path, f.Inspector.Secret, `{"reason":"x"}`), http.StatusForbidden, events.EForbidden, "")
-		MustError(t, f.Do(t, "POST", path, "", `{"reason":"x"}`), http.StatusUnauthorized, events.EUnauthorized, "")
+		MustError(t, f.Do(t, "POST", path, victim.Secret, `{"reason":"tự thu hồi"}`), http.StatusForbidden, events.EForbidden, "Authorization")
+		MustError(t, f.Do(t, "POST", path, f.Inspector.Secret, `{"reason":"x"}`), http.StatusForbidden, events.EForbidden, "Authorization")
+		MustError(t, f.Do(t, "POST", path, "", `{"reason":"x"}`), http.StatusUnauthorized, events.EUnauthorized, "Authorization")
 	})
 	t.Run("BadInput", func(t *testing.T) {
 		head := f.Head(t)
 		MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":""}`), http.StatusBadRequest, events.EInvalid, "reason")
 		MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":"x","when":"now"}`), http.StatusBadRequest, events.EInvalid, "when")
-		MustError(t, f.Do(t, "POST", "/v1/tokens/nope/revoke", f.Admin.Secret, `{"reason":"x"}`), http.StatusNotFound, events.ENotFound, "")
-		MustError(t, f.Do(t, "POST", "/v1/tokens/no.pe/revoke", f.Admin.Secret, `{"reason":"x"}`), http.StatusNotFound, events.ENotFound, "")
+		MustError(t, f.Do(t, "POST", "/v1/tokens/nope/revoke", f.Admin.Secret, `{"reason":"x"}`), http.StatusNotFound, events.ENotFound, "id")
+		MustError(t, f.Do(t, "POST", "/v1/tokens/no.pe/revoke", f.Admin.Secret, `{"reason":"x"}`), http.StatusNotFound, events.ENotFound, "id")
 		if got := f.Head(t); got != head {
 			t.Errorf("log size: got %d, want %d", got, head)
 		}
@@ -160,7 +160,7 @@ func TestTokenRevoke(t *testing.T) {
 			f.Do(t, "GET", "/v1/recommendations/rec-1", victim.Secret, nil),
 			f.Do(t, "POST", "/v1/recommendations/rec-1/events", victim.Secret, receivedRequest),
 		} {
-			e := MustError(t, r, http.StatusUnauthorized, events.EUnauthorized, "")
+			e := MustError(t, r, http.StatusUnauthorized, events.EUnauthorized, "Authorization")
 			if !strings.Contains(e.Message, "revoked") {
 				t.Errorf("message: got %q, want it to say the token was revoked", e.Message)
 			}
@@ -175,7 +175,7 @@ func TestTokenRevoke(t *testing.T) {
 	})
 
 	t.Run("Twice", func(t *testing.T) {
-		MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":"again"}`), http.StatusConflict, events.EConflict, "")
+		MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":"again"}`), http.StatusConflict, events.EConflict, "type")
 	})
 }
 
@@ -185,7 +185,7 @@ func TestTokenExpiry(t *testing.T) {
 	// The ledger's clock says 2025-07-01.
 	expired := f.MustCreateToken(t, api.TokenRequest{Name: "Hết hạn", Role: events.RoleInspector, ExpiresOn: "2025-06-30"})
 	lastDay := f.MustCreateToken(t, api.TokenRequest{Name: "Ngày cuối", Role: events.RoleInspector, ExpiresOn: "2025-07-01"})
-	e := MustError(t, f.Do(t, "GET", "/v1/units/"+unitWard, expired.Secret, nil), http.StatusUnauthorized, events.EUnauthorized, "")
+	e := MustError(t, f.Do(t, "GET", "/v1/units/"+unitWard, expired.Secret, nil), http.StatusUnauthorized, events.EUnauthorized, "Authorization")
 	if !strings.Contains(e.Message, "2025-06-30") {
 		t.Errorf("message: got %q, want it to name the expiry date", e.Message)
 	}
@@ -202,13 +202,13 @@ func TestTokenEvents(t *testing.T) {
 	for _, tok := range []*Token{f.Admin, f.Recorder, f.Respondent, f.Observer} {
 		pos := "/v1/events/" + strconv.FormatUint(tok.Position, 10)
 		for _, reader := range []*Token{f.Recorder, f.TownRecorder, f.Respondent, f.Observer} {
-			MustError(t, f.Do(t, "GET", pos, reader.Secret, nil), http.StatusForbidden, events.EForbidden, "")
+			MustError(t, f.Do(t, "GET", pos, reader.Secret, nil), http.StatusForbidden, events.EForbidden, "Authorization")
 		}
 		for _, reader := range []*Token{f.Admin, f.Inspector} {
 			f.mustEvent(t, reader.Secret, tok.Position)
 		}
 	}
 	// Tokens have no state or history routes.
-	MustError(t, f.Do(t, "GET", "/v1/tokens/"+f.Recorder.ID, f.Admin.Secret, nil), http.StatusNotFound, events.ENotFound, "")
-	MustError(t, f.Do(t, "GET", "/v1/tokens/"+f.Recorder.ID+"/events", f.Admin.Secret, nil), http.StatusNotFound, events.ENotFound, "")
+	MustError(t, f.Do(t, "GET", "/v1/tokens/"+f.Recorder.ID, f.Admin.Secret, nil), http.StatusNotFound, events.ENotFound, "path")
+	MustError(t, f.Do(t, "GET", "/v1/tokens/"+f.Recorder.ID+"/events", f.Admin.Secret, nil), http.StatusNotFound, events.ENotFound, "path")
 }

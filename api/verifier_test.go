@@ -382,14 +382,14 @@ func TestProofParameters(t *testing.T) {
 		{"EventPositionZero", "/v1/events/0", 400, events.EInvalid, "position"},
 		{"EventPositionNotANumber", "/v1/events/first", 400, events.EInvalid, "position"},
 		{"EventPositionNegative", "/v1/events/-1", 400, events.EInvalid, "position"},
-		{"EventBeyondTheLog", fmt.Sprintf("/v1/events/%d", n+1), 404, events.ENotFound, ""},
+		{"EventBeyondTheLog", fmt.Sprintf("/v1/events/%d", n+1), 404, events.ENotFound, "position"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			MustError(t, f.Do(t, "GET", tc.path, ins, nil), tc.status, tc.code, tc.field)
 		})
 	}
 	t.Run("EventWithoutToken", func(t *testing.T) {
-		MustError(t, f.Do(t, "GET", "/v1/events/1", "", nil), http.StatusUnauthorized, events.EUnauthorized, "")
+		MustError(t, f.Do(t, "GET", "/v1/events/1", "", nil), http.StatusUnauthorized, events.EUnauthorized, "Authorization")
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -112,7 +113,7 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, create bool
 		}
 		req.ID = vars["id"]
 		if !events.ValidID(req.ID) {
-			s.Error(w, r, events.Errorf(events.ENotFound, "No %s has the ID %q.", kind, req.ID))
+			s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %q.", kind, req.ID)})
 			return
 		}
 	}
@@ -158,15 +159,22 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 		if errors.As(err, &mbe) {
 			return events.Errorf(events.ETooLarge, "The body is larger than %d bytes.", mbe.Limit)
 		}
-		return events.Errorf(events.EInvalid, "The body could not be read.")
+		return &events.Error{Code: events.EInvalid, Field: "body", Message: "The body could not be read."}
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return events.Errorf(events.EInvalid, "The body is empty; it must be a JSON object.")
+		return &events.Error{Code: events.EInvalid, Field: "body", Message: "The body is empty; it must be a JSON object."}
 	}
 	if !utf8.Valid(b) {
-		return events.Errorf(events.EInvalid, "The body is not valid UTF-8.")
+		return &events.Error{Code: events.EInvalid, Field: "body", Message: "The body is not valid UTF-8."}
 	}
-	return events.StrictUnmarshal(b, v, "")
+	if err := events.StrictUnmarshal(b, v, ""); err != nil {
+		var e *events.Error
+		if errors.As(err, &e) && e.Field == "" {
+			e.Field = "body"
+		}
+		return err
+	}
+	return nil
 }
 
 // StateResponse is the write side's view of one aggregate.
@@ -223,7 +231,7 @@ func (s *Server) readableStream(r *http.Request) (*events.State, events.Actor, e
 		st = s.Ledger.Lookup(events.StreamName(kind, id))
 	}
 	if !st.Exists() {
-		return nil, actor, events.Errorf(events.ENotFound, "No %s has the ID %q.", kind, id)
+		return nil, actor, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %q.", kind, id)}
 	}
 	if !s.mayRead(actor, st) {
 		return nil, actor, events.Errorf(events.EForbidden, "%s is outside the scope of this token.", st.Stream())

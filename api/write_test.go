@@ -196,7 +196,7 @@ func TestIfMatch(t *testing.T) {
 	})
 	t.Run("Mismatch", func(t *testing.T) {
 		head := f.Head(t)
-		e := MustError(t, f.Do(t, "POST", path, f.Recorder.Secret, reminderRequest, "If-Match", `"1"`), http.StatusConflict, events.EConflict, "")
+		e := MustError(t, f.Do(t, "POST", path, f.Recorder.Secret, reminderRequest, "If-Match", `"1"`), http.StatusConflict, events.EConflict, "If-Match")
 		if !strings.Contains(e.Message, "version 4") {
 			t.Errorf("message: got %q, want it to name the current version 4", e.Message)
 		}
@@ -372,7 +372,11 @@ func TestState(t *testing.T) {
 				}
 				return
 			}
-			MustError(t, r, tc.status, tc.code, "")
+			field := "Authorization"
+			if tc.code == events.ENotFound {
+				field = "id"
+			}
+			MustError(t, r, tc.status, tc.code, field)
 		})
 	}
 }
@@ -445,15 +449,15 @@ func TestStreamEvents(t *testing.T) {
 		if strings.Contains(string(r.Body), `"sent_on"`) {
 			t.Errorf("the observer's history holds the confidential payload: %s", r.Body)
 		}
-		MustError(t, f.Do(t, "GET", "/v1/events/"+strconv.FormatUint(results[2].Position, 10), f.Observer.Secret, nil), http.StatusForbidden, events.EForbidden, "")
+		MustError(t, f.Do(t, "GET", "/v1/events/"+strconv.FormatUint(results[2].Position, 10), f.Observer.Secret, nil), http.StatusForbidden, events.EForbidden, "Authorization")
 		f.mustEvent(t, f.Inspector.Secret, results[2].Position)
 		f.mustEvent(t, f.Observer.Secret, results[1].Position)
 	})
 
 	t.Run("OutOfScope", func(t *testing.T) {
-		MustError(t, f.Do(t, "GET", "/v1/recommendations/rec-1/events", f.OtherRecorder.Secret, nil), http.StatusForbidden, events.EForbidden, "")
-		MustError(t, f.Do(t, "GET", "/v1/events/"+strconv.FormatUint(results[0].Position, 10), f.OtherRecorder.Secret, nil), http.StatusForbidden, events.EForbidden, "")
-		MustError(t, f.Do(t, "GET", "/v1/recommendations/nope/events", f.Inspector.Secret, nil), http.StatusNotFound, events.ENotFound, "")
+		MustError(t, f.Do(t, "GET", "/v1/recommendations/rec-1/events", f.OtherRecorder.Secret, nil), http.StatusForbidden, events.EForbidden, "Authorization")
+		MustError(t, f.Do(t, "GET", "/v1/events/"+strconv.FormatUint(results[0].Position, 10), f.OtherRecorder.Secret, nil), http.StatusForbidden, events.EForbidden, "Authorization")
+		MustError(t, f.Do(t, "GET", "/v1/recommendations/nope/events", f.Inspector.Secret, nil), http.StatusNotFound, events.ENotFound, "id")
 	})
 
 	// The state is current as soon as a write returns; the history must be

@@ -60,8 +60,19 @@ func runLifecycle(t *testing.T, stream, unit string, cases []lifecycleCase) {
 			if got := events.ErrorCode(err); got != c.want {
 				t.Fatalf("Decide(%s) in state %q as %s: code %q (%v), want %q", c.when.typ, before.Status(), actor.Role, got, err, c.want)
 			}
-			if got := events.ErrorField(err); got != c.field {
-				t.Errorf("Decide(%s): field %q (%v), want %q", c.when.typ, got, err, c.field)
+			wantField := c.field
+			if wantField == "" {
+				// Lifecycle refusals name the input at fault: the stream
+				// ID when it exists already or is missing, else the type.
+				switch {
+				case c.want == events.ENotFound, c.want == events.EConflict && strings.Contains(events.ErrorMessage(err), "already exists"):
+					wantField = "id"
+				case c.want == events.EConflict:
+					wantField = "type"
+				}
+			}
+			if got := events.ErrorField(err); got != wantField {
+				t.Errorf("Decide(%s): field %q (%v), want %q", c.when.typ, got, err, wantField)
 			}
 			if c.msg != "" && !strings.Contains(events.ErrorMessage(err), c.msg) {
 				t.Errorf("Decide(%s): message %q, want it to contain %q", c.when.typ, events.ErrorMessage(err), c.msg)

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -145,11 +146,11 @@ func Decide(s *State, cmd Command, w World) error {
 	}
 	switch {
 	case sp.from == nil && s.version > 0:
-		return &Error{Code: EConflict, Message: fmt.Sprintf("%s already exists (state %s, version %d).", s.Stream(), s.status, s.version)}
+		return &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("%s already exists (state %s, version %d).", s.Stream(), s.status, s.version)}
 	case sp.from != nil && s.version == 0:
-		return &Error{Code: ENotFound, Message: fmt.Sprintf("%s does not exist.", s.Stream())}
+		return &Error{Code: ENotFound, Field: "id", Message: fmt.Sprintf("%s does not exist.", s.Stream())}
 	case sp.from != nil && !allowedFrom(r, sp, s.status):
-		return &Error{Code: EConflict, Message: fmt.Sprintf("%s is in state %s: %s is not allowed now (allowed next: %s).", s.Stream(), s.status, t, joinTypes(NextTypes(s)))}
+		return &Error{Code: EConflict, Field: "type", Message: fmt.Sprintf("%s is in state %s: %s is not allowed now (allowed next: %s).", s.Stream(), s.status, t, joinTypes(NextTypes(s)))}
 	}
 	unit := s.unit
 	if s.version == 0 {
@@ -173,6 +174,12 @@ func Decide(s *State, cmd Command, w World) error {
 	}
 	if r.decide != nil {
 		if err := r.decide(s, cmd, w); err != nil {
+			// A conflict the kind's rules find is about the event type:
+			// it is not allowed now.
+			var e *Error
+			if errors.As(err, &e) && e.Code == EConflict && e.Field == "" {
+				e.Field = "type"
+			}
 			return err
 		}
 	}
