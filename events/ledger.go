@@ -2,11 +2,14 @@ package events
 
 import (
 	"context"
+	"strings"
+
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/text/unicode/norm"
 	"hash/maphash"
 	"log/slog"
 	"sync"
@@ -170,10 +173,13 @@ func (l *Ledger) Open(ctx context.Context, progress func(done, total uint64)) er
 	})
 	if err != nil {
 		var ie *IntegrityError
-		if errors.As(err, &ie) {
+		if errors.As(err, &ie) || ctx.Err() != nil {
 			return err
 		}
-		return fmt.Errorf("ledger: replay: %w", err)
+		// The store could not deliver the next position: a damaged or
+		// altered store file (JetStream hides a record whose checksum
+		// fails).
+		return &IntegrityError{Position: l.tree.Size() + 1, Reason: fmt.Sprintf("the log cannot be read at position %d: %v", l.tree.Size()+1, err)}
 	}
 	size := l.tree.Size()
 	if progress != nil {
@@ -314,10 +320,14 @@ func (l *Ledger) apply(r Record) error {
 	switch {
 	case env.Version == st.version+1:
 		if env.PrevHash != st.PrevHashString() {
-			return &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("%s version %d names prev_hash %q but version %d has hash %s", env.Stream, env.Version, env.PrevHash, st.version, st.PrevHashString())}
+			// The earlier event no longer hashes to what its successor
+			// recorded: it was altered (or this prev_hash was).
+			return &IntegrityError{Position: st.lastPos, Reason: fmt.Sprintf("%s version %d (position %d) hashes to %s but version %d (position %d) names %s",
+				env.Stream, st.version, st.lastPos, st.PrevHashString(), env.Version, r.Position, env.PrevHash)}
 		}
 		st = Evolve(st, &env, p, r.Position, h)
 		l.states[env.Stream] = st
+		l.positions[env.Stream] = append(l.positions[env.Stream], r.Position)
 	case env.Version <= st.version && st.lastPos >= r.Position:
 		// The command path applied it already.
 		if env.Version == st.version && st.lastHash != h {
@@ -326,7 +336,6 @@ func (l *Ledger) apply(r Record) error {
 	default:
 		return &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("%s jumps from version %d to %d", env.Stream, st.version, env.Version)}
 	}
-	l.positions[env.Stream] = append(l.positions[env.Stream], r.Position)
 	if env.IdempotencyKey != "" {
 		l.keys[digestKey(env.Actor.Subject, env.IdempotencyKey)] = r.Position
 	}
@@ -416,6 +425,8 @@ type Request struct {
 	// ExpectedVersion, if not nil, is the version the caller saw (If-Match).
 	ExpectedVersion *uint64
 	Actor           Actor
+
+	occurredGiven bool
 }
 
 // Result describes a recorded event.
@@ -508,11 +519,15 @@ func (l *Ledger) checkRequest(req *Request) error {
 		return FieldErrorf("classification", "classification must be public, internal or confidential.")
 	}
 	if req.DocumentRef != nil {
+		ref := *req.DocumentRef
+		ref.Number = norm.NFC.String(strings.TrimSpace(ref.Number))
+		req.DocumentRef = &ref
 		if err := firstError(required("document_ref.number", req.DocumentRef.Number), requiredDate("document_ref.signed_on", req.DocumentRef.SignedOn)); err != nil {
 			return err
 		}
 	}
 	now := l.Now()
+	req.occurredGiven = !req.OccurredAt.IsZero()
 	if req.OccurredAt.IsZero() {
 		req.OccurredAt = now
 	} else if req.OccurredAt.After(now.Add(36 * time.Hour)) {
@@ -563,15 +578,72 @@ func (l *Ledger) replay(ctx context.Context, d keyDigest, req *Request, p Payloa
 	if err != nil {
 		return Result{}, false, err
 	}
-	data, _ := MarshalPayload(p)
-	_, id, _ := SplitStream(env.Stream)
-	same := env.Type == req.Type && string(env.Data) == string(data) && env.Kind == req.Kind && (req.ID == "" || req.ID == id)
-	if !same {
-		return Result{}, false, &Error{Code: EConflict, Field: "Idempotency-Key", Message: fmt.Sprintf("This idempotency key was already used for a different request (%s at position %d).", env.Type, pos)}
+	if diff := requestDiffers(&env, req, p); diff != "" {
+		return Result{}, false, &Error{Code: EConflict, Field: "Idempotency-Key", Message: fmt.Sprintf(
+			"This idempotency key was already used for a different request (%s at position %d; the %s differs).", env.Type, pos, diff)}
 	}
-	st := l.Lookup(env.Stream)
+	status, err := l.statusAt(ctx, env.Stream, env.Version)
+	if err != nil {
+		return Result{}, false, err
+	}
+	_, id, _ := SplitStream(env.Stream)
 	return Result{EventID: env.ID, ID: id, Stream: env.Stream, Type: env.Type, Version: env.Version, Position: pos, Hash: rec.Hash().String(),
-		Status: st.Status(), Replayed: true}, true, nil
+		Status: status, Replayed: true}, true, nil
+}
+
+// requestDiffers names what a retried request changes compared with the
+// stored event of its first attempt, or "" if it is the same request.
+// occurred_at counts only if the retry gives one (otherwise the first
+// attempt's default, the time of writing, stands).
+func requestDiffers(env *Envelope, req *Request, p Payload) string {
+	_, id, _ := SplitStream(env.Stream)
+	data, _ := MarshalPayload(p)
+	switch {
+	case env.Kind != req.Kind || (req.ID != "" && req.ID != id):
+		return "item"
+	case env.Type != req.Type:
+		return "type"
+	case string(env.Data) != string(data):
+		return "data"
+	case env.Classification != req.Classification:
+		return "classification"
+	case req.Unit != "" && req.Unit != env.Unit:
+		return "unit"
+	case (env.DocumentRef == nil) != (req.DocumentRef == nil) || (env.DocumentRef != nil && *env.DocumentRef != *req.DocumentRef):
+		return "document_ref"
+	case req.occurredGiven && !req.OccurredAt.Equal(env.OccurredAt):
+		return "occurred_at"
+	case req.ExpectedVersion != nil && *req.ExpectedVersion+1 != env.Version:
+		return "If-Match"
+	}
+	return ""
+}
+
+// statusAt returns the status a stream had right after its event of the
+// given version: what the first answer of a retried request said. It reads
+// the stream (the rare path of retries of older writes).
+func (l *Ledger) statusAt(ctx context.Context, stream string, version uint64) (Status, error) {
+	if st := l.Lookup(stream); st != nil && st.version == version {
+		return st.status, nil
+	}
+	recs, err := l.Store.Load(ctx, stream)
+	if err != nil {
+		return "", fmt.Errorf("ledger: read %s for an idempotent retry: %w", stream, err)
+	}
+	kind, id, _ := SplitStream(stream)
+	st := NewState(kind, id)
+	for _, r := range recs {
+		if r.Version > version {
+			break
+		}
+		env, err := UnmarshalEnvelope(r.Raw)
+		if err != nil {
+			return "", err
+		}
+		p, _ := decodeStored(env.Type, env.Data)
+		st = Evolve(st, &env, p, r.Position, r.Hash())
+	}
+	return st.status, nil
 }
 
 func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Request, p Payload) (Result, error) {
@@ -649,6 +721,7 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 	if cur.version+1 == env.Version {
 		cur = Evolve(cur, &env, p, a.Position, h)
 		l.states[stream] = cur
+		l.positions[stream] = append(l.positions[stream], a.Position)
 	}
 	if req.IdempotencyKey != "" {
 		l.keys[digestKey(req.Actor.Subject, req.IdempotencyKey)] = a.Position
@@ -684,6 +757,7 @@ func (l *Ledger) catchUp(ctx context.Context, stream string) error {
 		}
 		p, _ := decodeStored(env.Type, env.Data)
 		st = Evolve(st, &env, p, r.Position, r.Hash())
+		l.positions[stream] = append(l.positions[stream], r.Position)
 	}
 	if st != nil {
 		l.states[stream] = st

@@ -36,6 +36,10 @@ type Problem struct {
 	// Position is the first log position the problem concerns; 0 if it
 	// concerns no event (a checkpoint's signature).
 	Position uint64 `json:"position,omitempty"`
+	// Through, if set, makes the problem a range: something in positions
+	// Position..Through differs (a signed root that does not match says no
+	// more than that).
+	Through uint64 `json:"through,omitempty"`
 	// Checkpoint is the tree size of the checkpoint concerned, if any.
 	Checkpoint uint64 `json:"checkpoint,omitempty"`
 	What       string `json:"what"`
@@ -54,12 +58,24 @@ type VerifyReport struct {
 // OK reports whether nothing was wrong.
 func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
 
-// FirstBadPosition returns the first position where anything differs, or 0.
+// FirstBadPosition returns the first position where anything differs, or
+// 0. A range problem (a root that does not match) counts with its first
+// position unless a problem with an exact position lies inside the range
+// and explains it.
 func (r *VerifyReport) FirstBadPosition() uint64 {
 	var first uint64
 	for _, p := range r.Problems {
-		if p.Position != 0 && (first == 0 || p.Position < first) {
-			first = p.Position
+		pos := p.Position
+		if p.Through != 0 {
+			for _, q := range r.Problems {
+				if q.Through == 0 && q.Position >= p.Position && q.Position <= p.Through {
+					pos = q.Position
+					break
+				}
+			}
+		}
+		if pos != 0 && (first == 0 || pos < first) {
+			first = pos
 		}
 	}
 	return first
@@ -133,7 +149,7 @@ func Verify(ctx context.Context, src LogSource, opt VerifyOptions) (*VerifyRepor
 			if root == c.cp.Root {
 				matched = c.size
 			} else {
-				add(Problem{Position: matched + 1, Checkpoint: c.size, What: fmt.Sprintf(
+				add(Problem{Position: matched + 1, Through: c.size, Checkpoint: c.size, What: fmt.Sprintf(
 					"the first %d events do not match the signed checkpoint of that size: an event in positions %d-%d was altered", c.size, matched+1, c.size)})
 			}
 			next++
@@ -194,7 +210,7 @@ func Verify(ctx context.Context, src LogSource, opt VerifyOptions) (*VerifyRepor
 			err = VerifyConsistency(a.size, b.size, proof, a.cp.Root, b.cp.Root)
 		}
 		if err != nil && !slices.ContainsFunc(rep.Problems, func(p Problem) bool { return p.Checkpoint == a.size || p.Checkpoint == b.size }) {
-			add(Problem{Position: a.size + 1, Checkpoint: b.size, What: fmt.Sprintf("checkpoint %d is not consistent with checkpoint %d", b.size, a.size)})
+			add(Problem{Position: a.size + 1, Through: b.size, Checkpoint: b.size, What: fmt.Sprintf("checkpoint %d is not consistent with checkpoint %d", b.size, a.size)})
 		}
 	}
 	rep.Streams = len(chains)

@@ -105,10 +105,13 @@ func printReport(w io.Writer, rep *events.VerifyReport) {
 	fmt.Fprintf(w, "result:       FAILED: %d problem(s); first difference at position %d\n", len(rep.Problems), rep.FirstBadPosition())
 	for _, p := range rep.Problems {
 		where := "-"
-		if p.Position != 0 {
+		switch {
+		case p.Through > p.Position:
+			where = fmt.Sprintf("positions %d-%d", p.Position, p.Through)
+		case p.Position != 0:
 			where = fmt.Sprintf("position %d", p.Position)
 		}
-		fmt.Fprintf(w, "  %-16s %s\n", where, p.What)
+		fmt.Fprintf(w, "  %-20s %s\n", where, p.What)
 	}
 }
 

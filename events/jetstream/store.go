@@ -795,8 +795,15 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 		return s.closedOr(err)
 	}
 	defer s.deleteConsumer(st, cons)
+	// available is how many messages the server has; fewer than pending
+	// means some are missing. The log is still delivered up to the first
+	// missing position, so that the reader learns exactly where it is.
+	available := pending
 	if info := cons.CachedInfo(); info != nil && info.NumPending < pending {
-		return fmt.Errorf("%d messages from position %d on, want at least %d: some are missing", info.NumPending, from, pending)
+		if filter != "" || info.NumPending == 0 {
+			return fmt.Errorf("%d messages from position %d on, want at least %d: position %d and others are missing", info.NumPending, from, pending, from+info.NumPending)
+		}
+		available = info.NumPending
 	}
 	it, err := cons.Messages(natsjs.PullMaxMessages(readBatch))
 	if err != nil {
@@ -826,6 +833,9 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 		done, err := fn(m, seq)
 		if err != nil || done {
 			return err
+		}
+		if available < pending && next-from == available {
+			return fmt.Errorf("the log ends at position %d but should hold %d more: position %d is missing", next-1, pending-available, next)
 		}
 	}
 }

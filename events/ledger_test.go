@@ -1,0 +1,194 @@
+package events_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/inmem"
+)
+
+// MustOpenLedger opens a ledger over store (a new in-memory one if nil)
+// with a fresh key, and closes it at the end of the test.
+func MustOpenLedger(tb testing.TB, store events.Store, skey string) *events.Ledger {
+	tb.Helper()
+	if store == nil {
+		store = inmem.NewStore()
+	}
+	if skey == "" {
+		skey = mustKey(tb)
+	}
+	signer, err := events.NewCheckpointSigner(skey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l := events.NewLedger(store, signer, signer.Name())
+	l.CheckpointInterval = 10 * time.Millisecond
+	if err := l.Open(context.Background(), nil); err != nil {
+		tb.Fatalf("open ledger: %v", err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	return l
+}
+
+func mustKey(tb testing.TB) string {
+	tb.Helper()
+	skey, _, err := events.GenerateCheckpointKey("ledger.test/log")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return skey
+}
+
+var admin = events.Actor{Subject: "token/admin", Role: events.RoleAdmin}
+
+func mustHandle(tb testing.TB, l *events.Ledger, req events.Request) events.Result {
+	tb.Helper()
+	res, err := l.Handle(context.Background(), req)
+	if err != nil {
+		tb.Fatalf("Handle(%s %s/%s): %v", req.Type, req.Kind, req.ID, err)
+	}
+	return res
+}
+
+func unitRequest(id, key string) events.Request {
+	return events.Request{Kind: events.KindUnit, ID: id, Create: true, Type: events.UnitRegistered, Actor: admin, IdempotencyKey: key,
+		Data: json.RawMessage(`{"name":"Phường Bình Định","level":"COMMUNE","valid_from":"2011-06-01"}`)}
+}
+
+func renameRequest(id, name, key string) events.Request {
+	return events.Request{Kind: events.KindUnit, ID: id, Type: events.UnitRenamed, Actor: admin, IdempotencyKey: key,
+		Data: json.RawMessage(`{"name":"` + name + `","effective_on":"2020-01-01"}`)}
+}
+
+func TestLedgerIdempotentRetry(t *testing.T) {
+	l := MustOpenLedger(t, nil, "")
+	first := mustHandle(t, l, unitRequest("u1", "k1"))
+	mustHandle(t, l, unitRequest("u2", ""))
+	mustHandle(t, l, events.Request{Kind: events.KindUnit, ID: "u1", Type: events.UnitSuperseded, Actor: admin,
+		Data: json.RawMessage(`{"successor_ids":["u2"],"effective_on":"2025-07-01","basis":"NQ"}`)})
+
+	t.Run("ReplaysTheFirstResult", func(t *testing.T) {
+		again, err := l.Handle(context.Background(), unitRequest("u1", "k1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := first
+		want.Replayed = true
+		if again != want {
+			t.Fatalf("retry: got %+v, want %+v (the status as the first answer said)", again, want)
+		}
+	})
+	t.Run("RefusesADifferentRequest", func(t *testing.T) {
+		req := unitRequest("u1", "k1")
+		req.Classification = events.Confidential
+		_, err := l.Handle(context.Background(), req)
+		if events.ErrorCode(err) != events.EConflict || events.ErrorField(err) != "Idempotency-Key" {
+			t.Fatalf("same key, other classification: got %v, want conflict on Idempotency-Key", err)
+		}
+	})
+	t.Run("KeysAreScopedByToken", func(t *testing.T) {
+		req := unitRequest("u9", "k1")
+		req.Actor.Subject = "token/other-admin"
+		if res := mustHandle(t, l, req); res.Replayed {
+			t.Fatalf("another token's key replayed: %+v", res)
+		}
+	})
+}
+
+func TestLedgerHistoryIsCurrentAfterAWrite(t *testing.T) {
+	l := MustOpenLedger(t, nil, "")
+	mustHandle(t, l, unitRequest("u1", ""))
+	for i, name := range []string{"Phường Một", "Phường Hai", "Phường Ba"} {
+		res := mustHandle(t, l, renameRequest("u1", name, ""))
+		// No waiting for the follower: the write path records positions.
+		if got := l.Positions("unit/u1"); len(got) != i+2 || got[len(got)-1] != res.Position {
+			t.Fatalf("after version %d: positions %v", res.Version, got)
+		}
+	}
+}
+
+// tamperStore returns altered bytes for one position, as a store file
+// changed behind the ledger's back would.
+type tamperStore struct {
+	events.Store
+	pos  uint64
+	with func([]byte) []byte
+}
+
+func (s *tamperStore) alter(r events.Record) events.Record {
+	if r.Position == s.pos {
+		r.Raw = s.with(bytes.Clone(r.Raw))
+	}
+	return r
+}
+
+func (s *tamperStore) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	return s.Store.ReadLog(ctx, from, func(r events.Record) error { return fn(s.alter(r)) })
+}
+
+func (s *tamperStore) Get(ctx context.Context, pos uint64) (events.Record, error) {
+	r, err := s.Store.Get(ctx, pos)
+	return s.alter(r), err
+}
+
+// TestLedgerOpenRefusesAnAlteredLog alters stored events behind the
+// ledger's back: both the start-up check and Verify name the altered
+// position.
+func TestLedgerOpenRefusesAnAlteredLog(t *testing.T) {
+	store := inmem.NewStore()
+	skey := mustKey(t)
+	l := MustOpenLedger(t, store, skey)
+	mustHandle(t, l, unitRequest("u1", ""))
+	mustHandle(t, l, renameRequest("u1", "Phường Đập Đá", ""))
+	third := mustHandle(t, l, renameRequest("u1", "Phường Nhơn Hưng", ""))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Checkpoints at sizes 3 and 4 make the root check name position 4.
+	if err := l.WaitCheckpoint(ctx, third.Position); err != nil {
+		t.Fatal(err)
+	}
+	last := mustHandle(t, l, unitRequest("u2", ""))
+	if err := l.WaitCheckpoint(ctx, last.Position); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+
+	for _, tc := range []struct {
+		name string
+		pos  uint64
+		with func([]byte) []byte
+		want uint64
+	}{
+		// Renaming "Đập Đá" to "Đập Dá" keeps the JSON valid: only the
+		// hash chain and the signed root can tell.
+		{"AlteredMidStream", 2, func(b []byte) []byte { return bytes.Replace(b, []byte("Đập Đá"), []byte("Đập Dá"), 1) }, 2},
+		{"AlteredLastOfItsStream", 4, func(b []byte) []byte { return bytes.Replace(b, []byte("Bình Định"), []byte("Bình Dinh"), 1) }, 4},
+		{"NotJSON", 3, func(b []byte) []byte { return b[:10] }, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signer, _ := events.NewCheckpointSigner(skey)
+			l2 := events.NewLedger(&tamperStore{Store: store, pos: tc.pos, with: tc.with}, signer, signer.Name())
+			err := l2.Open(ctx, nil)
+			defer l2.Close()
+			var ie *events.IntegrityError
+			if !errors.As(err, &ie) {
+				t.Fatalf("Open: got %v, want an IntegrityError", err)
+			}
+			if ie.Position != tc.want {
+				t.Errorf("Open names position %d (%s), want %d", ie.Position, ie.Reason, tc.want)
+			}
+			rep, err := events.Verify(ctx, &tamperStore{Store: store, pos: tc.pos, with: tc.with}, events.VerifyOptions{VerifierKey: signer.VerifierKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() || rep.FirstBadPosition() != tc.want {
+				t.Errorf("Verify: first bad position %d, want %d; problems %+v", rep.FirstBadPosition(), tc.want, rep.Problems)
+			}
+		})
+	}
+}
