@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -63,6 +64,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "ledger: unknown command %q\n\n%s", args[0], usage)
 		return 2
+	}
+	if path := os.Getenv("LEDGER_CPUPROFILE"); path != "" {
+		// For developers: profile any command (README, "Measuring").
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
 	}
 	err := cmd.Run(ctx, args[1:])
 	switch {

@@ -23,7 +23,8 @@ type VerifyCommand struct {
 
 const verifyExample = `  ledger verify --data ledger-data                # the server stopped
   ledger verify --url http://127.0.0.1:8080 --token-file inspector.token --key-file trusted.pub
-  ledger verify --data ledger-data --json > report.json`
+  ledger verify --data ledger-data --json > report.json
+  ledger verify --data ledger-data --via server    # read through JetStream instead of its files`
 
 // Run implements command.
 func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
@@ -36,6 +37,7 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	key := fs.String("key", "", "checkpoint verifier key to trust (note text form)")
 	keyFile := fs.String("key-file", "", "file holding the verifier key to trust (default DATA/checkpoint.pub with --data)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	via := fs.String("via", "files", "with --data: read JetStream's block files directly (files), or through an embedded server (server)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,12 +56,25 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		closeFn, s, err := openDataDirReadOnly(ctx, *data)
-		if err != nil {
-			return err
+		if *via != "files" && *via != "server" {
+			fmt.Fprintln(c.Stderr, "ledger verify: --via must be files or server")
+			return errUsage
 		}
-		defer closeFn()
-		src = s
+		if *via == "files" {
+			lock, err := lockStoppedDataDir(*data)
+			if err != nil {
+				return err
+			}
+			defer lock.Close()
+			src = &jetstream.FileLog{StoreDir: filepath.Join(*data, "nats")}
+		} else {
+			closeFn, s, err := openDataDirReadOnly(ctx, *data)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			src = s
+		}
 	} else {
 		token, err := readToken(*tokenFile)
 		if err != nil {
@@ -143,13 +158,20 @@ func readToken(file string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// openDataDirReadOnly opens the JetStream store of a stopped ledger's data
-// folder, holding its lock so the server cannot start meanwhile.
-func openDataDirReadOnly(ctx context.Context, dir string) (func(), events.Store, error) {
+// lockStoppedDataDir checks that dir holds a ledger and takes its lock, so
+// the server cannot start while the files are read.
+func lockStoppedDataDir(dir string) (*os.File, error) {
 	if _, err := os.Stat(filepath.Join(dir, "nats")); err != nil {
-		return nil, nil, fmt.Errorf("%s holds no ledger (no nats folder)", dir)
+		return nil, fmt.Errorf("%s holds no ledger (no nats folder)", dir)
 	}
-	lock, err := lockDataDir(dir)
+	return lockDataDir(dir)
+}
+
+// openDataDirReadOnly opens the JetStream store of a stopped ledger's data
+// folder through an embedded server, holding its lock so the server cannot
+// start meanwhile.
+func openDataDirReadOnly(ctx context.Context, dir string) (func(), events.Store, error) {
+	lock, err := lockStoppedDataDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}
