@@ -130,7 +130,7 @@ func (f *FileLog) scan(ctx context.Context, stream string, fn func(fileRecord) e
 			slen := int(le.Uint16(rec[20:]))
 			body := rec[recHeaderSize : len(rec)-recHashSize]
 			if slen > len(body) {
-				return fmt.Errorf("position %d: malformed record in %s", (seq&^(recErasedBit|recTombstone)), filepath.Base(name))
+				return fmt.Errorf("position %d: malformed record in %s", (seq &^ (recErasedBit | recTombstone)), filepath.Base(name))
 			}
 			subj, rest := body[:slen], body[slen:]
 			var hdr []byte

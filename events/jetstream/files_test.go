@@ -48,7 +48,10 @@ func TestFileLogReadsWhatTheServerReads(t *testing.T) {
 	}
 	want := readAll(t, n.store)
 	var wantCps []string
-	n.store.Checkpoints(ctx, func(size uint64, note []byte) error { wantCps = append(wantCps, fmt.Sprint(size, string(note))); return nil })
+	n.store.Checkpoints(ctx, func(size uint64, note []byte) error {
+		wantCps = append(wantCps, fmt.Sprint(size, string(note)))
+		return nil
+	})
 	n.stop()
 
 	blocks, _, err := (&FileLog{StoreDir: dir}).blockFiles("LEDGER")
@@ -67,7 +70,10 @@ func TestFileLogReadsWhatTheServerReads(t *testing.T) {
 		}
 	}
 	var gotCps []string
-	if err := fl.Checkpoints(ctx, func(size uint64, note []byte) error { gotCps = append(gotCps, fmt.Sprint(size, string(note))); return nil }); err != nil {
+	if err := fl.Checkpoints(ctx, func(size uint64, note []byte) error {
+		gotCps = append(gotCps, fmt.Sprint(size, string(note)))
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(gotCps) != fmt.Sprint(wantCps) {
