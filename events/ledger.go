@@ -162,15 +162,15 @@ func (l *Ledger) Open(ctx context.Context, progress func(done, total uint64)) er
 		}
 	}
 	start := time.Now()
-	err = l.Store.ReadLog(ctx, 1, func(r Record) error {
-		if err := l.apply(r); err != nil {
+	err = readOrdered(ctx, l.Store.ReadLog, 1, 0, (*preparedRecord).prepare, func(pr *preparedRecord) error {
+		if err := l.applyPrepared(pr); err != nil {
 			return err
 		}
-		if progress != nil && r.Position%10000 == 0 {
-			progress(r.Position, head)
+		if progress != nil && pr.rec.Position%10000 == 0 {
+			progress(pr.rec.Position, head)
 		}
 		return nil
-	})
+	}, func(r Record) preparedRecord { return preparedRecord{rec: r} })
 	if err != nil {
 		var ie *IntegrityError
 		if errors.As(err, &ie) || ctx.Err() != nil {
@@ -291,6 +291,46 @@ func (l *Ledger) follow(ctx context.Context, from uint64) {
 // (if the command path has not already), the idempotency index and the
 // token index. Records must arrive in position order.
 func (l *Ledger) apply(r Record) error {
+	pr := preparedRecord{rec: r}
+	pr.prepare()
+	return l.applyPrepared(&pr)
+}
+
+// preparedRecord is a stored record with the work that does not depend on
+// order done: decoding and hashing. A replay prepares records on several
+// cores and applies them in order.
+type preparedRecord struct {
+	rec  Record
+	env  Envelope
+	p    Payload
+	hash Hash
+	leaf [32]byte
+	err  error
+}
+
+func (pr *preparedRecord) prepare() {
+	r := pr.rec
+	env, err := UnmarshalEnvelope(r.Raw)
+	if err != nil {
+		pr.err = &IntegrityError{Position: r.Position, Reason: "the stored event is not a valid envelope: " + ErrorMessage(err)}
+		return
+	}
+	kind, _, ok := SplitStream(env.Stream)
+	if !ok || (r.Stream != "" && r.Stream != env.Stream) || kind != env.Kind || env.Type.Kind() != kind {
+		pr.err = &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("the event names stream %q (kind %s, type %s) but is stored under %q", env.Stream, env.Kind, env.Type, r.Stream)}
+		return
+	}
+	pr.env = env
+	pr.p, _ = decodeStored(env.Type, env.Data)
+	pr.hash = r.Hash()
+	pr.leaf = LeafHash(r.Raw)
+}
+
+// applyPrepared folds one prepared record into memory: the tree, the
+// stream's state (if the command path has not already), the idempotency
+// index and the token index. Records must arrive in position order.
+func (l *Ledger) applyPrepared(pr *preparedRecord) error {
+	r := pr.rec
 	l.mu.RLock()
 	want := l.applied + 1
 	l.mu.RUnlock()
@@ -300,16 +340,11 @@ func (l *Ledger) apply(r Record) error {
 	if r.Position != want {
 		return &IntegrityError{Position: want, Reason: fmt.Sprintf("position %d is missing from the log (the next one is %d)", want, r.Position)}
 	}
-	env, err := UnmarshalEnvelope(r.Raw)
-	if err != nil {
-		return &IntegrityError{Position: r.Position, Reason: "the stored event is not a valid envelope: " + ErrorMessage(err)}
+	if pr.err != nil {
+		return pr.err
 	}
-	h := r.Hash()
-	kind, id, ok := SplitStream(env.Stream)
-	if !ok || (r.Stream != "" && r.Stream != env.Stream) || kind != env.Kind || env.Type.Kind() != kind {
-		return &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("the event names stream %q (kind %s, type %s) but is stored under %q", env.Stream, env.Kind, env.Type, r.Stream)}
-	}
-	p, _ := decodeStored(env.Type, env.Data)
+	env, p, h := &pr.env, pr.p, pr.hash
+	kind, id, _ := SplitStream(env.Stream)
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -325,7 +360,7 @@ func (l *Ledger) apply(r Record) error {
 			return &IntegrityError{Position: st.lastPos, Reason: fmt.Sprintf("%s version %d (position %d) hashes to %s but version %d (position %d) names %s",
 				env.Stream, st.version, st.lastPos, st.PrevHashString(), env.Version, r.Position, env.PrevHash)}
 		}
-		st = Evolve(st, &env, p, r.Position, h)
+		st = Evolve(st, env, p, r.Position, h)
 		l.states[env.Stream] = st
 		l.positions[env.Stream] = append(l.positions[env.Stream], r.Position)
 	case env.Version <= st.version && st.lastPos >= r.Position:
@@ -343,7 +378,7 @@ func (l *Ledger) apply(r Record) error {
 		l.tokens[d.SecretSHA256] = id
 	}
 	l.applied = r.Position
-	l.tree.Append(LeafHash(r.Raw))
+	l.tree.Append(pr.leaf)
 	if l.pendingAt.Load() == 0 {
 		l.pendingAt.Store(time.Now().UnixNano())
 	}

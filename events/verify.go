@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
-	"sync"
 )
 
 // LogSource is what Verify reads: the log in position order and the stored
@@ -188,7 +185,10 @@ func Verify(ctx context.Context, src LogSource, opt VerifyOptions) (*VerifyRepor
 			opt.Progress(rep.Events)
 		}
 	}
-	readErr := readParallel(ctx, src, opt.Workers, process)
+	readErr := readOrdered(ctx, src.ReadLog, 1, opt.Workers, func(it *verifyItem) { it.compute() }, func(it *verifyItem) error {
+		process(it)
+		return nil
+	}, func(r Record) verifyItem { return verifyItem{rec: r} })
 	if readErr != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -275,70 +275,6 @@ func (it *verifyItem) compute() {
 	case !KnownType(e.Type):
 		it.err = fmt.Sprintf("unknown event type %s", e.Type)
 	}
-}
-
-type verifyBatch struct {
-	items []verifyItem
-	done  chan struct{}
-}
-
-// readParallel reads the log and hands records to process in order, after
-// workers have hashed and parsed them.
-func readParallel(ctx context.Context, src LogSource, workers int, process func(*verifyItem)) error {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	const batchSize = 512
-	work := make(chan *verifyBatch, workers*2)
-	ordered := make(chan *verifyBatch, workers*4)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range work {
-				for i := range b.items {
-					b.items[i].compute()
-				}
-				close(b.done)
-			}
-		}()
-	}
-	collected := make(chan struct{})
-	go func() {
-		defer close(collected)
-		for b := range ordered {
-			<-b.done
-			for i := range b.items {
-				process(&b.items[i])
-			}
-		}
-	}()
-	cur := &verifyBatch{done: make(chan struct{})}
-	flush := func() {
-		if len(cur.items) == 0 {
-			return
-		}
-		ordered <- cur
-		work <- cur
-		cur = &verifyBatch{done: make(chan struct{})}
-	}
-	err := src.ReadLog(ctx, 1, func(r Record) error {
-		cur.items = append(cur.items, verifyItem{rec: r})
-		if len(cur.items) == batchSize {
-			flush()
-		}
-		return nil
-	})
-	flush()
-	close(work)
-	close(ordered)
-	wg.Wait()
-	<-collected
-	if err != nil && errors.Is(err, context.Canceled) {
-		return err
-	}
-	return err
 }
 
 // parseEnvelopeHead reads the fields Verify needs from an envelope in the

@@ -1,0 +1,84 @@
+package events
+
+import (
+	"context"
+	"runtime"
+	"sync"
+)
+
+// readOrdered reads the log from position from and hands each record,
+// wrapped by wrap and prepared by prepare on one of several workers (the
+// costly part: hashing, decoding), to process in log order. It is how a
+// replay or a verify uses both cores while the order-dependent work stays
+// sequential. It returns the first error of read or process.
+func readOrdered[T any](ctx context.Context, read func(context.Context, uint64, func(Record) error) error, from uint64, workers int,
+	prepare func(*T), process func(*T) error, wrap func(Record) T) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const batchSize = 256
+	type batch struct {
+		items []T
+		done  chan struct{}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan *batch, workers*2)
+	ordered := make(chan *batch, workers*4)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				for i := range b.items {
+					prepare(&b.items[i])
+				}
+				close(b.done)
+			}
+		}()
+	}
+	var processErr error
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for b := range ordered {
+			<-b.done
+			if processErr != nil {
+				continue // drain
+			}
+			for i := range b.items {
+				if err := process(&b.items[i]); err != nil {
+					processErr = err
+					cancel()
+					break
+				}
+			}
+		}
+	}()
+	cur := &batch{done: make(chan struct{})}
+	flush := func() {
+		if len(cur.items) == 0 {
+			return
+		}
+		ordered <- cur
+		work <- cur
+		cur = &batch{items: make([]T, 0, batchSize), done: make(chan struct{})}
+	}
+	err := read(ctx, from, func(r Record) error {
+		cur.items = append(cur.items, wrap(r))
+		if len(cur.items) == batchSize {
+			flush()
+		}
+		return nil
+	})
+	flush()
+	close(work)
+	close(ordered)
+	wg.Wait()
+	<-collected
+	if processErr != nil {
+		return processErr
+	}
+	return err
+}
