@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events/jetstream"
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 // TestMain lets the test binary act as the ledger binary: with
@@ -177,4 +179,10 @@ func runCLI(tb testing.TB, args ...string) (int, string, string) {
 	defer cancel()
 	code := Run(ctx, args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
+}
+
+// startTCPServer starts a JetStream server with a loopback listener, as an
+// external NATS would be.
+func startTCPServer(dir string) (*server.Server, error) {
+	return jetstream.StartServer(jetstream.ServerConfig{StoreDir: dir, Listen: "127.0.0.1:0", SyncAlways: true})
 }

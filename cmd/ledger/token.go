@@ -61,7 +61,7 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintln(c.Stdout, res.Token)
-	fmt.Fprintf(c.Stderr, "created token %s: %s, role %s%s%s (position %d)\n", res.ID, res.Name, res.Role, prefixed(" unit ", res.Unit), prefixed(" party ", res.Party), res.Position)
+	fmt.Fprintf(c.Stderr, "created token %s for %s, role %s%s%s (position %d)\n", res.ID, res.Name, res.Role, prefixed(" unit ", res.Unit), prefixed(" party ", res.Party), res.Position)
 	return nil
 }
 

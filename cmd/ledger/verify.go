@@ -51,14 +51,17 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	}
 	var src events.LogSource
 	if *data != "" {
+		if *via != "files" && *via != "server" {
+			fmt.Fprintln(c.Stderr, "ledger verify: --via must be files or server")
+			return errUsage
+		}
+		if _, err := os.Stat(filepath.Join(*data, "nats")); err != nil {
+			return fmt.Errorf("%s holds no ledger (no nats folder)", *data)
+		}
 		if vkey == "" {
 			if vkey, err = readKey("", filepath.Join(*data, "checkpoint.pub")); err != nil {
 				return err
 			}
-		}
-		if *via != "files" && *via != "server" {
-			fmt.Fprintln(c.Stderr, "ledger verify: --via must be files or server")
-			return errUsage
 		}
 		if *via == "files" {
 			lock, err := lockStoppedDataDir(*data)

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+)
+
+// TestHelp checks that every command answers --help with its flags and an
+// example, and exits 0.
+func TestHelp(t *testing.T) {
+	for _, cmd := range [][]string{{"serve"}, {"verify"}, {"demo"}, {"bench"}, {"healthcheck"}, {"token", "create"}, {"token", "revoke"}} {
+		t.Run(strings.Join(cmd, " "), func(t *testing.T) {
+			code, out, errOut := runCLI(t, append(cmd, "--help")...)
+			if code != 0 {
+				t.Fatalf("exit %d, want 0", code)
+			}
+			if text := out + errOut; !strings.Contains(text, "Example:") || !strings.Contains(text, "ledger "+cmd[0]) {
+				t.Fatalf("--help has no example:\n%s", text)
+			}
+		})
+	}
+	if code, out, _ := runCLI(t, "help"); code != 0 || !strings.Contains(out, "Commands:") {
+		t.Fatalf("help: exit %d\n%s", code, out)
+	}
+}
+
+// TestUsageErrors checks that wrong usage exits 2 with a message, never a
+// panic.
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"serve", "--sync", "sometimes"},
+		{"serve", "--replicas", "3"},
+		{"serve", "--checkpoint-interval", "5s"},
+		{"serve", "extra"},
+		{"verify"},
+		{"verify", "--data", "x", "--url", "http://y"},
+		{"verify", "--data", "x", "--via", "carrier-pigeon"},
+		{"demo", "--scale", "0", "--token-file", "x"},
+		{"bench", "--sync", "never"},
+		{"token"},
+		{"token", "create", "--no-such-flag"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, errOut := runCLI(t, args...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2\n%s%s", code, out, errOut)
+			}
+			if out+errOut == "" {
+				t.Fatal("no message")
+			}
+		})
+	}
+	// Failures that are not usage errors exit 1 with one clear line.
+	code, _, errOut := runCLI(t, "verify", "--data", t.TempDir())
+	if code != 1 || !strings.Contains(errOut, "holds no ledger") {
+		t.Fatalf("verify of an empty folder: exit %d: %s", code, errOut)
+	}
+}
+
+// TestTokenCommand creates a recorder token with the CLI, uses it, and
+// revokes it.
+func TestTokenCommand(t *testing.T) {
+	dir := t.TempDir()
+	m := MustRunMain(t, dir, nil)
+	url := m.HTTPServer.URL()
+	admin := api.NewClient(url, adminToken(t, dir))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.Create(ctx, "units", api.EventRequest{ID: "21607", Type: events.UnitRegistered,
+		Data: []byte(`{"name":"Phường Bình Định","level":"COMMUNE","valid_from":"2011-06-01"}`)}, api.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "token", "create", "--url", url, "--token-file", dir+"/admin.token",
+		"--name", "Cán bộ MTTQ phường Bình Định", "--role", "recorder", "--unit", "21607")
+	if code != 0 || !strings.HasPrefix(out, "lgr_") {
+		t.Fatalf("token create: exit %d\n%s\n%s", code, out, errOut)
+	}
+	recorder := api.NewClient(url, strings.TrimSpace(out))
+	if _, err := recorder.State(ctx, "units", "21607"); err != nil {
+		t.Fatalf("the new token does not work: %v", err)
+	}
+	id := strings.Fields(errOut)[2]
+	code, _, errOut = runCLI(t, "token", "revoke", "--url", url, "--token-file", dir+"/admin.token", "--id", id, "--reason", "chuyển công tác")
+	if code != 0 {
+		t.Fatalf("token revoke: exit %d: %s", code, errOut)
+	}
+	if _, err := recorder.State(ctx, "units", "21607"); events.ErrorCode(err) != events.EUnauthorized {
+		t.Fatalf("a revoked token still works: %v", err)
+	}
+	// A recorder token needs a unit: the server's message reaches the user.
+	code, _, errOut = runCLI(t, "token", "create", "--url", url, "--token-file", dir+"/admin.token", "--name", "x", "--role", "recorder")
+	if code != 1 || !strings.Contains(errOut, "needs a unit") {
+		t.Fatalf("token create without a unit: exit %d: %s", code, errOut)
+	}
+}
+
+// TestExternalNATS runs the ledger against a NATS server reached by URL
+// (here a server with a TCP listener in this process), as a deployment
+// with its own NATS does.
+func TestExternalNATS(t *testing.T) {
+	natsDir := t.TempDir()
+	srv, err := startTCPServer(natsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	dir := t.TempDir()
+	m := MustRunMain(t, dir, func(c *ServeConfig) { c.NATSURL = srv.ClientURL() })
+	admin := api.NewClient(m.HTTPServer.URL(), adminToken(t, dir))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := admin.Create(ctx, "units", api.EventRequest{ID: "52", Type: events.UnitRegistered,
+		Data: []byte(`{"name":"Tỉnh Bình Định","level":"PROVINCE","valid_from":"1989-07-01"}`)}, api.WriteOptions{})
+	if err != nil || res.Position != 2 {
+		t.Fatalf("write through external NATS: %+v %v", res, err)
+	}
+	if err := m.Ledger.WaitCheckpoint(ctx, res.Position); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	// A second ledger process on the same NATS (its own data folder, the
+	// same signing key) sees the same log.
+	dir2 := t.TempDir()
+	m2 := MustRunMain(t, dir2, func(c *ServeConfig) { c.NATSURL = srv.ClientURL(); c.KeyFile = dir + "/checkpoint.key" })
+	if got := m2.Ledger.Size(); got != 2 {
+		t.Fatalf("the second ledger sees %d events, want 2", got)
+	}
+	if !m2.Ledger.HasTokens() {
+		t.Fatal("the second ledger does not see the first admin token")
+	}
+}
+
+// TestProgress checks the plain periodic lines written when the output is
+// not a terminal.
+func TestProgress(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf, "verifying", 1000)
+	p.every = 0
+	p.Update(250)
+	p.Update(500)
+	p.Done()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "verifying: 250/1000 (25.0%)") || !strings.Contains(lines[0], "/s") ||
+		!strings.Contains(lines[0], "left") || !strings.Contains(lines[2], "done in") || strings.Contains(buf.String(), "\r") {
+		t.Fatalf("progress lines:\n%s", buf.String())
+	}
+}
