@@ -176,10 +176,10 @@ func (l *Ledger) Open(ctx context.Context, progress func(done, total uint64)) er
 		if errors.As(err, &ie) || ctx.Err() != nil {
 			return err
 		}
-		// The store could not deliver the next position: a damaged or
-		// altered store file (JetStream hides a record whose checksum
-		// fails).
-		return &IntegrityError{Position: l.tree.Size() + 1, Reason: fmt.Sprintf("the log cannot be read at position %d: %v", l.tree.Size()+1, err)}
+		// The store could not deliver the next position: most often a
+		// damaged or altered store file (JetStream hides a record whose
+		// checksum fails), else a store out of reach.
+		return &IntegrityError{Position: l.tree.Size() + 1, Reason: fmt.Sprintf("the log cannot be read at position %d (a damaged, altered or unreachable store): %v", l.tree.Size()+1, err)}
 	}
 	size := l.tree.Size()
 	if progress != nil {
