@@ -2,6 +2,7 @@ package jetstream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -38,7 +39,10 @@ var syncModes = []struct {
 
 // benchNode starts a server with the given sync setting and opens a store,
 // which creates the streams.
-func benchNode(b *testing.B, sc ServerConfig) *node {
+func benchNode(b *testing.B, sc ServerConfig) *node { return benchNodeWith(b, sc, Config{}) }
+
+// benchNodeWith is benchNode with a store configuration.
+func benchNodeWith(b *testing.B, sc ServerConfig, cfg Config) *node {
 	b.Helper()
 	sc.StoreDir, sc.Logger = b.TempDir(), testLogger
 	srv, err := StartServer(sc)
@@ -51,7 +55,8 @@ func benchNode(b *testing.B, sc ServerConfig) *node {
 	}
 	n := &node{dir: sc.StoreDir, srv: srv, nc: nc}
 	b.Cleanup(n.stop)
-	if n.store, err = Open(context.Background(), nc, Config{Logger: testLogger}); err != nil {
+	cfg.Logger = testLogger
+	if n.store, err = Open(context.Background(), nc, cfg); err != nil {
 		b.Fatal(err)
 	}
 	return n
@@ -112,45 +117,101 @@ func BenchmarkRawAsyncPublish(b *testing.B) {
 	}
 }
 
-func BenchmarkStoreAppend(b *testing.B) {
+// BenchmarkRawAtomicBatch publishes atomic batches of maxBatch messages
+// with the store's headers, one batch at a time: the ceiling of group
+// commit.
+func BenchmarkRawAtomicBatch(b *testing.B) {
 	for _, m := range syncModes {
 		b.Run(m.name, func(b *testing.B) {
-			n := benchNode(b, m.cfg)
+			n := benchNodeWith(b, m.cfg, Config{GroupCommit: true})
 			body := body1K("ev-0000000000")
+			last := make([]uint64, benchStreams)
 			ctx := context.Background()
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
-			// Goroutine g appends to the streams k with k%benchInFlight == g,
-			// in turn, so that no stream has two appends in flight.
-			var wg sync.WaitGroup
-			for g := range benchInFlight {
-				count := b.N / benchInFlight
-				if g < b.N%benchInFlight {
-					count++
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					var streams []string
-					for k := g; k < benchStreams; k += benchInFlight {
-						streams = append(streams, fmt.Sprintf("supervision/s%d", k))
-					}
-					versions := make([]uint64, len(streams))
-					for i := range count {
-						j := i % len(streams)
-						e := events.Pending{ID: "ev-" + strconv.Itoa(g) + "-" + strconv.Itoa(i), Raw: body}
-						if _, err := n.store.Append(ctx, streams[j], versions[j], e); err != nil {
-							b.Error(err)
-							return
+			for i := 0; i < b.N; {
+				size := min(maxBatch, b.N-i)
+				id := "bench-" + strconv.Itoa(i)
+				for j := range size {
+					k := (i + j) % benchStreams
+					evID := "ev-" + strconv.Itoa(i+j)
+					msg := &nats.Msg{Subject: fmt.Sprintf("ledger.ev.supervision.s%d", k), Data: body, Header: nats.Header{
+						natsjs.MsgIDHeader:               {evID},
+						natsjs.ExpectedLastSubjSeqHeader: {strconv.FormatUint(last[k], 10)},
+						hdrID:                            {evID},
+						hdrVersion:                       {strconv.Itoa((i+j)/benchStreams + 1)},
+						hdrBatchID:                       {id},
+						hdrBatchSeq:                      {strconv.Itoa(j + 1)},
+					}}
+					if j < size-1 {
+						if err := n.nc.PublishMsg(msg); err != nil {
+							b.Fatal(err)
 						}
-						versions[j]++
+						continue
 					}
-				}()
+					msg.Header.Set(hdrBatchCommit, "1")
+					resp, err := n.nc.RequestMsgWithContext(ctx, msg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var ack batchAck
+					if err := json.Unmarshal(resp.Data, &ack); err != nil || ack.Error != nil || ack.Count != size {
+						b.Fatalf("batch at %d: %s", i, resp.Data)
+					}
+					for jj := range size {
+						last[(i+jj)%benchStreams] = ack.Sequence - uint64(size-1-jj)
+					}
+				}
+				i += size
 			}
-			wg.Wait()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 		})
 	}
+}
+
+func BenchmarkStoreAppend(b *testing.B) {
+	for _, m := range syncModes {
+		b.Run(m.name, func(b *testing.B) { benchStoreAppend(b, m.cfg, Config{}) })
+		b.Run(m.name+"/GroupCommit", func(b *testing.B) { benchStoreAppend(b, m.cfg, Config{GroupCommit: true}) })
+	}
+}
+
+// benchStoreAppend appends from benchInFlight goroutines.
+func benchStoreAppend(b *testing.B, sc ServerConfig, cfg Config) {
+	n := benchNodeWith(b, sc, cfg)
+	body := body1K("ev-0000000000")
+	ctx := context.Background()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	// Goroutine g appends to the streams k with k%benchInFlight == g,
+	// in turn, so that no stream has two appends in flight.
+	var wg sync.WaitGroup
+	for g := range benchInFlight {
+		count := b.N / benchInFlight
+		if g < b.N%benchInFlight {
+			count++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var streams []string
+			for k := g; k < benchStreams; k += benchInFlight {
+				streams = append(streams, fmt.Sprintf("supervision/s%d", k))
+			}
+			versions := make([]uint64, len(streams))
+			for i := range count {
+				j := i % len(streams)
+				e := events.Pending{ID: "ev-" + strconv.Itoa(g) + "-" + strconv.Itoa(i), Raw: body}
+				if _, err := n.store.Append(ctx, streams[j], versions[j], e); err != nil {
+					b.Error(err)
+					return
+				}
+				versions[j]++
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
 // readFixture is a log of readFixtureSize small records, written once for
@@ -281,4 +342,34 @@ func BenchmarkReadLog(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	})
+}
+
+// BenchmarkStoreAppendAlone appends from one goroutine, one append at a
+// time: its ns/op is the latency of an append on an idle store, which
+// group commit must not raise.
+func BenchmarkStoreAppendAlone(b *testing.B) {
+	for _, m := range syncModes {
+		for _, group := range []bool{false, true} {
+			name := m.name
+			if group {
+				name += "/GroupCommit"
+			}
+			b.Run(name, func(b *testing.B) {
+				n := benchNodeWith(b, m.cfg, Config{GroupCommit: group})
+				body := body1K("ev-0000000000")
+				ctx := context.Background()
+				versions := make([]uint64, benchStreams)
+				b.SetBytes(int64(len(body)))
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					k := i % benchStreams
+					e := events.Pending{ID: "ev-" + strconv.Itoa(i), Raw: body}
+					if _, err := n.store.Append(ctx, fmt.Sprintf("supervision/s%d", k), versions[k], e); err != nil {
+						b.Fatal(err)
+					}
+					versions[k]++
+				}
+			})
+		}
+	}
 }

@@ -12,7 +12,10 @@
 // dedup key), Ledger-Id, Ledger-Key (if any) and Ledger-Version. The
 // version check of Append is JetStream's expected last subject sequence;
 // the Store caches each stream's (version, sequence) so that an append
-// costs one publish. Checkpoints live in a stream of their own
+// costs one publish. With Config.GroupCommit, appends to different
+// streams that wait at the same time are published together as one
+// JetStream atomic batch, each message keeping its own version check and
+// dedup key (see Config.GroupCommit). Checkpoints live in a stream of their own
 // (Config.CheckpointStream), one subject per tree size.
 //
 // # Guarantees and their limits

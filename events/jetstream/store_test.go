@@ -71,20 +71,38 @@ func (n *node) stop() {
 	})
 }
 
-func TestStore(t *testing.T) {
+func TestStore(t *testing.T) { testStore(t, Config{}, nil) }
+
+// TestStoreGroupCommit runs the conformance suite with group commit, sending
+// a batch as soon as two appends wait, so that the suite's concurrent
+// cases go through atomic batches.
+func TestStoreGroupCommit(t *testing.T) {
+	testStore(t, Config{GroupCommit: true}, func(t *testing.T, s *Store) {
+		if s.group == nil {
+			t.Fatal("group commit is off")
+		}
+		s.group.min = 2
+	})
+}
+
+// testStore runs the conformance suite on stores opened with cfg; setup,
+// if set, adjusts each store once it is open.
+func testStore(t *testing.T, cfg Config, setup func(*testing.T, *Store)) {
 	nodes := map[events.Store]*node{}
+	start := func(t *testing.T, dir string) events.Store {
+		n := MustStartNode(t, dir, cfg)
+		if setup != nil {
+			setup(t, n.store)
+		}
+		nodes[n.store] = n
+		return n.store
+	}
 	eventstest.TestStore(t, eventstest.Factory{
-		Open: func(t *testing.T) events.Store {
-			n := MustStartNode(t, t.TempDir(), Config{})
-			nodes[n.store] = n
-			return n.store
-		},
+		Open: func(t *testing.T) events.Store { return start(t, t.TempDir()) },
 		Reopen: func(t *testing.T, s events.Store) events.Store {
 			old := nodes[s]
 			old.stop()
-			n := MustStartNode(t, old.dir, Config{})
-			nodes[n.store] = n
-			return n.store
+			return start(t, old.dir)
 		},
 	})
 }
