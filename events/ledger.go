@@ -738,13 +738,16 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 	if l.Metrics != nil {
 		l.Metrics.Appended(req.Kind, time.Since(start))
 	}
+	replayed := false
 	if a.Duplicate {
-		// A retry below us (the store saw this key at this version):
-		// report the first event.
+		// The store saw this key at this version already: report the
+		// first event. If that is the event just sent (its answer was
+		// lost and the store found it), this is not a replay.
 		env2, err := UnmarshalEnvelope(a.Raw)
 		if err != nil {
 			return Result{}, err
 		}
+		replayed = env2.ID != env.ID
 		env, raw = env2, a.Raw
 	}
 	h := HashOf(raw)
@@ -766,7 +769,7 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 	}
 	l.mu.Unlock()
 	return Result{EventID: env.ID, ID: req.ID, Stream: stream, Type: env.Type, Version: env.Version, Position: a.Position, Hash: h.String(),
-		Status: cur.status, Replayed: a.Duplicate}, nil
+		Status: cur.status, Replayed: replayed}, nil
 }
 
 // catchUp brings one stream's state up to the store's version, for the

@@ -41,7 +41,9 @@ func testCrashSafety(t *testing.T, syncMode string) {
 		t.Fatal(err)
 	}
 
-	const writers = 16
+	// Enough writers that group commit (under --sync always) forms atomic
+	// batches while the server is killed.
+	const writers = 48
 	var mu sync.Mutex
 	var writes []*crashWrite
 	acked := make(chan struct{}, 100000)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -223,6 +224,9 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	// The replay decoded every event once: hand that garbage back to the
+	// operating system now rather than whenever the runtime gets to it.
+	debug.FreeOSMemory()
 	tokenFile, err := m.bootstrapAdmin(ctx)
 	if err != nil {
 		return err
