@@ -68,10 +68,26 @@ func body1K(id string) []byte {
 	return fmt.Appendf(nil, `{"id":%q,"type":"supervision.recorded.v1","data":{"text":%q}}`, id, pad)
 }
 
+// BenchmarkRawAsyncPublish is the baseline: raw asynchronous publishes
+// with the store's headers. The NoExpectedSequence variants leave out the
+// per-subject expected sequence (the store's concurrency check), to show
+// what that check costs the server.
 func BenchmarkRawAsyncPublish(b *testing.B) {
 	for _, m := range syncModes {
-		b.Run(m.name, func(b *testing.B) {
-			n := benchNode(b, m.cfg)
+		for _, expect := range []bool{true, false} {
+			name := m.name
+			if !expect {
+				name += "/NoExpectedSequence"
+			}
+			b.Run(name, func(b *testing.B) { benchRawAsync(b, m.cfg, expect) })
+		}
+	}
+}
+
+func benchRawAsync(b *testing.B, cfg ServerConfig, expect bool) {
+	{
+		{
+			n := benchNode(b, cfg)
 			js, err := natsjs.New(n.nc, natsjs.WithPublishAsyncMaxPending(benchInFlight+64))
 			if err != nil {
 				b.Fatal(err)
@@ -103,8 +119,11 @@ func BenchmarkRawAsyncPublish(b *testing.B) {
 					hdrID:      {id},
 					hdrVersion: {strconv.Itoa(i/benchStreams + 1)},
 				}}
-				futs[i%benchInFlight], err = js.PublishMsgAsync(msg,
-					natsjs.WithMsgID(id), natsjs.WithExpectLastSequencePerSubject(last[k]))
+				opts := []natsjs.PublishOpt{natsjs.WithMsgID(id)}
+				if expect {
+					opts = append(opts, natsjs.WithExpectLastSequencePerSubject(last[k]))
+				}
+				futs[i%benchInFlight], err = js.PublishMsgAsync(msg, opts...)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -113,7 +132,7 @@ func BenchmarkRawAsyncPublish(b *testing.B) {
 				wait(i)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-		})
+		}
 	}
 }
 
