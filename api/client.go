@@ -192,10 +192,17 @@ func (c *Client) Checkpoints(ctx context.Context, fn func(size uint64, note []by
 		return err
 	}
 	defer resp.Body.Close()
+	want, err := strconv.Atoi(resp.Header.Get("X-Ledger-Checkpoints"))
+	if err != nil {
+		return fmt.Errorf("api: read checkpoints: the server did not say how many there are")
+	}
 	dec := json.NewDecoder(resp.Body)
-	for {
+	for n := 0; ; n++ {
 		var e CheckpointEntry
 		if err := dec.Decode(&e); err == io.EOF {
+			if n != want {
+				return fmt.Errorf("api: read checkpoints: got %d of %d", n, want)
+			}
 			return nil
 		} else if err != nil {
 			return fmt.Errorf("api: read checkpoints: %w", err)

@@ -281,7 +281,7 @@ var errPageFull = errors.New("page full")
 // names the next position. For inspectors and admins: it is the whole log, for
 // `ledger verify --url`.
 func (s *Server) handleEntries(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, events.RoleInspector, events.RoleAdmin); err != nil {
+	if err := s.requireWholeLog(r); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -341,22 +341,41 @@ type CheckpointEntry struct {
 }
 
 // handleCheckpoints serves GET /v1/log/checkpoints: every stored
-// checkpoint in stored order, as newline-delimited JSON. For inspectors and
-// admins.
+// checkpoint in stored order, as newline-delimited JSON; X-Ledger-Checkpoints
+// says how many. For inspectors and admins without a unit scope.
 func (s *Server) handleCheckpoints(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, events.RoleInspector, events.RoleAdmin); err != nil {
+	if err := s.requireWholeLog(r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	// Stored notes go in memory first: there are few, and an error then
+	// is an error response, not a list cut short that a client would take
+	// for the whole.
+	var entries []CheckpointEntry
+	err := s.Store.Checkpoints(r.Context(), func(size uint64, note []byte) error {
+		entries = append(entries, CheckpointEntry{Size: size, Note: string(note)})
+		return nil
+	})
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("X-Ledger-Checkpoints", strconv.Itoa(len(entries)))
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
-	err := s.Store.Checkpoints(r.Context(), func(size uint64, note []byte) error {
-		return enc.Encode(CheckpointEntry{Size: size, Note: string(note)})
-	})
-	if err != nil {
-		s.Logger.Error("reading checkpoints failed", "err", err)
-		return
+	for _, e := range entries {
+		enc.Encode(e)
 	}
 	bw.Flush()
+}
+
+// requireWholeLog admits tokens that may read every event: inspectors and
+// admins without a unit scope.
+func (s *Server) requireWholeLog(r *http.Request) error {
+	a, err := s.requireRole(r, events.RoleInspector, events.RoleAdmin)
+	if err == nil && a.Role == events.RoleAdmin && a.Unit != "" {
+		return events.Errorf(events.EForbidden, "The whole log is for inspectors and admins without a unit scope; this admin token is scoped to unit %s.", a.Unit)
+	}
+	return err
 }

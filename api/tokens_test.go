@@ -84,6 +84,18 @@ func TestTokenCreate(t *testing.T) {
 			http.StatusForbidden, events.EForbidden, "Authorization")
 		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector}),
 			http.StatusForbidden, events.EForbidden, "Authorization")
+		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector, Unit: unitWard}),
+			http.StatusForbidden, events.EForbidden, "role")
+		// A respondent only for a party of its own units.
+		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "UBND khác", Role: events.RoleRespondent, Unit: unitWard, Party: partyOther}),
+			http.StatusForbidden, events.EForbidden, "party")
+		if got := f.Head(t); got != head {
+			t.Errorf("log size: got %d, want %d", got, head)
+		}
+		if _, err := wardAdmin.CreateToken(t.Context(), api.TokenRequest{Name: "Văn phòng UBND", Role: events.RoleRespondent, Unit: unitWard, Party: partyWard}); err != nil {
+			t.Errorf("respondent for its own ward's party: %v", err)
+		}
+		head = f.Head(t)
 		if got := f.Head(t); got != head {
 			t.Errorf("log size: got %d, want %d", got, head)
 		}

@@ -1,5 +1,7 @@
 package events
 
+import "fmt"
+
 import "strings"
 
 // Token events: API tokens are recorded in the ledger itself, so they are
@@ -79,18 +81,35 @@ var tokenRules = &rules{
 		{typ: TokenRevoked, new: func() Payload { return new(TokenRevokedData) }, from: []Status{TokenActive}, to: TokenRevokedS, roles: []Role{RoleAdmin}},
 	},
 	decide: func(s *State, cmd Command, w World) error {
-		if d, ok := cmd.Payload.(*TokenCreatedData); ok {
-			if d.Unit != "" {
-				if err := needStream(w, "data.unit", KindUnit, d.Unit); err != nil {
-					return err
-				}
-				if cmd.Actor.Role == RoleAdmin && cmd.Actor.Unit != "" && !UnitWithin(w, d.Unit, cmd.Actor.Unit) {
-					return Errorf(EForbidden, "Unit %s is outside the scope of this token (unit %s and below).", d.Unit, cmd.Actor.Unit)
-				}
-			} else if cmd.Actor.Role == RoleAdmin && cmd.Actor.Unit != "" {
-				return Errorf(EForbidden, "A unit-scoped admin can only create tokens within unit %s.", cmd.Actor.Unit)
+		d, ok := cmd.Payload.(*TokenCreatedData)
+		if !ok {
+			return nil
+		}
+		if err := firstError(needStream(w, "data.unit", KindUnit, d.Unit), needParty(w, "data.party", d.Party)); err != nil {
+			return err
+		}
+		scope := cmd.Actor.Unit
+		if cmd.Actor.Role != RoleAdmin || scope == "" {
+			return nil
+		}
+		// A unit-scoped admin grants only what stays inside its scope: no
+		// inspector (who reads everything), no token without a unit, and
+		// respondents only for parties of its units.
+		switch {
+		case d.Role == RoleInspector:
+			return &Error{Code: EForbidden, Field: "data.role", Message: fmt.Sprintf("A unit-scoped admin cannot create inspector tokens: inspectors read the whole ledger, beyond unit %s.", scope)}
+		case d.Role == RoleRespondent:
+			p := w.Lookup(StreamName(KindParty, d.Party))
+			if !UnitWithin(w, p.unit, scope) {
+				return &Error{Code: EForbidden, Field: "data.party", Message: fmt.Sprintf("Party %s belongs to unit %s, outside the scope of this token (unit %s and below).", d.Party, p.unit, scope)}
 			}
-			return needParty(w, "data.party", d.Party)
+			if d.Unit != "" && d.Unit != p.unit {
+				return FieldErrorf("data.unit", "A respondent token's unit is its party's unit, %s.", p.unit)
+			}
+		case d.Unit == "":
+			return &Error{Code: EForbidden, Field: "data.unit", Message: fmt.Sprintf("A unit-scoped admin can only create tokens within unit %s.", scope)}
+		case !UnitWithin(w, d.Unit, scope):
+			return &Error{Code: EForbidden, Field: "data.unit", Message: fmt.Sprintf("Unit %s is outside the scope of this token (unit %s and below).", d.Unit, scope)}
 		}
 		return nil
 	},
