@@ -665,18 +665,9 @@ func (l *Ledger) statusAt(ctx context.Context, stream string, version uint64) (S
 	if err != nil {
 		return "", fmt.Errorf("ledger: read %s for an idempotent retry: %w", stream, err)
 	}
-	kind, id, _ := SplitStream(stream)
-	st := NewState(kind, id)
-	for _, r := range recs {
-		if r.Version > version {
-			break
-		}
-		env, err := UnmarshalEnvelope(r.Raw)
-		if err != nil {
-			return "", err
-		}
-		p, _ := decodeStored(env.Type, env.Data)
-		st = Evolve(st, &env, p, r.Position, r.Hash())
+	st, _, err := foldRecords(stream, nil, recs, version)
+	if err != nil {
+		return "", err
 	}
 	return st.status, nil
 }
@@ -747,7 +738,18 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 		if err != nil {
 			return Result{}, err
 		}
-		replayed = env2.ID != env.ID
+		if env2.ID != env.ID {
+			// An earlier attempt with this key, not yet in this ledger's
+			// index (another replica wrote it): the same rules as a replay.
+			if diff := requestDiffers(&env2, req, p); diff != "" {
+				return Result{}, &Error{Code: EConflict, Field: "Idempotency-Key", Message: fmt.Sprintf(
+					"This idempotency key was already used for a different request (%s at position %d; the %s differs).", env2.Type, a.Position, diff)}
+			}
+			replayed = true
+			if p, err = decodeStored(env2.Type, env2.Data); err != nil {
+				return Result{}, fmt.Errorf("ledger: decode the first attempt at position %d: %w", a.Position, err)
+			}
+		}
 		env, raw = env2, a.Raw
 	}
 	h := HashOf(raw)
@@ -781,26 +783,51 @@ func (l *Ledger) catchUp(ctx context.Context, stream string) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st := l.states[stream]
+	st, folded, err := foldRecords(stream, l.states[stream], recs, 0)
+	if err != nil {
+		return err
+	}
+	l.states[stream] = st
+	l.positions[stream] = append(l.positions[stream], folded...)
+	return nil
+}
+
+// foldRecords folds the stored records of one stream into st (nil for a
+// stream not seen yet), skipping versions st already has and stopping
+// after version upTo (0: all), with the checks the follower makes: the
+// stream, the version order and the hash chain. It returns the new state
+// and the positions it folded.
+func foldRecords(stream string, st *State, recs []Record, upTo uint64) (*State, []uint64, error) {
+	kind, id, ok := SplitStream(stream)
+	if !ok {
+		return nil, nil, Errorf(EInvalid, "Malformed stream name %q.", stream)
+	}
+	if st == nil {
+		st = NewState(kind, id)
+	}
+	var folded []uint64
 	for _, r := range recs {
+		if upTo != 0 && r.Version > upTo {
+			break
+		}
 		env, err := UnmarshalEnvelope(r.Raw)
 		if err != nil {
-			return err
+			return nil, nil, &IntegrityError{Position: r.Position, Reason: "the stored event is not a valid envelope: " + ErrorMessage(err)}
 		}
-		if st == nil {
-			st = NewState(env.Kind, r.Stream[len(env.Kind)+1:])
+		if env.Stream != stream || env.Kind != kind {
+			return nil, nil, &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("the event names stream %q but is stored under %q", env.Stream, stream)}
 		}
-		if env.Version != st.version+1 {
+		if env.Version <= st.version {
 			continue
+		}
+		if env.Version != st.version+1 || env.PrevHash != st.PrevHashString() {
+			return nil, nil, &IntegrityError{Position: r.Position, Reason: fmt.Sprintf("%s version %d does not follow version %d (hash %s)", stream, env.Version, st.version, st.PrevHashString())}
 		}
 		p, _ := decodeStored(env.Type, env.Data)
 		st = Evolve(st, &env, p, r.Position, r.Hash())
-		l.positions[stream] = append(l.positions[stream], r.Position)
+		folded = append(folded, r.Position)
 	}
-	if st != nil {
-		l.states[stream] = st
-	}
-	return nil
+	return st, folded, nil
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -192,3 +192,51 @@ func TestLedgerOpenRefusesAnAlteredLog(t *testing.T) {
 		})
 	}
 }
+
+// gatedStore holds back Follow deliveries until release is closed, as a
+// second replica's follower that lags behind would.
+type gatedStore struct {
+	events.Store
+	release chan struct{}
+}
+
+func (s *gatedStore) Follow(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.Store.Follow(ctx, from, fn)
+}
+
+// TestLedgerRetryOnAnotherReplica retries a request on a second ledger
+// whose follower has not seen the first attempt: the store recognises the
+// key, and the second ledger answers with the first result, or refuses a
+// different request under the same key.
+func TestLedgerRetryOnAnotherReplica(t *testing.T) {
+	store := inmem.NewStore()
+	skey := mustKey(t)
+	a := MustOpenLedger(t, store, skey)
+	gated := &gatedStore{Store: store, release: make(chan struct{})}
+	b := MustOpenLedger(t, gated, skey)
+	defer close(gated.release)
+
+	first := mustHandle(t, a, unitRequest("u1", "k1"))
+	again, err := b.Handle(context.Background(), unitRequest("u1", "k1"))
+	if err != nil {
+		t.Fatalf("retry on the second ledger: %v", err)
+	}
+	if !again.Replayed || again.Position != first.Position || again.EventID != first.EventID || again.Hash != first.Hash {
+		t.Fatalf("retry on the second ledger: got %+v, want a replay of %+v", again, first)
+	}
+	if st := b.Lookup("unit/u1"); st.Version() != 1 || st.LastHash().String() != first.Hash {
+		t.Fatalf("the second ledger's state after the retry: version %d hash %s", st.Version(), st.LastHash())
+	}
+
+	mustHandle(t, a, unitRequest("u2", "k2"))
+	other := unitRequest("u2", "k2")
+	other.Data = json.RawMessage(`{"name":"Phường Khác","level":"COMMUNE","valid_from":"2011-06-01"}`)
+	if _, err := b.Handle(context.Background(), other); events.ErrorCode(err) != events.EConflict || events.ErrorField(err) != "Idempotency-Key" {
+		t.Fatalf("a different request under the key, on the second ledger: got %v, want conflict on Idempotency-Key", err)
+	}
+}
