@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -55,6 +56,9 @@ var (
 	ErrNotFound = errors.New("events: not found")
 	// ErrStreamExists reports an attempt to start a stream that already exists.
 	ErrStreamExists = errors.New("events: stream already exists")
+	// ErrUnavailable reports that the store could not be reached or did
+	// not answer in time: the request may succeed if tried again.
+	ErrUnavailable = errors.New("events: the event store is unavailable")
 )
 
 // VersionConflict is the error of an append whose expected version was not
@@ -88,6 +92,8 @@ func ErrorCode(err error) string {
 		return EConflict
 	case errors.Is(err, ErrNotFound):
 		return ENotFound
+	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return EUnavailable
 	}
 	return EInternal
 }
@@ -110,6 +116,10 @@ func ErrorMessage(err error) string {
 		return "The item already exists."
 	case errors.Is(err, ErrNotFound):
 		return "Not found."
+	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return "The event store is unavailable or slow to answer; try again."
+	case errors.Is(err, context.Canceled):
+		return "The request was cancelled."
 	}
 	return "Internal error."
 }

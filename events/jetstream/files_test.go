@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -129,5 +130,25 @@ func alterFirst(t *testing.T, file string, old, new []byte) {
 	copy(b[i:], new)
 	if err := os.WriteFile(file, b, 0o640); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUnreachableServer checks that a server out of reach is reported as
+// unavailable (try again), not as an internal error.
+func TestUnreachableServer(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	n.srv.Shutdown()
+	n.srv.WaitForShutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, err := n.store.Append(ctx, "unit/u1", 0, events.Pending{ID: "e1", Raw: []byte(`{}`)})
+	if got := events.ErrorCode(err); got != events.EUnavailable {
+		t.Fatalf("Append with the server gone: code %q (%v), want unavailable", got, err)
+	}
+	// The abandoned append settles when the connection closes, so the
+	// store's Close does not wait for its acknowledgement.
+	defer n.nc.Close()
+	if _, err := n.store.Head(ctx); events.ErrorCode(err) != events.EUnavailable {
+		t.Fatalf("Head with the server gone: %v, want unavailable", err)
 	}
 }

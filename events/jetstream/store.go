@@ -387,7 +387,8 @@ var errClosed = events.Errorf(events.EUnavailable, "The store is closed.")
 // batch's answer was lost after the server stored it, that second publish
 // finds the event and reports it as Duplicate, as a caller's retry after a
 // lost acknowledgement would.)
-func (s *Store) Append(ctx context.Context, stream string, expected uint64, e events.Pending) (events.Appended, error) {
+func (s *Store) Append(ctx context.Context, stream string, expected uint64, e events.Pending) (_ events.Appended, err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return events.Appended{}, err
 	}
@@ -655,7 +656,8 @@ func (s *Store) record(subject string, seq uint64, h nats.Header, data []byte) (
 // Load implements events.Store. It reads the stream's last event, then the
 // whole stream through a consumer filtered on its subject, and fails if a
 // version is missing.
-func (s *Store) Load(ctx context.Context, stream string) ([]events.Record, error) {
+func (s *Store) Load(ctx context.Context, stream string) (_ []events.Record, err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -697,7 +699,8 @@ func (s *Store) Load(ctx context.Context, stream string) ([]events.Record, error
 // this Store has appended to or read, else reads the stream's last event.
 // The store assumes it is the only writer of its streams: another writer's
 // appends are seen at the first conflict.
-func (s *Store) Version(ctx context.Context, stream string) (uint64, error) {
+func (s *Store) Version(ctx context.Context, stream string) (_ uint64, err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -716,7 +719,8 @@ func (s *Store) Version(ctx context.Context, stream string) (uint64, error) {
 }
 
 // Get implements events.Store.
-func (s *Store) Get(ctx context.Context, pos uint64) (events.Record, error) {
+func (s *Store) Get(ctx context.Context, pos uint64) (_ events.Record, err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return events.Record{}, err
 	}
@@ -742,7 +746,8 @@ func (s *Store) get(ctx context.Context, pos uint64) (events.Record, error) {
 }
 
 // Head implements events.Store.
-func (s *Store) Head(ctx context.Context) (uint64, error) {
+func (s *Store) Head(ctx context.Context) (_ uint64, err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -755,7 +760,8 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 
 // ReadLog implements events.Store. It reads through an ordered consumer
 // and fails if a position is missing.
-func (s *Store) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) error {
+func (s *Store) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) (err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -778,7 +784,8 @@ func (s *Store) ReadLog(ctx context.Context, from uint64, fn func(events.Record)
 // Follow implements events.Store. New records arrive with the latency of
 // one message delivery, well under a millisecond in-process. Close makes it
 // return an error of code unavailable.
-func (s *Store) Follow(ctx context.Context, from uint64, fn func(events.Record) error) error {
+func (s *Store) Follow(ctx context.Context, from uint64, fn func(events.Record) error) (err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -969,7 +976,8 @@ func (s *Store) deleteConsumer(st natsjs.Stream, cons natsjs.Consumer) {
 // under "<CheckpointSubject>.<n>" and appended only if that subject is
 // empty, so a second note for a size is a no-op for ever, not only within
 // the duplicate window.
-func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) error {
+func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) (err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -986,7 +994,7 @@ func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) err
 		},
 		Data: note,
 	}
-	_, err := s.js.PublishMsg(ctx, msg)
+	_, err = s.js.PublishMsg(ctx, msg)
 	if err == nil || isWrongLastSequence(err) {
 		return nil
 	}
@@ -997,7 +1005,8 @@ func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) err
 }
 
 // Checkpoints implements events.Store.
-func (s *Store) Checkpoints(ctx context.Context, fn func(size uint64, note []byte) error) error {
+func (s *Store) Checkpoints(ctx context.Context, fn func(size uint64, note []byte) error) (err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1024,7 +1033,8 @@ func (s *Store) Checkpoints(ctx context.Context, fn func(size uint64, note []byt
 }
 
 // LatestCheckpoint implements events.Store.
-func (s *Store) LatestCheckpoint(ctx context.Context) (uint64, []byte, error) {
+func (s *Store) LatestCheckpoint(ctx context.Context) (_ uint64, _ []byte, err error) {
+	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
@@ -1073,4 +1083,21 @@ func (s *Store) Close() error {
 		s.log.Warn("closed with appends still waiting for their acknowledgement", "pending", s.js.PublishAsyncPending())
 	}
 	return nil
+}
+
+// unreachable marks errors that mean NATS could not be reached or did not
+// answer in time, so that callers answer "unavailable, try again" rather
+// than "internal error". Errors already in the ledger's terms pass as they
+// are.
+func unreachable(err error) error {
+	var e *events.Error
+	switch {
+	case err == nil, errors.As(err, &e), errors.Is(err, events.ErrUnavailable):
+		return err
+	case errors.Is(err, nats.ErrTimeout), errors.Is(err, nats.ErrNoResponders), errors.Is(err, nats.ErrConnectionClosed),
+		errors.Is(err, nats.ErrDisconnected), errors.Is(err, nats.ErrConnectionReconnecting), errors.Is(err, natsjs.ErrNoStreamResponse),
+		errors.Is(err, natsjs.ErrNoHeartbeat), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: %w", events.ErrUnavailable, err)
+	}
+	return err
 }
