@@ -107,10 +107,10 @@ func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	// The state is current as soon as a write returns, but the ledger's
-	// follower records positions: wait (bounded) until it has applied the
-	// stream's last event, and list exactly the versions the state names,
-	// so the history never lags behind (or runs ahead of) its version.
+	// Positions are recorded with the state, by the write path and by the
+	// follower; wait (bounded) until the follower has applied the stream's
+	// last event all the same, so that everything listed is also in the
+	// Merkle tree, and list exactly the versions the state names.
 	ctx, cancel := context.WithTimeout(r.Context(), historyWait)
 	defer cancel()
 	if err := s.Ledger.WaitApplied(ctx, st.LastPosition()); err != nil {

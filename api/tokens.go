@@ -71,11 +71,6 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bodyFieldError(err))
 		return
 	}
-	if res.Replayed {
-		// The secret of the first request cannot be shown again.
-		s.Error(w, r, &events.Error{Code: events.EConflict, Field: "Idempotency-Key", Message: "This token was already created; its secret was shown once and cannot be shown again."})
-		return
-	}
 	writeJSON(w, http.StatusCreated, TokenResponse{ID: res.ID, Token: secret, Name: body.Name, Role: body.Role, Unit: body.Unit, Party: body.Party, Position: res.Position})
 }
 

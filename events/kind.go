@@ -67,6 +67,10 @@ type Date string
 // DateLayout is the layout of a Date.
 const DateLayout = "2006-01-02"
 
+// vietnam is Indochina Time (UTC+7, no daylight saving): the zone in which
+// legal dates such as a token's last valid day are counted.
+var vietnam = time.FixedZone("ICT", 7*60*60)
+
 // DateOf returns the date of t in t's own location.
 func DateOf(t time.Time) Date { return Date(t.Format(DateLayout)) }
 

@@ -850,7 +850,7 @@ func (l *Ledger) Authenticate(secret string) (Actor, error) {
 	if info.Revoked {
 		return Actor{}, Errorf(EUnauthorized, "The token was revoked.")
 	}
-	if info.ExpiresOn != "" && DateOf(l.Now()) > info.ExpiresOn {
+	if info.ExpiresOn != "" && DateOf(l.Now().In(vietnam)) > info.ExpiresOn {
 		return Actor{}, Errorf(EUnauthorized, "The token expired on %s.", info.ExpiresOn)
 	}
 	return Actor{Subject: "token/" + id, Role: info.Role, Unit: info.Unit, Party: info.Party}, nil

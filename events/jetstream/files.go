@@ -153,7 +153,9 @@ func (f *FileLog) scan(ctx context.Context, stream string, fn func(fileRecord) e
 				return fmt.Errorf("position %d: the record's JetStream checksum does not match: the store file %s was altered there", seq, filepath.Base(name))
 			}
 			if seq <= last {
-				continue // rewritten by compaction: the later copy counts
+				// The ledger's streams never delete or compact, so a
+				// position stored twice means the files were changed.
+				return fmt.Errorf("position %d: stored twice in the block files (again in %s)", seq, filepath.Base(name))
 			}
 			last = seq
 			if err := fn(fileRecord{seq: seq, subject: string(subj), header: hdr, msg: rest}); err != nil {
