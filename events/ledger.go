@@ -680,19 +680,12 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 	if req.ExpectedVersion != nil && *req.ExpectedVersion != st.version {
 		return Result{}, &VersionConflict{Stream: stream, Expected: *req.ExpectedVersion, Current: st.version}
 	}
-	if req.Create && st.version > 0 {
-		return Result{}, &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("%s already exists.", stream)}
-	}
+	// Decide refuses a creation on an existing stream (checkRequest made
+	// sure creation types go with Create).
 	if err := Decide(st, Command{Type: req.Type, Payload: p, Actor: req.Actor, Unit: req.Unit}, l); err != nil {
 		return Result{}, err
 	}
-	unit := st.unit
-	if st.version == 0 {
-		unit = req.Unit
-		if req.Kind == KindUnit {
-			unit = req.ID
-		}
-	}
+	unit := st.unitFor(req.Unit)
 	data, err := MarshalPayload(p)
 	if err != nil {
 		return Result{}, fmt.Errorf("ledger: encode payload: %w", err)

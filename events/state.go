@@ -152,13 +152,8 @@ func Decide(s *State, cmd Command, w World) error {
 	case sp.from != nil && !allowedFrom(r, sp, s.status):
 		return &Error{Code: EConflict, Field: "type", Message: fmt.Sprintf("%s is in state %s: %s is not allowed now (allowed next: %s).", s.Stream(), s.status, t, joinTypes(NextTypes(s)))}
 	}
-	unit := s.unit
-	if s.version == 0 {
-		unit = cmd.Unit
-		if s.kind == KindUnit {
-			unit = s.id
-		}
-	} else if cmd.Unit != "" && cmd.Unit != s.unit {
+	unit := s.unitFor(cmd.Unit)
+	if s.version > 0 && cmd.Unit != "" && cmd.Unit != s.unit {
 		return FieldErrorf("unit", "%s belongs to unit %s; its unit cannot change to %s.", s.Stream(), s.unit, cmd.Unit)
 	}
 	if s.version == 0 && s.kind != KindUnit && s.kind != KindToken {
@@ -206,6 +201,18 @@ func checkScope(s *State, sp *spec, unit string, actor Actor, w World) error {
 		// is checked by the kind's decide, which knows the addressee field.
 	}
 	return nil
+}
+
+// unitFor returns the unit an event on s belongs to: the aggregate's unit,
+// or for a new aggregate the command's (a unit's own code for a unit).
+func (s *State) unitFor(cmdUnit string) string {
+	switch {
+	case s.version > 0:
+		return s.unit
+	case s.kind == KindUnit:
+		return s.id
+	}
+	return cmdUnit
 }
 
 func orNone(s string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -643,14 +644,7 @@ func benchFill(ctx context.Context, dir string, n int, progress io.Writer) error
 	defer cancel()
 	err := m.Ledger.WaitCheckpoint(wctx, head)
 	prog.Done()
-	return errorsJoin(err, m.Close())
-}
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return errors.Join(err, m.Close())
 }
 
 // serveRSS starts `ledger serve` on dir in a child process and reads its
@@ -660,13 +654,9 @@ func serveRSS(ctx context.Context, dir string) (uint64, time.Duration, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	port := 0
-	{
-		ln, err := netListen()
-		if err != nil {
-			return 0, 0, err
-		}
-		port = ln
+	port, err := freeLocalPort()
+	if err != nil {
+		return 0, 0, err
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cmd := exec.CommandContext(ctx, exe, "serve", "--data", dir, "--http", fmt.Sprintf("127.0.0.1:%d", port), "--log-level", "error")
@@ -705,7 +695,8 @@ func serveRSS(ctx context.Context, dir string) (uint64, time.Duration, error) {
 	return 0, ready, fmt.Errorf("no VmRSS in /proc/%d/status", cmd.Process.Pid)
 }
 
-func netListen() (int, error) {
+// freeLocalPort returns a loopback TCP port that was free a moment ago.
+func freeLocalPort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
