@@ -98,6 +98,11 @@ var goldenExamples = map[events.Type]goldenExample{
 		"secret_sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","expires_on":"2025-06-30"}`},
 	events.TokenRevoked: {data: `{"reason":"Cán bộ chuyển công tác sang Ủy ban MTTQ Việt Nam tỉnh."}`},
 
+	// Reviews of derived flags.
+	events.FlagReviewed:      {data: `{"code":"OB_NO_RESPONSE","verdict":"CONFIRMED","note":"UBND phường Bình Định xác nhận chưa trả lời kiến nghị trong thời hạn 20 ngày.","reviewed_on":"2024-06-10"}`},
+	events.FlagCorrected:     {data: `{"corrects_version":1,"reason":"Ghi nhầm ngày xem xét.","changes":{"reviewed_on":"2024-06-11"}}`},
+	events.FlagReviewRevised: {data: `{"code":"OB_NO_RESPONSE","verdict":"RESOLVED","note":"Đã nhận văn bản trả lời ngày 12/6/2024.","reviewed_on":"2024-06-14"}`},
+
 	// The annual plan.
 	events.PlanDrafted: {data: `{"year":2024,"title":"Kế hoạch giám sát và phản biện xã hội năm 2024 của Ủy ban MTTQ Việt Nam thị xã An Nhơn",
 		"content":"Thực hiện Chỉ thị 25-CT/TU ngày 28/11/2022 của Ban Thường vụ Tỉnh ủy Bình Định."}`},

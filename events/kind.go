@@ -22,6 +22,8 @@ const (
 	KindPetition       Kind = "petition"
 	KindInfoRequest    Kind = "info_request"
 	KindToken          Kind = "token"
+	// KindFlag holds inspectors' reviews of derived flags.
+	KindFlag Kind = "flag"
 )
 
 // Type is the explicit, versioned name of an event type, such as

@@ -390,6 +390,11 @@ func (l *Ledger) applyPrepared(pr *preparedRecord) error {
 	return nil
 }
 
+// DecodeStored decodes the payload of a stored event without validating it
+// or normalising it: what is in the log happened, even if today's rules
+// would refuse it. Read models use it.
+func DecodeStored(t Type, data []byte) (Payload, error) { return decodeStored(t, data) }
+
 // decodeStored decodes the payload of a stored event without validating it:
 // what is in the log happened, even if today's rules would refuse it.
 func decodeStored(t Type, data []byte) (Payload, error) {

@@ -331,6 +331,19 @@ func TestLifecycleToken(t *testing.T) {
 	})
 }
 
+func TestLifecycleFlag(t *testing.T) {
+	reviewed := past{events.FlagReviewed, example(t, events.FlagReviewed)}
+	revised := past{events.FlagReviewRevised, example(t, events.FlagReviewRevised)}
+	inspector := events.Actor{Subject: "tok-thanh-tra", Role: events.RoleInspector}
+	runLifecycle(t, "flag/OB_NO_RESPONSE-0123456789abcdef01234567", "an-nhon", []lifecycleCase{
+		{name: "OK: an inspector reviews a flag", as: inspector, when: reviewed, then: events.FlagReviewedStatus},
+		{name: "OK: a later review revises the verdict", as: inspector, given: []past{reviewed}, when: revised, then: events.FlagReviewedStatus},
+		{name: "ErrConflict: reviewed twice with the first type", as: inspector, given: []past{reviewed}, when: reviewed, want: events.EConflict, msg: "already exists"},
+		{name: "ErrNotFound: a revision without a review", as: inspector, when: revised, want: events.ENotFound},
+		{name: "ErrForbidden: a recorder reviews a flag", as: recorderAt("an-nhon"), when: reviewed, want: events.EForbidden},
+	})
+}
+
 func TestLifecyclePlan(t *testing.T) {
 	drafted := past{events.PlanDrafted, `{"year":2025,"title":"Kế hoạch giám sát, phản biện xã hội năm 2025 của Ủy ban MTTQ Việt Nam thị xã An Nhơn"}`}
 	consulted := past{events.PlanConsulted, example(t, events.PlanConsulted)}
