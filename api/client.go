@@ -76,11 +76,15 @@ func (c *Client) write(ctx context.Context, path string, body any, opt WriteOpti
 }
 
 // State returns the current state of collection/id.
-func (c *Client) State(ctx context.Context, collection, id string) (StateResponse, error) {
-	var out StateResponse
+func (c *Client) State(ctx context.Context, collection, id string) (ItemResponse, error) {
+	var out ItemResponse
 	err := c.getJSON(ctx, "/v1/"+collection+"/"+url.PathEscape(id), &out)
 	return out, err
 }
+
+// Get decodes the JSON answer to GET path (with its query) into out; an
+// error answer is returned as an *events.Error.
+func (c *Client) Get(ctx context.Context, path string, out any) error { return c.getJSON(ctx, path, out) }
 
 // StreamEvents returns the history of collection/id.
 func (c *Client) StreamEvents(ctx context.Context, collection, id string) (StreamEvents, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
 	"github.com/mttq-vn/ledger/events/inmem"
+	"github.com/mttq-vn/ledger/projections"
 )
 
 // fixedNow is the ledger's clock in every test, so recorded_at (and token
@@ -40,6 +41,7 @@ const (
 type Fixture struct {
 	Store   *inmem.Store
 	Ledger  *events.Ledger
+	Views   *projections.Runner
 	Server  *api.Server
 	Metrics *api.Metrics
 	URL     string
@@ -91,7 +93,13 @@ func MustOpenLedgerServer(tb testing.TB) *Fixture {
 	if err := f.Ledger.Open(ctx, nil); err != nil {
 		tb.Fatal(err)
 	}
+	f.Views = projections.NewRunner(f.Store, projections.DefaultConfig(), nil, quiet)
+	if err := f.Views.Open(ctx); err != nil {
+		tb.Fatal(err)
+	}
 	f.Server = api.NewServer(f.Ledger, f.Store)
+	f.Server.Views = f.Views
+	f.Server.Now = func() time.Time { return fixedNow }
 	f.Server.Addr = "127.0.0.1:0"
 	f.Server.Metrics = f.Metrics
 	f.Server.Logger = quiet
@@ -107,6 +115,9 @@ func MustOpenLedgerServer(tb testing.TB) *Fixture {
 		}
 		if err := f.Ledger.Close(); err != nil {
 			tb.Errorf("close ledger: %v", err)
+		}
+		if err := f.Views.Close(); err != nil {
+			tb.Errorf("close views: %v", err)
 		}
 		f.Store.Close()
 	})

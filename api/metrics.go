@@ -21,6 +21,7 @@ type Metrics struct {
 	lagEvents     prometheus.Gauge
 	lagSeconds    prometheus.Gauge
 	logSize       prometheus.Gauge
+	viewsPosition prometheus.Gauge
 }
 
 var _ events.Metrics = (*Metrics)(nil)
@@ -56,11 +57,17 @@ func NewMetrics() *Metrics {
 		logSize: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ledger_log_events", Help: "Events in the log (as followed by this process).",
 		}),
+		viewsPosition: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ledger_views_position", Help: "Log position the read models (projections) have applied; ledger_log_events minus this is their lag.",
+		}),
 	}
-	m.Registry.MustRegister(m.appends, m.conflicts, m.rejected, m.appendLatency, m.requests, m.lagEvents, m.lagSeconds, m.logSize,
+	m.Registry.MustRegister(m.appends, m.conflicts, m.rejected, m.appendLatency, m.requests, m.lagEvents, m.lagSeconds, m.logSize, m.viewsPosition,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// ViewsPosition records the position the views have applied.
+func (m *Metrics) ViewsPosition(pos uint64) { m.viewsPosition.Set(float64(pos)) }
 
 // Appended implements events.Metrics.
 func (m *Metrics) Appended(kind events.Kind, d time.Duration) {

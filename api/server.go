@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -34,6 +35,11 @@ type Server struct {
 	MaxBodyBytes int64
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Views serves every read of the read side (lists, items, flags,
+	// trails, reports, time travel). Without it those answer 503.
+	Views *projections.Runner
+	// Now is the clock deadlines are evaluated with; default time.Now.
+	Now func() time.Time
 
 	metrics *Metrics
 	ln      net.Listener
@@ -55,6 +61,7 @@ func NewServer(l *events.Ledger, store events.Store) *Server {
 	s.router.HandleFunc("/metrics", s.handleMetrics).Methods("GET")
 	s.registerLogRoutes(s.router)
 	s.registerTokenRoutes(s.router)
+	s.registerReadRoutes(s.router)
 	s.registerWriteRoutes(s.router)
 	return s
 }

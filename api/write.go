@@ -177,43 +177,6 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	return nil
 }
 
-// StateResponse is the write side's view of one aggregate.
-type StateResponse struct {
-	ID           string        `json:"id"`
-	Stream       string        `json:"stream"`
-	Kind         events.Kind   `json:"kind"`
-	Status       events.Status `json:"status"`
-	Version      uint64        `json:"version"`
-	Unit         string        `json:"unit"`
-	Parties      []string      `json:"parties"`
-	Form         string        `json:"form,omitempty"`
-	Open         []string      `json:"open,omitempty"`
-	LastPosition uint64        `json:"last_position"`
-	LastHash     string        `json:"last_hash"`
-	NextTypes    []events.Type `json:"next_types"`
-}
-
-// handleState serves GET /v1/{collection}/{id}: the current state and
-// version, and the event types the lifecycle allows next.
-func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
-	st, _, err := s.readableStream(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	parties := st.Parties()
-	if parties == nil {
-		parties = []string{}
-	}
-	next := events.NextTypes(st)
-	if next == nil {
-		next = []events.Type{}
-	}
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(st.Version(), 10)))
-	writeJSON(w, http.StatusOK, StateResponse{ID: st.ID(), Stream: st.Stream(), Kind: st.Kind(), Status: st.Status(), Version: st.Version(),
-		Unit: st.Unit(), Parties: parties, Form: st.Form(), Open: st.Open(), LastPosition: st.LastPosition(), LastHash: st.LastHash().String(), NextTypes: next})
-}
-
 // readableStream authenticates the request and returns the aggregate named
 // in the URL if the token may read it: inspectors and admins read all,
 // recorders and observers their unit's subtree, respondents what is

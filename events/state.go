@@ -303,3 +303,26 @@ func needStream(w World, field string, kind Kind, id string) error {
 	}
 	return nil
 }
+
+// StateCore is the part of a State a read model keeps in its snapshots:
+// enough for Evolve to go on computing the status and the parties after a
+// restart. Kind-specific facts, which only Decide uses, are not in it.
+type StateCore struct {
+	Status  Status
+	Prev    Status
+	Version uint64
+	Unit    string
+	Parties []string
+}
+
+// Core returns s's core.
+func (s *State) Core() StateCore {
+	return StateCore{Status: s.status, Prev: s.prev, Version: s.version, Unit: s.unit, Parties: slices.Clone(s.parties)}
+}
+
+// RestoreState returns a state with core c, for read models: Evolve
+// continues from it exactly as from the original, but Decide must not be
+// given it (its kind-specific facts are missing).
+func RestoreState(kind Kind, id string, c StateCore) *State {
+	return &State{kind: kind, id: id, status: c.Status, prev: c.Prev, version: c.Version, unit: c.Unit, parties: slices.Clone(c.Parties)}
+}

@@ -4,6 +4,8 @@
 //
 //	ledger serve     run the ledger (embedded NATS JetStream by default)
 //	ledger verify    check every hash, chain, tree and signed checkpoint
+//	ledger rebuild   rebuild the views of a stopped ledger from its log
+//	ledger replay    print the views as they stood at a past point
 //	ledger demo      fill a running ledger with a realistic dataset
 //	ledger token     create or revoke API tokens
 //	ledger bench     measure append and verify throughput
@@ -52,6 +54,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cmd = &VerifyCommand{Stdout: stdout, Stderr: stderr}
 	case "demo":
 		cmd = &DemoCommand{Stdout: stdout, Stderr: stderr}
+	case "rebuild":
+		cmd = &RebuildCommand{Stdout: stdout, Stderr: stderr}
+	case "replay":
+		cmd = &ReplayCommand{Stdout: stdout, Stderr: stderr}
 	case "token":
 		cmd = &TokenCommand{Stdout: stdout, Stderr: stderr}
 	case "bench":
@@ -98,6 +104,8 @@ Usage: ledger <command> [flags]
 Commands:
   serve     run the ledger: embedded NATS JetStream in ./ledger-data by default
   verify    recompute every hash, chain and tree and check every signed checkpoint
+  rebuild   rebuild the views (projections) of a stopped ledger from its log
+  replay    print the views as they stood at a past position or time
   demo      fill a running ledger with a realistic dataset (An Nhơn town, 2023-2025)
   token     create or revoke API tokens (admin)
   bench     measure append, checkpoint and verify throughput on this machine

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
 	"github.com/mttq-vn/ledger/events/inmem"
 	"github.com/mttq-vn/ledger/events/jetstream"
 	"github.com/nats-io/nats-server/v2/server"
@@ -47,6 +48,11 @@ type ServeConfig struct {
 	LogLevel           string
 	LogFormat          string
 	MaxBodyBytes       int64
+	// RulesFile and HolidaysFile replace the built-in deadline rule table
+	// and holiday calendar.
+	RulesFile     string
+	HolidaysFile  string
+	SnapshotEvery time.Duration
 }
 
 // DefaultOrigin names this ledger in its checkpoints. Deployments set their
@@ -60,6 +66,7 @@ func DefaultServeConfig() ServeConfig {
 	return ServeConfig{
 		Data: "ledger-data", HTTP: "127.0.0.1:8080", Store: "jetstream", Replicas: 1, Sync: "always", SyncInterval: time.Second,
 		CheckpointInterval: 250 * time.Millisecond, LogLevel: "info", LogFormat: "text", MaxBodyBytes: api.DefaultMaxBodyBytes,
+		SnapshotEvery: 5 * time.Minute,
 	}
 }
 
@@ -119,6 +126,9 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 
 func (c *ServeConfig) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", c.Data, "data folder: JetStream files, the checkpoint signing key, the first admin token")
+	fs.StringVar(&c.RulesFile, "rules", c.RulesFile, "deadline rule table (JSON, as GET /v1/rules shows it) instead of the built-in one")
+	fs.StringVar(&c.HolidaysFile, "holidays", c.HolidaysFile, "public holiday calendar (JSON) instead of the built-in one")
+	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "how often changed views are saved as a snapshot (restarts load it)")
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address")
 	fs.StringVar(&c.Store, "store", c.Store, "event store: jetstream, or inmem (nothing kept; for trials)")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "use an external NATS server or cluster (comma-separated URLs) instead of the embedded one")
@@ -156,6 +166,7 @@ type Main struct {
 	Conn       *nats.Conn
 	Store      events.Store
 	Ledger     *events.Ledger
+	Views      *projections.Runner
 	Metrics    *api.Metrics
 	HTTPServer *api.Server
 	Out        io.Writer
@@ -201,6 +212,16 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Metrics = api.NewMetrics()
+	pcfg, err := LoadProjectionConfig(cfg.RulesFile, cfg.HolidaysFile)
+	if err != nil {
+		return err
+	}
+	m.Views = projections.NewRunner(m.Store, pcfg, m.snapshots(), m.Logger.With("component", "projections"))
+	m.Views.SnapshotEvery = cfg.SnapshotEvery
+	m.Views.OnApplied = m.Metrics.ViewsPosition
+	// The views load their snapshot and catch up while the ledger replays.
+	viewsDone := make(chan error, 1)
+	go func() { viewsDone <- m.Views.Open(ctx) }()
 	m.Ledger = events.NewLedger(m.Store, signer, origin)
 	m.Ledger.CheckpointInterval = cfg.CheckpointInterval
 	m.Ledger.Logger = m.Logger.With("component", "ledger")
@@ -224,6 +245,9 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	if err := <-viewsDone; err != nil {
+		return fmt.Errorf("build the views: %w", err)
+	}
 	// The replay decoded every event once: hand that garbage back to the
 	// operating system now rather than whenever the runtime gets to it.
 	debug.FreeOSMemory()
@@ -236,6 +260,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.HTTPServer.Metrics = m.Metrics
 	m.HTTPServer.MaxBodyBytes = cfg.MaxBodyBytes
 	m.HTTPServer.Logger = m.Logger.With("component", "http")
+	m.HTTPServer.Views = m.Views
 	if err := m.HTTPServer.Open(); err != nil {
 		return err
 	}
@@ -248,6 +273,33 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Logger.Info("serving", "http", m.HTTPServer.URL(), "events", m.Ledger.Size(), "store", m.storeDescription())
 	return nil
+}
+
+// snapshots returns where the views keep their snapshot: beside the log
+// in JetStream, or nowhere for the in-memory store.
+func (m *Main) snapshots() projections.SnapshotStore {
+	if st, ok := m.Store.(*jetstream.Store); ok {
+		return st.Snapshots("")
+	}
+	return nil
+}
+
+// LoadProjectionConfig reads the rule table and holiday calendar files, or
+// takes the built-in ones for empty names.
+func LoadProjectionConfig(rulesFile, holidaysFile string) (*projections.Config, error) {
+	cfg := projections.DefaultConfig()
+	var err error
+	if rulesFile != "" {
+		if cfg.Rules, err = projections.LoadRules(rulesFile); err != nil {
+			return nil, err
+		}
+	}
+	if holidaysFile != "" {
+		if cfg.Calendar, err = projections.LoadCalendar(holidaysFile); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
 }
 
 func (m *Main) storeDescription() string {
@@ -470,6 +522,9 @@ func (m *Main) Close() error {
 	}
 	if m.Ledger != nil {
 		errs = append(errs, m.Ledger.Close())
+	}
+	if m.Views != nil {
+		errs = append(errs, m.Views.Close())
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

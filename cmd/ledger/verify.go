@@ -24,7 +24,8 @@ type VerifyCommand struct {
 const verifyExample = `  ledger verify --data ledger-data                # the server stopped
   ledger verify --url http://127.0.0.1:8080 --token-file inspector.token --key-file trusted.pub
   ledger verify --data ledger-data --json > report.json
-  ledger verify --data ledger-data --via server    # read through JetStream instead of its files`
+  ledger verify --data ledger-data --via server    # read through JetStream instead of its files
+  ledger verify --bundle bundle-party-ubnd-21607.json --key-file trusted.pub  # offline`
 
 // Run implements command.
 func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
@@ -38,8 +39,12 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	keyFile := fs.String("key-file", "", "file holding the verifier key to trust (default DATA/checkpoint.pub with --data)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	via := fs.String("via", "files", "with --data: read JetStream's block files directly (files), or through an embedded server (server)")
+	bundle := fs.String("bundle", "", "check a proof bundle (GET /v1/bundles/...) offline, with --key or --key-file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *bundle != "" {
+		return c.verifyBundle(*bundle, *key, *keyFile, *data != "" || *url != "")
 	}
 	if (*data == "") == (*url == "") {
 		fmt.Fprintln(c.Stderr, "ledger verify: give either --data (server stopped) or --url (running server)")
@@ -116,6 +121,33 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		}
 		return fmt.Errorf("the log does NOT verify: %s", rep.Problems[0].What)
 	}
+	return nil
+}
+
+// verifyBundle checks a proof bundle with the given key alone: no ledger,
+// no network.
+func (c *VerifyCommand) verifyBundle(file, key, keyFile string, withSource bool) error {
+	if withSource {
+		fmt.Fprintln(c.Stderr, "ledger verify: --bundle is checked offline; leave out --data and --url")
+		return errUsage
+	}
+	vkey, err := readKey(key, keyFile)
+	if err != nil {
+		return err
+	}
+	if vkey == "" {
+		fmt.Fprintln(c.Stderr, "ledger verify: --bundle needs the ledger's verifier key (--key or --key-file), obtained from a source you trust")
+		return errUsage
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	rep, err := events.VerifyBundle(data, vkey)
+	if err != nil {
+		return fmt.Errorf("the bundle does NOT verify: %s", errorText(err))
+	}
+	fmt.Fprintln(c.Stdout, "OK:", rep)
 	return nil
 }
 

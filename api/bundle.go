@@ -1,0 +1,86 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/mttq-vn/ledger/events"
+)
+
+// handleBundle serves GET /v1/bundles/parties/{id}: the party's
+// accountability trail with every cited event as stored, each with an
+// inclusion proof against one signed checkpoint. `ledger verify --bundle`
+// checks it offline with the verifier key alone.
+func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	party := mux.Vars(r)["id"]
+	trail, _, err := s.trailFor(r.Context(), rc, party)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var maxPos uint64
+	for _, e := range trail.Events {
+		maxPos = max(maxPos, e.Position)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ReadWait)
+	defer cancel()
+	if err := s.Ledger.WaitCheckpoint(ctx, maxPos); err != nil {
+		s.Error(w, r, events.Errorf(events.EUnavailable, "No signed checkpoint covers position %d yet; try again shortly.", maxPos))
+		return
+	}
+	size, note, err := s.Ledger.LatestCheckpoint()
+	if err != nil {
+		s.Error(w, r, events.Errorf(events.EUnavailable, "No signed checkpoint yet; try again shortly."))
+		return
+	}
+	cp, err := events.ParseCheckpoint(noteText(note))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	tj, err := json.Marshal(trail)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	b := events.Bundle{Format: events.BundleFormat, Origin: cp.Origin, Checkpoint: string(note), TreeSize: size, Subject: events.StreamName(events.KindParty, party),
+		Trail: tj, Events: []events.BundleEvent{}}
+	tree := s.Ledger.Tree()
+	for _, e := range trail.Events {
+		rec, err := s.Store.Get(r.Context(), e.Position)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if !s.mayReadEvent(rc.actor, rec.Raw) {
+			s.Error(w, r, events.Errorf(events.EForbidden, "The trail cites a confidential event (position %d) this token may not read.", e.Position))
+			return
+		}
+		proof, err := tree.InclusionProof(e.Position-1, size)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		b.Events = append(b.Events, events.BundleEvent{Position: e.Position, Hash: rec.Hash().String(), Raw: rec.Raw, Proof: proof})
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="bundle-party-`+party+`.json"`)
+	writeJSON(w, http.StatusOK, b)
+}
+
+// noteText returns the text of a signed note: everything before the blank
+// line that starts the signatures.
+func noteText(note []byte) []byte {
+	for i := 0; i+1 < len(note); i++ {
+		if note[i] == '\n' && note[i+1] == '\n' {
+			return note[:i+1]
+		}
+	}
+	return note
+}

@@ -1,0 +1,380 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+// ReadWait bounds how long a read waits for the views to reach its
+// min_position before answering 503.
+const ReadWait = 5 * time.Second
+
+// Page sizes of list endpoints.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+func (s *Server) registerReadRoutes(r *mux.Router) {
+	r.HandleFunc("/v1/"+collectionPattern, s.handleList).Methods("GET")
+	r.HandleFunc("/v1/flags", s.handleFlags).Methods("GET")
+	r.HandleFunc("/v1/flags/{id}", s.handleFlag).Methods("GET")
+	r.HandleFunc("/v1/flags/{id}/reviews", s.handleFlagReview).Methods("POST")
+	r.HandleFunc("/v1/deadlines", s.handleDeadlines).Methods("GET")
+	r.HandleFunc("/v1/parties/{id}/accountability", s.handleAccountability).Methods("GET")
+	r.HandleFunc("/v1/bundles/parties/{id}", s.handleBundle).Methods("GET")
+	r.HandleFunc("/v1/reports/summary", s.handleReport).Methods("GET")
+	r.HandleFunc("/v1/rules", s.handleRules).Methods("GET")
+	r.HandleFunc("/v1/admin/rebuild", s.handleRebuild).Methods("POST")
+}
+
+// AsOf describes the point a read was answered at, when it asked for one:
+// the position, when it was recorded, and the signed checkpoint that covers
+// it (the first whose tree includes that position), if one does yet.
+type AsOf struct {
+	Position   uint64       `json:"position"`
+	RecordedAt *time.Time   `json:"recorded_at,omitempty"`
+	Date       events.Date  `json:"evaluated_on"`
+	Checkpoint *CheckpointRef `json:"checkpoint"`
+}
+
+// CheckpointRef names a signed checkpoint.
+type CheckpointRef struct {
+	Size uint64 `json:"size"`
+	Note string `json:"note"`
+}
+
+// readCtx is what every read endpoint starts from.
+type readCtx struct {
+	actor events.Actor
+	// at is the position to read at (projections.Latest for now).
+	at    uint64
+	today events.Date
+	asOf  *AsOf
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// beginRead authenticates, waits for min_position and resolves as_of.
+func (s *Server) beginRead(r *http.Request) (*readCtx, error) {
+	actor, err := s.authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	if s.Views == nil || !s.Views.Ready() {
+		return nil, events.Errorf(events.EUnavailable, "The views are still being built; try again.")
+	}
+	q := r.URL.Query()
+	rc := &readCtx{actor: actor, at: projections.Latest, today: projections.Today(s.now())}
+	if mp := q.Get("min_position"); mp != "" {
+		n, err := strconv.ParseUint(mp, 10, 64)
+		if err != nil {
+			return nil, events.FieldErrorf("min_position", "min_position must be a log position (a whole number), such as the position a write returned.")
+		}
+		if err := s.waitViews(r.Context(), n); err != nil {
+			return nil, err
+		}
+	}
+	if as := q.Get("as_of"); as != "" {
+		if err := s.resolveAsOf(r.Context(), rc, as); err != nil {
+			return nil, err
+		}
+	}
+	return rc, nil
+}
+
+// waitViews waits up to ReadWait for the views to reach pos.
+func (s *Server) waitViews(ctx context.Context, pos uint64) error {
+	ctx, cancel := context.WithTimeout(ctx, ReadWait)
+	defer cancel()
+	if err := s.Views.WaitPosition(ctx, pos); err != nil {
+		return &events.Error{Code: events.EUnavailable, Field: "min_position",
+			Message: fmt.Sprintf("The views have reached position %d, not yet %d; try again shortly.", s.Views.Position(), pos)}
+	}
+	return nil
+}
+
+func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error {
+	var pos uint64
+	var at time.Time
+	if n, err := strconv.ParseUint(as, 10, 64); err == nil {
+		if n == 0 || n > s.Views.Position() {
+			return events.FieldErrorf("as_of", "as_of position %d is not in the log (positions 1 to %d).", n, s.Views.Position())
+		}
+		pos = n
+	} else if t, err := time.Parse(time.RFC3339, as); err == nil {
+		at = t
+		s.Views.Read(func(v *projections.Views) { pos = v.PositionAt(t) })
+	} else {
+		return events.FieldErrorf("as_of", "as_of must be a log position (such as 1200) or an RFC 3339 time (such as 2024-06-30T17:00:00+07:00).")
+	}
+	rc.at = pos
+	a := &AsOf{Position: pos}
+	if pos > 0 {
+		s.Views.Read(func(v *projections.Views) {
+			t := v.RecordedAt(pos)
+			a.RecordedAt = &t
+			if at.IsZero() {
+				at = t
+			}
+		})
+		size, note, err := s.coveringCheckpoint(ctx, pos)
+		if err != nil {
+			return err
+		}
+		if size > 0 {
+			a.Checkpoint = &CheckpointRef{Size: size, Note: string(note)}
+		}
+	}
+	rc.today = projections.Today(at)
+	a.Date = rc.today
+	rc.asOf = a
+	return nil
+}
+
+// coveringCheckpoint returns the first checkpoint whose tree includes pos.
+func (s *Server) coveringCheckpoint(ctx context.Context, pos uint64) (uint64, []byte, error) {
+	var size uint64
+	var note []byte
+	stop := errors.New("found")
+	err := s.Store.Checkpoints(ctx, func(sz uint64, n []byte) error {
+		if sz >= pos {
+			size, note = sz, n
+			return stop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return 0, nil, err
+	}
+	return size, note, nil
+}
+
+// allow returns the filter of what the actor may read.
+func (s *Server) allow(v *projections.Views, a events.Actor) func(*projections.Item) bool {
+	reference := func(it *projections.Item) bool { return it.Kind == events.KindUnit || it.Kind == events.KindParty }
+	switch a.Role {
+	case events.RoleInspector:
+		return nil
+	case events.RoleAdmin:
+		if a.Unit == "" {
+			return nil
+		}
+		fallthrough
+	case events.RoleRecorder, events.RoleObserver:
+		scope := v.ScopeSet(a.Unit)
+		return func(it *projections.Item) bool { return reference(it) || scope[it.Unit()] }
+	case events.RoleRespondent:
+		return func(it *projections.Item) bool {
+			return reference(it) || it.Party == a.Party || slices.Contains(it.Core.Parties, a.Party)
+		}
+	}
+	return func(*projections.Item) bool { return false }
+}
+
+// unitParam resolves the unit filter: a registered unit inside the
+// actor's scope.
+func (s *Server) unitParam(v *projections.Views, a events.Actor, unit string) (map[string]bool, error) {
+	if unit == "" {
+		return nil, nil
+	}
+	set := v.ScopeSet(unit)
+	if set == nil {
+		return nil, events.FieldErrorf("unit", "Unit %q is not registered.", unit)
+	}
+	switch a.Role {
+	case events.RoleRecorder, events.RoleObserver, events.RoleAdmin:
+		if a.Unit != "" && !v.Within(unit, a.Unit) {
+			return nil, &events.Error{Code: events.EForbidden, Field: "unit", Message: fmt.Sprintf("Unit %s is outside the scope of this token (unit %s and below).", unit, a.Unit)}
+		}
+	}
+	return set, nil
+}
+
+var statusPattern = regexp.MustCompile(`^[a-z_]{1,40}$`)
+
+func dateParam(q map[string][]string, name string) (events.Date, error) {
+	vals := q[name]
+	if len(vals) == 0 || vals[0] == "" {
+		return "", nil
+	}
+	d := events.Date(vals[0])
+	if !d.Valid() {
+		return "", events.FieldErrorf(name, "%s must be a date such as 2024-06-30.", name)
+	}
+	return d, nil
+}
+
+func limitParam(q map[string][]string) (int, error) {
+	vals := q["limit"]
+	if len(vals) == 0 || vals[0] == "" {
+		return DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(vals[0])
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, events.FieldErrorf("limit", "limit must be a whole number from 1 to %d.", MaxLimit)
+	}
+	return n, nil
+}
+
+// ListResponse is a page of items.
+type ListResponse struct {
+	Items []ItemResponse `json:"items"`
+	// NextCursor continues the list (pass it as cursor); empty at the end.
+	NextCursor string `json:"next_cursor"`
+	// Position is the log position the views had applied.
+	Position uint64 `json:"position"`
+	AsOf     *AsOf  `json:"as_of,omitempty"`
+}
+
+// ItemResponse is one item: its read model, and for the current state the
+// event types its lifecycle allows next.
+type ItemResponse struct {
+	projections.ItemView
+	// LastPosition repeats updated_position (the write side's name).
+	LastPosition uint64        `json:"last_position"`
+	Open         []string      `json:"open,omitempty"`
+	NextTypes    []events.Type `json:"next_types,omitempty"`
+}
+
+// handleList serves GET /v1/{collection}: filters, newest first, cursor
+// pagination.
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	kind := Collections[mux.Vars(r)["collection"]]
+	q := r.URL.Query()
+	query := projections.Query{Kind: kind, Form: q.Get("form"), Party: q.Get("party"), Text: q.Get("q"), Today: rc.today}
+	if query.Limit, err = limitParam(q); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if query.From, err = dateParam(q, "from"); err == nil {
+		query.To, err = dateParam(q, "to")
+	}
+	if err == nil && query.From != "" && query.To != "" && query.To < query.From {
+		err = events.FieldErrorf("to", "to (%s) is before from (%s).", query.To, query.From)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	for _, st := range q["status"] {
+		for _, one := range strings.Split(st, ",") {
+			if !statusPattern.MatchString(one) {
+				s.Error(w, r, events.FieldErrorf("status", "status %q is not a state: use lifecycle states such as received, or derived ones (%s).", one, strings.Join(projections.DerivedStatuses, ", ")))
+				return
+			}
+			query.Status = append(query.Status, one)
+		}
+	}
+	if c := q.Get("cursor"); c != "" {
+		n, err := strconv.ParseUint(c, 10, 64)
+		if err != nil || n == 0 {
+			s.Error(w, r, events.FieldErrorf("cursor", "cursor must be the next_cursor of an earlier page."))
+			return
+		}
+		query.Before = n
+	}
+	if len([]rune(query.Text)) > 200 {
+		s.Error(w, r, events.FieldErrorf("q", "q is at most 200 characters."))
+		return
+	}
+	resp := ListResponse{Items: []ItemResponse{}, AsOf: rc.asOf}
+	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
+		units, err := s.unitParam(v, rc.actor, q.Get("unit"))
+		if err != nil {
+			return err
+		}
+		query.Units, query.Allow = units, s.allow(v, rc.actor)
+		items, next := v.List(query)
+		redact := rc.actor.Role == events.RoleObserver
+		for _, it := range items {
+			resp.Items = append(resp.Items, ItemResponse{ItemView: v.View(it, rc.today, redact), LastPosition: it.Updated})
+		}
+		if next > 0 {
+			resp.NextCursor = strconv.FormatUint(next, 10)
+		}
+		resp.Position = v.Position()
+		return nil
+	})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// handleState serves GET /v1/{collection}/{id}: the item's read model and
+// version, and (for the current state) what its lifecycle allows next. It
+// waits, bounded, for the views to hold the item's last recorded event, so
+// a client reads what it has just written.
+func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	vars := mux.Vars(r)
+	kind, id := Collections[vars["collection"]], vars["id"]
+	stream := events.StreamName(kind, id)
+	notFound := &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %q.", kind, id)}
+	if !events.ValidID(id) {
+		s.Error(w, r, notFound)
+		return
+	}
+	st := s.Ledger.Lookup(stream)
+	if rc.at == projections.Latest && st.Exists() {
+		if err := s.waitViews(r.Context(), st.LastPosition()); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	var resp ItemResponse
+	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
+		it := v.Item(stream)
+		if it == nil {
+			return notFound
+		}
+		if allow := s.allow(v, rc.actor); allow != nil && !allow(it) {
+			return events.Errorf(events.EForbidden, "%s is outside the scope of this token.", stream)
+		}
+		resp = ItemResponse{ItemView: v.View(it, rc.today, rc.actor.Role == events.RoleObserver), LastPosition: it.Updated}
+		return nil
+	})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if rc.asOf == nil && st.Exists() && st.Version() == resp.Version {
+		resp.Open = st.Open()
+		resp.NextTypes = events.NextTypes(st)
+		if resp.NextTypes == nil {
+			resp.NextTypes = []events.Type{}
+		}
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(resp.Version, 10)))
+	writeJSON(w, http.StatusOK, struct {
+		ItemResponse
+		AsOf *AsOf `json:"as_of,omitempty"`
+	}{resp, rc.asOf})
+}

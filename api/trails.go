@@ -1,0 +1,494 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+// FlagList is a page of flags.
+type FlagList struct {
+	Flags      []projections.Flag `json:"flags"`
+	NextCursor string             `json:"next_cursor"`
+	Position   uint64             `json:"position"`
+	AsOf       *AsOf              `json:"as_of,omitempty"`
+}
+
+// flagAllowed reports whether the actor may see a flag.
+func (s *Server) flagAllowed(v *projections.Views, a events.Actor, f *projections.Flag) bool {
+	switch a.Role {
+	case events.RoleInspector:
+		return true
+	case events.RoleAdmin:
+		return a.Unit == "" || v.Within(f.Unit, a.Unit)
+	case events.RoleRecorder, events.RoleObserver:
+		return v.Within(f.Unit, a.Unit)
+	case events.RoleRespondent:
+		return f.Party == a.Party
+	}
+	return false
+}
+
+// handleFlags serves GET /v1/flags: derived flags at the request's date
+// (or as_of), filtered by code, status (open, reviewed), unit, party,
+// subject and against (respondent, supervisor).
+func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	limit, err := limitParam(q)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	code, status, against := q.Get("code"), q.Get("status"), q.Get("against")
+	if code != "" {
+		if _, ok := projections.FlagCodes[code]; !ok {
+			s.Error(w, r, events.FieldErrorf("code", "%q is not a flag code the ledger raises.", code))
+			return
+		}
+	}
+	if status != "" && status != "open" && status != "reviewed" {
+		s.Error(w, r, events.FieldErrorf("status", "status must be open or reviewed."))
+		return
+	}
+	if against != "" && against != "respondent" && against != "supervisor" {
+		s.Error(w, r, events.FieldErrorf("against", "against must be respondent or supervisor."))
+		return
+	}
+	from, err := dateParam(q, "from")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	to, err := dateParam(q, "to")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	offset := 0
+	if c := q.Get("cursor"); c != "" {
+		if offset, err = strconv.Atoi(c); err != nil || offset < 1 {
+			s.Error(w, r, events.FieldErrorf("cursor", "cursor must be the next_cursor of an earlier page."))
+			return
+		}
+	}
+	resp := FlagList{Flags: []projections.Flag{}, AsOf: rc.asOf}
+	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
+		units, err := s.unitParam(v, rc.actor, q.Get("unit"))
+		if err != nil {
+			return err
+		}
+		party, subject := q.Get("party"), q.Get("subject")
+		n := 0
+		for _, f := range v.Flags(rc.today) {
+			if code != "" && f.Code != code || status != "" && f.Status != status || against != "" && f.Against != against ||
+				units != nil && !units[f.Unit] || party != "" && f.Party != party || subject != "" && f.Subject != subject ||
+				from != "" && f.RaisedOn < from || to != "" && f.RaisedOn > to || !s.flagAllowed(v, rc.actor, &f) {
+				continue
+			}
+			n++
+			if n <= offset {
+				continue
+			}
+			if len(resp.Flags) == limit {
+				resp.NextCursor = strconv.Itoa(n - 1)
+				break
+			}
+			resp.Flags = append(resp.Flags, f)
+		}
+		resp.Position = v.Position()
+		return nil
+	})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// findFlag returns the flag with id at the read's point.
+func (s *Server) findFlag(ctx context.Context, rc *readCtx, id string) (projections.Flag, error) {
+	var out projections.Flag
+	err := s.Views.View(ctx, rc.at, func(v *projections.Views) error {
+		for _, f := range v.Flags(rc.today) {
+			if f.ID == id {
+				if !s.flagAllowed(v, rc.actor, &f) {
+					return events.Errorf(events.EForbidden, "Flag %s is outside the scope of this token.", id)
+				}
+				out = f
+				return nil
+			}
+		}
+		return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No flag %q is raised (as of %s).", id, rc.today)}
+	})
+	return out, err
+}
+
+// handleFlag serves GET /v1/flags/{id}.
+func (s *Server) handleFlag(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	f, err := s.findFlag(r.Context(), rc, mux.Vars(r)["id"])
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+// FlagReviewRequest is the body of POST /v1/flags/{id}/reviews.
+type FlagReviewRequest struct {
+	Verdict    events.Verdict `json:"verdict"`
+	Note       string         `json:"note"`
+	ReviewedOn events.Date    `json:"reviewed_on,omitempty"`
+}
+
+// handleFlagReview serves POST /v1/flags/{id}/reviews: an inspector's
+// verdict closes (or revises the review of) a raised flag. It is recorded
+// as flag.reviewed.v1 (or flag.review_revised.v1) on stream flag/{id}.
+func (s *Server) handleFlagReview(w http.ResponseWriter, r *http.Request) {
+	actor, err := s.requireRole(r, events.RoleInspector)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var body FlagReviewRequest
+	if err := s.decodeBody(w, r, &body); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	id := mux.Vars(r)["id"]
+	f, err := s.findFlag(r.Context(), rc, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if body.ReviewedOn == "" {
+		body.ReviewedOn = rc.today
+	}
+	data, err := json.Marshal(events.FlagReviewedData{Code: f.Code, Verdict: body.Verdict, Note: body.Note, ReviewedOn: body.ReviewedOn})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	req := events.Request{Kind: events.KindFlag, ID: f.ID, Type: events.FlagReviewed, Create: true, Data: data, Unit: f.Unit,
+		IdempotencyKey: r.Header.Get("Idempotency-Key"), Actor: actor}
+	if st := s.Ledger.Lookup(events.StreamName(events.KindFlag, f.ID)); st.Exists() {
+		req.Type, req.Create, req.Unit = events.FlagReviewRevised, false, ""
+	}
+	res, err := s.Ledger.Handle(r.Context(), req)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, res)
+}
+
+// handleDeadlines serves GET /v1/deadlines: obligations in scope, by
+// outcome (status=overdue,due_soon,pending,...), rule, party and unit:
+// what MTTQ staff must chase, evaluated at the request's date or as_of.
+func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	limit, err := limitParam(q)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var statuses []string
+	for _, st := range q["status"] {
+		for _, one := range strings.Split(st, ",") {
+			switch one {
+			case projections.Pending, projections.DueSoon, projections.Overdue, projections.OnTime, projections.Late, projections.Refused, projections.Waiting:
+				statuses = append(statuses, one)
+			default:
+				s.Error(w, r, events.FieldErrorf("status", "status %q is not a deadline outcome (pending, due_soon, overdue, on_time, late, refused, waiting).", one))
+				return
+			}
+		}
+	}
+	rule, party := q.Get("rule"), q.Get("party")
+	type deadlineList struct {
+		Deadlines []projections.Obligation `json:"deadlines"`
+		Truncated bool                     `json:"truncated"`
+		Position  uint64                   `json:"position"`
+		AsOf      *AsOf                    `json:"as_of,omitempty"`
+	}
+	resp := deadlineList{Deadlines: []projections.Obligation{}, AsOf: rc.asOf}
+	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
+		units, err := s.unitParam(v, rc.actor, q.Get("unit"))
+		if err != nil {
+			return err
+		}
+		allow := s.allow(v, rc.actor)
+		for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition} {
+			items, _ := v.List(projections.Query{Kind: kind, Units: units, Allow: allow, Party: party, Today: rc.today, Limit: 1 << 30})
+			for _, it := range items {
+				for _, o := range v.Obligations(it, rc.today) {
+					if rule != "" && o.Rule != rule || party != "" && o.Party != party || len(statuses) > 0 && !contains(statuses, o.Outcome) {
+						continue
+					}
+					if len(resp.Deadlines) == limit {
+						resp.Truncated = true
+						break
+					}
+					resp.Deadlines = append(resp.Deadlines, o)
+				}
+			}
+		}
+		resp.Position = v.Position()
+		return nil
+	})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// trailFor returns a party's trail if the actor may read it.
+func (s *Server) trailFor(ctx context.Context, rc *readCtx, party string) (projections.Trail, uint64, error) {
+	var t projections.Trail
+	var pos uint64
+	err := s.Views.View(ctx, rc.at, func(v *projections.Views) error {
+		var ok bool
+		if t, ok = v.Accountability(party, rc.today); !ok {
+			return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No party has the ID %q.", party)}
+		}
+		switch a := rc.actor; a.Role {
+		case events.RoleRespondent:
+			if a.Party != party {
+				return events.Errorf(events.EForbidden, "A respondent token reads only its own party's trail.")
+			}
+		case events.RoleRecorder, events.RoleObserver, events.RoleAdmin:
+			if a.Unit != "" && !v.Within(t.Unit, a.Unit) {
+				return events.Errorf(events.EForbidden, "Party %s belongs to unit %s, outside the scope of this token.", party, t.Unit)
+			}
+		}
+		pos = v.Position()
+		return nil
+	})
+	return t, pos, err
+}
+
+// handleAccountability serves GET /v1/parties/{id}/accountability.
+func (s *Server) handleAccountability(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	t, pos, err := s.trailFor(r.Context(), rc, mux.Vars(r)["id"])
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		projections.Trail
+		Position uint64 `json:"position"`
+		AsOf     *AsOf  `json:"as_of,omitempty"`
+	}{t, pos, rc.asOf})
+}
+
+// handleReport serves GET /v1/reports/summary?unit=&from=&to=: the
+// aggregates of domain.md §5 for a unit (with its subtree) over a period,
+// as JSON or, with Accept: text/csv, as CSV in UTF-8 with a BOM.
+func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.beginRead(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	from, err := dateParam(q, "from")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	to, err := dateParam(q, "to")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	unit := q.Get("unit")
+	if unit == "" && rc.actor.Role != events.RoleInspector && !(rc.actor.Role == events.RoleAdmin && rc.actor.Unit == "") {
+		unit = rc.actor.Unit
+	}
+	if rc.actor.Role == events.RoleRespondent {
+		s.Error(w, r, events.Errorf(events.EForbidden, "Reports are for MTTQ staff, inspectors and oversight bodies, not respondents."))
+		return
+	}
+	var rep projections.Report
+	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
+		if _, err := s.unitParam(v, rc.actor, unit); err != nil {
+			return err
+		}
+		rep = v.Report(unit, from, to, rc.today)
+		return nil
+	})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="bao-cao-%s-%s-%s.csv"`, orAll(unit), orAll(string(from)), orAll(string(to))))
+		w.Write(reportCSV(rep))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		projections.Report
+		AsOf *AsOf `json:"as_of,omitempty"`
+	}{rep, rc.asOf})
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "all"
+	}
+	return s
+}
+
+// reportCSV renders a report as CSV: a byte-order mark (so spreadsheet
+// programs read UTF-8 and show Vietnamese correctly), then one line per
+// figure, then the per-unit table.
+func reportCSV(rep projections.Report) []byte {
+	var b bytes.Buffer
+	b.WriteString("\uFEFF")
+	cw := csv.NewWriter(&b)
+	f := func(x *float64) string {
+		if x == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*x, 'f', 3, 64)
+	}
+	rs := rep.Recommendations
+	rows := [][]string{
+		{"Chỉ tiêu (metric)", "Giá trị (value)"},
+		{"Đơn vị (unit)", rep.Unit + " " + rep.UnitName},
+		{"Từ ngày (from)", string(rep.From)},
+		{"Đến ngày (to)", string(rep.To)},
+		{"Tính đến ngày (evaluated on)", string(rep.EvaluatedOn)},
+		{"Số cuộc giám sát (supervisions)", strconv.Itoa(rep.Supervisions)},
+	}
+	for _, k := range sortedKeys(rep.SupervisionsBy) {
+		rows = append(rows, []string{"Giám sát theo hình thức (supervisions by form) " + k, strconv.Itoa(rep.SupervisionsBy[k])})
+	}
+	rows = append(rows, []string{"Số cuộc phản biện (critiques)", strconv.Itoa(rep.Critiques)})
+	for _, k := range sortedKeys(rep.CritiquesBy) {
+		rows = append(rows, []string{"Phản biện theo hình thức (critiques by form) " + k, strconv.Itoa(rep.CritiquesBy[k])})
+	}
+	rows = append(rows,
+		[]string{"Kiến nghị đã ban hành (recommendations issued)", strconv.Itoa(rs.Issued)},
+		[]string{"Đã trả lời đúng hạn (answered on time)", strconv.Itoa(rs.AnsweredOnTime)},
+		[]string{"Trả lời quá hạn (answered late)", strconv.Itoa(rs.AnsweredLate)},
+		[]string{"Quá hạn chưa trả lời (missing)", strconv.Itoa(rs.Missing)},
+		[]string{"Chưa đến hạn (not yet due)", strconv.Itoa(rs.NotYetDue)},
+		[]string{"Tiếp thu (accepted)", strconv.Itoa(rs.Accepted)},
+		[]string{"Tiếp thu một phần (partly accepted)", strconv.Itoa(rs.PartlyAccepted)},
+		[]string{"Giải trình không tiếp thu (explained, not accepted)", strconv.Itoa(rs.ExplainedNotAccepted)},
+		[]string{"Đã thực hiện (implemented)", strconv.Itoa(rs.Implemented)},
+		[]string{"Đã xác minh thực hiện (verified)", strconv.Itoa(rs.Verified)},
+		[]string{"Số ngày trả lời trung vị (median days to answer)", f(rep.MedianDaysToAnswer)},
+		[]string{"Tỷ lệ trả lời đúng hạn (on-time rate)", f(rep.OnTimeRate)},
+	)
+	for _, k := range sortedKeys(rep.FlagsOpen) {
+		rows = append(rows, []string{"Cảnh báo đang mở (open flags) " + k, strconv.Itoa(rep.FlagsOpen[k])})
+	}
+	rows = append(rows, []string{}, []string{"Đơn vị (unit)", "Tên (name)", "Kiến nghị (issued)", "Đúng hạn (on time)", "Quá hạn (late)", "Chưa trả lời (missing)", "Tỷ lệ đúng hạn (on-time rate)"})
+	for _, u := range rep.Units {
+		rows = append(rows, []string{u.Unit, u.Name, strconv.Itoa(u.Issued), strconv.Itoa(u.OnTime), strconv.Itoa(u.Late), strconv.Itoa(u.Missing), f(u.OnTimeRate)})
+	}
+	cw.WriteAll(rows)
+	return b.Bytes()
+}
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	for i := 1; i < len(ks); i++ {
+		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
+			ks[j], ks[j-1] = ks[j-1], ks[j]
+		}
+	}
+	return ks
+}
+
+// handleRules serves GET /v1/rules: the deadline rule table (with
+// citations) and flag thresholds the views are computed with.
+func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.authenticate(r); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if s.Views == nil {
+		s.Error(w, r, events.Errorf(events.EUnavailable, "The views are not running."))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*projections.RuleTable
+		Digest string `json:"config_digest"`
+	}{s.Views.Config().Rules, s.Views.Config().Digest()})
+}
+
+// handleRebuild serves POST /v1/admin/rebuild: rebuilds the views from
+// the start of the log, swaps them in and saves a snapshot. Admins only;
+// the request waits for the rebuild.
+func (s *Server) handleRebuild(w http.ResponseWriter, r *http.Request) {
+	actor, err := s.requireRole(r, events.RoleAdmin)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if actor.Unit != "" {
+		s.Error(w, r, events.Errorf(events.EForbidden, "Only an admin of the whole ledger may rebuild the views."))
+		return
+	}
+	if s.Views == nil {
+		s.Error(w, r, events.Errorf(events.EUnavailable, "The views are not running."))
+		return
+	}
+	pos, err := s.Views.Rebuild(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Logger.Info("views rebuilt", "position", pos, "by", actor.Subject)
+	writeJSON(w, http.StatusOK, map[string]uint64{"position": pos})
+}

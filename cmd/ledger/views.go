@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/jetstream"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+// RebuildCommand rebuilds the read models of a stopped ledger from the
+// start of its log and saves them as the snapshot the next start loads.
+type RebuildCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+const rebuildExample = `  ledger rebuild --data ledger-data
+  ledger rebuild --data ledger-data --check      # also compare with the saved snapshot, byte for byte`
+
+// Run implements command.
+func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("rebuild", "Rebuilds the views (projections) of a stopped ledger from the first event, prints their digest and\n"+
+		"saves them as the snapshot `ledger serve` loads. With --check, the saved snapshot is first caught up with\n"+
+		"the log and compared byte for byte with the rebuild (exit status 1 if they differ). A running ledger\n"+
+		"rebuilds with POST /v1/admin/rebuild instead.", rebuildExample, c.Stderr)
+	data := fs.String("data", "", "data folder of a stopped ledger")
+	rules := fs.String("rules", "", "deadline rule table (as for serve)")
+	holidays := fs.String("holidays", "", "holiday calendar (as for serve)")
+	check := fs.Bool("check", false, "compare the saved snapshot, caught up, with the rebuild")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *data == "" {
+		fmt.Fprintln(c.Stderr, "ledger rebuild: --data is required")
+		return errUsage
+	}
+	cfg, err := LoadProjectionConfig(*rules, *holidays)
+	if err != nil {
+		return err
+	}
+	closeFn, st, err := openDataDirReadOnly(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	snaps := st.(*jetstream.Store).Snapshots("")
+	r := projections.NewRunner(st, cfg, snaps, quietLogger())
+	start := time.Now()
+	v, err := r.Build(ctx, 0)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	var fresh bytes.Buffer
+	if err := v.Encode(&fresh); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "rebuilt the views from %d events in %s (%.0f events/s)\n", v.Position(), took.Round(time.Millisecond), float64(v.Position())/took.Seconds())
+	fmt.Fprintf(c.Stdout, "views digest: sha256:%x (%d bytes)\n", sha256.Sum256(fresh.Bytes()), fresh.Len())
+	if *check {
+		rc, err := snaps.LoadSnapshot(ctx)
+		if err != nil {
+			return fmt.Errorf("no saved snapshot to check: %s", errorText(err))
+		}
+		old, err := projections.DecodeViews(rc, cfg)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("the saved snapshot cannot be read: %w", err)
+		}
+		from := old.Position()
+		if err := r.CatchUp(ctx, old, v.Position()); err != nil {
+			return err
+		}
+		var caught bytes.Buffer
+		if err := old.Encode(&caught); err != nil {
+			return err
+		}
+		if !bytes.Equal(caught.Bytes(), fresh.Bytes()) {
+			return fmt.Errorf("the saved snapshot (position %d), caught up to %d, differs from the rebuild: sha256:%x", from, old.Position(), sha256.Sum256(caught.Bytes()))
+		}
+		fmt.Fprintf(c.Stdout, "the saved snapshot (position %d), caught up, is byte-identical to the rebuild\n", from)
+	}
+	if err := snaps.SaveSnapshot(ctx, &fresh); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.Stdout, "saved as the snapshot the next `ledger serve` loads")
+	return nil
+}
+
+// ReplayCommand prints the views as they stood at a past point.
+type ReplayCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+const replayExample = `  ledger replay --data ledger-data --as-of 1200
+  ledger replay --data ledger-data --as-of 2024-06-30T17:00:00+07:00 --collection recommendations
+  ledger replay --url http://127.0.0.1:8080 --token-file inspector.token --as-of 1200 --collection recommendations --id kn-2024-15`
+
+// Run implements command.
+func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("replay", "Prints the views as they stood at a past point of the log: a position, or an RFC 3339 time (the\n"+
+		"last event recorded by then). Without --collection it prints a summary (items by kind and state, open\n"+
+		"flags by code); with it, the items as JSON lines; with --id, one item. The same as GET ...?as_of=.", replayExample, c.Stderr)
+	data := fs.String("data", "", "data folder of a stopped ledger")
+	base := fs.String("url", "", "base URL of a running ledger")
+	tokenFile := fs.String("token-file", "", "token file (with --url)")
+	asOf := fs.String("as-of", "", "a log position or an RFC 3339 time (required)")
+	collection := fs.String("collection", "", "print the items of this collection (recommendations, supervisions, ...)")
+	id := fs.String("id", "", "print this item of --collection")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *asOf == "" || (*data == "") == (*base == "") {
+		fmt.Fprintln(c.Stderr, "ledger replay: give --as-of, and either --data or --url")
+		return errUsage
+	}
+	if *id != "" && *collection == "" {
+		fmt.Fprintln(c.Stderr, "ledger replay: --id needs --collection")
+		return errUsage
+	}
+	kind, ok := api.Collections[*collection]
+	if *collection != "" && !ok {
+		fmt.Fprintf(c.Stderr, "ledger replay: unknown collection %q\n", *collection)
+		return errUsage
+	}
+	if *base != "" {
+		return c.replayURL(ctx, *base, *tokenFile, *asOf, *collection, *id)
+	}
+	closeFn, st, err := openDataDirReadOnly(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r := projections.NewRunner(st, projections.DefaultConfig(), nil, quietLogger())
+	var pos uint64
+	var at time.Time
+	if n, err := strconv.ParseUint(*asOf, 10, 64); err == nil && n > 0 {
+		pos = n
+	} else if t, err := time.Parse(time.RFC3339, *asOf); err == nil {
+		all, err := r.Build(ctx, 0)
+		if err != nil {
+			return err
+		}
+		pos, at = all.PositionAt(t), t
+	} else {
+		fmt.Fprintln(c.Stderr, "ledger replay: --as-of must be a position (1 or more) or an RFC 3339 time")
+		return errUsage
+	}
+	head, err := st.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if pos > head {
+		return fmt.Errorf("position %d is beyond the log (%d events)", pos, head)
+	}
+	v := projections.NewViews(r.Config())
+	if pos > 0 {
+		if v, err = r.Build(ctx, pos); err != nil {
+			return err
+		}
+	}
+	if at.IsZero() {
+		at = v.RecordedAt(pos)
+	}
+	today := projections.Today(at)
+	cp := "none yet"
+	stop := fmt.Errorf("found")
+	if err := st.Checkpoints(ctx, func(size uint64, _ []byte) error {
+		if size >= pos {
+			cp = fmt.Sprintf("tree size %d", size)
+			return stop
+		}
+		return nil
+	}); err != nil && err != stop {
+		return err
+	}
+	enc := json.NewEncoder(c.Stdout)
+	enc.SetEscapeHTML(false)
+	if *collection == "" {
+		fmt.Fprintf(c.Stdout, "as of position %d (recorded %s), evaluated on %s; covered by checkpoint: %s\n", pos, v.RecordedAt(pos).Format(time.RFC3339), today, cp)
+		printSummary(c.Stdout, v, today)
+		return nil
+	}
+	if *id != "" {
+		it := v.Item(events.StreamName(kind, *id))
+		if it == nil {
+			return fmt.Errorf("no %s %q as of position %d", kind, *id, pos)
+		}
+		return enc.Encode(v.View(it, today, false))
+	}
+	items, _ := v.List(projections.Query{Kind: kind, Today: today, Limit: 1 << 30})
+	for _, it := range items {
+		if err := enc.Encode(v.View(it, today, false)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, v *projections.Views, today events.Date) {
+	for _, coll := range []string{"units", "parties", "plans", "supervisions", "recommendations", "critiques", "contributions", "petitions", "info-requests"} {
+		items, _ := v.List(projections.Query{Kind: api.Collections[coll], Today: today, Limit: 1 << 30})
+		by := map[string]int{}
+		for _, it := range items {
+			by[string(it.Status())]++
+		}
+		fmt.Fprintf(w, "  %-16s %6d", coll, len(items))
+		keys := make([]string, 0, len(by))
+		for k := range by {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %s=%d", k, by[k])
+		}
+		fmt.Fprintln(w)
+	}
+	open := map[string]int{}
+	for _, f := range v.Flags(today) {
+		if f.Status == "open" {
+			open[f.Code]++
+		}
+	}
+	fmt.Fprintf(w, "  open flags      ")
+	if len(open) == 0 {
+		fmt.Fprint(w, " none")
+	}
+	keys := make([]string, 0, len(open))
+	for k := range open {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %s=%d", k, open[k])
+	}
+	fmt.Fprintln(w)
+}
+
+func (c *ReplayCommand) replayURL(ctx context.Context, base, tokenFile, asOf, collection, id string) error {
+	token, err := readToken(tokenFile)
+	if err != nil {
+		return err
+	}
+	cl := api.NewClient(base, token)
+	path := "/v1/reports/summary"
+	switch {
+	case id != "":
+		path = "/v1/" + collection + "/" + url.PathEscape(id)
+	case collection != "":
+		path = "/v1/" + collection + "?limit=500"
+	}
+	sep := "?"
+	if collection != "" && id == "" {
+		sep = "&"
+	}
+	var out json.RawMessage
+	if err := cl.Get(ctx, path+sep+"as_of="+url.QueryEscape(asOf), &out); err != nil {
+		return fmt.Errorf("GET %s: %s", path, errorText(err))
+	}
+	var buf bytes.Buffer
+	json.Indent(&buf, out, "", "  ")
+	buf.WriteByte('\n')
+	_, err = c.Stdout.Write(buf.Bytes())
+	return err
+}
+
+func quietLogger() *slog.Logger { return newLogger("error", "text", os.Stderr) }

@@ -1,0 +1,120 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// BundleFormat names the proof bundle format.
+const BundleFormat = "so-cai-giam-sat/bundle/v1"
+
+// Bundle is a self-contained proof of an accountability trail: the events
+// the trail cites, byte for byte as stored, each with an inclusion proof
+// against one signed checkpoint. Anyone holding the ledger's verifier key
+// can check it offline (VerifyBundle, `ledger verify --bundle`): that each
+// event is in the log at its position, unaltered, and that every event the
+// trail cites is in the bundle.
+type Bundle struct {
+	Format string `json:"format"`
+	Origin string `json:"origin"`
+	// Checkpoint is the signed checkpoint note (C2SP tlog-checkpoint).
+	Checkpoint string `json:"checkpoint"`
+	TreeSize   uint64 `json:"tree_size"`
+	// Subject names what the bundle proves, such as "party/ubnd-21607".
+	Subject string `json:"subject"`
+	// Trail is the accountability trail as the API serves it; its
+	// "events" list names each cited position and hash.
+	Trail  json.RawMessage `json:"trail"`
+	Events []BundleEvent   `json:"events"`
+}
+
+// BundleEvent is one stored event and its inclusion proof.
+type BundleEvent struct {
+	Position uint64 `json:"position"`
+	Hash     string `json:"hash"`
+	// Raw is the stored event (standard base64 in JSON: the exact bytes
+	// that are hashed).
+	Raw   []byte   `json:"raw"`
+	Proof [][]byte `json:"inclusion_proof"`
+}
+
+// BundleReport is what VerifyBundle checked.
+type BundleReport struct {
+	Origin   string
+	TreeSize uint64
+	Subject  string
+	Events   int
+	Cited    int
+}
+
+// VerifyBundle checks a bundle with nothing but the verifier key: the
+// checkpoint's signature, each event's hash and inclusion in the
+// checkpoint's tree at its position, and that every event the trail cites
+// is in the bundle with the same hash and type. Errors have code invalid
+// and say what failed.
+func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
+	var b Bundle
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return nil, Errorf(EInvalid, "The bundle is not a %s JSON document: %v.", BundleFormat, err)
+	}
+	if b.Format != BundleFormat {
+		return nil, Errorf(EInvalid, "The bundle's format is %q, want %q.", b.Format, BundleFormat)
+	}
+	cp, err := OpenCheckpoint([]byte(b.Checkpoint), vkey, b.Origin)
+	if err != nil {
+		return nil, err
+	}
+	if cp.Size != b.TreeSize {
+		return nil, Errorf(EInvalid, "The bundle says tree size %d but its checkpoint signs size %d.", b.TreeSize, cp.Size)
+	}
+	byPos := map[uint64]*BundleEvent{}
+	for i := range b.Events {
+		e := &b.Events[i]
+		h := HashOf(e.Raw)
+		if h.String() != e.Hash {
+			return nil, Errorf(EInvalid, "The event at position %d hashes to %s, not %s: it was altered.", e.Position, h, e.Hash)
+		}
+		if e.Position == 0 || e.Position > cp.Size {
+			return nil, Errorf(EInvalid, "Position %d is outside the checkpoint's tree of %d events.", e.Position, cp.Size)
+		}
+		if err := VerifyInclusion(e.Position-1, cp.Size, LeafHash(e.Raw), e.Proof, cp.Root); err != nil {
+			return nil, Errorf(EInvalid, "The event at position %d is not in the signed log at that position: %s", e.Position, ErrorMessage(err))
+		}
+		byPos[e.Position] = e
+	}
+	var trail struct {
+		Events []struct {
+			Position uint64 `json:"position"`
+			Hash     string `json:"hash"`
+			Type     Type   `json:"type"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(b.Trail, &trail); err != nil {
+		return nil, Errorf(EInvalid, "The bundle's trail is not valid JSON: %v.", err)
+	}
+	for _, c := range trail.Events {
+		e := byPos[c.Position]
+		if e == nil {
+			return nil, Errorf(EInvalid, "The trail cites position %d, which is not in the bundle.", c.Position)
+		}
+		if e.Hash != c.Hash {
+			return nil, Errorf(EInvalid, "The trail cites position %d with hash %s, but the event there hashes to %s.", c.Position, c.Hash, e.Hash)
+		}
+		if c.Type != "" {
+			env, err := UnmarshalEnvelope(e.Raw)
+			if err != nil || env.Type != c.Type {
+				return nil, Errorf(EInvalid, "The trail cites position %d as %s, but the event there is %s.", c.Position, c.Type, env.Type)
+			}
+		}
+	}
+	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events)}, nil
+}
+
+// String summarises the report.
+func (r *BundleReport) String() string {
+	return fmt.Sprintf("bundle for %s: %d events, all in the log %s of %d events at their positions, unaltered; the trail's %d cited events are all among them",
+		r.Subject, r.Events, r.Origin, r.TreeSize, r.Cited)
+}

@@ -1,0 +1,75 @@
+package jetstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mttq-vn/ledger/events"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+)
+
+// Snapshots keeps the read side's latest snapshot in a JetStream object
+// store beside the log (bucket LEDGER_VIEWS by default), so that a
+// restart loads it and catches up instead of replaying the whole log. It
+// implements projections.SnapshotStore. Replicas sharing a cluster share
+// the snapshot: views are a function of the log, so any replica's snapshot
+// at a position is every replica's.
+type Snapshots struct {
+	js     natsjs.JetStream
+	bucket string
+	name   string
+	repl   int
+}
+
+// Snapshots returns the snapshot store of bucket ("" for LEDGER_VIEWS).
+func (s *Store) Snapshots(bucket string) *Snapshots {
+	if bucket == "" {
+		bucket = "LEDGER_VIEWS"
+	}
+	return &Snapshots{js: s.js, bucket: bucket, name: "views", repl: s.cfg.Replicas}
+}
+
+func (sn *Snapshots) store(ctx context.Context, create bool) (natsjs.ObjectStore, error) {
+	os, err := sn.js.ObjectStore(ctx, sn.bucket)
+	if errors.Is(err, natsjs.ErrBucketNotFound) && create {
+		os, err = sn.js.CreateObjectStore(ctx, natsjs.ObjectStoreConfig{Bucket: sn.bucket, Storage: natsjs.FileStorage, Replicas: sn.repl,
+			Description: "Snapshots of the ledger's read models (projections); derived data, safe to delete."})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os, nil
+}
+
+// LoadSnapshot opens the latest snapshot (events.ErrNotFound if none).
+func (sn *Snapshots) LoadSnapshot(ctx context.Context) (io.ReadCloser, error) {
+	os, err := sn.store(ctx, false)
+	if errors.Is(err, natsjs.ErrBucketNotFound) {
+		return nil, events.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: snapshot bucket %s: %w", sn.bucket, err)
+	}
+	r, err := os.Get(ctx, sn.name)
+	if errors.Is(err, natsjs.ErrObjectNotFound) {
+		return nil, events.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: reading snapshot %s/%s: %w", sn.bucket, sn.name, err)
+	}
+	return r, nil
+}
+
+// SaveSnapshot replaces the snapshot with r's content.
+func (sn *Snapshots) SaveSnapshot(ctx context.Context, r io.Reader) error {
+	os, err := sn.store(ctx, true)
+	if err != nil {
+		return fmt.Errorf("jetstream: snapshot bucket %s: %w", sn.bucket, err)
+	}
+	if _, err := os.Put(ctx, natsjs.ObjectMeta{Name: sn.name}, r); err != nil {
+		return fmt.Errorf("jetstream: saving snapshot %s/%s: %w", sn.bucket, sn.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,288 @@
+package projections
+
+import (
+	"github.com/mttq-vn/ledger/events"
+)
+
+// Outcomes of an obligation, evaluated at a date (the request's, or an
+// as_of point's): never stored.
+const (
+	Pending = "pending"  // not met, not yet due
+	DueSoon = "due_soon" // not met, due within the next 7 days
+	Overdue = "overdue"  // not met, due date passed
+	OnTime  = "on_time"  // met on or before the due date
+	Late    = "late"     // met after the due date
+	Refused = "refused"  // refused (documents, information)
+	Waiting = "waiting"  // its trigger has not happened yet (no due date)
+)
+
+// DueSoonDays is how far ahead "due soon" looks.
+const DueSoonDays = 7
+
+// Obligation is one duty of one party under one rule: what is owed, from
+// which trigger, by when, and what happened.
+type Obligation struct {
+	Rule       string      `json:"rule"`
+	Obligation string      `json:"obligation"`
+	Basis      string      `json:"basis"`
+	Party      string      `json:"party,omitempty"`
+	Unit       string      `json:"unit"`
+	Stream     string      `json:"stream"`
+	Trigger    events.Date `json:"trigger,omitempty"`
+	Due        events.Date `json:"due,omitempty"`
+	MetOn      events.Date `json:"met_on,omitempty"`
+	Outcome    string      `json:"outcome"`
+	// DaysLate is how many days past due it was met, or is still open.
+	DaysLate int    `json:"days_late,omitempty"`
+	Cites    []Cite `json:"cites"`
+	// Supervisor marks duties of the supervising side (result reports),
+	// as opposed to the supervised party's.
+	Supervisor bool `json:"supervisor,omitempty"`
+}
+
+// evaluate sets the outcome at today.
+func (o *Obligation) evaluate(today events.Date) {
+	switch {
+	case o.Outcome == Refused:
+	case o.MetOn != "" && o.Due != "" && o.MetOn > o.Due:
+		o.Outcome, o.DaysLate = Late, DaysBetween(o.Due, o.MetOn)
+	case o.MetOn != "":
+		o.Outcome = OnTime
+	case o.Due == "":
+		o.Outcome = Waiting
+	case today > o.Due:
+		o.Outcome, o.DaysLate = Overdue, DaysBetween(o.Due, today)
+	case DaysBetween(today, o.Due) <= DueSoonDays:
+		o.Outcome = DueSoon
+	default:
+		o.Outcome = Pending
+	}
+}
+
+// duty starts an obligation under rule key.
+func (v *Views) duty(key string, it *Item, party string) Obligation {
+	o := Obligation{Rule: key, Party: party, Unit: it.Unit(), Stream: it.Stream()}
+	if r, ok := v.cfg.Rules.Rule(key); ok {
+		o.Obligation, o.Basis = r.Obligation, r.Basis
+	}
+	return o
+}
+
+// due returns the due date of rule key counted from trigger, with extra
+// calendar days (extensions) added.
+func (v *Views) due(key string, trigger events.Date, days int) events.Date {
+	r, ok := v.cfg.Rules.Rule(key)
+	if !ok || trigger == "" {
+		return ""
+	}
+	if days <= 0 {
+		days = r.Days
+	}
+	return v.cfg.Calendar.Due(trigger, days, r.Count)
+}
+
+func (v *Views) ruleDays(key string) int {
+	r, _ := v.cfg.Rules.Rule(key)
+	return r.Days
+}
+
+func cites(cs ...Cite) []Cite {
+	out := make([]Cite, 0, len(cs))
+	for _, c := range cs {
+		if c.Position != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Obligations returns the duties an item creates, evaluated at today.
+func (v *Views) Obligations(it *Item, today events.Date) []Obligation {
+	var out []Obligation
+	add := func(o Obligation) {
+		o.evaluate(today)
+		out = append(out, o)
+	}
+	switch it.Kind {
+	case events.KindRecommendation:
+		f := it.Facts.Rec
+		if f == nil || f.ReceivedOn == "" || it.Status() == events.RecWithdrawn {
+			break
+		}
+		// The answer is owed from the date the addressee received the
+		// recommendation (domain.md §2), not the date it was sent.
+		o := v.duty("recommendation.response", it, f.Addressee)
+		o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due("recommendation.response", f.ReceivedOn, f.ResponseDays), f.RespondedOn
+		o.Cites = cites(f.ReceivedAt, f.RespondedAt)
+		add(o)
+		if f.CommitDueOn != "" {
+			o := v.duty("recommendation.implementation", it, f.Addressee)
+			o.Obligation, o.Basis = "Thực hiện kiến nghị đã tiếp thu theo cam kết (Implement an accepted recommendation as committed)", "Luật MTTQ 2015 Điều 30 (đôn đốc giải quyết kiến nghị)"
+			o.Trigger, o.Due, o.MetOn = f.RespondedOn, f.CommitDueOn, f.Implemented
+			o.Cites = cites(f.CommitAt, f.VerifiedAt)
+			add(o)
+		}
+	case events.KindSupervision:
+		f := it.Facts.Sup
+		if f == nil || it.Status() == events.SupCancelled {
+			break
+		}
+		if f.ReportDueOn != "" {
+			for _, s := range f.Subjects {
+				o := v.duty("supervision.subjectReport", it, s)
+				o.Trigger, o.Due, o.MetOn = f.OutlineOn, f.ReportDueOn, f.SubjectReport
+				o.Cites = cites(f.OutlineAt, f.SubjectAt)
+				add(o)
+			}
+		}
+		for _, r := range f.Requests {
+			o := v.duty("supervision.document", it, r.Party)
+			o.Trigger, o.Due, o.MetOn = r.RequestedOn, r.DueOn, r.ProvidedOn
+			if o.Due == "" {
+				o.Due = v.due("supervision.document", r.RequestedOn, 0)
+			}
+			if r.RefusedOn != "" && r.ProvidedOn == "" {
+				o.MetOn, o.Outcome = r.RefusedOn, Refused
+			}
+			o.Cites = append([]Cite(nil), r.Cites...)
+			add(o)
+		}
+		if f.LastSession != "" {
+			o := v.duty("supervision.resultReport", it, f.Chair)
+			o.Supervisor = true
+			o.Trigger, o.Due, o.MetOn = f.LastSession, v.due("supervision.resultReport", f.LastSession, 0), f.ResultOn
+			o.Cites = cites(f.LastAt, f.ResultAt)
+			add(o)
+		}
+	case events.KindCritique:
+		f := it.Facts.Cri
+		if f == nil || it.Status() == events.CrCancelled {
+			break
+		}
+		if f.ReceivedOn != "" && f.SubmissionOn != "" {
+			r, _ := v.cfg.Rules.Rule("critique.draftLeadTime")
+			o := v.duty("critique.draftLeadTime", it, f.Drafter)
+			o.Trigger, o.Due, o.MetOn = f.SubmissionOn, v.cfg.Calendar.DueBefore(f.SubmissionOn, r.Days, r.Count), f.ReceivedOn
+			o.Cites = cites(f.ReceivedAt)
+			add(o)
+		}
+		if f.IssuedOn != "" || f.AdoptedOn != "" {
+			// The drafter answers the critique before the draft is
+			// adopted; no day count is set (domain.md §3).
+			o := v.duty("critique.response", it, f.Drafter)
+			o.Trigger, o.Due, o.MetOn = f.IssuedOn, f.AdoptedOn, f.RespondedOn
+			o.Cites = cites(f.IssuedAt, f.RespondedAt, f.AdoptedAt)
+			o.evaluate(today)
+			if o.Due == "" && o.MetOn == "" {
+				o.Outcome = Pending // not adopted yet: still in time
+			}
+			out = append(out, o)
+		}
+	case events.KindInfoRequest:
+		v.infoDuties(it, today, add)
+	case events.KindPetition:
+		v.petitionDuties(it, add)
+	}
+	return out
+}
+
+func (v *Views) infoDuties(it *Item, today events.Date, add func(Obligation)) {
+	f := it.Facts.Info
+	if f == nil || f.ReceivedOn == "" || f.RejectedOn != "" {
+		return
+	}
+	met, metAt := f.ProvidedOn, f.ProvidedAt
+	if met == "" && f.RefusedOn != "" {
+		met, metAt = f.RefusedOn, f.RefusedAt
+	}
+	if f.Complexity == events.Complex {
+		o := v.duty("info.complex.notice", it, f.Addressee)
+		o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due("info.complex.notice", f.ReceivedOn, 0), f.NoticeOn
+		if o.MetOn == "" && met != "" {
+			o.MetOn = met // answered before any notice was needed
+		}
+		o.Cites = cites(f.ReceivedAt, f.NoticeAt)
+		add(o)
+		o = v.duty("info.complex.provide", it, f.Addressee)
+		o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due("info.complex.provide", f.ReceivedOn, 0), met
+		if f.ExtendedDays > 0 {
+			ext := min(f.ExtendedDays, v.ruleDays("info.extension.max"))
+			o.Due = v.cfg.Calendar.Due(o.Due, ext, CalendarDays)
+		}
+		o.Cites = cites(f.ReceivedAt, f.ExtendedAt, metAt)
+		add(o)
+		return
+	}
+	key := "info.post.simple"
+	switch f.Channel {
+	case events.InfoElectronic:
+		key = "info.electronic.simple"
+	case events.InfoInPerson:
+		key = "info.inperson"
+	}
+	o := v.duty(key, it, f.Addressee)
+	o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due(key, f.ReceivedOn, 0), met
+	o.Cites = cites(f.ReceivedAt, metAt)
+	add(o)
+}
+
+func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
+	f := it.Facts.Pet
+	if f == nil {
+		return
+	}
+	party := f.ForwardedTo
+	if party == "" {
+		party = f.Competent
+	}
+	switch f.Kind {
+	case events.PetitionComplaint:
+		if f.ForwardedOn != "" {
+			o := v.duty("complaint.accept", it, party)
+			met := f.AcceptedOn
+			if met == "" {
+				met = f.NotAcceptedOn
+			}
+			o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due("complaint.accept", f.ForwardedOn, 0), met
+			o.Cites = cites(f.ForwardedAt, f.AcceptedAt)
+			add(o)
+		}
+		if f.AcceptedOn != "" {
+			key := "complaint.first"
+			switch {
+			case f.Remote && f.Complex:
+				key = "complaint.first.remote.complex"
+			case f.Remote:
+				key = "complaint.first.remote"
+			case f.Complex:
+				key = "complaint.first.complex"
+			}
+			o := v.duty(key, it, party)
+			o.Trigger, o.Due, o.MetOn = f.AcceptedOn, v.due(key, f.AcceptedOn, 0), f.ResolvedOn
+			o.Cites = cites(f.AcceptedAt, f.ResolvedAt)
+			add(o)
+		}
+	case events.PetitionDenunciation:
+		if f.AcceptedOn != "" {
+			o := v.duty("denunciation.resolve", it, party)
+			due := v.due("denunciation.resolve", f.AcceptedOn, 0)
+			// Luật Tố cáo 2018 Art. 30: at most two extensions of at most
+			// 30 days each.
+			ext := v.ruleDays("denunciation.extension.max")
+			for i, d := range f.ExtendedDays {
+				if i < 2 {
+					due = v.cfg.Calendar.Due(due, min(d, ext), CalendarDays)
+				}
+			}
+			o.Trigger, o.Due, o.MetOn = f.AcceptedOn, due, f.ResolvedOn
+			o.Cites = cites(append([]Cite{f.AcceptedAt}, append(f.ExtendedAt, f.ResolvedAt)...)...)
+			add(o)
+		}
+	}
+	if f.ForwardedOn != "" && f.ResolvedOn != "" {
+		o := v.duty("denunciation.mttqForwarded", it, party)
+		o.Trigger, o.Due, o.MetOn = f.ResolvedOn, v.due("denunciation.mttqForwarded", f.ResolvedOn, 0), f.NotifiedOn
+		o.Cites = cites(f.ResolvedAt, f.NotifiedAt)
+		add(o)
+	}
+}

@@ -1,0 +1,154 @@
+package projections_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/inmem"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+// world is a real ledger over an in-memory store: every event of a test
+// goes through Decide and the store, as in production.
+type world struct {
+	tb     testing.TB
+	store  *inmem.Store
+	ledger *events.Ledger
+	clock  time.Time
+}
+
+var (
+	admin     = events.Actor{Subject: "token/admin", Role: events.RoleAdmin}
+	recorder  = events.Actor{Subject: "token/recorder", Role: events.RoleRecorder, Unit: "52"}
+	inspector = events.Actor{Subject: "token/inspector", Role: events.RoleInspector}
+)
+
+func newWorld(tb testing.TB) *world {
+	tb.Helper()
+	skey, _, err := events.GenerateCheckpointKey("test.example/ledger")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	signer, err := events.NewCheckpointSigner(skey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := &world{tb: tb, store: inmem.NewStore(), clock: time.Date(2024, 1, 2, 9, 0, 0, 0, time.UTC)}
+	w.ledger = events.NewLedger(w.store, signer, "test.example/ledger")
+	w.ledger.Now = func() time.Time { return w.clock }
+	w.ledger.Logger = slog.New(slog.DiscardHandler)
+	w.ledger.CheckpointInterval = 5 * time.Millisecond
+	if err := w.ledger.Open(context.Background(), nil); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		w.ledger.Close()
+		w.store.Close()
+	})
+	// A province, a town in it, two communes of the town merged in 2025
+	// into a ward; parties in each.
+	w.unit("52", "Tỉnh Bình Định", "PROVINCE", "")
+	w.unit("540", "Thị xã An Nhơn", "DISTRICT", "52")
+	w.unit("21607", "Phường Bình Định", "COMMUNE", "540")
+	w.unit("21610", "Xã Nhơn Hậu", "COMMUNE", "540")
+	w.unit("99", "Tỉnh khác", "PROVINCE", "")
+	w.record(admin, events.KindUnit, "an-nhon-ward", "", events.UnitRegistered,
+		`{"name":"Phường An Nhơn","level":"COMMUNE","parent_id":"52","valid_from":"2025-07-01","predecessor_ids":["21607","21610"]}`, "2025-07-01")
+	w.party("ubnd-21607", "Ủy ban nhân dân phường Bình Định", "PEOPLES_COMMITTEE", "21607")
+	w.party("hdnd-21607", "Hội đồng nhân dân phường Bình Định", "PEOPLES_COUNCIL", "21607")
+	w.party("ubnd-21610", "UBND xã Nhơn Hậu", "PEOPLES_COMMITTEE", "21610")
+	w.party("cty-abc", "Công ty TNHH ABC", "ENTERPRISE", "21607")
+	w.party("so-tnmt-99", "Sở Tài nguyên tỉnh khác", "STATE_BODY", "99")
+	w.party("mttq-540", "Ủy ban MTTQ Việt Nam thị xã An Nhơn", "VFF_COMMITTEE", "540")
+	return w
+}
+
+func (w *world) unit(id, name, level, parent string) {
+	data := map[string]any{"name": name, "level": level, "valid_from": "2011-06-01"}
+	if parent != "" {
+		data["parent_id"] = parent
+	}
+	b, _ := json.Marshal(data)
+	w.record(admin, events.KindUnit, id, "", events.UnitRegistered, string(b), "2011-06-01")
+}
+
+func (w *world) party(id, name, kind, unit string) {
+	b, _ := json.Marshal(map[string]any{"name": name, "party_kind": kind})
+	w.record(recorder, events.KindParty, id, unit, events.PartyRegistered, string(b), "2020-01-01")
+}
+
+// record records one event and returns its position. on is the legal date
+// (occurred_at); the ledger's clock moves to it so recorded_at follows.
+func (w *world) record(a events.Actor, kind events.Kind, id, unit string, typ events.Type, data, on string) uint64 {
+	w.tb.Helper()
+	return w.recordClass(a, kind, id, unit, typ, data, on, "")
+}
+
+func (w *world) recordClass(a events.Actor, kind events.Kind, id, unit string, typ events.Type, data, on string, class events.Classification) uint64 {
+	w.tb.Helper()
+	t, err := time.Parse(events.DateLayout, on)
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	t = t.Add(2 * time.Hour) // 09:00 in Vietnam
+	if t.After(w.clock) {
+		w.clock = t
+	}
+	res, err := w.ledger.Handle(context.Background(), events.Request{Kind: kind, ID: id, Create: events.IsCreation(typ), Type: typ,
+		Data: json.RawMessage(data), Unit: unit, OccurredAt: t, Actor: a, Classification: class})
+	if err != nil {
+		w.tb.Fatalf("record %s on %s/%s: %v", typ, kind, id, err)
+	}
+	return res.Position
+}
+
+// rec is record by the province's recorder.
+func (w *world) rec(kind events.Kind, id, unit string, typ events.Type, data, on string) uint64 {
+	w.tb.Helper()
+	return w.record(recorder, kind, id, unit, typ, data, on)
+}
+
+// build folds the whole log into new views.
+func (w *world) build() *projections.Views {
+	w.tb.Helper()
+	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	v, err := r.Build(context.Background(), 0)
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	return v
+}
+
+// flagsOf returns the codes of the flags about subject at today.
+func flagsOf(v *projections.Views, today events.Date, subject string) []string {
+	var out []string
+	for _, f := range v.Flags(today) {
+		if f.Subject == subject {
+			out = append(out, f.Code)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func obligation(t *testing.T, v *projections.Views, stream, rule string, today events.Date) projections.Obligation {
+	t.Helper()
+	it := v.Item(stream)
+	if it == nil {
+		t.Fatalf("no item %s", stream)
+	}
+	for _, o := range v.Obligations(it, today) {
+		if o.Rule == rule {
+			return o
+		}
+	}
+	t.Fatalf("%s has no %s obligation (has %+v)", stream, rule, v.Obligations(it, today))
+	return projections.Obligation{}
+}
+
+const recIssued = `{"source_kind":"OTHER","addressee_party_id":"ubnd-21607","title":"Kiến nghị về việc công khai quy hoạch","content":"Đề nghị Ủy ban nhân dân phường công khai quy hoạch sử dụng đất.","issued_on":"%s"}`

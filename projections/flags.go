@@ -1,0 +1,438 @@
+package projections
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// Flag is a derived signal of obstruction (OB_*) or misuse (MU_*)
+// (domain.md §4). Flags are computed from the log and the rule table at a
+// date, never stored; only an inspector's review of one is an event. They
+// are signals for overseers, not findings of violation.
+type Flag struct {
+	ID          string `json:"id"`
+	Code        string `json:"code"`
+	Title       string `json:"title"`
+	RuleVersion string `json:"rule_version"`
+	LegalBasis  string `json:"legal_basis"`
+	// Against says whom the signal is about: "respondent" for
+	// obstruction, "supervisor" for misuse of supervision powers.
+	Against string `json:"against"`
+	Party   string `json:"party,omitempty"`
+	Unit    string `json:"unit"`
+	// Subject is the stream the flag is about, or "party/<id>" or
+	// "unit/<id>" for a pattern across items.
+	Subject  string      `json:"subject"`
+	RaisedOn events.Date `json:"raised_on"`
+	Detail   string      `json:"detail"`
+	// Threshold is the configured number the pattern exceeded, if any.
+	Threshold int    `json:"threshold,omitempty"`
+	Cites     []Cite `json:"cites"`
+	Status    string `json:"status"` // open or reviewed
+	Review    *FlagFacts `json:"review,omitempty"`
+}
+
+// flagInfo describes one flag code.
+type flagInfo struct {
+	title, basis, against string
+}
+
+// FlagCodes describes every flag the read side raises: a Vietnamese and
+// English title, the legal basis, and whom it is about.
+var FlagCodes = map[string]flagInfo{
+	"OB_NO_RESPONSE":            {"Không trả lời kiến nghị đúng hạn (No answer to a recommendation by its due date)", "Luật MTTQ 2015 Điều 29, 30; NQLT 403/2017", "respondent"},
+	"OB_LATE_RESPONSE":          {"Trả lời kiến nghị quá hạn (Late answer to a recommendation)", "Luật MTTQ 2015 Điều 29, 30; NQLT 403/2017", "respondent"},
+	"OB_REPEAT_LATE":            {"Nhiều lần trả lời chậm hoặc không trả lời trong 12 tháng (Repeatedly late or missing answers in 12 months)", "Luật MTTQ 2015 Điều 30 (dẫn xuất)", "respondent"},
+	"OB_EMPTY_RESPONSE":         {"Trả lời không nêu rõ tiếp thu hay giải trình (Answer with no outcome or no explanation)", "Luật MTTQ 2015 Điều 36; Luật BHVBQPPL 2025 Điều 6.4", "respondent"},
+	"OB_DOC_REFUSED":            {"Từ chối hoặc không cung cấp tài liệu (Documents refused or not provided in time)", "NQLT 403/2017 Điều 23.1", "respondent"},
+	"OB_SUBJECT_REPORT_OVERDUE": {"Chủ thể được giám sát không gửi báo cáo đúng hạn (Subject's report overdue)", "NQLT 403/2017 Điều 8", "respondent"},
+	"OB_SESSION_POSTPONED":      {"Chủ thể nhiều lần đề nghị hoãn làm việc (Subject repeatedly postponed sessions)", "NQLT 403/2017 Điều 23.1 (dẫn xuất)", "respondent"},
+	"OB_DRAFT_LATE":             {"Gửi dự thảo phản biện muộn (Draft sent for critique too late)", "Luật MTTQ 2015 Điều 36.1", "respondent"},
+	"OB_DRAFT_BYPASS":           {"Thông qua dự thảo khi chưa trả lời phản biện (Draft adopted without answering the critique)", "Luật MTTQ 2015 Điều 36; Luật BHVBQPPL 2025 Điều 6", "respondent"},
+	"OB_NOT_IMPLEMENTED":        {"Không thực hiện kiến nghị đã cam kết (Committed implementation not done)", "Luật MTTQ 2015 Điều 30", "respondent"},
+	"OB_NO_HEARING":             {"Không nghe MTTQ thông báo kết quả giám sát 6 tháng (No six-monthly hearing of supervision results)", "Luật MTTQ 2015 Điều 30.1", "respondent"},
+	"OB_INFO_SILENT":            {"Không cung cấp, từ chối hoặc thông báo thời hạn đúng luật (Information request left unanswered)", "Luật Tiếp cận thông tin 2016 Điều 29-31", "respondent"},
+	"OB_COMPLAINT_NOT_ACCEPTED": {"Không thụ lý khiếu nại đúng hạn (Complaint not accepted in time)", "Luật Khiếu nại 2011 Điều 27", "respondent"},
+	"OB_COMPLAINT_OVERDUE":      {"Giải quyết khiếu nại quá hạn (Complaint resolution overdue)", "Luật Khiếu nại 2011 Điều 28, 37", "respondent"},
+	"OB_DENUNCIATION_OVERDUE":   {"Giải quyết tố cáo quá hạn (Denunciation resolution overdue)", "Luật Tố cáo 2018 Điều 30", "respondent"},
+	"OB_FORWARD_NO_FEEDBACK":    {"Không thông báo kết quả cho MTTQ đã chuyển đơn (No result notice to the forwarding MTTQ)", "Luật Tố cáo 2011 Điều 44", "respondent"},
+	"MU_OUT_OF_SCOPE_SUBJECT":   {"Đối tượng giám sát ngoài phạm vi (Supervision subject out of scope)", "Luật MTTQ 2015 Điều 26.1", "supervisor"},
+	"MU_NO_DECISION":            {"Làm việc khi chưa có quyết định hoặc thông báo giám sát (Session held before the decision or notice)", "Luật MTTQ 2015 Điều 29.1; NQLT 403/2017 Điều 7", "supervisor"},
+	"MU_OVERLAP":                {"Giám sát chồng chéo cùng nội dung, cùng đối tượng (Overlapping supervisions)", "Luật MTTQ 2015 Điều 25.3 (không chồng chéo)", "supervisor"},
+	"MU_OVERBURDEN":             {"Giám sát quá dày gây cản trở hoạt động (Supervision over-burdens the subject)", "Luật MTTQ 2015 Điều 25.3 (không làm cản trở)", "supervisor"},
+	"MU_POWER_OVERREACH":        {"Kiến nghị mang tính mệnh lệnh, vượt thẩm quyền (Recommendation orders rather than recommends)", "Luật MTTQ 2015 Điều 25.1", "supervisor"},
+	"MU_CONFIDENTIAL_LEAK":      {"Nội dung mật hoặc danh tính người tố cáo bị công khai (Confidential content or a denouncer's identity made public)", "Luật Tố cáo 2018 Điều 47-48; bảo vệ bí mật", "supervisor"},
+}
+
+// FlagID returns the identifier of the flag with code about key: the code
+// and a digest of the key, so that a flag keeps its ID across rebuilds and
+// its review stream can be named before anyone reviews it.
+func FlagID(code, key string) string {
+	sum := sha256.Sum256([]byte(code + "|" + key))
+	return code + "-" + hex.EncodeToString(sum[:12])
+}
+
+// flagCache holds what queries derive from the views at one position:
+// flags at a date and unit scopes. Apply clears it.
+type flagCache struct {
+	mu     sync.Mutex
+	today  events.Date
+	flags  []Flag
+	// smu guards scopes: flags are computed with mu held and use scopes.
+	smu    sync.Mutex
+	scopes map[string]map[string]bool
+}
+
+func (c *flagCache) reset() {
+	c.mu.Lock()
+	c.flags, c.today = nil, ""
+	c.mu.Unlock()
+	c.smu.Lock()
+	c.scopes = nil
+	c.smu.Unlock()
+}
+
+// Flags returns every flag at today, sorted by the position of the event
+// that raised it, then ID. The result is shared: callers must not change it.
+func (v *Views) Flags(today events.Date) []Flag {
+	v.cache.mu.Lock()
+	defer v.cache.mu.Unlock()
+	if v.cache.flags != nil && v.cache.today == today {
+		return v.cache.flags
+	}
+	fs := v.computeFlags(today)
+	v.cache.flags, v.cache.today = fs, today
+	return fs
+}
+
+func (v *Views) computeFlags(today events.Date) []Flag {
+	var out []Flag
+	th := v.cfg.Rules.Thresholds
+	raise := func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite) {
+		info := FlagCodes[code]
+		f := Flag{ID: FlagID(code, key), Code: code, Title: info.title, RuleVersion: v.cfg.Rules.Version, LegalBasis: info.basis, Against: info.against,
+			Party: party, Subject: subject, RaisedOn: on, Detail: detail, Cites: cs, Status: "open"}
+		if it != nil {
+			f.Unit = it.Unit()
+		}
+		if r := v.items[events.StreamName(events.KindFlag, f.ID)]; r != nil && r.Facts.Flag != nil {
+			f.Status, f.Review = "reviewed", r.Facts.Flag
+		}
+		out = append(out, f)
+	}
+	type lateKey struct{ party string }
+	lateByParty := map[string][]Obligation{}
+	subjectQuarter := map[string][]*Item{}
+	overlap := map[string][]*Item{}
+	for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan} {
+		for _, it := range v.order[kind] {
+			if it.Lowered != 0 {
+				raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|lowered", it, "", it.Stream(), it.OpenedOn,
+					fmt.Sprintf("Sự kiện ở vị trí %d được phân loại thấp hơn sự kiện trước đó của cùng hồ sơ (an event classified lower than an earlier one).", it.Lowered),
+					[]Cite{{Position: it.Lowered}})
+			}
+			for _, o := range v.Obligations(it, today) {
+				v.obligationFlags(it, o, today, raise)
+				if o.Rule == "recommendation.response" && (o.Outcome == Late || o.Outcome == Overdue) {
+					lateByParty[o.Party] = append(lateByParty[o.Party], o)
+				}
+			}
+			switch kind {
+			case events.KindRecommendation:
+				f := it.Facts.Rec
+				if f == nil {
+					continue
+				}
+				if f.EmptyAnswer {
+					raise("OB_EMPTY_RESPONSE", it.Stream(), it, f.Addressee, it.Stream(), f.RespondedOn,
+						fmt.Sprintf("Trả lời với kết quả %s nhưng không có giải trình (answer %s with no explanation).", f.Outcome, f.Outcome), cites(f.RespondedAt))
+				}
+				if f.Overreach != "" {
+					raise("MU_POWER_OVERREACH", it.Stream(), it, "", it.Stream(), f.IssuedOn,
+						fmt.Sprintf("Nội dung kiến nghị có cụm từ mang tính mệnh lệnh %q; cần người xem xét (wording that orders; for human review).", f.Overreach), cites(f.IssuedAt))
+				}
+			case events.KindSupervision:
+				f := it.Facts.Sup
+				if f == nil {
+					continue
+				}
+				if f.EarlySession != nil {
+					raise("MU_NO_DECISION", it.Stream(), it, f.Chair, it.Stream(), f.FirstSession,
+						"Buổi làm việc diễn ra trước khi có quyết định thành lập đoàn hoặc thông báo cho đối tượng (a session before the decision or the notice).",
+						cites(*f.EarlySession, f.DecidedAt, f.NotifiedAt))
+				}
+				if n := len(f.PostponedBySubject); n >= th.SessionPostponedCount && th.SessionPostponedCount > 0 {
+					party := ""
+					if len(f.Subjects) > 0 {
+						party = f.Subjects[0]
+					}
+					raise("OB_SESSION_POSTPONED", it.Stream(), it, party, it.Stream(), it.OpenedOn,
+						fmt.Sprintf("Đối tượng đề nghị hoãn %d lần (the subject asked %d times to postpone).", n, n), slices.Clone(f.PostponedBySubject))
+				}
+				if n := len(f.Requests); th.OverburdenRequests > 0 && n > th.OverburdenRequests {
+					cs := make([]Cite, 0, n)
+					for _, r := range f.Requests {
+						cs = append(cs, r.Cites[0])
+					}
+					raise("MU_OVERBURDEN", it.Stream()+"|requests", it, f.Chair, it.Stream(), f.Requests[th.OverburdenRequests].RequestedOn,
+						fmt.Sprintf("%d yêu cầu tài liệu trong một cuộc giám sát, ngưỡng %d (%d document requests, threshold %d).", n, th.OverburdenRequests, n, th.OverburdenRequests), cs)
+				}
+				for _, s := range f.Subjects {
+					v.scopeFlag(it, s, raise)
+					if f.PlannedStart != "" && it.Status() != events.SupCancelled {
+						q := s + "|" + quarterOf(f.PlannedStart)
+						subjectQuarter[q] = append(subjectQuarter[q], it)
+						if f.Topic != "" && f.Joint == "" {
+							overlap[s+"|"+f.Topic] = append(overlap[s+"|"+f.Topic], it)
+						}
+					}
+				}
+			case events.KindCritique:
+				f := it.Facts.Cri
+				if f != nil && f.AdoptedOn != "" && (f.RespondedOn == "" || f.RespondedOn > f.AdoptedOn) && f.ForwardedOn == "" {
+					raise("OB_DRAFT_BYPASS", it.Stream(), it, f.Drafter, it.Stream(), f.AdoptedOn,
+						"Dự thảo được thông qua khi cơ quan soạn thảo chưa trả lời phản biện (draft adopted without an answer to the critique).", cites(f.IssuedAt, f.AdoptedAt))
+				}
+			case events.KindPetition:
+				if f := it.Facts.Pet; f != nil && f.IdentityPublic != nil {
+					raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|identity", it, "", it.Stream(), it.OpenedOn,
+						"Danh tính người tố cáo ghi trong sự kiện công khai (a denouncer's identity in a public event).", []Cite{*f.IdentityPublic})
+				}
+			}
+		}
+	}
+	// OB_REPEAT_LATE: N late or missing answers by one party whose due
+	// dates fall in the rolling window ending today.
+	if th.RepeatLateCount > 0 {
+		from := AddDays(today, -th.RepeatLateWindowDays)
+		for _, party := range sortedKeys(lateByParty) {
+			var in []Obligation
+			for _, o := range lateByParty[party] {
+				if o.Due > from && o.Due <= today {
+					in = append(in, o)
+				}
+			}
+			if len(in) >= th.RepeatLateCount && party != "" {
+				var cs []Cite
+				for _, o := range in {
+					cs = append(cs, o.Cites...)
+				}
+				raise("OB_REPEAT_LATE", "party/"+party+"|"+string(in[0].Due), v.items[events.StreamName(events.KindParty, party)], party, "party/"+party, in[len(in)-1].Due,
+					fmt.Sprintf("%d lần trả lời chậm hoặc không trả lời trong %d ngày, ngưỡng %d (%d late or missing answers in %d days, threshold %d).",
+						len(in), th.RepeatLateWindowDays, th.RepeatLateCount, len(in), th.RepeatLateWindowDays, th.RepeatLateCount), cs)
+			}
+		}
+	}
+	if th.OverburdenPerQuarter > 0 {
+		for _, key := range sortedKeys(subjectQuarter) {
+			its := subjectQuarter[key]
+			if len(its) <= th.OverburdenPerQuarter {
+				continue
+			}
+			party, quarter, _ := strings.Cut(key, "|")
+			var cs []Cite
+			for _, it := range its {
+				cs = append(cs, Cite{Position: it.Created, Type: events.SupervisionPlanned})
+			}
+			last := its[len(its)-1]
+			raise("MU_OVERBURDEN", "party/"+key, last, party, "party/"+party, last.Facts.Sup.PlannedStart,
+				fmt.Sprintf("%d cuộc giám sát cùng đối tượng trong quý %s, ngưỡng %d (%d supervisions of one subject in quarter %s, threshold %d).",
+					len(its), quarter, th.OverburdenPerQuarter, len(its), quarter, th.OverburdenPerQuarter), cs)
+		}
+	}
+	if th.OverlapWindowDays > 0 {
+		for _, key := range sortedKeys(overlap) {
+			its := overlap[key]
+			for i := 1; i < len(its); i++ {
+				a, b := its[i-1], its[i]
+				if d := DaysBetween(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart); d < 0 || d > th.OverlapWindowDays {
+					continue
+				}
+				party, _, _ := strings.Cut(key, "|")
+				raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), b, b.Facts.Sup.Chair, b.Stream(), b.Facts.Sup.PlannedStart,
+					fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, a.Stream(), th.OverlapWindowDays, a.Stream(), th.OverlapWindowDays),
+					[]Cite{{Position: a.Created, Type: events.SupervisionPlanned}, {Position: b.Created, Type: events.SupervisionPlanned}})
+			}
+		}
+	}
+	v.hearingFlags(today, raise)
+	slices.SortFunc(out, func(a, b Flag) int {
+		pa, pb := firstPos(a), firstPos(b)
+		if pa != pb {
+			if pa < pb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return slices.CompactFunc(out, func(a, b Flag) bool { return a.ID == b.ID })
+}
+
+func firstPos(f Flag) uint64 {
+	var m uint64
+	for _, c := range f.Cites {
+		if c.Position > m {
+			m = c.Position
+		}
+	}
+	return m
+}
+
+type raiseFunc func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite)
+
+// obligationFlags raises the flags of one obligation.
+func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise raiseFunc) {
+	late := o.Outcome == Late
+	missing := o.Outcome == Overdue
+	if !late && !missing && o.Outcome != Refused {
+		return
+	}
+	detail := func(vi, en string) string {
+		if missing {
+			return fmt.Sprintf("%s: hạn %s, đã quá %d ngày (%s: due %s, %d days overdue).", vi, o.Due, o.DaysLate, en, o.Due, o.DaysLate)
+		}
+		return fmt.Sprintf("%s: hạn %s, thực hiện ngày %s, chậm %d ngày (%s: due %s, done %s, %d days late).", vi, o.Due, o.MetOn, o.DaysLate, en, o.Due, o.MetOn, o.DaysLate)
+	}
+	on := AddDays(o.Due, 1)
+	if late {
+		on = o.MetOn
+	}
+	key := it.Stream() + "|" + o.Rule + "|" + o.Party
+	switch o.Rule {
+	case "recommendation.response":
+		if missing {
+			raise("OB_NO_RESPONSE", key, it, o.Party, it.Stream(), on, detail("Chưa trả lời kiến nghị", "no answer"), o.Cites)
+		} else {
+			raise("OB_LATE_RESPONSE", key, it, o.Party, it.Stream(), on, detail("Trả lời kiến nghị chậm", "late answer"), o.Cites)
+		}
+	case "recommendation.implementation":
+		if missing {
+			raise("OB_NOT_IMPLEMENTED", key, it, o.Party, it.Stream(), on, detail("Chưa thực hiện kiến nghị đã cam kết", "committed implementation not verified"), o.Cites)
+		}
+	case "supervision.document":
+		if o.Outcome == Refused {
+			raise("OB_DOC_REFUSED", key+"|"+string(o.Trigger)+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), o.MetOn, "Từ chối cung cấp tài liệu (documents refused).", o.Cites)
+		} else if missing {
+			raise("OB_DOC_REFUSED", key+"|"+string(o.Trigger)+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), on, detail("Không cung cấp tài liệu", "documents not provided"), o.Cites)
+		}
+	case "supervision.subjectReport":
+		if missing {
+			raise("OB_SUBJECT_REPORT_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Chưa gửi báo cáo", "report not received"), o.Cites)
+		}
+	case "critique.draftLeadTime":
+		if late {
+			raise("OB_DRAFT_LATE", key, it, o.Party, it.Stream(), o.MetOn,
+				fmt.Sprintf("Dự thảo nhận ngày %s, chậm nhất phải là %s (trình ngày %s) (draft received %s, due by %s for submission on %s).", o.MetOn, o.Due, o.Trigger, o.MetOn, o.Due, o.Trigger), o.Cites)
+		}
+	case "info.post.simple", "info.electronic.simple", "info.inperson", "info.complex.notice", "info.complex.provide":
+		raise("OB_INFO_SILENT", key, it, o.Party, it.Stream(), on, detail("Yêu cầu cung cấp thông tin không được đáp ứng đúng hạn", "information request not answered in time"), o.Cites)
+	case "complaint.accept":
+		if missing || late {
+			raise("OB_COMPLAINT_NOT_ACCEPTED", key, it, o.Party, it.Stream(), on, detail("Không thụ lý khiếu nại đúng hạn", "complaint not accepted in time"), o.Cites)
+		}
+	case "complaint.first", "complaint.first.complex", "complaint.first.remote", "complaint.first.remote.complex":
+		raise("OB_COMPLAINT_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết khiếu nại quá hạn", "complaint resolution overdue"), o.Cites)
+	case "denunciation.resolve":
+		raise("OB_DENUNCIATION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết tố cáo quá hạn", "denunciation resolution overdue"), o.Cites)
+	case "denunciation.mttqForwarded":
+		raise("OB_FORWARD_NO_FEEDBACK", key, it, o.Party, it.Stream(), on, detail("Không thông báo kết quả cho MTTQ", "no result notice to MTTQ"), o.Cites)
+	}
+	if f := it.Facts.Info; f != nil && f.NoReasons && o.Rule != "info.complex.notice" && o.MetOn == f.RefusedOn {
+		raise("OB_INFO_SILENT", key+"|reasons", it, o.Party, it.Stream(), f.RefusedOn, "Từ chối cung cấp thông tin không nêu lý do (refusal without reasons).", cites(f.RefusedAt))
+	}
+}
+
+// scopeFlag raises MU_OUT_OF_SCOPE_SUBJECT when a supervision's subject is
+// not a kind of body the law lets MTTQ supervise, or lies outside the
+// supervising unit's territory (Luật MTTQ Art. 26.1).
+func (v *Views) scopeFlag(it *Item, subject string, raise raiseFunc) {
+	p := v.items[events.StreamName(events.KindParty, subject)]
+	if p == nil || p.Facts.Prt == nil {
+		return
+	}
+	var why string
+	switch p.Facts.Prt.PartyKind {
+	case events.PartyEnterprise, events.PartyOther:
+		why = fmt.Sprintf("loại %s không thuộc đối tượng giám sát (kind %s is not supervisable)", p.Facts.Prt.PartyKind, p.Facts.Prt.PartyKind)
+	default:
+		if !v.Within(p.Unit(), it.Unit()) {
+			why = fmt.Sprintf("thuộc đơn vị %s, ngoài địa bàn %s (belongs to unit %s, outside %s)", p.Unit(), it.Unit(), p.Unit(), it.Unit())
+		}
+	}
+	if why == "" {
+		return
+	}
+	raise("MU_OUT_OF_SCOPE_SUBJECT", it.Stream()+"|"+subject, it, it.Facts.Sup.Chair, it.Stream(), it.OpenedOn,
+		fmt.Sprintf("Đối tượng %s %s.", subject, why), []Cite{{Position: it.Created, Type: events.SupervisionPlanned}})
+}
+
+// hearingFlags raises OB_NO_HEARING for a unit whose MTTQ has issued
+// recommendations but whose People's Council or Committee has held no
+// hearing of the supervision results for more than the configured months.
+func (v *Views) hearingFlags(today events.Date, raise raiseFunc) {
+	months := v.cfg.Rules.Thresholds.HearingMonths
+	if months <= 0 {
+		return
+	}
+	first := map[string]*Item{}
+	for _, it := range v.order[events.KindRecommendation] {
+		if f := it.Facts.Rec; f != nil && f.IssuedOn != "" {
+			if cur := first[it.Unit()]; cur == nil || f.IssuedOn < cur.Facts.Rec.IssuedOn {
+				first[it.Unit()] = it
+			}
+		}
+	}
+	for _, unit := range sortedKeys(first) {
+		u := v.items[events.StreamName(events.KindUnit, unit)]
+		if u == nil || u.Facts.Unit == nil || u.Status() == events.UnitSupersededS {
+			continue
+		}
+		since, cs := first[unit].Facts.Rec.IssuedOn, []Cite{first[unit].Facts.Rec.IssuedAt}
+		for i, h := range u.Facts.Unit.Hearings {
+			if h > since && h <= today {
+				since, cs = h, []Cite{u.Facts.Unit.HearingAt[i]}
+			}
+		}
+		due := AddMonths(since, months)
+		if today <= due {
+			continue
+		}
+		raise("OB_NO_HEARING", "unit/"+unit+"|"+string(since), u, v.unitBody(unit), "unit/"+unit, AddDays(due, 1),
+			fmt.Sprintf("Không có phiên nghe kết quả giám sát từ %s, quá %d tháng (no hearing since %s, more than %d months).", since, months, since, months), cs)
+	}
+}
+
+// unitBody returns the People's Council (or else Committee) registered in
+// unit, the body that holds the hearing.
+func (v *Views) unitBody(unit string) string {
+	var committee string
+	for _, p := range v.order[events.KindParty] {
+		if p.Unit() != unit || p.Facts.Prt == nil {
+			continue
+		}
+		switch p.Facts.Prt.PartyKind {
+		case events.PartyPeoplesCouncil:
+			return p.ID
+		case events.PartyPeoplesCommittee:
+			if committee == "" {
+				committee = p.ID
+			}
+		}
+	}
+	return committee
+}
+
+func quarterOf(d events.Date) string {
+	if len(d) < 7 {
+		return ""
+	}
+	m := (int(d[5]-'0')*10 + int(d[6]-'0') - 1) / 3
+	return string(d[:4]) + "-Q" + string(rune('1'+m))
+}

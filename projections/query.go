@@ -1,0 +1,237 @@
+package projections
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// ScopeSet returns the units a query on unit covers: the unit, every unit
+// below it, and the units it succeeded (a ward created by the 2025 merger
+// covers the communes merged into it) with theirs. Nil for an unknown unit.
+func (v *Views) ScopeSet(unit string) map[string]bool {
+	v.cache.smu.Lock()
+	defer v.cache.smu.Unlock()
+	if s, ok := v.cache.scopes[unit]; ok {
+		return s
+	}
+	u := v.items[events.StreamName(events.KindUnit, unit)]
+	if u == nil {
+		return nil
+	}
+	set := map[string]bool{}
+	queue := []string{unit}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if set[n] {
+			continue
+		}
+		set[n] = true
+		queue = append(queue, v.children[n]...)
+		if it := v.items[events.StreamName(events.KindUnit, n)]; it != nil && it.Facts.Unit != nil {
+			queue = append(queue, it.Facts.Unit.Predecessors...)
+		}
+	}
+	if v.cache.scopes == nil {
+		v.cache.scopes = map[string]map[string]bool{}
+	}
+	v.cache.scopes[unit] = set
+	return set
+}
+
+// Within reports whether unit is covered by a query on scope.
+func (v *Views) Within(unit, scope string) bool { return v.ScopeSet(scope)[unit] }
+
+// Query selects items of one kind.
+type Query struct {
+	Kind events.Kind
+	// Units, if not nil, keeps items of these units (a ScopeSet).
+	Units map[string]bool
+	// Allow, if not nil, keeps items the reader may see.
+	Allow func(*Item) bool
+	// Status keeps items in any of these states: lifecycle states, or the
+	// derived ones of DerivedStatuses.
+	Status []string
+	Form   string
+	// Party keeps items that concern this party.
+	Party string
+	// From and To bound the legal date of the item's first event.
+	From, To events.Date
+	// Text keeps items whose text contains it, ignoring case and
+	// diacritics.
+	Text string
+	// Today is the date deadlines are evaluated at.
+	Today events.Date
+	// Limit bounds the page; Before continues after a cursor: only items
+	// created before this position.
+	Limit  int
+	Before uint64
+}
+
+// DerivedStatuses are the status filter values computed at the query's
+// date from deadlines and answers, not stored.
+var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answered_on_time", "answered_late",
+	"accepted", "partly_accepted", "explained_not_accepted", "redirected", "flagged"}
+
+// List returns a page of items, newest first (by the position of their
+// first event), and the cursor of the next page (0 at the end).
+func (v *Views) List(q Query) ([]*Item, uint64) {
+	list := v.order[q.Kind]
+	i := len(list)
+	if q.Before > 0 {
+		i = sort.Search(len(list), func(i int) bool { return list[i].Created >= q.Before })
+	}
+	text := foldText(q.Text)
+	var flagged map[string]bool
+	var out []*Item
+	for i--; i >= 0; i-- {
+		it := list[i]
+		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && it.Form != q.Form ||
+			q.From != "" && it.OpenedOn < q.From || q.To != "" && it.OpenedOn > q.To ||
+			text != "" && !strings.Contains(it.Text, text) {
+			continue
+		}
+		if q.Party != "" && it.Party != q.Party && !slices.Contains(it.Core.Parties, q.Party) && !slices.Contains(it.partiesConcerned(), q.Party) {
+			continue
+		}
+		if len(q.Status) > 0 {
+			if slices.Contains(q.Status, "flagged") && flagged == nil {
+				flagged = map[string]bool{}
+				for _, f := range v.Flags(q.Today) {
+					if f.Status == "open" {
+						flagged[f.Subject] = true
+					}
+				}
+			}
+			if !v.statusMatches(it, q.Status, q.Today, flagged) {
+				continue
+			}
+		}
+		if q.Allow != nil && !q.Allow(it) {
+			continue
+		}
+		if len(out) == q.Limit {
+			return out, out[len(out)-1].Created
+		}
+		out = append(out, it)
+	}
+	return out, 0
+}
+
+func (v *Views) statusMatches(it *Item, want []string, today events.Date, flagged map[string]bool) bool {
+	if slices.Contains(want, string(it.Status())) {
+		return true
+	}
+	for _, s := range v.DerivedStatus(it, today) {
+		if slices.Contains(want, s) {
+			return true
+		}
+	}
+	return flagged[it.Stream()] && slices.Contains(want, "flagged")
+}
+
+// DerivedStatus returns the derived states of an item at today.
+func (v *Views) DerivedStatus(it *Item, today events.Date) []string {
+	var out []string
+	for _, o := range v.Obligations(it, today) {
+		switch o.Outcome {
+		case Overdue, DueSoon:
+			out = append(out, o.Outcome)
+		}
+		if o.Rule == "recommendation.response" {
+			switch o.Outcome {
+			case OnTime:
+				out = append(out, "answered_on_time")
+			case Late:
+				out = append(out, "answered_late")
+			case Pending, DueSoon, Overdue:
+				out = append(out, "awaiting_answer")
+			}
+		}
+	}
+	if f := it.Facts.Rec; f != nil {
+		switch f.Outcome {
+		case events.OutcomeAccepted:
+			out = append(out, "accepted")
+		case events.OutcomePartiallyAccepted:
+			out = append(out, "partly_accepted")
+		case events.OutcomeExplainedNotAccepted:
+			out = append(out, "explained_not_accepted")
+		case events.OutcomeRedirected:
+			out = append(out, "redirected")
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// PersonalFields are payload fields holding citizens' personal data.
+var PersonalFields = []string{"petitioner", "requester"}
+
+// ItemView is the JSON form of an item.
+type ItemView struct {
+	ID              string                `json:"id"`
+	Stream          string                `json:"stream"`
+	Kind            events.Kind           `json:"kind"`
+	Status          events.Status         `json:"status"`
+	Version         uint64                `json:"version"`
+	Unit            string                `json:"unit"`
+	Title           string                `json:"title,omitempty"`
+	Form            string                `json:"form,omitempty"`
+	Party           string                `json:"party,omitempty"`
+	Parties         []string              `json:"parties"`
+	Classification  events.Classification `json:"classification"`
+	OpenedOn        events.Date           `json:"opened_on"`
+	CreatedPosition uint64                `json:"created_position"`
+	UpdatedPosition uint64                `json:"updated_position"`
+	LastHash        string                `json:"last_hash"`
+	DerivedStatus   []string              `json:"derived_status"`
+	Deadlines       []Obligation          `json:"deadlines"`
+	Data            json.RawMessage       `json:"data"`
+	// Redacted lists data fields withheld from this reader.
+	Redacted []string `json:"redacted,omitempty"`
+}
+
+// View renders an item at today. redact withholds personal data and the
+// fields of confidential events (for observers).
+func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
+	iv := ItemView{ID: it.ID, Stream: it.Stream(), Kind: it.Kind, Status: it.Status(), Version: it.Core.Version, Unit: it.Unit(),
+		Title: it.Title, Form: it.Form, Party: it.Party, Parties: it.Core.Parties, Classification: it.Class, OpenedOn: it.OpenedOn,
+		CreatedPosition: it.Created, UpdatedPosition: it.Updated, LastHash: v.Hash(it.Updated).String(),
+		DerivedStatus: v.DerivedStatus(it, today), Deadlines: v.Obligations(it, today)}
+	if iv.Parties == nil {
+		iv.Parties = []string{}
+	}
+	if iv.DerivedStatus == nil {
+		iv.DerivedStatus = []string{}
+	}
+	if iv.Deadlines == nil {
+		iv.Deadlines = []Obligation{}
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range it.Fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(quoteJSON(f.Key))
+		b.WriteByte(':')
+		if redact && (f.Class == events.Confidential || slices.Contains(PersonalFields, f.Key)) {
+			b.WriteString("null")
+			iv.Redacted = append(iv.Redacted, f.Key)
+			continue
+		}
+		b.Write(f.Value)
+	}
+	b.WriteByte('}')
+	iv.Data = b.Bytes()
+	if redact && it.Class == events.Confidential {
+		iv.Title = ""
+	}
+	return iv
+}

@@ -1,0 +1,415 @@
+package projections
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// Runner keeps the views current: it loads the latest snapshot, catches up
+// from the log, then follows it, applying each record in order. Readers see
+// the views through Read and View; Apply happens under the write lock.
+type Runner struct {
+	src   Source
+	cfg   *Config
+	snaps SnapshotStore
+	log   *slog.Logger
+	// SnapshotEvery is how often a changed set of views is saved
+	// (default 5 minutes); Close saves one too.
+	SnapshotEvery time.Duration
+	// OnApplied, if set, is called with each new position (metrics).
+	OnApplied func(pos uint64)
+
+	mu      sync.RWMutex
+	v       *Views
+	pos     atomic.Uint64
+	saved   atomic.Uint64
+	waitMu  sync.Mutex
+	waitCh  chan struct{}
+	ready   atomic.Bool
+	history historyCache
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    atomic.Pointer[error]
+}
+
+// NewRunner returns a runner over src. snaps may be nil (no snapshots).
+func NewRunner(src Source, cfg *Config, snaps SnapshotStore, logger *slog.Logger) *Runner {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Runner{src: src, cfg: cfg, snaps: snaps, log: logger, SnapshotEvery: 5 * time.Minute, waitCh: make(chan struct{}), v: NewViews(cfg)}
+}
+
+// Config returns the runner's configuration.
+func (r *Runner) Config() *Config { return r.cfg }
+
+// Open loads the snapshot (if any, and made under the same configuration),
+// catches up with the log as it stands, and then follows it in the
+// background. The runner is ready when Open returns nil.
+func (r *Runner) Open(ctx context.Context) error {
+	start := time.Now()
+	from := "the log"
+	if v, err := r.loadSnapshot(ctx); err != nil {
+		r.log.Warn("projections: snapshot not used; rebuilding from the log", "reason", err)
+	} else if v != nil {
+		r.setViews(v)
+		r.saved.Store(v.pos)
+		from = fmt.Sprintf("a snapshot at position %d", v.pos)
+	}
+	loaded := r.pos.Load()
+	if err := r.catchUp(ctx, r.v, &r.mu, 0); err != nil {
+		return err
+	}
+	r.log.Info("projections ready", "from", from, "position", r.pos.Load(), "applied", r.pos.Load()-loaded, "took", time.Since(start).Round(time.Millisecond))
+	r.ready.Store(true)
+	fctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
+	go r.follow(fctx)
+	return nil
+}
+
+func (r *Runner) loadSnapshot(ctx context.Context) (*Views, error) {
+	if r.snaps == nil {
+		return nil, nil
+	}
+	rc, err := r.snaps.LoadSnapshot(ctx)
+	if errors.Is(err, events.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return DecodeViews(rc, r.cfg)
+}
+
+func (r *Runner) setViews(v *Views) {
+	r.mu.Lock()
+	r.v = v
+	r.mu.Unlock()
+	r.advance(v.pos)
+}
+
+// advance publishes a new position to waiters.
+func (r *Runner) advance(pos uint64) {
+	r.pos.Store(pos)
+	r.waitMu.Lock()
+	close(r.waitCh)
+	r.waitCh = make(chan struct{})
+	r.waitMu.Unlock()
+	if r.OnApplied != nil {
+		r.OnApplied(pos)
+	}
+}
+
+// errStop ends a read at the wanted position.
+var errStop = errors.New("stop")
+
+// catchUp applies the log from v's position to its head (or to upTo, if
+// not 0), decoding on several cores. mu, if not nil, is held while applying
+// each record, and the runner's position advances with it.
+func (r *Runner) catchUp(ctx context.Context, v *Views, mu *sync.RWMutex, upTo uint64) error {
+	n := 0
+	err := events.ReadOrdered(ctx, r.src.ReadLog, v.pos+1, 0, (*Prepared).prepare, func(p *Prepared) error {
+		if upTo > 0 && p.Rec.Position > upTo {
+			return errStop
+		}
+		if mu != nil {
+			mu.Lock()
+		}
+		err := v.Apply(p)
+		if mu != nil {
+			mu.Unlock()
+			n++
+			if n%1024 == 0 {
+				r.advance(v.pos)
+			}
+		}
+		return err
+	}, func(rec events.Record) Prepared { return Prepared{Rec: rec} })
+	if mu != nil {
+		r.advance(v.pos)
+	}
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// follow applies new records as they are appended, until Close.
+func (r *Runner) follow(ctx context.Context) {
+	defer close(r.done)
+	snap := time.NewTicker(r.snapshotEvery())
+	defer snap.Stop()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-snap.C:
+				if r.pos.Load() > r.saved.Load() {
+					if err := r.Snapshot(ctx); err != nil && ctx.Err() == nil {
+						r.log.Warn("projections: saving a snapshot failed", "err", err)
+					}
+				}
+			}
+		}
+	}()
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := r.src.Follow(ctx, r.pos.Load()+1, func(rec events.Record) error {
+			p := Prepare(rec)
+			r.mu.Lock()
+			err := r.v.Apply(&p)
+			pos := r.v.pos
+			r.mu.Unlock()
+			if err != nil {
+				return err
+			}
+			r.advance(pos)
+			return nil
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		r.log.Warn("projections: following the log failed; retrying", "err", err, "position", r.pos.Load())
+		r.err.Store(&err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func (r *Runner) snapshotEvery() time.Duration {
+	if r.SnapshotEvery <= 0 {
+		return 5 * time.Minute
+	}
+	return r.SnapshotEvery
+}
+
+// Ready reports whether Open has caught up with the log.
+func (r *Runner) Ready() bool { return r.ready.Load() }
+
+// Position returns the position of the last record applied.
+func (r *Runner) Position() uint64 { return r.pos.Load() }
+
+// WaitPosition waits until the views have applied pos, or ctx ends.
+func (r *Runner) WaitPosition(ctx context.Context, pos uint64) error {
+	for {
+		r.waitMu.Lock()
+		ch := r.waitCh
+		r.waitMu.Unlock()
+		if r.pos.Load() >= pos {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Read calls fn with the current views under the read lock: fn must not
+// keep them, or anything in them, after it returns.
+func (r *Runner) Read(fn func(*Views)) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	fn(r.v)
+}
+
+// Latest, as View's position, means the views as they are now.
+const Latest = ^uint64(0)
+
+// View calls fn with the views as they stood at position asOf: Latest (or
+// any position at or past the current one) means now, 0 the empty views
+// before the first event. Past views are rebuilt from the log and kept in a
+// small cache. fn must not keep the views after it returns.
+func (r *Runner) View(ctx context.Context, asOf uint64, fn func(*Views) error) error {
+	if asOf >= r.pos.Load() {
+		r.mu.RLock()
+		defer r.mu.RUnlock()
+		return fn(r.v)
+	}
+	if asOf == 0 {
+		return fn(NewViews(r.cfg))
+	}
+	v, err := r.history.get(asOf, func() (*Views, error) { return r.Build(ctx, asOf) })
+	if err != nil {
+		return err
+	}
+	return fn(v)
+}
+
+// Build folds the log from the start up to position upTo (0: its head)
+// into new views, without touching the runner's.
+func (r *Runner) Build(ctx context.Context, upTo uint64) (*Views, error) {
+	v := NewViews(r.cfg)
+	if err := r.catchUp(ctx, v, nil, upTo); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// CatchUp applies the log to v (views not in use by the runner) from v's
+// position up to upTo (0: the head).
+func (r *Runner) CatchUp(ctx context.Context, v *Views, upTo uint64) error {
+	return r.catchUp(ctx, v, nil, upTo)
+}
+
+// Rebuild builds the views from the start of the log, catches them up with
+// records appended meanwhile, swaps them in and saves a snapshot. It
+// returns the position reached.
+func (r *Runner) Rebuild(ctx context.Context) (uint64, error) {
+	v, err := r.Build(ctx, 0)
+	if err != nil {
+		return 0, err
+	}
+	r.mu.Lock()
+	// Records applied to the old views meanwhile: apply them to the new.
+	err = r.catchUp(ctx, v, nil, r.v.pos)
+	if err == nil {
+		r.v = v
+	}
+	r.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	r.history.clear()
+	return v.pos, r.Snapshot(ctx)
+}
+
+// Snapshot saves the current views, if the runner has a snapshot store.
+func (r *Runner) Snapshot(ctx context.Context) error {
+	if r.snaps == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	r.mu.RLock()
+	pos := r.v.pos
+	err := r.v.Encode(&buf)
+	r.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	if err := r.snaps.SaveSnapshot(ctx, &buf); err != nil {
+		return err
+	}
+	r.saved.Store(pos)
+	r.log.Debug("projections: snapshot saved", "position", pos)
+	return nil
+}
+
+// Close stops following the log and saves a snapshot.
+func (r *Runner) Close() error {
+	if r.cancel == nil {
+		return nil
+	}
+	r.cancel()
+	<-r.done
+	r.cancel = nil
+	if r.pos.Load() > r.saved.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return r.Snapshot(ctx)
+	}
+	return nil
+}
+
+// historyCache keeps the last few past views built for as_of queries.
+type historyCache struct {
+	mu      sync.Mutex
+	entries []*Views
+	// building serialises builds: two requests for the same point share one.
+	building sync.Mutex
+}
+
+const historySize = 2
+
+func (h *historyCache) get(pos uint64, build func() (*Views, error)) (*Views, error) {
+	if v := h.lookup(pos); v != nil {
+		return v, nil
+	}
+	h.building.Lock()
+	defer h.building.Unlock()
+	if v := h.lookup(pos); v != nil {
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.entries = append(h.entries, v)
+	if len(h.entries) > historySize {
+		h.entries = h.entries[1:]
+	}
+	h.mu.Unlock()
+	return v, nil
+}
+
+func (h *historyCache) lookup(pos uint64) *Views {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, v := range h.entries {
+		if v.pos == pos {
+			return v
+		}
+	}
+	return nil
+}
+
+func (h *historyCache) clear() {
+	h.mu.Lock()
+	h.entries = nil
+	h.mu.Unlock()
+}
+
+// ReadSnapshot is a SnapshotStore in memory, for tests and for `ledger
+// rebuild --out`.
+type MemorySnapshots struct {
+	mu   sync.Mutex
+	data []byte
+}
+
+// LoadSnapshot implements SnapshotStore.
+func (m *MemorySnapshots) LoadSnapshot(context.Context) (io.ReadCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.data == nil {
+		return nil, events.ErrNotFound
+	}
+	return io.NopCloser(bytes.NewReader(m.data)), nil
+}
+
+// SaveSnapshot implements SnapshotStore.
+func (m *MemorySnapshots) SaveSnapshot(_ context.Context, r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.data = b
+	m.mu.Unlock()
+	return nil
+}
+
+// Bytes returns the saved snapshot.
+func (m *MemorySnapshots) Bytes() []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.data
+}

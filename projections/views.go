@@ -1,0 +1,842 @@
+package projections
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// Config is what the read models compute deadlines and flags with. It is
+// fixed for the life of a set of views: views saved under another
+// configuration are rebuilt (ConfigDigest names it).
+type Config struct {
+	Rules    *RuleTable
+	Calendar *Calendar
+}
+
+// DefaultConfig returns the built-in rule table and holiday calendar.
+func DefaultConfig() *Config { return &Config{Rules: DefaultRules(), Calendar: DefaultCalendar()} }
+
+// Digest names the configuration (rule table and calendar).
+func (c *Config) Digest() string { return ConfigDigest(c.Rules, c.Calendar) }
+
+// Field is one top-level field of an item's current data: the latest value
+// any event of the item gave it, as stored (canonical JSON).
+type Field struct {
+	Key   string
+	Value []byte
+	// Class is the classification of the event that set it.
+	Class events.Classification
+}
+
+// Item is the read model of one aggregate: its lifecycle state, the latest
+// value of every payload field, the events it is made of and the facts its
+// deadlines and flags are computed from.
+type Item struct {
+	Kind    events.Kind
+	ID      string
+	Core    events.StateCore
+	Created uint64 // position of the first event
+	Updated uint64 // position of the last event
+	// OpenedOn is the legal date of the first event (in Vietnam's time).
+	OpenedOn events.Date
+	Title    string
+	Form     string
+	// Party is the party the item concerns most: the addressee of a
+	// recommendation or information request, the first subject of a
+	// supervision, the drafting agency of a critique, the target of a
+	// contribution, the competent body of a petition.
+	Party string
+	// Class is the highest classification among the item's events;
+	// Lowered is set when an event was classified lower than an earlier one
+	// (what was confidential appears in a public record).
+	Class   events.Classification
+	Lowered uint64
+	Fields  []Field
+	Events  []uint64
+	Facts   Facts
+	// Text is the folded (lowercase, no diacritics) searchable text.
+	Text string
+}
+
+// Stream returns the item's stream name.
+func (it *Item) Stream() string { return events.StreamName(it.Kind, it.ID) }
+
+// Status returns the item's lifecycle state.
+func (it *Item) Status() events.Status { return it.Core.Status }
+
+// Unit returns the item's administrative unit.
+func (it *Item) Unit() string { return it.Core.Unit }
+
+// Field returns the stored value of field key, or nil.
+func (it *Item) Field(key string) []byte {
+	i, ok := slices.BinarySearchFunc(it.Fields, key, func(f Field, k string) int { return strings.Compare(f.Key, k) })
+	if !ok {
+		return nil
+	}
+	return it.Fields[i].Value
+}
+
+// Cite is one event an obligation or a flag rests on.
+type Cite struct {
+	Position uint64      `json:"position"`
+	Type     events.Type `json:"type"`
+}
+
+// Facts are the kind-specific facts deadlines and flags are computed from.
+// Only the part for the item's kind is set.
+type Facts struct {
+	Rec  *RecFacts  `json:",omitempty"`
+	Sup  *SupFacts  `json:",omitempty"`
+	Cri  *CriFacts  `json:",omitempty"`
+	Info *InfoFacts `json:",omitempty"`
+	Pet  *PetFacts  `json:",omitempty"`
+	Con  *ConFacts  `json:",omitempty"`
+	Unit *UnitFacts `json:",omitempty"`
+	Prt  *PartyFacts
+	Flag *FlagFacts `json:",omitempty"`
+}
+
+// RecFacts are a recommendation's facts.
+type RecFacts struct {
+	Addressee    string
+	SourceKind   events.SourceKind
+	SourceID     string
+	IssuedOn     events.Date
+	ResponseDays int
+	ReceivedOn   events.Date
+	ReceivedAt   Cite
+	RespondedOn  events.Date
+	RespondedAt  Cite
+	Outcome      events.Outcome
+	// EmptyAnswer: the answer did not accept and explained nothing, or
+	// only "noted" it.
+	EmptyAnswer bool
+	CommitDueOn events.Date
+	CommitAt    Cite
+	Implemented events.Date
+	VerifiedAt  Cite
+	// Overreach is the first wording that orders rather than recommends.
+	Overreach string
+	IssuedAt  Cite
+}
+
+// DocRequest is one document (or information) request of a supervision or
+// a critique.
+type DocRequest struct {
+	ID          string
+	Party       string
+	RequestedOn events.Date
+	DueOn       events.Date
+	ProvidedOn  events.Date
+	RefusedOn   events.Date
+	Cites       []Cite
+}
+
+// SupFacts are a supervision's facts.
+type SupFacts struct {
+	Form          events.SupervisionForm
+	Topic         string // folded
+	Subjects      []string
+	Chair         string
+	Joint         string
+	PlannedStart  events.Date
+	DecidedOn     events.Date
+	DecidedAt     Cite
+	NotifiedOn    events.Date
+	NotifiedAt    Cite
+	OutlineOn     events.Date
+	ReportDueOn   events.Date
+	OutlineAt     Cite
+	SubjectReport events.Date
+	SubjectAt     Cite
+	Requests      []DocRequest
+	// FirstSession and LastSession are the dates of working sessions held.
+	FirstSession events.Date
+	FirstAt      Cite
+	LastSession  events.Date
+	LastAt       Cite
+	// EarlySession cites a session held before the delegation decision or
+	// the notice to the subject (MU_NO_DECISION).
+	EarlySession *Cite `json:",omitempty"`
+	// PostponedBySubject cites the subject's requests to postpone.
+	PostponedBySubject []Cite
+	ResultOn           events.Date
+	ResultAt           Cite
+	Sessions           int
+}
+
+// CriFacts are a critique's facts.
+type CriFacts struct {
+	Drafter      string
+	PlanID       string
+	ReceivedOn   events.Date
+	SubmissionOn events.Date
+	ReceivedAt   Cite
+	IssuedOn     events.Date
+	IssuedAt     Cite
+	RespondedOn  events.Date
+	RespondedAt  Cite
+	ForwardedOn  events.Date
+	ForwardedAt  Cite
+	AdoptedOn    events.Date
+	AdoptedAt    Cite
+}
+
+// InfoFacts are an information request's facts.
+type InfoFacts struct {
+	Addressee    string
+	Channel      events.InfoChannel
+	ReceivedOn   events.Date
+	ReceivedAt   Cite
+	Complexity   events.Complexity
+	RejectedOn   events.Date
+	NoticeOn     events.Date
+	NoticeAt     Cite
+	ExtendedDays int
+	ExtendedAt   Cite
+	ProvidedOn   events.Date
+	ProvidedAt   Cite
+	RefusedOn    events.Date
+	RefusedAt    Cite
+	NoReasons    bool
+}
+
+// PetFacts are a petition's facts.
+type PetFacts struct {
+	Kind           events.PetitionKind
+	Anonymous      bool
+	Competent      string
+	ReceivedOn     events.Date
+	ForwardedOn    events.Date
+	ForwardedTo    string
+	ForwardedAt    Cite
+	AcceptedOn     events.Date
+	AcceptedAt     Cite
+	NotAcceptedOn  events.Date
+	Complex        bool
+	Remote         bool
+	ExtendedDays   []int
+	ExtendedAt     []Cite
+	ResolvedOn     events.Date
+	ResolvedAt     Cite
+	NotifiedOn     events.Date
+	NotifiedAt     Cite
+	IdentityPublic *Cite `json:",omitempty"`
+}
+
+// ConFacts are a contribution's facts.
+type ConFacts struct {
+	Target      string
+	SentOn      events.Date
+	ReceivedOn  events.Date
+	RespondedOn events.Date
+	Outcome     events.Outcome
+}
+
+// UnitFacts are an administrative unit's facts.
+type UnitFacts struct {
+	Name         string
+	Level        events.UnitLevel
+	Parent       string
+	Predecessors []string
+	Successors   []string
+	// Hearings are the dates of periodic hearings of MTTQ's supervision
+	// results (Luật MTTQ Art. 30.1).
+	Hearings  []events.Date
+	HearingAt []Cite
+	Reception int
+}
+
+// PartyFacts are a party's facts.
+type PartyFacts struct {
+	Name      string
+	PartyKind events.PartyKind
+	Superior  string
+}
+
+// FlagFacts are an inspector's latest review of a flag.
+type FlagFacts struct {
+	Code       string
+	Verdict    events.Verdict
+	Note       string
+	ReviewedOn events.Date
+	At         Cite
+}
+
+// Views are the read models at one position of the log.
+type Views struct {
+	cfg   *Config
+	pos   uint64
+	items map[string]*Item
+	order map[events.Kind][]*Item
+	// hashes and times are per position (index position-1): the event's
+	// hash and its recorded_at in Unix seconds.
+	hashes []events.Hash
+	times  []int64
+	// derived indexes, rebuilt from items after a snapshot load
+	children map[string][]string
+	byParty  map[string][]*Item
+	cache    *flagCache
+}
+
+// NewViews returns empty views.
+func NewViews(cfg *Config) *Views {
+	return &Views{cfg: cfg, items: map[string]*Item{}, order: map[events.Kind][]*Item{}, children: map[string][]string{},
+		byParty: map[string][]*Item{}, cache: &flagCache{}}
+}
+
+// Position returns the position of the last event applied (0 for none).
+func (v *Views) Position() uint64 { return v.pos }
+
+// Config returns the configuration the views compute with.
+func (v *Views) Config() *Config { return v.cfg }
+
+// Item returns the item of stream, or nil.
+func (v *Views) Item(stream string) *Item { return v.items[stream] }
+
+// Hash returns the hash of the event at pos (zero if out of range).
+func (v *Views) Hash(pos uint64) events.Hash {
+	if pos == 0 || pos > uint64(len(v.hashes)) {
+		return events.Hash{}
+	}
+	return v.hashes[pos-1]
+}
+
+// RecordedAt returns the time the event at pos was recorded.
+func (v *Views) RecordedAt(pos uint64) time.Time {
+	if pos == 0 || pos > uint64(len(v.times)) {
+		return time.Time{}
+	}
+	return time.Unix(v.times[pos-1], 0).UTC()
+}
+
+// PositionAt returns the last position recorded at or before t (0 if none).
+func (v *Views) PositionAt(t time.Time) uint64 {
+	// recorded_at is the server clock of whichever replica appended; it is
+	// nearly but not strictly monotonic, so search the running maximum.
+	sec := t.Unix()
+	n := sort.Search(len(v.times), func(i int) bool { return v.times[i] > sec })
+	for n > 0 && n < len(v.times) && v.times[n-1] > sec {
+		n--
+	}
+	return uint64(n)
+}
+
+// Prepared is one stored record decoded for Apply: the decoding may run on
+// another core than the applying.
+type Prepared struct {
+	Rec  events.Record
+	Env  events.Envelope
+	P    events.Payload
+	Hash events.Hash
+	Err  error
+}
+
+// Prepare decodes r.
+func Prepare(r events.Record) Prepared {
+	p := Prepared{Rec: r}
+	p.prepare()
+	return p
+}
+
+func (p *Prepared) prepare() {
+	env, err := events.UnmarshalEnvelope(p.Rec.Raw)
+	if err != nil {
+		p.Err = fmt.Errorf("position %d: %w", p.Rec.Position, err)
+		return
+	}
+	p.Env = env
+	p.Hash = p.Rec.Hash()
+	if pl, err := events.DecodeStored(env.Type, env.Data); err == nil {
+		p.P = pl
+	}
+	p.Rec.Raw = nil // not kept: the views hold what they need
+}
+
+// Apply folds one prepared record into the views. Records must come in
+// position order; a record at or below the current position is ignored (a
+// redelivery). Apply reads no clock and does no I/O: the same log always
+// gives the same views.
+func (v *Views) Apply(p *Prepared) error {
+	if p.Err != nil {
+		return p.Err
+	}
+	pos := p.Rec.Position
+	if pos <= v.pos {
+		return nil
+	}
+	if pos != v.pos+1 {
+		return fmt.Errorf("projections: position %d follows %d: the log has a gap", pos, v.pos)
+	}
+	env := &p.Env
+	v.pos = pos
+	v.hashes = append(v.hashes, p.Hash)
+	v.times = append(v.times, env.RecordedAt.Unix())
+	v.cache.reset()
+	kind, id, ok := events.SplitStream(env.Stream)
+	if !ok {
+		return nil
+	}
+	it := v.items[env.Stream]
+	if it == nil {
+		it = &Item{Kind: kind, ID: id, Created: pos, OpenedOn: legalDate(env.OccurredAt), Class: env.Classification}
+		v.items[env.Stream] = it
+		v.order[kind] = append(v.order[kind], it)
+	}
+	cite := Cite{Position: pos, Type: env.Type}
+	st := events.Evolve(events.RestoreState(kind, id, it.Core), env, p.P, pos, p.Hash)
+	oldParties := it.Core.Parties
+	it.Core = st.Core()
+	it.Updated = pos
+	it.Events = append(it.Events, pos)
+	if rank(env.Classification) < rank(it.Class) && it.Lowered == 0 {
+		it.Lowered = pos
+	}
+	if rank(env.Classification) > rank(it.Class) {
+		it.Class = env.Classification
+	}
+	if c, ok := p.P.(*events.CorrectionData); ok {
+		for _, k := range sortedKeys(c.Changes) {
+			it.setField(k, quoteJSON(c.Changes[k]), env.Classification)
+		}
+	} else {
+		splitObject(env.Data, func(k string, val []byte) { it.setField(k, val, env.Classification) })
+	}
+	v.applyFacts(it, env, p.P, cite)
+	it.Text = foldText(it.searchText())
+	if it.Party != "" || !slices.Equal(oldParties, it.Core.Parties) || len(oldParties) == 0 {
+		v.indexParties(it)
+	}
+	return nil
+}
+
+func (it *Item) setField(k string, val []byte, c events.Classification) {
+	i, ok := slices.BinarySearchFunc(it.Fields, k, func(f Field, k string) int { return strings.Compare(f.Key, k) })
+	f := Field{Key: k, Value: slices.Clone(val), Class: c}
+	if ok {
+		it.Fields[i] = f
+	} else {
+		it.Fields = slices.Insert(it.Fields, i, f)
+	}
+}
+
+// indexParties records it under every party it concerns.
+func (v *Views) indexParties(it *Item) {
+	for _, p := range it.partiesConcerned() {
+		list := v.byParty[p]
+		if len(list) == 0 || !slices.Contains(list, it) {
+			v.byParty[p] = append(list, it)
+		}
+	}
+}
+
+// partiesConcerned lists the parties an item concerns, sorted: those it is
+// addressed to, its main party, the subjects and the supervising chair.
+func (it *Item) partiesConcerned() []string {
+	ps := slices.Clone(it.Core.Parties)
+	if it.Party != "" {
+		ps = append(ps, it.Party)
+	}
+	if f := it.Facts.Sup; f != nil {
+		ps = append(ps, f.Subjects...)
+		if f.Chair != "" {
+			ps = append(ps, f.Chair)
+		}
+		for _, r := range f.Requests {
+			ps = append(ps, r.Party)
+		}
+	}
+	if f := it.Facts.Pet; f != nil && f.ForwardedTo != "" {
+		ps = append(ps, f.ForwardedTo)
+	}
+	if it.Kind == events.KindParty {
+		ps = append(ps, it.ID)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+func (it *Item) searchText() string {
+	var b strings.Builder
+	for _, k := range []string{"title", "topic", "draft_title", "name", "summary", "description", "content"} {
+		if val := it.Field(k); len(val) > 0 {
+			if s, ok := unquoteJSON(val); ok {
+				b.WriteString(s)
+				b.WriteByte(' ')
+			}
+		}
+	}
+	b.WriteString(it.ID)
+	return b.String()
+}
+
+func rank(c events.Classification) int {
+	switch c {
+	case events.Internal:
+		return 1
+	case events.Confidential:
+		return 2
+	}
+	return 0
+}
+
+// legalDate is the date of t in Vietnam's time.
+func legalDate(t time.Time) events.Date { return events.DateOf(t.In(vietnam)) }
+
+var vietnam = time.FixedZone("ICT", 7*60*60)
+
+// Today returns the legal date of t in Vietnam's time: deadlines are counted
+// in days there.
+func Today(t time.Time) events.Date { return legalDate(t) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// applyFacts folds the kind-specific facts of one event.
+func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c Cite) {
+	if p == nil {
+		return
+	}
+	switch d := p.(type) {
+	// Units and parties.
+	case *events.UnitRegisteredData:
+		it.Facts.Unit = &UnitFacts{Name: d.Name, Level: d.Level, Parent: d.ParentID, Predecessors: slices.Clone(d.PredecessorIDs)}
+		it.Title = d.Name
+		if d.ParentID != "" {
+			v.children[d.ParentID] = appendUnique(v.children[d.ParentID], it.ID)
+		}
+		for _, pre := range d.PredecessorIDs {
+			if u := v.items[events.StreamName(events.KindUnit, pre)]; u != nil && u.Facts.Unit != nil {
+				u.Facts.Unit.Successors = appendUnique(u.Facts.Unit.Successors, it.ID)
+			}
+		}
+	case *events.UnitRenamedData:
+		if f := it.Facts.Unit; f != nil {
+			f.Name, it.Title = d.Name, d.Name
+		}
+	case *events.UnitReparentedData:
+		if f := it.Facts.Unit; f != nil {
+			if f.Parent != "" {
+				v.children[f.Parent] = slices.DeleteFunc(slices.Clone(v.children[f.Parent]), func(s string) bool { return s == it.ID })
+			}
+			f.Parent = d.ParentID
+			v.children[d.ParentID] = appendUnique(v.children[d.ParentID], it.ID)
+		}
+	case *events.UnitSupersededData:
+		if f := it.Facts.Unit; f != nil {
+			for _, s := range d.SuccessorIDs {
+				f.Successors = appendUnique(f.Successors, s)
+			}
+		}
+	case *events.PeriodicHearingHeldData:
+		if f := it.Facts.Unit; f != nil {
+			f.Hearings = append(f.Hearings, d.HeldOn)
+			f.HearingAt = append(f.HearingAt, c)
+		}
+	case *events.ReceptionSessionHeldData:
+		if f := it.Facts.Unit; f != nil {
+			f.Reception++
+		}
+	case *events.PartyRegisteredData:
+		it.Facts.Prt = &PartyFacts{Name: d.Name, PartyKind: d.PartyKind, Superior: d.SuperiorID}
+		it.Title, it.Form = d.Name, string(d.PartyKind)
+	case *events.PartyRenamedData:
+		if f := it.Facts.Prt; f != nil {
+			f.Name, it.Title = d.Name, d.Name
+		}
+	case *events.PartySuperiorChangedData:
+		if f := it.Facts.Prt; f != nil {
+			f.Superior = d.SuperiorID
+		}
+	case *events.PlanDraftedData:
+		it.Title = d.Title
+	case *events.FlagReviewedData:
+		it.Facts.Flag = &FlagFacts{Code: d.Code, Verdict: d.Verdict, Note: d.Note, ReviewedOn: d.ReviewedOn, At: c}
+		it.Title = d.Code
+	default:
+		switch it.Kind {
+		case events.KindRecommendation:
+			v.applyRec(it, p, c)
+		case events.KindSupervision:
+			v.applySup(it, env, p, c)
+		case events.KindCritique:
+			v.applyCri(it, p, c)
+		case events.KindInfoRequest:
+			v.applyInfo(it, p, c)
+		case events.KindPetition:
+			v.applyPet(it, env, p, c)
+		case events.KindContribution:
+			v.applyCon(it, p)
+		}
+	}
+}
+
+func (v *Views) applyRec(it *Item, p events.Payload, c Cite) {
+	f := it.Facts.Rec
+	if f == nil {
+		f = &RecFacts{}
+		it.Facts.Rec = f
+	}
+	switch d := p.(type) {
+	case *events.RecommendationIssuedData:
+		f.Addressee, f.SourceKind, f.SourceID, f.IssuedOn, f.ResponseDays, f.IssuedAt = d.AddresseePartyID, d.SourceKind, d.SourceID, d.IssuedOn, d.ResponseDays, c
+		it.Title, it.Party, it.Form = d.Title, d.AddresseePartyID, string(d.SourceKind)
+		f.Overreach = v.overreach(d.Title + " " + d.Content)
+	case *events.AmendedData:
+		if d.Content != "" {
+			f.Overreach = v.overreach(it.Title + " " + d.Content)
+		}
+	case *events.RecommendationReceivedData:
+		f.ReceivedOn, f.ReceivedAt = d.ReceivedOn, c
+	case *events.ResponseSubmittedData:
+		if f.RespondedOn == "" {
+			f.RespondedOn, f.RespondedAt = d.RespondedOn, c
+		}
+		f.Outcome = d.Outcome
+		blank := strings.TrimSpace(d.Explanation) == ""
+		f.EmptyAnswer = d.Outcome == events.OutcomeNoted || (d.Outcome == events.OutcomeExplainedNotAccepted || d.Outcome == events.OutcomePartiallyAccepted) && blank
+		if d.CommitDueOn != "" {
+			f.CommitDueOn, f.CommitAt = d.CommitDueOn, c
+		}
+	case *events.ExplanationSubmittedData:
+		if f.EmptyAnswer && f.Outcome != events.OutcomeNoted && strings.TrimSpace(d.Text) != "" {
+			f.EmptyAnswer = false
+		}
+	case *events.ImplementationCommittedData:
+		f.CommitDueOn, f.CommitAt = d.DueOn, c
+	case *events.ImplementationVerifiedData:
+		if d.Finding == events.FindingImplemented {
+			f.Implemented, f.VerifiedAt = d.VerifiedOn, c
+		}
+	}
+}
+
+func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cite) {
+	f := it.Facts.Sup
+	if f == nil {
+		f = &SupFacts{}
+		it.Facts.Sup = f
+	}
+	switch d := p.(type) {
+	case *events.SupervisionPlannedData:
+		f.Form, f.Topic, f.Subjects, f.Chair, f.Joint, f.PlannedStart = d.Form, foldText(d.Topic), slices.Clone(d.SubjectPartyIDs), d.ChairPartyID, d.JointWithPartyID, d.PlannedStart
+		it.Title, it.Form = d.Title, string(d.Form)
+		if len(d.SubjectPartyIDs) > 0 {
+			it.Party = d.SubjectPartyIDs[0]
+		}
+	case *events.DelegationEstablishedData:
+		f.DecidedOn, f.DecidedAt = d.DecidedOn, c
+	case *events.SupervisionNotifiedData:
+		f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
+	case *events.ReportOutlineSentData:
+		f.OutlineOn, f.ReportDueOn, f.OutlineAt = d.SentOn, d.ReportDueOn, c
+	case *events.SubjectReportReceivedData:
+		if f.SubjectReport == "" {
+			f.SubjectReport, f.SubjectAt = d.ReceivedOn, c
+		}
+	case *events.DocumentRequestedData:
+		f.Requests = append(f.Requests, DocRequest{ID: d.RequestID, Party: d.PartyID, RequestedOn: d.RequestedOn, DueOn: d.DueOn, Cites: []Cite{c}})
+	case *events.DocumentProvidedData:
+		if r := findRequest(f.Requests, d.RequestID); r != nil && r.ProvidedOn == "" {
+			r.ProvidedOn, r.Cites = d.ProvidedOn, append(r.Cites, c)
+		}
+	case *events.DocumentRefusedData:
+		if r := findRequest(f.Requests, d.RequestID); r != nil && r.RefusedOn == "" {
+			r.RefusedOn, r.Cites = d.RefusedOn, append(r.Cites, c)
+		}
+	case *events.SessionHeldData:
+		f.Sessions++
+		if f.FirstSession == "" {
+			f.FirstSession, f.FirstAt = d.HeldOn, c
+		}
+		if d.HeldOn >= f.LastSession {
+			f.LastSession, f.LastAt = d.HeldOn, c
+		}
+		// A delegation works under a decision (NQLT 403 Art. 7.1) and
+		// after the subject was notified (Luật MTTQ Art. 29.1).
+		early := f.NotifiedOn == "" || d.HeldOn < f.NotifiedOn
+		if f.Form == events.FormDelegation {
+			early = early || f.DecidedOn == "" || d.HeldOn < f.DecidedOn
+		}
+		if early && f.EarlySession == nil {
+			cc := c
+			f.EarlySession = &cc
+		}
+	case *events.SessionPostponedData:
+		if d.RequestedBy == events.BySubject {
+			f.PostponedBySubject = append(f.PostponedBySubject, c)
+		}
+	case *events.ResultReportSubmittedData:
+		if f.ResultOn == "" {
+			f.ResultOn, f.ResultAt = d.SubmittedOn, c
+		}
+	}
+}
+
+func findRequest(rs []DocRequest, id string) *DocRequest {
+	for i := range rs {
+		if rs[i].ID == id {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
+func (v *Views) applyCri(it *Item, p events.Payload, c Cite) {
+	f := it.Facts.Cri
+	if f == nil {
+		f = &CriFacts{}
+		it.Facts.Cri = f
+	}
+	switch d := p.(type) {
+	case *events.CritiqueRequestedData:
+		f.Drafter, f.PlanID = d.DraftingPartyID, d.PlanID
+		it.Title, it.Form, it.Party = d.Title, string(d.Form), d.DraftingPartyID
+	case *events.DraftReceivedData:
+		if f.ReceivedOn == "" {
+			f.ReceivedOn, f.SubmissionOn, f.ReceivedAt = d.ReceivedOn, d.SubmissionOn, c
+		}
+	case *events.CritiqueDocumentIssuedData:
+		f.IssuedOn, f.IssuedAt = d.IssuedOn, c
+	case *events.DrafterRespondedData:
+		if f.RespondedOn == "" {
+			f.RespondedOn, f.RespondedAt = d.RespondedOn, c
+		}
+	case *events.ForwardedToIssuerData:
+		f.ForwardedOn, f.ForwardedAt = d.ForwardedOn, c
+	case *events.DraftAdoptedData:
+		f.AdoptedOn, f.AdoptedAt = d.AdoptedOn, c
+	}
+}
+
+func (v *Views) applyInfo(it *Item, p events.Payload, c Cite) {
+	f := it.Facts.Info
+	if f == nil {
+		f = &InfoFacts{}
+		it.Facts.Info = f
+	}
+	switch d := p.(type) {
+	case *events.InfoRequestReceivedData:
+		f.Addressee, f.Channel, f.ReceivedOn, f.ReceivedAt = d.AddresseePartyID, d.Channel, d.ReceivedOn, c
+		it.Party, it.Form = d.AddresseePartyID, string(d.Channel)
+		it.Title = truncateRunes(d.Description, 120)
+	case *events.InfoValidatedData:
+		f.Complexity = d.Complexity
+	case *events.InfoRejectedData:
+		f.RejectedOn = d.RejectedOn
+	case *events.InfoTimelineNotifiedData:
+		if f.NoticeOn == "" {
+			f.NoticeOn, f.NoticeAt = d.NotifiedOn, c
+		}
+	case *events.InfoExtensionNotifiedData:
+		f.ExtendedDays += d.ExtendedDays
+		f.ExtendedAt = c
+	case *events.InfoProvidedData:
+		if f.ProvidedOn == "" {
+			f.ProvidedOn, f.ProvidedAt = d.ProvidedOn, c
+		}
+	case *events.InfoRefusedData:
+		if f.RefusedOn == "" {
+			f.RefusedOn, f.RefusedAt, f.NoReasons = d.RefusedOn, c, strings.TrimSpace(d.Reasons) == ""
+		}
+	}
+}
+
+func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cite) {
+	f := it.Facts.Pet
+	if f == nil {
+		f = &PetFacts{}
+		it.Facts.Pet = f
+	}
+	switch d := p.(type) {
+	case *events.PetitionReceivedData:
+		f.Kind, f.Anonymous, f.ReceivedOn = d.PetitionKind, d.Anonymous, d.ReceivedOn
+		it.Title, it.Form = truncateRunes(d.Summary, 120), string(d.PetitionKind)
+		if d.Petitioner != nil && d.PetitionKind == events.PetitionDenunciation && env.Classification == events.Public {
+			cc := c
+			f.IdentityPublic = &cc
+		}
+	case *events.PetitionClassifiedData:
+		f.Kind, f.Competent, f.Complex, f.Remote = d.PetitionKind, d.CompetentPartyID, d.Complex, d.Remote
+		it.Form = string(d.PetitionKind)
+		if it.Party == "" {
+			it.Party = d.CompetentPartyID
+		}
+	case *events.PetitionForwardedData:
+		f.ForwardedOn, f.ForwardedTo, f.ForwardedAt = d.ForwardedOn, d.ToPartyID, c
+		it.Party = d.ToPartyID
+	case *events.PetitionAcceptedData:
+		f.AcceptedOn, f.AcceptedAt = d.AcceptedOn, c
+	case *events.PetitionNotAcceptedData:
+		f.NotAcceptedOn = d.DecidedOn
+	case *events.PetitionExtendedData:
+		f.ExtendedDays = append(f.ExtendedDays, d.Days)
+		f.ExtendedAt = append(f.ExtendedAt, c)
+	case *events.PetitionResolvedData:
+		if f.ResolvedOn == "" {
+			f.ResolvedOn, f.ResolvedAt = d.ResolvedOn, c
+		}
+	case *events.PetitionResultNotifiedData:
+		f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
+	}
+}
+
+func (v *Views) applyCon(it *Item, p events.Payload) {
+	f := it.Facts.Con
+	if f == nil {
+		f = &ConFacts{}
+		it.Facts.Con = f
+	}
+	switch d := p.(type) {
+	case *events.ContributionCollectedData:
+		f.Target = d.TargetPartyID
+		it.Title, it.Form, it.Party = d.Topic, string(d.Form), d.TargetPartyID
+	case *events.ContributionSentData:
+		f.SentOn = d.SentOn
+	case *events.ContributionReceivedData:
+		f.ReceivedOn = d.ReceivedOn
+	case *events.ContributionRespondedData:
+		f.RespondedOn, f.Outcome = d.RespondedOn, d.Outcome
+	}
+}
+
+// overreach returns the first configured wording in text that orders
+// rather than recommends (MU_POWER_OVERREACH), or "".
+func (v *Views) overreach(text string) string {
+	if v.cfg == nil || v.cfg.Rules == nil {
+		return ""
+	}
+	t := foldText(text)
+	for _, k := range v.cfg.Rules.Thresholds.OverreachKeywords {
+		if k != "" && strings.Contains(t, foldText(k)) {
+			return k
+		}
+	}
+	return ""
+}
+
+func appendUnique(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(slices.Clip(list), s)
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
