@@ -84,7 +84,9 @@ func (c *Client) State(ctx context.Context, collection, id string) (ItemResponse
 
 // Get decodes the JSON answer to GET path (with its query) into out; an
 // error answer is returned as an *events.Error.
-func (c *Client) Get(ctx context.Context, path string, out any) error { return c.getJSON(ctx, path, out) }
+func (c *Client) Get(ctx context.Context, path string, out any) error {
+	return c.getJSON(ctx, path, out)
+}
 
 // StreamEvents returns the history of collection/id.
 func (c *Client) StreamEvents(ctx context.Context, collection, id string) (StreamEvents, error) {

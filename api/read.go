@@ -43,9 +43,9 @@ func (s *Server) registerReadRoutes(r *mux.Router) {
 // the position, when it was recorded, and the signed checkpoint that covers
 // it (the first whose tree includes that position), if one does yet.
 type AsOf struct {
-	Position   uint64       `json:"position"`
-	RecordedAt *time.Time   `json:"recorded_at,omitempty"`
-	Date       events.Date  `json:"evaluated_on"`
+	Position   uint64         `json:"position"`
+	RecordedAt *time.Time     `json:"recorded_at,omitempty"`
+	Date       events.Date    `json:"evaluated_on"`
 	Checkpoint *CheckpointRef `json:"checkpoint"`
 }
 

@@ -19,15 +19,15 @@ type CitedEvent struct {
 // (as the supervised party, or as a supervising body), its outcome, the
 // flags about it and every event those rest on.
 type Trail struct {
-	Party       string          `json:"party"`
-	Name        string          `json:"name"`
+	Party       string           `json:"party"`
+	Name        string           `json:"name"`
 	PartyKind   events.PartyKind `json:"party_kind"`
-	Unit        string          `json:"unit"`
-	Today       events.Date     `json:"evaluated_on"`
-	Obligations []Obligation    `json:"obligations"`
-	Flags       []Flag          `json:"flags"`
-	Summary     map[string]int  `json:"summary"`
-	Events      []CitedEvent    `json:"events"`
+	Unit        string           `json:"unit"`
+	Today       events.Date      `json:"evaluated_on"`
+	Obligations []Obligation     `json:"obligations"`
+	Flags       []Flag           `json:"flags"`
+	Summary     map[string]int   `json:"summary"`
+	Events      []CitedEvent     `json:"events"`
 }
 
 // Accountability returns the trail of party at today; ok is false for a

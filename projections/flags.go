@@ -32,9 +32,9 @@ type Flag struct {
 	RaisedOn events.Date `json:"raised_on"`
 	Detail   string      `json:"detail"`
 	// Threshold is the configured number the pattern exceeded, if any.
-	Threshold int    `json:"threshold,omitempty"`
-	Cites     []Cite `json:"cites"`
-	Status    string `json:"status"` // open or reviewed
+	Threshold int        `json:"threshold,omitempty"`
+	Cites     []Cite     `json:"cites"`
+	Status    string     `json:"status"` // open or reviewed
 	Review    *FlagFacts `json:"review,omitempty"`
 }
 
@@ -81,9 +81,9 @@ func FlagID(code, key string) string {
 // flagCache holds what queries derive from the views at one position:
 // flags at a date and unit scopes. Apply clears it.
 type flagCache struct {
-	mu     sync.Mutex
-	today  events.Date
-	flags  []Flag
+	mu    sync.Mutex
+	today events.Date
+	flags []Flag
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu    sync.Mutex
 	scopes map[string]map[string]bool

@@ -19,9 +19,9 @@ import (
 
 	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
-	"github.com/mttq-vn/ledger/projections"
 	"github.com/mttq-vn/ledger/events/inmem"
 	"github.com/mttq-vn/ledger/events/jetstream"
+	"github.com/mttq-vn/ledger/projections"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
