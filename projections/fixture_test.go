@@ -58,7 +58,7 @@ func newWorld(tb testing.TB) *world {
 	w.unit("21610", "Xã Nhơn Hậu", "COMMUNE", "540")
 	w.unit("99", "Tỉnh khác", "PROVINCE", "")
 	w.record(admin, events.KindUnit, "an-nhon-ward", "", events.UnitRegistered,
-		`{"name":"Phường An Nhơn","level":"COMMUNE","parent_id":"52","valid_from":"2025-07-01","predecessor_ids":["21607","21610"]}`, "2025-07-01")
+		`{"name":"Phường An Nhơn","level":"COMMUNE","parent_id":"52","valid_from":"2025-07-01","predecessor_ids":["21607","21610"]}`, "2024-01-02")
 	w.party("ubnd-21607", "Ủy ban nhân dân phường Bình Định", "PEOPLES_COMMITTEE", "21607")
 	w.party("hdnd-21607", "Hội đồng nhân dân phường Bình Định", "PEOPLES_COUNCIL", "21607")
 	w.party("ubnd-21610", "UBND xã Nhơn Hậu", "PEOPLES_COMMITTEE", "21610")
@@ -79,7 +79,7 @@ func (w *world) unit(id, name, level, parent string) {
 
 func (w *world) party(id, name, kind, unit string) {
 	b, _ := json.Marshal(map[string]any{"name": name, "party_kind": kind})
-	w.record(recorder, events.KindParty, id, unit, events.PartyRegistered, string(b), "2020-01-01")
+	w.record(admin, events.KindParty, id, unit, events.PartyRegistered, string(b), "2020-01-01")
 }
 
 // record records one event and returns its position. on is the legal date
@@ -152,3 +152,12 @@ func obligation(t *testing.T, v *projections.Views, stream, rule string, today e
 }
 
 const recIssued = `{"source_kind":"OTHER","addressee_party_id":"ubnd-21607","title":"Kiến nghị về việc công khai quy hoạch","content":"Đề nghị Ủy ban nhân dân phường công khai quy hoạch sử dụng đất.","issued_on":"%s"}`
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	tm, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
