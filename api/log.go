@@ -74,6 +74,11 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte) bool {
 	if json.Unmarshal(raw, &env) != nil || env.Classification == events.Confidential || env.Kind == events.KindToken {
 		return false
 	}
+	if env.Kind == events.KindFlag {
+		// An inspector's review of a flag is part of every trail that
+		// shows the flag.
+		return true
+	}
 	st := s.Ledger.Lookup(env.Stream)
 	return st.Exists() && s.mayRead(a, st)
 }

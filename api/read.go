@@ -16,8 +16,8 @@ import (
 	"github.com/mttq-vn/ledger/projections"
 )
 
-// ReadWait bounds how long a read waits for the views to reach its
-// min_position before answering 503.
+// ReadWait is the default bound on how long a read waits for the views to
+// reach its min_position before answering 503.
 const ReadWait = 5 * time.Second
 
 // Page sizes of list endpoints.
@@ -101,7 +101,11 @@ func (s *Server) beginRead(r *http.Request) (*readCtx, error) {
 
 // waitViews waits up to ReadWait for the views to reach pos.
 func (s *Server) waitViews(ctx context.Context, pos uint64) error {
-	ctx, cancel := context.WithTimeout(ctx, ReadWait)
+	wait := s.ReadWait
+	if wait <= 0 {
+		wait = ReadWait
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	if err := s.Views.WaitPosition(ctx, pos); err != nil {
 		return &events.Error{Code: events.EUnavailable, Field: "min_position",

@@ -40,6 +40,10 @@ type Server struct {
 	Views *projections.Runner
 	// Now is the clock deadlines are evaluated with; default time.Now.
 	Now func() time.Time
+	// ReadWait bounds how long a read waits for the views to reach its
+	// min_position (or the item just written) before answering 503;
+	// default 5 s.
+	ReadWait time.Duration
 
 	metrics *Metrics
 	ln      net.Listener

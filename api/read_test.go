@@ -1,0 +1,379 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+// readFixture is a server with two recommendations: rec-1 of the ward,
+// received (and so overdue at the fixture's clock, 2025-07-01), and rec-2
+// of the other ward, never received.
+func readFixture(t *testing.T) (*Fixture, events.Result, events.Result) {
+	f := MustOpenServer(t)
+	issued := f.MustIssue(t, f.Recorder, "rec-1", unitWard, partyWard)
+	received := f.MustAppend(t, f.Recorder, "recommendations", "rec-1", receivedRequest)
+	f.MustIssue(t, f.OtherRecorder, "rec-2", unitOther, partyOther)
+	return f, issued, received
+}
+
+func mustList(t *testing.T, f *Fixture, tok *Token, path string) (api.ListResponse, []string) {
+	t.Helper()
+	r := f.Do(t, "GET", path, tok.Secret, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+	}
+	var l api.ListResponse
+	if err := json.Unmarshal(r.Body, &l); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, it := range l.Items {
+		ids = append(ids, it.ID)
+	}
+	return l, ids
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	f, _, received := readFixture(t)
+	min := fmt.Sprintf("&min_position=%d", f.Head(t))
+	cases := []struct {
+		tok  *Token
+		path string
+		want []string
+	}{
+		{f.Inspector, "/v1/recommendations?limit=10", []string{"rec-2", "rec-1"}},
+		{f.Inspector, "/v1/recommendations?status=overdue", []string{"rec-1"}},
+		{f.Inspector, "/v1/recommendations?status=issued,overdue", []string{"rec-2", "rec-1"}},
+		{f.Inspector, "/v1/recommendations?status=awaiting_answer&unit=" + unitTown, []string{"rec-1"}},
+		{f.Inspector, "/v1/recommendations?unit=" + unitOther, []string{"rec-2"}},
+		{f.Inspector, "/v1/recommendations?q=TIEP+CONG+DAN", []string{"rec-2", "rec-1"}},
+		{f.Inspector, "/v1/recommendations?q=khong+co", nil},
+		{f.Inspector, "/v1/recommendations?party=" + partyOther, []string{"rec-2"}},
+		{f.Inspector, "/v1/recommendations?from=2023-03-11", nil},
+		{f.Inspector, "/v1/recommendations?to=2023-03-10", []string{"rec-2", "rec-1"}},
+		{f.Observer, "/v1/recommendations?x=1", []string{"rec-1"}},
+		{f.Respondent, "/v1/recommendations?x=1", []string{"rec-1"}},
+		{f.TownRecorder, "/v1/recommendations?x=1", []string{"rec-2", "rec-1"}},
+	}
+	for _, c := range cases {
+		if _, got := mustList(t, f, c.tok, c.path+min); !slices.Equal(got, c.want) {
+			t.Errorf("%s as %s: %v, want %v", c.path, c.tok.Name(), got, c.want)
+		}
+	}
+	// Pages of one follow the cursor to the end.
+	l, ids := mustList(t, f, f.Inspector, "/v1/recommendations?limit=1")
+	if !slices.Equal(ids, []string{"rec-2"}) || l.NextCursor == "" || l.Position < received.Position {
+		t.Fatalf("first page: %v next %q at %d", ids, l.NextCursor, l.Position)
+	}
+	l, ids = mustList(t, f, f.Inspector, "/v1/recommendations?limit=1&cursor="+l.NextCursor)
+	if !slices.Equal(ids, []string{"rec-1"}) || l.NextCursor != "" {
+		t.Errorf("second page: %v next %q", ids, l.NextCursor)
+	}
+	// Bad input names the parameter at fault.
+	bad := []struct {
+		tok         *Token
+		path        string
+		status      int
+		code, field string
+	}{
+		{f.Inspector, "/v1/recommendations?limit=0", 400, events.EInvalid, "limit"},
+		{f.Inspector, "/v1/recommendations?limit=501", 400, events.EInvalid, "limit"},
+		{f.Inspector, "/v1/recommendations?cursor=abc", 400, events.EInvalid, "cursor"},
+		{f.Inspector, "/v1/recommendations?from=2023-02-30", 400, events.EInvalid, "from"},
+		{f.Inspector, "/v1/recommendations?from=2023-03-10&to=2023-03-01", 400, events.EInvalid, "to"},
+		{f.Inspector, "/v1/recommendations?status=Overdue", 400, events.EInvalid, "status"},
+		{f.Inspector, "/v1/recommendations?unit=khong-co", 400, events.EInvalid, "unit"},
+		{f.Inspector, "/v1/recommendations?as_of=hôm+qua", 400, events.EInvalid, "as_of"},
+		{f.Inspector, "/v1/recommendations?as_of=999999", 400, events.EInvalid, "as_of"},
+		{f.Inspector, "/v1/recommendations?min_position=-1", 400, events.EInvalid, "min_position"},
+		{f.Inspector, "/v1/recommendations?q=" + strings.Repeat("a", 201), 400, events.EInvalid, "q"},
+		{f.Observer, "/v1/recommendations?unit=" + unitOther, 403, events.EForbidden, "unit"},
+		{f.Observer, "/v1/recommendations/rec-2", 403, events.EForbidden, "Authorization"},
+		{f.Inspector, "/v1/recommendations/khong-co", 404, events.ENotFound, "id"},
+	}
+	for _, c := range bad {
+		MustError(t, f.Do(t, "GET", c.path, c.tok.Secret, nil), c.status, c.code, c.field)
+	}
+}
+
+// TestReadYourWrites: an item just written is read back at once; a read
+// asking for a position the views have not reached waits, then answers 503
+// with Retry-After.
+func TestReadYourWrites(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	f.Server.ReadWait = 200 * time.Millisecond
+	for i := range 20 {
+		res := f.MustIssue(t, f.Recorder, fmt.Sprintf("ryw-%d", i), unitWard, partyWard)
+		st, err := f.Recorder.State(t.Context(), "recommendations", res.ID)
+		if err != nil || st.Version != 1 || st.UpdatedPosition != res.Position {
+			t.Fatalf("read after write: %+v %v", st, err)
+		}
+		if _, ids := mustList(t, f, f.Recorder, fmt.Sprintf("/v1/recommendations?min_position=%d&limit=1", res.Position)); !slices.Equal(ids, []string{res.ID}) {
+			t.Fatalf("list after write with min_position: %v", ids)
+		}
+	}
+	start := time.Now()
+	r := f.Do(t, "GET", fmt.Sprintf("/v1/recommendations?min_position=%d", f.Head(t)+10), f.Recorder.Secret, nil)
+	MustError(t, r, http.StatusServiceUnavailable, events.EUnavailable, "min_position")
+	if r.Header.Get("Retry-After") == "" || time.Since(start) < 200*time.Millisecond {
+		t.Errorf("503 without Retry-After, or without waiting: %v", r.Header)
+	}
+}
+
+func TestAsOfAPI(t *testing.T) {
+	t.Parallel()
+	f, issued, received := readFixture(t)
+	f.MustWaitCheckpoint(t)
+	r := f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-1?as_of=%d", issued.Position), f.Inspector.Secret, nil)
+	var got struct {
+		api.ItemResponse
+		AsOf *api.AsOf `json:"as_of"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &got) != nil {
+		t.Fatalf("as_of: %d %s", r.Status, r.Body)
+	}
+	if got.Status != events.RecIssued || got.Version != 1 || got.AsOf == nil || got.AsOf.Position != issued.Position ||
+		got.AsOf.Checkpoint == nil || got.AsOf.Checkpoint.Size < issued.Position || len(got.NextTypes) != 0 {
+		t.Errorf("as of %d: status %s version %d as_of %+v next %v", issued.Position, got.Status, got.Version, got.AsOf, got.NextTypes)
+	}
+	// The checkpoint named verifies and covers the position.
+	if _, err := events.OpenCheckpoint([]byte(got.AsOf.Checkpoint.Note), f.Ledger.Signer.VerifierKey(), testOrigin); err != nil {
+		t.Errorf("as_of checkpoint: %v", err)
+	}
+	// Deadlines are evaluated at the as_of time, not today: received at
+	// position received.Position on 2025-07-01 (the fixture's clock).
+	r = f.Do(t, "GET", fmt.Sprintf("/v1/recommendations?as_of=%d&status=overdue", received.Position), f.Inspector.Secret, nil)
+	if r.Status != 200 || !bytes.Contains(r.Body, []byte(`"rec-1"`)) {
+		t.Errorf("as_of list: %d %s", r.Status, r.Body)
+	}
+	// A time before the first event: nothing existed.
+	_, ids := mustList(t, f, f.Inspector, "/v1/recommendations?as_of=2000-01-01T00:00:00Z")
+	if len(ids) != 0 {
+		t.Errorf("as of 2000: %v", ids)
+	}
+}
+
+func TestFlagsAPI(t *testing.T) {
+	t.Parallel()
+	f, _, _ := readFixture(t)
+	r := f.Do(t, "GET", "/v1/flags?code=OB_NO_RESPONSE", f.Inspector.Secret, nil)
+	var l api.FlagList
+	if r.Status != 200 || json.Unmarshal(r.Body, &l) != nil || len(l.Flags) != 1 || l.Flags[0].Subject != "recommendation/rec-1" {
+		t.Fatalf("flags: %d %s", r.Status, r.Body)
+	}
+	fl := l.Flags[0]
+	if fl.Party != partyWard || fl.Status != "open" || fl.LegalBasis == "" || fl.RuleVersion == "" {
+		t.Errorf("flag: %+v", fl)
+	}
+	path := "/v1/flags/" + fl.ID + "/reviews"
+	review := map[string]string{"verdict": "DISMISSED", "note": "UBND đã trả lời bằng văn bản ngày 30/3/2023, ghi sổ muộn."}
+	MustError(t, f.Do(t, "POST", path, f.Observer.Secret, review), 403, events.EForbidden, "Authorization")
+	MustError(t, f.Do(t, "POST", path, f.Recorder.Secret, review), 403, events.EForbidden, "Authorization")
+	MustError(t, f.Do(t, "POST", path, f.Inspector.Secret, map[string]string{"verdict": "GUILTY", "note": "x"}), 400, events.EInvalid, "data.verdict")
+	MustError(t, f.Do(t, "POST", "/v1/flags/OB_NO_RESPONSE-000/reviews", f.Inspector.Secret, review), 404, events.ENotFound, "id")
+	res := MustResult(t, f.Do(t, "POST", path, f.Inspector.Secret, review))
+	if res.Stream != "flag/"+fl.ID || res.Type != events.FlagReviewed {
+		t.Errorf("review: %+v", res)
+	}
+	r = f.Do(t, "GET", fmt.Sprintf("/v1/flags/%s?min_position=%d", fl.ID, res.Position), f.Inspector.Secret, nil)
+	var after projections.Flag
+	if r.Status != 200 || json.Unmarshal(r.Body, &after) != nil || after.Status != "reviewed" || after.Review == nil || after.Review.Verdict != events.VerdictDismissed {
+		t.Errorf("after review: %d %s", r.Status, r.Body)
+	}
+	// A second review revises the first.
+	res = MustResult(t, f.Do(t, "POST", path, f.Inspector.Secret, map[string]string{"verdict": "CONFIRMED", "note": "Không có văn bản trả lời."}))
+	if res.Type != events.FlagReviewRevised || res.Version != 2 {
+		t.Errorf("revision: %+v", res)
+	}
+	_, open := mustListFlags(t, f, f.Inspector, fmt.Sprintf("/v1/flags?status=open&min_position=%d", res.Position))
+	if slices.Contains(open, fl.ID) {
+		t.Error("a reviewed flag is still listed as open")
+	}
+	// Observers of the other ward do not see the ward's flag.
+	if _, ids := mustListFlags(t, f, f.OtherRecorder, "/v1/flags"); slices.Contains(ids, fl.ID) {
+		t.Error("a recorder of another ward sees the flag")
+	}
+}
+
+func mustListFlags(t *testing.T, f *Fixture, tok *Token, path string) (api.FlagList, []string) {
+	t.Helper()
+	r := f.Do(t, "GET", path, tok.Secret, nil)
+	var l api.FlagList
+	if r.Status != 200 || json.Unmarshal(r.Body, &l) != nil {
+		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+	}
+	var ids []string
+	for _, fl := range l.Flags {
+		ids = append(ids, fl.ID)
+	}
+	return l, ids
+}
+
+func TestAccountabilityAndBundle(t *testing.T) {
+	t.Parallel()
+	f, issued, received := readFixture(t)
+	r := f.Do(t, "GET", "/v1/parties/"+partyWard+"/accountability", f.Inspector.Secret, nil)
+	var tr projections.Trail
+	if r.Status != 200 || json.Unmarshal(r.Body, &tr) != nil {
+		t.Fatalf("trail: %d %s", r.Status, r.Body)
+	}
+	// Two flags: the unanswered recommendation, and no hearing of MTTQ's
+	// results (the ward has no People's Council, so its Committee).
+	if len(tr.Obligations) != 1 || tr.Obligations[0].Outcome != projections.Overdue || tr.Obligations[0].Rule != "recommendation.response" ||
+		len(tr.Flags) != 2 || tr.Summary[projections.Overdue] != 1 {
+		t.Errorf("trail: %+v", tr)
+	}
+	for _, e := range tr.Events {
+		rec, err := f.Store.Get(t.Context(), e.Position)
+		if err != nil || rec.Hash().String() != e.Hash {
+			t.Errorf("cited event %d: hash %s, stored %s (%v)", e.Position, e.Hash, rec.Hash(), err)
+		}
+	}
+	if !slices.ContainsFunc(tr.Events, func(e projections.CitedEvent) bool { return e.Position == received.Position }) {
+		t.Errorf("the trail does not cite the receipt at %d: %+v", received.Position, tr.Events)
+	}
+	_ = issued
+	MustError(t, f.Do(t, "GET", "/v1/parties/"+partyOther+"/accountability", f.Respondent.Secret, nil), 403, events.EForbidden, "Authorization")
+	MustError(t, f.Do(t, "GET", "/v1/parties/khong-co/accountability", f.Inspector.Secret, nil), 404, events.ENotFound, "id")
+
+	r = f.Do(t, "GET", "/v1/bundles/parties/"+partyWard, f.Inspector.Secret, nil)
+	if r.Status != 200 {
+		t.Fatalf("bundle: %d %s", r.Status, r.Body)
+	}
+	vkey := f.Ledger.Signer.VerifierKey()
+	rep, err := events.VerifyBundle(r.Body, vkey)
+	if err != nil || rep.Events != len(tr.Events) || rep.Cited != len(tr.Events) {
+		t.Fatalf("bundle verify: %+v %v", rep, err)
+	}
+	// Tampering is caught: a changed event, a dropped event, another key.
+	var b events.Bundle
+	json.Unmarshal(r.Body, &b)
+	b.Events[0].Raw = bytes.Replace(b.Events[0].Raw, []byte(`"version":`), []byte(`"version": `), 1)
+	if _, err := events.VerifyBundle(mustJSON(t, b), vkey); err == nil {
+		t.Error("a changed event verifies")
+	}
+	json.Unmarshal(r.Body, &b)
+	b.Events = b.Events[1:]
+	if _, err := events.VerifyBundle(mustJSON(t, b), vkey); err == nil || !strings.Contains(err.Error(), "not in the bundle") {
+		t.Errorf("a dropped event: %v", err)
+	}
+	_, otherKey, _ := events.GenerateCheckpointKey(testOrigin)
+	if _, err := events.VerifyBundle(r.Body, otherKey); err == nil {
+		t.Error("a bundle verifies with another key")
+	}
+}
+
+func TestReport(t *testing.T) {
+	t.Parallel()
+	f, _, _ := readFixture(t)
+	f.MustAppend(t, f.OtherRecorder, "recommendations", "rec-2", receivedRequest)
+	f.MustAppend(t, f.OtherRecorder, "recommendations", "rec-2", responseRequest)
+	r := f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?unit=%s&from=2023-01-01&to=2023-12-31&min_position=%d", unitTown, f.Head(t)), f.Inspector.Secret, nil)
+	var rep projections.Report
+	if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
+		t.Fatalf("report: %d %s", r.Status, r.Body)
+	}
+	rs := rep.Recommendations
+	if rs.Issued != 2 || rs.AnsweredOnTime != 1 || rs.Missing != 1 || rs.Accepted != 1 || rep.OnTimeRate == nil || *rep.OnTimeRate != 0.5 ||
+		rep.MedianDaysToAnswer == nil || *rep.MedianDaysToAnswer != 20 || rep.FlagsOpen["OB_NO_RESPONSE"] != 1 || len(rep.Units) != 3 {
+		t.Errorf("report: %s", r.Body)
+	}
+	r = f.Do(t, "GET", "/v1/reports/summary?unit="+unitTown, f.Inspector.Secret, nil, "Accept", "text/csv")
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.HasPrefix(r.Body, []byte("\xef\xbb\xbf")) ||
+		!bytes.Contains(r.Body, []byte("Tỷ lệ trả lời đúng hạn (on-time rate),0.500")) {
+		t.Errorf("CSV report: %s %q", r.Header.Get("Content-Type"), r.Body)
+	}
+	MustError(t, f.Do(t, "GET", "/v1/reports/summary?unit="+unitOther, f.Observer.Secret, nil), 403, events.EForbidden, "unit")
+	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=1.1.2023", f.Inspector.Secret, nil), 400, events.EInvalid, "from")
+}
+
+// TestRoleMatrix checks every route of the API for every role: what each
+// may read or do, with the fixture's scopes (recorder and observer: the
+// ward; respondent: the ward's People's Committee).
+func TestRoleMatrix(t *testing.T) {
+	t.Parallel()
+	f, issued, _ := readFixture(t)
+	spare := f.MustCreateToken(t, api.TokenRequest{Name: "Cán bộ tạm thời", Role: events.RoleObserver, Unit: unitWard})
+	f.MustWaitCheckpoint(t)
+	var flags api.FlagList
+	json.Unmarshal(f.Do(t, "GET", "/v1/flags", f.Inspector.Secret, nil).Body, &flags)
+	flagID := flags.Flags[0].ID
+	toks := map[string]*Token{"admin": f.Admin, "recorder": f.Recorder, "respondent": f.Respondent, "inspector": f.Inspector, "observer": f.Observer}
+	roles := []string{"none", "admin", "recorder", "respondent", "inspector", "observer"}
+	issue := func(id string) any { return issueRequest(id, unitWard, partyWard) }
+	rows := []struct {
+		method, path string
+		body         func(role string) any
+		want         []int // by roles
+	}{
+		{"GET", "/healthz", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"GET", "/readyz", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"GET", "/metrics", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/log/checkpoint", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/log/key", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/log/proof/inclusion?position=1", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/log/proof/consistency?from=1", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/log/entries?from=1", nil, []int{401, 200, 403, 403, 200, 403}},
+		{"GET", "/v1/log/checkpoints", nil, []int{401, 200, 403, 403, 200, 403}},
+		{"GET", "/v1/events/1", nil, []int{401, 200, 403, 403, 200, 403}}, // the first admin token's event
+		{"GET", fmt.Sprintf("/v1/events/%d", issued.Position), nil, []int{401, 200, 200, 200, 200, 200}},
+		{"POST", "/v1/tokens", func(string) any {
+			return api.TokenRequest{Name: "x", Role: events.RoleObserver, Unit: unitWard}
+		}, []int{401, 201, 403, 403, 403, 403}},
+		{"POST", "/v1/tokens/" + spare.ID + "/revoke", func(string) any { return map[string]string{"reason": "kiểm thử"} }, []int{401, 200, 403, 403, 403, 403}},
+		{"POST", "/v1/recommendations", func(role string) any { return issue("m-" + role) }, []int{401, 403, 201, 403, 403, 403}},
+		{"POST", "/v1/recommendations/rec-1/events", func(string) any { return reminderRequest }, []int{401, 403, 201, 403, 403, 403}},
+		{"GET", "/v1/recommendations", nil, []int{401, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/recommendations/rec-1", nil, []int{401, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/recommendations/rec-2", nil, []int{401, 200, 403, 403, 200, 403}},
+		{"GET", "/v1/recommendations/rec-1/events", nil, []int{401, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/units/" + unitWard, nil, []int{401, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/flags", nil, []int{401, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/flags/" + flagID, nil, []int{401, 200, 200, 200, 200, 200}},
+		{"POST", "/v1/flags/" + flagID + "/reviews", func(string) any { return map[string]string{"verdict": "CONFIRMED", "note": "Đã xem xét."} },
+			[]int{401, 403, 403, 403, 201, 403}},
+		{"GET", "/v1/deadlines", nil, []int{401, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/parties/" + partyWard + "/accountability", nil, []int{401, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/parties/" + partyOther + "/accountability", nil, []int{401, 200, 403, 403, 200, 403}},
+		{"GET", "/v1/bundles/parties/" + partyWard, nil, []int{401, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/reports/summary", nil, []int{401, 200, 200, 403, 200, 200}},
+		{"GET", "/v1/rules", nil, []int{401, 200, 200, 200, 200, 200}},
+		{"POST", "/v1/admin/rebuild", nil, []int{401, 200, 403, 403, 403, 403}},
+	}
+	for _, row := range rows {
+		for i, role := range roles {
+			secret := ""
+			if tok := toks[role]; tok != nil {
+				secret = tok.Secret
+			}
+			var body any
+			if row.body != nil {
+				body = row.body(role)
+			}
+			r := f.Do(t, row.method, row.path, secret, body)
+			if r.Status != row.want[i] {
+				t.Errorf("%s %s as %s: %d, want %d (%s)", row.method, row.path, role, r.Status, row.want[i], firstLine(r.Body))
+			}
+		}
+	}
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\n")
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
