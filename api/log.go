@@ -126,7 +126,25 @@ func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
 	if uint64(len(positions)) > st.Version() {
 		positions = positions[:st.Version()]
 	}
-	out := StreamEvents{Stream: st.Stream(), Version: st.Version(), Events: []StreamEvent{}}
+	version := st.Version()
+	if as := r.URL.Query().Get("as_of"); as != "" && s.Views != nil {
+		// The history as it stood then: the events at or before as_of.
+		rc := &readCtx{}
+		if err := s.resolveAsOf(r.Context(), rc, as); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		n := 0
+		for n < len(positions) && positions[n] <= rc.at {
+			n++
+		}
+		positions, version = positions[:n], uint64(n)
+		if n == 0 {
+			s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("%s did not exist yet at position %d.", st.Stream(), rc.at)})
+			return
+		}
+	}
+	out := StreamEvents{Stream: st.Stream(), Version: version, Events: []StreamEvent{}}
 	for _, pos := range positions {
 		rec, err := s.Store.Get(r.Context(), pos)
 		if err != nil {
@@ -141,7 +159,7 @@ func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Events = append(out.Events, ev)
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(st.Version(), 10)))
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(version, 10)))
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -377,3 +377,18 @@ func firstLine(b []byte) string {
 	}
 	return s
 }
+
+func TestStreamEventsAsOf(t *testing.T) {
+	t.Parallel()
+	f, issued, received := readFixture(t)
+	var h api.StreamEvents
+	r := f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-1/events?as_of=%d", issued.Position), f.Inspector.Secret, nil)
+	if r.Status != 200 || json.Unmarshal(r.Body, &h) != nil || h.Version != 1 || len(h.Events) != 1 || h.Events[0].Position != issued.Position {
+		t.Errorf("history as of %d: %d %s", issued.Position, r.Status, r.Body)
+	}
+	r = f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-1/events?as_of=%d", received.Position), f.Inspector.Secret, nil)
+	if json.Unmarshal(r.Body, &h) != nil || h.Version != 2 {
+		t.Errorf("history as of %d: %s", received.Position, r.Body)
+	}
+	MustError(t, f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-1/events?as_of=%d", issued.Position-1), f.Inspector.Secret, nil), 404, events.ENotFound, "id")
+}

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +64,35 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "result:       OK") {
 		t.Fatalf("verify --url: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// The read side: derived flags, a party's trail as a proof bundle.
+	inspector := api.NewClient(url, readFileTrim(t, dir+"/demo-tokens/inspector.token"))
+	min := fmt.Sprintf("&min_position=%d", m.Ledger.Size())
+	var bypass api.FlagList
+	if err := inspector.Get(ctx, "/v1/flags?code=OB_DRAFT_BYPASS"+min, &bypass); err != nil || len(bypass.Flags) == 0 ||
+		bypass.Flags[0].Subject != "critique/pb-du-thao-chinh-trang-do-thi" {
+		t.Errorf("OB_DRAFT_BYPASS flags: %+v %v", bypass, err)
+	}
+	var silent api.FlagList
+	if err := inspector.Get(ctx, "/v1/flags?code=OB_NO_RESPONSE&party=ubnd-21613"+min, &silent); err != nil || len(silent.Flags) != 1 {
+		t.Errorf("OB_NO_RESPONSE of ubnd-21613: %+v %v", silent, err)
+	}
+	var before api.ListResponse
+	if err := inspector.Get(ctx, "/v1/recommendations?limit=500"+min, &before); err != nil || len(before.Items) == 0 {
+		t.Fatalf("list: %v", err)
+	}
+	var bundle json.RawMessage
+	if err := inspector.Get(ctx, "/v1/bundles/parties/ubnd-21613", &bundle); err != nil {
+		t.Fatal(err)
+	}
+	bundleFile := filepath.Join(t.TempDir(), "bundle.json")
+	os.WriteFile(bundleFile, bundle, 0o600)
+	tampered := filepath.Join(t.TempDir(), "tampered.json")
+	var b events.Bundle
+	json.Unmarshal(bundle, &b)
+	b.Events[0].Raw = bytes.Replace(b.Events[0].Raw, []byte(`"2023-`), []byte(`"2022-`), 1) // a date moved back
+	changed, _ := json.Marshal(b)
+	os.WriteFile(tampered, changed, 0o600)
+
 	size := m.Ledger.Size()
 	if err := m.Close(); err != nil {
 		t.Fatalf("close: %v", err)
@@ -69,9 +103,36 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 		t.Fatalf("verify --data: exit %d\n%s\n%s", code, out, errOut)
 	}
 
+	// The bundle checks offline with the key alone; a changed one does not.
+	code, out, errOut = runCLI(t, "verify", "--bundle", bundleFile, "--key-file", dir+"/checkpoint.pub")
+	if code != 0 || !strings.HasPrefix(out, "OK: bundle for party/ubnd-21613") {
+		t.Errorf("verify --bundle: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut = runCLI(t, "verify", "--bundle", tampered, "--key-file", dir+"/checkpoint.pub"); code != 1 || !strings.Contains(errOut, "does NOT verify") {
+		t.Errorf("verify of a tampered bundle: exit %d %s", code, errOut)
+	}
+	// The snapshot saved at shutdown, caught up, equals a rebuild.
+	code, out, errOut = runCLI(t, "rebuild", "--data", dir, "--check")
+	if code != 0 || !strings.Contains(out, "byte-identical") {
+		t.Errorf("rebuild --check: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "replay", "--data", dir, "--as-of", "40")
+	if code != 0 || !strings.Contains(out, "as of position 40") || !strings.Contains(out, "units") {
+		t.Errorf("replay: exit %d\n%s\n%s", code, out, errOut)
+	}
+
 	m2 := MustRunMain(t, dir, nil)
 	if got := m2.Ledger.Size(); got != size {
 		t.Fatalf("after restart: %d events, want %d", got, size)
+	}
+	var after api.ListResponse
+	if err := api.NewClient(m2.HTTPServer.URL(), token).Get(ctx, "/v1/recommendations?limit=500", &after); err != nil || len(after.Items) != len(before.Items) {
+		t.Fatalf("list after restart: %d items (%v), want %d", len(after.Items), err, len(before.Items))
+	}
+	for i := range after.Items {
+		if a, b := after.Items[i], before.Items[i]; a.ID != b.ID || a.Status != b.Status || a.Version != b.Version {
+			t.Errorf("after restart, item %d: %s %s %d, before %s %s %d", i, a.ID, a.Status, a.Version, b.ID, b.Status, b.Version)
+		}
 	}
 	// The state survives the restart: the lifecycle still refuses what it
 	// refused before, and a recorder of the 2025 ward reaches its
