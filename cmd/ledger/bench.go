@@ -44,6 +44,7 @@ type benchConfig struct {
 	streams            int
 	verifyEvents       int
 	keep, reuse        string
+	views              string
 	modes              []string
 }
 
@@ -61,6 +62,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.verifyEvents, "verify-events", 200000, "events in the log for verify and serve's memory (0 skips)")
 	fs.StringVar(&cfg.keep, "keep", "", "keep the verify data folder here (reusable with --reuse)")
 	fs.StringVar(&cfg.reuse, "reuse", "", "measure verify and memory on this existing data folder instead of writing one")
+	fs.StringVar(&cfg.views, "views", "", "measure only the read side on this stopped data folder: raw replay, rebuild, snapshot restart, queries")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,6 +80,9 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	w := c.Stdout
+	if cfg.views != "" {
+		return c.viewsPhase(ctx, w, cfg.views)
+	}
 	fmt.Fprintf(w, "ledger bench: %s, GOMAXPROCS=%d, %s, %s\n", runtime.Version(), runtime.GOMAXPROCS(0), runtime.GOARCH, time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "events of about 1 KiB over %d streams; raw: %d publishes in flight; Store.Append: %d goroutines; HTTP: %d clients\n\n",
 		cfg.streams, cfg.inflight, cfg.inflight, cfg.clients)
