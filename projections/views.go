@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -61,6 +62,9 @@ type Item struct {
 	Facts   Facts
 	// Text is the folded (lowercase, no diacritics) searchable text.
 	Text string
+	// indexed lists the parties the item is indexed under (derived; not
+	// in snapshots).
+	indexed []string
 }
 
 // Stream returns the item's stream name.
@@ -390,7 +394,6 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	cite := Cite{Position: pos, Type: env.Type}
 	st := events.Evolve(events.RestoreState(kind, id, it.Core), env, p.P, pos, p.Hash)
-	oldParties := it.Core.Parties
 	it.Core = st.Core()
 	it.Updated = pos
 	it.Events = append(it.Events, pos)
@@ -408,10 +411,10 @@ func (v *Views) Apply(p *Prepared) error {
 		splitObject(env.Data, func(k string, val []byte) { it.setField(k, val, env.Classification) })
 	}
 	v.applyFacts(it, env, p.P, cite)
-	it.Text = foldText(it.searchText())
-	if it.Party != "" || !slices.Equal(oldParties, it.Core.Parties) || len(oldParties) == 0 {
-		v.indexParties(it)
+	if it.Version() == 1 || touchesText(env.Data, p.P) {
+		it.Text = foldText(it.searchText())
 	}
+	v.indexParties(it)
 	return nil
 }
 
@@ -425,14 +428,43 @@ func (it *Item) setField(k string, val []byte, c events.Classification) {
 	}
 }
 
-// indexParties records it under every party it concerns.
+// indexParties records it under every party it concerns that it is not
+// indexed under yet.
 func (v *Views) indexParties(it *Item) {
-	for _, p := range it.partiesConcerned() {
-		list := v.byParty[p]
-		if len(list) == 0 || !slices.Contains(list, it) {
-			v.byParty[p] = append(list, it)
+	ps := it.partiesConcerned()
+	if slices.Equal(ps, it.indexed) {
+		return
+	}
+	for _, p := range ps {
+		if !slices.Contains(it.indexed, p) {
+			v.byParty[p] = append(v.byParty[p], it)
 		}
 	}
+	it.indexed = ps
+}
+
+// Version returns the number of events of the item.
+func (it *Item) Version() uint64 { return it.Core.Version }
+
+// searchKeys are the payload fields the text search looks in.
+var searchKeys = []string{"title", "topic", "draft_title", "name", "summary", "description", "content"}
+
+// touchesText reports whether an event may change the searchable text.
+func touchesText(data []byte, p events.Payload) bool {
+	if c, ok := p.(*events.CorrectionData); ok {
+		for _, k := range searchKeys {
+			if _, ok := c.Changes[k]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, k := range searchKeys {
+		if bytes.Contains(data, []byte(`"`+k+`":`)) {
+			return true
+		}
+	}
+	return false
 }
 
 // partiesConcerned lists the parties an item concerns, sorted: those it is
@@ -463,7 +495,7 @@ func (it *Item) partiesConcerned() []string {
 
 func (it *Item) searchText() string {
 	var b strings.Builder
-	for _, k := range []string{"title", "topic", "draft_title", "name", "summary", "description", "content"} {
+	for _, k := range searchKeys {
 		if val := it.Field(k); len(val) > 0 {
 			if s, ok := unquoteJSON(val); ok {
 				b.WriteString(s)
