@@ -159,8 +159,15 @@ type Calendar struct {
 }
 
 type calendarFile struct {
-	Note  string               `json:"note,omitempty"`
-	Years map[string][]Holiday `json:"years"`
+	Note  string                   `json:"note,omitempty"`
+	Years map[string][]holidayJSON `json:"years"`
+}
+
+// holidayJSON is a Holiday as read, so that a malformed date is reported
+// with its place in the file.
+type holidayJSON struct {
+	Date string `json:"date"`
+	Name string `json:"name"`
 }
 
 // DefaultCalendar returns the built-in calendar (config/holidays-vn.json).
@@ -197,7 +204,7 @@ func ParseCalendar(name string, b []byte) (*Calendar, error) {
 		}
 		c.years[year] = true
 		for i, h := range hs {
-			d, ok := dayNumber(h.Date)
+			d, ok := dayNumber(events.Date(h.Date))
 			if !ok {
 				return nil, fmt.Errorf("%s: years.%s[%d].date: %q is not a date such as %d-01-01", name, y, i, h.Date, year)
 			}
