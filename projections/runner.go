@@ -37,6 +37,7 @@ type Runner struct {
 	ready   atomic.Bool
 	history historyCache
 
+	life   sync.Mutex // guards cancel and done
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    atomic.Pointer[error]
@@ -73,7 +74,9 @@ func (r *Runner) Open(ctx context.Context) error {
 	r.log.Info("projections ready", "from", from, "position", r.pos.Load(), "applied", r.pos.Load()-loaded, "took", time.Since(start).Round(time.Millisecond))
 	r.ready.Store(true)
 	fctx, cancel := context.WithCancel(context.Background())
+	r.life.Lock()
 	r.cancel, r.done = cancel, make(chan struct{})
+	r.life.Unlock()
 	go r.follow(fctx)
 	return nil
 }
@@ -315,12 +318,15 @@ func (r *Runner) Snapshot(ctx context.Context) error {
 
 // Close stops following the log and saves a snapshot.
 func (r *Runner) Close() error {
-	if r.cancel == nil {
+	r.life.Lock()
+	cancel, done := r.cancel, r.done
+	r.cancel = nil
+	r.life.Unlock()
+	if cancel == nil {
 		return nil
 	}
-	r.cancel()
-	<-r.done
-	r.cancel = nil
+	cancel()
+	<-done
 	if r.pos.Load() > r.saved.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

@@ -239,6 +239,7 @@ func (m *Main) Run(ctx context.Context) error {
 		prog.Done()
 	}
 	if err != nil {
+		<-viewsDone // Close must not race the views' Open
 		var ie *events.IntegrityError
 		if errors.As(err, &ie) {
 			return fmt.Errorf("%w\nThe store does not match its signed history; it will not be served. Run `ledger verify --data %s` for a full report", err, cfg.Data)
