@@ -63,6 +63,7 @@ func NewServer(l *events.Ledger, store events.Store) *Server {
 	s.router.HandleFunc("/healthz", s.handleHealth).Methods("GET")
 	s.router.HandleFunc("/readyz", s.handleReady).Methods("GET")
 	s.router.HandleFunc("/metrics", s.handleMetrics).Methods("GET")
+	s.router.HandleFunc("/openapi.json", s.handleOpenAPI).Methods("GET")
 	s.registerLogRoutes(s.router)
 	s.registerTokenRoutes(s.router)
 	s.registerReadRoutes(s.router)
