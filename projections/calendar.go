@@ -2,14 +2,20 @@ package projections
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
-	"time"
+	"strings"
+	"sync"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -17,41 +23,68 @@ import (
 // DayCount says how a rule counts days.
 type DayCount string
 
-// Day counts.
+// The two ways of counting days (domain.md §3: "cal" and "wd").
 const (
+	// CalendarDays counts every day; a period that ends on a weekend or
+	// public holiday ends on the next working day instead.
 	CalendarDays DayCount = "cal"
-	WorkingDays  DayCount = "wd"
+	// WorkingDays counts only working days (Monday to Friday except public
+	// holidays).
+	WorkingDays DayCount = "wd"
 )
 
 // Rule is one statutory deadline of domain.md §3.
 type Rule struct {
-	Key          string `json:"key"`
+	// Key names the rule, such as "recommendation.response"; the
+	// projections look rules up by it.
+	Key string `json:"key"`
+	// Obligation says in Vietnamese (full diacritics, NFC) who must do
+	// what; ObligationEN says it in English.
 	Obligation   string `json:"obligation"`
 	ObligationEN string `json:"obligation_en"`
-	// Days is the period; Count says whether it counts calendar or
-	// working days.
+	// Days is the period (1 or more); Count says whether it counts
+	// calendar or working days.
 	Days  int      `json:"days"`
 	Count DayCount `json:"count"`
 	// Before marks a lead time: the act is due Days before a target date
-	// (the draft reaches MTTQ at least 15 days before submission).
-	Before bool   `json:"before,omitempty"`
-	Basis  string `json:"basis"`
-	// Status is how sure the source is: C confirmed in a primary text, S
-	// a secondary source, R to research (as in domain.md).
+	// (critique.draftLeadTime: the draft reaches MTTQ at least 15 days
+	// before submission).
+	Before bool `json:"before,omitempty"`
+	// Basis is the legal citation, such as "Luật MTTQ Việt Nam 2015 Điều
+	// 36.1".
+	Basis string `json:"basis"`
+	// Status is how sure the source is, as in domain.md: "C" confirmed in
+	// a text, "S" a secondary source, "R" to research.
 	Status string `json:"status"`
-	Note   string `json:"note,omitempty"`
+	// Note explains the rule's limits, if any.
+	Note string `json:"note,omitempty"`
 }
 
 // Thresholds are the numbers the derived flags use (domain.md §4).
 type Thresholds struct {
-	RepeatLateCount       int      `json:"repeat_late_count"`
-	RepeatLateWindowDays  int      `json:"repeat_late_window_days"`
-	SessionPostponedCount int      `json:"session_postponed_count"`
-	HearingMonths         int      `json:"hearing_months"`
-	OverlapWindowDays     int      `json:"overlap_window_days"`
-	OverburdenPerQuarter  int      `json:"overburden_per_quarter"`
-	OverburdenRequests    int      `json:"overburden_requests"`
-	OverreachKeywords     []string `json:"overreach_keywords"`
+	// RepeatLateCount is OB_REPEAT_LATE's N: late or missing answers by
+	// one respondent within RepeatLateWindowDays (defaults 3 and 365).
+	RepeatLateCount      int `json:"repeat_late_count"`
+	RepeatLateWindowDays int `json:"repeat_late_window_days"`
+	// SessionPostponedCount is OB_SESSION_POSTPONED's count of
+	// postponements asked by the subject of one supervision (default 2).
+	SessionPostponedCount int `json:"session_postponed_count"`
+	// HearingMonths is OB_NO_HEARING's period between hearings (default 6).
+	HearingMonths int `json:"hearing_months"`
+	// OverlapWindowDays is MU_OVERLAP's window for supervisions of one
+	// subject on one topic (default 183).
+	OverlapWindowDays int `json:"overlap_window_days"`
+	// OverburdenPerQuarter and OverburdenRequests are MU_OVERBURDEN's
+	// limits: supervisions of one subject per quarter, and document
+	// requests in one supervision, above which the flag is raised
+	// (defaults 2 and 10).
+	OverburdenPerQuarter int `json:"overburden_per_quarter"`
+	OverburdenRequests   int `json:"overburden_requests"`
+	// OverreachKeywords are MU_POWER_OVERREACH's Vietnamese phrases that
+	// order rather than recommend, such as "buộc thôi việc". They are
+	// matched elsewhere, without regard to case or diacritics. The list
+	// may be empty.
+	OverreachKeywords []string `json:"overreach_keywords"`
 }
 
 // RuleTable is the deadline configuration: every rule with its citation,
@@ -61,25 +94,44 @@ type RuleTable struct {
 	Version    string     `json:"version"`
 	Rules      []Rule     `json:"rules"`
 	Thresholds Thresholds `json:"thresholds"`
-	byKey      map[string]Rule
+
+	index map[string]int // key → position in Rules, built by ParseRules
 }
 
-//go:embed config/deadlines.json
-var defaultRules []byte
+// The embedded configuration, and the names its errors would carry.
+var (
+	//go:embed config/deadlines.json
+	builtinRulesJSON []byte
+	//go:embed config/holidays-vn.json
+	builtinHolidaysJSON []byte
+)
 
-//go:embed config/holidays-vn.json
-var defaultHolidays []byte
+const (
+	builtinRulesName    = "projections/config/deadlines.json"
+	builtinHolidaysName = "projections/config/holidays-vn.json"
+)
 
-// DefaultRules returns the built-in rule table (config/deadlines.json).
+var (
+	builtinRules    = sync.OnceValues(func() (*RuleTable, error) { return ParseRules(builtinRulesName, builtinRulesJSON) })
+	builtinCalendar = sync.OnceValues(func() (*Calendar, error) { return ParseCalendar(builtinHolidaysName, builtinHolidaysJSON) })
+)
+
+// DefaultRules returns the built-in rule table (projections/config/deadlines.json,
+// embedded). Each call returns a fresh copy that the caller may change.
+// It panics only if the embedded file is invalid, which the package's
+// tests rule out.
 func DefaultRules() *RuleTable {
-	t, err := ParseRules("config/deadlines.json", defaultRules)
+	t, err := builtinRules()
 	if err != nil {
-		panic(err) // the embedded file is tested
+		panic("projections: the built-in rule table is invalid: " + err.Error())
 	}
-	return t
+	c := *t
+	c.Rules = slices.Clone(t.Rules)
+	c.Thresholds.OverreachKeywords = slices.Clone(t.Thresholds.OverreachKeywords)
+	return &c // the index is never written after parsing, so it is shared
 }
 
-// LoadRules reads and validates a rule table file.
+// LoadRules reads a rule table from a JSON file; see ParseRules.
 func LoadRules(path string) (*RuleTable, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -88,98 +140,154 @@ func LoadRules(path string) (*RuleTable, error) {
 	return ParseRules(path, b)
 }
 
-// ParseRules reads a rule table (strict JSON: unknown fields are errors)
-// and validates it; errors name the file and the field.
+// ParseRules reads a rule table from JSON and validates it. Decoding is
+// strict: an unknown field, or anything after the document, is an error.
+// The table needs a version, at least one rule, and thresholds of 1 or
+// more (the keyword list may be empty, but not hold an empty phrase).
+// Every rule needs a unique key without spaces, an obligation, days of 1
+// or more, a count of "cal" or "wd", a legal basis, and a status of "C",
+// "S" or "R". Errors start with name and then the field at fault, such
+// as "rules.json: rules[3].days: must be 1 or more, not 0".
 func ParseRules(name string, b []byte) (*RuleTable, error) {
-	var t RuleTable
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&t); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+	var doc struct {
+		Version    string            `json:"version"`
+		Rules      []json.RawMessage `json:"rules"`
+		Thresholds json.RawMessage   `json:"thresholds"`
+	}
+	if err := decodeStrict(b, &doc); err != nil {
+		return nil, jsonError(name, "", b, err)
 	}
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%s: %s: %s", name, field, fmt.Sprintf(format, args...))
 	}
-	if t.Version == "" {
-		return nil, bad("version", "required")
+	if strings.TrimSpace(doc.Version) == "" {
+		return nil, bad("version", "required: the name of this table, such as \"2026-11-26.1\"")
 	}
-	t.byKey = map[string]Rule{}
-	for i, r := range t.Rules {
+	if len(doc.Rules) == 0 {
+		return nil, bad("rules", "required: the table has no rules")
+	}
+	t := &RuleTable{Version: doc.Version, Rules: make([]Rule, 0, len(doc.Rules)), index: make(map[string]int, len(doc.Rules))}
+	for i, raw := range doc.Rules {
 		f := fmt.Sprintf("rules[%d]", i)
+		var r Rule
+		if err := decodeStrict(raw, &r); err != nil {
+			return nil, jsonError(name, f, nil, err)
+		}
 		switch {
 		case r.Key == "":
 			return nil, bad(f+".key", "required")
-		case t.byKey[r.Key].Key != "":
-			return nil, bad(f+".key", "%q appears twice", r.Key)
+		case strings.ContainsFunc(r.Key, isSpace):
+			return nil, bad(f+".key", "%q has a space in it", r.Key)
+		case strings.TrimSpace(r.Obligation) == "":
+			return nil, bad(f+".obligation", "required (rule %q)", r.Key)
 		case r.Days <= 0:
-			return nil, bad(f+".days", "must be 1 or more, not %d", r.Days)
+			return nil, bad(f+".days", "must be 1 or more, not %d (rule %q)", r.Days, r.Key)
 		case r.Count != CalendarDays && r.Count != WorkingDays:
-			return nil, bad(f+".count", "must be \"cal\" or \"wd\", not %q", r.Count)
-		case r.Basis == "":
-			return nil, bad(f+".basis", "the legal basis is required")
-		case r.Obligation == "":
-			return nil, bad(f+".obligation", "required")
+			return nil, bad(f+".count", "must be %q (calendar days) or %q (working days), not %q (rule %q)", CalendarDays, WorkingDays, r.Count, r.Key)
+		case strings.TrimSpace(r.Basis) == "":
+			return nil, bad(f+".basis", "the legal basis is required (rule %q)", r.Key)
+		case r.Status != "C" && r.Status != "S" && r.Status != "R":
+			return nil, bad(f+".status", "must be \"C\" (confirmed), \"S\" (secondary source) or \"R\" (to research), not %q (rule %q)", r.Status, r.Key)
 		}
-		t.byKey[r.Key] = r
+		if j, dup := t.index[r.Key]; dup {
+			return nil, bad(f+".key", "%q is also the key of rules[%d]", r.Key, j)
+		}
+		t.index[r.Key] = i
+		t.Rules = append(t.Rules, r)
+	}
+	if len(doc.Thresholds) == 0 || string(doc.Thresholds) == "null" {
+		return nil, bad("thresholds", "required")
+	}
+	if err := decodeStrict(doc.Thresholds, &t.Thresholds); err != nil {
+		return nil, jsonError(name, "thresholds", nil, err)
 	}
 	th := t.Thresholds
 	for _, c := range []struct {
-		f string
-		v int
-	}{{"repeat_late_count", th.RepeatLateCount}, {"repeat_late_window_days", th.RepeatLateWindowDays}, {"session_postponed_count", th.SessionPostponedCount},
-		{"hearing_months", th.HearingMonths}, {"overlap_window_days", th.OverlapWindowDays}, {"overburden_per_quarter", th.OverburdenPerQuarter},
-		{"overburden_requests", th.OverburdenRequests}} {
+		field string
+		v     int
+	}{
+		{"repeat_late_count", th.RepeatLateCount},
+		{"repeat_late_window_days", th.RepeatLateWindowDays},
+		{"session_postponed_count", th.SessionPostponedCount},
+		{"hearing_months", th.HearingMonths},
+		{"overlap_window_days", th.OverlapWindowDays},
+		{"overburden_per_quarter", th.OverburdenPerQuarter},
+		{"overburden_requests", th.OverburdenRequests},
+	} {
 		if c.v <= 0 {
-			return nil, bad("thresholds."+c.f, "must be 1 or more, not %d", c.v)
+			return nil, bad("thresholds."+c.field, "must be 1 or more, not %d", c.v)
 		}
 	}
-	return &t, nil
+	for i, k := range th.OverreachKeywords {
+		if strings.TrimSpace(k) == "" {
+			return nil, bad(fmt.Sprintf("thresholds.overreach_keywords[%d]", i), "empty: it would match every text")
+		}
+	}
+	return t, nil
 }
 
-// Rule returns the rule with key k.
+// Rule returns the rule with key k; ok is false when the table has none.
+// A rule changed after parsing is returned as changed.
 func (t *RuleTable) Rule(k string) (Rule, bool) {
-	r, ok := t.byKey[k]
-	return r, ok
+	if t == nil {
+		return Rule{}, false
+	}
+	if i, ok := t.index[k]; ok && i < len(t.Rules) && t.Rules[i].Key == k {
+		return t.Rules[i], true
+	}
+	// A table built by hand, or changed after parsing.
+	for _, r := range t.Rules {
+		if r.Key == k {
+			return r, true
+		}
+	}
+	return Rule{}, false
 }
 
-// Holiday is one public holiday, or one day of a holiday of several days.
+// Holiday is one public holiday (or one day of a multi-day holiday such as
+// Tết).
 type Holiday struct {
 	Date events.Date `json:"date"`
-	Name string      `json:"name"`
+	// Name is the holiday's Vietnamese name, such as "Tết Nguyên đán".
+	Name string `json:"name"`
 }
 
 // Calendar knows which days are working days: Monday to Friday except
-// public holidays (Bộ luật Lao động 2019 Art. 112). Tết and the Hùng Kings'
-// day follow the lunar calendar, so the file lists each year's dates,
-// compensatory days off included; operators edit it.
+// public holidays. Bộ luật Lao động 2019 Điều 112 lists the holidays; Tết
+// and the Hùng Kings' day follow the lunar calendar, so the holiday file
+// lists every year's dates explicitly (compensatory days off, "nghỉ bù",
+// and swapped days included) and operators edit it. A Saturday worked in
+// exchange for a swapped day ("làm bù") still counts as a day off.
+//
+// A Calendar is not changed after it is made, so it is safe for
+// concurrent use. A nil *Calendar has no holidays.
 type Calendar struct {
-	holidays map[int32]string
-	years    map[int]bool
-	file     calendarFile
+	names    map[int32]string // holiday names by day number
+	off      []uint64         // bit i: day first+i is a holiday
+	first    int32
+	years    map[int]bool // the years the file lists
+	holidays []Holiday    // sorted by date, for ConfigDigest
 }
 
-type calendarFile struct {
-	Note  string                   `json:"note,omitempty"`
-	Years map[string][]holidayJSON `json:"years"`
-}
-
-// holidayJSON is a Holiday as read, so that a malformed date is reported
-// with its place in the file.
+// holidayJSON is a Holiday as read: the date stays text so that a
+// malformed one is reported with its place in the file.
 type holidayJSON struct {
 	Date string `json:"date"`
 	Name string `json:"name"`
 }
 
-// DefaultCalendar returns the built-in calendar (config/holidays-vn.json).
+// DefaultCalendar returns the built-in calendar (projections/config/holidays-vn.json,
+// embedded). It panics only if the embedded file is invalid, which the
+// package's tests rule out.
 func DefaultCalendar() *Calendar {
-	c, err := ParseCalendar("config/holidays-vn.json", defaultHolidays)
+	c, err := builtinCalendar()
 	if err != nil {
-		panic(err) // the embedded file is tested
+		panic("projections: the built-in holiday calendar is invalid: " + err.Error())
 	}
 	return c
 }
 
-// LoadCalendar reads and validates a holiday file.
+// LoadCalendar reads a holiday file; see ParseCalendar.
 func LoadCalendar(path string) (*Calendar, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -189,63 +297,293 @@ func LoadCalendar(path string) (*Calendar, error) {
 }
 
 // ParseCalendar reads a holiday file:
-// {"note": "...", "years": {"2025": [{"date": "2025-01-01", "name": "Tết Dương lịch"}, ...]}}.
+//
+//	{"note": "...", "years": {"2025": [{"date": "2025-01-01", "name": "Tết Dương lịch"}, ...], ...}}
+//
+// The note is optional. Decoding is strict (unknown fields are errors).
+// Each year is four digits; each date is a real date of the form
+// YYYY-MM-DD inside its year, listed once in the file, with a name. Errors
+// start with name and then the field at fault, such as
+// "holidays.json: years.2024[3].date: 2025-01-01 is not in 2024".
 func ParseCalendar(name string, b []byte) (*Calendar, error) {
-	c := &Calendar{holidays: map[int32]string{}, years: map[int]bool{}}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c.file); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+	var doc struct {
+		Note  string                       `json:"note"`
+		Years map[string][]json.RawMessage `json:"years"`
 	}
-	for y, hs := range c.file.Years {
-		year, err := strconv.Atoi(y)
-		if err != nil || year < 1945 || year > 2200 {
-			return nil, fmt.Errorf("%s: years.%s: not a year", name, y)
+	if err := decodeStrict(b, &doc); err != nil {
+		return nil, jsonError(name, "", b, err)
+	}
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("%s: %s: %s", name, field, fmt.Sprintf(format, args...))
+	}
+	if doc.Years == nil {
+		return nil, bad("years", "required: an object of years, such as {\"2025\": [{\"date\": \"2025-01-01\", \"name\": \"Tết Dương lịch\"}]}")
+	}
+	c := &Calendar{names: map[int32]string{}, years: map[int]bool{}}
+	listedAt := map[int32]string{}
+	for _, y := range slices.Sorted(maps.Keys(doc.Years)) {
+		year, ok := parseDigits(y)
+		if !ok || len(y) != 4 {
+			return nil, bad("years."+y, "%q is not a year of four digits, such as \"2025\"", y)
 		}
 		c.years[year] = true
-		for i, h := range hs {
-			d, ok := dayNumber(events.Date(h.Date))
-			if !ok {
-				return nil, fmt.Errorf("%s: years.%s[%d].date: %q is not a date such as %d-01-01", name, y, i, h.Date, year)
+		for i, raw := range doc.Years[y] {
+			f := fmt.Sprintf("years.%s[%d]", y, i)
+			var h holidayJSON
+			if err := decodeStrict(raw, &h); err != nil {
+				return nil, jsonError(name, f, nil, err)
 			}
-			if string(h.Date[:4]) != y {
-				return nil, fmt.Errorf("%s: years.%s[%d].date: %s is not in %s", name, y, i, h.Date, y)
+			n, ok := dayNumber(events.Date(h.Date))
+			switch {
+			case !ok:
+				return nil, bad(f+".date", "%q is not a real date of the form YYYY-MM-DD, such as \"%s-01-01\"", h.Date, y)
+			case h.Date[:4] != y:
+				return nil, bad(f+".date", "%s is not in %s", h.Date, y)
+			case strings.TrimSpace(h.Name) == "":
+				return nil, bad(f+".name", "required (%s)", h.Date)
 			}
-			if h.Name == "" {
-				return nil, fmt.Errorf("%s: years.%s[%d].name: required", name, y, i)
+			if at, dup := listedAt[n]; dup {
+				return nil, bad(f+".date", "%s is already listed at %s", h.Date, at)
 			}
-			c.holidays[d] = h.Name
+			listedAt[n] = f
+			c.names[n] = h.Name
+			c.holidays = append(c.holidays, Holiday{Date: events.Date(h.Date), Name: h.Name})
+		}
+	}
+	slices.SortFunc(c.holidays, func(a, b Holiday) int { return cmp.Compare(a.Date, b.Date) })
+	if len(c.holidays) > 0 {
+		c.first, _ = dayNumber(c.holidays[0].Date)
+		last, _ := dayNumber(c.holidays[len(c.holidays)-1].Date)
+		c.off = make([]uint64, (last-c.first)/64+1)
+		for n := range c.names {
+			i := n - c.first
+			c.off[i/64] |= 1 << (i % 64)
 		}
 	}
 	return c, nil
 }
 
-// dayNumber returns the days since 1970-01-01 of d, parsed by hand (the
-// projections call it for every deadline of every event).
+// Holiday reports whether d is a listed public holiday, and its name.
+func (c *Calendar) Holiday(d events.Date) (string, bool) {
+	n, ok := dayNumber(d)
+	if !ok || c == nil {
+		return "", false
+	}
+	name, ok := c.names[n]
+	return name, ok
+}
+
+// WorkingDay reports whether d is a working day (not Saturday, not Sunday,
+// not a holiday). An invalid date is not a working day.
+func (c *Calendar) WorkingDay(d events.Date) bool {
+	n, ok := dayNumber(d)
+	return ok && c.working(n)
+}
+
+// Covers reports whether the file lists holidays for d's year. A deadline
+// in a year the file does not list is computed without holidays; callers
+// may warn.
+func (c *Calendar) Covers(d events.Date) bool {
+	if _, ok := dayNumber(d); !ok || c == nil {
+		return false
+	}
+	y, _ := parseDigits(string(d[:4]))
+	return c.years[y]
+}
+
+// Due returns the last day to act for a rule that runs days days from
+// trigger. The trigger date itself is not counted: counting starts the
+// next day (Bộ luật Dân sự 2015 Điều 147).
+//
+//   - CalendarDays: trigger + days; if that day is not a working day, the
+//     deadline moves to the next working day (Điều 148).
+//   - WorkingDays: the days-th working day after trigger.
+//
+// Any other count counts calendar days. days <= 0 returns trigger
+// unchanged. An invalid trigger, or a deadline after 9999-12-31, returns "".
+func (c *Calendar) Due(trigger events.Date, days int, count DayCount) events.Date {
+	n, ok := dayNumber(trigger)
+	switch {
+	case !ok:
+		return ""
+	case days <= 0:
+		return trigger
+	case days > maxDay-minDay:
+		return ""
+	}
+	if count == WorkingDays {
+		for left := days; left > 0 && n <= maxDay; {
+			n++
+			if c.working(n) {
+				left--
+			}
+		}
+		return dateOf(n)
+	}
+	n += int32(days)
+	for n <= maxDay && !c.working(n) {
+		n++
+	}
+	return dateOf(n)
+}
+
+// DueBefore returns the latest date on which an act still meets a lead
+// time of days days before target (critique.draftLeadTime: the draft is
+// received no later than target − days). CalendarDays counts back
+// calendar days, without moving off weekends; WorkingDays returns the
+// days-th working day before target. Any other count counts calendar days.
+// days <= 0 returns target unchanged; an invalid target, or a date before
+// 0000-01-01, returns "".
+func (c *Calendar) DueBefore(target events.Date, days int, count DayCount) events.Date {
+	n, ok := dayNumber(target)
+	switch {
+	case !ok:
+		return ""
+	case days <= 0:
+		return target
+	case days > maxDay-minDay:
+		return ""
+	}
+	if count == WorkingDays {
+		for left := days; left > 0 && n >= minDay; {
+			n--
+			if c.working(n) {
+				left--
+			}
+		}
+		return dateOf(n)
+	}
+	return dateOf(n - int32(days))
+}
+
+// DaysBetween returns the calendar days from a to b (b − a; negative if b
+// is earlier; 0 if either is invalid).
+func DaysBetween(a, b events.Date) int {
+	x, ok1 := dayNumber(a)
+	y, ok2 := dayNumber(b)
+	if !ok1 || !ok2 {
+		return 0
+	}
+	return int(y) - int(x)
+}
+
+// AddDays returns d + n calendar days ("" if d is invalid or the result
+// is outside years 0000 to 9999).
+func AddDays(d events.Date, n int) events.Date {
+	x, ok := dayNumber(d)
+	if !ok || n > maxDay-minDay || n < minDay-maxDay {
+		return ""
+	}
+	return dateOf(x + int32(n))
+}
+
+// AddMonths returns d plus n months, with time.AddDate's arithmetic except
+// that a day the month lacks becomes its last day: 2025-08-31 + 6 months
+// = 2026-02-28 (AddDate would give 2026-03-03). It returns "" if d is
+// invalid or the result is outside years 0000 to 9999.
+func AddMonths(d events.Date, n int) events.Date {
+	if _, ok := dayNumber(d); !ok || n > 12*10000 || n < -12*10000 {
+		return ""
+	}
+	y, _ := parseDigits(string(d[0:4]))
+	m, _ := parseDigits(string(d[5:7]))
+	day, _ := parseDigits(string(d[8:10]))
+	months := y*12 + m - 1 + n
+	if months < 0 || months >= 10000*12 {
+		return ""
+	}
+	y, m = months/12, months%12+1
+	return formatDate(y, m, min(day, daysIn(y, m)))
+}
+
+// ConfigDigest returns a short hex SHA-256 of the rule table and calendar
+// contents, so that saved views computed under another configuration are
+// recognised as stale. It hashes canonical JSON: rules sorted by key, the
+// years covered and the holidays sorted by date. The order of the files'
+// entries and the holiday file's note do not change it. A nil table or
+// calendar counts as empty.
+func ConfigDigest(t *RuleTable, c *Calendar) string {
+	doc := struct {
+		Version    string     `json:"version"`
+		Rules      []Rule     `json:"rules"`
+		Thresholds Thresholds `json:"thresholds"`
+		Years      []int      `json:"years"`
+		Holidays   []Holiday  `json:"holidays"`
+	}{Rules: []Rule{}, Years: []int{}, Holidays: []Holiday{}}
+	if t != nil {
+		doc.Version, doc.Thresholds = t.Version, t.Thresholds
+		doc.Rules = append(doc.Rules, t.Rules...)
+		slices.SortStableFunc(doc.Rules, func(a, b Rule) int { return cmp.Compare(a.Key, b.Key) })
+	}
+	if doc.Thresholds.OverreachKeywords == nil {
+		doc.Thresholds.OverreachKeywords = []string{}
+	}
+	if c != nil {
+		doc.Years = slices.Sorted(maps.Keys(c.years))
+		doc.Holidays = append(doc.Holidays, c.holidays...)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil { // not reached: the document has only strings, numbers and lists
+		b = []byte(err.Error())
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// working reports whether day number n is a working day.
+func (c *Calendar) working(n int32) bool {
+	// 1970-01-01 (day 0) was a Thursday: with Monday as 0, Saturday is 5
+	// and Sunday 6.
+	if wd := ((int(n)+3)%7 + 7) % 7; wd >= 5 {
+		return false
+	}
+	if c == nil {
+		return true
+	}
+	i := int64(n) - int64(c.first)
+	return i < 0 || i >= int64(len(c.off))*64 || c.off[i/64]&(1<<(i%64)) == 0
+}
+
+// The day numbers (days since 1970-01-01) of the dates events.Date can
+// hold: 0000-01-01 to 9999-12-31.
+const (
+	minDay = -719528
+	maxDay = 2932896
+)
+
+// dayNumber returns d as days since 1970-01-01, parsing "YYYY-MM-DD" by
+// hand: the projections call it for every deadline of every event, and it
+// accepts exactly what events.Date.Valid accepts.
 func dayNumber(d events.Date) (int32, bool) {
 	s := string(d)
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return 0, false
 	}
-	num := func(s string) (int, bool) {
-		n := 0
-		for i := 0; i < len(s); i++ {
-			if s[i] < '0' || s[i] > '9' {
-				return 0, false
-			}
-			n = n*10 + int(s[i]-'0')
-		}
-		return n, true
-	}
-	y, ok1 := num(s[:4])
-	m, ok2 := num(s[5:7])
-	day, ok3 := num(s[8:])
+	y, ok1 := parseDigits(s[0:4])
+	m, ok2 := parseDigits(s[5:7])
+	day, ok3 := parseDigits(s[8:10])
 	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || day < 1 || day > daysIn(y, m) {
 		return 0, false
 	}
 	return int32(daysFromCivil(y, m, day)), true
 }
 
+// parseDigits parses a non-empty string of ASCII digits.
+func parseDigits(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+// daysIn returns the number of days in month m of year y.
 func daysIn(y, m int) int {
 	switch m {
 	case 2:
@@ -259,14 +597,16 @@ func daysIn(y, m int) int {
 	return 31
 }
 
-// daysFromCivil is Howard Hinnant's days_from_civil.
+// daysFromCivil returns the days from 1970-01-01 to y-m-d of the
+// proleptic Gregorian calendar, for y >= 0 (Howard Hinnant's
+// days_from_civil).
 func daysFromCivil(y, m, d int) int {
 	if m <= 2 {
 		y--
 	}
 	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
+	if y < 0 {
+		era = (y - 399) / 400
 	}
 	yoe := y - era*400
 	mp := (m + 9) % 12
@@ -275,136 +615,131 @@ func daysFromCivil(y, m, d int) int {
 	return era*146097 + doe - 719468
 }
 
+// dateOf returns the date of day number n, or "" outside years 0000 to
+// 9999 (Hinnant's civil_from_days).
 func dateOf(n int32) events.Date {
-	return events.Date(time.Unix(int64(n)*86400, 0).UTC().Format(events.DateLayout))
-}
-
-// Holiday reports whether d is a listed public holiday, and its name.
-func (c *Calendar) Holiday(d events.Date) (string, bool) {
-	n, ok := dayNumber(d)
-	if !ok {
-		return "", false
-	}
-	name, ok := c.holidays[n]
-	return name, ok
-}
-
-func (c *Calendar) working(n int32) bool {
-	// 1970-01-01 was a Thursday: n%7 == 2 is Saturday, 3 Sunday.
-	wd := ((n % 7) + 7) % 7
-	if wd == 2 || wd == 3 {
-		return false
-	}
-	_, hol := c.holidays[n]
-	return !hol
-}
-
-// WorkingDay reports whether d is a working day: not a Saturday, Sunday
-// or public holiday.
-func (c *Calendar) WorkingDay(d events.Date) bool {
-	n, ok := dayNumber(d)
-	return ok && c.working(n)
-}
-
-// Covers reports whether the calendar lists holidays for d's year.
-func (c *Calendar) Covers(d events.Date) bool {
-	if len(d) < 4 {
-		return false
-	}
-	y, err := strconv.Atoi(string(d[:4]))
-	return err == nil && c.years[y]
-}
-
-// Due returns the last day to act under a rule running days days from
-// trigger. The trigger day is not counted (Bộ luật Dân sự 2015 Art. 147).
-// Calendar days: trigger + days, moved to the next working day if that is a
-// weekend or holiday (Art. 148). Working days: the days-th working day
-// after trigger. days <= 0 returns trigger; an invalid trigger returns "".
-func (c *Calendar) Due(trigger events.Date, days int, count DayCount) events.Date {
-	n, ok := dayNumber(trigger)
-	if !ok {
+	if n < minDay || n > maxDay {
 		return ""
 	}
-	if days <= 0 {
-		return trigger
+	z := int(n) + 719468 // days since 0000-03-01
+	era := z / 146097
+	if z < 0 {
+		era = (z - 146096) / 146097
 	}
-	if count == WorkingDays {
-		for left := days; left > 0; {
-			n++
-			if c.working(n) {
-				left--
-			}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+		y++
+	}
+	return formatDate(y, m, d)
+}
+
+// formatDate writes y-m-d as "YYYY-MM-DD" (0 <= y <= 9999).
+func formatDate(y, m, d int) events.Date {
+	b := [10]byte{
+		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-',
+		byte('0' + d/10), byte('0' + d%10),
+	}
+	return events.Date(b[:])
+}
+
+// decodeStrict decodes one JSON value from b into v: unknown fields and
+// anything after the value are errors.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errTrailing{offset: dec.InputOffset()}
+	}
+	return nil
+}
+
+// errTrailing is data after the end of a JSON document.
+type errTrailing struct{ offset int64 }
+
+func (errTrailing) Error() string { return "unexpected data after the end of the JSON document" }
+
+// jsonError turns a decoding error of file name into one that names the
+// field at fault: field is where the decoded value sits in the file ("" at
+// the top), and doc, when known, the file's bytes, to give a syntax
+// error's line and column.
+func jsonError(name, field string, doc []byte, err error) error {
+	at := func(f string) string {
+		switch {
+		case field == "":
+			return f
+		case f == "":
+			return field
 		}
-		return dateOf(n)
+		return field + "." + f
 	}
-	n += int32(days)
-	for i := 0; i < 60 && !c.working(n); i++ {
-		n++
-	}
-	return dateOf(n)
-}
-
-// DueBefore returns the latest date that still meets a lead time of days
-// before target: target − days calendar days, or days working days back.
-func (c *Calendar) DueBefore(target events.Date, days int, count DayCount) events.Date {
-	n, ok := dayNumber(target)
-	if !ok {
-		return ""
-	}
-	if count == WorkingDays {
-		for left := days; left > 0; {
-			n--
-			if c.working(n) {
-				left--
-			}
+	var (
+		syntax   *json.SyntaxError
+		typ      *json.UnmarshalTypeError
+		trailing errTrailing
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("%s: the file is empty; want a JSON object", name)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s: the JSON document is cut short", name)
+	case errors.As(err, &syntax) && doc != nil:
+		line, col := lineCol(doc, syntax.Offset)
+		return fmt.Errorf("%s:%d:%d: %v", name, line, col, syntax)
+	case errors.As(err, &trailing) && doc != nil:
+		line, col := lineCol(doc, trailing.offset)
+		return fmt.Errorf("%s:%d:%d: %v", name, line, col, trailing)
+	case errors.As(err, &typ):
+		if f := at(typ.Field); f != "" {
+			return fmt.Errorf("%s: %s: want %s, not a JSON %s", name, f, jsonKind(typ.Type.Kind().String()), typ.Value)
 		}
-		return dateOf(n)
+		return fmt.Errorf("%s: want a JSON object, not a JSON %s", name, typ.Value)
 	}
-	return dateOf(n - int32(days))
+	if q, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if f, uerr := strconv.Unquote(q); uerr == nil {
+			return fmt.Errorf("%s: %s: unknown field", name, at(f))
+		}
+	}
+	if field == "" {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	return fmt.Errorf("%s: %s: %v", name, field, err)
 }
 
-// DaysBetween returns b − a in calendar days (0 if either is invalid).
-func DaysBetween(a, b events.Date) int {
-	x, ok1 := dayNumber(a)
-	y, ok2 := dayNumber(b)
-	if !ok1 || !ok2 {
-		return 0
+// jsonKind names a Go kind as a JSON reader would.
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"):
+		return "a whole number"
+	case k == "string":
+		return "a string"
+	case k == "bool":
+		return "true or false"
+	case k == "slice" || k == "array":
+		return "a list"
+	case k == "struct" || k == "map":
+		return "an object"
 	}
-	return int(y - x)
+	return k
 }
 
-// AddDays returns d + n calendar days ("" if d is invalid).
-func AddDays(d events.Date, n int) events.Date {
-	x, ok := dayNumber(d)
-	if !ok {
-		return ""
-	}
-	return dateOf(x + int32(n))
+// lineCol returns the 1-based line and column of byte offset off in b.
+func lineCol(b []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(b)))
+	before := b[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1)
+	return line, max(col, 1)
 }
 
-// AddMonths returns d plus n months, on the last day of the month when the
-// day does not exist there (2025-08-31 + 6 months = 2026-02-28).
-func AddMonths(d events.Date, n int) events.Date {
-	t, err := d.Time()
-	if err != nil {
-		return ""
-	}
-	y, m := t.Year(), int(t.Month())-1+n
-	y += m / 12
-	m %= 12
-	if m < 0 {
-		m += 12
-		y--
-	}
-	day := min(t.Day(), daysIn(y, m+1))
-	return events.Date(fmt.Sprintf("%04d-%02d-%02d", y, m+1, day))
-}
-
-// ConfigDigest names a rule table and calendar: views saved under another
-// digest are stale.
-func ConfigDigest(t *RuleTable, c *Calendar) string {
-	h := sha256.New()
-	json.NewEncoder(h).Encode(t)
-	json.NewEncoder(h).Encode(c.file)
-	return hex.EncodeToString(h.Sum(nil)[:12])
-}
+func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
