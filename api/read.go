@@ -225,6 +225,20 @@ func dateParam(q map[string][]string, name string) (events.Date, error) {
 	return d, nil
 }
 
+// periodParams reads from and to: dates, to not before from.
+func periodParams(q map[string][]string) (from, to events.Date, err error) {
+	if from, err = dateParam(q, "from"); err != nil {
+		return "", "", err
+	}
+	if to, err = dateParam(q, "to"); err != nil {
+		return "", "", err
+	}
+	if from != "" && to != "" && to < from {
+		return "", "", events.FieldErrorf("to", "to (%s) is before from (%s).", to, from)
+	}
+	return from, to, nil
+}
+
 func limitParam(q map[string][]string) (int, error) {
 	vals := q["limit"]
 	if len(vals) == 0 || vals[0] == "" {
@@ -272,13 +286,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if query.From, err = dateParam(q, "from"); err == nil {
-		query.To, err = dateParam(q, "to")
-	}
-	if err == nil && query.From != "" && query.To != "" && query.To < query.From {
-		err = events.FieldErrorf("to", "to (%s) is before from (%s).", query.To, query.From)
-	}
-	if err != nil {
+	if query.From, query.To, err = periodParams(q); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -183,6 +183,7 @@ func TestFlagsAPI(t *testing.T) {
 	MustError(t, f.Do(t, "POST", path, f.Recorder.Secret, review), 403, events.EForbidden, "Authorization")
 	MustError(t, f.Do(t, "POST", path, f.Inspector.Secret, map[string]string{"verdict": "GUILTY", "note": "x"}), 400, events.EInvalid, "data.verdict")
 	MustError(t, f.Do(t, "POST", "/v1/flags/OB_NO_RESPONSE-000/reviews", f.Inspector.Secret, review), 404, events.ENotFound, "id")
+	MustError(t, f.Do(t, "POST", path+"?as_of=1", f.Inspector.Secret, review), 400, events.EInvalid, "as_of")
 	res := MustResult(t, f.Do(t, "POST", path, f.Inspector.Secret, review))
 	if res.Stream != "flag/"+fl.ID || res.Type != events.FlagReviewed {
 		t.Errorf("review: %+v", res)
@@ -297,6 +298,7 @@ func TestReport(t *testing.T) {
 	}
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?unit="+unitOther, f.Observer.Secret, nil), 403, events.EForbidden, "unit")
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=1.1.2023", f.Inspector.Secret, nil), 400, events.EInvalid, "from")
+	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=2023-12-31&to=2023-01-01", f.Inspector.Secret, nil), 400, events.EInvalid, "to")
 }
 
 // TestRoleMatrix checks every route of the API for every role: what each

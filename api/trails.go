@@ -6,7 +6,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,12 +70,7 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.FieldErrorf("against", "against must be respondent or supervisor."))
 		return
 	}
-	from, err := dateParam(q, "from")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	to, err := dateParam(q, "to")
+	from, to, err := periodParams(q)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -173,6 +170,10 @@ func (s *Server) handleFlagReview(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	if r.URL.Query().Get("as_of") != "" {
+		s.Error(w, r, events.FieldErrorf("as_of", "A review is of a flag as it stands now; as_of is for reads."))
+		return
+	}
 	rc, err := s.beginRead(r)
 	if err != nil {
 		s.Error(w, r, err)
@@ -250,7 +251,7 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 			items, _ := v.List(projections.Query{Kind: kind, Units: units, Allow: allow, Party: party, Today: rc.today, Limit: 1 << 30})
 			for _, it := range items {
 				for _, o := range v.Obligations(it, rc.today) {
-					if rule != "" && o.Rule != rule || party != "" && o.Party != party || len(statuses) > 0 && !contains(statuses, o.Outcome) {
+					if rule != "" && o.Rule != rule || party != "" && o.Party != party || len(statuses) > 0 && !slices.Contains(statuses, o.Outcome) {
 						continue
 					}
 					if len(resp.Deadlines) == limit {
@@ -269,15 +270,6 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // trailFor returns a party's trail if the actor may read it.
@@ -334,12 +326,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	from, err := dateParam(q, "from")
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	to, err := dateParam(q, "to")
+	from, to, err := periodParams(q)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -405,11 +392,11 @@ func reportCSV(rep projections.Report) []byte {
 		{"Tính đến ngày (evaluated on)", string(rep.EvaluatedOn)},
 		{"Số cuộc giám sát (supervisions)", strconv.Itoa(rep.Supervisions)},
 	}
-	for _, k := range sortedKeys(rep.SupervisionsBy) {
+	for _, k := range slices.Sorted(maps.Keys(rep.SupervisionsBy)) {
 		rows = append(rows, []string{"Giám sát theo hình thức (supervisions by form) " + k, strconv.Itoa(rep.SupervisionsBy[k])})
 	}
 	rows = append(rows, []string{"Số cuộc phản biện (critiques)", strconv.Itoa(rep.Critiques)})
-	for _, k := range sortedKeys(rep.CritiquesBy) {
+	for _, k := range slices.Sorted(maps.Keys(rep.CritiquesBy)) {
 		rows = append(rows, []string{"Phản biện theo hình thức (critiques by form) " + k, strconv.Itoa(rep.CritiquesBy[k])})
 	}
 	rows = append(rows,
@@ -426,7 +413,7 @@ func reportCSV(rep projections.Report) []byte {
 		[]string{"Số ngày trả lời trung vị (median days to answer)", f(rep.MedianDaysToAnswer)},
 		[]string{"Tỷ lệ trả lời đúng hạn (on-time rate)", f(rep.OnTimeRate)},
 	)
-	for _, k := range sortedKeys(rep.FlagsOpen) {
+	for _, k := range slices.Sorted(maps.Keys(rep.FlagsOpen)) {
 		rows = append(rows, []string{"Cảnh báo đang mở (open flags) " + k, strconv.Itoa(rep.FlagsOpen[k])})
 	}
 	rows = append(rows, []string{}, []string{"Đơn vị (unit)", "Tên (name)", "Kiến nghị (issued)", "Đúng hạn (on time)", "Quá hạn (late)", "Chưa trả lời (missing)", "Tỷ lệ đúng hạn (on-time rate)"})
@@ -435,19 +422,6 @@ func reportCSV(rep projections.Report) []byte {
 	}
 	cw.WriteAll(rows)
 	return b.Bytes()
-}
-
-func sortedKeys(m map[string]int) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	for i := 1; i < len(ks); i++ {
-		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
-			ks[j], ks[j-1] = ks[j-1], ks[j]
-		}
-	}
-	return ks
 }
 
 // handleRules serves GET /v1/rules: the deadline rule table (with

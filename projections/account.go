@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"maps"
 	"slices"
 	"sort"
 
@@ -69,7 +70,7 @@ func (v *Views) Accountability(party string, today events.Date) (Trail, bool) {
 		}
 	}
 	sort.SliceStable(t.Obligations, func(i, j int) bool { return firstCite(t.Obligations[i]) < firstCite(t.Obligations[j]) })
-	for _, pos := range slices.Sorted(mapKeys(cited)) {
+	for _, pos := range slices.Sorted(maps.Keys(cited)) {
 		if pos == 0 {
 			continue
 		}
@@ -86,16 +87,6 @@ func firstCite(o Obligation) uint64 {
 		return 0
 	}
 	return o.Cites[0].Position
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // RecStats counts recommendations of a report.

@@ -79,35 +79,29 @@ func FlagID(code, key string) string {
 }
 
 // flagCache holds what queries derive from the views at one position:
-// flags at a date and unit scopes. Apply clears it.
+// flags at a date and unit scopes. Each part remembers the position it was
+// computed at, so Apply (on the hot path) never touches it.
 type flagCache struct {
-	mu    sync.Mutex
-	today events.Date
-	flags []Flag
+	mu       sync.Mutex
+	flagsPos uint64
+	today    events.Date
+	flags    []Flag
 	// smu guards scopes: flags are computed with mu held and use scopes.
-	smu    sync.Mutex
-	scopes map[string]map[string]bool
+	smu       sync.Mutex
+	scopesPos uint64
+	scopes    map[string]map[string]bool
 }
 
-func (c *flagCache) reset() {
-	c.mu.Lock()
-	c.flags, c.today = nil, ""
-	c.mu.Unlock()
-	c.smu.Lock()
-	c.scopes = nil
-	c.smu.Unlock()
-}
-
-// Flags returns every flag at today, sorted by the position of the event
-// that raised it, then ID. The result is shared: callers must not change it.
+// Flags returns every flag at today, sorted by the position of the latest
+// event it cites, then ID. The result is shared: callers must not change it.
 func (v *Views) Flags(today events.Date) []Flag {
 	v.cache.mu.Lock()
 	defer v.cache.mu.Unlock()
-	if v.cache.flags != nil && v.cache.today == today {
+	if v.cache.flags != nil && v.cache.today == today && v.cache.flagsPos == v.pos {
 		return v.cache.flags
 	}
 	fs := v.computeFlags(today)
-	v.cache.flags, v.cache.today = fs, today
+	v.cache.flags, v.cache.today, v.cache.flagsPos = fs, today, v.pos
 	return fs
 }
 
@@ -263,7 +257,7 @@ func (v *Views) computeFlags(today events.Date) []Flag {
 	}
 	v.hearingFlags(today, raise)
 	slices.SortFunc(out, func(a, b Flag) int {
-		pa, pb := firstPos(a), firstPos(b)
+		pa, pb := lastCite(a), lastCite(b)
 		if pa != pb {
 			if pa < pb {
 				return -1
@@ -275,7 +269,8 @@ func (v *Views) computeFlags(today events.Date) []Flag {
 	return slices.CompactFunc(out, func(a, b Flag) bool { return a.ID == b.ID })
 }
 
-func firstPos(f Flag) uint64 {
+// lastCite returns the position of the latest event a flag cites.
+func lastCite(f Flag) uint64 {
 	var m uint64
 	for _, c := range f.Cites {
 		if c.Position > m {

@@ -16,6 +16,9 @@ import (
 func (v *Views) ScopeSet(unit string) map[string]bool {
 	v.cache.smu.Lock()
 	defer v.cache.smu.Unlock()
+	if v.cache.scopesPos != v.pos {
+		v.cache.scopes, v.cache.scopesPos = nil, v.pos
+	}
 	if s, ok := v.cache.scopes[unit]; ok {
 		return s
 	}

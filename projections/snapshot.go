@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"github.com/mttq-vn/ledger/events"
@@ -98,7 +99,7 @@ func (v *Views) reindex() {
 			v.children[f.Parent] = append(v.children[f.Parent], it.ID)
 		}
 	}
-	for _, kind := range slices.Sorted(mapKeys(v.order)) {
+	for _, kind := range slices.Sorted(maps.Keys(v.order)) {
 		for _, it := range v.order[kind] {
 			v.indexParties(it)
 		}

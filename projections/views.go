@@ -381,7 +381,6 @@ func (v *Views) Apply(p *Prepared) error {
 	v.pos = pos
 	v.hashes = append(v.hashes, p.Hash)
 	v.times = append(v.times, env.RecordedAt.Unix())
-	v.cache.reset()
 	kind, id, ok := events.SplitStream(env.Stream)
 	if !ok {
 		return nil
