@@ -32,10 +32,31 @@ const (
 	// driver's own limit is set a little higher so that it never stalls: a
 	// stalled driver fails the publish after 200 ms instead of waiting.
 	maxInFlight = 4096
-	// ackTimeout fails an append whose acknowledgement never comes, which
-	// frees its slot. Generous: under SyncAlways a full pipeline drains at
-	// about 5k appends/s.
-	ackTimeout = 30 * time.Second
+	// ackTimeout bounds the wait for the answer to one atomic batch (see
+	// group.go), and is the default Config.AckTimeout of a replicated
+	// stream. On a cluster an answer is lost when the stream's leader
+	// dies: the message went to a server that will never answer, and
+	// waiting longer only adds to the pause (a raw client stalled 4.2-7.8
+	// s after a kill -9 of the leader, the Raft election; see
+	// ../shared/nats-notes.md). A batch that gets no answer in time is
+	// published again one append at a time, each with its own retries.
+	ackTimeout = 2 * time.Second
+	// singleAckTimeout is the default Config.AckTimeout of a stream with
+	// one replica: there is no leader to fail over to, so a late answer
+	// means a busy disk (under SyncAlways a full pipeline drains at about
+	// 5k appends/s, and much slower on a slow disk), and a lost connection
+	// fails the attempt at once anyway.
+	singleAckTimeout = 30 * time.Second
+	// readTimeout bounds each read an append makes (the stream's last
+	// event, the event of a duplicate), like an attempt, so that Append
+	// does not wait for a stream leader that is gone. A read takes well
+	// under a millisecond.
+	readTimeout = 2 * time.Second
+	// firstRetryWait and maxRetryWait bound the pause between two
+	// attempts of an append after a failure that came fast (no responders,
+	// disconnected): it doubles from the first to the second.
+	firstRetryWait = 50 * time.Millisecond
+	maxRetryWait   = 500 * time.Millisecond
 	// readBatch is how many messages a reader asks the server for at once.
 	readBatch = 1000
 	// cleanupTimeout bounds the deletion of a reader's consumer.
@@ -61,6 +82,22 @@ type Config struct {
 	// refused with code conflict. Retries of the same append are recognised
 	// forever, from the stored headers. Default 10 minutes.
 	DuplicateWindow time.Duration
+	// AckTimeout is how long one attempt of an append waits for its
+	// acknowledgement before Append tries again (see RetryBudget): it frees
+	// the attempt's slot too. Default 2 s with Replicas > 1, where a lost
+	// acknowledgement is what a stream leader's death looks like to a
+	// client; 30 s with one replica, where only a busy disk delays one.
+	AckTimeout time.Duration
+	// RetryBudget is how long Append keeps trying an append whose attempt
+	// failed for want of an answer (an acknowledgement lost or late, no
+	// leader for the stream, a connection being re-established) before it
+	// gives up with code unavailable. Each try carries the same dedup key
+	// and expected sequence, so a try that was in fact stored is found, not
+	// written twice. It covers a stream leader's failover on a cluster
+	// (a Raft election: several seconds) and a client's reconnection to
+	// another node. The caller's context still bounds the whole call.
+	// Default 15 s; negative means no retry.
+	RetryBudget time.Duration
 	// GroupCommit publishes appends that wait at the same time (to
 	// different streams) together, as one JetStream atomic batch, instead
 	// of one message each. It pays off when the server syncs every message
@@ -99,6 +136,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.Replicas == 0 {
 		c.Replicas = 1
+	}
+	if c.AckTimeout == 0 {
+		c.AckTimeout = ackTimeout
+		if c.Replicas == 1 {
+			c.AckTimeout = singleAckTimeout
+		}
+	}
+	if c.RetryBudget == 0 {
+		c.RetryBudget = 15 * time.Second
 	}
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = 10 * time.Minute
@@ -150,6 +196,11 @@ var _ events.Store = (*Store)(nil)
 // (file storage, no deletes, no purges, no limits that drop messages, no
 // rollups or message TTLs, the expected subjects), naming what is wrong.
 // Close does not close nc.
+//
+// On a cluster, connect nc with every server's URL and nats.MaxReconnects(-1),
+// so that it moves to another node when its own goes away instead of
+// giving up (Open logs a warning otherwise); Append rides out a stream
+// leader's failover within Config.RetryBudget.
 func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	cfg.setDefaults()
 	for _, subj := range []string{cfg.SubjectPrefix, cfg.CheckpointSubject} {
@@ -159,7 +210,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	}
 	js, err := natsjs.New(nc,
 		natsjs.WithPublishAsyncMaxPending(maxInFlight+64),
-		natsjs.WithPublishAsyncTimeout(ackTimeout))
+		natsjs.WithPublishAsyncTimeout(cfg.AckTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: open: %w", err)
 	}
@@ -181,6 +232,10 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if s.cps, err = s.ensureStream(ctx, cfg.CheckpointStream, cfg.CheckpointSubject+".*", false); err != nil {
 		cancel()
 		return nil, err
+	}
+	if cfg.Replicas > 1 && nc.Opts.MaxReconnect >= 0 {
+		s.log.Warn("the NATS connection stops reconnecting after a while: a cluster's clients need nats.MaxReconnects(-1) and all the servers' URLs",
+			"max_reconnects", nc.Opts.MaxReconnect)
 	}
 	if cfg.GroupCommit && s.events.CachedInfo().Config.AllowAtomicPublish {
 		s.group = newGroupCommit(s, nc)
@@ -400,6 +455,40 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, e ev
 		return events.Appended{}, errClosed
 	}
 	subject := s.subject(kind, id)
+	// Attempts that fail for want of an answer are tried again, with the
+	// same message, until the retry budget is spent: see
+	// Config.RetryBudget. The budget starts at the first failure.
+	var deadline time.Time
+	wait := firstRetryWait
+	for {
+		a, err := s.appendOnce(ctx, stream, subject, expected, e)
+		if err == nil || ctx.Err() != nil || s.closed.Load() || !transient(err) || s.cfg.RetryBudget < 0 {
+			return a, err
+		}
+		now := time.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(s.cfg.RetryBudget)
+		}
+		if now.Add(wait).After(deadline) {
+			return a, fmt.Errorf("jetstream: append %s: no answer within the retry budget of %s: %w", stream, s.cfg.RetryBudget, err)
+		}
+		s.log.Debug("append got no answer; trying again", "stream", stream, "version", expected+1, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return events.Appended{}, ctx.Err()
+		case <-s.closing.Done():
+			t.Stop()
+			return events.Appended{}, errClosed
+		case <-t.C:
+		}
+		wait = min(2*wait, maxRetryWait)
+	}
+}
+
+// appendOnce is one attempt of Append.
+func (s *Store) appendOnce(ctx context.Context, stream, subject string, expected uint64, e events.Pending) (events.Appended, error) {
 	pos, ok := s.cached(stream)
 	if !ok && expected == 0 {
 		// A new stream: "the subject must be empty" needs no look-up, the
@@ -526,7 +615,7 @@ func (s *Store) send(ctx context.Context, msg *nats.Msg) (*natsjs.PubAck, error)
 	case <-ctx.Done():
 		// The append may still happen; a retry will find it. The slot is
 		// freed when the driver settles the future (at the latest after
-		// ackTimeout), so that the driver's own limit is never reached.
+		// Config.AckTimeout), so that the driver's own limit is never reached.
 		go func() {
 			select {
 			case <-fut.Ok():
@@ -583,6 +672,35 @@ func dedupKey(r events.Record) string {
 	return events.Pending{ID: r.ID, Key: r.Key}.DedupKey()
 }
 
+// Error codes of JetStream answers that mean "not now": the stream or the
+// cluster is between leaders.
+const (
+	errCodeClusterNotAvailable = 10008 // JetStream system temporarily unavailable
+	errCodeStreamOffline       = 10118 // stream is offline
+	errCodeLastSeqNotReady     = 10163 // expected last sequence per subject temporarily unavailable
+)
+
+// transient reports whether err means that an attempt got no answer, or an
+// answer that says "not now", so that the same attempt may succeed later:
+// an acknowledgement that timed out (it may have been lost with a stream
+// leader that died; the retry finds it if it was stored), no responders, a
+// connection being re-established, a stream between leaders. A closed
+// connection is not transient.
+func transient(err error) bool {
+	var apiErr *natsjs.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode {
+		case errCodeClusterNotAvailable, errCodeStreamOffline, errCodeLastSeqNotReady:
+			return true
+		}
+		return false
+	}
+	return errors.Is(err, natsjs.ErrAsyncPublishTimeout) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, natsjs.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionReconnecting) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
 // isWrongLastSequence reports whether err is JetStream's refusal of an
 // expected last subject sequence: code 10071 ("wrong last sequence: N"), or
 // 10164 (the same, raised while another publish to the subject is in
@@ -622,6 +740,8 @@ func (s *Store) remember(stream string, p position) position {
 // lastOf reads the last event of stream from the server; the zero Record
 // if the stream is empty.
 func (s *Store) lastOf(ctx context.Context, stream, subject string) (events.Record, error) {
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
 	m, err := s.events.GetLastMsgForSubject(ctx, subject)
 	if errors.Is(err, natsjs.ErrMsgNotFound) {
 		return events.Record{}, nil
@@ -735,6 +855,8 @@ func (s *Store) Get(ctx context.Context, pos uint64) (_ events.Record, err error
 }
 
 func (s *Store) get(ctx context.Context, pos uint64) (events.Record, error) {
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
 	m, err := s.events.GetMsg(ctx, pos)
 	if errors.Is(err, natsjs.ErrMsgNotFound) {
 		return events.Record{}, events.ErrNotFound
@@ -1096,7 +1218,8 @@ func unreachable(err error) error {
 		return err
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, nats.ErrNoResponders), errors.Is(err, nats.ErrConnectionClosed),
 		errors.Is(err, nats.ErrDisconnected), errors.Is(err, nats.ErrConnectionReconnecting), errors.Is(err, natsjs.ErrNoStreamResponse),
-		errors.Is(err, natsjs.ErrNoHeartbeat), errors.Is(err, context.DeadlineExceeded):
+		errors.Is(err, natsjs.ErrNoHeartbeat), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, natsjs.ErrAsyncPublishTimeout), transient(err):
 		return fmt.Errorf("%w: %w", events.ErrUnavailable, err)
 	}
 	return err
