@@ -44,11 +44,18 @@ type Server struct {
 	// min_position (or the item just written) before answering 503;
 	// default 5 s.
 	ReadWait time.Duration
+	// SessionTTL is how long a web workspace session lasts after sign-in;
+	// default DefaultSessionTTL (8 h).
+	SessionTTL time.Duration
+	// SecureCookies marks the workspace's cookies Secure even on plain
+	// HTTP (behind a TLS-terminating proxy); with TLS they always are.
+	SecureCookies bool
 
-	metrics *Metrics
-	ln      net.Listener
-	server  *http.Server
-	router  *mux.Router
+	metrics  *Metrics
+	webState webState
+	ln       net.Listener
+	server   *http.Server
+	router   *mux.Router
 }
 
 // NewServer returns a server with its routes registered.
@@ -68,6 +75,7 @@ func NewServer(l *events.Ledger, store events.Store) *Server {
 	s.registerTokenRoutes(s.router)
 	s.registerReadRoutes(s.router)
 	s.registerWriteRoutes(s.router)
+	s.registerWebRoutes(s.router) // the web workspace at / (web.go)
 	return s
 }
 

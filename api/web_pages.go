@@ -1,0 +1,570 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+// The workspace's pages. Each reads through s.get / s.call (the API in
+// process, as the session's token) and renders a template of web/templates.
+
+// deadlineList is the body of GET /v1/deadlines.
+type deadlineList struct {
+	Deadlines []projections.Obligation `json:"deadlines"`
+	Truncated bool                     `json:"truncated"`
+}
+
+// webDashboard serves GET /dashboard: the unit's overdue recommendations,
+// deadlines in the next 7 days and open flags.
+func (s *Server) webDashboard(p *pageCtx) {
+	var overdue ListResponse
+	var soon deadlineList
+	var flags FlagList
+	for _, err := range []error{
+		s.get(p.r, p.sess, "/v1/recommendations", url.Values{"status": {"overdue"}, "limit": {"50"}}, &overdue),
+		s.get(p.r, p.sess, "/v1/deadlines", url.Values{"status": {projections.DueSoon}, "limit": {"50"}}, &soon),
+		s.get(p.r, p.sess, "/v1/flags", url.Values{"status": {"open"}, "limit": {"50"}}, &flags),
+	} {
+		if err != nil {
+			s.fail(p, err)
+			return
+		}
+	}
+	var actions []string
+	for _, c := range []string{"supervisions", "recommendations", "critiques"} {
+		if len(creationTypes(Collections[c], p.actor.Role)) > 0 {
+			actions = append(actions, c)
+		}
+	}
+	s.renderPage(p, http.StatusOK, "dashboard", map[string]any{"Title": p.t("dash.title"), "Overdue": overdue.Items,
+		"Soon": soon.Deadlines, "Flags": flags.Flags, "Actions": actions})
+}
+
+// webInbox serves GET /inbox: for a respondent, the items addressed to its
+// party (the API's scope keeps the rest out).
+func (s *Server) webInbox(p *pageCtx) {
+	type group struct {
+		Collection string
+		Items      []ItemResponse
+	}
+	var groups []group
+	for _, c := range []string{"recommendations", "supervisions", "critiques", "info-requests"} {
+		var l ListResponse
+		q := url.Values{"limit": {"100"}}
+		if p.actor.Party != "" {
+			q.Set("party", p.actor.Party)
+		}
+		if err := s.get(p.r, p.sess, "/v1/"+c, q, &l); err != nil {
+			s.fail(p, err)
+			return
+		}
+		if len(l.Items) > 0 {
+			groups = append(groups, group{c, l.Items})
+		}
+	}
+	var soon deadlineList
+	q := url.Values{"status": {"pending,due_soon,overdue"}, "limit": {"100"}}
+	if p.actor.Party != "" {
+		q.Set("party", p.actor.Party)
+	}
+	if err := s.get(p.r, p.sess, "/v1/deadlines", q, &soon); err != nil {
+		s.fail(p, err)
+		return
+	}
+	s.renderPage(p, http.StatusOK, "inbox", map[string]any{"Title": p.t("inbox.title"), "Groups": groups, "Soon": soon.Deadlines})
+}
+
+// webInspect serves GET /inspect: find the timeline of an item or a party.
+func (s *Server) webInspect(p *pageCtx) {
+	q := p.r.URL.Query()
+	if id := strings.TrimSpace(q.Get("id")); id != "" {
+		c := q.Get("collection")
+		if _, ok := Collections[c]; ok {
+			http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(id), http.StatusSeeOther)
+			return
+		}
+	}
+	if party := strings.TrimSpace(q.Get("party")); party != "" {
+		http.Redirect(p.w, p.r, "/trails/"+url.PathEscape(party), http.StatusSeeOther)
+		return
+	}
+	data := map[string]any{"Title": p.t("inspect.title"), "Collections": collectionNames()}
+	rep := s.call(p.r, p.sess, "GET", "/v1/log/checkpoint", nil)
+	if rep.err() == nil {
+		if c, err := events.ParseCheckpoint(noteText(rep.body.Bytes())); err == nil {
+			data["Checkpoint"] = c
+			data["Root"] = base64.StdEncoding.EncodeToString(c.Root[:])
+		}
+	}
+	s.renderPage(p, http.StatusOK, "inspect", data)
+}
+
+func collectionNames() []string {
+	return []string{"supervisions", "recommendations", "critiques", "plans", "contributions", "petitions", "info-requests", "parties", "units"}
+}
+
+// webList serves GET /items/{collection}: a page of items, with search
+// and a status filter.
+func (s *Server) webList(p *pageCtx) {
+	c := mux.Vars(p.r)["collection"]
+	in := p.r.URL.Query()
+	q := url.Values{"limit": {"50"}}
+	for _, k := range []string{"q", "status", "cursor", "unit", "party"} {
+		if v := strings.TrimSpace(in.Get(k)); v != "" {
+			q.Set(k, v)
+		}
+	}
+	var l ListResponse
+	if err := s.get(p.r, p.sess, "/v1/"+c, q, &l); err != nil {
+		s.fail(p, err)
+		return
+	}
+	next := ""
+	if l.NextCursor != "" {
+		nq := url.Values{}
+		for k, v := range q {
+			nq[k] = v
+		}
+		nq.Del("limit")
+		nq.Set("cursor", l.NextCursor)
+		next = "/items/" + c + "?" + nq.Encode()
+	}
+	s.renderPage(p, http.StatusOK, "list", map[string]any{"Title": collectionLabel(p.lang, c), "Collection": c, "Items": l.Items,
+		"Next": next, "Query": in.Get("q"), "Status": in.Get("status"), "CanCreate": len(creationTypes(Collections[c], p.actor.Role)) > 0})
+}
+
+// historyEvent is one row of a timeline.
+type historyEvent struct {
+	Position   uint64
+	Hash       string
+	Version    uint64
+	Type       events.Type
+	OccurredAt string
+	RecordedAt string
+	Actor      string
+	Class      string
+	Redacted   bool
+}
+
+// stateResponse is the body of GET /v1/{collection}/{id}.
+type stateResponse struct {
+	ItemResponse
+	AsOf *AsOf `json:"as_of"`
+}
+
+// asOfParam turns the page's as-of inputs into the API's as_of: a
+// position, or the end of a date in Vietnam's time.
+func asOfParam(q url.Values) string {
+	if v := strings.TrimSpace(q.Get("as_of")); v != "" {
+		return v
+	}
+	if d := strings.TrimSpace(q.Get("as_of_date")); d != "" {
+		return d + "T23:59:59+07:00"
+	}
+	return ""
+}
+
+// webItem serves GET /items/{collection}/{id}: the item's state, the
+// steps its lifecycle allows next for this role, and its timeline; with
+// as_of (a position) or as_of_date, the state and timeline as they stood.
+func (s *Server) webItem(p *pageCtx) {
+	vars := mux.Vars(p.r)
+	c, id := vars["collection"], vars["id"]
+	base := "/v1/" + c + "/" + url.PathEscape(id)
+	q := url.Values{}
+	asOf := asOfParam(p.r.URL.Query())
+	if asOf != "" {
+		q.Set("as_of", asOf)
+	}
+	data := map[string]any{"Collection": c, "ID": id, "AsOfDate": p.r.URL.Query().Get("as_of_date"), "AsOfPos": p.r.URL.Query().Get("as_of")}
+	var st stateResponse
+	if err := s.get(p.r, p.sess, base, q, &st); err != nil {
+		if asOf == "" || events.ErrorCode(err) != events.ENotFound {
+			s.fail(p, err)
+			return
+		}
+		// Not there yet at that point in time: say so on the page.
+		data["Title"] = id
+		data["NotYet"] = p.t("item.asof.notyet")
+		s.renderPage(p, http.StatusOK, "item", data)
+		return
+	}
+	var hist StreamEvents
+	if err := s.get(p.r, p.sess, base+"/events", q, &hist); err != nil {
+		s.fail(p, err)
+		return
+	}
+	data["Title"] = st.Title
+	if st.Title == "" {
+		data["Title"] = st.ID
+	}
+	data["Item"] = st.ItemResponse
+	data["AsOf"] = st.AsOf
+	data["Fields"] = itemFields(p.lang, st.Data, st.Redacted)
+	data["Timeline"] = timeline(hist)
+	data["Steps"] = stepTypes(st.NextTypes, p.actor.Role)
+	data["Done"] = p.r.URL.Query().Get("done")
+	s.renderPage(p, http.StatusOK, "item", data)
+}
+
+// itemField is one line of an item's content.
+type itemField struct {
+	Label, Value string
+	Redacted     bool
+}
+
+// itemFields renders an item's data for reading: text as text, lists one
+// per line, enumerations by their label.
+func itemFields(lang string, raw json.RawMessage, redacted []string) []itemField {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var out []itemField
+	for _, k := range keys {
+		f := itemField{Label: fieldLabel(lang, k)}
+		if slices.Contains(redacted, k) {
+			f.Redacted = true
+			out = append(out, f)
+			continue
+		}
+		var str string
+		var list []string
+		switch {
+		case json.Unmarshal(m[k], &str) == nil:
+			f.Value = enumLabel(lang, str)
+		case json.Unmarshal(m[k], &list) == nil:
+			f.Value = strings.Join(list, "\n")
+		default:
+			f.Value = string(m[k])
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// timeline decodes a stream's history for display.
+func timeline(h StreamEvents) []historyEvent {
+	out := make([]historyEvent, 0, len(h.Events))
+	for i, e := range h.Events {
+		he := historyEvent{Position: e.Position, Hash: e.Hash, Version: uint64(i + 1), Redacted: e.Redacted}
+		if !e.Redacted {
+			var env struct {
+				Type           events.Type  `json:"type"`
+				Version        uint64       `json:"version"`
+				OccurredAt     time.Time    `json:"occurred_at"`
+				RecordedAt     time.Time    `json:"recorded_at"`
+				Actor          events.Actor `json:"actor"`
+				Classification string       `json:"classification"`
+			}
+			if json.Unmarshal(e.Event, &env) == nil {
+				he.Type, he.Version, he.Class = env.Type, env.Version, env.Classification
+				he.OccurredAt = string(projections.Today(env.OccurredAt))
+				he.RecordedAt = env.RecordedAt.In(ict).Format("2006-01-02 15:04:05")
+				he.Actor = string(env.Actor.Role)
+			}
+		}
+		out = append(out, he)
+	}
+	return out
+}
+
+var ict = time.FixedZone("ICT", 7*60*60)
+
+// webTrail serves GET /trails/{id}: a party's accountability trail, every
+// cited event with its position, time and hash, and the proof bundle.
+func (s *Server) webTrail(p *pageCtx) {
+	id := mux.Vars(p.r)["id"]
+	q := url.Values{}
+	asOf := asOfParam(p.r.URL.Query())
+	if asOf != "" {
+		q.Set("as_of", asOf)
+	}
+	var t struct {
+		projections.Trail
+		AsOf *AsOf `json:"as_of"`
+	}
+	if err := s.get(p.r, p.sess, "/v1/parties/"+url.PathEscape(id)+"/accountability", q, &t); err != nil {
+		s.fail(p, err)
+		return
+	}
+	type cited struct {
+		projections.CitedEvent
+		RecordedAt string
+	}
+	rows := make([]cited, len(t.Events))
+	s.Views.Read(func(v *projections.Views) {
+		// Only the times of events the trail (already authorised) cites.
+		for i, e := range t.Events {
+			rows[i] = cited{CitedEvent: e, RecordedAt: v.RecordedAt(e.Position).In(ict).Format("2006-01-02 15:04:05")}
+		}
+	})
+	s.renderPage(p, http.StatusOK, "trail", map[string]any{"Title": t.Name, "Trail": t.Trail, "Events": rows, "AsOf": t.AsOf,
+		"ID": id, "AsOfDate": p.r.URL.Query().Get("as_of_date"), "AsOfPos": p.r.URL.Query().Get("as_of")})
+}
+
+// webBundle serves GET /trails/{id}/bundle: the API's proof bundle as a
+// download.
+func (s *Server) webBundle(p *pageCtx) {
+	rep := s.call(p.r, p.sess, "GET", "/v1/bundles/parties/"+url.PathEscape(mux.Vars(p.r)["id"]), nil)
+	if err := rep.err(); err != nil {
+		s.fail(p, err)
+		return
+	}
+	p.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	p.w.Header().Set("Content-Disposition", rep.header.Get("Content-Disposition"))
+	p.w.Write(rep.body.Bytes())
+}
+
+// verification is the result of checking one event's inclusion.
+type verification struct {
+	Position  uint64
+	Hash      string
+	HashOK    bool
+	KeyName   string
+	SigOK     bool
+	Size      uint64
+	Root      string
+	InclOK    bool
+	Pending   bool
+	OK        bool
+	Problem   string
+	Stream    string
+	Type      events.Type
+	Collected string
+}
+
+// webVerify serves GET /verify?position=P: it checks, as an outsider
+// would and with the same code as ledger verify, that the event at P is
+// in the log the latest signed checkpoint commits to: its bytes against its
+// hash, the checkpoint's signature against the verifier key, and the
+// RFC 6962 inclusion proof against the checkpoint's root.
+func (s *Server) webVerify(p *pageCtx) {
+	pos, err := strconv.ParseUint(p.r.URL.Query().Get("position"), 10, 64)
+	if err != nil || pos == 0 {
+		s.fail(p, events.FieldErrorf("position", "A position is a whole number from 1."))
+		return
+	}
+	v := verification{Position: pos}
+	defer func() {
+		s.renderPage(p, http.StatusOK, "verify", map[string]any{"Title": p.t("verify.title"), "V": v})
+	}()
+	ev := s.call(p.r, p.sess, "GET", "/v1/events/"+strconv.FormatUint(pos, 10), nil)
+	if err := ev.err(); err != nil {
+		v.Problem = events.ErrorMessage(err)
+		return
+	}
+	raw := ev.body.Bytes()
+	var env struct {
+		Stream string      `json:"stream"`
+		Type   events.Type `json:"type"`
+	}
+	json.Unmarshal(raw, &env)
+	v.Stream, v.Type = env.Stream, env.Type
+	v.Hash = events.HashOf(raw).String()
+	v.HashOK = v.Hash == ev.header.Get("X-Ledger-Hash")
+	key := strings.TrimSpace(s.call(p.r, p.sess, "GET", "/v1/log/key", nil).body.String())
+	cpRep := s.call(p.r, p.sess, "GET", "/v1/log/checkpoint", nil)
+	if err := cpRep.err(); err != nil {
+		v.Pending = true
+		return
+	}
+	cp, err := events.OpenCheckpoint(cpRep.body.Bytes(), key, "")
+	if err != nil {
+		v.Problem = events.ErrorMessage(err)
+		return
+	}
+	v.KeyName, _, _ = strings.Cut(key, "+")
+	v.SigOK, v.Size, v.Root = true, cp.Size, base64.StdEncoding.EncodeToString(cp.Root[:])
+	if pos > cp.Size {
+		v.Pending = true
+		return
+	}
+	var proof InclusionProof
+	if err := s.get(p.r, p.sess, "/v1/log/proof/inclusion", url.Values{"position": {strconv.FormatUint(pos, 10)}, "size": {strconv.FormatUint(cp.Size, 10)}}, &proof); err != nil {
+		v.Problem = events.ErrorMessage(err)
+		return
+	}
+	hashes := make([][]byte, len(proof.Hashes))
+	for i, h := range proof.Hashes {
+		if hashes[i], err = base64.StdEncoding.DecodeString(h); err != nil {
+			v.Problem = "proof hash " + strconv.Itoa(i) + " is not base64"
+			return
+		}
+	}
+	if err := events.VerifyInclusion(pos-1, cp.Size, events.LeafHash(raw), hashes, cp.Root); err != nil {
+		v.Problem = events.ErrorMessage(err)
+		return
+	}
+	v.InclOK = true
+	v.OK = v.HashOK && v.SigOK && v.InclOK
+}
+
+// webNew serves GET and POST /items/{collection}/new: the form that
+// starts an item (plan a supervision, issue a recommendation, record a
+// critique), posted to POST /v1/{collection}.
+func (s *Server) webNew(p *pageCtx) {
+	c := mux.Vars(p.r)["collection"]
+	kind := Collections[c]
+	types := creationTypes(kind, p.actor.Role)
+	if len(types) == 0 {
+		s.renderPage(p, http.StatusForbidden, "error", map[string]any{"Title": p.t("err.title"), "Status": http.StatusForbidden,
+			"Message": p.t("err.noform"), "Detail": fmt.Sprintf("%s: %s", p.t("role."+string(p.actor.Role)), collectionLabel(p.lang, c))})
+		return
+	}
+	t := events.Type(p.r.FormValue("type"))
+	if !slices.Contains(types, t) {
+		t = types[0]
+	}
+	var form url.Values
+	if p.r.Method == http.MethodPost {
+		form = p.r.PostForm
+	}
+	f := s.newForm(p, c, t, form, true)
+	if p.r.Method == http.MethodPost {
+		body, _ := json.Marshal(EventRequest{ID: strings.TrimSpace(form.Get("id")), Type: t, Unit: strings.TrimSpace(form.Get("unit")),
+			OccurredAt: occurredAt(form.Get("occurred_at")), Classification: form.Get("classification"), Data: formData(t, form)})
+		rep := s.call(p.r, p.sess, "POST", "/v1/"+c, body, "Idempotency-Key", form.Get("idempotency_key"), "Content-Type", "application/json")
+		var res events.Result
+		if err := rep.decode(&res); err != nil {
+			f["General"] = fieldErrors(p.lang, err, f["Fields"].([]formField))
+			f["Failed"] = true
+			s.renderPage(p, statuses[events.ErrorCode(err)], "form", f)
+			return
+		}
+		http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(res.ID)+"?done="+url.QueryEscape(string(t)), http.StatusSeeOther)
+		return
+	}
+	f["Types"] = types
+	s.renderPage(p, http.StatusOK, "form", f)
+}
+
+// webStep serves GET and POST /items/{collection}/{id}/step?type=T: the
+// form of one lifecycle step, offered only if the lifecycle allows it next
+// and the role may record it, posted to POST /v1/{collection}/{id}/events
+// with If-Match (the version the form was made from) and an idempotency
+// key (a double click records once).
+func (s *Server) webStep(p *pageCtx) {
+	vars := mux.Vars(p.r)
+	c, id := vars["collection"], vars["id"]
+	var st stateResponse
+	if err := s.get(p.r, p.sess, "/v1/"+c+"/"+url.PathEscape(id), nil, &st); err != nil {
+		s.fail(p, err)
+		return
+	}
+	t := events.Type(p.r.FormValue("type"))
+	// The form is offered only for a step allowed next; a post goes to the
+	// API whatever the state, which decides (and answers a repeated post
+	// with its idempotency key with the first result).
+	if p.r.Method == http.MethodGet && !slices.Contains(stepTypes(st.NextTypes, p.actor.Role), t) {
+		s.renderPage(p, http.StatusConflict, "error", map[string]any{"Title": p.t("err.title"), "Status": http.StatusConflict,
+			"Message": p.t("err.nostep"), "Detail": typeLabel(p.lang, t) + " — " + statusLabel(p.lang, string(st.Status)), "Back": "/items/" + c + "/" + id})
+		return
+	}
+	var form url.Values
+	if p.r.Method == http.MethodPost {
+		form = p.r.PostForm
+	}
+	f := s.newForm(p, c, t, form, false)
+	f["Item"] = st.ItemResponse
+	f["Version"] = strconv.FormatUint(st.Version, 10)
+	if p.r.Method == http.MethodPost {
+		f["Version"] = form.Get("version")
+		body, _ := json.Marshal(EventRequest{Type: t, OccurredAt: occurredAt(form.Get("occurred_at")), Classification: form.Get("classification"), Data: formData(t, form)})
+		hdr := []string{"Idempotency-Key", form.Get("idempotency_key"), "Content-Type", "application/json"}
+		if v := form.Get("version"); v != "" {
+			hdr = append(hdr, "If-Match", strconv.Quote(v))
+		}
+		rep := s.call(p.r, p.sess, "POST", "/v1/"+c+"/"+url.PathEscape(id)+"/events", body, hdr...)
+		var res events.Result
+		if err := rep.decode(&res); err != nil {
+			f["General"] = fieldErrors(p.lang, err, f["Fields"].([]formField))
+			f["Failed"] = true
+			s.renderPage(p, statuses[events.ErrorCode(err)], "form", f)
+			return
+		}
+		http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(id)+"?done="+url.QueryEscape(string(t)), http.StatusSeeOther)
+		return
+	}
+	s.renderPage(p, http.StatusOK, "form", f)
+}
+
+// occurredAt turns a date input into the API's occurred_at (that day,
+// 08:00 in Vietnam's time).
+func occurredAt(d string) string {
+	d = strings.TrimSpace(d)
+	if d == "" {
+		return ""
+	}
+	if len(d) == 10 {
+		return d + "T08:00:00+07:00"
+	}
+	return d
+}
+
+// newForm builds the data of the form page for type t.
+func (s *Server) newForm(p *pageCtx, c string, t events.Type, form url.Values, create bool) map[string]any {
+	today := projections.Today(s.now())
+	var fields []formField
+	key := randomString(18)
+	if form != nil {
+		key = form.Get("idempotency_key")
+	}
+	if create {
+		id := formField{Name: "id", ID: "f-id", Label: p.t("form.id"), Kind: "text"}
+		unit := formField{Name: "unit", ID: "f-unit", Label: p.t("form.unit"), Kind: "select", Required: true, Value: p.actor.Unit}
+		var units ListResponse
+		uq := url.Values{"limit": {"500"}}
+		if p.actor.Unit != "" {
+			uq.Set("unit", p.actor.Unit)
+		}
+		if s.get(p.r, p.sess, "/v1/units", uq, &units) == nil {
+			for _, u := range units.Items {
+				unit.Options = append(unit.Options, formOption{u.ID, u.ID + " — " + u.Title})
+			}
+			slices.SortFunc(unit.Options, func(a, b formOption) int { return strings.Compare(a.Value, b.Value) })
+		}
+		if form != nil {
+			id.Value, unit.Value = form.Get("id"), form.Get("unit")
+		}
+		fields = append(fields, id, unit)
+	}
+	occ := formField{Name: "occurred_at", ID: "f-occurred_at", Label: p.t("form.occurred"), Kind: "date", Value: string(today)}
+	class := formField{Name: "classification", ID: "f-classification", Label: p.t("form.class"), Kind: "select",
+		Options: []formOption{{"", p.t("form.class.default")}, {"public", enumLabel(p.lang, "public")}, {"internal", enumLabel(p.lang, "internal")}, {"confidential", enumLabel(p.lang, "confidential")}}}
+	if form != nil {
+		occ.Value, class.Value = form.Get("occurred_at"), form.Get("classification")
+	}
+	fields = append(fields, occ)
+	fields = append(fields, dataFields(p.lang, t, form, today)...)
+	fields = append(fields, class)
+	var parties []formOption
+	var pl ListResponse
+	if s.get(p.r, p.sess, "/v1/parties", url.Values{"limit": {"500"}}, &pl) == nil {
+		for _, it := range pl.Items {
+			parties = append(parties, formOption{it.ID, it.Title})
+		}
+	}
+	action := "/items/" + c + "/new"
+	if id := mux.Vars(p.r)["id"]; !create {
+		action = "/items/" + c + "/" + url.PathEscape(id) + "/step"
+	}
+	return map[string]any{"Title": typeLabel(p.lang, t), "Type": t, "Collection": c, "Fields": fields, "Parties": parties,
+		"Action": action, "IdempotencyKey": key, "Create": create}
+}
