@@ -237,6 +237,20 @@ func allowedFrom(r *rules, sp *spec, st Status) bool {
 // log happened.
 func Evolve(s *State, env *Envelope, p Payload, pos uint64, h Hash) *State {
 	n := s.clone()
+	n.evolve(env, p, pos, h)
+	return n
+}
+
+// EvolveCore is Evolve for read models that keep only the core of a state:
+// it folds one event into c and returns the new core. c.Parties may be
+// reused by the result: the caller gives c up.
+func EvolveCore(kind Kind, id string, c StateCore, env *Envelope, p Payload) StateCore {
+	s := State{kind: kind, id: id, status: c.Status, prev: c.Prev, version: c.Version, unit: c.Unit, parties: c.Parties}
+	s.evolve(env, p, 0, Hash{})
+	return StateCore{Status: s.status, Prev: s.prev, Version: s.version, Unit: s.unit, Parties: s.parties}
+}
+
+func (n *State) evolve(env *Envelope, p Payload, pos uint64, h Hash) {
 	n.version = env.Version
 	n.lastHash = h
 	n.lastPos = pos
@@ -251,7 +265,6 @@ func Evolve(s *State, env *Envelope, p Payload, pos uint64, h Hash) *State {
 	if sp, ok := specsByType[env.Type]; ok && sp.to != "" {
 		n.status = sp.to
 	}
-	return n
 }
 
 func joinRoles(rs []Role) string {

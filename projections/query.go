@@ -99,7 +99,7 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 			text != "" && !strings.Contains(it.Text, text) {
 			continue
 		}
-		if q.Party != "" && it.Party != q.Party && !slices.Contains(it.Core.Parties, q.Party) && !slices.Contains(it.partiesConcerned(), q.Party) {
+		if q.Party != "" && it.Party != q.Party && !slices.Contains(it.Core.Parties, q.Party) && !slices.Contains(it.partiesConcerned(nil), q.Party) {
 			continue
 		}
 		if len(q.Status) > 0 {

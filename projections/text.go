@@ -1,94 +1,179 @@
 package projections
 
 import (
+	"reflect"
+	"slices"
+	"strings"
+
 	"bytes"
 	"encoding/json"
-	"strings"
+	"github.com/mttq-vn/ledger/events"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
 
-// fold maps each precomposed Latin letter with diacritics (the Vietnamese
-// alphabet among them) to its lowercase base letter: "Ủ" to "u", "đ" to "d".
-var fold = func() map[rune]rune {
-	m := map[rune]rune{'đ': 'd', 'Đ': 'd'}
+// foldLatin and foldVietnamese map each precomposed Latin letter with
+// diacritics (U+00C0-U+024F and U+1E00-U+1EFF, the Vietnamese alphabet
+// among them) to its lowercase base letter: "Ủ" to "u", "đ" to "d"; 0 where
+// there is none. Tables rather than a map: folding runs on every event of a
+// replay.
+var foldLatin, foldVietnamese = func() (a [0x250 - 0xC0]rune, b [0x100]rune) {
 	for r := rune(0xC0); r <= 0x24F; r++ {
-		addFold(m, r)
+		a[r-0xC0] = baseLetter(r)
 	}
 	for r := rune(0x1E00); r <= 0x1EFF; r++ {
-		addFold(m, r)
+		b[r-0x1E00] = baseLetter(r)
 	}
-	return m
+	a['đ'-0xC0], a['Đ'-0xC0] = 'd', 'd'
+	return a, b
 }()
 
-func addFold(m map[rune]rune, r rune) {
+func baseLetter(r rune) rune {
 	d := norm.NFD.String(string(r))
 	base, _ := utf8.DecodeRuneInString(d)
 	if base < utf8.RuneSelf && unicode.IsLetter(base) {
-		m[r] = unicode.ToLower(base)
+		return unicode.ToLower(base)
 	}
+	return 0
+}
+
+// foldRune returns the folded form of a rune at or above utf8.RuneSelf.
+func foldRune(r rune) rune {
+	var f rune
+	switch {
+	case r >= 0xC0 && r <= 0x24F:
+		f = foldLatin[r-0xC0]
+	case r >= 0x1E00 && r <= 0x1EFF:
+		f = foldVietnamese[r-0x1E00]
+	}
+	if f != 0 {
+		return f
+	}
+	return unicode.ToLower(r)
 }
 
 // foldText returns s in lowercase without diacritics, with runs of spaces
 // made one, so that "uy ban" matches "Ủy ban" and "UỶ BAN".
 func foldText(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	b := make([]byte, 0, len(s))
 	space := true
-	for _, r := range s {
-		switch {
-		case r < utf8.RuneSelf:
-			if r >= 'A' && r <= 'Z' {
-				r += 'a' - 'A'
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
 			}
-		case unicode.Is(unicode.Mn, r):
-			continue // a combining mark of text that is not NFC
-		default:
-			if f, ok := fold[r]; ok {
-				r = f
-			} else {
-				r = unicode.ToLower(r)
-			}
-		}
-		if unicode.IsSpace(r) {
-			if space {
+			if c == ' ' || (c >= '\t' && c <= '\r') {
+				if !space {
+					b, space = append(b, ' '), true
+				}
 				continue
 			}
-			r, space = ' ', true
-		} else {
-			space = false
+			b, space = append(b, c), false
+			continue
 		}
-		b.WriteRune(r)
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if unicode.Is(unicode.Mn, r) {
+			continue // a combining mark of text that is not NFC
+		}
+		r = foldRune(r)
+		if unicode.IsSpace(r) {
+			if !space {
+				b, space = append(b, ' '), true
+			}
+			continue
+		}
+		if r < utf8.RuneSelf {
+			b = append(b, byte(r))
+		} else {
+			b = utf8.AppendRune(b, r)
+		}
+		space = false
 	}
-	return strings.TrimRight(b.String(), " ")
+	if len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return string(b)
 }
 
-// splitObject calls fn with each top-level key of the JSON object data and
-// its raw value. Stored payloads are canonical JSON objects; anything else
-// is decoded the slow way.
-func splitObject(data []byte, fn func(key string, val []byte)) {
-	if !fastSplit(data, fn) {
+// splitFields returns the top-level fields of the JSON object data, sorted
+// by key, with values that are slices of data. Stored payloads are
+// canonical JSON objects; anything else is decoded the slow way.
+func splitFields(data []byte, class events.Classification) []Field {
+	fields, ok := fastSplit(data, class)
+	if !ok {
 		var m map[string]json.RawMessage
-		if json.Unmarshal(data, &m) == nil {
-			for _, k := range sortedKeys(m) {
-				fn(k, m[k])
+		if json.Unmarshal(data, &m) != nil {
+			return nil
+		}
+		fields = fields[:0]
+		for _, k := range sortedKeys(m) {
+			fields = append(fields, Field{Key: k, Value: m[k], Class: class})
+		}
+		return fields
+	}
+	if !strictlySorted(fields) {
+		// Out of order or a key given twice: sort, and keep the last value
+		// of a duplicate as a JSON decoder would.
+		slices.SortStableFunc(fields, compareFields)
+		out := fields[:0]
+		for i, f := range fields {
+			if i+1 < len(fields) && fields[i+1].Key == f.Key {
+				continue
+			}
+			out = append(out, f)
+		}
+		fields = out
+	}
+	return fields
+}
+
+// payloadKeys holds the top-level field names of every payload type, each
+// once, so that splitting a payload does not allocate its keys.
+var payloadKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range events.Types() {
+		p, err := events.DecodeStored(t, []byte("{}"))
+		if err != nil {
+			continue
+		}
+		rt := reflect.TypeOf(p)
+		for rt.Kind() == reflect.Pointer {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct {
+			continue
+		}
+		for f := range rt.Fields() {
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				m[name] = name
 			}
 		}
 	}
+	return m
+}()
+
+func compareFields(a, b Field) int { return strings.Compare(a.Key, b.Key) }
+
+func strictlySorted(fields []Field) bool {
+	for i := 1; i < len(fields); i++ {
+		if fields[i-1].Key >= fields[i].Key {
+			return false
+		}
+	}
+	return true
 }
 
-func fastSplit(data []byte, fn func(string, []byte)) bool {
+func fastSplit(data []byte, class events.Classification) ([]Field, bool) {
 	data = bytes.TrimSpace(data)
 	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
-		return false
+		return nil, false
 	}
-	type kv struct {
-		k string
-		v []byte
-	}
-	var out []kv
+	out := make([]Field, 0, 12)
 	i := 1
 	for {
 		i = skipSpace(data, i)
@@ -97,38 +182,37 @@ func fastSplit(data []byte, fn func(string, []byte)) bool {
 		}
 		end := skipString(data, i)
 		if end < 0 {
-			return false
+			return out, false
 		}
-		key, ok := unquoteJSON(data[i:end])
+		key, ok := payloadKeys[string(data[i+1:end-1])]
 		if !ok {
-			return false
+			if key, ok = unquoteJSON(data[i:end]); !ok {
+				return out, false
+			}
 		}
 		i = skipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
-			return false
+			return out, false
 		}
 		i = skipSpace(data, i+1)
 		vend := skipValue(data, i)
 		if vend < 0 {
-			return false
+			return out, false
 		}
-		out = append(out, kv{key, data[i:vend]})
+		out = append(out, Field{Key: key, Value: data[i:vend:vend], Class: class})
 		i = skipSpace(data, vend)
 		if i >= len(data) {
-			return false
+			return out, false
 		}
 		if data[i] == '}' {
 			break
 		}
 		if data[i] != ',' {
-			return false
+			return out, false
 		}
 		i++
 	}
-	for _, e := range out {
-		fn(e.k, e.v)
-	}
-	return true
+	return out, true
 }
 
 func skipSpace(b []byte, i int) int {
@@ -143,15 +227,22 @@ func skipString(b []byte, i int) int {
 	if i >= len(b) || b[i] != '"' {
 		return -1
 	}
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
+	start := i + 1
+	for i = start; ; {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return -1
 		}
+		j += i
+		k := j // an even run of backslashes before the quote leaves it unescaped
+		for k > start && b[k-1] == '\\' {
+			k--
+		}
+		if (j-k)%2 == 0 {
+			return j + 1
+		}
+		i = j + 1
 	}
-	return -1
 }
 
 // skipValue returns the index after the JSON value starting at i, or -1.

@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -65,6 +64,9 @@ type Item struct {
 	// indexed lists the parties the item is indexed under (derived; not
 	// in snapshots).
 	indexed []string
+	// parts are the folded search fields, slices of Text, kept once the
+	// text has changed after the first event (derived; not in snapshots).
+	parts []string
 }
 
 // Stream returns the item's stream name.
@@ -286,6 +288,8 @@ type Views struct {
 	children map[string][]string
 	byParty  map[string][]*Item
 	cache    *flagCache
+	keywords [][2]string // overreach wordings and their folded forms
+	scratch  []string    // for Apply
 }
 
 // NewViews returns empty views.
@@ -339,6 +343,18 @@ type Prepared struct {
 	P    events.Payload
 	Hash events.Hash
 	Err  error
+
+	// What Apply needs that depends on the event alone, worked out on the
+	// decoding workers so that the sequential Apply does little.
+	fields    []Field      // the payload's top-level fields, sorted by key (not for corrections)
+	folded    []foldedPart // folded text of the search fields among them
+	overreach string       // folded title and content of a recommendation
+}
+
+// foldedPart is the folded text of one search field of an event.
+type foldedPart struct {
+	key  string
+	text string
 }
 
 // Prepare decodes r.
@@ -349,16 +365,35 @@ func Prepare(r events.Record) Prepared {
 }
 
 func (p *Prepared) prepare() {
-	env, err := events.UnmarshalEnvelope(p.Rec.Raw)
+	env, err := events.ParseStored(p.Rec.Raw)
 	if err != nil {
 		p.Err = fmt.Errorf("position %d: %w", p.Rec.Position, err)
 		return
 	}
-	p.Env = env
 	p.Hash = p.Rec.Hash()
-	if pl, err := events.DecodeStored(env.Type, env.Data); err == nil {
-		p.P = pl
+	pl, err := events.DecodeStored(env.Type, env.Data)
+	if events.IsSyntaxError(err) {
+		p.Err = fmt.Errorf("position %d: the event's data is not valid JSON: %w", p.Rec.Position, err)
+		return
 	}
+	p.P = pl
+	if _, ok := pl.(*events.CorrectionData); !ok {
+		// One copy of the data, which the fields' values share: the
+		// record's bytes are not kept.
+		p.fields = splitFields(slices.Clone([]byte(env.Data)), env.Classification)
+		for _, f := range p.fields {
+			if slices.Contains(searchKeys, f.Key) {
+				if s, ok := unquoteJSON(f.Value); ok {
+					p.folded = append(p.folded, foldedPart{f.Key, foldText(s)})
+				}
+			}
+		}
+	}
+	if d, ok := pl.(*events.RecommendationIssuedData); ok {
+		p.overreach = foldText(d.Title + " " + d.Content)
+	}
+	env.Data = nil
+	p.Env = env
 	p.Rec.Raw = nil // not kept: the views hold what they need
 }
 
@@ -392,8 +427,7 @@ func (v *Views) Apply(p *Prepared) error {
 		v.order[kind] = append(v.order[kind], it)
 	}
 	cite := Cite{Position: pos, Type: env.Type}
-	st := events.Evolve(events.RestoreState(kind, id, it.Core), env, p.P, pos, p.Hash)
-	it.Core = st.Core()
+	it.Core = events.EvolveCore(kind, id, it.Core, env, p.P)
 	it.Updated = pos
 	it.Events = append(it.Events, pos)
 	if rank(env.Classification) < rank(it.Class) && it.Lowered == 0 {
@@ -402,24 +436,38 @@ func (v *Views) Apply(p *Prepared) error {
 	if rank(env.Classification) > rank(it.Class) {
 		it.Class = env.Classification
 	}
+	fresh := p.folded
 	if c, ok := p.P.(*events.CorrectionData); ok {
 		for _, k := range sortedKeys(c.Changes) {
-			it.setField(k, quoteJSON(c.Changes[k]), env.Classification)
+			val := quoteJSON(c.Changes[k])
+			it.setField(Field{Key: k, Value: val, Class: env.Classification})
+			if slices.Contains(searchKeys, k) {
+				s, _ := unquoteJSON(val)
+				fresh = append(fresh, foldedPart{k, foldText(s)})
+			}
 		}
+	} else if len(it.Fields) == 0 {
+		it.Fields = p.fields // sorted, and owned by no one else
 	} else {
-		splitObject(env.Data, func(k string, val []byte) { it.setField(k, val, env.Classification) })
+		for _, f := range p.fields {
+			it.setField(f)
+		}
 	}
 	v.applyFacts(it, env, p.P, cite)
-	if it.Version() == 1 || touchesText(env.Data, p.P) {
-		it.Text = foldText(it.searchText())
+	if _, ok := p.P.(*events.RecommendationIssuedData); ok {
+		it.Facts.Rec.Overreach = v.overreachFolded(p.overreach)
+	}
+	if it.Version() == 1 || len(fresh) > 0 {
+		it.setText(fresh)
 	}
 	v.indexParties(it)
 	return nil
 }
 
-func (it *Item) setField(k string, val []byte, c events.Classification) {
-	i, ok := slices.BinarySearchFunc(it.Fields, k, func(f Field, k string) int { return strings.Compare(f.Key, k) })
-	f := Field{Key: k, Value: slices.Clone(val), Class: c}
+// setField sets a field of the item's current data to f, whose value it
+// keeps.
+func (it *Item) setField(f Field) {
+	i, ok := slices.BinarySearchFunc(it.Fields, f.Key, func(f Field, k string) int { return strings.Compare(f.Key, k) })
 	if ok {
 		it.Fields[i] = f
 	} else {
@@ -430,7 +478,8 @@ func (it *Item) setField(k string, val []byte, c events.Classification) {
 // indexParties records it under every party it concerns that it is not
 // indexed under yet.
 func (v *Views) indexParties(it *Item) {
-	ps := it.partiesConcerned()
+	v.scratch = it.partiesConcerned(v.scratch[:0])
+	ps := v.scratch
 	if slices.Equal(ps, it.indexed) {
 		return
 	}
@@ -439,7 +488,7 @@ func (v *Views) indexParties(it *Item) {
 			v.byParty[p] = append(v.byParty[p], it)
 		}
 	}
-	it.indexed = ps
+	it.indexed = slices.Clone(ps)
 }
 
 // Version returns the number of events of the item.
@@ -448,28 +497,10 @@ func (it *Item) Version() uint64 { return it.Core.Version }
 // searchKeys are the payload fields the text search looks in.
 var searchKeys = []string{"title", "topic", "draft_title", "name", "summary", "description", "content"}
 
-// touchesText reports whether an event may change the searchable text.
-func touchesText(data []byte, p events.Payload) bool {
-	if c, ok := p.(*events.CorrectionData); ok {
-		for _, k := range searchKeys {
-			if _, ok := c.Changes[k]; ok {
-				return true
-			}
-		}
-		return false
-	}
-	for _, k := range searchKeys {
-		if bytes.Contains(data, []byte(`"`+k+`":`)) {
-			return true
-		}
-	}
-	return false
-}
-
 // partiesConcerned lists the parties an item concerns, sorted: those it is
 // addressed to, its main party, the subjects and the supervising chair.
-func (it *Item) partiesConcerned() []string {
-	ps := slices.Clone(it.Core.Parties)
+func (it *Item) partiesConcerned(ps []string) []string {
+	ps = append(ps, it.Core.Parties...)
 	if it.Party != "" {
 		ps = append(ps, it.Party)
 	}
@@ -492,18 +523,57 @@ func (it *Item) partiesConcerned() []string {
 	return slices.Compact(ps)
 }
 
-func (it *Item) searchText() string {
-	var b strings.Builder
-	for _, k := range searchKeys {
-		if val := it.Field(k); len(val) > 0 {
-			if s, ok := unquoteJSON(val); ok {
-				b.WriteString(s)
-				b.WriteByte(' ')
+// setText sets the item's folded searchable text: its search fields and
+// its ID, lowercase and without diacritics, joined by spaces. Fields of the
+// event just applied come folded (fresh); the others were folded when
+// their event was applied, and are kept (as parts of Text) from the second
+// change on, for items whose text changes more than once.
+func (it *Item) setText(fresh []foldedPart) {
+	parts := it.parts
+	if parts == nil && it.Version() > 1 {
+		parts = make([]string, len(searchKeys))
+		for i, k := range searchKeys {
+			if val := it.Field(k); len(val) > 0 {
+				if s, ok := unquoteJSON(val); ok {
+					parts[i] = foldText(s)
+				}
 			}
 		}
 	}
-	b.WriteString(it.ID)
-	return b.String()
+	var cur [8]string
+	if parts == nil {
+		parts = cur[:len(searchKeys)]
+	}
+	for _, f := range fresh {
+		parts[slices.Index(searchKeys, f.key)] = f.text
+	}
+	var b strings.Builder
+	ends := make([]int, len(parts))
+	for i, s := range parts {
+		if s != "" {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(s)
+		}
+		ends[i] = b.Len()
+	}
+	if id := foldText(it.ID); id != "" {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(id)
+	}
+	it.Text = b.String()
+	if it.Version() > 1 {
+		// Keep the parts as slices of Text: no second copy of the text.
+		it.parts = parts
+		for i := range parts {
+			if parts[i] != "" {
+				parts[i] = it.Text[ends[i]-len(parts[i]) : ends[i]]
+			}
+		}
+	}
 }
 
 func rank(c events.Classification) int {
@@ -623,7 +693,7 @@ func (v *Views) applyRec(it *Item, p events.Payload, c Cite) {
 	case *events.RecommendationIssuedData:
 		f.Addressee, f.SourceKind, f.SourceID, f.IssuedOn, f.ResponseDays, f.IssuedAt = d.AddresseePartyID, d.SourceKind, d.SourceID, d.IssuedOn, d.ResponseDays, c
 		it.Title, it.Party, it.Form = d.Title, d.AddresseePartyID, string(d.SourceKind)
-		f.Overreach = v.overreach(d.Title + " " + d.Content)
+		// f.Overreach: Apply sets it from the text folded by Prepare.
 	case *events.AmendedData:
 		if d.Content != "" {
 			f.Overreach = v.overreach(it.Title + " " + d.Content)
@@ -844,14 +914,24 @@ func (v *Views) applyCon(it *Item, p events.Payload) {
 
 // overreach returns the first configured wording in text that orders
 // rather than recommends (MU_POWER_OVERREACH), or "".
-func (v *Views) overreach(text string) string {
+func (v *Views) overreach(text string) string { return v.overreachFolded(foldText(text)) }
+
+// overreachFolded is overreach for text folded already.
+func (v *Views) overreachFolded(t string) string {
 	if v.cfg == nil || v.cfg.Rules == nil {
 		return ""
 	}
-	t := foldText(text)
-	for _, k := range v.cfg.Rules.Thresholds.OverreachKeywords {
-		if k != "" && strings.Contains(t, foldText(k)) {
-			return k
+	if v.keywords == nil {
+		v.keywords = [][2]string{}
+		for _, k := range v.cfg.Rules.Thresholds.OverreachKeywords {
+			if k != "" {
+				v.keywords = append(v.keywords, [2]string{k, foldText(k)})
+			}
+		}
+	}
+	for _, k := range v.keywords {
+		if strings.Contains(t, k[1]) {
+			return k[0]
 		}
 	}
 	return ""

@@ -45,6 +45,7 @@ type benchConfig struct {
 	verifyEvents       int
 	keep, reuse        string
 	views              string
+	fillMix            int
 	modes              []string
 }
 
@@ -63,6 +64,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.keep, "keep", "", "keep the verify data folder here (reusable with --reuse)")
 	fs.StringVar(&cfg.reuse, "reuse", "", "measure verify and memory on this existing data folder instead of writing one")
 	fs.StringVar(&cfg.views, "views", "", "measure only the read side on this stopped data folder: raw replay, rebuild, snapshot restart, queries")
+	fs.IntVar(&cfg.fillMix, "fill-mix", 0, "write this many events of the mixed workload (supervisions and their recommendations) through\nLedger.Handle into the new data folder --keep, then measure the read side on it as --views does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +82,16 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	w := c.Stdout
+	if cfg.fillMix > 0 {
+		if cfg.keep == "" {
+			fmt.Fprintln(c.Stderr, "ledger bench: --fill-mix needs --keep DIR, the new data folder")
+			return errUsage
+		}
+		if err := benchFillMix(ctx, cfg.keep, cfg.fillMix, c.Stderr); err != nil {
+			return err
+		}
+		cfg.views = cfg.keep
+	}
 	if cfg.views != "" {
 		return c.viewsPhase(ctx, w, cfg.views)
 	}
