@@ -19,6 +19,7 @@ import (
 
 	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/esdb"
 	"github.com/mttq-vn/ledger/events/inmem"
 	"github.com/mttq-vn/ledger/events/jetstream"
 	"github.com/mttq-vn/ledger/projections"
@@ -30,7 +31,8 @@ import (
 type ServeConfig struct {
 	Data               string
 	HTTP               string
-	Store              string // jetstream | inmem
+	Store              string // jetstream | esdb | inmem
+	ESDBURL            string // connection string with --store esdb
 	NATSURL            string
 	NATSCreds          string
 	NATSUser           string
@@ -73,8 +75,10 @@ func DefaultServeConfig() ServeConfig {
 // Validate checks a configuration.
 func (c *ServeConfig) Validate() error {
 	switch {
-	case c.Store != "jetstream" && c.Store != "inmem":
-		return fmt.Errorf("--store must be jetstream or inmem, not %q", c.Store)
+	case c.Store != "jetstream" && c.Store != "esdb" && c.Store != "inmem":
+		return fmt.Errorf("--store must be jetstream, esdb or inmem, not %q", c.Store)
+	case c.Store == "esdb" && c.ESDBURL == "":
+		return fmt.Errorf("--store esdb needs --esdb-url (or LEDGER_ESDB_URL), such as esdb://127.0.0.1:2113?tls=false")
 	case c.Sync != "always" && c.Sync != "lazy":
 		return fmt.Errorf("--sync must be always or lazy, not %q", c.Sync)
 	case c.Replicas < 1 || c.Replicas > 5:
@@ -130,7 +134,8 @@ func (c *ServeConfig) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HolidaysFile, "holidays", c.HolidaysFile, "public holiday calendar (JSON) instead of the built-in one")
 	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "how often changed views are saved as a snapshot (restarts load it)")
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address")
-	fs.StringVar(&c.Store, "store", c.Store, "event store: jetstream, or inmem (nothing kept; for trials)")
+	fs.StringVar(&c.Store, "store", c.Store, "event store: jetstream, esdb (EventStoreDB/KurrentDB at --esdb-url), or inmem (nothing kept; for trials)")
+	fs.StringVar(&c.ESDBURL, "esdb-url", envOr("LEDGER_ESDB_URL", c.ESDBURL), "EventStoreDB/KurrentDB connection string for --store esdb, such as esdb://127.0.0.1:2113?tls=false (env LEDGER_ESDB_URL)")
 	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "use an external NATS server or cluster (comma-separated URLs) instead of the embedded one")
 	fs.StringVar(&c.NATSCreds, "nats-creds", c.NATSCreds, "NATS credentials file (JWT + NKey seed)")
 	fs.StringVar(&c.NATSUser, "nats-user", c.NATSUser, "NATS user name")
@@ -277,7 +282,9 @@ func (m *Main) Run(ctx context.Context) error {
 }
 
 // snapshots returns where the views keep their snapshot: beside the log
-// in JetStream, or nowhere for the in-memory store.
+// in JetStream, or nowhere for the in-memory store and EventStoreDB (the
+// views are rebuilt from the log at every start there; a snapshot of
+// several megabytes does not fit EventStoreDB's event size limit).
 func (m *Main) snapshots() projections.SnapshotStore {
 	if st, ok := m.Store.(*jetstream.Store); ok {
 		return st.Snapshots("")
@@ -307,12 +314,31 @@ func (m *Main) storeDescription() string {
 	switch {
 	case m.Config.Store == "inmem":
 		return "in memory: nothing is kept"
+	case m.Config.Store == "esdb":
+		return "EventStoreDB/KurrentDB " + redactURL(m.Config.ESDBURL)
 	case m.Config.NATSURL != "":
 		return fmt.Sprintf("NATS %s, %d replica(s)", m.Config.NATSURL, m.Config.Replicas)
 	case m.Config.Sync == "lazy":
 		return fmt.Sprintf("embedded JetStream, flushed every %s", m.Config.SyncInterval)
 	}
 	return "embedded JetStream, flushed before every acknowledgement"
+}
+
+// redactURL hides the password of a connection string
+// (esdb://user:password@host:2113) before it is printed or logged.
+func redactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return s
+	}
+	if user, _, ok := strings.Cut(userinfo, ":"); ok {
+		return scheme + "://" + user + ":xxxxx@" + host
+	}
+	return s
 }
 
 func absPath(p string) string {
@@ -328,6 +354,19 @@ func (m *Main) openStore(ctx context.Context) error {
 	cfg := m.Config
 	if cfg.Store == "inmem" {
 		m.Store = inmem.NewStore()
+		return nil
+	}
+	if cfg.Store == "esdb" {
+		st, err := esdb.Open(ctx, esdb.Config{URL: cfg.ESDBURL, Logger: m.Logger.With("component", "esdb")})
+		if events.ErrorCode(err) == events.EUnavailable {
+			// %v, not %w: the operator needs the address and the cause, not
+			// the API's "try again".
+			return fmt.Errorf("cannot reach EventStoreDB/KurrentDB at %s (is it running, and is --esdb-url right?): %v", redactURL(cfg.ESDBURL), err)
+		}
+		if err != nil {
+			return fmt.Errorf("open the EventStoreDB store at %s: %w", redactURL(cfg.ESDBURL), err)
+		}
+		m.Store = st
 		return nil
 	}
 	if cfg.NATSURL == "" {

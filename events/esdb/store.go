@@ -174,18 +174,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	select {
 	case err = <-done:
 	case <-first.Done():
-		err = &unavailableError{op: "open", cause: fmt.Errorf("no answer within %s", cfg.ConnectTimeout)}
+		err = &unavailableError{op: "open: reading $all to number the log", cause: fmt.Errorf("no answer within %s", cfg.ConnectTimeout)}
 	}
 	if err != nil {
 		s.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("esdb: open (reading $all to number the log): %w", translate(first, "open", err))
+		return nil, translate(first, "open: reading $all to number the log", err)
 	}
 	if err := s.refreshCheckpoints(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("esdb: open (reading the checkpoints): %w", err)
+		return nil, err
 	}
 	if size, _, err := s.LatestCheckpoint(ctx); err == nil {
 		if head, _ := s.ix.head(); size > head {
@@ -196,17 +196,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// clientLogger passes the driver's log lines to l. The driver logs every
-// failed call as an error, which the store reports itself, so its errors
-// and warnings are logged as warnings and the rest as debug lines.
+// clientLogger passes the driver's log lines to l as debug lines. The
+// driver logs every failed call and every connection attempt (as errors
+// and warnings); the store returns those failures to its callers, which
+// log them once, so at the default level the driver is quiet.
 func clientLogger(l *slog.Logger) kurrent.LoggingFunc {
 	return func(level kurrent.LogLevel, format string, args ...any) {
-		lv := slog.LevelDebug
-		if level == kurrent.LogError || level == kurrent.LogWarn {
-			lv = slog.LevelWarn
-		}
-		if l.Enabled(context.Background(), lv) {
-			l.Log(context.Background(), lv, "EventStoreDB client: "+fmt.Sprintf(format, args...))
+		if l.Enabled(context.Background(), slog.LevelDebug) {
+			l.Debug("EventStoreDB client: "+fmt.Sprintf(format, args...), "client_level", level)
 		}
 	}
 }
