@@ -42,6 +42,7 @@ type fakeServer struct {
 	changed chan struct{} // closed and replaced on every append
 	faults  []error       // returned, in order, by the next calls
 	noPos   bool          // answer idempotent appends without a position
+	after   bool          // read $all forwards from a position exclusive of it
 
 	srv  *grpc.Server
 	addr string
@@ -300,6 +301,9 @@ func (f *fakeServer) Read(req *api.ReadReq, srv api.Streams_ReadServer) error {
 		switch p := so.All.GetAllOption().(type) {
 		case *api.ReadReq_Options_AllOptions_Position:
 			from = p.Position.GetCommitPosition()
+			if f.after {
+				from++
+			}
 		case *api.ReadReq_Options_AllOptions_Start:
 			from = 0
 		case *api.ReadReq_Options_AllOptions_End:

@@ -304,6 +304,40 @@ func TestDensePositions(t *testing.T) {
 	}
 }
 
+// TestReadsFromAPositionEitherWay checks that reading the log does not
+// depend on whether a read of $all from a position includes the event at
+// that position (EventStoreDB's does; the fake can do both).
+func TestReadsFromAPositionEitherWay(t *testing.T) {
+	for _, exclusive := range []bool{false, true} {
+		t.Run(fmt.Sprint("exclusive=", exclusive), func(t *testing.T) {
+			f := startFake(t)
+			f.after = exclusive
+			prefix := freshPrefix()
+			a := openFake(t, f, prefix)
+			ctx := ctxT(t)
+			for i := range 7 {
+				f.write("$stats", "$statsCollected", []byte(`{}`))
+				if _, err := a.Append(ctx, fmt.Sprintf("plan/p%d", i%2), uint64(i/2), events.Pending{ID: fmt.Sprint(i), Raw: []byte(`{}`)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b := openFakeWith(t, f, prefix, func(cfg *Config) { cfg.TailCache = 1 })
+			var got []uint64
+			if err := b.ReadLog(ctx, 3, func(r events.Record) error { got = append(got, r.Position); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != "[3 4 5 6 7]" {
+				t.Errorf("ReadLog(3): %v", got)
+			}
+			for _, p := range []uint64{1, 4} {
+				if r, err := b.Get(ctx, p); err != nil || r.ID != fmt.Sprint(p-1) {
+					t.Errorf("Get(%d): %+v, %v", p, r, err)
+				}
+			}
+		})
+	}
+}
+
 // TestRetryRecognisedByServer drives the path where the store's own key
 // window has forgotten an append and the server's idempotency check
 // recognises the retry, answering with or without the original position.

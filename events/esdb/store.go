@@ -416,6 +416,13 @@ func (s *Store) append(ctx context.Context, stream string, expected uint64, e ev
 		}
 	}
 	p, err := s.dense(ctx, at)
+	if err != nil && ctx.Err() == nil {
+		// Should the position of the answer differ from the one $all
+		// reports for the event, ask the stream where the event is.
+		if at2, err2 := s.positionOf(ctx, stream, expected+1); err2 == nil && at2 != at {
+			p, err = s.dense(ctx, at2)
+		}
+	}
 	if err != nil {
 		return events.Appended{}, fmt.Errorf("the event appended to %s: %w", stream, err)
 	}
@@ -629,16 +636,23 @@ func (s *Store) readLog(ctx context.Context, from, to uint64, fn func(events.Rec
 			p++
 			continue
 		}
-		start, ok := s.ix.at(p)
-		if !ok {
+		if _, ok := s.ix.at(p); !ok {
 			return fmt.Errorf("position %d is beyond the index", p)
+		}
+		// Read from the previous ledger event on and skip it: that works
+		// whether the server's read from a position includes it or not.
+		var start kurrent.AllPosition = kurrent.Start{}
+		var prev *kurrent.Position
+		if p > 1 {
+			at, _ := s.ix.at(p - 1)
+			start, prev = at, &at
 		}
 		got := p
 		_, _, err := s.scanPage(ctx, start, func(ev *kurrent.RecordedEvent) error {
 			if p > to {
 				return errPageDone
 			}
-			if before(ev.Position, start) || !strings.HasPrefix(ev.StreamID, s.prefix) {
+			if prev != nil && !before(*prev, ev.Position) || !strings.HasPrefix(ev.StreamID, s.prefix) {
 				return nil
 			}
 			want, _ := s.ix.at(p)

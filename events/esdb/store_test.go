@@ -18,8 +18,8 @@ import (
 const skipMessage = `LEDGER_ESDB_URL is not set, so the conformance suite does not run against a real EventStoreDB/KurrentDB ` +
 	`(no server can be installed on the CI machines; TestStoreFake runs it against an in-process fake instead, which is NOT a real server). ` +
 	`To run it, start a single insecure node and name it:
-    docker run --rm -d --name kurrentdb -p 2113:2113 docker.kurrent.io/kurrent-latest/kurrentdb:latest --insecure --run-projections=None
-    # or EventStoreDB: docker run --rm -d --name esdb -p 2113:2113 eventstore/eventstore:24.10 --insecure
+    docker run --rm -d --name kurrentdb -p 2113:2113 docker.kurrent.io/kurrent-latest/kurrentdb:latest --insecure
+    (an EventStoreDB 20.x-24.x image started with --insecure does as well)
     LEDGER_ESDB_URL='esdb://127.0.0.1:2113?tls=false' go test -race -count=1 -run TestStoreServer ./events/esdb/
 Each run writes streams under a fresh prefix (tNNNN-...), so it needs no empty server and leaves its streams behind.`
 
