@@ -30,7 +30,8 @@ type index struct {
 	scanned kurrent.Position   // the last $all position read, of any stream
 	started bool               // whether scanned is set
 	ids     map[uuid.UUID]uint64
-	ring    []uuid.UUID     // IDs of the latest len(ring) positions: ring[(p-1)%len(ring)]
+	window  int             // how many IDs ring keeps
+	ring    []uuid.UUID     // IDs of the latest window positions: ring[(p-1)%window], grown on demand
 	tail    []events.Record // the latest len(tail) records: tail[(p-1)%len(tail)]
 	grew    chan struct{}   // closed and replaced whenever the index grows
 
@@ -45,7 +46,7 @@ func newIndex(prefix string, window, tail int) *index {
 	return &index{
 		prefix: prefix,
 		ids:    make(map[uuid.UUID]uint64),
-		ring:   make([]uuid.UUID, max(window, 1)),
+		window: max(window, 1),
 		tail:   make([]events.Record, max(tail, 1)),
 		grew:   make(chan struct{}),
 		scan:   make(chan struct{}, 1),
@@ -84,7 +85,7 @@ func (ix *index) find(at kurrent.Position) (p uint64, found, covered bool) {
 }
 
 // lookupID returns the latest position holding event ID id, if it is
-// among the latest len(ring) positions.
+// among the latest window positions.
 func (ix *index) lookupID(id uuid.UUID) (uint64, bool) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -120,14 +121,16 @@ func (ix *index) add(page []*kurrent.RecordedEvent, scanned kurrent.Position) {
 		}
 		ix.pos = append(ix.pos, ev.Position)
 		p := uint64(len(ix.pos))
-		w := uint64(len(ix.ring))
-		slot := (p - 1) % w
+		w := uint64(ix.window)
 		if p > w {
+			slot := (p - 1) % w
 			if old := ix.ring[slot]; ix.ids[old] == p-w {
 				delete(ix.ids, old)
 			}
+			ix.ring[slot] = ev.EventID
+		} else {
+			ix.ring = append(ix.ring, ev.EventID) // len(ring) == p-1 until it is full
 		}
-		ix.ring[slot] = ev.EventID
 		ix.ids[ev.EventID] = p
 		// A record that does not map is not cached: readers then read it
 		// from the server and report what is wrong with it.
