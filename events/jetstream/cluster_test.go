@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -269,6 +270,25 @@ func (a *ackLog) stall(t time.Time, within time.Duration) time.Duration {
 		longest = max(longest, ts[i].Sub(ts[i-1]))
 	}
 	return longest
+}
+
+// resumed returns how long after t the longest stall (see stall) ended.
+func (a *ackLog) resumed(t time.Time, within time.Duration) time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ts := slices.Clone(a.times)
+	slices.SortFunc(ts, func(x, y time.Time) int { return x.Compare(y) })
+	var longest time.Duration
+	var end time.Time
+	for i := 1; i < len(ts); i++ {
+		if ts[i].Before(t) || ts[i-1].After(t.Add(within)) {
+			continue
+		}
+		if d := ts[i].Sub(ts[i-1]); d > longest {
+			longest, end = d, ts[i]
+		}
+	}
+	return end.Sub(t)
 }
 
 // rawAck is an acknowledged Store.Append.
@@ -644,5 +664,101 @@ func checkLedgerLog(t *testing.T, ctx context.Context, l *events.Ledger, s *Stor
 	}
 	if n != len(byID) {
 		t.Fatalf("%d of %d acknowledged events found in the log", n, len(byID))
+	}
+}
+
+// TestTransientErrors pins which failures Append tries again (the same
+// message, within Config.RetryBudget) and which it returns at once.
+func TestTransientErrors(t *testing.T) {
+	api := func(code natsjs.ErrorCode) error {
+		return fmt.Errorf("wrapped: %w", &natsjs.APIError{Code: 503, ErrorCode: code})
+	}
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{natsjs.ErrAsyncPublishTimeout, true}, // an acknowledgement lost with a dead leader, or late
+		{nats.ErrNoResponders, true},
+		{natsjs.ErrNoStreamResponse, true},
+		{nats.ErrDisconnected, true},
+		{nats.ErrConnectionReconnecting, true},
+		{nats.ErrTimeout, true},
+		{context.DeadlineExceeded, true}, // a read bounded by readTimeout; Append checks the caller's own context first
+		{api(errCodeClusterNotAvailable), true},
+		{api(errCodeStreamOffline), true},
+		{api(errCodeLastSeqNotReady), true},
+		{api(errCodeDuplicateInProcess), true},
+		{nats.ErrConnectionClosed, false},
+		{context.Canceled, false},
+		{api(natsjs.JSErrCodeStreamWrongLastSequence), false}, // a conflict or a retry: settled, not retried blindly
+		{api(natsjs.JSErrCodeStreamNotFound), false},
+		{errClosed, false},
+	} {
+		if got := transient(tc.err); got != tc.want {
+			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		replicas int
+		want     time.Duration
+	}{{1, singleAckTimeout}, {3, ackTimeout}} {
+		c := Config{Replicas: tc.replicas}
+		c.setDefaults()
+		if c.AckTimeout != tc.want || c.RetryBudget < 10*time.Second {
+			t.Errorf("%d replicas: ack timeout %s, retry budget %s; want %s and at least 10 s", tc.replicas, c.AckTimeout, c.RetryBudget, tc.want)
+		}
+	}
+}
+
+// TestAppendRetriesUntilTheServerAnswers: an append made while the server
+// is away is not refused at once: it is tried again, and succeeds once the
+// server is back (here a single node restarted on the same port and
+// directory), within the retry budget.
+func TestAppendRetriesUntilTheServerAnswers(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := StartServer(ServerConfig{StoreDir: dir, Listen: "127.0.0.1:0", Logger: quietLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Addr().String()
+	nc, err := nats.Connect("nats://"+addr, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx := testCtx(t)
+	s, err := Open(ctx, nc, Config{AckTimeout: time.Second, Logger: quietLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Append(ctx, "unit/u1", 0, event("unit/u1", 1, "")); err != nil {
+		t.Fatal(err)
+	}
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	done := make(chan error, 1)
+	go func() {
+		a, err := s.Append(ctx, "unit/u1", 1, event("unit/u1", 2, "k2"))
+		if err == nil && (a.Version != 2 || a.Position != 2) {
+			err = fmt.Errorf("appended %+v, want version 2 at position 2", a)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the append ended while the server was away: %v", err)
+	case <-time.After(1500 * time.Millisecond): // more than one attempt's AckTimeout
+	}
+	srv, err = StartServer(ServerConfig{StoreDir: dir, Listen: addr, Logger: quietLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	if err := <-done; err != nil {
+		t.Fatalf("the append did not succeed once the server was back: %v", err)
+	}
+	if h, err := s.Head(ctx); err != nil || h != 2 {
+		t.Fatalf("head %d (%v), want 2", h, err)
 	}
 }

@@ -52,6 +52,10 @@ const (
 	// does not wait for a stream leader that is gone. A read takes well
 	// under a millisecond.
 	readTimeout = 2 * time.Second
+	// lagRetries and lagRetryWait bound how long a reader waits for a
+	// replica that is behind the stream's leader (see read).
+	lagRetries   = 40
+	lagRetryWait = 50 * time.Millisecond
 	// firstRetryWait and maxRetryWait bound the pause between two
 	// attempts of an append after a failure that came fast (no responders,
 	// disconnected): it doubles from the first to the second.
@@ -678,19 +682,30 @@ const (
 	errCodeClusterNotAvailable = 10008 // JetStream system temporarily unavailable
 	errCodeStreamOffline       = 10118 // stream is offline
 	errCodeLastSeqNotReady     = 10163 // expected last sequence per subject temporarily unavailable
+	errCodeDuplicateInProcess  = 10158 // a message with the same dedup key is being stored
 )
+
+// isDuplicateInProcess reports whether err is JetStream's answer to a
+// publish whose dedup key is in flight already (a replicated stream, a
+// retry that overtook its first attempt, or two replicas writing the same
+// checkpoint): its outcome is unknown until the first is decided.
+func isDuplicateInProcess(err error) bool {
+	var apiErr *natsjs.APIError
+	return err != nil && errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeDuplicateInProcess
+}
 
 // transient reports whether err means that an attempt got no answer, or an
 // answer that says "not now", so that the same attempt may succeed later:
 // an acknowledgement that timed out (it may have been lost with a stream
 // leader that died; the retry finds it if it was stored), no responders, a
-// connection being re-established, a stream between leaders. A closed
-// connection is not transient.
+// connection being re-established, a stream between leaders, an earlier
+// attempt with the same dedup key still in flight. A closed connection is
+// not transient.
 func transient(err error) bool {
 	var apiErr *natsjs.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode {
-		case errCodeClusterNotAvailable, errCodeStreamOffline, errCodeLastSeqNotReady:
+		case errCodeClusterNotAvailable, errCodeStreamOffline, errCodeLastSeqNotReady, errCodeDuplicateInProcess:
 			return true
 		}
 		return false
@@ -996,6 +1011,23 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 		cfg.FilterSubjects = []string{filter}
 	}
 	cons, err := st.OrderedConsumer(ctx, cfg)
+	// On a replicated stream the server places a reader's consumer on any
+	// replica, and one that is a moment behind the leader (which answered
+	// the caller's Head or Info) has fewer messages than pending: ask
+	// again, for a while, before reporting positions missing. Seen when a
+	// second `ledger serve` replica starts right after the first wrote.
+	for try := 0; err == nil && try < lagRetries && st.CachedInfo().Config.Replicas > 1; try++ {
+		if info := cons.CachedInfo(); info == nil || info.NumPending >= pending {
+			break
+		}
+		s.deleteConsumer(st, cons)
+		select {
+		case <-ctx.Done():
+			return s.closedOr(ctx.Err())
+		case <-time.After(lagRetryWait):
+		}
+		cons, err = st.OrderedConsumer(ctx, cfg)
+	}
 	if err != nil {
 		return s.closedOr(err)
 	}
@@ -1116,7 +1148,20 @@ func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) (er
 		},
 		Data: note,
 	}
-	_, err = s.js.PublishMsg(ctx, msg)
+	for try := 0; ; try++ {
+		_, err = s.js.PublishMsg(ctx, msg)
+		// Another replica storing the note for the same size at the same
+		// moment (the same dedup key in flight on a replicated stream,
+		// code 10158): wait for its outcome, which the next try sees as
+		// a no-op if it was stored.
+		if !isDuplicateInProcess(err) || try == 4 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(firstRetryWait):
+		}
+	}
 	if err == nil || isWrongLastSequence(err) {
 		return nil
 	}
