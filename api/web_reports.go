@@ -38,6 +38,9 @@ func (s *Server) reportPeriod(p *pageCtx) url.Values {
 			q.Set(k, v)
 		}
 	}
+	if q.Get("unit") == "" && p.actor.Unit != "" {
+		q.Set("unit", p.actor.Unit)
+	}
 	today := projections.Today(s.now())
 	if q.Get("to") == "" {
 		q.Set("to", string(today))
@@ -156,17 +159,17 @@ func onTimeChart(lang string, rows []projections.UnitRow) template.HTML {
 		return ""
 	}
 	h := n*44 + 10
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 600 %d" role="img" aria-labelledby="c-ontime-t"><title id="c-ontime-t">%s</title>`, h, esc(tr(lang, "rep.ontime")))
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 400 %d" role="img" aria-labelledby="c-ontime-t"><title id="c-ontime-t">%s</title>`, h, esc(tr(lang, "rep.ontime")))
 	y := 0
 	for _, r := range rows {
 		if r.OnTimeRate == nil {
 			continue
 		}
 		pct := *r.OnTimeRate * 100
-		w := int(*r.OnTimeRate * 480)
+		w := int(*r.OnTimeRate * 320)
 		fmt.Fprintf(&b, `<text x="0" y="%d" class="lbl">%s</text>`, y+14, esc(r.Unit+" "+r.Name))
-		fmt.Fprintf(&b, `<rect x="0" y="%d" width="480" height="18" fill="#e6ebf0"/><rect x="0" y="%d" width="%d" height="18" fill="%s"/>`, y+20, y+20, w, colorOnTime)
-		fmt.Fprintf(&b, `<text x="490" y="%d" class="val">%.0f%%</text>`, y+34, pct)
+		fmt.Fprintf(&b, `<rect x="0" y="%d" width="320" height="18" fill="#e6ebf0"/><rect x="0" y="%d" width="%d" height="18" fill="%s"/>`, y+20, y+20, w, colorOnTime)
+		fmt.Fprintf(&b, `<text x="328" y="%d" class="val">%.0f%%</text>`, y+34, pct)
 		y += 44
 	}
 	b.WriteString(`</svg>`)
@@ -185,10 +188,10 @@ func statusChart(lang string, ps []period) template.HTML {
 	}
 	const chartH, base = 200, 230
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 600 290" role="img" aria-labelledby="c-status-t"><title id="c-status-t">%s</title>`, esc(tr(lang, "rep.bystatus")))
-	fmt.Fprintf(&b, `<line x1="30" y1="%d" x2="600" y2="%d" stroke="#52606d"/>`, base, base)
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 400 290" role="img" aria-labelledby="c-status-t"><title id="c-status-t">%s</title>`, esc(tr(lang, "rep.bystatus")))
+	fmt.Fprintf(&b, `<line x1="30" y1="%d" x2="400" y2="%d" stroke="#52606d"/>`, base, base)
 	fmt.Fprintf(&b, `<text x="0" y="%d" class="val">%d</text>`, base-chartH+10, top)
-	step := 570 / len(ps)
+	step := 370 / len(ps)
 	bw := max(step*6/10, 6)
 	for i, p := range ps {
 		x := 30 + i*step + (step-bw)/2
@@ -207,7 +210,7 @@ func statusChart(lang string, ps []period) template.HTML {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="tick" text-anchor="middle">%s</text>`, x+bw/2, base+16, esc(p.Label))
 	}
 	for i, l := range []struct{ key, color string }{{"rep.ontimeN", colorOnTime}, {"rep.late", colorLate}, {"rep.missing", colorMissing}, {"rep.notdue", colorNotDue}} {
-		x := (i % 2) * 300
+		x := (i % 2) * 200
 		y := 258 + (i/2)*20
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" class="tick">%s</text>`, x, y-10, l.color, x+18, y, esc(tr(lang, l.key)))
 	}
@@ -225,12 +228,12 @@ func flagChart(lang string, counts map[string]int, codes []string) template.HTML
 		top = max(top, counts[c])
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 600 %d" role="img" aria-labelledby="c-flags-t"><title id="c-flags-t">%s</title>`, len(codes)*44+10, esc(tr(lang, "rep.flags")))
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 400 %d" role="img" aria-labelledby="c-flags-t"><title id="c-flags-t">%s</title>`, len(codes)*44+10, esc(tr(lang, "rep.flags")))
 	for i, c := range codes {
 		y := i * 44
 		fmt.Fprintf(&b, `<text x="0" y="%d" class="lbl">%s</text>`, y+14, esc(c))
 		fmt.Fprintf(&b, `<rect x="0" y="%d" width="%d" height="18" fill="%s"/><text x="%d" y="%d" class="val">%d</text>`,
-			y+20, max(counts[c]*480/top, 2), colorBar, max(counts[c]*480/top, 2)+8, y+34, counts[c])
+			y+20, max(counts[c]*320/top, 2), colorBar, max(counts[c]*320/top, 2)+8, y+34, counts[c])
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -17,7 +17,7 @@ var webPages = []string{"login", "error", "dashboard", "inbox", "inspect", "list
 func parsePages(assets map[string]string) map[string]*template.Template {
 	funcs := template.FuncMap{
 		"t":          tr,
-		"typeLabel":  func(lang string, t events.Type) string { return typeLabel(lang, t) },
+		"typeLabel":  func(lang string, t any) string { return typeLabel(lang, events.Type(fmt.Sprint(t))) },
 		"fieldLabel": fieldLabel,
 		"status":     func(lang string, s any) string { return statusLabel(lang, fmt.Sprint(s)) },
 		"enum":       enumLabel,

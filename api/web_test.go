@@ -222,7 +222,7 @@ func TestWebPagesValidHTML(t *testing.T) {
 		paths []string
 	}{
 		{"anonymous", nil, []string{"/login", "/login?lang=en"}},
-		{"recorder", f.Recorder, []string{"/dashboard", "/items/recommendations", "/items/recommendations/kn-web-1", "/items/recommendations/kn-web-1?as_of=1",
+		{"recorder", f.Recorder, []string{"/dashboard", "/items/recommendations", "/items/recommendations/kn-web-1", "/items/recommendations/kn-web-1?as_of=1", "/items/recommendations/kn-web-1?done=recommendation.issued.v1",
 			"/items/recommendations/new", "/items/supervisions/new", "/items/critiques/new", "/items/recommendations/kn-web-1/step?type=recommendation.reminder_sent.v1",
 			"/reports", "/inspect", "/trails/" + partyWard, "/items/parties/" + partyWard}},
 		{"respondent", f.Respondent, []string{"/inbox", "/items/recommendations/kn-web-1", "/items/recommendations/kn-web-1/step?type=recommendation.response_submitted.v1"}},
