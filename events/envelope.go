@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"sync"
 	"github.com/go-json-experiment/json/jsontext"
 	"time"
 )
@@ -98,7 +99,7 @@ func (p *canonParser) known(dst *string) bool {
 	if !ok {
 		return false
 	}
-	if v, found := knownNames[string(b)]; found {
+	if v, found := knownNames()[string(b)]; found {
 		*dst = v
 	} else {
 		*dst = string(b)
@@ -126,8 +127,9 @@ func (p *canonParser) strBytes() ([]byte, bool) {
 }
 
 // knownNames holds the vocabulary's names (kinds, types, roles,
-// classifications), each once.
-var knownNames = func() map[string]string {
+// classifications), each once. It is built on first use: the types are
+// registered by init functions, after package variables are set.
+var knownNames = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	add := func(s string) { m[s] = s }
 	for _, t := range Types() {
@@ -141,7 +143,7 @@ var knownNames = func() map[string]string {
 		add(string(c))
 	}
 	return m
-}()
+})
 
 // uint reads a JSON number that is a non-negative integer.
 func (p *canonParser) uint(dst *uint64) bool {

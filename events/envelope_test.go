@@ -156,3 +156,15 @@ func TestDecodeStoredMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestKnownNames(t *testing.T) {
+	names := knownNames()
+	for _, k := range []string{"recommendation", "supervision", "recorder", "respondent", "public", string(RecommendationIssued)} {
+		if names[k] != k {
+			t.Errorf("knownNames lacks %q (it has %d names)", k, len(names))
+		}
+	}
+	if len(names) < len(Types()) {
+		t.Errorf("knownNames has %d names for %d types", len(names), len(Types()))
+	}
+}

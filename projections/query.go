@@ -218,8 +218,8 @@ func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
 	}
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, f := range it.Fields {
-		if i > 0 {
+	for f := range it.Fields() {
+		if b.Len() > 1 {
 			b.WriteByte(',')
 		}
 		b.Write(quoteJSON(f.Key))

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/gob"
 	"errors"
@@ -15,7 +16,7 @@ import (
 
 // SnapshotFormat is the version of the snapshot encoding; a snapshot of
 // another format is ignored and the views are rebuilt from the log.
-const SnapshotFormat = 1
+const SnapshotFormat = 2
 
 // SnapshotStore keeps the latest snapshot of the views. events/jetstream
 // keeps it in a JetStream object store next to the log.
@@ -26,16 +27,28 @@ type SnapshotStore interface {
 	SaveSnapshot(ctx context.Context, r io.Reader) error
 }
 
-// snapshot is the encoded form of the views: slices in a fixed order, so
-// that the same views always encode to the same bytes.
-type snapshot struct {
+// The snapshot is a gob stream: a head, then the items in chunks ordered
+// by creation, then the hashes and times in chunks, so that the same views
+// always encode to the same bytes and no message is large (gob reads a
+// message into one growing buffer).
+type snapshotHead struct {
 	Format int
 	Config string
 	Pos    uint64
-	Items  []*Item
-	Hashes []events.Hash
+	NItems int
+}
+
+// snapshotTail is a run of positions: their hashes end to end (gob writes
+// a byte slice as one blob, an array of hashes byte by byte) and times.
+type snapshotTail struct {
+	Hashes []byte
 	Times  []int64
 }
+
+const (
+	snapshotItemChunk = 2048
+	snapshotPosChunk  = 1 << 16
+)
 
 // Encode writes the views in the snapshot format. Equal views give equal
 // bytes: a rebuild from zero and views caught up from a snapshot can be
@@ -45,18 +58,22 @@ func (v *Views) Encode(w io.Writer) error {
 	for _, it := range v.items {
 		items = append(items, it)
 	}
-	slices.SortFunc(items, func(a, b *Item) int {
-		switch {
-		case a.Created < b.Created:
-			return -1
-		case a.Created > b.Created:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(items, func(a, b *Item) int { return cmp.Compare(a.Created, b.Created) })
 	bw := bufio.NewWriterSize(w, 1<<20)
-	if err := gob.NewEncoder(bw).Encode(snapshot{Format: SnapshotFormat, Config: v.cfg.Digest(), Pos: v.pos, Items: items, Hashes: v.hashes, Times: v.times}); err != nil {
+	enc := gob.NewEncoder(bw)
+	if err := enc.Encode(snapshotHead{Format: SnapshotFormat, Config: v.cfg.Digest(), Pos: v.pos, NItems: len(items)}); err != nil {
 		return err
+	}
+	for chunk := range slices.Chunk(items, snapshotItemChunk) {
+		if err := enc.Encode(chunk); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < len(v.hashes); i += snapshotPosChunk {
+		j := min(i+snapshotPosChunk, len(v.hashes))
+		if err := enc.Encode(snapshotTail{Hashes: hashBytes(v.hashes[i:j]), Times: v.times[i:j]}); err != nil {
+			return err
+		}
 	}
 	return bw.Flush()
 }
@@ -67,27 +84,67 @@ var ErrStaleSnapshot = errors.New("projections: the snapshot was made by another
 
 // DecodeViews reads views written by Encode under cfg.
 func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
-	var s snapshot
-	if err := gob.NewDecoder(bufio.NewReaderSize(r, 1<<20)).Decode(&s); err != nil {
+	dec := gob.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	var head snapshotHead
+	if err := dec.Decode(&head); err != nil {
 		return nil, fmt.Errorf("projections: reading the snapshot: %w", err)
 	}
-	if s.Format != SnapshotFormat || s.Config != cfg.Digest() {
+	if head.Format != SnapshotFormat || head.Config != cfg.Digest() {
 		return nil, ErrStaleSnapshot
 	}
-	if uint64(len(s.Hashes)) != s.Pos || uint64(len(s.Times)) != s.Pos {
-		return nil, fmt.Errorf("projections: the snapshot at position %d holds %d hashes", s.Pos, len(s.Hashes))
+	if head.NItems < 0 || uint64(head.NItems) > head.Pos {
+		return nil, fmt.Errorf("projections: the snapshot at position %d says it holds %d items", head.Pos, head.NItems)
 	}
 	v := NewViews(cfg)
-	v.pos, v.hashes, v.times = s.Pos, s.Hashes, s.Times
-	for _, it := range s.Items {
-		if it == nil || it.Created == 0 || it.Created > s.Pos {
-			return nil, fmt.Errorf("projections: the snapshot holds an item outside its positions")
+	v.pos = head.Pos
+	for n := 0; n < head.NItems; {
+		var chunk []*Item
+		if err := dec.Decode(&chunk); err != nil {
+			return nil, fmt.Errorf("projections: reading the snapshot's items: %w", err)
 		}
-		v.items[it.Stream()] = it
-		v.order[it.Kind] = append(v.order[it.Kind], it)
+		if len(chunk) == 0 || n+len(chunk) > head.NItems {
+			return nil, fmt.Errorf("projections: the snapshot holds more items than it says")
+		}
+		n += len(chunk)
+		for _, it := range chunk {
+			if it == nil || it.Created == 0 || it.Created > head.Pos {
+				return nil, fmt.Errorf("projections: the snapshot holds an item outside its positions")
+			}
+			v.items[it.Stream()] = it
+			v.order[it.Kind] = append(v.order[it.Kind], it)
+		}
+	}
+	v.hashes = make([]events.Hash, 0, head.Pos)
+	v.times = make([]int64, 0, head.Pos)
+	for uint64(len(v.hashes)) < head.Pos {
+		var tail snapshotTail
+		if err := dec.Decode(&tail); err != nil {
+			return nil, fmt.Errorf("projections: reading the snapshot's hashes: %w", err)
+		}
+		n := len(tail.Times)
+		if n == 0 || len(tail.Hashes) != n*len(events.Hash{}) || uint64(len(v.hashes)+n) > head.Pos {
+			return nil, fmt.Errorf("projections: the snapshot at position %d holds damaged hashes", head.Pos)
+		}
+		v.hashes = appendHashes(v.hashes, tail.Hashes)
+		v.times = append(v.times, tail.Times...)
 	}
 	v.reindex()
 	return v, nil
+}
+
+func hashBytes(hs []events.Hash) []byte {
+	b := make([]byte, 0, len(hs)*len(events.Hash{}))
+	for _, h := range hs {
+		b = append(b, h[:]...)
+	}
+	return b
+}
+
+func appendHashes(hs []events.Hash, b []byte) []events.Hash {
+	for ; len(b) >= len(events.Hash{}); b = b[len(events.Hash{}):] {
+		hs = append(hs, events.Hash(b))
+	}
+	return hs
 }
 
 // reindex rebuilds the derived indexes from the items.

@@ -81,11 +81,11 @@ func BenchmarkFoldText(b *testing.B) {
 func TestSplitFields(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"b":1,"a":"x\"}","c":{"d":[1,"]"]}}`: `a="x\"}" b=1 c={"d":[1,"]"]}`,
-		`{"a":1,"a":2}`:                       `a=2`,
-		` { "k" : "v\\" , "j":true } `:        `j=true k="v\\"`,
-		`{}`:                                  ``,
-		`{"\u0061":null}`:                     `a=null`,
-		`[1]`:                                 ``,
+		`{"a":1,"a":2}`:                        `a=2`,
+		` { "k" : "v\\" , "j":true } `:         `j=true k="v\\"`,
+		`{}`:                                   ``,
+		`{"\u0061":null}`:                      `a=null`,
+		`[1]`:                                  ``,
 	} {
 		var got []string
 		for _, f := range splitFields([]byte(in), "public") {

@@ -24,15 +24,6 @@ func DefaultConfig() *Config { return &Config{Rules: DefaultRules(), Calendar: D
 // Digest names the configuration (rule table and calendar).
 func (c *Config) Digest() string { return ConfigDigest(c.Rules, c.Calendar) }
 
-// Field is one top-level field of an item's current data: the latest value
-// any event of the item gave it, as stored (canonical JSON).
-type Field struct {
-	Key   string
-	Value []byte
-	// Class is the classification of the event that set it.
-	Class events.Classification
-}
-
 // Item is the read model of one aggregate: its lifecycle state, the latest
 // value of every payload field, the events it is made of and the facts its
 // deadlines and flags are computed from.
@@ -56,9 +47,10 @@ type Item struct {
 	// (what was confidential appears in a public record).
 	Class   events.Classification
 	Lowered uint64
-	Fields  []Field
-	Events  []uint64
-	Facts   Facts
+	// Data holds the item's current fields (see Fields).
+	Data   []byte
+	Events []uint64
+	Facts  Facts
 	// Text is the folded (lowercase, no diacritics) searchable text.
 	Text string
 	// indexed lists the parties the item is indexed under (derived; not
@@ -77,15 +69,6 @@ func (it *Item) Status() events.Status { return it.Core.Status }
 
 // Unit returns the item's administrative unit.
 func (it *Item) Unit() string { return it.Core.Unit }
-
-// Field returns the stored value of field key, or nil.
-func (it *Item) Field(key string) []byte {
-	i, ok := slices.BinarySearchFunc(it.Fields, key, func(f Field, k string) int { return strings.Compare(f.Key, k) })
-	if !ok {
-		return nil
-	}
-	return it.Fields[i].Value
-}
 
 // Cite is one event an obligation or a flag rests on.
 type Cite struct {
@@ -346,7 +329,7 @@ type Prepared struct {
 
 	// What Apply needs that depends on the event alone, worked out on the
 	// decoding workers so that the sequential Apply does little.
-	fields    []Field      // the payload's top-level fields, sorted by key (not for corrections)
+	fields    []byte       // the payload's top-level fields in the entry layout (not for corrections)
 	folded    []foldedPart // folded text of the search fields among them
 	overreach string       // folded title and content of a recommendation
 }
@@ -380,14 +363,15 @@ func (p *Prepared) prepare() {
 	if _, ok := pl.(*events.CorrectionData); !ok {
 		// One copy of the data, which the fields' values share: the
 		// record's bytes are not kept.
-		p.fields = splitFields(slices.Clone([]byte(env.Data)), env.Classification)
-		for _, f := range p.fields {
+		fields := splitFields(env.Data, env.Classification)
+		for _, f := range fields {
 			if slices.Contains(searchKeys, f.Key) {
 				if s, ok := unquoteJSON(f.Value); ok {
 					p.folded = append(p.folded, foldedPart{f.Key, foldText(s)})
 				}
 			}
 		}
+		p.fields = encodeFields(fields)
 	}
 	if d, ok := pl.(*events.RecommendationIssuedData); ok {
 		p.overreach = foldText(d.Title + " " + d.Content)
@@ -438,20 +422,20 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	fresh := p.folded
 	if c, ok := p.P.(*events.CorrectionData); ok {
+		var fields []Field
 		for _, k := range sortedKeys(c.Changes) {
 			val := quoteJSON(c.Changes[k])
-			it.setField(Field{Key: k, Value: val, Class: env.Classification})
+			fields = append(fields, Field{Key: k, Value: val, Class: env.Classification})
 			if slices.Contains(searchKeys, k) {
 				s, _ := unquoteJSON(val)
 				fresh = append(fresh, foldedPart{k, foldText(s)})
 			}
 		}
-	} else if len(it.Fields) == 0 {
-		it.Fields = p.fields // sorted, and owned by no one else
+		it.Data = mergeFields(it.Data, encodeFields(fields))
+	} else if len(it.Data) == 0 {
+		it.Data = p.fields // owned by no one else
 	} else {
-		for _, f := range p.fields {
-			it.setField(f)
-		}
+		it.Data = mergeFields(it.Data, p.fields)
 	}
 	v.applyFacts(it, env, p.P, cite)
 	if _, ok := p.P.(*events.RecommendationIssuedData); ok {
@@ -462,17 +446,6 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	v.indexParties(it)
 	return nil
-}
-
-// setField sets a field of the item's current data to f, whose value it
-// keeps.
-func (it *Item) setField(f Field) {
-	i, ok := slices.BinarySearchFunc(it.Fields, f.Key, func(f Field, k string) int { return strings.Compare(f.Key, k) })
-	if ok {
-		it.Fields[i] = f
-	} else {
-		it.Fields = slices.Insert(it.Fields, i, f)
-	}
 }
 
 // indexParties records it under every party it concerns that it is not

@@ -3,6 +3,7 @@ package projections_test
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -328,6 +329,28 @@ func TestRebuildIsByteIdentical(t *testing.T) {
 	other.Rules.Version = "other"
 	if _, err := projections.DecodeViews(bytes.NewReader(fresh.Bytes()), other); err != projections.ErrStaleSnapshot {
 		t.Errorf("decode under another configuration: %v, want ErrStaleSnapshot", err)
+	}
+	// A snapshot of the first format (one gob value holding everything)
+	// is stale, not an error.
+	var old bytes.Buffer
+	if err := gob.NewEncoder(&old).Encode(struct {
+		Format int
+		Config string
+		Pos    uint64
+		Items  []*projections.Item
+		Hashes []events.Hash
+	}{Format: 1, Config: projections.DefaultConfig().Digest(), Pos: 1, Hashes: make([]events.Hash, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := projections.DecodeViews(&old, projections.DefaultConfig()); err != projections.ErrStaleSnapshot {
+		t.Errorf("decode a first-format snapshot: %v, want ErrStaleSnapshot", err)
+	}
+	// A cut snapshot is an error at every length.
+	b := fresh.Bytes()
+	for _, n := range []int{1, len(b) / 3, len(b) / 2, len(b) - 1} {
+		if _, err := projections.DecodeViews(bytes.NewReader(b[:n]), projections.DefaultConfig()); err == nil || err == projections.ErrStaleSnapshot {
+			t.Errorf("decode %d of %d bytes: %v, want an error", n, len(b), err)
+		}
 	}
 }
 

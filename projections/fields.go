@@ -1,0 +1,162 @@
+package projections
+
+import (
+	"bytes"
+	"encoding/binary"
+	"iter"
+	"strings"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// An item's current data is kept in one byte slice rather than as a slice
+// of fields: a million events make hundreds of thousands of items, and
+// per-field headers would cost more than the values. The layout is a run of
+// entries sorted by key, each
+//
+//	uvarint len(key) | key | class (1 byte) | uvarint len(value) | value
+//
+// where value is the field's stored JSON and class the classification of
+// the event that set it.
+
+// Field is one top-level field of an item's current data: the latest value
+// any event of the item gave it, as stored (canonical JSON).
+type Field struct {
+	Key   string
+	Value []byte
+	// Class is the classification of the event that set it.
+	Class events.Classification
+}
+
+func classByte(c events.Classification) byte {
+	switch c {
+	case events.Internal:
+		return 1
+	case events.Confidential:
+		return 2
+	}
+	return 0
+}
+
+var classOf = [3]events.Classification{events.Public, events.Internal, events.Confidential}
+
+// encodeFields writes fields (sorted by key, keys unique) in the entry
+// layout.
+func encodeFields(fields []Field) []byte {
+	n := 0
+	for _, f := range fields {
+		n += 2*binary.MaxVarintLen32 + 1 + len(f.Key) + len(f.Value)
+	}
+	b := make([]byte, 0, n)
+	for _, f := range fields {
+		b = appendEntry(b, []byte(f.Key), classByte(f.Class), f.Value)
+	}
+	return bytes.Clone(b) // exactly sized: items keep it for their life
+}
+
+func appendEntry(b, key []byte, class byte, val []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(key)))
+	b = append(b, key...)
+	b = append(b, class)
+	b = binary.AppendUvarint(b, uint64(len(val)))
+	return append(b, val...)
+}
+
+// entry is one decoded entry; key and val are slices of the data.
+type entry struct {
+	key, val []byte
+	class    byte
+	next     int // offset of the following entry
+}
+
+// readEntry decodes the entry at offset i of b; ok is false at the end or
+// on damaged data.
+func readEntry(b []byte, i int) (e entry, ok bool) {
+	kl, n := binary.Uvarint(b[i:])
+	if n <= 0 || uint64(len(b)-i-n) < kl+1 {
+		return e, false
+	}
+	i += n
+	e.key = b[i : i+int(kl)]
+	i += int(kl)
+	e.class = b[i]
+	i++
+	vl, n := binary.Uvarint(b[i:])
+	if n <= 0 || uint64(len(b)-i-n) < vl || e.class > 2 {
+		return e, false
+	}
+	i += n
+	e.val = b[i : i+int(vl) : i+int(vl)]
+	e.next = i + int(vl)
+	return e, true
+}
+
+// mergeFields returns old (in the entry layout) with the entries of upd
+// (also in the entry layout) set over it, in a slice of its own.
+func mergeFields(old, upd []byte) []byte {
+	size := 0
+	mergeEntries(old, upd, func(e entry) { size += entrySize(e) })
+	out := make([]byte, 0, size)
+	mergeEntries(old, upd, func(e entry) { out = appendEntry(out, e.key, e.class, e.val) })
+	return out
+}
+
+func entrySize(e entry) int {
+	var buf [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(buf[:], uint64(len(e.key))) + len(e.key) + 1 + binary.PutUvarint(buf[:], uint64(len(e.val))) + len(e.val)
+}
+
+// mergeEntries calls fn with the entries of old and upd in key order, those
+// of upd replacing those of old with the same key.
+func mergeEntries(old, upd []byte, fn func(entry)) {
+	a, aok := readEntry(old, 0)
+	b, bok := readEntry(upd, 0)
+	for aok || bok {
+		c := 0
+		switch {
+		case !aok:
+			c = 1
+		case !bok:
+			c = -1
+		default:
+			c = bytes.Compare(a.key, b.key)
+		}
+		switch {
+		case c < 0:
+			fn(a)
+			a, aok = readEntry(old, a.next)
+		case c > 0:
+			fn(b)
+			b, bok = readEntry(upd, b.next)
+		default:
+			fn(b)
+			a, aok = readEntry(old, a.next)
+			b, bok = readEntry(upd, b.next)
+		}
+	}
+}
+
+// Fields yields the item's current fields in key order. The values are
+// shared with the item: do not change them.
+func (it *Item) Fields() iter.Seq[Field] {
+	return func(yield func(Field) bool) {
+		for e, ok := readEntry(it.Data, 0); ok; e, ok = readEntry(it.Data, e.next) {
+			if !yield(Field{Key: string(e.key), Value: e.val, Class: classOf[e.class]}) {
+				return
+			}
+		}
+	}
+}
+
+// Field returns the stored value of field key, or nil.
+func (it *Item) Field(key string) []byte {
+	for e, ok := readEntry(it.Data, 0); ok; e, ok = readEntry(it.Data, e.next) {
+		switch strings.Compare(string(e.key), key) {
+		case 0:
+			return e.val
+		case 1:
+			return nil
+		}
+	}
+	return nil
+}

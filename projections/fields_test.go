@@ -1,0 +1,49 @@
+package projections
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+func fieldsOf(it *Item) []string {
+	var out []string
+	for f := range it.Fields() {
+		out = append(out, fmt.Sprintf("%s=%s/%s", f.Key, f.Value, f.Class))
+	}
+	return out
+}
+
+func TestFieldsMerge(t *testing.T) {
+	it := &Item{Data: encodeFields([]Field{{"b", []byte(`2`), events.Public}, {"d", []byte(`"x"`), events.Internal}})}
+	it.Data = mergeFields(it.Data, encodeFields([]Field{{"a", []byte(`1`), events.Confidential}, {"d", []byte(`null`), events.Public}, {"e", []byte(`[]`), events.Public}}))
+	want := []string{"a=1/confidential", "b=2/public", "d=null/public", "e=[]/public"}
+	if got := fieldsOf(it); !slices.Equal(got, want) {
+		t.Errorf("merged: %q, want %q", got, want)
+	}
+	for k, want := range map[string]string{"a": "1", "b": "2", "c": "", "d": "null", "e": "[]", "f": ""} {
+		if got := string(it.Field(k)); got != want {
+			t.Errorf("Field(%q) = %q, want %q", k, got, want)
+		}
+	}
+	// A long value and an empty update.
+	long := make([]byte, 300)
+	for i := range long {
+		long[i] = 'x'
+	}
+	it.Data = mergeFields(it.Data, encodeFields([]Field{{"b", long, events.Public}}))
+	it.Data = mergeFields(it.Data, nil)
+	if got := it.Field("b"); len(got) != 300 {
+		t.Errorf("long value: %d bytes", len(got))
+	}
+	// Damaged data ends the fields instead of panicking.
+	for n := range len(it.Data) {
+		_ = fieldsOf(&Item{Data: it.Data[:n]})
+		_ = (&Item{Data: it.Data[:n]}).Field("e")
+	}
+	if got := fieldsOf(&Item{Data: []byte{5, 'a', 9, 1, 'x'}}); len(got) != 0 {
+		t.Errorf("a bad class byte gives %q", got)
+	}
+}
