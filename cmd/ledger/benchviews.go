@@ -1,6 +1,10 @@
 package main
 
 import (
+	"cmp"
+	"errors"
+	"net/http"
+	"sync"
 	"bytes"
 	"context"
 	"fmt"
@@ -21,10 +25,11 @@ import (
 // views in process, an as_of rebuild at an early position, and the heap the
 // views hold.
 func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) error {
-	closeFn, st, err := openDataDirReadOnly(ctx, dir)
+	closeStore, st, err := openDataDirReadOnly(ctx, dir)
 	if err != nil {
 		return err
 	}
+	closeFn := sync.OnceFunc(closeStore)
 	defer closeFn()
 	head, err := st.Head(ctx)
 	if err != nil {
@@ -74,7 +79,8 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 		return err
 	}
 	fmt.Fprintf(w, "  restart to ready from the snapshot: %8s (target <= 5 s)\n", time.Since(start).Round(time.Millisecond))
-	defer r2.Close()
+	closeViews := sync.OnceValue(r2.Close)
+	defer closeViews()
 
 	// Queries in process, as the HTTP handlers make them.
 	today := projections.Today(time.Now())
@@ -115,5 +121,136 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 		return err
 	}
 	fmt.Fprintf(w, "  as_of position %d:               %8s (target <= 5 s)\n", early, time.Since(start).Round(time.Millisecond))
+	closeViews()
+	closeFn()
+	return c.viewsHTTP(ctx, w, dir)
+}
+
+// viewsHTTP runs `serve` on the data folder twice (the first start builds
+// the views and saves a snapshot at shutdown; the second loads it) and
+// measures reads over loopback HTTP: one item by ID from 32 clients, and
+// filtered lists of recommendations.
+func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string) error {
+	sc := DefaultServeConfig()
+	sc.Data, sc.HTTP, sc.Sync, sc.LogLevel = dir, "127.0.0.1:0", "lazy", "error"
+	for i, what := range []string{"serve start, views built from the log", "serve restart, views from their snapshot"} {
+		m := NewMain(sc, io.Discard)
+		start := time.Now()
+		err := m.Run(ctx)
+		ready := time.Since(start)
+		if err != nil {
+			m.Close()
+			return err
+		}
+		fmt.Fprintf(w, "  %-36s%8s (target <= 5 s for the restart)\n", what+":", ready.Round(time.Millisecond))
+		if i == 1 {
+			err = benchReads(ctx, w, m, adminTokenOf(dir))
+		}
+		if cerr := m.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchReads measures GET of one item and filtered lists over HTTP.
+func benchReads(ctx context.Context, w io.Writer, m *Main, token string) error {
+	var ids []string
+	var units []string
+	today := projections.Today(time.Now())
+	m.Views.Read(func(v *projections.Views) {
+		items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Limit: 1 << 30, Today: today})
+		for _, it := range items {
+			ids = append(ids, it.ID)
+		}
+		us, _ := v.List(projections.Query{Kind: events.KindUnit, Limit: 1 << 30, Today: today})
+		for _, it := range us {
+			units = append(units, it.ID)
+		}
+	})
+	if len(ids) == 0 {
+		return errors.New("no recommendations to read")
+	}
+	fmt.Fprintf(w, "  recommendations in the views:       %8d\n", len(ids))
+	base := m.HTTPServer.URL()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	get := func(path string) (time.Duration, error) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		t0 := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("GET %s: %s", path, resp.Status)
+		}
+		return time.Since(t0), err
+	}
+	// One item by ID, 32 clients, 10 seconds.
+	var (
+		mu    sync.Mutex
+		lat   []time.Duration
+		first error
+		wg    sync.WaitGroup
+	)
+	deadline := time.Now().Add(10 * time.Second)
+	start := time.Now()
+	for cl := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(cl), 7))
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				d, err := get("/v1/recommendations/" + ids[rng.IntN(len(ids))])
+				if err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, d)
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	fmt.Fprintf(w, "  GET one item, 32 clients:          %8.0f requests/s, p50 %s, p99 %s (targets >= 20,000/s, p99 <= 5 ms)\n",
+		float64(len(lat))/time.Since(start).Seconds(), pct(lat, 50), pct(lat, 99))
+	// Filtered lists: a unit's subtree with a status, a text search, a
+	// party, a period; each page of 50, sequentially.
+	rng := rand.New(rand.NewPCG(3, 4))
+	var lists []time.Duration
+	for i := range 400 {
+		u := units[rng.IntN(len(units))]
+		var q string
+		switch i % 4 {
+		case 0:
+			q = "unit=" + u + "&status=overdue"
+		case 1:
+			q = "unit=" + u + "&q=tiep+cong+dan&status=answered_late"
+		case 2:
+			q = "party=ubnd-" + u + "&status=awaiting_answer"
+		default:
+			q = "from=2024-01-01&to=2024-06-30&status=accepted&unit=" + u
+		}
+		d, err := get("/v1/recommendations?limit=50&" + q)
+		if err != nil {
+			return err
+		}
+		lists = append(lists, d)
+	}
+	fmt.Fprintf(w, "  filtered list of 50 over HTTP:      p50 %s, p99 %s (target p99 <= 50 ms)\n", pct(lists, 50), pct(lists, 99))
 	return nil
 }
