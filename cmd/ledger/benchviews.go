@@ -1,17 +1,17 @@
 package main
 
 import (
-	"cmp"
-	"errors"
-	"net/http"
-	"sync"
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/mttq-vn/ledger/events"
