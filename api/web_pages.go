@@ -31,10 +31,23 @@ func (s *Server) webDashboard(p *pageCtx) {
 	var overdue ListResponse
 	var soon deadlineList
 	var flags FlagList
+	// Name the token's unit: the API then leaves out the rest of the
+	// country before it evaluates any deadline, where its scope check
+	// alone would come after. (The answer is the same.)
+	q := func(kv ...string) url.Values {
+		v := url.Values{"limit": {"50"}}
+		if p.actor.Unit != "" {
+			v.Set("unit", p.actor.Unit)
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
 	for _, err := range []error{
-		s.get(p.r, p.sess, "/v1/recommendations", url.Values{"status": {"overdue"}, "limit": {"50"}}, &overdue),
-		s.get(p.r, p.sess, "/v1/deadlines", url.Values{"status": {projections.DueSoon}, "limit": {"50"}}, &soon),
-		s.get(p.r, p.sess, "/v1/flags", url.Values{"status": {"open"}, "limit": {"50"}}, &flags),
+		s.get(p.r, p.sess, "/v1/recommendations", q("status", "overdue"), &overdue),
+		s.get(p.r, p.sess, "/v1/deadlines", q("status", projections.DueSoon), &soon),
+		s.get(p.r, p.sess, "/v1/flags", q("status", "open"), &flags),
 	} {
 		if err != nil {
 			s.fail(p, err)
@@ -124,6 +137,9 @@ func (s *Server) webList(p *pageCtx) {
 		if v := strings.TrimSpace(in.Get(k)); v != "" {
 			q.Set(k, v)
 		}
+	}
+	if q.Get("status") != "" && q.Get("unit") == "" && p.actor.Unit != "" {
+		q.Set("unit", p.actor.Unit) // as on the dashboard: scope first, then deadlines
 	}
 	var l ListResponse
 	if err := s.get(p.r, p.sess, "/v1/"+c, q, &l); err != nil {
@@ -556,7 +572,8 @@ func (s *Server) newForm(p *pageCtx, c string, t events.Type, form url.Values, c
 	fields = append(fields, class)
 	var parties []formOption
 	var pl ListResponse
-	if s.get(p.r, p.sess, "/v1/parties", url.Values{"limit": {"500"}}, &pl) == nil {
+	needParties := slices.ContainsFunc(fields, func(f formField) bool { return f.List == "parties" })
+	if needParties && s.get(p.r, p.sess, "/v1/parties", url.Values{"limit": {"500"}}, &pl) == nil {
 		for _, it := range pl.Items {
 			parties = append(parties, formOption{it.ID, it.Title})
 		}
