@@ -56,7 +56,7 @@ func startCluster(tb testing.TB) string {
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := jetstream.WaitClusterReady(ctx, nc); err != nil {
+	if err := jetstream.WaitClusterReady(ctx, nc, 3); err != nil {
 		tb.Fatal(err)
 	}
 	return lc.URLs()

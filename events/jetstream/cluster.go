@@ -159,23 +159,34 @@ func StartClusterNode(cfg ClusterNodeConfig) (*server.Server, error) {
 }
 
 // WaitClusterReady waits until the cluster that nc reaches has a JetStream
-// meta leader (its API answers account requests), polling until ctx ends.
-// A new cluster elects one in about 0.3 s, but it was seen to take 6.6 s.
-func WaitClusterReady(ctx context.Context, nc *nats.Conn) error {
+// meta leader and can place a stream with replicas copies (the meta leader
+// knows enough peers online), polling until ctx ends. A new cluster elects
+// its meta leader in about 0.3 s, but it was seen to take 6.6 s; the peers
+// are known a little later. The check creates and deletes a small memory
+// stream, named LEDGER_READY_PROBE.
+func WaitClusterReady(ctx context.Context, nc *nats.Conn, replicas int) error {
 	js, err := natsjs.New(nc)
 	if err != nil {
 		return err
 	}
+	const probe = "LEDGER_READY_PROBE"
 	for {
 		actx, cancel := context.WithTimeout(ctx, time.Second)
 		_, err := js.AccountInfo(actx)
+		if err == nil {
+			_, err = js.CreateOrUpdateStream(actx, natsjs.StreamConfig{Name: probe, Subjects: []string{"ledger.ready.probe"},
+				Storage: natsjs.MemoryStorage, Replicas: replicas})
+			if err == nil {
+				err = js.DeleteStream(actx, probe)
+			}
+		}
 		cancel()
 		if err == nil {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("jetstream: the cluster has no JetStream meta leader: %w", err)
+			return fmt.Errorf("jetstream: the cluster cannot place a stream of %d replicas: %w", replicas, err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

@@ -94,7 +94,7 @@ func startTestCluster(tb testing.TB, syncAlways bool, procs ...int) *testCluster
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := WaitClusterReady(ctx, nc); err != nil {
+	if err := WaitClusterReady(ctx, nc, 3); err != nil {
 		tb.Fatal(err)
 	}
 	return c
@@ -688,6 +688,7 @@ func TestTransientErrors(t *testing.T) {
 		{api(errCodeStreamOffline), true},
 		{api(errCodeLastSeqNotReady), true},
 		{api(errCodeDuplicateInProcess), true},
+		{fmt.Errorf("append: %w", errUndecided), true}, // 10164 several times: the outcome of an attempt in flight decides
 		{nats.ErrConnectionClosed, false},
 		{context.Canceled, false},
 		{api(natsjs.JSErrCodeStreamWrongLastSequence), false}, // a conflict or a retry: settled, not retried blindly

@@ -445,7 +445,10 @@ var errClosed = events.Errorf(events.EUnavailable, "The store is closed.")
 // appends; if the batch fails, it is published again on its own. (If the
 // batch's answer was lost after the server stored it, that second publish
 // finds the event and reports it as Duplicate, as a caller's retry after a
-// lost acknowledgement would.)
+// lost acknowledgement would.) An attempt that gets no answer, or one that
+// says "not now" (see transient), is made again with the same message
+// until Config.RetryBudget is spent; a retry of an attempt that was stored
+// after all is reported as Duplicate, as above.
 func (s *Store) Append(ctx context.Context, stream string, expected uint64, e events.Pending) (_ events.Appended, err error) {
 	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
@@ -526,8 +529,14 @@ func (s *Store) appendOnce(ctx context.Context, stream, subject string, expected
 			return a, err
 		}
 		if attempt == 2 {
+			// Another publish to the subject is still undecided: most
+			// likely this append's own earlier attempt, on a stream whose
+			// leader just changed. Its outcome decides this one, so Append
+			// tries again later, within its budget, rather than calling
+			// it a conflict (a caller that then decided again would write
+			// the command twice).
 			return events.Appended{}, fmt.Errorf("jetstream: append %s: version %d refused %d times while the stream was at version %d: %w",
-				stream, expected+1, attempt+1, expected, events.ErrConcurrency)
+				stream, expected+1, attempt+1, expected, errUndecided)
 		}
 		pos, _ = s.cached(stream)
 		last = nil
@@ -694,14 +703,21 @@ func isDuplicateInProcess(err error) bool {
 	return err != nil && errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeDuplicateInProcess
 }
 
+// errUndecided reports that an append could not be decided yet: another
+// publish to its subject is in flight (code 10164) for several tries.
+var errUndecided = errors.New("another append to the stream is still in flight")
+
 // transient reports whether err means that an attempt got no answer, or an
 // answer that says "not now", so that the same attempt may succeed later:
 // an acknowledgement that timed out (it may have been lost with a stream
 // leader that died; the retry finds it if it was stored), no responders, a
 // connection being re-established, a stream between leaders, an earlier
-// attempt with the same dedup key still in flight. A closed connection is
-// not transient.
+// attempt with the same dedup key or to the same subject still in flight.
+// A closed connection is not transient.
 func transient(err error) bool {
+	if errors.Is(err, errUndecided) {
+		return true
+	}
 	var apiErr *natsjs.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode {
