@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
-	"github.com/go-json-experiment/json/jsontext"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // ParseStored decodes the stored bytes of an event for a replay, which then

@@ -44,6 +44,13 @@ type Ledger struct {
 	Logger *slog.Logger
 	// Metrics receives counts and timings. Optional.
 	Metrics Metrics
+	// Snapshots keeps a signed snapshot of the write side's state, so that
+	// a restart replays only the log after it (see statesnap.go).
+	// Optional: without it every start replays the whole log.
+	Snapshots SnapshotStore
+	// SnapshotEvery is how often a snapshot is saved while the log grows
+	// (default 5 minutes); one is also saved by Close.
+	SnapshotEvery time.Duration
 
 	mu        sync.RWMutex
 	states    map[string]*State
@@ -67,6 +74,10 @@ type Ledger struct {
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	followErr atomic.Value
+
+	snapMu    sync.Mutex
+	snapSaved uint64
+	snapFrom  uint64 // position of the snapshot the ledger started from, 0 if none
 }
 
 // Metrics is what the ledger reports to the metrics system. cmd wires a
@@ -163,7 +174,9 @@ func (l *Ledger) Open(ctx context.Context, progress func(done, total uint64)) er
 		}
 	}
 	start := time.Now()
-	err = readOrdered(ctx, l.Store.ReadLog, 1, 0, (*preparedRecord).prepare, func(pr *preparedRecord) error {
+	l.snapFrom = l.loadSnapshot(ctx, head)
+	l.snapSaved = l.snapFrom
+	err = readOrdered(ctx, l.Store.ReadLog, l.snapFrom+1, 0, (*preparedRecord).prepare, func(pr *preparedRecord) error {
 		if err := l.applyPrepared(pr); err != nil {
 			return err
 		}
@@ -199,17 +212,47 @@ func (l *Ledger) Open(ctx context.Context, progress func(done, total uint64)) er
 	if size > cpSize {
 		l.pendingAt.Store(time.Now().UnixNano())
 	}
-	l.Logger.Info("ledger replayed", "events", size, "streams", len(l.states), "checkpoint", cpSize, "took", time.Since(start).Round(time.Millisecond))
+	l.Logger.Info("ledger replayed", "events", size, "from_snapshot", l.snapFrom, "streams", len(l.states), "checkpoint", cpSize, "took", time.Since(start).Round(time.Millisecond))
 	if l.Metrics != nil {
 		l.Metrics.LogSize(size)
 	}
 	fctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
-	l.wg.Add(2)
+	l.wg.Add(3)
 	go l.follow(fctx, size+1)
 	go l.checkpointLoop(fctx)
+	go l.snapshotLoop(fctx)
 	l.ready.Store(true)
 	return nil
+}
+
+// SnapshotPosition returns the position of the state snapshot the ledger
+// started from, 0 if it replayed the whole log.
+func (l *Ledger) SnapshotPosition() uint64 { return l.snapFrom }
+
+// snapshotLoop saves a state snapshot every SnapshotEvery while the log
+// grows.
+func (l *Ledger) snapshotLoop(ctx context.Context) {
+	defer l.wg.Done()
+	if l.Snapshots == nil {
+		return
+	}
+	every := l.SnapshotEvery
+	if every <= 0 {
+		every = 5 * time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := l.SaveSnapshot(ctx); err != nil && ctx.Err() == nil {
+			l.Logger.Warn("saving the state snapshot failed; will retry", "err", err)
+		}
+	}
 }
 
 // firstDifference names the first position after the last checkpoint that
@@ -252,7 +295,10 @@ func (l *Ledger) Close() error {
 	l.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return l.signCheckpoint(ctx)
+	err := l.signCheckpoint(ctx)
+	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+	defer scancel()
+	return errors.Join(err, l.SaveSnapshot(sctx))
 }
 
 // follow applies records appended by anyone (this process included) in log

@@ -132,7 +132,7 @@ func (c *ServeConfig) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", c.Data, "data folder: JetStream files, the checkpoint signing key, the first admin token")
 	fs.StringVar(&c.RulesFile, "rules", c.RulesFile, "deadline rule table (JSON, as GET /v1/rules shows it) instead of the built-in one")
 	fs.StringVar(&c.HolidaysFile, "holidays", c.HolidaysFile, "public holiday calendar (JSON) instead of the built-in one")
-	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "how often changed views are saved as a snapshot (restarts load it)")
+	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "how often the views and the write side's state are saved as snapshots while the log grows (restarts load them)")
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address")
 	fs.StringVar(&c.Store, "store", c.Store, "event store: jetstream, esdb (EventStoreDB/KurrentDB at --esdb-url), or inmem (nothing kept; for trials)")
 	fs.StringVar(&c.ESDBURL, "esdb-url", envOr("LEDGER_ESDB_URL", c.ESDBURL), "EventStoreDB/KurrentDB connection string for --store esdb, such as esdb://127.0.0.1:2113?tls=false (env LEDGER_ESDB_URL)")
@@ -231,6 +231,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Ledger.CheckpointInterval = cfg.CheckpointInterval
 	m.Ledger.Logger = m.Logger.With("component", "ledger")
 	m.Ledger.Metrics = m.Metrics
+	if st, ok := m.Store.(*jetstream.Store); ok {
+		// A signed snapshot of the write side's state: a restart replays
+		// only the log after it.
+		m.Ledger.Snapshots, m.Ledger.SnapshotEvery = st.StateSnapshots(), cfg.SnapshotEvery
+	}
 	var prog *Progress
 	err = m.Ledger.Open(ctx, func(done, total uint64) {
 		if prog == nil && total >= 50000 {

@@ -20,6 +20,7 @@ type Snapshots struct {
 	js     natsjs.JetStream
 	bucket string
 	name   string
+	desc   string
 	repl   int
 }
 
@@ -28,14 +29,23 @@ func (s *Store) Snapshots(bucket string) *Snapshots {
 	if bucket == "" {
 		bucket = "LEDGER_VIEWS"
 	}
-	return &Snapshots{js: s.js, bucket: bucket, name: "views", repl: s.cfg.Replicas}
+	return &Snapshots{js: s.js, bucket: bucket, name: "views", repl: s.cfg.Replicas,
+		desc: "Snapshots of the ledger's read models (projections); derived data, safe to delete."}
+}
+
+// StateSnapshots returns the store of the write side's signed state
+// snapshot (bucket LEDGER_STATE, object "state"; see events.Ledger's
+// Snapshots). It implements events.SnapshotStore.
+func (s *Store) StateSnapshots() *Snapshots {
+	return &Snapshots{js: s.js, bucket: "LEDGER_STATE", name: "state", repl: s.cfg.Replicas,
+		desc: "Signed snapshot of the ledger's write-side state; derived data, safe to delete (the next start replays the log)."}
 }
 
 func (sn *Snapshots) store(ctx context.Context, create bool) (natsjs.ObjectStore, error) {
 	os, err := sn.js.ObjectStore(ctx, sn.bucket)
 	if errors.Is(err, natsjs.ErrBucketNotFound) && create {
 		os, err = sn.js.CreateObjectStore(ctx, natsjs.ObjectStoreConfig{Bucket: sn.bucket, Storage: natsjs.FileStorage, Replicas: sn.repl,
-			Description: "Snapshots of the ledger's read models (projections); derived data, safe to delete."})
+			Description: sn.desc})
 	}
 	if err != nil {
 		return nil, err

@@ -1,0 +1,423 @@
+package events
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// The write side's state snapshot lets a restart skip decoding and
+// evolving the whole log: it holds every aggregate's state (with the
+// kind-specific facts Decide needs), each stream's positions and the
+// idempotency and token indexes at one position, and the Merkle root of the
+// log up to there. A start with a snapshot still reads every event and
+// hashes it into the tree (that is cheap: no decoding), and uses the
+// snapshot only if the tree's root at its position is the root it names:
+// then the states were made from exactly these events, which were checked
+// when they were first replayed. Otherwise, or if the snapshot's signature
+// fails, the ledger replays the whole log as without one, and an altered
+// log is reported as before.
+//
+// The snapshot is signed with the checkpoint key, in a signed note naming
+// the origin, the position, the root and the SHA-256 of the encoded state:
+// a snapshot changed in the store, or made by another ledger, is not used.
+// The object is the note's length (4 bytes, big endian), the note, then a
+// gob stream: a head, the states in chunks, the idempotency keys in blobs.
+
+// SnapshotStore keeps one snapshot (events/jetstream keeps it in an object
+// store beside the log).
+type SnapshotStore interface {
+	// LoadSnapshot opens the latest snapshot; ErrNotFound if none.
+	LoadSnapshot(ctx context.Context) (io.ReadCloser, error)
+	// SaveSnapshot replaces the snapshot with what r yields.
+	SaveSnapshot(ctx context.Context, r io.Reader) error
+}
+
+const (
+	stateSnapshotFormat = 1
+	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v2"
+	stateChunk          = 4096
+	blobChunk           = 1 << 20
+)
+
+type stateHead struct {
+	Format  int
+	Origin  string
+	Size    uint64
+	NStates int
+	NKeys   int
+}
+
+// stateRecord is the encoded form of one State.
+type stateRecord struct {
+	Kind      Kind
+	ID        string
+	Status    Status
+	Prev      Status
+	Version   uint64
+	LastHash  []byte
+	LastPos   uint64
+	Unit      string
+	Parties   []string
+	Open      []string
+	Positions []uint64
+	Facts     factsRecord
+}
+
+// factsRecord holds kind-specific facts: which kind of facts, and their
+// fields in a fixed order per kind (see encodeFacts).
+type factsRecord struct {
+	Of    string
+	S     []string
+	L     [][]string
+	Flag1 bool
+}
+
+func encodeFacts(f any) (factsRecord, error) {
+	switch f := f.(type) {
+	case nil:
+		return factsRecord{}, nil
+	case unitFacts:
+		return factsRecord{Of: "unit", S: []string{f.name, string(f.level), f.parent}, L: [][]string{f.successors, f.predecessors}}, nil
+	case partyFacts:
+		return factsRecord{Of: "party", S: []string{f.name, string(f.partyKind), f.superior}}, nil
+	case tokenFacts:
+		return factsRecord{Of: "token", S: []string{f.name, string(f.role), f.unit, f.party, f.secret, string(f.expires)}}, nil
+	case recommendationFacts:
+		return factsRecord{Of: "recommendation", S: []string{string(f.outcome)}}, nil
+	case supervisionFacts:
+		return factsRecord{Of: "supervision", S: []string{string(f.form), f.followUp}, L: [][]string{f.recs}}, nil
+	case critiqueFacts:
+		return factsRecord{Of: "critique", S: []string{string(f.form)}, L: [][]string{f.points}, Flag1: f.consultation}, nil
+	case petitionFacts:
+		return factsRecord{Of: "petition", S: []string{string(f.kind)}, Flag1: f.secondInstance}, nil
+	case flagFacts:
+		return factsRecord{Of: "flag", S: []string{f.code}}, nil
+	}
+	return factsRecord{}, fmt.Errorf("events: no snapshot encoding for facts of type %T", f)
+}
+
+func decodeFacts(r factsRecord) (any, error) {
+	want := map[string][2]int{"": {0, 0}, "unit": {3, 2}, "party": {3, 0}, "token": {6, 0}, "recommendation": {1, 0},
+		"supervision": {2, 1}, "critique": {1, 1}, "petition": {1, 0}, "flag": {1, 0}}
+	n, ok := want[r.Of]
+	if !ok || len(r.S) != n[0] || len(r.L) != n[1] {
+		return nil, fmt.Errorf("events: the snapshot holds facts %q with %d and %d fields", r.Of, len(r.S), len(r.L))
+	}
+	s, l := r.S, r.L
+	switch r.Of {
+	case "unit":
+		return unitFacts{name: s[0], level: UnitLevel(s[1]), parent: s[2], successors: l[0], predecessors: l[1]}, nil
+	case "party":
+		return partyFacts{name: s[0], partyKind: PartyKind(s[1]), superior: s[2]}, nil
+	case "token":
+		return tokenFacts{name: s[0], role: Role(s[1]), unit: s[2], party: s[3], secret: s[4], expires: Date(s[5])}, nil
+	case "recommendation":
+		return recommendationFacts{outcome: Outcome(s[0])}, nil
+	case "supervision":
+		return supervisionFacts{form: SupervisionForm(s[0]), followUp: s[1], recs: l[0]}, nil
+	case "critique":
+		return critiqueFacts{form: CritiqueForm(s[0]), points: l[0], consultation: r.Flag1}, nil
+	case "petition":
+		return petitionFacts{kind: PetitionKind(s[0]), secondInstance: r.Flag1}, nil
+	case "flag":
+		return flagFacts{code: s[0]}, nil
+	}
+	return nil, nil
+}
+
+// stateCopy is what a snapshot is made of, copied at one position under the
+// ledger's lock (states are values: the pointers stay valid).
+type stateCopy struct {
+	size      uint64
+	states    []*State
+	positions [][]uint64
+	keys      []byte // (digest, position) pairs
+	root      [32]byte
+}
+
+// copyState takes what a snapshot needs at the applied position.
+func (l *Ledger) copyState() *stateCopy {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	c := &stateCopy{size: l.applied, states: make([]*State, 0, len(l.states))}
+	for _, st := range l.states {
+		c.states = append(c.states, st)
+	}
+	slices.SortFunc(c.states, func(a, b *State) int { return strings.Compare(a.Stream(), b.Stream()) })
+	c.positions = make([][]uint64, len(c.states))
+	for i, st := range c.states {
+		ps := l.positions[st.Stream()]
+		c.positions[i] = ps[:len(ps):len(ps)]
+	}
+	c.keys = make([]byte, 0, len(l.keys)*24)
+	for d, pos := range l.keys {
+		c.keys = append(c.keys, d[:]...)
+		c.keys = binary.BigEndian.AppendUint64(c.keys, pos)
+	}
+	c.root, _ = l.tree.Root(c.size)
+	return c
+}
+
+// encode writes the snapshot: the signed note, then the gob stream.
+func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string) error {
+	var body bytes.Buffer
+	enc := gob.NewEncoder(&body)
+	if err := enc.Encode(stateHead{Format: stateSnapshotFormat, Origin: origin, Size: c.size, NStates: len(c.states), NKeys: len(c.keys) / 24}); err != nil {
+		return err
+	}
+	for i := 0; i < len(c.states); i += stateChunk {
+		j := min(i+stateChunk, len(c.states))
+		recs := make([]stateRecord, 0, j-i)
+		for k := i; k < j; k++ {
+			st := c.states[k]
+			f, err := encodeFacts(st.facts)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, stateRecord{Kind: st.kind, ID: st.id, Status: st.status, Prev: st.prev, Version: st.version, LastHash: st.lastHash[:],
+				LastPos: st.lastPos, Unit: st.unit, Parties: st.parties, Open: st.open, Positions: c.positions[k], Facts: f})
+		}
+		if err := enc.Encode(recs); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < len(c.keys); i += blobChunk {
+		if err := enc.Encode(c.keys[i:min(i+blobChunk, len(c.keys))]); err != nil {
+			return err
+		}
+	}
+	sum := sha256.Sum256(body.Bytes())
+	text := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n", stateNoteTitle, origin, c.size, hex.EncodeToString(c.root[:]), hex.EncodeToString(sum[:]))
+	signed, err := note.Sign(&note.Note{Text: text}, signer.signer)
+	if err != nil {
+		return err
+	}
+	if err := binary.Write(w, binary.BigEndian, uint32(len(signed))); err != nil {
+		return err
+	}
+	if _, err := w.Write(signed); err != nil {
+		return err
+	}
+	_, err = w.Write(body.Bytes())
+	return err
+}
+
+// loadedState is a decoded snapshot, not yet installed.
+type loadedState struct {
+	size      uint64
+	states    map[string]*State
+	positions map[string][]uint64
+	keys      map[keyDigest]uint64
+	tokens    map[string]string
+	root      [32]byte
+}
+
+// decodeState reads a snapshot written by encode, checking its signature
+// with vkey, its origin and the hash of its content.
+func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
+	var n uint32
+	if err := binary.Read(r, binary.BigEndian, &n); err != nil {
+		return nil, fmt.Errorf("reading the note's length: %w", err)
+	}
+	if n > 1<<16 {
+		return nil, fmt.Errorf("a note of %d bytes", n)
+	}
+	signed := make([]byte, n)
+	if _, err := io.ReadFull(r, signed); err != nil {
+		return nil, fmt.Errorf("reading the note: %w", err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := note.Open(signed, note.VerifierList(v))
+	if err != nil {
+		return nil, fmt.Errorf("the snapshot's signature does not verify with this ledger's key: %w", err)
+	}
+	lines := strings.Split(msg.Text, "\n")
+	if len(lines) != 6 || lines[0] != stateNoteTitle || lines[1] != origin {
+		return nil, fmt.Errorf("the snapshot is of another format or log (%q)", lines[0])
+	}
+	size, err := strconv.ParseUint(lines[2], 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("the snapshot's note names size %q", lines[2])
+	}
+	root, err := hex.DecodeString(lines[3])
+	if err != nil || len(root) != 32 {
+		return nil, fmt.Errorf("the snapshot's note names root %q", lines[3])
+	}
+	h := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(r, h), 1<<20)
+	dec := gob.NewDecoder(br)
+	var head stateHead
+	if err := dec.Decode(&head); err != nil {
+		return nil, err
+	}
+	if head.Format != stateSnapshotFormat || head.Origin != origin || head.Size != size || head.NStates < 0 || head.NKeys < 0 {
+		return nil, fmt.Errorf("the snapshot's head (format %d, size %d) does not match its note", head.Format, head.Size)
+	}
+	ls := &loadedState{size: size, states: make(map[string]*State, head.NStates), positions: make(map[string][]uint64, head.NStates),
+		keys: make(map[keyDigest]uint64, head.NKeys), tokens: map[string]string{}, root: [32]byte(root)}
+	for len(ls.states) < head.NStates {
+		var recs []stateRecord
+		if err := dec.Decode(&recs); err != nil {
+			return nil, err
+		}
+		if len(recs) == 0 || len(ls.states)+len(recs) > head.NStates {
+			return nil, errors.New("the snapshot holds more states than its head says")
+		}
+		for _, rec := range recs {
+			facts, err := decodeFacts(rec.Facts)
+			if err != nil {
+				return nil, err
+			}
+			st := &State{kind: rec.Kind, id: rec.ID, status: rec.Status, prev: rec.Prev, version: rec.Version, lastPos: rec.LastPos,
+				unit: rec.Unit, parties: rec.Parties, open: rec.Open, facts: facts}
+			if len(rec.LastHash) != len(st.lastHash) || !ValidStream(st.Stream()) || uint64(len(rec.Positions)) != rec.Version || rec.LastPos > size {
+				return nil, fmt.Errorf("the snapshot holds a damaged state for %s", st.Stream())
+			}
+			copy(st.lastHash[:], rec.LastHash)
+			ls.states[st.Stream()] = st
+			ls.positions[st.Stream()] = rec.Positions
+			if tf, ok := facts.(tokenFacts); ok && tf.secret != "" {
+				ls.tokens[tf.secret] = st.id
+			}
+		}
+	}
+	readBlob := func(want int) ([]byte, error) {
+		out := make([]byte, 0, want)
+		for len(out) < want {
+			var b []byte
+			if err := dec.Decode(&b); err != nil {
+				return nil, err
+			}
+			if len(b) == 0 || len(out)+len(b) > want {
+				return nil, errors.New("the snapshot's blobs do not add up")
+			}
+			out = append(out, b...)
+		}
+		return out, nil
+	}
+	keys, err := readBlob(head.NKeys * 24)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < len(keys); i += 24 {
+		ls.keys[keyDigest(keys[i:i+16])] = binary.BigEndian.Uint64(keys[i+16:])
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil, err
+	}
+	if hex.EncodeToString(h.Sum(nil)) != lines[4] {
+		return nil, errors.New("the snapshot's content does not match the hash its note signs")
+	}
+	return ls, nil
+}
+
+// loadSnapshot installs the latest usable snapshot and returns its
+// position, or returns 0 and leaves the ledger empty (the caller then
+// replays the whole log). With a snapshot, it reads the whole log up to head
+// meanwhile, hashing every event into the tree; the snapshot is used only
+// if the tree's root at its position is the root it names.
+func (l *Ledger) loadSnapshot(ctx context.Context, head uint64) uint64 {
+	if l.Snapshots == nil || head == 0 {
+		return 0
+	}
+	start := time.Now()
+	rc, err := l.Snapshots.LoadSnapshot(ctx)
+	if errors.Is(err, ErrNotFound) {
+		return 0
+	}
+	if err != nil {
+		l.Logger.Warn("the state snapshot cannot be read; replaying the whole log", "err", err)
+		return 0
+	}
+	defer rc.Close()
+	type leavesResult struct {
+		leaves [][32]byte
+		err    error
+	}
+	leavesCh := make(chan leavesResult, 1)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		leaves := make([][32]byte, 0, head)
+		err := readOrdered(lctx, l.Store.ReadLog, 1, 0, func(pr *preparedRecord) { pr.leaf = LeafHash(pr.rec.Raw); pr.rec.Raw = nil },
+			func(pr *preparedRecord) error {
+				if pr.rec.Position != uint64(len(leaves))+1 {
+					return fmt.Errorf("position %d follows %d", pr.rec.Position, len(leaves))
+				}
+				leaves = append(leaves, pr.leaf)
+				return nil
+			}, func(r Record) preparedRecord { return preparedRecord{rec: r} })
+		leavesCh <- leavesResult{leaves, err}
+	}()
+	ls, err := decodeState(rc, l.Signer.VerifierKey(), l.Origin)
+	if err == nil && ls.size > head {
+		err = fmt.Errorf("the snapshot is at position %d but the log ends at %d", ls.size, head)
+	}
+	if err != nil {
+		l.Logger.Warn("the state snapshot is not used; replaying the whole log", "reason", err)
+		return 0
+	}
+	lr := <-leavesCh
+	if lr.err == nil && uint64(len(lr.leaves)) < ls.size {
+		lr.err = fmt.Errorf("the log ends at %d", len(lr.leaves))
+	}
+	if lr.err != nil {
+		l.Logger.Warn("the log could not be read to check the state snapshot; replaying the whole log", "err", lr.err)
+		return 0
+	}
+	var tree Tree
+	for _, leaf := range lr.leaves[:ls.size] {
+		tree.Append(leaf)
+	}
+	if root, _ := tree.Root(ls.size); root != ls.root {
+		l.Logger.Warn("the log does not match the state snapshot's root; replaying the whole log", "position", ls.size)
+		return 0
+	}
+	l.mu.Lock()
+	l.states, l.positions, l.keys, l.tokens, l.applied = ls.states, ls.positions, ls.keys, ls.tokens, ls.size
+	l.tree.levels = tree.levels
+	l.mu.Unlock()
+	l.Logger.Info("state snapshot loaded", "position", ls.size, "streams", len(ls.states), "took", time.Since(start).Round(time.Millisecond))
+	return ls.size
+}
+
+// SaveSnapshot writes a snapshot of the write side's state at the position
+// applied now, unless one at that position was saved already. The ledger
+// saves one every SnapshotEvery and when it closes.
+func (l *Ledger) SaveSnapshot(ctx context.Context) error {
+	if l.Snapshots == nil || l.followErr.Load() != nil {
+		return nil
+	}
+	l.snapMu.Lock()
+	defer l.snapMu.Unlock()
+	c := l.copyState()
+	if c.size == l.snapSaved || c.size == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := c.encode(&buf, l.Signer, l.Origin); err != nil {
+		return fmt.Errorf("ledger: encoding the state snapshot: %w", err)
+	}
+	if err := l.Snapshots.SaveSnapshot(ctx, &buf); err != nil {
+		return fmt.Errorf("ledger: saving the state snapshot: %w", err)
+	}
+	l.snapSaved = c.size
+	return nil
+}
