@@ -2,6 +2,7 @@ package projections
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"slices"
 	"sort"
@@ -85,6 +86,17 @@ var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answer
 // first event), and the cursor of the next page (0 at the end).
 func (v *Views) List(q Query) ([]*Item, uint64) {
 	list := v.order[q.Kind]
+	if q.Party != "" {
+		// Only the items indexed under the party, in the same order.
+		list = nil
+		for _, it := range v.byParty[q.Party] {
+			if it.Kind == q.Kind {
+				list = append(list, it)
+			}
+		}
+		slices.SortFunc(list, func(a, b *Item) int { return cmp.Compare(a.Created, b.Created) })
+		list = slices.CompactFunc(list, func(a, b *Item) bool { return a == b })
+	}
 	i := len(list)
 	if q.Before > 0 {
 		i = sort.Search(len(list), func(i int) bool { return list[i].Created >= q.Before })
