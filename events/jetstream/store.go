@@ -57,8 +57,9 @@ const (
 	lagRetries   = 40
 	lagRetryWait = 50 * time.Millisecond
 	// firstRetryWait and maxRetryWait bound the pause between two
-	// attempts of an append after a failure that came fast (no responders,
-	// disconnected): it doubles from the first to the second.
+	// attempts of an append, which matters after a failure that came fast
+	// (no responders, disconnected): it starts at the first and doubles
+	// after each attempt, up to the second.
 	firstRetryWait = 50 * time.Millisecond
 	maxRetryWait   = 500 * time.Millisecond
 	// readBatch is how many messages a reader asks the server for at once.
