@@ -338,7 +338,12 @@ func (l *Ledger) loadSnapshot(ctx context.Context, head uint64) uint64 {
 		return 0
 	}
 	start := time.Now()
-	rc, err := l.Snapshots.LoadSnapshot(ctx)
+	// A deadline of its own: without one the object store gives each API
+	// call and each read 5 s, which a server still recovering its streams
+	// after a restart can exceed.
+	sctx, scancel := context.WithTimeout(ctx, time.Minute)
+	defer scancel()
+	rc, err := l.Snapshots.LoadSnapshot(sctx)
 	if errors.Is(err, ErrNotFound) {
 		return 0
 	}

@@ -85,6 +85,11 @@ func (r *Runner) loadSnapshot(ctx context.Context) (*Views, error) {
 	if r.snaps == nil {
 		return nil, nil
 	}
+	// A deadline of its own: without one the object store gives each API
+	// call and each read 5 s, which a server still recovering its streams
+	// after a restart can exceed.
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	rc, err := r.snaps.LoadSnapshot(ctx)
 	if errors.Is(err, events.ErrNotFound) {
 		return nil, nil
