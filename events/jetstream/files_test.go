@@ -20,7 +20,10 @@ import (
 func TestFileLogReadsWhatTheServerReads(t *testing.T) {
 	dir := t.TempDir()
 	n := MustStartNode(t, dir, Config{})
-	ctx := testCtx(t)
+	// 10,000 appends, each flushed to disk: a generous bound, as a slow or
+	// shared disk takes several times the usual 3-4 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	pad := strings.Repeat("Biên bản giám sát việc thực hiện chính sách. ", 20)
 	const streams, each = 100, 100 // about 10 MB: more than one 8 MB block
 	var wg sync.WaitGroup
