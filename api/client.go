@@ -256,7 +256,22 @@ func (c *Client) do(r *http.Request, out any) error {
 	return nil
 }
 
-// send performs r and turns an error status into an *events.Error.
+// maxRateLimitWaits bounds how often send waits out a 429 for one request.
+const maxRateLimitWaits = 30
+
+// retryAfter reads a Retry-After header in seconds (1 s if absent or not a
+// number; at most 30 s).
+func retryAfter(h string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	return time.Duration(min(n, 30)) * time.Second
+}
+
+// send performs r and turns an error status into an *events.Error. A
+// request refused by the server's rate limit (429) is sent again after the
+// Retry-After the server names, until r's context ends.
 func (c *Client) send(r *http.Request) (*http.Response, error) {
 	if c.Token != "" {
 		r.Header.Set("Authorization", "Bearer "+c.Token)
@@ -266,6 +281,24 @@ func (c *Client) send(r *http.Request) (*http.Response, error) {
 		hc = http.DefaultClient
 	}
 	resp, err := hc.Do(r)
+	for attempt := 0; err == nil && resp.StatusCode == http.StatusTooManyRequests && attempt < maxRateLimitWaits && (r.Body == nil || r.GetBody != nil); attempt++ {
+		// Rate limited: the server did not carry the request out. Wait as
+		// long as it asks and send it again.
+		wait := retryAfter(resp.Header.Get("Retry-After"))
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		select {
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		case <-time.After(wait):
+		}
+		if r.GetBody != nil {
+			if r.Body, err = r.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		resp, err = hc.Do(r)
+	}
 	if err != nil {
 		return nil, err
 	}

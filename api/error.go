@@ -19,6 +19,8 @@ var statuses = map[string]int{
 	events.ETooLarge:     http.StatusRequestEntityTooLarge,
 	events.EUnavailable:  http.StatusServiceUnavailable,
 	events.EInternal:     http.StatusInternalServerError,
+
+	events.ETooManyRequests: http.StatusTooManyRequests,
 }
 
 // ErrorBody is the JSON body of every error response.

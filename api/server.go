@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,10 +51,18 @@ type Server struct {
 	// SecureCookies marks the workspace's cookies Secure even on plain
 	// HTTP (behind a TLS-terminating proxy); with TLS they always are.
 	SecureCookies bool
+	// TLSCertFile and TLSKeyFile, if set, make Open serve HTTPS only (TLS
+	// 1.2 or later) with this PEM certificate chain and key; a plain HTTP
+	// request to the port is refused. They are read once, by Open.
+	TLSCertFile, TLSKeyFile string
+	// RateLimit, if set, limits the requests of each token (see
+	// RateLimiter); health, readiness and metrics are exempt.
+	RateLimit *RateLimiter
 
 	metrics  *Metrics
 	webState webState
 	ln       net.Listener
+	tls      bool
 	server   *http.Server
 	router   *mux.Router
 }
@@ -96,20 +105,34 @@ func (s *Server) Handler() http.Handler {
 // serves in the background.
 func (s *Server) Open() error {
 	h := s.Handler()
+	var tlsConfig *tls.Config
+	if s.TLSCertFile != "" || s.TLSKeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.TLSCertFile, s.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("api: load the TLS certificate and key: %w", err)
+		}
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		return fmt.Errorf("api: listen on %s: %w", s.Addr, err)
 	}
 	s.ln = ln
+	s.tls = tlsConfig != nil
 	s.server = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	go func() {
-		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := s.server.Serve
+		if tlsConfig != nil {
+			serve = func(ln net.Listener) error { return s.server.ServeTLS(ln, "", "") }
+		}
+		if err := serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.Logger.Error("http server stopped", "err", err)
 		}
 	}()
@@ -120,6 +143,9 @@ func (s *Server) Open() error {
 func (s *Server) URL() string {
 	if s.ln == nil {
 		return ""
+	}
+	if s.tls {
+		return "https://" + s.ln.Addr().String()
 	}
 	return "http://" + s.ln.Addr().String()
 }
@@ -159,6 +185,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "no-store")
+		if !s.limitRate(w, r) {
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -17,6 +17,9 @@ const (
 	ETooLarge     = "too_large"
 	EUnavailable  = "unavailable"
 	EInternal     = "internal"
+	// ETooManyRequests: the token made more requests than its rate limit
+	// allows; try again after the time the answer names.
+	ETooManyRequests = "too_many_requests"
 )
 
 // Error is a domain error: a machine-readable Code, a human-readable Message

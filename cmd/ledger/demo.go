@@ -127,6 +127,14 @@ var successors2025 = []struct {
 func ubnd(unit string) string { return "ubnd-" + unit }
 func mttq(unit string) string { return "mttq-" + unit }
 
+// as returns a client with the admin client's connection settings and
+// another token.
+func (d *Demo) as(token string) *api.Client {
+	c := *d.admin
+	c.Token = token
+	return &c
+}
+
 // Run writes the dataset. It returns ErrDemoPresent if it was written before.
 func (d *Demo) Run(ctx context.Context) error {
 	if d.Scale < 1 {
@@ -135,7 +143,10 @@ func (d *Demo) Run(ctx context.Context) error {
 	if d.Log == nil {
 		d.Log = io.Discard
 	}
-	d.admin = api.NewClient(d.URL, d.AdminToken)
+	var err error
+	if d.admin, err = newAPIClient(d.URL, d.AdminToken); err != nil {
+		return err
+	}
 	if err := d.admin.Ready(ctx); err != nil {
 		return fmt.Errorf("the ledger at %s is not ready: %s", d.URL, errorText(err))
 	}
@@ -329,7 +340,7 @@ func (d *Demo) tokens(ctx context.Context) error {
 				return nil, err
 			}
 		}
-		return api.NewClient(d.URL, res.Token), nil
+		return d.as(res.Token), nil
 	}
 	var err error
 	if d.town, err = mk("recorder-an-nhon.token", api.TokenRequest{Name: "Cán bộ Ủy ban MTTQ thị xã An Nhơn", Role: events.RoleRecorder, Unit: "540"}); err != nil {
@@ -767,7 +778,7 @@ func (d *Demo) reorganisation2025(ctx context.Context) error {
 			return err
 		}
 	}
-	ward := api.NewClient(d.URL, tok.Token)
+	ward := d.as(tok.Token)
 	const fid = "gs-lai-2025"
 	if err := d.create(ctx, ward, "supervisions", fid, ev{typ: events.SupervisionPlanned, on: "2025-09-02", unit: ward2025.id, data: events.SupervisionPlannedData{
 		Title: "Giám sát lại việc thực hiện kiến nghị về tiếp công dân chưa được trả lời", Topic: "Tiếp công dân", Form: events.FormDelegation, Mode: events.ModeUnscheduled,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -55,7 +56,24 @@ type ServeConfig struct {
 	RulesFile     string
 	HolidaysFile  string
 	SnapshotEvery time.Duration
+	// TLSCert and TLSKey make the HTTP server serve HTTPS only.
+	TLSCert, TLSKey string
+	// RateLimit is how many requests per second each token may make
+	// (RateBurst at once); 0 turns the limit off. DefaultServeConfig leaves
+	// it off (in-process use: benchmarks, tests); `ledger serve` defaults
+	// to DefaultRateLimit and DefaultRateBurst.
+	RateLimit float64
+	RateBurst int
 }
+
+// The per-token rate limit of `ledger serve` unless --rate-limit says
+// otherwise: far above what a person or a recording office's integration
+// sends, low enough that one runaway or stolen token cannot starve the
+// others. A bulk import sets --rate-limit 0.
+const (
+	DefaultRateLimit = 100
+	DefaultRateBurst = 200
+)
 
 // DefaultOrigin names this ledger in its checkpoints. Deployments set their
 // own with --origin on first start (it is fixed by the signing key after).
@@ -89,6 +107,10 @@ func (c *ServeConfig) Validate() error {
 		return fmt.Errorf("--nats-listen applies to the embedded server; it cannot be combined with --nats-url")
 	case c.Data == "":
 		return fmt.Errorf("--data is required")
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	case c.RateLimit < 0 || (c.RateLimit > 0 && c.RateBurst < 1):
+		return fmt.Errorf("--rate-limit must be 0 (no limit) or more, with --rate-burst at least 1")
 	case c.CheckpointInterval < 10*time.Millisecond || c.CheckpointInterval > time.Second:
 		return fmt.Errorf("--checkpoint-interval must be between 10ms and 1s (checkpoints must never be more than 1 s behind)")
 	}
@@ -109,6 +131,7 @@ const serveExample = `  ledger serve
 // Run implements command.
 func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	c.Config = DefaultServeConfig()
+	c.Config.RateLimit, c.Config.RateBurst = DefaultRateLimit, DefaultRateBurst
 	fs := newFlagSet("serve", "Runs the ledger: the write API, the log, proofs and signed checkpoints.", serveExample, c.Stderr)
 	c.Config.registerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -153,6 +176,10 @@ func (c *ServeConfig) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", envOr("LEDGER_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env LEDGER_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LEDGER_LOG_FORMAT", c.LogFormat), "text or json (env LEDGER_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", c.MaxBodyBytes, "largest request body in bytes")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "serve HTTPS only, with this PEM certificate (chain) file; needs --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key of --tls-cert")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests per second each API token may make on average (429 with Retry-After beyond; 0: no limit)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "requests each API token may make at once with --rate-limit")
 }
 
 func envOr(name, def string) string {
@@ -272,6 +299,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.HTTPServer.MaxBodyBytes = cfg.MaxBodyBytes
 	m.HTTPServer.Logger = m.Logger.With("component", "http")
 	m.HTTPServer.Views = m.Views
+	m.HTTPServer.TLSCertFile, m.HTTPServer.TLSKeyFile = cfg.TLSCert, cfg.TLSKey
+	if cfg.RateLimit > 0 {
+		m.HTTPServer.RateLimit = api.NewRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
 	if err := m.HTTPServer.Open(); err != nil {
 		return err
 	}
@@ -375,6 +406,16 @@ func (m *Main) openStore(ctx context.Context) error {
 		return nil
 	}
 	if cfg.NATSURL == "" {
+		// A port opened with --nats-listen requires a user and password:
+		// whoever reaches it could otherwise publish to or delete the
+		// streams. Without a port, only this process can connect.
+		var user, password, pwFile string
+		if cfg.NATSListen != "" {
+			var err error
+			if user, password, pwFile, err = embeddedNATSCredentials(cfg); err != nil {
+				return err
+			}
+		}
 		s, err := jetstream.StartServer(jetstream.ServerConfig{
 			StoreDir:     filepath.Join(cfg.Data, "nats"),
 			Listen:       cfg.NATSListen,
@@ -382,16 +423,22 @@ func (m *Main) openStore(ctx context.Context) error {
 			SyncInterval: cfg.SyncInterval,
 			ServerName:   "ledger-embedded",
 			Logger:       m.Logger,
+			User:         user,
+			Password:     password,
 		})
 		if err != nil {
 			return err
 		}
 		m.NATSServer = s
-		if m.Conn, err = jetstream.ConnectInProcess(s, "ledger"); err != nil {
+		var auth []nats.Option
+		if user != "" {
+			auth = append(auth, nats.UserInfo(user, password))
+		}
+		if m.Conn, err = jetstream.ConnectInProcess(s, "ledger", auth...); err != nil {
 			return err
 		}
 		if cfg.NATSListen != "" {
-			m.Logger.Info("embedded NATS accepts clients", "url", s.ClientURL())
+			m.Logger.Info("embedded NATS accepts clients with a user and password", "url", s.ClientURL(), "user", user, "password_file", pwFile)
 		}
 	} else {
 		opts, err := natsOptions(cfg)
@@ -462,6 +509,35 @@ func natsOptions(cfg ServeConfig) ([]nats.Option, error) {
 		opts = append(opts, nats.Secure(tc))
 	}
 	return opts, nil
+}
+
+// embeddedNATSCredentials returns the user and password the embedded
+// server's --nats-listen port requires: --nats-user (default "ledger") and
+// --nats-password (or LEDGER_NATS_PASSWORD), else a random password kept in
+// DATA/nats.password (created on first use, readable by the owner only).
+// pwFile names that file, or is "" when the password was given.
+func embeddedNATSCredentials(cfg ServeConfig) (user, password, pwFile string, err error) {
+	user = cmp.Or(cfg.NATSUser, "ledger")
+	if password = cmp.Or(cfg.NATSPassword, os.Getenv("LEDGER_NATS_PASSWORD")); password != "" {
+		return user, password, "", nil
+	}
+	pwFile = filepath.Join(cfg.Data, "nats.password")
+	b, err := os.ReadFile(pwFile)
+	if errors.Is(err, os.ErrNotExist) {
+		secret, _ := api.NewSecret()
+		password = strings.TrimPrefix(secret, "lgr_")
+		if err := writeFileAtomic(pwFile, []byte(password+"\n"), 0o600); err != nil {
+			return "", "", "", fmt.Errorf("write the embedded NATS password: %w", err)
+		}
+		return user, password, pwFile, nil
+	}
+	if err != nil {
+		return "", "", "", fmt.Errorf("read the embedded NATS password: %w", err)
+	}
+	if password = strings.TrimSpace(string(b)); password == "" {
+		return "", "", "", fmt.Errorf("%s is empty: delete it to have a new password made, or give --nats-password", pwFile)
+	}
+	return user, password, pwFile, nil
 }
 
 // loadOrCreateKey reads the checkpoint signing key, or creates one for a

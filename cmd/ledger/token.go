@@ -47,7 +47,10 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cl := api.NewClient(*url, token)
+	cl, err := newAPIClient(*url, token)
+	if err != nil {
+		return err
+	}
 	if sub == "revoke" {
 		res, err := cl.RevokeToken(ctx, *id, *reason)
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
 	"github.com/mttq-vn/ledger/events/jetstream"
 )
@@ -89,7 +88,10 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		cl := api.NewClient(*url, token)
+		cl, err := newAPIClient(*url, token)
+		if err != nil {
+			return err
+		}
 		cl.HTTPClient.Timeout = 10 * time.Minute
 		if vkey == "" {
 			if vkey, err = cl.Key(ctx); err != nil {

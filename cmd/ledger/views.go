@@ -253,7 +253,10 @@ func (c *ReplayCommand) replayURL(ctx context.Context, base, tokenFile, asOf, co
 	if err != nil {
 		return err
 	}
-	cl := api.NewClient(base, token)
+	cl, err := newAPIClient(base, token)
+	if err != nil {
+		return err
+	}
 	path := "/v1/reports/summary"
 	switch {
 	case id != "":

@@ -32,6 +32,11 @@ type ServerConfig struct {
 	SyncInterval time.Duration
 	// ServerName names the server; empty lets the server choose.
 	ServerName string
+	// User and Password, if set, are required of every client, the
+	// in-process connection included (pass them to ConnectInProcess with
+	// nats.UserInfo). A server with a Listen address should have them:
+	// whoever reaches an open port can publish to or delete the streams.
+	User, Password string
 	// Logger receives the server's warnings and errors. Nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -53,6 +58,9 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 		SyncInterval: cfg.SyncInterval,
 		NoSigs:       true,
 		DontListen:   cfg.Listen == "",
+	}
+	if cfg.User != "" {
+		opts.Users = []*server.User{{Username: cfg.User, Password: cfg.Password}}
 	}
 	if !cfg.SyncAlways && opts.SyncInterval == 0 {
 		opts.SyncInterval = time.Second
@@ -96,9 +104,9 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 
 // ConnectInProcess connects to s without the network, which makes requests
 // several times faster than loopback TCP. name names the connection in the
-// server's monitoring.
-func ConnectInProcess(s *server.Server, name string) (*nats.Conn, error) {
-	nc, err := nats.Connect("", nats.InProcessServer(s), nats.Name(name))
+// server's monitoring; opts add to the connection's options (credentials).
+func ConnectInProcess(s *server.Server, name string, opts ...nats.Option) (*nats.Conn, error) {
+	nc, err := nats.Connect("", append([]nats.Option{nats.InProcessServer(s), nats.Name(name)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: connect in-process: %w", err)
 	}
