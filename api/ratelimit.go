@@ -72,7 +72,8 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	if l.Rate <= 0 {
 		return false, time.Hour
 	}
-	return false, time.Duration((1 - b.tokens) / l.Rate * float64(time.Second))
+	// In whole milliseconds, rounded up: the bucket holds a request then.
+	return false, time.Duration(math.Ceil((1-b.tokens)/l.Rate*1000)) * time.Millisecond
 }
 
 // sweep drops, once a minute, the buckets that have refilled: they hold

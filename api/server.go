@@ -58,6 +58,9 @@ type Server struct {
 	// RateLimit, if set, limits the requests of each token (see
 	// RateLimiter); health, readiness and metrics are exempt.
 	RateLimit *RateLimiter
+	// Replica names this process in the records of administrative actions
+	// (admin.rebuild_requested.v1); default the host name.
+	Replica string
 
 	metrics  *Metrics
 	webState webState

@@ -6,8 +6,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -441,9 +443,25 @@ func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
 	}{s.Views.Config().Rules, s.Views.Config().Digest()})
 }
 
+// RebuildRequest is the optional body of POST /v1/admin/rebuild.
+type RebuildRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Rebuilt answers POST /v1/admin/rebuild.
+type Rebuilt struct {
+	// Position is the log position the views were rebuilt to.
+	Position uint64 `json:"position"`
+	// Recorded is the admin.rebuild_requested.v1 event that records the
+	// request, written before the rebuild.
+	Recorded events.Result `json:"recorded"`
+}
+
 // handleRebuild serves POST /v1/admin/rebuild: rebuilds the views from
-// the start of the log, swaps them in and saves a snapshot. Admins only;
-// the request waits for the rebuild.
+// the start of the log, swaps them in and saves a snapshot. Admins of the
+// whole ledger only; the request is recorded in the ledger first
+// (admin.rebuild_requested.v1: if it cannot be recorded, nothing is done),
+// and waits for the rebuild.
 func (s *Server) handleRebuild(w http.ResponseWriter, r *http.Request) {
 	actor, err := s.requireRole(r, events.RoleAdmin)
 	if err != nil {
@@ -458,11 +476,49 @@ func (s *Server) handleRebuild(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.Errorf(events.EUnavailable, "The views are not running."))
 		return
 	}
+	body := RebuildRequest{Reason: "Requested through POST /v1/admin/rebuild with no reason given."}
+	// The body is optional: read it, and decode it only if there is one.
+	raw, err := io.ReadAll(io.LimitReader(r.Body, s.MaxBodyBytes+1))
+	if err != nil {
+		s.Error(w, r, &events.Error{Code: events.EInvalid, Field: "body", Message: "The body could not be read."})
+		return
+	}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		if err := s.decodeBody(w, r, &body); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	data, _ := json.Marshal(events.AdminRebuildRequestedData{Replica: s.replica(), Reason: body.Reason})
+	rec, err := s.Ledger.Handle(r.Context(), events.Request{Kind: events.KindAdmin, Create: true, Type: events.AdminRebuildRequested, Data: data, Actor: actor,
+		IdempotencyKey: r.Header.Get("Idempotency-Key")})
+	if err != nil {
+		s.Error(w, r, bodyFieldError(err))
+		return
+	}
+	if rec.Replayed {
+		// A retry of a rebuild already asked for: the first one did it.
+		writeJSON(w, http.StatusOK, Rebuilt{Position: s.Views.Position(), Recorded: rec})
+		return
+	}
 	pos, err := s.Views.Rebuild(r.Context())
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.Logger.Info("views rebuilt", "position", pos, "by", actor.Subject)
-	writeJSON(w, http.StatusOK, map[string]uint64{"position": pos})
+	s.Logger.Info("views rebuilt", "position", pos, "by", actor.Subject, "recorded_at", rec.Position)
+	writeJSON(w, http.StatusOK, Rebuilt{Position: pos, Recorded: rec})
+}
+
+// replica names this process in the records of administrative actions:
+// Server.Replica, else the host name.
+func (s *Server) replica() string {
+	if s.Replica != "" {
+		return s.Replica
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "unknown"
 }

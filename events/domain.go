@@ -84,7 +84,7 @@ func register(r *rules) {
 func init() {
 	for _, r := range []*rules{
 		unitRules, partyRules, planRules, supervisionRules, recommendationRules,
-		critiqueRules, contributionRules, petitionRules, infoRequestRules, tokenRules, flagRules,
+		critiqueRules, contributionRules, petitionRules, infoRequestRules, tokenRules, flagRules, adminRules,
 	} {
 		register(r)
 	}

@@ -53,6 +53,7 @@ var goldenIDs = map[events.Kind]string{
 	events.KindContribution:   "gy-2024-cai-cach",
 	events.KindPetition:       "don-2024-118",
 	events.KindInfoRequest:    "ttt-2024-09",
+	events.KindAdmin:          "01905a3c-7e21-7b4d-8f3a-2c6d9e0b1a48",
 }
 
 // Actors of the golden envelopes.
@@ -97,6 +98,9 @@ var goldenExamples = map[events.Type]goldenExample{
 	events.TokenCreated: {data: `{"name":"Cán bộ Ban Thường trực Ủy ban MTTQ Việt Nam thị xã An Nhơn","role":"recorder","unit":"an-nhon",
 		"secret_sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","expires_on":"2025-06-30"}`},
 	events.TokenRevoked: {data: `{"reason":"Cán bộ chuyển công tác sang Ủy ban MTTQ Việt Nam tỉnh."}`},
+
+	// Administrative actions.
+	events.AdminRebuildRequested: {data: `{"replica":"ledger-2","reason":"Bảng thời hạn mới (--rules) có hiệu lực từ ngày 01/7/2024."}`},
 
 	// Reviews of derived flags.
 	events.FlagReviewed:      {data: `{"code":"OB_NO_RESPONSE","verdict":"CONFIRMED","note":"UBND phường Bình Định xác nhận chưa trả lời kiến nghị trong thời hạn 20 ngày.","reviewed_on":"2024-06-10"}`},
@@ -281,6 +285,8 @@ func goldenEnvelope(tb testing.TB, t events.Type) events.Envelope {
 		env.Unit = id
 	case events.KindPetition, events.KindInfoRequest, events.KindToken:
 		env.Classification = events.Internal
+	case events.KindAdmin:
+		env.Unit, env.Classification = "", events.Internal
 	}
 	return env
 }

@@ -24,6 +24,9 @@ const (
 	KindToken          Kind = "token"
 	// KindFlag holds inspectors' reviews of derived flags.
 	KindFlag Kind = "flag"
+	// KindAdmin holds administrative actions on the ledger itself (a
+	// rebuild of the views), one stream per action.
+	KindAdmin Kind = "admin"
 )
 
 // Type is the explicit, versioned name of an event type, such as

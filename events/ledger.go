@@ -652,7 +652,7 @@ func creationTypes(k Kind) []Type {
 // tokens, are internal unless the recorder says otherwise.
 func defaultClassification(k Kind) Classification {
 	switch k {
-	case KindPetition, KindInfoRequest, KindToken:
+	case KindPetition, KindInfoRequest, KindToken, KindAdmin:
 		return Internal
 	}
 	return Public

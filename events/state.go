@@ -156,7 +156,7 @@ func Decide(s *State, cmd Command, w World) error {
 	if s.version > 0 && cmd.Unit != "" && cmd.Unit != s.unit {
 		return FieldErrorf("unit", "%s belongs to unit %s; its unit cannot change to %s.", s.Stream(), s.unit, cmd.Unit)
 	}
-	if s.version == 0 && s.kind != KindUnit && s.kind != KindToken {
+	if s.version == 0 && s.kind != KindUnit && s.kind != KindToken && s.kind != KindAdmin {
 		if err := requiredID("unit", unit); err != nil {
 			return err
 		}
