@@ -127,6 +127,49 @@ func TestLedgerStateSnapshot(t *testing.T) {
 		t.Errorf("next write at %d, want %d", next.Position, last.Position+1)
 	}
 
+	t.Run("StatesAheadOfTheFollower", func(t *testing.T) {
+		// Writes acknowledged while the follower lags: the snapshot holds
+		// states ahead of its position, and a start from it still ends
+		// equal to a full replay.
+		gated := &gatedStore{Store: store, release: make(chan struct{})}
+		ahead := &memSnapshots{}
+		l, err := openWithSnapshots(t, gated, skey, ahead)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustHandle(t, l, renameRequest("u1", "Phường Nhơn Thành", "key-3"))
+		mustHandle(t, l, unitRequest("u3", ""))
+		if err := l.SaveSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		close(gated.release)
+		l.Close()
+		if ahead.data == nil {
+			t.Fatal("no snapshot saved")
+		}
+		fromAhead, err := openWithSnapshots(t, store, skey, &memSnapshots{data: bytes.Clone(ahead.data)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fromAhead.SnapshotPosition() == 0 {
+			t.Fatal("the snapshot was not used")
+		}
+		replayed, err := openWithSnapshots(t, store, skey, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"unit/u1", "unit/u3"} {
+			if a, b := fromAhead.Lookup(s), replayed.Lookup(s); a == nil || !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: from the snapshot %+v, replayed %+v", s, a, b)
+			}
+			if a, b := fromAhead.Positions(s), replayed.Positions(s); !reflect.DeepEqual(a, b) {
+				t.Errorf("%s positions: %v and %v", s, a, b)
+			}
+		}
+		if res := mustHandle(t, fromAhead, renameRequest("u1", "Phường Nhơn Thành", "key-3")); res.Version != 3 {
+			t.Errorf("retry after the snapshot: version %d, want 3", res.Version)
+		}
+	})
 	t.Run("ChangedSnapshotIsRefused", func(t *testing.T) {
 		bad := &memSnapshots{data: bytes.Clone(snaps.data)}
 		bad.data[len(bad.data)-40] ^= 1

@@ -361,8 +361,8 @@ func (p *Prepared) prepare() {
 	}
 	p.P = pl
 	if _, ok := pl.(*events.CorrectionData); !ok {
-		// One copy of the data, which the fields' values share: the
-		// record's bytes are not kept.
+		// The fields are encoded into a slice of their own (the
+		// record's bytes are not kept), with their search text folded.
 		fields := splitFields(env.Data, env.Classification)
 		for _, f := range fields {
 			if slices.Contains(searchKeys, f.Key) {
@@ -438,7 +438,7 @@ func (v *Views) Apply(p *Prepared) error {
 		it.Data = mergeFields(it.Data, p.fields)
 	}
 	v.applyFacts(it, env, p.P, cite)
-	if _, ok := p.P.(*events.RecommendationIssuedData); ok {
+	if _, ok := p.P.(*events.RecommendationIssuedData); ok && it.Facts.Rec != nil {
 		it.Facts.Rec.Overreach = v.overreachFolded(p.overreach)
 	}
 	if it.Version() == 1 || len(fresh) > 0 {
