@@ -154,13 +154,13 @@ func (v *Views) Report(unit string, from, to, today events.Date) Report {
 	in := func(it *Item, d events.Date) bool {
 		return (scope == nil || scope[it.Unit()]) && d != "" && (from == "" || d >= from) && (to == "" || d <= to)
 	}
-	for _, it := range v.order[events.KindSupervision] {
+	for _, it := range v.inScope(events.KindSupervision, scope) {
 		if in(it, it.OpenedOn) && it.Status() != events.SupCancelled {
 			r.Supervisions++
 			r.SupervisionsBy[it.Form]++
 		}
 	}
-	for _, it := range v.order[events.KindCritique] {
+	for _, it := range v.inScope(events.KindCritique, scope) {
 		if in(it, it.OpenedOn) && it.Status() != events.CrCancelled {
 			r.Critiques++
 			r.CritiquesBy[it.Form]++
@@ -191,7 +191,7 @@ func (v *Views) Report(unit string, from, to, today events.Date) Report {
 	}
 	var days []int
 	rs := &r.Recommendations
-	for _, it := range v.order[events.KindRecommendation] {
+	for _, it := range v.inScope(events.KindRecommendation, scope) {
 		f := it.Facts.Rec
 		if f == nil || !in(it, f.IssuedOn) || it.Status() == events.RecWithdrawn {
 			continue

@@ -85,7 +85,7 @@ var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answer
 // List returns a page of items, newest first (by the position of their
 // first event), and the cursor of the next page (0 at the end).
 func (v *Views) List(q Query) ([]*Item, uint64) {
-	list := v.order[q.Kind]
+	list := v.inScope(q.Kind, q.Units)
 	if q.Party != "" {
 		// Only the items indexed under the party, in the same order.
 		list = nil

@@ -156,9 +156,11 @@ func (v *Views) reindex() {
 			v.children[f.Parent] = append(v.children[f.Parent], it.ID)
 		}
 	}
+	v.byUnit = map[string][]*Item{}
 	for _, kind := range slices.Sorted(maps.Keys(v.order)) {
 		for _, it := range v.order[kind] {
 			v.indexParties(it)
+			v.indexUnit(it)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -59,6 +60,8 @@ type Item struct {
 	// parts are the folded search fields, slices of Text, kept once the
 	// text has changed after the first event (derived; not in snapshots).
 	parts []string
+	// unitIndexed is set once the item is in its unit's index (derived).
+	unitIndexed bool
 }
 
 // Stream returns the item's stream name.
@@ -270,6 +273,7 @@ type Views struct {
 	// derived indexes, rebuilt from items after a snapshot load
 	children map[string][]string
 	byParty  map[string][]*Item
+	byUnit   map[string][]*Item // by unitKey(unit, kind), in the order indexed
 	cache    *flagCache
 	keywords [][2]string // overreach wordings and their folded forms
 	scratch  []string    // for Apply
@@ -278,7 +282,7 @@ type Views struct {
 // NewViews returns empty views.
 func NewViews(cfg *Config) *Views {
 	return &Views{cfg: cfg, items: map[string]*Item{}, order: map[events.Kind][]*Item{}, children: map[string][]string{},
-		byParty: map[string][]*Item{}, cache: &flagCache{}}
+		byParty: map[string][]*Item{}, byUnit: map[string][]*Item{}, cache: &flagCache{}}
 }
 
 // Position returns the position of the last event applied (0 for none).
@@ -445,7 +449,45 @@ func (v *Views) Apply(p *Prepared) error {
 		it.setText(fresh)
 	}
 	v.indexParties(it)
+	v.indexUnit(it)
 	return nil
+}
+
+// indexUnit records it under its unit once it has one (an item's unit
+// never changes once set).
+func (v *Views) indexUnit(it *Item) {
+	if it.unitIndexed || it.Unit() == "" {
+		return
+	}
+	k := unitKey(it.Unit(), it.Kind)
+	v.byUnit[k] = append(v.byUnit[k], it)
+	it.unitIndexed = true
+}
+
+func unitKey(unit string, kind events.Kind) string { return unit + "\x00" + string(kind) }
+
+// inScope returns the items of kind whose unit is in scope (every item of
+// kind for a nil scope), by the position of their first event: from the
+// units' indexes when they hold fewer items than half the kind, else the
+// kind's whole list, which the caller filters by unit anyway.
+func (v *Views) inScope(kind events.Kind, scope map[string]bool) []*Item {
+	all := v.order[kind]
+	if scope == nil {
+		return all
+	}
+	n := 0
+	for u := range scope {
+		n += len(v.byUnit[unitKey(u, kind)])
+	}
+	if n > len(all)/2 {
+		return all
+	}
+	list := make([]*Item, 0, n)
+	for u := range scope {
+		list = append(list, v.byUnit[unitKey(u, kind)]...)
+	}
+	slices.SortFunc(list, func(a, b *Item) int { return cmp.Compare(a.Created, b.Created) })
+	return list
 }
 
 // indexParties records it under every party it concerns that it is not
