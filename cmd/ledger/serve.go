@@ -446,7 +446,7 @@ func (m *Main) openStore(ctx context.Context) error {
 			return err
 		}
 		if m.Conn, err = nats.Connect(cfg.NATSURL, opts...); err != nil {
-			return fmt.Errorf("connect to NATS at %s: %w", cfg.NATSURL, err)
+			return natsConnectError(cfg, err)
 		}
 	}
 	st, err := jetstream.Open(ctx, m.Conn, jetstream.Config{Replicas: cfg.Replicas, GroupCommit: cfg.GroupCommit(),
@@ -472,6 +472,22 @@ func (m *Main) openStore(ctx context.Context) error {
 // 3-node cluster about even.
 func (c *ServeConfig) GroupCommit() bool {
 	return c.NATSURL != "" || c.Sync == "always"
+}
+
+// natsConnectError explains a failed connection to an external NATS
+// server with the settings the operator should check.
+func natsConnectError(cfg ServeConfig, err error) error {
+	var cve *tls.CertificateVerificationError
+	var hostname x509.HostnameError
+	switch {
+	case errors.Is(err, nats.ErrAuthorization), errors.Is(err, nats.ErrAuthExpired), errors.Is(err, nats.ErrAuthRevoked):
+		return fmt.Errorf("NATS at %s refused the ledger's credentials (check --nats-user with --nats-password or LEDGER_NATS_PASSWORD, or --nats-creds): %v", cfg.NATSURL, err)
+	case errors.As(err, &cve), errors.As(err, &hostname):
+		return fmt.Errorf("the TLS certificate of NATS at %s is not trusted (check --nats-tls-ca and the server's name in --nats-url): %v", cfg.NATSURL, err)
+	case errors.Is(err, nats.ErrSecureConnRequired):
+		return fmt.Errorf("NATS at %s requires TLS (give --nats-tls-ca, or use tls:// URLs): %v", cfg.NATSURL, err)
+	}
+	return fmt.Errorf("connect to NATS at %s: %w", cfg.NATSURL, err)
 }
 
 func natsOptions(cfg ServeConfig) ([]nats.Option, error) {
