@@ -67,7 +67,8 @@ type composeService struct {
 	DependsOn map[string]struct {
 		Condition string `yaml:"condition"`
 	} `yaml:"depends_on"`
-	Restart string `yaml:"restart"`
+	Restart  string `yaml:"restart"`
+	Hostname string `yaml:"hostname"`
 }
 
 // composeEnv is the environment the tests interpolate the file with, as
