@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -65,6 +66,13 @@ func TestRateLimit(t *testing.T) {
 		want(get(p, f.Recorder), 200, p+" with the throttled token")
 	}
 	want(get("/v1/units", &Token{Secret: "lgr_not-a-token"}), 401, "an unknown token")
+	// The checkpoint is signed in the background: wait for it (bounded)
+	// so that the public read has something to show.
+	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := f.Ledger.WaitCheckpoint(cctx, f.Head(t)); err != nil {
+		t.Fatal(err)
+	}
 	want(get("/v1/log/checkpoint", nil), 200, "a public read without a token")
 
 	// Half a second refills one request; a pause never gives more than the

@@ -118,8 +118,16 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 	var pos uint64
 	var at time.Time
 	if n, err := strconv.ParseUint(as, 10, 64); err == nil {
-		if n == 0 || n > s.Views.Position() {
-			return events.FieldErrorf("as_of", "as_of position %d is not in the log (positions 1 to %d).", n, s.Views.Position())
+		size := max(s.Views.Position(), s.Ledger.Size())
+		if n == 0 || n > size {
+			return events.FieldErrorf("as_of", "as_of position %d is not in the log (positions 1 to %d).", n, size)
+		}
+		if n > s.Views.Position() {
+			// In the log but not yet in the views: wait for them, as
+			// min_position does, so a client can read as of its write.
+			if err := s.waitViews(ctx, n); err != nil {
+				return err
+			}
 		}
 		pos = n
 	} else if t, err := time.Parse(time.RFC3339, as); err == nil {
