@@ -230,18 +230,25 @@ func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
 	}
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for f := range it.Fields() {
+	b.Grow(len(it.Data) + 64)
+	for e, ok := readEntry(it.Data, 0); ok; e, ok = readEntry(it.Data, e.next) {
 		if b.Len() > 1 {
 			b.WriteByte(',')
 		}
-		b.Write(quoteJSON(f.Key))
+		if plainKey(e.key) {
+			b.WriteByte('"')
+			b.Write(e.key)
+			b.WriteByte('"')
+		} else {
+			b.Write(quoteJSON(string(e.key)))
+		}
 		b.WriteByte(':')
-		if redact && (f.Class == events.Confidential || slices.Contains(PersonalFields, f.Key)) {
+		if redact && (classOf[e.class] == events.Confidential || isPersonal(e.key)) {
 			b.WriteString("null")
-			iv.Redacted = append(iv.Redacted, f.Key)
+			iv.Redacted = append(iv.Redacted, string(e.key))
 			continue
 		}
-		b.Write(f.Value)
+		b.Write(e.val)
 	}
 	b.WriteByte('}')
 	iv.Data = b.Bytes()
@@ -249,4 +256,23 @@ func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
 		iv.Title = ""
 	}
 	return iv
+}
+
+// plainKey reports whether key can be written between quotes as it is.
+func plainKey(key []byte) bool {
+	for _, c := range key {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+func isPersonal(key []byte) bool {
+	for _, p := range PersonalFields {
+		if string(key) == p {
+			return true
+		}
+	}
+	return false
 }
