@@ -151,20 +151,8 @@ func (v *Views) Report(unit string, from, to, today events.Date) Report {
 			r.UnitName = u.Title
 		}
 	}
-	in := func(it *Item, d events.Date) bool {
-		return (scope == nil || scope[it.Unit()]) && d != "" && (from == "" || d >= from) && (to == "" || d <= to)
-	}
-	for _, it := range v.inScope(events.KindSupervision, scope) {
-		if in(it, it.OpenedOn) && it.Status() != events.SupCancelled {
-			r.Supervisions++
-			r.SupervisionsBy[it.Form]++
-		}
-	}
-	for _, it := range v.inScope(events.KindCritique, scope) {
-		if in(it, it.OpenedOn) && it.Status() != events.CrCancelled {
-			r.Critiques++
-			r.CritiquesBy[it.Form]++
-		}
+	in := func(d events.Date) bool {
+		return d != "" && (from == "" || d >= from) && (to == "" || d <= to)
 	}
 	// Rows: the unit itself and each child, each with its own subtree.
 	var rows []*UnitRow
@@ -189,14 +177,43 @@ func (v *Views) Report(unit string, from, to, today events.Date) Report {
 			}
 		}
 	}
+	// each calls fn with the items of kind in scope (all of them for no
+	// scope) and the row each counts in: unit by unit from the unit index,
+	// so that no item is looked up in the scope. The counts do not depend
+	// on the order.
+	each := func(kind events.Kind, fn func(it *Item, row *UnitRow)) {
+		if scope == nil {
+			for _, it := range v.order[kind] {
+				fn(it, nil)
+			}
+			return
+		}
+		for u := range scope {
+			row := rowOf[u]
+			for _, it := range v.byUnit[unitKey(u, kind)] {
+				fn(it, row)
+			}
+		}
+	}
+	each(events.KindSupervision, func(it *Item, _ *UnitRow) {
+		if in(it.OpenedOn) && it.Status() != events.SupCancelled {
+			r.Supervisions++
+			r.SupervisionsBy[it.Form]++
+		}
+	})
+	each(events.KindCritique, func(it *Item, _ *UnitRow) {
+		if in(it.OpenedOn) && it.Status() != events.CrCancelled {
+			r.Critiques++
+			r.CritiquesBy[it.Form]++
+		}
+	})
 	var days []int
 	rs := &r.Recommendations
-	for _, it := range v.inScope(events.KindRecommendation, scope) {
+	each(events.KindRecommendation, func(it *Item, row *UnitRow) {
 		f := it.Facts.Rec
-		if f == nil || !in(it, f.IssuedOn) || it.Status() == events.RecWithdrawn {
-			continue
+		if f == nil || !in(f.IssuedOn) || it.Status() == events.RecWithdrawn {
+			return
 		}
-		row := rowOf[it.Unit()]
 		rs.Issued++
 		if row != nil {
 			row.Issued++
@@ -248,7 +265,7 @@ func (v *Views) Report(unit string, from, to, today events.Date) Report {
 		if f.Implemented != "" {
 			rs.Verified++ // verified as implemented, whatever came after
 		}
-	}
+	})
 	if len(days) > 0 {
 		slices.Sort(days)
 		m := float64(days[len(days)/2])
