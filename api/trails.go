@@ -249,6 +249,8 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		allow := s.allow(v, rc.actor)
+		resp.Position = v.Position()
+	kinds:
 		for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition} {
 			items, _ := v.List(projections.Query{Kind: kind, Units: units, Allow: allow, Party: party, Today: rc.today, Limit: 1 << 30})
 			for _, it := range items {
@@ -257,14 +259,13 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 						continue
 					}
 					if len(resp.Deadlines) == limit {
-						resp.Truncated = true
-						break
+						resp.Truncated = true // one more exists: stop looking
+						break kinds
 					}
 					resp.Deadlines = append(resp.Deadlines, o)
 				}
 			}
 		}
-		resp.Position = v.Position()
 		return nil
 	})
 	if err != nil {
