@@ -299,6 +299,28 @@ func TestReport(t *testing.T) {
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?unit="+unitOther, f.Observer.Secret, nil), 403, events.EForbidden, "unit")
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=1.1.2023", f.Inspector.Secret, nil), 400, events.EInvalid, "from")
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=2023-12-31&to=2023-01-01", f.Inspector.Secret, nil), 400, events.EInvalid, "to")
+
+	// by=quarter adds one report per quarter of the period; their counts
+	// add up to the period's.
+	r = f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?unit=%s&from=2023-02-15&to=2023-12-31&by=quarter", unitTown), f.Inspector.Secret, nil)
+	var series struct {
+		projections.Report
+		Series []projections.Report `json:"series"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &series) != nil || len(series.Series) != 4 {
+		t.Fatalf("report by quarter: %d %s", r.Status, r.Body)
+	}
+	issued, onTime := 0, 0
+	for _, q := range series.Series {
+		issued += q.Recommendations.Issued
+		onTime += q.Recommendations.AnsweredOnTime
+	}
+	if issued != series.Recommendations.Issued || onTime != series.Recommendations.AnsweredOnTime || series.Series[0].From != "2023-02-15" ||
+		series.Series[0].To != "2023-03-31" || series.Series[3].From != "2023-10-01" || series.Series[3].To != "2023-12-31" {
+		t.Errorf("report by quarter: %s", r.Body)
+	}
+	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=2023-01-01&to=2023-12-31&by=month", f.Inspector.Secret, nil), 400, events.EInvalid, "by")
+	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=2023-01-01&by=quarter", f.Inspector.Secret, nil), 400, events.EInvalid, "from")
 }
 
 // TestRoleMatrix checks every route of the API for every role: what each

@@ -342,12 +342,26 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.Errorf(events.EForbidden, "Reports are for MTTQ staff, inspectors and oversight bodies, not respondents."))
 		return
 	}
-	var rep projections.Report
+	periods := []projections.Period{{From: from, To: to}}
+	switch by := q.Get("by"); by {
+	case "":
+	case "quarter":
+		if from == "" || to == "" {
+			s.Error(w, r, events.FieldErrorf("from", "by=quarter needs both from and to."))
+			return
+		}
+		quarters, _ := projections.SplitQuarters(from, to)
+		periods = append(periods, quarters...)
+	default:
+		s.Error(w, r, events.FieldErrorf("by", "by must be quarter (or absent), not %q.", by))
+		return
+	}
+	var reps []projections.Report
 	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
 		if _, err := s.unitParam(v, rc.actor, unit); err != nil {
 			return err
 		}
-		rep = v.Report(unit, from, to, rc.today)
+		reps = v.Reports(unit, periods, rc.today)
 		return nil
 	})
 	if err != nil {
@@ -357,13 +371,14 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="bao-cao-%s-%s-%s.csv"`, orAll(unit), orAll(string(from)), orAll(string(to))))
-		w.Write(reportCSV(rep))
+		w.Write(reportCSV(reps[0]))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
 		projections.Report
-		AsOf *AsOf `json:"as_of,omitempty"`
-	}{rep, rc.asOf})
+		Series []projections.Report `json:"series,omitempty"`
+		AsOf   *AsOf                `json:"as_of,omitempty"`
+	}{reps[0], reps[1:], rc.asOf})
 }
 
 func orAll(s string) string {

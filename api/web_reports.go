@@ -18,7 +18,8 @@ import (
 // reportBody is the body of GET /v1/reports/summary.
 type reportBody struct {
 	projections.Report
-	AsOf *AsOf `json:"as_of"`
+	Series []projections.Report `json:"series"`
+	AsOf   *AsOf                `json:"as_of"`
 }
 
 // period is one bar of the time chart.
@@ -58,36 +59,18 @@ func (s *Server) reportPeriod(p *pageCtx) url.Values {
 	return q
 }
 
-// quarters splits [from, to] into calendar quarters (at most 12; a longer
-// period is split into years, at most 12).
+// quarters splits [from, to] as the API's by=quarter does
+// (projections.SplitQuarters) and labels each bar.
 func quarters(from, to events.Date) []period {
-	if len(from) != 10 || len(to) != 10 || to < from {
-		return nil
-	}
-	y, _ := strconv.Atoi(string(from[:4]))
-	m, _ := strconv.Atoi(string(from[5:7]))
-	ty, _ := strconv.Atoi(string(to[:4]))
-	tm, _ := strconv.Atoi(string(to[5:7]))
-	n := (ty-y)*4 + (tm-1)/3 - (m-1)/3 + 1
-	var out []period
-	if n <= 12 {
-		qn := (m-1)/3 + 1
-		for i := 0; i < n; i++ {
-			start := events.Date(fmt.Sprintf("%04d-%02d-01", y, (qn-1)*3+1))
-			end := projections.AddDays(projections.AddMonths(start, 3), -1)
-			out = append(out, period{Label: fmt.Sprintf("Q%d/%d", qn, y), From: max(start, from), To: min(end, to)})
-			if qn++; qn > 4 {
-				qn, y = 1, y+1
-			}
+	ps, byYear := projections.SplitQuarters(from, to)
+	out := make([]period, len(ps))
+	for i, p := range ps {
+		label := string(p.From[:4])
+		if !byYear {
+			m, _ := strconv.Atoi(string(p.From[5:7]))
+			label = fmt.Sprintf("Q%d/%s", (m-1)/3+1, p.From[:4])
 		}
-		return out
-	}
-	if ty-y >= 12 {
-		y = ty - 11
-	}
-	for ; y <= ty; y++ {
-		start, end := events.Date(fmt.Sprintf("%04d-01-01", y)), events.Date(fmt.Sprintf("%04d-12-31", y))
-		out = append(out, period{Label: strconv.Itoa(y), From: max(start, from), To: min(end, to)})
+		out[i] = period{Label: label, From: p.From, To: p.To}
 	}
 	return out
 }
@@ -96,23 +79,22 @@ func quarters(from, to events.Date) []period {
 // period, with charts drawn on the server as SVG and a table under each.
 func (s *Server) webReports(p *pageCtx) {
 	q := s.reportPeriod(p)
+	// One request: the period's report and, with by=quarter, one per
+	// quarter for the time chart.
+	withSeries := url.Values{"by": {"quarter"}}
+	for k, v := range q {
+		withSeries[k] = v
+	}
 	var rep reportBody
-	if err := s.get(p.r, p.sess, "/v1/reports/summary", q, &rep); err != nil {
+	if err := s.get(p.r, p.sess, "/v1/reports/summary", withSeries, &rep); err != nil {
 		s.fail(p, err)
 		return
 	}
 	periods := quarters(events.Date(q.Get("from")), events.Date(q.Get("to")))
 	for i := range periods {
-		pq := url.Values{"from": {string(periods[i].From)}, "to": {string(periods[i].To)}}
-		if u := q.Get("unit"); u != "" {
-			pq.Set("unit", u)
+		if i < len(rep.Series) {
+			periods[i].Recs = rep.Series[i].Recommendations
 		}
-		var r reportBody
-		if err := s.get(p.r, p.sess, "/v1/reports/summary", pq, &r); err != nil {
-			s.fail(p, err)
-			return
-		}
-		periods[i].Recs = r.Recommendations
 	}
 	codes := slices.Sorted(maps.Keys(rep.FlagsOpen))
 	s.renderPage(p, http.StatusOK, "reports", map[string]any{"Title": p.t("rep.title"), "Rep": rep.Report, "Q": q,

@@ -1,9 +1,12 @@
 package projections
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
+	"time"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -140,51 +143,112 @@ type UnitRow struct {
 	OnTimeRate *float64 `json:"on_time_rate"`
 }
 
+// Period is a report's period: legal dates, both ends included; an empty
+// bound is open.
+type Period struct{ From, To events.Date }
+
+func (p Period) has(d events.Date) bool {
+	return d != "" && (p.From == "" || d >= p.From) && (p.To == "" || d <= p.To)
+}
+
+// SplitQuarters splits [from, to] into calendar quarters, cut to the
+// period at both ends; a period of more than 12 quarters is split into
+// calendar years instead (the last 12 at most). byYear says which.
+func SplitQuarters(from, to events.Date) (ps []Period, byYear bool) {
+	fy, fm, ok1 := yearMonth(from)
+	ty, tm, ok2 := yearMonth(to)
+	if !ok1 || !ok2 || to < from {
+		return nil, false
+	}
+	n := (ty-fy)*4 + (tm-1)/3 - (fm-1)/3 + 1
+	if n <= 12 {
+		y, q := fy, (fm-1)/3
+		for range n {
+			start := events.Date(fmt.Sprintf("%04d-%02d-01", y, q*3+1))
+			end := AddDays(AddMonths(start, 3), -1)
+			ps = append(ps, Period{From: max(start, from), To: min(end, to)})
+			if q++; q == 4 {
+				q, y = 0, y+1
+			}
+		}
+		return ps, false
+	}
+	for y := max(fy, ty-11); y <= ty; y++ {
+		start, end := events.Date(fmt.Sprintf("%04d-01-01", y)), events.Date(fmt.Sprintf("%04d-12-31", y))
+		ps = append(ps, Period{From: max(start, from), To: min(end, to)})
+	}
+	return ps, true
+}
+
+func yearMonth(d events.Date) (y, m int, ok bool) {
+	if _, err := time.Parse(events.DateLayout, string(d)); err != nil {
+		return 0, 0, false
+	}
+	y, _ = strconv.Atoi(string(d[:4]))
+	m, _ = strconv.Atoi(string(d[5:7]))
+	return y, m, true
+}
+
 // Report computes the report of unit (nil Units means every unit) over
 // [from, to] at today; empty bounds are open.
 func (v *Views) Report(unit string, from, to, today events.Date) Report {
-	r := Report{Unit: unit, From: from, To: to, EvaluatedOn: today, SupervisionsBy: map[string]int{}, CritiquesBy: map[string]int{}, FlagsOpen: map[string]int{}}
+	return v.Reports(unit, []Period{{from, to}}, today)[0]
+}
+
+// Reports computes the reports of unit over several periods at today in
+// one pass over the unit's items: each item's deadlines are evaluated once,
+// whatever the number of periods it falls in.
+func (v *Views) Reports(unit string, periods []Period, today events.Date) []Report {
 	var scope map[string]bool
+	var unitName string
 	if unit != "" {
 		scope = v.ScopeSet(unit)
 		if u := v.items[events.StreamName(events.KindUnit, unit)]; u != nil {
-			r.UnitName = u.Title
+			unitName = u.Title
 		}
 	}
-	in := func(d events.Date) bool {
-		return d != "" && (from == "" || d >= from) && (to == "" || d <= to)
-	}
-	// Rows: the unit itself and each child, each with its own subtree.
-	var rows []*UnitRow
-	rowOf := map[string]*UnitRow{}
+	// Rows: the unit itself and each child, each with its own subtree;
+	// rowOf gives a unit's row index.
+	var rowUnits, rowNames []string
+	rowOf := map[string]int{}
 	if unit != "" {
-		self := &UnitRow{Unit: unit, Name: r.UnitName}
-		rows = append(rows, self)
-		rowOf[unit] = self
+		rowUnits, rowNames = append(rowUnits, unit), append(rowNames, unitName)
+		rowOf[unit] = 0
 		for _, c := range v.children[unit] {
-			row := &UnitRow{Unit: c}
+			name := ""
 			if u := v.items[events.StreamName(events.KindUnit, c)]; u != nil {
-				row.Name = u.Title
+				name = u.Title
 			}
-			rows = append(rows, row)
+			rowUnits, rowNames = append(rowUnits, c), append(rowNames, name)
 			for u := range v.ScopeSet(c) {
-				rowOf[u] = row
+				rowOf[u] = len(rowUnits) - 1
 			}
 		}
 		for u := range scope {
-			if rowOf[u] == nil {
-				rowOf[u] = self
+			if _, ok := rowOf[u]; !ok {
+				rowOf[u] = 0
 			}
 		}
 	}
+	reps := make([]Report, len(periods))
+	rows := make([][]UnitRow, len(periods))
+	days := make([][]int, len(periods))
+	for i, p := range periods {
+		reps[i] = Report{Unit: unit, UnitName: unitName, From: p.From, To: p.To, EvaluatedOn: today, SupervisionsBy: map[string]int{},
+			CritiquesBy: map[string]int{}, FlagsOpen: map[string]int{}}
+		rows[i] = make([]UnitRow, len(rowUnits))
+		for j := range rowUnits {
+			rows[i][j] = UnitRow{Unit: rowUnits[j], Name: rowNames[j]}
+		}
+	}
 	// each calls fn with the items of kind in scope (all of them for no
-	// scope) and the row each counts in: unit by unit from the unit index,
-	// so that no item is looked up in the scope. The counts do not depend
-	// on the order.
-	each := func(kind events.Kind, fn func(it *Item, row *UnitRow)) {
+	// scope) and the index of the row each counts in (-1 for none): unit
+	// by unit from the unit index, so that no item is looked up in the
+	// scope. The counts do not depend on the order.
+	each := func(kind events.Kind, fn func(it *Item, row int)) {
 		if scope == nil {
 			for _, it := range v.order[kind] {
-				fn(it, nil)
+				fn(it, -1)
 			}
 			return
 		}
@@ -195,99 +259,129 @@ func (v *Views) Report(unit string, from, to, today events.Date) Report {
 			}
 		}
 	}
-	each(events.KindSupervision, func(it *Item, _ *UnitRow) {
-		if in(it.OpenedOn) && it.Status() != events.SupCancelled {
-			r.Supervisions++
-			r.SupervisionsBy[it.Form]++
+	each(events.KindSupervision, func(it *Item, _ int) {
+		for i, p := range periods {
+			if p.has(it.OpenedOn) && it.Status() != events.SupCancelled {
+				reps[i].Supervisions++
+				reps[i].SupervisionsBy[it.Form]++
+			}
 		}
 	})
-	each(events.KindCritique, func(it *Item, _ *UnitRow) {
-		if in(it.OpenedOn) && it.Status() != events.CrCancelled {
-			r.Critiques++
-			r.CritiquesBy[it.Form]++
+	each(events.KindCritique, func(it *Item, _ int) {
+		for i, p := range periods {
+			if p.has(it.OpenedOn) && it.Status() != events.CrCancelled {
+				reps[i].Critiques++
+				reps[i].CritiquesBy[it.Form]++
+			}
 		}
 	})
-	var days []int
-	rs := &r.Recommendations
-	each(events.KindRecommendation, func(it *Item, row *UnitRow) {
+	each(events.KindRecommendation, func(it *Item, row int) {
 		f := it.Facts.Rec
-		if f == nil || !in(f.IssuedOn) || it.Status() == events.RecWithdrawn {
+		if f == nil || it.Status() == events.RecWithdrawn {
 			return
 		}
-		rs.Issued++
-		if row != nil {
-			row.Issued++
-		}
-		if f.ReceivedOn != "" {
-			rs.Received++
-		}
-		for _, o := range v.Obligations(it, today) {
-			if o.Rule != "recommendation.response" {
+		var obligations []Obligation // evaluated once, for the first period that counts the item
+		for i, p := range periods {
+			if !p.has(f.IssuedOn) {
 				continue
 			}
-			switch o.Outcome {
-			case OnTime:
-				rs.AnsweredOnTime++
-				if row != nil {
-					row.OnTime++
-				}
-			case Late:
-				rs.AnsweredLate++
-				if row != nil {
-					row.Late++
-				}
-			case Overdue:
-				rs.Missing++
-				if row != nil {
-					row.Missing++
-				}
-			default:
-				rs.NotYetDue++
+			if obligations == nil {
+				obligations = v.Obligations(it, today)
 			}
-			if o.MetOn != "" {
-				days = append(days, DaysBetween(o.Trigger, o.MetOn))
+			var r *UnitRow
+			if row >= 0 {
+				r = &rows[i][row]
 			}
-		}
-		switch f.Outcome {
-		case events.OutcomeAccepted:
-			rs.Accepted++
-		case events.OutcomePartiallyAccepted:
-			rs.PartlyAccepted++
-		case events.OutcomeExplainedNotAccepted:
-			rs.ExplainedNotAccepted++
-		}
-		switch it.Status() {
-		case events.RecInImplementation:
-			rs.InImplementation++
-		case events.RecImplemented:
-			rs.Implemented++
-		}
-		if f.Implemented != "" {
-			rs.Verified++ // verified as implemented, whatever came after
+			days[i] = countRecommendation(&reps[i].Recommendations, r, it, f, obligations, days[i])
 		}
 	})
-	if len(days) > 0 {
-		slices.Sort(days)
-		m := float64(days[len(days)/2])
-		if len(days)%2 == 0 {
-			m = float64(days[len(days)/2-1]+days[len(days)/2]) / 2
-		}
-		r.MedianDaysToAnswer = &m
-	}
-	r.OnTimeRate = rate(rs.AnsweredOnTime, rs.AnsweredLate+rs.Missing)
-	for _, row := range rows {
-		row.OnTimeRate = rate(row.OnTime, row.Late+row.Missing)
-		r.Units = append(r.Units, *row)
-	}
-	if r.Units == nil {
-		r.Units = []UnitRow{}
-	}
 	for _, f := range v.Flags(today) {
-		if f.Status == "open" && (scope == nil || scope[f.Unit]) && (from == "" || f.RaisedOn >= from) && (to == "" || f.RaisedOn <= to) {
-			r.FlagsOpen[f.Code]++
+		if f.Status != "open" || scope != nil && !scope[f.Unit] {
+			continue
+		}
+		for i, p := range periods {
+			if (p.From == "" || f.RaisedOn >= p.From) && (p.To == "" || f.RaisedOn <= p.To) {
+				reps[i].FlagsOpen[f.Code]++
+			}
 		}
 	}
-	return r
+	for i := range reps {
+		r := &reps[i]
+		if d := days[i]; len(d) > 0 {
+			slices.Sort(d)
+			m := float64(d[len(d)/2])
+			if len(d)%2 == 0 {
+				m = float64(d[len(d)/2-1]+d[len(d)/2]) / 2
+			}
+			r.MedianDaysToAnswer = &m
+		}
+		rs := &r.Recommendations
+		r.OnTimeRate = rate(rs.AnsweredOnTime, rs.AnsweredLate+rs.Missing)
+		r.Units = rows[i]
+		for j := range r.Units {
+			row := &r.Units[j]
+			row.OnTimeRate = rate(row.OnTime, row.Late+row.Missing)
+		}
+	}
+	return reps
+}
+
+// countRecommendation counts one recommendation (with its evaluated
+// obligations) into rs and its unit's row, and returns days with its days
+// to answer appended.
+func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obligations []Obligation, days []int) []int {
+	rs.Issued++
+	if row != nil {
+		row.Issued++
+	}
+	if f.ReceivedOn != "" {
+		rs.Received++
+	}
+	for _, o := range obligations {
+		if o.Rule != "recommendation.response" {
+			continue
+		}
+		switch o.Outcome {
+		case OnTime:
+			rs.AnsweredOnTime++
+			if row != nil {
+				row.OnTime++
+			}
+		case Late:
+			rs.AnsweredLate++
+			if row != nil {
+				row.Late++
+			}
+		case Overdue:
+			rs.Missing++
+			if row != nil {
+				row.Missing++
+			}
+		default:
+			rs.NotYetDue++
+		}
+		if o.MetOn != "" {
+			days = append(days, DaysBetween(o.Trigger, o.MetOn))
+		}
+	}
+	switch f.Outcome {
+	case events.OutcomeAccepted:
+		rs.Accepted++
+	case events.OutcomePartiallyAccepted:
+		rs.PartlyAccepted++
+	case events.OutcomeExplainedNotAccepted:
+		rs.ExplainedNotAccepted++
+	}
+	switch it.Status() {
+	case events.RecInImplementation:
+		rs.InImplementation++
+	case events.RecImplemented:
+		rs.Implemented++
+	}
+	if f.Implemented != "" {
+		rs.Verified++ // verified as implemented, whatever came after
+	}
+	return days
 }
 
 func rate(good, bad int) *float64 {

@@ -393,3 +393,59 @@ func TestAsOf(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSplitQuarters(t *testing.T) {
+	for _, tc := range []struct {
+		from, to events.Date
+		want     string
+		byYear   bool
+	}{
+		{"2023-02-15", "2023-12-31", "[{2023-02-15 2023-03-31} {2023-04-01 2023-06-30} {2023-07-01 2023-09-30} {2023-10-01 2023-12-31}]", false},
+		{"2024-11-05", "2025-01-20", "[{2024-11-05 2024-12-31} {2025-01-01 2025-01-20}]", false},
+		{"2024-05-01", "2024-05-01", "[{2024-05-01 2024-05-01}]", false},
+		{"2020-01-01", "2023-12-31", "[{2020-01-01 2020-12-31} {2021-01-01 2021-12-31} {2022-01-01 2022-12-31} {2023-01-01 2023-12-31}]", true},
+		{"2000-06-01", "2025-03-01", "[{2014-01-01 2014-12-31} {2015-01-01 2015-12-31} {2016-01-01 2016-12-31} {2017-01-01 2017-12-31} {2018-01-01 2018-12-31} {2019-01-01 2019-12-31} {2020-01-01 2020-12-31} {2021-01-01 2021-12-31} {2022-01-01 2022-12-31} {2023-01-01 2023-12-31} {2024-01-01 2024-12-31} {2025-01-01 2025-03-01}]", true},
+		{"2024-05-01", "2024-04-01", "[]", false},
+		{"2024-5-1", "2024-06-01", "[]", false},
+	} {
+		ps, byYear := projections.SplitQuarters(tc.from, tc.to)
+		if got := fmt.Sprint(ps); got != tc.want && !(len(ps) == 0 && tc.want == "[]") || byYear != tc.byYear {
+			t.Errorf("SplitQuarters(%s, %s) = %s, %v; want %s, %v", tc.from, tc.to, got, byYear, tc.want, tc.byYear)
+		}
+	}
+}
+
+// Reports over several periods in one pass give what a report per period
+// gives.
+func TestReportsMatchReport(t *testing.T) {
+	w := newWorld(t)
+	for i, on := range []string{"2024-01-15", "2024-02-20", "2024-05-03", "2024-08-30", "2024-11-11"} {
+		id := fmt.Sprintf("kn-%d", i)
+		unit := []string{"21607", "21610"}[i%2]
+		party := map[string]string{"21607": "ubnd-21607", "21610": "ubnd-21610"}[unit]
+		w.rec(events.KindRecommendation, id, unit, events.RecommendationIssued,
+			fmt.Sprintf(`{"source_kind":"OTHER","addressee_party_id":%q,"title":"Kiến nghị","content":"Đề nghị.","issued_on":%q}`, party, on), on)
+		recv := projections.AddDays(events.Date(on), 2)
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, fmt.Sprintf(`{"received_on":%q}`, recv), string(recv))
+		if i%2 == 0 {
+			ans := projections.AddDays(recv, 10+15*i)
+			w.record(events.Actor{Subject: "token/r", Role: events.RoleRespondent, Party: party}, events.KindRecommendation, id, "",
+				events.RecommendationResponseSubmitted, fmt.Sprintf(`{"responded_on":%q,"outcome":"ACCEPTED","text":"Tiếp thu."}`, ans), string(ans))
+		}
+	}
+	v := w.build()
+	today := events.Date("2025-01-31")
+	periods, _ := projections.SplitQuarters("2024-01-01", "2024-12-31")
+	periods = append([]projections.Period{{From: "2024-01-01", To: "2024-12-31"}, {}}, periods...)
+	for _, unit := range []string{"", "540", "21610"} {
+		reps := v.Reports(unit, periods, today)
+		for i, p := range periods {
+			if diff := cmp.Diff(v.Report(unit, p.From, p.To, today), reps[i]); diff != "" {
+				t.Errorf("unit %q, period %v (-alone +together):\n%s", unit, p, diff)
+			}
+		}
+		if reps[0].Recommendations.Issued == 0 {
+			t.Errorf("unit %q: nothing counted", unit)
+		}
+	}
+}
