@@ -51,6 +51,10 @@ type Ledger struct {
 	// SnapshotEvery is how often a snapshot is saved while the log grows
 	// (default 5 minutes); one is also saved by Close.
 	SnapshotEvery time.Duration
+	// LogReader, if set, is a faster way to read the log's records (the
+	// store's own files) for the check of a state snapshot at start; the
+	// store is read instead if it fails. Optional.
+	LogReader func(ctx context.Context, from uint64, fn func(Record) error) error
 
 	mu        sync.RWMutex
 	states    map[string]*State

@@ -170,6 +170,30 @@ func TestLedgerStateSnapshot(t *testing.T) {
 			t.Errorf("retry after the snapshot: version %d, want 3", res.Version)
 		}
 	})
+	t.Run("LogReader", func(t *testing.T) {
+		// A faster reader of the log is used for the check, and the store
+		// when it fails.
+		for name, read := range map[string]func(context.Context, uint64, func(events.Record) error) error{
+			"works": store.ReadLog,
+			"fails": func(context.Context, uint64, func(events.Record) error) error { return errors.New("no files") },
+		} {
+			signer, _ := events.NewCheckpointSigner(skey)
+			l := events.NewLedger(store, signer, signer.Name())
+			l.Logger, l.Snapshots = slog.New(slog.DiscardHandler), &memSnapshots{data: bytes.Clone(snaps.data)}
+			var calls int
+			l.LogReader = func(ctx context.Context, from uint64, fn func(events.Record) error) error {
+				calls++
+				return read(ctx, from, fn)
+			}
+			if err := l.Open(ctx, nil); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if l.SnapshotPosition() == 0 || calls != 1 {
+				t.Errorf("%s: snapshot position %d, reader called %d times", name, l.SnapshotPosition(), calls)
+			}
+			l.Close()
+		}
+	})
 	t.Run("ChangedSnapshotIsRefused", func(t *testing.T) {
 		bad := &memSnapshots{data: bytes.Clone(snaps.data)}
 		bad.data[len(bad.data)-40] ^= 1

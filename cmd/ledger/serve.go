@@ -262,6 +262,13 @@ func (m *Main) Run(ctx context.Context) error {
 		// A signed snapshot of the write side's state: a restart replays
 		// only the log after it.
 		m.Ledger.Snapshots, m.Ledger.SnapshotEvery = st.StateSnapshots(), cfg.SnapshotEvery
+		if m.NATSServer != nil {
+			// The check that the log is the one the snapshot was made from
+			// reads the embedded server's files directly: faster than
+			// through the server, which has just started and holds no
+			// writes yet. The server is read if that fails.
+			m.Ledger.LogReader = (&jetstream.FileLog{StoreDir: filepath.Join(cfg.Data, "nats")}).ReadLog
+		}
 	}
 	var prog *Progress
 	err = m.Ledger.Open(ctx, func(done, total uint64) {
