@@ -20,7 +20,8 @@ var statuses = map[string]int{
 	events.EUnavailable:  http.StatusServiceUnavailable,
 	events.EInternal:     http.StatusInternalServerError,
 
-	events.ETooManyRequests: http.StatusTooManyRequests,
+	events.ETooManyRequests:     http.StatusTooManyRequests,
+	events.EInsufficientStorage: http.StatusInsufficientStorage,
 }
 
 // ErrorBody is the JSON body of every error response.

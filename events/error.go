@@ -20,6 +20,10 @@ const (
 	// ETooManyRequests: the token made more requests than its rate limit
 	// allows; try again after the time the answer names.
 	ETooManyRequests = "too_many_requests"
+	// EInsufficientStorage: the event store has no space left for the
+	// event (its disk or its configured storage limit is full); nothing was
+	// written. Writes succeed again once an operator frees space.
+	EInsufficientStorage = "insufficient_storage"
 )
 
 // Error is a domain error: a machine-readable Code, a human-readable Message

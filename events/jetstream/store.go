@@ -180,6 +180,10 @@ type Store struct {
 	cacheMu sync.Mutex
 	cache   map[string]position
 
+	// fullLogged is when an append refused for want of space was last
+	// logged (Unix nanoseconds).
+	fullLogged atomic.Int64
+
 	// Readers register in readers while the store is open; Close cancels
 	// closing and waits for them to delete their consumers.
 	mu      sync.Mutex
@@ -578,6 +582,9 @@ func (s *Store) publish(ctx context.Context, stream, subject string, expected, l
 		return events.Appended{}, err
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return events.Appended{}, err
+	case isOutOfStorage(err):
+		s.logOutOfStorage(err)
+		return events.Appended{}, fmt.Errorf("jetstream: append %s: %w: %w", stream, errOutOfStorage, err)
 	default:
 		return events.Appended{}, fmt.Errorf("jetstream: append %s: %w", stream, err)
 	}
@@ -694,6 +701,47 @@ const (
 	errCodeLastSeqNotReady     = 10163 // expected last sequence per subject temporarily unavailable
 	errCodeDuplicateInProcess  = 10158 // a message with the same dedup key is being stored
 )
+
+// Error codes of JetStream answers that mean "no space": the server's
+// storage limit (max_file_store, or the disk it was sized from) or the
+// account's is reached. The message was not stored.
+const (
+	errCodeInsufficientResources    = 10023 // server limit reached
+	errCodeAccountResourcesExceeded = 10002 // account limit reached
+	errCodeStorageResourcesExceeded = 10047 // no storage left to place the stream
+)
+
+// errOutOfStorage is the ledger's answer to an append refused for want of
+// space: code insufficient_storage, which the API answers with 507.
+var errOutOfStorage = events.Errorf(events.EInsufficientStorage,
+	"The event store has no storage space left; nothing was written. Retry with the same idempotency key once an operator has freed space.")
+
+// logOutOfStorage logs an append refused for want of space, at most once
+// every 10 s: an operator must free space, and a busy ledger would
+// otherwise log every refused request.
+func (s *Store) logOutOfStorage(err error) {
+	now := time.Now().UnixNano()
+	last := s.fullLogged.Load()
+	if now-last < int64(10*time.Second) || !s.fullLogged.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Error("the NATS server has no storage space left: appends are refused (HTTP 507) until space is freed or its limit raised",
+		"stream", s.cfg.StreamName, "err", err)
+}
+
+// isOutOfStorage reports whether err is JetStream's refusal of a message
+// for want of storage space.
+func isOutOfStorage(err error) bool {
+	var apiErr *natsjs.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode {
+	case errCodeInsufficientResources, errCodeAccountResourcesExceeded, errCodeStorageResourcesExceeded:
+		return true
+	}
+	return false
+}
 
 // isDuplicateInProcess reports whether err is JetStream's answer to a
 // publish whose dedup key is in flight already (a replicated stream, a
