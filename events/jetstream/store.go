@@ -62,8 +62,13 @@ const (
 	// after each attempt, up to the second.
 	firstRetryWait = 50 * time.Millisecond
 	maxRetryWait   = 500 * time.Millisecond
-	// readBatch is how many messages a reader asks the server for at once.
+	// readBatch is how many messages a reader asks the server for at once,
+	// and readBytes how many bytes at most: together they bound what one
+	// reader (a replay, Follow) holds in memory while its caller is busy,
+	// whatever the events' size (about 1.2 MiB of 1 KiB events; 8 MiB of
+	// events up to the API's 256 KiB bodies, instead of up to 256 MiB).
 	readBatch = 1000
+	readBytes = 8 << 20
 	// cleanupTimeout bounds the deletion of a reader's consumer.
 	cleanupTimeout = 2 * time.Second
 )
@@ -1107,7 +1112,7 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 		}
 		available = info.NumPending
 	}
-	it, err := cons.Messages(natsjs.PullMaxMessages(readBatch))
+	it, err := cons.Messages(natsjs.PullMaxMessagesWithBytesLimit(readBatch, readBytes))
 	if err != nil {
 		return s.closedOr(err)
 	}
