@@ -47,6 +47,10 @@ type benchConfig struct {
 	views              string
 	fillMix            int
 	modes              []string
+	// The soak (benchsoak.go).
+	soak, soakEvery       time.Duration
+	soakFill              int
+	soakWrites, soakReads int
 }
 
 // Run implements command.
@@ -65,8 +69,16 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.reuse, "reuse", "", "measure verify and memory on this existing data folder instead of writing one")
 	fs.StringVar(&cfg.views, "views", "", "measure only the read side on this stopped data folder: raw replay, rebuild, snapshot restart, queries")
 	fs.IntVar(&cfg.fillMix, "fill-mix", 0, "write this many events of the mixed workload (supervisions and their recommendations) through\nLedger.Handle into the new data folder --keep, then measure the read side on it as --views does")
+	fs.DurationVar(&cfg.soak, "soak", 0, "run serve (a child process) under mixed reads and writes over HTTP for this long, sampling its memory\n(see --soak-fill, --soak-writes, --soak-reads, --soak-every; --keep keeps the data folder); nothing else is measured")
+	fs.IntVar(&cfg.soakFill, "soak-fill", 100000, "events of the mixed workload in the log before the soak starts")
+	fs.IntVar(&cfg.soakWrites, "soak-writes", 50, "writes per second during the soak")
+	fs.IntVar(&cfg.soakReads, "soak-reads", 200, "reads per second during the soak")
+	fs.DurationVar(&cfg.soakEvery, "soak-every", 5*time.Second, "how often the soak samples serve's memory")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if cfg.soak > 0 {
+		return c.soakPhase(ctx, c.Stdout, cfg)
 	}
 	switch *syncFlag {
 	case "both":
