@@ -87,7 +87,7 @@ func (s *Server) beginRead(r *http.Request) (*readCtx, error) {
 		if err != nil {
 			return nil, events.FieldErrorf("min_position", "min_position must be a log position (a whole number), such as the position a write returned.")
 		}
-		if err := s.waitViews(r.Context(), n); err != nil {
+		if err := s.waitViews(r.Context(), n, "min_position"); err != nil {
 			return nil, err
 		}
 	}
@@ -99,8 +99,9 @@ func (s *Server) beginRead(r *http.Request) (*readCtx, error) {
 	return rc, nil
 }
 
-// waitViews waits up to ReadWait for the views to reach pos.
-func (s *Server) waitViews(ctx context.Context, pos uint64) error {
+// waitViews waits up to ReadWait for the views to reach pos; field names
+// the parameter that asked for it.
+func (s *Server) waitViews(ctx context.Context, pos uint64, field string) error {
 	wait := s.ReadWait
 	if wait <= 0 {
 		wait = ReadWait
@@ -108,7 +109,7 @@ func (s *Server) waitViews(ctx context.Context, pos uint64) error {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	if err := s.Views.WaitPosition(ctx, pos); err != nil {
-		return &events.Error{Code: events.EUnavailable, Field: "min_position",
+		return &events.Error{Code: events.EUnavailable, Field: field,
 			Message: fmt.Sprintf("The views have reached position %d, not yet %d; try again shortly.", s.Views.Position(), pos)}
 	}
 	return nil
@@ -119,13 +120,21 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 	var at time.Time
 	if n, err := strconv.ParseUint(as, 10, 64); err == nil {
 		size := max(s.Views.Position(), s.Ledger.Size())
+		if n > size {
+			// Perhaps a write just acknowledged (here or on another
+			// replica) that this replica has not applied yet: the store
+			// knows.
+			if head, err := s.Ledger.Store.Head(ctx); err == nil {
+				size = max(size, head)
+			}
+		}
 		if n == 0 || n > size {
 			return events.FieldErrorf("as_of", "as_of position %d is not in the log (positions 1 to %d).", n, size)
 		}
 		if n > s.Views.Position() {
 			// In the log but not yet in the views: wait for them, as
 			// min_position does, so a client can read as of its write.
-			if err := s.waitViews(ctx, n); err != nil {
+			if err := s.waitViews(ctx, n, "as_of"); err != nil {
 				return err
 			}
 		}
@@ -364,7 +373,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.Ledger.Lookup(stream)
 	if rc.at == projections.Latest && st.Exists() {
-		if err := s.waitViews(r.Context(), st.LastPosition()); err != nil {
+		if err := s.waitViews(r.Context(), st.LastPosition(), ""); err != nil {
 			s.Error(w, r, err)
 			return
 		}

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -415,4 +417,31 @@ func TestStreamEventsAsOf(t *testing.T) {
 		t.Errorf("history as of %d: %s", received.Position, r.Body)
 	}
 	MustError(t, f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-1/events?as_of=%d", issued.Position-1), f.Inspector.Secret, nil), 404, events.ENotFound, "id")
+}
+
+// A write acknowledged by another replica (another ledger over the same
+// store) can be read as of its position at once: the server waits for its
+// views rather than calling the position outside the log.
+func TestAsOfAnotherReplicasWrite(t *testing.T) {
+	t.Parallel()
+	f, _, _ := readFixture(t)
+	other := events.NewLedger(f.Store, f.Ledger.Signer, testOrigin)
+	other.Logger = slog.New(slog.DiscardHandler)
+	if err := other.Open(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for i := range 20 {
+		data, _ := json.Marshal(events.UnitRegisteredData{Name: fmt.Sprintf("Tổ dân phố %d", i), Level: "COMMUNE", ParentID: unitWard, ValidFrom: "2024-01-01"})
+		res, err := other.Handle(context.Background(), events.Request{Kind: events.KindUnit, ID: fmt.Sprintf("tdp-%d", i), Create: true,
+			Type: events.UnitRegistered, Data: data, Actor: events.Actor{Subject: f.Admin.Name(), Role: events.RoleAdmin}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := f.Do(t, "GET", fmt.Sprintf("/v1/units/tdp-%d?as_of=%d", i, res.Position), f.Inspector.Secret, nil)
+		if r.Status != 200 || !bytes.Contains(r.Body, []byte(`"version":1`)) {
+			t.Fatalf("as_of %d right after the write: %d %s", res.Position, r.Status, r.Body)
+		}
+	}
+	MustError(t, f.Do(t, "GET", "/v1/units/tdp-1?as_of=999999", f.Inspector.Secret, nil), 400, events.EInvalid, "as_of")
 }

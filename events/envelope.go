@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -14,7 +15,7 @@ import (
 // decodes the payload. Events the ledger wrote are in the layout
 // Envelope.Marshal gives; for those it reads the fields without a JSON
 // decoder (on a large log, decoding is most of a replay's time) and leaves
-// Data as a slice of b, unchecked: the payload's own decoding checks it, and
+// Data as a slice of b (checked to be one valid JSON value), and
 // a caller that keeps Data must copy it. Anything else (escaped strings, other
 // field order, extra space) is decoded with encoding/json as
 // UnmarshalEnvelope does. The result is the same either way
@@ -54,7 +55,8 @@ func parseCanonical(b []byte, e *Envelope) bool {
 	}
 	if p.lit(`,"document_ref":{"number":`) {
 		d := &DocumentRef{}
-		if !p.str(&d.Number) || !p.lit(`,"signed_on":`) || !p.str((*string)(&d.SignedOn)) || !p.lit(`}`) {
+		if !p.str(&d.Number) || !p.lit(`,"signed_on":`) || !p.str((*string)(&d.SignedOn)) || !p.lit(`}`) ||
+			(d.SignedOn != "" && !d.SignedOn.Valid()) { // as Date.UnmarshalJSON refuses it
 			return false
 		}
 		e.DocumentRef = d
@@ -68,6 +70,12 @@ func parseCanonical(b []byte, e *Envelope) bool {
 	data := p.rest
 	if len(data) < 3 || data[len(data)-1] != '}' || data[0] != '{' || data[len(data)-2] != '}' {
 		return false // data is always an object, and the envelope ends after it
+	}
+	// The fields read so far must be UTF-8 (encoding/json would replace
+	// bad bytes) and data one valid JSON value (encoding/json checks the
+	// whole envelope before it decodes any of it).
+	if !utf8.Valid(b[:len(b)-len(data)]) || !jsontext.Value(data[:len(data)-1]).IsValid() {
+		return false
 	}
 	e.Data = json.RawMessage(data[:len(data)-1])
 	return true

@@ -62,6 +62,7 @@ type Ledger struct {
 	keys      map[keyDigest]uint64
 	tokens    map[string]string // secret sha256 hex -> token ID
 	applied   uint64            // last position applied by the follower
+	acked     uint64            // highest position the command path evolved a state or key to (may be ahead of applied)
 
 	tree      Tree
 	streamMu  [1024]sync.Mutex
@@ -80,6 +81,7 @@ type Ledger struct {
 	followErr atomic.Value
 
 	snapMu    sync.Mutex
+	snapGate  sync.RWMutex // held by the command path while it evolves states; locked by a snapshot waiting for the follower
 	snapSaved uint64
 	snapFrom  uint64 // position of the snapshot the ledger started from, 0 if none
 }
@@ -295,6 +297,16 @@ func (l *Ledger) Close() error {
 		return nil
 	}
 	l.ready.Store(false)
+	// Let the follower apply what the command path has acknowledged, so
+	// that the last snapshot holds no state ahead of its position.
+	l.mu.RLock()
+	acked := l.acked
+	l.mu.RUnlock()
+	if l.followErr.Load() == nil {
+		wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = l.WaitApplied(wctx, acked)
+		wcancel()
+	}
 	l.cancel()
 	l.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -813,6 +825,8 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 		env, raw = env2, a.Raw
 	}
 	h := HashOf(raw)
+	l.snapGate.RLock()
+	defer l.snapGate.RUnlock()
 	l.mu.Lock()
 	cur := l.states[stream]
 	if cur == nil {
@@ -829,6 +843,7 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 	if d, ok := p.(*TokenCreatedData); ok {
 		l.tokens[d.SecretSHA256] = req.ID
 	}
+	l.acked = max(l.acked, a.Position)
 	l.mu.Unlock()
 	return Result{EventID: env.ID, ID: req.ID, Stream: stream, Type: env.Type, Version: env.Version, Position: a.Position, Hash: h.String(),
 		Status: cur.status, Replayed: replayed}, nil
@@ -841,6 +856,8 @@ func (l *Ledger) catchUp(ctx context.Context, stream string) error {
 	if err != nil {
 		return fmt.Errorf("ledger: catch up %s: %w", stream, err)
 	}
+	l.snapGate.RLock()
+	defer l.snapGate.RUnlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st, folded, err := foldRecords(stream, l.states[stream], recs, 0)
@@ -849,6 +866,9 @@ func (l *Ledger) catchUp(ctx context.Context, stream string) error {
 	}
 	l.states[stream] = st
 	l.positions[stream] = append(l.positions[stream], folded...)
+	if len(folded) > 0 {
+		l.acked = max(l.acked, folded[len(folded)-1])
+	}
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package events
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -52,6 +51,7 @@ const (
 	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v2"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20
+	maxStateSnapshot    = 1 << 34 // 16 GiB: far beyond a country's log
 )
 
 type stateHead struct {
@@ -150,11 +150,19 @@ type stateCopy struct {
 	root      [32]byte
 }
 
-// copyState takes what a snapshot needs at the applied position.
-func (l *Ledger) copyState() *stateCopy {
+// copyState takes what a snapshot needs at the applied position, or, if
+// the command path has evolved states past it (acknowledged appends the
+// follower has not applied yet), reports how far ahead they are and copies
+// nothing: a snapshot must hold the states as of its position exactly, or
+// a start from it would take the events after it as applied without
+// checking their chain.
+func (l *Ledger) copyState() (c *stateCopy, ahead uint64) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	c := &stateCopy{size: l.applied, states: make([]*State, 0, len(l.states))}
+	if l.acked > l.applied {
+		return nil, l.acked
+	}
+	c = &stateCopy{size: l.applied, states: make([]*State, 0, len(l.states))}
 	streams := slices.Sorted(maps.Keys(l.states)) // the map's keys: no names built to sort
 	c.positions = make([][]uint64, len(streams))
 	for i, stream := range streams {
@@ -168,7 +176,28 @@ func (l *Ledger) copyState() *stateCopy {
 		c.keys = binary.BigEndian.AppendUint64(c.keys, pos)
 	}
 	c.root, _ = l.tree.Root(c.size)
-	return c
+	return c, 0
+}
+
+// settledCopy copies the state at a moment when no state is ahead of the
+// follower: it holds the command path back from evolving states (appends
+// go on) while the follower applies what was acknowledged, for at most 2 s.
+func (l *Ledger) settledCopy(ctx context.Context) (*stateCopy, error) {
+	l.snapGate.Lock()
+	defer l.snapGate.Unlock()
+	c, ahead := l.copyState()
+	if c != nil {
+		return c, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := l.WaitApplied(wctx, ahead); err != nil {
+		return nil, fmt.Errorf("ledger: no state snapshot: the follower has not applied position %d, acknowledged already: %w", ahead, err)
+	}
+	if c, ahead = l.copyState(); c == nil {
+		return nil, fmt.Errorf("ledger: no state snapshot: states ahead of the follower at %d", ahead)
+	}
+	return c, nil
 }
 
 // encode writes the snapshot: the signed note, then the gob stream.
@@ -259,14 +288,25 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 	if err != nil || len(root) != 32 {
 		return nil, fmt.Errorf("the snapshot's note names root %q", lines[3])
 	}
-	h := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(r, h), 1<<20)
-	dec := gob.NewDecoder(br)
+	// The content is checked against the signed hash before any of it is
+	// decoded: counts and sizes in it are then the ledger's own.
+	body, err := io.ReadAll(io.LimitReader(r, maxStateSnapshot+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the snapshot: %w", err)
+	}
+	if len(body) > maxStateSnapshot {
+		return nil, fmt.Errorf("the snapshot is larger than %d bytes", maxStateSnapshot)
+	}
+	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != lines[4] {
+		return nil, errors.New("the snapshot's content does not match the hash its note signs")
+	}
+	dec := gob.NewDecoder(bytes.NewReader(body))
 	var head stateHead
 	if err := dec.Decode(&head); err != nil {
 		return nil, err
 	}
-	if head.Format != stateSnapshotFormat || head.Origin != origin || head.Size != size || head.NStates < 0 || head.NKeys < 0 {
+	if head.Format != stateSnapshotFormat || head.Origin != origin || head.Size != size || head.NStates < 0 || head.NKeys < 0 ||
+		head.NStates > len(body) || head.NKeys > len(body)/24 {
 		return nil, fmt.Errorf("the snapshot's head (format %d, size %d) does not match its note", head.Format, head.Size)
 	}
 	ls := &loadedState{size: size, states: make(map[string]*State, head.NStates), positions: make(map[string][]uint64, head.NStates),
@@ -286,11 +326,11 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 			}
 			st := &State{kind: rec.Kind, id: rec.ID, status: rec.Status, prev: rec.Prev, version: rec.Version, lastPos: rec.LastPos,
 				unit: rec.Unit, parties: rec.Parties, open: rec.Open, facts: facts}
-			// A state may be ahead of the snapshot's position: the command
-			// path evolves a state as soon as its append is acknowledged,
-			// before the follower applies it; the replay after the
-			// snapshot then finds it applied, as it does while running.
-			if len(rec.LastHash) != len(st.lastHash) || !ValidStream(st.Stream()) || uint64(len(rec.Positions)) != rec.Version {
+			// Every state is as of the snapshot's position (copyState
+			// waits for the follower): a state ahead of it would make the
+			// replay after the snapshot take events as applied unchecked.
+			if len(rec.LastHash) != len(st.lastHash) || !ValidStream(st.Stream()) || uint64(len(rec.Positions)) != rec.Version ||
+				!validPositions(rec.Positions, rec.LastPos, size) {
 				return nil, fmt.Errorf("the snapshot holds a damaged state for %s", st.Stream())
 			}
 			copy(st.lastHash[:], rec.LastHash)
@@ -320,15 +360,26 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 		return nil, err
 	}
 	for i := 0; i < len(keys); i += 24 {
-		ls.keys[keyDigest(keys[i:i+16])] = binary.BigEndian.Uint64(keys[i+16:])
-	}
-	if _, err := io.Copy(io.Discard, br); err != nil {
-		return nil, err
-	}
-	if hex.EncodeToString(h.Sum(nil)) != lines[4] {
-		return nil, errors.New("the snapshot's content does not match the hash its note signs")
+		pos := binary.BigEndian.Uint64(keys[i+16:])
+		if pos == 0 || pos > size {
+			return nil, fmt.Errorf("the snapshot holds an idempotency key at position %d, past its own %d", pos, size)
+		}
+		ls.keys[keyDigest(keys[i:i+16])] = pos
 	}
 	return ls, nil
+}
+
+// validPositions reports whether a stream's positions rise, end at last
+// and lie within the first size positions of the log.
+func validPositions(ps []uint64, last, size uint64) bool {
+	var prev uint64
+	for _, p := range ps {
+		if p <= prev {
+			return false
+		}
+		prev = p
+	}
+	return prev == last && last <= size
 }
 
 // loadSnapshot installs the latest usable snapshot and returns its
@@ -377,8 +428,8 @@ func (l *Ledger) loadSnapshot(ctx context.Context, head uint64) uint64 {
 		}
 		if l.LogReader != nil {
 			leaves, err := hash(l.LogReader)
-			if err == nil && uint64(len(leaves)) >= head {
-				leavesCh <- leavesResult{leaves, nil}
+			if (err == nil && uint64(len(leaves)) >= head) || lctx.Err() != nil {
+				leavesCh <- leavesResult{leaves, err} // done, or no longer wanted
 				return
 			}
 			l.Logger.Info("the store's files could not be read to check the state snapshot; reading the store", "err", err, "read", len(leaves))
@@ -430,7 +481,10 @@ func (l *Ledger) SaveSnapshot(ctx context.Context) error {
 	}
 	l.snapMu.Lock()
 	defer l.snapMu.Unlock()
-	c := l.copyState()
+	c, err := l.settledCopy(ctx)
+	if err != nil {
+		return err
+	}
 	if c.size == l.snapSaved || c.size == 0 {
 		return nil
 	}

@@ -1,7 +1,11 @@
 package events
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +39,81 @@ func TestFactsRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeFacts(factsRecord{Of: "unit", S: []string{"x"}}); err == nil {
 		t.Error("short unit facts decoded")
+	}
+}
+
+// snapshotOf encodes states as a snapshot at size, signed with a new key;
+// it returns the bytes and the verifier key.
+func snapshotOf(t *testing.T, size uint64, states []*State, keys []byte) ([]byte, string, string) {
+	t.Helper()
+	skey, vkey, err := GenerateCheckpointKey("ledger.test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := NewCheckpointSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &stateCopy{size: size, states: states, keys: keys}
+	for _, st := range states {
+		ps := make([]uint64, 0, st.version)
+		for v := uint64(1); v <= st.version; v++ {
+			ps = append(ps, st.lastPos-st.version+v)
+		}
+		c.positions = append(c.positions, ps)
+	}
+	var b bytes.Buffer
+	if err := c.encode(&b, signer, signer.Name()); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), vkey, signer.Name()
+}
+
+// A snapshot is refused if a state in it is ahead of its position (the
+// events after the position would then be taken as applied unchecked) or
+// an idempotency key points past it.
+func TestDecodeStateRefusesStatesAhead(t *testing.T) {
+	u1 := &State{kind: KindUnit, id: "u1", status: "ACTIVE", version: 2, lastPos: 5}
+	for name, tc := range map[string]struct {
+		size    uint64
+		keys    []byte
+		wantErr bool
+	}{
+		"at its position": {size: 5},
+		"state ahead":     {size: 4, wantErr: true},
+		"key ahead":       {size: 5, keys: binary.BigEndian.AppendUint64(make([]byte, 16), 6), wantErr: true},
+		"key at zero":     {size: 5, keys: make([]byte, 24), wantErr: true},
+	} {
+		b, vkey, origin := snapshotOf(t, tc.size, []*State{u1}, tc.keys)
+		ls, err := decodeState(bytes.NewReader(b), vkey, origin)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: %v, want error %v", name, err, tc.wantErr)
+		} else if err == nil && ls.states["unit/u1"].lastPos != 5 {
+			t.Errorf("%s: state %+v", name, ls.states["unit/u1"])
+		}
+	}
+}
+
+// A snapshot's content is checked against the signed hash before it is
+// decoded: counts in a head that the note does not sign cannot make the
+// decoder allocate or panic.
+func TestDecodeStateChecksHashFirst(t *testing.T) {
+	b, vkey, origin := snapshotOf(t, 5, nil, nil)
+	n := binary.BigEndian.Uint32(b)
+	prefix := b[:4+n]
+	for _, h := range []stateHead{
+		{Format: stateSnapshotFormat, Origin: origin, Size: 5, NKeys: 1 << 59},
+		{Format: stateSnapshotFormat, Origin: origin, Size: 5, NKeys: 1 << 26},
+		{Format: stateSnapshotFormat, Origin: origin, Size: 5, NStates: 1 << 40},
+	} {
+		var body bytes.Buffer
+		if err := gob.NewEncoder(&body).Encode(h); err != nil {
+			t.Fatal(err)
+		}
+		forged := append(bytes.Clone(prefix), body.Bytes()...)
+		_, err := decodeState(bytes.NewReader(forged), vkey, origin)
+		if err == nil || !strings.Contains(err.Error(), "does not match the hash") {
+			t.Errorf("head %+v: %v, want the hash mismatch", h, err)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -128,9 +129,12 @@ func TestLedgerStateSnapshot(t *testing.T) {
 	}
 
 	t.Run("StatesAheadOfTheFollower", func(t *testing.T) {
-		// Writes acknowledged while the follower lags: the snapshot holds
-		// states ahead of its position, and a start from it still ends
-		// equal to a full replay.
+		// Writes acknowledged while the follower lags: the command path
+		// has evolved states past the follower's position. A snapshot
+		// then waits for the follower (a snapshot with states ahead of its
+		// position would let a start take the events after it as applied
+		// without checking their chain); while the follower is stuck,
+		// no snapshot is saved.
 		gated := &gatedStore{Store: store, release: make(chan struct{})}
 		ahead := &memSnapshots{}
 		l, err := openWithSnapshots(t, gated, skey, ahead)
@@ -138,37 +142,110 @@ func TestLedgerStateSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustHandle(t, l, renameRequest("u1", "Phường Nhơn Thành", "key-3"))
-		mustHandle(t, l, unitRequest("u3", ""))
-		if err := l.SaveSnapshot(ctx); err != nil {
-			t.Fatal(err)
+		last := mustHandle(t, l, unitRequest("u3", ""))
+		sctx, scancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		err = l.SaveSnapshot(sctx)
+		scancel()
+		if err == nil || ahead.data != nil {
+			t.Fatalf("SaveSnapshot with the follower stuck: %v, saved %d bytes; want an error and nothing saved", err, len(ahead.data))
 		}
+		// Writes are not held back once the snapshot gave up.
+		mustHandle(t, l, unitRequest("u4", ""))
+		saved := make(chan error, 1)
+		go func() { saved <- l.SaveSnapshot(ctx) }()
+		time.Sleep(50 * time.Millisecond) // not needed for the result: it lets the save start waiting first
 		close(gated.release)
-		l.Close()
-		if ahead.data == nil {
-			t.Fatal("no snapshot saved")
+		if err := <-saved; err != nil {
+			t.Fatalf("SaveSnapshot once the follower moves: %v", err)
 		}
-		fromAhead, err := openWithSnapshots(t, store, skey, &memSnapshots{data: bytes.Clone(ahead.data)})
+		l.Close()
+		fromSnap, err := openWithSnapshots(t, store, skey, &memSnapshots{data: bytes.Clone(ahead.data)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fromAhead.SnapshotPosition() == 0 {
-			t.Fatal("the snapshot was not used")
+		if got := fromSnap.SnapshotPosition(); got < last.Position+1 {
+			t.Fatalf("the snapshot is at %d, want the follower to have reached every write (%d)", got, last.Position+1)
 		}
 		replayed, err := openWithSnapshots(t, store, skey, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []string{"unit/u1", "unit/u3"} {
-			if a, b := fromAhead.Lookup(s), replayed.Lookup(s); a == nil || !reflect.DeepEqual(a, b) {
+		for _, s := range []string{"unit/u1", "unit/u3", "unit/u4"} {
+			if a, b := fromSnap.Lookup(s), replayed.Lookup(s); a == nil || !reflect.DeepEqual(a, b) {
 				t.Errorf("%s: from the snapshot %+v, replayed %+v", s, a, b)
 			}
-			if a, b := fromAhead.Positions(s), replayed.Positions(s); !reflect.DeepEqual(a, b) {
+			if a, b := fromSnap.Positions(s), replayed.Positions(s); !reflect.DeepEqual(a, b) {
 				t.Errorf("%s positions: %v and %v", s, a, b)
 			}
 		}
-		if res := mustHandle(t, fromAhead, renameRequest("u1", "Phường Nhơn Thành", "key-3")); res.Version != 3 {
-			t.Errorf("retry after the snapshot: version %d, want 3", res.Version)
+		if res := mustHandle(t, fromSnap, renameRequest("u1", "Phường Nhơn Thành", "key-3")); res.Version != 3 || !res.Replayed {
+			t.Errorf("retry after the snapshot: version %d replayed %v, want version 3 replayed", res.Version, res.Replayed)
 		}
+	})
+	t.Run("SnapshotsDuringWrites", func(t *testing.T) {
+		// Snapshots saved while writers run: each start from one equals
+		// a full replay, and no write fails.
+		snaps := &memSnapshots{}
+		l, err := openWithSnapshots(t, store, skey, snaps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 200)
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 40 {
+					if _, err := l.Handle(ctx, unitRequest(fmt.Sprintf("w%d-%d", w, i), "")); err != nil {
+						errs <- err
+					}
+				}
+			}()
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		var positions []uint64
+	loop:
+		for {
+			if err := l.SaveSnapshot(ctx); err != nil {
+				t.Fatalf("SaveSnapshot during writes: %v", err)
+			}
+			from, err := openWithSnapshots(t, store, skey, &memSnapshots{data: bytes.Clone(snaps.data)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			positions = append(positions, from.SnapshotPosition())
+			from.Close()
+			select {
+			case <-done:
+				break loop
+			default:
+			}
+		}
+		close(errs)
+		for err := range errs {
+			t.Errorf("write during snapshots: %v", err)
+		}
+		l.Close()
+		if len(positions) == 0 || positions[0] == 0 {
+			t.Fatalf("snapshot positions %v", positions)
+		}
+		last, err := openWithSnapshots(t, store, skey, &memSnapshots{data: bytes.Clone(snaps.data)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		replayed, err := openWithSnapshots(t, store, skey, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for w := range 4 {
+			s := fmt.Sprintf("unit/w%d-39", w)
+			if a, b := last.Lookup(s), replayed.Lookup(s); a == nil || !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: from the snapshot %+v, replayed %+v", s, a, b)
+			}
+		}
+		t.Logf("snapshots at %v", positions)
 	})
 	t.Run("LogReader", func(t *testing.T) {
 		// A faster reader of the log is used for the check, and the store

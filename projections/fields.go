@@ -73,7 +73,7 @@ type entry struct {
 // on damaged data.
 func readEntry(b []byte, i int) (e entry, ok bool) {
 	kl, n := binary.Uvarint(b[i:])
-	if n <= 0 || uint64(len(b)-i-n) < kl+1 {
+	if n <= 0 || kl >= uint64(len(b)-i-n) { // the key and its class byte must fit
 		return e, false
 	}
 	i += n
@@ -89,6 +89,18 @@ func readEntry(b []byte, i int) (e entry, ok bool) {
 	e.val = b[i : i+int(vl) : i+int(vl)]
 	e.next = i + int(vl)
 	return e, true
+}
+
+// validFields reports whether b is a whole sequence of entries.
+func validFields(b []byte) bool {
+	for i := 0; i < len(b); {
+		e, ok := readEntry(b, i)
+		if !ok {
+			return false
+		}
+		i = e.next
+	}
+	return true
 }
 
 // mergeFields returns old (in the entry layout) with the entries of upd

@@ -107,15 +107,17 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 		}
 		n += len(chunk)
 		for _, it := range chunk {
-			if it == nil || it.Created == 0 || it.Created > head.Pos {
-				return nil, fmt.Errorf("projections: the snapshot holds an item outside its positions")
+			if it == nil || it.Created == 0 || it.Created > head.Pos || !validFields(it.Data) {
+				return nil, fmt.Errorf("projections: the snapshot holds an item outside its positions or with damaged fields")
 			}
 			v.items[it.Stream()] = it
 			v.order[it.Kind] = append(v.order[it.Kind], it)
 		}
 	}
-	v.hashes = make([]events.Hash, 0, head.Pos)
-	v.times = make([]int64, 0, head.Pos)
+	// Capacity for the hashes the head announces, within reason: the head
+	// is not trusted to size memory (they are appended as they come).
+	v.hashes = make([]events.Hash, 0, min(head.Pos, 1<<21))
+	v.times = make([]int64, 0, min(head.Pos, 1<<21))
 	for uint64(len(v.hashes)) < head.Pos {
 		var tail snapshotTail
 		if err := dec.Decode(&tail); err != nil {

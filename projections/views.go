@@ -370,9 +370,10 @@ func (p *Prepared) prepare() {
 		fields := splitFields(env.Data, env.Classification)
 		for _, f := range fields {
 			if slices.Contains(searchKeys, f.Key) {
-				if s, ok := unquoteJSON(f.Value); ok {
-					p.folded = append(p.folded, foldedPart{f.Key, foldText(s)})
-				}
+				// A value that is not a string searches as nothing, as
+				// setText reads it from the fields.
+				s, _ := unquoteJSON(f.Value)
+				p.folded = append(p.folded, foldedPart{f.Key, foldText(s)})
 			}
 		}
 		p.fields = encodeFields(fields)
@@ -491,19 +492,16 @@ func (v *Views) inScope(kind events.Kind, scope map[string]bool) []*Item {
 }
 
 // indexParties records it under every party it concerns that it is not
-// indexed under yet.
+// indexed under yet. An item stays indexed under a party it no longer
+// concerns (readers check), and is never indexed twice under one.
 func (v *Views) indexParties(it *Item) {
 	v.scratch = it.partiesConcerned(v.scratch[:0])
-	ps := v.scratch
-	if slices.Equal(ps, it.indexed) {
-		return
-	}
-	for _, p := range ps {
+	for _, p := range v.scratch {
 		if !slices.Contains(it.indexed, p) {
 			v.byParty[p] = append(v.byParty[p], it)
+			it.indexed = append(it.indexed, p)
 		}
 	}
-	it.indexed = slices.Clone(ps)
 }
 
 // Version returns the number of events of the item.
