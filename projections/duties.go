@@ -1,6 +1,9 @@
 package projections
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/mttq-vn/ledger/events"
 )
 
@@ -285,4 +288,106 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 		o.Cites = cites(f.ResolvedAt, f.NotifiedAt)
 		add(o)
 	}
+}
+
+// hasDuties lists the kinds whose items owe something (see Obligations).
+func hasDuties(k events.Kind) bool {
+	switch k {
+	case events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition:
+		return true
+	}
+	return false
+}
+
+// indexDues files it under the due dates of its obligations not met yet.
+// Which obligations an item has, their due dates and whether they are met
+// do not depend on the date they are evaluated at (only their outcome
+// does), so the index holds at any date.
+func (v *Views) indexDues(it *Item) {
+	if !hasDuties(it.Kind) {
+		return
+	}
+	var dues []events.Date
+	for _, o := range v.Obligations(it, "") {
+		if o.MetOn == "" && o.Outcome != Refused && !slices.Contains(dues, o.Due) {
+			dues = append(dues, o.Due)
+		}
+	}
+	if slices.Equal(dues, it.dues) {
+		return
+	}
+	for _, d := range it.dues {
+		if set := v.byDue[d]; set != nil {
+			delete(set, it)
+			if len(set) == 0 {
+				delete(v.byDue, d)
+			}
+		}
+	}
+	for _, d := range dues {
+		set := v.byDue[d]
+		if set == nil {
+			set = map[*Item]struct{}{}
+			v.byDue[d] = set
+		}
+		set[it] = struct{}{}
+	}
+	it.dues = dues
+}
+
+// dueOutcomes reports the outcomes at today an obligation not met yet due
+// on d can have: those of evaluate, and for an obligation without a date
+// both waiting and pending (a critique's answer before adoption).
+func dueOutcomes(d, today events.Date) (string, string) {
+	if d == "" {
+		return Waiting, Pending
+	}
+	o := Obligation{Due: d}
+	o.evaluate(today)
+	return o.Outcome, o.Outcome
+}
+
+// UnmetOutcome reports whether outcome is one an obligation not met yet
+// can have (pending, due_soon, overdue, waiting).
+func UnmetOutcome(outcome string) bool {
+	switch outcome {
+	case Pending, DueSoon, Overdue, Waiting:
+		return true
+	}
+	return false
+}
+
+// MayOwe reports whether it may have an obligation not met yet whose
+// outcome at today is one of outcomes: false means it has none; true
+// means Obligations must be asked.
+func (v *Views) MayOwe(it *Item, outcomes []string, today events.Date) bool {
+	for _, d := range it.dues {
+		a, b := dueOutcomes(d, today)
+		if slices.Contains(outcomes, a) || slices.Contains(outcomes, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// Owing returns, by kind, the items that may have an obligation not met
+// yet whose outcome at today is one of outcomes (all of them unmet
+// outcomes: see UnmetOutcome), oldest first: a superset of those that do,
+// read from the index of due dates instead of every item.
+func (v *Views) Owing(outcomes []string, today events.Date) map[events.Kind][]*Item {
+	out := map[events.Kind][]*Item{}
+	for d, set := range v.byDue {
+		a, b := dueOutcomes(d, today)
+		if !slices.Contains(outcomes, a) && !slices.Contains(outcomes, b) {
+			continue
+		}
+		for it := range set {
+			out[it.Kind] = append(out[it.Kind], it)
+		}
+	}
+	for k, list := range out {
+		slices.SortFunc(list, func(a, b *Item) int { return cmp.Compare(a.Created, b.Created) })
+		out[k] = slices.CompactFunc(list, func(a, b *Item) bool { return a == b })
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -120,6 +121,22 @@ func (w *world) build() *projections.Views {
 	v, err := r.Build(context.Background(), 0)
 	if err != nil {
 		w.tb.Fatal(err)
+	}
+	// The index of due dates, kept up event by event and rebuilt from a
+	// snapshot, agrees with the obligations.
+	if err := projections.CheckOwing(v); err != nil {
+		w.tb.Fatalf("built views: %v", err)
+	}
+	var b bytes.Buffer
+	if err := v.Encode(&b); err != nil {
+		w.tb.Fatal(err)
+	}
+	loaded, err := projections.DecodeViews(&b, v.Config())
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	if err := projections.CheckOwing(loaded); err != nil {
+		w.tb.Fatalf("views loaded from a snapshot: %v", err)
 	}
 	return v
 }

@@ -75,6 +75,9 @@ type Query struct {
 	// created before this position.
 	Limit  int
 	Before uint64
+	// Among, if not nil, are the only items looked at, oldest first (as
+	// Owing gives them): the other filters still apply.
+	Among []*Item
 }
 
 // DerivedStatuses are the status filter values computed at the query's
@@ -86,7 +89,9 @@ var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answer
 // first event), and the cursor of the next page (0 at the end).
 func (v *Views) List(q Query) ([]*Item, uint64) {
 	list := v.inScope(q.Kind, q.Units)
-	if q.Party != "" {
+	if q.Among != nil {
+		list = q.Among
+	} else if q.Party != "" {
 		// Only the items indexed under the party, in the same order.
 		list = nil
 		for _, it := range v.byParty[q.Party] {
@@ -103,9 +108,26 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 	}
 	text := foldText(q.Text)
 	var flagged map[string]bool
+	// Statuses that only an obligation not met yet gives: an item without
+	// one is passed over without evaluating its deadlines.
+	owing := len(q.Status) > 0
+	var outcomes []string
+	for _, s := range q.Status {
+		switch s {
+		case Overdue, DueSoon:
+			outcomes = append(outcomes, s)
+		case "awaiting_answer":
+			outcomes = append(outcomes, Pending, DueSoon, Overdue)
+		default:
+			owing = false
+		}
+	}
 	var out []*Item
 	for i--; i >= 0; i-- {
 		it := list[i]
+		if q.Among != nil && it.Kind != q.Kind || owing && !v.MayOwe(it, outcomes, q.Today) {
+			continue
+		}
 		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && it.Form != q.Form ||
 			q.From != "" && it.OpenedOn < q.From || q.To != "" && it.OpenedOn > q.To ||
 			text != "" && !strings.Contains(it.Text, text) {

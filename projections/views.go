@@ -62,6 +62,10 @@ type Item struct {
 	parts []string
 	// unitIndexed is set once the item is in its unit's index (derived).
 	unitIndexed bool
+	// dues are the due dates of the item's obligations not met yet, ""
+	// for one without a date; the item is under each in Views.byDue
+	// (derived).
+	dues []events.Date
 }
 
 // Stream returns the item's stream name.
@@ -274,6 +278,7 @@ type Views struct {
 	children map[string][]string
 	byParty  map[string][]*Item
 	byUnit   map[string][]*Item // by unitKey(unit, kind), in the order indexed
+	byDue    map[events.Date]map[*Item]struct{} // items by the due dates of their unmet obligations
 	cache    *flagCache
 	keywords [][2]string // overreach wordings and their folded forms
 	scratch  []string    // for Apply
@@ -282,7 +287,7 @@ type Views struct {
 // NewViews returns empty views.
 func NewViews(cfg *Config) *Views {
 	return &Views{cfg: cfg, items: map[string]*Item{}, order: map[events.Kind][]*Item{}, children: map[string][]string{},
-		byParty: map[string][]*Item{}, byUnit: map[string][]*Item{}, cache: &flagCache{}}
+		byParty: map[string][]*Item{}, byUnit: map[string][]*Item{}, byDue: map[events.Date]map[*Item]struct{}{}, cache: &flagCache{}}
 }
 
 // Position returns the position of the last event applied (0 for none).
@@ -451,6 +456,7 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	v.indexParties(it)
 	v.indexUnit(it)
+	v.indexDues(it)
 	return nil
 }
 
