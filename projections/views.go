@@ -277,7 +277,7 @@ type Views struct {
 	// derived indexes, rebuilt from items after a snapshot load
 	children map[string][]string
 	byParty  map[string][]*Item
-	byUnit   map[string][]*Item // by unitKey(unit, kind), in the order indexed
+	byUnit   map[string][]*Item                 // by unitKey(unit, kind), in the order indexed
 	byDue    map[events.Date]map[*Item]struct{} // items by the due dates of their unmet obligations
 	cache    *flagCache
 	keywords [][2]string // overreach wordings and their folded forms
