@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mttq-vn/ledger/events"
@@ -241,58 +242,79 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 			rows[i][j] = UnitRow{Unit: rowUnits[j], Name: rowNames[j]}
 		}
 	}
-	// each calls fn with the items of kind in scope (all of them for no
-	// scope) and the index of the row each counts in (-1 for none): unit
-	// by unit from the unit index, so that no item is looked up in the
-	// scope. The counts do not depend on the order.
-	each := func(kind events.Kind, fn func(it *Item, row int)) {
-		if scope == nil {
-			for _, it := range v.order[kind] {
-				fn(it, -1)
+	// each calls fn with the tallies of the items of kind in scope (all of
+	// them for no scope) and the index of the row each counts in (-1 for
+	// none): unit by unit from the unit index, so that no item is looked
+	// up in the scope. The counts do not depend on the order.
+	pdays, ok := toPeriodDays(periods)
+	if !ok {
+		pdays = nil
+	}
+	each := func(kind events.Kind, fn func(t *tally, row int)) {
+		if scope != nil {
+			for u := range scope {
+				row := rowOf[u]
+				ts := v.tallies[unitKey(u, kind)]
+				for i := range ts {
+					fn(&ts[i], row)
+				}
 			}
 			return
 		}
-		for u := range scope {
-			row := rowOf[u]
-			for _, it := range v.byUnit[unitKey(u, kind)] {
-				fn(it, row)
+		n, suffix := 0, unitKey("", kind)
+		for k, ts := range v.tallies {
+			if strings.HasSuffix(k, suffix) {
+				n += len(ts)
+				for i := range ts {
+					fn(&ts[i], -1)
+				}
+			}
+		}
+		if n < len(v.order[kind]) {
+			// Items without a unit yet have no tally kept.
+			for _, it := range v.order[kind] {
+				if !it.unitIndexed {
+					t := v.tallyOf(it)
+					fn(&t, -1)
+				}
 			}
 		}
 	}
-	each(events.KindSupervision, func(it *Item, _ int) {
-		for i, p := range periods {
-			if p.has(it.OpenedOn) && it.Status() != events.SupCancelled {
-				reps[i].Supervisions++
-				reps[i].SupervisionsBy[it.Form]++
-			}
-		}
-	})
-	each(events.KindCritique, func(it *Item, _ int) {
-		for i, p := range periods {
-			if p.has(it.OpenedOn) && it.Status() != events.CrCancelled {
-				reps[i].Critiques++
-				reps[i].CritiquesBy[it.Form]++
-			}
-		}
-	})
-	each(events.KindRecommendation, func(it *Item, row int) {
-		f := it.Facts.Rec
-		if f == nil || it.Status() == events.RecWithdrawn {
+	each(events.KindSupervision, func(t *tally, _ int) {
+		if !t.counted {
 			return
 		}
-		var obligations []Obligation // evaluated once, for the first period that counts the item
-		for i, p := range periods {
-			if !p.has(f.IssuedOn) {
-				continue
+		for i := range periods {
+			if t.in(periods, pdays, i) {
+				reps[i].Supervisions++
+				reps[i].SupervisionsBy[t.form]++
 			}
-			if obligations == nil {
-				obligations = v.Obligations(it, today)
+		}
+	})
+	each(events.KindCritique, func(t *tally, _ int) {
+		if !t.counted {
+			return
+		}
+		for i := range periods {
+			if t.in(periods, pdays, i) {
+				reps[i].Critiques++
+				reps[i].CritiquesBy[t.form]++
+			}
+		}
+	})
+	each(events.KindRecommendation, func(t *tally, row int) {
+		if !t.counted {
+			return
+		}
+		for i := range periods {
+			if !t.in(periods, pdays, i) {
+				continue
 			}
 			var r *UnitRow
 			if row >= 0 {
 				r = &rows[i][row]
 			}
-			days[i] = countRecommendation(&reps[i].Recommendations, r, it, f, obligations, days[i])
+			days[i] = countTally(&reps[i].Recommendations, r, t, today, days[i])
 		}
 	})
 	for _, f := range v.Flags(today) {
@@ -324,64 +346,6 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 		}
 	}
 	return reps
-}
-
-// countRecommendation counts one recommendation (with its evaluated
-// obligations) into rs and its unit's row, and returns days with its days
-// to answer appended.
-func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obligations []Obligation, days []int) []int {
-	rs.Issued++
-	if row != nil {
-		row.Issued++
-	}
-	if f.ReceivedOn != "" {
-		rs.Received++
-	}
-	for _, o := range obligations {
-		if o.Rule != "recommendation.response" {
-			continue
-		}
-		switch o.Outcome {
-		case OnTime:
-			rs.AnsweredOnTime++
-			if row != nil {
-				row.OnTime++
-			}
-		case Late:
-			rs.AnsweredLate++
-			if row != nil {
-				row.Late++
-			}
-		case Overdue:
-			rs.Missing++
-			if row != nil {
-				row.Missing++
-			}
-		default:
-			rs.NotYetDue++
-		}
-		if o.MetOn != "" {
-			days = append(days, DaysBetween(o.Trigger, o.MetOn))
-		}
-	}
-	switch f.Outcome {
-	case events.OutcomeAccepted:
-		rs.Accepted++
-	case events.OutcomePartiallyAccepted:
-		rs.PartlyAccepted++
-	case events.OutcomeExplainedNotAccepted:
-		rs.ExplainedNotAccepted++
-	}
-	switch it.Status() {
-	case events.RecInImplementation:
-		rs.InImplementation++
-	case events.RecImplemented:
-		rs.Implemented++
-	}
-	if f.Implemented != "" {
-		rs.Verified++ // verified as implemented, whatever came after
-	}
-	return days
 }
 
 func rate(good, bad int) *float64 {

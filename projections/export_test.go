@@ -63,3 +63,97 @@ func CheckOwing(v *Views) error {
 	}
 	return nil
 }
+
+// CheckTallies checks the tallies the reports count against the items:
+// each unit's tallies stand beside its items and are what tallyOf makes of
+// them now, and a recommendation's tally counts at each of todays as the
+// item's own obligations count (countRecommendation, the way reports
+// counted before tallies).
+func CheckTallies(v *Views, todays []events.Date) error {
+	for k, items := range v.byUnit {
+		if !tallied(items[0].Kind) {
+			continue
+		}
+		ts := v.tallies[k]
+		if len(ts) != len(items) {
+			return fmt.Errorf("%q: %d tallies for %d items", k, len(ts), len(items))
+		}
+		for i, it := range items {
+			if ts[i] != v.tallyOf(it) {
+				return fmt.Errorf("%s: tally %+v, the item gives %+v", it.Stream(), ts[i], v.tallyOf(it))
+			}
+			f := it.Facts.Rec
+			if f == nil || !ts[i].counted {
+				continue
+			}
+			for _, today := range todays {
+				var a, b RecStats
+				var ra, rb UnitRow
+				da := countRecommendation(&a, &ra, it, f, v.Obligations(it, today), nil)
+				db := countTally(&b, &rb, &ts[i], today, nil)
+				if a != b || ra != rb || !slices.Equal(da, db) {
+					return fmt.Errorf("%s at %s: the item counts %+v %+v %v, its tally %+v %+v %v", it.Stream(), today, a, ra, da, b, rb, db)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// countRecommendation counts one recommendation (with its evaluated
+// obligations) into rs and its unit's row, and returns days with its days
+// to answer appended.
+func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obligations []Obligation, days []int) []int {
+	rs.Issued++
+	if row != nil {
+		row.Issued++
+	}
+	if f.ReceivedOn != "" {
+		rs.Received++
+	}
+	for _, o := range obligations {
+		if o.Rule != "recommendation.response" {
+			continue
+		}
+		switch o.Outcome {
+		case OnTime:
+			rs.AnsweredOnTime++
+			if row != nil {
+				row.OnTime++
+			}
+		case Late:
+			rs.AnsweredLate++
+			if row != nil {
+				row.Late++
+			}
+		case Overdue:
+			rs.Missing++
+			if row != nil {
+				row.Missing++
+			}
+		default:
+			rs.NotYetDue++
+		}
+		if o.MetOn != "" {
+			days = append(days, DaysBetween(o.Trigger, o.MetOn))
+		}
+	}
+	switch f.Outcome {
+	case events.OutcomeAccepted:
+		rs.Accepted++
+	case events.OutcomePartiallyAccepted:
+		rs.PartlyAccepted++
+	case events.OutcomeExplainedNotAccepted:
+		rs.ExplainedNotAccepted++
+	}
+	switch it.Status() {
+	case events.RecInImplementation:
+		rs.InImplementation++
+	case events.RecImplemented:
+		rs.Implemented++
+	}
+	if f.Implemented != "" {
+		rs.Verified++ // verified as implemented, whatever came after
+	}
+	return days
+}

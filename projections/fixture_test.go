@@ -124,7 +124,11 @@ func (w *world) build() *projections.Views {
 	}
 	// The index of due dates, kept up event by event and rebuilt from a
 	// snapshot, agrees with the obligations.
+	todays := []events.Date{"2023-01-01", "2024-03-15", "2024-06-30", "2024-12-31", "2025-07-01", "2030-01-01"}
 	if err := projections.CheckOwing(v); err != nil {
+		w.tb.Fatalf("built views: %v", err)
+	}
+	if err := projections.CheckTallies(v, todays); err != nil {
 		w.tb.Fatalf("built views: %v", err)
 	}
 	var b bytes.Buffer
@@ -136,6 +140,9 @@ func (w *world) build() *projections.Views {
 		w.tb.Fatal(err)
 	}
 	if err := projections.CheckOwing(loaded); err != nil {
+		w.tb.Fatalf("views loaded from a snapshot: %v", err)
+	}
+	if err := projections.CheckTallies(loaded, todays); err != nil {
 		w.tb.Fatalf("views loaded from a snapshot: %v", err)
 	}
 	return v

@@ -160,10 +160,12 @@ func (v *Views) reindex() {
 	}
 	v.byUnit = map[string][]*Item{}
 	v.byDue = map[events.Date]map[*Item]struct{}{}
+	v.tallies = map[string][]tally{}
 	for _, kind := range slices.Sorted(maps.Keys(v.order)) {
 		for _, it := range v.order[kind] {
 			v.indexParties(it)
 			v.indexUnit(it)
+			v.updateTally(it)
 			v.indexDues(it)
 		}
 	}

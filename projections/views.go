@@ -60,8 +60,10 @@ type Item struct {
 	// parts are the folded search fields, slices of Text, kept once the
 	// text has changed after the first event (derived; not in snapshots).
 	parts []string
-	// unitIndexed is set once the item is in its unit's index (derived).
+	// unitIndexed is set once the item is in its unit's index (derived),
+	// at unitPos there.
 	unitIndexed bool
+	unitPos     int32
 	// dues are the due dates of the item's obligations not met yet, ""
 	// for one without a date; the item is under each in Views.byDue
 	// (derived).
@@ -279,6 +281,7 @@ type Views struct {
 	byParty  map[string][]*Item
 	byUnit   map[string][]*Item                 // by unitKey(unit, kind), in the order indexed
 	byDue    map[events.Date]map[*Item]struct{} // items by the due dates of their unmet obligations
+	tallies  map[string][]tally                 // beside byUnit, for the tallied kinds (see tally)
 	cache    *flagCache
 	keywords [][2]string // overreach wordings and their folded forms
 	scratch  []string    // for Apply
@@ -287,7 +290,8 @@ type Views struct {
 // NewViews returns empty views.
 func NewViews(cfg *Config) *Views {
 	return &Views{cfg: cfg, items: map[string]*Item{}, order: map[events.Kind][]*Item{}, children: map[string][]string{},
-		byParty: map[string][]*Item{}, byUnit: map[string][]*Item{}, byDue: map[events.Date]map[*Item]struct{}{}, cache: &flagCache{}}
+		byParty: map[string][]*Item{}, byUnit: map[string][]*Item{}, byDue: map[events.Date]map[*Item]struct{}{},
+		tallies: map[string][]tally{}, cache: &flagCache{}}
 }
 
 // Position returns the position of the last event applied (0 for none).
@@ -456,6 +460,7 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	v.indexParties(it)
 	v.indexUnit(it)
+	v.updateTally(it)
 	v.indexDues(it)
 	return nil
 }
@@ -467,6 +472,7 @@ func (v *Views) indexUnit(it *Item) {
 		return
 	}
 	k := unitKey(it.Unit(), it.Kind)
+	it.unitPos = int32(len(v.byUnit[k]))
 	v.byUnit[k] = append(v.byUnit[k], it)
 	it.unitIndexed = true
 }

@@ -1,0 +1,171 @@
+package projections
+
+import (
+	"math"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// A tally is what the reports count of one supervision, critique or
+// recommendation, kept in a dense slice per unit and kind beside the unit
+// index (Views.tallies[k][i] is the tally of Views.byUnit[k][i]): a report
+// over a province then reads a few hundred thousand small records in
+// order instead of following a pointer to each item and evaluating its
+// deadlines. tallyOf makes it from the item; Reports counts it exactly as
+// it counted the item (TestReportsMatchReport compares both).
+type tally struct {
+	// date is the date the item counts in a period by (opened for
+	// supervisions and critiques, issued for recommendations); day is its
+	// day number, or noDay if it is not a valid date.
+	date events.Date
+	day  int32
+	// counted is false for cancelled and withdrawn items.
+	counted bool
+	form    string
+	// Recommendations only.
+	received, responds, verified  bool
+	inImplementation, implemented bool
+	outcome                       events.Outcome
+	// The answer's obligation (if responds): trigger, due and met dates.
+	trigger, due, met events.Date
+}
+
+const noDay = math.MinInt32
+
+// tallied reports whether items of kind are tallied.
+func tallied(k events.Kind) bool {
+	return k == events.KindSupervision || k == events.KindCritique || k == events.KindRecommendation
+}
+
+func (v *Views) tallyOf(it *Item) tally {
+	var t tally
+	switch it.Kind {
+	case events.KindSupervision:
+		t.date, t.counted, t.form = it.OpenedOn, it.Status() != events.SupCancelled, it.Form
+	case events.KindCritique:
+		t.date, t.counted, t.form = it.OpenedOn, it.Status() != events.CrCancelled, it.Form
+	case events.KindRecommendation:
+		f := it.Facts.Rec
+		if f == nil || it.Status() == events.RecWithdrawn {
+			break
+		}
+		t.date, t.counted = f.IssuedOn, true
+		t.received, t.verified, t.outcome = f.ReceivedOn != "", f.Implemented != "", f.Outcome
+		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, it.Status() == events.RecImplemented
+		for _, o := range v.Obligations(it, "") {
+			if o.Rule == "recommendation.response" {
+				t.responds, t.trigger, t.due, t.met = true, o.Trigger, o.Due, o.MetOn
+			}
+		}
+	}
+	t.day = noDay
+	if d, ok := dayNumber(t.date); ok {
+		t.day = d
+	}
+	return t
+}
+
+// updateTally refreshes the tally of it after an event.
+func (v *Views) updateTally(it *Item) {
+	if !it.unitIndexed || !tallied(it.Kind) {
+		return
+	}
+	k := unitKey(it.Unit(), it.Kind)
+	ts := v.tallies[k]
+	if int(it.unitPos) == len(ts) {
+		v.tallies[k] = append(ts, v.tallyOf(it))
+		return
+	}
+	ts[it.unitPos] = v.tallyOf(it)
+}
+
+// periodDays are periods as day numbers, for tallies; ok is false if a
+// bound is not a valid date (Reports then compares the dates).
+type periodDays struct{ from, to int32 }
+
+func toPeriodDays(periods []Period) ([]periodDays, bool) {
+	out := make([]periodDays, len(periods))
+	for i, p := range periods {
+		out[i] = periodDays{math.MinInt32 + 1, math.MaxInt32}
+		if p.From != "" {
+			d, ok := dayNumber(p.From)
+			if !ok {
+				return nil, false
+			}
+			out[i].from = d
+		}
+		if p.To != "" {
+			d, ok := dayNumber(p.To)
+			if !ok {
+				return nil, false
+			}
+			out[i].to = d
+		}
+	}
+	return out, true
+}
+
+// in reports whether the tally counts in period i, as Period.has would.
+func (t *tally) in(periods []Period, days []periodDays, i int) bool {
+	if days != nil && t.day != noDay {
+		return t.day >= days[i].from && t.day <= days[i].to
+	}
+	return periods[i].has(t.date)
+}
+
+// countTally counts a recommendation's tally into rs and its unit's row at
+// today, and returns days with its days to answer appended: what
+// countRecommendation does with the item's obligations.
+func countTally(rs *RecStats, row *UnitRow, t *tally, today events.Date, days []int) []int {
+	rs.Issued++
+	if row != nil {
+		row.Issued++
+	}
+	if t.received {
+		rs.Received++
+	}
+	if t.responds {
+		o := Obligation{Due: t.due, MetOn: t.met}
+		o.evaluate(today)
+		switch o.Outcome {
+		case OnTime:
+			rs.AnsweredOnTime++
+			if row != nil {
+				row.OnTime++
+			}
+		case Late:
+			rs.AnsweredLate++
+			if row != nil {
+				row.Late++
+			}
+		case Overdue:
+			rs.Missing++
+			if row != nil {
+				row.Missing++
+			}
+		default:
+			rs.NotYetDue++
+		}
+		if t.met != "" {
+			days = append(days, DaysBetween(t.trigger, t.met))
+		}
+	}
+	switch t.outcome {
+	case events.OutcomeAccepted:
+		rs.Accepted++
+	case events.OutcomePartiallyAccepted:
+		rs.PartlyAccepted++
+	case events.OutcomeExplainedNotAccepted:
+		rs.ExplainedNotAccepted++
+	}
+	if t.inImplementation {
+		rs.InImplementation++
+	}
+	if t.implemented {
+		rs.Implemented++
+	}
+	if t.verified {
+		rs.Verified++
+	}
+	return days
+}
