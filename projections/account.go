@@ -306,24 +306,38 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 		if !t.counted {
 			return
 		}
+		outcome, evaluated := "", false // evaluated once, for the first period that counts it
 		for i := range periods {
 			if !t.in(periods, pdays, i) {
 				continue
+			}
+			if !evaluated {
+				outcome, evaluated = t.answerOutcome(today), true
 			}
 			var r *UnitRow
 			if row >= 0 {
 				r = &rows[i][row]
 			}
-			days[i] = countTally(&reps[i].Recommendations, r, t, today, days[i])
+			days[i] = countTally(&reps[i].Recommendations, r, t, outcome, days[i])
 		}
 	})
-	for _, f := range v.Flags(today) {
-		if f.Status != "open" || scope != nil && !scope[f.Unit] {
-			continue
-		}
+	countFlag := func(f *Flag, day int32) {
 		for i, p := range periods {
-			if (p.From == "" || f.RaisedOn >= p.From) && (p.To == "" || f.RaisedOn <= p.To) {
-				reps[i].FlagsOpen[f.Code]++
+			if pdays != nil && day != noDay {
+				if day < pdays[i].from || day > pdays[i].to {
+					continue
+				}
+			} else if p.From != "" && f.RaisedOn < p.From || p.To != "" && f.RaisedOn > p.To {
+				continue
+			}
+			reps[i].FlagsOpen[f.Code]++
+		}
+	}
+	flags, flagsByUnit := v.flagsByUnit(today)
+	for u, refs := range flagsByUnit {
+		if scope == nil || scope[u] {
+			for _, r := range refs {
+				countFlag(&flags[r.i], r.day)
 			}
 		}
 	}

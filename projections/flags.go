@@ -86,6 +86,7 @@ type flagCache struct {
 	flagsPos uint64
 	today    events.Date
 	flags    []Flag
+	byUnit   map[string][]flagRef // the open flags by unit, made when first asked
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu       sync.Mutex
 	scopesPos uint64
@@ -101,8 +102,44 @@ func (v *Views) Flags(today events.Date) []Flag {
 		return v.cache.flags
 	}
 	fs := v.computeFlags(today)
-	v.cache.flags, v.cache.today, v.cache.flagsPos = fs, today, v.pos
+	v.cache.flags, v.cache.today, v.cache.flagsPos, v.cache.byUnit = fs, today, v.pos, nil
 	return fs
+}
+
+// flagRef is an open flag: its index in Flags and the day it was raised
+// (noDay if not a valid date).
+type flagRef struct{ i, day int32 }
+
+// flagsByUnit returns Flags(today) and each unit's open flags in it (both
+// shared: callers must not change them).
+func (v *Views) flagsByUnit(today events.Date) ([]Flag, map[string][]flagRef) {
+	fs := v.Flags(today)
+	v.cache.mu.Lock()
+	defer v.cache.mu.Unlock()
+	if v.cache.today != today || v.cache.flagsPos != v.pos {
+		// Another date's flags were cached meanwhile: index these
+		// without keeping the index.
+		return fs, indexFlagsByUnit(fs)
+	}
+	if v.cache.byUnit == nil {
+		v.cache.byUnit = indexFlagsByUnit(fs) // the same flags as fs: same position and date
+	}
+	return fs, v.cache.byUnit
+}
+
+func indexFlagsByUnit(fs []Flag) map[string][]flagRef {
+	m := map[string][]flagRef{}
+	for i := range fs {
+		if fs[i].Status != "open" {
+			continue
+		}
+		r := flagRef{int32(i), noDay}
+		if d, ok := dayNumber(fs[i].RaisedOn); ok {
+			r.day = d
+		}
+		m[fs[i].Unit] = append(m[fs[i].Unit], r)
+	}
+	return m
 }
 
 func (v *Views) computeFlags(today events.Date) []Flag {

@@ -26,8 +26,10 @@ type tally struct {
 	received, responds, verified  bool
 	inImplementation, implemented bool
 	outcome                       events.Outcome
-	// The answer's obligation (if responds): trigger, due and met dates.
-	trigger, due, met events.Date
+	// The answer's obligation (if responds): due and met dates, and the
+	// days from its trigger to the answer (if met).
+	due, met   events.Date
+	answerDays int
 }
 
 const noDay = math.MinInt32
@@ -54,7 +56,10 @@ func (v *Views) tallyOf(it *Item) tally {
 		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, it.Status() == events.RecImplemented
 		for _, o := range v.Obligations(it, "") {
 			if o.Rule == "recommendation.response" {
-				t.responds, t.trigger, t.due, t.met = true, o.Trigger, o.Due, o.MetOn
+				t.responds, t.due, t.met = true, o.Due, o.MetOn
+				if o.MetOn != "" {
+					t.answerDays = DaysBetween(o.Trigger, o.MetOn)
+				}
 			}
 		}
 	}
@@ -113,10 +118,22 @@ func (t *tally) in(periods []Period, days []periodDays, i int) bool {
 	return periods[i].has(t.date)
 }
 
-// countTally counts a recommendation's tally into rs and its unit's row at
-// today, and returns days with its days to answer appended: what
-// countRecommendation does with the item's obligations.
-func countTally(rs *RecStats, row *UnitRow, t *tally, today events.Date, days []int) []int {
+// answerOutcome returns the outcome at today of the answer a
+// recommendation's tally owes ("" if none).
+func (t *tally) answerOutcome(today events.Date) string {
+	if !t.responds {
+		return ""
+	}
+	o := Obligation{Due: t.due, MetOn: t.met}
+	o.evaluate(today)
+	return o.Outcome
+}
+
+// countTally counts a recommendation's tally into rs and its unit's row,
+// its answer having outcome (answerOutcome), and returns days with its
+// days to answer appended: what countRecommendation does with the item's
+// obligations.
+func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days []int) []int {
 	rs.Issued++
 	if row != nil {
 		row.Issued++
@@ -125,9 +142,7 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, today events.Date, days []
 		rs.Received++
 	}
 	if t.responds {
-		o := Obligation{Due: t.due, MetOn: t.met}
-		o.evaluate(today)
-		switch o.Outcome {
+		switch outcome {
 		case OnTime:
 			rs.AnsweredOnTime++
 			if row != nil {
@@ -147,7 +162,7 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, today events.Date, days []
 			rs.NotYetDue++
 		}
 		if t.met != "" {
-			days = append(days, DaysBetween(t.trigger, t.met))
+			days = append(days, t.answerDays)
 		}
 	}
 	switch t.outcome {

@@ -447,5 +447,21 @@ func TestReportsMatchReport(t *testing.T) {
 		if reps[0].Recommendations.Issued == 0 {
 			t.Errorf("unit %q: nothing counted", unit)
 		}
+		// Open flags counted from the flags themselves.
+		for i, p := range periods {
+			want := map[string]int{}
+			for _, f := range v.Flags(today) {
+				if f.Status == "open" && (unit == "" || v.Within(f.Unit, unit)) &&
+					(p.From == "" || f.RaisedOn >= p.From) && (p.To == "" || f.RaisedOn <= p.To) {
+					want[f.Code]++
+				}
+			}
+			if diff := cmp.Diff(want, reps[i].FlagsOpen); diff != "" {
+				t.Errorf("unit %q, period %v: open flags (-want +got):\n%s", unit, p, diff)
+			}
+			if i == 1 && len(want) == 0 {
+				t.Errorf("unit %q: no open flag to count", unit)
+			}
+		}
 	}
 }
