@@ -302,6 +302,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 			}
 		}
 	})
+	todayDay := dayOrNone(today)
 	each(events.KindRecommendation, func(t *tally, row int) {
 		if !t.counted {
 			return
@@ -312,7 +313,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 				continue
 			}
 			if !evaluated {
-				outcome, evaluated = t.answerOutcome(today), true
+				outcome, evaluated = t.answerOutcome(today, todayDay), true
 			}
 			var r *UnitRow
 			if row >= 0 {

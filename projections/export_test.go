@@ -86,11 +86,28 @@ func CheckTallies(v *Views, todays []events.Date) error {
 			if f == nil || !ts[i].counted {
 				continue
 			}
+			near := slices.Clone(todays)
+			if ts[i].due != "" {
+				for _, n := range []int{-DueSoonDays - 1, -DueSoonDays, -1, 0, 1} {
+					near = append(near, AddDays(ts[i].due, n))
+				}
+			}
+			for _, today := range near {
+				want := ""
+				for _, o := range v.Obligations(it, today) {
+					if o.Rule == "recommendation.response" {
+						want = o.Outcome
+					}
+				}
+				if got := ts[i].answerOutcome(today, dayOrNone(today)); got != want {
+					return fmt.Errorf("%s at %s: the answer's outcome is %q, its tally gives %q", it.Stream(), today, want, got)
+				}
+			}
 			for _, today := range todays {
 				var a, b RecStats
 				var ra, rb UnitRow
 				da := countRecommendation(&a, &ra, it, f, v.Obligations(it, today), nil)
-				db := countTally(&b, &rb, &ts[i], ts[i].answerOutcome(today), nil)
+				db := countTally(&b, &rb, &ts[i], ts[i].answerOutcome(today, dayOrNone(today)), nil)
 				if a != b || ra != rb || !slices.Equal(da, db) {
 					return fmt.Errorf("%s at %s: the item counts %+v %+v %v, its tally %+v %+v %v", it.Stream(), today, a, ra, da, b, rb, db)
 				}

@@ -26,10 +26,12 @@ type tally struct {
 	received, responds, verified  bool
 	inImplementation, implemented bool
 	outcome                       events.Outcome
-	// The answer's obligation (if responds): due and met dates, and the
-	// days from its trigger to the answer (if met).
-	due, met   events.Date
-	answerDays int
+	// The answer's obligation (if responds): due and met dates, as day
+	// numbers too (noDay for none or not a valid date), and the days from
+	// its trigger to the answer (if met).
+	due, met       events.Date
+	dueDay, metDay int32
+	answerDays     int
 }
 
 const noDay = math.MinInt32
@@ -43,9 +45,9 @@ func (v *Views) tallyOf(it *Item) tally {
 	var t tally
 	switch it.Kind {
 	case events.KindSupervision:
-		t.date, t.counted, t.form = it.OpenedOn, it.Status() != events.SupCancelled, it.Form
+		t.date, t.counted, t.form = it.OpenedOn, it.Status() != events.SupCancelled, formName(it.Form)
 	case events.KindCritique:
-		t.date, t.counted, t.form = it.OpenedOn, it.Status() != events.CrCancelled, it.Form
+		t.date, t.counted, t.form = it.OpenedOn, it.Status() != events.CrCancelled, formName(it.Form)
 	case events.KindRecommendation:
 		f := it.Facts.Rec
 		if f == nil || it.Status() == events.RecWithdrawn {
@@ -63,11 +65,15 @@ func (v *Views) tallyOf(it *Item) tally {
 			}
 		}
 	}
-	t.day = noDay
-	if d, ok := dayNumber(t.date); ok {
-		t.day = d
-	}
+	t.day, t.dueDay, t.metDay = dayOrNone(t.date), dayOrNone(t.due), dayOrNone(t.met)
 	return t
+}
+
+func dayOrNone(d events.Date) int32 {
+	if n, ok := dayNumber(d); ok {
+		return n
+	}
+	return noDay
 }
 
 // updateTally refreshes the tally of it after an event.
@@ -118,15 +124,53 @@ func (t *tally) in(periods []Period, days []periodDays, i int) bool {
 	return periods[i].has(t.date)
 }
 
-// answerOutcome returns the outcome at today of the answer a
-// recommendation's tally owes ("" if none).
-func (t *tally) answerOutcome(today events.Date) string {
+// formName returns the shared copy of a known form's name (a report
+// counts by form: shared names keep the tallies' strings in the cache).
+func formName(f string) string {
+	if s, ok := formNames[f]; ok {
+		return s
+	}
+	return f
+}
+
+var formNames = func() map[string]string {
+	m := map[string]string{}
+	for _, f := range []events.SupervisionForm{events.FormDocumentReview, events.FormDelegation, events.FormViaPeoplesInspection,
+		events.FormViaCommunityInvestmentBoard, events.FormJointWithAuthority} {
+		m[string(f)] = string(f)
+	}
+	for _, f := range []events.CritiqueForm{events.FormConference, events.FormWrittenConsultation, events.FormDialogue} {
+		m[string(f)] = string(f)
+	}
+	return m
+}()
+
+// answerOutcome returns the outcome at today (todayDay its day number, or
+// noDay) of the answer a recommendation's tally owes ("" if none): what
+// Obligation.evaluate gives, from day numbers when the dates are valid.
+func (t *tally) answerOutcome(today events.Date, todayDay int32) string {
 	if !t.responds {
 		return ""
 	}
-	o := Obligation{Due: t.due, MetOn: t.met}
-	o.evaluate(today)
-	return o.Outcome
+	hasDue, hasMet := t.due != "", t.met != ""
+	if todayDay == noDay || hasDue && t.dueDay == noDay || hasMet && t.metDay == noDay {
+		o := Obligation{Due: t.due, MetOn: t.met}
+		o.evaluate(today)
+		return o.Outcome
+	}
+	switch {
+	case hasMet && hasDue && t.metDay > t.dueDay:
+		return Late
+	case hasMet:
+		return OnTime
+	case !hasDue:
+		return Waiting
+	case todayDay > t.dueDay:
+		return Overdue
+	case t.dueDay-todayDay <= DueSoonDays:
+		return DueSoon
+	}
+	return Pending
 }
 
 // countTally counts a recommendation's tally into rs and its unit's row,
