@@ -25,7 +25,7 @@ type tally struct {
 	// Recommendations only.
 	received, responds, verified  bool
 	inImplementation, implemented bool
-	outcome                       events.Outcome
+	outcome                       outcomeCode
 	// The answer's obligation (if responds): due and met dates, as day
 	// numbers too (noDay for none or not a valid date), and the days from
 	// its trigger to the answer (if met).
@@ -35,6 +35,17 @@ type tally struct {
 }
 
 const noDay = math.MinInt32
+
+// outcomeCode is the outcome of a recommendation's answer, as reports
+// count it (a string's bytes would be read from elsewhere in memory).
+type outcomeCode uint8
+
+const (
+	otherOutcome outcomeCode = iota
+	accepted
+	partlyAccepted
+	explainedNotAccepted
+)
 
 // tallied reports whether items of kind are tallied.
 func tallied(k events.Kind) bool {
@@ -54,7 +65,15 @@ func (v *Views) tallyOf(it *Item) tally {
 			break
 		}
 		t.date, t.counted = f.IssuedOn, true
-		t.received, t.verified, t.outcome = f.ReceivedOn != "", f.Implemented != "", f.Outcome
+		t.received, t.verified = f.ReceivedOn != "", f.Implemented != ""
+		switch f.Outcome {
+		case events.OutcomeAccepted:
+			t.outcome = accepted
+		case events.OutcomePartiallyAccepted:
+			t.outcome = partlyAccepted
+		case events.OutcomeExplainedNotAccepted:
+			t.outcome = explainedNotAccepted
+		}
 		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, it.Status() == events.RecImplemented
 		for _, o := range v.Obligations(it, "") {
 			if o.Rule == "recommendation.response" {
@@ -210,11 +229,11 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days []int
 		}
 	}
 	switch t.outcome {
-	case events.OutcomeAccepted:
+	case accepted:
 		rs.Accepted++
-	case events.OutcomePartiallyAccepted:
+	case partlyAccepted:
 		rs.PartlyAccepted++
-	case events.OutcomeExplainedNotAccepted:
+	case explainedNotAccepted:
 		rs.ExplainedNotAccepted++
 	}
 	if t.inImplementation {
