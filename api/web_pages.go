@@ -320,20 +320,39 @@ func (s *Server) webTrail(p *pageCtx) {
 		s.fail(p, err)
 		return
 	}
-	type cited struct {
+	type citedRow struct {
 		projections.CitedEvent
 		RecordedAt string
 	}
-	rows := make([]cited, len(t.Events))
+	// A party of a busy commune owes thousands of answers: the page shows
+	// the latest trailRows obligations and events unless asked for all
+	// (the API and the proof bundle always hold everything).
+	obligations, cited := t.Obligations, t.Events
+	var more url.Values
+	if p.r.URL.Query().Get("all") == "" && (len(obligations) > trailRows || len(cited) > trailRows) {
+		obligations, cited = obligations[max(0, len(obligations)-trailRows):], cited[max(0, len(cited)-trailRows):]
+		more = p.r.URL.Query()
+		more.Set("all", "1")
+	}
+	rows := make([]citedRow, len(cited))
 	s.Views.Read(func(v *projections.Views) {
 		// Only the times of events the trail (already authorised) cites.
-		for i, e := range t.Events {
-			rows[i] = cited{CitedEvent: e, RecordedAt: v.RecordedAt(e.Position).In(ict).Format("2006-01-02 15:04:05")}
+		for i, e := range cited {
+			rows[i] = citedRow{CitedEvent: e, RecordedAt: v.RecordedAt(e.Position).In(ict).Format("2006-01-02 15:04:05")}
 		}
 	})
-	s.renderPage(p, http.StatusOK, "trail", map[string]any{"Title": t.Name, "Trail": t.Trail, "Events": rows, "AsOf": t.AsOf,
-		"ID": id, "AsOfDate": p.r.URL.Query().Get("as_of_date"), "AsOfPos": p.r.URL.Query().Get("as_of")})
+	data := map[string]any{"Title": t.Name, "Trail": t.Trail, "Obligations": obligations, "Events": rows, "AsOf": t.AsOf,
+		"ID": id, "AsOfDate": p.r.URL.Query().Get("as_of_date"), "AsOfPos": p.r.URL.Query().Get("as_of")}
+	if more != nil {
+		data["More"] = map[string]any{"URL": "/trails/" + url.PathEscape(id) + "?" + more.Encode(),
+			"Obligations": len(obligations), "ObligationsAll": len(t.Obligations), "Events": len(cited), "EventsAll": len(t.Events)}
+	}
+	s.renderPage(p, http.StatusOK, "trail", data)
 }
+
+// trailRows is how many obligations and events a trail page shows unless
+// asked for all.
+const trailRows = 200
 
 // webBundle serves GET /trails/{id}/bundle: the API's proof bundle as a
 // download.

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -574,4 +575,32 @@ func mainOf(body string) string {
 		body = body[:3000] + "…"
 	}
 	return body
+}
+
+// A party owing more than the page shows: the trail page lists the latest
+// 200 obligations and events and links to all of them.
+func TestWebTrailLatest(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	const n = 205
+	for i := range n {
+		id := fmt.Sprintf("kn-many-%03d", i)
+		f.MustIssue(t, f.Recorder, id, unitWard, partyWard)
+		f.MustAppend(t, f.Recorder, "recommendations", id, receivedRequest)
+	}
+	f.MustWaitApplied(t)
+	ins := mustWeb(t, f, f.Inspector)
+	rows := regexp.MustCompile(`<tr><td>[^<]*<br><small>`)
+	p := ins.Get("/trails/" + partyWard)
+	if got := len(rows.FindAllString(p.Body, -1)); p.Status != http.StatusOK || got != 200 || !strings.Contains(p.Body, `id="trail-more"`) ||
+		!strings.Contains(p.Body, "kn-many-204") || strings.Contains(p.Body, "kn-many-000<") {
+		t.Fatalf("trail: %d, %d obligation rows: %s", p.Status, got, mainOf(p.Body))
+	}
+	if !strings.Contains(p.Body, fmt.Sprintf("200/%d", n)) {
+		t.Errorf("trail: the counts are not shown: %s", mainOf(p.Body))
+	}
+	p = ins.Get("/trails/" + partyWard + "?all=1")
+	if got := len(rows.FindAllString(p.Body, -1)); got != n || strings.Contains(p.Body, `id="trail-more"`) {
+		t.Errorf("trail with all=1: %d obligation rows, want %d", got, n)
+	}
 }

@@ -59,10 +59,9 @@ func (v *Views) Accountability(party string, today events.Date) (Trail, bool) {
 			}
 		}
 	}
-	for _, f := range v.Flags(today) {
-		if f.Party != party {
-			continue
-		}
+	flags, index := v.flagsIndexed(today)
+	for _, i := range index.byParty[party] {
+		f := flags[i]
 		t.Flags = append(t.Flags, f)
 		for _, c := range f.Cites {
 			if _, ok := cited[c.Position]; !ok || c.Type != "" {
@@ -334,8 +333,8 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 			reps[i].FlagsOpen[f.Code]++
 		}
 	}
-	flags, flagsByUnit := v.flagsByUnit(today)
-	for u, refs := range flagsByUnit {
+	flags, index := v.flagsIndexed(today)
+	for u, refs := range index.openByUnit {
 		if scope == nil || scope[u] {
 			for _, r := range refs {
 				countFlag(&flags[r.i], r.day)

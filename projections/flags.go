@@ -86,7 +86,7 @@ type flagCache struct {
 	flagsPos uint64
 	today    events.Date
 	flags    []Flag
-	byUnit   map[string][]flagRef // the open flags by unit, made when first asked
+	index    *flagIndex // of flags, made when first asked
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu       sync.Mutex
 	scopesPos uint64
@@ -102,44 +102,49 @@ func (v *Views) Flags(today events.Date) []Flag {
 		return v.cache.flags
 	}
 	fs := v.computeFlags(today)
-	v.cache.flags, v.cache.today, v.cache.flagsPos, v.cache.byUnit = fs, today, v.pos, nil
+	v.cache.flags, v.cache.today, v.cache.flagsPos, v.cache.index = fs, today, v.pos, nil
 	return fs
 }
 
-// flagRef is an open flag: its index in Flags and the day it was raised
-// (noDay if not a valid date).
+// flagRef is a flag: its index in Flags and the day it was raised (noDay
+// if not a valid date).
 type flagRef struct{ i, day int32 }
 
-// flagsByUnit returns Flags(today) and each unit's open flags in it (both
-// shared: callers must not change them).
-func (v *Views) flagsByUnit(today events.Date) ([]Flag, map[string][]flagRef) {
+// flagIndex indexes the flags at one position and date.
+type flagIndex struct {
+	openByUnit map[string][]flagRef // the open flags of each unit
+	byParty    map[string][]int32   // every flag of each party
+}
+
+// flagsIndexed returns Flags(today) and its index (both shared: callers
+// must not change them).
+func (v *Views) flagsIndexed(today events.Date) ([]Flag, *flagIndex) {
 	fs := v.Flags(today)
 	v.cache.mu.Lock()
 	defer v.cache.mu.Unlock()
 	if v.cache.today != today || v.cache.flagsPos != v.pos {
 		// Another date's flags were cached meanwhile: index these
 		// without keeping the index.
-		return fs, indexFlagsByUnit(fs)
+		return fs, indexFlags(fs)
 	}
-	if v.cache.byUnit == nil {
-		v.cache.byUnit = indexFlagsByUnit(fs) // the same flags as fs: same position and date
+	if v.cache.index == nil {
+		v.cache.index = indexFlags(fs) // the same flags as fs: same position and date
 	}
-	return fs, v.cache.byUnit
+	return fs, v.cache.index
 }
 
-func indexFlagsByUnit(fs []Flag) map[string][]flagRef {
-	m := map[string][]flagRef{}
+func indexFlags(fs []Flag) *flagIndex {
+	x := &flagIndex{openByUnit: map[string][]flagRef{}, byParty: map[string][]int32{}}
 	for i := range fs {
-		if fs[i].Status != "open" {
-			continue
+		f := &fs[i]
+		if f.Party != "" {
+			x.byParty[f.Party] = append(x.byParty[f.Party], int32(i))
 		}
-		r := flagRef{int32(i), noDay}
-		if d, ok := dayNumber(fs[i].RaisedOn); ok {
-			r.day = d
+		if f.Status == "open" {
+			x.openByUnit[f.Unit] = append(x.openByUnit[f.Unit], flagRef{int32(i), dayOrNone(f.RaisedOn)})
 		}
-		m[fs[i].Unit] = append(m[fs[i].Unit], r)
 	}
-	return m
+	return x
 }
 
 func (v *Views) computeFlags(today events.Date) []Flag {
