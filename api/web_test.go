@@ -588,7 +588,11 @@ func TestWebTrailLatest(t *testing.T) {
 		f.MustIssue(t, f.Recorder, id, unitWard, partyWard)
 		f.MustAppend(t, f.Recorder, "recommendations", id, receivedRequest)
 	}
-	f.MustWaitApplied(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.Views.WaitPosition(ctx, f.MustWaitApplied(t)); err != nil {
+		t.Fatal(err)
+	}
 	ins := mustWeb(t, f, f.Inspector)
 	rows := regexp.MustCompile(`<tr><td>[^<]*<br><small>`)
 	p := ins.Get("/trails/" + partyWard)
