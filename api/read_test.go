@@ -445,3 +445,72 @@ func TestAsOfAnotherReplicasWrite(t *testing.T) {
 	}
 	MustError(t, f.Do(t, "GET", "/v1/units/tdp-1?as_of=999999", f.Inspector.Secret, nil), 400, events.EInvalid, "as_of")
 }
+
+// /v1/deadlines asking only for unmet outcomes reads the index of due
+// dates; its answers must be those of the whole scan, filtered: every
+// subset of outcomes, with and without a party and a unit, for each role.
+func TestDeadlinesByOutcome(t *testing.T) {
+	t.Parallel()
+	f, _, _ := readFixture(t)
+	// Received at dates around the fixture's clock (2025-07-01): overdue,
+	// due soon and pending answers, one answered, for both wards.
+	for i, on := range []string{"2025-05-02", "2025-06-12", "2025-06-20", "2025-06-28", "2025-06-30", "2025-05-20", "2025-05-21"} {
+		id, unit, party, tok := fmt.Sprintf("kn-due-%d", i), unitWard, partyWard, f.Recorder
+		if i%2 == 1 {
+			unit, party, tok = unitOther, partyOther, f.OtherRecorder
+		}
+		req := issueRequest(id, unit, party)
+		req.Data = json.RawMessage(strings.Replace(string(req.Data), "2023-03-10", "2025-05-01", 1))
+		req.OccurredAt = "2025-05-01T08:00:00+07:00"
+		f.MustCreate(t, tok, "recommendations", req)
+		f.MustAppend(t, tok, "recommendations", id, api.EventRequest{Type: events.RecommendationReceived, OccurredAt: on + "T08:00:00+07:00",
+			Data: json.RawMessage(fmt.Sprintf(`{"received_on":%q}`, on))})
+		if i == 6 {
+			f.MustAppend(t, f.Respondent, "recommendations", id, api.EventRequest{Type: events.RecommendationResponseSubmitted, OccurredAt: "2025-06-01T08:00:00+07:00",
+				Data: json.RawMessage(`{"responded_on":"2025-06-01","outcome":"ACCEPTED","text":"Tiếp thu."}`)})
+		}
+	}
+	min := fmt.Sprintf("min_position=%d&limit=500", f.Head(t))
+	type deadlines struct {
+		Deadlines []projections.Obligation `json:"deadlines"`
+	}
+	get := func(tok *Token, query string) []projections.Obligation {
+		t.Helper()
+		r := f.Do(t, "GET", "/v1/deadlines?"+min+query, tok.Secret, nil)
+		var d deadlines
+		if r.Status != 200 || json.Unmarshal(r.Body, &d) != nil {
+			t.Fatalf("deadlines?%s: %d %s", query, r.Status, r.Body)
+		}
+		return d.Deadlines
+	}
+	seen := map[string]bool{}
+	for _, tok := range []*Token{f.Inspector, f.Recorder, f.TownRecorder, f.Respondent, f.Observer} {
+		for _, extra := range []string{"", "&party=" + partyWard, "&party=" + partyOther, "&unit=" + unitTown, "&unit=" + unitOther} {
+			if tok != f.Inspector && tok != f.TownRecorder && strings.Contains(extra, "unit=") {
+				continue // outside their scope: 403, tested elsewhere
+			}
+			all := get(tok, extra)
+			for _, set := range [][]string{{projections.Overdue}, {projections.DueSoon}, {projections.Pending}, {projections.Waiting},
+				{projections.Pending, projections.DueSoon, projections.Overdue}, {projections.Overdue, projections.OnTime}} {
+				var want []projections.Obligation
+				for _, o := range all {
+					if slices.Contains(set, o.Outcome) {
+						want = append(want, o)
+						seen[o.Outcome] = true
+					}
+				}
+				got := get(tok, extra+"&status="+strings.Join(set, ","))
+				if len(got) != len(want) || (len(want) > 0 && !slices.EqualFunc(got, want, func(a, b projections.Obligation) bool {
+					return a.Stream == b.Stream && a.Rule == b.Rule && a.Party == b.Party && a.Outcome == b.Outcome
+				})) {
+					t.Errorf("%s%s, status %v: %d deadlines, the filtered scan gives %d", tok.Name(), extra, set, len(got), len(want))
+				}
+			}
+		}
+	}
+	for _, o := range []string{projections.Overdue, projections.DueSoon, projections.Pending, projections.OnTime} {
+		if !seen[o] {
+			t.Errorf("no %s deadline in the fixture: the comparison is weaker than it looks", o)
+		}
+	}
+}

@@ -250,12 +250,15 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 		}
 		allow := s.allow(v, rc.actor)
 		resp.Position = v.Position()
-		// Only obligations not met yet asked for (what the dashboards
-		// ask): the items that may owe them come from the index of due
+		// Only obligations not met yet asked for (what the dashboards and
+		// the inbox ask): items that owe none are passed over without
+		// evaluating their deadlines, and without a party (whose own
+		// index is smaller) those that may come from the index of due
 		// dates, not from every item in scope.
+		unmet := len(statuses) > 0 && !slices.ContainsFunc(statuses, func(s string) bool { return !projections.UnmetOutcome(s) })
 		var owing map[events.Kind][]*projections.Item
-		if len(statuses) > 0 && !slices.ContainsFunc(statuses, func(s string) bool { return !projections.UnmetOutcome(s) }) {
-			owing = v.Owing(statuses, rc.today)
+		if unmet && party == "" {
+			owing = v.Owing(statuses, rc.today, units)
 		}
 	kinds:
 		for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition} {
@@ -268,6 +271,9 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 			}
 			items, _ := v.List(q)
 			for _, it := range items {
+				if unmet && !v.MayOwe(it, statuses, rc.today) {
+					continue
+				}
 				for _, o := range v.Obligations(it, rc.today) {
 					if rule != "" && o.Rule != rule || party != "" && o.Party != party || len(statuses) > 0 && !slices.Contains(statuses, o.Outcome) {
 						continue

@@ -370,11 +370,12 @@ func (v *Views) MayOwe(it *Item, outcomes []string, today events.Date) bool {
 	return false
 }
 
-// Owing returns, by kind, the items that may have an obligation not met
-// yet whose outcome at today is one of outcomes (all of them unmet
-// outcomes: see UnmetOutcome), oldest first: a superset of those that do,
-// read from the index of due dates instead of every item.
-func (v *Views) Owing(outcomes []string, today events.Date) map[events.Kind][]*Item {
+// Owing returns, by kind, the items of units (nil: of every unit) that
+// may have an obligation not met yet whose outcome at today is one of
+// outcomes (all of them unmet outcomes: see UnmetOutcome), oldest first: a
+// superset of those that do, read from the index of due dates instead of
+// every item.
+func (v *Views) Owing(outcomes []string, today events.Date, units map[string]bool) map[events.Kind][]*Item {
 	out := map[events.Kind][]*Item{}
 	for d, set := range v.byDue {
 		a, b := dueOutcomes(d, today)
@@ -382,7 +383,9 @@ func (v *Views) Owing(outcomes []string, today events.Date) map[events.Kind][]*I
 			continue
 		}
 		for it := range set {
-			out[it.Kind] = append(out[it.Kind], it)
+			if units == nil || units[it.Unit()] {
+				out[it.Kind] = append(out[it.Kind], it)
+			}
 		}
 	}
 	for k, list := range out {

@@ -48,7 +48,7 @@ func CheckOwing(v *Views) error {
 	}
 	for d := range dates {
 		for _, outcome := range []string{Pending, DueSoon, Overdue, Waiting} {
-			owing := v.Owing([]string{outcome}, d)
+			owing := v.Owing([]string{outcome}, d, nil)
 			for _, it := range v.items {
 				for _, o := range v.Obligations(it, d) {
 					if o.Outcome != outcome {
