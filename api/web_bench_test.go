@@ -247,6 +247,50 @@ func BenchmarkWebPages(b *testing.B) {
 	}
 }
 
+// BenchmarkWebPagesAfterWrite measures the pages that read flags, each
+// request right after a write (a commune renamed): the flags of the new
+// position are computed by that request. The time to write and project
+// the event is not counted.
+func BenchmarkWebPagesAfterWrite(b *testing.B) {
+	w := openWebBench(b)
+	admin := events.Actor{Subject: "bench/admin", Role: events.RoleAdmin}
+	n := 0
+	for _, c := range []struct{ name, role, path string }{
+		{"dashboard-commune", "recorder-commune", "/dashboard"},
+		{"dashboard-province", "recorder-province", "/dashboard"},
+		{"trail", "inspector", "/trails/ubnd-" + w.commune},
+		{"reports-province", "observer-province", "/reports"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			times := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				n++
+				data, _ := json.Marshal(events.UnitRenamedData{Name: fmt.Sprintf("Xã số 8 (tên %d)", n), EffectiveOn: "2025-07-01"})
+				res, err := w.f.Ledger.Handle(context.Background(), events.Request{Kind: events.KindUnit, ID: benchCommune(8), Type: events.UnitRenamed,
+					Data: data, Actor: admin})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				err = w.f.Views.WaitPosition(ctx, res.Position)
+				cancel()
+				if err != nil {
+					b.Fatal(err)
+				}
+				t0 := time.Now()
+				if r := w.serve("GET", c.path, w.cookies[c.role], nil); r.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d", c.path, r.Code)
+				}
+				times = append(times, time.Since(t0))
+			}
+			slices.Sort(times)
+			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(times[min(len(times)-1, len(times)*99/100)].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(w.events), "events")
+		})
+	}
+}
+
 var assetRe = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
 
 // BenchmarkWebFirstLoad reports the bytes a browser with an empty cache

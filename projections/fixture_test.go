@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -130,6 +131,27 @@ func (w *world) build() *projections.Views {
 	}
 	if err := projections.CheckTallies(v, todays); err != nil {
 		w.tb.Fatalf("built views: %v", err)
+	}
+	// Flags computed after every event, reusing what items raised
+	// before (Item.flagMemo), are those of views built afresh.
+	for _, today := range []events.Date{"2024-06-30", "2025-07-01"} {
+		inc := projections.NewViews(v.Config())
+		for pos := uint64(1); pos <= v.Position(); pos++ {
+			if err := r.CatchUp(context.Background(), inc, pos); err != nil {
+				w.tb.Fatal(err)
+			}
+			got := inc.Flags(today)
+			if pos%7 != 0 && pos != v.Position() {
+				continue
+			}
+			fresh, err := r.Build(context.Background(), pos)
+			if err != nil {
+				w.tb.Fatal(err)
+			}
+			if want := fresh.Flags(today); !reflect.DeepEqual(got, want) {
+				w.tb.Fatalf("flags at position %d, %s, computed after each event differ from fresh views':\n%+v\n%+v", pos, today, got, want)
+			}
+		}
 	}
 	var b bytes.Buffer
 	if err := v.Encode(&b); err != nil {

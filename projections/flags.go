@@ -101,7 +101,7 @@ func (v *Views) Flags(today events.Date) []Flag {
 	if v.cache.flags != nil && v.cache.today == today && v.cache.flagsPos == v.pos {
 		return v.cache.flags
 	}
-	fs := v.computeFlags(today)
+	fs := v.computeFlags(today, len(v.cache.flags))
 	v.cache.flags, v.cache.today, v.cache.flagsPos, v.cache.index = fs, today, v.pos, nil
 	return fs
 }
@@ -147,9 +147,11 @@ func indexFlags(fs []Flag) *flagIndex {
 	return x
 }
 
-func (v *Views) computeFlags(today events.Date) []Flag {
-	var out []Flag
-	th := v.cfg.Rules.Thresholds
+// computeFlags computes the flags at today; about is how many there
+// were at the last computation (flags are large: growing the slice by
+// doubling would copy them over and over).
+func (v *Views) computeFlags(today events.Date, about int) []Flag {
+	out := make([]Flag, 0, about+about/8+64)
 	raise := func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite) {
 		info := FlagCodes[code]
 		f := Flag{ID: FlagID(code, key), Code: code, Title: info.title, RuleVersion: v.cfg.Rules.Version, LegalBasis: info.basis, Against: info.against,
@@ -157,92 +159,162 @@ func (v *Views) computeFlags(today events.Date) []Flag {
 		if it != nil {
 			f.Unit = it.Unit()
 		}
-		if r := v.items[events.StreamName(events.KindFlag, f.ID)]; r != nil && r.Facts.Flag != nil {
-			f.Status, f.Review = "reviewed", r.Facts.Flag
-		}
-		out = append(out, f)
+		out = append(out, f) // reviews are applied at the end
 	}
-	type lateKey struct{ party string }
 	lateByParty := map[string][]Obligation{}
 	subjectQuarter := map[string][]*Item{}
 	overlap := map[string][]*Item{}
 	for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan} {
 		for _, it := range v.order[kind] {
-			if it.Lowered != 0 {
-				raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|lowered", it, "", it.Stream(), it.OpenedOn,
-					fmt.Sprintf("Sự kiện ở vị trí %d được phân loại thấp hơn sự kiện trước đó của cùng hồ sơ (an event classified lower than an earlier one).", it.Lowered),
-					[]Cite{{Position: it.Lowered}})
+			// What an item raises by itself is kept with it (memo) until
+			// it changes, the date changes, or a unit or party changes
+			// (scopeFlag reads them): after a write, only the items it
+			// changed are evaluated again.
+			m := it.flagMemo
+			if m == nil || m.pos != it.Updated || m.today != today || m.epoch != v.flagEpoch {
+				start := len(out)
+				m = &itemFlags{pos: it.Updated, today: today, epoch: v.flagEpoch}
+				v.itemFlags(it, today, m, raise)
+				m.flags = slices.Clone(out[start:])
+				it.flagMemo = m
+			} else {
+				out = append(out, m.flags...)
 			}
-			for _, o := range v.Obligations(it, today) {
-				v.obligationFlags(it, o, today, raise)
-				if o.Rule == "recommendation.response" && (o.Outcome == Late || o.Outcome == Overdue) {
-					lateByParty[o.Party] = append(lateByParty[o.Party], o)
-				}
+			for _, o := range m.late {
+				lateByParty[o.Party] = append(lateByParty[o.Party], o)
 			}
-			switch kind {
-			case events.KindRecommendation:
-				f := it.Facts.Rec
-				if f == nil {
-					continue
-				}
-				if f.EmptyAnswer {
-					raise("OB_EMPTY_RESPONSE", it.Stream(), it, f.Addressee, it.Stream(), f.RespondedOn,
-						fmt.Sprintf("Trả lời với kết quả %s nhưng không có giải trình (answer %s with no explanation).", f.Outcome, f.Outcome), cites(f.RespondedAt))
-				}
-				if f.Overreach != "" {
-					raise("MU_POWER_OVERREACH", it.Stream(), it, "", it.Stream(), f.IssuedOn,
-						fmt.Sprintf("Nội dung kiến nghị có cụm từ mang tính mệnh lệnh %q; cần người xem xét (wording that orders; for human review).", f.Overreach), cites(f.IssuedAt))
-				}
-			case events.KindSupervision:
-				f := it.Facts.Sup
-				if f == nil {
-					continue
-				}
-				if f.EarlySession != nil {
-					raise("MU_NO_DECISION", it.Stream(), it, f.Chair, it.Stream(), f.FirstSession,
-						"Buổi làm việc diễn ra trước khi có quyết định thành lập đoàn hoặc thông báo cho đối tượng (a session before the decision or the notice).",
-						cites(*f.EarlySession, f.DecidedAt, f.NotifiedAt))
-				}
-				if n := len(f.PostponedBySubject); n >= th.SessionPostponedCount && th.SessionPostponedCount > 0 {
-					party := ""
-					if len(f.Subjects) > 0 {
-						party = f.Subjects[0]
-					}
-					raise("OB_SESSION_POSTPONED", it.Stream(), it, party, it.Stream(), it.OpenedOn,
-						fmt.Sprintf("Đối tượng đề nghị hoãn %d lần (the subject asked %d times to postpone).", n, n), slices.Clone(f.PostponedBySubject))
-				}
-				if n := len(f.Requests); th.OverburdenRequests > 0 && n > th.OverburdenRequests {
-					cs := make([]Cite, 0, n)
-					for _, r := range f.Requests {
-						cs = append(cs, r.Cites[0])
-					}
-					raise("MU_OVERBURDEN", it.Stream()+"|requests", it, f.Chair, it.Stream(), f.Requests[th.OverburdenRequests].RequestedOn,
-						fmt.Sprintf("%d yêu cầu tài liệu trong một cuộc giám sát, ngưỡng %d (%d document requests, threshold %d).", n, th.OverburdenRequests, n, th.OverburdenRequests), cs)
-				}
-				for _, s := range f.Subjects {
-					v.scopeFlag(it, s, raise)
-					if f.PlannedStart != "" && it.Status() != events.SupCancelled {
-						q := s + "|" + quarterOf(f.PlannedStart)
-						subjectQuarter[q] = append(subjectQuarter[q], it)
-						if f.Topic != "" && f.Joint == "" {
-							overlap[s+"|"+f.Topic] = append(overlap[s+"|"+f.Topic], it)
-						}
-					}
-				}
-			case events.KindCritique:
-				f := it.Facts.Cri
-				if f != nil && f.AdoptedOn != "" && (f.RespondedOn == "" || f.RespondedOn > f.AdoptedOn) && f.ForwardedOn == "" {
-					raise("OB_DRAFT_BYPASS", it.Stream(), it, f.Drafter, it.Stream(), f.AdoptedOn,
-						"Dự thảo được thông qua khi cơ quan soạn thảo chưa trả lời phản biện (draft adopted without an answer to the critique).", cites(f.IssuedAt, f.AdoptedAt))
-				}
-			case events.KindPetition:
-				if f := it.Facts.Pet; f != nil && f.IdentityPublic != nil {
-					raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|identity", it, "", it.Stream(), it.OpenedOn,
-						"Danh tính người tố cáo ghi trong sự kiện công khai (a denouncer's identity in a public event).", []Cite{*f.IdentityPublic})
-				}
+			for _, k := range m.quarters {
+				subjectQuarter[k] = append(subjectQuarter[k], it)
+			}
+			for _, k := range m.topics {
+				overlap[k] = append(overlap[k], it)
 			}
 		}
 	}
+	v.crossFlags(today, lateByParty, subjectQuarter, overlap, raise)
+	v.hearingFlags(today, raise)
+	reviews := map[string]*FlagFacts{}
+	for _, r := range v.order[events.KindFlag] {
+		if r.Facts.Flag != nil {
+			reviews[r.ID] = r.Facts.Flag
+		}
+	}
+	if len(reviews) > 0 {
+		for i := range out {
+			if r := reviews[out[i].ID]; r != nil {
+				out[i].Status, out[i].Review = "reviewed", r
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Flag) int {
+		pa, pb := lastCite(a), lastCite(b)
+		if pa != pb {
+			if pa < pb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return slices.CompactFunc(out, func(a, b Flag) bool { return a.ID == b.ID })
+}
+
+// itemFlags is what one item raises by itself at a date, kept with the
+// item (flagMemo) while it, the date and the units and parties stay the
+// same; Flags assembles the flags from these.
+type itemFlags struct {
+	pos, epoch uint64
+	today      events.Date
+	flags      []Flag       // without reviews
+	late       []Obligation // answers late or missing, for OB_REPEAT_LATE
+	quarters   []string     // subject|quarter keys, for MU_OVERBURDEN
+	topics     []string     // subject|topic keys, for MU_OVERLAP
+}
+
+// itemFlags raises what it raises by itself at today and notes in m what
+// the flags across items need from it.
+func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raiseFunc) {
+	th := v.cfg.Rules.Thresholds
+	kind := it.Kind
+	if it.Lowered != 0 {
+		raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|lowered", it, "", it.Stream(), it.OpenedOn,
+			fmt.Sprintf("Sự kiện ở vị trí %d được phân loại thấp hơn sự kiện trước đó của cùng hồ sơ (an event classified lower than an earlier one).", it.Lowered),
+			[]Cite{{Position: it.Lowered}})
+	}
+	for _, o := range v.Obligations(it, today) {
+		v.obligationFlags(it, o, today, raise)
+		if o.Rule == "recommendation.response" && (o.Outcome == Late || o.Outcome == Overdue) {
+			m.late = append(m.late, o)
+		}
+	}
+	switch kind {
+	case events.KindRecommendation:
+		f := it.Facts.Rec
+		if f == nil {
+			return
+		}
+		if f.EmptyAnswer {
+			raise("OB_EMPTY_RESPONSE", it.Stream(), it, f.Addressee, it.Stream(), f.RespondedOn,
+				fmt.Sprintf("Trả lời với kết quả %s nhưng không có giải trình (answer %s with no explanation).", f.Outcome, f.Outcome), cites(f.RespondedAt))
+		}
+		if f.Overreach != "" {
+			raise("MU_POWER_OVERREACH", it.Stream(), it, "", it.Stream(), f.IssuedOn,
+				fmt.Sprintf("Nội dung kiến nghị có cụm từ mang tính mệnh lệnh %q; cần người xem xét (wording that orders; for human review).", f.Overreach), cites(f.IssuedAt))
+		}
+	case events.KindSupervision:
+		f := it.Facts.Sup
+		if f == nil {
+			return
+		}
+		if f.EarlySession != nil {
+			raise("MU_NO_DECISION", it.Stream(), it, f.Chair, it.Stream(), f.FirstSession,
+				"Buổi làm việc diễn ra trước khi có quyết định thành lập đoàn hoặc thông báo cho đối tượng (a session before the decision or the notice).",
+				cites(*f.EarlySession, f.DecidedAt, f.NotifiedAt))
+		}
+		if n := len(f.PostponedBySubject); n >= th.SessionPostponedCount && th.SessionPostponedCount > 0 {
+			party := ""
+			if len(f.Subjects) > 0 {
+				party = f.Subjects[0]
+			}
+			raise("OB_SESSION_POSTPONED", it.Stream(), it, party, it.Stream(), it.OpenedOn,
+				fmt.Sprintf("Đối tượng đề nghị hoãn %d lần (the subject asked %d times to postpone).", n, n), slices.Clone(f.PostponedBySubject))
+		}
+		if n := len(f.Requests); th.OverburdenRequests > 0 && n > th.OverburdenRequests {
+			cs := make([]Cite, 0, n)
+			for _, r := range f.Requests {
+				cs = append(cs, r.Cites[0])
+			}
+			raise("MU_OVERBURDEN", it.Stream()+"|requests", it, f.Chair, it.Stream(), f.Requests[th.OverburdenRequests].RequestedOn,
+				fmt.Sprintf("%d yêu cầu tài liệu trong một cuộc giám sát, ngưỡng %d (%d document requests, threshold %d).", n, th.OverburdenRequests, n, th.OverburdenRequests), cs)
+		}
+		for _, s := range f.Subjects {
+			v.scopeFlag(it, s, raise)
+			if f.PlannedStart != "" && it.Status() != events.SupCancelled {
+				m.quarters = append(m.quarters, s+"|"+quarterOf(f.PlannedStart))
+				if f.Topic != "" && f.Joint == "" {
+					m.topics = append(m.topics, s+"|"+f.Topic)
+				}
+			}
+		}
+	case events.KindCritique:
+		f := it.Facts.Cri
+		if f != nil && f.AdoptedOn != "" && (f.RespondedOn == "" || f.RespondedOn > f.AdoptedOn) && f.ForwardedOn == "" {
+			raise("OB_DRAFT_BYPASS", it.Stream(), it, f.Drafter, it.Stream(), f.AdoptedOn,
+				"Dự thảo được thông qua khi cơ quan soạn thảo chưa trả lời phản biện (draft adopted without an answer to the critique).", cites(f.IssuedAt, f.AdoptedAt))
+		}
+	case events.KindPetition:
+		if f := it.Facts.Pet; f != nil && f.IdentityPublic != nil {
+			raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|identity", it, "", it.Stream(), it.OpenedOn,
+				"Danh tính người tố cáo ghi trong sự kiện công khai (a denouncer's identity in a public event).", []Cite{*f.IdentityPublic})
+		}
+	}
+}
+
+// crossFlags raises the flags about several items: repeated late answers
+// of a party, too many supervisions of one subject in a quarter, and
+// overlapping supervisions.
+func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligation, subjectQuarter, overlap map[string][]*Item, raise raiseFunc) {
+	th := v.cfg.Rules.Thresholds
 	// OB_REPEAT_LATE: N late or missing answers by one party whose due
 	// dates fall in the rolling window ending today.
 	if th.RepeatLateCount > 0 {
@@ -297,18 +369,6 @@ func (v *Views) computeFlags(today events.Date) []Flag {
 			}
 		}
 	}
-	v.hearingFlags(today, raise)
-	slices.SortFunc(out, func(a, b Flag) int {
-		pa, pb := lastCite(a), lastCite(b)
-		if pa != pb {
-			if pa < pb {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return slices.CompactFunc(out, func(a, b Flag) bool { return a.ID == b.ID })
 }
 
 // lastCite returns the position of the latest event a flag cites.

@@ -68,6 +68,9 @@ type Item struct {
 	// for one without a date; the item is under each in Views.byDue
 	// (derived).
 	dues []events.Date
+	// flagMemo is what the item raised by itself when flags were last
+	// computed (derived; written under the flag cache's lock).
+	flagMemo *itemFlags
 }
 
 // Stream returns the item's stream name.
@@ -283,8 +286,11 @@ type Views struct {
 	byDue    map[events.Date]map[*Item]struct{} // items by the due dates of their unmet obligations
 	tallies  map[string][]tally                 // beside byUnit, for the tallied kinds (see tally)
 	cache    *flagCache
-	keywords [][2]string // overreach wordings and their folded forms
-	scratch  []string    // for Apply
+	// flagEpoch changes when a unit or party changes: the flags items
+	// raised by themselves (Item.flagMemo) are then computed again.
+	flagEpoch uint64
+	keywords  [][2]string // overreach wordings and their folded forms
+	scratch   []string    // for Apply
 }
 
 // NewViews returns empty views.
@@ -425,6 +431,9 @@ func (v *Views) Apply(p *Prepared) error {
 		v.order[kind] = append(v.order[kind], it)
 	}
 	cite := Cite{Position: pos, Type: env.Type}
+	if kind == events.KindUnit || kind == events.KindParty {
+		v.flagEpoch++
+	}
 	it.Core = events.EvolveCore(kind, id, it.Core, env, p.P)
 	it.Updated = pos
 	it.Events = append(it.Events, pos)

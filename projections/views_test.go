@@ -465,3 +465,21 @@ func TestReportsMatchReport(t *testing.T) {
 		}
 	}
 }
+
+// A flag an item raised stays true to the units it depends on: a subject
+// outside the supervising unit's territory stops being flagged once its
+// unit is moved under the supervising unit (the flags of every position,
+// computed event by event, are checked against fresh views by build).
+func TestFlagsFollowUnits(t *testing.T) {
+	w := newWorld(t)
+	const today = events.Date("2024-12-31")
+	w.rec(events.KindSupervision, "gs-scope", "21607", events.SupervisionPlanned,
+		`{"title":"Giám sát tiếp công dân","topic":"Tiếp công dân","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21610"],"planned_start":"2024-03-01"}`, "2024-02-01")
+	if got := flagsOf(w.build(), today, "supervision/gs-scope"); !slices.Equal(got, []string{"MU_OUT_OF_SCOPE_SUBJECT"}) {
+		t.Fatalf("before the move: %v", got)
+	}
+	w.record(admin, events.KindUnit, "21610", "", events.UnitReparented, `{"parent_id":"21607","effective_on":"2024-04-01"}`, "2024-04-01")
+	if got := flagsOf(w.build(), today, "supervision/gs-scope"); len(got) != 0 {
+		t.Errorf("after the subject's unit moved under the supervising unit: %v", got)
+	}
+}
