@@ -248,12 +248,12 @@ func BenchmarkWebPages(b *testing.B) {
 }
 
 // BenchmarkWebPagesAfterWrite measures the pages that read flags, each
-// request right after a write (a commune renamed): the flags of the new
-// position are computed by that request. The time to write and project
-// the event is not counted.
+// request right after a write (a recommendation issued to the commune):
+// the flags of the new position are computed by that request. The time to
+// write and project the event is not counted.
 func BenchmarkWebPagesAfterWrite(b *testing.B) {
 	w := openWebBench(b)
-	admin := events.Actor{Subject: "bench/admin", Role: events.RoleAdmin}
+	recorder := events.Actor{Subject: "bench/recorder", Role: events.RoleRecorder, Unit: unitProvince}
 	n := 0
 	for _, c := range []struct{ name, role, path string }{
 		{"dashboard-commune", "recorder-commune", "/dashboard"},
@@ -265,9 +265,11 @@ func BenchmarkWebPagesAfterWrite(b *testing.B) {
 			times := make([]time.Duration, 0, b.N)
 			for i := 0; i < b.N; i++ {
 				n++
-				data, _ := json.Marshal(events.UnitRenamedData{Name: fmt.Sprintf("Xã số 8 (tên %d)", n), EffectiveOn: "2025-07-01"})
-				res, err := w.f.Ledger.Handle(context.Background(), events.Request{Kind: events.KindUnit, ID: benchCommune(8), Type: events.UnitRenamed,
-					Data: data, Actor: admin})
+				data, _ := json.Marshal(events.RecommendationIssuedData{SourceKind: events.SourceOther, AddresseePartyID: "ubnd-" + w.commune,
+					Title: fmt.Sprintf("Kiến nghị mới %d", n), Content: "Đề nghị công khai lịch tiếp công dân.", IssuedOn: "2025-06-30"})
+				res, err := w.f.Ledger.Handle(context.Background(), events.Request{Kind: events.KindRecommendation, ID: fmt.Sprintf("kn-new-%d", n), Create: true,
+					Type: events.RecommendationIssued, Data: data, Unit: w.commune, Actor: recorder,
+					OccurredAt: time.Date(2025, 6, 30, 8, 0, 0, 0, time.UTC)})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -87,6 +87,9 @@ type flagCache struct {
 	today    events.Date
 	flags    []Flag
 	index    *flagIndex // of flags, made when first asked
+	// overlaps are the MU_OVERLAP flags of pairs of supervisions, kept
+	// while the two do not change.
+	overlaps map[overlapKey]overlapMemo
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu       sync.Mutex
 	scopesPos uint64
@@ -191,7 +194,9 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 			}
 		}
 	}
-	v.crossFlags(today, lateByParty, subjectQuarter, overlap, raise)
+	raised := func() *Flag { f := out[len(out)-1]; return &f }
+	raiseFlag := func(f Flag) { out = append(out, f) }
+	v.crossFlags(today, lateByParty, subjectQuarter, overlap, raise, raised, raiseFlag)
 	v.hearingFlags(today, raise)
 	reviews := map[string]*FlagFacts{}
 	for _, r := range v.order[events.KindFlag] {
@@ -206,17 +211,39 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Flag) int {
-		pa, pb := lastCite(a), lastCite(b)
-		if pa != pb {
-			if pa < pb {
+	return sortFlags(out)
+}
+
+// sortFlags sorts flags by the position of the latest event each cites,
+// then ID, and drops repeated IDs. Flags are large: it sorts their keys
+// and moves each flag once.
+func sortFlags(fs []Flag) []Flag {
+	type key struct {
+		pos uint64
+		id  string
+		i   int32
+	}
+	keys := make([]key, len(fs))
+	for i := range fs {
+		keys[i] = key{lastCite(fs[i]), fs[i].ID, int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.pos != b.pos {
+			if a.pos < b.pos {
 				return -1
 			}
 			return 1
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(a.id, b.id)
 	})
-	return slices.CompactFunc(out, func(a, b Flag) bool { return a.ID == b.ID })
+	out := make([]Flag, 0, len(fs))
+	for j, k := range keys {
+		if j > 0 && k.id == keys[j-1].id {
+			continue
+		}
+		out = append(out, fs[k.i])
+	}
+	return out
 }
 
 // itemFlags is what one item raises by itself at a date, kept with the
@@ -313,7 +340,8 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 // crossFlags raises the flags about several items: repeated late answers
 // of a party, too many supervisions of one subject in a quarter, and
 // overlapping supervisions.
-func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligation, subjectQuarter, overlap map[string][]*Item, raise raiseFunc) {
+func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligation, subjectQuarter, overlap map[string][]*Item, raise raiseFunc,
+	raised func() *Flag, raiseFlag func(Flag)) {
 	th := v.cfg.Rules.Thresholds
 	// OB_REPEAT_LATE: N late or missing answers by one party whose due
 	// dates fall in the rolling window ending today.
@@ -355,20 +383,46 @@ func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligatio
 		}
 	}
 	if th.OverlapWindowDays > 0 {
+		// A pair's flag depends on the two supervisions only: it is kept
+		// (v.cache.overlaps) while neither changes.
+		kept := make(map[overlapKey]overlapMemo, len(v.cache.overlaps))
 		for _, key := range sortedKeys(overlap) {
 			its := overlap[key]
+			party, _, _ := strings.Cut(key, "|")
 			for i := 1; i < len(its); i++ {
 				a, b := its[i-1], its[i]
-				if d := DaysBetween(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart); d < 0 || d > th.OverlapWindowDays {
-					continue
+				k := overlapKey{a, b, party}
+				m, ok := v.cache.overlaps[k]
+				if !ok || m.aPos != a.Updated || m.bPos != b.Updated {
+					m = overlapMemo{aPos: a.Updated, bPos: b.Updated}
+					if d := DaysBetween(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart); d >= 0 && d <= th.OverlapWindowDays {
+						raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), b, b.Facts.Sup.Chair, b.Stream(), b.Facts.Sup.PlannedStart,
+							fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, a.Stream(), th.OverlapWindowDays, a.Stream(), th.OverlapWindowDays),
+							[]Cite{{Position: a.Created, Type: events.SupervisionPlanned}, {Position: b.Created, Type: events.SupervisionPlanned}})
+						m.flag = raised()
+					}
+				} else if m.flag != nil {
+					raiseFlag(*m.flag)
 				}
-				party, _, _ := strings.Cut(key, "|")
-				raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), b, b.Facts.Sup.Chair, b.Stream(), b.Facts.Sup.PlannedStart,
-					fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, a.Stream(), th.OverlapWindowDays, a.Stream(), th.OverlapWindowDays),
-					[]Cite{{Position: a.Created, Type: events.SupervisionPlanned}, {Position: b.Created, Type: events.SupervisionPlanned}})
+				kept[k] = m
 			}
 		}
+		v.cache.overlaps = kept
 	}
+}
+
+// overlapKey names a pair of supervisions of one subject on one topic, the
+// later one second.
+type overlapKey struct {
+	a, b    *Item
+	subject string
+}
+
+// overlapMemo is the MU_OVERLAP flag of a pair (nil if none), made when
+// the two were at aPos and bPos.
+type overlapMemo struct {
+	aPos, bPos uint64
+	flag       *Flag
 }
 
 // lastCite returns the position of the latest event a flag cites.

@@ -431,7 +431,7 @@ func (v *Views) Apply(p *Prepared) error {
 		v.order[kind] = append(v.order[kind], it)
 	}
 	cite := Cite{Position: pos, Type: env.Type}
-	if kind == events.KindUnit || kind == events.KindParty {
+	if (kind == events.KindUnit || kind == events.KindParty) && !nameOnly(env.Type) {
 		v.flagEpoch++
 	}
 	it.Core = events.EvolveCore(kind, id, it.Core, env, p.P)
@@ -472,6 +472,17 @@ func (v *Views) Apply(p *Prepared) error {
 	v.updateTally(it)
 	v.indexDues(it)
 	return nil
+}
+
+// nameOnly reports whether an event of a unit or party changes nothing
+// the flags of other items read (a name, a hearing, a reception session):
+// the flags they raised by themselves are kept.
+func nameOnly(t events.Type) bool {
+	switch t {
+	case events.UnitRenamed, events.PartyRenamed, events.UnitPeriodicHearingHeld, events.UnitReceptionSessionHeld:
+		return true
+	}
+	return false
 }
 
 // indexUnit records it under its unit once it has one (an item's unit
