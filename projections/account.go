@@ -321,23 +321,38 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 			days[i] = countTally(&reps[i].Recommendations, r, t, outcome, days[i])
 		}
 	})
-	countFlag := func(f *Flag, day int32) {
-		for i, p := range periods {
-			if pdays != nil && day != noDay {
-				if day < pdays[i].from || day > pdays[i].to {
-					continue
-				}
-			} else if p.From != "" && f.RaisedOn < p.From || p.To != "" && f.RaisedOn > p.To {
-				continue
-			}
-			reps[i].FlagsOpen[f.Code]++
-		}
+	// Open flags by period and code, counted by the code's index (a
+	// code's name is read only for a code not in FlagCodes).
+	byCode := make([][]int, len(periods))
+	for i := range byCode {
+		byCode[i] = make([]int, len(flagCodeList))
 	}
 	flags, index := v.flagsIndexed(today)
 	for u, refs := range index.openByUnit {
-		if scope == nil || scope[u] {
-			for _, r := range refs {
-				countFlag(&flags[r.i], r.day)
+		if scope != nil && !scope[u] {
+			continue
+		}
+		for _, r := range refs {
+			for i, p := range periods {
+				if pdays != nil && r.day != noDay {
+					if r.day < pdays[i].from || r.day > pdays[i].to {
+						continue
+					}
+				} else if f := &flags[r.i]; p.From != "" && f.RaisedOn < p.From || p.To != "" && f.RaisedOn > p.To {
+					continue
+				}
+				if r.code >= 0 {
+					byCode[i][r.code]++
+				} else {
+					reps[i].FlagsOpen[flags[r.i].Code]++
+				}
+			}
+		}
+	}
+	for i := range periods {
+		for c, n := range byCode[i] {
+			if n > 0 {
+				reps[i].FlagsOpen[flagCodeList[c]] += n
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/mttq-vn/ledger/events"
@@ -79,7 +80,7 @@ func CheckTallies(v *Views, todays []events.Date) error {
 			return fmt.Errorf("%q: %d tallies for %d items", k, len(ts), len(items))
 		}
 		for i, it := range items {
-			if ts[i] != v.tallyOf(it) {
+			if !reflect.DeepEqual(ts[i], v.tallyOf(it)) {
 				return fmt.Errorf("%s: tally %+v, the item gives %+v", it.Stream(), ts[i], v.tallyOf(it))
 			}
 			f := it.Facts.Rec
@@ -87,9 +88,9 @@ func CheckTallies(v *Views, todays []events.Date) error {
 				continue
 			}
 			near := slices.Clone(todays)
-			if ts[i].due != "" {
+			if ts[i].hasDue && ts[i].dueDay != noDay {
 				for _, n := range []int{-DueSoonDays - 1, -DueSoonDays, -1, 0, 1} {
-					near = append(near, AddDays(ts[i].due, n))
+					near = append(near, AddDays(dateOf(ts[i].dueDay), n))
 				}
 			}
 			for _, today := range near {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -109,9 +110,22 @@ func (v *Views) Flags(today events.Date) []Flag {
 	return fs
 }
 
-// flagRef is a flag: its index in Flags and the day it was raised (noDay
-// if not a valid date).
-type flagRef struct{ i, day int32 }
+// flagRef is a flag: its index in Flags, the day it was raised (noDay if
+// not a valid date) and its code's index in flagCodeList (-1 if unknown).
+type flagRef struct {
+	i, day int32
+	code   int16
+}
+
+// flagCodeList lists the flag codes in order; flagCodeIndex inverts it.
+var flagCodeList, flagCodeIndex = func() ([]string, map[string]int16) {
+	list := slices.Sorted(maps.Keys(FlagCodes))
+	index := map[string]int16{}
+	for i, c := range list {
+		index[c] = int16(i)
+	}
+	return list, index
+}()
 
 // flagIndex indexes the flags at one position and date.
 type flagIndex struct {
@@ -144,7 +158,11 @@ func indexFlags(fs []Flag) *flagIndex {
 			x.byParty[f.Party] = append(x.byParty[f.Party], int32(i))
 		}
 		if f.Status == "open" {
-			x.openByUnit[f.Unit] = append(x.openByUnit[f.Unit], flagRef{int32(i), dayOrNone(f.RaisedOn)})
+			code, ok := flagCodeIndex[f.Code]
+			if !ok {
+				code = -1
+			}
+			x.openByUnit[f.Unit] = append(x.openByUnit[f.Unit], flagRef{int32(i), dayOrNone(f.RaisedOn), code})
 		}
 	}
 	return x

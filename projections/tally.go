@@ -14,25 +14,29 @@ import (
 // deadlines. tallyOf makes it from the item; Reports counts it exactly as
 // it counted the item (TestReportsMatchReport compares both).
 type tally struct {
-	// date is the date the item counts in a period by (opened for
-	// supervisions and critiques, issued for recommendations); day is its
-	// day number, or noDay if it is not a valid date.
-	date events.Date
-	day  int32
+	// day is the day number of the date the item counts in a period by
+	// (opened for supervisions and critiques, issued for
+	// recommendations); dueDay and metDay those of its answer's due and
+	// met dates (if responds). noDay for none, or for a date that is not
+	// valid: odd then holds the dates as written.
+	day, dueDay, metDay int32
+	// answerDays are the days from the answer's trigger to the answer.
+	answerDays int32
 	// counted is false for cancelled and withdrawn items.
 	counted bool
-	form    string
 	// Recommendations only.
 	received, responds, verified  bool
 	inImplementation, implemented bool
+	hasDue, hasMet                bool
 	outcome                       outcomeCode
-	// The answer's obligation (if responds): due and met dates, as day
-	// numbers too (noDay for none or not a valid date), and the days from
-	// its trigger to the answer (if met).
-	due, met       events.Date
-	dueDay, metDay int32
-	answerDays     int
+	// form is the shared copy of a known form's name (see formName).
+	form string
+	odd  *tallyDates
 }
+
+// tallyDates are a tally's dates as written, kept only when one is not a
+// valid date (the log holds what happened, even if malformed).
+type tallyDates struct{ date, due, met events.Date }
 
 const noDay = math.MinInt32
 
@@ -54,17 +58,18 @@ func tallied(k events.Kind) bool {
 
 func (v *Views) tallyOf(it *Item) tally {
 	var t tally
+	var date, due, met events.Date
 	switch it.Kind {
 	case events.KindSupervision:
-		t.date, t.counted, t.form = it.OpenedOn, it.Status() != events.SupCancelled, formName(it.Form)
+		date, t.counted, t.form = it.OpenedOn, it.Status() != events.SupCancelled, formName(it.Form)
 	case events.KindCritique:
-		t.date, t.counted, t.form = it.OpenedOn, it.Status() != events.CrCancelled, formName(it.Form)
+		date, t.counted, t.form = it.OpenedOn, it.Status() != events.CrCancelled, formName(it.Form)
 	case events.KindRecommendation:
 		f := it.Facts.Rec
 		if f == nil || it.Status() == events.RecWithdrawn {
 			break
 		}
-		t.date, t.counted = f.IssuedOn, true
+		date, t.counted = f.IssuedOn, true
 		t.received, t.verified = f.ReceivedOn != "", f.Implemented != ""
 		switch f.Outcome {
 		case events.OutcomeAccepted:
@@ -77,14 +82,18 @@ func (v *Views) tallyOf(it *Item) tally {
 		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, it.Status() == events.RecImplemented
 		for _, o := range v.Obligations(it, "") {
 			if o.Rule == "recommendation.response" {
-				t.responds, t.due, t.met = true, o.Due, o.MetOn
+				t.responds, due, met = true, o.Due, o.MetOn
 				if o.MetOn != "" {
-					t.answerDays = DaysBetween(o.Trigger, o.MetOn)
+					t.answerDays = int32(DaysBetween(o.Trigger, o.MetOn))
 				}
 			}
 		}
 	}
-	t.day, t.dueDay, t.metDay = dayOrNone(t.date), dayOrNone(t.due), dayOrNone(t.met)
+	t.day, t.dueDay, t.metDay = dayOrNone(date), dayOrNone(due), dayOrNone(met)
+	t.hasDue, t.hasMet = due != "", met != ""
+	if date != "" && t.day == noDay || t.hasDue && t.dueDay == noDay || t.hasMet && t.metDay == noDay {
+		t.odd = &tallyDates{date, due, met}
+	}
 	return t
 }
 
@@ -137,10 +146,27 @@ func toPeriodDays(periods []Period) ([]periodDays, bool) {
 
 // in reports whether the tally counts in period i, as Period.has would.
 func (t *tally) in(periods []Period, days []periodDays, i int) bool {
-	if days != nil && t.day != noDay {
+	switch {
+	case t.day == noDay && t.odd == nil:
+		return false // no date
+	case t.day == noDay:
+		return periods[i].has(t.odd.date)
+	case days != nil:
 		return t.day >= days[i].from && t.day <= days[i].to
 	}
-	return periods[i].has(t.date)
+	return periods[i].has(dateOf(t.day))
+}
+
+// dateOrOdd returns a date of a tally: as written if the tally keeps its
+// dates (odd), else from its day number ("" if it has none).
+func dateOrOdd(day int32, has bool, odd *tallyDates, written func(*tallyDates) events.Date) events.Date {
+	switch {
+	case odd != nil:
+		return written(odd)
+	case !has:
+		return ""
+	}
+	return dateOf(day)
 }
 
 // formName returns the shared copy of a known form's name (a report
@@ -171,9 +197,10 @@ func (t *tally) answerOutcome(today events.Date, todayDay int32) string {
 	if !t.responds {
 		return ""
 	}
-	hasDue, hasMet := t.due != "", t.met != ""
-	if todayDay == noDay || hasDue && t.dueDay == noDay || hasMet && t.metDay == noDay {
-		o := Obligation{Due: t.due, MetOn: t.met}
+	hasDue, hasMet := t.hasDue, t.hasMet
+	if todayDay == noDay || t.odd != nil {
+		o := Obligation{Due: dateOrOdd(t.dueDay, hasDue, t.odd, func(d *tallyDates) events.Date { return d.due }),
+			MetOn: dateOrOdd(t.metDay, hasMet, t.odd, func(d *tallyDates) events.Date { return d.met })}
 		o.evaluate(today)
 		return o.Outcome
 	}
@@ -224,8 +251,8 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days []int
 		default:
 			rs.NotYetDue++
 		}
-		if t.met != "" {
-			days = append(days, t.answerDays)
+		if t.hasMet {
+			days = append(days, int(t.answerDays))
 		}
 	}
 	switch t.outcome {
