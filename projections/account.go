@@ -232,7 +232,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 	}
 	reps := make([]Report, len(periods))
 	rows := make([][]UnitRow, len(periods))
-	days := make([][]int, len(periods))
+	days := make([]dayCounts, len(periods))
 	for i, p := range periods {
 		reps[i] = Report{Unit: unit, UnitName: unitName, From: p.From, To: p.To, EvaluatedOn: today, SupervisionsBy: map[string]int{},
 			CritiquesBy: map[string]int{}, FlagsOpen: map[string]int{}}
@@ -318,7 +318,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 			if row >= 0 {
 				r = &rows[i][row]
 			}
-			days[i] = countTally(&reps[i].Recommendations, r, t, outcome, days[i])
+			countTally(&reps[i].Recommendations, r, t, outcome, &days[i])
 		}
 	})
 	// Open flags by period and code, counted by the code's index (a
@@ -358,12 +358,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 	}
 	for i := range reps {
 		r := &reps[i]
-		if d := days[i]; len(d) > 0 {
-			slices.Sort(d)
-			m := float64(d[len(d)/2])
-			if len(d)%2 == 0 {
-				m = float64(d[len(d)/2-1]+d[len(d)/2]) / 2
-			}
+		if m, ok := days[i].median(); ok {
 			r.MedianDaysToAnswer = &m
 		}
 		rs := &r.Recommendations

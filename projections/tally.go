@@ -2,6 +2,7 @@ package projections
 
 import (
 	"math"
+	"slices"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -220,10 +221,9 @@ func (t *tally) answerOutcome(today events.Date, todayDay int32) string {
 }
 
 // countTally counts a recommendation's tally into rs and its unit's row,
-// its answer having outcome (answerOutcome), and returns days with its
-// days to answer appended: what countRecommendation does with the item's
-// obligations.
-func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days []int) []int {
+// its answer having outcome (answerOutcome), and its days to answer into
+// days: what countRecommendation does with the item's obligations.
+func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days *dayCounts) {
 	rs.Issued++
 	if row != nil {
 		row.Issued++
@@ -252,7 +252,7 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days []int
 			rs.NotYetDue++
 		}
 		if t.hasMet {
-			days = append(days, int(t.answerDays))
+			days.add(int(t.answerDays))
 		}
 	}
 	switch t.outcome {
@@ -272,5 +272,70 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days []int
 	if t.verified {
 		rs.Verified++
 	}
-	return days
+}
+
+// dayCounts holds days to answer for their median: counts of the usual
+// values (0 to 1023 days), the others as they are.
+type dayCounts struct {
+	n     int
+	small []int32
+	other []int
+}
+
+func (d *dayCounts) add(x int) {
+	d.n++
+	if x >= 0 && x < 1024 {
+		if d.small == nil {
+			d.small = make([]int32, 1024)
+		}
+		d.small[x]++
+		return
+	}
+	d.other = append(d.other, x)
+}
+
+// values returns every value, sorted.
+func (d *dayCounts) values() []int {
+	slices.Sort(d.other)
+	out := make([]int, 0, d.n)
+	i := 0
+	for ; i < len(d.other) && d.other[i] < 0; i++ {
+		out = append(out, d.other[i])
+	}
+	for x, c := range d.small {
+		for range c {
+			out = append(out, x)
+		}
+	}
+	return append(out, d.other[i:]...)
+}
+
+// nth returns the k-th smallest value (from 0); other must be sorted.
+func (d *dayCounts) nth(k int) int {
+	i := 0
+	for ; i < len(d.other) && d.other[i] < 0; i, k = i+1, k-1 {
+		if k == 0 {
+			return d.other[i]
+		}
+	}
+	for x, c := range d.small {
+		if k < int(c) {
+			return x
+		}
+		k -= int(c)
+	}
+	return d.other[i+k]
+}
+
+// median returns the median, false if there is no value.
+func (d *dayCounts) median() (float64, bool) {
+	if d.n == 0 {
+		return 0, false
+	}
+	slices.Sort(d.other)
+	m := float64(d.nth(d.n / 2))
+	if d.n%2 == 0 {
+		m = float64(d.nth(d.n/2-1)+d.nth(d.n/2)) / 2
+	}
+	return m, true
 }

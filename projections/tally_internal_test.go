@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/mttq-vn/ledger/events"
@@ -40,6 +42,42 @@ func TestTallyOddDates(t *testing.T) {
 			if got := tl.answerOutcome(today, dayOrNone(today)); got != want {
 				t.Errorf("%+v at %s: %q, want %q", f, today, got, want)
 			}
+		}
+	}
+}
+
+// The median of days counted in a dayCounts is the median of the values,
+// negative and large ones included.
+func TestDayCountsMedian(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for n := range 200 {
+		var d dayCounts
+		var vals []int
+		for range n {
+			x := r.IntN(60)
+			switch r.IntN(10) {
+			case 0:
+				x = -r.IntN(5) - 1
+			case 1:
+				x = 1024 + r.IntN(3000)
+			}
+			d.add(x)
+			vals = append(vals, x)
+		}
+		slices.Sort(vals)
+		got, ok := d.median()
+		if ok != (n > 0) {
+			t.Fatalf("%d values: ok %v", n, ok)
+		}
+		if n == 0 {
+			continue
+		}
+		want := float64(vals[n/2])
+		if n%2 == 0 {
+			want = float64(vals[n/2-1]+vals[n/2]) / 2
+		}
+		if got != want || !slices.Equal(d.values(), vals) {
+			t.Fatalf("%v: median %v, want %v", vals, got, want)
 		}
 	}
 }
