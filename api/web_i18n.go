@@ -136,6 +136,7 @@ var uiText = map[string][2]string{
 	"trail.latest":        {"Trang này chỉ hiển thị phần mới nhất", "This page shows only the latest"},
 	"trail.obligations.n": {"nghĩa vụ", "obligations"},
 	"trail.events.n":      {"sự kiện", "events"},
+	"trail.flags.n":       {"cảnh báo", "flags"},
 	"trail.all":           {"Hiển thị tất cả", "Show all"},
 	"trail.bundle.hint":   {"Kiểm tra ngoại tuyến: ledger verify --bundle TỆP --key-file KHÓA", "Check it offline: ledger verify --bundle FILE --key-file KEY"},
 	"verify.title":        {"Kiểm tra sự kiện trong sổ", "Verify an event"},

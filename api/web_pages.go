@@ -325,12 +325,13 @@ func (s *Server) webTrail(p *pageCtx) {
 		RecordedAt string
 	}
 	// A party of a busy commune owes thousands of answers: the page shows
-	// the latest trailRows obligations and events unless asked for all
-	// (the API and the proof bundle always hold everything).
-	obligations, cited := t.Obligations, t.Events
+	// the latest trailRows obligations, flags and events unless asked for
+	// all (the API and the proof bundle always hold everything).
+	obligations, flags, cited := t.Obligations, t.Flags, t.Events
 	var more url.Values
-	if p.r.URL.Query().Get("all") == "" && (len(obligations) > trailRows || len(cited) > trailRows) {
-		obligations, cited = obligations[max(0, len(obligations)-trailRows):], cited[max(0, len(cited)-trailRows):]
+	if p.r.URL.Query().Get("all") == "" && (len(obligations) > trailRows || len(flags) > trailRows || len(cited) > trailRows) {
+		obligations, flags = obligations[max(0, len(obligations)-trailRows):], flags[max(0, len(flags)-trailRows):]
+		cited = cited[max(0, len(cited)-trailRows):]
 		more = p.r.URL.Query()
 		more.Set("all", "1")
 	}
@@ -341,11 +342,12 @@ func (s *Server) webTrail(p *pageCtx) {
 			rows[i] = citedRow{CitedEvent: e, RecordedAt: v.RecordedAt(e.Position).In(ict).Format("2006-01-02 15:04:05")}
 		}
 	})
-	data := map[string]any{"Title": t.Name, "Trail": t.Trail, "Obligations": obligations, "Events": rows, "AsOf": t.AsOf,
+	data := map[string]any{"Title": t.Name, "Trail": t.Trail, "Obligations": obligations, "Flags": flags, "Events": rows, "AsOf": t.AsOf,
 		"ID": id, "AsOfDate": p.r.URL.Query().Get("as_of_date"), "AsOfPos": p.r.URL.Query().Get("as_of")}
 	if more != nil {
 		data["More"] = map[string]any{"URL": "/trails/" + url.PathEscape(id) + "?" + more.Encode(),
-			"Obligations": len(obligations), "ObligationsAll": len(t.Obligations), "Events": len(cited), "EventsAll": len(t.Events)}
+			"Obligations": len(obligations), "ObligationsAll": len(t.Obligations), "Flags": len(flags), "FlagsAll": len(t.Flags),
+			"Events": len(cited), "EventsAll": len(t.Events)}
 	}
 	s.renderPage(p, http.StatusOK, "trail", data)
 }

@@ -600,7 +600,7 @@ func TestWebTrailLatest(t *testing.T) {
 		!strings.Contains(p.Body, "kn-many-204") || strings.Contains(p.Body, "kn-many-000<") {
 		t.Fatalf("trail: %d, %d obligation rows: %s", p.Status, got, mainOf(p.Body))
 	}
-	if !strings.Contains(p.Body, fmt.Sprintf("200/%d", n)) {
+	if !strings.Contains(p.Body, fmt.Sprintf("200/%d", n)) || strings.Count(p.Body, "<li><code>OB_NO_RESPONSE</code>") != 200 {
 		t.Errorf("trail: the counts are not shown: %s", mainOf(p.Body))
 	}
 	p = ins.Get("/trails/" + partyWard + "?all=1")

@@ -74,11 +74,18 @@ func parseCanonical(b []byte, e *Envelope) bool {
 	// The fields read so far must be UTF-8 (encoding/json would replace
 	// bad bytes) and data one valid JSON value (encoding/json checks the
 	// whole envelope before it decodes any of it).
-	if !utf8.Valid(b[:len(b)-len(data)]) || !jsontext.Value(data[:len(data)-1]).IsValid() {
+	if !utf8.Valid(b[:len(b)-len(data)]) || !jsontext.Value(data[:len(data)-1]).IsValid() || mayNestTooDeep(data) {
 		return false
 	}
 	e.Data = json.RawMessage(data[:len(data)-1])
 	return true
+}
+
+// mayNestTooDeep reports whether data has enough brackets to nest past
+// encoding/json's limit of 10,000 levels, the envelope's own included
+// (jsontext allows deeper): such data is left to encoding/json.
+func mayNestTooDeep(data []byte) bool {
+	return bytes.Count(data, []byte{'{'})+bytes.Count(data, []byte{'['}) >= 9999
 }
 
 // canonParser reads fields of a known layout from the front of rest.

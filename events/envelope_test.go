@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -161,5 +162,21 @@ func TestKnownNames(t *testing.T) {
 	}
 	if len(names) < len(Types()) {
 		t.Errorf("knownNames has %d names for %d types", len(names), len(Types()))
+	}
+}
+
+// Data nested as deep as encoding/json's limit (10,000 levels, the
+// envelope's own included) is left to encoding/json: jsontext alone would
+// accept one level more.
+func TestParseStoredNestingDepth(t *testing.T) {
+	good := []byte(`{"id":"x","stream":"unit/u1","kind":"unit","type":"unit.registered.v1","version":1,"occurred_at":"2024-03-01T09:30:00Z","recorded_at":"2024-03-01T09:30:00Z","actor":{"subject":"token/a","role":"recorder"},"unit":"u1","classification":"public","prev_hash":"","data":{"a":1}}`)
+	for _, depth := range []int{9997, 9998, 9999} {
+		inner := strings.Repeat("[", depth) + strings.Repeat("]", depth)
+		b := bytes.Replace(good, []byte(`"data":{"a":1}`), []byte(`"data":{"a":`+inner+`}`), 1)
+		got, err := ParseStored(b)
+		want, wantErr := UnmarshalEnvelope(b)
+		if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("depth %d: ParseStored %v, encoding/json %v", depth, err, wantErr)
+		}
 	}
 }

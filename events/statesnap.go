@@ -475,15 +475,29 @@ func (l *Ledger) loadSnapshot(ctx context.Context, head uint64) uint64 {
 // SaveSnapshot writes a snapshot of the write side's state at the position
 // applied now, unless one at that position was saved already. The ledger
 // saves one every SnapshotEvery and when it closes.
-func (l *Ledger) SaveSnapshot(ctx context.Context) error {
+func (l *Ledger) SaveSnapshot(ctx context.Context) error { return l.saveSnapshot(ctx, true) }
+
+// saveSnapshot is SaveSnapshot; without wait, states ahead of the
+// follower skip the snapshot at once (Close: the follower has stopped).
+func (l *Ledger) saveSnapshot(ctx context.Context, wait bool) error {
 	if l.Snapshots == nil || l.followErr.Load() != nil {
 		return nil
 	}
 	l.snapMu.Lock()
 	defer l.snapMu.Unlock()
-	c, err := l.settledCopy(ctx)
-	if err != nil {
-		return err
+	var c *stateCopy
+	if wait {
+		var err error
+		if c, err = l.settledCopy(ctx); err != nil {
+			return err
+		}
+	} else {
+		var ahead uint64
+		if c, ahead = l.copyState(); c == nil {
+			l.Logger.Info("the last state snapshot is skipped: writes were acknowledged after the follower stopped; the next start uses the previous one",
+				"applied", l.Size(), "acknowledged", ahead)
+			return nil
+		}
 	}
 	if c.size == l.snapSaved || c.size == 0 {
 		return nil
