@@ -49,14 +49,30 @@ func CheckOwing(v *Views) error {
 	}
 	for d := range dates {
 		for _, outcome := range []string{Pending, DueSoon, Overdue, Waiting} {
-			owing := v.Owing([]string{outcome}, d, nil)
-			for _, it := range v.items {
-				for _, o := range v.Obligations(it, d) {
-					if o.Outcome != outcome {
+			scopes := []map[string]bool{nil}
+			for _, u := range v.order[events.KindUnit] {
+				scopes = append(scopes, v.ScopeSet(u.ID))
+			}
+			for _, scope := range scopes {
+				owing := v.Owing([]string{outcome}, d, scope)
+				for _, list := range owing {
+					for _, it := range list {
+						if scope != nil && !scope[it.Unit()] {
+							return fmt.Errorf("%s (unit %s) is found owing outside the scope", it.Stream(), it.Unit())
+						}
+					}
+				}
+				for _, it := range v.items {
+					if scope != nil && !scope[it.Unit()] {
 						continue
 					}
-					if !slices.Contains(owing[it.Kind], it) || !v.MayOwe(it, []string{outcome}, d) {
-						return fmt.Errorf("%s owes %s (%s, due %q) at %s but is not found owing", it.Stream(), o.Rule, outcome, o.Due, d)
+					for _, o := range v.Obligations(it, d) {
+						if o.Outcome != outcome {
+							continue
+						}
+						if !slices.Contains(owing[it.Kind], it) || !v.MayOwe(it, []string{outcome}, d) {
+							return fmt.Errorf("%s owes %s (%s, due %q) at %s but is not found owing", it.Stream(), o.Rule, outcome, o.Due, d)
+						}
 					}
 				}
 			}

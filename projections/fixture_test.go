@@ -133,22 +133,19 @@ func (w *world) build() *projections.Views {
 		w.tb.Fatalf("built views: %v", err)
 	}
 	// Flags computed after every event, reusing what items raised
-	// before (Item.flagMemo), are those of views built afresh.
-	for _, today := range []events.Date{"2024-06-30", "2025-07-01"} {
-		inc := projections.NewViews(v.Config())
-		for pos := uint64(1); pos <= v.Position(); pos++ {
-			if err := r.CatchUp(context.Background(), inc, pos); err != nil {
-				w.tb.Fatal(err)
-			}
-			got := inc.Flags(today)
-			if pos%7 != 0 && pos != v.Position() {
-				continue
-			}
-			fresh, err := r.Build(context.Background(), pos)
-			if err != nil {
-				w.tb.Fatal(err)
-			}
-			if want := fresh.Flags(today); !reflect.DeepEqual(got, want) {
+	// before (Item.flagMemo), at two dates in turn (the memo holds one),
+	// are those of views built afresh.
+	inc := projections.NewViews(v.Config())
+	for pos := uint64(1); pos <= v.Position(); pos++ {
+		if err := r.CatchUp(context.Background(), inc, pos); err != nil {
+			w.tb.Fatal(err)
+		}
+		fresh, err := r.Build(context.Background(), pos)
+		if err != nil {
+			w.tb.Fatal(err)
+		}
+		for _, today := range []events.Date{"2024-06-30", "2025-07-01"} {
+			if got, want := inc.Flags(today), fresh.Flags(today); !reflect.DeepEqual(got, want) {
 				w.tb.Fatalf("flags at position %d, %s, computed after each event differ from fresh views':\n%+v\n%+v", pos, today, got, want)
 			}
 		}
