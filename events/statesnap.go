@@ -32,7 +32,8 @@ import (
 // log is reported as before.
 //
 // The snapshot is signed with the checkpoint key, in a signed note naming
-// the origin, the position, the root and the SHA-256 of the encoded state:
+// the origin, the position, the root, the SHA-256 of the encoded state and
+// its length:
 // a snapshot changed in the store, or made by another ledger, is not used.
 // The object is the note's length (4 bytes, big endian), the note, then a
 // gob stream: a head, the states in chunks, the idempotency keys in blobs.
@@ -48,7 +49,7 @@ type SnapshotStore interface {
 
 const (
 	stateSnapshotFormat = 1
-	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v2"
+	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v3"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20
 	maxStateSnapshot    = 1 << 34 // 16 GiB: far beyond a country's log
@@ -229,7 +230,7 @@ func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string)
 		}
 	}
 	sum := sha256.Sum256(body.Bytes())
-	text := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n", stateNoteTitle, origin, c.size, hex.EncodeToString(c.root[:]), hex.EncodeToString(sum[:]))
+	text := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n%d\n", stateNoteTitle, origin, c.size, hex.EncodeToString(c.root[:]), hex.EncodeToString(sum[:]), body.Len())
 	signed, err := note.Sign(&note.Note{Text: text}, signer.signer)
 	if err != nil {
 		return err
@@ -277,7 +278,7 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 		return nil, fmt.Errorf("the snapshot's signature does not verify with this ledger's key: %w", err)
 	}
 	lines := strings.Split(msg.Text, "\n")
-	if len(lines) != 6 || lines[0] != stateNoteTitle || lines[1] != origin {
+	if len(lines) != 7 || lines[0] != stateNoteTitle || lines[1] != origin {
 		return nil, fmt.Errorf("the snapshot is of another format or log (%q)", lines[0])
 	}
 	size, err := strconv.ParseUint(lines[2], 10, 64)
@@ -288,14 +289,16 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 	if err != nil || len(root) != 32 {
 		return nil, fmt.Errorf("the snapshot's note names root %q", lines[3])
 	}
-	// The content is checked against the signed hash before any of it is
-	// decoded: counts and sizes in it are then the ledger's own.
-	body, err := io.ReadAll(io.LimitReader(r, maxStateSnapshot+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading the snapshot: %w", err)
+	length, err := strconv.ParseUint(lines[5], 10, 64)
+	if err != nil || length > maxStateSnapshot {
+		return nil, fmt.Errorf("the snapshot's note names length %q", lines[5])
 	}
-	if len(body) > maxStateSnapshot {
-		return nil, fmt.Errorf("the snapshot is larger than %d bytes", maxStateSnapshot)
+	// The content is read to the signed length and checked against the
+	// signed hash before any of it is decoded: counts and sizes in it are
+	// then the ledger's own, and bytes appended to it are not read.
+	body := make([]byte, length)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, fmt.Errorf("reading the snapshot: %w", err)
 	}
 	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != lines[4] {
 		return nil, errors.New("the snapshot's content does not match the hash its note signs")

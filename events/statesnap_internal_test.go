@@ -117,3 +117,17 @@ func TestDecodeStateChecksHashFirst(t *testing.T) {
 		}
 	}
 }
+
+// The note signs the content's length: bytes appended to a snapshot are
+// not read, and a snapshot cut short is refused.
+func TestDecodeStateReadsTheSignedLength(t *testing.T) {
+	u1 := &State{kind: KindUnit, id: "u1", status: "ACTIVE", version: 1, lastPos: 3}
+	b, vkey, origin := snapshotOf(t, 3, []*State{u1}, nil)
+	long := append(bytes.Clone(b), bytes.Repeat([]byte{0xff}, 1<<20)...)
+	if ls, err := decodeState(bytes.NewReader(long), vkey, origin); err != nil || ls.states["unit/u1"] == nil {
+		t.Errorf("with bytes appended: %v", err)
+	}
+	if _, err := decodeState(bytes.NewReader(b[:len(b)-1]), vkey, origin); err == nil {
+		t.Error("a snapshot cut short was read")
+	}
+}
