@@ -88,12 +88,11 @@ var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answer
 // List returns a page of items, newest first (by the position of their
 // first event), and the cursor of the next page (0 at the end).
 func (v *Views) List(q Query) ([]*Item, uint64) {
-	list := v.inScope(q.Kind, q.Units)
+	var list []*Item
 	if q.Among != nil {
 		list = q.Among
 	} else if q.Party != "" {
 		// Only the items indexed under the party, in the same order.
-		list = nil
 		for _, it := range v.byParty[q.Party] {
 			if it.Kind == q.Kind {
 				list = append(list, it)
@@ -101,6 +100,8 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 		}
 		slices.SortFunc(list, func(a, b *Item) int { return cmp.Compare(a.Created, b.Created) })
 		list = slices.CompactFunc(list, func(a, b *Item) bool { return a == b })
+	} else {
+		list = v.inScope(q.Kind, q.Units)
 	}
 	i := len(list)
 	if q.Before > 0 {
