@@ -273,7 +273,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 			// Items without a unit yet have no tally kept.
 			for _, it := range v.order[kind] {
 				if !it.unitIndexed {
-					t := v.tallyOf(it)
+					t := v.tallyOf(it, v.Obligations(it, ""))
 					fn(&t, -1)
 				}
 			}

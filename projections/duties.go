@@ -299,16 +299,17 @@ func hasDuties(k events.Kind) bool {
 	return false
 }
 
-// indexDues files it under the due dates of its obligations not met yet.
+// indexDues files it under the due dates of its obligations (as
+// Obligations gives them, at any date) not met yet.
 // Which obligations an item has, their due dates and whether they are met
 // do not depend on the date they are evaluated at (only their outcome
 // does), so the index holds at any date.
-func (v *Views) indexDues(it *Item) {
+func (v *Views) indexDues(it *Item, obligations []Obligation) {
 	if !hasDuties(it.Kind) {
 		return
 	}
 	var dues []events.Date
-	for _, o := range v.Obligations(it, "") {
+	for _, o := range obligations {
 		if o.MetOn == "" && o.Outcome != Refused && !slices.Contains(dues, o.Due) {
 			dues = append(dues, o.Due)
 		}
@@ -393,4 +394,14 @@ func (v *Views) Owing(outcomes []string, today events.Date, units map[string]boo
 		out[k] = slices.CompactFunc(list, func(a, b *Item) bool { return a == b })
 	}
 	return out
+}
+
+// obligationsOf returns the obligations of an item of a kind that has any
+// (see hasDuties), at no particular date: for the indexes, which need
+// only their rules, due dates and whether they are met.
+func (v *Views) obligationsOf(it *Item) []Obligation {
+	if !hasDuties(it.Kind) {
+		return nil
+	}
+	return v.Obligations(it, "")
 }

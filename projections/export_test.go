@@ -96,8 +96,8 @@ func CheckTallies(v *Views, todays []events.Date) error {
 			return fmt.Errorf("%q: %d tallies for %d items", k, len(ts), len(items))
 		}
 		for i, it := range items {
-			if !reflect.DeepEqual(ts[i], v.tallyOf(it)) {
-				return fmt.Errorf("%s: tally %+v, the item gives %+v", it.Stream(), ts[i], v.tallyOf(it))
+			if !reflect.DeepEqual(ts[i], v.tallyOf(it, v.Obligations(it, ""))) {
+				return fmt.Errorf("%s: tally %+v, the item gives %+v", it.Stream(), ts[i], v.tallyOf(it, v.Obligations(it, "")))
 			}
 			f := it.Facts.Rec
 			if f == nil || !ts[i].counted {

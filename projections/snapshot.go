@@ -165,8 +165,9 @@ func (v *Views) reindex() {
 		for _, it := range v.order[kind] {
 			v.indexParties(it)
 			v.indexUnit(it)
-			v.updateTally(it)
-			v.indexDues(it)
+			obligations := v.obligationsOf(it)
+			v.updateTally(it, obligations)
+			v.indexDues(it, obligations)
 		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 // index (Views.tallies[k][i] is the tally of Views.byUnit[k][i]): a report
 // over a province then reads a few hundred thousand small records in
 // order instead of following a pointer to each item and evaluating its
-// deadlines. tallyOf makes it from the item; Reports counts it exactly as
+// deadlines. tallyOf makes it from the item and its obligations; Reports counts it exactly as
 // it counted the item (TestReportsMatchReport compares both).
 type tally struct {
 	// day is the day number of the date the item counts in a period by
@@ -57,7 +57,7 @@ func tallied(k events.Kind) bool {
 	return k == events.KindSupervision || k == events.KindCritique || k == events.KindRecommendation
 }
 
-func (v *Views) tallyOf(it *Item) tally {
+func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 	var t tally
 	var date, due, met events.Date
 	switch it.Kind {
@@ -81,7 +81,7 @@ func (v *Views) tallyOf(it *Item) tally {
 			t.outcome = explainedNotAccepted
 		}
 		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, it.Status() == events.RecImplemented
-		for _, o := range v.Obligations(it, "") {
+		for _, o := range obligations {
 			if o.Rule == "recommendation.response" {
 				t.responds, due, met = true, o.Due, o.MetOn
 				if o.MetOn != "" {
@@ -105,18 +105,19 @@ func dayOrNone(d events.Date) int32 {
 	return noDay
 }
 
-// updateTally refreshes the tally of it after an event.
-func (v *Views) updateTally(it *Item) {
+// updateTally refreshes the tally of it after an event (obligations as
+// Obligations gives them, at any date).
+func (v *Views) updateTally(it *Item, obligations []Obligation) {
 	if !it.unitIndexed || !tallied(it.Kind) {
 		return
 	}
 	k := unitKey(it.Unit(), it.Kind)
 	ts := v.tallies[k]
 	if int(it.unitPos) == len(ts) {
-		v.tallies[k] = append(ts, v.tallyOf(it))
+		v.tallies[k] = append(ts, v.tallyOf(it, obligations))
 		return
 	}
-	ts[it.unitPos] = v.tallyOf(it)
+	ts[it.unitPos] = v.tallyOf(it, obligations)
 }
 
 // periodDays are periods as day numbers, for tallies; ok is false if a

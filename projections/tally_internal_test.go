@@ -22,7 +22,7 @@ func TestTallyOddDates(t *testing.T) {
 		{IssuedOn: "2024-02-10", ReceivedOn: "2024-2-12"},
 	} {
 		it := &Item{Kind: events.KindRecommendation, ID: "kn-odd", Facts: Facts{Rec: &f}}
-		tl := v.tallyOf(it)
+		tl := v.tallyOf(it, v.Obligations(it, ""))
 		for i, p := range periods {
 			pd := days
 			if i == 3 {

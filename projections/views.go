@@ -469,8 +469,9 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	v.indexParties(it)
 	v.indexUnit(it)
-	v.updateTally(it)
-	v.indexDues(it)
+	obligations := v.obligationsOf(it)
+	v.updateTally(it, obligations)
+	v.indexDues(it, obligations)
 	return nil
 }
 
