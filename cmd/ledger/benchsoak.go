@@ -30,7 +30,8 @@ import (
 // use and goroutines (/metrics) and the log's size are sampled and
 // printed. The verdict compares the last third of the samples with the
 // middle third (the first third is the warm-up): flat if the last third's
-// mean RSS and heap are within soakTolerance of the middle third's.
+// mean RSS and heap are within soakTolerance of the middle third's. A
+// second line compares RSS per event in the log, since the log grows.
 
 // soakTolerance is how much the last third's mean may exceed the middle
 // third's and still be called flat. The log grows during the soak, and the
@@ -236,6 +237,18 @@ func (c *BenchCommand) soakPhase(ctx context.Context, w io.Writer, cfg benchConf
 	fmt.Fprintf(w, "  RSS:  middle third %.1f MiB, last third %.1f MiB (%+.1f%%; %s)\n", rssMid/(1<<20), rssLast/(1<<20), 100*(rssLast/rssMid-1), perEvent(rssMid, rssLast))
 	fmt.Fprintf(w, "  heap: middle third %.1f MiB, last third %.1f MiB (%+.1f%%; %s)\n", heapMid/(1<<20), heapLast/(1<<20), 100*(heapLast/heapMid-1), perEvent(heapMid, heapLast))
 	fmt.Fprintf(w, "  verdict: %s (flat: the last third's means within %.0f%% of the middle third's)\n", verdict, 100*soakTolerance)
+	// The log grows during the soak and the ledger keeps its views in
+	// memory: memory per event in the log tells growth with the data from
+	// growth beyond it (a leak).
+	evMid, evLast := mean(mid, evOf), mean(last, evOf)
+	if evMid > 0 && evLast > 0 {
+		perMid, perLast := rssMid/evMid, rssLast/evLast
+		per := "no more than the log's"
+		if perLast > perMid*(1+soakTolerance) {
+			per = "GROWING faster than the log"
+		}
+		fmt.Fprintf(w, "  RSS per event in the log: middle third %.0f B, last third %.0f B (%+.1f%%): %s\n", perMid, perLast, 100*(perLast/perMid-1), per)
+	}
 	if failures.Load() > 0 {
 		return fmt.Errorf("%d requests failed during the soak", failures.Load())
 	}
