@@ -150,6 +150,20 @@ func (w *world) build() *projections.Views {
 			}
 		}
 	}
+	// A runner opened on the log (no snapshot) indexes once at the end.
+	opened := projections.NewRunner(w.store, v.Config(), nil, slog.New(slog.DiscardHandler))
+	if err := opened.Open(context.Background()); err != nil {
+		w.tb.Fatal(err)
+	}
+	opened.Read(func(ov *projections.Views) {
+		if err := projections.CheckOwing(ov); err != nil {
+			w.tb.Fatalf("views of a runner opened on the log: %v", err)
+		}
+		if err := projections.CheckTallies(ov, todays); err != nil {
+			w.tb.Fatalf("views of a runner opened on the log: %v", err)
+		}
+	})
+	opened.Close()
 	var b bytes.Buffer
 	if err := v.Encode(&b); err != nil {
 		w.tb.Fatal(err)

@@ -68,8 +68,18 @@ func (r *Runner) Open(ctx context.Context) error {
 		from = fmt.Sprintf("a snapshot at position %d", v.pos)
 	}
 	loaded := r.pos.Load()
-	if err := r.catchUp(ctx, r.v, &r.mu, 0); err != nil {
+	r.mu.Lock()
+	v := r.v
+	v.deferred = loaded == 0 // the whole log: index obligations once at the end
+	r.mu.Unlock()
+	if err := r.catchUp(ctx, v, &r.mu, 0); err != nil {
 		return err
+	}
+	if v.deferred {
+		r.mu.Lock()
+		v.deferred = false
+		v.indexObligations()
+		r.mu.Unlock()
 	}
 	r.log.Info("projections ready", "from", from, "position", r.pos.Load(), "applied", r.pos.Load()-loaded, "took", time.Since(start).Round(time.Millisecond))
 	r.ready.Store(true)
@@ -266,9 +276,12 @@ func (r *Runner) View(ctx context.Context, asOf uint64, fn func(*Views) error) e
 // into new views, without touching the runner's.
 func (r *Runner) Build(ctx context.Context, upTo uint64) (*Views, error) {
 	v := NewViews(r.cfg)
+	v.deferred = true // the views are not read until built: index once at the end
 	if err := r.catchUp(ctx, v, nil, upTo); err != nil {
 		return nil, err
 	}
+	v.deferred = false
+	v.indexObligations()
 	return v, nil
 }
 

@@ -159,12 +159,29 @@ func (v *Views) reindex() {
 		}
 	}
 	v.byUnit = map[string][]*Item{}
-	v.byDue = map[events.Date]map[*Item]struct{}{}
-	v.tallies = map[string][]tally{}
 	for _, kind := range slices.Sorted(maps.Keys(v.order)) {
 		for _, it := range v.order[kind] {
 			v.indexParties(it)
 			v.indexUnit(it)
+		}
+	}
+	v.indexObligations()
+}
+
+// indexObligations builds the tallies and the index of due dates from the
+// items, once the unit index is made: after a snapshot load, or after a
+// bulk build that left them out (Views.deferred).
+func (v *Views) indexObligations() {
+	v.byDue = map[events.Date]map[*Item]struct{}{}
+	v.tallies = map[string][]tally{}
+	for k, items := range v.byUnit {
+		if tallied(items[0].Kind) {
+			v.tallies[k] = make([]tally, len(items))
+		}
+	}
+	for _, kind := range slices.Sorted(maps.Keys(v.order)) {
+		for _, it := range v.order[kind] {
+			it.dues = nil
 			obligations := v.obligationsOf(it)
 			v.updateTally(it, obligations)
 			v.indexDues(it, obligations)

@@ -286,6 +286,10 @@ type Views struct {
 	byDue    map[events.Date]map[*Item]struct{} // items by the due dates of their unmet obligations
 	tallies  map[string][]tally                 // beside byUnit, for the tallied kinds (see tally)
 	cache    *flagCache
+	// deferred leaves the tallies and the index of due dates out of Apply,
+	// for a bulk build that makes them once at its end (indexObligations):
+	// they cost an evaluation of the item's obligations per event.
+	deferred bool
 	// flagEpoch changes when a unit or party changes: the flags items
 	// raised by themselves (Item.flagMemo) are then computed again.
 	flagEpoch uint64
@@ -469,9 +473,11 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	v.indexParties(it)
 	v.indexUnit(it)
-	obligations := v.obligationsOf(it)
-	v.updateTally(it, obligations)
-	v.indexDues(it, obligations)
+	if !v.deferred {
+		obligations := v.obligationsOf(it)
+		v.updateTally(it, obligations)
+		v.indexDues(it, obligations)
+	}
 	return nil
 }
 
