@@ -24,6 +24,9 @@ type Snapshots struct {
 	repl   int
 }
 
+// snapshotChunk is the size of a snapshot's chunks in the object store.
+const snapshotChunk = 16 << 10
+
 // Snapshots returns the snapshot store of bucket ("" for LEDGER_VIEWS).
 func (s *Store) Snapshots(bucket string) *Snapshots {
 	if bucket == "" {
@@ -78,7 +81,14 @@ func (sn *Snapshots) SaveSnapshot(ctx context.Context, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: snapshot bucket %s: %w", sn.bucket, err)
 	}
-	if _, err := os.Put(ctx, natsjs.ObjectMeta{Name: sn.name}, r); err != nil {
+	// Put publishes chunks asynchronously, up to the client's default of
+	// 4,000 at a time; a server takes at most 128 MiB into a stream's
+	// ingest queue (nats-server's max_buffered_size) and answers 429 past
+	// it. 16 KiB chunks keep what is in flight within that (64 MiB), where
+	// the default 128 KiB ones could put 500 MiB in flight and failed once
+	// with a 323 MiB snapshot on a busy server.
+	meta := natsjs.ObjectMeta{Name: sn.name, Opts: &natsjs.ObjectMetaOptions{ChunkSize: snapshotChunk}}
+	if _, err := os.Put(ctx, meta, r); err != nil {
 		return fmt.Errorf("jetstream: saving snapshot %s/%s: %w", sn.bucket, sn.name, err)
 	}
 	return nil
