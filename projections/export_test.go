@@ -99,6 +99,29 @@ func CheckTallies(v *Views, todays []events.Date) error {
 			if !reflect.DeepEqual(ts[i], v.tallyOf(it, v.Obligations(it, ""))) {
 				return fmt.Errorf("%s: tally %+v, the item gives %+v", it.Stream(), ts[i], v.tallyOf(it, v.Obligations(it, "")))
 			}
+			// Which periods count the item, and under which form, as the
+			// reports decided from the item before tallies.
+			date, counted := it.OpenedOn, false
+			switch it.Kind {
+			case events.KindSupervision:
+				counted = it.Status() != events.SupCancelled
+			case events.KindCritique:
+				counted = it.Status() != events.CrCancelled
+			case events.KindRecommendation:
+				if f := it.Facts.Rec; f != nil && it.Status() != events.RecWithdrawn {
+					date, counted = f.IssuedOn, true
+				}
+			}
+			if ts[i].counted != counted || it.Kind != events.KindRecommendation && ts[i].form != it.Form {
+				return fmt.Errorf("%s: tally counted %v form %q, the item %v %q", it.Stream(), ts[i].counted, ts[i].form, counted, it.Form)
+			}
+			periods := []Period{{}, {From: date}, {To: date}, {From: AddDays(date, 1)}, {To: AddDays(date, -1)}, {From: "2024-01-01", To: "2024-06-30"}}
+			days, _ := toPeriodDays(periods)
+			for j, p := range periods {
+				if counted && ts[i].in(periods, days, j) != p.has(date) {
+					return fmt.Errorf("%s (date %q): in period %+v: tally %v, item %v", it.Stream(), date, p, !p.has(date), p.has(date))
+				}
+			}
 			f := it.Facts.Rec
 			if f == nil || !ts[i].counted {
 				continue
