@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -91,21 +90,7 @@ func (c *countingSource) handed() uint64 {
 
 // bigEnvelope is benchEnvelope's event with a topic of size bytes.
 func bigEnvelope(stream int, version uint64, prev string, i, size int) ([]byte, string) {
-	id := fmt.Sprintf("02000000-0000-7000-8000-%012d", i)
-	pad := strings.Repeat("Giám sát. ", size/len("Giám sát. ")+1)[:size]
-	env := events.Envelope{ID: id, Stream: fmt.Sprintf("supervision/b%d", stream), Kind: events.KindSupervision, Version: version + 1,
-		OccurredAt: time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC), RecordedAt: time.Now().UTC(), Unit: "bench",
-		Actor: events.Actor{Subject: "token/bench", Role: events.RoleRecorder, Unit: "bench"}, Classification: events.Public, PrevHash: prev}
-	if version == 0 {
-		env.Type = events.SupervisionPlanned
-		env.Data, _ = json.Marshal(events.SupervisionPlannedData{Title: fmt.Sprint("Giám sát ", stream), Topic: pad, Form: events.FormDocumentReview,
-			Mode: events.ModeUnscheduled, Scope: events.ScopeRegular, SubjectPartyIDs: []string{"p"}, PlannedStart: "2024-03-01"})
-	} else {
-		env.Type = events.SupervisionCorrected
-		env.Data, _ = json.Marshal(events.CorrectionData{CorrectsVersion: 1, Reason: pad, Changes: map[string]string{"topic": "Tiếp công dân"}})
-	}
-	raw, _ := env.Marshal()
-	return raw, id
+	return padEnvelope(stream, version, prev, i, strings.Repeat("Giám sát. ", size/len("Giám sát. ")+1)[:size])
 }
 
 // TestRunnerFarBehind holds a projection runner back (a reader holds the
@@ -150,7 +135,7 @@ func TestRunnerFarBehind(t *testing.T) {
 					var prev string
 					for v := range perStream {
 						raw, id := bigEnvelope(s, uint64(v), prev, s*perStream+v, size)
-						a, err := m.Store.Append(ctx, fmt.Sprintf("supervision/b%d", s), uint64(v), events.Pending{ID: id, Raw: raw})
+						a, err := m.Store.Append(ctx, fmt.Sprintf("supervision/s%d", s), uint64(v), events.Pending{ID: id, Raw: raw})
 						if err != nil {
 							errc <- err
 							return

@@ -421,6 +421,12 @@ var benchPad = strings.Repeat("Biên bản giám sát việc thực hiện chín
 // benchEnvelope builds a stored event of about 1 KiB: a reminder on a
 // recommendation (the first event of a stream issues it).
 func benchEnvelope(stream int, version uint64, prev string, i int) ([]byte, string) {
+	return padEnvelope(stream, version, prev, i, benchPad)
+}
+
+// padEnvelope is benchEnvelope's event with pad as its topic (or the
+// correction's reason).
+func padEnvelope(stream int, version uint64, prev string, i int, pad string) ([]byte, string) {
 	id := fmt.Sprintf("01000000-0000-7000-8000-%012d", i)
 	env := events.Envelope{ID: id, Stream: fmt.Sprintf("supervision/s%d", stream), Kind: events.KindSupervision, Version: version + 1,
 		OccurredAt: time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC), RecordedAt: time.Now().UTC(), Unit: "bench",
@@ -428,11 +434,11 @@ func benchEnvelope(stream int, version uint64, prev string, i int) ([]byte, stri
 		IdempotencyKey: "key-" + id, PrevHash: prev}
 	if version == 0 {
 		env.Type = events.SupervisionPlanned
-		env.Data, _ = json.Marshal(events.SupervisionPlannedData{Title: "Giám sát " + strconv.Itoa(stream), Topic: benchPad, Form: events.FormDocumentReview,
+		env.Data, _ = json.Marshal(events.SupervisionPlannedData{Title: "Giám sát " + strconv.Itoa(stream), Topic: pad, Form: events.FormDocumentReview,
 			Mode: events.ModeUnscheduled, Scope: events.ScopeRegular, SubjectPartyIDs: []string{"p"}, PlannedStart: "2024-03-01"})
 	} else {
 		env.Type = events.SupervisionCorrected
-		env.Data, _ = json.Marshal(events.CorrectionData{CorrectsVersion: 1, Reason: benchPad, Changes: map[string]string{"topic": "Tiếp công dân"}})
+		env.Data, _ = json.Marshal(events.CorrectionData{CorrectsVersion: 1, Reason: pad, Changes: map[string]string{"topic": "Tiếp công dân"}})
 	}
 	raw, _ := env.Marshal()
 	return raw, id
