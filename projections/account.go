@@ -279,28 +279,21 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 			}
 		}
 	}
-	each(events.KindSupervision, func(t *tally, _ int) {
-		if !t.counted {
-			return
-		}
-		for i := range periods {
-			if t.in(periods, pdays, i) {
-				reps[i].Supervisions++
-				reps[i].SupervisionsBy[t.form]++
+	// byForm counts the items of kind by form in each period they fall in.
+	byForm := func(kind events.Kind, count func(r *Report, form string)) {
+		each(kind, func(t *tally, _ int) {
+			if !t.counted {
+				return
 			}
-		}
-	})
-	each(events.KindCritique, func(t *tally, _ int) {
-		if !t.counted {
-			return
-		}
-		for i := range periods {
-			if t.in(periods, pdays, i) {
-				reps[i].Critiques++
-				reps[i].CritiquesBy[t.form]++
+			for i := range periods {
+				if t.in(periods, pdays, i) {
+					count(&reps[i], t.form)
+				}
 			}
-		}
-	})
+		})
+	}
+	byForm(events.KindSupervision, func(r *Report, form string) { r.Supervisions++; r.SupervisionsBy[form]++ })
+	byForm(events.KindCritique, func(r *Report, form string) { r.Critiques++; r.CritiquesBy[form]++ })
 	todayDay := dayOrNone(today)
 	each(events.KindRecommendation, func(t *tally, row int) {
 		if !t.counted {

@@ -219,3 +219,19 @@ func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obli
 	}
 	return days
 }
+
+// values returns every value, sorted.
+func (d *dayCounts) values() []int {
+	slices.Sort(d.other)
+	out := make([]int, 0, d.n)
+	i := 0
+	for ; i < len(d.other) && d.other[i] < 0; i++ {
+		out = append(out, d.other[i])
+	}
+	for x, c := range d.small {
+		for range c {
+			out = append(out, x)
+		}
+	}
+	return append(out, d.other[i:]...)
+}

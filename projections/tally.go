@@ -295,22 +295,6 @@ func (d *dayCounts) add(x int) {
 	d.other = append(d.other, x)
 }
 
-// values returns every value, sorted.
-func (d *dayCounts) values() []int {
-	slices.Sort(d.other)
-	out := make([]int, 0, d.n)
-	i := 0
-	for ; i < len(d.other) && d.other[i] < 0; i++ {
-		out = append(out, d.other[i])
-	}
-	for x, c := range d.small {
-		for range c {
-			out = append(out, x)
-		}
-	}
-	return append(out, d.other[i:]...)
-}
-
 // nth returns the k-th smallest value (from 0); other must be sorted.
 func (d *dayCounts) nth(k int) int {
 	i := 0
