@@ -180,8 +180,12 @@ func TestServeNATSCredentials(t *testing.T) {
 
 	dir := t.TempDir()
 	m := MustRunMain(t, dir, func(c *ServeConfig) { c.NATSURL, c.NATSUser, c.NATSPassword = url, "ledger", "s3cret-pw" })
-	if !m.Ledger.Ready() || m.Ledger.Size() != 1 {
-		t.Fatalf("ledger on an authenticated NATS: ready %v, %d events", m.Ledger.Ready(), m.Ledger.Size())
+	// The first admin token's event is acknowledged before serve returns;
+	// the ledger's follower applies it a moment later.
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := m.Ledger.WaitApplied(wctx, 1); !m.Ledger.Ready() || err != nil || m.Ledger.Size() != 1 {
+		t.Fatalf("ledger on an authenticated NATS: ready %v, %d events (%v)", m.Ledger.Ready(), m.Ledger.Size(), err)
 	}
 	m.Close()
 	// The password may come from the environment instead of the command line.
