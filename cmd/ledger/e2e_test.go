@@ -57,16 +57,14 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 			t.Errorf("%s/%s: status %q (%v), want %q", tc.collection, tc.id, st.Status, err, tc.status)
 		}
 	}
-	if err := m.Ledger.WaitCheckpoint(ctx, m.Ledger.Size()); err != nil {
-		t.Fatal(err)
-	}
+	seeded := settle(t, ctx, m)
 	code, out, errOut := runCLI(t, "verify", "--url", url, "--token-file", dir+"/demo-tokens/inspector.token", "--key-file", dir+"/checkpoint.pub")
 	if code != 0 || !strings.Contains(out, "result:       OK") {
 		t.Fatalf("verify --url: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// The read side: derived flags, a party's trail as a proof bundle.
 	inspector := api.NewClient(url, readFileTrim(t, dir+"/demo-tokens/inspector.token"))
-	min := fmt.Sprintf("&min_position=%d", m.Ledger.Size())
+	min := fmt.Sprintf("&min_position=%d", seeded)
 	var bypass api.FlagList
 	if err := inspector.Get(ctx, "/v1/flags?code=OB_DRAFT_BYPASS"+min, &bypass); err != nil || len(bypass.Flags) == 0 ||
 		bypass.Flags[0].Subject != "critique/pb-du-thao-chinh-trang-do-thi" {
@@ -93,7 +91,7 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 	changed, _ := json.Marshal(b)
 	os.WriteFile(tampered, changed, 0o600)
 
-	size := m.Ledger.Size()
+	size := settle(t, ctx, m)
 	if err := m.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}

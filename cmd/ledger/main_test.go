@@ -57,6 +57,24 @@ func MustRunMain(tb testing.TB, dir string, mutate func(*ServeConfig)) *Main {
 	return m
 }
 
+// settle waits until m's ledger has applied, and signed a checkpoint over,
+// everything in the log, and returns the log's size. Ledger.Size counts
+// what the follower applied, which may lag what was acknowledged.
+func settle(tb testing.TB, ctx context.Context, m *Main) uint64 {
+	tb.Helper()
+	head, err := m.Store.Head(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := m.Ledger.WaitApplied(ctx, head); err != nil {
+		tb.Fatalf("waiting for the ledger to apply position %d: %v", head, err)
+	}
+	if err := m.Ledger.WaitCheckpoint(ctx, head); err != nil {
+		tb.Fatalf("waiting for a checkpoint over position %d: %v", head, err)
+	}
+	return head
+}
+
 // adminToken reads the first admin token of a data folder.
 func adminToken(tb testing.TB, dir string) string {
 	tb.Helper()

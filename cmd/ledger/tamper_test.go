@@ -57,10 +57,7 @@ func TestTamperedStoreFiles(t *testing.T) {
 		}
 	}
 	mustCreate("units", api.EventRequest{ID: "64", Type: events.UnitRegistered, Data: json.RawMessage(`{"name":"Tỉnh Gia Lai","level":"PROVINCE","valid_from":"2025-07-01"}`)})
-	if err := m.Ledger.WaitCheckpoint(ctx, m.Ledger.Size()); err != nil {
-		t.Fatal(err)
-	}
-	size := m.Ledger.Size()
+	size := settle(t, ctx, m)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
