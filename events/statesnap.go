@@ -505,7 +505,7 @@ func (l *Ledger) saveSnapshot(ctx context.Context, wait bool) error {
 	if c.size == l.snapSaved || c.size == 0 {
 		return nil
 	}
-	var buf bytes.Buffer
+	var buf Spool
 	if err := c.encode(&buf, l.Signer, l.Origin); err != nil {
 		return fmt.Errorf("ledger: encoding the state snapshot: %w", err)
 	}

@@ -318,7 +318,7 @@ func (r *Runner) Snapshot(ctx context.Context) error {
 	if r.snaps == nil {
 		return nil
 	}
-	var buf bytes.Buffer
+	var buf events.Spool
 	r.mu.RLock()
 	pos := r.v.pos
 	err := r.v.Encode(&buf)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -61,7 +60,7 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 	fmt.Fprintf(w, "  heap in use with the views:         %8.0f MiB\n", float64(ms.HeapInuse)/(1<<20))
 
 	snaps := st.(*jetstream.Store).Snapshots("LEDGER_VIEWS_BENCH")
-	var buf bytes.Buffer
+	var buf events.Spool
 	start = time.Now()
 	if err := v.Encode(&buf); err != nil {
 		return err

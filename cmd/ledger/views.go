@@ -63,12 +63,13 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	took := time.Since(start)
-	var fresh bytes.Buffer
-	if err := v.Encode(&fresh); err != nil {
+	var fresh events.Spool
+	freshSum := sha256.New()
+	if err := v.Encode(io.MultiWriter(&fresh, freshSum)); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "rebuilt the views from %d events in %s (%.0f events/s)\n", v.Position(), took.Round(time.Millisecond), float64(v.Position())/took.Seconds())
-	fmt.Fprintf(c.Stdout, "views digest: sha256:%x (%d bytes)\n", sha256.Sum256(fresh.Bytes()), fresh.Len())
+	fmt.Fprintf(c.Stdout, "views digest: sha256:%x (%d bytes)\n", freshSum.Sum(nil), fresh.Len())
 	if *check {
 		rc, err := snaps.LoadSnapshot(ctx)
 		if err != nil {
@@ -83,12 +84,12 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 		if err := r.CatchUp(ctx, old, v.Position()); err != nil {
 			return err
 		}
-		var caught bytes.Buffer
-		if err := old.Encode(&caught); err != nil {
+		caught := sha256.New()
+		if err := old.Encode(caught); err != nil {
 			return err
 		}
-		if !bytes.Equal(caught.Bytes(), fresh.Bytes()) {
-			return fmt.Errorf("the saved snapshot (position %d), caught up to %d, differs from the rebuild: sha256:%x", from, old.Position(), sha256.Sum256(caught.Bytes()))
+		if !bytes.Equal(caught.Sum(nil), freshSum.Sum(nil)) {
+			return fmt.Errorf("the saved snapshot (position %d), caught up to %d, differs from the rebuild: sha256:%x", from, old.Position(), caught.Sum(nil))
 		}
 		fmt.Fprintf(c.Stdout, "the saved snapshot (position %d), caught up, is byte-identical to the rebuild\n", from)
 	}

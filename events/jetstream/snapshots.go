@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/mttq-vn/ledger/events"
 	natsjs "github.com/nats-io/nats.go/jetstream"
@@ -65,14 +66,37 @@ func (sn *Snapshots) LoadSnapshot(ctx context.Context) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: snapshot bucket %s: %w", sn.bucket, err)
 	}
+	// Without a deadline, the client gives the whole read its default
+	// timeout of 5 s, which a reader decoding a large snapshot outlasts
+	// ("nats: timeout" half-way through); give it a generous one instead.
+	cancel := context.CancelFunc(func() {})
+	if _, ok := ctx.Deadline(); !ok {
+		ctx, cancel = context.WithTimeout(ctx, snapshotReadTimeout)
+	}
 	r, err := os.Get(ctx, sn.name)
 	if errors.Is(err, natsjs.ErrObjectNotFound) {
+		cancel()
 		return nil, events.ErrNotFound
 	}
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("jetstream: reading snapshot %s/%s: %w", sn.bucket, sn.name, err)
 	}
-	return r, nil
+	return &snapshotReader{ObjectResult: r, cancel: cancel}, nil
+}
+
+// snapshotReadTimeout bounds the read of a snapshot whose caller set no
+// deadline.
+const snapshotReadTimeout = 30 * time.Minute
+
+type snapshotReader struct {
+	natsjs.ObjectResult
+	cancel context.CancelFunc
+}
+
+func (r *snapshotReader) Close() error {
+	defer r.cancel()
+	return r.ObjectResult.Close()
 }
 
 // SaveSnapshot replaces the snapshot with r's content.
@@ -87,9 +111,87 @@ func (sn *Snapshots) SaveSnapshot(ctx context.Context, r io.Reader) error {
 	// it. 16 KiB chunks keep what is in flight within that (64 MiB), where
 	// the default 128 KiB ones could put 500 MiB in flight and failed once
 	// with a 323 MiB snapshot on a busy server.
+	//
+	// Put also gives up ("stalled with too many outstanding async published
+	// messages") when 4,000 chunks await their acknowledgement for 200 ms,
+	// which a busy server does with a few hundred megabytes to store. So
+	// the reader Put reads from holds back while more than
+	// snapshotInFlight chunks are sent and not yet stored.
+	stream, err := sn.js.Stream(ctx, "OBJ_"+sn.bucket)
+	if err != nil {
+		return fmt.Errorf("jetstream: snapshot bucket %s: %w", sn.bucket, err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("jetstream: snapshot bucket %s: %w", sn.bucket, err)
+	}
+	paced := &pacedReader{ctx: ctx, r: r, base: info.State.LastSeq, patience: snapshotNoStore, stored: func() (uint64, error) {
+		info, err := stream.Info(ctx)
+		if err != nil {
+			return 0, err
+		}
+		return info.State.LastSeq, nil
+	}}
 	meta := natsjs.ObjectMeta{Name: sn.name, Opts: &natsjs.ObjectMetaOptions{ChunkSize: snapshotChunk}}
-	if _, err := os.Put(ctx, meta, r); err != nil {
+	if _, err := os.Put(ctx, meta, paced); err != nil {
 		return fmt.Errorf("jetstream: saving snapshot %s/%s: %w", sn.bucket, sn.name, err)
 	}
 	return nil
+}
+
+// snapshotInFlight is how many chunks of a snapshot may be sent and not yet
+// stored: 16 MiB, well below both the client's 4,000 and the server's
+// ingest queue.
+const (
+	snapshotInFlight = 1024
+	snapshotPaceStep = 128         // chunks between two looks at the stream
+	snapshotNoStore  = time.Minute // no chunk stored for this long: give up
+)
+
+// pacedReader holds Put back while more than snapshotInFlight of the
+// chunks it handed out are not yet in the stream. Put sends one chunk per
+// Read that returns data.
+type pacedReader struct {
+	ctx      context.Context
+	r        io.Reader
+	base     uint64                 // the stream's last sequence before the first chunk
+	stored   func() (uint64, error) // the stream's last sequence now
+	patience time.Duration          // give up when nothing is stored for this long
+	sent     uint64
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	if p.sent > 0 && p.sent%snapshotPaceStep == 0 {
+		if err := p.wait(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.sent++
+	}
+	return n, err
+}
+
+func (p *pacedReader) wait() error {
+	last, since := uint64(0), time.Now()
+	for {
+		seq, err := p.stored()
+		if err != nil {
+			return fmt.Errorf("jetstream: following the snapshot's upload: %w", err)
+		}
+		if seq >= p.base && p.sent-min(p.sent, seq-p.base) <= snapshotInFlight {
+			return nil
+		}
+		if seq != last {
+			last, since = seq, time.Now()
+		} else if time.Since(since) > p.patience {
+			return fmt.Errorf("jetstream: the server stored no chunk of the snapshot for %s", p.patience)
+		}
+		select {
+		case <-p.ctx.Done():
+			return p.ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
