@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -78,12 +81,35 @@ func defaultField(err error, code string) string {
 	return ""
 }
 
+// writeJSON answers v as JSON. It encodes into a pooled buffer first, so
+// that the answer goes out with its Content-Length in one write rather than
+// chunked.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledJSON {
+			buf.Reset()
+			jsonBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
+		slog.Error("encoding a response", "err", err)
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"` + events.EInternal + `","message":"The answer could not be encoded."}}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	if _, err := w.Write(buf.Bytes()); err != nil {
 		slog.Debug("write response", "err", err)
 	}
 }
+
+// jsonBuffers are writeJSON's buffers; one grown past maxPooledJSON (a
+// large list) is left to the garbage collector.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledJSON = 256 << 10
