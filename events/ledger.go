@@ -292,8 +292,17 @@ func (l *Ledger) Ready() bool {
 }
 
 // Close stops following the log and signing checkpoints; it signs a last
-// checkpoint if the log grew. It does not close the store.
-func (l *Ledger) Close() error {
+// checkpoint if the log grew and saves a last state snapshot. It does not
+// close the store.
+func (l *Ledger) Close() error { return l.close(true) }
+
+// CloseOffline is Close for a store that cannot be reached: it neither
+// signs a last checkpoint nor saves a last snapshot, each of which would
+// wait for its timeout. The next start signs and snapshots what the log
+// holds then; nothing acknowledged depends on them.
+func (l *Ledger) CloseOffline() error { return l.close(false) }
+
+func (l *Ledger) close(final bool) error {
 	if l.cancel == nil || !l.closed.CompareAndSwap(false, true) {
 		return nil
 	}
@@ -310,6 +319,9 @@ func (l *Ledger) Close() error {
 	}
 	l.cancel()
 	l.wg.Wait()
+	if !final {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := l.signCheckpoint(ctx)

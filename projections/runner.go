@@ -335,7 +335,14 @@ func (r *Runner) Snapshot(ctx context.Context) error {
 }
 
 // Close stops following the log and saves a snapshot.
-func (r *Runner) Close() error {
+func (r *Runner) Close() error { return r.close(true) }
+
+// CloseOffline stops following the log without saving a snapshot, for a
+// snapshot store that cannot be reached (the save would wait for its
+// timeout). The next start catches up from the last snapshot saved.
+func (r *Runner) CloseOffline() error { return r.close(false) }
+
+func (r *Runner) close(final bool) error {
 	r.life.Lock()
 	cancel, done := r.cancel, r.done
 	r.cancel = nil
@@ -345,7 +352,7 @@ func (r *Runner) Close() error {
 	}
 	cancel()
 	<-done
-	if r.pos.Load() > r.saved.Load() {
+	if final && r.pos.Load() > r.saved.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		return r.Snapshot(ctx)

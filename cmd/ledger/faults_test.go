@@ -628,3 +628,47 @@ func TestOutOfStorageCode(t *testing.T) {
 		t.Fatalf("message %q", events.ErrorMessage(last))
 	}
 }
+
+// TestCloseWithNATSGone stops `ledger serve` after its NATS server went
+// away. Its last checkpoint and snapshots cannot be saved; it must not wait
+// for their timeouts (two minutes in all, before the fix), and the next
+// start, with NATS back, has every acknowledged event.
+func TestCloseWithNATSGone(t *testing.T) {
+	natsDir, dir := t.TempDir(), t.TempDir()
+	srv, err := startTCPServer(natsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := MustRunMain(t, dir, func(c *ServeConfig) { c.NATSURL = srv.ClientURL() })
+	admin := api.NewClient(m.HTTPServer.URL(), adminToken(t, dir))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := admin.Create(ctx, "units", api.EventRequest{ID: "52", Type: events.UnitRegistered,
+		Data: []byte(`{"name":"Tỉnh Bình Định","level":"PROVINCE","valid_from":"1989-07-01"}`)}, api.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	start := time.Now()
+	if err := m.Close(); err != nil {
+		t.Errorf("close with NATS gone: %v", err)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("close with NATS gone took %s", took)
+	}
+
+	srv2, err := startTCPServer(natsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv2.Shutdown(); srv2.WaitForShutdown() })
+	m2 := MustRunMain(t, dir, func(c *ServeConfig) { c.NATSURL = srv2.ClientURL() })
+	if got := settle(t, ctx, m2); got != res.Position {
+		t.Fatalf("after the restart the log holds %d events, want %d", got, res.Position)
+	}
+	var st api.ItemResponse
+	if err := api.NewClient(m2.HTTPServer.URL(), adminToken(t, dir)).Get(ctx, fmt.Sprintf("/v1/units/52?min_position=%d", res.Position), &st); err != nil || st.Status != events.UnitActive {
+		t.Fatalf("the unit after the restart: %+v %v", st, err)
+	}
+}

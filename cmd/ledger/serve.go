@@ -664,11 +664,26 @@ func (m *Main) Close() error {
 	if m.HTTPServer != nil {
 		errs = append(errs, m.HTTPServer.Close())
 	}
+	// With NATS out of reach, the last checkpoint and snapshots would each
+	// wait for their timeouts (two minutes in all): skip them. The next
+	// start makes them from the log.
+	offline := m.Conn != nil && (!m.Conn.IsConnected() || m.Conn.FlushTimeout(2*time.Second) != nil)
+	if offline && (m.Ledger != nil || m.Views != nil) {
+		m.Logger.Warn("NATS cannot be reached: shutting down without the last checkpoint and snapshots; the next start makes them from the log")
+	}
 	if m.Ledger != nil {
-		errs = append(errs, m.Ledger.Close())
+		if offline {
+			errs = append(errs, m.Ledger.CloseOffline())
+		} else {
+			errs = append(errs, m.Ledger.Close())
+		}
 	}
 	if m.Views != nil {
-		errs = append(errs, m.Views.Close())
+		if offline {
+			errs = append(errs, m.Views.CloseOffline())
+		} else {
+			errs = append(errs, m.Views.Close())
+		}
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

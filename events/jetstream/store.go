@@ -1186,8 +1186,8 @@ func (s *Store) closedOr(err error) error {
 // leaving it on the server for its five minutes of inactivity.
 func (s *Store) deleteConsumer(st natsjs.Stream, cons natsjs.Consumer) {
 	info := cons.CachedInfo()
-	if info == nil {
-		return
+	if info == nil || !s.js.Conn().IsConnected() {
+		return // with the server out of reach, it removes the consumer itself after its inactivity threshold
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
