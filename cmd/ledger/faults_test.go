@@ -331,11 +331,12 @@ func checkFaultWrites(t *testing.T, ctx context.Context, m *Main, admin *api.Cli
 }
 
 // mustFaultServe runs serve in this process against the NATS server at
-// url and creates the unit the load's parties belong to.
-func mustFaultServe(t *testing.T, ctx context.Context, url string) (*Main, *api.Client) {
+// url and creates the unit the load's parties belong to; ping, if set,
+// replaces the client's ping interval.
+func mustFaultServe(t *testing.T, ctx context.Context, url string, ping time.Duration) (*Main, *api.Client) {
 	t.Helper()
 	dir := t.TempDir()
-	m := MustRunMain(t, dir, func(c *ServeConfig) { c.NATSURL = url })
+	m := MustRunMain(t, dir, func(c *ServeConfig) { c.NATSURL, c.NATSPing = url, ping })
 	admin := api.NewClient(m.HTTPServer.URL(), adminToken(t, dir))
 	unit := api.EventRequest{ID: "crash-unit", Type: events.UnitRegistered, Data: json.RawMessage(`{"name":"Phường Thử","level":"COMMUNE","valid_from":"2025-07-01"}`)}
 	if _, err := admin.Create(ctx, "units", unit, api.WriteOptions{}); err != nil {
@@ -356,7 +357,7 @@ func TestFaultNATSRestart(t *testing.T) {
 	p := startNATSProcess(t, natsDir, port)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	m, admin := mustFaultServe(t, ctx, fmt.Sprintf("nats://127.0.0.1:%d", port))
+	m, admin := mustFaultServe(t, ctx, fmt.Sprintf("nats://127.0.0.1:%d", port), 0)
 	load := startFaultLoad(ctx, t, m.HTTPServer.URL(), admin.Token, 16)
 	defer load.finish()
 
@@ -377,7 +378,10 @@ func TestFaultNATSRestart(t *testing.T) {
 }
 
 // tcpProxy forwards TCP connections to a target; cut closes every
-// connection through it and refuses new ones until restore.
+// connection through it and refuses new ones until restore; freeze holds
+// every byte, on open and new connections, without closing anything (a
+// network partition that drops packets, which TCP retransmits once it
+// heals), until thaw.
 type tcpProxy struct {
 	ln     net.Listener
 	target string
@@ -385,6 +389,7 @@ type tcpProxy struct {
 	conns  []net.Conn
 	down   bool
 	cuts   int
+	frozen chan struct{} // non-nil while frozen; thaw closes it
 }
 
 func startTCPProxy(tb testing.TB, target string) *tcpProxy {
@@ -394,7 +399,7 @@ func startTCPProxy(tb testing.TB, target string) *tcpProxy {
 		tb.Fatal(err)
 	}
 	p := &tcpProxy{ln: ln, target: target}
-	tb.Cleanup(func() { ln.Close(); p.cut() })
+	tb.Cleanup(func() { ln.Close(); p.thaw(); p.cut() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -417,6 +422,7 @@ func (p *tcpProxy) serve(c net.Conn) {
 		c.Close()
 		return
 	}
+	p.waitThawed()
 	s, err := net.Dial("tcp", p.target)
 	if err != nil {
 		c.Close()
@@ -431,8 +437,53 @@ func (p *tcpProxy) serve(c net.Conn) {
 	}
 	p.conns = append(p.conns, c, s)
 	p.mu.Unlock()
-	go func() { io.Copy(s, c); s.Close(); c.Close() }()
-	go func() { io.Copy(c, s); s.Close(); c.Close() }()
+	go p.pipe(s, c)
+	go p.pipe(c, s)
+}
+
+// pipe copies src to dst, holding what it read while the proxy is frozen.
+func (p *tcpProxy) pipe(dst, src net.Conn) {
+	defer src.Close()
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.waitThawed()
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *tcpProxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen == nil {
+		p.frozen = make(chan struct{})
+	}
+}
+
+func (p *tcpProxy) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen != nil {
+		close(p.frozen)
+		p.frozen = nil
+	}
+}
+
+func (p *tcpProxy) waitThawed() {
+	p.mu.Lock()
+	ch := p.frozen
+	p.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
 }
 
 // cut closes both ends of every connection and refuses new ones.
@@ -467,7 +518,7 @@ func TestFaultConnectionDropped(t *testing.T) {
 	proxy := startTCPProxy(t, srv.Addr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	m, admin := mustFaultServe(t, ctx, proxy.URL())
+	m, admin := mustFaultServe(t, ctx, proxy.URL(), 0)
 	load := startFaultLoad(ctx, t, m.HTTPServer.URL(), admin.Token, 16)
 	defer load.finish()
 
@@ -486,6 +537,52 @@ func TestFaultConnectionDropped(t *testing.T) {
 	}
 	writes := load.finish()
 	t.Logf("refused: %v", load.refused)
+	checkFaultWrites(t, ctx, m, admin, writes)
+}
+
+// TestFaultSilentPartition makes the connection between `serve
+// --nats-url` and its NATS server go silent in the middle of concurrent
+// writes: nothing is delivered and nothing is refused or closed, as in a
+// network partition that drops packets. The client must take the
+// connection for dead by its pings (here every 300 ms; 2 s by default)
+// rather than wait on it, and reconnect once the network heals; writes
+// resume; what was sent into the silence and delivered late, after the
+// store had retried it, is not stored twice; nothing acknowledged is lost.
+func TestFaultSilentPartition(t *testing.T) {
+	srv, err := startTCPServer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	proxy := startTCPProxy(t, srv.Addr().String())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	m, admin := mustFaultServe(t, ctx, proxy.URL(), 300*time.Millisecond)
+	load := startFaultLoad(ctx, t, m.HTTPServer.URL(), admin.Token, 16)
+	defer load.finish()
+
+	load.waitAcks(200, 30*time.Second, "before the partition")
+	n := load.acks.Load()
+	at := time.Now()
+	proxy.freeze()
+	deadline := at.Add(30 * time.Second)
+	for m.Conn.IsConnected() {
+		if time.Now().After(deadline) {
+			proxy.thaw()
+			t.Fatal("the client still takes a silent connection for alive after 30 s")
+		}
+		time.Sleep(20 * time.Millisecond) // polling the client's state, not a timing assertion
+	}
+	noticed := time.Since(at)
+	time.Sleep(time.Second) // the partition lasts a moment longer: reconnections meet the same silence
+	proxy.thaw()
+	load.waitAcks(n+200, time.Minute, "after the partition healed")
+	stall := load.stall(at)
+	writes := load.finish()
+	t.Logf("silence noticed after %s; writes stopped for %s; refused: %v", noticed.Round(time.Millisecond), stall.Round(time.Millisecond), load.refused)
+	if budget := 15 * time.Second; stall > budget {
+		t.Errorf("writes stopped for %s, more than the store's retry budget of %s", stall, budget)
+	}
 	checkFaultWrites(t, ctx, m, admin, writes)
 }
 
@@ -509,7 +606,7 @@ func TestFaultStorageFull(t *testing.T) {
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	m, admin := mustFaultServe(t, ctx, srv.ClientURL())
+	m, admin := mustFaultServe(t, ctx, srv.ClientURL(), 0)
 	load := startFaultLoad(ctx, t, m.HTTPServer.URL(), admin.Token, 8)
 	defer load.finish()
 	load.waitAcks(100, 30*time.Second, "before the storage filled")

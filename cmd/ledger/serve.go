@@ -64,7 +64,21 @@ type ServeConfig struct {
 	// to DefaultRateLimit and DefaultRateBurst.
 	RateLimit float64
 	RateBurst int
+	// NATSPing is how often the client pings an external NATS server; a
+	// connection that leaves natsPingsOut pings unanswered is taken for
+	// dead and replaced (another server of a cluster, or the same one once
+	// it answers). 0 means DefaultNATSPing. Not a flag: tests shorten it.
+	NATSPing time.Duration
 }
+
+// DefaultNATSPing is NATSPing's default. nats.go's own (2 minutes, two
+// pings) leaves a connection that went silent (a network partition that
+// drops packets, a server frozen) in use for up to 6 minutes, in which
+// every append waits out its retry budget; with these, 6-8 s.
+const (
+	DefaultNATSPing = 2 * time.Second
+	natsPingsOut    = 3
+)
 
 // The per-token rate limit of `ledger serve` unless --rate-limit says
 // otherwise: far above what a person or a recording office's integration
@@ -498,7 +512,12 @@ func natsConnectError(cfg ServeConfig, err error) error {
 }
 
 func natsOptions(cfg ServeConfig) ([]nats.Option, error) {
-	opts := []nats.Option{nats.Name("ledger"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond), nats.Timeout(5 * time.Second)}
+	ping := cfg.NATSPing
+	if ping <= 0 {
+		ping = DefaultNATSPing
+	}
+	opts := []nats.Option{nats.Name("ledger"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond), nats.Timeout(5 * time.Second),
+		nats.PingInterval(ping), nats.MaxPingsOutstanding(natsPingsOut)}
 	if cfg.NATSCreds != "" {
 		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
 	}
