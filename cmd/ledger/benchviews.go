@@ -125,14 +125,15 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 	return c.viewsHTTP(ctx, w, dir)
 }
 
-// viewsHTTP runs `serve` on the data folder twice (the first start builds
-// the views and saves a snapshot at shutdown; the second loads it) and
+// viewsHTTP runs `serve` on the data folder twice (the first start uses
+// whatever snapshots the folder holds, or builds the views from the log,
+// and saves snapshots at shutdown; the second loads them) and
 // measures reads over loopback HTTP: one item by ID from 32 clients, and
 // filtered lists of recommendations.
 func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string) error {
 	sc := DefaultServeConfig()
 	sc.Data, sc.HTTP, sc.Sync, sc.LogLevel = dir, "127.0.0.1:0", "lazy", "error"
-	for i, what := range []string{"serve start, views built from the log", "serve restart, views from their snapshot"} {
+	for i, what := range []string{"serve start (the folder's snapshots)", "serve restart, views from their snapshot"} {
 		m := NewMain(sc, io.Discard)
 		start := time.Now()
 		err := m.Run(ctx)

@@ -307,9 +307,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := <-viewsDone; err != nil {
 		return fmt.Errorf("build the views: %w", err)
 	}
-	// The replay decoded every event once: hand that garbage back to the
-	// operating system now rather than whenever the runtime gets to it.
-	debug.FreeOSMemory()
 	tokenFile, err := m.bootstrapAdmin(ctx)
 	if err != nil {
 		return err
@@ -327,6 +324,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.HTTPServer.Open(); err != nil {
 		return err
 	}
+	// The start decoded the snapshots and every event after them: hand
+	// that garbage back to the operating system now rather than whenever
+	// the runtime gets to it, but after the server is up (a full
+	// collection of a large heap takes a moment).
+	go debug.FreeOSMemory()
 	fmt.Fprintf(m.Out, "Sổ cái giám sát is serving %s\n", m.HTTPServer.URL())
 	fmt.Fprintf(m.Out, "  data folder:   %s (%s)\n", absPath(cfg.Data), m.storeDescription())
 	fmt.Fprintf(m.Out, "  events:        %d\n", m.Ledger.Size())

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -90,7 +91,11 @@ type fileRecord struct {
 // scan calls fn for every stored message of stream in sequence order.
 // Erased messages and tombstones are skipped (the reader then sees a gap).
 // A record whose checksum does not match, or a block that ends inside a
-// record, is an error naming the position.
+// record, is an error naming the position. The header and msg fn is given
+// lie in a buffer read again for the next block: fn copies what it keeps.
+// (One buffer for every block, rather than one allocated per 8 MiB block,
+// took a start at a million events from 8.6 s to 6.9 s, most of it the
+// kernel's time faulting in fresh memory.)
 func (f *FileLog) scan(ctx context.Context, stream string, fn func(fileRecord) error) error {
 	files, idx, err := f.blockFiles(stream)
 	if err != nil {
@@ -98,14 +103,16 @@ func (f *FileLog) scan(ctx context.Context, stream string, fn func(fileRecord) e
 	}
 	le := binary.LittleEndian
 	var last uint64
+	var buf []byte
 	for i, name := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b, err := os.ReadFile(name)
+		b, err := readFileInto(buf, name)
 		if err != nil {
 			return fmt.Errorf("jetstream files: %w", err)
 		}
+		buf = b
 		if len(b) >= 4 && string(b[:3]) == "cmp" {
 			return fmt.Errorf("jetstream files: block %s is compressed; read it with --via server", name)
 		}
@@ -194,7 +201,7 @@ func (f *FileLog) ReadLog(ctx context.Context, from uint64, fn func(events.Recor
 		if r.seq < from {
 			return nil
 		}
-		rec := events.Record{Position: r.seq, Raw: r.msg[:len(r.msg):len(r.msg)], ID: headerValue(r.header, hdrID), Key: headerValue(r.header, hdrKey)}
+		rec := events.Record{Position: r.seq, Raw: bytes.Clone(r.msg), ID: headerValue(r.header, hdrID), Key: headerValue(r.header, hdrKey)}
 		if rest, ok := strings.CutPrefix(r.subject, prefix); ok {
 			if kind, id, ok := strings.Cut(rest, "."); ok {
 				rec.Stream = kind + "/" + id
@@ -217,4 +224,24 @@ func (f *FileLog) Checkpoints(ctx context.Context, fn func(size uint64, note []b
 		}
 		return fn(size, bytes.Clone(r.msg))
 	})
+}
+
+// readFileInto reads the file name into buf, grown if need be.
+func readFileInto(buf []byte, name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := int(fi.Size())
+	if cap(buf) < size {
+		buf = make([]byte, size)
+	}
+	buf = buf[:size]
+	n, err := io.ReadFull(f, buf)
+	return buf[:n], err
 }
