@@ -229,14 +229,17 @@ func (f *Fixture) Head(tb testing.TB) uint64 {
 }
 
 // MustWaitCheckpoint waits (bounded) until a signed checkpoint covers the
-// whole log, and returns the log's size.
+// whole log and the views hold it, and returns the log's size.
 func (f *Fixture) MustWaitCheckpoint(tb testing.TB) uint64 {
 	tb.Helper()
 	head := f.Head(tb)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := f.Ledger.WaitCheckpoint(ctx, head); err != nil {
 		tb.Fatalf("wait for a checkpoint of size %d: %v", head, err)
+	}
+	if err := f.Views.WaitPosition(ctx, head); err != nil {
+		tb.Fatalf("wait for the views to reach position %d: %v", head, err)
 	}
 	return head
 }

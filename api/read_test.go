@@ -25,6 +25,9 @@ func readFixture(t *testing.T) (*Fixture, events.Result, events.Result) {
 	issued := f.MustIssue(t, f.Recorder, "rec-1", unitWard, partyWard)
 	received := f.MustAppend(t, f.Recorder, "recommendations", "rec-1", receivedRequest)
 	f.MustIssue(t, f.OtherRecorder, "rec-2", unitOther, partyOther)
+	// The tests read without min_position: let the views apply what was
+	// acknowledged first (TestFlagsAPI once found no flag yet).
+	f.MustWaitCheckpoint(t)
 	return f, issued, received
 }
 
