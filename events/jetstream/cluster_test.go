@@ -694,10 +694,26 @@ func TestTransientErrors(t *testing.T) {
 		{api(natsjs.JSErrCodeStreamWrongLastSequence), false}, // a conflict or a retry: settled, not retried blindly
 		{api(natsjs.JSErrCodeStreamNotFound), false},
 		{errClosed, false},
+		// No space: refused at once (507) rather than retried for the
+		// whole budget; space comes back only when an operator frees it.
+		{api(errCodeInsufficientResources), false},
+		{api(errCodeAccountResourcesExceeded), false},
+		{api(errCodeStorageResourcesExceeded), false},
 	} {
 		if got := transient(tc.err); got != tc.want {
 			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)
 		}
+	}
+	for code, want := range map[natsjs.ErrorCode]bool{
+		errCodeInsufficientResources: true, errCodeAccountResourcesExceeded: true, errCodeStorageResourcesExceeded: true,
+		errCodeClusterNotAvailable: false, natsjs.JSErrCodeStreamWrongLastSequence: false,
+	} {
+		if got := isOutOfStorage(api(code)); got != want {
+			t.Errorf("isOutOfStorage(code %d) = %v, want %v", code, got, want)
+		}
+	}
+	if isOutOfStorage(nats.ErrTimeout) {
+		t.Error("isOutOfStorage(a timeout) = true")
 	}
 	for _, tc := range []struct {
 		replicas int
