@@ -89,8 +89,16 @@ type flagCache struct {
 	flags    []Flag
 	index    *flagIndex // of flags, made when first asked
 	// overlaps are the MU_OVERLAP flags of pairs of supervisions, kept
-	// while the two do not change.
-	overlaps map[overlapKey]overlapMemo
+	// while the two do not change; overlapGen marks the pairs seen by the
+	// latest computation (the others are dropped after it).
+	overlaps   map[overlapKey]overlapMemo
+	overlapGen uint64
+	// overburden is the MU_OVERBURDEN flag of each subject and quarter,
+	// kept while the same supervisions, unchanged, make it.
+	overburden map[string]overburdenMemo
+	// raw is how many flags the latest computation raised before
+	// duplicates were dropped: the next one's starting capacity.
+	raw int
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu       sync.Mutex
 	scopesPos uint64
@@ -172,6 +180,7 @@ func indexFlags(fs []Flag) *flagIndex {
 // were at the last computation (flags are large: growing the slice by
 // doubling would copy them over and over).
 func (v *Views) computeFlags(today events.Date, about int) []Flag {
+	about = max(about, v.cache.raw)
 	out := make([]Flag, 0, about+about/8+64)
 	raise := func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite) {
 		info := FlagCodes[code]
@@ -229,6 +238,7 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 			}
 		}
 	}
+	v.cache.raw = len(out)
 	return sortFlags(out)
 }
 
@@ -384,13 +394,32 @@ func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligatio
 		}
 	}
 	if th.OverburdenPerQuarter > 0 {
+		// A key's flag depends on its supervisions (their creation
+		// positions) and on the last one's planned start and unit: it is
+		// kept while the same items make it and the last is unchanged.
+		memos := v.cache.overburden
+		if memos == nil {
+			memos = map[string]overburdenMemo{}
+			v.cache.overburden = memos
+		}
+		for key, m := range memos {
+			if its := subjectQuarter[key]; len(its) <= th.OverburdenPerQuarter {
+				delete(memos, key)
+			} else if !m.holds(its) {
+				delete(memos, key)
+			}
+		}
 		for _, key := range sortedKeys(subjectQuarter) {
 			its := subjectQuarter[key]
 			if len(its) <= th.OverburdenPerQuarter {
 				continue
 			}
+			if m, ok := memos[key]; ok {
+				raiseFlag(*m.flag)
+				continue
+			}
 			party, quarter, _ := strings.Cut(key, "|")
-			var cs []Cite
+			cs := make([]Cite, 0, len(its))
 			for _, it := range its {
 				cs = append(cs, Cite{Position: it.Created, Type: events.SupervisionPlanned})
 			}
@@ -398,12 +427,20 @@ func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligatio
 			raise("MU_OVERBURDEN", "party/"+key, last, party, "party/"+party, last.Facts.Sup.PlannedStart,
 				fmt.Sprintf("%d cuộc giám sát cùng đối tượng trong quý %s, ngưỡng %d (%d supervisions of one subject in quarter %s, threshold %d).",
 					len(its), quarter, th.OverburdenPerQuarter, len(its), quarter, th.OverburdenPerQuarter), cs)
+			memos[key] = overburdenMemo{its: slices.Clone(its), lastPos: last.Updated, flag: raised()}
 		}
+	} else {
+		v.cache.overburden = nil
 	}
 	if th.OverlapWindowDays > 0 {
 		// A pair's flag depends on the two supervisions only: it is kept
-		// (v.cache.overlaps) while neither changes.
-		kept := make(map[overlapKey]overlapMemo, len(v.cache.overlaps))
+		// (v.cache.overlaps) while neither changes. Pairs not seen this
+		// time are dropped at the end.
+		if v.cache.overlaps == nil {
+			v.cache.overlaps = map[overlapKey]overlapMemo{}
+		}
+		v.cache.overlapGen++
+		gen := v.cache.overlapGen
 		for _, key := range sortedKeys(overlap) {
 			its := overlap[key]
 			party, _, _ := strings.Cut(key, "|")
@@ -412,7 +449,7 @@ func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligatio
 				k := overlapKey{a, b, party}
 				m, ok := v.cache.overlaps[k]
 				if !ok || m.aPos != a.Updated || m.bPos != b.Updated {
-					m = overlapMemo{aPos: a.Updated, bPos: b.Updated}
+					m = overlapMemo{aPos: a.Updated, bPos: b.Updated, gen: gen}
 					if d := DaysBetween(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart); d >= 0 && d <= th.OverlapWindowDays {
 						raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), b, b.Facts.Sup.Chair, b.Stream(), b.Facts.Sup.PlannedStart,
 							fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, a.Stream(), th.OverlapWindowDays, a.Stream(), th.OverlapWindowDays),
@@ -422,11 +459,33 @@ func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligatio
 				} else if m.flag != nil {
 					raiseFlag(*m.flag)
 				}
-				kept[k] = m
+				m.gen = gen
+				v.cache.overlaps[k] = m
 			}
 		}
-		v.cache.overlaps = kept
+		for k, m := range v.cache.overlaps {
+			if m.gen != gen {
+				delete(v.cache.overlaps, k)
+			}
+		}
+	} else {
+		v.cache.overlaps = nil
 	}
+}
+
+// overburdenMemo is the MU_OVERBURDEN flag of one subject and quarter,
+// raised when its supervisions were its and the last of them was at
+// lastPos.
+type overburdenMemo struct {
+	its     []*Item
+	lastPos uint64
+	flag    *Flag
+}
+
+// holds reports whether the memo was made from exactly these supervisions,
+// the last one unchanged since.
+func (m overburdenMemo) holds(its []*Item) bool {
+	return slices.Equal(m.its, its) && its[len(its)-1].Updated == m.lastPos
 }
 
 // overlapKey names a pair of supervisions of one subject on one topic, the
@@ -440,6 +499,7 @@ type overlapKey struct {
 // the two were at aPos and bPos.
 type overlapMemo struct {
 	aPos, bPos uint64
+	gen        uint64 // the computation that last saw the pair
 	flag       *Flag
 }
 

@@ -483,3 +483,36 @@ func TestFlagsFollowUnits(t *testing.T) {
 		t.Errorf("after the subject's unit moved under the supervising unit: %v", got)
 	}
 }
+
+// TestOverburdenFollowsChanges: MU_OVERBURDEN of one subject in one quarter
+// (more than 2 supervisions, the default threshold) raised, kept while the
+// same supervisions make it, and changed or dropped as they change: a new
+// one, an event on the last one, cancellations. build compares the flags
+// after every event with those of views built afresh.
+func TestOverburdenFollowsChanges(t *testing.T) {
+	w := newWorld(t)
+	plan := func(id, start string) {
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %s","topic":"Chủ đề %s","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21610"],"planned_start":"%s"}`, id, id, start), "2024-03-20")
+	}
+	for i, start := range []string{"2024-04-02", "2024-05-06", "2024-05-20", "2024-06-10"} {
+		plan(fmt.Sprintf("gs-q%d", i+1), start)
+	}
+	w.rec(events.KindSupervision, "gs-q4", "", events.SupervisionSessionScheduled, `{"session_id":"s1","scheduled_on":"2024-06-12"}`, "2024-04-01")
+	plan("gs-q5", "2024-07-01") // the next quarter: not counted with these
+	v := w.build()
+	const today = events.Date("2024-12-31")
+	if got := flagsOf(v, today, "party/ubnd-21610"); !slices.Contains(got, "MU_OVERBURDEN") {
+		t.Fatalf("four supervisions of ubnd-21610 in 2024-Q2: flags %v, want MU_OVERBURDEN", got)
+	}
+	w.rec(events.KindSupervision, "gs-q2", "", events.SupervisionCancelled, `{"cancelled_on":"2024-04-05","reason":"Trùng lịch"}`, "2024-04-05")
+	v = w.build()
+	if got := flagsOf(v, today, "party/ubnd-21610"); !slices.Contains(got, "MU_OVERBURDEN") {
+		t.Fatalf("three left: flags %v, want MU_OVERBURDEN", got)
+	}
+	w.rec(events.KindSupervision, "gs-q4", "", events.SupervisionCancelled, `{"cancelled_on":"2024-04-06","reason":"Trùng lịch"}`, "2024-04-06")
+	v = w.build()
+	if got := flagsOf(v, today, "party/ubnd-21610"); slices.Contains(got, "MU_OVERBURDEN") {
+		t.Fatalf("two left: flags %v, want no MU_OVERBURDEN", got)
+	}
+}
