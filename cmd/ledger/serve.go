@@ -26,6 +26,7 @@ import (
 	"github.com/mttq-vn/ledger/projections"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
 )
 
 // ServeConfig holds the settings of `ledger serve`.
@@ -217,7 +218,8 @@ type Main struct {
 	HTTPServer *api.Server
 	Out        io.Writer
 
-	lock *os.File
+	lock   *os.File
+	closed bool
 }
 
 // NewMain returns a server for cfg that prints its greeting to out.
@@ -681,6 +683,10 @@ func lockDataDir(dir string) (*os.File, error) {
 // Close shuts down in reverse order: HTTP, ledger (a last checkpoint),
 // store, NATS connection, embedded server, lock.
 func (m *Main) Close() error {
+	if m.closed {
+		return nil
+	}
+	m.closed = true
 	var errs []error
 	if m.HTTPServer != nil {
 		errs = append(errs, m.HTTPServer.Close())
@@ -688,7 +694,7 @@ func (m *Main) Close() error {
 	// With NATS out of reach, the last checkpoint and snapshots would each
 	// wait for their timeouts (two minutes in all): skip them. The next
 	// start makes them from the log.
-	offline := m.Conn != nil && (!m.Conn.IsConnected() || m.Conn.FlushTimeout(2*time.Second) != nil)
+	offline := m.Conn != nil && !jetStreamAnswers(m.Conn, 2*time.Second)
 	if offline && (m.Ledger != nil || m.Views != nil) {
 		m.Logger.Warn("NATS cannot be reached: shutting down without the last checkpoint and snapshots; the next start makes them from the log")
 	}
@@ -721,6 +727,23 @@ func (m *Main) Close() error {
 		m.lock.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// jetStreamAnswers reports whether JetStream answers on nc within wait:
+// the connection is up and the server (or a cluster's meta leader) takes
+// requests.
+func jetStreamAnswers(nc *nats.Conn, wait time.Duration) bool {
+	if !nc.IsConnected() {
+		return false
+	}
+	js, err := natsjs.New(nc)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	_, err = js.AccountInfo(ctx)
+	return err == nil
 }
 
 // errorText renders an error for a person: the message of a ledger error

@@ -190,9 +190,9 @@ func headerValue(hdr []byte, key string) string {
 }
 
 // ReadLog implements events.LogSource: the events from position from on.
-// Records carry Position, Stream, Version, ID, Key and Raw; Raw shares the
-// buffer of its block file, read once per call, so it stays valid but must
-// not be modified.
+// Records carry Position, Stream, Version, ID, Key and Raw; Raw is a copy
+// (the block files are read into one buffer, reused), which the caller may
+// keep.
 func (f *FileLog) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) error {
 	cfg := f.Config
 	cfg.setDefaults()
@@ -226,7 +226,8 @@ func (f *FileLog) Checkpoints(ctx context.Context, fn func(size uint64, note []b
 	})
 }
 
-// readFileInto reads the file name into buf, grown if need be.
+// readFileInto reads the whole file name into buf, grown if need be, as
+// os.ReadFile does (to its end, even if it grew since it was opened).
 func readFileInto(buf []byte, name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -237,11 +238,21 @@ func readFileInto(buf []byte, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := int(fi.Size())
-	if cap(buf) < size {
-		buf = make([]byte, size)
+	if size := int(fi.Size()) + 512; cap(buf) < size {
+		buf = make([]byte, 0, size)
 	}
-	buf = buf[:size]
-	n, err := io.ReadFull(f, buf)
-	return buf[:n], err
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }

@@ -141,16 +141,19 @@ func (sn *Snapshots) SaveSnapshot(ctx context.Context, r io.Reader) error {
 
 // snapshotInFlight is how many chunks of a snapshot may be sent and not yet
 // stored: 16 MiB, well below both the client's 4,000 and the server's
-// ingest queue.
+// ingest queue. (The stream's last sequence is the bucket's: another
+// replica saving into the same bucket at the same time makes the pacing
+// laxer, never stricter.)
 const (
 	snapshotInFlight = 1024
 	snapshotPaceStep = 128         // chunks between two looks at the stream
 	snapshotNoStore  = time.Minute // no chunk stored for this long: give up
 )
 
-// pacedReader holds Put back while more than snapshotInFlight of the
-// chunks it handed out are not yet in the stream. Put sends one chunk per
-// Read that returns data.
+// pacedReader holds Put back so that at most snapshotInFlight of the
+// chunks it handed out are not yet in the stream: every snapshotPaceStep
+// chunks, it waits until no more than snapshotInFlight-snapshotPaceStep
+// are unstored. Put sends one chunk per Read that returns data.
 type pacedReader struct {
 	ctx      context.Context
 	r        io.Reader
@@ -175,17 +178,22 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 
 func (p *pacedReader) wait() error {
 	last, since := uint64(0), time.Now()
+	var lookErr error
 	for {
+		// A failed look (a busy server answering late) counts as no
+		// progress, not as the end of the save.
 		seq, err := p.stored()
 		if err != nil {
-			return fmt.Errorf("jetstream: following the snapshot's upload: %w", err)
-		}
-		if seq >= p.base && p.sent-min(p.sent, seq-p.base) <= snapshotInFlight {
+			lookErr = err
+		} else if seq >= p.base && p.sent-min(p.sent, seq-p.base) <= snapshotInFlight-snapshotPaceStep {
 			return nil
 		}
-		if seq != last {
+		if err == nil && seq != last {
 			last, since = seq, time.Now()
 		} else if time.Since(since) > p.patience {
+			if lookErr != nil {
+				return fmt.Errorf("jetstream: the server stored no chunk of the snapshot for %s (last look: %w)", p.patience, lookErr)
+			}
 			return fmt.Errorf("jetstream: the server stored no chunk of the snapshot for %s", p.patience)
 		}
 		select {
