@@ -175,8 +175,13 @@ func (v *Views) statusMatches(it *Item, want []string, today events.Date, flagge
 
 // DerivedStatus returns the derived states of an item at today.
 func (v *Views) DerivedStatus(it *Item, today events.Date) []string {
+	return derivedStatus(it, v.Obligations(it, today))
+}
+
+// derivedStatus is DerivedStatus from the item's obligations at a date.
+func derivedStatus(it *Item, obligations []Obligation) []string {
 	var out []string
-	for _, o := range v.Obligations(it, today) {
+	for _, o := range obligations {
 		switch o.Outcome {
 		case Overdue, DueSoon:
 			out = append(out, o.Outcome)
@@ -241,7 +246,8 @@ func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
 	iv := ItemView{ID: it.ID, Stream: it.Stream(), Kind: it.Kind, Status: it.Status(), Version: it.Core.Version, Unit: it.Unit(),
 		Title: it.Title, Form: it.Form, Party: it.Party, Parties: it.Core.Parties, Classification: it.Class, OpenedOn: it.OpenedOn,
 		CreatedPosition: it.Created, UpdatedPosition: it.Updated, LastHash: v.Hash(it.Updated).String(),
-		DerivedStatus: v.DerivedStatus(it, today), Deadlines: v.Obligations(it, today)}
+		Deadlines: v.Obligations(it, today)}
+	iv.DerivedStatus = derivedStatus(it, iv.Deadlines)
 	if iv.Parties == nil {
 		iv.Parties = []string{}
 	}
