@@ -155,3 +155,25 @@ func TestUnreachableServer(t *testing.T) {
 		t.Fatalf("Head with the server gone: %v, want unavailable", err)
 	}
 }
+
+// TestReadFileInto reads files of several sizes into one reused buffer:
+// each read gives exactly that file's bytes, whatever the buffer held.
+func TestReadFileInto(t *testing.T) {
+	dir := t.TempDir()
+	var buf []byte
+	for i, size := range []int{10, 5000, 3, 0, 70000, 70000} {
+		want := bytes.Repeat([]byte{byte('a' + i)}, size)
+		name := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(name, want, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readFileInto(buf, name)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("file %d (%d bytes): read %d bytes, %v", i, size, len(got), err)
+		}
+		buf = got
+	}
+	if _, err := readFileInto(buf, filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("a missing file read without an error")
+	}
+}
