@@ -772,6 +772,18 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 	if st == nil {
 		st = NewState(req.Kind, req.ID)
 	}
+	// This replica's follower may not have applied another replica's
+	// latest events yet: when a request needs more of the stream than this
+	// ledger knows (an event on a stream it has not seen, an If-Match past
+	// its version), ask the store before answering not_found or conflict.
+	if (!req.Create && st.version == 0) || (req.ExpectedVersion != nil && *req.ExpectedVersion > st.version) {
+		if err := l.catchUp(ctx, stream); err != nil {
+			return Result{}, err
+		}
+		if s := l.Lookup(stream); s != nil {
+			st = s
+		}
+	}
 	if req.ExpectedVersion != nil && *req.ExpectedVersion != st.version {
 		return Result{}, &VersionConflict{Stream: stream, Expected: *req.ExpectedVersion, Current: st.version}
 	}
@@ -879,6 +891,9 @@ func (l *Ledger) catchUp(ctx context.Context, stream string) error {
 	st, folded, err := foldRecords(stream, l.states[stream], recs, 0)
 	if err != nil {
 		return err
+	}
+	if len(folded) == 0 {
+		return nil // nothing new (or no such stream: keep no empty state for it)
 	}
 	l.states[stream] = st
 	l.positions[stream] = append(l.positions[stream], folded...)

@@ -209,6 +209,41 @@ func (s *gatedStore) Follow(ctx context.Context, from uint64, fn func(events.Rec
 	return s.Store.Follow(ctx, from, fn)
 }
 
+// TestLedgerWriteOnALaggingReplica writes through a second ledger whose
+// follower has not applied the first's events: an event on a stream the
+// first created, and one with If-Match at the first's version, are decided
+// on the store's state, not refused as not_found or conflict. A stream
+// that exists nowhere is still not_found, and leaves no state behind.
+func TestLedgerWriteOnALaggingReplica(t *testing.T) {
+	store := inmem.NewStore()
+	skey := mustKey(t)
+	a := MustOpenLedger(t, store, skey)
+	gated := &gatedStore{Store: store, release: make(chan struct{})}
+	b := MustOpenLedger(t, gated, skey)
+	defer close(gated.release)
+
+	mustHandle(t, a, unitRequest("u1", ""))
+	renamed, err := b.Handle(context.Background(), renameRequest("u1", "Phường Mới", ""))
+	if err != nil || renamed.Version != 2 {
+		t.Fatalf("an event on a stream another replica created: %+v %v, want version 2", renamed, err)
+	}
+	again := mustHandle(t, a, renameRequest("u1", "Phường Mới Hơn", "")) // a catches up through its conflict
+	if again.Version != 3 {
+		t.Fatalf("the first ledger's next rename: version %d, want 3", again.Version)
+	}
+	req := renameRequest("u1", "Phường Cuối", "")
+	req.ExpectedVersion = &again.Version
+	if res, err := b.Handle(context.Background(), req); err != nil || res.Version != 4 {
+		t.Fatalf("If-Match at the version another replica wrote: %+v %v, want version 4", res, err)
+	}
+	if _, err := b.Handle(context.Background(), renameRequest("khong-co", "X", "")); events.ErrorCode(err) != events.ENotFound {
+		t.Fatalf("an event on a stream that exists nowhere: %v, want not_found", err)
+	}
+	if st := b.Lookup("unit/khong-co"); st != nil {
+		t.Fatalf("a state was kept for a stream that does not exist: %+v", st)
+	}
+}
+
 // TestLedgerRetryOnAnotherReplica retries a request on a second ledger
 // whose follower has not seen the first attempt: the store recognises the
 // key, and the second ledger answers with the first result, or refuses a
