@@ -209,18 +209,25 @@ func (s *gatedStore) Follow(ctx context.Context, from uint64, fn func(events.Rec
 	return s.Store.Follow(ctx, from, fn)
 }
 
+// openLaggingReplicas opens two ledgers on one store, the second with a
+// follower held back until the test ends.
+func openLaggingReplicas(t *testing.T) (a, b *events.Ledger) {
+	store := inmem.NewStore()
+	skey := mustKey(t)
+	a = MustOpenLedger(t, store, skey)
+	gated := &gatedStore{Store: store, release: make(chan struct{})}
+	b = MustOpenLedger(t, gated, skey)
+	t.Cleanup(func() { close(gated.release) }) // before b closes: cleanups run last first
+	return a, b
+}
+
 // TestLedgerWriteOnALaggingReplica writes through a second ledger whose
 // follower has not applied the first's events: an event on a stream the
 // first created, and one with If-Match at the first's version, are decided
 // on the store's state, not refused as not_found or conflict. A stream
 // that exists nowhere is still not_found, and leaves no state behind.
 func TestLedgerWriteOnALaggingReplica(t *testing.T) {
-	store := inmem.NewStore()
-	skey := mustKey(t)
-	a := MustOpenLedger(t, store, skey)
-	gated := &gatedStore{Store: store, release: make(chan struct{})}
-	b := MustOpenLedger(t, gated, skey)
-	defer close(gated.release)
+	a, b := openLaggingReplicas(t)
 
 	mustHandle(t, a, unitRequest("u1", ""))
 	renamed, err := b.Handle(context.Background(), renameRequest("u1", "Phường Mới", ""))
@@ -249,12 +256,7 @@ func TestLedgerWriteOnALaggingReplica(t *testing.T) {
 // key, and the second ledger answers with the first result, or refuses a
 // different request under the same key.
 func TestLedgerRetryOnAnotherReplica(t *testing.T) {
-	store := inmem.NewStore()
-	skey := mustKey(t)
-	a := MustOpenLedger(t, store, skey)
-	gated := &gatedStore{Store: store, release: make(chan struct{})}
-	b := MustOpenLedger(t, gated, skey)
-	defer close(gated.release)
+	a, b := openLaggingReplicas(t)
 
 	first := mustHandle(t, a, unitRequest("u1", "k1"))
 	again, err := b.Handle(context.Background(), unitRequest("u1", "k1"))

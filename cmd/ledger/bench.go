@@ -682,42 +682,81 @@ func benchFill(ctx context.Context, dir string, n int, progress io.Writer) error
 	return errors.Join(err, m.Close())
 }
 
-// serveRSS starts `ledger serve` on dir in a child process and reads its
-// resident memory once it is ready.
-func serveRSS(ctx context.Context, dir string) (uint64, time.Duration, error) {
+// serveProcess is `ledger serve` running in a child process (this binary).
+type serveProcess struct {
+	cmd    *exec.Cmd
+	URL    string
+	exited chan error
+}
+
+// startServe starts `ledger serve --data dir` with args in a child
+// process, its standard error to stderr (nil: discarded), and waits until
+// /readyz answers 200 (polled every 25 ms, at most 10 minutes). It returns the time from
+// the start to ready: a start as an operator sees it, memory faulted in
+// afresh, unlike a server started inside the bench's own process.
+func startServe(ctx context.Context, dir string, stderr io.Writer, args ...string) (*serveProcess, time.Duration, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
 	port, err := freeLocalPort()
 	if err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.CommandContext(ctx, exe, "serve", "--data", dir, "--http", fmt.Sprintf("127.0.0.1:%d", port), "--log-level", "error")
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.CommandContext(ctx, exe, append([]string{"serve", "--data", dir, "--http", addr, "--log-level", "error"}, args...)...)
+	cmd.Stderr = stderr
 	if strings.HasSuffix(exe, ".test") {
 		cmd.Env = append(os.Environ(), "LEDGER_TEST_MAIN=1")
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	p := &serveProcess{cmd: cmd, URL: "http://" + addr, exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait() }()
+	c := api.NewClient(p.URL, "")
+	for deadline := start.Add(10 * time.Minute); c.Ready(ctx) != nil; {
+		select {
+		case err := <-p.exited:
+			return nil, 0, fmt.Errorf("serve exited before it was ready: %v", err)
+		case <-time.After(25 * time.Millisecond):
+		}
+		if err := ctx.Err(); err != nil {
+			p.Stop()
+			return nil, 0, err
+		}
+		if time.Now().After(deadline) {
+			p.Stop()
+			return nil, 0, fmt.Errorf("serve was not ready within 10 minutes")
+		}
+	}
+	return p, time.Since(start), nil
+}
+
+// Stop stops the server with SIGINT, and kills it if it has not exited
+// within 2 minutes.
+func (p *serveProcess) Stop() {
+	p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(2 * time.Minute):
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// serveRSS starts `ledger serve` on dir in a child process and reads its
+// resident memory once it is ready.
+func serveRSS(ctx context.Context, dir string) (uint64, time.Duration, error) {
+	p, ready, err := startServe(ctx, dir, nil)
+	if err != nil {
 		return 0, 0, err
 	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	c := api.NewClient(url, "")
-	deadline := time.Now().Add(10 * time.Minute)
-	for c.Ready(ctx) != nil {
-		if time.Now().After(deadline) {
-			return 0, 0, fmt.Errorf("serve was not ready within 10 minutes")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	ready := time.Since(start)
+	defer p.Stop()
 	// Let the runtime settle after the replay, as a long-running server would.
 	time.Sleep(2 * time.Second)
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
 		return 0, ready, err
 	}
@@ -727,7 +766,7 @@ func serveRSS(ctx context.Context, dir string) (uint64, time.Duration, error) {
 			return kb << 10, ready, err
 		}
 	}
-	return 0, ready, fmt.Errorf("no VmRSS in /proc/%d/status", cmd.Process.Pid)
+	return 0, ready, fmt.Errorf("no VmRSS in /proc/%d/status", p.cmd.Process.Pid)
 }
 
 // freeLocalPort returns a loopback TCP port that was free a moment ago.

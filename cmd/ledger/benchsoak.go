@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,33 +72,12 @@ func (c *BenchCommand) soakPhase(ctx context.Context, w io.Writer, cfg benchConf
 	}
 	cycles := max(0, (cfg.soakFill-setup)/longest)
 
-	exe, err := os.Executable()
+	srv, _, err := startServe(ctx, dir, c.Stderr, "--rate-limit", "0")
 	if err != nil {
 		return err
 	}
-	port, err := freeLocalPort()
-	if err != nil {
-		return err
-	}
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.CommandContext(ctx, exe, "serve", "--data", dir, "--http", fmt.Sprintf("127.0.0.1:%d", port), "--log-level", "error", "--rate-limit", "0")
-	cmd.Stderr = c.Stderr
-	if strings.HasSuffix(exe, ".test") {
-		cmd.Env = append(os.Environ(), "LEDGER_TEST_MAIN=1")
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	ready := api.NewClient(url, "")
-	for deadline := time.Now().Add(10 * time.Minute); ready.Ready(ctx) != nil; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("serve was not ready within 10 minutes")
-		}
-	}
+	defer srv.Stop()
+	url := srv.URL
 	admin := api.NewClient(url, adminTokenOf(dir))
 	tok, err := admin.CreateToken(ctx, api.TokenRequest{Name: "soak recorder", Role: events.RoleRecorder, Unit: "52"})
 	if err != nil {
@@ -192,7 +170,7 @@ func (c *BenchCommand) soakPhase(ctx context.Context, w io.Writer, cfg benchConf
 			done = true
 		case <-tick.C:
 		}
-		s, err := soakSampleOf(ctx, hc, url, cmd.Process.Pid)
+		s, err := soakSampleOf(ctx, hc, url, srv.cmd.Process.Pid)
 		if err != nil {
 			return fmt.Errorf("sample: %w", err)
 		}

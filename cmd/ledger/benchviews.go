@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -160,67 +156,13 @@ func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string) e
 	// The starts above run in this process, whose heap has already grown:
 	// a fresh process also faults in its memory (seconds on some
 	// machines). Time one as an operator would see it.
-	ready, err := freshServeStart(ctx, dir)
+	p, ready, err := startServe(ctx, dir, nil, "--sync", "lazy")
 	if err != nil {
 		return fmt.Errorf("serve in a fresh process: %w", err)
 	}
+	p.Stop()
 	fmt.Fprintf(w, "  %-36s%8s (target <= 5 s for the restart)\n", "serve restart, a fresh process:", ready.Round(time.Millisecond))
 	return nil
-}
-
-// freshServeStart runs `ledger serve` on dir in a new process (this
-// binary) and returns the time from its start to /readyz answering 200,
-// polled every 25 ms; it then stops it with SIGINT.
-func freshServeStart(ctx context.Context, dir string) (time.Duration, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	exe, err := os.Executable()
-	if err != nil {
-		return 0, err
-	}
-	cmd := exec.CommandContext(ctx, exe, "serve", "--data", dir, "--http", addr, "--sync", "lazy", "--log-level", "error")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() error {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case err := <-exited:
-			return err
-		case <-time.After(2 * time.Minute):
-			cmd.Process.Kill()
-			return <-exited
-		}
-	}
-	hc := &http.Client{Timeout: time.Second}
-	for deadline := start.Add(5 * time.Minute); time.Now().Before(deadline); {
-		select {
-		case err := <-exited:
-			return 0, fmt.Errorf("it exited before it was ready (%v): %s", err, bytes.TrimSpace(stderr.Bytes()))
-		case <-time.After(25 * time.Millisecond):
-		}
-		resp, err := hc.Get("http://" + addr + "/readyz")
-		if err != nil {
-			continue
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			ready := time.Since(start)
-			stop() // its exit status after SIGINT is not what is measured
-			return ready, nil
-		}
-	}
-	stop()
-	return 0, errors.New("not ready within 5 minutes")
 }
 
 // benchReads measures GET of one item and filtered lists over HTTP.

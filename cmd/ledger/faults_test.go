@@ -504,12 +504,11 @@ func (p *tcpProxy) restore() {
 	p.mu.Unlock()
 }
 
-// TestFaultConnectionDropped cuts the connection between `serve
-// --nats-url` and its NATS server twice in the middle of concurrent
-// writes, each time for a second in which reconnections are refused: the
-// client reconnects, the store retries the appends whose answers were lost,
-// and nothing is lost or written twice.
-func TestFaultConnectionDropped(t *testing.T) {
+// startProxiedFaultLoad starts a NATS server, a proxy to it, `serve` on
+// the proxy (with client pings every ping, if set) and 16 writers; the
+// context bounds the test at 3 minutes.
+func startProxiedFaultLoad(t *testing.T, ping time.Duration) (context.Context, *tcpProxy, *Main, *api.Client, *faultLoad) {
+	t.Helper()
 	srv, err := startTCPServer(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -517,9 +516,18 @@ func TestFaultConnectionDropped(t *testing.T) {
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
 	proxy := startTCPProxy(t, srv.Addr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	m, admin := mustFaultServe(t, ctx, proxy.URL(), 0)
-	load := startFaultLoad(ctx, t, m.HTTPServer.URL(), admin.Token, 16)
+	t.Cleanup(cancel)
+	m, admin := mustFaultServe(t, ctx, proxy.URL(), ping)
+	return ctx, proxy, m, admin, startFaultLoad(ctx, t, m.HTTPServer.URL(), admin.Token, 16)
+}
+
+// TestFaultConnectionDropped cuts the connection between `serve
+// --nats-url` and its NATS server twice in the middle of concurrent
+// writes, each time for a second in which reconnections are refused: the
+// client reconnects, the store retries the appends whose answers were lost,
+// and nothing is lost or written twice.
+func TestFaultConnectionDropped(t *testing.T) {
+	ctx, proxy, m, admin, load := startProxiedFaultLoad(t, 0)
 	defer load.finish()
 
 	load.waitAcks(200, 30*time.Second, "before the first cut")
@@ -549,16 +557,7 @@ func TestFaultConnectionDropped(t *testing.T) {
 // resume; what was sent into the silence and delivered late, after the
 // store had retried it, is not stored twice; nothing acknowledged is lost.
 func TestFaultSilentPartition(t *testing.T) {
-	srv, err := startTCPServer(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	proxy := startTCPProxy(t, srv.Addr().String())
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	m, admin := mustFaultServe(t, ctx, proxy.URL(), 300*time.Millisecond)
-	load := startFaultLoad(ctx, t, m.HTTPServer.URL(), admin.Token, 16)
+	ctx, proxy, m, admin, load := startProxiedFaultLoad(t, 300*time.Millisecond)
 	defer load.finish()
 
 	load.waitAcks(200, 30*time.Second, "before the partition")
