@@ -521,7 +521,7 @@ func natsOptions(cfg ServeConfig) ([]nats.Option, error) {
 		ping = DefaultNATSPing
 	}
 	opts := []nats.Option{nats.Name("ledger"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond), nats.Timeout(5 * time.Second),
-		nats.PingInterval(ping), nats.MaxPingsOutstanding(natsPingsOut)}
+		nats.PingInterval(ping), nats.MaxPingsOutstanding(natsPingsOut), jetstream.LogAsyncErrors(nil)}
 	if cfg.NATSCreds != "" {
 		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
 	}

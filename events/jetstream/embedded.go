@@ -106,11 +106,32 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 // several times faster than loopback TCP. name names the connection in the
 // server's monitoring; opts add to the connection's options (credentials).
 func ConnectInProcess(s *server.Server, name string, opts ...nats.Option) (*nats.Conn, error) {
-	nc, err := nats.Connect("", append([]nats.Option{nats.InProcessServer(s), nats.Name(name)}, opts...)...)
+	nc, err := nats.Connect("", append([]nats.Option{nats.InProcessServer(s), nats.Name(name), LogAsyncErrors(nil)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: connect in-process: %w", err)
 	}
 	return nc, nil
+}
+
+// LogAsyncErrors is a connection option that reports the client's
+// asynchronous errors to logger (nil: slog.Default()) instead of nats.go's
+// default, which prints them to standard error. The usual one is a slow
+// consumer: a reader's subscription overflowed while its goroutine was
+// busy (nats.go sizes a reader's channel to its pull batch, leaving no
+// room for a status message). The ordered readers of this package recover
+// by themselves: they resume from the last position they delivered.
+func LogAsyncErrors(logger *slog.Logger) nats.Option {
+	return nats.ErrorHandler(func(nc *nats.Conn, sub *nats.Subscription, err error) {
+		l := logger
+		if l == nil {
+			l = slog.Default()
+		}
+		attrs := []any{"component", "nats-client", "err", err}
+		if sub != nil {
+			attrs = append(attrs, "subject", sub.Subject)
+		}
+		l.Warn("NATS client error", attrs...)
+	})
 }
 
 // serverLogger passes the server's warnings and errors to slog and drops

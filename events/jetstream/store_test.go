@@ -484,3 +484,55 @@ func TestStreamSeq(t *testing.T) {
 		}
 	}
 }
+
+// TestLogAsyncErrors: the client's asynchronous errors (here a slow
+// consumer: a channel subscription with room for one message gets ten)
+// reach the logger given, with the subscription's subject, instead of
+// nats.go's default print to standard error.
+func TestLogAsyncErrors(t *testing.T) {
+	srv, err := StartServer(ServerConfig{StoreDir: t.TempDir(), Logger: testLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	logged := make(chan string, 16)
+	logger := slog.New(slog.NewTextHandler(lineWriter(logged), nil))
+	nc, err := ConnectInProcess(srv, "test", LogAsyncErrors(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ch := make(chan *nats.Msg, 1)
+	if _, err := nc.ChanSubscribe("slow.reader", ch); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if err := nc.Publish("slow.reader", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case line := <-logged:
+		for _, want := range []string{"level=WARN", "component=nats-client", "slow consumer", "subject=slow.reader"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("logged %q, want %q in it", line, want)
+			}
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the slow consumer was not logged within 30 s")
+	}
+}
+
+// lineWriter sends each write (one slog record) to ch.
+type lineWriter chan string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	select {
+	case w <- string(p):
+	default:
+	}
+	return len(p), nil
+}
