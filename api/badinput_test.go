@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -142,7 +143,8 @@ func TestBadInput(t *testing.T) {
 		{"UnknownCollectionAppend", "POST", "/v1/widgets/w-1/events", rec, received, nil, 404, events.ENotFound, "path"},
 		{"EventOnAMissingStream", "POST", "/v1/recommendations/nope/events", rec, received, nil, 404, events.ENotFound, "id"},
 		{"EventOnAMalformedStreamID", "POST", "/v1/recommendations/no.pe/events", rec, received, nil, 404, events.ENotFound, "id"},
-		{"MethodNotAllowed", "DELETE", "/v1/recommendations/rec-1", rec, nil, nil, 400, events.EInvalid, ""},
+		{"MethodNotAllowed", "DELETE", "/v1/recommendations/rec-1", rec, nil, nil, 405, events.EMethodNotAllowed, "method"},
+		{"MethodNotAllowedOnAWriteRoute", "PUT", "/v1/recommendations", rec, issueBody(issueData), nil, 405, events.EMethodNotAllowed, "method"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			head := f.Head(t)
@@ -156,6 +158,19 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("MethodNotAllowedListsTheAllowedMethods", func(t *testing.T) {
+		for path, want := range map[string]string{
+			"/v1/recommendations/rec-1": "GET",
+			"/v1/recommendations":       "GET, POST",
+			"/healthz":                  "GET",
+		} {
+			r := f.Do(t, "DELETE", path, rec, nil)
+			if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != want {
+				t.Errorf("DELETE %s: got %d with Allow %q, want 405 with Allow %q", path, r.Status, r.Header.Get("Allow"), want)
+			}
+		}
+	})
 
 	t.Run("TheRefusedTransitionNamesTheCurrentState", func(t *testing.T) {
 		e := MustError(t, f.Do(t, "POST", appendPath, rec, `{"type":"recommendation.closed.v1","data":{"closed_on":"2023-03-11"}}`), 409, events.EConflict, "type")

@@ -25,6 +25,7 @@ var statuses = map[string]int{
 
 	events.ETooManyRequests:     http.StatusTooManyRequests,
 	events.EInsufficientStorage: http.StatusInsufficientStorage,
+	events.EMethodNotAllowed:    http.StatusMethodNotAllowed,
 }
 
 // ErrorBody is the JSON body of every error response.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,7 +78,10 @@ func NewServer(l *events.Ledger, store events.Store) *Server {
 		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)})
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Error(w, r, events.Errorf(events.EInvalid, "Method %s is not allowed on %s.", r.Method, r.URL.Path))
+		allow := s.allowedMethods(r)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.Error(w, r, &events.Error{Code: events.EMethodNotAllowed, Field: "method",
+			Message: fmt.Sprintf("Method %s is not allowed on %s; it allows %s.", r.Method, r.URL.Path, strings.Join(allow, ", "))})
 	})
 	s.router.HandleFunc("/healthz", s.handleHealth).Methods("GET")
 	s.router.HandleFunc("/readyz", s.handleReady).Methods("GET")
@@ -89,6 +93,32 @@ func NewServer(l *events.Ledger, store events.Store) *Server {
 	s.registerWriteRoutes(s.router)
 	s.registerWebRoutes(s.router) // the web workspace at / (web.go)
 	return s
+}
+
+// allowedMethods lists the methods the routes accept on r's path, sorted
+// (for the Allow header of a 405 answer; RFC 9110 §15.5.6).
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	s.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		methods, err := route.GetMethods()
+		if err != nil {
+			return nil // a route for every method would have matched
+		}
+		for _, m := range methods {
+			if slices.Contains(allow, m) {
+				continue
+			}
+			req := r.Clone(r.Context())
+			req.Method = m
+			var match mux.RouteMatch
+			if route.Match(req, &match) && match.MatchErr == nil {
+				allow = append(allow, m)
+			}
+		}
+		return nil
+	})
+	slices.Sort(allow)
+	return allow
 }
 
 // Handler returns the server's HTTP handler with its middleware, for tests

@@ -24,6 +24,9 @@ const (
 	// event (its disk or its configured storage limit is full); nothing was
 	// written. Writes succeed again once an operator frees space.
 	EInsufficientStorage = "insufficient_storage"
+	// EMethodNotAllowed: the path exists but not with this HTTP method; the
+	// answer's Allow header lists the methods it has.
+	EMethodNotAllowed = "method_not_allowed"
 )
 
 // Error is a domain error: a machine-readable Code, a human-readable Message
