@@ -309,19 +309,21 @@ func (s *Server) handleEntries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	from, err := queryUint(r, "from", 1)
+	if err == nil && from == 0 {
+		err = events.FieldErrorf("from", "from must be a position, 1 or more.")
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	limit, err := queryUint(r, "limit", 10000)
+	if err == nil && (limit == 0 || limit > MaxEntries) {
+		err = events.FieldErrorf("limit", "limit must be a whole number from 1 to %d.", MaxEntries)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if from == 0 {
-		from = 1
-	}
-	limit = max(1, min(limit, MaxEntries))
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	// The next position is a trailer: it is known only at the end, and a
 	// page cut short by an error has none, so the client notices.

@@ -158,8 +158,8 @@ func TestLogEntries(t *testing.T) {
 		wantNext  uint64
 	}{
 		{"FromAPosition", "from=4&limit=2", 4, 2, 6},
-		{"FromZeroIsFromOne", "from=0&limit=1", 1, 1, 2},
-		{"LimitZeroIsOne", "from=2&limit=0", 2, 1, 3},
+		{"FromOne", "from=1&limit=1", 1, 1, 2},
+		{"TheLargestPage", fmt.Sprintf("from=2&limit=%d", api.MaxEntries), 2, head - 1, head + 1},
 		{"AtTheHead", fmt.Sprintf("from=%d", head), head, 1, head + 1},
 		{"PastTheHead", fmt.Sprintf("from=%d", head+1), 0, 0, head + 1},
 		{"FarPastTheHead", "from=1000000", 0, 0, 1000000},
@@ -184,6 +184,11 @@ func TestLogEntries(t *testing.T) {
 	t.Run("BadParameters", func(t *testing.T) {
 		MustError(t, f.Do(t, "GET", "/v1/log/entries?from=first", f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, "from")
 		MustError(t, f.Do(t, "GET", "/v1/log/entries?limit=-1", f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, "limit")
+		// Positions start at 1, pages hold 1 to MaxEntries events: what is
+		// outside is refused, not clamped.
+		MustError(t, f.Do(t, "GET", "/v1/log/entries?from=0", f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, "from")
+		MustError(t, f.Do(t, "GET", "/v1/log/entries?limit=0", f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, "limit")
+		MustError(t, f.Do(t, "GET", fmt.Sprintf("/v1/log/entries?limit=%d", api.MaxEntries+1), f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, "limit")
 	})
 }
 

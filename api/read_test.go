@@ -511,6 +511,20 @@ func TestDeadlinesByOutcome(t *testing.T) {
 			}
 		}
 	}
+	// A rule filter keeps that rule's deadlines; a key the table does not
+	// have is refused, not answered with an empty list.
+	all := get(f.Inspector, "")
+	byRule := get(f.Inspector, "&rule=recommendation.response")
+	var want int
+	for _, o := range all {
+		if o.Rule == "recommendation.response" {
+			want++
+		}
+	}
+	if want == 0 || len(byRule) != want || slices.ContainsFunc(byRule, func(o projections.Obligation) bool { return o.Rule != "recommendation.response" }) {
+		t.Errorf("rule=recommendation.response: %d deadlines, want the %d of that rule", len(byRule), want)
+	}
+	MustError(t, f.Do(t, "GET", "/v1/deadlines?rule=recommendation.answer", f.Inspector.Secret, nil), 400, events.EInvalid, "rule")
 	for _, o := range []string{projections.Overdue, projections.DueSoon, projections.Pending, projections.OnTime} {
 		if !seen[o] {
 			t.Errorf("no %s deadline in the fixture: the comparison is weaker than it looks", o)

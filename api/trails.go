@@ -236,6 +236,10 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rule, party := q.Get("rule"), q.Get("party")
+	if _, ok := s.Views.Config().Rules.Rule(rule); rule != "" && !ok {
+		s.Error(w, r, events.FieldErrorf("rule", "rule %q is not in the rule table (GET /v1/rules lists its keys).", rule))
+		return
+	}
 	type deadlineList struct {
 		Deadlines []projections.Obligation `json:"deadlines"`
 		Truncated bool                     `json:"truncated"`
