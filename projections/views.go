@@ -262,11 +262,11 @@ type PartyFacts struct {
 
 // FlagFacts are an inspector's latest review of a flag.
 type FlagFacts struct {
-	Code       string
-	Verdict    events.Verdict
-	Note       string
-	ReviewedOn events.Date
-	At         Cite
+	Code       string         `json:"code"`
+	Verdict    events.Verdict `json:"verdict"`
+	Note       string         `json:"note"`
+	ReviewedOn events.Date    `json:"reviewed_on"`
+	At         Cite           `json:"at"`
 }
 
 // Views are the read models at one position of the log.
