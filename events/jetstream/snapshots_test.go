@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 )
 
@@ -95,4 +98,84 @@ func TestPacedReader(t *testing.T) {
 	if !strings.Contains(err.Error(), "stored no chunk") || stuck.sent != snapshotInFlight {
 		t.Fatalf("a server that stores nothing: %v after %d chunks", err, stuck.sent)
 	}
+}
+
+// TestSnapshotCompressed: a snapshot is stored compressed (S2) and read
+// back as saved; one stored uncompressed, as snapshots were before, is
+// still read as it is.
+func TestSnapshotCompressed(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	sn := n.store.Snapshots("TEST_SNAP_S2")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// Repetitive, like the views' field names and texts: about 4 MiB.
+	var want []byte
+	for i := 0; len(want) < 4<<20; i++ {
+		want = fmt.Appendf(want, "kn-%d\x00Ủy ban nhân dân xã tiếp thu kiến nghị số %d của Mặt trận\x00", i, i%97)
+	}
+	if err := sn.SaveSnapshot(ctx, bytes.NewReader(want)); err != nil {
+		t.Fatal(err)
+	}
+	obs, err := n.store.js.ObjectStore(ctx, "TEST_SNAP_S2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := obs.GetInfo(ctx, "views")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size*3 > uint64(len(want)) {
+		t.Errorf("stored %d bytes for a snapshot of %d: not compressed", info.Size, len(want))
+	}
+	if got := mustReadSnapshot(t, sn); !bytes.Equal(got, want) {
+		t.Fatalf("read back %d bytes, other than the %d saved", len(got), len(want))
+	}
+
+	// Stored as it is (a snapshot saved by an earlier version).
+	old := []byte("an uncompressed snapshot \xff\x06 of an earlier version")
+	if _, err := obs.PutBytes(ctx, "views", old); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustReadSnapshot(t, sn); !bytes.Equal(got, old) {
+		t.Fatalf("read back %q, want %q", got, old)
+	}
+
+	// A reader that fails fails the save, and the last snapshot stays.
+	failing := io.MultiReader(bytes.NewReader(want[:1<<20]), iotest.ErrReader(errors.New("disk gone")))
+	if err := sn.SaveSnapshot(ctx, failing); err == nil || !strings.Contains(err.Error(), "disk gone") {
+		t.Fatalf("saving from a failing reader: got %v, want its error", err)
+	}
+	if got := mustReadSnapshot(t, sn); !bytes.Equal(got, old) {
+		t.Fatalf("after a failed save: read back %q, want the last snapshot %q", got, old)
+	}
+}
+
+// TestS2Magic: the prefix LoadSnapshot recognises is what the S2 writer
+// writes first.
+func TestS2Magic(t *testing.T) {
+	var b bytes.Buffer
+	w := s2.NewWriter(&b)
+	if _, err := w.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b.Bytes(), []byte(s2Magic)) {
+		t.Fatalf("an S2 stream starts with %q, not s2Magic %q", b.Bytes()[:min(b.Len(), 10)], s2Magic)
+	}
+}
+
+func mustReadSnapshot(t *testing.T, sn *Snapshots) []byte {
+	t.Helper()
+	rc, err := sn.LoadSnapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
