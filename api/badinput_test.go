@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -161,14 +162,31 @@ func TestBadInput(t *testing.T) {
 
 	t.Run("MethodNotAllowedListsTheAllowedMethods", func(t *testing.T) {
 		for path, want := range map[string]string{
-			"/v1/recommendations/rec-1": "GET",
-			"/v1/recommendations":       "GET, POST",
-			"/healthz":                  "GET",
+			"/v1/recommendations/rec-1": "GET, HEAD",
+			"/v1/recommendations":       "GET, HEAD, POST",
+			"/healthz":                  "GET, HEAD",
+			"/v1/tokens/t-1/revoke":     "POST",
 		} {
 			r := f.Do(t, "DELETE", path, rec, nil)
 			if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != want {
 				t.Errorf("DELETE %s: got %d with Allow %q, want 405 with Allow %q", path, r.Status, r.Header.Get("Allow"), want)
 			}
+		}
+	})
+
+	t.Run("HeadIsGetWithoutTheBody", func(t *testing.T) {
+		for _, path := range []string{"/v1/recommendations/rec-1", "/v1/recommendations?limit=5", "/healthz"} {
+			get := f.Do(t, "GET", path, rec, nil)
+			head := f.Do(t, "HEAD", path, rec, nil)
+			if get.Status != 200 || head.Status != 200 || len(head.Body) != 0 ||
+				head.Header.Get("Content-Length") != strconv.Itoa(len(get.Body)) || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") {
+				t.Errorf("HEAD %s: got %d, %d bytes, Content-Length %q, Content-Type %q; GET gave %d, %d bytes, %q",
+					path, head.Status, len(head.Body), head.Header.Get("Content-Length"), head.Header.Get("Content-Type"), get.Status, len(get.Body), get.Header.Get("Content-Type"))
+			}
+		}
+		// HEAD reaches only what GET reaches: a write route is not run.
+		if r := f.Do(t, "HEAD", "/v1/tokens/t-1/revoke", rec, nil); r.Status != http.StatusMethodNotAllowed {
+			t.Errorf("HEAD on a POST-only route: got %d, want 405", r.Status)
 		}
 	})
 

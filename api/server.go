@@ -117,6 +117,9 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 		}
 		return nil
 	})
+	if slices.Contains(allow, http.MethodGet) {
+		allow = append(allow, http.MethodHead) // see middleware
+	}
 	slices.Sort(allow)
 	return allow
 }
@@ -220,6 +223,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		if !s.limitRate(w, r) {
 			return
+		}
+		if r.Method == http.MethodHead {
+			// HEAD is GET without the body (RFC 9110 §9.3.2): net/http
+			// drops what the handler writes, as it knows the request's
+			// method, and keeps its headers, Content-Length included.
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
 		}
 		next.ServeHTTP(w, r)
 	})
