@@ -148,6 +148,24 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("ledger_http_request_duration_seconds_count: no sample for POST requests")
 	}
 
+	t.Run("RequestsAreTimedByRoute", func(t *testing.T) {
+		f.Do(t, "GET", "/v1/recommendations?limit=1", f.Inspector.Secret, nil)
+		f.Do(t, "HEAD", "/healthz", "", nil)
+		f.Do(t, "GET", "/v1/no-such-route", f.Inspector.Secret, nil)
+		f.Do(t, "DELETE", "/healthz", "", nil)
+		m := scrapeMetrics(t, f)
+		for _, key := range []string{
+			`ledger_http_request_duration_seconds_count{method="GET",route="/v1/{collection}"}`,
+			`ledger_http_request_duration_seconds_count{method="GET",route="/healthz"}`, // HEAD is served as GET
+			`ledger_http_request_duration_seconds_count{method="GET",route="other"}`,
+			`ledger_http_request_duration_seconds_count{method="DELETE",route="other"}`,
+		} {
+			if m[key] < 1 {
+				t.Errorf("%s: got %v, want at least 1", key, m[key])
+			}
+		}
+	})
+
 	t.Run("NotFoundWhenDisabled", func(t *testing.T) {
 		s := api.NewServer(f.Ledger, f.Store)
 		ts := httptest.NewServer(s.Handler())

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -63,21 +65,24 @@ type Server struct {
 	// (admin.rebuild_requested.v1); default the host name.
 	Replica string
 
-	metrics  *Metrics
-	webState webState
-	ln       net.Listener
-	tls      bool
-	server   *http.Server
-	router   *mux.Router
+	metrics    *Metrics
+	routeNames map[*mux.Route]string // metric labels, made by NewServer
+	webState   webState
+	ln         net.Listener
+	tls        bool
+	server     *http.Server
+	router     *mux.Router
 }
 
 // NewServer returns a server with its routes registered.
 func NewServer(l *events.Ledger, store events.Store) *Server {
 	s := &Server{Ledger: l, Store: store, Addr: "127.0.0.1:8080", router: mux.NewRouter()}
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer s.observe(otherRoute, r.Method, time.Now())
 		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)})
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer s.observe(otherRoute, r.Method, time.Now())
 		allow := s.allowedMethods(r)
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		s.Error(w, r, &events.Error{Code: events.EMethodNotAllowed, Field: "method",
@@ -92,7 +97,44 @@ func NewServer(l *events.Ledger, store events.Store) *Server {
 	s.registerReadRoutes(s.router)
 	s.registerWriteRoutes(s.router)
 	s.registerWebRoutes(s.router) // the web workspace at / (web.go)
+	// Each route's label in the request metrics: its path template
+	// without the variables' patterns ("/v1/{collection}/{id}").
+	s.routeNames = map[*mux.Route]string{}
+	s.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		if t, err := route.GetPathTemplate(); err == nil {
+			s.routeNames[route] = routeVarPattern.ReplaceAllString(t, "{$1}")
+		}
+		return nil
+	})
+	s.router.Use(s.timeRoute)
 	return s
+}
+
+// routeVarPattern matches a route variable with its pattern, {name:re}.
+var routeVarPattern = regexp.MustCompile(`\{([^{}:]+):[^{}]*\}`)
+
+// otherRoute labels the requests no route took (404, 405, 429).
+const otherRoute = "other"
+
+// timeRoute is the router's middleware: it times each request a route
+// took, under the route's name. (The outer middleware runs before routing
+// and cannot see the route: gorilla/mux passes it on in a new request.)
+func (s *Server) timeRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := otherRoute
+		if route := mux.CurrentRoute(r); route != nil {
+			name = cmp.Or(s.routeNames[route], otherRoute)
+		}
+		defer s.observe(name, r.Method, time.Now())
+		next.ServeHTTP(w, r)
+	})
+}
+
+// observe records a request's duration in the metrics, if any.
+func (s *Server) observe(route, method string, start time.Time) {
+	if s.metrics != nil {
+		s.metrics.requests.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+	}
 }
 
 // allowedMethods lists the methods the routes accept on r's path, sorted
@@ -197,7 +239,8 @@ func (s *Server) Close() error {
 }
 
 // middleware recovers panics (a bug must not kill the server or leak a
-// stack trace), times requests and sets common headers.
+// stack trace), limits the rate and sets common headers. Requests are
+// timed by the router's middleware (timeRoute), which knows the route.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -209,19 +252,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				s.Logger.Error("panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				s.Error(w, r, fmt.Errorf("panic: %v", v))
 			}
-			if s.metrics != nil {
-				route := "other"
-				if m := mux.CurrentRoute(r); m != nil {
-					if t, err := m.GetPathTemplate(); err == nil {
-						route = t
-					}
-				}
-				s.metrics.requests.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
-			}
 		}()
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "no-store")
 		if !s.limitRate(w, r) {
+			s.observe(otherRoute, r.Method, start)
 			return
 		}
 		if r.Method == http.MethodHead {
