@@ -471,6 +471,9 @@ func TestDeadlinesByOutcome(t *testing.T) {
 		if i == 6 {
 			f.MustAppend(t, f.Respondent, "recommendations", id, api.EventRequest{Type: events.RecommendationResponseSubmitted, OccurredAt: "2025-06-01T08:00:00+07:00",
 				Data: json.RawMessage(`{"responded_on":"2025-06-01","outcome":"ACCEPTED","text":"Tiếp thu."}`)})
+			// A second obligation on the same item: implementing it.
+			f.MustAppend(t, f.Respondent, "recommendations", id, api.EventRequest{Type: events.RecommendationImplementationCommitted, OccurredAt: "2025-06-05T08:00:00+07:00",
+				Data: json.RawMessage(`{"committed_on":"2025-06-05","due_on":"2025-08-01","actions":["Sửa chữa cầu"]}`)})
 		}
 	}
 	min := fmt.Sprintf("min_position=%d&limit=500", f.Head(t))
@@ -525,6 +528,50 @@ func TestDeadlinesByOutcome(t *testing.T) {
 		t.Errorf("rule=recommendation.response: %d deadlines, want the %d of that rule", len(byRule), want)
 	}
 	MustError(t, f.Do(t, "GET", "/v1/deadlines?rule=recommendation.answer", f.Inspector.Secret, nil), 400, events.EInvalid, "rule")
+
+	// Pages of 1 to 3, cursor after cursor, give the one long page, in order,
+	// with next_cursor set exactly while truncated.
+	midItem := false // a page ended between two obligations of one item
+	for i, extra := range []string{"", "&status=overdue,pending,due_soon", "&party=" + partyWard, "&unit=" + unitTown, "", ""} {
+		size := []int{3, 3, 3, 3, 1, 2}[i]
+		want := get(f.Inspector, extra)
+		var got []projections.Obligation
+		cursor := ""
+		for pages := 0; ; pages++ {
+			if pages > len(want) {
+				t.Fatalf("deadlines%s: more pages than deadlines", extra)
+			}
+			r := f.Do(t, "GET", fmt.Sprintf("/v1/deadlines?limit=%d%s&cursor=%s", size, extra, cursor), f.Inspector.Secret, nil)
+			var page struct {
+				Deadlines  []projections.Obligation `json:"deadlines"`
+				Truncated  bool                     `json:"truncated"`
+				NextCursor string                   `json:"next_cursor"`
+			}
+			if r.Status != 200 || json.Unmarshal(r.Body, &page) != nil {
+				t.Fatalf("deadlines%s cursor %q: %d %s", extra, cursor, r.Status, r.Body)
+			}
+			got = append(got, page.Deadlines...)
+			if page.Truncated != (page.NextCursor != "") || page.Truncated && len(page.Deadlines) != size {
+				t.Fatalf("deadlines%s cursor %q: %d deadlines, truncated %v, next_cursor %q", extra, cursor, len(page.Deadlines), page.Truncated, page.NextCursor)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			cursor = page.NextCursor
+			midItem = midItem || !strings.HasSuffix(cursor, ".0")
+		}
+		if len(want) < 4 || !slices.EqualFunc(got, want, func(a, b projections.Obligation) bool {
+			return a.Stream == b.Stream && a.Rule == b.Rule && a.Party == b.Party && a.Due == b.Due
+		}) {
+			t.Errorf("deadlines%s: pages of %d gave %d deadlines, one page %d (need 4 or more to page)", extra, size, len(got), len(want))
+		}
+	}
+	if !midItem {
+		t.Error("no page ended inside an item: the cursor's obligation index went untested")
+	}
+	for _, bad := range []string{"x", "1.2", "9.1.0", "0.0.0", "0.5.-1", "-1.5.0"} {
+		MustError(t, f.Do(t, "GET", "/v1/deadlines?cursor="+bad, f.Inspector.Secret, nil), 400, events.EInvalid, "cursor")
+	}
 	for _, o := range []string{projections.Overdue, projections.DueSoon, projections.Pending, projections.OnTime} {
 		if !seen[o] {
 			t.Errorf("no %s deadline in the fixture: the comparison is weaker than it looks", o)

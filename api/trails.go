@@ -240,11 +240,19 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.FieldErrorf("rule", "rule %q is not in the rule table (GET /v1/rules lists its keys).", rule))
 		return
 	}
+	start, err := parseDeadlineCursor(q.Get("cursor"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	type deadlineList struct {
 		Deadlines []projections.Obligation `json:"deadlines"`
 		Truncated bool                     `json:"truncated"`
-		Position  uint64                   `json:"position"`
-		AsOf      *AsOf                    `json:"as_of,omitempty"`
+		// NextCursor continues the list (pass it as cursor); empty at
+		// the end. Set exactly when Truncated is.
+		NextCursor string `json:"next_cursor"`
+		Position   uint64 `json:"position"`
+		AsOf       *AsOf  `json:"as_of,omitempty"`
 	}
 	resp := deadlineList{Deadlines: []projections.Obligation{}, AsOf: rc.asOf}
 	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
@@ -264,9 +272,18 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 		if unmet && party == "" {
 			owing = v.Owing(statuses, rc.today, units)
 		}
+		// The order is stable: kinds in deadlineKinds' order, each kind's
+		// items newest first (as lists), each item's obligations in
+		// order. A page starts at its cursor's obligation.
 	kinds:
-		for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition} {
+		for ki, kind := range deadlineKinds {
+			if ki < start.kind {
+				continue
+			}
 			q := projections.Query{Kind: kind, Units: units, Allow: allow, Party: party, Today: rc.today, Limit: 1 << 30}
+			if ki == start.kind && start.item > 0 {
+				q.Before = start.item + 1 // the cursor's item and older ones
+			}
 			if owing != nil {
 				q.Among = owing[kind]
 				if q.Among == nil {
@@ -278,12 +295,17 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 				if unmet && !v.MayOwe(it, statuses, rc.today) {
 					continue
 				}
-				for _, o := range v.Obligations(it, rc.today) {
+				for j, o := range v.Obligations(it, rc.today) {
+					if ki == start.kind && it.Created == start.item && j < start.obligation {
+						continue // on the previous page
+					}
 					if rule != "" && o.Rule != rule || party != "" && o.Party != party || len(statuses) > 0 && !slices.Contains(statuses, o.Outcome) {
 						continue
 					}
 					if len(resp.Deadlines) == limit {
-						resp.Truncated = true // one more exists: stop looking
+						// One more exists: the next page starts at it.
+						resp.Truncated = true
+						resp.NextCursor = deadlineCursor{ki, it.Created, j}.String()
 						break kinds
 					}
 					resp.Deadlines = append(resp.Deadlines, o)
@@ -297,6 +319,42 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// deadlineKinds are the kinds whose obligations GET /v1/deadlines lists,
+// in its order.
+var deadlineKinds = []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition}
+
+// deadlineCursor is where a page of deadlines starts: the index of a kind
+// in deadlineKinds, the position that created an item of that kind, and
+// the index of one of the item's obligations. As text: "K.P.J".
+type deadlineCursor struct {
+	kind       int
+	item       uint64
+	obligation int
+}
+
+func (c deadlineCursor) String() string {
+	return fmt.Sprintf("%d.%d.%d", c.kind, c.item, c.obligation)
+}
+
+// parseDeadlineCursor reads a cursor ("" is the first page).
+func parseDeadlineCursor(s string) (deadlineCursor, error) {
+	bad := events.FieldErrorf("cursor", "cursor must be the next_cursor of an earlier page.")
+	if s == "" {
+		return deadlineCursor{}, nil
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return deadlineCursor{}, bad
+	}
+	k, err1 := strconv.Atoi(parts[0])
+	p, err2 := strconv.ParseUint(parts[1], 10, 64)
+	j, err3 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil || k < 0 || k >= len(deadlineKinds) || p == 0 || j < 0 || j > 1<<20 {
+		return deadlineCursor{}, bad
+	}
+	return deadlineCursor{k, p, j}, nil
 }
 
 // trailFor returns a party's trail if the actor may read it.
