@@ -121,6 +121,8 @@ func ConnectInProcess(s *server.Server, name string, opts ...nats.Option) (*nats
 // a few times in a million-event read). The ordered readers of this
 // package recover by themselves: they resume from the last position they
 // delivered, and a gap in positions is an error, never a silent skip.
+// (Every subscription of the ledger is such a reader.) So a slow consumer
+// is logged at Info, other errors at Warn.
 func LogAsyncErrors(logger *slog.Logger) nats.Option {
 	return nats.ErrorHandler(func(nc *nats.Conn, sub *nats.Subscription, err error) {
 		l := logger
@@ -130,6 +132,10 @@ func LogAsyncErrors(logger *slog.Logger) nats.Option {
 		attrs := []any{"component", "nats-client", "err", err}
 		if sub != nil {
 			attrs = append(attrs, "subject", sub.Subject)
+		}
+		if errors.Is(err, nats.ErrSlowConsumer) {
+			l.Info("NATS client: a reader fell behind and lost messages; it resumes from its last position", attrs...)
+			return
 		}
 		l.Warn("NATS client error", attrs...)
 	})

@@ -488,7 +488,8 @@ func TestStreamSeq(t *testing.T) {
 // TestLogAsyncErrors: the client's asynchronous errors (here a slow
 // consumer: a channel subscription with room for one message gets ten)
 // reach the logger given, with the subscription's subject, instead of
-// nats.go's default print to standard error.
+// nats.go's default print to standard error; a slow consumer, which the
+// ledger's readers recover from, at Info.
 func TestLogAsyncErrors(t *testing.T) {
 	srv, err := StartServer(ServerConfig{StoreDir: t.TempDir(), Logger: testLogger})
 	if err != nil {
@@ -516,7 +517,7 @@ func TestLogAsyncErrors(t *testing.T) {
 	}
 	select {
 	case line := <-logged:
-		for _, want := range []string{"level=WARN", "component=nats-client", "slow consumer", "subject=slow.reader"} {
+		for _, want := range []string{"level=INFO", "component=nats-client", "slow consumer", "subject=slow.reader", "resumes from its last position"} {
 			if !strings.Contains(line, want) {
 				t.Errorf("logged %q, want %q in it", line, want)
 			}
