@@ -265,6 +265,25 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			o.Cites = cites(f.AcceptedAt, f.ResolvedAt)
 			add(o)
 		}
+		if f.SecondFiledOn != "" {
+			// The second instance's period runs from its acceptance
+			// (Luật Khiếu nại 2011 Art. 36-37), which no event records: it
+			// runs from the last day the complaint could have been
+			// accepted, in the body's favour.
+			key := "complaint.second"
+			switch {
+			case f.Remote && f.Complex:
+				key = "complaint.second.remote.complex"
+			case f.Remote:
+				key = "complaint.second.remote"
+			case f.Complex:
+				key = "complaint.second.complex"
+			}
+			o := v.duty(key, it, f.SecondTo)
+			o.Trigger, o.Due, o.MetOn = f.SecondFiledOn, v.due(key, v.due("complaint.accept", f.SecondFiledOn, 0), 0), f.SecondResolvedOn
+			o.Cites = cites(f.SecondAt, f.SecondResolvedAt)
+			add(o)
+		}
 	case events.PetitionDenunciation:
 		if f.AcceptedOn != "" {
 			o := v.duty("denunciation.resolve", it, party)

@@ -566,7 +566,8 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 		if missing || late {
 			raise("OB_COMPLAINT_NOT_ACCEPTED", key, it, o.Party, it.Stream(), on, detail("Không thụ lý khiếu nại đúng hạn", "complaint not accepted in time"), o.Cites)
 		}
-	case "complaint.first", "complaint.first.complex", "complaint.first.remote", "complaint.first.remote.complex":
+	case "complaint.first", "complaint.first.complex", "complaint.first.remote", "complaint.first.remote.complex",
+		"complaint.second", "complaint.second.complex", "complaint.second.remote", "complaint.second.remote.complex":
 		raise("OB_COMPLAINT_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết khiếu nại quá hạn", "complaint resolution overdue"), o.Cites)
 	case "denunciation.resolve":
 		raise("OB_DENUNCIATION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết tố cáo quá hạn", "denunciation resolution overdue"), o.Cites)

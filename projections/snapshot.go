@@ -16,7 +16,7 @@ import (
 
 // SnapshotFormat is the version of the snapshot encoding; a snapshot of
 // another format is ignored and the views are rebuilt from the log.
-const SnapshotFormat = 2
+const SnapshotFormat = 3 // 3: a complaint's second instance (PetFacts.Second*)
 
 // SnapshotStore keeps the latest snapshot of the views. events/jetstream
 // keeps it in a JetStream object store next to the log.

@@ -228,6 +228,13 @@ type PetFacts struct {
 	NotifiedOn     events.Date
 	NotifiedAt     Cite
 	IdentityPublic *Cite `json:",omitempty"`
+	// A complaint taken to the second instance: filed with SecondTo, and
+	// resolved there (the first resolution stays in ResolvedOn).
+	SecondFiledOn    events.Date
+	SecondTo         string
+	SecondAt         Cite
+	SecondResolvedOn events.Date
+	SecondResolvedAt Cite
 }
 
 // ConFacts are a contribution's facts.
@@ -565,8 +572,13 @@ func (it *Item) partiesConcerned(ps []string) []string {
 			ps = append(ps, r.Party)
 		}
 	}
-	if f := it.Facts.Pet; f != nil && f.ForwardedTo != "" {
-		ps = append(ps, f.ForwardedTo)
+	if f := it.Facts.Pet; f != nil {
+		if f.ForwardedTo != "" {
+			ps = append(ps, f.ForwardedTo)
+		}
+		if f.SecondTo != "" {
+			ps = append(ps, f.SecondTo)
+		}
 	}
 	if it.Kind == events.KindParty {
 		ps = append(ps, it.ID)
@@ -937,9 +949,16 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 		f.ExtendedDays = append(f.ExtendedDays, d.Days)
 		f.ExtendedAt = append(f.ExtendedAt, c)
 	case *events.PetitionResolvedData:
-		if f.ResolvedOn == "" {
+		switch {
+		case f.SecondFiledOn != "":
+			if f.SecondResolvedOn == "" {
+				f.SecondResolvedOn, f.SecondResolvedAt = d.ResolvedOn, c
+			}
+		case f.ResolvedOn == "":
 			f.ResolvedOn, f.ResolvedAt = d.ResolvedOn, c
 		}
+	case *events.SecondInstanceFiledData:
+		f.SecondFiledOn, f.SecondTo, f.SecondAt = d.FiledOn, d.ToPartyID, c
 	case *events.PetitionResultNotifiedData:
 		f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
 	}

@@ -516,3 +516,70 @@ func TestOverburdenFollowsChanges(t *testing.T) {
 		t.Fatalf("two left: flags %v, want no MU_OVERBURDEN", got)
 	}
 }
+
+// TestComplaintSecondInstance follows a complaint through both instances
+// (Luật Khiếu nại 2011): accepted and resolved in time by the commune,
+// then taken to the town, whose 45 days run from the last day it could
+// have accepted it; overdue, it is flagged against the town, and resolved,
+// it is on time; the first instance's outcome stays as it was.
+func TestComplaintSecondInstance(t *testing.T) {
+	w := newWorld(t)
+	w.party("ubnd-540", "Ủy ban nhân dân thị xã An Nhơn", "PEOPLES_COMMITTEE", "540")
+	const stream = "petition/kn-don-1"
+	w.rec(events.KindPetition, "kn-don-1", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-16","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Lê Văn C"},"summary":"Khiếu nại quyết định thu hồi đất"}`, "2024-05-16")
+	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-17","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-17")
+	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-20","to_party_id":"ubnd-21607"}`, "2024-05-20")
+	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionResolved, `{"resolved_on":"2024-06-20","outcome":"Khiếu nại sai"}`, "2024-06-20")
+	// Filed with the town on Monday 1 July: accepted by Thursday 11 July
+	// at the latest, then 45 days: Sunday 25 August, so Monday 26.
+	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
+	v := w.build()
+
+	first := obligation(t, v, stream, "complaint.first", "2024-08-27")
+	if first.Party != "ubnd-21607" || first.Due != "2024-06-26" || first.Outcome != projections.OnTime {
+		t.Errorf("first instance: %s due %s %s, want ubnd-21607 due 2024-06-26 on time", first.Party, first.Due, first.Outcome)
+	}
+	for _, c := range []struct{ today, outcome string }{{"2024-08-26", projections.DueSoon}, {"2024-08-27", projections.Overdue}} {
+		o := obligation(t, v, stream, "complaint.second", events.Date(c.today))
+		if o.Party != "ubnd-540" || o.Due != "2024-08-26" || o.Outcome != c.outcome || o.Trigger != "2024-07-01" {
+			t.Errorf("second instance at %s: %s due %s %s (from %s), want ubnd-540 due 2024-08-26 %s (from 2024-07-01)", c.today, o.Party, o.Due, o.Outcome, o.Trigger, c.outcome)
+		}
+	}
+	overdue := func(v *projections.Views, today events.Date) []projections.Flag {
+		var out []projections.Flag
+		for _, f := range v.Flags(today) {
+			if f.Subject == stream && f.Code == "OB_COMPLAINT_OVERDUE" {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	if fs := overdue(v, "2024-08-26"); len(fs) != 0 {
+		t.Errorf("flags on the due date: %+v", fs)
+	}
+	if fs := overdue(v, "2024-08-27"); len(fs) != 1 || fs[0].Party != "ubnd-540" {
+		t.Errorf("flags the day after: %+v, want one OB_COMPLAINT_OVERDUE against ubnd-540", fs)
+	}
+	// The town's trail holds the obligation.
+	trail, ok := v.Accountability("ubnd-540", "2024-08-27")
+	if !ok || !slices.ContainsFunc(trail.Obligations, func(o projections.Obligation) bool {
+		return o.Stream == stream && o.Rule == "complaint.second" && o.Outcome == projections.Overdue
+	}) {
+		t.Errorf("ubnd-540's trail: %+v, want the second instance overdue", trail.Obligations)
+	}
+
+	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionResolved, `{"resolved_on":"2024-08-20","outcome":"Giữ nguyên quyết định"}`, "2024-08-20")
+	v = w.build()
+	if o := obligation(t, v, stream, "complaint.second", "2024-09-30"); o.MetOn != "2024-08-20" || o.Outcome != projections.OnTime {
+		t.Errorf("second instance resolved: met %s %s, want 2024-08-20 on time", o.MetOn, o.Outcome)
+	}
+	if o := obligation(t, v, stream, "complaint.first", "2024-09-30"); o.MetOn != "2024-06-20" {
+		t.Errorf("first instance after the second resolution: met %s, want 2024-06-20", o.MetOn)
+	}
+	if fs := overdue(v, "2024-09-30"); len(fs) != 0 {
+		t.Errorf("flags after the second resolution: %+v", fs)
+	}
+}
