@@ -285,6 +285,19 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			add(o)
 		}
 	case events.PetitionDenunciation:
+		if f.ForwardedOn != "" {
+			// The body that receives a denunciation logs, classifies and
+			// checks it, and decides whether to accept it (Luật Tố cáo 2018
+			// Art. 24, 29).
+			o := v.duty("denunciation.intake", it, party)
+			met := f.AcceptedOn
+			if met == "" {
+				met = f.NotAcceptedOn
+			}
+			o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due("denunciation.intake", f.ForwardedOn, 0), met
+			o.Cites = cites(f.ForwardedAt, f.AcceptedAt)
+			add(o)
+		}
 		if f.AcceptedOn != "" {
 			o := v.duty("denunciation.resolve", it, party)
 			due := v.due("denunciation.resolve", f.AcceptedOn, 0)

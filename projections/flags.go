@@ -569,6 +569,10 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 	case "complaint.first", "complaint.first.complex", "complaint.first.remote", "complaint.first.remote.complex",
 		"complaint.second", "complaint.second.complex", "complaint.second.remote", "complaint.second.remote.complex":
 		raise("OB_COMPLAINT_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết khiếu nại quá hạn", "complaint resolution overdue"), o.Cites)
+	case "denunciation.intake":
+		if missing || late {
+			raise("OB_DENUNCIATION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Không xử lý ban đầu, quyết định thụ lý tố cáo đúng hạn", "denunciation not taken in and decided on in time"), o.Cites)
+		}
 	case "denunciation.resolve":
 		raise("OB_DENUNCIATION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết tố cáo quá hạn", "denunciation resolution overdue"), o.Cites)
 	case "denunciation.mttqForwarded":

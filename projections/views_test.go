@@ -583,3 +583,39 @@ func TestComplaintSecondInstance(t *testing.T) {
 		t.Errorf("flags after the second resolution: %+v", fs)
 	}
 }
+
+// TestDenunciationIntake: a denunciation forwarded to the competent body
+// is to be taken in and decided on within 7 working days (Luật Tố cáo
+// 2018 Art. 24); missed, it is flagged against that body.
+func TestDenunciationIntake(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindPetition, "tc-1", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Tố cáo sai phạm đất đai"}`, "2024-05-13")
+	w.rec(events.KindPetition, "tc-1", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-14","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-14")
+	// Forwarded Friday 17 May: 7 working days end Tuesday 28 May.
+	w.rec(events.KindPetition, "tc-1", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
+	v := w.build()
+	for _, c := range []struct{ today, outcome string }{{"2024-05-28", projections.DueSoon}, {"2024-05-29", projections.Overdue}} {
+		o := obligation(t, v, "petition/tc-1", "denunciation.intake", events.Date(c.today))
+		if o.Party != "ubnd-21607" || o.Due != "2024-05-28" || o.Outcome != c.outcome {
+			t.Errorf("intake at %s: %s due %s %s, want ubnd-21607 due 2024-05-28 %s", c.today, o.Party, o.Due, o.Outcome, c.outcome)
+		}
+	}
+	if got := flagsOf(v, "2024-05-29", "petition/tc-1"); !slices.Equal(got, []string{"OB_DENUNCIATION_OVERDUE"}) {
+		t.Errorf("flags the day after: %v, want OB_DENUNCIATION_OVERDUE", got)
+	}
+	if got := flagsOf(v, "2024-05-28", "petition/tc-1"); len(got) != 0 {
+		t.Errorf("flags on the due date: %v, want none", got)
+	}
+	// Accepted in time: met, and the resolution's own period starts.
+	w.rec(events.KindPetition, "tc-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+	v = w.build()
+	if o := obligation(t, v, "petition/tc-1", "denunciation.intake", "2024-06-10"); o.MetOn != "2024-05-27" || o.Outcome != projections.OnTime {
+		t.Errorf("intake after acceptance: met %s %s, want 2024-05-27 on time", o.MetOn, o.Outcome)
+	}
+	obligation(t, v, "petition/tc-1", "denunciation.resolve", "2024-06-10")
+	if got := flagsOf(v, "2024-06-10", "petition/tc-1"); len(got) != 0 {
+		t.Errorf("flags after a timely acceptance: %v, want none", got)
+	}
+}
