@@ -43,10 +43,14 @@ func CollectionOf(k events.Kind) string {
 const collectionPattern = "{collection:units|parties|plans|supervisions|recommendations|critiques|contributions|petitions|info-requests}"
 
 func (s *Server) registerWriteRoutes(r *mux.Router) {
+	// The router tries routes in order, a regular expression each: the
+	// busiest, GET of one item, comes first. The collection routes match
+	// no other route's paths (no collection is named log, flags, tokens,
+	// ...), so their order among the others does not matter.
+	r.HandleFunc("/v1/"+collectionPattern+"/{id}", s.handleState).Methods("GET")
 	r.HandleFunc("/v1/"+collectionPattern, s.handleCreate).Methods("POST")
 	r.HandleFunc("/v1/"+collectionPattern+"/{id}/events", s.handleAppend).Methods("POST")
 	r.HandleFunc("/v1/"+collectionPattern+"/{id}/events", s.handleStreamEvents).Methods("GET")
-	r.HandleFunc("/v1/"+collectionPattern+"/{id}", s.handleState).Methods("GET")
 }
 
 // EventRequest is the body of POST /v1/{collection} and
