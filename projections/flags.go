@@ -298,7 +298,9 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 	}
 	for _, o := range v.Obligations(it, today) {
 		v.obligationFlags(it, o, today, raise)
-		if o.Rule == "recommendation.response" && (o.Outcome == Late || o.Outcome == Overdue) {
+		// Answers owed to MTTQ: to a recommendation, and to a critique
+		// (in writing, before the draft is adopted).
+		if (o.Rule == "recommendation.response" || o.Rule == "critique.response") && (o.Outcome == Late || o.Outcome == Overdue) {
 			m.late = append(m.late, o)
 		}
 	}

@@ -619,3 +619,36 @@ func TestDenunciationIntake(t *testing.T) {
 		t.Errorf("flags after a timely acceptance: %v, want none", got)
 	}
 }
+
+// TestRepeatLateCountsCritiqueAnswers: OB_REPEAT_LATE counts a drafter's
+// missing answer to a critique (the law requires a written answer before
+// adoption) beside late or missing answers to recommendations.
+func TestRepeatLateCountsCritiqueAnswers(t *testing.T) {
+	w := newWorld(t)
+	for i, on := range []string{"2024-03-04", "2024-04-01"} {
+		id := fmt.Sprintf("kn-%d", i)
+		w.rec(events.KindRecommendation, id, "21610", events.RecommendationIssued,
+			`{"source_kind":"OTHER","addressee_party_id":"ubnd-21610","title":"Kiến nghị","content":"Nội dung.","issued_on":"2024-03-01"}`, "2024-03-01")
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, fmt.Sprintf(`{"received_on":%q}`, on), on)
+	}
+	v := w.build()
+	if got := flagsOf(v, "2024-09-01", "party/ubnd-21610"); len(got) != 0 {
+		t.Fatalf("two missing answers: %v, want no OB_REPEAT_LATE yet", got)
+	}
+	w.rec(events.KindCritique, "pb-2", "21610", events.CritiqueRequested,
+		`{"title":"Phản biện quy hoạch chợ","draft_title":"Đề án chợ","drafting_party_id":"ubnd-21610","form":"CONFERENCE","requested_on":"2024-05-01"}`, "2024-05-01")
+	w.rec(events.KindCritique, "pb-2", "", events.CritiqueDraftReceived, `{"received_on":"2024-05-02","submission_on":"2024-06-30"}`, "2024-05-02")
+	w.rec(events.KindCritique, "pb-2", "", events.CritiqueConferenceHeld, `{"held_on":"2024-05-10","chair":"Chủ tịch MTTQ","participants":20}`, "2024-05-10")
+	w.rec(events.KindCritique, "pb-2", "", events.CritiqueSynthesized, `{"synthesized_on":"2024-05-12","summary":"Tổng hợp"}`, "2024-05-12")
+	w.rec(events.KindCritique, "pb-2", "", events.CritiqueDocumentIssued, `{"issued_on":"2024-05-15","points":[{"point_id":"p1","text":"Cần lấy ý kiến tiểu thương."}]}`, "2024-05-15")
+	w.rec(events.KindCritique, "pb-2", "", events.CritiqueDraftAdopted, `{"adopted_on":"2024-06-01"}`, "2024-06-01")
+	v = w.build()
+	if got := flagsOf(v, "2024-09-01", "party/ubnd-21610"); !slices.Equal(got, []string{"OB_REPEAT_LATE"}) {
+		t.Fatalf("two missing answers and a critique left unanswered: %v, want OB_REPEAT_LATE", got)
+	}
+	for _, f := range v.Flags("2024-09-01") {
+		if f.Code == "OB_REPEAT_LATE" && !slices.ContainsFunc(f.Cites, func(c projections.Cite) bool { return c.Type == events.CritiqueDraftAdopted }) {
+			t.Errorf("OB_REPEAT_LATE does not cite the adoption without an answer: %+v", f.Cites)
+		}
+	}
+}
