@@ -60,8 +60,10 @@ func (s *Server) webDashboard(p *pageCtx) {
 			actions = append(actions, c)
 		}
 	}
+	// Each list shows its first page; "50+" says there are more.
 	s.renderPage(p, http.StatusOK, "dashboard", map[string]any{"Title": p.t("dash.title"), "Overdue": overdue.Items,
-		"Soon": soon.Deadlines, "Flags": flags.Flags, "Actions": actions})
+		"Soon": soon.Deadlines, "Flags": flags.Flags, "Actions": actions,
+		"OverdueMore": overdue.NextCursor != "", "SoonMore": soon.Truncated, "FlagsMore": flags.NextCursor != ""})
 }
 
 // webInbox serves GET /inbox: for a respondent, the items addressed to its
