@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -189,6 +190,14 @@ type Store struct {
 	// logged (Unix nanoseconds).
 	fullLogged atomic.Int64
 
+	// stuckAfter is how long an append's dedup key may stay "in process"
+	// (code 10158) before Append settles it another way (see Append);
+	// stuckInProcess, set by Open.
+	stuckAfter time.Duration
+	// sendHook, if set (tests only), sees each message send publishes on
+	// its own and may answer it with an error instead.
+	sendHook func(*nats.Msg) error
+
 	// Readers register in readers while the store is open; Close cancels
 	// closing and waits for them to delete their consumers.
 	mu      sync.Mutex
@@ -238,6 +247,8 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 		cache:   make(map[string]position),
 		closing: closing,
 		cancel:  cancel,
+
+		stuckAfter: stuckInProcess,
 	}
 	if s.events, err = s.ensureStream(ctx, cfg.StreamName, cfg.SubjectPrefix+".*.*", cfg.GroupCommit); err != nil {
 		cancel()
@@ -475,10 +486,28 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, e ev
 	// Attempts that fail for want of an answer are tried again, with the
 	// same message, until the retry budget is spent: see
 	// Config.RetryBudget. The budget starts at the first failure.
-	var deadline time.Time
+	var deadline, inProcess time.Time
 	wait := firstRetryWait
 	for {
-		a, err := s.appendOnce(ctx, stream, subject, expected, e)
+		a, err := s.appendOnce(ctx, stream, subject, expected, e, "")
+		if isDuplicateInProcess(err) {
+			// The server holds the dedup key as "in process" from an
+			// earlier attempt. That attempt is decided within moments,
+			// unless its proposal was lost with a stream leader: the
+			// server then keeps the key for the whole duplicate window
+			// (nats-server 2.15, seen after a leader was killed), and
+			// every retry gets the same answer. After stuckAfter, the
+			// stream itself decides: the event is there, or it is written
+			// under another message ID, which the expected last subject
+			// sequence keeps to one event at this version.
+			if inProcess.IsZero() {
+				inProcess = time.Now()
+			} else if time.Since(inProcess) >= s.stuckAfter {
+				s.log.Warn("the server has held an append's dedup key as in process for long; settling it from the stream",
+					"stream", stream, "version", expected+1, "dedup_key", e.DedupKey(), "for", time.Since(inProcess).Round(time.Millisecond))
+				a, err = s.appendOnce(ctx, stream, subject, expected, e, e.DedupKey()+"~"+nuid.Next())
+			}
+		}
 		if err == nil || ctx.Err() != nil || s.closed.Load() || !transient(err) || s.cfg.RetryBudget < 0 {
 			return a, err
 		}
@@ -504,8 +533,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, e ev
 	}
 }
 
-// appendOnce is one attempt of Append.
-func (s *Store) appendOnce(ctx context.Context, stream, subject string, expected uint64, e events.Pending) (events.Appended, error) {
+// appendOnce is one attempt of Append. msgID, if set, replaces e's dedup
+// key as the message's ID (see Append).
+func (s *Store) appendOnce(ctx context.Context, stream, subject string, expected uint64, e events.Pending, msgID string) (events.Appended, error) {
 	pos, ok := s.cached(stream)
 	if !ok && expected == 0 {
 		// A new stream: "the subject must be empty" needs no look-up, the
@@ -528,7 +558,7 @@ func (s *Store) appendOnce(ctx context.Context, stream, subject string, expected
 	// failed: code 10164) is retried, a few times.
 	for attempt := 0; ; attempt++ {
 		if pos.version == expected {
-			a, err := s.publish(ctx, stream, subject, expected, pos.seq, e)
+			a, err := s.publish(ctx, stream, subject, expected, pos.seq, e, msgID)
 			if !isWrongLastSequence(err) {
 				return a, err
 			}
@@ -554,15 +584,19 @@ func (s *Store) appendOnce(ctx context.Context, stream, subject string, expected
 }
 
 // publish appends e with the expected last subject sequence lastSeq and
-// waits for the acknowledgement. Conflict answers are returned unwrapped
-// for isWrongLastSequence.
-func (s *Store) publish(ctx context.Context, stream, subject string, expected, lastSeq uint64, e events.Pending) (events.Appended, error) {
+// waits for the acknowledgement, under the message ID msgID (e's dedup key
+// if empty). Conflict answers are returned unwrapped for
+// isWrongLastSequence.
+func (s *Store) publish(ctx context.Context, stream, subject string, expected, lastSeq uint64, e events.Pending, msgID string) (events.Appended, error) {
 	version := expected + 1
+	if msgID == "" {
+		msgID = e.DedupKey()
+	}
 	// One allocation for the header values; header names are
 	// case-sensitive and set directly, which also spares the driver's
 	// option parsing. An expected last subject sequence of 0 is sent too: it
 	// means "the subject must be empty".
-	vals := [5]string{e.DedupKey(), strconv.FormatUint(lastSeq, 10), e.ID, strconv.FormatUint(version, 10), e.Key}
+	vals := [5]string{msgID, strconv.FormatUint(lastSeq, 10), e.ID, strconv.FormatUint(version, 10), e.Key}
 	hdr := make(nats.Header, 5)
 	hdr[natsjs.MsgIDHeader] = vals[0:1:1]
 	hdr[natsjs.ExpectedLastSubjSeqHeader] = vals[1:2:2]
@@ -621,6 +655,11 @@ func (s *Store) publish(ctx context.Context, stream, subject string, expected, l
 // send publishes msg on its own and waits for the acknowledgement. It
 // returns ctx.Err() if ctx ends first, and the driver's errors as they are.
 func (s *Store) send(ctx context.Context, msg *nats.Msg) (*natsjs.PubAck, error) {
+	if s.sendHook != nil {
+		if err := s.sendHook(msg); err != nil {
+			return nil, err
+		}
+	}
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -697,6 +736,11 @@ func (s *Store) settle(ctx context.Context, stream, subject string, expected uin
 func dedupKey(r events.Record) string {
 	return events.Pending{ID: r.ID, Key: r.Key}.DedupKey()
 }
+
+// stuckInProcess is how long an append's dedup key may stay "in process"
+// before Append settles it from the stream (see Append): an attempt in
+// flight is decided within a second even across a leader election.
+const stuckInProcess = 3 * time.Second
 
 // Error codes of JetStream answers that mean "not now": the stream or the
 // cluster is between leaders.

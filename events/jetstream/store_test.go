@@ -537,3 +537,74 @@ func (w lineWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestAppendAroundAStuckDedupKey: when the server keeps answering that an
+// append's dedup key is "in process" (code 10158; nats-server keeps a
+// lost proposal's key for the whole duplicate window), Append settles it
+// from the stream after stuckAfter: written under another message ID if
+// the stream does not hold it, reported as a duplicate if it does. The
+// event is stored once either way, with its own dedup key.
+func TestAppendAroundAStuckDedupKey(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	s := n.store
+	s.stuckAfter = 200 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	inProcess := &natsjs.APIError{Code: 409, ErrorCode: errCodeDuplicateInProcess, Description: "duplicate message id is in process"}
+	pending := func(id string) events.Pending {
+		return events.Pending{ID: id, Key: "key-" + id, Raw: fmt.Appendf(nil, `{"id":%q}`, id)}
+	}
+	var mu sync.Mutex
+	stuck := map[string]int{} // dedup key → attempts refused
+	storeFirst := map[string]bool{}
+	s.sendHook = func(msg *nats.Msg) error {
+		mu.Lock()
+		defer mu.Unlock()
+		id := msg.Header.Get(natsjs.MsgIDHeader)
+		if _, ok := stuck[id]; !ok {
+			return nil
+		}
+		if stuck[id] == 0 && storeFirst[id] {
+			// The first attempt was stored, and its answer lost.
+			if _, err := s.js.PublishMsg(ctx, msg); err != nil {
+				return err
+			}
+		}
+		stuck[id]++
+		return inProcess
+	}
+	for _, c := range []struct {
+		name   string
+		stored bool // the first attempt was stored after all
+	}{{"NotStored", false}, {"StoredAfterAll", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			p := pending("ev-" + c.name)
+			stream := "recommendation/stuck-" + c.name
+			mu.Lock()
+			stuck[p.DedupKey()], storeFirst[p.DedupKey()] = 0, c.stored
+			mu.Unlock()
+			a, err := s.Append(ctx, stream, 0, p)
+			if err != nil {
+				t.Fatalf("append with its dedup key stuck in process: %v", err)
+			}
+			mu.Lock()
+			refused := stuck[p.DedupKey()]
+			mu.Unlock()
+			if refused < 2 || a.Duplicate != c.stored || a.Version != 1 || a.ID != p.ID {
+				t.Errorf("got %+v after %d refused attempts; want version 1 of %s, duplicate %v, after 2 or more", a, refused, p.ID, c.stored)
+			}
+			recs, err := s.Load(ctx, stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 1 || recs[0].Position != a.Position || dedupKey(recs[0]) != p.DedupKey() {
+				t.Fatalf("stored %+v, want the one event at position %d with dedup key %s", recs, a.Position, p.DedupKey())
+			}
+			// A retry of the same append, still stuck, finds it.
+			again, err := s.Append(ctx, stream, 0, p)
+			if err != nil || !again.Duplicate || again.Position != a.Position {
+				t.Errorf("retried: %+v %v, want a duplicate of position %d", again, err, a.Position)
+			}
+		})
+	}
+}
