@@ -500,34 +500,35 @@ func TestWebLanguage(t *testing.T) {
 // TestWebDashboardSaysWhenThereIsMore: the dashboard shows the first 50
 // overdue recommendations and counts them "50+" when there are more.
 func TestWebDashboardSaysWhenThereIsMore(t *testing.T) {
-	f := MustOpenServer(t)
-	for i := range 51 {
-		id := fmt.Sprintf("kn-many-%d", i)
-		f.MustIssue(t, f.Recorder, id, unitWard, partyWard)
-		f.MustAppend(t, f.Recorder, "recommendations", id, receivedRequest)
+	// A recorder's dashboard over n recommendations received and never
+	// answered (overdue at the fixture's date).
+	dashboard := func(n int) string {
+		f := MustOpenServer(t)
+		for i := range n {
+			id := fmt.Sprintf("kn-many-%d", i)
+			f.MustIssue(t, f.Recorder, id, unitWard, partyWard)
+			f.MustAppend(t, f.Recorder, "recommendations", id, receivedRequest)
+		}
+		f.MustWaitCheckpoint(t)
+		w := newWeb(t, f.URL)
+		w.SignIn(f.Recorder.Secret)
+		return w.Get("/dashboard").Body
 	}
-	f.MustWaitCheckpoint(t)
-	w := newWeb(t, f.URL)
-	w.SignIn(f.Recorder.Secret)
-	p := w.Get("/dashboard")
-	_, overdue, _ := strings.Cut(p.Body, `id="h-overdue"`)
-	overdue, _, _ = strings.Cut(overdue, `id="h-soon"`)
+	// overdueOf is the dashboard's section of overdue recommendations.
+	overdueOf := func(body string) string {
+		_, overdue, _ := strings.Cut(body, `id="h-overdue"`)
+		overdue, _, _ = strings.Cut(overdue, `id="h-soon"`)
+		return overdue
+	}
+	body := dashboard(51)
+	overdue := overdueOf(body)
 	if !strings.Contains(overdue, `>Kiến nghị quá hạn chưa trả lời <span class="count">50+</span>`) ||
 		strings.Count(overdue, `href="/items/recommendations/kn-many-`) != 50 {
-		t.Errorf("51 overdue recommendations: want 50 shown, counted 50+: %s", mainOf(p.Body))
+		t.Errorf("51 overdue recommendations: want 50 shown, counted 50+: %s", mainOf(body))
 	}
-	// One fewer than the page: no "+".
-	f2 := MustOpenServer(t)
-	for i := range 3 {
-		id := fmt.Sprintf("kn-few-%d", i)
-		f2.MustIssue(t, f2.Recorder, id, unitWard, partyWard)
-		f2.MustAppend(t, f2.Recorder, "recommendations", id, receivedRequest)
-	}
-	f2.MustWaitCheckpoint(t)
-	w2 := newWeb(t, f2.URL)
-	w2.SignIn(f2.Recorder.Secret)
-	if p := w2.Get("/dashboard"); !strings.Contains(p.Body, `<span class="count">3</span>`) {
-		t.Errorf("3 overdue recommendations: want counted 3: %s", mainOf(p.Body))
+	// Fewer than a page: no "+".
+	if body := dashboard(3); !strings.Contains(overdueOf(body), `<span class="count">3</span>`) {
+		t.Errorf("3 overdue recommendations: want counted 3: %s", mainOf(body))
 	}
 }
 

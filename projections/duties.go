@@ -238,28 +238,34 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 	if party == "" {
 		party = f.Competent
 	}
+	// intake: the body a petition was forwarded to decides whether to
+	// accept it, by the rule key's period.
+	intake := func(key string) {
+		if f.ForwardedOn == "" {
+			return
+		}
+		o := v.duty(key, it, party)
+		o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due(key, f.ForwardedOn, 0), cmp.Or(f.AcceptedOn, f.NotAcceptedOn)
+		o.Cites = cites(f.ForwardedAt, f.AcceptedAt)
+		add(o)
+	}
+	// complaintKey is the rule of a complaint's resolution at an instance
+	// ("first", "second"): longer for a complex case, a remote area, or both.
+	complaintKey := func(instance string) string {
+		key := "complaint." + instance
+		if f.Remote {
+			key += ".remote"
+		}
+		if f.Complex {
+			key += ".complex"
+		}
+		return key
+	}
 	switch f.Kind {
 	case events.PetitionComplaint:
-		if f.ForwardedOn != "" {
-			o := v.duty("complaint.accept", it, party)
-			met := f.AcceptedOn
-			if met == "" {
-				met = f.NotAcceptedOn
-			}
-			o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due("complaint.accept", f.ForwardedOn, 0), met
-			o.Cites = cites(f.ForwardedAt, f.AcceptedAt)
-			add(o)
-		}
+		intake("complaint.accept")
 		if f.AcceptedOn != "" {
-			key := "complaint.first"
-			switch {
-			case f.Remote && f.Complex:
-				key = "complaint.first.remote.complex"
-			case f.Remote:
-				key = "complaint.first.remote"
-			case f.Complex:
-				key = "complaint.first.complex"
-			}
+			key := complaintKey("first")
 			o := v.duty(key, it, party)
 			o.Trigger, o.Due, o.MetOn = f.AcceptedOn, v.due(key, f.AcceptedOn, 0), f.ResolvedOn
 			o.Cites = cites(f.AcceptedAt, f.ResolvedAt)
@@ -270,34 +276,17 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			// (Luật Khiếu nại 2011 Art. 36-37), which no event records: it
 			// runs from the last day the complaint could have been
 			// accepted, in the body's favour.
-			key := "complaint.second"
-			switch {
-			case f.Remote && f.Complex:
-				key = "complaint.second.remote.complex"
-			case f.Remote:
-				key = "complaint.second.remote"
-			case f.Complex:
-				key = "complaint.second.complex"
-			}
+			key := complaintKey("second")
 			o := v.duty(key, it, f.SecondTo)
 			o.Trigger, o.Due, o.MetOn = f.SecondFiledOn, v.due(key, v.due("complaint.accept", f.SecondFiledOn, 0), 0), f.SecondResolvedOn
 			o.Cites = cites(f.SecondAt, f.SecondResolvedAt)
 			add(o)
 		}
 	case events.PetitionDenunciation:
-		if f.ForwardedOn != "" {
-			// The body that receives a denunciation logs, classifies and
-			// checks it, and decides whether to accept it (Luật Tố cáo 2018
-			// Art. 24, 29).
-			o := v.duty("denunciation.intake", it, party)
-			met := f.AcceptedOn
-			if met == "" {
-				met = f.NotAcceptedOn
-			}
-			o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due("denunciation.intake", f.ForwardedOn, 0), met
-			o.Cites = cites(f.ForwardedAt, f.AcceptedAt)
-			add(o)
-		}
+		// The body that receives a denunciation logs, classifies and
+		// checks it, and decides whether to accept it (Luật Tố cáo 2018
+		// Art. 24, 29).
+		intake("denunciation.intake")
 		if f.AcceptedOn != "" {
 			o := v.duty("denunciation.resolve", it, party)
 			due := v.due("denunciation.resolve", f.AcceptedOn, 0)

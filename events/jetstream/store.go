@@ -487,10 +487,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, e ev
 	// same message, until the retry budget is spent: see
 	// Config.RetryBudget. The budget starts at the first failure.
 	var deadline, inProcess time.Time
+	var msgID string // another message ID, once e's dedup key is stuck (below)
 	wait := firstRetryWait
 	for {
-		a, err := s.appendOnce(ctx, stream, subject, expected, e, "")
-		if isDuplicateInProcess(err) {
+		a, err := s.appendOnce(ctx, stream, subject, expected, e, msgID)
+		if msgID == "" && isDuplicateInProcess(err) {
 			// The server holds the dedup key as "in process" from an
 			// earlier attempt. That attempt is decided within moments,
 			// unless its proposal was lost with a stream leader: the
@@ -499,13 +500,15 @@ func (s *Store) Append(ctx context.Context, stream string, expected uint64, e ev
 			// every retry gets the same answer. After stuckAfter, the
 			// stream itself decides: the event is there, or it is written
 			// under another message ID, which the expected last subject
-			// sequence keeps to one event at this version.
+			// sequence keeps to one event at this version. Later retries
+			// keep that ID, so that they find their own earlier attempt.
 			if inProcess.IsZero() {
 				inProcess = time.Now()
 			} else if time.Since(inProcess) >= s.stuckAfter {
 				s.log.Warn("the server has held an append's dedup key as in process for long; settling it from the stream",
 					"stream", stream, "version", expected+1, "dedup_key", e.DedupKey(), "for", time.Since(inProcess).Round(time.Millisecond))
-				a, err = s.appendOnce(ctx, stream, subject, expected, e, e.DedupKey()+"~"+nuid.Next())
+				msgID = e.DedupKey() + "~" + nuid.Next()
+				a, err = s.appendOnce(ctx, stream, subject, expected, e, msgID)
 			}
 		}
 		if err == nil || ctx.Err() != nil || s.closed.Load() || !transient(err) || s.cfg.RetryBudget < 0 {
