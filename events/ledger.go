@@ -51,10 +51,11 @@ type Ledger struct {
 	// SnapshotEvery is how often a snapshot is saved while the log grows
 	// (default 5 minutes); one is also saved by Close.
 	SnapshotEvery time.Duration
-	// LogReader, if set, is a faster way to read the log's records (the
-	// store's own files) for the check of a state snapshot at start; the
-	// store is read instead if it fails. Optional.
-	LogReader func(ctx context.Context, from uint64, fn func(Record) error) error
+	// LeafReader, if set, is a faster way to read the log's leaf hashes
+	// (LeafHash of each record's stored bytes, from the store's own files)
+	// for the check of a state snapshot at start; the store is read
+	// instead if it fails. Optional.
+	LeafReader func(ctx context.Context, from uint64, fn func(pos uint64, leaf [32]byte) error) error
 
 	mu        sync.RWMutex
 	states    map[string]*State

@@ -417,27 +417,27 @@ func (l *Ledger) loadSnapshot(ctx context.Context, head uint64) uint64 {
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
-		hash := func(read func(context.Context, uint64, func(Record) error) error) ([][32]byte, error) {
-			leaves := make([][32]byte, 0, head)
-			err := readOrdered(lctx, read, 1, 0, func(pr *preparedRecord) { pr.leaf = LeafHash(pr.rec.Raw); pr.rec.Raw = nil },
-				func(pr *preparedRecord) error {
-					if pr.rec.Position != uint64(len(leaves))+1 {
-						return fmt.Errorf("position %d follows %d", pr.rec.Position, len(leaves))
-					}
-					leaves = append(leaves, pr.leaf)
-					return nil
-				}, func(r Record) preparedRecord { return preparedRecord{rec: r} })
-			return leaves, err
+		var leaves [][32]byte
+		next := func(pos uint64, leaf [32]byte) error {
+			if pos != uint64(len(leaves))+1 {
+				return fmt.Errorf("position %d follows %d", pos, len(leaves))
+			}
+			leaves = append(leaves, leaf)
+			return nil
 		}
-		if l.LogReader != nil {
-			leaves, err := hash(l.LogReader)
+		if l.LeafReader != nil {
+			leaves = make([][32]byte, 0, head)
+			err := l.LeafReader(lctx, 1, next)
 			if (err == nil && uint64(len(leaves)) >= head) || lctx.Err() != nil {
 				leavesCh <- leavesResult{leaves, err} // done, or no longer wanted
 				return
 			}
 			l.Logger.Info("the store's files could not be read to check the state snapshot; reading the store", "err", err, "read", len(leaves))
 		}
-		leaves, err := hash(l.Store.ReadLog)
+		leaves = make([][32]byte, 0, head)
+		err := readOrdered(lctx, l.Store.ReadLog, 1, 0, func(pr *preparedRecord) { pr.leaf = LeafHash(pr.rec.Raw); pr.rec.Raw = nil },
+			func(pr *preparedRecord) error { return next(pr.rec.Position, pr.leaf) },
+			func(r Record) preparedRecord { return preparedRecord{rec: r} })
 		leavesCh <- leavesResult{leaves, err}
 	}()
 	ls, err := decodeState(rc, l.Signer.VerifierKey(), l.Origin)

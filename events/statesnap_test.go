@@ -248,26 +248,45 @@ func TestLedgerStateSnapshot(t *testing.T) {
 		}
 		t.Logf("snapshots at %v", positions)
 	})
-	t.Run("LogReader", func(t *testing.T) {
-		// A faster reader of the log is used for the check, and the store
-		// when it fails.
-		for name, read := range map[string]func(context.Context, uint64, func(events.Record) error) error{
-			"works": store.ReadLog,
-			"fails": func(context.Context, uint64, func(events.Record) error) error { return errors.New("no files") },
+	t.Run("LeafReader", func(t *testing.T) {
+		// A faster reader of the log's leaf hashes is used for the check,
+		// and the store when it fails or reads too little.
+		leaves := func(ctx context.Context, from uint64, fn func(uint64, [32]byte) error) error {
+			return store.ReadLog(ctx, from, func(r events.Record) error { return fn(r.Position, events.LeafHash(r.Raw)) })
+		}
+		for name, read := range map[string]func(context.Context, uint64, func(uint64, [32]byte) error) error{
+			"works": leaves,
+			"fails": func(context.Context, uint64, func(uint64, [32]byte) error) error { return errors.New("no files") },
+			"short": func(ctx context.Context, from uint64, fn func(uint64, [32]byte) error) error {
+				return leaves(ctx, from, func(pos uint64, leaf [32]byte) error {
+					if pos > 3 {
+						return nil
+					}
+					return fn(pos, leaf)
+				})
+			},
+			"wrong": func(ctx context.Context, from uint64, fn func(uint64, [32]byte) error) error {
+				return leaves(ctx, from, func(pos uint64, leaf [32]byte) error { leaf[0] ^= 1; return fn(pos, leaf) })
+			},
 		} {
 			signer, _ := events.NewCheckpointSigner(skey)
 			l := events.NewLedger(store, signer, signer.Name())
 			l.Logger, l.Snapshots = slog.New(slog.DiscardHandler), &memSnapshots{data: bytes.Clone(snaps.data)}
 			var calls int
-			l.LogReader = func(ctx context.Context, from uint64, fn func(events.Record) error) error {
+			l.LeafReader = func(ctx context.Context, from uint64, fn func(uint64, [32]byte) error) error {
 				calls++
 				return read(ctx, from, fn)
 			}
 			if err := l.Open(ctx, nil); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			if l.SnapshotPosition() == 0 || calls != 1 {
+			// Leaves that do not match the log make the snapshot unusable:
+			// the whole log is replayed, to the same state.
+			if want := name != "wrong"; (l.SnapshotPosition() != 0) != want || calls != 1 {
 				t.Errorf("%s: snapshot position %d, reader called %d times", name, l.SnapshotPosition(), calls)
+			}
+			if !reflect.DeepEqual(l.Lookup("unit/u1"), full.Lookup("unit/u1")) {
+				t.Errorf("%s: state differs from a full replay", name)
 			}
 			l.Close()
 		}

@@ -4,19 +4,24 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mttq-vn/ledger/events"
 )
 
 // SnapshotFormat is the version of the snapshot encoding; a snapshot of
 // another format is ignored and the views are rebuilt from the log.
-const SnapshotFormat = 3 // 3: a complaint's second instance (PetFacts.Second*)
+const SnapshotFormat = 4 // 3: a complaint's second instance (PetFacts.Second*); 4: frames, segments decoded in parallel
 
 // SnapshotStore keeps the latest snapshot of the views. events/jetstream
 // keeps it in a JetStream object store next to the log.
@@ -27,27 +32,30 @@ type SnapshotStore interface {
 	SaveSnapshot(ctx context.Context, r io.Reader) error
 }
 
-// The snapshot is a gob stream: a head, then the items in chunks ordered
-// by creation, then the hashes and times in chunks, so that the same views
-// always encode to the same bytes and no message is large (gob reads a
-// message into one growing buffer).
+// The snapshot is a head (a gob stream of one value, as in every format,
+// so that a snapshot of another format is recognised as such), then
+// frames, each a uvarint length and that many bytes: the items ordered by
+// creation in segments
+// of snapshotItemChunk, each segment a gob stream of its own so that the
+// segments decode on several cores, then the positions' hashes and times in
+// runs (binary). The same views always encode to the same bytes.
 type snapshotHead struct {
 	Format int
 	Config string
+	Layout string // itemLayout
 	Pos    uint64
 	NItems int
 }
 
-// snapshotTail is a run of positions: their hashes end to end (gob writes
-// a byte slice as one blob, an array of hashes byte by byte) and times.
-type snapshotTail struct {
-	Hashes []byte
-	Times  []int64
-}
+// itemLayout names the layout of the items' types in the snapshot.
+var itemLayout = sync.OnceValue(func() string { return layoutDigest(reflect.TypeFor[[]*Item]()) })
 
 const (
 	snapshotItemChunk = 2048
 	snapshotPosChunk  = 1 << 16
+	// maxSnapshotFrame bounds what one frame may make the decoder
+	// allocate: a segment of 2,048 items is about 3 MB.
+	maxSnapshotFrame = 256 << 20
 )
 
 // Encode writes the views in the snapshot format. Equal views give equal
@@ -60,18 +68,53 @@ func (v *Views) Encode(w io.Writer) error {
 	}
 	slices.SortFunc(items, func(a, b *Item) int { return cmp.Compare(a.Created, b.Created) })
 	bw := bufio.NewWriterSize(w, 1<<20)
-	enc := gob.NewEncoder(bw)
-	if err := enc.Encode(snapshotHead{Format: SnapshotFormat, Config: v.cfg.Digest(), Pos: v.pos, NItems: len(items)}); err != nil {
-		return err
-	}
-	for chunk := range slices.Chunk(items, snapshotItemChunk) {
-		if err := enc.Encode(chunk); err != nil {
+	put := func(frame []byte) error {
+		var n [binary.MaxVarintLen64]byte
+		if _, err := bw.Write(n[:binary.PutUvarint(n[:], uint64(len(frame)))]); err != nil {
 			return err
 		}
+		_, err := bw.Write(frame)
+		return err
 	}
+	if err := gob.NewEncoder(bw).Encode(snapshotHead{Format: SnapshotFormat, Config: v.cfg.Digest(), Layout: itemLayout(), Pos: v.pos, NItems: len(items)}); err != nil {
+		return err
+	}
+	// The segments are encoded on every core, a window at a time, and
+	// written in order.
+	chunks := slices.Collect(slices.Chunk(items, snapshotItemChunk))
+	workers := runtime.GOMAXPROCS(0)
+	encoded := make([][]byte, 4*workers)
+	for len(chunks) > 0 {
+		window := chunks[:min(len(chunks), len(encoded))]
+		chunks = chunks[len(window):]
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(window); i = int(next.Add(1) - 1) {
+					encoded[i] = encodeValue(encoded[i][:0], &window[i])
+				}
+			})
+		}
+		wg.Wait()
+		for _, b := range encoded[:len(window)] {
+			if err := put(b); err != nil {
+				return err
+			}
+		}
+	}
+	var tail []byte
 	for i := 0; i < len(v.hashes); i += snapshotPosChunk {
 		j := min(i+snapshotPosChunk, len(v.hashes))
-		if err := enc.Encode(snapshotTail{Hashes: hashBytes(v.hashes[i:j]), Times: v.times[i:j]}); err != nil {
+		b := binary.AppendUvarint(tail[:0], uint64(j-i))
+		for _, h := range v.hashes[i:j] {
+			b = append(b, h[:]...)
+		}
+		for _, t := range v.times[i:j] {
+			b = binary.AppendVarint(b, t)
+		}
+		tail = b
+		if err := put(b); err != nil {
 			return err
 		}
 	}
@@ -82,14 +125,49 @@ func (v *Views) Encode(w io.Writer) error {
 // another configuration: the views must be rebuilt from the log.
 var ErrStaleSnapshot = errors.New("projections: the snapshot was made by another version or configuration")
 
-// DecodeViews reads views written by Encode under cfg.
+// snapshotSegment is one segment of items on its way through DecodeViews.
+type snapshotSegment struct {
+	frame []byte
+	items []*Item
+	err   error
+	done  chan struct{}
+}
+
+// DecodeViews reads views written by Encode under cfg. The item segments
+// are decoded on every core while the next frames are read.
 func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
-	dec := gob.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	br := bufio.NewReaderSize(r, 1<<20)
+	// The items' frames are read into buffers used again once decoded
+	// (the codec copies what it keeps): fresh memory is what a start pays
+	// for most.
+	workers := runtime.GOMAXPROCS(0)
+	free := make(chan []byte, 3*workers+1)
+	readFrame := func() ([]byte, error) {
+		n, err := binary.ReadUvarint(br)
+		if err != nil {
+			return nil, err
+		}
+		if n > maxSnapshotFrame {
+			return nil, fmt.Errorf("a frame of %d bytes", n)
+		}
+		var b []byte
+		select {
+		case b = <-free:
+		default:
+		}
+		if uint64(cap(b)) < n {
+			b = make([]byte, n)
+		}
+		b = b[:n]
+		_, err = io.ReadFull(br, b)
+		return b, err
+	}
+	// The gob decoder reads no further than the head from a ByteReader.
 	var head snapshotHead
-	if err := dec.Decode(&head); err != nil {
+	if err := gob.NewDecoder(br).Decode(&head); err != nil {
 		return nil, fmt.Errorf("projections: reading the snapshot: %w", err)
 	}
-	if head.Format != SnapshotFormat || head.Config != cfg.Digest() {
+	if head.Format != SnapshotFormat || head.Config != cfg.Digest() || head.Layout != itemLayout() {
 		return nil, ErrStaleSnapshot
 	}
 	if head.NItems < 0 || uint64(head.NItems) > head.Pos {
@@ -97,16 +175,63 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 	}
 	v := NewViews(cfg)
 	v.pos = head.Pos
-	for n := 0; n < head.NItems; {
-		var chunk []*Item
-		if err := dec.Decode(&chunk); err != nil {
-			return nil, fmt.Errorf("projections: reading the snapshot's items: %w", err)
+
+	// The frames are read here, in order; workers decode them; the
+	// segments are taken in order below.
+	jobs, ordered := make(chan *snapshotSegment, workers), make(chan *snapshotSegment, 2*workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	quit := make(chan struct{})
+	defer close(quit) // before the wait: a reader blocked on a full queue returns
+	for range workers {
+		wg.Go(func() {
+			for s := range jobs {
+				s.err = decodeValue(s.frame, &s.items)
+				select {
+				case free <- s.frame:
+				default:
+				}
+				s.frame = nil
+				close(s.done)
+			}
+		})
+	}
+	nseg := (head.NItems + snapshotItemChunk - 1) / snapshotItemChunk
+	wg.Go(func() {
+		defer close(jobs)
+		defer close(ordered)
+		for range nseg {
+			b, err := readFrame()
+			s := &snapshotSegment{frame: b, err: err, done: make(chan struct{})}
+			if err != nil {
+				close(s.done)
+			}
+			select {
+			case ordered <- s:
+			case <-quit:
+				return
+			}
+			if err != nil {
+				return
+			}
+			select {
+			case jobs <- s:
+			case <-quit:
+				return
+			}
 		}
-		if len(chunk) == 0 || n+len(chunk) > head.NItems {
-			return nil, fmt.Errorf("projections: the snapshot holds more items than it says")
+	})
+	n := 0
+	for s := range ordered {
+		<-s.done
+		if s.err != nil {
+			return nil, fmt.Errorf("projections: reading the snapshot's items: %w", s.err)
 		}
-		n += len(chunk)
-		for _, it := range chunk {
+		if len(s.items) != min(snapshotItemChunk, head.NItems-n) {
+			return nil, fmt.Errorf("projections: the snapshot holds more or fewer items than it says")
+		}
+		n += len(s.items)
+		for _, it := range s.items {
 			if it == nil || it.Created == 0 || it.Created > head.Pos || !validFields(it.Data) {
 				return nil, fmt.Errorf("projections: the snapshot holds an item outside its positions or with damaged fields")
 			}
@@ -114,32 +239,38 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 			v.order[it.Kind] = append(v.order[it.Kind], it)
 		}
 	}
+	if n != head.NItems {
+		return nil, fmt.Errorf("projections: the snapshot holds %d items, not the %d it says", n, head.NItems)
+	}
 	// Capacity for the hashes the head announces, within reason: the head
 	// is not trusted to size memory (they are appended as they come).
 	v.hashes = make([]events.Hash, 0, min(head.Pos, 1<<21))
 	v.times = make([]int64, 0, min(head.Pos, 1<<21))
 	for uint64(len(v.hashes)) < head.Pos {
-		var tail snapshotTail
-		if err := dec.Decode(&tail); err != nil {
+		b, err := readFrame()
+		if err != nil {
 			return nil, fmt.Errorf("projections: reading the snapshot's hashes: %w", err)
 		}
-		n := len(tail.Times)
-		if n == 0 || len(tail.Hashes) != n*len(events.Hash{}) || uint64(len(v.hashes)+n) > head.Pos {
+		k, w := binary.Uvarint(b)
+		if w <= 0 || k == 0 || k > snapshotPosChunk || uint64(len(v.hashes))+k > head.Pos || uint64(len(b)-w) < k*uint64(len(events.Hash{})) {
 			return nil, fmt.Errorf("projections: the snapshot at position %d holds damaged hashes", head.Pos)
 		}
-		v.hashes = appendHashes(v.hashes, tail.Hashes)
-		v.times = append(v.times, tail.Times...)
+		b = b[w:]
+		v.hashes = appendHashes(v.hashes, b[:k*uint64(len(events.Hash{}))])
+		b = b[k*uint64(len(events.Hash{})):]
+		for range k {
+			t, w := binary.Varint(b)
+			if w <= 0 {
+				return nil, fmt.Errorf("projections: the snapshot at position %d holds damaged times", head.Pos)
+			}
+			v.times, b = append(v.times, t), b[w:]
+		}
+		if len(b) != 0 {
+			return nil, fmt.Errorf("projections: the snapshot at position %d holds damaged times", head.Pos)
+		}
 	}
 	v.reindex()
 	return v, nil
-}
-
-func hashBytes(hs []events.Hash) []byte {
-	b := make([]byte, 0, len(hs)*len(events.Hash{}))
-	for _, h := range hs {
-		b = append(b, h[:]...)
-	}
-	return b
 }
 
 func appendHashes(hs []events.Hash, b []byte) []events.Hash {

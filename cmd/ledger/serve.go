@@ -283,7 +283,7 @@ func (m *Main) Run(ctx context.Context) error {
 			// reads the embedded server's files directly: faster than
 			// through the server, which has just started and holds no
 			// writes yet. The server is read if that fails.
-			m.Ledger.LogReader = (&jetstream.FileLog{StoreDir: filepath.Join(cfg.Data, "nats")}).ReadLog
+			m.Ledger.LeafReader = (&jetstream.FileLog{StoreDir: filepath.Join(cfg.Data, "nats")}).Leaves
 		}
 	}
 	var prog *Progress

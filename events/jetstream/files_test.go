@@ -73,6 +73,19 @@ func TestFileLogReadsWhatTheServerReads(t *testing.T) {
 			t.Fatalf("record %d: FileLog %+v, server %+v", i, g, w)
 		}
 	}
+	// Leaves hashes what the server stores, from any position on.
+	for _, from := range []uint64{1, 4321} {
+		next := from
+		if err := fl.Leaves(ctx, from, func(pos uint64, leaf [32]byte) error {
+			if pos != next || leaf != events.LeafHash(want[pos-1].Raw) {
+				return fmt.Errorf("leaf at %d (want position %d) is not the hash of the server's record", pos, next)
+			}
+			next++
+			return nil
+		}); err != nil || next != uint64(len(want))+1 {
+			t.Fatalf("Leaves from %d: %v (ended before %d of %d)", from, err, next, len(want))
+		}
+	}
 	var gotCps []string
 	if err := fl.Checkpoints(ctx, func(size uint64, note []byte) error {
 		gotCps = append(gotCps, fmt.Sprint(size, string(note)))

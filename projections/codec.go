@@ -1,0 +1,323 @@
+package projections
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// The items of a views snapshot are written in a compact binary form made
+// for the purpose, not with encoding/gob, which cost most of a start: gob
+// copies every message into a buffer of its own before decoding it, and
+// fresh memory is what a start on this kind of machine pays for most. The
+// form is positional: the exported fields of each struct in order, with no
+// names and no type descriptions, so the layout of the types is named by a
+// digest (layoutDigest) that a snapshot carries in its head: a snapshot
+// made by types of another layout is stale and the views are rebuilt,
+// without anyone having to remember to bump SnapshotFormat.
+//
+//	bool            one byte, 0 or 1
+//	int kinds       a zig-zag varint
+//	uint kinds      a varint
+//	string, []byte  a varint length, then the bytes
+//	slice           a varint length, then the elements
+//	pointer         0 for nil, or 1 and the element
+//	struct          its exported fields in order
+//
+// A nil and an empty slice are both written as length 0 and read as nil.
+// Unexported fields (derived indexes) are neither written nor read.
+
+// codec writes and reads values of one type.
+type codec struct {
+	enc func(b []byte, v reflect.Value) []byte
+	dec func(d *decoder, v reflect.Value)
+}
+
+var codecs struct {
+	sync.Mutex
+	m map[reflect.Type]*codec
+}
+
+// codecFor returns the codec of t, made once. A codec refers to the codecs
+// of its parts by pointer, so a type that contains itself finds its own,
+// completed before it is used.
+func codecFor(t reflect.Type) *codec {
+	codecs.Lock()
+	defer codecs.Unlock()
+	return codecLocked(t)
+}
+
+func codecLocked(t reflect.Type) *codec {
+	if c, ok := codecs.m[t]; ok {
+		return c
+	}
+	if codecs.m == nil {
+		codecs.m = map[reflect.Type]*codec{}
+	}
+	c := &codec{}
+	codecs.m[t] = c
+	*c = makeCodec(t)
+	return c
+}
+
+func makeCodec(t reflect.Type) codec {
+	switch t.Kind() {
+	case reflect.Bool:
+		return codec{
+			enc: func(b []byte, v reflect.Value) []byte {
+				if v.Bool() {
+					return append(b, 1)
+				}
+				return append(b, 0)
+			},
+			dec: func(d *decoder, v reflect.Value) {
+				switch d.byte() {
+				case 0:
+				case 1:
+					v.SetBool(true)
+				default:
+					d.fail("a boolean that is neither 0 nor 1")
+				}
+			},
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return codec{
+			enc: func(b []byte, v reflect.Value) []byte { return binary.AppendVarint(b, v.Int()) },
+			dec: func(d *decoder, v reflect.Value) {
+				n := d.varint()
+				if v.OverflowInt(n) {
+					d.fail("an integer out of range")
+					return
+				}
+				v.SetInt(n)
+			},
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return codec{
+			enc: func(b []byte, v reflect.Value) []byte { return binary.AppendUvarint(b, v.Uint()) },
+			dec: func(d *decoder, v reflect.Value) {
+				n := d.uvarint()
+				if v.OverflowUint(n) {
+					d.fail("an integer out of range")
+					return
+				}
+				v.SetUint(n)
+			},
+		}
+	case reflect.String:
+		return codec{
+			enc: func(b []byte, v reflect.Value) []byte {
+				s := v.String()
+				return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+			},
+			dec: func(d *decoder, v reflect.Value) {
+				if s := d.bytes(); len(s) > 0 {
+					v.SetString(string(s))
+				}
+			},
+		}
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return codec{
+				enc: func(b []byte, v reflect.Value) []byte {
+					s := v.Bytes()
+					return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+				},
+				dec: func(d *decoder, v reflect.Value) {
+					if s := d.bytes(); len(s) > 0 {
+						v.SetBytes(append([]byte(nil), s...))
+					}
+				},
+			}
+		}
+		elem := codecLocked(t.Elem())
+		return codec{
+			enc: func(b []byte, v reflect.Value) []byte {
+				b = binary.AppendUvarint(b, uint64(v.Len()))
+				for i := range v.Len() {
+					b = elem.enc(b, v.Index(i))
+				}
+				return b
+			},
+			dec: func(d *decoder, v reflect.Value) {
+				n := d.uvarint()
+				if n == 0 {
+					return
+				}
+				// Every element takes at least a byte: a length beyond
+				// what is left is damage, not memory to allocate.
+				if n > uint64(len(d.b)) {
+					d.fail("a slice longer than what follows")
+					return
+				}
+				s := reflect.MakeSlice(t, int(n), int(n))
+				for i := 0; i < int(n) && d.err == nil; i++ {
+					elem.dec(d, s.Index(i))
+				}
+				v.Set(s)
+			},
+		}
+	case reflect.Pointer:
+		elem := codecLocked(t.Elem())
+		return codec{
+			enc: func(b []byte, v reflect.Value) []byte {
+				if v.IsNil() {
+					return append(b, 0)
+				}
+				return elem.enc(append(b, 1), v.Elem())
+			},
+			dec: func(d *decoder, v reflect.Value) {
+				switch d.byte() {
+				case 0:
+				case 1:
+					p := reflect.New(t.Elem())
+					elem.dec(d, p.Elem())
+					v.Set(p)
+				default:
+					d.fail("a pointer mark that is neither 0 nor 1")
+				}
+			},
+		}
+	case reflect.Struct:
+		var fields []int
+		var fcs []*codec
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				fields = append(fields, i)
+				fcs = append(fcs, codecLocked(t.Field(i).Type))
+			}
+		}
+		return codec{
+			enc: func(b []byte, v reflect.Value) []byte {
+				for k, i := range fields {
+					b = fcs[k].enc(b, v.Field(i))
+				}
+				return b
+			},
+			dec: func(d *decoder, v reflect.Value) {
+				for k, i := range fields {
+					if d.err != nil {
+						return
+					}
+					fcs[k].dec(d, v.Field(i))
+				}
+			},
+		}
+	}
+	panic(fmt.Sprintf("projections: no snapshot codec for %s", t)) // a programming error, caught by the tests
+}
+
+// decoder reads what a codec wrote; the first damage it meets is kept in
+// err and ends the reading.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = errors.New(what)
+	}
+	d.b = nil
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) == 0 {
+		d.fail("the data ends early")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	n, w := binary.Uvarint(d.b)
+	if w <= 0 {
+		d.fail("a damaged number")
+		return 0
+	}
+	d.b = d.b[w:]
+	return n
+}
+
+func (d *decoder) varint() int64 {
+	n, w := binary.Varint(d.b)
+	if w <= 0 {
+		d.fail("a damaged number")
+		return 0
+	}
+	d.b = d.b[w:]
+	return n
+}
+
+// bytes returns the next length-prefixed bytes, which lie in d's buffer.
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("a string longer than what follows")
+		return nil
+	}
+	s := d.b[:n]
+	d.b = d.b[n:]
+	return s
+}
+
+// encodeValue appends the encoding of *p (p a pointer) to b.
+func encodeValue(b []byte, p any) []byte {
+	v := reflect.ValueOf(p).Elem()
+	return codecFor(v.Type()).enc(b, v)
+}
+
+// decodeValue reads *p (p a pointer) from all of b.
+func decodeValue(b []byte, p any) error {
+	v := reflect.ValueOf(p).Elem()
+	d := &decoder{b: b}
+	codecFor(v.Type()).dec(d, v)
+	if d.err == nil && len(d.b) > 0 {
+		d.err = fmt.Errorf("%d bytes after the value", len(d.b))
+	}
+	return d.err
+}
+
+// layoutDigest names the layout of t as the codec writes it: the kinds,
+// order and names of every exported field reachable from it (not the
+// types' names, which the form does not depend on).
+func layoutDigest(t reflect.Type) string {
+	var sb strings.Builder
+	inside := map[reflect.Type]bool{} // the structs being described
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		switch t.Kind() {
+		case reflect.Slice, reflect.Pointer:
+			sb.WriteString(t.Kind().String() + " ")
+			walk(t.Elem())
+		case reflect.Struct:
+			if inside[t] {
+				sb.WriteString("recursive " + t.String())
+				return
+			}
+			inside[t] = true
+			defer delete(inside, t)
+			sb.WriteString("struct{")
+			for i := range t.NumField() {
+				if f := t.Field(i); f.IsExported() {
+					sb.WriteString(f.Name + " ")
+					walk(f.Type)
+					sb.WriteString(";")
+				}
+			}
+			sb.WriteString("}")
+		default:
+			sb.WriteString(t.Kind().String())
+		}
+	}
+	walk(t)
+	sum := sha256.Sum256([]byte(sb.String()))
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,185 @@
+package projections
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+type codecInner struct {
+	Name  string
+	Cites []Cite
+}
+
+type codecSample struct {
+	B      bool
+	I      int
+	I8     int8
+	I64    int64
+	U8     uint8
+	U64    uint64
+	S      string
+	Kind   events.Kind
+	Raw    []byte
+	List   []string
+	Inner  codecInner
+	Ptr    *codecInner
+	NilPtr *codecInner
+	Many   []*codecInner
+	hidden string // not written
+}
+
+func sampleValue() codecSample {
+	return codecSample{B: true, I: -5, I8: math.MinInt8, I64: math.MaxInt64, U8: 255, U64: math.MaxUint64, S: "Ủy ban nhân dân",
+		Kind: events.KindRecommendation, Raw: []byte{0, 1, 2}, List: []string{"a", "", "ç"},
+		Inner: codecInner{Name: "x", Cites: []Cite{{Position: 7, Type: "t"}}}, Ptr: &codecInner{},
+		Many: []*codecInner{{Name: "m"}, nil}}
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	in := sampleValue()
+	in.hidden = "derived"
+	b := encodeValue(nil, &in)
+	var out codecSample
+	if err := decodeValue(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	in.hidden = ""
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip:\n in %+v\nout %+v", in, out)
+	}
+	// Empty slices and strings read as nil and ""; a pointer to a zero
+	// value stays a pointer.
+	var zero codecSample
+	zero.List, zero.Raw, zero.Ptr = []string{}, []byte{}, &codecInner{}
+	var back codecSample
+	if err := decodeValue(encodeValue(nil, &zero), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.List != nil || back.Raw != nil || back.Ptr == nil || !reflect.DeepEqual(*back.Ptr, codecInner{}) {
+		t.Errorf("zero values read back as %+v", back)
+	}
+	// Encoding appends, and the same value gives the same bytes.
+	if again := encodeValue([]byte("prefix"), &in); !bytes.Equal(again[6:], b) || string(again[:6]) != "prefix" {
+		t.Error("encodeValue does not append the same bytes")
+	}
+}
+
+// The decoded value owns its bytes: the buffer it was read from is used
+// again for the next segment.
+func TestCodecCopiesOutOfItsBuffer(t *testing.T) {
+	in := sampleValue()
+	b := encodeValue(nil, &in)
+	var out codecSample
+	if err := decodeValue(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	for i := range b {
+		b[i] = 'z'
+	}
+	if out.S != in.S || !bytes.Equal(out.Raw, in.Raw) || out.List[2] != "ç" {
+		t.Errorf("the decoded value changed with its buffer: %+v", out)
+	}
+}
+
+// Damaged input is an error at every length and with any byte changed,
+// never a panic or an allocation sized by a damaged length.
+func TestCodecRefusesDamage(t *testing.T) {
+	in := sampleValue()
+	b := encodeValue(nil, &in)
+	decode := func(what string, b []byte) error {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("%s: panic %v", what, r)
+			}
+		}()
+		var out codecSample
+		return decodeValue(b, &out)
+	}
+	for n := range len(b) {
+		if err := decode("cut", b[:n]); err == nil {
+			t.Fatalf("cut to %d of %d bytes: decoded", n, len(b))
+		}
+	}
+	for i := range b {
+		for _, x := range []byte{0x00, 0x01, 0x7f, 0x80, 0xff} {
+			c := bytes.Clone(b)
+			c[i] = x
+			decode("changed", c) // an error or another value, not a panic
+		}
+	}
+	if err := decode("trailing", append(bytes.Clone(b), 0)); err == nil {
+		t.Error("a byte after the value was accepted")
+	}
+	var small struct{ I8 int8 }
+	if err := decodeValue(encodeValue(nil, &struct{ I8 int }{300}), &small); err == nil {
+		t.Error("300 was read into an int8")
+	}
+	var list struct{ L []codecInner }
+	if err := decodeValue([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, &list); err == nil || !strings.Contains(err.Error(), "longer") {
+		t.Errorf("a slice of 2^32 elements in 5 bytes: %v", err)
+	}
+}
+
+// The layout digest changes with any change the positional form would
+// misread: a field added, removed, renamed, moved or of another kind.
+func TestLayoutDigest(t *testing.T) {
+	type a struct {
+		X string
+		Y []uint64
+	}
+	type added struct {
+		X string
+		Y []uint64
+		Z bool
+	}
+	type renamed struct {
+		X string
+		W []uint64
+	}
+	type moved struct {
+		Y []uint64
+		X string
+	}
+	type retyped struct {
+		X string
+		Y []int64
+	}
+	type unexported struct {
+		X string
+		Y []uint64
+		z int
+	}
+	base := layoutDigest(reflect.TypeFor[a]())
+	for name, typ := range map[string]reflect.Type{"added": reflect.TypeFor[added](), "renamed": reflect.TypeFor[renamed](),
+		"moved": reflect.TypeFor[moved](), "retyped": reflect.TypeFor[retyped](), "pointer": reflect.TypeFor[*a]()} {
+		if layoutDigest(typ) == base {
+			t.Errorf("%s: same layout digest", name)
+		}
+	}
+	if layoutDigest(reflect.TypeFor[unexported]()) != base {
+		t.Error("an unexported field changed the layout digest")
+	}
+	if itemLayout() != layoutDigest(reflect.TypeFor[[]*Item]()) || len(itemLayout()) != 16 {
+		t.Errorf("item layout %q", itemLayout())
+	}
+}
+
+// A snapshot whose items were written by types of another layout is stale:
+// the views are rebuilt from the log.
+func TestSnapshotOfAnotherLayoutIsStale(t *testing.T) {
+	cfg := DefaultConfig()
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(snapshotHead{Format: SnapshotFormat, Config: cfg.Digest(), Layout: "0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeViews(&b, cfg); !errors.Is(err, ErrStaleSnapshot) {
+		t.Errorf("another layout: %v, want ErrStaleSnapshot", err)
+	}
+}
