@@ -354,8 +354,11 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 			}
 		}
 	case events.KindCritique:
+		// Only a draft on the critique plan (domain.md §4): a critique
+		// outside it is recorded, but its answer is not an obligation the
+		// flag holds the drafter to.
 		f := it.Facts.Cri
-		if f != nil && f.AdoptedOn != "" && (f.RespondedOn == "" || f.RespondedOn > f.AdoptedOn) && f.ForwardedOn == "" {
+		if f != nil && f.PlanID != "" && f.AdoptedOn != "" && (f.RespondedOn == "" || f.RespondedOn > f.AdoptedOn) && f.ForwardedOn == "" {
 			raise("OB_DRAFT_BYPASS", it.Stream(), it, f.Drafter, it.Stream(), f.AdoptedOn,
 				"Dự thảo được thông qua khi cơ quan soạn thảo chưa trả lời phản biện (draft adopted without an answer to the critique).", cites(f.IssuedAt, f.AdoptedAt))
 		}

@@ -106,10 +106,17 @@ func TestFlags(t *testing.T) {
 		`{"title":"Giám sát lại","topic":"Bồi thường  giải phóng mặt bằng","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-05-01"}`, "2024-04-20")
 	w.rec(events.KindSupervision, "gs-3", "540", events.SupervisionPlanned,
 		`{"title":"Giám sát doanh nghiệp","topic":"Môi trường","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["cty-abc","so-tnmt-99"],"planned_start":"2024-05-10"}`, "2024-04-20")
-	// A critique: draft received 10 days before submission, adopted with
-	// no answer.
+	// A critique on the plan: draft received 10 days before submission,
+	// adopted with no answer; the same outside the plan is no bypass.
+	w.rec(events.KindPlan, "kh-2024", "540", events.PlanDrafted, `{"year":2024,"title":"Kế hoạch giám sát, phản biện xã hội năm 2024"}`, "2024-01-05")
+	w.rec(events.KindPlan, "kh-2024", "", events.PlanItemAdded,
+		`{"item_id":"pb","activity":"CRITIQUE","topic":"Đề án chỉnh trang đô thị","form":"CONFERENCE","quarter":2,"chair_org":"MTTQ"}`, "2024-01-06")
 	w.rec(events.KindCritique, "pb-1", "540", events.CritiqueRequested,
-		`{"title":"Phản biện đề án chỉnh trang đô thị","draft_title":"Đề án chỉnh trang đô thị","drafting_party_id":"ubnd-21607","form":"CONFERENCE","requested_on":"2024-04-01"}`, "2024-04-01")
+		`{"title":"Phản biện đề án chỉnh trang đô thị","draft_title":"Đề án chỉnh trang đô thị","drafting_party_id":"ubnd-21607","form":"CONFERENCE","plan_id":"kh-2024","plan_item_id":"pb","requested_on":"2024-04-01"}`, "2024-04-01")
+	w.rec(events.KindCritique, "pb-2", "540", events.CritiqueRequested,
+		`{"title":"Phản biện ngoài kế hoạch","draft_title":"Đề án khác","drafting_party_id":"ubnd-21607","form":"CONFERENCE","requested_on":"2024-04-01"}`, "2024-04-01")
+	w.rec(events.KindCritique, "pb-2", "", events.CritiqueDraftReceived, `{"received_on":"2024-04-02","submission_on":"2024-04-30"}`, "2024-04-02")
+	w.rec(events.KindCritique, "pb-2", "", events.CritiqueDraftAdopted, `{"adopted_on":"2024-04-16"}`, "2024-04-16")
 	w.rec(events.KindCritique, "pb-1", "", events.CritiqueDraftReceived, `{"received_on":"2024-04-05","submission_on":"2024-04-15"}`, "2024-04-05")
 	w.rec(events.KindCritique, "pb-1", "", events.CritiqueConferenceHeld, `{"held_on":"2024-04-08","chair":"Chủ tịch MTTQ","participants":30}`, "2024-04-08")
 	w.rec(events.KindCritique, "pb-1", "", events.CritiqueSynthesized, `{"synthesized_on":"2024-04-09","summary":"Tổng hợp"}`, "2024-04-09")
@@ -131,6 +138,7 @@ func TestFlags(t *testing.T) {
 		"supervision/gs-2":    {"MU_OVERLAP"},
 		"supervision/gs-3":    {"MU_OUT_OF_SCOPE_SUBJECT", "MU_OUT_OF_SCOPE_SUBJECT"},
 		"critique/pb-1":       {"OB_DRAFT_BYPASS", "OB_DRAFT_LATE"},
+		"critique/pb-2":       {},
 		"recommendation/kn-9": {"MU_POWER_OVERREACH"},
 		"info_request/tt-1":   {"OB_INFO_SILENT"},
 		"petition/don-1":      {"MU_CONFIDENTIAL_LEAK"},

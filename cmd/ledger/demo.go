@@ -393,6 +393,7 @@ func (d *Demo) plan(ctx context.Context) (string, error) {
 		{ItemID: "tiep-cong-dan", Activity: events.ActivitySupervision, Topic: "Việc thực hiện Luật Tiếp công dân tại UBND các phường, xã", Form: string(events.FormDelegation), Quarter: 2, ChairOrg: "Ủy ban MTTQ Việt Nam thị xã An Nhơn"},
 		{ItemID: "tiep-can-thong-tin", Activity: events.ActivitySupervision, Topic: "Việc thực hiện Luật Tiếp cận thông tin tại UBND các phường", Form: string(events.FormDocumentReview), Quarter: 3, ChairOrg: "Ủy ban MTTQ Việt Nam thị xã An Nhơn"},
 		{ItemID: "pb-ke-hoach-25", Activity: events.ActivityCritique, Topic: "Dự thảo Kế hoạch thực hiện Chỉ thị số 25-CT/TU trên địa bàn thị xã", Form: string(events.FormConference), SubjectPartyIDs: []string{"phong-noi-vu-540"}, Quarter: 1, ChairOrg: "Ủy ban MTTQ Việt Nam thị xã An Nhơn"},
+		{ItemID: "pb-chinh-trang-do-thi", Activity: events.ActivityCritique, Topic: "Dự thảo Đề án chỉnh trang đô thị giai đoạn 2023-2025", Form: string(events.FormWrittenConsultation), SubjectPartyIDs: []string{"phong-tnmt-540"}, Quarter: 2, ChairOrg: "Ủy ban MTTQ Việt Nam thị xã An Nhơn"},
 		{ItemID: "gop-y-chinh-quyen", Activity: events.ActivityContribution, Topic: "Góp ý xây dựng chính quyền: cải cách thủ tục hành chính", Form: string(events.ContribDialogue), Quarter: 4, ChairOrg: "Ủy ban MTTQ Việt Nam thị xã An Nhơn"},
 	}
 	es := []ev{{typ: events.PlanConsulted, on: "2023-01-12", data: events.PlanConsultedData{HeldOn: "2023-01-12",
@@ -441,11 +442,12 @@ func (d *Demo) critiques(ctx context.Context, plan string) error {
 	if err := d.add(ctx, d.town, "critiques", id, ev{typ: events.CritiqueClosed, on: "2023-02-20", data: events.ClosedData{ClosedOn: "2023-02-20"}}); err != nil {
 		return err
 	}
-	// A draft adopted without answering the critique (OB_DRAFT_BYPASS).
+	// A draft on the plan adopted without answering the critique
+	// (OB_DRAFT_BYPASS).
 	const id2 = "pb-du-thao-chinh-trang-do-thi"
 	if err := d.create(ctx, d.town, "critiques", id2, ev{typ: events.CritiqueRequested, on: "2023-05-04", unit: "540", data: events.CritiqueRequestedData{
 		Title: "Phản biện dự thảo Đề án chỉnh trang đô thị thị xã An Nhơn", DraftTitle: "Dự thảo Đề án chỉnh trang đô thị giai đoạn 2023-2025",
-		DraftingPartyID: "phong-tnmt-540", IssuerPartyID: "ubnd-540", Form: events.FormWrittenConsultation, RequestedOn: "2023-05-04"}}); err != nil {
+		DraftingPartyID: "phong-tnmt-540", IssuerPartyID: "ubnd-540", Form: events.FormWrittenConsultation, PlanID: plan, PlanItemID: "pb-chinh-trang-do-thi", RequestedOn: "2023-05-04"}}); err != nil {
 		return err
 	}
 	return d.add(ctx, d.town, "critiques", id2,
