@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // readOrdered reads the log from position from and hands each record,
@@ -92,4 +93,20 @@ func readOrdered[T any](ctx context.Context, read func(context.Context, uint64, 
 func ReadOrdered[T any](ctx context.Context, read func(context.Context, uint64, func(Record) error) error, from uint64, workers int,
 	prepare func(*T), process func(*T) error, wrap func(Record) T) error {
 	return readOrdered(ctx, read, from, workers, prepare, process, wrap)
+}
+
+// Parallel calls fn(i) for every i in [0, n) on every core and returns
+// when all calls have returned. fn must be safe to call concurrently; the
+// calls for different i may run in any order.
+func Parallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -35,8 +37,10 @@ import (
 // the origin, the position, the root, the SHA-256 of the encoded state and
 // its length:
 // a snapshot changed in the store, or made by another ledger, is not used.
-// The object is the note's length (4 bytes, big endian), the note, then a
-// gob stream: a head, the states in chunks, the idempotency keys in blobs.
+// The object is the note's length (4 bytes, big endian), the note, then the
+// signed body: a head (gob), then frames, each a uvarint length and that
+// many bytes: the states in chunks in the compact form (codec.go), which a
+// start decodes on every core, then the idempotency keys in blobs.
 
 // SnapshotStore keeps one snapshot (events/jetstream keeps it in an object
 // store beside the log).
@@ -48,7 +52,7 @@ type SnapshotStore interface {
 }
 
 const (
-	stateSnapshotFormat = 1
+	stateSnapshotFormat = 2 // 2: frames in the compact form, not one gob stream
 	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v3"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20
@@ -58,10 +62,14 @@ const (
 type stateHead struct {
 	Format  int
 	Origin  string
+	Layout  string // stateLayout
 	Size    uint64
 	NStates int
 	NKeys   int
 }
+
+// stateLayout names the layout of the encoded states.
+var stateLayout = sync.OnceValue(func() string { return CompactLayout(reflect.TypeFor[[]stateRecord]()) })
 
 // stateRecord is the encoded form of one State.
 type stateRecord struct {
@@ -112,10 +120,12 @@ func encodeFacts(f any) (factsRecord, error) {
 	return factsRecord{}, fmt.Errorf("events: no snapshot encoding for facts of type %T", f)
 }
 
+// factsFields is how many strings and lists each kind of facts holds.
+var factsFields = map[string][2]int{"": {0, 0}, "unit": {3, 2}, "party": {3, 0}, "token": {6, 0}, "recommendation": {1, 0},
+	"supervision": {2, 1}, "critique": {1, 1}, "petition": {1, 0}, "flag": {1, 0}}
+
 func decodeFacts(r factsRecord) (any, error) {
-	want := map[string][2]int{"": {0, 0}, "unit": {3, 2}, "party": {3, 0}, "token": {6, 0}, "recommendation": {1, 0},
-		"supervision": {2, 1}, "critique": {1, 1}, "petition": {1, 0}, "flag": {1, 0}}
-	n, ok := want[r.Of]
+	n, ok := factsFields[r.Of]
 	if !ok || len(r.S) != n[0] || len(r.L) != n[1] {
 		return nil, fmt.Errorf("events: the snapshot holds facts %q with %d and %d fields", r.Of, len(r.S), len(r.L))
 	}
@@ -201,16 +211,22 @@ func (l *Ledger) settledCopy(ctx context.Context) (*stateCopy, error) {
 	return c, nil
 }
 
-// encode writes the snapshot: the signed note, then the gob stream.
+// encode writes the snapshot: the signed note, then the body.
 func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string) error {
 	var body bytes.Buffer
-	enc := gob.NewEncoder(&body)
-	if err := enc.Encode(stateHead{Format: stateSnapshotFormat, Origin: origin, Size: c.size, NStates: len(c.states), NKeys: len(c.keys) / 24}); err != nil {
+	if err := gob.NewEncoder(&body).Encode(stateHead{Format: stateSnapshotFormat, Origin: origin, Layout: stateLayout(), Size: c.size,
+		NStates: len(c.states), NKeys: len(c.keys) / 24}); err != nil {
 		return err
 	}
+	frame := func(b []byte) {
+		body.Write(binary.AppendUvarint(nil, uint64(len(b))))
+		body.Write(b)
+	}
+	var buf []byte
+	recs := make([]stateRecord, 0, stateChunk)
 	for i := 0; i < len(c.states); i += stateChunk {
 		j := min(i+stateChunk, len(c.states))
-		recs := make([]stateRecord, 0, j-i)
+		recs = recs[:0]
 		for k := i; k < j; k++ {
 			st := c.states[k]
 			f, err := encodeFacts(st.facts)
@@ -220,17 +236,20 @@ func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string)
 			recs = append(recs, stateRecord{Kind: st.kind, ID: st.id, Status: st.status, Prev: st.prev, Version: st.version, LastHash: st.lastHash[:],
 				LastPos: st.lastPos, Unit: st.unit, Parties: st.parties, Open: st.open, Positions: c.positions[k], Facts: f})
 		}
-		if err := enc.Encode(recs); err != nil {
-			return err
-		}
+		buf = AppendCompact(buf[:0], &recs)
+		frame(buf)
 	}
 	for i := 0; i < len(c.keys); i += blobChunk {
-		if err := enc.Encode(c.keys[i:min(i+blobChunk, len(c.keys))]); err != nil {
-			return err
-		}
+		frame(c.keys[i:min(i+blobChunk, len(c.keys))])
 	}
-	sum := sha256.Sum256(body.Bytes())
-	text := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n%d\n", stateNoteTitle, origin, c.size, hex.EncodeToString(c.root[:]), hex.EncodeToString(sum[:]), body.Len())
+	return sealState(w, body.Bytes(), signer, origin, c.size, c.root)
+}
+
+// sealState writes a snapshot's signed note, naming body's hash and
+// length, and then body.
+func sealState(w io.Writer, body []byte, signer *CheckpointSigner, origin string, size uint64, root [32]byte) error {
+	sum := sha256.Sum256(body)
+	text := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n%d\n", stateNoteTitle, origin, size, hex.EncodeToString(root[:]), hex.EncodeToString(sum[:]), len(body))
 	signed, err := note.Sign(&note.Note{Text: text}, signer.signer)
 	if err != nil {
 		return err
@@ -241,7 +260,7 @@ func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string)
 	if _, err := w.Write(signed); err != nil {
 		return err
 	}
-	_, err = w.Write(body.Bytes())
+	_, err = w.Write(body)
 	return err
 }
 
@@ -303,24 +322,47 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != lines[4] {
 		return nil, errors.New("the snapshot's content does not match the hash its note signs")
 	}
-	dec := gob.NewDecoder(bytes.NewReader(body))
+	br := bytes.NewReader(body)
 	var head stateHead
-	if err := dec.Decode(&head); err != nil {
+	if err := gob.NewDecoder(br).Decode(&head); err != nil { // reads no further than the head
 		return nil, err
 	}
-	if head.Format != stateSnapshotFormat || head.Origin != origin || head.Size != size || head.NStates < 0 || head.NKeys < 0 ||
+	if head.Format != stateSnapshotFormat || head.Origin != origin || head.Layout != stateLayout() || head.Size != size || head.NStates < 0 || head.NKeys < 0 ||
 		head.NStates > len(body) || head.NKeys > len(body)/24 {
 		return nil, fmt.Errorf("the snapshot's head (format %d, size %d) does not match its note", head.Format, head.Size)
 	}
-	ls := &loadedState{size: size, states: make(map[string]*State, head.NStates), positions: make(map[string][]uint64, head.NStates),
-		keys: make(map[keyDigest]uint64, head.NKeys), tokens: map[string]string{}, root: [32]byte(root)}
-	for len(ls.states) < head.NStates {
-		var recs []stateRecord
-		if err := dec.Decode(&recs); err != nil {
+	// The frames lie in the body, already checked against the signed
+	// hash: the chunks of states are decoded on every core, then taken in
+	// order.
+	rest := body[len(body)-br.Len():]
+	nextFrame := func() ([]byte, error) {
+		n, w := binary.Uvarint(rest)
+		if w <= 0 || n > uint64(len(rest)-w) {
+			return nil, errors.New("the snapshot's frames do not add up")
+		}
+		b := rest[w : w+int(n)]
+		rest = rest[w+int(n):]
+		return b, nil
+	}
+	chunks := make([][]byte, (head.NStates+stateChunk-1)/stateChunk)
+	for i := range chunks {
+		b, err := nextFrame()
+		if err != nil {
 			return nil, err
 		}
-		if len(recs) == 0 || len(ls.states)+len(recs) > head.NStates {
-			return nil, errors.New("the snapshot holds more states than its head says")
+		chunks[i] = b
+	}
+	decoded := make([][]stateRecord, len(chunks))
+	errs := make([]error, len(chunks))
+	Parallel(len(chunks), func(i int) { errs[i] = DecodeCompact(chunks[i], &decoded[i]) })
+	ls := &loadedState{size: size, states: make(map[string]*State, head.NStates), positions: make(map[string][]uint64, head.NStates),
+		keys: make(map[keyDigest]uint64, head.NKeys), tokens: map[string]string{}, root: [32]byte(root)}
+	for i, recs := range decoded {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("the snapshot's states: %w", errs[i])
+		}
+		if len(recs) != min(stateChunk, head.NStates-i*stateChunk) {
+			return nil, errors.New("the snapshot holds more or fewer states than its head says")
 		}
 		for _, rec := range recs {
 			facts, err := decodeFacts(rec.Facts)
@@ -337,30 +379,31 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 				return nil, fmt.Errorf("the snapshot holds a damaged state for %s", st.Stream())
 			}
 			copy(st.lastHash[:], rec.LastHash)
-			ls.states[st.Stream()] = st
-			ls.positions[st.Stream()] = rec.Positions
+			stream := st.Stream()
+			if _, dup := ls.states[stream]; dup {
+				return nil, fmt.Errorf("the snapshot holds %s twice", stream)
+			}
+			ls.states[stream] = st
+			ls.positions[stream] = rec.Positions
 			if tf, ok := facts.(tokenFacts); ok && tf.secret != "" {
 				ls.tokens[tf.secret] = st.id
 			}
 		}
+		decoded[i] = nil
 	}
-	readBlob := func(want int) ([]byte, error) {
-		out := make([]byte, 0, want)
-		for len(out) < want {
-			var b []byte
-			if err := dec.Decode(&b); err != nil {
-				return nil, err
-			}
-			if len(b) == 0 || len(out)+len(b) > want {
-				return nil, errors.New("the snapshot's blobs do not add up")
-			}
-			out = append(out, b...)
+	keys := make([]byte, 0, head.NKeys*24)
+	for len(keys) < head.NKeys*24 {
+		b, err := nextFrame()
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		if len(b) == 0 || len(keys)+len(b) > head.NKeys*24 {
+			return nil, errors.New("the snapshot's blobs do not add up")
+		}
+		keys = append(keys, b...)
 	}
-	keys, err := readBlob(head.NKeys * 24)
-	if err != nil {
-		return nil, err
+	if len(rest) != 0 {
+		return nil, errors.New("the snapshot holds bytes after its keys")
 	}
 	for i := 0; i < len(keys); i += 24 {
 		pos := binary.BigEndian.Uint64(keys[i+16:])

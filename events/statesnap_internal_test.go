@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -102,9 +103,9 @@ func TestDecodeStateChecksHashFirst(t *testing.T) {
 	n := binary.BigEndian.Uint32(b)
 	prefix := b[:4+n]
 	for _, h := range []stateHead{
-		{Format: stateSnapshotFormat, Origin: origin, Size: 5, NKeys: 1 << 59},
-		{Format: stateSnapshotFormat, Origin: origin, Size: 5, NKeys: 1 << 26},
-		{Format: stateSnapshotFormat, Origin: origin, Size: 5, NStates: 1 << 40},
+		{Format: stateSnapshotFormat, Origin: origin, Layout: stateLayout(), Size: 5, NKeys: 1 << 59},
+		{Format: stateSnapshotFormat, Origin: origin, Layout: stateLayout(), Size: 5, NKeys: 1 << 26},
+		{Format: stateSnapshotFormat, Origin: origin, Layout: stateLayout(), Size: 5, NStates: 1 << 40},
 	} {
 		var body bytes.Buffer
 		if err := gob.NewEncoder(&body).Encode(h); err != nil {
@@ -129,5 +130,78 @@ func TestDecodeStateReadsTheSignedLength(t *testing.T) {
 	}
 	if _, err := decodeState(bytes.NewReader(b[:len(b)-1]), vkey, origin); err == nil {
 		t.Error("a snapshot cut short was read")
+	}
+}
+
+// Many states, in several chunks decoded side by side, come back in full;
+// a body of another format or layout, or with damaged frames, is refused
+// even when signed (it was then written by another version).
+func TestDecodeStateFrames(t *testing.T) {
+	skey, vkey, err := GenerateCheckpointKey("ledger.test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := NewCheckpointSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := signer.Name()
+	const n = 3*stateChunk + 7
+	c := &stateCopy{size: n}
+	for i := range n {
+		c.states = append(c.states, &State{kind: KindRecommendation, id: fmt.Sprintf("kn-%05d", i), status: RecIssued, version: 1, lastPos: uint64(i + 1),
+			unit: "540", parties: []string{"ubnd-540"}, facts: recommendationFacts{outcome: OutcomeAccepted}})
+		c.positions = append(c.positions, []uint64{uint64(i + 1)})
+	}
+	c.keys = binary.BigEndian.AppendUint64(bytes.Repeat([]byte{7}, 16), 9)
+	var b bytes.Buffer
+	if err := c.encode(&b, signer, origin); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := decodeState(bytes.NewReader(b.Bytes()), vkey, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls.states) != n || len(ls.keys) != 1 || ls.states["recommendation/kn-12294"].lastPos != 12295 ||
+		!reflect.DeepEqual(ls.positions["recommendation/kn-00007"], []uint64{8}) {
+		t.Fatalf("decoded %d states, %d keys", len(ls.states), len(ls.keys))
+	}
+	if f, _ := ls.states["recommendation/kn-00042"].facts.(recommendationFacts); f.outcome != OutcomeAccepted {
+		t.Errorf("facts %+v", ls.states["recommendation/kn-00042"].facts)
+	}
+
+	head := func(h stateHead) []byte {
+		var body bytes.Buffer
+		if err := gob.NewEncoder(&body).Encode(h); err != nil {
+			t.Fatal(err)
+		}
+		return body.Bytes()
+	}
+	good := stateHead{Format: stateSnapshotFormat, Origin: origin, Layout: stateLayout(), Size: n, NStates: 1}
+	one := AppendCompact(nil, &[]stateRecord{{Kind: KindUnit, ID: "u1", Status: "ACTIVE", Version: 1, LastHash: make([]byte, 32), LastPos: 1, Positions: []uint64{1}}})
+	frame := func(b []byte) []byte { return append(binary.AppendUvarint(nil, uint64(len(b))), b...) }
+	format1, layout := good, good
+	format1.Format, layout.Layout = 1, "0123456789abcdef"
+	for name, tc := range map[string]struct {
+		body []byte
+		want string
+	}{
+		"well formed":           {append(head(good), frame(one)...), ""},
+		"the first format":      {append(head(format1), frame(one)...), "does not match its note"},
+		"another layout":        {append(head(layout), frame(one)...), "does not match its note"},
+		"a frame cut short":     {append(head(good), frame(one)[:10]...), "frames do not add up"},
+		"no frame":              {head(good), "frames do not add up"},
+		"a damaged chunk":       {append(head(good), frame([]byte{0xff, 0xff, 0xff, 0x7f})...), "the snapshot's states"},
+		"bytes after the keys":  {append(append(head(good), frame(one)...), frame([]byte{1})...), "bytes after its keys"},
+		"a chunk of two states": {append(head(good), frame(AppendCompact(nil, &[]stateRecord{{}, {}}))...), "more or fewer states"},
+	} {
+		var b bytes.Buffer
+		if err := sealState(&b, tc.body, signer, origin, n, [32]byte{}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := decodeState(&b, vkey, origin)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
 	}
 }

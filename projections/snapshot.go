@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -48,7 +47,7 @@ type snapshotHead struct {
 }
 
 // itemLayout names the layout of the items' types in the snapshot.
-var itemLayout = sync.OnceValue(func() string { return layoutDigest(reflect.TypeFor[[]*Item]()) })
+var itemLayout = sync.OnceValue(func() string { return events.CompactLayout(reflect.TypeFor[[]*Item]()) })
 
 const (
 	snapshotItemChunk = 2048
@@ -82,21 +81,11 @@ func (v *Views) Encode(w io.Writer) error {
 	// The segments are encoded on every core, a window at a time, and
 	// written in order.
 	chunks := slices.Collect(slices.Chunk(items, snapshotItemChunk))
-	workers := runtime.GOMAXPROCS(0)
-	encoded := make([][]byte, 4*workers)
+	encoded := make([][]byte, 4*runtime.GOMAXPROCS(0))
 	for len(chunks) > 0 {
 		window := chunks[:min(len(chunks), len(encoded))]
 		chunks = chunks[len(window):]
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for i := int(next.Add(1) - 1); i < len(window); i = int(next.Add(1) - 1) {
-					encoded[i] = encodeValue(encoded[i][:0], &window[i])
-				}
-			})
-		}
-		wg.Wait()
+		events.Parallel(len(window), func(i int) { encoded[i] = events.AppendCompact(encoded[i][:0], &window[i]) })
 		for _, b := range encoded[:len(window)] {
 			if err := put(b); err != nil {
 				return err
@@ -138,7 +127,7 @@ type snapshotSegment struct {
 func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	// The items' frames are read into buffers used again once decoded
-	// (the codec copies what it keeps): fresh memory is what a start pays
+	// (events.DecodeCompact copies what it keeps): fresh memory is what a start pays
 	// for most.
 	workers := runtime.GOMAXPROCS(0)
 	free := make(chan []byte, 3*workers+1)
@@ -175,6 +164,7 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 	}
 	v := NewViews(cfg)
 	v.pos = head.Pos
+	v.items = make(map[string]*Item, min(head.NItems, 1<<22)) // the head is not trusted to size memory beyond reason
 
 	// The frames are read here, in order; workers decode them; the
 	// segments are taken in order below.
@@ -186,7 +176,7 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 	for range workers {
 		wg.Go(func() {
 			for s := range jobs {
-				s.err = decodeValue(s.frame, &s.items)
+				s.err = events.DecodeCompact(s.frame, &s.items)
 				select {
 				case free <- s.frame:
 				default:
@@ -311,11 +301,15 @@ func (v *Views) indexObligations() {
 		}
 	}
 	for _, kind := range slices.Sorted(maps.Keys(v.order)) {
-		for _, it := range v.order[kind] {
+		// The obligations are computed on every core (the views are not
+		// changed meanwhile), then indexed in order.
+		items := v.order[kind]
+		obligations := make([][]Obligation, len(items))
+		events.Parallel(len(items), func(i int) { obligations[i] = v.obligationsOf(items[i]) })
+		for i, it := range items {
 			it.dues = nil
-			obligations := v.obligationsOf(it)
-			v.updateTally(it, obligations)
-			v.indexDues(it, obligations)
+			v.updateTally(it, obligations[i])
+			v.indexDues(it, obligations[i])
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestDecodeViewsRefusesDamage(t *testing.T) {
 				continue
 			}
 			items := f.([]*Item)
-			out = append(out, frame(encodeValue(nil, &items))...)
+			out = append(out, frame(events.AppendCompact(nil, &items))...)
 		}
 		return out
 	}
@@ -111,5 +112,22 @@ func TestIndexPartiesOnce(t *testing.T) {
 		if n := len(v.byParty[p]); n != 1 {
 			t.Errorf("indexed %d times under %s, want once", n, p)
 		}
+	}
+}
+
+// The items' layout digest is that of the item types as the codec writes
+// them, and a snapshot whose items were written by types of another layout
+// is stale: the views are rebuilt from the log.
+func TestSnapshotOfAnotherLayoutIsStale(t *testing.T) {
+	if itemLayout() != events.CompactLayout(reflect.TypeFor[[]*Item]()) || len(itemLayout()) != 16 {
+		t.Errorf("item layout %q", itemLayout())
+	}
+	cfg := DefaultConfig()
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(snapshotHead{Format: SnapshotFormat, Config: cfg.Digest(), Layout: "0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeViews(&b, cfg); !errors.Is(err, ErrStaleSnapshot) {
+		t.Errorf("another layout: %v, want ErrStaleSnapshot", err)
 	}
 }

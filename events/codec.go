@@ -1,4 +1,4 @@
-package projections
+package events
 
 import (
 	"crypto/sha256"
@@ -11,15 +11,15 @@ import (
 	"sync"
 )
 
-// The items of a views snapshot are written in a compact binary form made
-// for the purpose, not with encoding/gob, which cost most of a start: gob
-// copies every message into a buffer of its own before decoding it, and
-// fresh memory is what a start on this kind of machine pays for most. The
-// form is positional: the exported fields of each struct in order, with no
-// names and no type descriptions, so the layout of the types is named by a
-// digest (layoutDigest) that a snapshot carries in its head: a snapshot
-// made by types of another layout is stale and the views are rebuilt,
-// without anyone having to remember to bump SnapshotFormat.
+// Snapshots (the write side's states, the views' items) are written in a
+// compact binary form made for them, not with encoding/gob, which cost most
+// of a start: gob copies every message into a buffer of its own before
+// decoding it, and fresh memory is what a start on this kind of machine
+// pays for most. The form is positional: the exported fields of each
+// struct in order, with no names and no type descriptions, so the layout of
+// the types is named by a digest (CompactLayout) that a snapshot carries
+// in its head: a snapshot made by types of another layout is not used,
+// without anyone having to remember to bump a format number.
 //
 //	bool            one byte, 0 or 1
 //	int kinds       a zig-zag varint
@@ -209,7 +209,7 @@ func makeCodec(t reflect.Type) codec {
 			},
 		}
 	}
-	panic(fmt.Sprintf("projections: no snapshot codec for %s", t)) // a programming error, caught by the tests
+	panic(fmt.Sprintf("events: no compact codec for %s", t)) // a programming error, caught by the tests
 }
 
 // decoder reads what a codec wrote; the first damage it meets is kept in
@@ -268,14 +268,15 @@ func (d *decoder) bytes() []byte {
 	return s
 }
 
-// encodeValue appends the encoding of *p (p a pointer) to b.
-func encodeValue(b []byte, p any) []byte {
+// AppendCompact appends the compact encoding of *p (p a pointer) to b.
+func AppendCompact(b []byte, p any) []byte {
 	v := reflect.ValueOf(p).Elem()
 	return codecFor(v.Type()).enc(b, v)
 }
 
-// decodeValue reads *p (p a pointer) from all of b.
-func decodeValue(b []byte, p any) error {
+// DecodeCompact reads *p (p a pointer) from all of b, which it does not
+// keep: strings and byte slices are copied out of it.
+func DecodeCompact(b []byte, p any) error {
 	v := reflect.ValueOf(p).Elem()
 	d := &decoder{b: b}
 	codecFor(v.Type()).dec(d, v)
@@ -285,10 +286,10 @@ func decodeValue(b []byte, p any) error {
 	return d.err
 }
 
-// layoutDigest names the layout of t as the codec writes it: the kinds,
+// CompactLayout names the layout of t as the codec writes it: the kinds,
 // order and names of every exported field reachable from it (not the
 // types' names, which the form does not depend on).
-func layoutDigest(t reflect.Type) string {
+func CompactLayout(t reflect.Type) string {
 	var sb strings.Builder
 	inside := map[reflect.Type]bool{} // the structs being described
 	var walk func(t reflect.Type)

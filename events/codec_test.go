@@ -1,20 +1,21 @@
-package projections
+package events
 
 import (
 	"bytes"
-	"encoding/gob"
-	"errors"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/mttq-vn/ledger/events"
 )
+
+type codecCite struct {
+	Position uint64
+	Type     Type
+}
 
 type codecInner struct {
 	Name  string
-	Cites []Cite
+	Cites []codecCite
 }
 
 type codecSample struct {
@@ -25,7 +26,7 @@ type codecSample struct {
 	U8     uint8
 	U64    uint64
 	S      string
-	Kind   events.Kind
+	Kind   Kind
 	Raw    []byte
 	List   []string
 	Inner  codecInner
@@ -37,17 +38,17 @@ type codecSample struct {
 
 func sampleValue() codecSample {
 	return codecSample{B: true, I: -5, I8: math.MinInt8, I64: math.MaxInt64, U8: 255, U64: math.MaxUint64, S: "Ủy ban nhân dân",
-		Kind: events.KindRecommendation, Raw: []byte{0, 1, 2}, List: []string{"a", "", "ç"},
-		Inner: codecInner{Name: "x", Cites: []Cite{{Position: 7, Type: "t"}}}, Ptr: &codecInner{},
+		Kind: KindRecommendation, Raw: []byte{0, 1, 2}, List: []string{"a", "", "ç"},
+		Inner: codecInner{Name: "x", Cites: []codecCite{{Position: 7, Type: "t"}}}, Ptr: &codecInner{},
 		Many: []*codecInner{{Name: "m"}, nil}}
 }
 
 func TestCodecRoundTrip(t *testing.T) {
 	in := sampleValue()
 	in.hidden = "derived"
-	b := encodeValue(nil, &in)
+	b := AppendCompact(nil, &in)
 	var out codecSample
-	if err := decodeValue(b, &out); err != nil {
+	if err := DecodeCompact(b, &out); err != nil {
 		t.Fatal(err)
 	}
 	in.hidden = ""
@@ -59,14 +60,14 @@ func TestCodecRoundTrip(t *testing.T) {
 	var zero codecSample
 	zero.List, zero.Raw, zero.Ptr = []string{}, []byte{}, &codecInner{}
 	var back codecSample
-	if err := decodeValue(encodeValue(nil, &zero), &back); err != nil {
+	if err := DecodeCompact(AppendCompact(nil, &zero), &back); err != nil {
 		t.Fatal(err)
 	}
 	if back.List != nil || back.Raw != nil || back.Ptr == nil || !reflect.DeepEqual(*back.Ptr, codecInner{}) {
 		t.Errorf("zero values read back as %+v", back)
 	}
 	// Encoding appends, and the same value gives the same bytes.
-	if again := encodeValue([]byte("prefix"), &in); !bytes.Equal(again[6:], b) || string(again[:6]) != "prefix" {
+	if again := AppendCompact([]byte("prefix"), &in); !bytes.Equal(again[6:], b) || string(again[:6]) != "prefix" {
 		t.Error("encodeValue does not append the same bytes")
 	}
 }
@@ -75,9 +76,9 @@ func TestCodecRoundTrip(t *testing.T) {
 // again for the next segment.
 func TestCodecCopiesOutOfItsBuffer(t *testing.T) {
 	in := sampleValue()
-	b := encodeValue(nil, &in)
+	b := AppendCompact(nil, &in)
 	var out codecSample
-	if err := decodeValue(b, &out); err != nil {
+	if err := DecodeCompact(b, &out); err != nil {
 		t.Fatal(err)
 	}
 	for i := range b {
@@ -92,7 +93,7 @@ func TestCodecCopiesOutOfItsBuffer(t *testing.T) {
 // never a panic or an allocation sized by a damaged length.
 func TestCodecRefusesDamage(t *testing.T) {
 	in := sampleValue()
-	b := encodeValue(nil, &in)
+	b := AppendCompact(nil, &in)
 	decode := func(what string, b []byte) error {
 		defer func() {
 			if r := recover(); r != nil {
@@ -100,7 +101,7 @@ func TestCodecRefusesDamage(t *testing.T) {
 			}
 		}()
 		var out codecSample
-		return decodeValue(b, &out)
+		return DecodeCompact(b, &out)
 	}
 	for n := range len(b) {
 		if err := decode("cut", b[:n]); err == nil {
@@ -118,11 +119,11 @@ func TestCodecRefusesDamage(t *testing.T) {
 		t.Error("a byte after the value was accepted")
 	}
 	var small struct{ I8 int8 }
-	if err := decodeValue(encodeValue(nil, &struct{ I8 int }{300}), &small); err == nil {
+	if err := DecodeCompact(AppendCompact(nil, &struct{ I8 int }{300}), &small); err == nil {
 		t.Error("300 was read into an int8")
 	}
 	var list struct{ L []codecInner }
-	if err := decodeValue([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, &list); err == nil || !strings.Contains(err.Error(), "longer") {
+	if err := DecodeCompact([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, &list); err == nil || !strings.Contains(err.Error(), "longer") {
 		t.Errorf("a slice of 2^32 elements in 5 bytes: %v", err)
 	}
 }
@@ -156,30 +157,14 @@ func TestLayoutDigest(t *testing.T) {
 		Y []uint64
 		z int
 	}
-	base := layoutDigest(reflect.TypeFor[a]())
+	base := CompactLayout(reflect.TypeFor[a]())
 	for name, typ := range map[string]reflect.Type{"added": reflect.TypeFor[added](), "renamed": reflect.TypeFor[renamed](),
 		"moved": reflect.TypeFor[moved](), "retyped": reflect.TypeFor[retyped](), "pointer": reflect.TypeFor[*a]()} {
-		if layoutDigest(typ) == base {
+		if CompactLayout(typ) == base {
 			t.Errorf("%s: same layout digest", name)
 		}
 	}
-	if layoutDigest(reflect.TypeFor[unexported]()) != base {
+	if CompactLayout(reflect.TypeFor[unexported]()) != base {
 		t.Error("an unexported field changed the layout digest")
-	}
-	if itemLayout() != layoutDigest(reflect.TypeFor[[]*Item]()) || len(itemLayout()) != 16 {
-		t.Errorf("item layout %q", itemLayout())
-	}
-}
-
-// A snapshot whose items were written by types of another layout is stale:
-// the views are rebuilt from the log.
-func TestSnapshotOfAnotherLayoutIsStale(t *testing.T) {
-	cfg := DefaultConfig()
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(snapshotHead{Format: SnapshotFormat, Config: cfg.Digest(), Layout: "0123456789abcdef"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := DecodeViews(&b, cfg); !errors.Is(err, ErrStaleSnapshot) {
-		t.Errorf("another layout: %v, want ErrStaleSnapshot", err)
 	}
 }
