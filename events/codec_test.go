@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 type codecCite struct {
@@ -166,5 +167,28 @@ func TestLayoutDigest(t *testing.T) {
 	}
 	if CompactLayout(reflect.TypeFor[unexported]()) != base {
 		t.Error("an unexported field changed the layout digest")
+	}
+}
+
+// Within one decoding, equal values of a named string type share their
+// bytes; plain strings (names, texts) are copied each.
+func TestCodecSharesNamedStrings(t *testing.T) {
+	type rec struct {
+		On   Date
+		Name string
+	}
+	in := []rec{{"2024-04-01", "Ủy ban"}, {"2024-04-01", "Ủy ban"}}
+	var out []rec
+	if err := DecodeCompact(AppendCompact(nil, &in), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("read %+v", out)
+	}
+	if unsafe.StringData(string(out[0].On)) != unsafe.StringData(string(out[1].On)) {
+		t.Error("two equal dates were not shared")
+	}
+	if unsafe.StringData(out[0].Name) == unsafe.StringData(out[1].Name) {
+		t.Error("two equal plain strings were shared")
 	}
 }
