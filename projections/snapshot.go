@@ -221,12 +221,19 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 			return nil, fmt.Errorf("projections: the snapshot holds more or fewer items than it says")
 		}
 		n += len(s.items)
+		// Each item is indexed as it comes, while the workers decode the
+		// next segments: in the order of creation, as Apply indexes them.
 		for _, it := range s.items {
 			if it == nil || it.Created == 0 || it.Created > head.Pos || !validFields(it.Data) {
 				return nil, fmt.Errorf("projections: the snapshot holds an item outside its positions or with damaged fields")
 			}
 			v.items[it.Stream()] = it
 			v.order[it.Kind] = append(v.order[it.Kind], it)
+			if f := it.Facts.Unit; it.Kind == events.KindUnit && f != nil && f.Parent != "" {
+				v.children[f.Parent] = append(v.children[f.Parent], it.ID)
+			}
+			v.indexParties(it)
+			v.indexUnit(it)
 		}
 	}
 	if n != head.NItems {
@@ -259,7 +266,7 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 			return nil, fmt.Errorf("projections: the snapshot at position %d holds damaged times", head.Pos)
 		}
 	}
-	v.reindex()
+	v.indexObligations()
 	return v, nil
 }
 
@@ -268,25 +275,6 @@ func appendHashes(hs []events.Hash, b []byte) []events.Hash {
 		hs = append(hs, events.Hash(b))
 	}
 	return hs
-}
-
-// reindex rebuilds the derived indexes from the items.
-func (v *Views) reindex() {
-	v.children = map[string][]string{}
-	v.byParty = map[string][]*Item{}
-	for _, it := range v.order[events.KindUnit] {
-		if f := it.Facts.Unit; f != nil && f.Parent != "" {
-			v.children[f.Parent] = append(v.children[f.Parent], it.ID)
-		}
-	}
-	v.byUnit = map[string][]*Item{}
-	for _, kind := range slices.Sorted(maps.Keys(v.order)) {
-		for _, it := range v.order[kind] {
-			v.indexParties(it)
-			v.indexUnit(it)
-		}
-	}
-	v.indexObligations()
 }
 
 // indexObligations builds the tallies and the index of due dates from the
