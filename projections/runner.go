@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,12 @@ type Runner struct {
 	SnapshotEvery time.Duration
 	// OnApplied, if set, is called with each new position (metrics).
 	OnApplied func(pos uint64)
+	// LogFiles, if set, is a faster way to read the log from its first
+	// position (the embedded server's block files: no consumer, no client
+	// protocol), used when views are built from zero: at a start without a
+	// snapshot, a rebuild, an as_of. What it cannot read, it stops at; the
+	// rest is read from the source.
+	LogFiles func(ctx context.Context, from uint64, fn func(events.Record) error) error
 
 	mu      sync.RWMutex
 	v       *Views
@@ -71,6 +78,9 @@ func (r *Runner) Open(ctx context.Context) error {
 	r.mu.Lock()
 	v := r.v
 	v.deferred = loaded == 0 // the whole log: index obligations once at the end
+	if v.deferred {
+		r.reserve(ctx, v, 0)
+	}
 	r.mu.Unlock()
 	if err := r.catchUp(ctx, v, &r.mu, 0); err != nil {
 		return err
@@ -137,8 +147,42 @@ var errStop = errors.New("stop")
 // not 0), decoding on several cores. mu, if not nil, is held while applying
 // each record, and the runner's position advances with it.
 func (r *Runner) catchUp(ctx context.Context, v *Views, mu *sync.RWMutex, upTo uint64) error {
+	if r.LogFiles != nil && v.pos == 0 {
+		// The files hold the log as far as the server has written it; a
+		// damaged or unreadable file, or one still being written, ends
+		// this read where the views are, and the source takes over.
+		err := r.apply(ctx, r.LogFiles, v, mu, upTo)
+		var ae applyError
+		switch {
+		case err == nil:
+		case errors.Is(err, errStop):
+			return nil
+		case errors.As(err, &ae), ctx.Err() != nil:
+			return err
+		default:
+			r.log.Info("projections: the store's files could not be read to their end; reading the store", "err", err, "position", v.pos)
+		}
+	}
+	err := r.apply(ctx, r.src.ReadLog, v, mu, upTo)
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	if ae := (applyError{}); errors.As(err, &ae) {
+		return ae.err
+	}
+	return err
+}
+
+// applyError is an error of Views.Apply, not of the read.
+type applyError struct{ err error }
+
+func (e applyError) Error() string { return e.err.Error() }
+
+// apply applies what read yields from v's position on, up to upTo (0: its
+// end), decoding on several cores.
+func (r *Runner) apply(ctx context.Context, read func(context.Context, uint64, func(events.Record) error) error, v *Views, mu *sync.RWMutex, upTo uint64) error {
 	n := 0
-	err := events.ReadOrdered(ctx, r.src.ReadLog, v.pos+1, 0, (*Prepared).prepare, func(p *Prepared) error {
+	err := events.ReadOrdered(ctx, read, v.pos+1, 0, (*Prepared).prepare, func(p *Prepared) error {
 		if upTo > 0 && p.Rec.Position > upTo {
 			return errStop
 		}
@@ -153,13 +197,13 @@ func (r *Runner) catchUp(ctx context.Context, v *Views, mu *sync.RWMutex, upTo u
 				r.advance(v.pos)
 			}
 		}
-		return err
+		if err != nil {
+			return applyError{err}
+		}
+		return nil
 	}, func(rec events.Record) Prepared { return Prepared{Rec: rec} })
 	if mu != nil {
 		r.advance(v.pos)
-	}
-	if errors.Is(err, errStop) {
-		return nil
 	}
 	return err
 }
@@ -277,12 +321,30 @@ func (r *Runner) View(ctx context.Context, asOf uint64, fn func(*Views) error) e
 func (r *Runner) Build(ctx context.Context, upTo uint64) (*Views, error) {
 	v := NewViews(r.cfg)
 	v.deferred = true // the views are not read until built: index once at the end
+	r.reserve(ctx, v, upTo)
 	if err := r.catchUp(ctx, v, nil, upTo); err != nil {
 		return nil, err
 	}
 	v.deferred = false
 	v.indexObligations()
 	return v, nil
+}
+
+// reserve sizes v's per-position lists for the log up to upTo (0: its
+// head, if the source tells it): grown one append at a time, at a million
+// events they cost nearly a second of a build, most of it fresh memory.
+func (r *Runner) reserve(ctx context.Context, v *Views, upTo uint64) {
+	n := upTo
+	if h, ok := r.src.(interface {
+		Head(context.Context) (uint64, error)
+	}); ok && n == 0 {
+		n, _ = h.Head(ctx)
+	}
+	n = min(n, 1<<26) // a position is not a promise of memory
+	if uint64(cap(v.hashes)) < n {
+		v.hashes = slices.Grow(v.hashes, int(n)-len(v.hashes))
+		v.times = slices.Grow(v.times, int(n)-len(v.times))
+	}
 }
 
 // CatchUp applies the log to v (views not in use by the runner) from v's

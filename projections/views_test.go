@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -660,3 +661,124 @@ func TestRepeatLateCountsCritiqueAnswers(t *testing.T) {
 		}
 	}
 }
+
+// countingSource records where each read of the log started.
+type countingSource struct {
+	projections.Source
+	froms []uint64
+}
+
+func (c *countingSource) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	c.froms = append(c.froms, from)
+	return c.Source.ReadLog(ctx, from, fn)
+}
+
+// Views built from zero read the log's files first (Runner.LogFiles) and
+// the source for what the files do not hold: the same views, whether the
+// files hold the whole log, part of it, or cannot be read; an error of
+// Apply is returned, not read around.
+func TestRunnerLogFiles(t *testing.T) {
+	w := newWorld(t)
+	for i := range 6 {
+		id := fmt.Sprintf("kn-%d", i)
+		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	}
+	ctx := context.Background()
+	head, err := w.store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encode := func(v *projections.Views) string {
+		var b bytes.Buffer
+		if err := v.Encode(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	plain := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	want, err := plain.Build(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upTo := head - 3
+	wantEarly, err := plain.Build(ctx, upTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// files yields the log up to position last, then returns end.
+	files := func(last uint64, end error) func(context.Context, uint64, func(events.Record) error) error {
+		return func(ctx context.Context, from uint64, fn func(events.Record) error) error {
+			err := w.store.ReadLog(ctx, from, func(r events.Record) error {
+				if r.Position > last {
+					return errStopFiles
+				}
+				return fn(r)
+			})
+			if errors.Is(err, errStopFiles) {
+				return end
+			}
+			return err
+		}
+	}
+	for name, tc := range map[string]struct {
+		files     func(context.Context, uint64, func(events.Record) error) error
+		storeFrom uint64 // where the source is read from; 0: not read
+	}{
+		"the whole log":               {files(head, nil), head + 1},
+		"files behind the server":     {files(head-4, nil), head - 3},
+		"a file ends inside a record": {files(head-4, errors.New("ends inside a record")), head - 3},
+		"no files":                    {files(0, errors.New("no such directory")), 1},
+	} {
+		src := &countingSource{Source: w.store}
+		r := projections.NewRunner(src, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+		r.LogFiles = tc.files
+		got, err := r.Build(ctx, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if encode(got) != encode(want) {
+			t.Errorf("%s: the views differ from a build through the source", name)
+		}
+		if !slices.Equal(src.froms, []uint64{tc.storeFrom}) {
+			t.Errorf("%s: the source was read from %v, want %d", name, src.froms, tc.storeFrom)
+		}
+		// An early position within the files stops there; the source is
+		// not read.
+		src.froms = nil
+		early, err := r.Build(ctx, upTo)
+		if err != nil || encode(early) != encode(wantEarly) {
+			t.Errorf("%s: views at %d differ (%v)", name, upTo, err)
+		}
+		if name == "the whole log" && len(src.froms) != 0 {
+			t.Errorf("%s: the source was read from %v for position %d", name, src.froms, upTo)
+		}
+		// A runner opened without a snapshot reads the files too.
+		src.froms = nil
+		if err := r.Open(ctx); err != nil {
+			t.Fatalf("%s: open: %v", name, err)
+		}
+		r.Read(func(v *projections.Views) {
+			if encode(v) != encode(want) {
+				t.Errorf("%s: the opened views differ", name)
+			}
+		})
+		r.Close()
+	}
+	// A record the views cannot apply is an error, not a reason to read
+	// the source instead.
+	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	r.LogFiles = func(ctx context.Context, from uint64, fn func(events.Record) error) error {
+		return w.store.ReadLog(ctx, from, func(rec events.Record) error {
+			if rec.Position == 3 {
+				rec.Position = 4 // a gap
+			}
+			return fn(rec)
+		})
+	}
+	if _, err := r.Build(ctx, 0); err == nil {
+		t.Error("a gap in the files was read around")
+	}
+}
+
+var errStopFiles = errors.New("end of the files")

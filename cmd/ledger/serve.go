@@ -266,6 +266,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Views = projections.NewRunner(m.Store, pcfg, m.snapshots(), m.Logger.With("component", "projections"))
 	m.Views.SnapshotEvery = cfg.SnapshotEvery
+	if m.NATSServer != nil {
+		// Views built from zero read the embedded server's files.
+		m.Views.LogFiles = (&jetstream.FileLog{StoreDir: filepath.Join(cfg.Data, "nats")}).ReadLog
+	}
 	m.Views.OnApplied = m.Metrics.ViewsPosition
 	// The views load their snapshot and catch up while the ledger replays.
 	viewsDone := make(chan error, 1)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
@@ -57,6 +58,7 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 	defer closeFn()
 	snaps := st.(*jetstream.Store).Snapshots("")
 	r := projections.NewRunner(st, cfg, snaps, quietLogger())
+	r.LogFiles = (&jetstream.FileLog{StoreDir: filepath.Join(*data, "nats")}).ReadLog
 	start := time.Now()
 	v, err := r.Build(ctx, 0)
 	if err != nil {
@@ -145,6 +147,7 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer closeFn()
 	r := projections.NewRunner(st, projections.DefaultConfig(), nil, quietLogger())
+	r.LogFiles = (&jetstream.FileLog{StoreDir: filepath.Join(*data, "nats")}).ReadLog
 	var pos uint64
 	var at time.Time
 	if n, err := strconv.ParseUint(*asOf, 10, 64); err == nil && n > 0 {
