@@ -20,7 +20,7 @@ import (
 
 // SnapshotFormat is the version of the snapshot encoding; a snapshot of
 // another format is ignored and the views are rebuilt from the log.
-const SnapshotFormat = 4 // 3: a complaint's second instance (PetFacts.Second*); 4: frames, segments decoded in parallel
+const SnapshotFormat = 4 // 3: a complaint's second instance (PetFacts.Second*); 4: frames in the compact form
 
 // SnapshotStore keeps the latest snapshot of the views. events/jetstream
 // keeps it in a JetStream object store next to the log.
@@ -34,10 +34,10 @@ type SnapshotStore interface {
 // The snapshot is a head (a gob stream of one value, as in every format,
 // so that a snapshot of another format is recognised as such), then
 // frames, each a uvarint length and that many bytes: the items ordered by
-// creation in segments
-// of snapshotItemChunk, each segment a gob stream of its own so that the
-// segments decode on several cores, then the positions' hashes and times in
-// runs (binary). The same views always encode to the same bytes.
+// creation in segments of snapshotItemChunk, each in the compact form
+// (events.AppendCompact) so that the segments decode on several cores,
+// then the positions' hashes and times in runs (binary). The same views
+// always encode to the same bytes.
 type snapshotHead struct {
 	Format int
 	Config string
@@ -127,8 +127,8 @@ type snapshotSegment struct {
 func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	// The items' frames are read into buffers used again once decoded
-	// (events.DecodeCompact copies what it keeps): fresh memory is what a start pays
-	// for most.
+	// (events.DecodeCompact copies what it keeps): fresh memory is what a
+	// start pays for most.
 	workers := runtime.GOMAXPROCS(0)
 	free := make(chan []byte, 3*workers+1)
 	readFrame := func() ([]byte, error) {
