@@ -151,6 +151,7 @@ func makeCodec(t reflect.Type) codec {
 			}
 		}
 		elem := codecLocked(t.Elem())
+		per := uint64(max(minEncoded(t.Elem()), 1))
 		return codec{
 			enc: func(b []byte, v reflect.Value) []byte {
 				b = binary.AppendUvarint(b, uint64(v.Len()))
@@ -164,9 +165,9 @@ func makeCodec(t reflect.Type) codec {
 				if n == 0 {
 					return
 				}
-				// Every element takes at least a byte: a length beyond
-				// what is left is damage, not memory to allocate.
-				if n > uint64(len(d.b)) {
+				// Every element takes at least per bytes: a length
+				// beyond what is left is damage, not memory to allocate.
+				if n > uint64(len(d.b))/per {
 					d.fail("a slice longer than what follows")
 					return
 				}
@@ -225,6 +226,22 @@ func makeCodec(t reflect.Type) codec {
 		}
 	}
 	panic(fmt.Sprintf("events: no compact codec for %s", t)) // a programming error, caught by the tests
+}
+
+// minEncoded is the fewest bytes a value of t is written in: one for
+// every field that is not a struct (a zero number, an empty string or
+// slice, a nil pointer). A struct with no exported field takes none.
+func minEncoded(t reflect.Type) int {
+	if t.Kind() != reflect.Struct {
+		return 1
+	}
+	n := 0
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() {
+			n += minEncoded(f.Type)
+		}
+	}
+	return n
 }
 
 // decoder reads what a codec wrote; the first damage it meets is kept in

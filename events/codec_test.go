@@ -127,6 +127,19 @@ func TestCodecRefusesDamage(t *testing.T) {
 	if err := DecodeCompact([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, &list); err == nil || !strings.Contains(err.Error(), "longer") {
 		t.Errorf("a slice of 2^32 elements in 5 bytes: %v", err)
 	}
+	// A slice's length is checked against the least its elements take
+	// (two bytes each here), not one byte each: 10 elements in 10 bytes
+	// are refused before any is allocated.
+	if minEncoded(reflect.TypeFor[codecInner]()) != 2 || minEncoded(reflect.TypeFor[codecSample]()) != 15 {
+		t.Errorf("least sizes %d, %d", minEncoded(reflect.TypeFor[codecInner]()), minEncoded(reflect.TypeFor[codecSample]()))
+	}
+	if err := DecodeCompact(append([]byte{10}, make([]byte, 10)...), &list); err == nil || !strings.Contains(err.Error(), "longer") {
+		t.Errorf("10 elements of at least 2 bytes in 10 bytes: %v", err)
+	}
+	var empty struct{ E []struct{ hidden int } }
+	if err := DecodeCompact([]byte{3}, &empty); err == nil {
+		t.Error("3 elements that take no bytes, in no bytes, were read")
+	}
 }
 
 // The layout digest changes with any change the positional form would

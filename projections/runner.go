@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,12 +74,14 @@ func (r *Runner) Open(ctx context.Context) error {
 		from = fmt.Sprintf("a snapshot at position %d", v.pos)
 	}
 	loaded := r.pos.Load()
+	var head uint64
+	if loaded == 0 {
+		head = r.head(ctx, 0) // before the lock: a request to the store
+	}
 	r.mu.Lock()
 	v := r.v
 	v.deferred = loaded == 0 // the whole log: index obligations once at the end
-	if v.deferred {
-		r.reserve(ctx, v, 0)
-	}
+	v.reserve(head)
 	r.mu.Unlock()
 	if err := r.catchUp(ctx, v, &r.mu, 0); err != nil {
 		return err
@@ -157,7 +158,9 @@ func (r *Runner) catchUp(ctx context.Context, v *Views, mu *sync.RWMutex, upTo u
 		case err == nil:
 		case errors.Is(err, errStop):
 			return nil
-		case errors.As(err, &ae), ctx.Err() != nil:
+		case errors.As(err, &ae):
+			return ae.err
+		case ctx.Err() != nil:
 			return err
 		default:
 			r.log.Info("projections: the store's files could not be read to their end; reading the store", "err", err, "position", v.pos)
@@ -321,7 +324,7 @@ func (r *Runner) View(ctx context.Context, asOf uint64, fn func(*Views) error) e
 func (r *Runner) Build(ctx context.Context, upTo uint64) (*Views, error) {
 	v := NewViews(r.cfg)
 	v.deferred = true // the views are not read until built: index once at the end
-	r.reserve(ctx, v, upTo)
+	v.reserve(r.head(ctx, upTo))
 	if err := r.catchUp(ctx, v, nil, upTo); err != nil {
 		return nil, err
 	}
@@ -330,21 +333,15 @@ func (r *Runner) Build(ctx context.Context, upTo uint64) (*Views, error) {
 	return v, nil
 }
 
-// reserve sizes v's per-position lists for the log up to upTo (0: its
-// head, if the source tells it): grown one append at a time, at a million
-// events they cost nearly a second of a build, most of it fresh memory.
-func (r *Runner) reserve(ctx context.Context, v *Views, upTo uint64) {
-	n := upTo
+// head returns upTo, or if 0 the log's head as the source tells it (0 if
+// it does not).
+func (r *Runner) head(ctx context.Context, upTo uint64) uint64 {
 	if h, ok := r.src.(interface {
 		Head(context.Context) (uint64, error)
-	}); ok && n == 0 {
-		n, _ = h.Head(ctx)
+	}); ok && upTo == 0 {
+		upTo, _ = h.Head(ctx)
 	}
-	n = min(n, 1<<26) // a position is not a promise of memory
-	if uint64(cap(v.hashes)) < n {
-		v.hashes = slices.Grow(v.hashes, int(n)-len(v.hashes))
-		v.times = slices.Grow(v.times, int(n)-len(v.times))
-	}
+	return upTo
 }
 
 // CatchUp applies the log to v (views not in use by the runner) from v's

@@ -52,9 +52,11 @@ var itemLayout = sync.OnceValue(func() string { return events.CompactLayout(refl
 const (
 	snapshotItemChunk = 2048
 	snapshotPosChunk  = 1 << 16
-	// maxSnapshotFrame bounds what one frame may make the decoder
-	// allocate: a segment of 2,048 items is about 3 MB.
-	maxSnapshotFrame = 256 << 20
+	// maxSnapshotFrame bounds a frame's length, the buffer read before
+	// it is decoded: a segment of 2,048 items is about 3 MB. (What the
+	// decoded items take is bounded by events.DecodeCompact's checks, a
+	// few times the frame's length at most.)
+	maxSnapshotFrame = 64 << 20
 )
 
 // Encode writes the views in the snapshot format. Equal views give equal
@@ -81,7 +83,7 @@ func (v *Views) Encode(w io.Writer) error {
 	// The segments are encoded on every core, a window at a time, and
 	// written in order.
 	chunks := slices.Collect(slices.Chunk(items, snapshotItemChunk))
-	encoded := make([][]byte, 4*runtime.GOMAXPROCS(0))
+	encoded := make([][]byte, 2*runtime.GOMAXPROCS(0)) // about 3 MB each, while the views are read-locked
 	for len(chunks) > 0 {
 		window := chunks[:min(len(chunks), len(encoded))]
 		chunks = chunks[len(window):]

@@ -767,8 +767,7 @@ func TestRunnerLogFiles(t *testing.T) {
 	}
 	// A record the views cannot apply is an error, not a reason to read
 	// the source instead.
-	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
-	r.LogFiles = func(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	gap := func(ctx context.Context, from uint64, fn func(events.Record) error) error {
 		return w.store.ReadLog(ctx, from, func(rec events.Record) error {
 			if rec.Position == 3 {
 				rec.Position = 4 // a gap
@@ -776,9 +775,27 @@ func TestRunnerLogFiles(t *testing.T) {
 			return fn(rec)
 		})
 	}
-	if _, err := r.Build(ctx, 0); err == nil {
-		t.Error("a gap in the files was read around")
+	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	r.LogFiles = gap
+	_, err = r.Build(ctx, 0)
+	if err == nil {
+		t.Fatal("a gap in the files was read around")
 	}
+	// The same error as from the source.
+	_, want2 := projections.NewRunner(&gapSource{w.store, gap}, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler)).Build(ctx, 0)
+	if fmt.Sprintf("%T %v", err, err) != fmt.Sprintf("%T %v", want2, want2) {
+		t.Errorf("the files' gap: %T %v; the source's: %T %v", err, err, want2, want2)
+	}
+}
+
+// gapSource reads the log with read.
+type gapSource struct {
+	projections.Source
+	read func(context.Context, uint64, func(events.Record) error) error
+}
+
+func (g *gapSource) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	return g.read(ctx, from, fn)
 }
 
 var errStopFiles = errors.New("end of the files")

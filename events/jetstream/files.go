@@ -216,7 +216,7 @@ func (f *FileLog) ReadLog(ctx context.Context, from uint64, fn func(events.Recor
 // Leaves calls fn with the RFC 6962 leaf hash (events.LeafHash) of every
 // event's stored bytes from position from on: what a start needs to check
 // a state snapshot against the log. Nothing is copied or decoded, so it is
-// about three times faster than hashing what ReadLog returns (1.0 s
+// about three times faster than hashing what ReadLog returns (1.1-1.3 s
 // against 3.5 s of CPU at a million events).
 func (f *FileLog) Leaves(ctx context.Context, from uint64, fn func(pos uint64, leaf [32]byte) error) error {
 	cfg := f.Config
