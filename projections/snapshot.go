@@ -118,10 +118,11 @@ var ErrStaleSnapshot = errors.New("projections: the snapshot was made by another
 
 // snapshotSegment is one segment of items on its way through DecodeViews.
 type snapshotSegment struct {
-	frame []byte
-	items []*Item
-	err   error
-	done  chan struct{}
+	frame       []byte
+	items       []*Item
+	obligations [][]Obligation // of each item, computed by the worker too
+	err         error
+	done        chan struct{}
 }
 
 // DecodeViews reads views written by Encode under cfg. The item segments
@@ -184,6 +185,17 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 				default:
 				}
 				s.frame = nil
+				// An item's obligations depend on it and the
+				// configuration only: they are worked out here, on every
+				// core, for the index of due dates and the tallies.
+				if s.err == nil {
+					s.obligations = make([][]Obligation, len(s.items))
+					for i, it := range s.items {
+						if validItem(it, head.Pos) {
+							s.obligations[i] = v.obligationsOf(it)
+						}
+					}
+				}
 				close(s.done)
 			}
 		})
@@ -225,8 +237,8 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 		n += len(s.items)
 		// Each item is indexed as it comes, while the workers decode the
 		// next segments: in the order of creation, as Apply indexes them.
-		for _, it := range s.items {
-			if it == nil || it.Created == 0 || it.Created > head.Pos || !validFields(it.Data) {
+		for i, it := range s.items {
+			if !validItem(it, head.Pos) {
 				return nil, fmt.Errorf("projections: the snapshot holds an item outside its positions or with damaged fields")
 			}
 			v.items[it.Stream()] = it
@@ -236,6 +248,8 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 			}
 			v.indexParties(it)
 			v.indexUnit(it)
+			v.updateTally(it, s.obligations[i])
+			v.indexDues(it, s.obligations[i])
 		}
 	}
 	if n != head.NItems {
@@ -268,8 +282,13 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 			return nil, fmt.Errorf("projections: the snapshot at position %d holds damaged times", head.Pos)
 		}
 	}
-	v.indexObligations()
 	return v, nil
+}
+
+// validItem reports whether a decoded item can be one of views at
+// position pos.
+func validItem(it *Item, pos uint64) bool {
+	return it != nil && it.Created != 0 && it.Created <= pos && validFields(it.Data)
 }
 
 func appendHashes(hs []events.Hash, b []byte) []events.Hash {
