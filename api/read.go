@@ -118,6 +118,18 @@ func (s *Server) waitViews(ctx context.Context, pos uint64, field string) error 
 	return nil
 }
 
+// waitLedger waits, bounded as waitViews, for the write side to have
+// applied position pos.
+func (s *Server) waitLedger(ctx context.Context, pos uint64) error {
+	wait := s.ReadWait
+	if wait <= 0 {
+		wait = ReadWait
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	return s.Ledger.WaitApplied(ctx, pos)
+}
+
 func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error {
 	var pos uint64
 	var at time.Time
@@ -398,6 +410,15 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if rc.asOf == nil && (!st.Exists() || st.Version() < resp.Version) {
+		// The write side is behind the views: the event came through
+		// another replica, which this one's ledger has not applied yet.
+		// Wait for it as for the views, so that the answer says what may
+		// come next (the workspace offers its steps from it).
+		if s.waitLedger(r.Context(), resp.LastPosition) == nil {
+			st = s.Ledger.Lookup(stream)
+		}
 	}
 	if rc.asOf == nil && st.Exists() && st.Version() == resp.Version {
 		resp.Open = st.Open()

@@ -122,6 +122,11 @@ func TestServeReplicasOnCluster(t *testing.T) {
 					t.Errorf("%s read through the other replica: position %d version %d, written at %d version %d",
 						id, item.LastPosition, item.Version, res.Position, res.Version)
 				}
+				// What may come next is there too: the other replica's
+				// write side is waited for as its views are.
+				if len(item.NextTypes) == 0 {
+					t.Errorf("%s read through the other replica: no next types", id)
+				}
 			}
 		})
 	}
