@@ -269,18 +269,13 @@ func (d *decoder) byte() byte {
 	return c
 }
 
-func (d *decoder) uvarint() uint64 {
-	n, w := binary.Uvarint(d.b)
-	if w <= 0 {
-		d.fail("a damaged number")
-		return 0
-	}
-	d.b = d.b[w:]
-	return n
-}
+func (d *decoder) uvarint() uint64 { return number(d, binary.Uvarint) }
 
-func (d *decoder) varint() int64 {
-	n, w := binary.Varint(d.b)
+func (d *decoder) varint() int64 { return number(d, binary.Varint) }
+
+// number reads the next number with read (binary.Uvarint or Varint).
+func number[T uint64 | int64](d *decoder, read func([]byte) (T, int)) T {
+	n, w := read(d.b)
 	if w <= 0 {
 		d.fail("a damaged number")
 		return 0

@@ -43,9 +43,8 @@ func TestFactsRoundTrip(t *testing.T) {
 	}
 }
 
-// snapshotOf encodes states as a snapshot at size, signed with a new key;
-// it returns the bytes and the verifier key.
-func snapshotOf(t *testing.T, size uint64, states []*State, keys []byte) ([]byte, string, string) {
+// testSigner returns a signer with a new key, and its verifier key.
+func testSigner(t *testing.T) (*CheckpointSigner, string) {
 	t.Helper()
 	skey, vkey, err := GenerateCheckpointKey("ledger.test/log")
 	if err != nil {
@@ -55,6 +54,14 @@ func snapshotOf(t *testing.T, size uint64, states []*State, keys []byte) ([]byte
 	if err != nil {
 		t.Fatal(err)
 	}
+	return signer, vkey
+}
+
+// snapshotOf encodes states as a snapshot at size, signed with a new key;
+// it returns the bytes and the verifier key.
+func snapshotOf(t *testing.T, size uint64, states []*State, keys []byte) ([]byte, string, string) {
+	t.Helper()
+	signer, vkey := testSigner(t)
 	c := &stateCopy{size: size, states: states, keys: keys}
 	for _, st := range states {
 		ps := make([]uint64, 0, st.version)
@@ -137,14 +144,7 @@ func TestDecodeStateReadsTheSignedLength(t *testing.T) {
 // a body of another format or layout, or with damaged frames, is refused
 // even when signed (it was then written by another version).
 func TestDecodeStateFrames(t *testing.T) {
-	skey, vkey, err := GenerateCheckpointKey("ledger.test/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := NewCheckpointSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, vkey := testSigner(t)
 	origin := signer.Name()
 	const n = 3*stateChunk + 7
 	c := &stateCopy{size: n}

@@ -299,8 +299,9 @@ func appendHashes(hs []events.Hash, b []byte) []events.Hash {
 }
 
 // indexObligations builds the tallies and the index of due dates from the
-// items, once the unit index is made: after a snapshot load, or after a
-// bulk build that left them out (Views.deferred).
+// items, once the unit index is made: after a bulk build that left them out
+// (Views.deferred). A snapshot load indexes each item as it comes
+// (DecodeViews).
 func (v *Views) indexObligations() {
 	v.byDue = map[events.Date]map[*Item]struct{}{}
 	v.tallies = map[string][]tally{}

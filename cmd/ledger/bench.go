@@ -595,7 +595,7 @@ func (c *BenchCommand) verifyPhase(ctx context.Context, w io.Writer, cfg benchCo
 	var rep *events.VerifyReport
 	var el time.Duration
 	for _, via := range []string{"files", "server"} {
-		var src events.LogSource = &jetstream.FileLog{StoreDir: filepath.Join(dir, "nats")}
+		var src events.LogSource = dataFiles(dir)
 		closeFn := func() {}
 		if via == "server" {
 			var st events.Store

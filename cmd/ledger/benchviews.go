@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -46,7 +45,7 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 	raw := float64(n) / time.Since(start).Seconds()
 	fmt.Fprintf(w, "  raw ordered replay (ReadLog):       %8.0f events/s\n", raw)
 
-	files := (&jetstream.FileLog{StoreDir: filepath.Join(dir, "nats")}).ReadLog
+	files := dataFiles(dir).ReadLog
 	start = time.Now()
 	n = 0
 	if err := files(ctx, 1, func(events.Record) error { n++; return nil }); err != nil {

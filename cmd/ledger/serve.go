@@ -268,7 +268,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Views.SnapshotEvery = cfg.SnapshotEvery
 	if m.NATSServer != nil {
 		// Views built from zero read the embedded server's files.
-		m.Views.LogFiles = (&jetstream.FileLog{StoreDir: filepath.Join(cfg.Data, "nats")}).ReadLog
+		m.Views.LogFiles = dataFiles(cfg.Data).ReadLog
 	}
 	m.Views.OnApplied = m.Metrics.ViewsPosition
 	// The views load their snapshot and catch up while the ledger replays.
@@ -287,7 +287,7 @@ func (m *Main) Run(ctx context.Context) error {
 			// reads the embedded server's files directly: faster than
 			// through the server, which has just started and holds no
 			// writes yet. The server is read if that fails.
-			m.Ledger.LeafReader = (&jetstream.FileLog{StoreDir: filepath.Join(cfg.Data, "nats")}).Leaves
+			m.Ledger.LeafReader = dataFiles(cfg.Data).Leaves
 		}
 	}
 	var prog *Progress
@@ -446,7 +446,7 @@ func (m *Main) openStore(ctx context.Context) error {
 			}
 		}
 		s, err := jetstream.StartServer(jetstream.ServerConfig{
-			StoreDir:     filepath.Join(cfg.Data, "nats"),
+			StoreDir:     natsDir(cfg.Data),
 			Listen:       cfg.NATSListen,
 			SyncAlways:   cfg.Sync == "always",
 			SyncInterval: cfg.SyncInterval,

@@ -59,7 +59,7 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 			fmt.Fprintln(c.Stderr, "ledger verify: --via must be files or server")
 			return errUsage
 		}
-		if _, err := os.Stat(filepath.Join(*data, "nats")); err != nil {
+		if _, err := os.Stat(natsDir(*data)); err != nil {
 			return fmt.Errorf("%s holds no ledger (no nats folder)", *data)
 		}
 		if vkey == "" {
@@ -74,7 +74,7 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 				return err
 			}
 			defer lock.Close()
-			src = &jetstream.FileLog{StoreDir: filepath.Join(*data, "nats")}
+			src = dataFiles(*data)
 		} else {
 			closeFn, s, err := openDataDirReadOnly(ctx, *data)
 			if err != nil {
@@ -205,11 +205,18 @@ func readToken(file string) (string, error) {
 // lockStoppedDataDir checks that dir holds a ledger and takes its lock, so
 // the server cannot start while the files are read.
 func lockStoppedDataDir(dir string) (*os.File, error) {
-	if _, err := os.Stat(filepath.Join(dir, "nats")); err != nil {
+	if _, err := os.Stat(natsDir(dir)); err != nil {
 		return nil, fmt.Errorf("%s holds no ledger (no nats folder)", dir)
 	}
 	return lockDataDir(dir)
 }
+
+// natsDir is where a data folder keeps the embedded server's files.
+func natsDir(data string) string { return filepath.Join(data, "nats") }
+
+// dataFiles reads a data folder's log straight from the embedded server's
+// block files.
+func dataFiles(data string) *jetstream.FileLog { return &jetstream.FileLog{StoreDir: natsDir(data)} }
 
 // openDataDirReadOnly opens the JetStream store of a stopped ledger's data
 // folder through an embedded server, holding its lock so the server cannot
@@ -219,7 +226,7 @@ func openDataDirReadOnly(ctx context.Context, dir string) (func(), events.Store,
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := jetstream.StartServer(jetstream.ServerConfig{StoreDir: filepath.Join(dir, "nats"), ServerName: "ledger-verify"})
+	srv, err := jetstream.StartServer(jetstream.ServerConfig{StoreDir: natsDir(dir), ServerName: "ledger-verify"})
 	if err != nil {
 		lock.Close()
 		return nil, nil, err

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
@@ -58,7 +57,7 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 	defer closeFn()
 	snaps := st.(*jetstream.Store).Snapshots("")
 	r := projections.NewRunner(st, cfg, snaps, quietLogger())
-	r.LogFiles = (&jetstream.FileLog{StoreDir: filepath.Join(*data, "nats")}).ReadLog
+	r.LogFiles = dataFiles(*data).ReadLog
 	start := time.Now()
 	v, err := r.Build(ctx, 0)
 	if err != nil {
@@ -147,7 +146,7 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer closeFn()
 	r := projections.NewRunner(st, projections.DefaultConfig(), nil, quietLogger())
-	r.LogFiles = (&jetstream.FileLog{StoreDir: filepath.Join(*data, "nats")}).ReadLog
+	r.LogFiles = dataFiles(*data).ReadLog
 	var pos uint64
 	var at time.Time
 	if n, err := strconv.ParseUint(*asOf, 10, 64); err == nil && n > 0 {
