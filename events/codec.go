@@ -163,6 +163,9 @@ func makeCodec(t reflect.Type) codec {
 			dec: func(d *decoder, v reflect.Value) {
 				n := d.uvarint()
 				if n == 0 {
+					if v.Len() > 0 {
+						v.SetLen(0)
+					}
 					return
 				}
 				// Every element takes at least per bytes: a length
@@ -171,7 +174,17 @@ func makeCodec(t reflect.Type) codec {
 					d.fail("a slice longer than what follows")
 					return
 				}
-				s := reflect.MakeSlice(t, int(n), int(n))
+				var s reflect.Value
+				if v.Cap() >= int(n) {
+					// A slice given to decode into, with room: its
+					// array is used again (see DecodeCompact).
+					s = v.Slice(0, int(n))
+					for i := range int(n) {
+						s.Index(i).SetZero()
+					}
+				} else {
+					s = reflect.MakeSlice(t, int(n), int(n))
+				}
 				for i := 0; i < int(n) && d.err == nil; i++ {
 					elem.dec(d, s.Index(i))
 				}
@@ -302,8 +315,11 @@ func AppendCompact(b []byte, p any) []byte {
 	return codecFor(v.Type()).enc(b, v)
 }
 
-// DecodeCompact reads *p (p a pointer) from all of b, which it does not
-// keep: strings and byte slices are copied out of it.
+// DecodeCompact reads *p (p a pointer to a zero value, or to a slice) from
+// all of b, which it does not keep: strings and byte slices are copied out
+// of it. A slice *p with room for what b holds is decoded into its own
+// array, its elements zeroed first: a reader of many frames of the same
+// type can use one slice again rather than make one per frame.
 func DecodeCompact(b []byte, p any) error {
 	v := reflect.ValueOf(p).Elem()
 	d := &decoder{b: b, interned: map[string]string{}}

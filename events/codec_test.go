@@ -205,3 +205,37 @@ func TestCodecSharesNamedStrings(t *testing.T) {
 		t.Error("two equal plain strings were shared")
 	}
 }
+
+// A slice given to decode into, with room, is decoded into its own array:
+// its elements are zeroed first (nothing of the earlier values is left,
+// and their inner slices, which a caller may have kept, are not written
+// over), and a shorter frame leaves a shorter slice.
+func TestCodecDecodesIntoASliceWithRoom(t *testing.T) {
+	full := []codecSample{sampleValue(), sampleValue(), sampleValue()}
+	one := []codecSample{{S: "only", List: []string{"z"}}}
+	var recs []codecSample
+	if err := DecodeCompact(AppendCompact(nil, &full), &recs); err != nil {
+		t.Fatal(err)
+	}
+	array, kept := &recs[0], recs[0].List
+	if err := DecodeCompact(AppendCompact(nil, &one), &recs); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(recs, one) {
+		t.Fatalf("decoded into the slice with room:\n got %+v\nwant %+v", recs, one)
+	}
+	if &recs[0] != array {
+		t.Error("a slice with room was not used again")
+	}
+	if !reflect.DeepEqual(kept, sampleValue().List) {
+		t.Errorf("an inner slice of the earlier value was written over: %q", kept)
+	}
+	var none []codecSample
+	if err := DecodeCompact(AppendCompact(nil, &none), &recs); err != nil || len(recs) != 0 {
+		t.Errorf("an empty frame into a slice with room: %d elements, %v", len(recs), err)
+	}
+	more := append(full, full...)
+	if err := DecodeCompact(AppendCompact(nil, &more), &recs); err != nil || !reflect.DeepEqual(recs, more) {
+		t.Errorf("a longer frame: %d elements, %v", len(recs), err)
+	}
+}

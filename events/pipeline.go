@@ -99,12 +99,20 @@ func ReadOrdered[T any](ctx context.Context, read func(context.Context, uint64, 
 // when all calls have returned. fn must be safe to call concurrently; the
 // calls for different i may run in any order.
 func Parallel(n int, fn func(i int)) {
+	ParallelWith(n, func(_ *struct{}, i int) { fn(i) })
+}
+
+// ParallelWith is Parallel with a value of type S for each core, which
+// fn(s, i) may use again from one call to the next: buffers and scratch
+// slices that would be garbage after every call.
+func ParallelWith[S any](n int, fn func(s *S, i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(n, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
+			var s S
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				fn(i)
+				fn(&s, i)
 			}
 		})
 	}

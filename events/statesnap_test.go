@@ -318,6 +318,48 @@ func TestLedgerStateSnapshot(t *testing.T) {
 			t.Errorf("another ledger's snapshot was used (from %d)", l.SnapshotPosition())
 		}
 	})
+	t.Run("SnapshotBehindTheLog", func(t *testing.T) {
+		// Events written after the snapshot: the start checks the snapshot
+		// against its part of the log, and the tree it keeps is that part's
+		// (the replay appends the rest), so it equals a full replay's.
+		snaps := &memSnapshots{}
+		l, err := openWithSnapshots(t, store, skey, snaps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.SaveSnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		behind, at := bytes.Clone(snaps.data), l.Size()
+		for i := range 3 {
+			mustHandle(t, l, unitRequest(fmt.Sprintf("behind-%d", i), ""))
+		}
+		l.Close()
+		from, err := openWithSnapshots(t, store, skey, &memSnapshots{data: behind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := openWithSnapshots(t, store, skey, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if from.SnapshotPosition() != at || from.Size() != at+3 {
+			t.Fatalf("started from %d with %d events; want from %d with %d", from.SnapshotPosition(), from.Size(), at, at+3)
+		}
+		if from.Tree().Size() != full.Tree().Size() {
+			t.Fatalf("tree of %d leaves, want %d", from.Tree().Size(), full.Tree().Size())
+		}
+		for _, size := range []uint64{1, at, at + 3} {
+			ra, _ := from.Tree().Root(size)
+			rb, _ := full.Tree().Root(size)
+			if ra != rb {
+				t.Errorf("root at %d differs from the full replay's", size)
+			}
+		}
+		if a, b := from.Lookup("unit/behind-2"), full.Lookup("unit/behind-2"); a == nil || !reflect.DeepEqual(a, b) {
+			t.Errorf("unit/behind-2: from the snapshot %+v, replayed %+v", a, b)
+		}
+	})
 	t.Run("LogAlteredBehindTheSnapshot", func(t *testing.T) {
 		// The altered event no longer hashes to the snapshot's root: the
 		// snapshot is not used, and the full replay reports the change as

@@ -101,7 +101,11 @@ func cites(cs ...Cite) []Cite {
 
 // Obligations returns the duties an item creates, evaluated at today.
 func (v *Views) Obligations(it *Item, today events.Date) []Obligation {
-	var out []Obligation
+	return v.appendObligations(nil, it, today)
+}
+
+// appendObligations appends the duties of it, evaluated at today, to out.
+func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date) []Obligation {
 	add := func(o Obligation) {
 		o.evaluate(today)
 		out = append(out, o)
@@ -320,20 +324,13 @@ func hasDuties(k events.Kind) bool {
 	return false
 }
 
-// indexDues files it under the due dates of its obligations (as
-// Obligations gives them, at any date) not met yet.
-// Which obligations an item has, their due dates and whether they are met
+// indexDues files it under dues, the due dates of its obligations not met
+// yet (see dutiesOf). Which obligations an item has, their due dates and whether they are met
 // do not depend on the date they are evaluated at (only their outcome
 // does), so the index holds at any date.
-func (v *Views) indexDues(it *Item, obligations []Obligation) {
+func (v *Views) indexDues(it *Item, dues []events.Date) {
 	if !hasDuties(it.Kind) {
 		return
-	}
-	var dues []events.Date
-	for _, o := range obligations {
-		if o.MetOn == "" && o.Outcome != Refused && !slices.Contains(dues, o.Due) {
-			dues = append(dues, o.Due)
-		}
 	}
 	if slices.Equal(dues, it.dues) {
 		return
@@ -417,12 +414,39 @@ func (v *Views) Owing(outcomes []string, today events.Date, units map[string]boo
 	return out
 }
 
-// obligationsOf returns the obligations of an item of a kind that has any
-// (see hasDuties), at no particular date: for the indexes, which need
-// only their rules, due dates and whether they are met.
-func (v *Views) obligationsOf(it *Item) []Obligation {
-	if !hasDuties(it.Kind) {
-		return nil
+// duties is what the indexes keep of an item's obligations: its tally
+// and the due dates not met yet.
+type duties struct {
+	tally tally
+	dues  []events.Date
+}
+
+// dutiesOf works out the duties of it (the obligations of a kind that has
+// any, see hasDuties, at no particular date): for the indexes, which need
+// only their rules, due dates and whether they are met. scratch is used
+// for the obligations and returned to be used again (they are garbage at
+// once: a load at a million events made 90 MB of it).
+func (v *Views) dutiesOf(it *Item, scratch []Obligation) (duties, []Obligation) {
+	var obligations []Obligation
+	if hasDuties(it.Kind) {
+		obligations = v.appendObligations(scratch[:0], it, "")
 	}
-	return v.Obligations(it, "")
+	var d duties
+	if tallied(it.Kind) {
+		d.tally = v.tallyOf(it, obligations)
+	}
+	if hasDuties(it.Kind) {
+		for _, o := range obligations {
+			if o.MetOn == "" && o.Outcome != Refused && !slices.Contains(d.dues, o.Due) {
+				d.dues = append(d.dues, o.Due)
+			}
+		}
+	}
+	return d, obligations
+}
+
+// index records it under its tally and due dates.
+func (v *Views) index(it *Item, d duties) {
+	v.updateTally(it, d.tally)
+	v.indexDues(it, d.dues)
 }

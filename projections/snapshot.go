@@ -118,11 +118,11 @@ var ErrStaleSnapshot = errors.New("projections: the snapshot was made by another
 
 // snapshotSegment is one segment of items on its way through DecodeViews.
 type snapshotSegment struct {
-	frame       []byte
-	items       []*Item
-	obligations [][]Obligation // of each item, computed by the worker too
-	err         error
-	done        chan struct{}
+	frame  []byte
+	items  []*Item
+	duties []duties // of each item, worked out by the worker too
+	err    error
+	done   chan struct{}
 }
 
 // DecodeViews reads views written by Encode under cfg. The item segments
@@ -148,7 +148,10 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 		default:
 		}
 		if uint64(cap(b)) < n {
-			b = make([]byte, n)
+			// With room to spare: frames differ in length, and a buffer
+			// too short for the next one is garbage (a start made about
+			// 100 MB of it with buffers cut to measure).
+			b = make([]byte, n, n+n/2)
 		}
 		b = b[:n]
 		_, err = io.ReadFull(br, b)
@@ -178,6 +181,7 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 	defer close(quit) // before the wait: a reader blocked on a full queue returns
 	for range workers {
 		wg.Go(func() {
+			var scratch []Obligation
 			for s := range jobs {
 				s.err = events.DecodeCompact(s.frame, &s.items)
 				select {
@@ -189,10 +193,10 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 				// configuration only: they are worked out here, on every
 				// core, for the index of due dates and the tallies.
 				if s.err == nil {
-					s.obligations = make([][]Obligation, len(s.items))
+					s.duties = make([]duties, len(s.items))
 					for i, it := range s.items {
 						if validItem(it, head.Pos) {
-							s.obligations[i] = v.obligationsOf(it)
+							s.duties[i], scratch = v.dutiesOf(it, scratch)
 						}
 					}
 				}
@@ -248,8 +252,7 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 			}
 			v.indexParties(it)
 			v.indexUnit(it)
-			v.updateTally(it, s.obligations[i])
-			v.indexDues(it, s.obligations[i])
+			v.index(it, s.duties[i])
 		}
 	}
 	if n != head.NItems {
@@ -314,12 +317,17 @@ func (v *Views) indexObligations() {
 		// The obligations are computed on every core (the views are not
 		// changed meanwhile), then indexed in order.
 		items := v.order[kind]
-		obligations := make([][]Obligation, len(items))
-		events.Parallel(len(items), func(i int) { obligations[i] = v.obligationsOf(items[i]) })
+		ds := make([]duties, len(items))
+		const batch = 1024
+		events.Parallel((len(items)+batch-1)/batch, func(b int) {
+			var scratch []Obligation
+			for i := b * batch; i < min(len(items), (b+1)*batch); i++ {
+				ds[i], scratch = v.dutiesOf(items[i], scratch)
+			}
+		})
 		for i, it := range items {
 			it.dues = nil
-			v.updateTally(it, obligations[i])
-			v.indexDues(it, obligations[i])
+			v.index(it, ds[i])
 		}
 	}
 }

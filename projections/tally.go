@@ -105,19 +105,19 @@ func dayOrNone(d events.Date) int32 {
 	return noDay
 }
 
-// updateTally refreshes the tally of it after an event (obligations as
-// Obligations gives them, at any date).
-func (v *Views) updateTally(it *Item, obligations []Obligation) {
+// updateTally puts t, the tally of it after an event (see dutiesOf), in
+// its place.
+func (v *Views) updateTally(it *Item, t tally) {
 	if !it.unitIndexed || !tallied(it.Kind) {
 		return
 	}
 	k := unitKey(it.Unit(), it.Kind)
 	ts := v.tallies[k]
 	if int(it.unitPos) == len(ts) {
-		v.tallies[k] = append(ts, v.tallyOf(it, obligations))
+		v.tallies[k] = append(ts, t)
 		return
 	}
-	ts[it.unitPos] = v.tallyOf(it, obligations)
+	ts[it.unitPos] = t
 }
 
 // periodDays are periods as day numbers, for tallies; ok is false if a

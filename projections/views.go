@@ -314,6 +314,8 @@ type Views struct {
 	flagEpoch uint64
 	keywords  [][2]string // overreach wordings and their folded forms
 	scratch   []string    // for Apply
+	// dutyScratch holds an item's obligations while Apply indexes them.
+	dutyScratch []Obligation
 }
 
 // NewViews returns empty views.
@@ -493,9 +495,9 @@ func (v *Views) Apply(p *Prepared) error {
 	v.indexParties(it)
 	v.indexUnit(it)
 	if !v.deferred {
-		obligations := v.obligationsOf(it)
-		v.updateTally(it, obligations)
-		v.indexDues(it, obligations)
+		var d duties
+		d, v.dutyScratch = v.dutiesOf(it, v.dutyScratch)
+		v.index(it, d)
 	}
 	return nil
 }

@@ -81,6 +81,7 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 	fmt.Fprintf(w, "  heap in use with the views:         %8.0f MiB\n", float64(ms.HeapInuse)/(1<<20))
 
 	snaps := st.(*jetstream.Store).Snapshots("LEDGER_VIEWS_BENCH")
+	snaps.Files = dataFiles(dir) // as serve reads its snapshots
 	var buf events.Spool
 	start = time.Now()
 	if err := v.Encode(&buf); err != nil {

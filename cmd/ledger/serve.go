@@ -281,8 +281,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if st, ok := m.Store.(*jetstream.Store); ok {
 		// A signed snapshot of the write side's state: a restart replays
 		// only the log after it.
-		m.Ledger.Snapshots, m.Ledger.SnapshotEvery = st.StateSnapshots(), cfg.SnapshotEvery
+		snaps := st.StateSnapshots()
+		m.Ledger.Snapshots, m.Ledger.SnapshotEvery = snaps, cfg.SnapshotEvery
 		if m.NATSServer != nil {
+			snaps.Files = dataFiles(cfg.Data) // as the views' snapshot (snapshots)
 			// The check that the log is the one the snapshot was made from
 			// reads the embedded server's files directly: faster than
 			// through the server, which has just started and holds no
@@ -352,7 +354,13 @@ func (m *Main) Run(ctx context.Context) error {
 // several megabytes does not fit EventStoreDB's event size limit).
 func (m *Main) snapshots() projections.SnapshotStore {
 	if st, ok := m.Store.(*jetstream.Store); ok {
-		return st.Snapshots("")
+		snaps := st.Snapshots("")
+		if m.NATSServer != nil {
+			// Read from the embedded server's files: a start then leaves
+			// far less garbage behind (jetstream.FileLog.Object).
+			snaps.Files = dataFiles(m.Config.Data)
+		}
+		return snaps
 	}
 	return nil
 }

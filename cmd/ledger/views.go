@@ -56,6 +56,7 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer closeFn()
 	snaps := st.(*jetstream.Store).Snapshots("")
+	snaps.Files = dataFiles(*data)
 	r := projections.NewRunner(st, cfg, snaps, quietLogger())
 	r.LogFiles = dataFiles(*data).ReadLog
 	start := time.Now()

@@ -20,11 +20,23 @@ import (
 // the snapshot: views are a function of the log, so any replica's snapshot
 // at a position is every replica's.
 type Snapshots struct {
+	// Files, when set, reads objects without the server (a FileLog, from
+	// the embedded server's block files): LoadSnapshot then asks the
+	// server only for the object's description, and reads through the
+	// server when Files cannot read the whole object.
+	Files ObjectReader
+
 	js     natsjs.JetStream
 	bucket string
 	name   string
 	desc   string
 	repl   int
+}
+
+// ObjectReader reads an object store's object, described by the server,
+// other than through the server (see FileLog.Object).
+type ObjectReader interface {
+	Object(ctx context.Context, info *natsjs.ObjectInfo) (io.ReadCloser, error)
 }
 
 // snapshotChunk is the size of a snapshot's chunks in the object store.
@@ -75,6 +87,18 @@ func (sn *Snapshots) LoadSnapshot(ctx context.Context) (io.ReadCloser, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		ctx, cancel = context.WithTimeout(ctx, snapshotReadTimeout)
 	}
+	if sn.Files != nil {
+		info, err := os.GetInfo(ctx, sn.name)
+		if errors.Is(err, natsjs.ErrObjectNotFound) {
+			cancel()
+			return nil, events.ErrNotFound
+		}
+		if err == nil {
+			if r, err := sn.Files.Object(ctx, info); err == nil {
+				return newSnapshotReader(r, func() { r.Close(); cancel() }), nil
+			}
+		}
+	}
 	r, err := os.Get(ctx, sn.name)
 	if errors.Is(err, natsjs.ErrObjectNotFound) {
 		cancel()
@@ -84,14 +108,19 @@ func (sn *Snapshots) LoadSnapshot(ctx context.Context) (io.ReadCloser, error) {
 		cancel()
 		return nil, fmt.Errorf("jetstream: reading snapshot %s/%s: %w", sn.bucket, sn.name, err)
 	}
-	// Snapshots are stored compressed (S2, see SaveSnapshot); one saved
-	// before they were is read as it is.
+	return newSnapshotReader(r, func() { r.Close(); cancel() }), nil
+}
+
+// newSnapshotReader reads a stored snapshot object: compressed with S2 (see
+// SaveSnapshot), or as it is if it was saved before snapshots were
+// compressed. done is called on Close.
+func newSnapshotReader(r io.Reader, done func()) io.ReadCloser {
 	br := bufio.NewReaderSize(r, 64<<10)
-	sr := &snapshotReader{ObjectResult: r, cancel: cancel, r: br}
+	sr := &snapshotReader{done: done, r: br}
 	if head, err := br.Peek(len(s2Magic)); err == nil && string(head) == s2Magic {
 		sr.r = s2.NewReader(br)
 	}
-	return sr, nil
+	return sr
 }
 
 // s2Magic opens every S2 stream (the stream identifier chunk).
@@ -102,16 +131,15 @@ const s2Magic = "\xff\x06\x00\x00S2sTwO"
 const snapshotReadTimeout = 30 * time.Minute
 
 type snapshotReader struct {
-	natsjs.ObjectResult
-	cancel context.CancelFunc
-	r      io.Reader // the object, decompressed
+	done func()
+	r    io.Reader // the object, decompressed
 }
 
 func (r *snapshotReader) Read(b []byte) (int, error) { return r.r.Read(b) }
 
 func (r *snapshotReader) Close() error {
-	defer r.cancel()
-	return r.ObjectResult.Close()
+	r.done()
+	return nil
 }
 
 // SaveSnapshot replaces the snapshot with r's content, compressed with S2

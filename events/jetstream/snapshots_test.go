@@ -3,6 +3,8 @@ package jetstream
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -178,4 +180,98 @@ func mustReadSnapshot(t *testing.T, sn *Snapshots) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSnapshotFromFiles: with Files set, a snapshot is read from the block
+// files (the server gives only its description), byte for byte what the
+// server gives; files that do not hold the whole object, or hold another,
+// are refused and the server is read instead.
+func TestSnapshotFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	n := MustStartNode(t, dir, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sn := n.store.Snapshots("TEST_SNAP_FILES")
+	// Incompressible, so that it takes many chunks; saved twice, so that
+	// the files also hold the chunks of the object replaced.
+	rng := rand.New(rand.NewPCG(1, 2))
+	want := make([]byte, 1<<20)
+	for i := range want {
+		want[i] = byte(rng.Uint32())
+	}
+	for _, b := range [][]byte{bytes.Repeat([]byte("x"), 1<<20), want} {
+		if err := sn.SaveSnapshot(ctx, bytes.NewReader(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	obs, err := n.store.js.ObjectStore(ctx, "TEST_SNAP_FILES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := obs.GetInfo(ctx, "views")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := obs.GetBytes(ctx, "views")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Chunks < 10 {
+		t.Fatalf("the snapshot took %d chunks; the test wants many", info.Chunks)
+	}
+	files := &FileLog{StoreDir: dir}
+	readObject := func(info *natsjs.ObjectInfo) ([]byte, error) {
+		t.Helper()
+		rc, err := files.Object(ctx, info)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		return io.ReadAll(rc)
+	}
+	if got, err := readObject(info); err != nil || !bytes.Equal(got, stored) {
+		t.Fatalf("Object: %d bytes (%v), want the %d the server stores", len(got), err, len(stored))
+	}
+
+	// Files that do not hold the whole object (behind the server), hold
+	// another object, or another content.
+	short, other, changed := *info, *info, *info
+	short.Chunks, short.Size = info.Chunks+1, info.Size+1
+	other.NUID = "NOTANOBJECT"
+	sum := sha256.Sum256([]byte("another content"))
+	changed.Digest = "SHA-256=" + base64.URLEncoding.EncodeToString(sum[:])
+	for name, info := range map[string]*natsjs.ObjectInfo{"short": &short, "other": &other, "changed": &changed} {
+		if got, err := readObject(info); err == nil {
+			t.Errorf("%s: Object read %d bytes and no error", name, len(got))
+		}
+	}
+
+	// LoadSnapshot reads through Files, and through the server when Files
+	// fails.
+	counting := &countingObjects{r: files}
+	sn.Files = counting
+	if got := mustReadSnapshot(t, sn); !bytes.Equal(got, want) {
+		t.Fatalf("read back %d bytes through the files, other than the %d saved", len(got), len(want))
+	}
+	if counting.read != 1 {
+		t.Fatalf("LoadSnapshot read %d objects through Files, want 1", counting.read)
+	}
+	sn.Files = &FileLog{StoreDir: t.TempDir()} // no streams there
+	if got := mustReadSnapshot(t, sn); !bytes.Equal(got, want) {
+		t.Fatalf("read back %d bytes through the server, other than the %d saved", len(got), len(want))
+	}
+}
+
+// countingObjects counts the objects its reader opened.
+type countingObjects struct {
+	r    ObjectReader
+	read int
+}
+
+func (c *countingObjects) Object(ctx context.Context, info *natsjs.ObjectInfo) (io.ReadCloser, error) {
+	rc, err := c.r.Object(ctx, info)
+	if err == nil {
+		c.read++
+	}
+	return rc, err
 }
