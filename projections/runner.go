@@ -83,6 +83,8 @@ func (r *Runner) Open(ctx context.Context) error {
 	v.deferred = loaded == 0 // the whole log: index obligations once at the end
 	v.reserve(head)
 	r.mu.Unlock()
+	leave := enterBatchGC(head) // head is 0 unless the views are built from zero
+	defer leave()
 	if err := r.catchUp(ctx, v, &r.mu, 0); err != nil {
 		return err
 	}
@@ -92,6 +94,7 @@ func (r *Runner) Open(ctx context.Context) error {
 		v.indexObligations()
 		r.mu.Unlock()
 	}
+	leave()
 	r.log.Info("projections ready", "from", from, "position", r.pos.Load(), "applied", r.pos.Load()-loaded, "took", time.Since(start).Round(time.Millisecond))
 	r.ready.Store(true)
 	fctx, cancel := context.WithCancel(context.Background())
@@ -324,7 +327,9 @@ func (r *Runner) View(ctx context.Context, asOf uint64, fn func(*Views) error) e
 func (r *Runner) Build(ctx context.Context, upTo uint64) (*Views, error) {
 	v := NewViews(r.cfg)
 	v.deferred = true // the views are not read until built: index once at the end
-	v.reserve(r.head(ctx, upTo))
+	head := r.head(ctx, upTo)
+	v.reserve(head)
+	defer enterBatchGC(head)()
 	if err := r.catchUp(ctx, v, nil, upTo); err != nil {
 		return nil, err
 	}
