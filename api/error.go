@@ -101,8 +101,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.WriteString(`{"error":{"code":"` + events.EInternal + `","message":"The answer could not be encoded."}}` + "\n")
 		status = http.StatusInternalServerError
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	h := w.Header()
+	h["Content-Type"], h["Content-Length"] = headerJSON, []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		slog.Debug("write response", "err", err)

@@ -253,8 +253,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				s.Error(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "no-store")
+		h := w.Header()
+		h["X-Content-Type-Options"], h["Cache-Control"] = headerNosniff, headerNoStore
 		if !s.limitRate(w, r) {
 			s.observe(otherRoute, r.Method, start)
 			return
@@ -269,6 +269,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// Constant header values, shared by every answer rather than made for each
+// (net/http only reads them; Header.Set replaces a value, Add copies it).
+var (
+	headerNosniff = []string{"nosniff"}
+	headerNoStore = []string{"no-store"}
+	headerJSON    = []string{"application/json; charset=utf-8"}
+)
 
 // handleHealth serves GET /healthz: the process is up.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,7 +105,7 @@ func TestFileLogReadsWhatTheServerReads(t *testing.T) {
 		if err := os.Truncate(last, fi.Size()-100); err != nil {
 			t.Fatal(err)
 		}
-		err := (&FileLog{StoreDir: dir}).scan(ctx, "LEDGER", func(fileRecord) error { return nil })
+		err := (&FileLog{StoreDir: dir}).scan(ctx, "LEDGER", false, func(fileRecord) error { return nil })
 		if err == nil || !strings.Contains(err.Error(), "ends inside a record") {
 			t.Fatalf("scan of a truncated block: %v", err)
 		}
@@ -115,6 +116,22 @@ func TestFileLogReadsWhatTheServerReads(t *testing.T) {
 		err := fl.ReadLog(ctx, 1, func(r events.Record) error { pos = r.Position; return nil })
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("position %d:", pos+1)) || !strings.Contains(err.Error(), "checksum") {
 			t.Fatalf("ReadLog after an altered record: %v (last delivered %d)", err, pos)
+		}
+		// Leaves does not check JetStream's checksums: the altered
+		// record's leaf differs, which the signed root a start checks
+		// the leaves against does not let through.
+		altered := pos + 1
+		// (The scan ends with an error at the block cut above, past the
+		// altered record.)
+		var changed []uint64
+		err = fl.Leaves(ctx, 1, func(p uint64, leaf [32]byte) error {
+			if p <= uint64(len(want)) && leaf != events.LeafHash(want[p-1].Raw) {
+				changed = append(changed, p)
+			}
+			return nil
+		})
+		if !slices.Equal(changed, []uint64{altered}) {
+			t.Fatalf("Leaves after the record at %d was altered: leaves differ at %v (%v)", altered, changed, err)
 		}
 	})
 	t.Run("NoLedger", func(t *testing.T) {
