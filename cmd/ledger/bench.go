@@ -46,6 +46,7 @@ type benchConfig struct {
 	keep, reuse        string
 	views              string
 	fillMix            int
+	readFor            time.Duration // each HTTP read load of --views
 	modes              []string
 	// The soak (benchsoak.go).
 	soak, soakEvery       time.Duration
@@ -68,6 +69,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.keep, "keep", "", "keep the verify data folder here (reusable with --reuse)")
 	fs.StringVar(&cfg.reuse, "reuse", "", "measure verify and memory on this existing data folder instead of writing one")
 	fs.StringVar(&cfg.views, "views", "", "measure only the read side on this stopped data folder: raw replay, rebuild, snapshot restart, queries")
+	fs.DurationVar(&cfg.readFor, "read-for", 10*time.Second, "how long each HTTP read load of --views and --fill-mix runs")
 	fs.IntVar(&cfg.fillMix, "fill-mix", 0, "write this many events of the mixed workload (supervisions and their recommendations) through\nLedger.Handle into the new data folder --keep, then measure the read side on it as --views does")
 	fs.DurationVar(&cfg.soak, "soak", 0, "run serve (a child process) under mixed reads and writes over HTTP for this long, sampling its memory\n(see --soak-fill, --soak-writes, --soak-reads, --soak-every; --keep keeps the data folder); nothing else is measured")
 	fs.IntVar(&cfg.soakFill, "soak-fill", 100000, "events of the mixed workload in the log before the soak starts")
@@ -89,8 +91,8 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.Stderr, "ledger bench: --sync must be always, lazy or both")
 		return errUsage
 	}
-	if cfg.events < 1000 || cfg.lazyEvents < 1000 || cfg.clients < 1 || cfg.inflight < 1 || cfg.streams < 1 {
-		fmt.Fprintln(c.Stderr, "ledger bench: --events and --lazy-events must be at least 1000; --clients, --inflight, --streams at least 1")
+	if cfg.events < 1000 || cfg.lazyEvents < 1000 || cfg.clients < 1 || cfg.inflight < 1 || cfg.streams < 1 || cfg.readFor < 100*time.Millisecond {
+		fmt.Fprintln(c.Stderr, "ledger bench: --events and --lazy-events must be at least 1000; --clients, --inflight, --streams at least 1; --read-for at least 100ms")
 		return errUsage
 	}
 	w := c.Stdout
@@ -105,7 +107,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		cfg.views = cfg.keep
 	}
 	if cfg.views != "" {
-		return c.viewsPhase(ctx, w, cfg.views)
+		return c.viewsPhase(ctx, w, cfg.views, cfg.readFor)
 	}
 	fmt.Fprintf(w, "ledger bench: %s, GOMAXPROCS=%d, %s, %s\n", runtime.Version(), runtime.GOMAXPROCS(0), runtime.GOARCH, time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "events of about 1 KiB over %d streams; raw: %d publishes in flight; Store.Append: %d goroutines; HTTP: %d clients\n\n",

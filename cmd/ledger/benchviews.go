@@ -29,7 +29,7 @@ import (
 // it, saving and loading a snapshot (restart to ready), queries on the
 // views in process, an as_of rebuild at an early position, and the heap the
 // views hold.
-func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) error {
+func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string, readFor time.Duration) error {
 	closeStore, st, err := openDataDirReadOnly(ctx, dir)
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 	fmt.Fprintf(w, "  as_of position %d:               %8s (target <= 5 s)\n", early, time.Since(start).Round(time.Millisecond))
 	closeViews()
 	closeFn()
-	return c.viewsHTTP(ctx, w, dir)
+	return c.viewsHTTP(ctx, w, dir, readFor)
 }
 
 // viewsHTTP runs `serve` on the data folder twice (the first start uses
@@ -158,7 +158,7 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 // and saves snapshots at shutdown; the second loads them) and
 // measures reads over loopback HTTP: one item by ID from 32 clients, and
 // filtered lists of recommendations.
-func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string) error {
+func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string, readFor time.Duration) error {
 	sc := DefaultServeConfig()
 	sc.Data, sc.HTTP, sc.Sync, sc.LogLevel = dir, "127.0.0.1:0", "lazy", "error"
 	for i, what := range []string{"serve start (the folder's snapshots)", "serve restart, views from their snapshot"} {
@@ -172,7 +172,7 @@ func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string) e
 		}
 		fmt.Fprintf(w, "  %-36s%8s (target <= 5 s for the restart)\n", what+":", ready.Round(time.Millisecond))
 		if i == 1 {
-			err = benchReads(ctx, w, m, adminTokenOf(dir))
+			err = benchReads(ctx, w, m, adminTokenOf(dir), readFor)
 		}
 		if cerr := m.Close(); err == nil {
 			err = cerr
@@ -201,7 +201,7 @@ func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string) e
 }
 
 // benchReads measures GET of one item and filtered lists over HTTP.
-func benchReads(ctx context.Context, w io.Writer, m *Main, token string) error {
+func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor time.Duration) error {
 	var ids []string
 	var units []string
 	today := projections.Today(time.Now())
@@ -236,7 +236,7 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string) error {
 		}
 		return time.Since(t0), err
 	}
-	// One item by ID, 32 clients, 10 seconds; then GET /healthz, which
+	// One item by ID, 32 clients, 10 seconds (readFor); then GET /healthz, which
 	// does almost nothing, from the same clients: the floor that net/http,
 	// the kernel's loopback and the clients themselves set on this machine.
 	// Each twice: with Go's net/http client, and with lean clients that
@@ -263,7 +263,7 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string) error {
 			every = time.Duration(float64(time.Second) * clients / rate)
 		}
 		start := time.Now()
-		deadline := start.Add(10 * time.Second)
+		deadline := start.Add(readFor)
 		for cl := range clients {
 			wg.Add(1)
 			go func() {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The bench's lean client reads answers by their length, one after the
@@ -53,5 +57,26 @@ func TestLeanClient(t *testing.T) {
 	defer c3.close()
 	if _, err := c3.get("/a"); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("GET with another token: %v, want a 401 error", err)
+	}
+}
+
+// bench --fill-mix (and so --views) runs through on a small folder and
+// prints every measurement; the figures themselves are not checked (speed
+// is measured, never asserted).
+func TestBenchViews(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mix")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out, errs bytes.Buffer
+	if code := Run(ctx, []string{"bench", "--fill-mix", "3000", "--keep", dir, "--read-for", "200ms"}, &out, &errs); code != 0 {
+		t.Fatalf("bench --fill-mix exited %d:\n%s\n%s", code, out.String(), errs.String())
+	}
+	for _, want := range []string{"raw ordered replay", "raw read of the block files", "projection rebuild, via the server",
+		"projection rebuild, from the files", "snapshot save", "restart to ready from the snapshot", "as_of position",
+		"serve restart, views from their snapshot", "GET one item, 32 clients", "GET /healthz, 32 lean clients",
+		"GET one item at 20,000/s, lean", "filtered list of 50 over HTTP", "serve restart, a fresh process"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the output has no %q line:\n%s", want, out.String())
+		}
 	}
 }
