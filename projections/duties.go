@@ -427,19 +427,20 @@ type duties struct {
 // for the obligations and returned to be used again (they are garbage at
 // once: a load at a million events made 90 MB of it).
 func (v *Views) dutiesOf(it *Item, scratch []Obligation) (duties, []Obligation) {
-	var obligations []Obligation
-	if hasDuties(it.Kind) {
-		obligations = v.appendObligations(scratch[:0], it, "")
-	}
 	var d duties
+	if !hasDuties(it.Kind) {
+		if tallied(it.Kind) {
+			d.tally = v.tallyOf(it, nil)
+		}
+		return d, scratch
+	}
+	obligations := v.appendObligations(scratch[:0], it, "")
 	if tallied(it.Kind) {
 		d.tally = v.tallyOf(it, obligations)
 	}
-	if hasDuties(it.Kind) {
-		for _, o := range obligations {
-			if o.MetOn == "" && o.Outcome != Refused && !slices.Contains(d.dues, o.Due) {
-				d.dues = append(d.dues, o.Due)
-			}
+	for _, o := range obligations {
+		if o.MetOn == "" && o.Outcome != Refused && !slices.Contains(d.dues, o.Due) {
+			d.dues = append(d.dues, o.Due)
 		}
 	}
 	return d, obligations

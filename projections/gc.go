@@ -3,7 +3,10 @@ package projections
 import (
 	"math"
 	"os"
+	"path"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,11 +17,16 @@ import (
 // its default pace (GOGC=100) the collector marks that growing heap again
 // and again, about a fifth of a build's CPU at a million events. While a
 // large build runs, the collector runs a quarter as often (GOGC=400)
-// within a soft memory limit of half the machine's or container's memory,
-// so that it still runs as often as it must near that limit. An operator's
-// GOGC is left alone, and so is GOMEMLIMIT (the limit then stays theirs).
-// Measured on the same process, a build from the block files at a million
-// events went from 144,000 to 188,000 events/s.
+// within a soft memory limit of three quarters of the machine's or the
+// cgroup's memory, so that it still runs as often as it must near that
+// limit. The limit never makes the collector busier than the default pace
+// would where that pace fits in memory: the default lets the heap reach
+// twice what is live, so where that fits the live heap is below half the
+// limit's memory. No limit known (not Linux): the default pace is kept.
+// An operator's GOGC is left alone, and so is GOMEMLIMIT (the limit then
+// stays theirs). Measured on the same process, a build from the block
+// files at a million events went from 144,000 to 149,000-182,000
+// events/s.
 const (
 	batchGCPercent = 400
 	// batchGCFrom is the least number of events a build must apply to
@@ -39,7 +47,7 @@ func enterBatchGC(n uint64) (leave func()) {
 	if n < batchGCFrom || os.Getenv("GOGC") != "" {
 		return func() {}
 	}
-	limit := int64(memoryAvailable() / 2)
+	limit := int64(memoryAvailable() / 4 * 3)
 	if limit <= 0 {
 		return func() {} // no bound known: keep the default pace
 	}
@@ -66,8 +74,8 @@ func enterBatchGC(n uint64) (leave func()) {
 }
 
 // memoryAvailable returns the memory this process may use: the machine's
-// (MemTotal in /proc/meminfo), or its container's limit (cgroup v2
-// memory.max) if lower; 0 if neither can be read (not Linux).
+// (MemTotal in /proc/meminfo), or its cgroup's limit if lower; 0 if
+// neither can be read (not Linux).
 func memoryAvailable() uint64 {
 	var total uint64
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
@@ -79,10 +87,43 @@ func memoryAvailable() uint64 {
 			}
 		}
 	}
-	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
-		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && (total == 0 || n < total) {
-			total = n
+	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		if limit := cgroupLimit(string(b), "/sys/fs/cgroup"); limit > 0 && (total == 0 || limit < total) {
+			total = limit
 		}
 	}
 	return total
+}
+
+// cgroupLimit returns the lowest memory limit set on the cgroups that
+// self (the content of /proc/self/cgroup) names or on those above them,
+// under root (/sys/fs/cgroup): memory.max in cgroup v2, and
+// memory.limit_in_bytes of the memory controller in v1; 0 if none is set.
+func cgroupLimit(self, root string) uint64 {
+	var limit uint64
+	for line := range strings.Lines(self) {
+		f := strings.SplitN(strings.TrimSpace(line), ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		var dir, file string
+		switch {
+		case f[0] == "0" && f[1] == "":
+			dir, file = root, "memory.max"
+		case slices.Contains(strings.Split(f[1], ","), "memory"):
+			dir, file = filepath.Join(root, "memory"), "memory.limit_in_bytes"
+		default:
+			continue
+		}
+		for p := path.Clean("/" + f[2]); ; p = path.Dir(p) {
+			b, err := os.ReadFile(filepath.Join(dir, p, file))
+			if n, perr := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && perr == nil && n > 0 && (limit == 0 || n < limit) {
+				limit = n // "max" (no limit) does not parse
+			}
+			if p == "/" {
+				break
+			}
+		}
+	}
+	return limit
 }

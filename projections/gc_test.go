@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"testing"
 )
@@ -31,8 +33,8 @@ func TestBatchGC(t *testing.T) {
 
 	first := enterBatchGC(1_000_000)
 	p, l := gcPace()
-	if p != batchGCPercent || l != int64(memoryAvailable()/2) {
-		t.Errorf("during a large build: percent %d, limit %d; want %d and %d", p, l, batchGCPercent, memoryAvailable()/2)
+	if p != batchGCPercent || l != int64(memoryAvailable()/4*3) {
+		t.Errorf("during a large build: percent %d, limit %d; want %d and %d", p, l, batchGCPercent, memoryAvailable()/4*3)
 	}
 	second := enterBatchGC(1_000_000)
 	first()
@@ -59,4 +61,38 @@ func TestBatchGC(t *testing.T) {
 		t.Errorf("with GOGC set the pace changed to %d, limit %d", p, l)
 	}
 	leave()
+}
+
+// The lowest limit on the process's cgroup or those above it counts, in
+// cgroup v2 and in v1's memory controller; "max" is no limit.
+func TestCgroupLimit(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("system.slice/ledger.service/memory.max", "max\n")
+	write("system.slice/memory.max", "2147483648\n")
+	write("memory/docker/abc/memory.limit_in_bytes", "536870912\n")
+	write("memory/memory.limit_in_bytes", "9223372036854771712\n")
+	for _, c := range []struct {
+		self string
+		want uint64
+	}{
+		{"0::/system.slice/ledger.service\n", 2 << 30},
+		{"0::/\n", 0},
+		{"12:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n", 512 << 20},
+		{"4:memory:/\n", 9223372036854771712},
+		{"garbage\n", 0},
+	} {
+		if got := cgroupLimit(c.self, root); got != c.want {
+			t.Errorf("cgroupLimit(%q) = %d, want %d", c.self, got, c.want)
+		}
+	}
 }

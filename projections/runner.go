@@ -122,7 +122,19 @@ func (r *Runner) loadSnapshot(ctx context.Context) (*Views, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	return DecodeViews(rc, r.cfg)
+	v, err := DecodeViews(rc, r.cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Read to the end: the store checks the snapshot's digest there, and
+	// anything after the views is damage.
+	if n, err := io.ReadFull(rc, make([]byte, 1)); n > 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = errors.New("bytes after the views")
+		}
+		return nil, fmt.Errorf("projections: the snapshot at position %d: %w", v.Position(), err)
+	}
+	return v, nil
 }
 
 func (r *Runner) setViews(v *Views) {

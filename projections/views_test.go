@@ -6,9 +6,12 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mttq-vn/ledger/events"
@@ -261,6 +264,44 @@ func TestQueries(t *testing.T) {
 		t.Errorf("full view: %s", full.Data)
 	}
 }
+
+// A snapshot is read to its end before it is used: the store checks its
+// digest there (the JetStream object store and FileLog.Object answer an
+// error instead of io.EOF when it does not match), and bytes after the
+// views are damage. Either way the views are built from the log instead.
+func TestSnapshotIsReadToTheEnd(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	var good bytes.Buffer
+	if err := w.build().Encode(&good); err != nil {
+		t.Fatal(err)
+	}
+	for name, snap := range map[string]io.Reader{
+		"whole":            bytes.NewReader(good.Bytes()),
+		"bytes after":      io.MultiReader(bytes.NewReader(good.Bytes()), strings.NewReader("x")),
+		"error at the end": io.MultiReader(bytes.NewReader(good.Bytes()), iotest.ErrReader(errors.New("digest does not match"))),
+	} {
+		var logs bytes.Buffer
+		r := projections.NewRunner(w.store, projections.DefaultConfig(), readerSnapshot{snap}, slog.New(slog.NewTextHandler(&logs, nil)))
+		if err := r.Open(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r.CloseOffline()
+		used := strings.Contains(logs.String(), "from=\"a snapshot")
+		if used != (name == "whole") {
+			t.Errorf("%s: snapshot used %v; log:\n%s", name, used, logs.String())
+		}
+	}
+}
+
+// readerSnapshot is a snapshot store holding one snapshot, read from r.
+type readerSnapshot struct{ r io.Reader }
+
+func (s readerSnapshot) LoadSnapshot(context.Context) (io.ReadCloser, error) {
+	return io.NopCloser(s.r), nil
+}
+func (s readerSnapshot) SaveSnapshot(context.Context, io.Reader) error { return nil }
 
 // TestRebuildIsByteIdentical checks that views followed live, saved, loaded
 // from the snapshot and caught up encode exactly as a rebuild from zero.

@@ -283,10 +283,16 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 				var mine []time.Duration
 				next := start.Add(every * time.Duration(cl) / clients) // spread over the interval
 				for {
+					// Open: every request scheduled before the deadline
+					// is sent, however late (a client that fell behind
+					// does not drop its backlog); closed: until the
+					// deadline.
 					if every > 0 {
+						if !next.Before(deadline) {
+							break
+						}
 						time.Sleep(time.Until(next))
-					}
-					if !time.Now().Before(deadline) {
+					} else if !time.Now().Before(deadline) {
 						break
 					}
 					sent := time.Now()

@@ -177,8 +177,10 @@ func (f *FileLog) scan(ctx context.Context, stream string, sums bool, fn func(fi
 				}
 			}
 			if seq <= last {
-				// The ledger's streams never delete or compact, so a
-				// position stored twice means the files were changed.
+				// A stream stores each sequence once (the log never
+				// deletes; a purged object's blocks are rewritten or
+				// removed whole), so one stored twice means the files
+				// were changed.
 				return fmt.Errorf("position %d: stored twice in the block files (again in %s)", seq, filepath.Base(name))
 			}
 			last = seq
@@ -257,10 +259,12 @@ func (f *FileLog) Leaves(ctx context.Context, from uint64, fn func(pos uint64, l
 // of garbage behind (the server's and the client's copies of every
 // chunk) and took about a second of CPU; here nothing is copied but into
 // the reader's buffer. The files are read twice: first to check that they
-// hold as many chunks and bytes as info says (an error otherwise: files
-// behind the server, or altered), then for the content, whose SHA-256
-// digest is checked at its end (a read error instead of io.EOF if it
-// does not match). The caller closes the reader.
+// hold the whole object, as many chunks and bytes as info says with its
+// SHA-256 digest (an error otherwise: files behind the server, or
+// altered), so that a reader that stops before the end has still read
+// only checked content; then for the content, whose digest is checked
+// again at its end (a read error instead of io.EOF if the files changed
+// in between). The caller closes the reader.
 func (f *FileLog) Object(ctx context.Context, info *natsjs.ObjectInfo) (io.ReadCloser, error) {
 	want, err := natsjs.DecodeObjectDigest(info.Digest)
 	if err != nil || len(want) != sha256.Size {
@@ -272,9 +276,11 @@ func (f *FileLog) Object(ctx context.Context, info *natsjs.ObjectInfo) (io.ReadC
 	stream, subject := "OBJ_"+info.Bucket, "$O."+info.Bucket+".C."+info.NUID
 	var chunks uint32
 	var size uint64
+	h := sha256.New()
 	err = f.scan(ctx, stream, false, func(r fileRecord) error {
 		if string(r.subject) == subject {
 			chunks, size = chunks+1, size+uint64(len(r.msg))
+			h.Write(r.msg)
 		}
 		return nil
 	})
@@ -284,6 +290,9 @@ func (f *FileLog) Object(ctx context.Context, info *natsjs.ObjectInfo) (io.ReadC
 	if chunks != info.Chunks || size != info.Size {
 		return nil, fmt.Errorf("jetstream files: object %s/%s: %d chunks and %d bytes in the files, not %d and %d",
 			info.Bucket, info.Name, chunks, size, info.Chunks, info.Size)
+	}
+	if !bytes.Equal(h.Sum(nil), want) {
+		return nil, fmt.Errorf("jetstream files: object %s/%s does not match its digest", info.Bucket, info.Name)
 	}
 	pr, pw := io.Pipe()
 	go func() {

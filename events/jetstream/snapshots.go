@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -31,6 +32,7 @@ type Snapshots struct {
 	name   string
 	desc   string
 	repl   int
+	log    *slog.Logger
 }
 
 // ObjectReader reads an object store's object, described by the server,
@@ -47,7 +49,7 @@ func (s *Store) Snapshots(bucket string) *Snapshots {
 	if bucket == "" {
 		bucket = "LEDGER_VIEWS"
 	}
-	return &Snapshots{js: s.js, bucket: bucket, name: "views", repl: s.cfg.Replicas,
+	return &Snapshots{js: s.js, bucket: bucket, name: "views", repl: s.cfg.Replicas, log: s.log,
 		desc: "Snapshots of the ledger's read models (projections); derived data, safe to delete."}
 }
 
@@ -55,7 +57,7 @@ func (s *Store) Snapshots(bucket string) *Snapshots {
 // snapshot (bucket LEDGER_STATE, object "state"; see events.Ledger's
 // Snapshots). It implements events.SnapshotStore.
 func (s *Store) StateSnapshots() *Snapshots {
-	return &Snapshots{js: s.js, bucket: "LEDGER_STATE", name: "state", repl: s.cfg.Replicas,
+	return &Snapshots{js: s.js, bucket: "LEDGER_STATE", name: "state", repl: s.cfg.Replicas, log: s.log,
 		desc: "Signed snapshot of the ledger's write-side state; derived data, safe to delete (the next start replays the log)."}
 }
 
@@ -94,9 +96,11 @@ func (sn *Snapshots) LoadSnapshot(ctx context.Context) (io.ReadCloser, error) {
 			return nil, events.ErrNotFound
 		}
 		if err == nil {
-			if r, err := sn.Files.Object(ctx, info); err == nil {
+			r, err := sn.Files.Object(ctx, info)
+			if err == nil {
 				return newSnapshotReader(r, func() { r.Close(); cancel() }), nil
 			}
+			sn.log.Info("reading the snapshot through the server: the store's files do not hold it whole", "bucket", sn.bucket, "err", err)
 		}
 	}
 	r, err := os.Get(ctx, sn.name)
