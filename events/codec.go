@@ -111,31 +111,12 @@ func makeCodec(t reflect.Type) codec {
 			},
 		}
 	case reflect.String:
-		enc := func(b []byte, v reflect.Value) []byte {
-			s := v.String()
-			return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-		}
-		if t.PkgPath() != "" {
-			// A named string type (a date, a status, an event type) takes
-			// few values, each repeated across many records: one copy of
-			// each is kept per decoding (at a million events this saves
-			// about 100 MB, a tenth of what a start holds).
-			return codec{enc: enc, dec: func(d *decoder, v reflect.Value) {
-				if s := d.bytes(); len(s) > 0 {
-					str, ok := d.interned[string(s)]
-					if !ok {
-						str = string(s)
-						d.interned[str] = str
-					}
-					v.SetString(str)
-				}
-			}}
-		}
-		return codec{enc: enc, dec: func(d *decoder, v reflect.Value) {
-			if s := d.bytes(); len(s) > 0 {
-				v.SetString(string(s))
-			}
-		}}
+		// A named string type (a date, a status, an event type) takes
+		// few values, each repeated across many records: one copy of
+		// each is kept per decoding (at a million events this saves
+		// about 100 MB, a tenth of what a start holds). So do fields
+		// tagged `codec:"shared"` (see sharedCodec).
+		return stringCodec(t.PkgPath() != "")
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return codec{
@@ -150,47 +131,7 @@ func makeCodec(t reflect.Type) codec {
 				},
 			}
 		}
-		elem := codecLocked(t.Elem())
-		per := uint64(max(minEncoded(t.Elem()), 1))
-		return codec{
-			enc: func(b []byte, v reflect.Value) []byte {
-				b = binary.AppendUvarint(b, uint64(v.Len()))
-				for i := range v.Len() {
-					b = elem.enc(b, v.Index(i))
-				}
-				return b
-			},
-			dec: func(d *decoder, v reflect.Value) {
-				n := d.uvarint()
-				if n == 0 {
-					if v.Len() > 0 {
-						v.SetLen(0)
-					}
-					return
-				}
-				// Every element takes at least per bytes: a length
-				// beyond what is left is damage, not memory to allocate.
-				if n > uint64(len(d.b))/per {
-					d.fail("a slice longer than what follows")
-					return
-				}
-				var s reflect.Value
-				if v.Cap() >= int(n) {
-					// A slice given to decode into, with room: its
-					// array is used again (see DecodeCompact).
-					s = v.Slice(0, int(n))
-					for i := range int(n) {
-						s.Index(i).SetZero()
-					}
-				} else {
-					s = reflect.MakeSlice(t, int(n), int(n))
-				}
-				for i := 0; i < int(n) && d.err == nil; i++ {
-					elem.dec(d, s.Index(i))
-				}
-				v.Set(s)
-			},
-		}
+		return sliceCodec(t, codecLocked(t.Elem()))
 	case reflect.Pointer:
 		elem := codecLocked(t.Elem())
 		return codec{
@@ -216,9 +157,13 @@ func makeCodec(t reflect.Type) codec {
 		var fields []int
 		var fcs []*codec
 		for i := range t.NumField() {
-			if t.Field(i).IsExported() {
+			if f := t.Field(i); f.IsExported() {
 				fields = append(fields, i)
-				fcs = append(fcs, codecLocked(t.Field(i).Type))
+				if f.Tag.Get("codec") == "shared" {
+					fcs = append(fcs, sharedCodec(f.Type))
+				} else {
+					fcs = append(fcs, codecLocked(f.Type))
+				}
 			}
 		}
 		return codec{
@@ -239,6 +184,93 @@ func makeCodec(t reflect.Type) codec {
 		}
 	}
 	panic(fmt.Sprintf("events: no compact codec for %s", t)) // a programming error, caught by the tests
+}
+
+// stringCodec writes a string as its length and bytes; shared decodings
+// keep one copy of each value per decoding.
+func stringCodec(shared bool) codec {
+	enc := func(b []byte, v reflect.Value) []byte {
+		s := v.String()
+		return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+	}
+	if shared {
+		return codec{enc: enc, dec: func(d *decoder, v reflect.Value) {
+			if s := d.bytes(); len(s) > 0 {
+				str, ok := d.interned[string(s)]
+				if !ok {
+					str = string(s)
+					d.interned[str] = str
+				}
+				v.SetString(str)
+			}
+		}}
+	}
+	return codec{enc: enc, dec: func(d *decoder, v reflect.Value) {
+		if s := d.bytes(); len(s) > 0 {
+			v.SetString(string(s))
+		}
+	}}
+}
+
+// sharedCodec is the codec of a struct field tagged `codec:"shared"`: a
+// string or a slice of strings whose values repeat across records (a
+// unit, a party, an addressee), kept once per decoding as the values of
+// named string types are. The form written is the same as without the
+// tag.
+func sharedCodec(t reflect.Type) *codec {
+	str := stringCodec(true)
+	switch {
+	case t.Kind() == reflect.String:
+		return &str
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		c := sliceCodec(t, &str)
+		return &c
+	}
+	panic(fmt.Sprintf("events: codec:\"shared\" on a field of type %s", t)) // a programming error, caught by the tests
+}
+
+// sliceCodec writes a slice as its length and its elements, with elem.
+func sliceCodec(t reflect.Type, elem *codec) codec {
+	per := uint64(max(minEncoded(t.Elem()), 1))
+	return codec{
+		enc: func(b []byte, v reflect.Value) []byte {
+			b = binary.AppendUvarint(b, uint64(v.Len()))
+			for i := range v.Len() {
+				b = elem.enc(b, v.Index(i))
+			}
+			return b
+		},
+		dec: func(d *decoder, v reflect.Value) {
+			n := d.uvarint()
+			if n == 0 {
+				if v.Len() > 0 {
+					v.SetLen(0)
+				}
+				return
+			}
+			// Every element takes at least per bytes: a length
+			// beyond what is left is damage, not memory to allocate.
+			if n > uint64(len(d.b))/per {
+				d.fail("a slice longer than what follows")
+				return
+			}
+			var s reflect.Value
+			if v.Cap() >= int(n) {
+				// A slice given to decode into, with room: its
+				// array is used again (see DecodeCompact).
+				s = v.Slice(0, int(n))
+				for i := range int(n) {
+					s.Index(i).SetZero()
+				}
+			} else {
+				s = reflect.MakeSlice(t, int(n), int(n))
+			}
+			for i := 0; i < int(n) && d.err == nil; i++ {
+				elem.dec(d, s.Index(i))
+			}
+			v.Set(s)
+		},
+	}
 }
 
 // minEncoded is the fewest bytes a value of t is written in: one for

@@ -187,10 +187,12 @@ func TestLayoutDigest(t *testing.T) {
 // bytes; plain strings (names, texts) are copied each.
 func TestCodecSharesNamedStrings(t *testing.T) {
 	type rec struct {
-		On   Date
-		Name string
+		On      Date
+		Name    string
+		Unit    string   `codec:"shared"`
+		Parties []string `codec:"shared"`
 	}
-	in := []rec{{"2024-04-01", "Ủy ban"}, {"2024-04-01", "Ủy ban"}}
+	in := []rec{{"2024-04-01", "Ủy ban", "xa-1", []string{"ubnd", "hdnd"}}, {"2024-04-01", "Ủy ban", "xa-1", []string{"hdnd"}}}
 	var out []rec
 	if err := DecodeCompact(AppendCompact(nil, &in), &out); err != nil {
 		t.Fatal(err)
@@ -203,6 +205,20 @@ func TestCodecSharesNamedStrings(t *testing.T) {
 	}
 	if unsafe.StringData(out[0].Name) == unsafe.StringData(out[1].Name) {
 		t.Error("two equal plain strings were shared")
+	}
+	if unsafe.StringData(out[0].Unit) != unsafe.StringData(out[1].Unit) || unsafe.StringData(out[0].Parties[1]) != unsafe.StringData(out[1].Parties[0]) {
+		t.Error("equal values of fields tagged shared were not shared")
+	}
+	// The tag changes what is kept, not what is written.
+	type untagged struct {
+		On      Date
+		Name    string
+		Unit    string
+		Parties []string
+	}
+	plain := []untagged{{"2024-04-01", "Ủy ban", "xa-1", []string{"ubnd", "hdnd"}}, {"2024-04-01", "Ủy ban", "xa-1", []string{"hdnd"}}}
+	if !bytes.Equal(AppendCompact(nil, &in), AppendCompact(nil, &plain)) {
+		t.Error("a field tagged shared is written otherwise")
 	}
 }
 

@@ -324,8 +324,8 @@ type StateCore struct {
 	Status  Status
 	Prev    Status
 	Version uint64
-	Unit    string
-	Parties []string
+	Unit    string   `codec:"shared"`
+	Parties []string `codec:"shared"`
 }
 
 // Core returns s's core.

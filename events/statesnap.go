@@ -80,8 +80,8 @@ type stateRecord struct {
 	Version   uint64
 	LastHash  []byte
 	LastPos   uint64
-	Unit      string
-	Parties   []string
+	Unit      string   `codec:"shared"`
+	Parties   []string `codec:"shared"`
 	Open      []string
 	Positions []uint64
 	Facts     factsRecord

@@ -37,12 +37,12 @@ type Item struct {
 	// OpenedOn is the legal date of the first event (in Vietnam's time).
 	OpenedOn events.Date
 	Title    string
-	Form     string
+	Form     string `codec:"shared"`
 	// Party is the party the item concerns most: the addressee of a
 	// recommendation or information request, the first subject of a
 	// supervision, the drafting agency of a critique, the target of a
 	// contribution, the competent body of a petition.
-	Party string
+	Party string `codec:"shared"`
 	// Class is the highest classification among the item's events;
 	// Lowered is set when an event was classified lower than an earlier one
 	// (what was confidential appears in a public record).
@@ -116,9 +116,9 @@ type Facts struct {
 
 // RecFacts are a recommendation's facts.
 type RecFacts struct {
-	Addressee    string
+	Addressee    string `codec:"shared"`
 	SourceKind   events.SourceKind
-	SourceID     string
+	SourceID     string `codec:"shared"`
 	IssuedOn     events.Date
 	ResponseDays int
 	ReceivedOn   events.Date
@@ -142,7 +142,7 @@ type RecFacts struct {
 // a critique.
 type DocRequest struct {
 	ID          string
-	Party       string
+	Party       string `codec:"shared"`
 	RequestedOn events.Date
 	DueOn       events.Date
 	ProvidedOn  events.Date
@@ -153,10 +153,10 @@ type DocRequest struct {
 // SupFacts are a supervision's facts.
 type SupFacts struct {
 	Form          events.SupervisionForm
-	Topic         string // folded
-	Subjects      []string
-	Chair         string
-	Joint         string
+	Topic         string   // folded
+	Subjects      []string `codec:"shared"`
+	Chair         string   `codec:"shared"`
+	Joint         string   `codec:"shared"`
 	PlannedStart  events.Date
 	DecidedOn     events.Date
 	DecidedAt     Cite
@@ -185,8 +185,8 @@ type SupFacts struct {
 
 // CriFacts are a critique's facts.
 type CriFacts struct {
-	Drafter      string
-	PlanID       string
+	Drafter      string `codec:"shared"`
+	PlanID       string `codec:"shared"`
 	ReceivedOn   events.Date
 	SubmissionOn events.Date
 	ReceivedAt   Cite
@@ -202,7 +202,7 @@ type CriFacts struct {
 
 // InfoFacts are an information request's facts.
 type InfoFacts struct {
-	Addressee    string
+	Addressee    string `codec:"shared"`
 	Channel      events.InfoChannel
 	ReceivedOn   events.Date
 	ReceivedAt   Cite
@@ -223,10 +223,10 @@ type InfoFacts struct {
 type PetFacts struct {
 	Kind           events.PetitionKind
 	Anonymous      bool
-	Competent      string
+	Competent      string `codec:"shared"`
 	ReceivedOn     events.Date
 	ForwardedOn    events.Date
-	ForwardedTo    string
+	ForwardedTo    string `codec:"shared"`
 	ForwardedAt    Cite
 	AcceptedOn     events.Date
 	AcceptedAt     Cite
@@ -243,7 +243,7 @@ type PetFacts struct {
 	// A complaint taken to the second instance: filed with SecondTo, and
 	// resolved there (the first resolution stays in ResolvedOn).
 	SecondFiledOn    events.Date
-	SecondTo         string
+	SecondTo         string `codec:"shared"`
 	SecondAt         Cite
 	SecondResolvedOn events.Date
 	SecondResolvedAt Cite
@@ -251,7 +251,7 @@ type PetFacts struct {
 
 // ConFacts are a contribution's facts.
 type ConFacts struct {
-	Target      string
+	Target      string `codec:"shared"`
 	SentOn      events.Date
 	ReceivedOn  events.Date
 	RespondedOn events.Date
@@ -262,7 +262,7 @@ type ConFacts struct {
 type UnitFacts struct {
 	Name         string
 	Level        events.UnitLevel
-	Parent       string
+	Parent       string `codec:"shared"`
 	Predecessors []string
 	Successors   []string
 	// Hearings are the dates of periodic hearings of MTTQ's supervision
@@ -276,7 +276,7 @@ type UnitFacts struct {
 type PartyFacts struct {
 	Name      string
 	PartyKind events.PartyKind
-	Superior  string
+	Superior  string `codec:"shared"`
 }
 
 // FlagFacts are an inspector's latest review of a flag.
