@@ -325,9 +325,9 @@ func hasDuties(k events.Kind) bool {
 }
 
 // indexDues files it under dues, the due dates of its obligations not met
-// yet (see dutiesOf). Which obligations an item has, their due dates and whether they are met
-// do not depend on the date they are evaluated at (only their outcome
-// does), so the index holds at any date.
+// yet (see dutiesOf). Which obligations an item has, their due dates and
+// whether they are met do not depend on the date they are evaluated at
+// (only their outcome does), so the index holds at any date.
 func (v *Views) indexDues(it *Item, dues []events.Date) {
 	if !hasDuties(it.Kind) {
 		return

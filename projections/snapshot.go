@@ -318,13 +318,7 @@ func (v *Views) indexObligations() {
 		// changed meanwhile), then indexed in order.
 		items := v.order[kind]
 		ds := make([]duties, len(items))
-		const batch = 1024
-		events.Parallel((len(items)+batch-1)/batch, func(b int) {
-			var scratch []Obligation
-			for i := b * batch; i < min(len(items), (b+1)*batch); i++ {
-				ds[i], scratch = v.dutiesOf(items[i], scratch)
-			}
-		})
+		events.ParallelWith(len(items), func(scratch *[]Obligation, i int) { ds[i], *scratch = v.dutiesOf(items[i], *scratch) })
 		for i, it := range items {
 			it.dues = nil
 			v.index(it, ds[i])
