@@ -123,6 +123,30 @@ func (t *Tree) Append(leafHash [32]byte) uint64 {
 	return t.levels[0].n
 }
 
+// truncate drops the leaves from index n on (n at most Size()): each level
+// keeps its first n>>l hashes, which no later leaf changes, and later
+// appends write over the rest.
+func (t *Tree) truncate(n uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for l := range t.levels {
+		lv := &t.levels[l]
+		keep := n >> l
+		if keep >= lv.n {
+			continue
+		}
+		lv.n = keep
+		c := int(keep >> levelChunkBits) // the chunk the next hash goes in
+		lv.chunks = lv.chunks[:min(len(lv.chunks), c+1)]
+		if c < len(lv.chunks) {
+			lv.chunks[c] = lv.chunks[c][:keep&(levelChunkLen-1)]
+		}
+	}
+	for len(t.levels) > 0 && t.levels[len(t.levels)-1].n == 0 {
+		t.levels = t.levels[:len(t.levels)-1]
+	}
+}
+
 // Size returns the number of leaves in the tree.
 func (t *Tree) Size() uint64 {
 	t.mu.RLock()

@@ -531,13 +531,9 @@ func (l *Ledger) loadSnapshot(ctx context.Context, head uint64) uint64 {
 	}
 	tree := tr.tree
 	if tree.Size() > ls.size {
-		// The log goes on past the snapshot: the tree is the snapshot's,
-		// and the replay appends the rest.
-		tree = &Tree{}
-		for i := range ls.size {
-			leaf, _ := tr.tree.LeafHashAt(i)
-			tree.Append(leaf)
-		}
+		// The log goes on past the snapshot (a crash since it was saved):
+		// the tree kept is the snapshot's, and the replay appends the rest.
+		tree.truncate(ls.size)
 	}
 	if root, _ := tree.Root(ls.size); root != ls.root {
 		l.Logger.Warn("the log does not match the state snapshot's root; replaying the whole log", "position", ls.size)
