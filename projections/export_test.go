@@ -235,3 +235,24 @@ func (d *dayCounts) values() []int {
 	}
 	return append(out, d.other[i:]...)
 }
+
+// HoldAsSave holds the views as a snapshot save does while it encodes
+// them, until release is called.
+func (r *Runner) HoldAsSave() (release func()) {
+	r.saveMu.Lock()
+	r.mu.RLock()
+	return func() {
+		r.mu.RUnlock()
+		r.saveMu.Unlock()
+	}
+}
+
+// ReadersLetIn reports whether a reader would get the views now, without
+// waiting.
+func (r *Runner) ReadersLetIn() bool {
+	if !r.mu.TryRLock() {
+		return false
+	}
+	r.mu.RUnlock()
+	return true
+}

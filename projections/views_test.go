@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mttq-vn/ledger/events"
@@ -840,3 +841,63 @@ func (g *gapSource) ReadLog(ctx context.Context, from uint64, fn func(events.Rec
 }
 
 var errStopFiles = errors.New("end of the files")
+
+// handing is a Source that tells on handed when it hands a record to the
+// runner's follower.
+type handing struct {
+	projections.Source
+	handed chan uint64
+}
+
+func (h handing) Follow(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	return h.Source.Follow(ctx, from, func(rec events.Record) error {
+		select {
+		case h.handed <- rec.Position:
+		default:
+		}
+		return fn(rec)
+	})
+}
+
+// TestSaveDoesNotHoldReadersBack checks that while a snapshot save reads the
+// views (seconds at a million events), a new event for the follower to
+// apply does not stop readers from getting in: a writer waiting on the
+// views' lock would hold back every reader after it.
+func TestSaveDoesNotHoldReadersBack(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	src := handing{Source: w.store, handed: make(chan uint64, 1)}
+	r := projections.NewRunner(src, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	if err := r.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	release := r.HoldAsSave()
+	pos := w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	for got := uint64(0); got != pos; {
+		select {
+		case got = <-src.handed:
+		case <-time.After(10 * time.Second):
+			release()
+			t.Fatal("the follower was not handed the new event")
+		}
+	}
+	// The follower has the event and is on its way to the lock: readers
+	// must still get in for as long as the save lasts.
+	for deadline := time.Now().Add(300 * time.Millisecond); time.Now().Before(deadline); {
+		if !r.ReadersLetIn() {
+			release()
+			t.Fatal("a reader is held back while a snapshot save reads the views")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if r.Position() >= pos {
+		t.Errorf("the follower applied position %d while a save held the views", pos)
+	}
+	release()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := r.WaitPosition(wctx, pos); err != nil {
+		t.Fatalf("the follower did not apply position %d after the save: %v", pos, err)
+	}
+}

@@ -157,6 +157,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	m := NewMain(c.Config, c.Stdout)
+	m.FitMemory = true
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
@@ -218,8 +219,15 @@ type Main struct {
 	HTTPServer *api.Server
 	Out        io.Writer
 
+	// FitMemory sets the soft memory limit from the live heap once the
+	// server is up and every few minutes after (memory.go); `ledger
+	// serve` sets it, tests and benchmarks running a server in their own
+	// process do not.
+	FitMemory bool
+
 	lock   *os.File
 	closed bool
+	memory *memoryKeeper
 }
 
 // NewMain returns a server for cfg that prints its greeting to out.
@@ -336,7 +344,11 @@ func (m *Main) Run(ctx context.Context) error {
 	// that garbage back to the operating system now rather than whenever
 	// the runtime gets to it, but after the server is up (a full
 	// collection of a large heap takes a moment).
-	go debug.FreeOSMemory()
+	if m.FitMemory {
+		m.memory = keepMemory(m.Logger, budgetEvery)
+	} else {
+		go debug.FreeOSMemory()
+	}
 	fmt.Fprintf(m.Out, "Sổ cái giám sát is serving %s\n", m.HTTPServer.URL())
 	fmt.Fprintf(m.Out, "  data folder:   %s (%s)\n", absPath(cfg.Data), m.storeDescription())
 	fmt.Fprintf(m.Out, "  events:        %d\n", m.Ledger.Size())
@@ -699,6 +711,7 @@ func (m *Main) Close() error {
 		return nil
 	}
 	m.closed = true
+	m.memory.Close()
 	var errs []error
 	if m.HTTPServer != nil {
 		errs = append(errs, m.HTTPServer.Close())
