@@ -758,17 +758,24 @@ func serveRSS(ctx context.Context, dir string) (uint64, time.Duration, error) {
 	defer p.Stop()
 	// Let the runtime settle after the replay, as a long-running server would.
 	time.Sleep(2 * time.Second)
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	rss, err := procMemory(p.cmd.Process.Pid, "VmRSS")
+	return rss, ready, err
+}
+
+// procMemory reads a memory figure of process pid from /proc (VmRSS, its
+// resident memory; VmHWM, the most it has been), in bytes.
+func procMemory(pid int, field string) (uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, ready, err
+		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, ready, err
+			return kb << 10, err
 		}
 	}
-	return 0, ready, fmt.Errorf("no VmRSS in /proc/%d/status", p.cmd.Process.Pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 // freeLocalPort returns a loopback TCP port that was free a moment ago.

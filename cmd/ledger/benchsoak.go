@@ -331,19 +331,11 @@ func soakGet(ctx context.Context, hc *http.Client, url, token string) error {
 // use, goroutines and log size from /metrics.
 func soakSampleOf(ctx context.Context, hc *http.Client, url string, pid int) (soakSample, error) {
 	var s soakSample
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	rss, err := procMemory(pid, "VmRSS")
 	if err != nil {
 		return s, err
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return s, err
-			}
-			s.rss = kb << 10
-		}
-	}
+	s.rss = rss
 	req, err := http.NewRequestWithContext(ctx, "GET", url+"/metrics", nil)
 	if err != nil {
 		return s, err

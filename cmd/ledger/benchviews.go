@@ -161,6 +161,7 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string, 
 func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string, readFor time.Duration) error {
 	sc := DefaultServeConfig()
 	sc.Data, sc.HTTP, sc.Sync, sc.LogLevel = dir, "127.0.0.1:0", "lazy", "error"
+	var ids []string
 	for i, what := range []string{"serve start (the folder's snapshots)", "serve restart, views from their snapshot"} {
 		m := NewMain(sc, io.Discard)
 		start := time.Now()
@@ -172,7 +173,7 @@ func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string, r
 		}
 		fmt.Fprintf(w, "  %-36s%8s (target <= 5 s for the restart)\n", what+":", ready.Round(time.Millisecond))
 		if i == 1 {
-			err = benchReads(ctx, w, m, adminTokenOf(dir), readFor)
+			ids, err = benchReads(ctx, w, m, adminTokenOf(dir), readFor)
 		}
 		if cerr := m.Close(); err == nil {
 			err = cerr
@@ -185,23 +186,52 @@ func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string, r
 	// a fresh process also faults in its memory (seconds on some
 	// machines). Time three as an operator would see them: every one is
 	// printed, and the median.
+	// The last of them is also read from, flat out, for readFor, as a
+	// process of its own with its memory limit fitted (memory.go): its
+	// resident memory under that load, and the most it reached.
 	var starts []time.Duration
-	for range 3 {
-		p, ready, err := startServe(ctx, dir, nil, "--sync", "lazy")
+	var rss, hwm uint64
+	for i := range 3 {
+		p, ready, err := startServe(ctx, dir, nil, "--sync", "lazy", "--rate-limit", "0")
 		if err != nil {
 			return fmt.Errorf("serve in a fresh process: %w", err)
 		}
+		if i == 2 {
+			rss, hwm, err = residentUnderReads(p, adminTokenOf(dir), ids, readFor)
+		}
 		p.Stop()
+		if err != nil {
+			return err
+		}
 		starts = append(starts, ready.Round(time.Millisecond))
 	}
 	each := fmt.Sprint(starts)
 	slices.Sort(starts)
 	fmt.Fprintf(w, "  %-36s%8s (median of %s; target <= 5 s for the restart)\n", "serve restart, a fresh process:", starts[1], each)
+	fmt.Fprintf(w, "  %-36s%8.2f GiB resident, at most %.2f GiB (target <= 1.5 GiB)\n", "serve under reads, a fresh process:", float64(rss)/(1<<30), float64(hwm)/(1<<30))
 	return nil
 }
 
+// residentUnderReads reads random items of ids from p flat out for
+// readFor, with lean clients, and returns p's resident memory then and
+// the most it has had (its start included).
+func residentUnderReads(p *serveProcess, token string, ids []string, readFor time.Duration) (rss, hwm uint64, err error) {
+	base := p.URL
+	lean := func() (getter, error) { return leanClient(base, token) }
+	item := func(rng *rand.Rand) string { return "/v1/recommendations/" + ids[rng.IntN(len(ids))] }
+	if _, _, err := loadReads(lean, item, 0, readFor); err != nil {
+		return 0, 0, fmt.Errorf("reads from serve in a fresh process: %w", err)
+	}
+	if rss, err = procMemory(p.cmd.Process.Pid, "VmRSS"); err != nil {
+		return 0, 0, err
+	}
+	hwm, err = procMemory(p.cmd.Process.Pid, "VmHWM")
+	return rss, hwm, err
+}
+
 // benchReads measures GET of one item and filtered lists over HTTP.
-func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor time.Duration) error {
+// It returns the IDs of the recommendations it read from.
+func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor time.Duration) ([]string, error) {
 	var ids []string
 	var units []string
 	today := projections.Today(time.Now())
@@ -216,7 +246,7 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 		}
 	})
 	if len(ids) == 0 {
-		return errors.New("no recommendations to read")
+		return nil, errors.New("no recommendations to read")
 	}
 	fmt.Fprintf(w, "  recommendations in the views:       %8d\n", len(ids))
 	base := m.HTTPServer.URL()
@@ -251,68 +281,6 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 	// (open, as wrk2 does: each request has its time, and its latency is
 	// counted from that time, so a server that falls behind is charged
 	// for the wait too).
-	load := func(client func() (getter, error), path func(*rand.Rand) string, rate float64) (got float64, lat []time.Duration, err error) {
-		const clients = 32
-		var (
-			mu    sync.Mutex
-			first error
-			wg    sync.WaitGroup
-		)
-		every := time.Duration(0)
-		if rate > 0 {
-			every = time.Duration(float64(time.Second) * clients / rate)
-		}
-		start := time.Now()
-		deadline := start.Add(readFor)
-		for cl := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rng := rand.New(rand.NewPCG(uint64(cl), 7))
-				fail := func(err error) {
-					mu.Lock()
-					first = cmp.Or(first, err)
-					mu.Unlock()
-				}
-				get, err := client()
-				if err != nil {
-					fail(err)
-					return
-				}
-				defer get.close()
-				var mine []time.Duration
-				next := start.Add(every * time.Duration(cl) / clients) // spread over the interval
-				for {
-					// Open: every request scheduled before the deadline
-					// is sent, however late (a client that fell behind
-					// does not drop its backlog); closed: until the
-					// deadline.
-					if every > 0 {
-						if !next.Before(deadline) {
-							break
-						}
-						time.Sleep(time.Until(next))
-					} else if !time.Now().Before(deadline) {
-						break
-					}
-					sent := time.Now()
-					if every > 0 {
-						sent, next = next, next.Add(every)
-					}
-					if err := get.get(path(rng)); err != nil {
-						fail(err)
-						return
-					}
-					mine = append(mine, time.Since(sent))
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				mu.Unlock()
-			}()
-		}
-		wg.Wait()
-		return float64(len(lat)) / time.Since(start).Seconds(), lat, first
-	}
 	netHTTP := func() (getter, error) {
 		return getter{get: func(path string) error { _, err := get(path); return err }, close: func() {}}, nil
 	}
@@ -332,9 +300,9 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 		{"GET /healthz, 32 lean clients:", lean, healthz, 0, "the floor with lean clients"},
 		{"GET one item at 20,000/s, lean:", lean, item, 20000, "offered; targets >= 20,000/s, p99 <= 5 ms"},
 	} {
-		rate, lat, err := load(run.client, run.path, run.rate)
+		rate, lat, err := loadReads(run.client, run.path, run.rate, readFor)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fmt.Fprintf(w, "  %-36s%8.0f requests/s, p50 %s, p99 %s (%s)\n", run.what, rate, pct(lat, 50), pct(lat, 99), run.note)
 	}
@@ -357,12 +325,12 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 		}
 		d, err := get("/v1/recommendations?limit=50&" + q)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		lists = append(lists, d)
 	}
 	fmt.Fprintf(w, "  filtered list of 50 over HTTP:      p50 %s, p99 %s (target p99 <= 50 ms)\n", pct(lists, 50), pct(lists, 99))
-	return nil
+	return ids, nil
 }
 
 // getter makes GET requests for one load client.
@@ -415,4 +383,72 @@ func leanClient(base, token string) (getter, error) {
 		return err
 	}
 	return getter{get: get, close: func() { conn.Close() }}, nil
+}
+
+// loadReads runs 32 load clients for readFor, each with a connection of its
+// own from client, reading path: closed (each sends its next request when
+// the last is answered) if rate is 0, else offering rate requests/s between
+// them, each request's latency counted from its scheduled time. It returns
+// the requests answered per second and their latencies.
+func loadReads(client func() (getter, error), path func(*rand.Rand) string, rate float64, readFor time.Duration) (got float64, lat []time.Duration, err error) {
+	const clients = 32
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	every := time.Duration(0)
+	if rate > 0 {
+		every = time.Duration(float64(time.Second) * clients / rate)
+	}
+	start := time.Now()
+	deadline := start.Add(readFor)
+	for cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(cl), 7))
+			fail := func(err error) {
+				mu.Lock()
+				first = cmp.Or(first, err)
+				mu.Unlock()
+			}
+			get, err := client()
+			if err != nil {
+				fail(err)
+				return
+			}
+			defer get.close()
+			var mine []time.Duration
+			next := start.Add(every * time.Duration(cl) / clients) // spread over the interval
+			for {
+				// Open: every request scheduled before the deadline
+				// is sent, however late (a client that fell behind
+				// does not drop its backlog); closed: until the
+				// deadline.
+				if every > 0 {
+					if !next.Before(deadline) {
+						break
+					}
+					time.Sleep(time.Until(next))
+				} else if !time.Now().Before(deadline) {
+					break
+				}
+				sent := time.Now()
+				if every > 0 {
+					sent, next = next, next.Add(every)
+				}
+				if err := get.get(path(rng)); err != nil {
+					fail(err)
+					return
+				}
+				mine = append(mine, time.Since(sent))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return float64(len(lat)) / time.Since(start).Seconds(), lat, first
 }
