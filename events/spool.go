@@ -1,6 +1,12 @@
 package events
 
-import "io"
+import (
+	"context"
+	"io"
+	"runtime"
+
+	"github.com/klauspost/compress/s2"
+)
 
 // spoolBlock is the size of a Spool's blocks.
 const spoolBlock = 1 << 20
@@ -68,3 +74,62 @@ func (s *Spool) Len() int64 { return s.n }
 
 // Rewind makes the next Read start from the first byte again.
 func (s *Spool) Rewind() { s.off = 0 }
+
+// S2SnapshotSaver is implemented by a snapshot store that keeps snapshots
+// compressed with S2 (github.com/klauspost/compress/s2, stream format) and
+// can take one compressed already.
+type S2SnapshotSaver interface {
+	// SaveS2Snapshot replaces the snapshot with r's content, which is
+	// S2-compressed already.
+	SaveS2Snapshot(ctx context.Context, r io.Reader) error
+}
+
+// SnapshotSpool holds an encoded snapshot between its encoding and its
+// save. For a store that keeps snapshots compressed (S2SnapshotSaver) it
+// compresses as it is written, on every core, so that what waits in
+// memory is the compressed form: at a million events the views' snapshot
+// held 315 MiB until its save, where compressed it is about 65 MiB.
+// Close it when done, saved or not.
+type SnapshotSpool struct {
+	store SnapshotStore
+	buf   Spool
+	zw    *s2.Writer
+}
+
+// NewSnapshotSpool returns a spool for a snapshot on its way to store.
+func NewSnapshotSpool(store SnapshotStore) *SnapshotSpool {
+	sp := &SnapshotSpool{store: store}
+	if _, ok := store.(S2SnapshotSaver); ok {
+		sp.zw = s2.NewWriter(&sp.buf, s2.WriterConcurrency(runtime.GOMAXPROCS(0)))
+	}
+	return sp
+}
+
+// Write adds to the snapshot.
+func (sp *SnapshotSpool) Write(p []byte) (int, error) {
+	if sp.zw != nil {
+		return sp.zw.Write(p)
+	}
+	return sp.buf.Write(p)
+}
+
+// Save saves what was written to the store.
+func (sp *SnapshotSpool) Save(ctx context.Context) error {
+	if sp.zw == nil {
+		return sp.store.SaveSnapshot(ctx, &sp.buf)
+	}
+	err := sp.zw.Close()
+	sp.zw = nil
+	if err != nil {
+		return err
+	}
+	return sp.store.(S2SnapshotSaver).SaveS2Snapshot(ctx, &sp.buf)
+}
+
+// Close ends the compression (its goroutines) of a snapshot not saved.
+func (sp *SnapshotSpool) Close() {
+	if sp.zw != nil {
+		sp.zw.Close()
+		sp.zw = nil
+	}
+}

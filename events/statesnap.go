@@ -578,11 +578,12 @@ func (l *Ledger) saveSnapshot(ctx context.Context, wait bool) error {
 	if c.size == l.snapSaved || c.size == 0 {
 		return nil
 	}
-	var buf Spool
-	if err := c.encode(&buf, l.Signer, l.Origin); err != nil {
+	buf := NewSnapshotSpool(l.Snapshots)
+	defer buf.Close()
+	if err := c.encode(buf, l.Signer, l.Origin); err != nil {
 		return fmt.Errorf("ledger: encoding the state snapshot: %w", err)
 	}
-	if err := l.Snapshots.SaveSnapshot(ctx, &buf); err != nil {
+	if err := buf.Save(ctx); err != nil {
 		return fmt.Errorf("ledger: saving the state snapshot: %w", err)
 	}
 	l.snapSaved = c.size

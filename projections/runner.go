@@ -409,17 +409,18 @@ func (r *Runner) Snapshot(ctx context.Context) error {
 	if r.snaps == nil {
 		return nil
 	}
-	var buf events.Spool
+	buf := events.NewSnapshotSpool(r.snaps)
+	defer buf.Close()
 	r.saveMu.Lock()
 	r.mu.RLock()
 	pos := r.v.pos
-	err := r.v.Encode(&buf)
+	err := r.v.Encode(buf)
 	r.mu.RUnlock()
 	r.saveMu.Unlock()
 	if err != nil {
 		return err
 	}
-	if err := r.snaps.SaveSnapshot(ctx, &buf); err != nil {
+	if err := buf.Save(ctx); err != nil {
 		return err
 	}
 	r.saved.Store(pos)

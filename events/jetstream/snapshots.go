@@ -176,6 +176,16 @@ func (sn *Snapshots) SaveSnapshot(ctx context.Context, r io.Reader) error {
 	return err
 }
 
+// SaveS2Snapshot is SaveSnapshot for content compressed with S2 already
+// (events.SnapshotSpool compresses as a snapshot is encoded).
+func (sn *Snapshots) SaveS2Snapshot(ctx context.Context, r io.Reader) error {
+	os, err := sn.store(ctx, true)
+	if err != nil {
+		return fmt.Errorf("jetstream: snapshot bucket %s: %w", sn.bucket, err)
+	}
+	return sn.put(ctx, os, fullReader{r})
+}
+
 // fullReader fills each Read's buffer unless the stream ends: Put stores
 // one chunk per Read, and a pipe hands out whatever one Write wrote.
 type fullReader struct{ r io.Reader }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/s2"
+	"github.com/mttq-vn/ledger/events"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 )
 
@@ -131,6 +132,22 @@ func TestSnapshotCompressed(t *testing.T) {
 	}
 	if got := mustReadSnapshot(t, sn); !bytes.Equal(got, want) {
 		t.Fatalf("read back %d bytes, other than the %d saved", len(got), len(want))
+	}
+
+	// Compressed as it was encoded (events.SnapshotSpool): the same.
+	sp := events.NewSnapshotSpool(sn)
+	if _, err := sp.Write(want); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sp.Close()
+	if info, err := obs.GetInfo(ctx, "views"); err != nil || info.Size*3 > uint64(len(want)) {
+		t.Errorf("stored %+v (%v) for a snapshot of %d compressed as it was encoded", info, err, len(want))
+	}
+	if got := mustReadSnapshot(t, sn); !bytes.Equal(got, want) {
+		t.Fatalf("compressed as encoded: read back %d bytes, other than the %d saved", len(got), len(want))
 	}
 
 	// Stored as it is (a snapshot saved by an earlier version).
