@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"time"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -255,4 +256,14 @@ func (r *Runner) ReadersLetIn() bool {
 	}
 	r.mu.RUnlock()
 	return true
+}
+
+// SetHistoryClock sets the clock of the past views kept for as_of.
+func (r *Runner) SetHistoryClock(now func() time.Time) { r.history.now = now }
+
+// HistoryLen is how many past views are kept for as_of.
+func (r *Runner) HistoryLen() int {
+	r.history.mu.Lock()
+	defer r.history.mu.Unlock()
+	return len(r.history.entries)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,6 +253,7 @@ func (r *Runner) follow(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-snap.C:
+				r.history.expire(historyIdle)
 				if r.pos.Load() > r.saved.Load() {
 					if err := r.Snapshot(ctx); err != nil && ctx.Err() == nil {
 						r.log.Warn("projections: saving a snapshot failed", "err", err)
@@ -454,15 +456,37 @@ func (r *Runner) close(final bool) error {
 	return nil
 }
 
-// historyCache keeps the last few past views built for as_of queries.
+// historyCache keeps the last few past views built for as_of queries, for
+// as long as they are used: an inspector pages through one point in the
+// past, and a build there takes seconds. Views far back are small, but
+// views of last week are nearly as large as the current ones (0.7 GiB
+// at a million events), so views unused for historyIdle are dropped
+// (expire, on the runner's snapshot ticker).
 type historyCache struct {
 	mu      sync.Mutex
-	entries []*Views
+	entries []historyEntry
 	// building serialises builds: two requests for the same point share one.
 	building sync.Mutex
+	// now is the clock; time.Now if nil. Tests inject their own.
+	now func() time.Time
 }
 
-const historySize = 2
+type historyEntry struct {
+	v    *Views
+	used time.Time
+}
+
+const (
+	historySize = 2
+	historyIdle = 5 * time.Minute
+)
+
+func (h *historyCache) clock() time.Time {
+	if h.now != nil {
+		return h.now()
+	}
+	return time.Now()
+}
 
 func (h *historyCache) get(pos uint64, build func() (*Views, error)) (*Views, error) {
 	if v := h.lookup(pos); v != nil {
@@ -478,7 +502,7 @@ func (h *historyCache) get(pos uint64, build func() (*Views, error)) (*Views, er
 		return nil, err
 	}
 	h.mu.Lock()
-	h.entries = append(h.entries, v)
+	h.entries = append(h.entries, historyEntry{v: v, used: h.clock()})
 	if len(h.entries) > historySize {
 		h.entries = h.entries[1:]
 	}
@@ -489,12 +513,21 @@ func (h *historyCache) get(pos uint64, build func() (*Views, error)) (*Views, er
 func (h *historyCache) lookup(pos uint64) *Views {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, v := range h.entries {
-		if v.pos == pos {
-			return v
+	for i, e := range h.entries {
+		if e.v.pos == pos {
+			h.entries[i].used = h.clock()
+			return e.v
 		}
 	}
 	return nil
+}
+
+// expire drops the views unused for idle or longer.
+func (h *historyCache) expire(idle time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.clock()
+	h.entries = slices.DeleteFunc(h.entries, func(e historyEntry) bool { return now.Sub(e.used) >= idle })
 }
 
 func (h *historyCache) clear() {

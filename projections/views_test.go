@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -899,5 +900,49 @@ func TestSaveDoesNotHoldReadersBack(t *testing.T) {
 	defer cancel()
 	if err := r.WaitPosition(wctx, pos); err != nil {
 		t.Fatalf("the follower did not apply position %d after the save: %v", pos, err)
+	}
+}
+
+// TestAsOfViewsAreDropped checks that past views built for as_of are kept
+// while they are used and dropped once unused for five minutes: views of
+// last week are nearly as large as the current ones.
+func TestAsOfViewsAreDropped(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	p1 := w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	var now atomic.Int64
+	now.Store(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC).UnixNano())
+	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	r.SetHistoryClock(func() time.Time { return time.Unix(0, now.Load()) })
+	r.SnapshotEvery = time.Millisecond // the ticker that also expires past views
+	if err := r.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	asOf := func() {
+		t.Helper()
+		if err := r.View(ctx, p1, func(v *projections.Views) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asOf()
+	if n := r.HistoryLen(); n != 1 {
+		t.Fatalf("%d past views kept after an as_of query, want 1", n)
+	}
+	// Used again 4 minutes later, then 4 more: kept (many ticks pass).
+	for range 2 {
+		now.Add(int64(4 * time.Minute))
+		asOf()
+		time.Sleep(50 * time.Millisecond)
+		if n := r.HistoryLen(); n != 1 {
+			t.Fatalf("a past view used 4 minutes ago was dropped (%d kept)", n)
+		}
+	}
+	now.Add(int64(5 * time.Minute))
+	for deadline := time.Now().Add(10 * time.Second); r.HistoryLen() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a past view unused for 5 minutes was still kept 10 s later")
+		}
 	}
 }
