@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"io"
 	"runtime"
 
@@ -89,12 +90,16 @@ type S2SnapshotSaver interface {
 // compresses as it is written, on every core, so that what waits in
 // memory is the compressed form: at a million events the views' snapshot
 // held 315 MiB until its save, where compressed it is about 65 MiB.
-// Close it when done, saved or not.
+// Close it when done, saved or not; it is saved at most once.
 type SnapshotSpool struct {
 	store SnapshotStore
 	buf   Spool
-	zw    *s2.Writer
+	zw    *s2.Writer // nil for a store that compresses itself
+	ended bool       // saved or closed
 }
+
+// errSpoolEnded is the error of a SnapshotSpool used after Save or Close.
+var errSpoolEnded = errors.New("events: the snapshot spool was saved or closed already")
 
 // NewSnapshotSpool returns a spool for a snapshot on its way to store.
 func NewSnapshotSpool(store SnapshotStore) *SnapshotSpool {
@@ -107,7 +112,10 @@ func NewSnapshotSpool(store SnapshotStore) *SnapshotSpool {
 
 // Write adds to the snapshot.
 func (sp *SnapshotSpool) Write(p []byte) (int, error) {
-	if sp.zw != nil {
+	switch {
+	case sp.ended:
+		return 0, errSpoolEnded
+	case sp.zw != nil:
 		return sp.zw.Write(p)
 	}
 	return sp.buf.Write(p)
@@ -115,21 +123,23 @@ func (sp *SnapshotSpool) Write(p []byte) (int, error) {
 
 // Save saves what was written to the store.
 func (sp *SnapshotSpool) Save(ctx context.Context) error {
+	if sp.ended {
+		return errSpoolEnded
+	}
+	sp.ended = true
 	if sp.zw == nil {
 		return sp.store.SaveSnapshot(ctx, &sp.buf)
 	}
-	err := sp.zw.Close()
-	sp.zw = nil
-	if err != nil {
+	if err := sp.zw.Close(); err != nil {
 		return err
 	}
 	return sp.store.(S2SnapshotSaver).SaveS2Snapshot(ctx, &sp.buf)
 }
 
-// Close ends the compression (its goroutines) of a snapshot not saved.
+// Close ends the spool, and the compression's goroutines of one not saved.
 func (sp *SnapshotSpool) Close() {
-	if sp.zw != nil {
+	if !sp.ended && sp.zw != nil {
 		sp.zw.Close()
-		sp.zw = nil
 	}
+	sp.ended = true
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/mttq-vn/ledger/events"
@@ -122,7 +124,17 @@ func TestSnapshotSpool(t *testing.T) {
 		t.Fatalf("a plain store was given %d bytes, other than the %d written", len(ps.got), len(want))
 	}
 
-	// Not saved (the encoding failed): closed, nothing is saved.
+	// Saved once only; nothing written after.
+	if err := sp.Save(ctx); err == nil {
+		t.Error("a spool was saved twice")
+	}
+	if _, err := sp.Write([]byte("more")); err == nil {
+		t.Error("a saved spool took more bytes")
+	}
+
+	// Not saved (the encoding failed): closed, nothing is saved, and the
+	// compression's goroutines end.
+	before := runtime.NumGoroutine()
 	zs = s2Store{}
 	sp = events.NewSnapshotSpool(&zs)
 	write(sp)
@@ -130,5 +142,13 @@ func TestSnapshotSpool(t *testing.T) {
 	sp.Close()
 	if zs.got != nil || zs.compressed != nil {
 		t.Fatal("a spool closed unsaved saved something")
+	}
+	if err := sp.Save(ctx); err == nil {
+		t.Error("a closed spool was saved")
+	}
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines 10 s after a spool was closed, %d before it", runtime.NumGoroutine(), before)
+		}
 	}
 }

@@ -239,14 +239,7 @@ func (d *dayCounts) values() []int {
 
 // HoldAsSave holds the views as a snapshot save does while it encodes
 // them, until release is called.
-func (r *Runner) HoldAsSave() (release func()) {
-	r.saveMu.Lock()
-	r.mu.RLock()
-	return func() {
-		r.mu.RUnlock()
-		r.saveMu.Unlock()
-	}
-}
+func (r *Runner) HoldAsSave() (release func()) { return r.lockForSave() }
 
 // ReadersLetIn reports whether a reader would get the views now, without
 // waiting.
@@ -258,8 +251,11 @@ func (r *Runner) ReadersLetIn() bool {
 	return true
 }
 
-// SetHistoryClock sets the clock of the past views kept for as_of.
-func (r *Runner) SetHistoryClock(now func() time.Time) { r.history.now = now }
+// SetHistoryClock sets the clock of the past views kept for as_of, and
+// how often those unused are dropped.
+func (r *Runner) SetHistoryClock(now func() time.Time, every time.Duration) {
+	r.history.now, r.historyEvery = now, every
+}
 
 // HistoryLen is how many past views are kept for as_of.
 func (r *Runner) HistoryLen() int {

@@ -73,6 +73,20 @@ func enterBatchGC(n uint64) (leave func()) {
 	})
 }
 
+// SetMemoryLimit sets the process's soft memory limit, as
+// runtime/debug.SetMemoryLimit does, unless a build of the views has the
+// batch pace: it then leaves the build's limit alone and returns false,
+// and the build's end restores the limit from before it.
+func SetMemoryLimit(limit int64) (set bool) {
+	batchGC.mu.Lock()
+	defer batchGC.mu.Unlock()
+	if batchGC.n > 0 {
+		return false
+	}
+	debug.SetMemoryLimit(limit)
+	return true
+}
+
 // memoryAvailable returns the memory this process may use: the machine's
 // (MemTotal in /proc/meminfo), or its cgroup's limit if lower; 0 if
 // neither can be read (not Linux).

@@ -42,10 +42,24 @@ func TestBatchGC(t *testing.T) {
 	if p, _ := gcPace(); p != batchGCPercent {
 		t.Errorf("after the first of two builds ended: percent %d, want %d", p, batchGCPercent)
 	}
+	// A process's own limit (serve's) waits for the build to end.
+	if SetMemoryLimit(1 << 30) {
+		t.Error("a memory limit was set during a large build")
+	}
+	if _, l := gcPace(); l != int64(memoryAvailable()/4*3) {
+		t.Errorf("during a large build the limit became %d", l)
+	}
 	second()
 	if p, l := gcPace(); p != percent || l != limit {
 		t.Errorf("after both builds: percent %d, limit %d; want %d and %d back", p, l, percent, limit)
 	}
+	if !SetMemoryLimit(limit - 1) {
+		t.Error("no memory limit was set with no build running")
+	}
+	if _, l := gcPace(); l != limit-1 {
+		t.Errorf("the limit is %d, want %d", l, limit-1)
+	}
+	debug.SetMemoryLimit(limit)
 
 	t.Setenv("GOMEMLIMIT", "1GiB")
 	leave = enterBatchGC(1_000_000)

@@ -39,13 +39,16 @@ type Runner struct {
 	v  *Views
 	// saveMu is held by a snapshot save while it reads the views, and
 	// taken by a writer before it waits for mu (lockViews).
-	saveMu  sync.Mutex
-	pos     atomic.Uint64
-	saved   atomic.Uint64
-	waitMu  sync.Mutex
-	waitCh  chan struct{}
-	ready   atomic.Bool
-	history historyCache
+	saveMu sync.Mutex
+	// historyEvery is how often past views unused for historyIdle are
+	// dropped; historyEvery if 0 (tests set less).
+	historyEvery time.Duration
+	pos          atomic.Uint64
+	saved        atomic.Uint64
+	waitMu       sync.Mutex
+	waitCh       chan struct{}
+	ready        atomic.Bool
+	history      historyCache
 
 	life   sync.Mutex // guards cancel and done
 	cancel context.CancelFunc
@@ -82,6 +85,8 @@ func (r *Runner) Open(ctx context.Context) error {
 	if loaded == 0 {
 		head = r.head(ctx, 0) // before the lock: a request to the store
 	}
+	// Open locks mu itself (here, in catchUp and below): no save runs
+	// before follow starts, so no writer here waits behind one.
 	r.mu.Lock()
 	v := r.v
 	v.deferred = loaded == 0 // the whole log: index obligations once at the end
@@ -248,12 +253,19 @@ func (r *Runner) follow(ctx context.Context) {
 	snap := time.NewTicker(r.snapshotEvery())
 	defer snap.Stop()
 	go func() {
+		every := historyEvery
+		if r.historyEvery > 0 {
+			every = r.historyEvery
+		}
+		history := time.NewTicker(every)
+		defer history.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-snap.C:
+			case <-history.C:
 				r.history.expire(historyIdle)
+			case <-snap.C:
 				if r.pos.Load() > r.saved.Load() {
 					if err := r.Snapshot(ctx); err != nil && ctx.Err() == nil {
 						r.log.Warn("projections: saving a snapshot failed", "err", err)
@@ -413,12 +425,7 @@ func (r *Runner) Snapshot(ctx context.Context) error {
 	}
 	buf := events.NewSnapshotSpool(r.snaps)
 	defer buf.Close()
-	r.saveMu.Lock()
-	r.mu.RLock()
-	pos := r.v.pos
-	err := r.v.Encode(buf)
-	r.mu.RUnlock()
-	r.saveMu.Unlock()
+	pos, err := r.encodeViews(buf)
 	if err != nil {
 		return err
 	}
@@ -428,6 +435,25 @@ func (r *Runner) Snapshot(ctx context.Context) error {
 	r.saved.Store(pos)
 	r.log.Debug("projections: snapshot saved", "position", pos)
 	return nil
+}
+
+// encodeViews encodes the current views to w, holding them as a save
+// does (lockForSave), and returns their position.
+func (r *Runner) encodeViews(w io.Writer) (uint64, error) {
+	unlock := r.lockForSave()
+	defer unlock()
+	return r.v.pos, r.v.Encode(w)
+}
+
+// lockForSave holds the views for reading and saveMu, so that writers
+// wait for the save on saveMu (lockViews), and returns what unlocks them.
+func (r *Runner) lockForSave() (unlock func()) {
+	r.saveMu.Lock()
+	r.mu.RLock()
+	return func() {
+		r.mu.RUnlock()
+		r.saveMu.Unlock()
+	}
 }
 
 // Close stops following the log and saves a snapshot.
@@ -461,7 +487,7 @@ func (r *Runner) close(final bool) error {
 // past, and a build there takes seconds. Views far back are small, but
 // views of last week are nearly as large as the current ones (0.7 GiB
 // at a million events), so views unused for historyIdle are dropped
-// (expire, on the runner's snapshot ticker).
+// (expire, every historyEvery).
 type historyCache struct {
 	mu      sync.Mutex
 	entries []historyEntry
@@ -477,8 +503,9 @@ type historyEntry struct {
 }
 
 const (
-	historySize = 2
-	historyIdle = 5 * time.Minute
+	historySize  = 2
+	historyIdle  = 5 * time.Minute
+	historyEvery = time.Minute
 )
 
 func (h *historyCache) clock() time.Time {
@@ -504,7 +531,7 @@ func (h *historyCache) get(pos uint64, build func() (*Views, error)) (*Views, er
 	h.mu.Lock()
 	h.entries = append(h.entries, historyEntry{v: v, used: h.clock()})
 	if len(h.entries) > historySize {
-		h.entries = h.entries[1:]
+		h.entries = slices.Delete(h.entries, 0, 1) // clears the slot: nothing keeps the oldest
 	}
 	h.mu.Unlock()
 	return v, nil
@@ -528,6 +555,9 @@ func (h *historyCache) expire(idle time.Duration) {
 	defer h.mu.Unlock()
 	now := h.clock()
 	h.entries = slices.DeleteFunc(h.entries, func(e historyEntry) bool { return now.Sub(e.used) >= idle })
+	if len(h.entries) == 0 {
+		h.entries = nil
+	}
 }
 
 func (h *historyCache) clear() {

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
+	"weak"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mttq-vn/ledger/events"
@@ -904,45 +906,82 @@ func TestSaveDoesNotHoldReadersBack(t *testing.T) {
 }
 
 // TestAsOfViewsAreDropped checks that past views built for as_of are kept
-// while they are used and dropped once unused for five minutes: views of
-// last week are nearly as large as the current ones.
+// while they are used, that no more than two are kept, and that they are
+// dropped, and freed, once unused for five minutes: views of last week are
+// nearly as large as the current ones.
 func TestAsOfViewsAreDropped(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	p1 := w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
-	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	p2 := w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	p3 := w.rec(events.KindRecommendation, "kn-2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-20"), "2024-01-20")
+	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationReceived, `{"received_on":"2024-01-22"}`, "2024-01-22")
 	var now atomic.Int64
 	now.Store(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC).UnixNano())
-	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
-	r.SetHistoryClock(func() time.Time { return time.Unix(0, now.Load()) })
-	r.SnapshotEvery = time.Millisecond // the ticker that also expires past views
+	src := &countingSource{Source: w.store}
+	r := projections.NewRunner(src, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	r.SetHistoryClock(func() time.Time { return time.Unix(0, now.Load()) }, time.Millisecond)
 	if err := r.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	asOf := func() {
+	var past []weak.Pointer[projections.Views]
+	asOf := func(pos uint64) {
 		t.Helper()
-		if err := r.View(ctx, p1, func(v *projections.Views) error { return nil }); err != nil {
+		err := r.View(ctx, pos, func(v *projections.Views) error {
+			past = append(past, weak.Make(v))
+			return nil
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	asOf()
-	if n := r.HistoryLen(); n != 1 {
-		t.Fatalf("%d past views kept after an as_of query, want 1", n)
+	builds := func() int64 { // reads of the log from its start: builds of views
+		n := int64(0)
+		for _, from := range src.froms {
+			if from <= 1 {
+				n++
+			}
+		}
+		return n
 	}
-	// Used again 4 minutes later, then 4 more: kept (many ticks pass).
+	b0 := builds()
+	asOf(p1)
+	if n, b := r.HistoryLen(), builds()-b0; n != 1 || b != 1 {
+		t.Fatalf("after an as_of query: %d past views kept, %d built; want 1 and 1", n, b)
+	}
+	// Used again 4 minutes later, then 4 more: kept, not built again
+	// (many expiry ticks pass meanwhile).
 	for range 2 {
 		now.Add(int64(4 * time.Minute))
-		asOf()
+		asOf(p1)
 		time.Sleep(50 * time.Millisecond)
-		if n := r.HistoryLen(); n != 1 {
-			t.Fatalf("a past view used 4 minutes ago was dropped (%d kept)", n)
+		if n, b := r.HistoryLen(), builds()-b0; n != 1 || b != 1 {
+			t.Fatalf("a past view used 4 minutes ago: %d kept, %d built; want 1 and 1", n, b)
 		}
+	}
+	// Three points: the two last are kept.
+	asOf(p2)
+	asOf(p3)
+	if n, b := r.HistoryLen(), builds()-b0; n != 2 || b != 3 {
+		t.Fatalf("after as_of at three points: %d past views kept, %d built; want 2 and 3", n, b)
+	}
+	runtime.GC()
+	runtime.GC()
+	if past[0].Value() != nil {
+		t.Error("the first past view is still in memory after two others replaced it")
 	}
 	now.Add(int64(5 * time.Minute))
 	for deadline := time.Now().Add(10 * time.Second); r.HistoryLen() != 0; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("a past view unused for 5 minutes was still kept 10 s later")
+			t.Fatal("past views unused for 5 minutes were still kept 10 s later")
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+	for i, p := range past {
+		if p.Value() != nil {
+			t.Errorf("past view %d (of %d) is still in memory after it was dropped", i, len(past))
 		}
 	}
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"log/slog"
 	"os"
-	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"time"
+
+	"github.com/mttq-vn/ledger/projections"
 )
 
 // The memory budget of `ledger serve`.
@@ -21,21 +23,22 @@ import (
 // memory reached 2.4 GiB at the default pace (BENCHMARKS.md).
 //
 // So serve sets a soft memory limit (runtime/debug.SetMemoryLimit) of
-// budgetFactor × the live heap + budgetSlack: measured by a full
-// collection once it is ready, and again every budgetEvery, as the log
-// (and with it the live heap) grows. Where the default pace stays below
-// that (a live heap under 512 MiB) the limit changes nothing; above it,
-// the collector runs more often instead of letting the heap double. The
-// limit is soft: the runtime never spends more than about half the CPU
-// on collections to keep it, so a heap that outgrows it (a rebuild, an
-// `as_of` far back) only makes the collector busier until the next fit.
-// An operator's GOGC or GOMEMLIMIT is theirs: with either set, serve
-// leaves the pace and the limit alone (docker-compose.yml sets
-// GOMEMLIMIT).
+// budgetFactor × the live heap + budgetSlack: the live heap measured by a
+// full collection once it is ready, then as the last collection found it
+// (runtime/metrics), every budgetEvery, so that the limit follows the log
+// as it grows and the past views an `as_of` query keeps for a while.
+// Where the default pace stays below that (a small heap) the limit
+// changes nothing; above it, the collector runs more often instead of
+// letting the heap double. The limit is soft: the runtime never spends
+// more than about half the CPU on collections to keep it. While a large
+// build of the views runs, its own pace and limit stay (projections'
+// batch pace) until it ends. An operator's GOGC or GOMEMLIMIT is theirs:
+// with either set, serve leaves the pace and the limit alone
+// (docker-compose.yml sets GOMEMLIMIT).
 const (
 	budgetFactor = 1.5
 	budgetSlack  = 256 << 20
-	budgetEvery  = 5 * time.Minute
+	budgetEvery  = 10 * time.Second
 )
 
 // memoryBudget returns the soft memory limit for a live heap of live bytes.
@@ -49,25 +52,30 @@ func operatorPace() bool {
 	return os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != ""
 }
 
-// fitMemory collects the garbage and sets the soft memory limit from the
-// live heap it leaves. giveBack also hands the free memory back to the
-// operating system (after the start, whose decoding left much of it). It
-// returns the live heap and the limit set, or -1 if the operator's
-// settings leave the limit alone.
-func fitMemory(giveBack bool) (live uint64, limit int64) {
-	if giveBack {
+// fitMemory sets the soft memory limit from the live heap. first also
+// collects the garbage and hands the free memory back to the operating
+// system (after the start, whose decoding left much of it); later fits
+// take the live heap from the last collection. It returns the live heap
+// and the limit set, or -1 if none was: the operator's settings, or a
+// large build's pace, leave the limit alone.
+func fitMemory(first bool) (live uint64, limit int64) {
+	if first {
 		debug.FreeOSMemory()
-	} else {
-		runtime.GC()
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
 	if operatorPace() {
-		return ms.HeapAlloc, -1
+		return 0, -1
 	}
-	limit = memoryBudget(ms.HeapAlloc)
-	debug.SetMemoryLimit(limit)
-	return ms.HeapAlloc, limit
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 || sample[0].Value.Uint64() == 0 {
+		return 0, -1 // not reported by this runtime
+	}
+	live = sample[0].Value.Uint64()
+	limit = memoryBudget(live)
+	if !projections.SetMemoryLimit(limit) {
+		return live, -1
+	}
+	return live, limit
 }
 
 // memoryKeeper fits serve's memory limit once it is ready, then every
@@ -82,13 +90,13 @@ type memoryKeeper struct {
 func keepMemory(logger *slog.Logger, interval time.Duration) *memoryKeeper {
 	k := &memoryKeeper{stop: make(chan struct{})}
 	k.done.Go(func() {
-		giveBack := true
+		first := true
 		for {
-			live, limit := fitMemory(giveBack)
-			if limit >= 0 {
+			live, limit := fitMemory(first)
+			if first && limit >= 0 {
 				logger.Debug("memory limit fitted", "live_mib", live>>20, "limit_mib", limit>>20)
 			}
-			giveBack = false
+			first = false
 			select {
 			case <-k.stop:
 				return

@@ -176,6 +176,8 @@ func (sn *Snapshots) SaveSnapshot(ctx context.Context, r io.Reader) error {
 	return err
 }
 
+var _ events.S2SnapshotSaver = (*Snapshots)(nil)
+
 // SaveS2Snapshot is SaveSnapshot for content compressed with S2 already
 // (events.SnapshotSpool compresses as a snapshot is encoded).
 func (sn *Snapshots) SaveS2Snapshot(ctx context.Context, r io.Reader) error {
