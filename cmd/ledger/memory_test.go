@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -37,45 +38,66 @@ func TestMemoryBudget(t *testing.T) {
 
 	old := debug.SetMemoryLimit(-1)
 	defer debug.SetMemoryLimit(old)
+	if limit := fitMemory(700 * mib); limit != memoryBudget(700*mib) || debug.SetMemoryLimit(-1) != limit {
+		t.Errorf("fit: limit %d, set %d; want %d set", limit, debug.SetMemoryLimit(-1), memoryBudget(700*mib))
+	}
+	if limit := fitMemory(0); limit != -1 {
+		t.Errorf("a live heap not known was fitted a limit of %d", limit)
+	}
+	if live := heapLive(); live == 0 || live > 1<<40 {
+		t.Errorf("the live heap of the last collection: %d bytes", live)
+	}
+
+	keep := func(t *testing.T, interval, exact time.Duration) *memoryKeeper {
+		t.Helper()
+		debug.SetMemoryLimit(math.MaxInt64)
+		return keepMemory(slog.New(slog.DiscardHandler), interval, exact)
+	}
+	waitLimit := func(t *testing.T, what string, ok func(int64) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !ok(debug.SetMemoryLimit(-1)); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the limit is %d after 30 s", what, debug.SetMemoryLimit(-1))
+			}
+		}
+	}
+	unset := func(l int64) bool { return l != math.MaxInt64 }
+
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
-	live, limit := fitMemory(false)
-	if limit != memoryBudget(live) || debug.SetMemoryLimit(-1) != limit {
-		t.Errorf("fit: live %d, limit %d, set %d; want the limit %d set", live, limit, debug.SetMemoryLimit(-1), memoryBudget(live))
-	}
-
-	for env, value := range map[string]string{"GOGC": "200", "GOMEMLIMIT": "1GiB"} {
-		t.Run("operator's "+env, func(t *testing.T) {
-			t.Setenv(env, value)
-			debug.SetMemoryLimit(math.MaxInt64)
-			if _, limit := fitMemory(false); limit != -1 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
-				t.Errorf("with %s set the limit was changed to %d", env, debug.SetMemoryLimit(-1))
-			}
-		})
-	}
-
-	// The keeper fits at once and again after each interval, until closed.
+	// Fitted at once, and again at each exact fit.
+	k := keep(t, time.Millisecond, time.Millisecond)
+	waitLimit(t, "the first fit", unset)
 	debug.SetMemoryLimit(math.MaxInt64)
-	k := keepMemory(slog.New(slog.DiscardHandler), time.Millisecond)
-	deadline := time.Now().Add(30 * time.Second)
-	for debug.SetMemoryLimit(-1) == math.MaxInt64 {
-		if time.Now().After(deadline) {
-			t.Fatal("the keeper did not set a limit in 30 s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	debug.SetMemoryLimit(math.MaxInt64)
-	for debug.SetMemoryLimit(-1) == math.MaxInt64 {
-		if time.Now().After(deadline) {
-			t.Fatal("the keeper did not fit the limit again")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitLimit(t, "the next exact fit", unset)
 	k.Close()
 	debug.SetMemoryLimit(math.MaxInt64)
 	time.Sleep(20 * time.Millisecond)
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("the keeper set the limit to %d after it was closed", got)
+	}
+
+	// Between exact fits, a live heap grown by a quarter is followed at
+	// once.
+	k = keep(t, time.Millisecond, time.Hour)
+	waitLimit(t, "the first fit", unset)
+	fitted := debug.SetMemoryLimit(-1)
+	grown := make([]byte, 64<<20+int(heapLive()/2)) // live after the next collection
+	runtime.GC()
+	waitLimit(t, "a grown heap", func(l int64) bool { return l > fitted })
+	runtime.KeepAlive(grown)
+	k.Close()
+
+	for env, value := range map[string]string{"GOGC": "200", "GOMEMLIMIT": "1GiB"} {
+		t.Run("operator's "+env, func(t *testing.T) {
+			t.Setenv(env, value)
+			k := keep(t, time.Millisecond, time.Millisecond)
+			time.Sleep(50 * time.Millisecond)
+			k.Close()
+			if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+				t.Errorf("with %s set the limit was changed to %d", env, got)
+			}
+		})
 	}
 	var none *memoryKeeper
 	none.Close() // a server that never fitted closes as well

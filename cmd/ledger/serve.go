@@ -345,7 +345,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// the runtime gets to it, but after the server is up (a full
 	// collection of a large heap takes a moment).
 	if m.FitMemory {
-		m.memory = keepMemory(m.Logger, budgetEvery)
+		m.memory = keepMemory(m.Logger, budgetEvery, budgetExact)
 	} else {
 		go debug.FreeOSMemory()
 	}
