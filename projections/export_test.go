@@ -254,7 +254,7 @@ func (r *Runner) ReadersLetIn() bool {
 // SetHistoryClock sets the clock of the past views kept for as_of, and
 // how often those unused are dropped.
 func (r *Runner) SetHistoryClock(now func() time.Time, every time.Duration) {
-	r.history.now, r.historyEvery = now, every
+	r.history.now, r.expireEvery = now, every
 }
 
 // HistoryLen is how many past views are kept for as_of.

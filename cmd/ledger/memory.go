@@ -21,7 +21,7 @@ import (
 // a second on two cores, and everything allocated meanwhile counts as
 // live. A snapshot save's buffers count too. Measured at a million events
 // with reads and writes and a snapshot saved every 30 s, serve's resident
-// memory reached 2.4 GiB at the default pace (BENCHMARKS.md).
+// memory reached 1.8-2.5 GiB at the default pace (BENCHMARKS.md).
 //
 // So serve sets a soft memory limit (runtime/debug.SetMemoryLimit) of
 // budgetFactor × the live heap + budgetSlack. The live heap is measured
@@ -32,7 +32,7 @@ import (
 // an `as_of` query keeps for a while): under load that figure runs 10-20 %
 // high, as whatever is allocated while the collector marks counts as
 // live, so it is not used to fit the limit otherwise (fitted from it, the
-// heap peaked 0.1 GiB higher). Where the default pace stays below the
+// heap peaked 0.05-0.1 GiB higher). Where the default pace stays below the
 // limit (a small heap) the limit changes nothing; above it, the collector
 // runs more often instead of letting the heap double. The limit is soft:
 // the runtime never spends more than about half the CPU on collections to

@@ -220,7 +220,7 @@ type Main struct {
 	Out        io.Writer
 
 	// FitMemory sets the soft memory limit from the live heap once the
-	// server is up and every few minutes after (memory.go); `ledger
+	// server is up, and as the live heap changes (memory.go); `ledger
 	// serve` sets it, tests and benchmarks running a server in their own
 	// process do not.
 	FitMemory bool
