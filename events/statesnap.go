@@ -213,14 +213,20 @@ func (l *Ledger) settledCopy(ctx context.Context) (*stateCopy, error) {
 
 // encode writes the snapshot: the signed note, then the body.
 func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string) error {
-	var body bytes.Buffer
-	if err := gob.NewEncoder(&body).Encode(stateHead{Format: stateSnapshotFormat, Origin: origin, Layout: stateLayout(), Size: c.size,
+	// The note names the body's hash, so the body is put together first:
+	// in a Spool, which grows without copying, hashed as it is written.
+	var body Spool
+	hash := sha256.New()
+	bw := io.MultiWriter(&body, hash)
+	if err := gob.NewEncoder(bw).Encode(stateHead{Format: stateSnapshotFormat, Origin: origin, Layout: stateLayout(), Size: c.size,
 		NStates: len(c.states), NKeys: len(c.keys) / 24}); err != nil {
 		return err
 	}
+	var lenBuf []byte
 	frame := func(b []byte) {
-		body.Write(binary.AppendUvarint(nil, uint64(len(b))))
-		body.Write(b)
+		lenBuf = binary.AppendUvarint(lenBuf[:0], uint64(len(b)))
+		bw.Write(lenBuf) // a Spool and a hash do not fail
+		bw.Write(b)
 	}
 	var buf []byte
 	recs := make([]stateRecord, 0, stateChunk)
@@ -242,14 +248,15 @@ func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string)
 	for i := 0; i < len(c.keys); i += blobChunk {
 		frame(c.keys[i:min(i+blobChunk, len(c.keys))])
 	}
-	return sealState(w, body.Bytes(), signer, origin, c.size, c.root)
+	var sum [32]byte
+	hash.Sum(sum[:0])
+	return sealState(w, &body, sum, signer, origin, c.size, c.root)
 }
 
-// sealState writes a snapshot's signed note, naming body's hash and
-// length, and then body.
-func sealState(w io.Writer, body []byte, signer *CheckpointSigner, origin string, size uint64, root [32]byte) error {
-	sum := sha256.Sum256(body)
-	text := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n%d\n", stateNoteTitle, origin, size, hex.EncodeToString(root[:]), hex.EncodeToString(sum[:]), len(body))
+// sealState writes a snapshot's signed note, naming the body's hash (sum)
+// and length, and then the body.
+func sealState(w io.Writer, body *Spool, sum [32]byte, signer *CheckpointSigner, origin string, size uint64, root [32]byte) error {
+	text := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n%d\n", stateNoteTitle, origin, size, hex.EncodeToString(root[:]), hex.EncodeToString(sum[:]), body.Len())
 	signed, err := note.Sign(&note.Note{Text: text}, signer.signer)
 	if err != nil {
 		return err
@@ -260,7 +267,7 @@ func sealState(w io.Writer, body []byte, signer *CheckpointSigner, origin string
 	if _, err := w.Write(signed); err != nil {
 		return err
 	}
-	_, err = w.Write(body)
+	_, err = body.WriteTo(w)
 	return err
 }
 

@@ -2,6 +2,7 @@ package events
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/gob"
 	"fmt"
@@ -196,7 +197,9 @@ func TestDecodeStateFrames(t *testing.T) {
 		"a chunk of two states": {append(head(good), frame(AppendCompact(nil, &[]stateRecord{{}, {}}))...), "more or fewer states"},
 	} {
 		var b bytes.Buffer
-		if err := sealState(&b, tc.body, signer, origin, n, [32]byte{}); err != nil {
+		var body Spool
+		body.Write(tc.body)
+		if err := sealState(&b, &body, sha256.Sum256(tc.body), signer, origin, n, [32]byte{}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := decodeState(&b, vkey, origin)
