@@ -220,10 +220,7 @@ func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string, r
 // readFor, with lean clients, and returns p's resident memory then and
 // the most it has had (its start included).
 func residentUnderReads(p *serveProcess, token string, ids []string, readFor time.Duration) (rss, hwm uint64, err error) {
-	base := p.URL
-	lean := func() (getter, error) { return leanClient(base, token) }
-	item := func(rng *rand.Rand) string { return "/v1/recommendations/" + ids[rng.IntN(len(ids))] }
-	if _, _, err := loadReads(lean, item, 0, readFor); err != nil {
+	if _, _, err := loadReads(leanClients(p.URL, token), randomItem(ids), 0, readFor); err != nil {
 		return 0, 0, fmt.Errorf("reads from serve in a fresh process: %w", err)
 	}
 	if rss, err = procMemory(p.cmd.Process.Pid, "VmRSS"); err != nil {
@@ -288,8 +285,7 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 	netHTTP := func() (getter, error) {
 		return getter{get: func(path string) error { _, err := get(path); return err }, close: func() {}}, nil
 	}
-	lean := func() (getter, error) { return leanClient(base, token) }
-	item := func(rng *rand.Rand) string { return "/v1/recommendations/" + ids[rng.IntN(len(ids))] }
+	lean, item := leanClients(base, token), randomItem(ids)
 	healthz := func(*rand.Rand) string { return "/healthz" }
 	for _, run := range []struct {
 		what   string
@@ -341,6 +337,16 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 type getter struct {
 	get   func(path string) error
 	close func()
+}
+
+// leanClients returns what makes a lean client of the server at base.
+func leanClients(base, token string) func() (getter, error) {
+	return func() (getter, error) { return leanClient(base, token) }
+}
+
+// randomItem returns the path of a recommendation of ids, chosen by rng.
+func randomItem(ids []string) func(*rand.Rand) string {
+	return func(rng *rand.Rand) string { return "/v1/recommendations/" + ids[rng.IntN(len(ids))] }
 }
 
 // leanClient returns a client on a connection of its own that writes each

@@ -153,10 +153,6 @@ func (r *snapshotReader) Close() error {
 // alone takes 0.17 s instead of 0.85 s, plus 0.1 s to decompress; a
 // start, which decodes it at the same time, was not measurably faster.
 func (sn *Snapshots) SaveSnapshot(ctx context.Context, r io.Reader) error {
-	os, err := sn.store(ctx, true)
-	if err != nil {
-		return fmt.Errorf("jetstream: snapshot bucket %s: %w", sn.bucket, err)
-	}
 	pr, pw := io.Pipe()
 	compressed := make(chan error, 1)
 	go func() {
@@ -168,7 +164,7 @@ func (sn *Snapshots) SaveSnapshot(ctx context.Context, r io.Reader) error {
 		pw.CloseWithError(err) // nil: EOF
 		compressed <- err
 	}()
-	err = sn.put(ctx, os, fullReader{pr})
+	err := sn.SaveS2Snapshot(ctx, pr)
 	pr.CloseWithError(errors.New("jetstream: the snapshot was not stored")) // ends the compression if Put gave up
 	if cerr := <-compressed; err == nil && cerr != nil {
 		err = fmt.Errorf("jetstream: saving snapshot %s/%s: %w", sn.bucket, sn.name, cerr)
