@@ -365,6 +365,10 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	if resp.AsOf == nil {
+		writeList(w, &resp)
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -428,6 +432,10 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(resp.Version, 10)))
+	if rc.asOf == nil {
+		writeItem(w, &resp)
+		return
+	}
 	writeJSON(w, http.StatusOK, struct {
 		ItemResponse
 		AsOf *AsOf `json:"as_of,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -120,6 +121,10 @@ func RolesFor(t Type) []Role {
 // NextTypes returns the event types that may follow state s, sorted. It
 // checks only the state table, not the payload-dependent rules.
 func NextTypes(s *State) []Type {
+	key := kindStatus{s.kind, s.status}
+	if next, ok := nextTypes.Load(key); ok {
+		return slices.Clone(next.([]Type))
+	}
 	r := allRules[s.kind]
 	if r == nil {
 		return nil
@@ -131,7 +136,17 @@ func NextTypes(s *State) []Type {
 		}
 	}
 	slices.Sort(out)
-	return out
+	nextTypes.Store(key, out)
+	return slices.Clone(out)
+}
+
+// nextTypes holds what NextTypes found for each kind and state: reads of an
+// item ask for it every time.
+var nextTypes sync.Map // kindStatus → []Type
+
+type kindStatus struct {
+	kind   Kind
+	status Status
 }
 
 // MaxPayloadBytes bounds an event's data.
