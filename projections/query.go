@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"slices"
@@ -257,30 +256,28 @@ func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
 	if iv.Deadlines == nil {
 		iv.Deadlines = []Obligation{}
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	b.Grow(len(it.Data) + 64)
+	// Each stored field takes at least 3 bytes beside its key and value,
+	// and 4 in JSON (quotes, colon, comma): room for the usual case.
+	b := make([]byte, 1, len(it.Data)+len(it.Data)/4+8)
+	b[0] = '{'
 	for e, ok := readEntry(it.Data, 0); ok; e, ok = readEntry(it.Data, e.next) {
-		if b.Len() > 1 {
-			b.WriteByte(',')
+		if len(b) > 1 {
+			b = append(b, ',')
 		}
 		if plainKey(e.key) {
-			b.WriteByte('"')
-			b.Write(e.key)
-			b.WriteByte('"')
+			b = append(append(append(b, '"'), e.key...), '"')
 		} else {
-			b.Write(quoteJSON(string(e.key)))
+			b = append(b, quoteJSON(string(e.key))...)
 		}
-		b.WriteByte(':')
+		b = append(b, ':')
 		if redact && (classOf[e.class] == events.Confidential || isPersonal(e.key)) {
-			b.WriteString("null")
+			b = append(b, "null"...)
 			iv.Redacted = append(iv.Redacted, string(e.key))
 			continue
 		}
-		b.Write(e.val)
+		b = append(b, e.val...)
 	}
-	b.WriteByte('}')
-	iv.Data = b.Bytes()
+	iv.Data = append(b, '}')
 	if redact && it.Class == events.Confidential {
 		iv.Title = ""
 	}
