@@ -332,10 +332,3 @@ type StateCore struct {
 func (s *State) Core() StateCore {
 	return StateCore{Status: s.status, Prev: s.prev, Version: s.version, Unit: s.unit, Parties: slices.Clone(s.parties)}
 }
-
-// RestoreState returns a state with core c, for read models: Evolve
-// continues from it exactly as from the original, but Decide must not be
-// given it (its kind-specific facts are missing).
-func RestoreState(kind Kind, id string, c StateCore) *State {
-	return &State{kind: kind, id: id, status: c.Status, prev: c.Prev, version: c.Version, unit: c.Unit, parties: slices.Clone(c.Parties)}
-}

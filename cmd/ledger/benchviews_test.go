@@ -80,4 +80,12 @@ func TestBenchViews(t *testing.T) {
 			t.Errorf("the output has no %q line:\n%s", want, out.String())
 		}
 	}
+	// The bench's snapshot bucket is gone; serve's are there.
+	streams := filepath.Join(dir, "nats", "jetstream", "*", "streams")
+	if found, _ := filepath.Glob(filepath.Join(streams, "OBJ_LEDGER_VIEWS")); len(found) != 1 {
+		t.Errorf("no OBJ_LEDGER_VIEWS stream under %s", streams)
+	}
+	if found, _ := filepath.Glob(filepath.Join(streams, "OBJ_LEDGER_VIEWS_BENCH")); len(found) > 0 {
+		t.Errorf("the bench left its snapshot bucket: %s", found)
+	}
 }

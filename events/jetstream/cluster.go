@@ -85,16 +85,6 @@ func (c *LocalCluster) URLs() string {
 	return strings.Join(urls, ",")
 }
 
-// Index returns the index of the node called name, or -1.
-func (c *LocalCluster) Index(name string) int {
-	for i, n := range c.Nodes {
-		if n.Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
 // FreePorts returns n distinct TCP ports that were free on 127.0.0.1: each
 // is listened on, then released (all at once, so that none repeats).
 func FreePorts(n int) ([]int, error) {

@@ -61,6 +61,15 @@ func (s *Store) StateSnapshots() *Snapshots {
 		desc: "Signed snapshot of the ledger's write-side state; derived data, safe to delete (the next start replays the log)."}
 }
 
+// Drop deletes the bucket and what it holds; a bucket that is not there
+// is not an error.
+func (sn *Snapshots) Drop(ctx context.Context) error {
+	if err := sn.js.DeleteObjectStore(ctx, sn.bucket); err != nil && !errors.Is(err, natsjs.ErrStreamNotFound) && !errors.Is(err, natsjs.ErrBucketNotFound) {
+		return fmt.Errorf("deleting the object store %s: %w", sn.bucket, err)
+	}
+	return nil
+}
+
 func (sn *Snapshots) store(ctx context.Context, create bool) (natsjs.ObjectStore, error) {
 	os, err := sn.js.ObjectStore(ctx, sn.bucket)
 	if errors.Is(err, natsjs.ErrBucketNotFound) && create {
