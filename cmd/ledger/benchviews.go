@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -307,11 +308,13 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 		{"GET /healthz, 32 lean clients:", lean, healthz, 0, "the floor with lean clients"},
 		{"GET one item at 20,000/s, lean:", lean, item, 20000, "offered; targets >= 20,000/s, p99 <= 5 ms"},
 	} {
+		before := readGCUse()
 		rate, lat, err := loadReads(run.client, run.path, run.rate, readFor)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(w, "  %-36s%8.0f requests/s, p50 %s, p99 %s (%s)\n", run.what, rate, pct(lat, 50), pct(lat, 99), run.note)
+		gc := readGCUse().since(before)
+		fmt.Fprintf(w, "  %-36s%8.0f requests/s, p50 %s, p99 %s (%s; %s)\n", run.what, rate, pct(lat, 50), pct(lat, 99), run.note, gc)
 	}
 	// Filtered lists: a unit's subtree with a status, a text search, a
 	// party, a period; each page of 50, sequentially.
@@ -338,6 +341,35 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 	}
 	fmt.Fprintf(w, "  filtered list of 50 over HTTP:      p50 %s, p99 %s (target p99 <= 50 ms)\n", pct(lists, 50), pct(lists, 99))
 	return ids, nil
+}
+
+// gcUse is what the garbage collector had done in this process (serve's
+// and the clients' both, in benchReads) by some time.
+type gcUse struct {
+	cycles     uint64
+	gcCPU, cpu float64 // the runtime's estimates, in CPU seconds
+}
+
+func readGCUse() gcUse {
+	ms := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
+	metrics.Read(ms)
+	return gcUse{cycles: ms[0].Value.Uint64(), gcCPU: ms[1].Value.Float64(), cpu: ms[2].Value.Float64()}
+}
+
+// since returns what the collector did between before and u.
+func (u gcUse) since(before gcUse) gcUse {
+	return gcUse{cycles: u.cycles - before.cycles, gcCPU: u.gcCPU - before.gcCPU, cpu: u.cpu - before.cpu}
+}
+
+// String says how many collections ran and their share of the CPU time
+// the process had (as the runtime estimates it: GOMAXPROCS cores for the
+// whole time, busy or not; marking in idle time is counted).
+func (u gcUse) String() string {
+	share := 0.0
+	if u.cpu > 0 {
+		share = 100 * u.gcCPU / u.cpu
+	}
+	return fmt.Sprintf("GC: %d cycles, %.0f%% of the CPU", u.cycles, share)
 }
 
 // getter makes GET requests for one load client.

@@ -80,6 +80,12 @@ func TestBenchViews(t *testing.T) {
 			t.Errorf("the output has no %q line:\n%s", want, out.String())
 		}
 	}
+	// Each read load says what the collector did meanwhile.
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "requests/s") && !strings.Contains(line, "; GC: ") {
+			t.Errorf("a read load without the collector's share: %q", line)
+		}
+	}
 	// The bench's snapshot bucket is gone; serve's are there.
 	streams := filepath.Join(dir, "nats", "jetstream", "*", "streams")
 	if found, _ := filepath.Glob(filepath.Join(streams, "OBJ_LEDGER_VIEWS")); len(found) != 1 {
