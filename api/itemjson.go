@@ -104,7 +104,8 @@ func appendItemFields(b []byte, r *ItemResponse) []byte {
 	if iv.Data == nil {
 		b = append(b, "null"...)
 	} else {
-		// View makes it of the stored fields, which are compact JSON.
+		// View makes it of the stored fields: events keep their data as
+		// encoding/json wrote it (events.MarshalPayload), compact.
 		b = append(b, iv.Data...)
 	}
 	if len(iv.Redacted) > 0 {
