@@ -191,7 +191,7 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 		}
 		out = append(out, f) // reviews are applied at the end
 	}
-	lateByParty := map[string][]Obligation{}
+	lateByParty := map[string][]*Obligation{} // into the items' memos, which stay as they are
 	subjectQuarter := map[string][]*Item{}
 	overlap := map[string][]*Item{}
 	for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan} {
@@ -210,7 +210,8 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 			} else {
 				out = append(out, m.flags...)
 			}
-			for _, o := range m.late {
+			for i := range m.late {
+				o := &m.late[i]
 				lateByParty[o.Party] = append(lateByParty[o.Party], o)
 			}
 			for _, k := range m.quarters {
@@ -394,7 +395,7 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 // crossFlags raises the flags about several items: repeated late answers
 // of a party, too many supervisions of one subject in a quarter, and
 // overlapping supervisions.
-func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligation, subjectQuarter, overlap map[string][]*Item, raise raiseFunc,
+func (v *Views) crossFlags(today events.Date, lateByParty map[string][]*Obligation, subjectQuarter, overlap map[string][]*Item, raise raiseFunc,
 	raised func() *Flag, raiseFlag func(Flag)) {
 	th := v.cfg.Rules.Thresholds
 	// OB_REPEAT_LATE: N late or missing answers by one party whose due
@@ -402,7 +403,7 @@ func (v *Views) crossFlags(today events.Date, lateByParty map[string][]Obligatio
 	if th.RepeatLateCount > 0 {
 		from := AddDays(today, -th.RepeatLateWindowDays)
 		for _, party := range sortedKeys(lateByParty) {
-			var in []Obligation
+			var in []*Obligation
 			for _, o := range lateByParty[party] {
 				if o.Due > from && o.Due <= today {
 					in = append(in, o)
