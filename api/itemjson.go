@@ -14,8 +14,9 @@ import (
 // and its second pass over the item's data (a json.RawMessage is compacted
 // again), were half of the server's own time for one item. The bytes are
 // the same as encoding/json's (with SetEscapeHTML(false), as writeJSON
-// does): TestItemJSON compares the two on every item of a ledger, for every
-// role, and TestAppendString the strings.
+// does): TestItemJSON compares the two on random items and lists,
+// TestItemJSONOfViews on every item of a ledger, redacted and not, and
+// TestAppendString on strings.
 
 // writeItem answers with one item, as writeJSON(w, http.StatusOK, resp)
 // would.
@@ -30,15 +31,21 @@ func writeItem(w http.ResponseWriter, resp *ItemResponse) {
 // resp) would, for a list without as_of (which writeJSON writes).
 func writeList(w http.ResponseWriter, resp *ListResponse) {
 	writeAppended(w, func(b []byte) []byte {
-		b = append(b, `{"items":[`...)
-		for i := range resp.Items {
-			if i > 0 {
-				b = append(b, ',')
+		b = append(b, `{"items":`...)
+		if resp.Items == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i := range resp.Items {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendItemFields(append(b, '{'), &resp.Items[i])
+				b = append(b, '}')
 			}
-			b = appendItemFields(append(b, '{'), &resp.Items[i])
-			b = append(b, '}')
+			b = append(b, ']')
 		}
-		b = appendString(append(b, `],"next_cursor":`...), resp.NextCursor)
+		b = appendString(append(b, `,"next_cursor":`...), resp.NextCursor)
 		b = strconv.AppendUint(append(b, `,"position":`...), resp.Position, 10)
 		return append(b, '}', '\n')
 	})
@@ -101,7 +108,8 @@ func appendItemFields(b []byte, r *ItemResponse) []byte {
 		b = append(b, ']')
 	}
 	b = append(b, `,"data":`...)
-	if iv.Data == nil {
+	if len(iv.Data) == 0 {
+		// nil; View never makes empty data, which encoding/json refuses.
 		b = append(b, "null"...)
 	} else {
 		// View makes it of the stored fields: events keep their data as

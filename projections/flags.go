@@ -292,8 +292,8 @@ func sortFlags(fs []Flag) []Flag {
 		}
 		out = append(out, fs[j])
 	}
-	clear(fs[len(out):]) // what the dropped flags held
-	return out
+	clear(fs[len(out):])    // what the dropped flags held
+	return slices.Clip(out) // shared once cached: an append must not write into it
 }
 
 // itemFlags is what one item raises by itself at a date, kept with the

@@ -10,7 +10,8 @@ import (
 )
 
 // TestSortFlags: sorting in place gives what a sorted copy gives: by the
-// latest cited position, then ID, the first of repeated IDs kept.
+// latest cited position, then ID, one flag of each ID (flags of one ID are
+// one flag raised twice, so which of them is kept does not matter).
 func TestSortFlags(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for round := range 300 {

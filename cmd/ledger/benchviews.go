@@ -308,12 +308,12 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 		{"GET /healthz, 32 lean clients:", lean, healthz, 0, "the floor with lean clients"},
 		{"GET one item at 20,000/s, lean:", lean, item, 20000, "offered; targets >= 20,000/s, p99 <= 5 ms"},
 	} {
-		before := readGCUse()
+		before, began := readGCUse(), time.Now()
 		rate, lat, err := loadReads(run.client, run.path, run.rate, readFor)
 		if err != nil {
 			return nil, err
 		}
-		gc := readGCUse().since(before)
+		gc := readGCUse().since(before, time.Since(began))
 		fmt.Fprintf(w, "  %-36s%8.0f requests/s, p50 %s, p99 %s (%s; %s)\n", run.what, rate, pct(lat, 50), pct(lat, 99), run.note, gc)
 	}
 	// Filtered lists: a unit's subtree with a status, a text search, a
@@ -344,32 +344,36 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 }
 
 // gcUse is what the garbage collector had done in this process (serve's
-// and the clients' both, in benchReads) by some time.
+// and the clients' both, in benchReads) by some time, or during a load.
 type gcUse struct {
-	cycles     uint64
-	gcCPU, cpu float64 // the runtime's estimates, in CPU seconds
+	cycles uint64
+	// gcCPU is the CPU time of the finished cycles (the runtime counts
+	// a cycle's CPU time when it ends); cpu is, for a load, the CPU time
+	// the process had: GOMAXPROCS cores for the load's length.
+	gcCPU, cpu float64
 }
 
 func readGCUse() gcUse {
-	ms := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
+	ms := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
 	metrics.Read(ms)
-	return gcUse{cycles: ms[0].Value.Uint64(), gcCPU: ms[1].Value.Float64(), cpu: ms[2].Value.Float64()}
+	return gcUse{cycles: ms[0].Value.Uint64(), gcCPU: ms[1].Value.Float64()}
 }
 
-// since returns what the collector did between before and u.
-func (u gcUse) since(before gcUse) gcUse {
-	return gcUse{cycles: u.cycles - before.cycles, gcCPU: u.gcCPU - before.gcCPU, cpu: u.cpu - before.cpu}
+// since returns what the collector did between before and u, a load of
+// length d apart.
+func (u gcUse) since(before gcUse, d time.Duration) gcUse {
+	return gcUse{cycles: u.cycles - before.cycles, gcCPU: u.gcCPU - before.gcCPU, cpu: float64(runtime.GOMAXPROCS(0)) * d.Seconds()}
 }
 
-// String says how many collections ran and their share of the CPU time
-// the process had (as the runtime estimates it: GOMAXPROCS cores for the
-// whole time, busy or not; marking in idle time is counted).
+// String says how many collections ended during a load and their CPU time
+// as a share of the load's (marking in idle time included; a cycle that
+// began before the load counts whole).
 func (u gcUse) String() string {
 	share := 0.0
 	if u.cpu > 0 {
 		share = 100 * u.gcCPU / u.cpu
 	}
-	return fmt.Sprintf("GC: %d cycles, %.0f%% of the CPU", u.cycles, share)
+	return fmt.Sprintf("GC: %d cycles ended, their CPU %.0f%% of the load's", u.cycles, share)
 }
 
 // getter makes GET requests for one load client.
