@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -15,13 +14,11 @@ import (
 // stdJSON is what writeJSON writes for v.
 func stdJSON(t *testing.T, v any) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := StdJSON(v)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 // tricky are strings whose escaping differs between encoders.
@@ -99,11 +96,8 @@ func randomItem(rng *rand.Rand) ItemResponse {
 	}
 	if rng.IntN(4) > 0 {
 		// As View makes it: compact JSON, strings escaped.
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.Encode(map[string]any{str(): str(), "n": rng.IntN(100), "l": strs(), "o": map[string]any{"d": str()}})
-		iv.Data = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		data, _ := StdJSON(map[string]any{str(): str(), "n": rng.IntN(100), "l": strs(), "o": map[string]any{"d": str()}})
+		iv.Data = bytes.TrimSuffix(data, []byte("\n"))
 	}
 	r := ItemResponse{ItemView: iv, LastPosition: num(), Open: strs()}
 	if rng.IntN(3) > 0 {

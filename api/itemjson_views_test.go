@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -32,13 +31,11 @@ func TestItemJSONOfViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	std := func(v any) []byte {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
+		b, err := api.StdJSON(v)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return buf.Bytes()
+		return b
 	}
 	today := projections.Today(time.Now())
 	kinds, items, redacted := map[events.Kind]bool{}, 0, 0
