@@ -96,6 +96,14 @@ type flagCache struct {
 	// overburden is the MU_OVERBURDEN flag of each subject and quarter,
 	// kept while the same supervisions, unchanged, make it.
 	overburden map[string]overburdenMemo
+	// supervision holds MU_OVERBURDEN and MU_OVERLAP flags as the latest
+	// computation raised them, when no supervision had changed since
+	// Views.supGen was supGen (and units and parties since flagEpoch was
+	// epoch): they read supervisions only, and not the date. After a write
+	// to anything else (the usual case) they are used as they are.
+	supervision       []Flag
+	supGen, supEpoch  uint64
+	supervisionsValid bool
 	// raw is how many flags the latest computation raised before
 	// duplicates were dropped: the next one's starting capacity.
 	raw int
@@ -192,6 +200,8 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 		out = append(out, f) // reviews are applied at the end
 	}
 	lateByParty := map[string][]*Obligation{} // into the items' memos, which stay as they are
+	c := v.cache
+	sameSupervisions := c.supervisionsValid && c.supGen == v.supGen && c.supEpoch == v.flagEpoch
 	subjectQuarter := map[string][]*Item{}
 	overlap := map[string][]*Item{}
 	for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan} {
@@ -214,6 +224,9 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 				o := &m.late[i]
 				lateByParty[o.Party] = append(lateByParty[o.Party], o)
 			}
+			if sameSupervisions {
+				continue
+			}
 			for _, k := range m.quarters {
 				subjectQuarter[k] = append(subjectQuarter[k], it)
 			}
@@ -222,9 +235,17 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 			}
 		}
 	}
-	raised := func() *Flag { f := out[len(out)-1]; return &f }
-	raiseFlag := func(f Flag) { out = append(out, f) }
-	v.crossFlags(today, lateByParty, subjectQuarter, overlap, raise, raised, raiseFlag)
+	v.repeatLateFlags(today, lateByParty, raise)
+	if sameSupervisions {
+		out = append(out, c.supervision...)
+	} else {
+		start := len(out)
+		raised := func() *Flag { f := out[len(out)-1]; return &f }
+		raiseFlag := func(f Flag) { out = append(out, f) }
+		v.supervisionFlags(subjectQuarter, overlap, raise, raised, raiseFlag)
+		c.supervision = slices.Clone(out[start:])
+		c.supGen, c.supEpoch, c.supervisionsValid = v.supGen, v.flagEpoch, true
+	}
 	v.hearingFlags(today, raise)
 	reviews := map[string]*FlagFacts{}
 	for _, r := range v.order[events.KindFlag] {
@@ -392,11 +413,8 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 	}
 }
 
-// crossFlags raises the flags about several items: repeated late answers
-// of a party, too many supervisions of one subject in a quarter, and
-// overlapping supervisions.
-func (v *Views) crossFlags(today events.Date, lateByParty map[string][]*Obligation, subjectQuarter, overlap map[string][]*Item, raise raiseFunc,
-	raised func() *Flag, raiseFlag func(Flag)) {
+// repeatLateFlags raises OB_REPEAT_LATE: repeated late answers of a party.
+func (v *Views) repeatLateFlags(today events.Date, lateByParty map[string][]*Obligation, raise raiseFunc) {
 	th := v.cfg.Rules.Thresholds
 	// OB_REPEAT_LATE: N late or missing answers by one party whose due
 	// dates fall in the rolling window ending today.
@@ -420,6 +438,13 @@ func (v *Views) crossFlags(today events.Date, lateByParty map[string][]*Obligati
 			}
 		}
 	}
+}
+
+// supervisionFlags raises the flags about several supervisions: too many
+// of one subject in a quarter, and overlapping ones. They read nothing but
+// supervisions (see flagCache.supervision).
+func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, raise raiseFunc, raised func() *Flag, raiseFlag func(Flag)) {
+	th := v.cfg.Rules.Thresholds
 	if th.OverburdenPerQuarter > 0 {
 		// A key's flag depends on its supervisions (their creation
 		// positions) and on the last one's planned start and unit: it is

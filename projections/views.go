@@ -312,8 +312,11 @@ type Views struct {
 	// flagEpoch changes when a unit or party changes: the flags items
 	// raised by themselves (Item.flagMemo) are then computed again.
 	flagEpoch uint64
-	keywords  [][2]string // overreach wordings and their folded forms
-	scratch   []string    // for Apply
+	// supGen changes with every event of a supervision (see
+	// flagCache.supervision).
+	supGen   uint64
+	keywords [][2]string // overreach wordings and their folded forms
+	scratch  []string    // for Apply
 	// dutyScratch holds an item's obligations while Apply indexes them.
 	dutyScratch []Obligation
 }
@@ -458,6 +461,9 @@ func (v *Views) Apply(p *Prepared) error {
 	cite := Cite{Position: pos, Type: env.Type}
 	if (kind == events.KindUnit || kind == events.KindParty) && !nameOnly(env.Type) {
 		v.flagEpoch++
+	}
+	if kind == events.KindSupervision {
+		v.supGen++ // the flags across supervisions are computed again
 	}
 	it.Core = events.EvolveCore(kind, id, it.Core, env, p.P)
 	it.Updated = pos

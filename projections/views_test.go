@@ -985,3 +985,49 @@ func TestAsOfViewsAreDropped(t *testing.T) {
 		}
 	}
 }
+
+// TestSupervisionFlagsFollowWrites: live views keep the flags across
+// supervisions while other items change, and compute them again when a
+// supervision changes: the same flags as views built afresh, each time.
+func TestSupervisionFlagsFollowWrites(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	if err := r.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i, start := range []string{"2024-04-02", "2024-04-09", "2024-05-20", "2024-06-10"} {
+		w.rec(events.KindSupervision, fmt.Sprintf("gs-%d", i+1), "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %d","topic":"Tiếp công dân","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21610"],"planned_start":"%s"}`, i+1, start), "2024-03-20")
+	}
+	const today = events.Date("2024-12-31")
+	check := func(step string, pos uint64, want bool) {
+		t.Helper()
+		if err := r.WaitPosition(ctx, pos); err != nil {
+			t.Fatal(err)
+		}
+		var live []projections.Flag
+		r.Read(func(v *projections.Views) { live = slices.Clone(v.Flags(today)) })
+		if diff := cmp.Diff(w.build().Flags(today), live); diff != "" {
+			t.Fatalf("%s: the live views' flags differ from a rebuild's (-rebuilt +live):\n%s", step, diff)
+		}
+		codes := map[string]bool{}
+		for _, f := range live {
+			codes[f.Code] = true
+		}
+		if codes["MU_OVERLAP"] != want || codes["MU_OVERBURDEN"] != want {
+			t.Fatalf("%s: MU_OVERLAP %v and MU_OVERBURDEN %v, want both %v", step, codes["MU_OVERLAP"], codes["MU_OVERBURDEN"], want)
+		}
+	}
+	pos := w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-07-01"), "2024-07-01")
+	check("four supervisions", pos, true)
+	pos = w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-07-03"}`, "2024-07-03")
+	check("a recommendation received", pos, true)
+	for _, id := range []string{"gs-2", "gs-3", "gs-4"} {
+		pos = w.rec(events.KindSupervision, id, "", events.SupervisionCancelled, `{"cancelled_on":"2024-04-05","reason":"Trùng lịch"}`, "2024-04-05")
+	}
+	check("all but one cancelled", pos, false)
+	pos = w.rec(events.KindRecommendation, "kn-2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-07-10"), "2024-07-10")
+	check("another recommendation", pos, false)
+}
