@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/mttq-vn/ledger/events"
 	"github.com/mttq-vn/ledger/projections"
 )
 
@@ -21,30 +22,14 @@ import (
 // writeItem answers with one item, as writeJSON(w, http.StatusOK, resp)
 // would.
 func writeItem(w http.ResponseWriter, resp *ItemResponse) {
-	writeAppended(w, func(b []byte) []byte {
-		b = appendItemFields(append(b, '{'), resp)
-		return append(b, '}', '\n')
-	})
+	writeAppended(w, func(b []byte) []byte { return append(appendItem(b, resp), '\n') })
 }
 
 // writeList answers with a page of items, as writeJSON(w, http.StatusOK,
 // resp) would, for a list without as_of (which writeJSON writes).
 func writeList(w http.ResponseWriter, resp *ListResponse) {
 	writeAppended(w, func(b []byte) []byte {
-		b = append(b, `{"items":`...)
-		if resp.Items == nil {
-			b = append(b, "null"...)
-		} else {
-			b = append(b, '[')
-			for i := range resp.Items {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendItemFields(append(b, '{'), &resp.Items[i])
-				b = append(b, '}')
-			}
-			b = append(b, ']')
-		}
+		b = appendArray(append(b, `{"items":`...), resp.Items, appendItem)
 		b = appendString(append(b, `,"next_cursor":`...), resp.NextCursor)
 		b = strconv.AppendUint(append(b, `,"position":`...), resp.Position, 10)
 		return append(b, '}', '\n')
@@ -94,19 +79,7 @@ func appendItemFields(b []byte, r *ItemResponse) []byte {
 	b = strconv.AppendUint(append(b, `,"updated_position":`...), iv.UpdatedPosition, 10)
 	b = appendString(append(b, `,"last_hash":`...), iv.LastHash)
 	b = appendStrings(append(b, `,"derived_status":`...), iv.DerivedStatus)
-	b = append(b, `,"deadlines":`...)
-	if iv.Deadlines == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range iv.Deadlines {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendObligation(b, &iv.Deadlines[i])
-		}
-		b = append(b, ']')
-	}
+	b = appendArray(append(b, `,"deadlines":`...), iv.Deadlines, appendObligation)
 	b = append(b, `,"data":`...)
 	if len(iv.Data) == 0 {
 		// nil; View never makes empty data, which encoding/json refuses.
@@ -124,16 +97,14 @@ func appendItemFields(b []byte, r *ItemResponse) []byte {
 		b = appendStrings(append(b, `,"open":`...), r.Open)
 	}
 	if len(r.NextTypes) > 0 {
-		b = append(b, `,"next_types":[`...)
-		for i, t := range r.NextTypes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, string(t))
-		}
-		b = append(b, ']')
+		b = appendArray(append(b, `,"next_types":`...), r.NextTypes, func(b []byte, t *events.Type) []byte { return appendString(b, string(*t)) })
 	}
 	return b
+}
+
+// appendItem appends r as a JSON object.
+func appendItem(b []byte, r *ItemResponse) []byte {
+	return append(appendItemFields(append(b, '{'), r), '}')
 }
 
 func appendObligation(b []byte, o *projections.Obligation) []byte {
@@ -158,40 +129,35 @@ func appendObligation(b []byte, o *projections.Obligation) []byte {
 	if o.DaysLate != 0 {
 		b = strconv.AppendInt(append(b, `,"days_late":`...), int64(o.DaysLate), 10)
 	}
-	b = append(b, `,"cites":`...)
-	if o.Cites == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, c := range o.Cites {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendUint(append(b, `{"position":`...), c.Position, 10)
-			b = appendString(append(b, `,"type":`...), string(c.Type))
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendArray(append(b, `,"cites":`...), o.Cites, func(b []byte, c *projections.Cite) []byte {
+		b = strconv.AppendUint(append(b, `{"position":`...), c.Position, 10)
+		return append(appendString(append(b, `,"type":`...), string(c.Type)), '}')
+	})
 	if o.Supervisor {
 		b = append(b, `,"supervisor":true`...)
 	}
 	return append(b, '}')
 }
 
-// appendStrings appends ss as a JSON array (null for a nil slice).
-func appendStrings(b []byte, ss []string) []byte {
-	if ss == nil {
+// appendArray appends xs as a JSON array, each element by each; a nil
+// slice is null, as encoding/json writes it.
+func appendArray[T any](b []byte, xs []T, each func([]byte, *T) []byte) []byte {
+	if xs == nil {
 		return append(b, "null"...)
 	}
 	b = append(b, '[')
-	for i, s := range ss {
+	for i := range xs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, s)
+		b = each(b, &xs[i])
 	}
 	return append(b, ']')
+}
+
+// appendStrings appends ss as a JSON array (null for a nil slice).
+func appendStrings(b []byte, ss []string) []byte {
+	return appendArray(b, ss, func(b []byte, s *string) []byte { return appendString(b, *s) })
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json
