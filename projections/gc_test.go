@@ -1,10 +1,16 @@
 package projections
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"testing"
+
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/inmem"
 )
 
 // gcPace returns the collector's percent and memory limit now.
@@ -76,6 +82,60 @@ func TestBatchGC(t *testing.T) {
 	}
 	leave()
 }
+
+// A start that loads the snapshot of a long log decodes a heap as large as
+// a build from zero makes, and has the batch pace while it does; the pace
+// is restored once the views are ready. A short log's start keeps the
+// default pace.
+func TestOpenPace(t *testing.T) {
+	if memoryAvailable() == 0 {
+		t.Skip("the machine's memory cannot be read here (not Linux): starts keep the default pace")
+	}
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	percent, limit := gcPace()
+	for _, head := range []uint64{batchGCFrom - 1, batchGCFrom, 1_000_000} {
+		snaps := &paceSnapshots{}
+		r := NewRunner(longLog{inmem.NewStore(), head}, DefaultConfig(), snaps, slog.New(slog.DiscardHandler))
+		if err := r.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		r.CloseOffline()
+		want := percent
+		if head >= batchGCFrom {
+			want = batchGCPercent
+		}
+		if !snaps.loaded || snaps.percent != want {
+			t.Errorf("log of %d events: the snapshot was loaded (%v) at percent %d, want %d", head, snaps.loaded, snaps.percent, want)
+		}
+		if p, l := gcPace(); p != percent || l != limit {
+			t.Errorf("log of %d events: once ready, percent %d and limit %d; want %d and %d back", head, p, l, percent, limit)
+		}
+	}
+}
+
+// longLog is a store whose head is said to be at head.
+type longLog struct {
+	*inmem.Store
+	head uint64
+}
+
+func (l longLog) Head(context.Context) (uint64, error) { return l.head, nil }
+
+// paceSnapshots records the collector's percent when its snapshot is
+// loaded (it has none).
+type paceSnapshots struct {
+	loaded  bool
+	percent int
+}
+
+func (s *paceSnapshots) LoadSnapshot(context.Context) (io.ReadCloser, error) {
+	s.loaded = true
+	s.percent, _ = gcPace()
+	return nil, events.ErrNotFound
+}
+
+func (s *paceSnapshots) SaveSnapshot(context.Context, io.Reader) error { return nil }
 
 // The lowest limit on the process's cgroup or those above it counts, in
 // cgroup v2 and in v1's memory controller; "max" is no limit.

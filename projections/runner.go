@@ -72,6 +72,12 @@ func (r *Runner) Config() *Config { return r.cfg }
 // background. The runner is ready when Open returns nil.
 func (r *Runner) Open(ctx context.Context) error {
 	start := time.Now()
+	// The log's length says how large a heap the start makes: a snapshot
+	// of a long log decodes into one as a build from zero does, and
+	// either runs at the batch pace (gc.go) until the views are ready.
+	head := r.head(ctx, 0)
+	leave := enterBatchGC(head)
+	defer leave()
 	from := "the log"
 	if v, err := r.loadSnapshot(ctx); err != nil {
 		r.log.Warn("projections: snapshot not used; rebuilding from the log", "reason", err)
@@ -81,19 +87,15 @@ func (r *Runner) Open(ctx context.Context) error {
 		from = fmt.Sprintf("a snapshot at position %d", v.pos)
 	}
 	loaded := r.pos.Load()
-	var head uint64
-	if loaded == 0 {
-		head = r.head(ctx, 0) // before the lock: a request to the store
-	}
 	// Open locks mu itself (here, in catchUp and below): no save runs
 	// before follow starts, so no writer here waits behind one.
 	r.mu.Lock()
 	v := r.v
 	v.deferred = loaded == 0 // the whole log: index obligations once at the end
-	v.reserve(head)
+	if loaded == 0 {
+		v.reserve(head)
+	}
 	r.mu.Unlock()
-	leave := enterBatchGC(head) // head is 0 unless the views are built from zero
-	defer leave()
 	if err := r.catchUp(ctx, v, &r.mu, 0); err != nil {
 		return err
 	}
