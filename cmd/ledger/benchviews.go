@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"weak"
 
 	"github.com/mttq-vn/ledger/events"
 	"github.com/mttq-vn/ledger/events/jetstream"
@@ -30,7 +31,7 @@ import (
 // it, saving and loading a snapshot (restart to ready), queries on the
 // views in process, an as_of rebuild at an early position, and the heap the
 // views hold.
-func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string, readFor time.Duration) error {
+func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) error {
 	closeStore, st, err := openDataDirReadOnly(ctx, dir)
 	if err != nil {
 		return err
@@ -122,6 +123,7 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string, 
 	today := projections.Today(time.Now())
 	var one, list []time.Duration
 	r2.Read(func(v *projections.Views) {
+		phaseViews = weak.Make(v)
 		var streams []string
 		for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision} {
 			items, _ := v.List(projections.Query{Kind: kind, Limit: 1 << 30, Today: today})
@@ -162,8 +164,13 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string, 
 		return err
 	}
 	closeFn()
-	return c.viewsHTTP(ctx, w, dir, readFor)
+	return nil
 }
+
+// phaseViews are the views viewsPhase read from, which must be garbage by
+// the time serve is read from in the same process (benchReads says so if
+// they are not).
+var phaseViews weak.Pointer[projections.Views]
 
 // viewsHTTP runs `serve` on the data folder twice (the first start uses
 // whatever snapshots the folder holds, or builds the views from the log,
@@ -258,6 +265,16 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 		return nil, errors.New("no recommendations to read")
 	}
 	fmt.Fprintf(w, "  recommendations in the views:       %8d\n", len(ids))
+	// What the collector marks during the loads below: serve's heap, and
+	// nothing the bench kept of its own (viewsPhase has returned).
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	held := ""
+	if phaseViews.Value() != nil {
+		held = "; and the views of the phase before, still held"
+	}
+	fmt.Fprintf(w, "  heap live in this process:          %8.0f MiB (serve's, in process%s)\n", float64(ms.HeapAlloc)/(1<<20), held)
 	base := m.HTTPServer.URL()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	get := func(path string) (time.Duration, error) {

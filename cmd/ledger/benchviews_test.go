@@ -80,6 +80,11 @@ func TestBenchViews(t *testing.T) {
 			t.Errorf("the output has no %q line:\n%s", want, out.String())
 		}
 	}
+	// Serve is read from in this process once the views of the phase
+	// before are garbage: its collector marks serve's heap alone.
+	if !strings.Contains(out.String(), "heap live in this process:") || strings.Contains(out.String(), "still held") {
+		t.Errorf("the reads ran beside the views of the phase before, or the live heap is not printed:\n%s", out.String())
+	}
 	// Each read load says what the collector did meanwhile.
 	for _, line := range strings.Split(out.String(), "\n") {
 		if strings.Contains(line, "requests/s") && !strings.Contains(line, "; GC: ") {
