@@ -306,6 +306,22 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			o.Cites = cites(append([]Cite{f.AcceptedAt}, append(f.ExtendedAt, f.ResolvedAt)...)...)
 			add(o)
 		}
+	case events.PetitionRecommendation, events.PetitionFeedback:
+		// Voters' petitions (ý kiến, kiến nghị của cử tri), gathered at
+		// voter contact and forwarded to the competent body, are answered
+		// within 40 days of its receipt, 50 for the lead agency of a
+		// complex one that involves several bodies (QĐ 33/2017/QĐ-TTg Art.
+		// 12). Other petitions of these kinds have no statutory period.
+		if f.Channel == events.ChannelVoterContact && f.ForwardedOn != "" {
+			key := "voter.petition"
+			if f.Complex {
+				key = "voter.petition.lead"
+			}
+			o := v.duty(key, it, party)
+			o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due(key, f.ForwardedOn, 0), f.ResolvedOn
+			o.Cites = cites(f.ForwardedAt, f.ResolvedAt)
+			add(o)
+		}
 	}
 	if f.ForwardedOn != "" && f.ResolvedOn != "" {
 		o := v.duty("denunciation.mttqForwarded", it, party)

@@ -62,6 +62,7 @@ var FlagCodes = map[string]flagInfo{
 	"OB_COMPLAINT_NOT_ACCEPTED": {"Không thụ lý khiếu nại đúng hạn (Complaint not accepted in time)", "Luật Khiếu nại 2011 Điều 27", "respondent"},
 	"OB_COMPLAINT_OVERDUE":      {"Giải quyết khiếu nại quá hạn (Complaint resolution overdue)", "Luật Khiếu nại 2011 Điều 28, 37", "respondent"},
 	"OB_DENUNCIATION_OVERDUE":   {"Giải quyết tố cáo quá hạn (Denunciation resolution overdue)", "Luật Tố cáo 2018 Điều 30", "respondent"},
+	"OB_VOTER_PETITION_OVERDUE": {"Không trả lời hoặc trả lời kiến nghị cử tri quá hạn (Voters' petition not answered in time)", "Quyết định 33/2017/QĐ-TTg Điều 12", "respondent"},
 	"OB_FORWARD_NO_FEEDBACK":    {"Không thông báo kết quả cho MTTQ đã chuyển đơn (No result notice to the forwarding MTTQ)", "Luật Tố cáo 2011 Điều 44", "respondent"},
 	"MU_OUT_OF_SCOPE_SUBJECT":   {"Đối tượng giám sát ngoài phạm vi (Supervision subject out of scope)", "Luật MTTQ 2015 Điều 26.1", "supervisor"},
 	"MU_NO_DECISION":            {"Làm việc khi chưa có quyết định hoặc thông báo giám sát (Session held before the decision or notice)", "Luật MTTQ 2015 Điều 29.1; NQLT 403/2017 Điều 7", "supervisor"},
@@ -627,6 +628,12 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 		}
 	case "denunciation.resolve":
 		raise("OB_DENUNCIATION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết tố cáo quá hạn", "denunciation resolution overdue"), o.Cites)
+	case "voter.petition", "voter.petition.lead":
+		if missing {
+			raise("OB_VOTER_PETITION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Chưa trả lời kiến nghị cử tri", "voters' petition not answered"), o.Cites)
+		} else {
+			raise("OB_VOTER_PETITION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Trả lời kiến nghị cử tri chậm", "voters' petition answered late"), o.Cites)
+		}
 	case "denunciation.mttqForwarded":
 		raise("OB_FORWARD_NO_FEEDBACK", key, it, o.Party, it.Stream(), on, detail("Không thông báo kết quả cho MTTQ", "no result notice to MTTQ"), o.Cites)
 	}

@@ -221,7 +221,10 @@ type InfoFacts struct {
 
 // PetFacts are a petition's facts.
 type PetFacts struct {
-	Kind           events.PetitionKind
+	Kind events.PetitionKind
+	// Channel is how the petition arrived: voters' petitions come from
+	// voter contact and have a period of their own (voter.petition).
+	Channel        events.Channel
 	Anonymous      bool
 	Competent      string `codec:"shared"`
 	ReceivedOn     events.Date
@@ -946,7 +949,7 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 	}
 	switch d := p.(type) {
 	case *events.PetitionReceivedData:
-		f.Kind, f.Anonymous, f.ReceivedOn = d.PetitionKind, d.Anonymous, d.ReceivedOn
+		f.Kind, f.Channel, f.Anonymous, f.ReceivedOn = d.PetitionKind, d.Channel, d.Anonymous, d.ReceivedOn
 		it.Title, it.Form = truncateRunes(d.Summary, 120), string(d.PetitionKind)
 		if d.Petitioner != nil && d.PetitionKind == events.PetitionDenunciation && env.Classification == events.Public {
 			cc := c

@@ -674,6 +674,61 @@ func TestDenunciationIntake(t *testing.T) {
 	}
 }
 
+// TestVoterPetitionAnswer: a voters' petition from voter contact, forwarded
+// to the competent body, is answered within 40 days, 50 for the lead
+// agency of a complex one (QĐ 33/2017/QĐ-TTg Art. 12); missed, it is
+// flagged against that body. A petition of the same kind by mail owes no
+// such answer.
+func TestVoterPetitionAnswer(t *testing.T) {
+	w := newWorld(t)
+	petition := func(id, channel string, complex bool) {
+		w.rec(events.KindPetition, id, "21607", events.PetitionReceived,
+			fmt.Sprintf(`{"channel":%q,"received_on":"2024-05-10","petition_kind":"RECOMMENDATION","anonymous":false,"petitioner":{"name":"Cử tri tổ 5"},"summary":"Kiến nghị sửa đường liên xã"}`, channel), "2024-05-10")
+		w.rec(events.KindPetition, id, "", events.PetitionClassified,
+			fmt.Sprintf(`{"classified_on":"2024-05-14","petition_kind":"RECOMMENDATION","competent_party_id":"ubnd-21607","complex":%v,"remote":false}`, complex), "2024-05-14")
+		w.rec(events.KindPetition, id, "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
+	}
+	petition("ct-1", "VOTER_CONTACT", false)
+	petition("ct-2", "VOTER_CONTACT", true)
+	petition("thu-1", "MAIL", false)
+	v := w.build()
+	// Forwarded Friday 17 May 2024: 40 days end Wednesday 26 June; 50
+	// days end Saturday 6 July, so Monday 8 July.
+	for _, c := range []struct{ stream, rule, due string }{
+		{"petition/ct-1", "voter.petition", "2024-06-26"},
+		{"petition/ct-2", "voter.petition.lead", "2024-07-08"},
+	} {
+		if o := obligation(t, v, c.stream, c.rule, "2024-06-01"); o.Party != "ubnd-21607" || o.Due != events.Date(c.due) || o.Outcome != projections.Pending {
+			t.Errorf("%s: %s due %s %s, want ubnd-21607 due %s pending", c.stream, o.Party, o.Due, o.Outcome, c.due)
+		}
+		if got := flagsOf(v, events.Date(c.due), c.stream); len(got) != 0 {
+			t.Errorf("%s: flags on the due date: %v, want none", c.stream, got)
+		}
+		if got := flagsOf(v, projections.AddDays(events.Date(c.due), 1), c.stream); !slices.Equal(got, []string{"OB_VOTER_PETITION_OVERDUE"}) {
+			t.Errorf("%s: flags the day after: %v, want OB_VOTER_PETITION_OVERDUE", c.stream, got)
+		}
+	}
+	for _, o := range v.Obligations(v.Item("petition/thu-1"), "2024-09-01") {
+		if strings.HasPrefix(o.Rule, "voter.") {
+			t.Errorf("a petition by mail owes %s", o.Rule)
+		}
+	}
+	// Answered late: the flag stays, with the day it was answered.
+	w.rec(events.KindPetition, "ct-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-20"}`, "2024-05-20")
+	w.rec(events.KindPetition, "ct-1", "", events.PetitionResolved, `{"resolved_on":"2024-07-01","outcome":"Đã đưa vào kế hoạch sửa chữa năm 2025"}`, "2024-07-01")
+	v = w.build()
+	if o := obligation(t, v, "petition/ct-1", "voter.petition", "2024-09-01"); o.MetOn != "2024-07-01" || o.Outcome != projections.Late {
+		t.Errorf("answered 1 July: met %s %s, want 2024-07-01 late", o.MetOn, o.Outcome)
+	}
+	fs := v.Flags("2024-09-01")
+	if i := slices.IndexFunc(fs, func(f projections.Flag) bool {
+		return f.Subject == "petition/ct-1" && f.Code == "OB_VOTER_PETITION_OVERDUE"
+	}); i < 0 ||
+		fs[i].RaisedOn != "2024-07-01" || fs[i].LegalBasis != "Quyết định 33/2017/QĐ-TTg Điều 12" {
+		t.Errorf("flags of the late answer: %+v", fs)
+	}
+}
+
 // TestRepeatLateCountsCritiqueAnswers: OB_REPEAT_LATE counts a drafter's
 // missing answer to a critique (the law requires a written answer before
 // adoption) beside late or missing answers to recommendations.
