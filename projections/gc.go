@@ -26,10 +26,12 @@ import (
 // limit keeps the peak near the default pace's while the early
 // collections, over a small heap, are skipped. (Three quarters of the
 // machine alone let a fresh serve that rebuilt a million events peak at
-// 2.6-3.0 GB against 1.5-1.7 GB at the default pace, no sooner ready: on
-// this kind of machine fresh memory costs as much to fault in as the
-// collections it saves. With this limit it peaked at 1.8 GB and was ready
-// 0.3-0.9 s sooner than at the default pace.) No limit known (not Linux):
+// 2.6-3.0 GB against 1.5-1.7 GB at the default pace, and be ready no
+// sooner: on this kind of machine fresh memory costs as much to fault in
+// as the collections it saves. With this limit it peaked at 1.9-2.0 GB and
+// was ready in 13.9-15.4 s, against 15.0-16.3 s under the earlier limit in
+// alternating runs; GOGC=400 within 1,800 MiB, tried by hand, was ready
+// 0.3-0.9 s sooner than the default pace.) No limit known (not Linux):
 // the default pace is kept.
 // A start that loads the views' snapshot of a long log has the same pace
 // until the views are ready (Runner.Open): the snapshot decodes into a
