@@ -306,12 +306,19 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			o.Cites = cites(append([]Cite{f.AcceptedAt}, append(f.ExtendedAt, f.ResolvedAt)...)...)
 			add(o)
 		}
-	case events.PetitionRecommendation, events.PetitionFeedback:
-		// Voters' petitions (ý kiến, kiến nghị của cử tri), gathered at
-		// voter contact and forwarded to the competent body, are answered
-		// within 40 days of its receipt, 50 for the lead agency of a
-		// complex one that involves several bodies (QĐ 33/2017/QĐ-TTg Art.
-		// 12). Other petitions of these kinds have no statutory period.
+	case events.PetitionRecommendation:
+		// Voters' petitions (kiến nghị của cử tri: recorded as
+		// RECOMMENDATION through VOTER_CONTACT, domain.md §2.8) are
+		// answered within 40 days of the competent body's receipt, 50 for
+		// the lead agency of a complex one that involves several bodies
+		// (QĐ 33/2017/QĐ-TTg Art. 12, written for petitions the National
+		// Assembly forwards; the rule table has none for those of local
+		// voter contact, so the same periods apply to every voters'
+		// petition forwarded). No event records the receipt: the period
+		// runs from the forwarding, as a forwarded complaint's intake does.
+		// A petition classified complex is taken as one that involves
+		// several bodies, and the body it went to as the lead agency.
+		// Other petitions of this kind have no statutory period.
 		if f.Channel == events.ChannelVoterContact && f.ForwardedOn != "" {
 			key := "voter.petition"
 			if f.Complex {

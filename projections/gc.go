@@ -19,12 +19,14 @@ import (
 // and again, about a fifth of a build's CPU at a million events. While a
 // large build runs, the collector runs a quarter as often (GOGC=400)
 // within a soft memory limit, so that it still runs as often as it must
-// near that limit: what the process's heap holds when the build starts
-// plus batchBytesPerEvent for each event of the build, at most three
-// quarters of the machine's or the cgroup's memory. Near the end of the
-// build that is about twice what is live, the default pace's room, so the
-// limit keeps the peak near the default pace's while the early
-// collections, over a small heap, are skipped. (Three quarters of the
+// near that limit: what the process holds when the build starts plus
+// batchBytesPerEvent for each event of the build, at most three quarters
+// of the machine's or the cgroup's memory, and never below a limit set
+// before (serve's own, during an as_of build) or a running build's (each
+// build that starts raises it by its own room). Near the end of a build
+// from zero that is about twice what is live, the default pace's room, so
+// the peak stays within about a quarter of the default pace's while the
+// early collections, over a small heap, are skipped. (Three quarters of the
 // machine alone let a fresh serve that rebuilt a million events peak at
 // 2.6-3.0 GB against 1.5-1.7 GB at the default pace, and be ready no
 // sooner: on this kind of machine fresh memory costs as much to fault in
@@ -67,25 +69,30 @@ func enterBatchGC(n uint64) (leave func()) {
 	if n < batchGCFrom || os.Getenv("GOGC") != "" {
 		return func() {}
 	}
-	limit := int64(memoryAvailable() / 4 * 3)
-	if limit <= 0 {
+	machine := int64(memoryAvailable() / 4 * 3)
+	if machine <= 0 {
 		return func() {} // no bound known: keep the default pace
 	}
+	room := int64(min(n, math.MaxInt64/batchBytesPerEvent/4)) * batchBytesPerEvent
+	own := os.Getenv("GOMEMLIMIT") == "" // else the limit is the operator's
 	batchGC.mu.Lock()
 	defer batchGC.mu.Unlock()
 	if batchGC.n == 0 {
-		// Room for the build beyond what the heap holds, and never less
-		// than a limit set before (serve's, during an as_of build).
-		want := heapHeld() + int64(min(n, math.MaxInt64/batchBytesPerEvent/2))*batchBytesPerEvent
-		if prior := debug.SetMemoryLimit(-1); prior < math.MaxInt64 {
-			want = max(want, prior)
-		}
-		limit = min(limit, want)
 		batchGC.percent = debug.SetGCPercent(batchGCPercent)
 		batchGC.limit = -1
-		if os.Getenv("GOMEMLIMIT") == "" {
-			batchGC.limit = debug.SetMemoryLimit(limit)
+		if own {
+			batchGC.limit = debug.SetMemoryLimit(-1)
 		}
+	}
+	if own {
+		// Room for this build beyond what the process holds now (builds
+		// already running included), within the machine's share; neither
+		// a limit set before (serve's) nor a running build's is lowered.
+		limit := min(machine, memoryHeld()+room)
+		if cur := debug.SetMemoryLimit(-1); cur < math.MaxInt64 { // MaxInt64: none
+			limit = max(limit, cur)
+		}
+		debug.SetMemoryLimit(limit)
 	}
 	batchGC.n++
 	return sync.OnceFunc(func() {
@@ -100,15 +107,18 @@ func enterBatchGC(n uint64) (leave func()) {
 	})
 }
 
-// heapHeld returns the bytes the heap's objects hold now, live or not yet
-// swept (runtime/metrics: cheap, no stop of the world).
-func heapHeld() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+// memoryHeld returns the memory the runtime holds now as the soft memory
+// limit counts it: all it has mapped (heap, stacks, metadata) but what it
+// has handed back to the system (runtime/metrics: cheap, no stop of the
+// world).
+func memoryHeld() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
 		return 0
 	}
-	return int64(min(s[0].Value.Uint64(), math.MaxInt64/2))
+	total, released := s[0].Value.Uint64(), s[1].Value.Uint64()
+	return int64(min(total-min(released, total), math.MaxInt64/4))
 }
 
 // SetMemoryLimit sets the process's soft memory limit, as

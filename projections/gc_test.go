@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/mttq-vn/ledger/events"
@@ -46,8 +47,11 @@ func TestBatchGC(t *testing.T) {
 	if p != batchGCPercent || l < room || l > room+1<<30 || l > int64(memoryAvailable()/4*3) {
 		t.Errorf("during a large build: percent %d, limit %d; want %d and %d to %d", p, l, batchGCPercent, room, room+1<<30)
 	}
-	during := l
-	second := enterBatchGC(1_000_000)
+	second := enterBatchGC(1_000_000) // its own room again, beyond what the first holds
+	_, during := gcPace()
+	if during < l {
+		t.Errorf("a second build lowered the limit from %d to %d", l, during)
+	}
 	first()
 	first() // a second call changes nothing
 	if p, _ := gcPace(); p != batchGCPercent {
@@ -70,8 +74,8 @@ func TestBatchGC(t *testing.T) {
 	if _, l := gcPace(); l != limit-1 {
 		t.Errorf("the limit is %d, want %d", l, limit-1)
 	}
-	// A limit set before (serve's) is kept where it is higher than the
-	// build's room, and restored after.
+	// A limit set before (serve's) is never lowered, whatever the
+	// machine's share, and is restored after.
 	for _, prior := range []int64{room + 2<<30, 64 << 20} {
 		debug.SetMemoryLimit(prior)
 		leave = enterBatchGC(1_000_000)
@@ -86,6 +90,23 @@ func TestBatchGC(t *testing.T) {
 		}
 	}
 	debug.SetMemoryLimit(limit)
+
+	// A large build that starts while a small one runs has room for its
+	// own events; the last to end restores the limit.
+	small := enterBatchGC(batchGCFrom)
+	_, l = gcPace()
+	if l > int64(batchGCFrom*batchBytesPerEvent)+1<<30 {
+		t.Errorf("a build of %d events set a limit of %d", batchGCFrom, l)
+	}
+	large := enterBatchGC(1_000_000)
+	if _, l := gcPace(); l < room {
+		t.Errorf("a build of a million events after a small one has a limit of %d, want at least %d", l, room)
+	}
+	large()
+	small()
+	if p, l := gcPace(); p != percent || l != limit {
+		t.Errorf("after both builds: percent %d, limit %d; want %d and %d back", p, l, percent, limit)
+	}
 
 	t.Setenv("GOMEMLIMIT", "1GiB")
 	leave = enterBatchGC(1_000_000)
@@ -104,9 +125,9 @@ func TestBatchGC(t *testing.T) {
 }
 
 // A start that loads the snapshot of a long log decodes a heap as large as
-// a build from zero makes, and has the batch pace while it does; the pace
-// is restored once the views are ready. A short log's start keeps the
-// default pace.
+// a build from zero makes, and has the batch pace while it does, and while
+// it rebuilds the views if the snapshot is damaged; the pace is restored
+// once the views are ready. A short log's start keeps the default pace.
 func TestOpenPace(t *testing.T) {
 	if memoryAvailable() == 0 {
 		t.Skip("the machine's memory cannot be read here (not Linux): starts keep the default pace")
@@ -115,36 +136,52 @@ func TestOpenPace(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	percent, limit := gcPace()
 	for _, head := range []uint64{batchGCFrom - 1, batchGCFrom, 1_000_000} {
-		snaps := &paceSnapshots{}
-		r := NewRunner(longLog{inmem.NewStore(), head}, DefaultConfig(), snaps, slog.New(slog.DiscardHandler))
-		if err := r.Open(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		r.CloseOffline()
-		want := percent
-		if head >= batchGCFrom {
-			want = batchGCPercent
-		}
-		if !snaps.loaded || snaps.percent != want {
-			t.Errorf("log of %d events: the snapshot was loaded (%v) at percent %d, want %d", head, snaps.loaded, snaps.percent, want)
-		}
-		if p, l := gcPace(); p != percent || l != limit {
-			t.Errorf("log of %d events: once ready, percent %d and limit %d; want %d and %d back", head, p, l, percent, limit)
+		for _, damaged := range []bool{false, true} {
+			snaps := &paceSnapshots{damaged: damaged}
+			src := &longLog{Store: inmem.NewStore(), head: head}
+			r := NewRunner(src, DefaultConfig(), snaps, slog.New(slog.DiscardHandler))
+			if err := r.Open(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			r.CloseOffline()
+			want := percent
+			if head >= batchGCFrom {
+				want = batchGCPercent
+			}
+			if !snaps.loaded || snaps.percent != want {
+				t.Errorf("log of %d events: the snapshot was loaded (%v) at percent %d, want %d", head, snaps.loaded, snaps.percent, want)
+			}
+			if !src.read || src.percent != want {
+				t.Errorf("log of %d events, damaged snapshot %v: the log was read (%v) at percent %d, want %d", head, damaged, src.read, src.percent, want)
+			}
+			if p, l := gcPace(); p != percent || l != limit {
+				t.Errorf("log of %d events: once ready, percent %d and limit %d; want %d and %d back", head, p, l, percent, limit)
+			}
 		}
 	}
 }
 
-// longLog is a store whose head is said to be at head.
+// longLog is a store whose head is said to be at head; it records the
+// collector's percent when its log is read.
 type longLog struct {
 	*inmem.Store
-	head uint64
+	head    uint64
+	read    bool
+	percent int
 }
 
-func (l longLog) Head(context.Context) (uint64, error) { return l.head, nil }
+func (l *longLog) Head(context.Context) (uint64, error) { return l.head, nil }
+
+func (l *longLog) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	l.read = true
+	l.percent, _ = gcPace()
+	return l.Store.ReadLog(ctx, from, fn)
+}
 
 // paceSnapshots records the collector's percent when its snapshot is
-// loaded (it has none).
+// loaded: none, or a damaged one.
 type paceSnapshots struct {
+	damaged bool
 	loaded  bool
 	percent int
 }
@@ -152,6 +189,9 @@ type paceSnapshots struct {
 func (s *paceSnapshots) LoadSnapshot(context.Context) (io.ReadCloser, error) {
 	s.loaded = true
 	s.percent, _ = gcPace()
+	if s.damaged {
+		return io.NopCloser(strings.NewReader("not a snapshot")), nil
+	}
 	return nil, events.ErrNotFound
 }
 

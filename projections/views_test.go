@@ -677,20 +677,21 @@ func TestDenunciationIntake(t *testing.T) {
 // TestVoterPetitionAnswer: a voters' petition from voter contact, forwarded
 // to the competent body, is answered within 40 days, 50 for the lead
 // agency of a complex one (QĐ 33/2017/QĐ-TTg Art. 12); missed, it is
-// flagged against that body. A petition of the same kind by mail owes no
-// such answer.
+// flagged against that body. A recommendation by mail, or feedback from
+// voter contact, owes no such answer.
 func TestVoterPetitionAnswer(t *testing.T) {
 	w := newWorld(t)
-	petition := func(id, channel string, complex bool) {
+	petition := func(id, channel, kind string, complex bool) {
 		w.rec(events.KindPetition, id, "21607", events.PetitionReceived,
-			fmt.Sprintf(`{"channel":%q,"received_on":"2024-05-10","petition_kind":"RECOMMENDATION","anonymous":false,"petitioner":{"name":"Cử tri tổ 5"},"summary":"Kiến nghị sửa đường liên xã"}`, channel), "2024-05-10")
+			fmt.Sprintf(`{"channel":%q,"received_on":"2024-05-10","petition_kind":%q,"anonymous":false,"petitioner":{"name":"Cử tri tổ 5"},"summary":"Kiến nghị sửa đường liên xã"}`, channel, kind), "2024-05-10")
 		w.rec(events.KindPetition, id, "", events.PetitionClassified,
-			fmt.Sprintf(`{"classified_on":"2024-05-14","petition_kind":"RECOMMENDATION","competent_party_id":"ubnd-21607","complex":%v,"remote":false}`, complex), "2024-05-14")
+			fmt.Sprintf(`{"classified_on":"2024-05-14","petition_kind":%q,"competent_party_id":"ubnd-21607","complex":%v,"remote":false}`, kind, complex), "2024-05-14")
 		w.rec(events.KindPetition, id, "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
 	}
-	petition("ct-1", "VOTER_CONTACT", false)
-	petition("ct-2", "VOTER_CONTACT", true)
-	petition("thu-1", "MAIL", false)
+	petition("ct-1", "VOTER_CONTACT", "RECOMMENDATION", false)
+	petition("ct-2", "VOTER_CONTACT", "RECOMMENDATION", true)
+	petition("thu-1", "MAIL", "RECOMMENDATION", false)
+	petition("ct-3", "VOTER_CONTACT", "FEEDBACK", false)
 	v := w.build()
 	// Forwarded Friday 17 May 2024: 40 days end Wednesday 26 June; 50
 	// days end Saturday 6 July, so Monday 8 July.
@@ -708,9 +709,11 @@ func TestVoterPetitionAnswer(t *testing.T) {
 			t.Errorf("%s: flags the day after: %v, want OB_VOTER_PETITION_OVERDUE", c.stream, got)
 		}
 	}
-	for _, o := range v.Obligations(v.Item("petition/thu-1"), "2024-09-01") {
-		if strings.HasPrefix(o.Rule, "voter.") {
-			t.Errorf("a petition by mail owes %s", o.Rule)
+	for _, stream := range []string{"petition/thu-1", "petition/ct-3"} {
+		for _, o := range v.Obligations(v.Item(stream), "2024-09-01") {
+			if strings.HasPrefix(o.Rule, "voter.") {
+				t.Errorf("%s owes %s", stream, o.Rule)
+			}
 		}
 	}
 	// Answered late: the flag stays, with the day it was answered.
