@@ -21,16 +21,24 @@ func gcPace() (int, int64) {
 	return p, debug.SetMemoryLimit(-1)
 }
 
+// paceTest skips a test of the batch pace where the machine's memory cannot
+// be read (the default pace is kept there), clears the operator's GOGC and
+// GOMEMLIMIT for the test, and returns the pace before it.
+func paceTest(t *testing.T) (percent int, limit int64) {
+	t.Helper()
+	if memoryAvailable() == 0 {
+		t.Skip("the machine's memory cannot be read here (not Linux): builds and starts keep the default pace")
+	}
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	return gcPace()
+}
+
 // A large build slows the collector's pace within a memory limit, and the
 // last of overlapping builds restores both; small builds and an
 // operator's GOGC or GOMEMLIMIT are left alone.
 func TestBatchGC(t *testing.T) {
-	if memoryAvailable() == 0 {
-		t.Skip("the machine's memory cannot be read here (not Linux): builds keep the default pace")
-	}
-	t.Setenv("GOGC", "")
-	t.Setenv("GOMEMLIMIT", "")
-	percent, limit := gcPace()
+	percent, limit := paceTest(t)
 
 	leave := enterBatchGC(batchGCFrom - 1)
 	if p, l := gcPace(); p != percent || l != limit {
@@ -129,12 +137,7 @@ func TestBatchGC(t *testing.T) {
 // it rebuilds the views if the snapshot is damaged; the pace is restored
 // once the views are ready. A short log's start keeps the default pace.
 func TestOpenPace(t *testing.T) {
-	if memoryAvailable() == 0 {
-		t.Skip("the machine's memory cannot be read here (not Linux): starts keep the default pace")
-	}
-	t.Setenv("GOGC", "")
-	t.Setenv("GOMEMLIMIT", "")
-	percent, limit := gcPace()
+	percent, limit := paceTest(t)
 	for _, head := range []uint64{batchGCFrom - 1, batchGCFrom, 1_000_000} {
 		for _, damaged := range []bool{false, true} {
 			snaps := &paceSnapshots{damaged: damaged}
