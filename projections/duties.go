@@ -154,6 +154,19 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			o.Cites = append([]Cite(nil), r.Cites...)
 			add(o)
 		}
+		if start := cmp.Or(f.FirstSession, f.PlannedStart); start != "" {
+			// The subject has the right to be told of the supervision
+			// beforehand (Luật MTTQ Art. 29.1); the lead time is the VFF
+			// handbook's (supervision.priorNotice, 15 days, a secondary
+			// source). The supervision starts at its first working
+			// session, or at its planned start while none is held.
+			r, _ := v.cfg.Rules.Rule("supervision.priorNotice")
+			o := v.duty("supervision.priorNotice", it, f.Chair)
+			o.Supervisor = true
+			o.Trigger, o.Due, o.MetOn = start, v.cfg.Calendar.DueBefore(start, r.Days, r.Count), f.NotifiedOn
+			o.Cites = cites(f.NotifiedAt, f.FirstAt)
+			add(o)
+		}
 		if f.LastSession != "" {
 			o := v.duty("supervision.resultReport", it, f.Chair)
 			o.Supervisor = true

@@ -732,6 +732,45 @@ func TestVoterPetitionAnswer(t *testing.T) {
 	}
 }
 
+// TestSupervisionPriorNotice: the supervising body tells the subject of a
+// supervision at least 15 days before it starts (Luật MTTQ Art. 29.1; the
+// lead time is the VFF handbook's): before its first working session, or
+// its planned start while none is held. The duty is in the supervisor's
+// trail.
+func TestSupervisionPriorNotice(t *testing.T) {
+	w := newWorld(t)
+	plan := func(id string) {
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			`{"title":"Giám sát thu chi quỹ","topic":"Quỹ vì người nghèo","form":"DELEGATION","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"chair_party_id":"mttq-540","planned_start":"2024-06-20"}`, "2024-05-02")
+	}
+	plan("gs-n1")
+	plan("gs-n2")
+	v := w.build()
+	// Planned start Thursday 20 June: told by Wednesday 5 June.
+	o := obligation(t, v, "supervision/gs-n1", "supervision.priorNotice", "2024-06-01")
+	if o.Party != "mttq-540" || !o.Supervisor || o.Due != "2024-06-05" || o.MetOn != "" || o.Outcome != projections.DueSoon {
+		t.Errorf("before the notice: %s (supervisor %v) due %s met %q %s, want mttq-540 as supervisor, due 2024-06-05, due soon", o.Party, o.Supervisor, o.Due, o.MetOn, o.Outcome)
+	}
+	// gs-n1's subject is told on 10 June: late. gs-n2's on 8 June, and
+	// its first session is held on 28 June: due by 13 June, met.
+	w.rec(events.KindSupervision, "gs-n1", "", events.SupervisionNotified, `{"notified_on":"2024-06-10","notified_party_ids":["ubnd-21607"]}`, "2024-06-10")
+	w.rec(events.KindSupervision, "gs-n2", "", events.SupervisionNotified, `{"notified_on":"2024-06-08","notified_party_ids":["ubnd-21607"]}`, "2024-06-08")
+	w.rec(events.KindSupervision, "gs-n2", "", events.SupervisionSessionHeld, `{"session_id":"s1","held_on":"2024-06-28"}`, "2024-06-28")
+	v = w.build()
+	if o := obligation(t, v, "supervision/gs-n1", "supervision.priorNotice", "2024-07-01"); o.MetOn != "2024-06-10" || o.Outcome != projections.Late {
+		t.Errorf("told on 10 June: met %s %s, want 2024-06-10 late", o.MetOn, o.Outcome)
+	}
+	if o := obligation(t, v, "supervision/gs-n2", "supervision.priorNotice", "2024-07-01"); o.Trigger != "2024-06-28" || o.Due != "2024-06-13" || o.Outcome != projections.OnTime {
+		t.Errorf("first session on 28 June: trigger %s due %s %s, want 2024-06-28, 2024-06-13, on time", o.Trigger, o.Due, o.Outcome)
+	}
+	trail, ok := v.Accountability("mttq-540", "2024-07-01")
+	if !ok || !slices.ContainsFunc(trail.Obligations, func(o projections.Obligation) bool {
+		return o.Stream == "supervision/gs-n1" && o.Rule == "supervision.priorNotice" && o.Outcome == projections.Late
+	}) {
+		t.Errorf("mttq-540's trail: %+v, want the late notice of gs-n1", trail.Obligations)
+	}
+}
+
 // TestRepeatLateCountsCritiqueAnswers: OB_REPEAT_LATE counts a drafter's
 // missing answer to a critique (the law requires a written answer before
 // adoption) beside late or missing answers to recommendations.
