@@ -71,8 +71,9 @@ func (v *Views) duty(key string, it *Item, party string) Obligation {
 	return o
 }
 
-// due returns the due date of rule key counted from trigger, with extra
-// calendar days (extensions) added.
+// due returns the due date of rule key counted from trigger (days, if
+// above 0, instead of the rule's): after it, or for a lead-time rule
+// (Rule.Before) the latest date before it.
 func (v *Views) due(key string, trigger events.Date, days int) events.Date {
 	r, ok := v.cfg.Rules.Rule(key)
 	if !ok || trigger == "" {
@@ -80,6 +81,9 @@ func (v *Views) due(key string, trigger events.Date, days int) events.Date {
 	}
 	if days <= 0 {
 		days = r.Days
+	}
+	if r.Before {
+		return v.cfg.Calendar.DueBefore(trigger, days, r.Count)
 	}
 	return v.cfg.Calendar.Due(trigger, days, r.Count)
 }
@@ -160,10 +164,9 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			// handbook's (supervision.priorNotice, 15 days, a secondary
 			// source). The supervision starts at its first working
 			// session, or at its planned start while none is held.
-			r, _ := v.cfg.Rules.Rule("supervision.priorNotice")
 			o := v.duty("supervision.priorNotice", it, f.Chair)
 			o.Supervisor = true
-			o.Trigger, o.Due, o.MetOn = start, v.cfg.Calendar.DueBefore(start, r.Days, r.Count), f.NotifiedOn
+			o.Trigger, o.Due, o.MetOn = start, v.due("supervision.priorNotice", start, 0), f.NotifiedOn
 			o.Cites = cites(f.NotifiedAt, f.FirstAt)
 			add(o)
 		}
@@ -180,9 +183,8 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			break
 		}
 		if f.ReceivedOn != "" && f.SubmissionOn != "" {
-			r, _ := v.cfg.Rules.Rule("critique.draftLeadTime")
 			o := v.duty("critique.draftLeadTime", it, f.Drafter)
-			o.Trigger, o.Due, o.MetOn = f.SubmissionOn, v.cfg.Calendar.DueBefore(f.SubmissionOn, r.Days, r.Count), f.ReceivedOn
+			o.Trigger, o.Due, o.MetOn = f.SubmissionOn, v.due("critique.draftLeadTime", f.SubmissionOn, 0), f.ReceivedOn
 			o.Cites = cites(f.ReceivedAt)
 			add(o)
 		}

@@ -629,11 +629,11 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 	case "denunciation.resolve":
 		raise("OB_DENUNCIATION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết tố cáo quá hạn", "denunciation resolution overdue"), o.Cites)
 	case "voter.petition", "voter.petition.lead":
+		vi, en := "Trả lời kiến nghị cử tri chậm", "voters' petition answered late"
 		if missing {
-			raise("OB_VOTER_PETITION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Chưa trả lời kiến nghị cử tri", "voters' petition not answered"), o.Cites)
-		} else {
-			raise("OB_VOTER_PETITION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Trả lời kiến nghị cử tri chậm", "voters' petition answered late"), o.Cites)
+			vi, en = "Chưa trả lời kiến nghị cử tri", "voters' petition not answered"
 		}
+		raise("OB_VOTER_PETITION_OVERDUE", key, it, o.Party, it.Stream(), on, detail(vi, en), o.Cites)
 	case "denunciation.mttqForwarded":
 		raise("OB_FORWARD_NO_FEEDBACK", key, it, o.Party, it.Stream(), on, detail("Không thông báo kết quả cho MTTQ", "no result notice to MTTQ"), o.Cites)
 	}
