@@ -26,6 +26,11 @@ func readOrdered[T any](ctx context.Context, read func(context.Context, uint64, 
 	defer cancel()
 	work := make(chan *batch, workers*2)
 	ordered := make(chan *batch, workers*4)
+	// Processed batches come back to the reader: a T is a few hundred
+	// bytes (a record, its envelope, what prepare made of it), and a
+	// batch for each 256 records was some 600 MB of fresh memory at a
+	// million events. process must not keep a pointer into its T.
+	free := make(chan *batch, workers*6+2)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -55,6 +60,12 @@ func readOrdered[T any](ctx context.Context, read func(context.Context, uint64, 
 					break
 				}
 			}
+			clear(b.items) // what the items point to is not held here
+			b.items = b.items[:0]
+			select {
+			case free <- b:
+			default:
+			}
 		}
 	}()
 	cur := &batch{done: make(chan struct{})}
@@ -64,7 +75,12 @@ func readOrdered[T any](ctx context.Context, read func(context.Context, uint64, 
 		}
 		ordered <- cur
 		work <- cur
-		cur = &batch{items: make([]T, 0, batchSize), done: make(chan struct{})}
+		select {
+		case cur = <-free:
+			cur.done = make(chan struct{})
+		default:
+			cur = &batch{items: make([]T, 0, batchSize), done: make(chan struct{})}
+		}
 	}
 	err := read(ctx, from, func(r Record) error {
 		if err := ctx.Err(); err != nil {

@@ -371,8 +371,8 @@ func (r *Runner) Build(ctx context.Context, upTo uint64) (*Views, error) {
 	v := NewViews(r.cfg)
 	v.deferred = true // the views are not read until built: index once at the end
 	head := r.head(ctx, upTo)
+	defer enterBatchGC(head)() // first: the per-position lists are the build's heap too
 	v.reserve(head)
-	defer enterBatchGC(head)()
 	if err := r.catchUp(ctx, v, nil, upTo); err != nil {
 		return nil, err
 	}
