@@ -42,18 +42,18 @@ var hugeRange struct{ start, size uintptr }
 // as huge pages. That costs a full collection, so it is done only while
 // the heap is small against n (a start or `ledger rebuild`, not a build
 // beside a serving process's views), and not if the operator turned huge
-// pages off for Go (GODEBUG=disablethp=1). The runtime never unmaps its
-// heap, so a later build advises the same range again instead: a second
-// allocation there would be zeroed page by page.
+// pages off for Go (GODEBUG=disablethp=1). It is done once in a process:
+// the gain is in memory touched for the first time, while a later build
+// mostly reuses what the runtime already has, where advice would only
+// have the kernel's khugepaged merge pages in the background. (Advising
+// again at each build was measured too, in the bench's process, which
+// builds several times: no better for its later builds and reads.)
 func growHuge(n, held int64) (start, size uintptr) {
 	if hugeMode() != "madvise" || held > n/4 || n < 64<<20 || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
 		return 0, 0
 	}
 	if hugeRange.size > 0 {
-		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, hugeRange.start, hugeRange.size, unix.MADV_HUGEPAGE); errno != 0 {
-			return 0, 0
-		}
-		return hugeRange.start, hugeRange.size
+		return 0, 0
 	}
 	b := make([]byte, n)
 	if unix.Madvise(b, unix.MADV_HUGEPAGE) != nil {
