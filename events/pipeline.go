@@ -105,7 +105,9 @@ func readOrdered[T any](ctx context.Context, read func(context.Context, uint64, 
 
 // ReadOrdered is readOrdered for other packages (the projection runner): it
 // reads read from position from, runs prepare on several workers and
-// process in log order, and returns the first error.
+// process in log order, and returns the first error. The items are used
+// again once processed: process must not keep a pointer into its item
+// (what the item's fields point to is not touched).
 func ReadOrdered[T any](ctx context.Context, read func(context.Context, uint64, func(Record) error) error, from uint64, workers int,
 	prepare func(*T), process func(*T) error, wrap func(Record) T) error {
 	return readOrdered(ctx, read, from, workers, prepare, process, wrap)

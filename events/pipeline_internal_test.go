@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"testing"
 )
@@ -29,11 +30,12 @@ func TestReadOrderedReusesBatches(t *testing.T) {
 		it.parsed, _ = strconv.ParseUint(string(it.rec.Raw), 10, 64)
 		it.pad[0] = byte(it.parsed)
 	}
+	const workers = 2 // batches in flight and free: a few dozen of 256 items
 	want := uint64(1)
 	seen := map[*item]bool{}
-	err := readOrdered(context.Background(), read, 1, 0, prepare, func(it *item) error {
+	err := readOrdered(context.Background(), read, 1, workers, prepare, func(it *item) error {
 		if it.rec.Position != want || it.parsed != want || it.pad[0] != byte(want) {
-			t.Fatalf("at %d: got the item of position %d, prepared as %d", want, it.rec.Position, it.parsed)
+			return fmt.Errorf("at %d: got the item of position %d, prepared as %d", want, it.rec.Position, it.parsed)
 		}
 		want++
 		seen[it] = true
@@ -51,7 +53,7 @@ func TestReadOrderedReusesBatches(t *testing.T) {
 
 	stop := errors.New("stop")
 	count := 0
-	err = readOrdered(context.Background(), read, 1, 0, prepare, func(it *item) error {
+	err = readOrdered(context.Background(), read, 1, workers, prepare, func(it *item) error {
 		if count++; it.rec.Position == 10_000 {
 			return stop
 		}

@@ -1,8 +1,10 @@
 package projections
 
 import (
+	"math"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"unsafe"
@@ -21,8 +23,9 @@ var hugeMode = sync.OnceValue(func() string {
 	return thpMode(string(b))
 })
 
-// hugeRange is the heap's range growHuge advised first (under batchGC.mu).
-var hugeRange struct{ start, size uintptr }
+// hugeTried is set once growHuge has grown the heap for advice (under
+// batchGC.mu): it does so once in a process.
+var hugeTried bool
 
 // growHuge makes the heap grow by about n bytes of fresh address space
 // advised for transparent huge pages, and returns the advised range (0, 0
@@ -39,30 +42,58 @@ var hugeRange struct{ start, size uintptr }
 // then held that was not before (the memory limit's arithmetic is
 // unchanged), but the heap's free pages above what it used are the
 // advised range, and the views and states it grows into next fault in
-// as huge pages. That costs a full collection, so it is done only while
-// the heap is small against n (a start or `ledger rebuild`, not a build
-// beside a serving process's views), and not if the operator turned huge
-// pages off for Go (GODEBUG=disablethp=1). It is done once in a process:
-// the gain is in memory touched for the first time, while a later build
-// mostly reuses what the runtime already has, where advice would only
-// have the kernel's khugepaged merge pages in the background. (Advising
-// again at each build was measured too, in the bench's process, which
-// builds several times: no better for its later builds and reads.)
+// as huge pages. That costs a full collection (the caller holds
+// batchGC.mu meanwhile), so it is done only while the heap is small
+// against n, in use and spare alike (a start or `ledger rebuild`, not a
+// build beside a serving process's views; and the allocation must not
+// reuse pages the heap had, which the runtime would zero one by one),
+// and not if the operator turned huge pages off for Go (disablethp=1 in
+// GODEBUG). It is done once in a process: the gain is in memory touched
+// for the first time, while a later build mostly reuses what the runtime
+// already has, where advice would only have the kernel's khugepaged merge
+// pages in the background. (Advising again at each build was measured
+// too, in the bench's process, which builds several times: no better for
+// its later builds and reads.)
 func growHuge(n, held int64) (start, size uintptr) {
-	if hugeMode() != "madvise" || held > n/4 || n < 64<<20 || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+	if hugeTried || hugeMode() != "madvise" || n < 64<<20 || held > n/4 || heapSpare() > n/4 || godebugSet("disablethp", "1") {
 		return 0, 0
 	}
-	if hugeRange.size > 0 {
-		return 0, 0
-	}
+	hugeTried = true
 	b := make([]byte, n)
-	if unix.Madvise(b, unix.MADV_HUGEPAGE) != nil {
+	err := unix.Madvise(b, unix.MADV_HUGEPAGE)
+	start, size = uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b))
+	b = nil
+	debug.FreeOSMemory() // also if the advice failed: nothing is kept
+	if err != nil {
 		return 0, 0
 	}
-	hugeRange.start, hugeRange.size = uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b))
-	b = nil
-	debug.FreeOSMemory()
-	return hugeRange.start, hugeRange.size
+	return start, size
+}
+
+// heapSpare returns the heap's pages not in use, held or handed back:
+// what a large allocation could be made of before the heap grows.
+func heapSpare() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	var spare uint64
+	for _, m := range s {
+		if m.Value.Kind() == metrics.KindUint64 {
+			spare += m.Value.Uint64()
+		}
+	}
+	return int64(min(spare, math.MaxInt64/4))
+}
+
+// godebugSet reports whether the last setting of key in GODEBUG (a
+// comma-separated list of key=value, the last one winning) is value.
+func godebugSet(key, value string) bool {
+	v, found := "", false
+	for kv := range strings.SplitSeq(os.Getenv("GODEBUG"), ",") {
+		if k, val, ok := strings.Cut(strings.TrimSpace(kv), "="); ok && k == key {
+			v, found = val, true
+		}
+	}
+	return found && v == value
 }
 
 // endHuge withdraws the advice from a range growHuge returned, once the

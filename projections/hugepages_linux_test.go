@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,27 +13,69 @@ import (
 	"unsafe"
 )
 
-// A large build on a system that gives huge pages on advice grows the heap
-// by its room advised for them, without holding more memory; the advice
-// is withdrawn when the build ends. A build beside a large heap, or with
-// GODEBUG=disablethp=1, advises nothing.
+// The first large build of a process, on a system that gives huge pages on
+// advice, grows the heap by its room advised for them, without holding
+// more memory; the heap grows into the range in huge pages; the advice is
+// withdrawn when the build ends, and not given again. Beside a large heap,
+// in use or spare, or with disablethp=1 in GODEBUG, nothing is advised.
 func TestBatchGCHugePages(t *testing.T) {
 	if mode := hugeMode(); mode != "madvise" {
 		t.Skipf("transparent huge pages are %q on this machine, not \"madvise\": the runtime's heap gets them (always) or not (never) without advice; "+
 			"run as root after `echo madvise > /sys/kernel/mm/transparent_hugepage/enabled` to test the advice", mode)
 	}
-	// Advice is for a process's first large build: the test runs in a
-	// process of its own.
+	// Advice is given once in a process: the test runs in one of its own,
+	// without the operator's settings.
 	if os.Getenv("LEDGER_TEST_HUGE_CHILD") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBatchGCHugePages$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "LEDGER_TEST_HUGE_CHILD=1")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBatchGCHugePages$", "-test.v", "-test.count=1", "-test.timeout=2m")
+		cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+			return strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=") || strings.HasPrefix(kv, "GODEBUG=")
+		})
+		cmd.Env = append(cmd.Env, "LEDGER_TEST_HUGE_CHILD=1")
 		out, err := cmd.CombinedOutput()
+		if err == nil && strings.Contains(string(out), "--- SKIP: TestBatchGCHugePages") {
+			t.Skipf("skipped in its process:\n%s", out)
+		}
 		if err != nil || !strings.Contains(string(out), "--- PASS: TestBatchGCHugePages") {
 			t.Fatalf("in a process of its own: %v\n%s", err, out)
 		}
 		return
 	}
 	percent, limit := paceTest(t)
+
+	t.Run("disablethp", func(t *testing.T) {
+		t.Setenv("GODEBUG", "madvdontneed=1,disablethp=1")
+		leave := enterBatchGC(1_000_000)
+		defer leave()
+		if batchGC.hugeSize != 0 || hugeTried {
+			t.Errorf("with GODEBUG=%s a build advised %d bytes", os.Getenv("GODEBUG"), batchGC.hugeSize)
+		}
+	})
+	t.Run("large heap", func(t *testing.T) {
+		// A heap in use larger than a quarter of the room: advising
+		// would cost a full collection of it.
+		large := make([]byte, 128<<20)
+		for i := range large {
+			large[i] = 1
+		}
+		leave := enterBatchGC(batchGCFrom) // room 200 MB
+		if batchGC.hugeSize != 0 || hugeTried {
+			t.Errorf("a build beside a %d-byte heap in use advised %d bytes", len(large), batchGC.hugeSize)
+		}
+		leave()
+		runtime.KeepAlive(large)
+		large = nil
+		// The same heap spare: the allocation could be made of it.
+		debug.FreeOSMemory()
+		if spare := heapSpare(); spare < 100<<20 {
+			t.Fatalf("the heap has %d bytes spare after a 128 MiB buffer was dropped", spare)
+		}
+		leave = enterBatchGC(batchGCFrom)
+		if batchGC.hugeSize != 0 || hugeTried {
+			t.Errorf("a build beside %d bytes of spare heap advised %d bytes", heapSpare(), batchGC.hugeSize)
+		}
+		leave()
+	})
+
 	held := memoryHeld()
 	leave := enterBatchGC(1_000_000)
 	at, size := batchGC.hugeAt, batchGC.hugeSize
@@ -42,20 +85,32 @@ func TestBatchGCHugePages(t *testing.T) {
 	if now := memoryHeld(); now > held+64<<20 {
 		t.Errorf("the process holds %d bytes after the advice, %d before", now, held)
 	}
-	for _, flags := range vmaFlags(t, at, at+size) {
-		if !slices.Contains(flags, "hg") {
-			t.Errorf("a mapping of the advised range has flags %v, without hg", flags)
+	for _, m := range vmas(t, at, at+size) {
+		if !slices.Contains(m.flags, "hg") {
+			t.Errorf("a mapping of the advised range has flags %v, without hg", m.flags)
 		}
 	}
-	// The heap grows into the range once its free pages below are used.
+	// The heap grows into the range once its spare pages below are used,
+	// and memory touched there comes in huge pages.
 	var grown [][]byte
 	for {
-		b := make([]byte, 1<<20)
+		b := make([]byte, 4<<20)
 		grown = append(grown, b)
-		if p := uintptr(unsafe.Pointer(unsafe.SliceData(b))); p >= at && p < at+size {
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		if p >= at && p+uintptr(len(b)) <= at+size {
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			huge := 0
+			for _, m := range vmas(t, p, p+uintptr(len(b))) {
+				huge += m.hugeKB
+			}
+			if huge < 2048 {
+				t.Errorf("4 MiB touched in the advised range, %d kB of its mapping in huge pages", huge)
+			}
 			break
 		}
-		if len(grown) == 1024 {
+		if len(grown) == 256 {
 			t.Fatalf("1 GiB allocated, none of it in the advised range %#x-%#x", at, at+size)
 		}
 	}
@@ -65,9 +120,9 @@ func TestBatchGCHugePages(t *testing.T) {
 	if p, l := gcPace(); p != percent || l != limit {
 		t.Errorf("after the build: percent %d, limit %d; want %d and %d back", p, l, percent, limit)
 	}
-	for _, flags := range vmaFlags(t, at, at+size) {
-		if slices.Contains(flags, "hg") || !slices.Contains(flags, "nh") {
-			t.Errorf("after the build a mapping of the range has flags %v, want nh and no hg", flags)
+	for _, m := range vmas(t, at, at+size) {
+		if slices.Contains(m.flags, "hg") || !slices.Contains(m.flags, "nh") {
+			t.Errorf("after the build a mapping of the range has flags %v, want nh and no hg", m.flags)
 		}
 	}
 	if batchGC.hugeSize != 0 {
@@ -78,65 +133,74 @@ func TestBatchGCHugePages(t *testing.T) {
 	if batchGC.hugeSize != 0 {
 		t.Errorf("a second build advised %d bytes", batchGC.hugeSize)
 	}
-	for _, flags := range vmaFlags(t, at, at+size) {
-		if slices.Contains(flags, "hg") {
-			t.Errorf("during a second build a mapping of the range has flags %v, with hg", flags)
-		}
-	}
-	leave()
-
-	// Beside a heap larger than a quarter of its room, a build leaves the
-	// heap alone: advising would cost a full collection of it.
-	large := make([]byte, 128<<20)
-	for i := range large {
-		large[i] = 1
-	}
-	leave = enterBatchGC(batchGCFrom) // room 200 MB
-	if batchGC.hugeSize != 0 {
-		t.Errorf("a build beside a %d-byte heap advised %d bytes", len(large), batchGC.hugeSize)
-	}
-	leave()
-	runtime.KeepAlive(large)
-	large = nil
-
-	t.Setenv("GODEBUG", "disablethp=1")
-	leave = enterBatchGC(1_000_000)
-	if batchGC.hugeSize != 0 {
-		t.Errorf("with GODEBUG=disablethp=1 a build advised %d bytes", batchGC.hugeSize)
-	}
 	leave()
 }
 
-// vmaFlags returns the VmFlags of the process's mappings that overlap
-// [start, end), from /proc/self/smaps.
-func vmaFlags(t *testing.T, start, end uintptr) [][]string {
+func TestGodebugSet(t *testing.T) {
+	for env, want := range map[string]bool{
+		"disablethp=1":                true,
+		"madvdontneed=1,disablethp=1": true,
+		"disablethp=1,disablethp=0":   false,
+		"disablethp=0":                false,
+		"xdisablethp=1":               false,
+		"":                            false,
+	} {
+		t.Setenv("GODEBUG", env)
+		if got := godebugSet("disablethp", "1"); got != want {
+			t.Errorf("GODEBUG=%q: disablethp=1 %v, want %v", env, got, want)
+		}
+	}
+}
+
+// mapping is what /proc/self/smaps says of one mapping: its VmFlags and
+// its AnonHugePages in kB.
+type mapping struct {
+	flags  []string
+	hugeKB int
+}
+
+// vmas returns the process's mappings that overlap [start, end).
+func vmas(t *testing.T, start, end uintptr) []mapping {
 	t.Helper()
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out [][]string
-	overlaps := false
+	var out []mapping
+	var cur *mapping
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "VmFlags:"); ok {
-			if overlaps {
-				out = append(out, strings.Fields(rest))
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 {
+			continue
+		}
+		switch fields[0] {
+		case "VmFlags:":
+			if cur != nil {
+				cur.flags = fields[1:]
+			}
+			continue
+		case "AnonHugePages:":
+			if cur != nil && len(fields) > 1 {
+				cur.hugeKB, _ = strconv.Atoi(fields[1])
 			}
 			continue
 		}
-		lo, hi, ok := strings.Cut(strings.Fields(line)[0], "-")
-		if !ok || strings.HasSuffix(strings.Fields(line)[0], ":") {
+		lo, hi, ok := strings.Cut(fields[0], "-")
+		if !ok {
 			continue
 		}
 		a, err1 := strconv.ParseUint(lo, 16, 64)
 		b, err2 := strconv.ParseUint(hi, 16, 64)
 		if err1 != nil || err2 != nil {
-			continue
+			continue // another field's line
 		}
-		overlaps = uintptr(a) < end && uintptr(b) > start
+		cur = nil
+		if uintptr(a) < end && uintptr(b) > start {
+			out = append(out, mapping{})
+			cur = &out[len(out)-1]
+		}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
