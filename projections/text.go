@@ -104,7 +104,13 @@ func foldText(s string) string {
 // by key, with values that are slices of data. Stored payloads are
 // canonical JSON objects; anything else is decoded the slow way.
 func splitFields(data []byte, class events.Classification) []Field {
-	fields, ok := fastSplit(data, class)
+	return splitFieldsInto(make([]Field, 0, 12), data, class)
+}
+
+// splitFieldsInto is splitFields appending to dst[:0] (whose storage it
+// may use and return).
+func splitFieldsInto(dst []Field, data []byte, class events.Classification) []Field {
+	fields, ok := fastSplit(dst[:0], data, class)
 	if !ok {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(data, &m) != nil {
@@ -168,12 +174,11 @@ func strictlySorted(fields []Field) bool {
 	return true
 }
 
-func fastSplit(data []byte, class events.Classification) ([]Field, bool) {
+func fastSplit(out []Field, data []byte, class events.Classification) ([]Field, bool) {
 	data = bytes.TrimSpace(data)
 	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
-		return nil, false
+		return out, false
 	}
-	out := make([]Field, 0, 12)
 	i := 1
 	for {
 		i = skipSpace(data, i)

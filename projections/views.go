@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mttq-vn/ledger/events"
@@ -390,6 +391,9 @@ type foldedPart struct {
 	text string
 }
 
+// fieldScratch holds the slices prepare splits an event's fields into.
+var fieldScratch = sync.Pool{New: func() any { s := make([]Field, 0, 12); return &s }}
+
 // Prepare decodes r.
 func Prepare(r events.Record) Prepared {
 	p := Prepared{Rec: r}
@@ -413,7 +417,11 @@ func (p *Prepared) prepare() {
 	if _, ok := pl.(*events.CorrectionData); !ok {
 		// The fields are encoded into a slice of their own (the
 		// record's bytes are not kept), with their search text folded.
-		fields := splitFields(env.Data, env.Classification)
+		// The split fields are only a step (they point into the
+		// record's bytes): their slice is used again by the next
+		// record's prepare, not made anew for each event.
+		scratch := fieldScratch.Get().(*[]Field)
+		fields := splitFieldsInto(*scratch, env.Data, env.Classification)
 		for _, f := range fields {
 			if slices.Contains(searchKeys, f.Key) {
 				// A value that is not a string searches as nothing, as
@@ -423,6 +431,9 @@ func (p *Prepared) prepare() {
 			}
 		}
 		p.fields = encodeFields(fields)
+		clear(fields)
+		*scratch = fields[:0]
+		fieldScratch.Put(scratch)
 	}
 	if d, ok := pl.(*events.RecommendationIssuedData); ok {
 		p.overreach = foldText(d.Title + " " + d.Content)

@@ -1128,3 +1128,26 @@ func TestSupervisionFlagsFollowWrites(t *testing.T) {
 	pos = w.rec(events.KindRecommendation, "kn-2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-07-10"), "2024-07-10")
 	check("another recommendation", pos, false)
 }
+
+// BenchmarkPrepare decodes the stored events of a small ledger (units,
+// parties, recommendations) as a build's workers do, per event.
+func BenchmarkPrepare(b *testing.B) {
+	w := newWorld(b)
+	for i := range 200 {
+		w.rec(events.KindRecommendation, fmt.Sprintf("kn-%d", i), "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	}
+	var recs []events.Record
+	if err := w.store.ReadLog(context.Background(), 1, func(r events.Record) error {
+		recs = append(recs, r)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if p := projections.Prepare(recs[i%len(recs)]); p.Err != nil {
+			b.Fatal(p.Err)
+		}
+	}
+}
