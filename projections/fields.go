@@ -45,13 +45,22 @@ var classOf = [3]events.Classification{events.Public, events.Internal, events.Co
 func encodeFields(fields []Field) []byte {
 	n := 0
 	for _, f := range fields {
-		n += 2*binary.MaxVarintLen32 + 1 + len(f.Key) + len(f.Value)
+		n += uvarintLen(len(f.Key)) + len(f.Key) + 1 + uvarintLen(len(f.Value)) + len(f.Value)
 	}
-	b := make([]byte, 0, n)
+	b := make([]byte, 0, n) // exactly sized: items keep it for their life
 	for _, f := range fields {
 		b = appendEntry(b, []byte(f.Key), classByte(f.Class), f.Value)
 	}
-	return bytes.Clone(b) // exactly sized: items keep it for their life
+	return b
+}
+
+// uvarintLen is the length of n as binary.AppendUvarint writes it.
+func uvarintLen(n int) int {
+	l := 1
+	for ; n >= 0x80; n >>= 7 {
+		l++
+	}
+	return l
 }
 
 func appendEntry(b, key []byte, class byte, val []byte) []byte {

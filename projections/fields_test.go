@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"testing"
@@ -45,5 +46,30 @@ func TestFieldsMerge(t *testing.T) {
 	}
 	if got := fieldsOf(&Item{Data: []byte{5, 'a', 9, 1, 'x'}}); len(got) != 0 {
 		t.Errorf("a bad class byte gives %q", got)
+	}
+}
+
+// encodeFields sizes its result exactly (items keep it for their life):
+// uvarintLen agrees with binary.AppendUvarint at every length boundary.
+func TestEncodeFieldsSize(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 300, 16383, 16384, 1<<21 - 1, 1 << 21, 1<<28 + 5} {
+		if got, want := uvarintLen(n), len(binary.AppendUvarint(nil, uint64(n))); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", n, got, want)
+		}
+	}
+	long := make([]byte, 200)
+	for _, fields := range [][]Field{
+		nil,
+		{{"a", []byte(`1`), events.Public}},
+		{{"content", long, events.Confidential}, {"k", []byte(`"v"`), events.Internal}, {string(long[:130]), []byte(`null`), events.Public}},
+	} {
+		b := encodeFields(fields)
+		if len(b) != cap(b) {
+			t.Errorf("%d fields: %d bytes in a slice of %d", len(fields), len(b), cap(b))
+		}
+		it := &Item{Data: b}
+		if got := len(fieldsOf(it)); got != len(fields) {
+			t.Errorf("%d fields encoded, %d decoded", len(fields), got)
+		}
 	}
 }
