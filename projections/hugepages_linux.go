@@ -14,10 +14,15 @@ import (
 
 // hugeMode reads the system's transparent huge page setting once:
 // "always", "madvise" or "never" (the bracketed word of the file), "" if
-// it cannot be read.
+// it cannot be read. A system whose huge pages are not 2 MiB (arm64 with
+// 64 KiB pages has 512 MiB ones) counts as "": a fault there would bring
+// in far more than a heap grows by.
 var hugeMode = sync.OnceValue(func() string {
 	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil {
+		return ""
+	}
+	if size, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"); err != nil || strings.TrimSpace(string(size)) != "2097152" {
 		return ""
 	}
 	return thpMode(string(b))
@@ -59,7 +64,7 @@ func growHuge(n, held int64) (start, size uintptr) {
 		return 0, 0
 	}
 	hugeTried = true
-	b := make([]byte, n)
+	b := make([]byte, min(n, math.MaxInt/4)) // a 32-bit int bounds a slice
 	err := unix.Madvise(b, unix.MADV_HUGEPAGE)
 	start, size = uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b))
 	b = nil

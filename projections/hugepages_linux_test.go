@@ -20,7 +20,7 @@ import (
 // in use or spare, or with disablethp=1 in GODEBUG, nothing is advised.
 func TestBatchGCHugePages(t *testing.T) {
 	if mode := hugeMode(); mode != "madvise" {
-		t.Skipf("transparent huge pages are %q on this machine, not \"madvise\": the runtime's heap gets them (always) or not (never) without advice; "+
+		t.Skipf("transparent huge pages are %q on this machine, not \"madvise\" with 2 MiB pages: the runtime's heap gets them (always) or not (never, \"\": unknown or other sizes) without advice; "+
 			"run as root after `echo madvise > /sys/kernel/mm/transparent_hugepage/enabled` to test the advice", mode)
 	}
 	// Advice is given once in a process: the test runs in one of its own,
