@@ -41,8 +41,9 @@ import (
 // serve, shares the pace. At a million events a fresh serve process was
 // ready 0.3-0.5 s sooner (of 5.0-5.5 s), its peak resident memory 50-170
 // MB higher (1.03-1.09 GB).
-// The first of such builds also has the heap it grows into advised for
-// huge pages where that takes advice (growHuge, hugepages_linux.go).
+// The first of such builds in a process that builds and exits (Runner.
+// HugePages) also has the heap it grows into advised for huge pages where
+// that takes advice (growHuge, hugepages_linux.go).
 // An operator's GOGC is left alone, and so is GOMEMLIMIT (the limit then
 // stays theirs). Measured on the same process, a build from the block
 // files at a million events went from 144,000 to 149,000-182,000
@@ -85,7 +86,9 @@ func thpMode(enabled string) string {
 
 // enterBatchGC sets the batch pace for a build of n events and returns
 // what ends it; builds may overlap, the last to end restores the pace.
-func enterBatchGC(n uint64) (leave func()) {
+// With huge, the first such build of the process may have its heap in
+// huge pages (growHuge).
+func enterBatchGC(n uint64, huge bool) (leave func()) {
 	if n < batchGCFrom || os.Getenv("GOGC") != "" {
 		return func() {}
 	}
@@ -105,8 +108,10 @@ func enterBatchGC(n uint64) (leave func()) {
 		}
 		// The heap the build grows into, advised for huge pages where
 		// that needs advice (hugepages_linux.go), within any limit.
-		held := memoryHeld()
-		batchGC.hugeAt, batchGC.hugeSize = growHuge(min(room, machine, debug.SetMemoryLimit(-1)-held), held)
+		if huge {
+			held := memoryHeld()
+			batchGC.hugeAt, batchGC.hugeSize = growHuge(min(room, machine, debug.SetMemoryLimit(-1)-held), held)
+		}
 	}
 	if own {
 		// Room for this build beyond what the process holds now (builds

@@ -40,7 +40,7 @@ func paceTest(t *testing.T) (percent int, limit int64) {
 func TestBatchGC(t *testing.T) {
 	percent, limit := paceTest(t)
 
-	leave := enterBatchGC(batchGCFrom - 1)
+	leave := enterBatchGC(batchGCFrom-1, false)
 	if p, l := gcPace(); p != percent || l != limit {
 		t.Errorf("a small build changed the pace to %d, limit %d", p, l)
 	}
@@ -50,12 +50,12 @@ func TestBatchGC(t *testing.T) {
 	// holds (a few MB in a test), within the machine's share.
 	room := int64(1_000_000 * batchBytesPerEvent)
 	room = min(room, int64(memoryAvailable()/4*3))
-	first := enterBatchGC(1_000_000)
+	first := enterBatchGC(1_000_000, false)
 	p, l := gcPace()
 	if p != batchGCPercent || l < room || l > room+1<<30 || l > int64(memoryAvailable()/4*3) {
 		t.Errorf("during a large build: percent %d, limit %d; want %d and %d to %d", p, l, batchGCPercent, room, room+1<<30)
 	}
-	second := enterBatchGC(1_000_000) // its own room again, beyond what the first holds
+	second := enterBatchGC(1_000_000, false) // its own room again, beyond what the first holds
 	_, during := gcPace()
 	if during < l {
 		t.Errorf("a second build lowered the limit from %d to %d", l, during)
@@ -86,7 +86,7 @@ func TestBatchGC(t *testing.T) {
 	// machine's share, and is restored after.
 	for _, prior := range []int64{room + 2<<30, 64 << 20} {
 		debug.SetMemoryLimit(prior)
-		leave = enterBatchGC(1_000_000)
+		leave = enterBatchGC(1_000_000, false)
 		_, l := gcPace()
 		want := max(prior, room)
 		if l < want || l > max(prior, room+1<<30) {
@@ -101,12 +101,12 @@ func TestBatchGC(t *testing.T) {
 
 	// A large build that starts while a small one runs has room for its
 	// own events; the last to end restores the limit.
-	small := enterBatchGC(batchGCFrom)
+	small := enterBatchGC(batchGCFrom, false)
 	_, l = gcPace()
 	if l > int64(batchGCFrom*batchBytesPerEvent)+1<<30 {
 		t.Errorf("a build of %d events set a limit of %d", batchGCFrom, l)
 	}
-	large := enterBatchGC(1_000_000)
+	large := enterBatchGC(1_000_000, false)
 	if _, l := gcPace(); l < room {
 		t.Errorf("a build of a million events after a small one has a limit of %d, want at least %d", l, room)
 	}
@@ -117,7 +117,7 @@ func TestBatchGC(t *testing.T) {
 	}
 
 	t.Setenv("GOMEMLIMIT", "1GiB")
-	leave = enterBatchGC(1_000_000)
+	leave = enterBatchGC(1_000_000, false)
 	if p, l := gcPace(); p != batchGCPercent || l != limit {
 		t.Errorf("with GOMEMLIMIT set: percent %d, limit %d; want %d and the limit as it was (%d)", p, l, batchGCPercent, limit)
 	}
@@ -125,7 +125,7 @@ func TestBatchGC(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 
 	t.Setenv("GOGC", "150")
-	leave = enterBatchGC(1_000_000)
+	leave = enterBatchGC(1_000_000, false)
 	if p, l := gcPace(); p != percent || l != limit {
 		t.Errorf("with GOGC set the pace changed to %d, limit %d", p, l)
 	}
@@ -171,6 +171,7 @@ type longLog struct {
 	head    uint64
 	read    bool
 	percent int
+	during  func() // if set, called when the log is read
 }
 
 func (l *longLog) Head(context.Context) (uint64, error) { return l.head, nil }
@@ -178,6 +179,9 @@ func (l *longLog) Head(context.Context) (uint64, error) { return l.head, nil }
 func (l *longLog) ReadLog(ctx context.Context, from uint64, fn func(events.Record) error) error {
 	l.read = true
 	l.percent, _ = gcPace()
+	if l.during != nil {
+		l.during()
+	}
 	return l.Store.ReadLog(ctx, from, fn)
 }
 

@@ -49,9 +49,10 @@ var hugeTried bool
 // advised range, and the views and states it grows into next fault in
 // as huge pages. That costs a full collection (the caller holds
 // batchGC.mu meanwhile), so it is done only while the heap is small
-// against n, in use and spare alike (a start or `ledger rebuild`, not a
-// build beside a serving process's views; and the allocation must not
-// reuse pages the heap had, which the runtime would zero one by one),
+// against n, in use and spare alike (the allocation must not reuse pages
+// the heap had either, which the runtime would zero one by one), and only
+// for a process that builds and exits (Runner.HugePages: a serving
+// process read slower after it),
 // and not if the operator turned huge pages off for Go (disablethp=1 in
 // GODEBUG). It is done once in a process: the gain is in memory touched
 // for the first time, while a later build mostly reuses what the runtime

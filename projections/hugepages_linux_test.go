@@ -2,6 +2,8 @@ package projections
 
 import (
 	"bufio"
+	"context"
+	"log/slog"
 	"os"
 	"os/exec"
 	"runtime"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/mttq-vn/ledger/events/inmem"
 )
 
 // The first large build of a process, on a system that gives huge pages on
@@ -44,7 +48,7 @@ func TestBatchGCHugePages(t *testing.T) {
 
 	t.Run("disablethp", func(t *testing.T) {
 		t.Setenv("GODEBUG", "madvdontneed=1,disablethp=1")
-		leave := enterBatchGC(1_000_000)
+		leave := enterBatchGC(1_000_000, true)
 		defer leave()
 		if batchGC.hugeSize != 0 || hugeTried {
 			t.Errorf("with GODEBUG=%s a build advised %d bytes", os.Getenv("GODEBUG"), batchGC.hugeSize)
@@ -57,7 +61,7 @@ func TestBatchGCHugePages(t *testing.T) {
 		for i := range large {
 			large[i] = 1
 		}
-		leave := enterBatchGC(batchGCFrom) // room 200 MB
+		leave := enterBatchGC(batchGCFrom, true) // room 200 MB
 		if batchGC.hugeSize != 0 || hugeTried {
 			t.Errorf("a build beside a %d-byte heap in use advised %d bytes", len(large), batchGC.hugeSize)
 		}
@@ -69,54 +73,79 @@ func TestBatchGCHugePages(t *testing.T) {
 		if spare := heapSpare(); spare < 100<<20 {
 			t.Fatalf("the heap has %d bytes spare after a 128 MiB buffer was dropped", spare)
 		}
-		leave = enterBatchGC(batchGCFrom)
+		leave = enterBatchGC(batchGCFrom, true)
 		if batchGC.hugeSize != 0 || hugeTried {
 			t.Errorf("a build beside %d bytes of spare heap advised %d bytes", heapSpare(), batchGC.hugeSize)
 		}
 		leave()
 	})
 
+	// A start (Runner.Open) of a long log never asks, nor does a build
+	// of a runner without HugePages: they serve after.
+	t.Run("serving", func(t *testing.T) {
+		r := NewRunner(&longLog{Store: inmem.NewStore(), head: 1_000_000}, DefaultConfig(), &paceSnapshots{}, slog.New(slog.DiscardHandler))
+		if err := r.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		r.CloseOffline()
+		if _, err := r.Build(context.Background(), 0); err != nil {
+			t.Fatal(err)
+		}
+		if hugeTried {
+			t.Error("a start, or a build without HugePages, advised huge pages")
+		}
+	})
+
+	// A build of a runner with HugePages does, checked while it reads.
 	held := memoryHeld()
-	leave := enterBatchGC(1_000_000)
-	at, size := batchGC.hugeAt, batchGC.hugeSize
-	if want := min(1_000_000*batchBytesPerEvent, int64(memoryAvailable()/4*3), limit-held); size != uintptr(want) {
-		t.Fatalf("a build of a million events advised %d bytes, want its room, %d", size, want)
-	}
-	if now := memoryHeld(); now > held+64<<20 {
-		t.Errorf("the process holds %d bytes after the advice, %d before", now, held)
-	}
-	for _, m := range vmas(t, at, at+size) {
-		if !slices.Contains(m.flags, "hg") {
-			t.Errorf("a mapping of the advised range has flags %v, without hg", m.flags)
+	var at, size uintptr
+	src := &longLog{Store: inmem.NewStore(), head: 1_000_000, during: func() {
+		at, size = batchGC.hugeAt, batchGC.hugeSize
+		if want := min(1_000_000*batchBytesPerEvent, int64(memoryAvailable()/4*3), limit-held); size != uintptr(want) {
+			t.Fatalf("a build of a million events advised %d bytes, want its room, %d", size, want)
 		}
-	}
-	// The heap grows into the range once its spare pages below are used,
-	// and memory touched there comes in huge pages.
-	var grown [][]byte
-	for {
-		b := make([]byte, 4<<20)
-		grown = append(grown, b)
-		p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-		if p >= at && p+uintptr(len(b)) <= at+size {
-			for i := 0; i < len(b); i += 4096 {
-				b[i] = 1
-			}
-			huge := 0
-			for _, m := range vmas(t, p, p+uintptr(len(b))) {
-				huge += m.hugeKB
-			}
-			if huge < 2048 {
-				t.Errorf("4 MiB touched in the advised range, %d kB of its mapping in huge pages", huge)
-			}
-			break
+		if now := memoryHeld(); now > held+96<<20 { // the build's per-position lists: 40 MB
+			t.Errorf("the process holds %d bytes after the advice, %d before", now, held)
 		}
-		if len(grown) == 256 {
-			t.Fatalf("1 GiB allocated, none of it in the advised range %#x-%#x", at, at+size)
+		for _, m := range vmas(t, at, at+size) {
+			if !slices.Contains(m.flags, "hg") {
+				t.Errorf("a mapping of the advised range has flags %v, without hg", m.flags)
+			}
 		}
+		// The heap grows into the range once its spare pages below are
+		// used, and memory touched there comes in huge pages.
+		var grown [][]byte
+		for {
+			b := make([]byte, 4<<20)
+			grown = append(grown, b)
+			p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+			if p >= at && p+uintptr(len(b)) <= at+size {
+				for i := 0; i < len(b); i += 4096 {
+					b[i] = 1
+				}
+				huge := 0
+				for _, m := range vmas(t, p, p+uintptr(len(b))) {
+					huge += m.hugeKB
+				}
+				if huge < 2048 {
+					t.Errorf("4 MiB touched in the advised range, %d kB of its mapping in huge pages", huge)
+				}
+				break
+			}
+			if len(grown) == 256 {
+				t.Fatalf("1 GiB allocated, none of it in the advised range %#x-%#x", at, at+size)
+			}
+		}
+		runtime.KeepAlive(grown)
+	}}
+	r := NewRunner(src, DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	r.HugePages = true
+	if _, err := r.Build(context.Background(), 0); err != nil {
+		t.Fatal(err)
 	}
-	runtime.KeepAlive(grown)
-	grown = nil
-	leave()
+	if !src.read || size == 0 {
+		t.Fatalf("the build read the log (%v) with %d bytes advised", src.read, size)
+	}
 	if p, l := gcPace(); p != percent || l != limit {
 		t.Errorf("after the build: percent %d, limit %d; want %d and %d back", p, l, percent, limit)
 	}
@@ -129,7 +158,7 @@ func TestBatchGCHugePages(t *testing.T) {
 		t.Errorf("the range is still kept after the build")
 	}
 	// A later build advises nothing: its memory is not fresh.
-	leave = enterBatchGC(1_000_000)
+	leave := enterBatchGC(1_000_000, true)
 	if batchGC.hugeSize != 0 {
 		t.Errorf("a second build advised %d bytes", batchGC.hugeSize)
 	}

@@ -59,6 +59,7 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 	snaps.Files = dataFiles(*data)
 	r := projections.NewRunner(st, cfg, snaps, quietLogger())
 	r.LogFiles = dataFiles(*data).ReadLog
+	r.HugePages = true // this process builds and exits
 	start := time.Now()
 	v, err := r.Build(ctx, 0)
 	if err != nil {
@@ -148,6 +149,7 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	defer closeFn()
 	r := projections.NewRunner(st, projections.DefaultConfig(), nil, quietLogger())
 	r.LogFiles = dataFiles(*data).ReadLog
+	r.HugePages = true // this process builds and exits
 	var pos uint64
 	var at time.Time
 	if n, err := strconv.ParseUint(*asOf, 10, 64); err == nil && n > 0 {
