@@ -36,7 +36,7 @@ var hugeTried bool
 // advised for transparent huge pages, and returns the advised range (0, 0
 // if nothing was done). Only where the system gives huge pages on advice
 // (THP "madvise", a common default, under which Go's runtime never uses
-// them): there a build or a start that faults in a gigabyte or two of
+// them): there a build that faults in a gigabyte or two of
 // fresh heap does so 2 MiB at a time instead of 4 KiB, which on a
 // virtual machine whose page faults are slow is a quarter of its CPU.
 //
@@ -50,11 +50,10 @@ var hugeTried bool
 // as huge pages. That costs a full collection (the caller holds
 // batchGC.mu meanwhile), so it is done only while the heap is small
 // against n, in use and spare alike (the allocation must not reuse pages
-// the heap had either, which the runtime would zero one by one), and only
+// the heap had either, which the runtime would zero one by one), only
 // for a process that builds and exits (Runner.HugePages: a serving
-// process read slower after it),
-// and not if the operator turned huge pages off for Go (disablethp=1 in
-// GODEBUG). It is done once in a process: the gain is in memory touched
+// process read slower after it), and not if the operator turned huge
+// pages off for Go (disablethp=1 in GODEBUG). It is done once in a process: the gain is in memory touched
 // for the first time, while a later build mostly reuses what the runtime
 // already has, where advice would only have the kernel's khugepaged merge
 // pages in the background. (Advising again at each build was measured
