@@ -72,18 +72,6 @@ var batchGC struct {
 	hugeAt, hugeSize uintptr
 }
 
-// thpMode returns the transparent huge page mode named in the content of
-// /sys/kernel/mm/transparent_hugepage/enabled ("always [madvise] never":
-// the word in brackets), "" if none is.
-func thpMode(enabled string) string {
-	_, rest, ok := strings.Cut(enabled, "[")
-	mode, _, ok2 := strings.Cut(rest, "]")
-	if !ok || !ok2 {
-		return ""
-	}
-	return mode
-}
-
 // enterBatchGC sets the batch pace for a build of n events and returns
 // what ends it; builds may overlap, the last to end restores the pace.
 // With huge, the first such build of the process may have its heap in
@@ -143,13 +131,26 @@ func enterBatchGC(n uint64, huge bool) (leave func()) {
 // has handed back to the system (runtime/metrics: cheap, no stop of the
 // world).
 func memoryHeld() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	total, released := s[0].Value.Uint64(), s[1].Value.Uint64()
+	b := runtimeBytes("/memory/classes/total:bytes", "/memory/classes/heap/released:bytes")
+	total, released := b[0], b[1]
 	return int64(min(total-min(released, total), math.MaxInt64/4))
+}
+
+// runtimeBytes reads byte counts from runtime/metrics, 0 for one this
+// runtime does not have.
+func runtimeBytes(names ...string) []uint64 {
+	s := make([]metrics.Sample, len(names))
+	for i, name := range names {
+		s[i].Name = name
+	}
+	metrics.Read(s)
+	out := make([]uint64, len(s))
+	for i, m := range s {
+		if m.Value.Kind() == metrics.KindUint64 {
+			out[i] = m.Value.Uint64()
+		}
+	}
+	return out
 }
 
 // SetMemoryLimit sets the process's soft memory limit, as

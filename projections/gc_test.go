@@ -237,18 +237,3 @@ func TestCgroupLimit(t *testing.T) {
 		}
 	}
 }
-
-func TestTHPMode(t *testing.T) {
-	for in, want := range map[string]string{
-		"always [madvise] never\n": "madvise",
-		"[always] madvise never\n": "always",
-		"always madvise [never]":   "never",
-		"always madvise never":     "",
-		"":                         "",
-		"[always":                  "",
-	} {
-		if got := thpMode(in); got != want {
-			t.Errorf("thpMode(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
-	"runtime/metrics"
 	"strings"
 	"sync"
 	"unsafe"
@@ -27,6 +26,18 @@ var hugeMode = sync.OnceValue(func() string {
 	}
 	return thpMode(string(b))
 })
+
+// thpMode returns the transparent huge page mode named in the content of
+// /sys/kernel/mm/transparent_hugepage/enabled ("always [madvise] never":
+// the word in brackets), "" if none is.
+func thpMode(enabled string) string {
+	_, rest, ok := strings.Cut(enabled, "[")
+	mode, _, ok2 := strings.Cut(rest, "]")
+	if !ok || !ok2 {
+		return ""
+	}
+	return mode
+}
 
 // hugeTried is set once growHuge has grown the heap for advice (under
 // batchGC.mu): it does so once in a process.
@@ -78,15 +89,8 @@ func growHuge(n, held int64) (start, size uintptr) {
 // heapSpare returns the heap's pages not in use, held or handed back:
 // what a large allocation could be made of before the heap grows.
 func heapSpare() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	var spare uint64
-	for _, m := range s {
-		if m.Value.Kind() == metrics.KindUint64 {
-			spare += m.Value.Uint64()
-		}
-	}
-	return int64(min(spare, math.MaxInt64/4))
+	b := runtimeBytes("/memory/classes/heap/free:bytes", "/memory/classes/heap/released:bytes")
+	return int64(min(b[0]+b[1], math.MaxInt64/4))
 }
 
 // godebugSet reports whether the last setting of key in GODEBUG (a

@@ -165,6 +165,21 @@ func TestBatchGCHugePages(t *testing.T) {
 	leave()
 }
 
+func TestTHPMode(t *testing.T) {
+	for in, want := range map[string]string{
+		"always [madvise] never\n": "madvise",
+		"[always] madvise never\n": "always",
+		"always madvise [never]":   "never",
+		"always madvise never":     "",
+		"":                         "",
+		"[always":                  "",
+	} {
+		if got := thpMode(in); got != want {
+			t.Errorf("thpMode(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestGodebugSet(t *testing.T) {
 	for env, want := range map[string]bool{
 		"disablethp=1":                true,
