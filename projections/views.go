@@ -2,7 +2,9 @@ package projections
 
 import (
 	"cmp"
+	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -359,14 +361,55 @@ func (v *Views) RecordedAt(pos uint64) time.Time {
 
 // PositionAt returns the last position recorded at or before t (0 if none).
 func (v *Views) PositionAt(t time.Time) uint64 {
+	n, _ := positionAt(len(v.times), t, func(i int) (int64, error) { return v.times[i], nil })
+	return n
+}
+
+// LogPositionAt returns the position that Views.PositionAt gives for t on
+// views of the whole log of src, without building them: it reads only the
+// records its search looks at, about twice log2 of the log's length.
+func LogPositionAt(ctx context.Context, src events.Store, t time.Time) (uint64, error) {
+	head, err := src.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return positionAt(int(min(head, math.MaxInt)), t, func(i int) (int64, error) {
+		rec, err := src.Get(ctx, uint64(i)+1)
+		if err != nil {
+			return 0, fmt.Errorf("projections: reading position %d: %w", i+1, err)
+		}
+		env, err := events.ParseStored(rec.Raw)
+		if err != nil {
+			return 0, fmt.Errorf("position %d: %w", i+1, err)
+		}
+		return env.RecordedAt.Unix(), nil
+	})
+}
+
+// positionAt is PositionAt over n positions, the recorded_at of position
+// i+1 (in Unix seconds) given by timeAt(i). The first error of timeAt ends
+// the search.
+func positionAt(n int, t time.Time, timeAt func(i int) (int64, error)) (uint64, error) {
 	// recorded_at is the server clock of whichever replica appended; it is
 	// nearly but not strictly monotonic, so search the running maximum.
 	sec := t.Unix()
-	n := sort.Search(len(v.times), func(i int) bool { return v.times[i] > sec })
-	for n > 0 && n < len(v.times) && v.times[n-1] > sec {
-		n--
+	var failed error
+	after := func(i int) bool {
+		if failed != nil {
+			return true
+		}
+		at, err := timeAt(i)
+		failed = err
+		return err != nil || at > sec
 	}
-	return uint64(n)
+	k := sort.Search(n, after)
+	for k > 0 && k < n && after(k-1) {
+		k--
+	}
+	if failed != nil {
+		return 0, failed
+	}
+	return uint64(k), nil
 }
 
 // Prepared is one stored record decoded for Apply: the decoding may run on

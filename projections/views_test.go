@@ -448,6 +448,47 @@ func TestAsOf(t *testing.T) {
 	}
 }
 
+// TestLogPositionAt checks the position of a time found by reading the log
+// (ledger replay --as-of TIME) against the views built from it, also where
+// recorded_at goes back (an event appended by a replica whose clock is
+// behind), and that an error reading the log is the answer's.
+func TestLogPositionAt(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	w.clock = time.Date(2024, 1, 17, 12, 0, 0, 0, time.UTC)
+	w.rec(events.KindRecommendation, "kn-2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-17"), "2024-01-17")
+	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationReceived, `{"received_on":"2024-01-22"}`, "2024-01-22")
+	v := w.build()
+	ctx := context.Background()
+	times := []time.Time{time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); at.Before(time.Date(2024, 1, 25, 0, 0, 0, 0, time.UTC)); at = at.Add(3 * time.Hour) {
+		times = append(times, at)
+	}
+	seen := map[uint64]bool{}
+	for _, at := range times {
+		want := v.PositionAt(at)
+		got, err := projections.LogPositionAt(ctx, w.store, at)
+		if err != nil || got != want {
+			t.Errorf("position at %s read from the log: %d (%v), the views say %d", at.Format(time.RFC3339), got, err, want)
+		}
+		seen[want] = true
+	}
+	if len(seen) < 5 || !seen[0] || !seen[v.Position()] {
+		t.Errorf("the times cover positions %v only", seen)
+	}
+	if _, err := projections.LogPositionAt(ctx, failingGet{w.store}, times[5]); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Errorf("a failing read: %v", err)
+	}
+}
+
+// failingGet is a store whose records cannot be read one by one.
+type failingGet struct{ events.Store }
+
+func (failingGet) Get(context.Context, uint64) (events.Record, error) {
+	return events.Record{}, errors.New("disk on fire")
+}
+
 func TestSplitQuarters(t *testing.T) {
 	for _, tc := range []struct {
 		from, to events.Date

@@ -118,6 +118,16 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "as of position 40") || !strings.Contains(out, "units") {
 		t.Errorf("replay: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// A time is found in the log itself: after the last event, the whole
+	// log; before the first, nothing.
+	code, out, errOut = runCLI(t, "replay", "--data", dir, "--as-of", "2099-01-01T00:00:00Z")
+	if want := fmt.Sprintf("as of position %d ", size); code != 0 || !strings.Contains(out, want) {
+		t.Errorf("replay at a time after the log: exit %d, want %q\n%s\n%s", code, want, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "replay", "--data", dir, "--as-of", "2000-01-01T00:00:00+07:00")
+	if code != 0 || !strings.Contains(out, "as of position 0 (before the first event)") {
+		t.Errorf("replay at a time before the log: exit %d\n%s\n%s", code, out, errOut)
+	}
 
 	m2 := MustRunMain(t, dir, nil)
 	if got := m2.Ledger.Size(); got != size {

@@ -155,11 +155,10 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	if n, err := strconv.ParseUint(*asOf, 10, 64); err == nil && n > 0 {
 		pos = n
 	} else if t, err := time.Parse(time.RFC3339, *asOf); err == nil {
-		all, err := r.Build(ctx, 0)
-		if err != nil {
+		if pos, err = projections.LogPositionAt(ctx, st, t); err != nil {
 			return err
 		}
-		pos, at = all.PositionAt(t), t
+		at = t
 	} else {
 		fmt.Fprintln(c.Stderr, "ledger replay: --as-of must be a position (1 or more) or an RFC 3339 time")
 		return errUsage
@@ -195,7 +194,11 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	enc := json.NewEncoder(c.Stdout)
 	enc.SetEscapeHTML(false)
 	if *collection == "" {
-		fmt.Fprintf(c.Stdout, "as of position %d (recorded %s), evaluated on %s; covered by checkpoint: %s\n", pos, v.RecordedAt(pos).Format(time.RFC3339), today, cp)
+		recorded := "before the first event"
+		if pos > 0 {
+			recorded = "recorded " + v.RecordedAt(pos).Format(time.RFC3339)
+		}
+		fmt.Fprintf(c.Stdout, "as of position %d (%s), evaluated on %s; covered by checkpoint: %s\n", pos, recorded, today, cp)
 		printSummary(c.Stdout, v, today)
 		return nil
 	}
