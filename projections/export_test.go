@@ -263,3 +263,11 @@ func (r *Runner) HistoryLen() int {
 	defer r.history.mu.Unlock()
 	return len(r.history.entries)
 }
+
+// FlagComputations returns how many flag computations of v updated the
+// cached flags and how many assembled them anew.
+func FlagComputations(v *Views) (updated, full uint64) {
+	v.cache.mu.Lock()
+	defer v.cache.mu.Unlock()
+	return v.cache.updated, v.cache.full
+}

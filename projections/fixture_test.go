@@ -134,10 +134,15 @@ func (w *world) build() *projections.Views {
 	}
 	// Flags computed after every event, reusing what items raised
 	// before (Item.flagMemo), at two dates in turn (the memo holds one),
-	// are those of views built afresh.
+	// are those of views built afresh; and so are flags at one date,
+	// each computation updating the one before.
 	inc := projections.NewViews(v.Config())
+	upd := projections.NewViews(v.Config())
 	for pos := uint64(1); pos <= v.Position(); pos++ {
 		if err := r.CatchUp(context.Background(), inc, pos); err != nil {
+			w.tb.Fatal(err)
+		}
+		if err := r.CatchUp(context.Background(), upd, pos); err != nil {
 			w.tb.Fatal(err)
 		}
 		fresh, err := r.Build(context.Background(), pos)
@@ -149,6 +154,14 @@ func (w *world) build() *projections.Views {
 				w.tb.Fatalf("flags at position %d, %s, computed after each event differ from fresh views':\n%+v\n%+v", pos, today, got, want)
 			}
 		}
+		if got, want := upd.Flags("2025-07-01"), fresh.Flags("2025-07-01"); !reflect.DeepEqual(got, want) {
+			w.tb.Fatalf("flags at position %d, 2025-07-01, each computation updating the last, differ from fresh views':\n%+v\n%+v", pos, got, want)
+		}
+	}
+	// Past the units and parties every fixture registers first (each
+	// changes what items' flags are computed with), most updated.
+	if updated, full := projections.FlagComputations(upd); v.Position() >= 20 && updated < v.Position()/4 {
+		w.tb.Errorf("flags at one date after each of %d events: %d updates of the last, %d computed anew", v.Position(), updated, full)
 	}
 	// A runner opened on the log (no snapshot) indexes once at the end.
 	opened := projections.NewRunner(w.store, v.Config(), nil, slog.New(slog.DiscardHandler))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -105,9 +106,26 @@ type flagCache struct {
 	supervision       []Flag
 	supGen, supEpoch  uint64
 	supervisionsValid bool
-	// raw is how many flags the latest computation raised before
+	// raw is how many flags the latest full computation raised before
 	// duplicates were dropped: the next one's starting capacity.
 	raw int
+	// epoch is Views.flagEpoch when flags were computed; updatable is
+	// set when no ID was raised twice; across are the keys of the flags
+	// across items among them (OB_REPEAT_LATE, OB_NO_HEARING), raised
+	// again at every computation (see computeFlags).
+	epoch     uint64
+	updatable bool
+	across    []flagKey
+	// updated counts the computations that updated the cached flags,
+	// full those that assembled them anew.
+	updated, full uint64
+	// spare are the flags replaced last, computed at sparePos, whose array
+	// the next computation fills (see Flags).
+	spare    []Flag
+	sparePos uint64
+	// firstRec is each unit's first recommendation issued, as the last
+	// computation found it (OB_NO_HEARING); nil if it failed.
+	firstRec map[string]*Item
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu       sync.Mutex
 	scopesPos uint64
@@ -115,16 +133,39 @@ type flagCache struct {
 }
 
 // Flags returns every flag at today, sorted by the position of the latest
-// event it cites, then ID. The result is shared: callers must not change it.
+// event it cites, then ID. The result is shared: callers must not change
+// it, nor keep it once they have let go of the views (the next Apply may
+// reuse its array for the flags at a later position).
 func (v *Views) Flags(today events.Date) []Flag {
-	v.cache.mu.Lock()
-	defer v.cache.mu.Unlock()
-	if v.cache.flags != nil && v.cache.today == today && v.cache.flagsPos == v.pos {
-		return v.cache.flags
+	c := v.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.flags != nil && c.today == today && c.flagsPos == v.pos {
+		return c.flags
 	}
-	fs := v.computeFlags(today, len(v.cache.flags))
-	v.cache.flags, v.cache.today, v.cache.flagsPos, v.cache.index = fs, today, v.pos, nil
+	fs := v.computeFlags(today, len(c.flags))
+	// The flags replaced are kept to be filled anew at a later position,
+	// if they were of an earlier one: their readers have let go of the
+	// views for an Apply since. (Flags of another date at this position
+	// may still be being read.) At a million events they are nearly
+	// 30 MB, which fresh memory costs tens of milliseconds to fault in.
+	c.spare, c.sparePos = nil, 0
+	if c.flags != nil && c.flagsPos < v.pos {
+		c.spare, c.sparePos = c.flags, c.flagsPos
+	}
+	c.flags, c.today, c.flagsPos, c.index, c.epoch = fs, today, v.pos, nil, v.flagEpoch
 	return fs
+}
+
+// buffer returns the kept flags emptied, to be filled anew, if there is
+// room in them for n; else a new slice.
+func (c *flagCache) buffer(n int, pos uint64) []Flag {
+	if c.spare != nil && cap(c.spare) >= n && c.sparePos < pos {
+		b := c.spare[:0]
+		c.spare = nil
+		return b
+	}
+	return make([]Flag, 0, n)
 }
 
 // flagRef is a flag: its index in Flags, the day it was raised (noDay if
@@ -188,9 +229,46 @@ func indexFlags(fs []Flag) *flagIndex {
 // computeFlags computes the flags at today; about is how many there
 // were at the last computation (flags are large: growing the slice by
 // doubling would copy them over and over).
+//
+// After a write the flags cached at an earlier position are mostly still
+// right: when they are of the same date, units and parties have not
+// changed, and no flag has been reviewed since, the flags of the items
+// that changed and the flags across items are taken out of them and
+// raised again, and the new ones merged into their order (see
+// updateFlags). Otherwise every flag is assembled and sorted anew.
 func (v *Views) computeFlags(today events.Date, about int) []Flag {
-	about = max(about, v.cache.raw)
-	out := make([]Flag, 0, about+about/8+64)
+	if fs, ok := v.assembleFlags(today, about, true); ok {
+		v.cache.updated++
+		return fs
+	}
+	fs, _ := v.assembleFlags(today, about, false)
+	v.cache.full++
+	return fs
+}
+
+// assembleFlags computes the flags at today: with update, from the cached
+// flags (ok false where they cannot be used; what it computed meanwhile,
+// the items' memos and the supervision flags, is kept for the full
+// assembly that follows).
+func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Flag, ok bool) {
+	c := v.cache
+	var removed []flagKey   // update: where the cached flags raised again are
+	var changedRecs []*Item // update: the recommendations changed since
+	var out []Flag
+	if update {
+		if c.flags == nil || c.firstRec == nil || !c.updatable || c.today != today || c.epoch != v.flagEpoch {
+			return nil, false
+		}
+		for _, r := range v.order[events.KindFlag] {
+			if r.Updated > c.flagsPos {
+				return nil, false // a review changes flags no item raised again
+			}
+		}
+		removed = slices.Clone(c.across)
+	} else {
+		about = max(about, v.cache.raw)
+		out = c.buffer(about+about/8+64, v.pos)
+	}
 	raise := func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite) {
 		info := FlagCodes[code]
 		f := Flag{ID: FlagID(code, key), Code: code, Title: info.title, RuleVersion: v.cfg.Rules.Version, LegalBasis: info.basis, Against: info.against,
@@ -201,7 +279,6 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 		out = append(out, f) // reviews are applied at the end
 	}
 	lateByParty := map[string][]*Obligation{} // into the items' memos, which stay as they are
-	c := v.cache
 	sameSupervisions := c.supervisionsValid && c.supGen == v.supGen && c.supEpoch == v.flagEpoch
 	subjectQuarter := map[string][]*Item{}
 	overlap := map[string][]*Item{}
@@ -213,12 +290,25 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 			// changed are evaluated again.
 			m := it.flagMemo
 			if m == nil || m.pos != it.Updated || m.today != today || m.epoch != v.flagEpoch {
+				if update && m != nil {
+					// The cached flags hold what the item raised when
+					// they were computed, at their date and epoch.
+					if m.today != today || m.epoch != v.flagEpoch {
+						return nil, false
+					}
+					for i := range m.flags {
+						removed = append(removed, keyOf(&m.flags[i]))
+					}
+				}
+				if update && kind == events.KindRecommendation {
+					changedRecs = append(changedRecs, it)
+				}
 				start := len(out)
 				m = &itemFlags{pos: it.Updated, today: today, epoch: v.flagEpoch}
 				v.itemFlags(it, today, m, raise)
 				m.flags = slices.Clone(out[start:])
 				it.flagMemo = m
-			} else {
+			} else if !update {
 				out = append(out, m.flags...)
 			}
 			for i := range m.late {
@@ -236,10 +326,22 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 			}
 		}
 	}
+	var across []flagKey // the flags across items raised below, but the supervisions'
+	acrossFrom := len(out)
 	v.repeatLateFlags(today, lateByParty, raise)
+	for i := acrossFrom; i < len(out); i++ {
+		across = append(across, keyOf(&out[i]))
+	}
 	if sameSupervisions {
-		out = append(out, c.supervision...)
+		if !update {
+			out = append(out, c.supervision...)
+		}
 	} else {
+		if update {
+			for i := range c.supervision {
+				removed = append(removed, keyOf(&c.supervision[i]))
+			}
+		}
 		start := len(out)
 		raised := func() *Flag { f := out[len(out)-1]; return &f }
 		raiseFlag := func(f Flag) { out = append(out, f) }
@@ -247,7 +349,18 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 		c.supervision = slices.Clone(out[start:])
 		c.supGen, c.supEpoch, c.supervisionsValid = v.supGen, v.flagEpoch, true
 	}
-	v.hearingFlags(today, raise)
+	acrossFrom = len(out)
+	var first map[string]*Item
+	if update {
+		first = v.firstRecommendations(c.firstRec, changedRecs)
+	} else {
+		first = v.firstRecommendations(nil, nil)
+	}
+	c.firstRec = nil // until this computation succeeds
+	v.hearingFlags(today, first, raise)
+	for i := acrossFrom; i < len(out); i++ {
+		across = append(across, keyOf(&out[i]))
+	}
 	reviews := map[string]*FlagFacts{}
 	for _, r := range v.order[events.KindFlag] {
 		if r.Facts.Flag != nil {
@@ -261,8 +374,85 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 			}
 		}
 	}
-	v.cache.raw = len(out)
-	return sortFlags(out)
+	raw := len(out)
+	clear(out[len(out):cap(out)]) // what an array used again held beyond
+	fs := sortFlags(out)
+	if update {
+		if fs, ok = mergeFlags(c.flags, removed, fs, func(n int) []Flag { return c.buffer(n, v.pos) }); !ok {
+			return nil, false
+		}
+	} else {
+		c.raw = raw
+		// Flags' keys name the item, party or unit they are about,
+		// so an ID is raised twice only by one item: the sort drops
+		// the repeat. Such a list is not updated (the dropped flag
+		// could not be told from the kept one).
+		c.updatable = len(fs) == raw
+	}
+	c.across, c.firstRec = across, first
+	return fs, true
+}
+
+// flagKey is where a flag goes in sortFlags's order.
+type flagKey struct {
+	pos uint64
+	id  string
+}
+
+func keyOf(f *Flag) flagKey { return flagKey{lastCite(*f), f.ID} }
+
+func (a flagKey) compare(b flagKey) int {
+	if a.pos != b.pos {
+		if a.pos < b.pos {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// mergeFlags returns the flags of old (sorted as sortFlags sorts) but
+// those at the keys removed, merged with added (also sorted); ok is false
+// if an ID would appear twice in a row (sortFlags would drop one). The
+// flags kept are copied a run at a time, into what buffer gives: old is
+// large, the rest small.
+func mergeFlags(old []Flag, removed []flagKey, added []Flag, buffer func(n int) []Flag) (_ []Flag, ok bool) {
+	find := func(k flagKey) (int, bool) {
+		return sort.Find(len(old), func(i int) int { return k.compare(keyOf(&old[i])) })
+	}
+	var cuts []int
+	for _, k := range removed {
+		if i, found := find(k); found {
+			cuts = append(cuts, i)
+		}
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	out := buffer(len(old) - len(cuts) + len(added))
+	i := 0 // the next flag of old to keep
+	keep := func(to int) {
+		for len(cuts) > 0 && cuts[0] < to {
+			out = append(out, old[i:cuts[0]]...)
+			i, cuts = cuts[0]+1, cuts[1:]
+		}
+		out = append(out, old[i:to]...)
+		i = to
+	}
+	inserted := make([]int, 0, len(added))
+	for j := range added {
+		at, _ := find(keyOf(&added[j]))
+		keep(max(at, i))
+		inserted = append(inserted, len(out))
+		out = append(out, added[j])
+	}
+	keep(len(old))
+	for _, k := range inserted {
+		if k > 0 && out[k-1].ID == out[k].ID || k+1 < len(out) && out[k+1].ID == out[k].ID {
+			return nil, false
+		}
+	}
+	clear(out[len(out):cap(out)]) // what an array used again held beyond
+	return slices.Clip(out), true // shared once cached: an append must not write into it
 }
 
 // sortFlags sorts flags by the position of the latest event each cites,
@@ -669,18 +859,10 @@ func (v *Views) scopeFlag(it *Item, subject string, raise raiseFunc) {
 // hearingFlags raises OB_NO_HEARING for a unit whose MTTQ has issued
 // recommendations but whose People's Council or Committee has held no
 // hearing of the supervision results for more than the configured months.
-func (v *Views) hearingFlags(today events.Date, raise raiseFunc) {
+func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise raiseFunc) {
 	months := v.cfg.Rules.Thresholds.HearingMonths
 	if months <= 0 {
 		return
-	}
-	first := map[string]*Item{}
-	for _, it := range v.order[events.KindRecommendation] {
-		if f := it.Facts.Rec; f != nil && f.IssuedOn != "" {
-			if cur := first[it.Unit()]; cur == nil || f.IssuedOn < cur.Facts.Rec.IssuedOn {
-				first[it.Unit()] = it
-			}
-		}
 	}
 	for _, unit := range sortedKeys(first) {
 		u := v.items[events.StreamName(events.KindUnit, unit)]
@@ -700,6 +882,37 @@ func (v *Views) hearingFlags(today events.Date, raise raiseFunc) {
 		raise("OB_NO_HEARING", "unit/"+unit+"|"+string(since), u, v.unitBody(unit), "unit/"+unit, AddDays(due, 1),
 			fmt.Sprintf("Không có phiên nghe kết quả giám sát từ %s, quá %d tháng (no hearing since %s, more than %d months).", since, months, since, months), cs)
 	}
+}
+
+// firstIssued reports whether a recommendation it is issued before cur
+// (nil: none): the earlier issue date, and of the same, the first
+// recorded.
+func firstIssued(it, cur *Item) bool {
+	f := it.Facts.Rec
+	if f == nil || f.IssuedOn == "" {
+		return false
+	}
+	return cur == nil || f.IssuedOn < cur.Facts.Rec.IssuedOn || f.IssuedOn == cur.Facts.Rec.IssuedOn && it.Created < cur.Created
+}
+
+// firstRecommendations returns each unit's first recommendation issued
+// (see firstIssued). With first (that of the last computation) and the
+// recommendations changed since, it updates first instead of reading every
+// recommendation (it runs after every write): a recommendation's issue date
+// and unit are set by the event that creates it and never change (a
+// correction changes its fields, not its facts), so only one issued since
+// can come first.
+func (v *Views) firstRecommendations(first map[string]*Item, changed []*Item) map[string]*Item {
+	if first == nil {
+		first = map[string]*Item{}
+		changed = v.order[events.KindRecommendation]
+	}
+	for _, it := range changed {
+		if firstIssued(it, first[it.Unit()]) {
+			first[it.Unit()] = it
+		}
+	}
+	return first
 }
 
 // unitBody returns the People's Council (or else Committee) registered in
