@@ -59,7 +59,7 @@ func (v *Views) Accountability(party string, today events.Date) (Trail, bool) {
 			}
 		}
 	}
-	flags, index := v.flagsIndexed(today)
+	flags, index := v.flagsIndexed(today, true)
 	for _, i := range index.byParty[party] {
 		f := flags[i]
 		t.Flags = append(t.Flags, f)
@@ -320,7 +320,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 	for i := range byCode {
 		byCode[i] = make([]int, len(flagCodeList))
 	}
-	flags, index := v.flagsIndexed(today)
+	flags, index := v.flagsIndexed(today, false)
 	for u, refs := range index.openByUnit {
 		if scope != nil && !scope[u] {
 			continue

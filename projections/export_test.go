@@ -265,9 +265,14 @@ func (r *Runner) HistoryLen() int {
 }
 
 // FlagComputations returns how many flag computations of v updated the
-// cached flags and how many assembled them anew.
-func FlagComputations(v *Views) (updated, full uint64) {
+// cached flags (fewer of them reading only the items changed) and how many
+// assembled them anew.
+func FlagComputations(v *Views) (updated, fewer, full uint64) {
 	v.cache.mu.Lock()
 	defer v.cache.mu.Unlock()
-	return v.cache.updated, v.cache.full
+	return v.cache.updated, v.cache.fewer, v.cache.full
 }
+
+// LimitTouched bounds the changes v records for its flags (Views.touched)
+// to n instead of maxTouched.
+func LimitTouched(v *Views, n int) { v.touchLimit = n }

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -110,15 +111,19 @@ type flagCache struct {
 	// duplicates were dropped: the next one's starting capacity.
 	raw int
 	// epoch is Views.flagEpoch when flags were computed; updatable is
-	// set when no ID was raised twice; across are the keys of the flags
-	// across items among them (OB_REPEAT_LATE, OB_NO_HEARING), raised
-	// again at every computation (see computeFlags).
-	epoch     uint64
-	updatable bool
-	across    []flagKey
-	// updated counts the computations that updated the cached flags,
-	// full those that assembled them anew.
-	updated, full uint64
+	// set when no ID was raised twice; across are the keys of the
+	// OB_NO_HEARING flags among them, raised again by every computation,
+	// and repeatKeys the key of each party's OB_REPEAT_LATE; late holds
+	// each party's late or missing answers (see assembleFlags).
+	epoch      uint64
+	updatable  bool
+	across     []flagKey
+	repeatKeys map[string]flagKey
+	late       map[string][]lateRef
+	// updated counts the computations that updated the cached flags
+	// (fewer of them reading only the items changed), full those that
+	// assembled them anew.
+	updated, fewer, full uint64
 	// spare are the flags replaced last, computed at sparePos, whose array
 	// the next computation fills (see Flags).
 	spare    []Flag
@@ -185,45 +190,51 @@ var flagCodeList, flagCodeIndex = func() ([]string, map[string]int16) {
 	return list, index
 }()
 
-// flagIndex indexes the flags at one position and date.
+// flagIndex indexes the flags at one position and date. Each part is made
+// when first asked for (a trail needs one, the reports the other): after
+// every write they are made again.
 type flagIndex struct {
 	openByUnit map[string][]flagRef // the open flags of each unit
 	byParty    map[string][]int32   // every flag of each party
 }
 
-// flagsIndexed returns Flags(today) and its index (both shared: callers
-// must not change them).
-func (v *Views) flagsIndexed(today events.Date) ([]Flag, *flagIndex) {
+// flagsIndexed returns Flags(today) and its index, with the part byParty
+// or openByUnit made (both shared: callers must not change them).
+func (v *Views) flagsIndexed(today events.Date, byParty bool) ([]Flag, *flagIndex) {
 	fs := v.Flags(today)
-	v.cache.mu.Lock()
-	defer v.cache.mu.Unlock()
-	if v.cache.today != today || v.cache.flagsPos != v.pos {
+	c := v.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x := c.index
+	if c.today != today || c.flagsPos != v.pos {
 		// Another date's flags were cached meanwhile: index these
 		// without keeping the index.
-		return fs, indexFlags(fs)
+		x = &flagIndex{}
+	} else if x == nil {
+		x = &flagIndex{} // of the same flags as fs: same position and date
+		c.index = x
 	}
-	if v.cache.index == nil {
-		v.cache.index = indexFlags(fs) // the same flags as fs: same position and date
-	}
-	return fs, v.cache.index
-}
-
-func indexFlags(fs []Flag) *flagIndex {
-	x := &flagIndex{openByUnit: map[string][]flagRef{}, byParty: map[string][]int32{}}
-	for i := range fs {
-		f := &fs[i]
-		if f.Party != "" {
-			x.byParty[f.Party] = append(x.byParty[f.Party], int32(i))
-		}
-		if f.Status == "open" {
-			code, ok := flagCodeIndex[f.Code]
-			if !ok {
-				code = -1
+	if byParty && x.byParty == nil {
+		x.byParty = map[string][]int32{}
+		for i := range fs {
+			if f := &fs[i]; f.Party != "" {
+				x.byParty[f.Party] = append(x.byParty[f.Party], int32(i))
 			}
-			x.openByUnit[f.Unit] = append(x.openByUnit[f.Unit], flagRef{int32(i), dayOrNone(f.RaisedOn), code})
 		}
 	}
-	return x
+	if !byParty && x.openByUnit == nil {
+		x.openByUnit = map[string][]flagRef{}
+		for i := range fs {
+			if f := &fs[i]; f.Status == "open" {
+				code, ok := flagCodeIndex[f.Code]
+				if !ok {
+					code = -1
+				}
+				x.openByUnit[f.Unit] = append(x.openByUnit[f.Unit], flagRef{int32(i), dayOrNone(f.RaisedOn), code})
+			}
+		}
+	}
+	return fs, x
 }
 
 // computeFlags computes the flags at today; about is how many there
@@ -250,13 +261,24 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 // flags (ok false where they cannot be used; what it computed meanwhile,
 // the items' memos and the supervision flags, is kept for the full
 // assembly that follows).
+//
+// An update reads only the items changed since the cached flags, as
+// Views.touched records them, unless a supervision has changed too (the
+// flags across supervisions read every one): each party's late answers
+// are then kept as they were, but for the items changed, and
+// OB_REPEAT_LATE is raised again for those items' parties only.
 func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Flag, ok bool) {
 	c := v.cache
 	var removed []flagKey   // update: where the cached flags raised again are
 	var changedRecs []*Item // update: the recommendations changed since
 	var out []Flag
+	sameSupervisions := c.supervisionsValid && c.supGen == v.supGen && c.supEpoch == v.flagEpoch
+	var touched []touch // with fewer, the items to read
+	fewer := false
+	late, prevRepeat := c.late, c.repeatKeys
+	c.late, c.repeatKeys = nil, nil // until this computation succeeds: it may change them
 	if update {
-		if c.flags == nil || c.firstRec == nil || !c.updatable || c.today != today || c.epoch != v.flagEpoch {
+		if c.flags == nil || c.firstRec == nil || prevRepeat == nil || !c.updatable || c.today != today || c.epoch != v.flagEpoch {
 			return nil, false
 		}
 		for _, r := range v.order[events.KindFlag] {
@@ -265,9 +287,14 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 			}
 		}
 		removed = slices.Clone(c.across)
+		touched, fewer = v.touchedSince(c.flagsPos)
+		fewer = fewer && sameSupervisions && late != nil
 	} else {
 		about = max(about, v.cache.raw)
 		out = c.buffer(about+about/8+64, v.pos)
+	}
+	if !fewer {
+		late = map[string][]lateRef{}
 	}
 	raise := func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite) {
 		info := FlagCodes[code]
@@ -278,46 +305,63 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		}
 		out = append(out, f) // reviews are applied at the end
 	}
-	lateByParty := map[string][]*Obligation{} // into the items' memos, which stay as they are
-	sameSupervisions := c.supervisionsValid && c.supGen == v.supGen && c.supEpoch == v.flagEpoch
 	subjectQuarter := map[string][]*Item{}
 	overlap := map[string][]*Item{}
-	for _, kind := range []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan} {
-		for _, it := range v.order[kind] {
-			// What an item raises by itself is kept with it (memo) until
-			// it changes, the date changes, or a unit or party changes
-			// (scopeFlag reads them): after a write, only the items it
-			// changed are evaluated again.
-			m := it.flagMemo
-			if m == nil || m.pos != it.Updated || m.today != today || m.epoch != v.flagEpoch {
-				if update && m != nil {
-					// The cached flags hold what the item raised when
-					// they were computed, at their date and epoch.
-					if m.today != today || m.epoch != v.flagEpoch {
-						return nil, false
-					}
-					for i := range m.flags {
-						removed = append(removed, keyOf(&m.flags[i]))
+	affected := map[string]bool{} // with fewer: the parties whose late answers changed
+	// visit evaluates an item of the kind flagKinds[rank]; false if the
+	// cached flags cannot be updated.
+	visit := func(it *Item, rank int8) bool {
+		// What an item raises by itself is kept with it (memo) until
+		// it changes, the date changes, or a unit or party changes
+		// (scopeFlag reads them): after a write, only the items it
+		// changed are evaluated again.
+		m := it.flagMemo
+		if m == nil || m.pos != it.Updated || m.today != today || m.epoch != v.flagEpoch {
+			if update && m != nil {
+				// The cached flags hold what the item raised when
+				// they were computed, at their date and epoch.
+				if m.today != today || m.epoch != v.flagEpoch {
+					return false
+				}
+				for i := range m.flags {
+					removed = append(removed, keyOf(&m.flags[i]))
+				}
+				for i := range m.late {
+					if fewer {
+						p := m.late[i].Party
+						late[p] = slices.DeleteFunc(late[p], func(r lateRef) bool { return r.o == &m.late[i] })
+						affected[p] = true
 					}
 				}
-				if update && kind == events.KindRecommendation {
-					changedRecs = append(changedRecs, it)
-				}
-				start := len(out)
-				m = &itemFlags{pos: it.Updated, today: today, epoch: v.flagEpoch}
-				v.itemFlags(it, today, m, raise)
-				m.flags = slices.Clone(out[start:])
-				it.flagMemo = m
-			} else if !update {
-				out = append(out, m.flags...)
 			}
+			if update && rank == 0 {
+				changedRecs = append(changedRecs, it)
+			}
+			start := len(out)
+			m = &itemFlags{pos: it.Updated, today: today, epoch: v.flagEpoch}
+			v.itemFlags(it, today, m, raise)
+			m.flags = slices.Clone(out[start:])
+			it.flagMemo = m
 			for i := range m.late {
-				o := &m.late[i]
-				lateByParty[o.Party] = append(lateByParty[o.Party], o)
+				if fewer {
+					r := lateRef{&m.late[i], rank, it.Created, i}
+					p := r.o.Party
+					at, _ := slices.BinarySearchFunc(late[p], r, lateRef.compare)
+					late[p] = slices.Insert(late[p], at, r)
+					affected[p] = true
+				}
 			}
-			if sameSupervisions {
-				continue
-			}
+		} else if !update {
+			out = append(out, m.flags...)
+		}
+		if fewer {
+			return true
+		}
+		for i := range m.late {
+			o := &m.late[i]
+			late[o.Party] = append(late[o.Party], lateRef{o, rank, it.Created, i}) // met in their order
+		}
+		if !sameSupervisions {
 			for _, k := range m.quarters {
 				subjectQuarter[k] = append(subjectQuarter[k], it)
 			}
@@ -325,12 +369,50 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 				overlap[k] = append(overlap[k], it)
 			}
 		}
+		return true
 	}
-	var across []flagKey // the flags across items raised below, but the supervisions'
-	acrossFrom := len(out)
-	v.repeatLateFlags(today, lateByParty, raise)
-	for i := acrossFrom; i < len(out); i++ {
-		across = append(across, keyOf(&out[i]))
+	if fewer {
+		for _, t := range touched {
+			if rank, ok := flagKindRank[t.it.Kind]; ok && !visit(t.it, rank) {
+				return nil, false
+			}
+		}
+	} else {
+		for rank, kind := range flagKinds {
+			for _, it := range v.order[kind] {
+				if !visit(it, int8(rank)) {
+					return nil, false
+				}
+			}
+		}
+	}
+	// OB_REPEAT_LATE: for the parties whose late answers changed, or for
+	// every party when every item was read.
+	var parties []string
+	repeat := prevRepeat // the key of each party's OB_REPEAT_LATE
+	if fewer {
+		parties = sortedKeys(affected)
+		for _, p := range parties {
+			if k, ok := repeat[p]; ok {
+				removed = append(removed, k)
+				delete(repeat, p)
+			}
+		}
+	} else {
+		parties = sortedKeys(late)
+		for _, k := range prevRepeat {
+			if update {
+				removed = append(removed, k)
+			}
+		}
+		repeat = map[string]flagKey{}
+	}
+	for _, party := range parties {
+		n := len(out)
+		v.repeatLateFlag(today, party, late[party], raise)
+		if len(out) > n {
+			repeat[party] = keyOf(&out[n])
+		}
 	}
 	if sameSupervisions {
 		if !update {
@@ -349,14 +431,15 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		c.supervision = slices.Clone(out[start:])
 		c.supGen, c.supEpoch, c.supervisionsValid = v.supGen, v.flagEpoch, true
 	}
-	acrossFrom = len(out)
 	var first map[string]*Item
 	if update {
 		first = v.firstRecommendations(c.firstRec, changedRecs)
 	} else {
 		first = v.firstRecommendations(nil, nil)
 	}
-	c.firstRec = nil // until this computation succeeds
+	c.firstRec = nil     // until this computation succeeds
+	var across []flagKey // OB_NO_HEARING, raised again by every computation
+	acrossFrom := len(out)
 	v.hearingFlags(today, first, raise)
 	for i := acrossFrom; i < len(out); i++ {
 		across = append(across, keyOf(&out[i]))
@@ -389,8 +472,40 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		// could not be told from the kept one).
 		c.updatable = len(fs) == raw
 	}
-	c.across, c.firstRec = across, first
+	c.across, c.firstRec, c.late, c.repeatKeys = across, first, late, repeat
+	if fewer {
+		c.fewer++
+	}
+	v.touched, v.touchedFrom = v.touched[:0], v.pos+1 // what changed up to here is in fs
 	return fs, true
+}
+
+// flagKinds are the kinds whose items raise flags by themselves, in the
+// order a full assembly reads them; flagKindRank inverts it.
+var flagKinds = []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan}
+
+var flagKindRank = func() map[events.Kind]int8 {
+	m := map[events.Kind]int8{}
+	for i, k := range flagKinds {
+		m[k] = int8(i)
+	}
+	return m
+}()
+
+// lateRef is a late or missing answer an item's memo keeps (for
+// OB_REPEAT_LATE), and where a full assembly meets it: by the item's kind
+// (its rank in flagKinds), the item's first event, and the answer's place
+// in the memo. The flag's ID and cites follow that order, so an update
+// keeps each party's answers in it.
+type lateRef struct {
+	o       *Obligation
+	kind    int8
+	created uint64
+	i       int
+}
+
+func (a lateRef) compare(b lateRef) int {
+	return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.created, b.created), cmp.Compare(a.i, b.i))
 }
 
 // flagKey is where a flag goes in sortFlags's order.
@@ -604,30 +719,30 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 	}
 }
 
-// repeatLateFlags raises OB_REPEAT_LATE: repeated late answers of a party.
-func (v *Views) repeatLateFlags(today events.Date, lateByParty map[string][]*Obligation, raise raiseFunc) {
+// repeatLateFlag raises OB_REPEAT_LATE if party's late or missing
+// answers, in their order (see lateRef), are too many.
+func (v *Views) repeatLateFlag(today events.Date, party string, late []lateRef, raise raiseFunc) {
 	th := v.cfg.Rules.Thresholds
 	// OB_REPEAT_LATE: N late or missing answers by one party whose due
 	// dates fall in the rolling window ending today.
-	if th.RepeatLateCount > 0 {
-		from := AddDays(today, -th.RepeatLateWindowDays)
-		for _, party := range sortedKeys(lateByParty) {
-			var in []*Obligation
-			for _, o := range lateByParty[party] {
-				if o.Due > from && o.Due <= today {
-					in = append(in, o)
-				}
-			}
-			if len(in) >= th.RepeatLateCount && party != "" {
-				var cs []Cite
-				for _, o := range in {
-					cs = append(cs, o.Cites...)
-				}
-				raise("OB_REPEAT_LATE", "party/"+party+"|"+string(in[0].Due), v.items[events.StreamName(events.KindParty, party)], party, "party/"+party, in[len(in)-1].Due,
-					fmt.Sprintf("%d lần trả lời chậm hoặc không trả lời trong %d ngày, ngưỡng %d (%d late or missing answers in %d days, threshold %d).",
-						len(in), th.RepeatLateWindowDays, th.RepeatLateCount, len(in), th.RepeatLateWindowDays, th.RepeatLateCount), cs)
-			}
+	if th.RepeatLateCount <= 0 || party == "" {
+		return
+	}
+	from := AddDays(today, -th.RepeatLateWindowDays)
+	var in []*Obligation
+	for _, r := range late {
+		if o := r.o; o.Due > from && o.Due <= today {
+			in = append(in, o)
 		}
+	}
+	if len(in) >= th.RepeatLateCount {
+		var cs []Cite
+		for _, o := range in {
+			cs = append(cs, o.Cites...)
+		}
+		raise("OB_REPEAT_LATE", "party/"+party+"|"+string(in[0].Due), v.items[events.StreamName(events.KindParty, party)], party, "party/"+party, in[len(in)-1].Due,
+			fmt.Sprintf("%d lần trả lời chậm hoặc không trả lời trong %d ngày, ngưỡng %d (%d late or missing answers in %d days, threshold %d).",
+				len(in), th.RepeatLateWindowDays, th.RepeatLateCount, len(in), th.RepeatLateWindowDays, th.RepeatLateCount), cs)
 	}
 }
 

@@ -170,6 +170,8 @@ func DecodeViews(r io.Reader, cfg *Config) (*Views, error) {
 	}
 	v := NewViews(cfg)
 	v.pos = head.Pos
+	// What changed before the snapshot is not recorded (Views.touched).
+	v.touchedFrom = head.Pos + 1
 	v.items = make(map[string]*Item, min(head.NItems, 1<<22)) // the head is not trusted to size memory beyond reason
 
 	// The frames are read here, in order; workers decode them; the

@@ -325,6 +325,31 @@ type Views struct {
 	scratch  []string    // for Apply
 	// dutyScratch holds an item's obligations while Apply indexes them.
 	dutyScratch []Obligation
+	// touched lists the items changed by the events from position
+	// touchedFrom on, at most maxTouched (then it starts again): flags
+	// after a write read only these (see assembleFlags), which empties it.
+	touched     []touch
+	touchedFrom uint64
+	touchLimit  int // if not 0, the bound instead of maxTouched (tests)
+}
+
+// touch is an item changed by the event at pos.
+type touch struct {
+	pos uint64
+	it  *Item
+}
+
+// maxTouched bounds Views.touched for views whose flags are not read.
+const maxTouched = 1 << 16
+
+// touchedSince returns the items changed by the events after pos, in
+// their order, and whether they are all recorded.
+func (v *Views) touchedSince(pos uint64) ([]touch, bool) {
+	if v.touchedFrom > pos+1 {
+		return nil, false
+	}
+	i, _ := slices.BinarySearchFunc(v.touched, pos+1, func(t touch, p uint64) int { return cmp.Compare(t.pos, p) })
+	return v.touched[i:], true
 }
 
 // NewViews returns empty views.
@@ -524,6 +549,10 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	it.Core = events.EvolveCore(kind, id, it.Core, env, p.P)
 	it.Updated = pos
+	if len(v.touched) >= cmp.Or(v.touchLimit, maxTouched) {
+		v.touched, v.touchedFrom = v.touched[:0], pos
+	}
+	v.touched = append(v.touched, touch{pos, it})
 	it.Events = append(it.Events, pos)
 	if rank(env.Classification) < rank(it.Class) && it.Lowered == 0 {
 		it.Lowered = pos

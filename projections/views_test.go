@@ -84,6 +84,14 @@ func TestRecommendationDeadlines(t *testing.T) {
 	if got := flagsOf(v, "2026-05-01", "party/ubnd-21607"); len(got) != 0 {
 		t.Errorf("flags of the party two years on: %v, want none", got)
 	}
+	// A recommendation withdrawn owes no answer: two late or missing
+	// answers are left, fewer than three. (The flags computed after each
+	// event by w.build check that an update of the flags drops it too.)
+	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationWithdrawn, `{"withdrawn_on":"2024-05-02","reason":"Đã được giải quyết qua kênh khác."}`, "2024-05-02")
+	v = w.build()
+	if got := flagsOf(v, "2024-06-30", "party/ubnd-21607"); len(got) != 0 {
+		t.Errorf("flags of the party after a withdrawal: %v, want none", got)
+	}
 }
 
 // TestFlags raises each flag from the events that should raise it.
