@@ -39,6 +39,10 @@ type Flag struct {
 	Cites     []Cite     `json:"cites"`
 	Status    string     `json:"status"` // open or reviewed
 	Review    *FlagFacts `json:"review,omitempty"`
+	// day is RaisedOn as a day number (noDay if not a valid date), for
+	// the index that reports count by (reading the dates' strings was
+	// most of making it after a write).
+	day int32
 }
 
 // flagInfo describes one flag code.
@@ -230,7 +234,7 @@ func (v *Views) flagsIndexed(today events.Date, byParty bool) ([]Flag, *flagInde
 				if !ok {
 					code = -1
 				}
-				x.openByUnit[f.Unit] = append(x.openByUnit[f.Unit], flagRef{int32(i), dayOrNone(f.RaisedOn), code})
+				x.openByUnit[f.Unit] = append(x.openByUnit[f.Unit], flagRef{int32(i), f.day, code})
 			}
 		}
 	}
@@ -244,9 +248,10 @@ func (v *Views) flagsIndexed(today events.Date, byParty bool) ([]Flag, *flagInde
 // After a write the flags cached at an earlier position are mostly still
 // right: when they are of the same date, units and parties have not
 // changed, and no flag has been reviewed since, the flags of the items
-// that changed and the flags across items are taken out of them and
-// raised again, and the new ones merged into their order (see
-// updateFlags). Otherwise every flag is assembled and sorted anew.
+// that changed, of their parties' repeated late answers and of missing
+// hearings are taken out of them and raised again, and the new ones
+// merged into their order (see assembleFlags). Otherwise every flag is
+// assembled and sorted anew.
 func (v *Views) computeFlags(today events.Date, about int) []Flag {
 	if fs, ok := v.assembleFlags(today, about, true); ok {
 		v.cache.updated++
@@ -299,7 +304,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	raise := func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite) {
 		info := FlagCodes[code]
 		f := Flag{ID: FlagID(code, key), Code: code, Title: info.title, RuleVersion: v.cfg.Rules.Version, LegalBasis: info.basis, Against: info.against,
-			Party: party, Subject: subject, RaisedOn: on, Detail: detail, Cites: cs, Status: "open"}
+			Party: party, Subject: subject, RaisedOn: on, Detail: detail, Cites: cs, Status: "open", day: dayOrNone(on)}
 		if it != nil {
 			f.Unit = it.Unit()
 		}

@@ -331,6 +331,20 @@ type Views struct {
 	touched     []touch
 	touchedFrom uint64
 	touchLimit  int // if not 0, the bound instead of maxTouched (tests)
+	// strs holds one copy of each unit ID Apply has set (see intern).
+	strs map[string]string
+}
+
+// intern returns s, as the first string equal to it interned.
+func (v *Views) intern(s string) string {
+	if t, ok := v.strs[s]; ok {
+		return t
+	}
+	if v.strs == nil {
+		v.strs = map[string]string{}
+	}
+	v.strs[s] = s
+	return s
 }
 
 // touch is an item changed by the event at pos.
@@ -547,7 +561,13 @@ func (v *Views) Apply(p *Prepared) error {
 	if kind == events.KindSupervision {
 		v.supGen++ // the flags across supervisions are computed again
 	}
+	unit := it.Core.Unit
 	it.Core = events.EvolveCore(kind, id, it.Core, env, p.P)
+	if it.Core.Unit != unit {
+		// One copy of each unit's ID, as a snapshot's decoding keeps:
+		// the flags and indexes of many items hash it over and over.
+		it.Core.Unit = v.intern(it.Core.Unit)
+	}
 	it.Updated = pos
 	if len(v.touched) >= cmp.Or(v.touchLimit, maxTouched) {
 		v.touched, v.touchedFrom = v.touched[:0], pos
