@@ -331,8 +331,8 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 				for i := range m.flags {
 					removed = append(removed, keyOf(&m.flags[i]))
 				}
-				for i := range m.late {
-					if fewer {
+				if fewer {
+					for i := range m.late {
 						p := m.late[i].Party
 						late[p] = slices.DeleteFunc(late[p], func(r lateRef) bool { return r.o == &m.late[i] })
 						affected[p] = true
@@ -347,8 +347,8 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 			v.itemFlags(it, today, m, raise)
 			m.flags = slices.Clone(out[start:])
 			it.flagMemo = m
-			for i := range m.late {
-				if fewer {
+			if fewer {
+				for i := range m.late {
 					r := lateRef{&m.late[i], rank, it.Created, i}
 					p := r.o.Party
 					at, _ := slices.BinarySearchFunc(late[p], r, lateRef.compare)
@@ -405,8 +405,8 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		}
 	} else {
 		parties = sortedKeys(late)
-		for _, k := range prevRepeat {
-			if update {
+		if update {
+			for _, k := range prevRepeat {
 				removed = append(removed, k)
 			}
 		}
