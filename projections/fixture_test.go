@@ -176,7 +176,8 @@ func (w *world) build() *projections.Views {
 		}
 	}
 	// Past the units and parties every fixture registers first (each
-	// changes what items' flags are computed with), most updated.
+	// changes what items' flags are computed with), a good part are
+	// updates.
 	if updated, _, full := projections.FlagComputations(upd[1]); v.Position() >= 20 && updated < v.Position()/4 {
 		w.tb.Errorf("flags at one date after each of %d events: %d updates of the last, %d computed anew", v.Position(), updated, full)
 	}

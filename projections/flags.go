@@ -115,7 +115,8 @@ type flagCache struct {
 	// duplicates were dropped: the next one's starting capacity.
 	raw int
 	// epoch is Views.flagEpoch when flags were computed; updatable is
-	// set when no ID was raised twice; across are the keys of the
+	// set when the last full assembly raised no ID twice (an update that
+	// does gives way to a full assembly); across are the keys of the
 	// OB_NO_HEARING flags among them, raised again by every computation,
 	// and repeatKeys the key of each party's OB_REPEAT_LATE; late holds
 	// each party's late or missing answers (see assembleFlags).
@@ -143,8 +144,8 @@ type flagCache struct {
 
 // Flags returns every flag at today, sorted by the position of the latest
 // event it cites, then ID. The result is shared: callers must not change
-// it, nor keep it once they have let go of the views (the next Apply may
-// reuse its array for the flags at a later position).
+// it, nor keep it once they have let go of the views (a computation at a
+// later position, after an Apply, may reuse its array).
 func (v *Views) Flags(today events.Date) []Flag {
 	c := v.cache
 	c.mu.Lock()
@@ -247,10 +248,10 @@ func (v *Views) flagsIndexed(today events.Date, byParty bool) ([]Flag, *flagInde
 //
 // After a write the flags cached at an earlier position are mostly still
 // right: when they are of the same date, units and parties have not
-// changed, and no flag has been reviewed since, the flags of the items
-// that changed, of their parties' repeated late answers and of missing
-// hearings are taken out of them and raised again, and the new ones
-// merged into their order (see assembleFlags). Otherwise every flag is
+// changed, no flag has been reviewed since and no ID is raised twice, the
+// flags of the items that changed, of their parties' repeated late answers
+// and of missing hearings are taken out of them and raised again, and the
+// new ones merged into their order (see assembleFlags). Otherwise every flag is
 // assembled and sorted anew.
 func (v *Views) computeFlags(today events.Date, about int) []Flag {
 	if fs, ok := v.assembleFlags(today, about, true); ok {
@@ -269,7 +270,8 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 //
 // An update reads only the items changed since the cached flags, as
 // Views.touched records them, unless a supervision has changed too (the
-// flags across supervisions read every one): each party's late answers
+// flags across supervisions read every one) or more has changed than
+// Views.touched holds: each party's late answers
 // are then kept as they were, but for the items changed, and
 // OB_REPEAT_LATE is raised again for those items' parties only.
 func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Flag, ok bool) {
@@ -466,6 +468,9 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	clear(out[len(out):cap(out)]) // what an array used again held beyond
 	fs := sortFlags(out)
 	if update {
+		if len(fs) < raw {
+			return nil, false // an ID raised twice: see updatable
+		}
 		if fs, ok = mergeFlags(c.flags, removed, fs, func(n int) []Flag { return c.buffer(n, v.pos) }); !ok {
 			return nil, false
 		}
@@ -596,7 +601,8 @@ func sortFlags(fs []Flag) []Flag {
 			}
 			return 1
 		}
-		return strings.Compare(a.id, b.id)
+		// Of one ID raised twice, the first raised is kept.
+		return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.i, b.i))
 	})
 	// fs[j] is to become fs[keys[j].i]: follow each cycle of that
 	// permutation, marking the places filled with i = -1.
@@ -804,11 +810,19 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 		}
 		v.cache.overlapGen++
 		gen := v.cache.overlapGen
+		// Two supervisions of several of the same subjects meet under
+		// each: the pair's flag (one ID) is raised for the first of them
+		// in sorted order only.
+		seen := map[[2]*Item]bool{}
 		for _, key := range sortedKeys(overlap) {
 			its := overlap[key]
 			party, _, _ := strings.Cut(key, "|")
 			for i := 1; i < len(its); i++ {
 				a, b := its[i-1], its[i]
+				if seen[[2]*Item{a, b}] {
+					continue
+				}
+				seen[[2]*Item{a, b}] = true
 				k := overlapKey{a, b, party}
 				m, ok := v.cache.overlaps[k]
 				if !ok || m.aPos != a.Updated || m.bPos != b.Updated {

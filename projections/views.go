@@ -406,7 +406,8 @@ func (v *Views) PositionAt(t time.Time) uint64 {
 
 // LogPositionAt returns the position that Views.PositionAt gives for t on
 // views of the whole log of src, without building them: it reads only the
-// records its search looks at, about twice log2 of the log's length.
+// records its search looks at: about log2 of the log's length, and one
+// more for each step back where a clock went back.
 func LogPositionAt(ctx context.Context, src events.Store, t time.Time) (uint64, error) {
 	head, err := src.Head(ctx)
 	if err != nil {
