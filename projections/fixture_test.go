@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -107,6 +108,22 @@ func (w *world) recordClass(a events.Actor, kind events.Kind, id, unit string, t
 		w.tb.Fatalf("record %s on %s/%s: %v", typ, kind, id, err)
 	}
 	return res.Position
+}
+
+// critiqueUnanswered records a critique of drafter's draft requested on
+// requested: conference, synthesis and critique issued within two weeks,
+// then the draft adopted on day 31 (submission planned for day 60) with
+// no answer to the critique.
+func (w *world) critiqueUnanswered(id, unit, drafter string, requested events.Date) {
+	w.tb.Helper()
+	on := func(n int) string { return string(projections.AddDays(requested, n)) }
+	w.rec(events.KindCritique, id, unit, events.CritiqueRequested,
+		fmt.Sprintf(`{"title":"Phản biện quy hoạch chợ","draft_title":"Đề án chợ","drafting_party_id":%q,"form":"CONFERENCE","requested_on":%q}`, drafter, requested), string(requested))
+	w.rec(events.KindCritique, id, "", events.CritiqueDraftReceived, fmt.Sprintf(`{"received_on":%q,"submission_on":%q}`, on(1), on(60)), on(1))
+	w.rec(events.KindCritique, id, "", events.CritiqueConferenceHeld, fmt.Sprintf(`{"held_on":%q,"chair":"Chủ tịch MTTQ","participants":20}`, on(9)), on(9))
+	w.rec(events.KindCritique, id, "", events.CritiqueSynthesized, fmt.Sprintf(`{"synthesized_on":%q,"summary":"Tổng hợp"}`, on(11)), on(11))
+	w.rec(events.KindCritique, id, "", events.CritiqueDocumentIssued, fmt.Sprintf(`{"issued_on":%q,"points":[{"point_id":"p1","text":"Cần lấy ý kiến tiểu thương."}]}`, on(14)), on(14))
+	w.rec(events.KindCritique, id, "", events.CritiqueDraftAdopted, fmt.Sprintf(`{"adopted_on":%q}`, on(31)), on(31))
 }
 
 // rec is record by the province's recorder.

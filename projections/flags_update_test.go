@@ -58,13 +58,7 @@ func TestOverlapOfSeveralSubjects(t *testing.T) {
 // whichever order an update meets them in.
 func TestRepeatLateKindOrder(t *testing.T) {
 	w := newWorld(t)
-	w.rec(events.KindCritique, "pb-1", "540", events.CritiqueRequested,
-		`{"title":"Phản biện","draft_title":"Đề án","drafting_party_id":"ubnd-21607","form":"CONFERENCE","requested_on":"2024-01-05"}`, "2024-01-05")
-	w.rec(events.KindCritique, "pb-1", "", events.CritiqueDraftReceived, `{"received_on":"2024-01-06","submission_on":"2024-03-15"}`, "2024-01-06")
-	w.rec(events.KindCritique, "pb-1", "", events.CritiqueConferenceHeld, `{"held_on":"2024-01-08","chair":"Chủ tịch MTTQ","participants":30}`, "2024-01-08")
-	w.rec(events.KindCritique, "pb-1", "", events.CritiqueSynthesized, `{"synthesized_on":"2024-01-09","summary":"Tổng hợp"}`, "2024-01-09")
-	w.rec(events.KindCritique, "pb-1", "", events.CritiqueDocumentIssued, `{"issued_on":"2024-01-10","points":[{"point_id":"p1","text":"Cần đánh giá."}]}`, "2024-01-10")
-	w.rec(events.KindCritique, "pb-1", "", events.CritiqueDraftAdopted, `{"adopted_on":"2024-01-20"}`, "2024-01-20")
+	w.critiqueUnanswered("pb-1", "540", "ubnd-21607", "2024-01-05") // adopted 2024-02-05
 	for i := range 3 {
 		id := fmt.Sprintf("kn-%d", i)
 		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-02-01"), "2024-02-01")

@@ -835,13 +835,7 @@ func TestRepeatLateCountsCritiqueAnswers(t *testing.T) {
 	if got := flagsOf(v, "2024-09-01", "party/ubnd-21610"); len(got) != 0 {
 		t.Fatalf("two missing answers: %v, want no OB_REPEAT_LATE yet", got)
 	}
-	w.rec(events.KindCritique, "pb-2", "21610", events.CritiqueRequested,
-		`{"title":"Phản biện quy hoạch chợ","draft_title":"Đề án chợ","drafting_party_id":"ubnd-21610","form":"CONFERENCE","requested_on":"2024-05-01"}`, "2024-05-01")
-	w.rec(events.KindCritique, "pb-2", "", events.CritiqueDraftReceived, `{"received_on":"2024-05-02","submission_on":"2024-06-30"}`, "2024-05-02")
-	w.rec(events.KindCritique, "pb-2", "", events.CritiqueConferenceHeld, `{"held_on":"2024-05-10","chair":"Chủ tịch MTTQ","participants":20}`, "2024-05-10")
-	w.rec(events.KindCritique, "pb-2", "", events.CritiqueSynthesized, `{"synthesized_on":"2024-05-12","summary":"Tổng hợp"}`, "2024-05-12")
-	w.rec(events.KindCritique, "pb-2", "", events.CritiqueDocumentIssued, `{"issued_on":"2024-05-15","points":[{"point_id":"p1","text":"Cần lấy ý kiến tiểu thương."}]}`, "2024-05-15")
-	w.rec(events.KindCritique, "pb-2", "", events.CritiqueDraftAdopted, `{"adopted_on":"2024-06-01"}`, "2024-06-01")
+	w.critiqueUnanswered("pb-2", "21610", "ubnd-21610", "2024-05-01") // adopted 2024-06-01
 	v = w.build()
 	if got := flagsOf(v, "2024-09-01", "party/ubnd-21610"); !slices.Equal(got, []string{"OB_REPEAT_LATE"}) {
 		t.Fatalf("two missing answers and a critique left unanswered: %v, want OB_REPEAT_LATE", got)
