@@ -126,6 +126,17 @@ func (w *world) critiqueUnanswered(id, unit, drafter string, requested events.Da
 	w.rec(events.KindCritique, id, "", events.CritiqueDraftAdopted, fmt.Sprintf(`{"adopted_on":%q}`, on(31)), on(31))
 }
 
+// recommendations records n recommendations, kn-0 to kn-<n-1>, to
+// ubnd-21607 in unit 21607, issued and received on those dates.
+func (w *world) recommendations(n int, issued, received string) {
+	w.tb.Helper()
+	for i := range n {
+		id := fmt.Sprintf("kn-%d", i)
+		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, issued), issued)
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, fmt.Sprintf(`{"received_on":%q}`, received), received)
+	}
+}
+
 // rec is record by the province's recorder.
 func (w *world) rec(kind events.Kind, id, unit string, typ events.Type, data, on string) uint64 {
 	w.tb.Helper()

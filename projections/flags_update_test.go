@@ -59,11 +59,7 @@ func TestOverlapOfSeveralSubjects(t *testing.T) {
 func TestRepeatLateKindOrder(t *testing.T) {
 	w := newWorld(t)
 	w.critiqueUnanswered("pb-1", "540", "ubnd-21607", "2024-01-05") // adopted 2024-02-05
-	for i := range 3 {
-		id := fmt.Sprintf("kn-%d", i)
-		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-02-01"), "2024-02-01")
-		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2024-02-02"}`, "2024-02-02")
-	}
+	w.recommendations(3, "2024-02-01", "2024-02-02")
 	if got := flagsOf(w.build(), "2024-06-30", "party/ubnd-21607"); !slices.Equal(got, []string{"OB_REPEAT_LATE"}) {
 		t.Fatalf("flags of the party: %v, want OB_REPEAT_LATE", got)
 	}
@@ -74,11 +70,7 @@ func TestRepeatLateKindOrder(t *testing.T) {
 // computations take the party's OB_REPEAT_LATE out.
 func TestRepeatLateWithSupervisionChange(t *testing.T) {
 	w := newWorld(t)
-	for i := range 3 {
-		id := fmt.Sprintf("kn-%d", i)
-		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-02-01"), "2024-02-01")
-		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2024-02-02"}`, "2024-02-02")
-	}
+	w.recommendations(3, "2024-02-01", "2024-02-02")
 	const today = events.Date("2024-06-30")
 	ctx := context.Background()
 	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))

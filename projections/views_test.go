@@ -864,11 +864,7 @@ func (c *countingSource) ReadLog(ctx context.Context, from uint64, fn func(event
 // Apply is returned, not read around.
 func TestRunnerLogFiles(t *testing.T) {
 	w := newWorld(t)
-	for i := range 6 {
-		id := fmt.Sprintf("kn-%d", i)
-		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
-		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
-	}
+	w.recommendations(6, "2024-01-15", "2024-01-19")
 	ctx := context.Background()
 	head, err := w.store.Head(ctx)
 	if err != nil {
