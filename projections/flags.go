@@ -251,8 +251,8 @@ func (v *Views) flagsIndexed(today events.Date, byParty bool) ([]Flag, *flagInde
 // changed, no flag has been reviewed since and no ID is raised twice, the
 // flags of the items that changed, of their parties' repeated late answers
 // and of missing hearings are taken out of them and raised again, and the
-// new ones merged into their order (see assembleFlags). Otherwise every flag is
-// assembled and sorted anew.
+// new ones merged into their order (see assembleFlags). Otherwise every
+// flag is assembled and sorted anew.
 func (v *Views) computeFlags(today events.Date, about int) []Flag {
 	if fs, ok := v.assembleFlags(today, about, true); ok {
 		v.cache.updated++
@@ -271,9 +271,9 @@ func (v *Views) computeFlags(today events.Date, about int) []Flag {
 // An update reads only the items changed since the cached flags, as
 // Views.touched records them, unless a supervision has changed too (the
 // flags across supervisions read every one) or more has changed than
-// Views.touched holds: each party's late answers
-// are then kept as they were, but for the items changed, and
-// OB_REPEAT_LATE is raised again for those items' parties only.
+// Views.touched holds: each party's late answers are then kept as they
+// were, but for the items changed, and OB_REPEAT_LATE is raised again for
+// those items' parties only.
 func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Flag, ok bool) {
 	c := v.cache
 	var removed []flagKey   // update: where the cached flags raised again are
@@ -330,9 +330,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 				if m.today != today || m.epoch != v.flagEpoch {
 					return false
 				}
-				for i := range m.flags {
-					removed = append(removed, keyOf(&m.flags[i]))
-				}
+				removed = appendKeys(removed, m.flags)
 				if fewer {
 					for i := range m.late {
 						p := m.late[i].Party
@@ -427,9 +425,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		}
 	} else {
 		if update {
-			for i := range c.supervision {
-				removed = append(removed, keyOf(&c.supervision[i]))
-			}
+			removed = appendKeys(removed, c.supervision)
 		}
 		start := len(out)
 		raised := func() *Flag { f := out[len(out)-1]; return &f }
@@ -444,13 +440,10 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	} else {
 		first = v.firstRecommendations(nil, nil)
 	}
-	c.firstRec = nil     // until this computation succeeds
-	var across []flagKey // OB_NO_HEARING, raised again by every computation
+	c.firstRec = nil // until this computation succeeds
 	acrossFrom := len(out)
 	v.hearingFlags(today, first, raise)
-	for i := acrossFrom; i < len(out); i++ {
-		across = append(across, keyOf(&out[i]))
-	}
+	across := appendKeys(nil, out[acrossFrom:]) // OB_NO_HEARING, raised again by every computation
 	reviews := map[string]*FlagFacts{}
 	for _, r := range v.order[events.KindFlag] {
 		if r.Facts.Flag != nil {
@@ -526,6 +519,14 @@ type flagKey struct {
 
 func keyOf(f *Flag) flagKey { return flagKey{lastCite(*f), f.ID} }
 
+// appendKeys appends the keys of fs to ks.
+func appendKeys(ks []flagKey, fs []Flag) []flagKey {
+	for i := range fs {
+		ks = append(ks, keyOf(&fs[i]))
+	}
+	return ks
+}
+
 func (a flagKey) compare(b flagKey) int {
 	if a.pos != b.pos {
 		if a.pos < b.pos {
@@ -586,23 +587,16 @@ func mergeFlags(old []Flag, removed []flagKey, added []Flag, buffer func(n int) 
 // collect at a million events, after every write).
 func sortFlags(fs []Flag) []Flag {
 	type key struct {
-		pos uint64
-		id  string
-		i   int32
+		flagKey
+		i int32
 	}
 	keys := make([]key, len(fs))
 	for i := range fs {
-		keys[i] = key{lastCite(fs[i]), fs[i].ID, int32(i)}
+		keys[i] = key{keyOf(&fs[i]), int32(i)}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
-		if a.pos != b.pos {
-			if a.pos < b.pos {
-				return -1
-			}
-			return 1
-		}
 		// Of one ID raised twice, the first raised is kept.
-		return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.i, b.i))
+		return cmp.Or(a.compare(b.flagKey), cmp.Compare(a.i, b.i))
 	})
 	// fs[j] is to become fs[keys[j].i]: follow each cycle of that
 	// permutation, marking the places filled with i = -1.
