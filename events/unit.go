@@ -282,6 +282,26 @@ func (s *State) UnitInfo() (UnitInfo, bool) {
 		Successors: slices.Clone(f.successors), Predecessors: slices.Clone(f.predecessors)}, true
 }
 
+// UnitTree is what a scope check reads of the units: each unit's parent
+// and the units it superseded and was superseded by, as recorded (ok is
+// false for a unit not registered). The write side reads its states; the
+// read side its views.
+type UnitTree interface {
+	UnitLinks(id string) (parent string, predecessors, successors []string, ok bool)
+}
+
+// worldTree reads the units' links from the write side's states.
+type worldTree struct{ w World }
+
+func (t worldTree) UnitLinks(id string) (string, []string, []string, bool) {
+	st := t.w.Lookup(StreamName(KindUnit, id))
+	if st == nil {
+		return "", nil, nil, false
+	}
+	f, _ := st.facts.(unitFacts)
+	return f.parent, f.predecessors, f.successors, true
+}
+
 // UnitWithin reports whether unit lies in the subtree of scope: scope
 // itself, a unit below it, a unit that scope superseded (as recorded in
 // scope's predecessor_ids), or a unit whose records passed to one of these
@@ -294,38 +314,46 @@ func (s *State) UnitInfo() (UnitInfo, bool) {
 // goes where its own successor_ids say, not to every successor of the
 // district.
 func UnitWithin(w World, unit, scope string) bool {
-	if unit == "" || scope == "" {
-		return false
+	return UnitScope(worldTree{w}, scope)(unit)
+}
+
+// UnitScope returns UnitWithin for one scope over t, for checking many
+// units against it.
+func UnitScope(t UnitTree, scope string) func(unit string) bool {
+	if scope == "" {
+		return func(string) bool { return false }
 	}
-	return unitWithin(w, unit, scope, successorClosure(w, scope), map[string]bool{})
+	succeeded := successorClosure(t, scope)
+	return func(unit string) bool {
+		return unit != "" && unitWithin(t, unit, scope, succeeded, map[string]bool{})
+	}
 }
 
 // unitWithin walks up from unit; tried records the successors already
 // walked, so cycles and long chains end.
-func unitWithin(w World, unit, scope string, succeeded []string, tried map[string]bool) bool {
+func unitWithin(t UnitTree, unit, scope string, succeeded []string, tried map[string]bool) bool {
 	u := unit
 	followed := false
 	for depth := 0; u != "" && depth < 32; depth++ {
 		if u == scope || slices.Contains(succeeded, u) {
 			return true
 		}
-		st := w.Lookup(StreamName(KindUnit, u))
-		if st == nil {
+		parent, _, successors, ok := t.UnitLinks(u)
+		if !ok {
 			return false
 		}
-		f, _ := st.facts.(unitFacts)
-		if !followed && len(f.successors) > 0 {
+		if !followed && len(successors) > 0 {
 			followed = true
-			for _, next := range f.successors {
+			for _, next := range successors {
 				if !tried[next] && len(tried) < 256 {
 					tried[next] = true
-					if unitWithin(w, next, scope, succeeded, tried) {
+					if unitWithin(t, next, scope, succeeded, tried) {
 						return true
 					}
 				}
 			}
 		}
-		u = f.parent
+		u = parent
 	}
 	return false
 }
@@ -334,18 +362,17 @@ func unitWithin(w World, unit, scope string, succeeded []string, tried map[strin
 // through a chain of supersessions, as recorded on scope's side
 // (predecessor_ids) or on theirs (successor_ids, found by walking back from
 // scope's predecessors).
-func successorClosure(w World, scope string) []string {
+func successorClosure(t UnitTree, scope string) []string {
 	var out []string
 	queue := []string{scope}
 	for len(queue) > 0 && len(out) < 256 {
 		u := queue[0]
 		queue = queue[1:]
-		st := w.Lookup(StreamName(KindUnit, u))
-		if st == nil {
+		_, predecessors, _, ok := t.UnitLinks(u)
+		if !ok {
 			continue
 		}
-		f, _ := st.facts.(unitFacts)
-		for _, p := range f.predecessors {
+		for _, p := range predecessors {
 			if p != scope && !slices.Contains(out, p) {
 				out = append(out, p)
 				queue = append(queue, p)

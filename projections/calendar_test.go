@@ -347,6 +347,7 @@ var brief = []struct {
 	{"info.post.simple", 5, wd, false, ""},
 	{"info.electronic.simple", 3, wd, false, ""},
 	{"info.inperson", 10, wd, false, ""},
+	{"info.inperson.extension.max", 10, wd, false, "R"},
 	{"info.complex.notice", 3, wd, false, ""},
 	{"info.complex.provide", 15, wd, false, ""},
 	{"info.extension.max", 15, cal, false, ""},

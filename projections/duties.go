@@ -188,9 +188,10 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			o.Cites = cites(f.ReceivedAt)
 			add(o)
 		}
-		if f.IssuedOn != "" || f.AdoptedOn != "" {
+		if f.IssuedOn != "" {
 			// The drafter answers the critique before the draft is
-			// adopted; no day count is set (domain.md §3).
+			// adopted; no day count is set (domain.md §3). Before MTTQ
+			// issues its critique there is nothing to answer.
 			o := v.duty("critique.response", it, f.Drafter)
 			o.Trigger, o.Due, o.MetOn = f.IssuedOn, f.AdoptedOn, f.RespondedOn
 			o.Cites = cites(f.IssuedAt, f.RespondedAt, f.AdoptedAt)
@@ -245,6 +246,13 @@ func (v *Views) infoDuties(it *Item, today events.Date, add func(Obligation)) {
 	o := v.duty(key, it, f.Addressee)
 	o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due(key, f.ReceivedOn, 0), met
 	o.Cites = cites(f.ReceivedAt, metAt)
+	if key == "info.inperson" && f.ExtendedDays > 0 {
+		// In person, the period may be extended (Luật TCTT Art. 29);
+		// other requests that are not complex have no extension.
+		ext := min(f.ExtendedDays, v.ruleDays("info.inperson.extension.max"))
+		o.Due = v.cfg.Calendar.Due(o.Due, ext, WorkingDays)
+		o.Cites = cites(f.ReceivedAt, f.ExtendedAt, metAt)
+	}
 	add(o)
 }
 

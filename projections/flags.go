@@ -710,14 +710,15 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 	case events.KindCritique:
 		// Only a draft on the critique plan (domain.md §4): a critique
 		// outside it is recorded, but its answer is not an obligation the
-		// flag holds the drafter to.
+		// flag holds the drafter to. Nor is an answer to a critique MTTQ
+		// issued only after the adoption, or never.
 		f := it.Facts.Cri
-		if f != nil && f.PlanID != "" && f.AdoptedOn != "" && (f.RespondedOn == "" || f.RespondedOn > f.AdoptedOn) && f.ForwardedOn == "" {
+		if f != nil && f.PlanID != "" && f.IssuedOn != "" && f.AdoptedOn >= f.IssuedOn && (f.RespondedOn == "" || f.RespondedOn > f.AdoptedOn) && f.ForwardedOn == "" {
 			raise("OB_DRAFT_BYPASS", it.Stream(), it, f.Drafter, it.Stream(), f.AdoptedOn,
 				"Dự thảo được thông qua khi cơ quan soạn thảo chưa trả lời phản biện (draft adopted without an answer to the critique).", cites(f.IssuedAt, f.AdoptedAt))
 		}
 	case events.KindPetition:
-		if f := it.Facts.Pet; f != nil && f.IdentityPublic != nil {
+		if f := it.Facts.Pet; f != nil && f.IdentityPublic != nil && f.Kind == events.PetitionDenunciation {
 			raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|identity", it, "", it.Stream(), it.OpenedOn,
 				"Danh tính người tố cáo ghi trong sự kiện công khai (a denouncer's identity in a public event).", []Cite{*f.IdentityPublic})
 		}
@@ -804,12 +805,17 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 		}
 		v.cache.overlapGen++
 		gen := v.cache.overlapGen
-		// Two supervisions of several of the same subjects meet under
-		// each: the pair's flag (one ID) is raised for the first of them
-		// in sorted order only.
+		// Each supervision is paired with the one of the same subject and
+		// topic that starts last before it (or on its day, created
+		// before it), whatever order they were recorded in. Two
+		// supervisions of several of the same subjects meet under each:
+		// the pair's flag (one ID) is raised for the first of them in
+		// sorted order only.
 		seen := map[[2]*Item]bool{}
+		var its []*Item
 		for _, key := range sortedKeys(overlap) {
-			its := overlap[key]
+			its = append(its[:0], overlap[key]...) // in creation order
+			slices.SortStableFunc(its, func(a, b *Item) int { return cmp.Compare(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart) })
 			party, _, _ := strings.Cut(key, "|")
 			for i := 1; i < len(its); i++ {
 				a, b := its[i-1], its[i]
@@ -821,7 +827,7 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 				m, ok := v.cache.overlaps[k]
 				if !ok || m.aPos != a.Updated || m.bPos != b.Updated {
 					m = overlapMemo{aPos: a.Updated, bPos: b.Updated, gen: gen}
-					if d := DaysBetween(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart); d >= 0 && d <= th.OverlapWindowDays {
+					if d := DaysBetween(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart); d <= th.OverlapWindowDays {
 						raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), b, b.Facts.Sup.Chair, b.Stream(), b.Facts.Sup.PlannedStart,
 							fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, a.Stream(), th.OverlapWindowDays, a.Stream(), th.OverlapWindowDays),
 							[]Cite{{Position: a.Created, Type: events.SupervisionPlanned}, {Position: b.Created, Type: events.SupervisionPlanned}})
@@ -860,7 +866,7 @@ func (m overburdenMemo) holds(its []*Item) bool {
 }
 
 // overlapKey names a pair of supervisions of one subject on one topic, the
-// later one second.
+// one that starts later (or was created later, on the same day) second.
 type overlapKey struct {
 	a, b    *Item
 	subject string
@@ -891,6 +897,11 @@ type raiseFunc func(code, key string, it *Item, party, subject string, on events
 func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise raiseFunc) {
 	late := o.Outcome == Late
 	missing := o.Outcome == Overdue
+	key := it.Stream() + "|" + o.Rule + "|" + o.Party
+	// A refusal without reasons (Luật TCTT Art. 34), in time or not.
+	if f := it.Facts.Info; f != nil && f.NoReasons && o.Rule != "info.complex.notice" && o.MetOn == f.RefusedOn {
+		raise("OB_INFO_SILENT", key+"|reasons", it, o.Party, it.Stream(), f.RefusedOn, "Từ chối cung cấp thông tin không nêu lý do (refusal without reasons).", cites(f.RefusedAt))
+	}
 	if !late && !missing && o.Outcome != Refused {
 		return
 	}
@@ -904,7 +915,6 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 	if late {
 		on = o.MetOn
 	}
-	key := it.Stream() + "|" + o.Rule + "|" + o.Party
 	switch o.Rule {
 	case "recommendation.response":
 		if missing {
@@ -921,11 +931,16 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 			raise("OB_DOC_REFUSED", key+"|"+string(o.Trigger)+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), o.MetOn, "Từ chối cung cấp tài liệu (documents refused).", o.Cites)
 		} else if missing {
 			raise("OB_DOC_REFUSED", key+"|"+string(o.Trigger)+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), on, detail("Không cung cấp tài liệu", "documents not provided"), o.Cites)
+		} else if late {
+			// None provided by the requested date (domain.md §4.1).
+			raise("OB_DOC_REFUSED", key+"|"+string(o.Trigger)+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), on, detail("Cung cấp tài liệu chậm", "documents provided late"), o.Cites)
 		}
 	case "supervision.subjectReport":
+		vi, en := "Gửi báo cáo chậm", "report received late"
 		if missing {
-			raise("OB_SUBJECT_REPORT_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Chưa gửi báo cáo", "report not received"), o.Cites)
+			vi, en = "Chưa gửi báo cáo", "report not received"
 		}
+		raise("OB_SUBJECT_REPORT_OVERDUE", key, it, o.Party, it.Stream(), on, detail(vi, en), o.Cites)
 	case "critique.draftLeadTime":
 		if late {
 			raise("OB_DRAFT_LATE", key, it, o.Party, it.Stream(), o.MetOn,
@@ -954,9 +969,6 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 		raise("OB_VOTER_PETITION_OVERDUE", key, it, o.Party, it.Stream(), on, detail(vi, en), o.Cites)
 	case "denunciation.mttqForwarded":
 		raise("OB_FORWARD_NO_FEEDBACK", key, it, o.Party, it.Stream(), on, detail("Không thông báo kết quả cho MTTQ", "no result notice to MTTQ"), o.Cites)
-	}
-	if f := it.Facts.Info; f != nil && f.NoReasons && o.Rule != "info.complex.notice" && o.MetOn == f.RefusedOn {
-		raise("OB_INFO_SILENT", key+"|reasons", it, o.Party, it.Stream(), f.RefusedOn, "Từ chối cung cấp thông tin không nêu lý do (refusal without reasons).", cites(f.RefusedAt))
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 
 // ScopeSet returns the units a query on unit covers: the unit, every unit
 // below it, and the units it succeeded (a ward created by the 2025 merger
-// covers the communes merged into it) with theirs. Nil for an unknown unit.
+// covers the communes merged into it) with theirs, as the write side
+// counts them (events.UnitWithin). Nil for an unknown unit.
 func (v *Views) ScopeSet(unit string) map[string]bool {
 	v.cache.smu.Lock()
 	defer v.cache.smu.Unlock()
@@ -22,22 +23,14 @@ func (v *Views) ScopeSet(unit string) map[string]bool {
 	if s, ok := v.cache.scopes[unit]; ok {
 		return s
 	}
-	u := v.items[events.StreamName(events.KindUnit, unit)]
-	if u == nil {
+	if v.items[events.StreamName(events.KindUnit, unit)] == nil {
 		return nil
 	}
+	within := events.UnitScope(v, unit)
 	set := map[string]bool{}
-	queue := []string{unit}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		if set[n] {
-			continue
-		}
-		set[n] = true
-		queue = append(queue, v.children[n]...)
-		if it := v.items[events.StreamName(events.KindUnit, n)]; it != nil && it.Facts.Unit != nil {
-			queue = append(queue, it.Facts.Unit.Predecessors...)
+	for _, u := range v.order[events.KindUnit] {
+		if u.Facts.Unit != nil && within(u.ID) {
+			set[u.ID] = true
 		}
 	}
 	if v.cache.scopes == nil {
@@ -45,6 +38,16 @@ func (v *Views) ScopeSet(unit string) map[string]bool {
 	}
 	v.cache.scopes[unit] = set
 	return set
+}
+
+// UnitLinks implements events.UnitTree over the units in the views.
+func (v *Views) UnitLinks(id string) (parent string, predecessors, successors []string, ok bool) {
+	u := v.items[events.StreamName(events.KindUnit, id)]
+	if u == nil || u.Facts.Unit == nil {
+		return "", nil, nil, false
+	}
+	f := u.Facts.Unit
+	return f.Parent, f.Predecessors, f.Successors, true
 }
 
 // Within reports whether unit is covered by a query on scope.

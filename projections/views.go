@@ -227,24 +227,25 @@ type PetFacts struct {
 	Kind events.PetitionKind
 	// Channel is how the petition arrived: voters' petitions come from
 	// voter contact and have a period of their own (voter.petition).
-	Channel        events.Channel
-	Anonymous      bool
-	Competent      string `codec:"shared"`
-	ReceivedOn     events.Date
-	ForwardedOn    events.Date
-	ForwardedTo    string `codec:"shared"`
-	ForwardedAt    Cite
-	AcceptedOn     events.Date
-	AcceptedAt     Cite
-	NotAcceptedOn  events.Date
-	Complex        bool
-	Remote         bool
-	ExtendedDays   []int
-	ExtendedAt     []Cite
-	ResolvedOn     events.Date
-	ResolvedAt     Cite
-	NotifiedOn     events.Date
-	NotifiedAt     Cite
+	Channel       events.Channel
+	Anonymous     bool
+	Competent     string `codec:"shared"`
+	ReceivedOn    events.Date
+	ForwardedOn   events.Date
+	ForwardedTo   string `codec:"shared"`
+	ForwardedAt   Cite
+	AcceptedOn    events.Date
+	AcceptedAt    Cite
+	NotAcceptedOn events.Date
+	Complex       bool
+	Remote        bool
+	ExtendedDays  []int
+	ExtendedAt    []Cite
+	ResolvedOn    events.Date
+	ResolvedAt    Cite
+	NotifiedOn    events.Date
+	NotifiedAt    Cite
+	// IdentityPublic cites a public receipt that names the petitioner.
 	IdentityPublic *Cite `json:",omitempty"`
 	// A complaint taken to the second instance: filed with SecondTo, and
 	// resolved there (the first resolution stays in ResolvedOn).
@@ -1055,7 +1056,9 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 	case *events.PetitionReceivedData:
 		f.Kind, f.Channel, f.Anonymous, f.ReceivedOn = d.PetitionKind, d.Channel, d.Anonymous, d.ReceivedOn
 		it.Title, it.Form = truncateRunes(d.Summary, 120), string(d.PetitionKind)
-		if d.Petitioner != nil && d.PetitionKind == events.PetitionDenunciation && env.Classification == events.Public {
+		// A petitioner named in a public receipt: a leak if the petition
+		// is a denunciation, as it says or as it is classified later.
+		if d.Petitioner != nil && env.Classification == events.Public {
 			cc := c
 			f.IdentityPublic = &cc
 		}
@@ -1087,7 +1090,11 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 	case *events.SecondInstanceFiledData:
 		f.SecondFiledOn, f.SecondTo, f.SecondAt = d.FiledOn, d.ToPartyID, c
 	case *events.PetitionResultNotifiedData:
-		f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
+		// The notice the forwarding MTTQ is owed is of the first
+		// result: a second instance's notice does not replace it.
+		if f.NotifiedOn == "" {
+			f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
+		}
 	}
 }
 

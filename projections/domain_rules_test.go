@@ -1,0 +1,210 @@
+package projections_test
+
+// Tests of domain rules a review found the views getting wrong: each
+// states what domain.md or README says.
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+func flagsCode(v *projections.Views, today events.Date, subject, code string) []projections.Flag {
+	var out []projections.Flag
+	for _, f := range v.Flags(today) {
+		if f.Subject == subject && f.Code == code {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// domain.md §4.1 OB_INFO_SILENT: "...; refusal without reasons". A refusal
+// without reasons made within the period must raise it.
+func TestInfoRefusalWithoutReasonsOnTime(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindInfoRequest, "tt-r", "21607", events.InfoRequestReceived,
+		`{"channel":"POST_FAX","received_on":"2024-06-03","requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin quy hoạch chi tiết"}`, "2024-06-03")
+	w.rec(events.KindInfoRequest, "tt-r", "", events.InfoRequestValidated, `{"validated_on":"2024-06-03","complexity":"SIMPLE"}`, "2024-06-03")
+	// Refused on day 2 of 5 working days, with no reasons.
+	w.rec(events.KindInfoRequest, "tt-r", "", events.InfoRequestRefused, `{"refused_on":"2024-06-05"}`, "2024-06-05")
+	v := w.build()
+	o := obligation(t, v, "info_request/tt-r", "info.post.simple", "2024-07-01")
+	t.Logf("obligation: due %s met %s %s", o.Due, o.MetOn, o.Outcome)
+	if got := flagsCode(v, "2024-07-01", "info_request/tt-r", "OB_INFO_SILENT"); len(got) == 0 {
+		t.Errorf("refusal without reasons on 2024-06-05 (in time): no OB_INFO_SILENT raised")
+	}
+}
+
+// domain.md §4.2 MU_OVERLAP: same subject and topic within the window. The
+// order the supervisions were recorded in must not matter.
+func TestOverlapRecordedOutOfOrder(t *testing.T) {
+	w := newWorld(t)
+	plan := func(id, start, recorded string) {
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %s","topic":"Bồi thường giải phóng mặt bằng","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":%q}`, id, start), recorded)
+	}
+	// Case 1: the second one recorded starts 30 days before the first.
+	plan("gs-a", "2024-06-01", "2024-03-01")
+	plan("gs-b", "2024-05-02", "2024-03-05")
+	// Case 2 (subject ubnd-21610): January and February, with one in
+	// December recorded between them.
+	plan2 := func(id, start, recorded string) {
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %s","topic":"Quỹ vì người nghèo","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21610"],"planned_start":%q}`, id, start), recorded)
+	}
+	plan2("gs-c", "2024-01-15", "2024-01-02")
+	plan2("gs-d", "2024-12-15", "2024-01-03")
+	plan2("gs-e", "2024-02-15", "2024-01-04")
+	v := w.build()
+	const today = "2024-12-31"
+	n := 0
+	for _, f := range v.Flags(today) {
+		if f.Code == "MU_OVERLAP" {
+			n++
+			t.Logf("raised: %s %s", f.Subject, f.Detail)
+		}
+	}
+	if got := len(flagsCode(v, today, "supervision/gs-a", "MU_OVERLAP")) + len(flagsCode(v, today, "supervision/gs-b", "MU_OVERLAP")); got == 0 {
+		t.Errorf("gs-a (start 2024-06-01) and gs-b (start 2024-05-02), same subject and topic 30 days apart: no MU_OVERLAP")
+	}
+	if got := len(flagsCode(v, today, "supervision/gs-c", "MU_OVERLAP")) + len(flagsCode(v, today, "supervision/gs-e", "MU_OVERLAP")); got == 0 {
+		t.Errorf("gs-c (2024-01-15) and gs-e (2024-02-15), same subject and topic 31 days apart: no MU_OVERLAP")
+	}
+}
+
+// README: a unit made by a 2025 merger covers its predecessors'; the write
+// side (events.UnitWithin) also counts a unit whose successor_ids name the
+// scope. A supervision by the new ward of a body of a commune merged into
+// it (recorded by the commune's UnitSuperseded) is within its territory.
+func TestScopeFollowsSuccessorIDs(t *testing.T) {
+	w := newWorld(t)
+	w.record(admin, events.KindUnit, "ward-new", "", events.UnitRegistered,
+		`{"name":"Phường Mới","level":"COMMUNE","parent_id":"52","valid_from":"2025-07-01"}`, "2025-07-01")
+	w.record(admin, events.KindUnit, "21610", "", events.UnitSuperseded,
+		`{"successor_ids":["ward-new"],"effective_on":"2025-07-01","basis":"Nghị quyết 1668/NQ-UBTVQH15"}`, "2025-07-01")
+	w.rec(events.KindSupervision, "gs-m", "ward-new", events.SupervisionPlanned,
+		`{"title":"Giám sát tiếp công dân","topic":"Tiếp công dân","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21610"],"planned_start":"2025-08-01"}`, "2025-07-10")
+	v := w.build()
+	t.Logf("read side: Within(21610, ward-new) = %v", v.Within("21610", "ward-new"))
+	if got := flagsCode(v, "2025-12-31", "supervision/gs-m", "MU_OUT_OF_SCOPE_SUBJECT"); len(got) != 0 {
+		t.Errorf("supervision by ward-new of ubnd-21610 (its commune superseded into ward-new): %s", got[0].Detail)
+	}
+	if !v.Within("21610", "ward-new") {
+		t.Errorf("ScopeSet(ward-new) lacks 21610, whose successor_ids name ward-new (the write side's UnitWithin counts it)")
+	}
+}
+
+// domain.md §4.2 MU_CONFIDENTIAL_LEAK: a denouncer's identity in a public
+// record. The kind may be set at classification (petition_kind is optional
+// on receipt).
+func TestDenouncerIdentityReclassified(t *testing.T) {
+	w := newWorld(t)
+	w.recordClass(recorder, events.KindPetition, "don-x", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-06-10","anonymous":false,"petitioner":{"name":"Trần Thị B"},"summary":"Phản ánh cán bộ địa chính"}`, "2024-06-10", events.Public)
+	w.rec(events.KindPetition, "don-x", "", events.PetitionClassified,
+		`{"classified_on":"2024-06-11","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-06-11")
+	v := w.build()
+	if got := flagsCode(v, "2024-12-31", "petition/don-x", "MU_CONFIDENTIAL_LEAK"); len(got) == 0 {
+		t.Errorf("denunciation (kind set at classification) whose public receipt names the denouncer: no MU_CONFIDENTIAL_LEAK")
+	}
+}
+
+// domain.md §4.1 OB_FORWARD_NO_FEEDBACK: a result notice ≤7 days after the
+// decision. A first-instance result notified in time stays on time when the
+// complaint later goes to the second instance and that result is notified.
+func TestForwardNoticeSurvivesSecondInstance(t *testing.T) {
+	w := newWorld(t)
+	w.party("ubnd-540", "Ủy ban nhân dân thị xã An Nhơn", "PEOPLES_COMMITTEE", "540")
+	const stream = "petition/kn-2"
+	w.rec(events.KindPetition, "kn-2", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-16","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Lê Văn C"},"summary":"Khiếu nại quyết định thu hồi đất"}`, "2024-05-16")
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-17","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-17")
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-20","to_party_id":"ubnd-21607"}`, "2024-05-20")
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionResolved, `{"resolved_on":"2024-06-20","outcome":"Khiếu nại sai"}`, "2024-06-20")
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionResultNotified, `{"notified_on":"2024-06-24"}`, "2024-06-24")
+	v := w.build()
+	if o := obligation(t, v, stream, "denunciation.mttqForwarded", "2024-07-01"); o.Outcome != projections.OnTime {
+		t.Fatalf("first notice: %+v", o)
+	}
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionResolved, `{"resolved_on":"2024-08-20","outcome":"Giữ nguyên quyết định"}`, "2024-08-20")
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionResultNotified, `{"notified_on":"2024-08-22"}`, "2024-08-22")
+	v = w.build()
+	o := obligation(t, v, stream, "denunciation.mttqForwarded", "2024-09-30")
+	if o.MetOn != "2024-06-24" || o.Outcome != projections.OnTime {
+		t.Errorf("first-instance result notice (resolved 2024-06-20, notified 2024-06-24): now met %s %s (due %s)", o.MetOn, o.Outcome, o.Due)
+	}
+	if got := flagsCode(v, "2024-09-30", stream, "OB_FORWARD_NO_FEEDBACK"); len(got) != 0 {
+		t.Errorf("OB_FORWARD_NO_FEEDBACK raised although both results were notified within 2 days: %s", got[0].Detail)
+	}
+}
+
+// domain.md §4.1 OB_DOC_REFUSED: "DocumentRequested with no DocumentProvided
+// by the requested date"; OB_SUBJECT_REPORT_OVERDUE: "No
+// SubjectReportReceived by the plan date". Provided or received after the
+// date, there was none by the date.
+func TestDocumentsProvidedLate(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindSupervision, "gs-l", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát","topic":"Đất đai","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-03-01"}`, "2024-02-01")
+	w.rec(events.KindSupervision, "gs-l", "", events.SupervisionReportOutlineSent, `{"sent_on":"2024-02-05","report_due_on":"2024-02-20"}`, "2024-02-05")
+	w.rec(events.KindSupervision, "gs-l", "", events.SupervisionDocumentRequested,
+		`{"request_id":"d1","party_id":"ubnd-21607","description":"Hồ sơ","requested_on":"2024-03-05","due_on":"2024-03-15"}`, "2024-03-05")
+	w.rec(events.KindSupervision, "gs-l", "", events.SupervisionSubjectReportReceived, `{"received_on":"2024-05-20"}`, "2024-05-20")
+	w.rec(events.KindSupervision, "gs-l", "", events.SupervisionDocumentProvided, `{"request_id":"d1","provided_on":"2024-06-15"}`, "2024-06-15")
+	v := w.build()
+	for _, rule := range []string{"supervision.document", "supervision.subjectReport"} {
+		o := obligation(t, v, "supervision/gs-l", rule, "2024-12-31")
+		t.Logf("%s: due %s met %s %s", rule, o.Due, o.MetOn, o.Outcome)
+	}
+	got := flagsOf(v, "2024-12-31", "supervision/gs-l")
+	if !slices.Contains(got, "OB_DOC_REFUSED") {
+		t.Errorf("documents due 2024-03-15 provided 2024-06-15: flags %v, no OB_DOC_REFUSED", got)
+	}
+	if !slices.Contains(got, "OB_SUBJECT_REPORT_OVERDUE") {
+		t.Errorf("report due 2024-02-20 received 2024-05-20: flags %v, no OB_SUBJECT_REPORT_OVERDUE", got)
+	}
+}
+
+// domain.md §3 info.inperson: "≤10 wd (+10)"; the rule's note: "the period
+// may be extended by 10 working days". An extension notified in time must
+// move the due date of an in-person request.
+func TestInPersonExtension(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindInfoRequest, "tt-p", "21607", events.InfoRequestReceived,
+		`{"channel":"IN_PERSON","received_on":"2024-06-03","requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin quy hoạch"}`, "2024-06-03")
+	w.rec(events.KindInfoRequest, "tt-p", "", events.InfoRequestValidated, `{"validated_on":"2024-06-03","complexity":"SIMPLE"}`, "2024-06-03")
+	w.rec(events.KindInfoRequest, "tt-p", "", events.InfoRequestExtensionNotified, `{"notified_on":"2024-06-10","extended_days":10,"reason":"Cần tra cứu lưu trữ"}`, "2024-06-10")
+	w.rec(events.KindInfoRequest, "tt-p", "", events.InfoRequestProvided, `{"provided_on":"2024-06-24"}`, "2024-06-24")
+	v := w.build()
+	o := obligation(t, v, "info_request/tt-p", "info.inperson", "2024-07-01")
+	t.Logf("info.inperson: due %s met %s %s", o.Due, o.MetOn, o.Outcome)
+	if got := flagsCode(v, "2024-07-01", "info_request/tt-p", "OB_INFO_SILENT"); len(got) != 0 {
+		t.Errorf("in-person request extended (notified) and provided within 10+10 wd: %s", got[0].Detail)
+	}
+}
+
+// README: OB_REPEAT_LATE counts "answers owed to MTTQ's own recommendations
+// and critiques"; domain.md §3 critique.response: the drafter answers the
+// critique. A draft adopted before MTTQ issued any critique document owes
+// no answer (the drafter cannot even record one: drafter_responded needs
+// an issued critique).
+func TestNoCritiqueNoAnswerOwed(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindCritique, "pb-x", "540", events.CritiqueRequested,
+		`{"title":"Phản biện đề án","draft_title":"Đề án","drafting_party_id":"ubnd-21607","form":"CONFERENCE","requested_on":"2024-04-01"}`, "2024-04-01")
+	w.rec(events.KindCritique, "pb-x", "", events.CritiqueDraftReceived, `{"received_on":"2024-04-02","submission_on":"2024-05-30"}`, "2024-04-02")
+	w.rec(events.KindCritique, "pb-x", "", events.CritiqueDraftAdopted, `{"adopted_on":"2024-06-05"}`, "2024-06-05")
+	v := w.build()
+	for _, o := range v.Obligations(v.Item("critique/pb-x"), "2024-12-31") {
+		if o.Rule == "critique.response" {
+			t.Errorf("no critique document was issued, yet the drafter owes an answer: trigger %q due %s %s", o.Trigger, o.Due, o.Outcome)
+		}
+	}
+}
