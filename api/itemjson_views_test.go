@@ -42,7 +42,7 @@ func TestItemJSONOfViews(t *testing.T) {
 	f.Views.Read(func(v *projections.Views) {
 		for _, kind := range api.Collections {
 			its, _ := v.List(projections.Query{Kind: kind, Limit: 1 << 30, Today: today})
-			for _, redact := range []bool{false, true} {
+			for _, redact := range []projections.Redaction{0, projections.HideConfidential, projections.HideConfidential | projections.HidePersonal} {
 				list := api.ListResponse{Items: []api.ItemResponse{}, NextCursor: "7", Position: v.Position()}
 				for _, it := range its {
 					r := api.ItemResponse{ItemView: v.View(it, today, redact), LastPosition: it.Updated}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
 )
 
 func (s *Server) registerLogRoutes(r *mux.Router) {
@@ -47,8 +48,8 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if !s.mayReadEvent(actor, rec.Raw) {
-		s.Error(w, r, events.Errorf(events.EForbidden, "The event at position %d is outside the scope of this token or confidential.", pos))
+	if !s.mayReadEvent(actor, rec.Raw, s.flagReader(r, actor)) {
+		s.Error(w, r, events.Errorf(events.EForbidden, "The event at position %d is outside the scope of this token, confidential, or holds personal data withheld from it.", pos))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -61,8 +62,12 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 // mayReadEvent applies the read scope to one stored event: confidential
-// events and tokens are for admins and inspectors only.
-func (s *Server) mayReadEvent(a events.Actor, raw []byte) bool {
+// events and tokens are for inspectors and unscoped admins only; so, for
+// observers, are the events that hold citizens' personal data (stored
+// events are not redacted: their bytes are what the hashes prove). An
+// inspector's review of a flag is for the readers of that flag: flag says
+// whether a may read the flag with that ID (nil: no one else).
+func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) bool) bool {
 	if a.Role == events.RoleInspector || (a.Role == events.RoleAdmin && a.Unit == "") {
 		return true
 	}
@@ -70,17 +75,59 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte) bool {
 		Stream         string                `json:"stream"`
 		Kind           events.Kind           `json:"kind"`
 		Classification events.Classification `json:"classification"`
+		Data           struct {
+			Petitioner json.RawMessage   `json:"petitioner"`
+			Requester  json.RawMessage   `json:"requester"`
+			Changes    map[string]string `json:"changes"`
+		} `json:"data"`
 	}
 	if json.Unmarshal(raw, &env) != nil || env.Classification == events.Confidential || env.Kind == events.KindToken {
 		return false
 	}
+	if a.Role == events.RoleObserver && personalData(env.Data.Petitioner, env.Data.Requester, env.Data.Changes) {
+		return false
+	}
 	if env.Kind == events.KindFlag {
-		// An inspector's review of a flag is part of every trail that
-		// shows the flag.
-		return true
+		_, id, _ := events.SplitStream(env.Stream)
+		return flag != nil && flag(id)
 	}
 	st := s.Ledger.Lookup(env.Stream)
 	return st.Exists() && s.mayRead(a, st)
+}
+
+// personalData reports whether an event's payload names a citizen: a
+// petitioner or requester, or a correction of one.
+func personalData(petitioner, requester json.RawMessage, changes map[string]string) bool {
+	if len(petitioner) > 0 && string(petitioner) != "null" || len(requester) > 0 && string(requester) != "null" {
+		return true
+	}
+	for k := range changes {
+		if projections.IsPersonal(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// flagReader returns whether a may read the flag with an ID, as raised at
+// the request's date (for mayReadEvent).
+func (s *Server) flagReader(r *http.Request, a events.Actor) func(id string) bool {
+	return func(id string) bool {
+		ok := false
+		if s.Views == nil {
+			return false
+		}
+		s.Views.View(r.Context(), projections.Latest, func(v *projections.Views) error {
+			for _, f := range v.Flags(projections.Today(s.now())) {
+				if f.ID == id {
+					ok = s.flagAllowed(v, a, &f)
+					break
+				}
+			}
+			return nil
+		})
+		return ok
+	}
 }
 
 // historyWait bounds how long a history read waits for the ledger's
@@ -152,7 +199,7 @@ func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ev := StreamEvent{Position: pos, Hash: rec.Hash().String()}
-		if s.mayReadEvent(actor, rec.Raw) {
+		if s.mayReadEvent(actor, rec.Raw, nil) {
 			ev.Event = rec.Raw
 		} else {
 			ev.Redacted = true

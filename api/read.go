@@ -303,6 +303,21 @@ type ItemResponse struct {
 	NextTypes    []events.Type `json:"next_types,omitempty"`
 }
 
+// redaction is what items' views withhold from a: observers see neither
+// the fields of confidential events nor citizens' personal data;
+// respondents (the bodies supervised, petitioned or denounced) do not see
+// confidential fields, as the events themselves are withheld from them
+// (mayReadEvent).
+func redaction(a events.Actor) projections.Redaction {
+	switch a.Role {
+	case events.RoleObserver:
+		return projections.HideConfidential | projections.HidePersonal
+	case events.RoleRespondent:
+		return projections.HideConfidential
+	}
+	return 0
+}
+
 // handleList serves GET /v1/{collection}: filters, newest first, cursor
 // pagination.
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
@@ -349,11 +364,10 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		query.Units, query.Allow = units, s.allow(v, rc.actor)
+		query.Units, query.Allow, query.Redact = units, s.allow(v, rc.actor), redaction(rc.actor)
 		items, next := v.List(query)
-		redact := rc.actor.Role == events.RoleObserver
 		for _, it := range items {
-			resp.Items = append(resp.Items, ItemResponse{ItemView: v.View(it, rc.today, redact), LastPosition: it.Updated})
+			resp.Items = append(resp.Items, ItemResponse{ItemView: v.View(it, rc.today, query.Redact), LastPosition: it.Updated})
 		}
 		if next > 0 {
 			resp.NextCursor = strconv.FormatUint(next, 10)
@@ -408,7 +422,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		if allow := s.allow(v, rc.actor); allow != nil && !allow(it) {
 			return events.Errorf(events.EForbidden, "%s is outside the scope of this token.", stream)
 		}
-		resp = ItemResponse{ItemView: v.View(it, rc.today, rc.actor.Role == events.RoleObserver), LastPosition: it.Updated}
+		resp = ItemResponse{ItemView: v.View(it, rc.today, redaction(rc.actor)), LastPosition: it.Updated}
 		return nil
 	})
 	if err != nil {

@@ -69,8 +69,10 @@ type Query struct {
 	// From and To bound the legal date of the item's first event.
 	From, To events.Date
 	// Text keeps items whose text contains it, ignoring case and
-	// diacritics.
-	Text string
+	// diacritics. Redact is what the reader may not see: an item with
+	// confidential fields hidden from the reader never matches a text.
+	Text   string
+	Redact Redaction
 	// Today is the date deadlines are evaluated at.
 	Today events.Date
 	// Limit bounds the page; Before continues after a cursor: only items
@@ -133,7 +135,7 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 		}
 		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && it.Form != q.Form ||
 			q.From != "" && it.OpenedOn < q.From || q.To != "" && it.OpenedOn > q.To ||
-			text != "" && !strings.Contains(it.Text, text) {
+			text != "" && (q.Redact&HideConfidential != 0 && it.Class == events.Confidential || !strings.Contains(it.Text, text)) {
 			continue
 		}
 		if q.Party != "" && it.Party != q.Party && !slices.Contains(it.Core.Parties, q.Party) && !slices.Contains(it.partiesConcerned(nil), q.Party) {
@@ -218,6 +220,28 @@ func derivedStatus(it *Item, obligations []Obligation) []string {
 // PersonalFields are payload fields holding citizens' personal data.
 var PersonalFields = []string{"petitioner", "requester"}
 
+// IsPersonal reports whether a payload field (or a correction's changed
+// field, such as "petitioner.name") holds citizens' personal data.
+func IsPersonal(key string) bool {
+	for _, p := range PersonalFields {
+		if key == p || strings.HasPrefix(key, p) && key[len(p)] == '.' {
+			return true
+		}
+	}
+	return false
+}
+
+// Redaction is what an item's view withholds from its reader.
+type Redaction uint8
+
+const (
+	// HideConfidential withholds the fields set by confidential events,
+	// and the title of an item that has any.
+	HideConfidential Redaction = 1 << iota
+	// HidePersonal withholds citizens' personal data (PersonalFields).
+	HidePersonal
+)
+
 // ItemView is the JSON form of an item.
 type ItemView struct {
 	ID              string                `json:"id"`
@@ -242,9 +266,8 @@ type ItemView struct {
 	Redacted []string `json:"redacted,omitempty"`
 }
 
-// View renders an item at today. redact withholds personal data and the
-// fields of confidential events (for observers).
-func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
+// View renders an item at today, withholding what redact says.
+func (v *Views) View(it *Item, today events.Date, redact Redaction) ItemView {
 	iv := ItemView{ID: it.ID, Stream: it.Stream(), Kind: it.Kind, Status: it.Status(), Version: it.Core.Version, Unit: it.Unit(),
 		Title: it.Title, Form: it.Form, Party: it.Party, Parties: it.Core.Parties, Classification: it.Class, OpenedOn: it.OpenedOn,
 		CreatedPosition: it.Created, UpdatedPosition: it.Updated, LastHash: v.Hash(it.Updated).String(),
@@ -273,7 +296,7 @@ func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
 			b = append(b, quoteJSON(string(e.key))...)
 		}
 		b = append(b, ':')
-		if redact && (classOf[e.class] == events.Confidential || isPersonal(e.key)) {
+		if redact&HideConfidential != 0 && classOf[e.class] == events.Confidential || redact&HidePersonal != 0 && IsPersonal(string(e.key)) {
 			b = append(b, "null"...)
 			iv.Redacted = append(iv.Redacted, string(e.key))
 			continue
@@ -281,7 +304,7 @@ func (v *Views) View(it *Item, today events.Date, redact bool) ItemView {
 		b = append(b, e.val...)
 	}
 	iv.Data = append(b, '}')
-	if redact && it.Class == events.Confidential {
+	if redact&HideConfidential != 0 && it.Class == events.Confidential {
 		iv.Title = ""
 	}
 	return iv
@@ -295,13 +318,4 @@ func plainKey(key []byte) bool {
 		}
 	}
 	return true
-}
-
-func isPersonal(key []byte) bool {
-	for _, p := range PersonalFields {
-		if string(key) == p {
-			return true
-		}
-	}
-	return false
 }

@@ -269,10 +269,10 @@ func TestQueries(t *testing.T) {
 		`{"channel":"POST_FAX","received_on":"2024-06-03","requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin bản đồ"}`, "2024-06-03")
 	v = w.build()
 	it := v.Item("info_request/tt-1")
-	if red := v.View(it, "2024-06-04", true); !bytes.Contains(red.Data, []byte(`"requester":null`)) || !slices.Contains(red.Redacted, "requester") {
+	if red := v.View(it, "2024-06-04", projections.HideConfidential|projections.HidePersonal); !bytes.Contains(red.Data, []byte(`"requester":null`)) || !slices.Contains(red.Redacted, "requester") {
 		t.Errorf("redacted view: %s %v", red.Data, red.Redacted)
 	}
-	if full := v.View(it, "2024-06-04", false); !bytes.Contains(full.Data, []byte("Nguyễn Văn A")) || len(full.Redacted) != 0 {
+	if full := v.View(it, "2024-06-04", 0); !bytes.Contains(full.Data, []byte("Nguyễn Văn A")) || len(full.Redacted) != 0 {
 		t.Errorf("full view: %s", full.Data)
 	}
 }
@@ -382,7 +382,7 @@ func TestRebuildIsByteIdentical(t *testing.T) {
 	// And the JSON a reader sees is the same.
 	today := events.Date("2024-12-31")
 	for _, s := range []string{"recommendation/kn-1", "unit/21607"} {
-		if diff := cmp.Diff(rebuilt.View(rebuilt.Item(s), today, false), loaded.View(loaded.Item(s), today, false)); diff != "" {
+		if diff := cmp.Diff(rebuilt.View(rebuilt.Item(s), today, 0), loaded.View(loaded.Item(s), today, 0)); diff != "" {
 			t.Errorf("%s (-rebuilt +caught up):\n%s", s, diff)
 		}
 	}

@@ -143,7 +143,7 @@ func (c *BenchCommand) viewsPhase(ctx context.Context, w io.Writer, dir string) 
 			s := streams[rng.IntN(len(streams))]
 			t0 := time.Now()
 			it := v.Item(s)
-			_ = v.View(it, today, false)
+			_ = v.View(it, today, 0)
 			one = append(one, time.Since(t0))
 		}
 		for i := range 50 {

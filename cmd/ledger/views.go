@@ -207,11 +207,11 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 		if it == nil {
 			return fmt.Errorf("no %s %q as of position %d", kind, *id, pos)
 		}
-		return enc.Encode(v.View(it, today, false))
+		return enc.Encode(v.View(it, today, 0))
 	}
 	items, _ := v.List(projections.Query{Kind: kind, Today: today, Limit: 1 << 30})
 	for _, it := range items {
-		if err := enc.Encode(v.View(it, today, false)); err != nil {
+		if err := enc.Encode(v.View(it, today, 0)); err != nil {
 			return err
 		}
 	}
