@@ -275,6 +275,42 @@ func TestAccountabilityAndBundle(t *testing.T) {
 	if _, err := events.VerifyBundle(mustJSON(t, b), vkey); err == nil || !strings.Contains(err.Error(), "not in the bundle") {
 		t.Errorf("a dropped event: %v", err)
 	}
+	// So is a bundle relabelled, padded or reshaped around genuine events.
+	reshaped := map[string]func(b *events.Bundle) []byte{
+		"another party's subject": func(b *events.Bundle) []byte { b.Subject = "party/" + partyOther; return mustJSON(t, b) },
+		"an event twice":          func(b *events.Bundle) []byte { b.Events = append(b.Events, b.Events[0]); return mustJSON(t, b) },
+		"text after the JSON":     func(b *events.Bundle) []byte { return append(mustJSON(t, b), " garbage"...) },
+		"an event the trail does not cite": func(b *events.Bundle) []byte {
+			var tr map[string]json.RawMessage
+			json.Unmarshal(b.Trail, &tr)
+			var evs []json.RawMessage
+			json.Unmarshal(tr["events"], &evs)
+			var obs []map[string]any
+			json.Unmarshal(tr["obligations"], &obs)
+			for _, o := range obs {
+				o["cites"] = []any{}
+			}
+			tr["obligations"], tr["flags"], tr["events"] = mustJSON(t, obs), json.RawMessage("[]"), mustJSON(t, evs[1:])
+			b.Trail = mustJSON(t, tr)
+			return mustJSON(t, b)
+		},
+		"an obligation citing an event the trail does not name": func(b *events.Bundle) []byte {
+			var tr map[string]json.RawMessage
+			json.Unmarshal(b.Trail, &tr)
+			tr["events"] = json.RawMessage("[]")
+			b.Trail, b.Events = mustJSON(t, tr), nil
+			return mustJSON(t, b)
+		},
+	}
+	for name, change := range reshaped {
+		var b events.Bundle
+		json.Unmarshal(r.Body, &b)
+		if _, err := events.VerifyBundle(change(&b), vkey); err == nil {
+			t.Errorf("a bundle with %s verifies", name)
+		} else {
+			t.Logf("a bundle with %s: %v", name, err)
+		}
+	}
 	_, otherKey, _ := events.GenerateCheckpointKey(testOrigin)
 	if _, err := events.VerifyBundle(r.Body, otherKey); err == nil {
 		t.Error("a bundle verifies with another key")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 )
 
 // BundleFormat names the proof bundle format.
@@ -50,8 +51,10 @@ type BundleReport struct {
 
 // VerifyBundle checks a bundle with nothing but the verifier key: the
 // checkpoint's signature, each event's hash and inclusion in the
-// checkpoint's tree at its position, and that every event the trail cites
-// is in the bundle with the same hash and type. Errors have code invalid
+// checkpoint's tree at its position, that the bundle holds exactly the
+// events the trail cites (each once, with the same hash and type), that
+// every obligation and flag of the trail cites only those, and that the
+// trail is of the party the bundle names. Errors have code invalid
 // and say what failed.
 func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 	var b Bundle
@@ -59,6 +62,9 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
 		return nil, Errorf(EInvalid, "The bundle is not a %s JSON document: %v.", BundleFormat, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, Errorf(EInvalid, "The bundle has more after its JSON document.")
 	}
 	if b.Format != BundleFormat {
 		return nil, Errorf(EInvalid, "The bundle's format is %q, want %q.", b.Format, BundleFormat)
@@ -83,17 +89,50 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 		if err := VerifyInclusion(e.Position-1, cp.Size, LeafHash(e.Raw), e.Proof, cp.Root); err != nil {
 			return nil, Errorf(EInvalid, "The event at position %d is not in the signed log at that position: %s", e.Position, ErrorMessage(err))
 		}
+		if byPos[e.Position] != nil {
+			return nil, Errorf(EInvalid, "The bundle holds position %d twice.", e.Position)
+		}
 		byPos[e.Position] = e
 	}
+	type cites struct {
+		Cites []struct {
+			Position uint64 `json:"position"`
+		} `json:"cites"`
+	}
 	var trail struct {
+		Party  string `json:"party"`
 		Events []struct {
 			Position uint64 `json:"position"`
 			Hash     string `json:"hash"`
 			Type     Type   `json:"type"`
 		} `json:"events"`
+		Obligations []cites `json:"obligations"`
+		Flags       []cites `json:"flags"`
 	}
 	if err := json.Unmarshal(b.Trail, &trail); err != nil {
 		return nil, Errorf(EInvalid, "The bundle's trail is not valid JSON: %v.", err)
+	}
+	if b.Subject != StreamName(KindParty, trail.Party) {
+		return nil, Errorf(EInvalid, "The bundle says it is for %s, but its trail is of party %q.", b.Subject, trail.Party)
+	}
+	named := map[uint64]bool{}
+	for _, c := range trail.Events {
+		if named[c.Position] {
+			return nil, Errorf(EInvalid, "The trail names position %d twice.", c.Position)
+		}
+		named[c.Position] = true
+	}
+	for _, part := range []struct {
+		what string
+		list []cites
+	}{{"obligation", trail.Obligations}, {"flag", trail.Flags}} {
+		for i, o := range part.list {
+			for _, c := range o.Cites {
+				if !named[c.Position] {
+					return nil, Errorf(EInvalid, "The trail's %s %d cites position %d, which its list of events does not name.", part.what, i+1, c.Position)
+				}
+			}
+		}
 	}
 	for _, c := range trail.Events {
 		e := byPos[c.Position]
@@ -109,6 +148,10 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 				return nil, Errorf(EInvalid, "The trail cites position %d as %s, but the event there is %s.", c.Position, c.Type, env.Type)
 			}
 		}
+	}
+	if len(b.Events) != len(trail.Events) {
+		// Each cited event is in the bundle, once: the others are not cited.
+		return nil, Errorf(EInvalid, "The bundle holds %d events, but its trail cites %d.", len(b.Events), len(trail.Events))
 	}
 	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events)}, nil
 }
