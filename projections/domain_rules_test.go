@@ -208,3 +208,72 @@ func TestNoCritiqueNoAnswerOwed(t *testing.T) {
 		}
 	}
 }
+
+// domain.md §1.3/§3: corrections are events; "Store the raw trigger dates
+// and compute due dates from the rule". A corrected receipt date moves the
+// answer deadline, as it moves the item's field, and the deadline cites the
+// correction; a later correction of the same event, or of the correction,
+// applies too; a value that is not a date changes the field only.
+func TestCorrectedReceiptMovesDeadline(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-c", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-c", "", events.RecommendationReceived, `{"received_on":"2024-03-04"}`, "2024-03-04")
+	fix := w.rec(events.KindRecommendation, "kn-c", "", events.RecommendationCorrected,
+		`{"corrects_version":2,"reason":"Nhập sai ngày nhận; sổ công văn đến ghi 18/3","changes":{"received_on":"2024-03-18"}}`, "2024-03-20")
+	v := w.build()
+	if got := string(v.Item("recommendation/kn-c").Field("received_on")); got != `"2024-03-18"` {
+		t.Fatalf("field received_on: %s", got)
+	}
+	o := obligation(t, v, "recommendation/kn-c", "recommendation.response", "2024-04-01")
+	// 2024-03-18 + 20 = Sunday 2024-04-07 -> Monday 2024-04-08.
+	if o.Trigger != "2024-03-18" || o.Due != "2024-04-08" {
+		t.Errorf("after correcting received_on to 2024-03-18: trigger %s due %s, want 2024-03-18 / 2024-04-08", o.Trigger, o.Due)
+	}
+	if !slices.Contains(o.Cites, projections.Cite{Position: fix, Type: events.RecommendationCorrected}) {
+		t.Errorf("the deadline does not cite the correction at %d: %+v", fix, o.Cites)
+	}
+	if got := flagsCode(v, "2024-04-01", "recommendation/kn-c", "OB_NO_RESPONSE"); len(got) != 0 {
+		t.Errorf("OB_NO_RESPONSE on 2024-04-01 for a recommendation received (corrected) on 2024-03-18")
+	}
+	// Corrected again: of the receipt (version 2), then of the first
+	// correction (version 3); then a value that is no date.
+	w.rec(events.KindRecommendation, "kn-c", "", events.RecommendationCorrected,
+		`{"corrects_version":2,"reason":"Sổ ghi 19/3","changes":{"received_on":"2024-03-19"}}`, "2024-03-21")
+	w.rec(events.KindRecommendation, "kn-c", "", events.RecommendationCorrected,
+		`{"corrects_version":3,"reason":"Đính chính lần nữa: 11/3","changes":{"received_on":"2024-03-11"}}`, "2024-03-22")
+	w.rec(events.KindRecommendation, "kn-c", "", events.RecommendationCorrected,
+		`{"corrects_version":2,"reason":"Không rõ","changes":{"received_on":"giữa tháng 3"}}`, "2024-03-23")
+	v = w.build()
+	// 2024-03-11 + 20 = Sunday 2024-03-31 -> Monday 2024-04-01.
+	if o := obligation(t, v, "recommendation/kn-c", "recommendation.response", "2024-04-01"); o.Trigger != "2024-03-11" || o.Due != "2024-04-01" || len(o.Cites) != 5 {
+		t.Errorf("after three more corrections: trigger %s due %s cites %+v, want 2024-03-11 / 2024-04-01 and the receipt with its four corrections", o.Trigger, o.Due, o.Cites)
+	}
+}
+
+// A corrected title is the item's title (lists, search), and a corrected
+// notice date is what MU_NO_DECISION judges the first session by.
+func TestCorrectedTitleAndNotice(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindSupervision, "gs-k", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát việc tiếp công dân","topic":"Tiếp công dân","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-03-01"}`, "2024-02-01")
+	w.rec(events.KindSupervision, "gs-k", "", events.SupervisionNotified, `{"notified_on":"2024-03-05","notified_party_ids":["ubnd-21607"]}`, "2024-03-05")
+	w.rec(events.KindSupervision, "gs-k", "", events.SupervisionSessionHeld, `{"session_id":"s1","held_on":"2024-03-04"}`, "2024-03-04")
+	v := w.build()
+	if got := flagsOf(v, "2024-03-10", "supervision/gs-k"); !slices.Contains(got, "MU_NO_DECISION") {
+		t.Fatalf("a session the day before the notice: flags %v", got)
+	}
+	w.rec(events.KindSupervision, "gs-k", "", events.SupervisionCorrected,
+		`{"corrects_version":2,"reason":"Thông báo gửi ngày 1/3","changes":{"notified_on":"2024-03-01"}}`, "2024-03-06")
+	w.rec(events.KindSupervision, "gs-k", "", events.SupervisionCorrected,
+		`{"corrects_version":1,"reason":"Sai tên","changes":{"title":"Giám sát việc giải quyết khiếu nại"}}`, "2024-03-06")
+	v = w.build()
+	if got := flagsOf(v, "2024-03-10", "supervision/gs-k"); slices.Contains(got, "MU_NO_DECISION") {
+		t.Errorf("notice corrected to the 1st, session on the 4th: flags %v", got)
+	}
+	if it := v.Item("supervision/gs-k"); it.Title != "Giám sát việc giải quyết khiếu nại" {
+		t.Errorf("title after its correction: %q", it.Title)
+	}
+	if items, _ := v.List(projections.Query{Kind: events.KindSupervision, Text: "giai quyet khieu nai", Limit: 10}); len(items) != 1 {
+		t.Errorf("search for the corrected title: %d items", len(items))
+	}
+}

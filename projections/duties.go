@@ -110,6 +110,7 @@ func (v *Views) Obligations(it *Item, today events.Date) []Obligation {
 
 // appendObligations appends the duties of it, evaluated at today, to out.
 func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date) []Obligation {
+	start := len(out)
 	add := func(o Obligation) {
 		o.evaluate(today)
 		out = append(out, o)
@@ -206,6 +207,7 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 	case events.KindPetition:
 		v.petitionDuties(it, add)
 	}
+	citeCorrections(it, out[start:])
 	return out
 }
 

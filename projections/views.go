@@ -55,6 +55,9 @@ type Item struct {
 	Data   []byte
 	Events []uint64
 	Facts  Facts
+	// Corrections are the item's correction events, each with the
+	// position of the event it corrects (see Views.correct).
+	Corrections []Correction `json:",omitempty"`
 	// Text is the folded (lowercase, no diacritics) searchable text.
 	Text string
 	// indexed lists the parties the item is indexed under (derived; not
@@ -600,6 +603,9 @@ func (v *Views) Apply(p *Prepared) error {
 		it.Data = mergeFields(it.Data, p.fields)
 	}
 	v.applyFacts(it, env, p.P, cite)
+	if c, ok := p.P.(*events.CorrectionData); ok {
+		v.correct(it, c, cite)
+	}
 	if _, ok := p.P.(*events.RecommendationIssuedData); ok && it.Facts.Rec != nil {
 		it.Facts.Rec.Overreach = v.overreachFolded(p.overreach)
 	}
@@ -958,11 +964,7 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 		}
 		// A delegation works under a decision (NQLT 403 Art. 7.1) and
 		// after the subject was notified (Luật MTTQ Art. 29.1).
-		early := f.NotifiedOn == "" || d.HeldOn < f.NotifiedOn
-		if f.Form == events.FormDelegation {
-			early = early || f.DecidedOn == "" || d.HeldOn < f.DecidedOn
-		}
-		if early && f.EarlySession == nil {
+		if f.early(d.HeldOn) && f.EarlySession == nil {
 			cc := c
 			f.EarlySession = &cc
 		}

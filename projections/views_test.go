@@ -326,13 +326,17 @@ func TestRebuildIsByteIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
-	pos := w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	// A correction before the snapshot, and one of it after (the snapshot
+	// keeps what each corrected).
+	pos := w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationCorrected, `{"corrects_version":2,"reason":"Sổ ghi 22/1","changes":{"received_on":"2024-01-22"}}`, "2024-01-23")
 	if err := r.WaitPosition(ctx, pos); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Snapshot(ctx); err != nil {
 		t.Fatal(err)
 	}
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationCorrected, `{"corrects_version":3,"reason":"Sổ ghi 23/1","changes":{"received_on":"2024-01-23"}}`, "2024-01-24")
 	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationResponseSubmitted, `{"responded_on":"2024-02-20","outcome":"NOTED","text":"Đã nhận."}`, "2024-02-20")
 	pos = w.record(admin, events.KindUnit, "21607", "", events.UnitRenamed, `{"name":"Phường Bình Định (mới)","effective_on":"2024-03-01"}`, "2024-03-01")
 	if err := r.WaitPosition(ctx, pos); err != nil {
@@ -360,8 +364,9 @@ func TestRebuildIsByteIdentical(t *testing.T) {
 	if !bytes.Equal(live.Bytes(), fresh.Bytes()) || !bytes.Equal(restarted.Bytes(), fresh.Bytes()) {
 		t.Fatalf("views differ: live %d bytes, restarted %d, rebuilt %d", live.Len(), restarted.Len(), fresh.Len())
 	}
-	// A snapshot from the middle, caught up, is identical too.
-	mid, err := r2.Build(ctx, pos-2)
+	// A snapshot from the middle (at the first correction), caught up,
+	// is identical too.
+	mid, err := r2.Build(ctx, pos)
 	if err != nil {
 		t.Fatal(err)
 	}

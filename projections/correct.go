@@ -1,0 +1,200 @@
+package projections
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// Correction is a correction event of an item (see Views.correct): the
+// event at At corrected the one at Of.
+type Correction struct {
+	At Cite
+	Of uint64
+}
+
+// slot is one fact an event set from one of its payload fields: a date,
+// or a number of days.
+type slot struct {
+	key  string
+	at   uint64 // the position of the event that set it
+	date *events.Date
+	days *int
+}
+
+// slots lists the facts of an item that corrections can change: each
+// dated fact, with the payload field and the event it came from.
+func (it *Item) slots() []slot {
+	d := func(key string, at Cite, p *events.Date) slot { return slot{key: key, at: at.Position, date: p} }
+	created := Cite{Position: it.Created}
+	var out []slot
+	switch f := it.Facts; {
+	case f.Rec != nil:
+		r := f.Rec
+		out = append(out, d("issued_on", r.IssuedAt, &r.IssuedOn), d("received_on", r.ReceivedAt, &r.ReceivedOn),
+			d("responded_on", r.RespondedAt, &r.RespondedOn), d("commit_due_on", r.CommitAt, &r.CommitDueOn),
+			d("due_on", r.CommitAt, &r.CommitDueOn), d("verified_on", r.VerifiedAt, &r.Implemented),
+			slot{key: "response_days", at: r.IssuedAt.Position, days: &r.ResponseDays})
+	case f.Sup != nil:
+		s := f.Sup
+		out = append(out, d("planned_start", created, &s.PlannedStart), d("decided_on", s.DecidedAt, &s.DecidedOn),
+			d("notified_on", s.NotifiedAt, &s.NotifiedOn), d("sent_on", s.OutlineAt, &s.OutlineOn),
+			d("report_due_on", s.OutlineAt, &s.ReportDueOn), d("received_on", s.SubjectAt, &s.SubjectReport),
+			d("held_on", s.FirstAt, &s.FirstSession), d("held_on", s.LastAt, &s.LastSession), d("submitted_on", s.ResultAt, &s.ResultOn))
+		for i := range s.Requests {
+			r := &s.Requests[i]
+			out = append(out, d("requested_on", r.Cites[0], &r.RequestedOn), d("due_on", r.Cites[0], &r.DueOn))
+			for _, c := range r.Cites[1:] {
+				switch c.Type {
+				case events.SupervisionDocumentProvided:
+					out = append(out, d("provided_on", c, &r.ProvidedOn))
+				case events.SupervisionDocumentRefused:
+					out = append(out, d("refused_on", c, &r.RefusedOn))
+				}
+			}
+		}
+	case f.Cri != nil:
+		c := f.Cri
+		out = append(out, d("received_on", c.ReceivedAt, &c.ReceivedOn), d("submission_on", c.ReceivedAt, &c.SubmissionOn),
+			d("issued_on", c.IssuedAt, &c.IssuedOn), d("responded_on", c.RespondedAt, &c.RespondedOn),
+			d("forwarded_on", c.ForwardedAt, &c.ForwardedOn), d("adopted_on", c.AdoptedAt, &c.AdoptedOn))
+	case f.Info != nil:
+		n := f.Info
+		out = append(out, d("received_on", n.ReceivedAt, &n.ReceivedOn), d("notified_on", n.NoticeAt, &n.NoticeOn),
+			d("provided_on", n.ProvidedAt, &n.ProvidedOn), d("refused_on", n.RefusedAt, &n.RefusedOn))
+	case f.Pet != nil:
+		p := f.Pet
+		out = append(out, d("received_on", created, &p.ReceivedOn), d("forwarded_on", p.ForwardedAt, &p.ForwardedOn),
+			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
+			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
+			d("notified_on", p.NotifiedAt, &p.NotifiedOn))
+		for i, c := range p.ExtendedAt {
+			out = append(out, slot{key: "days", at: c.Position, days: &p.ExtendedDays[i]})
+		}
+	case f.Unit != nil:
+		for i, c := range f.Unit.HearingAt {
+			out = append(out, d("held_on", c, &f.Unit.Hearings[i]))
+		}
+	}
+	return out
+}
+
+// titleKey is the payload field of an item's first event its title comes
+// from.
+func titleKey(k events.Kind) string {
+	switch k {
+	case events.KindInfoRequest:
+		return "description"
+	case events.KindPetition:
+		return "summary"
+	case events.KindUnit, events.KindParty:
+		return "name"
+	}
+	return "title"
+}
+
+// correct applies a correction, at c, to the facts the corrected event
+// set: each changed field that a dated fact (or a number of days) came
+// from replaces it, so deadlines and flags follow the corrected record, as
+// the item's fields do. A correction of a correction corrects the event
+// that one corrected. The facts keep citing the event that set them; the
+// item records the correction (Item.Corrections) and its obligations cite
+// it beside that event. Values that are not dates (or whole numbers of
+// days) change the fields only.
+func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
+	if d.CorrectsVersion == 0 || d.CorrectsVersion > uint64(len(it.Events)) {
+		return
+	}
+	of := it.Events[d.CorrectsVersion-1]
+	for _, k := range slices.Backward(it.Corrections) {
+		if k.At.Position == of {
+			of = k.Of
+		}
+	}
+	it.Corrections = append(it.Corrections, Correction{At: c, Of: of})
+	var dates []*events.Date // changed
+	for _, s := range it.slots() {
+		val, ok := d.Changes[s.key]
+		if !ok || s.at != of {
+			continue
+		}
+		switch {
+		case s.date != nil:
+			if date := events.Date(val); date.Valid() {
+				*s.date = date
+				dates = append(dates, s.date)
+			}
+		case s.days != nil:
+			if n, err := strconv.Atoi(val); err == nil && n > 0 && n <= 3660 {
+				*s.days = n
+			}
+		}
+	}
+	if of == it.Created {
+		if t, ok := d.Changes[titleKey(it.Kind)]; ok {
+			switch it.Kind {
+			case events.KindInfoRequest, events.KindPetition:
+				it.Title = truncateRunes(t, 120)
+			default:
+				it.Title = t
+			}
+			if f := it.Facts.Unit; f != nil {
+				f.Name = t
+			}
+			if f := it.Facts.Prt; f != nil {
+				f.Name = t
+			}
+		}
+	}
+	if f := it.Facts.Rec; f != nil && of == f.IssuedAt.Position {
+		if _, title := d.Changes["title"]; title || d.Changes["content"] != "" {
+			content, _ := unquoteJSON(it.Field("content"))
+			f.Overreach = v.overreach(it.Title + " " + content)
+		}
+	}
+	if f := it.Facts.Info; f != nil && of == f.RefusedAt.Position {
+		if r, ok := d.Changes["reasons"]; ok {
+			f.NoReasons = r == ""
+		}
+	}
+	if f := it.Facts.Sup; f != nil && f.FirstSession != "" && slices.ContainsFunc(dates, func(p *events.Date) bool {
+		return p == &f.NotifiedOn || p == &f.DecidedOn || p == &f.FirstSession
+	}) {
+		// Whether a session came before the decision or the notice
+		// (MU_NO_DECISION) is judged again, by the first session
+		// recorded: the dates of the others are not kept.
+		f.EarlySession = nil
+		if f.early(f.FirstSession) {
+			cc := f.FirstAt
+			f.EarlySession = &cc
+		}
+	}
+}
+
+// early reports whether a working session held on that day came before
+// the supervision's notice to its subject, or, for a delegation, before
+// the decision that set it up.
+func (f *SupFacts) early(held events.Date) bool {
+	e := f.NotifiedOn == "" || held < f.NotifiedOn
+	if f.Form == events.FormDelegation {
+		e = e || f.DecidedOn == "" || held < f.DecidedOn
+	}
+	return e
+}
+
+// citeCorrections adds to each obligation's cites the corrections of the
+// events it cites.
+func citeCorrections(it *Item, os []Obligation) {
+	if len(it.Corrections) == 0 {
+		return
+	}
+	for i := range os {
+		o := &os[i]
+		for _, k := range it.Corrections {
+			if slices.ContainsFunc(o.Cites, func(c Cite) bool { return c.Position == k.Of }) && !slices.Contains(o.Cites, k.At) {
+				o.Cites = append(o.Cites, k.At)
+			}
+		}
+	}
+}
