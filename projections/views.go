@@ -305,7 +305,7 @@ type Views struct {
 	items map[string]*Item
 	order map[events.Kind][]*Item
 	// hashes and times are per position (index position-1): the event's
-	// hash and its recorded_at in Unix seconds.
+	// hash and its recorded_at in Unix nanoseconds.
 	hashes []events.Hash
 	times  []int64
 	// derived indexes, rebuilt from items after a snapshot load
@@ -399,7 +399,7 @@ func (v *Views) RecordedAt(pos uint64) time.Time {
 	if pos == 0 || pos > uint64(len(v.times)) {
 		return time.Time{}
 	}
-	return time.Unix(v.times[pos-1], 0).UTC()
+	return time.Unix(0, v.times[pos-1]).UTC()
 }
 
 // PositionAt returns the last position recorded at or before t (0 if none).
@@ -426,17 +426,17 @@ func LogPositionAt(ctx context.Context, src events.Store, t time.Time) (uint64, 
 		if err != nil {
 			return 0, fmt.Errorf("position %d: %w", i+1, err)
 		}
-		return env.RecordedAt.Unix(), nil
+		return env.RecordedAt.UnixNano(), nil
 	})
 }
 
 // positionAt is PositionAt over n positions, the recorded_at of position
-// i+1 (in Unix seconds) given by timeAt(i). The first error of timeAt ends
+// i+1 (in Unix nanoseconds) given by timeAt(i). The first error of timeAt ends
 // the search.
 func positionAt(n int, t time.Time, timeAt func(i int) (int64, error)) (uint64, error) {
 	// recorded_at is the server clock of whichever replica appended; it is
 	// nearly but not strictly monotonic, so search the running maximum.
-	sec := t.Unix()
+	ns := t.UnixNano()
 	var failed error
 	after := func(i int) bool {
 		if failed != nil {
@@ -444,7 +444,7 @@ func positionAt(n int, t time.Time, timeAt func(i int) (int64, error)) (uint64, 
 		}
 		at, err := timeAt(i)
 		failed = err
-		return err != nil || at > sec
+		return err != nil || at > ns
 	}
 	k := sort.Search(n, after)
 	for k > 0 && k < n && after(k-1) {
@@ -548,7 +548,7 @@ func (v *Views) Apply(p *Prepared) error {
 	env := &p.Env
 	v.pos = pos
 	v.hashes = append(v.hashes, p.Hash)
-	v.times = append(v.times, env.RecordedAt.Unix())
+	v.times = append(v.times, env.RecordedAt.UnixNano())
 	kind, id, ok := events.SplitStream(env.Stream)
 	if !ok {
 		return nil

@@ -472,9 +472,18 @@ func TestLogPositionAt(t *testing.T) {
 	w.clock = time.Date(2024, 1, 17, 12, 0, 0, 0, time.UTC)
 	w.rec(events.KindRecommendation, "kn-2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-17"), "2024-01-17")
 	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationReceived, `{"received_on":"2024-01-22"}`, "2024-01-22")
+	// Two events within one second: a time between them falls between.
+	w.clock = time.Date(2024, 1, 18, 8, 0, 0, 100_000_000, time.UTC)
+	first := w.rec(events.KindRecommendation, "kn-3", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-18"), "2024-01-18")
+	w.clock = w.clock.Add(800 * time.Millisecond)
+	w.rec(events.KindRecommendation, "kn-3", "", events.RecommendationReceived, `{"received_on":"2024-01-18"}`, "2024-01-18")
 	v := w.build()
 	ctx := context.Background()
-	times := []time.Time{time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}
+	between := time.Date(2024, 1, 18, 8, 0, 0, 500_000_000, time.UTC)
+	if got := v.PositionAt(between); got != first || !v.RecordedAt(got).Equal(time.Date(2024, 1, 18, 8, 0, 0, 100_000_000, time.UTC)) {
+		t.Errorf("position at %s: %d recorded at %s, want %d (recorded 0.8 s before the next)", between.Format(time.RFC3339Nano), got, v.RecordedAt(got).Format(time.RFC3339Nano), first)
+	}
+	times := []time.Time{time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), between}
 	for at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); at.Before(time.Date(2024, 1, 25, 0, 0, 0, 0, time.UTC)); at = at.Add(3 * time.Hour) {
 		times = append(times, at)
 	}
