@@ -614,3 +614,50 @@ func TestDeadlinesByOutcome(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagsPagingWhileReviewing: the flags cursor names the last flag of
+// the page, so reviewing flags of pages read already (an inspector's
+// workflow: page through the open ones, review each) skips none.
+func TestFlagsPagingWhileReviewing(t *testing.T) {
+	t.Parallel()
+	f, _, _ := readFixture(t)
+	for i := range 4 {
+		id := fmt.Sprintf("rec-p%d", i)
+		f.MustIssue(t, f.Recorder, id, unitWard, partyWard)
+		f.MustAppend(t, f.Recorder, "recommendations", id, receivedRequest)
+	}
+	head := f.MustWaitCheckpoint(t)
+	page := func(cursor string) api.FlagList {
+		t.Helper()
+		r := f.Do(t, "GET", fmt.Sprintf("/v1/flags?status=open&limit=2&min_position=%d&cursor=%s", f.Head(t), cursor), f.Inspector.Secret, nil)
+		var l api.FlagList
+		if r.Status != 200 || json.Unmarshal(r.Body, &l) != nil {
+			t.Fatalf("flags: %d %s", r.Status, r.Body)
+		}
+		return l
+	}
+	r := f.Do(t, "GET", fmt.Sprintf("/v1/flags?status=open&limit=500&min_position=%d", head), f.Inspector.Secret, nil)
+	var all api.FlagList
+	if r.Status != 200 || json.Unmarshal(r.Body, &all) != nil || len(all.Flags) < 6 {
+		t.Fatalf("all open flags: %d %s", r.Status, r.Body)
+	}
+	var seen []string
+	for l, cursor := page(""), ""; ; l = page(cursor) {
+		for _, fl := range l.Flags {
+			seen = append(seen, fl.ID)
+			MustResult(t, f.Do(t, "POST", "/v1/flags/"+fl.ID+"/reviews", f.Inspector.Secret, map[string]string{"verdict": "CONFIRMED", "note": "Đã xem."}))
+		}
+		if l.NextCursor == "" {
+			break
+		}
+		cursor = l.NextCursor
+	}
+	var want []string
+	for _, fl := range all.Flags {
+		want = append(want, fl.ID)
+	}
+	if !slices.Equal(seen, want) {
+		t.Errorf("paged while reviewing: %v\nwant every open flag: %v", seen, want)
+	}
+	MustError(t, f.Do(t, "GET", "/v1/flags?cursor=5", f.Inspector.Secret, nil), 400, events.EInvalid, "cursor")
+}

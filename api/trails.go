@@ -77,12 +77,10 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	offset := 0
-	if c := q.Get("cursor"); c != "" {
-		if offset, err = strconv.Atoi(c); err != nil || offset < 1 {
-			s.Error(w, r, events.FieldErrorf("cursor", "cursor must be the next_cursor of an earlier page."))
-			return
-		}
+	cursor := q.Get("cursor")
+	if _, ok := projections.FlagsAfter(nil, cursor); cursor != "" && !ok {
+		s.Error(w, r, events.FieldErrorf("cursor", "cursor must be the next_cursor of an earlier page."))
+		return
 	}
 	resp := FlagList{Flags: []projections.Flag{}, AsOf: rc.asOf}
 	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
@@ -91,19 +89,18 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		party, subject := q.Get("party"), q.Get("subject")
-		n := 0
-		for _, f := range v.Flags(rc.today) {
+		flags := v.Flags(rc.today)
+		if cursor != "" {
+			flags, _ = projections.FlagsAfter(flags, cursor)
+		}
+		for _, f := range flags {
 			if code != "" && f.Code != code || status != "" && f.Status != status || against != "" && f.Against != against ||
 				units != nil && !units[f.Unit] || party != "" && f.Party != party || subject != "" && f.Subject != subject ||
 				from != "" && f.RaisedOn < from || to != "" && f.RaisedOn > to || !s.flagAllowed(v, rc.actor, &f) {
 				continue
 			}
-			n++
-			if n <= offset {
-				continue
-			}
 			if len(resp.Flags) == limit {
-				resp.NextCursor = strconv.Itoa(n - 1)
+				resp.NextCursor = projections.FlagCursor(&resp.Flags[limit-1])
 				break
 			}
 			resp.Flags = append(resp.Flags, f)

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -518,6 +519,26 @@ type flagKey struct {
 }
 
 func keyOf(f *Flag) flagKey { return flagKey{lastCite(*f), f.ID} }
+
+// FlagCursor names the place of f in the order of Views.Flags, for a page
+// that ends with it: the next page starts after it (FlagsAfter) even when
+// flags before it were reviewed or cleared meanwhile.
+func FlagCursor(f *Flag) string {
+	k := keyOf(f)
+	return strconv.FormatUint(k.pos, 10) + "." + k.id
+}
+
+// FlagsAfter returns the flags of fs, in the order of Views.Flags, that
+// come after cursor (a FlagCursor); ok is false for a malformed cursor.
+func FlagsAfter(fs []Flag, cursor string) (after []Flag, ok bool) {
+	p, id, ok := strings.Cut(cursor, ".")
+	pos, err := strconv.ParseUint(p, 10, 64)
+	if !ok || err != nil || id == "" {
+		return nil, false
+	}
+	k := flagKey{pos, id}
+	return fs[sort.Search(len(fs), func(i int) bool { return keyOf(&fs[i]).compare(k) > 0 }):], true
+}
 
 // appendKeys appends the keys of fs to ks.
 func appendKeys(ks []flagKey, fs []Flag) []flagKey {
