@@ -553,6 +553,12 @@ func TestDeadlinesByOutcome(t *testing.T) {
 	// A rule filter keeps that rule's deadlines; a key the table does not
 	// have is refused, not answered with an empty list.
 	all := get(f.Inspector, "")
+	// Every rule a deadline names is in the table the filter checks.
+	for _, o := range all {
+		if got := get(f.Inspector, "&rule="+o.Rule); len(got) == 0 {
+			t.Errorf("rule=%s: no deadline, though the list has one", o.Rule)
+		}
+	}
 	byRule := get(f.Inspector, "&rule=recommendation.response")
 	var want int
 	for _, o := range all {

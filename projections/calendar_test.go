@@ -335,6 +335,7 @@ var brief = []struct {
 	status string // "" when the brief sets none
 }{
 	{"recommendation.response", 20, cal, false, "S"},
+	{"recommendation.implementation", 1, cal, false, "C"},
 	{"recommendation.hearing", 183, cal, false, "C"},
 	{"critique.draftLeadTime", 15, cal, true, "C"},
 	{"critique.response", 1, cal, false, ""},

@@ -129,7 +129,6 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 		add(o)
 		if f.CommitDueOn != "" {
 			o := v.duty("recommendation.implementation", it, f.Addressee)
-			o.Obligation, o.Basis = "Thực hiện kiến nghị đã tiếp thu theo cam kết (Implement an accepted recommendation as committed)", "Luật MTTQ 2015 Điều 30 (đôn đốc giải quyết kiến nghị)"
 			o.Trigger, o.Due, o.MetOn = f.RespondedOn, f.CommitDueOn, f.Implemented
 			o.Cites = cites(f.CommitAt, f.VerifiedAt)
 			add(o)
