@@ -135,6 +135,20 @@ func TestReadYourWrites(t *testing.T) {
 	if r.Header.Get("Retry-After") == "" || time.Since(start) < 200*time.Millisecond {
 		t.Errorf("503 without Retry-After, or without waiting: %v", r.Header)
 	}
+	// An item's history too: it answers once the position is applied,
+	// waits for one not yet written, and refuses one that is no position.
+	h := f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/ryw-0/events?min_position=%d", f.Head(t)), f.Recorder.Secret, nil)
+	if h.Status != http.StatusOK {
+		t.Errorf("history with min_position at the head: %d %s", h.Status, h.Body)
+	}
+	start = time.Now()
+	r = f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/ryw-0/events?min_position=%d", f.Head(t)+10), f.Recorder.Secret, nil)
+	MustError(t, r, http.StatusServiceUnavailable, events.EUnavailable, "min_position")
+	if r.Header.Get("Retry-After") == "" || time.Since(start) < 200*time.Millisecond {
+		t.Errorf("history: 503 without Retry-After, or without waiting: %v", r.Header)
+	}
+	MustError(t, f.Do(t, "GET", "/v1/recommendations/ryw-0/events?min_position=abc", f.Recorder.Secret, nil), 400, events.EInvalid, "min_position")
+	MustError(t, f.Do(t, "GET", "/v1/recommendations/ryw-0/events?min_position=1", "", nil), 401, events.EUnauthorized, "Authorization")
 }
 
 func TestAsOfAPI(t *testing.T) {
