@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
 )
 
 func (s *Server) registerTokenRoutes(r *mux.Router) {
@@ -61,6 +62,10 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 	var body TokenRequest
 	if err := s.decodeBody(w, r, &body); err != nil {
 		s.Error(w, r, err)
+		return
+	}
+	if body.ExpiresOn != "" && body.ExpiresOn.Valid() && body.ExpiresOn < projections.Today(s.now()) {
+		s.Error(w, r, events.FieldErrorf("expires_on", "expires_on %s has passed: a token that expired before it was made could never be used.", body.ExpiresOn))
 		return
 	}
 	secret, sum := NewSecret()

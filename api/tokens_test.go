@@ -84,8 +84,15 @@ func TestTokenCreate(t *testing.T) {
 			http.StatusForbidden, events.EForbidden, "Authorization")
 		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector}),
 			http.StatusForbidden, events.EForbidden, "Authorization")
-		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector, Unit: unitWard}),
-			http.StatusForbidden, events.EForbidden, "role")
+		// An inspector has no unit, whoever grants it: inspectors read
+		// every unit, so a unit would be a scope that does not hold.
+		for _, admin := range []*Token{wardAdmin, f.Admin} {
+			MustError(t, f.Do(t, "POST", "/v1/tokens", admin.Secret, api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector, Unit: unitWard}),
+				http.StatusBadRequest, events.EInvalid, "unit")
+		}
+		// Nor is a token made that expired already.
+		MustError(t, f.Do(t, "POST", "/v1/tokens", f.Admin.Secret, api.TokenRequest{Name: "Cán bộ", Role: events.RoleRecorder, Unit: unitWard, ExpiresOn: "2020-01-01"}),
+			http.StatusBadRequest, events.EInvalid, "expires_on")
 		// A respondent only for a party of its own units.
 		MustError(t, f.Do(t, "POST", "/v1/tokens", wardAdmin.Secret, api.TokenRequest{Name: "UBND khác", Role: events.RoleRespondent, Unit: unitWard, Party: partyOther}),
 			http.StatusForbidden, events.EForbidden, "party")
@@ -194,8 +201,15 @@ func TestTokenRevoke(t *testing.T) {
 func TestTokenExpiry(t *testing.T) {
 	t.Parallel()
 	f := MustOpenServer(t)
-	// The ledger's clock says 2025-07-01.
-	expired := f.MustCreateToken(t, api.TokenRequest{Name: "Hết hạn", Role: events.RoleInspector, ExpiresOn: "2025-06-30"})
+	// The ledger's clock says 2025-07-01. The API refuses to make a token
+	// that expired already: this one is recorded as if made earlier.
+	secret, sum := api.NewSecret()
+	data, _ := json.Marshal(events.TokenCreatedData{Name: "Hết hạn", Role: events.RoleInspector, SecretSHA256: sum, ExpiresOn: "2025-06-30"})
+	if _, err := f.Ledger.Handle(t.Context(), events.Request{Kind: events.KindToken, Create: true, Type: events.TokenCreated, Data: data,
+		Actor: events.Actor{Subject: "ledger", Role: events.RoleSystem}, Classification: events.Internal}); err != nil {
+		t.Fatal(err)
+	}
+	expired := &Token{Secret: secret}
 	lastDay := f.MustCreateToken(t, api.TokenRequest{Name: "Ngày cuối", Role: events.RoleInspector, ExpiresOn: "2025-07-01"})
 	e := MustError(t, f.Do(t, "GET", "/v1/units/"+unitWard, expired.Secret, nil), http.StatusUnauthorized, events.EUnauthorized, "Authorization")
 	if !strings.Contains(e.Message, "2025-06-30") {

@@ -48,6 +48,9 @@ func (d *TokenCreatedData) Validate() error {
 		return FieldErrorf("data.unit", "A recorder token needs a unit.")
 	case d.Role == RoleObserver && d.Unit == "":
 		return FieldErrorf("data.unit", "An observer token needs a unit.")
+	case d.Role == RoleInspector && d.Unit != "":
+		// Scopes would not hold: inspectors read every unit.
+		return FieldErrorf("data.unit", "An inspector reads the whole ledger: an inspector token has no unit.")
 	case d.Role == RoleRespondent && d.Party == "":
 		return FieldErrorf("data.party", "A respondent token needs a party.")
 	case d.Role != RoleRespondent && d.Party != "":
