@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -152,4 +155,31 @@ func TestProgress(t *testing.T) {
 		!strings.Contains(lines[0], "left") || !strings.Contains(lines[2], "done in") || strings.Contains(buf.String(), "\r") {
 		t.Fatalf("progress lines:\n%s", buf.String())
 	}
+}
+
+// TestMissingKeyOnAnExistingLedger: a start whose signing key is not there
+// makes one only for a new ledger. On a ledger with events (a mistyped
+// --checkpoint-key, say) it says so, keeps no new key, and leaves the
+// ledger to start again with the right key.
+func TestMissingKeyOnAnExistingLedger(t *testing.T) {
+	dir := t.TempDir()
+	m := MustRunMain(t, dir, nil)
+	m.Close()
+	wrong := filepath.Join(t.TempDir(), "nope.key")
+	m2 := NewMain(func() ServeConfig {
+		cfg := DefaultServeConfig()
+		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.KeyFile = dir, "127.0.0.1:0", "warn", wrong
+		return cfg
+	}(), &bytes.Buffer{})
+	err := m2.Run(context.Background())
+	m2.Close()
+	if err == nil || !strings.Contains(err.Error(), "no checkpoint signing key at "+wrong) || !strings.Contains(err.Error(), "already holds") {
+		t.Fatalf("start with a missing key on a ledger with events: %v", err)
+	}
+	for _, f := range []string{wrong, strings.TrimSuffix(wrong, ".key") + ".pub"} {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s was kept: %v", f, err)
+		}
+	}
+	MustRunMain(t, dir, nil).Close()
 }

@@ -155,6 +155,14 @@ func (d *Demo) Run(ctx context.Context) error {
 	} else if events.ErrorCode(err) != events.ENotFound {
 		return err
 	}
+	if d.TokenDir != "" {
+		// The tokens are written after the units and parties: a folder
+		// that cannot take them fails now, before the ledger holds half
+		// a dataset that a second run would find present.
+		if err := writableDir(d.TokenDir); err != nil {
+			return fmt.Errorf("the folder for the demo's tokens: %w", err)
+		}
+	}
 	d.prog = NewProgress(d.Log, "demo events", uint64(120+d.Scale*len(anNhonUnits)*20))
 	defer d.prog.Done()
 	if err := d.units(ctx); err != nil {
@@ -323,6 +331,20 @@ func (d *Demo) parties(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// writableDir makes dir if need be and checks that a file can be written
+// in it.
+func writableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".demo-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // tokens creates the demo's tokens and writes them to TokenDir.

@@ -25,9 +25,22 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 	m := MustRunMain(t, dir, nil)
 	url := m.HTTPServer.URL()
 	token := adminToken(t, dir)
-	d := &Demo{URL: url, AdminToken: token, TokenDir: dir + "/demo-tokens"}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// A folder for the tokens that cannot be made fails before anything
+	// is written (a file stands where the folder should be).
+	blocked := filepath.Join(dir, "blocked")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	head := m.Ledger.Size()
+	if err := (&Demo{URL: url, AdminToken: token, TokenDir: filepath.Join(blocked, "tokens")}).Run(ctx); err == nil || !strings.Contains(err.Error(), "folder for the demo's tokens") {
+		t.Fatalf("demo with a folder it cannot make: %v", err)
+	}
+	if got := m.Ledger.Size(); got != head {
+		t.Fatalf("the failed demo wrote %d events", got-head)
+	}
+	d := &Demo{URL: url, AdminToken: token, TokenDir: dir + "/demo-tokens"}
 	if err := d.Run(ctx); err != nil {
 		t.Fatalf("demo: %v", err)
 	}

@@ -260,12 +260,25 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.lock = lock
-	signer, origin, err := loadOrCreateKey(cfg, m.Logger)
+	signer, origin, created, err := loadOrCreateKey(cfg, m.Logger)
 	if err != nil {
 		return err
 	}
 	if err := m.openStore(ctx); err != nil {
+		removeKey(created)
 		return err
+	}
+	if created != "" {
+		// A key made now signs a new ledger only: a ledger with events
+		// was signed with another (a mistyped --checkpoint-key, say),
+		// which the history check would report as tampering.
+		if head, err := m.Store.Head(ctx); err != nil || head > 0 {
+			removeKey(created)
+			if err != nil {
+				return fmt.Errorf("read the log's head: %w", err)
+			}
+			return fmt.Errorf("there is no checkpoint signing key at %s, but the ledger already holds %d events: give --checkpoint-key the key they were signed with (the key made for a new ledger was not kept)", created, head)
+		}
 	}
 	m.Metrics = api.NewMetrics()
 	pcfg, err := LoadProjectionConfig(cfg.RulesFile, cfg.HolidaysFile)
@@ -610,42 +623,49 @@ func embeddedNATSCredentials(cfg ServeConfig) (user, password, pwFile string, er
 	return user, password, pwFile, nil
 }
 
+// removeKey removes a signing key made by loadOrCreateKey at path (and its
+// verifier key), if path is not "".
+func removeKey(path string) {
+	if path != "" {
+		os.Remove(path)
+		os.Remove(strings.TrimSuffix(path, ".key") + ".pub")
+	}
+}
+
 // loadOrCreateKey reads the checkpoint signing key, or creates one for a
-// new ledger. The key's name is the log's origin.
-func loadOrCreateKey(cfg ServeConfig, logger *slog.Logger) (*events.CheckpointSigner, string, error) {
+// new ledger (then created is its file). The key's name is the log's
+// origin.
+func loadOrCreateKey(cfg ServeConfig, logger *slog.Logger) (signer *events.CheckpointSigner, origin, created string, err error) {
 	path := cfg.KeyFile
 	if path == "" {
 		path = filepath.Join(cfg.Data, "checkpoint.key")
 	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		origin := cfg.Origin
-		if origin == "" {
-			origin = DefaultOrigin
-		}
-		skey, vkey, err := events.GenerateCheckpointKey(origin)
+		name := cmp.Or(cfg.Origin, DefaultOrigin)
+		skey, vkey, err := events.GenerateCheckpointKey(name)
 		if err != nil {
-			return nil, "", fmt.Errorf("--origin %q: %s", origin, events.ErrorMessage(err))
+			return nil, "", "", fmt.Errorf("--origin %q: %s", name, events.ErrorMessage(err))
 		}
 		if err := writeFileAtomic(path, []byte(skey+"\n"), 0o600); err != nil {
-			return nil, "", fmt.Errorf("write the checkpoint signing key: %w", err)
+			return nil, "", "", fmt.Errorf("write the checkpoint signing key: %w", err)
 		}
 		if err := writeFileAtomic(strings.TrimSuffix(path, ".key")+".pub", []byte(vkey+"\n"), 0o644); err != nil {
-			return nil, "", fmt.Errorf("write the verifier key: %w", err)
+			return nil, "", "", fmt.Errorf("write the verifier key: %w", err)
 		}
-		logger.Info("created the checkpoint signing key", "file", path, "origin", origin)
-		b = []byte(skey)
+		logger.Info("created the checkpoint signing key", "file", path, "origin", name)
+		b, created = []byte(skey), path
 	} else if err != nil {
-		return nil, "", fmt.Errorf("read the checkpoint signing key: %w", err)
+		return nil, "", "", fmt.Errorf("read the checkpoint signing key: %w", err)
 	}
-	signer, err := events.NewCheckpointSigner(strings.TrimSpace(string(b)))
+	signer, err = events.NewCheckpointSigner(strings.TrimSpace(string(b)))
 	if err != nil {
-		return nil, "", fmt.Errorf("the checkpoint signing key in %s: %s", path, events.ErrorMessage(err))
+		return nil, "", "", fmt.Errorf("the checkpoint signing key in %s: %s", path, events.ErrorMessage(err))
 	}
 	if cfg.Origin != "" && cfg.Origin != signer.Name() {
-		return nil, "", fmt.Errorf("--origin %q differs from the origin %q fixed by the signing key in %s", cfg.Origin, signer.Name(), path)
+		return nil, "", "", fmt.Errorf("--origin %q differs from the origin %q fixed by the signing key in %s", cfg.Origin, signer.Name(), path)
 	}
-	return signer, signer.Name(), nil
+	return signer, signer.Name(), created, nil
 }
 
 // bootstrapAdmin creates the first admin token of an empty ledger and
