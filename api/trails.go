@@ -186,6 +186,9 @@ func (s *Server) handleFlagReview(w http.ResponseWriter, r *http.Request) {
 	}
 	if body.ReviewedOn == "" {
 		body.ReviewedOn = rc.today
+	} else if body.ReviewedOn > rc.today {
+		s.Error(w, r, events.FieldErrorf("reviewed_on", "reviewed_on %s is after today (%s): a review is recorded when it was made.", body.ReviewedOn, rc.today))
+		return
 	}
 	data, err := json.Marshal(events.FlagReviewedData{Code: f.Code, Verdict: body.Verdict, Note: body.Note, ReviewedOn: body.ReviewedOn})
 	if err != nil {
@@ -199,7 +202,7 @@ func (s *Server) handleFlagReview(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.Ledger.Handle(r.Context(), req)
 	if err != nil {
-		s.Error(w, r, err)
+		s.Error(w, r, bodyFieldError(err)) // the body's verdict, not data.verdict
 		return
 	}
 	writeJSON(w, http.StatusCreated, res)
