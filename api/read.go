@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -243,7 +242,14 @@ func (s *Server) unitParam(v *projections.Views, a events.Actor, unit string) (m
 	return set, nil
 }
 
-var statusPattern = regexp.MustCompile(`^[a-z_]{1,40}$`)
+// joinStatuses lists states for a message.
+func joinStatuses(ss []events.Status) string {
+	out := make([]string, len(ss))
+	for i, st := range ss {
+		out[i] = string(st)
+	}
+	return strings.Join(out, ", ")
+}
 
 func dateParam(q map[string][]string, name string) (events.Date, error) {
 	vals := q[name]
@@ -339,8 +345,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, st := range q["status"] {
 		for _, one := range strings.Split(st, ",") {
-			if !statusPattern.MatchString(one) {
-				s.Error(w, r, events.FieldErrorf("status", "status %q is not a state: use lifecycle states such as received, or derived ones (%s).", one, strings.Join(projections.DerivedStatuses, ", ")))
+			if !slices.Contains(events.Statuses(kind), events.Status(one)) && !slices.Contains(projections.DerivedStatuses, one) {
+				s.Error(w, r, events.FieldErrorf("status", "status %q is not a state of %s: use its lifecycle states (%s) or derived ones (%s).",
+					one, kind, joinStatuses(events.Statuses(kind)), strings.Join(projections.DerivedStatuses, ", ")))
 				return
 			}
 			query.Status = append(query.Status, one)

@@ -98,6 +98,8 @@ func TestList(t *testing.T) {
 		{f.Inspector, "/v1/recommendations?from=2023-02-30", 400, events.EInvalid, "from"},
 		{f.Inspector, "/v1/recommendations?from=2023-03-10&to=2023-03-01", 400, events.EInvalid, "to"},
 		{f.Inspector, "/v1/recommendations?status=Overdue", 400, events.EInvalid, "status"},
+		{f.Inspector, "/v1/recommendations?status=nonexistent", 400, events.EInvalid, "status"},
+		{f.Inspector, "/v1/recommendations?status=issued,adopted", 400, events.EInvalid, "status"}, // a critique's state
 		{f.Inspector, "/v1/recommendations?unit=khong-co", 400, events.EInvalid, "unit"},
 		{f.Inspector, "/v1/recommendations?as_of=hôm+qua", 400, events.EInvalid, "as_of"},
 		{f.Inspector, "/v1/recommendations?as_of=999999", 400, events.EInvalid, "as_of"},

@@ -46,6 +46,26 @@ type spec struct {
 var anyState = []Status{"*"}
 
 // rules are the lifecycle of one kind of aggregate.
+// Statuses returns the lifecycle states of kind, sorted.
+func Statuses(kind Kind) []Status {
+	var out []Status
+	if r := allRules[kind]; r != nil {
+		for _, sp := range r.specs {
+			if sp.to != "" {
+				out = append(out, sp.to)
+			}
+			for _, st := range sp.from {
+				if st != anyState[0] {
+					out = append(out, st)
+				}
+			}
+		}
+		out = append(out, r.final...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 type rules struct {
 	kind  Kind
 	specs []spec
