@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -349,10 +350,20 @@ func TestReport(t *testing.T) {
 		rep.MedianDaysToAnswer == nil || *rep.MedianDaysToAnswer != 20 || rep.FlagsOpen["OB_NO_RESPONSE"] != 1 || len(rep.Units) != 3 {
 		t.Errorf("report: %s", r.Body)
 	}
-	r = f.Do(t, "GET", "/v1/reports/summary?unit="+unitTown, f.Inspector.Secret, nil, "Accept", "text/csv")
+	// A unit whose name a spreadsheet would run as a formula.
+	formula := f.MustCreate(t, f.Admin, "units", api.EventRequest{ID: "21999", Type: events.UnitRegistered,
+		Data: mustJSON(t, events.UnitRegisteredData{Name: `=HYPERLINK("http://x.example","y")`, Level: "COMMUNE", ParentID: unitTown, ValidFrom: "2011-06-01"})})
+	r = f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?unit=%s&min_position=%d", unitTown, formula.Position), f.Inspector.Secret, nil, "Accept", "text/csv")
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.HasPrefix(r.Body, []byte("\xef\xbb\xbf")) ||
-		!bytes.Contains(r.Body, []byte("Tỷ lệ trả lời đúng hạn (on-time rate),0.500")) {
-		t.Errorf("CSV report: %s %q", r.Header.Get("Content-Type"), r.Body)
+		!bytes.Contains(r.Body, []byte("Tỷ lệ trả lời đúng hạn (on-time rate),0.500")) || r.Header.Get("Content-Length") != strconv.Itoa(len(r.Body)) {
+		t.Errorf("CSV report: %s %s %q", r.Header.Get("Content-Type"), r.Header.Get("Content-Length"), r.Body)
+	}
+	if !bytes.Contains(r.Body, []byte(`21999,"'=HYPERLINK(""http://x.example"",""y"")"`)) {
+		t.Errorf("CSV report: the formula is not shown as text: %q", r.Body)
+	}
+	r = f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?unit=%s&from=2023-01-01&to=2023-12-31&by=quarter", unitTown), f.Inspector.Secret, nil, "Accept", "text/csv")
+	if r.Status != 200 || !bytes.Contains(r.Body, []byte("\n2023-01-01,2023-03-31,")) || !bytes.Contains(r.Body, []byte("\n2023-10-01,2023-12-31,")) {
+		t.Errorf("CSV report by quarter has no series: %q", r.Body)
 	}
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?unit="+unitOther, f.Observer.Secret, nil), 403, events.EForbidden, "unit")
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=1.1.2023", f.Inspector.Secret, nil), 400, events.EInvalid, "from")

@@ -453,7 +453,9 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="bao-cao-%s-%s-%s.csv"`, orAll(unit), orAll(string(from)), orAll(string(to))))
-		w.Write(reportCSV(reps[0]))
+		body := reportCSV(reps[0], reps[1:])
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -472,8 +474,10 @@ func orAll(s string) string {
 
 // reportCSV renders a report as CSV: a byte-order mark (so spreadsheet
 // programs read UTF-8 and show Vietnamese correctly), then one line per
-// figure, then the per-unit table.
-func reportCSV(rep projections.Report) []byte {
+// figure, the per-unit table, and the series by quarter if asked for. A
+// cell that a spreadsheet would take for a formula (a unit named
+// "=HYPERLINK(...)", say) starts with an apostrophe, which shows it as text.
+func reportCSV(rep projections.Report, series []projections.Report) []byte {
 	var b bytes.Buffer
 	b.WriteString("\uFEFF")
 	cw := csv.NewWriter(&b)
@@ -519,6 +523,22 @@ func reportCSV(rep projections.Report) []byte {
 	rows = append(rows, []string{}, []string{"Đơn vị (unit)", "Tên (name)", "Kiến nghị (issued)", "Đúng hạn (on time)", "Quá hạn (late)", "Chưa trả lời (missing)", "Tỷ lệ đúng hạn (on-time rate)"})
 	for _, u := range rep.Units {
 		rows = append(rows, []string{u.Unit, u.Name, strconv.Itoa(u.Issued), strconv.Itoa(u.OnTime), strconv.Itoa(u.Late), strconv.Itoa(u.Missing), f(u.OnTimeRate)})
+	}
+	if len(series) > 0 {
+		rows = append(rows, []string{}, []string{"Từ ngày (from)", "Đến ngày (to)", "Giám sát (supervisions)", "Phản biện (critiques)", "Kiến nghị (issued)",
+			"Đúng hạn (on time)", "Quá hạn (late)", "Chưa trả lời (missing)", "Tỷ lệ đúng hạn (on-time rate)"})
+		for _, q := range series {
+			r := q.Recommendations
+			rows = append(rows, []string{string(q.From), string(q.To), strconv.Itoa(q.Supervisions), strconv.Itoa(q.Critiques), strconv.Itoa(r.Issued),
+				strconv.Itoa(r.AnsweredOnTime), strconv.Itoa(r.AnsweredLate), strconv.Itoa(r.Missing), f(q.OnTimeRate)})
+		}
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				row[i] = "'" + c
+			}
+		}
 	}
 	cw.WriteAll(rows)
 	return b.Bytes()
