@@ -368,6 +368,7 @@ func TestReport(t *testing.T) {
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?unit="+unitOther, f.Observer.Secret, nil), 403, events.EForbidden, "unit")
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=1.1.2023", f.Inspector.Secret, nil), 400, events.EInvalid, "from")
 	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=2023-12-31&to=2023-01-01", f.Inspector.Secret, nil), 400, events.EInvalid, "to")
+	MustError(t, f.Do(t, "GET", "/v1/reports/summary?from=2000-01-01&to=2023-12-31&by=quarter", f.Inspector.Secret, nil), 400, events.EInvalid, "from")
 
 	// by=quarter adds one report per quarter of the period; their counts
 	// add up to the period's.

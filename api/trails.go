@@ -433,6 +433,11 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		quarters, _ := projections.SplitQuarters(from, to)
+		if len(quarters) == 0 || quarters[0].From != from || quarters[len(quarters)-1].To != to {
+			// Beyond 12 years the series would leave the first years out.
+			s.Error(w, r, events.FieldErrorf("from", "by=quarter splits at most 12 years (by year beyond 12 quarters); the period %s to %s is longer.", from, to))
+			return
+		}
 		periods = append(periods, quarters...)
 	default:
 		s.Error(w, r, events.FieldErrorf("by", "by must be quarter (or absent), not %q.", by))
