@@ -120,7 +120,7 @@ var uiText = map[string][2]string{
 	"form.unit":           {"Đơn vị", "Unit"},
 	"form.occurred":       {"Ngày phát sinh sự việc", "Date of the fact"},
 	"form.class":          {"Mức độ mật", "Classification"},
-	"form.class.default":  {"Mặc định", "Default"},
+	"form.class.default":  {"Như hồ sơ (mặc định)", "As the record (default)"},
 	"form.submit":         {"Ghi vào sổ", "Record in the ledger"},
 	"form.cancel":         {"Hủy", "Cancel"},
 	"form.required":       {"bắt buộc", "required"},

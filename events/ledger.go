@@ -558,6 +558,11 @@ type Request struct {
 	Actor           Actor
 
 	occurredGiven bool
+	// classDefault: no classification was given. The event takes its
+	// kind's default, or the stream's highest so far if that is higher
+	// (an event of a confidential record is confidential unless the
+	// recorder says otherwise).
+	classDefault bool
 }
 
 // Result describes a recorded event.
@@ -645,7 +650,7 @@ func (l *Ledger) checkRequest(req *Request) error {
 		return FieldErrorf("unit", "A unit code is 1-64 letters, digits, '-' or '_'.")
 	}
 	if req.Classification == "" {
-		req.Classification = defaultClassification(req.Kind)
+		req.Classification, req.classDefault = defaultClassification(req.Kind), true
 	} else if !req.Classification.Valid() {
 		return FieldErrorf("classification", "classification must be public, internal or confidential.")
 	}
@@ -682,7 +687,9 @@ func creationTypes(k Kind) []Type {
 }
 
 // defaultClassification: records holding citizens' personal data, and
-// tokens, are internal unless the recorder says otherwise.
+// tokens, are internal unless the recorder says otherwise. (A later event
+// of a record takes the record's highest classification if that is
+// higher: see Request.classDefault.)
 func defaultClassification(k Kind) Classification {
 	switch k {
 	case KindPetition, KindInfoRequest, KindToken, KindAdmin:
@@ -736,7 +743,7 @@ func requestDiffers(env *Envelope, req *Request, p Payload) string {
 		return "type"
 	case string(env.Data) != string(data):
 		return "data"
-	case env.Classification != req.Classification:
+	case !req.classDefault && env.Classification != req.Classification:
 		return "classification"
 	case req.Unit != "" && req.Unit != env.Unit:
 		return "unit"
@@ -794,6 +801,9 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 		return Result{}, err
 	}
 	unit := st.unitFor(req.Unit)
+	if req.classDefault && st.class.Rank() > req.Classification.Rank() {
+		req.Classification = st.class
+	}
 	data, err := MarshalPayload(p)
 	if err != nil {
 		return Result{}, fmt.Errorf("ledger: encode payload: %w", err)

@@ -277,3 +277,53 @@ func TestLedgerRetryOnAnotherReplica(t *testing.T) {
 		t.Fatalf("a different request under the key, on the second ledger: got %v, want conflict on Idempotency-Key", err)
 	}
 }
+
+// TestLedgerClassificationOfARecord: an event recorded without a
+// classification takes its record's highest so far when that is higher
+// than its kind's default (a confidential record stays confidential); one
+// that says its classification keeps it; a retry without one replays.
+func TestLedgerClassificationOfARecord(t *testing.T) {
+	store, skey := inmem.NewStore(), mustKey(t)
+	l := MustOpenLedger(t, store, skey)
+	ctx := context.Background()
+	class := func(pos uint64) events.Classification {
+		t.Helper()
+		rec, err := store.Get(ctx, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := events.ParseStored(rec.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return env.Classification
+	}
+	created := unitRequest("u1", "")
+	created.Classification = events.Confidential
+	if got := class(mustHandle(t, l, created).Position); got != events.Confidential {
+		t.Fatalf("created as %s", got)
+	}
+	renamed := mustHandle(t, l, renameRequest("u1", "Phường Một", "k-rename"))
+	if got := class(renamed.Position); got != events.Confidential {
+		t.Errorf("an event of a confidential record, without a classification: %s, want confidential", got)
+	}
+	if again := mustHandle(t, l, renameRequest("u1", "Phường Một", "k-rename")); !again.Replayed || again.Position != renamed.Position {
+		t.Errorf("the retry without a classification: %+v", again)
+	}
+	public := renameRequest("u1", "Phường Hai", "")
+	public.Classification = events.Public
+	if got := class(mustHandle(t, l, public).Position); got != events.Public {
+		t.Errorf("an event that says public: %s", got)
+	}
+	// Another record keeps its kind's default.
+	if got := class(mustHandle(t, l, unitRequest("u2", "")).Position); got != events.Public {
+		t.Errorf("a new unit: %s, want public", got)
+	}
+	// A ledger opened anew (replaying the log) knows the record's
+	// classification too.
+	l.Close()
+	l2 := MustOpenLedger(t, store, skey)
+	if got := class(mustHandle(t, l2, renameRequest("u1", "Phường Ba", "")).Position); got != events.Confidential {
+		t.Errorf("after a reopen: %s, want confidential", got)
+	}
+}

@@ -59,6 +59,17 @@ func (c Classification) Valid() bool {
 	return c == Public || c == Internal || c == Confidential
 }
 
+// Rank orders classifications: public 0, internal 1, confidential 2.
+func (c Classification) Rank() int {
+	switch c {
+	case Internal:
+		return 1
+	case Confidential:
+		return 2
+	}
+	return 0
+}
+
 // Marshal returns the stored bytes of e: compact JSON, fields in declaration
 // order, no HTML escaping (so Vietnamese text and "<" stay readable).
 func (e *Envelope) Marshal() ([]byte, error) {

@@ -30,6 +30,9 @@ type State struct {
 	// open lists IDs of things still open: document or information
 	// requests, plan items, sessions.
 	open []string
+	// class is the highest classification among the stream's events: an
+	// event recorded without one takes it (see Ledger.decideAndAppend).
+	class Classification
 }
 
 // NewState returns the state of a stream that does not exist yet.
@@ -256,6 +259,9 @@ func (n *State) evolve(env *Envelope, p Payload, pos uint64, h Hash) {
 	n.lastPos = pos
 	if n.unit == "" {
 		n.unit = env.Unit
+	}
+	if env.Classification.Rank() > n.class.Rank() {
+		n.class = env.Classification
 	}
 	// The kind's evolve sees the status before the event (to remember it
 	// across a pause); the spec's target state then applies.

@@ -85,6 +85,7 @@ type stateRecord struct {
 	Open      []string
 	Positions []uint64
 	Facts     factsRecord
+	Class     Classification `codec:"shared"`
 }
 
 // factsRecord holds kind-specific facts: which kind of facts, and their
@@ -240,7 +241,7 @@ func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string)
 				return err
 			}
 			recs = append(recs, stateRecord{Kind: st.kind, ID: st.id, Status: st.status, Prev: st.prev, Version: st.version, LastHash: st.lastHash[:],
-				LastPos: st.lastPos, Unit: st.unit, Parties: st.parties, Open: st.open, Positions: c.positions[k], Facts: f})
+				LastPos: st.lastPos, Unit: st.unit, Parties: st.parties, Open: st.open, Positions: c.positions[k], Facts: f, Class: st.class})
 		}
 		buf = AppendCompact(buf[:0], &recs)
 		frame(buf)
@@ -388,7 +389,7 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 				return
 			}
 			st := &State{kind: rec.Kind, id: rec.ID, status: rec.Status, prev: rec.Prev, version: rec.Version, lastPos: rec.LastPos,
-				unit: rec.Unit, parties: rec.Parties, open: rec.Open, facts: facts}
+				unit: rec.Unit, parties: rec.Parties, open: rec.Open, facts: facts, class: rec.Class}
 			// Every state is as of the snapshot's position (copyState
 			// waits for the follower): a state ahead of it would make the
 			// replay after the snapshot take events as applied unchecked.

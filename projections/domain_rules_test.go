@@ -277,3 +277,29 @@ func TestCorrectedTitleAndNotice(t *testing.T) {
 		t.Errorf("search for the corrected title: %d items", len(items))
 	}
 }
+
+// domain.md §4.2 MU_CONFIDENTIAL_LEAK: "An artefact classified mat/internal
+// ... gets Published/SharedExternally". A later event recorded without a
+// classification takes the record's (confidential) and publishes nothing;
+// one recorded public says it is, and raises the flag.
+func TestLeakFromDefaultClassification(t *testing.T) {
+	w := newWorld(t)
+	w.recordClass(recorder, events.KindSupervision, "gs-mat", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát công tác cán bộ","topic":"Công tác cán bộ","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-03-01"}`, "2024-02-01", events.Confidential)
+	w.recordClass(recorder, events.KindSupervision, "gs-mat", "", events.SupervisionNotified, `{"notified_on":"2024-02-10","notified_party_ids":["ubnd-21607"]}`, "2024-02-10", events.Confidential)
+	// Recorded without a classification (a supervision's default is
+	// public).
+	w.rec(events.KindSupervision, "gs-mat", "", events.SupervisionSessionHeld, `{"session_id":"s1","held_on":"2024-03-02"}`, "2024-03-02")
+	v := w.build()
+	if got := flagsCode(v, "2024-12-31", "supervision/gs-mat", "MU_CONFIDENTIAL_LEAK"); len(got) != 0 {
+		t.Errorf("an event without a classification on a confidential supervision raised %s: %s", got[0].Code, got[0].Detail)
+	}
+	if it := v.Item("supervision/gs-mat"); it.Class != events.Confidential {
+		t.Errorf("the supervision is %s", it.Class)
+	}
+	pub := w.recordClass(recorder, events.KindSupervision, "gs-mat", "", events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-03-10","summary":"Kết quả"}`, "2024-03-10", events.Public)
+	v = w.build()
+	if got := flagsCode(v, "2024-12-31", "supervision/gs-mat", "MU_CONFIDENTIAL_LEAK"); len(got) != 1 || got[0].Cites[0].Position != pub {
+		t.Errorf("a public event on a confidential supervision: %+v, want MU_CONFIDENTIAL_LEAK citing %d", got, pub)
+	}
+}

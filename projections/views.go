@@ -579,10 +579,10 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	v.touched = append(v.touched, touch{pos, it})
 	it.Events = append(it.Events, pos)
-	if rank(env.Classification) < rank(it.Class) && it.Lowered == 0 {
+	if env.Classification.Rank() < it.Class.Rank() && it.Lowered == 0 {
 		it.Lowered = pos
 	}
-	if rank(env.Classification) > rank(it.Class) {
+	if env.Classification.Rank() > it.Class.Rank() {
 		it.Class = env.Classification
 	}
 	fresh := p.folded
@@ -772,16 +772,6 @@ func (it *Item) setText(fresh []foldedPart) {
 			}
 		}
 	}
-}
-
-func rank(c events.Classification) int {
-	switch c {
-	case events.Internal:
-		return 1
-	case events.Confidential:
-		return 2
-	}
-	return 0
 }
 
 // legalDate is the date of t in Vietnam's time.
