@@ -63,8 +63,9 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 
 // mayReadEvent applies the read scope to one stored event: confidential
 // events and tokens are for inspectors and unscoped admins only; so, for
-// observers, are the events that hold citizens' personal data (stored
-// events are not redacted: their bytes are what the hashes prove). An
+// observers, are the events that hold citizens' personal data, and for
+// respondents those that name a denouncer (stored events are not redacted:
+// their bytes are what the hashes prove). An
 // inspector's review of a flag is for the readers of that flag: flag says
 // whether a may read the flag with that ID (nil: no one else).
 func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) bool) bool {
@@ -84,7 +85,8 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 	if json.Unmarshal(raw, &env) != nil || env.Classification == events.Confidential || env.Kind == events.KindToken {
 		return false
 	}
-	if a.Role == events.RoleObserver && personalData(env.Data.Petitioner, env.Data.Requester, env.Data.Changes) {
+	personal := personalData(env.Data.Petitioner, env.Data.Requester, env.Data.Changes)
+	if a.Role == events.RoleObserver && personal {
 		return false
 	}
 	if env.Kind == events.KindFlag {
@@ -92,6 +94,9 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 		return flag != nil && flag(id)
 	}
 	st := s.Ledger.Lookup(env.Stream)
+	if a.Role == events.RoleRespondent && personal && st.Denunciation() {
+		return false // who denounced is kept from the body the denunciation went to
+	}
 	return st.Exists() && s.mayRead(a, st)
 }
 

@@ -14,9 +14,10 @@ import (
 // TestPrivacyAcrossEndpoints: what the item view withholds is withheld on
 // every endpoint. Observers get no citizen's personal data (nor a
 // correction of it) from an item, its stored events, one event or a proof
-// bundle; respondents do not get the fields of confidential events; a text
-// search does not look into what the reader may not see; and an
-// inspector's review of a flag is for the readers of that flag only.
+// bundle, nor confidential fields; respondents read what is addressed to
+// them, confidential or not, but not who denounced; a text search does not
+// look into what the reader may not see; and an inspector's review of a
+// flag is for the readers of that flag only.
 func TestPrivacyAcrossEndpoints(t *testing.T) {
 	t.Parallel()
 	f, _, _ := readFixture(t)
@@ -68,24 +69,44 @@ func TestPrivacyAcrossEndpoints(t *testing.T) {
 		t.Errorf("inspector bundle: %d", r.Status)
 	}
 
-	// A confidential recommendation to the respondent: its fields are
-	// withheld from it, as its events are.
+	// A confidential recommendation to the respondent: it is addressed to
+	// it, so it reads it whole.
 	item = api.ItemResponse{}
 	if r := get(f.Respondent, "/v1/recommendations/rec-mat"); r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {
 		t.Fatalf("respondent item: %d %s", r.Status, r.Body)
 	}
-	if strings.Contains(string(item.Data), "XYZMAT") || item.Title != "" || !slices.Contains(item.Redacted, "title") {
-		t.Errorf("respondent sees a confidential recommendation: title %q, data %s, redacted %v", item.Title, item.Data, item.Redacted)
+	if !strings.Contains(string(item.Data), "XYZMAT") || len(item.Redacted) != 0 {
+		t.Errorf("respondent, a confidential recommendation addressed to it: data %s, redacted %v", item.Data, item.Redacted)
 	}
-	if r := get(f.Recorder, "/v1/recommendations/rec-mat"); r.Status != 200 || !strings.Contains(string(r.Body), "XYZMAT") {
-		t.Errorf("recorder item: %d %s", r.Status, r.Body)
+	if r := get(f.Observer, "/v1/recommendations/rec-mat"); r.Status != 200 || json.Unmarshal(r.Body, &item) != nil || strings.Contains(string(r.Body), "XYZMAT") {
+		t.Errorf("observer item: %d %s", r.Status, r.Body)
+	}
+	// A denunciation forwarded to the respondent's party: the body it went
+	// to does not learn who denounced, from the item or from its events.
+	den := f.MustCreate(t, f.Recorder, "petitions", api.EventRequest{ID: "tc-1", Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
+		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Trần Thị Tố"},"summary":"Tố cáo cán bộ địa chính"}`)})
+	f.MustAppend(t, f.Recorder, "petitions", "tc-1", api.EventRequest{Type: events.PetitionClassified, OccurredAt: "2023-03-15T08:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":"DENUNCIATION","competent_party_id":%q,"complex":false,"remote":false}`, partyWard))})
+	f.MustAppend(t, f.Recorder, "petitions", "tc-1", api.EventRequest{Type: events.PetitionForwarded, OccurredAt: "2023-03-16T08:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"forwarded_on":"2023-03-16","to_party_id":%q}`, partyWard))})
+	f.MustWaitCheckpoint(t)
+	item = api.ItemResponse{}
+	if r := get(f.Respondent, "/v1/petitions/tc-1"); r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {
+		t.Fatalf("respondent, the denunciation: %d %s", r.Status, r.Body)
+	}
+	if strings.Contains(string(item.Data), "Trần Thị Tố") || !slices.Contains(item.Redacted, "petitioner") || !strings.Contains(string(item.Data), "Tố cáo cán bộ") {
+		t.Errorf("respondent, the denunciation: data %s, redacted %v", item.Data, item.Redacted)
+	}
+	MustError(t, get(f.Respondent, fmt.Sprintf("/v1/events/%d", den.Position)), 403, events.EForbidden, "Authorization")
+	if r := get(f.Recorder, "/v1/petitions/tc-1"); r.Status != 200 || !strings.Contains(string(r.Body), "Trần Thị Tố") {
+		t.Errorf("recorder, the denunciation: %d %s", r.Status, r.Body)
 	}
 	// Search finds it only for who may read it.
 	for _, c := range []struct {
 		name string
 		tok  *Token
 		want bool
-	}{{"observer", f.Observer, false}, {"respondent", f.Respondent, false}, {"recorder", f.Recorder, true}, {"inspector", f.Inspector, true}} {
+	}{{"observer", f.Observer, false}, {"respondent", f.Respondent, true}, {"recorder", f.Recorder, true}, {"inspector", f.Inspector, true}} {
 		_, ids := mustList(t, f, c.tok, "/v1/recommendations?q=xyzmat")
 		if got := slices.Contains(ids, "rec-mat"); got != c.want {
 			t.Errorf("q=xyzmat for the %s: %v, want found %v", c.name, ids, c.want)

@@ -311,15 +311,14 @@ type ItemResponse struct {
 
 // redaction is what items' views withhold from a: observers see neither
 // the fields of confidential events nor citizens' personal data;
-// respondents (the bodies supervised, petitioned or denounced) do not see
-// confidential fields, as the events themselves are withheld from them
-// (mayReadEvent).
+// respondents (the bodies an item is addressed to) see what is addressed
+// to them, but not who denounced (mayReadEvent withholds the events too).
 func redaction(a events.Actor) projections.Redaction {
 	switch a.Role {
 	case events.RoleObserver:
 		return projections.HideConfidential | projections.HidePersonal
 	case events.RoleRespondent:
-		return projections.HideConfidential
+		return projections.HideDenouncer
 	}
 	return 0
 }

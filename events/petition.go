@@ -225,6 +225,16 @@ func (d *SecondInstanceFiledData) Validate() error {
 	return firstError(requiredDate("data.filed_on", d.FiledOn), requiredID("data.to_party_id", d.ToPartyID))
 }
 
+// Denunciation reports whether s is a petition classified, or received,
+// as a denunciation (whose petitioner the law keeps secret).
+func (s *State) Denunciation() bool {
+	if s == nil {
+		return false
+	}
+	f, ok := s.facts.(petitionFacts)
+	return ok && f.kind == PetitionDenunciation
+}
+
 type petitionFacts struct {
 	kind PetitionKind
 	// secondInstance is set once a complaint went to the second instance:

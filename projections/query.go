@@ -240,6 +240,9 @@ const (
 	HideConfidential Redaction = 1 << iota
 	// HidePersonal withholds citizens' personal data (PersonalFields).
 	HidePersonal
+	// HideDenouncer withholds the petitioner of a denunciation (Luật Tố
+	// cáo 2018 Art. 9 keeps the denouncer's identity secret).
+	HideDenouncer
 )
 
 // ItemView is the JSON form of an item.
@@ -284,6 +287,7 @@ func (v *Views) View(it *Item, today events.Date, redact Redaction) ItemView {
 	}
 	// Each stored field takes at least 3 bytes beside its key and value,
 	// and 4 in JSON (quotes, colon, comma): room for the usual case.
+	denunciation := it.Facts.Pet != nil && it.Facts.Pet.Kind == events.PetitionDenunciation
 	b := make([]byte, 1, len(it.Data)+len(it.Data)/4+8)
 	b[0] = '{'
 	for e, ok := readEntry(it.Data, 0); ok; e, ok = readEntry(it.Data, e.next) {
@@ -296,7 +300,8 @@ func (v *Views) View(it *Item, today events.Date, redact Redaction) ItemView {
 			b = append(b, quoteJSON(string(e.key))...)
 		}
 		b = append(b, ':')
-		if redact&HideConfidential != 0 && classOf[e.class] == events.Confidential || redact&HidePersonal != 0 && IsPersonal(string(e.key)) {
+		if redact&HideConfidential != 0 && classOf[e.class] == events.Confidential || redact&HidePersonal != 0 && IsPersonal(string(e.key)) ||
+			redact&HideDenouncer != 0 && denunciation && IsPersonal(string(e.key)) {
 			b = append(b, "null"...)
 			iv.Redacted = append(iv.Redacted, string(e.key))
 			continue
