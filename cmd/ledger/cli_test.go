@@ -54,7 +54,10 @@ func TestUsageErrors(t *testing.T) {
 		{"demo", "--scale", "0", "--token-file", "x"},
 		{"bench", "--sync", "never"},
 		{"token"},
+		{"token", "foo"},
 		{"token", "create", "--no-such-flag"},
+		{"token", "revoke", "--token-file", "x", "--reason", "left"},
+		{"token", "create", "--token-file", "x", "--name", "A", "--role", "observer", "--unit", "1", "--reason", "why"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			code, out, errOut := runCLI(t, args...)

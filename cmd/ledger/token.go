@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
@@ -22,6 +24,9 @@ const tokenExample = `  ledger token create --url http://127.0.0.1:8080 --token-
 // Run implements command.
 func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") && args[0] != "help" {
+			fmt.Fprintf(c.Stderr, "ledger token: unknown subcommand %q\n", args[0])
+		}
 		fmt.Fprintf(c.Stderr, "Usage: ledger token create|revoke [flags]\n\nExample:\n%s\n", tokenExample)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			return nil
@@ -42,6 +47,24 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 	reason := fs.String("reason", "", "why (revoke)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	// The other subcommand's flags would be ignored without a word.
+	var misplaced []string
+	fs.Visit(func(f *flag.Flag) {
+		if strings.HasSuffix(f.Usage, "(create)") && sub != "create" || strings.HasSuffix(f.Usage, "(revoke)") && sub != "revoke" {
+			misplaced = append(misplaced, "--"+f.Name)
+		}
+	})
+	switch {
+	case len(misplaced) > 0:
+		fmt.Fprintf(c.Stderr, "ledger token %s: %s belongs to the other subcommand\n", sub, strings.Join(misplaced, ", "))
+		return errUsage
+	case sub == "revoke" && (*id == "" || *reason == ""):
+		fmt.Fprintln(c.Stderr, "ledger token revoke: --id and --reason are required")
+		return errUsage
+	case sub == "create" && (*name == "" || *role == ""):
+		fmt.Fprintln(c.Stderr, "ledger token create: --name and --role are required")
+		return errUsage
 	}
 	token, err := readToken(*tokenFile)
 	if err != nil {
