@@ -122,6 +122,20 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 	if code, _, errOut = runCLI(t, "verify", "--bundle", tampered, "--key-file", dir+"/checkpoint.pub"); code != 1 || !strings.Contains(errOut, "does NOT verify") {
 		t.Errorf("verify of a tampered bundle: exit %d %s", code, errOut)
 	}
+	// A key that is no verifier key is named as such, not as a bundle
+	// that does not verify.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--key", "garbage"}, "is not a checkpoint verifier key"},
+		{[]string{"--key-file", dir + "/checkpoint.key"}, "holds the checkpoint signing key"},
+		{[]string{"--key", "x", "--key-file", dir + "/checkpoint.pub"}, "not both"},
+	} {
+		if code, _, errOut = runCLI(t, append([]string{"verify", "--bundle", bundleFile}, c.args...)...); code != 1 || !strings.Contains(errOut, c.want) {
+			t.Errorf("verify --bundle %v: exit %d %s", c.args, code, errOut)
+		}
+	}
 	// The snapshot saved at shutdown, caught up, equals a rebuild.
 	code, out, errOut = runCLI(t, "rebuild", "--data", dir, "--check")
 	if code != 0 || !strings.Contains(out, "byte-identical") {

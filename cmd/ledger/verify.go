@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/mttq-vn/ledger/events"
 	"github.com/mttq-vn/ledger/events/jetstream"
 )
@@ -174,18 +176,30 @@ func printReport(w io.Writer, rep *events.VerifyReport) {
 	}
 }
 
+// readKey returns the verifier key given by --key or --key-file ("" if
+// neither), checked to be one.
 func readKey(key, file string) (string, error) {
-	if key != "" {
-		return strings.TrimSpace(key), nil
-	}
-	if file == "" {
+	from := "--key"
+	switch {
+	case key != "" && file != "":
+		return "", fmt.Errorf("give --key or --key-file, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("read the verifier key: %w", err)
+		}
+		key, from = string(b), file
+	case key == "":
 		return "", nil
 	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("read the verifier key: %w", err)
+	key = strings.TrimSpace(key)
+	if strings.HasPrefix(key, "PRIVATE+KEY+") {
+		return "", fmt.Errorf("%s holds the checkpoint signing key, which must stay secret; give the verifier key (checkpoint.pub)", from)
 	}
-	return strings.TrimSpace(string(b)), nil
+	if _, err := note.NewVerifier(key); err != nil {
+		return "", fmt.Errorf("%s is not a checkpoint verifier key (name+hash+key, as checkpoint.pub holds it): %v", from, err)
+	}
+	return key, nil
 }
 
 func readToken(file string) (string, error) {
