@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	jsonv2 "github.com/go-json-experiment/json"
+	"slices"
 	"strings"
 
 	"crypto/sha256"
@@ -559,9 +560,9 @@ type Request struct {
 
 	occurredGiven bool
 	// classDefault: no classification was given. The event takes its
-	// kind's default, or the stream's highest so far if that is higher
-	// (an event of a confidential record is confidential unless the
-	// recorder says otherwise).
+	// kind's default, or its record's classification (its first event's)
+	// if that is higher: an event of a confidential record is confidential
+	// unless the recorder says otherwise.
 	classDefault bool
 }
 
@@ -591,6 +592,9 @@ func (l *Ledger) Handle(ctx context.Context, req Request) (Result, error) {
 		return Result{}, Errorf(EUnavailable, "The ledger is not ready.")
 	}
 	if err := l.checkRequest(&req); err != nil {
+		return Result{}, err
+	}
+	if err := l.mayWrite(&req); err != nil {
 		return Result{}, err
 	}
 	p, err := DecodePayload(req.Type, req.Data)
@@ -627,6 +631,25 @@ func (l *Ledger) Handle(ctx context.Context, req Request) (Result, error) {
 			return Result{}, err
 		}
 	}
+}
+
+// mayWrite refuses, before the payload is looked at, a request its actor
+// may not make at all: a type its role may not record, or an event of an
+// existing record outside its scope. (Decide checks the same again with the
+// state it decides on.) A caller without the right so learns nothing of
+// what a valid payload would be.
+func (l *Ledger) mayWrite(req *Request) error {
+	sp := specsByType[req.Type] // checkRequest knows the type
+	if !slices.Contains(sp.roles, req.Actor.Role) {
+		return Errorf(EForbidden, "The role %s may not record %s (allowed: %s).", req.Actor.Role, req.Type, joinRoles(sp.roles))
+	}
+	if req.Create || req.ID == "" {
+		return nil
+	}
+	if st := l.Lookup(StreamName(req.Kind, req.ID)); st.Exists() {
+		return checkScope(st, sp, st.unitFor(req.Unit), req.Actor, l)
+	}
+	return nil
 }
 
 func (l *Ledger) checkRequest(req *Request) error {
@@ -688,8 +711,8 @@ func creationTypes(k Kind) []Type {
 
 // defaultClassification: records holding citizens' personal data, and
 // tokens, are internal unless the recorder says otherwise. (A later event
-// of a record takes the record's highest classification if that is
-// higher: see Request.classDefault.)
+// of a record takes the record's classification if that is higher: see
+// Request.classDefault.)
 func defaultClassification(k Kind) Classification {
 	switch k {
 	case KindPetition, KindInfoRequest, KindToken, KindAdmin:

@@ -30,8 +30,9 @@ type State struct {
 	// open lists IDs of things still open: document or information
 	// requests, plan items, sessions.
 	open []string
-	// class is the highest classification among the stream's events: an
-	// event recorded without one takes it (see Ledger.decideAndAppend).
+	// class is the record's classification, its first event's: an event
+	// recorded without one takes it if it is higher than the kind's
+	// default (see Request.classDefault).
 	class Classification
 }
 
@@ -260,7 +261,7 @@ func (n *State) evolve(env *Envelope, p Payload, pos uint64, h Hash) {
 	if n.unit == "" {
 		n.unit = env.Unit
 	}
-	if env.Classification.Rank() > n.class.Rank() {
+	if env.Version == 1 {
 		n.class = env.Classification
 	}
 	// The kind's evolve sees the status before the event (to remember it

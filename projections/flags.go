@@ -668,7 +668,7 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 	kind := it.Kind
 	if it.Lowered != 0 {
 		raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|lowered", it, "", it.Stream(), it.OpenedOn,
-			fmt.Sprintf("Sự kiện ở vị trí %d được phân loại thấp hơn sự kiện trước đó của cùng hồ sơ (an event classified lower than an earlier one).", it.Lowered),
+			fmt.Sprintf("Sự kiện ở vị trí %d được phân loại thấp hơn mức mật của hồ sơ (%s) (an event classified lower than its record, %s).", it.Lowered, it.Opened, it.Opened),
 			[]Cite{{Position: it.Lowered}})
 	}
 	for _, o := range v.Obligations(it, today) {

@@ -47,9 +47,11 @@ type Item struct {
 	// contribution, the competent body of a petition.
 	Party string `codec:"shared"`
 	// Class is the highest classification among the item's events;
-	// Lowered is set when an event was classified lower than an earlier one
-	// (what was confidential appears in a public record).
+	// Opened is its first event's, the record's own; Lowered is set when an
+	// event was classified lower than the record (what was classified
+	// appears in a less classified event).
 	Class   events.Classification
+	Opened  events.Classification
 	Lowered uint64
 	// Data holds the item's current fields (see Fields).
 	Data   []byte
@@ -555,7 +557,7 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	it := v.items[env.Stream]
 	if it == nil {
-		it = &Item{Kind: kind, ID: id, Created: pos, OpenedOn: legalDate(env.OccurredAt), Class: env.Classification}
+		it = &Item{Kind: kind, ID: id, Created: pos, OpenedOn: legalDate(env.OccurredAt), Class: env.Classification, Opened: env.Classification}
 		v.items[env.Stream] = it
 		v.order[kind] = append(v.order[kind], it)
 	}
@@ -579,7 +581,7 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	v.touched = append(v.touched, touch{pos, it})
 	it.Events = append(it.Events, pos)
-	if env.Classification.Rank() < it.Class.Rank() && it.Lowered == 0 {
+	if env.Classification.Rank() < it.Opened.Rank() && it.Lowered == 0 {
 		it.Lowered = pos
 	}
 	if env.Classification.Rank() > it.Class.Rank() {
