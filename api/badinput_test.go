@@ -289,3 +289,25 @@ func TestNFC(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusedBeforeValidated: a caller who may not make a write at all is
+// refused (403) before its body is validated, so it learns nothing of what
+// a valid payload would be.
+func TestRefusedBeforeValidated(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.OtherRecorder, "rec-o", unitOther, partyOther)
+	empty := api.EventRequest{Type: events.RecommendationResponseSubmitted, Data: json.RawMessage(`{}`)}
+	// A respondent answering a recommendation not addressed to it.
+	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.Respondent.Secret, empty), 403, events.EForbidden, "Authorization")
+	// A recorder of another ward.
+	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.Recorder.Secret,
+		api.EventRequest{Type: events.RecommendationReceived, Data: json.RawMessage(`{}`)}), 403, events.EForbidden, "Authorization")
+	// An observer, and a recorder creating a token.
+	MustError(t, f.Do(t, "POST", "/v1/recommendations", f.Observer.Secret, api.EventRequest{Type: events.RecommendationIssued, Unit: unitWard, Data: json.RawMessage(`{}`)}),
+		403, events.EForbidden, "Authorization")
+	MustError(t, f.Do(t, "POST", "/v1/tokens", f.Recorder.Secret, map[string]string{}), 403, events.EForbidden, "Authorization")
+	// Who may write still gets the field at fault.
+	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.OtherRecorder.Secret,
+		api.EventRequest{Type: events.RecommendationReceived, Data: json.RawMessage(`{}`)}), 400, events.EInvalid, "data.received_on")
+}
