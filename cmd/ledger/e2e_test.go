@@ -178,10 +178,14 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 		t.Fatalf("after restart: %+v %v", st, err)
 	}
 	// Nhơn Lộc (21643) never answered; it merged into An Nhơn Nam (22007).
+	// Bình Định (21607) merged into An Nhơn (22001): outside 22007's scope.
 	ward := api.NewClient(m2.HTTPServer.URL(), readFileTrim(t, dir+"/demo-tokens/recorder-22007.token"))
-	_, err = ward.Append(ctx, "recommendations", "kn-tcd-21607-1", api.EventRequest{Type: events.RecommendationReminderSent,
-		Data: []byte(`{"sent_on":"2025-09-20","note":"Đôn đốc đơn vị kế thừa"}`)}, api.WriteOptions{})
-	if events.ErrorCode(err) != events.EConflict {
+	reminder := api.EventRequest{Type: events.RecommendationReminderSent, Data: []byte(`{"sent_on":"2025-09-20","note":"Đôn đốc đơn vị kế thừa"}`)}
+	if _, err = ward.Append(ctx, "recommendations", "kn-tcd-21607-1", reminder, api.WriteOptions{}); events.ErrorCode(err) != events.EForbidden {
+		t.Fatalf("reminder by another ward's recorder: got %v, want forbidden", err)
+	}
+	townRecorder := api.NewClient(m2.HTTPServer.URL(), readFileTrim(t, dir+"/demo-tokens/recorder-an-nhon.token"))
+	if _, err = townRecorder.Append(ctx, "recommendations", "kn-tcd-21607-1", reminder, api.WriteOptions{}); events.ErrorCode(err) != events.EConflict {
 		// kn-tcd-21607-1 was answered: a reminder is not allowed now.
 		t.Fatalf("reminder on an answered recommendation: got %v, want conflict", err)
 	}
