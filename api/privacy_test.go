@@ -130,3 +130,56 @@ func TestPrivacyAcrossEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// A flag the ward's recorder may not read (raised by a town item) and its
+// review: /v1/flags and /v1/events hide them; the party's trail must too.
+func TestTrailShowsOnlyFlagsTheReaderMayRead(t *testing.T) {
+	t.Parallel()
+	f, _, _ := readFixture(t)
+	f.MustIssue(t, f.TownRecorder, "rec-town", unitTown, partyWard)
+	f.MustAppend(t, f.TownRecorder, "recommendations", "rec-town", receivedRequest)
+	f.MustWaitCheckpoint(t)
+	get := func(tok *Token, path string) Reply {
+		t.Helper()
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		return f.Do(t, "GET", path+sep+"min_position="+fmt.Sprint(f.Head(t)), tok.Secret, nil)
+	}
+	var l api.FlagList
+	if r := get(f.Inspector, "/v1/flags?code=OB_NO_RESPONSE&subject=recommendation/rec-town"); r.Status != 200 || json.Unmarshal(r.Body, &l) != nil || len(l.Flags) != 1 {
+		t.Fatalf("flags: %d %s", r.Status, r.Body)
+	}
+	res := MustResult(t, f.Do(t, "POST", "/v1/flags/"+l.Flags[0].ID+"/reviews", f.Inspector.Secret, map[string]string{"verdict": "CONFIRMED", "note": "GHICHUNOIBO"}))
+	f.MustWaitCheckpoint(t)
+	l = api.FlagList{}
+	if r := get(f.Recorder, "/v1/flags?subject=recommendation/rec-town"); r.Status != 200 || json.Unmarshal(r.Body, &l) != nil || len(l.Flags) != 0 {
+		t.Fatalf("ward recorder's flags: %d %s", r.Status, r.Body)
+	}
+	if r := get(f.Recorder, fmt.Sprintf("/v1/events/%d", res.Position)); r.Status != 403 {
+		t.Fatalf("ward recorder, the review event: %d", r.Status)
+	}
+	for _, tok := range []*Token{f.Recorder, f.Observer} {
+		r := get(tok, "/v1/parties/"+partyWard+"/accountability")
+		if r.Status != 200 || strings.Contains(string(r.Body), "GHICHUNOIBO") || strings.Contains(string(r.Body), fmt.Sprintf(`"position":%d,`, res.Position)) {
+			t.Errorf("the ward's trail shows a flag and review withheld from this reader elsewhere: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := get(f.Inspector, "/v1/parties/"+partyWard+"/accountability"); r.Status != 200 || !strings.Contains(string(r.Body), "GHICHUNOIBO") {
+		t.Errorf("the inspector's trail lacks the review: %d %s", r.Status, r.Body)
+	}
+}
+
+// README: a write its caller may not make at all (... a record outside the
+// token's scope) is refused with 403 before its body is validated. A
+// creation in a unit outside the recorder's scope is such a write.
+func TestCreateOutsideScopeRefusedBeforeValidation(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	r := f.Do(t, "POST", "/v1/recommendations", f.Recorder.Secret,
+		api.EventRequest{Type: "recommendation.issued.v1", Unit: unitOther, Data: []byte(`{}`)})
+	if r.Status != 403 {
+		t.Errorf("ward recorder creating in another ward with an empty body: %d %s, want 403", r.Status, r.Body)
+	}
+}

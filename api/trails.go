@@ -363,7 +363,10 @@ func (s *Server) trailFor(ctx context.Context, rc *readCtx, party string) (proje
 	var pos uint64
 	err := s.Views.View(ctx, rc.at, func(v *projections.Views) error {
 		var ok bool
-		if t, ok = v.Accountability(party, rc.today); !ok {
+		// Only the flags this reader may read, with their reviews (as
+		// /v1/flags shows them).
+		allow := func(f *projections.Flag) bool { return s.flagAllowed(v, rc.actor, f) }
+		if t, ok = v.Accountability(party, rc.today, allow); !ok {
 			return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No party has the ID %q.", party)}
 		}
 		switch a := rc.actor; a.Role {

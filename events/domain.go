@@ -45,7 +45,6 @@ type spec struct {
 // anyState, as a spec's from, allows an event in every non-final state.
 var anyState = []Status{"*"}
 
-// rules are the lifecycle of one kind of aggregate.
 // Statuses returns the lifecycle states of kind, sorted.
 func Statuses(kind Kind) []Status {
 	var out []Status
@@ -66,6 +65,7 @@ func Statuses(kind Kind) []Status {
 	return slices.Compact(out)
 }
 
+// rules are the lifecycle of one kind of aggregate.
 type rules struct {
 	kind  Kind
 	specs []spec

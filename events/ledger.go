@@ -634,8 +634,9 @@ func (l *Ledger) Handle(ctx context.Context, req Request) (Result, error) {
 }
 
 // mayWrite refuses, before the payload is looked at, a request its actor
-// may not make at all: a type its role may not record, or an event of an
-// existing record outside its scope. (Decide checks the same again with the
+// may not make at all: a type its role may not record, a record it creates
+// in a unit outside its scope, or an event of an existing record outside
+// its scope. (Decide checks the same again with the
 // state it decides on.) A caller without the right so learns nothing of
 // what a valid payload would be.
 func (l *Ledger) mayWrite(req *Request) error {
@@ -643,10 +644,13 @@ func (l *Ledger) mayWrite(req *Request) error {
 	if !slices.Contains(sp.roles, req.Actor.Role) {
 		return Errorf(EForbidden, "The role %s may not record %s (allowed: %s).", req.Actor.Role, req.Type, joinRoles(sp.roles))
 	}
-	if req.Create || req.ID == "" {
-		return nil
+	if req.Create {
+		if req.Unit == "" || !l.Lookup(StreamName(KindUnit, req.Unit)).Exists() {
+			return nil // Decide asks for a registered one
+		}
+		return checkScope(NewState(req.Kind, req.ID), sp, req.Unit, req.Actor, l)
 	}
-	if st := l.Lookup(StreamName(req.Kind, req.ID)); st.Exists() {
+	if st := l.Lookup(StreamName(req.Kind, req.ID)); req.ID != "" && st.Exists() {
 		return checkScope(st, sp, st.unitFor(req.Unit), req.Actor, l)
 	}
 	return nil

@@ -35,9 +35,10 @@ type Trail struct {
 	Events      []CitedEvent     `json:"events"`
 }
 
-// Accountability returns the trail of party at today; ok is false for a
-// party that is not registered.
-func (v *Views) Accountability(party string, today events.Date) (Trail, bool) {
+// Accountability returns the trail of party at today, with the flags
+// allowFlag keeps (all if nil) and the events they and the obligations
+// cite; ok is false for a party that is not registered.
+func (v *Views) Accountability(party string, today events.Date, allowFlag func(*Flag) bool) (Trail, bool) {
 	p := v.items[events.StreamName(events.KindParty, party)]
 	if p == nil {
 		return Trail{}, false
@@ -62,6 +63,9 @@ func (v *Views) Accountability(party string, today events.Date) (Trail, bool) {
 	flags, index := v.flagsIndexed(today, true)
 	for _, i := range index.byParty[party] {
 		f := flags[i]
+		if allowFlag != nil && !allowFlag(&f) {
+			continue
+		}
 		t.Flags = append(t.Flags, f)
 		for _, c := range f.Cites {
 			if _, ok := cited[c.Position]; !ok || c.Type != "" {

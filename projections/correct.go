@@ -3,15 +3,18 @@ package projections
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mttq-vn/ledger/events"
 )
 
 // Correction is a correction event of an item (see Views.correct): the
-// event at At corrected the one at Of.
+// event at At corrected the one at Of, and changed a fact deadlines or
+// flags read if Facts.
 type Correction struct {
-	At Cite
-	Of uint64
+	At    Cite
+	Of    uint64
+	Facts bool
 }
 
 // slot is one fact an event set from one of its payload fields: a date,
@@ -41,7 +44,10 @@ func (it *Item) slots() []slot {
 		out = append(out, d("planned_start", created, &s.PlannedStart), d("decided_on", s.DecidedAt, &s.DecidedOn),
 			d("notified_on", s.NotifiedAt, &s.NotifiedOn), d("sent_on", s.OutlineAt, &s.OutlineOn),
 			d("report_due_on", s.OutlineAt, &s.ReportDueOn), d("received_on", s.SubjectAt, &s.SubjectReport),
-			d("held_on", s.FirstAt, &s.FirstSession), d("held_on", s.LastAt, &s.LastSession), d("submitted_on", s.ResultAt, &s.ResultOn))
+			d("submitted_on", s.ResultAt, &s.ResultOn))
+		for i := range s.Held {
+			out = append(out, d("held_on", s.Held[i].At, &s.Held[i].On))
+		}
 		for i := range s.Requests {
 			r := &s.Requests[i]
 			out = append(out, d("requested_on", r.Cites[0], &r.RequestedOn), d("due_on", r.Cites[0], &r.DueOn))
@@ -100,8 +106,8 @@ func titleKey(k events.Kind) string {
 // the item's fields do. A correction of a correction corrects the event
 // that one corrected. The facts keep citing the event that set them; the
 // item records the correction (Item.Corrections) and its obligations cite
-// it beside that event. Values that are not dates (or whole numbers of
-// days) change the fields only.
+// it. Values that are not dates (or whole numbers of days) change the
+// fields only.
 func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 	if d.CorrectsVersion == 0 || d.CorrectsVersion > uint64(len(it.Events)) {
 		return
@@ -112,7 +118,7 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 			of = k.Of
 		}
 	}
-	it.Corrections = append(it.Corrections, Correction{At: c, Of: of})
+	changed := false
 	var dates []*events.Date // changed
 	for _, s := range it.slots() {
 		val, ok := d.Changes[s.key]
@@ -123,16 +129,21 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 		case s.date != nil:
 			if date := events.Date(val); date.Valid() {
 				*s.date = date
-				dates = append(dates, s.date)
+				dates, changed = append(dates, s.date), true
 			}
 		case s.days != nil:
-			if n, err := strconv.Atoi(val); err == nil && n > 0 && n <= 3660 {
-				*s.days = n
+			// As the write side bounds them: a year at most.
+			if n, err := strconv.Atoi(val); err == nil && n > 0 && n <= 366 {
+				*s.days, changed = n, true
 			}
 		}
 	}
-	if of == it.Created {
+	if of == it.TitleAt {
+		// The title comes from the event that set it last (a rename
+		// after the registration, say): a correction of another does
+		// not change it.
 		if t, ok := d.Changes[titleKey(it.Kind)]; ok {
+			changed = true
 			switch it.Kind {
 			case events.KindInfoRequest, events.KindPetition:
 				it.Title = truncateRunes(t, 120)
@@ -148,27 +159,20 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 		}
 	}
 	if f := it.Facts.Rec; f != nil && of == f.IssuedAt.Position {
-		if _, title := d.Changes["title"]; title || d.Changes["content"] != "" {
+		_, title := d.Changes["title"]
+		if _, content := d.Changes["content"]; title || content {
 			content, _ := unquoteJSON(it.Field("content"))
-			f.Overreach = v.overreach(it.Title + " " + content)
+			f.Overreach, changed = v.overreach(it.Title+" "+content), true
 		}
 	}
 	if f := it.Facts.Info; f != nil && of == f.RefusedAt.Position {
 		if r, ok := d.Changes["reasons"]; ok {
-			f.NoReasons = r == ""
+			f.NoReasons, changed = strings.TrimSpace(r) == "", true
 		}
 	}
-	if f := it.Facts.Sup; f != nil && f.FirstSession != "" && slices.ContainsFunc(dates, func(p *events.Date) bool {
-		return p == &f.NotifiedOn || p == &f.DecidedOn || p == &f.FirstSession
-	}) {
-		// Whether a session came before the decision or the notice
-		// (MU_NO_DECISION) is judged again, by the first session
-		// recorded: the dates of the others are not kept.
-		f.EarlySession = nil
-		if f.early(f.FirstSession) {
-			cc := f.FirstAt
-			f.EarlySession = &cc
-		}
+	it.Corrections = append(it.Corrections, Correction{At: c, Of: of, Facts: changed})
+	if f := it.Facts.Sup; f != nil && len(dates) > 0 {
+		f.spanSessions() // a session's date may have changed
 	}
 }
 
@@ -183,8 +187,10 @@ func (f *SupFacts) early(held events.Date) bool {
 	return e
 }
 
-// citeCorrections adds to each obligation's cites the corrections of the
-// events it cites.
+// citeCorrections adds to each obligation's cites the corrections that
+// changed the item's facts (what deadlines are computed from: an
+// obligation may read a fact of an event it does not cite, such as a
+// recommendation's response_days).
 func citeCorrections(it *Item, os []Obligation) {
 	if len(it.Corrections) == 0 {
 		return
@@ -192,7 +198,7 @@ func citeCorrections(it *Item, os []Obligation) {
 	for i := range os {
 		o := &os[i]
 		for _, k := range it.Corrections {
-			if slices.ContainsFunc(o.Cites, func(c Cite) bool { return c.Position == k.Of }) && !slices.Contains(o.Cites, k.At) {
+			if k.Facts && !slices.Contains(o.Cites, k.At) {
 				o.Cites = append(o.Cites, k.At)
 			}
 		}

@@ -4,6 +4,7 @@ package projections_test
 // states what domain.md or README says.
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -245,8 +246,8 @@ func TestCorrectedReceiptMovesDeadline(t *testing.T) {
 		`{"corrects_version":2,"reason":"Không rõ","changes":{"received_on":"giữa tháng 3"}}`, "2024-03-23")
 	v = w.build()
 	// 2024-03-11 + 20 = Sunday 2024-03-31 -> Monday 2024-04-01.
-	if o := obligation(t, v, "recommendation/kn-c", "recommendation.response", "2024-04-01"); o.Trigger != "2024-03-11" || o.Due != "2024-04-01" || len(o.Cites) != 5 {
-		t.Errorf("after three more corrections: trigger %s due %s cites %+v, want 2024-03-11 / 2024-04-01 and the receipt with its four corrections", o.Trigger, o.Due, o.Cites)
+	if o := obligation(t, v, "recommendation/kn-c", "recommendation.response", "2024-04-01"); o.Trigger != "2024-03-11" || o.Due != "2024-04-01" || len(o.Cites) != 4 {
+		t.Errorf("after three more corrections: trigger %s due %s cites %+v, want 2024-03-11 / 2024-04-01 and the receipt with the three corrections that changed its date", o.Trigger, o.Due, o.Cites)
 	}
 }
 
@@ -301,5 +302,160 @@ func TestLeakFromDefaultClassification(t *testing.T) {
 	v = w.build()
 	if got := flagsCode(v, "2024-12-31", "supervision/gs-mat", "MU_CONFIDENTIAL_LEAK"); len(got) != 1 || got[0].Cites[0].Position != pub {
 		t.Errorf("a public event on a confidential supervision: %+v, want MU_CONFIDENTIAL_LEAK citing %d", got, pub)
+	}
+}
+
+// TestScopeSetIsTheWriteSidesRule: a query's units are exactly those the
+// write side's rule (events.UnitScope) counts, for every unit, through
+// mergers recorded on either side, a split district whose communes go
+// their own ways, and a chain of two supersessions.
+func TestScopeSetIsTheWriteSidesRule(t *testing.T) {
+	w := newWorld(t)
+	reg := func(id, parent, pre string) {
+		data := fmt.Sprintf(`{"name":"Đơn vị %s","level":"COMMUNE","parent_id":%q,"valid_from":"2025-07-01"`, id, parent)
+		if pre != "" {
+			data += fmt.Sprintf(`,"predecessor_ids":[%q]`, pre)
+		}
+		w.record(admin, events.KindUnit, id, "", events.UnitRegistered, data+"}", "2025-07-01")
+	}
+	sup := func(id string, to ...string) {
+		b, _ := json.Marshal(to)
+		w.record(admin, events.KindUnit, id, "", events.UnitSuperseded, fmt.Sprintf(`{"successor_ids":%s,"effective_on":"2025-07-01","basis":"NQ"}`, b), "2025-07-01")
+	}
+	// A district split: 540 goes to x1 and x2; its commune 21610 to x2 by
+	// its own record, 21607 follows the district.
+	reg("x1", "52", "")
+	reg("x2", "52", "")
+	sup("540", "x1", "x2")
+	sup("21610", "x2")
+	// A chain: c1 merged into c2 (recorded on both sides), c2 into c3
+	// (recorded on c2's side).
+	reg("c1", "99", "")
+	reg("c2", "99", "c1")
+	sup("c1", "c2")
+	reg("c3", "99", "")
+	sup("c2", "c3")
+	reg("c1-child", "c1", "")
+	w.recommendations(12, "2025-07-02", "2025-07-03") // what the fixture's check of flag updates needs
+	v := w.build()
+	var units []string
+	all, _ := v.List(projections.Query{Kind: events.KindUnit, Limit: 1000})
+	for _, it := range all {
+		units = append(units, it.ID)
+	}
+	for _, scope := range units {
+		within := events.UnitScope(v, scope)
+		set := v.ScopeSet(scope)
+		for _, u := range units {
+			if within(u) != set[u] {
+				t.Errorf("unit %s in the scope of %s: the write side says %v, ScopeSet %v", u, scope, within(u), set[u])
+			}
+		}
+	}
+	if !v.Within("21610", "x2") || !v.Within("c1-child", "c3") || !v.Within("21607", "x1") {
+		t.Errorf("x2 %v, c3 %v, x1 %v", v.ScopeSet("x2"), v.ScopeSet("c3"), v.ScopeSet("x1"))
+	}
+}
+
+// A later-recorded session held before the notice keeps MU_NO_DECISION
+// when the notice date is corrected to a date still after that session.
+func TestEarlySessionRecordedLater(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindSupervision, "gs-e", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát","topic":"Đất đai","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-03-01"}`, "2024-02-01")
+	w.rec(events.KindSupervision, "gs-e", "", events.SupervisionNotified, `{"notified_on":"2024-03-10","notified_party_ids":["ubnd-21607"]}`, "2024-03-10")
+	w.rec(events.KindSupervision, "gs-e", "", events.SupervisionSessionHeld, `{"session_id":"s1","held_on":"2024-03-15"}`, "2024-03-15")
+	// recorded later, held earlier: before the notice
+	w.rec(events.KindSupervision, "gs-e", "", events.SupervisionSessionHeld, `{"session_id":"s2","held_on":"2024-03-05"}`, "2024-03-16")
+	v := w.build()
+	if got := flagsOf(v, "2024-04-01", "supervision/gs-e"); !slices.Contains(got, "MU_NO_DECISION") {
+		t.Fatalf("session s2 on 03-05 before the notice on 03-10: flags %v", got)
+	}
+	// Notice date corrected to 03-08: s2 (03-05) is still before it.
+	w.rec(events.KindSupervision, "gs-e", "", events.SupervisionCorrected,
+		`{"corrects_version":2,"reason":"Sổ ghi 8/3","changes":{"notified_on":"2024-03-08"}}`, "2024-03-17")
+	v = w.build()
+	if got := flagsOf(v, "2024-04-01", "supervision/gs-e"); !slices.Contains(got, "MU_NO_DECISION") {
+		t.Errorf("notice corrected to 03-08, session s2 held 03-05: flags %v, MU_NO_DECISION lost", got)
+	}
+}
+
+// OB_DRAFT_BYPASS says no answer is owed to a critique issued after the
+// adoption; the critique.response obligation must agree (it feeds
+// OB_REPEAT_LATE and the party's accountability summary).
+func TestCritiqueIssuedAfterAdoptionOwesNothing(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindCritique, "pb-z", "21610", events.CritiqueRequested,
+		`{"title":"Phản biện","draft_title":"Đề án","drafting_party_id":"ubnd-21610","form":"CONFERENCE","requested_on":"2024-05-01"}`, "2024-05-01")
+	w.rec(events.KindCritique, "pb-z", "", events.CritiqueDraftReceived, `{"received_on":"2024-05-02","submission_on":"2024-07-30"}`, "2024-05-02")
+	w.rec(events.KindCritique, "pb-z", "", events.CritiqueConferenceHeld, `{"held_on":"2024-05-10","chair":"Chủ tịch MTTQ","participants":20}`, "2024-05-10")
+	w.rec(events.KindCritique, "pb-z", "", events.CritiqueSynthesized, `{"synthesized_on":"2024-05-12","summary":"Tổng hợp"}`, "2024-05-12")
+	w.rec(events.KindCritique, "pb-z", "", events.CritiqueDocumentIssued, `{"issued_on":"2024-06-10","points":[{"point_id":"p1","text":"x"}]}`, "2024-06-10")
+	// adopted (legal date) before the critique was issued
+	w.rec(events.KindCritique, "pb-z", "", events.CritiqueDraftAdopted, `{"adopted_on":"2024-06-05"}`, "2024-06-11")
+	v := w.build()
+	if got := flagsOf(v, "2024-09-01", "critique/pb-z"); slices.Contains(got, "OB_DRAFT_BYPASS") {
+		t.Fatalf("flags %v", got)
+	}
+	for _, o := range v.Obligations(v.Item("critique/pb-z"), "2024-09-01") {
+		if o.Rule == "critique.response" && (o.Outcome == projections.Overdue || o.Outcome == projections.Late) {
+			t.Errorf("critique issued 06-10 after adoption 06-05: OB_DRAFT_BYPASS says nothing was owed, but critique.response is %s (trigger %s, due %s)", o.Outcome, o.Trigger, o.Due)
+		}
+	}
+}
+
+// A correction of a unit's registration (its first name) after the unit
+// was renamed replaces the current name.
+func TestCorrectedNameAfterRename(t *testing.T) {
+	w := newWorld(t)
+	w.record(admin, events.KindUnit, "21610", "", events.UnitRenamed, `{"name":"Phường Nhơn Hậu","effective_on":"2024-03-01"}`, "2024-03-01")
+	w.record(admin, events.KindUnit, "21610", "", events.UnitCorrected,
+		`{"corrects_version":1,"reason":"Sai chính tả tên cũ","changes":{"name":"Xã Nhơn Hậu (cũ)"}}`, "2024-03-02")
+	v := w.build()
+	if it := v.Item("unit/21610"); it.Title != "Phường Nhơn Hậu" || it.Facts.Unit.Name != "Phường Nhơn Hậu" {
+		t.Errorf("after a rename and a correction of the original name: title %q, name %q; want the current name", it.Title, it.Facts.Unit.Name)
+	}
+}
+
+// README: a corrected number of days moves the deadlines that read it, and
+// those deadlines then cite the correction.
+func TestCorrectedResponseDaysIsCited(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-d", "21607", events.RecommendationIssued,
+		`{"source_kind":"OTHER","addressee_party_id":"ubnd-21607","title":"Kiến nghị","content":"Nội dung.","issued_on":"2024-03-01","response_days":30}`, "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-d", "", events.RecommendationReceived, `{"received_on":"2024-03-04"}`, "2024-03-04")
+	fix := w.rec(events.KindRecommendation, "kn-d", "", events.RecommendationCorrected,
+		`{"corrects_version":1,"reason":"Sai số ngày","changes":{"response_days":"10"}}`, "2024-03-05")
+	v := w.build()
+	o := obligation(t, v, "recommendation/kn-d", "recommendation.response", "2024-03-06")
+	t.Logf("due %s cites %+v", o.Due, o.Cites)
+	if o.Due != "2024-03-14" {
+		t.Fatalf("due %s after response_days corrected to 10", o.Due)
+	}
+	if !slices.Contains(o.Cites, projections.Cite{Position: fix, Type: events.RecommendationCorrected}) {
+		t.Errorf("the deadline moved by the correction at %d does not cite it: %+v", fix, o.Cites)
+	}
+}
+
+// firstRecommendations is updated incrementally on the premise that a
+// recommendation's issue date never changes; a correction of issued_on now
+// changes it. Flags updated after each event must equal fresh views' flags
+// (build checks it).
+func TestCorrectedIssueDateOfFirstRecommendation(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-a", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-10"), "2024-01-10")
+	w.rec(events.KindRecommendation, "kn-b", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-02-01"), "2024-02-01")
+	w.rec(events.KindRecommendation, "kn-a", "", events.RecommendationCorrected,
+		`{"corrects_version":1,"reason":"Sai ngày ban hành","changes":{"issued_on":"2024-03-01"}}`, "2024-03-02")
+	v := w.build() // fails inside if the updated flags differ from fresh ones
+	// The unit's first is kn-b now (issued 02-01): no hearing by 08-01.
+	var hearing []string
+	for _, f := range v.Flags("2024-09-15") {
+		if f.Code == "OB_NO_HEARING" && f.Subject == "unit/21607" {
+			hearing = append(hearing, string(f.RaisedOn))
+		}
+	}
+	if !slices.Equal(hearing, []string{"2024-08-02"}) {
+		t.Errorf("OB_NO_HEARING of unit 21607 raised on %v, want 2024-08-02 (six months after kn-b, now its first)", hearing)
 	}
 }

@@ -188,10 +188,11 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			o.Cites = cites(f.ReceivedAt)
 			add(o)
 		}
-		if f.IssuedOn != "" {
+		if f.IssuedOn != "" && (f.AdoptedOn == "" || f.IssuedOn <= f.AdoptedOn) {
 			// The drafter answers the critique before the draft is
 			// adopted; no day count is set (domain.md §3). Before MTTQ
-			// issues its critique there is nothing to answer.
+			// issues its critique there is nothing to answer, nor is
+			// there for a draft adopted before it (as OB_DRAFT_BYPASS).
 			o := v.duty("critique.response", it, f.Drafter)
 			o.Trigger, o.Due, o.MetOn = f.IssuedOn, f.AdoptedOn, f.RespondedOn
 			o.Cites = cites(f.IssuedAt, f.RespondedAt, f.AdoptedAt)

@@ -436,9 +436,11 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		c.supGen, c.supEpoch, c.supervisionsValid = v.supGen, v.flagEpoch, true
 	}
 	var first map[string]*Item
-	if update {
+	if update && !slices.ContainsFunc(changedRecs, func(it *Item) bool { return c.firstRec[it.Unit()] == it }) {
 		first = v.firstRecommendations(c.firstRec, changedRecs)
 	} else {
+		// A unit's first may have changed its issue date (a correction):
+		// another may be first now.
 		first = v.firstRecommendations(nil, nil)
 	}
 	c.firstRec = nil // until this computation succeeds
@@ -698,10 +700,10 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 		if f == nil {
 			return
 		}
-		if f.EarlySession != nil {
+		if early := f.earlySession(); early != nil {
 			raise("MU_NO_DECISION", it.Stream(), it, f.Chair, it.Stream(), f.FirstSession,
 				"Buổi làm việc diễn ra trước khi có quyết định thành lập đoàn hoặc thông báo cho đối tượng (a session before the decision or the notice).",
-				cites(*f.EarlySession, f.DecidedAt, f.NotifiedAt))
+				cites(*early, f.DecidedAt, f.NotifiedAt))
 		}
 		if n := len(f.PostponedBySubject); n >= th.SessionPostponedCount && th.SessionPostponedCount > 0 {
 			party := ""
@@ -1059,10 +1061,10 @@ func firstIssued(it, cur *Item) bool {
 // firstRecommendations returns each unit's first recommendation issued
 // (see firstIssued). With first (that of the last computation) and the
 // recommendations changed since, it updates first instead of reading every
-// recommendation (it runs after every write): a recommendation's issue date
-// and unit are set by the event that creates it and never change (a
-// correction changes its fields, not its facts), so only one issued since
-// can come first.
+// recommendation (it runs after every write): a recommendation's unit never
+// changes, and a changed one comes first if it was issued before the
+// unit's first. (Its issue date may change, by a correction: when a unit's
+// first has changed, the caller reads every recommendation.)
 func (v *Views) firstRecommendations(first map[string]*Item, changed []*Item) map[string]*Item {
 	if first == nil {
 		first = map[string]*Item{}

@@ -26,11 +26,35 @@ func (v *Views) ScopeSet(unit string) map[string]bool {
 	if v.items[events.StreamName(events.KindUnit, unit)] == nil {
 		return nil
 	}
-	within := events.UnitScope(v, unit)
+	// The unit, the units below it and those it took over by its
+	// predecessor_ids (and theirs), with the units below those: all within
+	// (their parent chains reach unit or one it took over).
 	set := map[string]bool{}
+	queue := []string{unit}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if set[n] {
+			continue
+		}
+		set[n] = true
+		queue = append(queue, v.children[n]...)
+		if _, pre, _, ok := v.UnitLinks(n); ok {
+			queue = append(queue, pre...)
+		}
+	}
+	// Units whose records passed to these by their own successor_ids (a
+	// superseded unit, or one below it): the write side's rule decides.
+	within := events.UnitScope(v, unit)
 	for _, u := range v.order[events.KindUnit] {
-		if u.Facts.Unit != nil && within(u.ID) {
-			set[u.ID] = true
+		if f := u.Facts.Unit; f == nil || len(f.Successors) == 0 || set[u.ID] || !within(u.ID) {
+			continue
+		}
+		for below := []string{u.ID}; len(below) > 0; below = below[1:] {
+			if n := below[0]; !set[n] && within(n) {
+				set[n] = true
+				below = append(below, v.children[n]...)
+			}
 		}
 	}
 	if v.cache.scopes == nil {

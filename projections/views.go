@@ -40,7 +40,9 @@ type Item struct {
 	// OpenedOn is the legal date of the first event (in Vietnam's time).
 	OpenedOn events.Date
 	Title    string
-	Form     string `codec:"shared"`
+	// TitleAt is the position of the event that set the title.
+	TitleAt uint64
+	Form    string `codec:"shared"`
 	// Party is the party the item concerns most: the addressee of a
 	// recommendation or information request, the first subject of a
 	// supervision, the drafting agency of a critique, the target of a
@@ -176,19 +178,53 @@ type SupFacts struct {
 	SubjectReport events.Date
 	SubjectAt     Cite
 	Requests      []DocRequest
-	// FirstSession and LastSession are the dates of working sessions held.
+	// Held are the working sessions held, as recorded; FirstSession and
+	// LastSession are the earliest and latest of their dates (see
+	// spanSessions).
+	Held         []Session
 	FirstSession events.Date
 	FirstAt      Cite
 	LastSession  events.Date
 	LastAt       Cite
-	// EarlySession cites a session held before the delegation decision or
-	// the notice to the subject (MU_NO_DECISION).
-	EarlySession *Cite `json:",omitempty"`
 	// PostponedBySubject cites the subject's requests to postpone.
 	PostponedBySubject []Cite
 	ResultOn           events.Date
 	ResultAt           Cite
 	Sessions           int
+}
+
+// Session is a working session held: its date and the event that records
+// it.
+type Session struct {
+	On events.Date
+	At Cite
+}
+
+// spanSessions sets FirstSession and LastSession from Held: the earliest
+// date (of equal ones, the first recorded) and the latest (the last
+// recorded).
+func (f *SupFacts) spanSessions() {
+	f.FirstSession, f.FirstAt, f.LastSession, f.LastAt = "", Cite{}, "", Cite{}
+	for _, s := range f.Held {
+		if f.FirstSession == "" || s.On < f.FirstSession {
+			f.FirstSession, f.FirstAt = s.On, s.At
+		}
+		if s.On >= f.LastSession {
+			f.LastSession, f.LastAt = s.On, s.At
+		}
+	}
+}
+
+// earlySession returns the first session recorded that was held before
+// the notice to the subject (Luật MTTQ Art. 29.1) or, for a delegation,
+// before the decision that set it up (NQLT 403 Art. 7.1): MU_NO_DECISION.
+func (f *SupFacts) earlySession() *Cite {
+	for i := range f.Held {
+		if f.early(f.Held[i].On) {
+			return &f.Held[i].At
+		}
+	}
+	return nil
 }
 
 // CriFacts are a critique's facts.
@@ -272,9 +308,12 @@ type ConFacts struct {
 
 // UnitFacts are an administrative unit's facts.
 type UnitFacts struct {
-	Name         string
-	Level        events.UnitLevel
-	Parent       string `codec:"shared"`
+	Name   string
+	Level  events.UnitLevel
+	Parent string `codec:"shared"`
+	// Predecessors and Successors are as the unit's own events record
+	// them (predecessor_ids of its registration, successor_ids of its
+	// supersession), as the write side keeps them for its scope checks.
 	Predecessors []string
 	Successors   []string
 	// Hearings are the dates of periodic hearings of MTTQ's supervision
@@ -604,7 +643,11 @@ func (v *Views) Apply(p *Prepared) error {
 	} else {
 		it.Data = mergeFields(it.Data, p.fields)
 	}
+	title := it.Title
 	v.applyFacts(it, env, p.P, cite)
+	if it.Title != title || it.TitleAt == 0 && it.Title != "" {
+		it.TitleAt = pos
+	}
 	if c, ok := p.P.(*events.CorrectionData); ok {
 		v.correct(it, c, cite)
 	}
@@ -807,11 +850,6 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 		if d.ParentID != "" {
 			v.children[d.ParentID] = appendUnique(v.children[d.ParentID], it.ID)
 		}
-		for _, pre := range d.PredecessorIDs {
-			if u := v.items[events.StreamName(events.KindUnit, pre)]; u != nil && u.Facts.Unit != nil {
-				u.Facts.Unit.Successors = appendUnique(u.Facts.Unit.Successors, it.ID)
-			}
-		}
 	case *events.UnitRenamedData:
 		if f := it.Facts.Unit; f != nil {
 			f.Name, it.Title = d.Name, d.Name
@@ -826,9 +864,7 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 		}
 	case *events.UnitSupersededData:
 		if f := it.Facts.Unit; f != nil {
-			for _, s := range d.SuccessorIDs {
-				f.Successors = appendUnique(f.Successors, s)
-			}
+			f.Successors = slices.Clone(d.SuccessorIDs) // as the write side keeps them
 		}
 	case *events.PeriodicHearingHeldData:
 		if f := it.Facts.Unit; f != nil {
@@ -948,18 +984,8 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 		}
 	case *events.SessionHeldData:
 		f.Sessions++
-		if f.FirstSession == "" {
-			f.FirstSession, f.FirstAt = d.HeldOn, c
-		}
-		if d.HeldOn >= f.LastSession {
-			f.LastSession, f.LastAt = d.HeldOn, c
-		}
-		// A delegation works under a decision (NQLT 403 Art. 7.1) and
-		// after the subject was notified (Luật MTTQ Art. 29.1).
-		if f.early(d.HeldOn) && f.EarlySession == nil {
-			cc := c
-			f.EarlySession = &cc
-		}
+		f.Held = append(f.Held, Session{On: d.HeldOn, At: c})
+		f.spanSessions()
 	case *events.SessionPostponedData:
 		if d.RequestedBy == events.BySubject {
 			f.PostponedBySubject = append(f.PostponedBySubject, c)
