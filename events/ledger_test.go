@@ -279,9 +279,10 @@ func TestLedgerRetryOnAnotherReplica(t *testing.T) {
 }
 
 // TestLedgerClassificationOfARecord: an event recorded without a
-// classification takes its record's highest so far when that is higher
-// than its kind's default (a confidential record stays confidential); one
-// that says its classification keeps it; a retry without one replays.
+// classification takes its record's (its first event's) when that is
+// higher than its kind's default (a confidential record stays
+// confidential); one that says its classification keeps it; a retry
+// without one replays.
 func TestLedgerClassificationOfARecord(t *testing.T) {
 	store, skey := inmem.NewStore(), mustKey(t)
 	l := MustOpenLedger(t, store, skey)
