@@ -31,14 +31,7 @@ func TestPrivacyAcrossEndpoints(t *testing.T) {
 	f.MustCreate(t, f.Recorder, "recommendations", secret)
 	f.MustWaitCheckpoint(t)
 
-	get := func(tok *Token, path string) Reply {
-		t.Helper()
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		return f.Do(t, "GET", path+sep+"min_position="+fmt.Sprint(f.Head(t)), tok.Secret, nil)
-	}
+	get := func(tok *Token, path string) Reply { t.Helper(); return getAtHead(t, f, tok, path) }
 	// The item: personal data, corrected or not, withheld from observers.
 	var item api.ItemResponse
 	if r := get(f.Observer, "/v1/info-requests/tt-1"); r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {
@@ -139,14 +132,7 @@ func TestTrailShowsOnlyFlagsTheReaderMayRead(t *testing.T) {
 	f.MustIssue(t, f.TownRecorder, "rec-town", unitTown, partyWard)
 	f.MustAppend(t, f.TownRecorder, "recommendations", "rec-town", receivedRequest)
 	f.MustWaitCheckpoint(t)
-	get := func(tok *Token, path string) Reply {
-		t.Helper()
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		return f.Do(t, "GET", path+sep+"min_position="+fmt.Sprint(f.Head(t)), tok.Secret, nil)
-	}
+	get := func(tok *Token, path string) Reply { t.Helper(); return getAtHead(t, f, tok, path) }
 	var l api.FlagList
 	if r := get(f.Inspector, "/v1/flags?code=OB_NO_RESPONSE&subject=recommendation/rec-town"); r.Status != 200 || json.Unmarshal(r.Body, &l) != nil || len(l.Flags) != 1 {
 		t.Fatalf("flags: %d %s", r.Status, r.Body)
@@ -182,4 +168,14 @@ func TestCreateOutsideScopeRefusedBeforeValidation(t *testing.T) {
 	if r.Status != 403 {
 		t.Errorf("ward recorder creating in another ward with an empty body: %d %s, want 403", r.Status, r.Body)
 	}
+}
+
+// getAtHead GETs path as tok once the views have applied the log's head.
+func getAtHead(t *testing.T, f *Fixture, tok *Token, path string) Reply {
+	t.Helper()
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return f.Do(t, "GET", path+sep+"min_position="+fmt.Sprint(f.Head(t)), tok.Secret, nil)
 }

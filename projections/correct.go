@@ -86,8 +86,8 @@ func (it *Item) slots() []slot {
 	return out
 }
 
-// titleKey is the payload field of an item's first event its title comes
-// from.
+// titleKey is the payload field an item's title comes from (in the event
+// that created it, or a rename).
 func titleKey(k events.Kind) string {
 	switch k {
 	case events.KindInfoRequest:
