@@ -59,18 +59,21 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, err)
 			return
 		}
-		// The trail shows only flags this reader may read, with their
-		// reviews.
-		if !s.mayReadEvent(rc.actor, rec.Raw, func(string) bool { return true }) {
-			s.Error(w, r, events.Errorf(events.EForbidden, "The trail cites an event (position %d) this token may not read: confidential, or holding personal data.", e.Position))
-			return
-		}
 		proof, err := tree.InclusionProof(e.Position-1, size)
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
-		b.Events = append(b.Events, events.BundleEvent{Position: e.Position, Hash: rec.Hash().String(), Raw: rec.Raw, Proof: proof})
+		be := events.BundleEvent{Position: e.Position, Hash: rec.Hash().String(), Raw: rec.Raw, Proof: proof}
+		// The trail shows only flags this reader may read, with their
+		// reviews. An event the reader may not read whole (confidential,
+		// or naming a citizen) is proved in the log by its leaf hash
+		// alone.
+		if !s.mayReadEvent(rc.actor, rec.Raw, func(string) bool { return true }) {
+			leaf := events.LeafHash(rec.Raw)
+			be.Raw, be.Redacted, be.LeafHash = nil, true, leaf[:]
+		}
+		b.Events = append(b.Events, be)
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="bundle-party-`+party+`.json"`)
 	writeJSON(w, http.StatusOK, b)

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -56,10 +57,39 @@ func TestPrivacyAcrossEndpoints(t *testing.T) {
 			t.Errorf("recorder event %d: %d %s", pos, r.Status, r.Body)
 		}
 	}
-	// A bundle of the party's trail, which cites the request.
-	MustError(t, get(f.Observer, "/v1/bundles/parties/"+partyWard), 403, events.EForbidden, "Authorization")
-	if r := get(f.Inspector, "/v1/bundles/parties/"+partyWard); r.Status != 200 || !strings.Contains(string(r.Body), fmt.Sprintf(`"position":%d`, info.Position)) {
-		t.Errorf("inspector bundle: %d", r.Status)
+	// A bundle of the party's trail, which cites the request: the
+	// observer's proves the request's place in the log by its leaf hash
+	// alone, and verifies; the inspector's holds it whole.
+	vkey := f.Ledger.Signer.VerifierKey()
+	for _, c := range []struct {
+		name     string
+		tok      *Token
+		withheld int
+	}{{"observer", f.Observer, 1}, {"inspector", f.Inspector, 0}} {
+		r := get(c.tok, "/v1/bundles/parties/"+partyWard)
+		var b events.Bundle
+		if r.Status != 200 || json.Unmarshal(r.Body, &b) != nil {
+			t.Fatalf("%s's bundle: %d %s", c.name, r.Status, r.Body)
+		}
+		if got := strings.Contains(string(r.Body), "Riêng") || slices.ContainsFunc(b.Events, func(e events.BundleEvent) bool { return bytes.Contains(e.Raw, []byte("Riêng")) }); got != (c.withheld == 0) {
+			t.Errorf("%s's bundle names the requester: %v", c.name, got)
+		}
+		rep, err := events.VerifyBundle(r.Body, vkey)
+		if err != nil || rep.Withheld != c.withheld || !slices.ContainsFunc(b.Events, func(e events.BundleEvent) bool { return e.Position == info.Position }) {
+			t.Errorf("%s's bundle: %+v %v", c.name, rep, err)
+		}
+	}
+	// A withheld event's leaf hash is checked against the signed tree.
+	r := get(f.Observer, "/v1/bundles/parties/"+partyWard)
+	var b events.Bundle
+	json.Unmarshal(r.Body, &b)
+	for i := range b.Events {
+		if b.Events[i].Redacted {
+			b.Events[i].LeafHash[0] ^= 1
+		}
+	}
+	if _, err := events.VerifyBundle(mustJSON(t, b), vkey); err == nil {
+		t.Error("a bundle with an altered leaf hash verifies")
 	}
 
 	// A confidential recommendation to the respondent: it is addressed to

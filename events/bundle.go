@@ -36,8 +36,14 @@ type BundleEvent struct {
 	Hash     string `json:"hash"`
 	// Raw is the stored event (standard base64 in JSON: the exact bytes
 	// that are hashed).
-	Raw   []byte   `json:"raw"`
-	Proof [][]byte `json:"inclusion_proof"`
+	Raw []byte `json:"raw,omitempty"`
+	// Redacted marks an event withheld from the bundle's reader (one that
+	// names a citizen, say): instead of Raw it has LeafHash, its Merkle
+	// leaf hash (RFC 6962), so that its place in the signed log is proved
+	// but not its content, nor the hash and type the trail gives it.
+	Redacted bool     `json:"redacted,omitempty"`
+	LeafHash []byte   `json:"leaf_hash,omitempty"`
+	Proof    [][]byte `json:"inclusion_proof"`
 }
 
 // BundleReport is what VerifyBundle checked.
@@ -47,11 +53,15 @@ type BundleReport struct {
 	Subject  string
 	Events   int
 	Cited    int
+	// Withheld counts the events withheld from the bundle's reader:
+	// their inclusion is proved, their content is not there to check.
+	Withheld int
 }
 
 // VerifyBundle checks a bundle with nothing but the verifier key: the
 // checkpoint's signature, each event's hash and inclusion in the
-// checkpoint's tree at its position, that the bundle holds exactly the
+// checkpoint's tree at its position (of a withheld event, the inclusion of
+// its leaf hash only), that the bundle holds exactly the
 // events the trail cites (each once, with the same hash and type), that
 // every obligation and flag of the trail cites only those, and that the
 // trail is of the party the bundle names. Errors have code invalid
@@ -77,16 +87,28 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 		return nil, Errorf(EInvalid, "The bundle says tree size %d but its checkpoint signs size %d.", b.TreeSize, cp.Size)
 	}
 	byPos := map[uint64]*BundleEvent{}
+	withheld := 0
 	for i := range b.Events {
 		e := &b.Events[i]
-		h := HashOf(e.Raw)
-		if h.String() != e.Hash {
-			return nil, Errorf(EInvalid, "The event at position %d hashes to %s, not %s: it was altered.", e.Position, h, e.Hash)
-		}
 		if e.Position == 0 || e.Position > cp.Size {
 			return nil, Errorf(EInvalid, "Position %d is outside the checkpoint's tree of %d events.", e.Position, cp.Size)
 		}
-		if err := VerifyInclusion(e.Position-1, cp.Size, LeafHash(e.Raw), e.Proof, cp.Root); err != nil {
+		var leaf [32]byte
+		switch {
+		case e.Redacted && len(e.Raw) == 0 && len(e.LeafHash) == len(leaf):
+			copy(leaf[:], e.LeafHash)
+			withheld++
+		case e.Redacted:
+			return nil, Errorf(EInvalid, "The withheld event at position %d needs its 32-byte leaf hash and no content.", e.Position)
+		case len(e.LeafHash) != 0:
+			return nil, Errorf(EInvalid, "The event at position %d has a leaf hash but is not marked withheld.", e.Position)
+		default:
+			if h := HashOf(e.Raw); h.String() != e.Hash {
+				return nil, Errorf(EInvalid, "The event at position %d hashes to %s, not %s: it was altered.", e.Position, h, e.Hash)
+			}
+			leaf = LeafHash(e.Raw)
+		}
+		if err := VerifyInclusion(e.Position-1, cp.Size, leaf, e.Proof, cp.Root); err != nil {
 			return nil, Errorf(EInvalid, "The event at position %d is not in the signed log at that position: %s", e.Position, ErrorMessage(err))
 		}
 		if byPos[e.Position] != nil {
@@ -139,6 +161,9 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 		if e == nil {
 			return nil, Errorf(EInvalid, "The trail cites position %d, which is not in the bundle.", c.Position)
 		}
+		if e.Redacted {
+			continue // its hash and type are the trail's word
+		}
 		if e.Hash != c.Hash {
 			return nil, Errorf(EInvalid, "The trail cites position %d with hash %s, but the event there hashes to %s.", c.Position, c.Hash, e.Hash)
 		}
@@ -153,11 +178,15 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 		// Each cited event is in the bundle, once: the others are not cited.
 		return nil, Errorf(EInvalid, "The bundle holds %d events, but its trail cites %d.", len(b.Events), len(trail.Events))
 	}
-	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events)}, nil
+	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events), Withheld: withheld}, nil
 }
 
 // String summarises the report.
 func (r *BundleReport) String() string {
-	return fmt.Sprintf("bundle for %s: %d events, all in the log %s of %d events at their positions, unaltered; the trail's %d cited events are all among them",
+	s := fmt.Sprintf("bundle for %s: %d events, all in the log %s of %d events at their positions, unaltered; the trail's %d cited events are all among them",
 		r.Subject, r.Events, r.Origin, r.TreeSize, r.Cited)
+	if r.Withheld > 0 {
+		s += fmt.Sprintf("; %d of them withheld from the bundle's reader (their place in the log proved, not their content)", r.Withheld)
+	}
+	return s
 }
