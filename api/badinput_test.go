@@ -80,6 +80,8 @@ func TestBadInput(t *testing.T) {
 		{"MissingRequiredField", "POST", create, rec, issueBody(withData("title", `"  "`)), nil, 400, events.EInvalid, "data.title"},
 		{"BadEnumeration", "POST", create, rec, issueBody(withData("source_kind", `"RUMOUR"`)), nil, 400, events.EInvalid, "data.source_kind"},
 		{"InvalidUTF8", "POST", create, rec, []byte(issueBody(withData("title", `"Ki`+"\xff\xfe"+`n nghị"`))), nil, 400, events.EInvalid, "body"},
+		{"ControlCharacter", "POST", create, rec, issueBody(withData("title", `"Kiến\u0000 nghị"`)), nil, 400, events.EInvalid, "data.title"},
+		{"EscapeCharacter", "POST", create, rec, issueBody(withData("content", `"Đề nghị \u001b[31m"`)), nil, 400, events.EInvalid, "data.content"},
 		{"InvalidUTF8IdempotencyKey", "POST", create, rec, issueBody(issueData), []string{"Idempotency-Key", "k\xff"}, 400, events.EInvalid, "Idempotency-Key"},
 		{"IdempotencyKeyTooLong", "POST", create, rec, issueBody(issueData), []string{"Idempotency-Key", strings.Repeat("k", events.MaxIdempotencyKey+1)}, 400, events.EInvalid, "Idempotency-Key"},
 
@@ -103,6 +105,7 @@ func TestBadInput(t *testing.T) {
 		{"UnitChangeOnAppend", "POST", appendPath, rec, `{"type":"recommendation.received.v1","unit":"21610","data":{"received_on":"2023-03-12"}}`, nil, 400, events.EInvalid, "unit"},
 		{"MalformedIDOnCreate", "POST", create, rec, `{"id":"rec 2","type":"recommendation.issued.v1","unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "id"},
 		{"IfMatchOnCreate", "POST", create, rec, issueBody(issueData), []string{"If-Match", `"0"`}, 400, events.EInvalid, "If-Match"},
+		{"IfMatchAnyOnCreate", "POST", create, rec, issueBody(issueData), []string{"If-Match", `*`}, 400, events.EInvalid, "If-Match"},
 		{"IfMatchMalformed", "POST", appendPath, rec, received, []string{"If-Match", `"one"`}, 400, events.EInvalid, "If-Match"},
 
 		// Size.
@@ -310,4 +313,8 @@ func TestRefusedBeforeValidated(t *testing.T) {
 	// Who may write still gets the field at fault.
 	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.OtherRecorder.Secret,
 		api.EventRequest{Type: events.RecommendationReceived, Data: json.RawMessage(`{}`)}), 400, events.EInvalid, "data.received_on")
+	// If-Match: * (any version of the existing record) is an append.
+	if r := f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.OtherRecorder.Secret, receivedRequest, "If-Match", "*"); r.Status != 201 {
+		t.Errorf("If-Match: *: %d %s", r.Status, r.Body)
+	}
 }

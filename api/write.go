@@ -129,7 +129,9 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, create bool
 		}
 		req.OccurredAt = t
 	}
-	if im := r.Header.Get("If-Match"); im != "" {
+	if im := r.Header.Get("If-Match"); im != "" && (im != "*" || create) {
+		// "*" (any version of an existing record) asks nothing an append
+		// does not: the record must exist.
 		v, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(im, "W/"), `"`), 10, 64)
 		if err != nil || create {
 			s.Error(w, r, events.FieldErrorf("If-Match", "If-Match must be the stream version the change is based on, such as \"3\"."))

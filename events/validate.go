@@ -51,6 +51,13 @@ func maxRunes(field, v string, n int) error {
 	if utf8.RuneCountInString(v) > n {
 		return FieldErrorf(field, "%s is longer than %d characters.", field, n)
 	}
+	for _, r := range v {
+		// Control characters other than tab and line breaks show as
+		// nothing or garble what they are printed in.
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0x7f && r <= 0x9f {
+			return FieldErrorf(field, "%s holds a control character (U+%04X).", field, r)
+		}
+	}
 	return nil
 }
 
