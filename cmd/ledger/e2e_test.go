@@ -87,6 +87,16 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 	if err := inspector.Get(ctx, "/v1/flags?code=OB_NO_RESPONSE&party=ubnd-21613"+min, &silent); err != nil || len(silent.Flags) != 1 {
 		t.Errorf("OB_NO_RESPONSE of ubnd-21613: %+v %v", silent, err)
 	}
+	// replay --url pages through a collection: every item, a JSON line
+	// each (pages of 7 here).
+	defer func(n int) { replayPage = n }(replayPage)
+	replayPage = 7
+	code, out, errOut = runCLI(t, "replay", "--url", url, "--token-file", dir+"/demo-tokens/inspector.token", "--as-of", fmt.Sprint(seeded), "--collection", "recommendations")
+	var all api.ListResponse
+	if err := inspector.Get(ctx, fmt.Sprintf("/v1/recommendations?limit=500&as_of=%d", seeded), &all); err != nil || code != 0 ||
+		len(all.Items) <= 7 || strings.Count(out, "\n") != len(all.Items) || !strings.Contains(out, `"id":"`+all.Items[len(all.Items)-1].ID+`"`) {
+		t.Errorf("replay --url --collection: exit %d, %d lines for %d items (%v)\n%s", code, strings.Count(out, "\n"), len(all.Items), err, errOut)
+	}
 	var before api.ListResponse
 	if err := inspector.Get(ctx, "/v1/recommendations?limit=500"+min, &before); err != nil || len(before.Items) == 0 {
 		t.Fatalf("list: %v", err)

@@ -115,8 +115,9 @@ const replayExample = `  ledger replay --data ledger-data --as-of 1200
 // Run implements command.
 func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("replay", "Prints the views as they stood at a past point of the log: a position, or an RFC 3339 time (the\n"+
-		"last event recorded by then). Without --collection it prints a summary (items by kind and state, open\n"+
-		"flags by code); with it, the items as JSON lines; with --id, one item. The same as GET ...?as_of=.", replayExample, c.Stderr)
+		"last event recorded by then). Without --collection it prints a summary (with --data: items by kind and\n"+
+		"state, open flags by code; with --url: the server's report summary); with it, the items as JSON lines;\n"+
+		"with --id, one item. The same as GET ...?as_of=.", replayExample, c.Stderr)
 	data := fs.String("data", "", "data folder of a stopped ledger")
 	base := fs.String("url", "", "base URL of a running ledger")
 	tokenFile := fs.String("token-file", "", "token file (with --url)")
@@ -257,6 +258,9 @@ func printSummary(w io.Writer, v *projections.Views, today events.Date) {
 	fmt.Fprintln(w)
 }
 
+// replayPage is how many items replay --url asks for per page.
+var replayPage = 500
+
 func (c *ReplayCommand) replayURL(ctx context.Context, base, tokenFile, asOf, collection, id string) error {
 	token, err := readToken(tokenFile)
 	if err != nil {
@@ -266,26 +270,49 @@ func (c *ReplayCommand) replayURL(ctx context.Context, base, tokenFile, asOf, co
 	if err != nil {
 		return err
 	}
-	path := "/v1/reports/summary"
-	switch {
-	case id != "":
-		path = "/v1/" + collection + "/" + url.PathEscape(id)
-	case collection != "":
-		path = "/v1/" + collection + "?limit=500"
+	q := url.Values{"as_of": {asOf}}
+	if collection == "" {
+		// The server's summary of the whole ledger at that point.
+		var out json.RawMessage
+		if err := cl.Get(ctx, "/v1/reports/summary?"+q.Encode(), &out); err != nil {
+			return fmt.Errorf("GET /v1/reports/summary: %s", errorText(err))
+		}
+		var buf bytes.Buffer
+		json.Indent(&buf, out, "", "  ")
+		buf.WriteByte('\n')
+		_, err = c.Stdout.Write(buf.Bytes())
+		return err
 	}
-	sep := "?"
-	if collection != "" && id == "" {
-		sep = "&"
+	if id != "" {
+		var item json.RawMessage
+		path := "/v1/" + collection + "/" + url.PathEscape(id)
+		if err := cl.Get(ctx, path+"?"+q.Encode(), &item); err != nil {
+			return fmt.Errorf("GET %s: %s", path, errorText(err))
+		}
+		_, err = fmt.Fprintf(c.Stdout, "%s\n", item)
+		return err
 	}
-	var out json.RawMessage
-	if err := cl.Get(ctx, path+sep+"as_of="+url.QueryEscape(asOf), &out); err != nil {
-		return fmt.Errorf("GET %s: %s", path, errorText(err))
+	// Every item, a JSON line each, as replay --data prints them: the
+	// pages of the list, all read at the same point.
+	q.Set("limit", strconv.Itoa(replayPage))
+	for {
+		var page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor string            `json:"next_cursor"`
+		}
+		if err := cl.Get(ctx, "/v1/"+collection+"?"+q.Encode(), &page); err != nil {
+			return fmt.Errorf("GET /v1/%s: %s", collection, errorText(err))
+		}
+		for _, it := range page.Items {
+			if _, err := fmt.Fprintf(c.Stdout, "%s\n", it); err != nil {
+				return err
+			}
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		q.Set("cursor", page.NextCursor)
 	}
-	var buf bytes.Buffer
-	json.Indent(&buf, out, "", "  ")
-	buf.WriteByte('\n')
-	_, err = c.Stdout.Write(buf.Bytes())
-	return err
 }
 
 func quietLogger() *slog.Logger { return newLogger("error", "text", os.Stderr) }
