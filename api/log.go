@@ -65,9 +65,9 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 // events and tokens are for inspectors and unscoped admins only; so, for
 // observers, are the events that hold citizens' personal data, and for
 // respondents those that name a denouncer (stored events are not redacted:
-// their bytes are what the hashes prove). An
-// inspector's review of a flag is for the readers of that flag: flag says
-// whether a may read the flag with that ID (nil: no one else).
+// their bytes are what the hashes prove). An inspector's review of a flag
+// is for the readers of that flag: flag says whether a may read the flag
+// with that ID (nil: no one else).
 func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) bool) bool {
 	if a.Role == events.RoleInspector || (a.Role == events.RoleAdmin && a.Unit == "") {
 		return true

@@ -636,9 +636,9 @@ func (l *Ledger) Handle(ctx context.Context, req Request) (Result, error) {
 // mayWrite refuses, before the payload is looked at, a request its actor
 // may not make at all: a type its role may not record, a record it creates
 // in a unit outside its scope, or an event of an existing record outside
-// its scope. (Decide checks the same again with the
-// state it decides on.) A caller without the right so learns nothing of
-// what a valid payload would be.
+// its scope. (Decide checks the same again with the state it decides on.)
+// A caller without the right so learns nothing of what a valid payload
+// would be.
 func (l *Ledger) mayWrite(req *Request) error {
 	sp := specsByType[req.Type] // checkRequest knows the type
 	if !slices.Contains(sp.roles, req.Actor.Role) {
