@@ -159,25 +159,22 @@ type StreamEvents struct {
 // one aggregate with positions and hashes. Confidential events are listed
 // without their content for tokens that may not read them.
 func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
-	if mp := r.URL.Query().Get("min_position"); mp != "" {
-		// Read-your-writes, as on every read: the history is the write
-		// side's, so wait (bounded) for it to have applied that position.
-		if _, err := s.authenticate(r); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		n, err := strconv.ParseUint(mp, 10, 64)
-		if err != nil {
-			s.Error(w, r, events.FieldErrorf("min_position", "min_position must be a log position (a whole number), such as the position a write returned."))
-			return
-		}
-		if s.waitLedger(r.Context(), n) != nil {
-			s.Error(w, r, &events.Error{Code: events.EUnavailable, Field: "min_position",
-				Message: fmt.Sprintf("The ledger has applied position %d, not yet %d; try again shortly.", s.Ledger.Size(), n)})
-			return
-		}
+	actor, err := s.authenticate(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
 	}
-	st, actor, err := s.readableStream(r)
+	// Read-your-writes, as on every read: the history is the write side's,
+	// so wait (bounded) for it to have applied that position.
+	if n, err := minPosition(r.URL.Query()); err != nil {
+		s.Error(w, r, err)
+		return
+	} else if n > 0 && s.waitLedger(r.Context(), n) != nil {
+		s.Error(w, r, &events.Error{Code: events.EUnavailable, Field: "min_position",
+			Message: fmt.Sprintf("The ledger has applied position %d, not yet %d; try again shortly.", s.Ledger.Size(), n)})
+		return
+	}
+	st, err := s.readableStream(r, actor)
 	if err != nil {
 		s.Error(w, r, err)
 		return

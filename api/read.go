@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,11 +82,9 @@ func (s *Server) beginRead(r *http.Request) (*readCtx, error) {
 	}
 	q := r.URL.Query()
 	rc := &readCtx{actor: actor, at: projections.Latest, today: projections.Today(s.now())}
-	if mp := q.Get("min_position"); mp != "" {
-		n, err := strconv.ParseUint(mp, 10, 64)
-		if err != nil {
-			return nil, events.FieldErrorf("min_position", "min_position must be a log position (a whole number), such as the position a write returned.")
-		}
+	if n, err := minPosition(q); err != nil {
+		return nil, err
+	} else if n > 0 {
 		if err := s.waitViews(r.Context(), n, "min_position"); err != nil {
 			return nil, err
 		}
@@ -96,6 +95,19 @@ func (s *Server) beginRead(r *http.Request) (*readCtx, error) {
 		}
 	}
 	return rc, nil
+}
+
+// minPosition returns the min_position parameter (0 if absent).
+func minPosition(q url.Values) (uint64, error) {
+	mp := q.Get("min_position")
+	if mp == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(mp, 10, 64)
+	if err != nil {
+		return 0, events.FieldErrorf("min_position", "min_position must be a log position (a whole number), such as the position a write returned.")
+	}
+	return n, nil
 }
 
 // waitViews waits up to ReadWait for the views to reach pos; field names

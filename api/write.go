@@ -183,15 +183,10 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	return nil
 }
 
-// readableStream authenticates the request and returns the aggregate named
-// in the URL if the token may read it: inspectors and admins read all,
-// recorders and observers their unit's subtree, respondents what is
-// addressed to their party.
-func (s *Server) readableStream(r *http.Request) (*events.State, events.Actor, error) {
-	actor, err := s.authenticate(r)
-	if err != nil {
-		return nil, actor, err
-	}
+// readableStream returns the aggregate named in the URL if actor may read
+// it: inspectors and admins read all, recorders and observers their unit's
+// subtree, respondents what is addressed to their party.
+func (s *Server) readableStream(r *http.Request, actor events.Actor) (*events.State, error) {
 	vars := mux.Vars(r)
 	kind := Collections[vars["collection"]]
 	id := vars["id"]
@@ -200,12 +195,12 @@ func (s *Server) readableStream(r *http.Request) (*events.State, events.Actor, e
 		st = s.Ledger.Lookup(events.StreamName(kind, id))
 	}
 	if !st.Exists() {
-		return nil, actor, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %q.", kind, id)}
+		return nil, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %q.", kind, id)}
 	}
 	if !s.mayRead(actor, st) {
-		return nil, actor, events.Errorf(events.EForbidden, "%s is outside the scope of this token.", st.Stream())
+		return nil, events.Errorf(events.EForbidden, "%s is outside the scope of this token.", st.Stream())
 	}
-	return st, actor, nil
+	return st, nil
 }
 
 func (s *Server) mayRead(a events.Actor, st *events.State) bool {

@@ -45,10 +45,15 @@ type spec struct {
 // anyState, as a spec's from, allows an event in every non-final state.
 var anyState = []Status{"*"}
 
-// Statuses returns the lifecycle states of kind, sorted.
-func Statuses(kind Kind) []Status {
-	var out []Status
-	if r := allRules[kind]; r != nil {
+// Statuses returns the lifecycle states of kind, sorted (callers must not
+// change the slice).
+func Statuses(kind Kind) []Status { return statuses()[kind] }
+
+// statuses lists each kind's lifecycle states, from its rules.
+var statuses = sync.OnceValue(func() map[Kind][]Status {
+	m := map[Kind][]Status{}
+	for kind, r := range allRules {
+		var out []Status
 		for _, sp := range r.specs {
 			if sp.to != "" {
 				out = append(out, sp.to)
@@ -60,10 +65,11 @@ func Statuses(kind Kind) []Status {
 			}
 		}
 		out = append(out, r.final...)
+		slices.Sort(out)
+		m[kind] = slices.Compact(out)
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
+	return m
+})
 
 // rules are the lifecycle of one kind of aggregate.
 type rules struct {

@@ -190,7 +190,6 @@ type SupFacts struct {
 	PostponedBySubject []Cite
 	ResultOn           events.Date
 	ResultAt           Cite
-	Sessions           int
 }
 
 // Session is a working session held: its date and the event that records
@@ -627,7 +626,8 @@ func (v *Views) Apply(p *Prepared) error {
 		it.Class = env.Classification
 	}
 	fresh := p.folded
-	if c, ok := p.P.(*events.CorrectionData); ok {
+	correction, _ := p.P.(*events.CorrectionData)
+	if c := correction; c != nil {
 		var fields []Field
 		for _, k := range sortedKeys(c.Changes) {
 			val := quoteJSON(c.Changes[k])
@@ -648,8 +648,8 @@ func (v *Views) Apply(p *Prepared) error {
 	if it.Title != title || it.TitleAt == 0 && it.Title != "" {
 		it.TitleAt = pos
 	}
-	if c, ok := p.P.(*events.CorrectionData); ok {
-		v.correct(it, c, cite)
+	if correction != nil {
+		v.correct(it, correction, cite)
 	}
 	if _, ok := p.P.(*events.RecommendationIssuedData); ok && it.Facts.Rec != nil {
 		it.Facts.Rec.Overreach = v.overreachFolded(p.overreach)
@@ -983,7 +983,6 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 			r.RefusedOn, r.Cites = d.RefusedOn, append(r.Cites, c)
 		}
 	case *events.SessionHeldData:
-		f.Sessions++
 		f.Held = append(f.Held, Session{On: d.HeldOn, At: c})
 		f.spanSessions()
 	case *events.SessionPostponedData:
