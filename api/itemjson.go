@@ -92,6 +92,9 @@ func appendItemFields(b []byte, r *ItemResponse) []byte {
 	if len(iv.Redacted) > 0 {
 		b = appendStrings(append(b, `,"redacted":`...), iv.Redacted)
 	}
+	if len(iv.Withheld) > 0 {
+		b = appendStrings(append(b, `,"withheld":`...), iv.Withheld)
+	}
 	b = strconv.AppendUint(append(b, `,"last_position":`...), r.LastPosition, 10)
 	if len(r.Open) > 0 {
 		b = appendStrings(append(b, `,"open":`...), r.Open)

@@ -15,7 +15,8 @@ import (
 // TestItemJSONOfViews: the items the views make, of every collection,
 // whole and redacted for observers (a confidential event, personal data),
 // are written by hand as encoding/json writes them, one by one and as a
-// list.
+// list. A record confidential from its first event is withheld from
+// observers (projections.Redaction.Withholds).
 func TestItemJSONOfViews(t *testing.T) {
 	f := MustOpenServer(t)
 	fillLedger(t, f, 3000)
@@ -25,6 +26,10 @@ func TestItemJSONOfViews(t *testing.T) {
 	confidential.Classification = "confidential"
 	f.MustAppend(t, f.Recorder, "recommendations", "rec-1", confidential)
 	f.MustAppend(t, f.Respondent, "recommendations", "rec-1", responseRequest)
+	secret := issueRequest("rec-secret", unitWard, partyWard) // withheld whole from observers
+	secret.Classification = "confidential"
+	f.MustCreate(t, f.Recorder, "recommendations", secret)
+	f.MustAppend(t, f.Recorder, "recommendations", "rec-secret", receivedRequest)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := f.Views.WaitPosition(ctx, f.Head(t)); err != nil {
@@ -38,7 +43,7 @@ func TestItemJSONOfViews(t *testing.T) {
 		return b
 	}
 	today := projections.Today(time.Now())
-	kinds, items, redacted := map[events.Kind]bool{}, 0, 0
+	kinds, items, redacted, withheld := map[events.Kind]bool{}, 0, 0, 0
 	f.Views.Read(func(v *projections.Views) {
 		for _, kind := range api.Collections {
 			its, _ := v.List(projections.Query{Kind: kind, Limit: 1 << 30, Today: today})
@@ -56,6 +61,9 @@ func TestItemJSONOfViews(t *testing.T) {
 					if len(r.Redacted) > 0 {
 						redacted++
 					}
+					if len(r.Withheld) > 0 {
+						withheld++
+					}
 				}
 				rec := httptest.NewRecorder()
 				api.WriteList(rec, &list)
@@ -65,7 +73,7 @@ func TestItemJSONOfViews(t *testing.T) {
 			}
 		}
 	})
-	if len(kinds) < 4 || items < 1000 || redacted == 0 {
-		t.Fatalf("compared %d items of %d kinds, %d with redacted fields: the ledger is not what the test needs", items, len(kinds), redacted)
+	if len(kinds) < 4 || items < 1000 || redacted == 0 || withheld == 0 {
+		t.Fatalf("compared %d items of %d kinds, %d with redacted fields, %d withheld: the ledger is not what the test needs", items, len(kinds), redacted, withheld)
 	}
 }

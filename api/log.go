@@ -61,11 +61,13 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 	w.Write(rec.Raw)
 }
 
-// mayReadEvent applies the read scope to one stored event: confidential
-// events and tokens are for inspectors and unscoped admins only; so, for
-// observers, are the events that hold citizens' personal data, and for
-// respondents those that name a denouncer (stored events are not redacted:
-// their bytes are what the hashes prove). An inspector's review of a flag
+// mayReadEvent applies the read scope to one stored event: tokens' events
+// are for inspectors and unscoped admins only; confidential events and
+// those that hold citizens' personal data are not for observers, and
+// those that name a denouncer not for respondents: whoever's view of an
+// item withholds a field (redaction) does not get the event that holds
+// it (stored events are not redacted: their bytes are what the hashes
+// prove). Other events are for those who may read their record. An inspector's review of a flag
 // is for the readers of that flag: flag says whether a may read the flag
 // with that ID (nil: no one else).
 func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) bool) bool {
@@ -82,11 +84,12 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 			Changes    map[string]string `json:"changes"`
 		} `json:"data"`
 	}
-	if json.Unmarshal(raw, &env) != nil || env.Classification == events.Confidential || env.Kind == events.KindToken {
+	if json.Unmarshal(raw, &env) != nil || env.Kind == events.KindToken {
 		return false
 	}
 	personal := personalData(env.Data.Petitioner, env.Data.Requester, env.Data.Changes)
-	if a.Role == events.RoleObserver && personal {
+	if hide := redaction(a); hide&projections.HideConfidential != 0 && env.Classification == events.Confidential ||
+		hide&projections.HidePersonal != 0 && personal {
 		return false
 	}
 	if env.Kind == events.KindFlag {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
 )
 
 // TestPrivacyAcrossEndpoints: what the item view withholds is withheld on
@@ -208,4 +209,133 @@ func getAtHead(t *testing.T, f *Fixture, tok *Token, path string) Reply {
 		sep = "&"
 	}
 	return f.Do(t, "GET", path+sep+"min_position="+fmt.Sprint(f.Head(t)), tok.Secret, nil)
+}
+
+// TestConfidentialRecordWithheld: a record classified confidential from
+// its first event shows an observer what it is, where and how it stands,
+// but nothing derived from its confidential fields: no title, form or
+// parties, no party or dates in its deadlines, no party, detail or review
+// note in its flags; a search by party or form does not find it, and the
+// party's trail and bundle leave it out. Readers of confidential data see
+// it all.
+func TestConfidentialRecordWithheld(t *testing.T) {
+	t.Parallel()
+	f, _, _ := readFixture(t)
+	secret := issueRequest("rec-mat", unitWard, partyWard)
+	secret.Classification = "confidential"
+	f.MustCreate(t, f.Recorder, "recommendations", secret)
+	received := receivedRequest
+	received.Classification = "confidential"
+	recv := f.MustAppend(t, f.Recorder, "recommendations", "rec-mat", received)
+	f.MustWaitCheckpoint(t)
+	// Every answer, withheld or not, is as the OpenAPI document says.
+	doc, _ := loadOpenAPI(t)
+	router := mustRouter(t, doc)
+	get := func(tok *Token, path string) Reply {
+		t.Helper()
+		r := getAtHead(t, f, tok, path)
+		validateResponse(t, router, "GET", path, "", r)
+		return r
+	}
+	var flags api.FlagList
+	if r := get(f.Inspector, "/v1/flags?subject=recommendation/rec-mat&code=OB_NO_RESPONSE"); r.Status != 200 || json.Unmarshal(r.Body, &flags) != nil || len(flags.Flags) != 1 {
+		t.Fatalf("inspector's flags of rec-mat: %s", r.Body)
+	}
+	flagID := flags.Flags[0].ID
+	MustResult(t, f.Do(t, "POST", "/v1/flags/"+flagID+"/reviews", f.Inspector.Secret, map[string]string{"verdict": "CONFIRMED", "note": "Ghi chú NOTEMAT."}))
+	f.MustWaitCheckpoint(t)
+
+	for _, c := range []struct {
+		name     string
+		tok      *Token
+		withheld bool
+	}{{"observer", f.Observer, true}, {"recorder", f.Recorder, false}, {"inspector", f.Inspector, false}, {"respondent", f.Respondent, false}} {
+		// The item.
+		var item api.ItemResponse
+		if r := get(c.tok, "/v1/recommendations/rec-mat"); r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {
+			t.Fatalf("%s: item: %d %s", c.name, r.Status, r.Body)
+		}
+		shown := item.Title != "" && item.Form != "" && item.Party == partyWard && slices.Contains(item.Parties, partyWard) &&
+			len(item.Deadlines) == 1 && item.Deadlines[0].Party == partyWard && item.Deadlines[0].Trigger == "2023-03-12" && item.Deadlines[0].Due != "" && item.Deadlines[0].DaysLate > 0
+		blank := item.Title == "" && item.Form == "" && item.Party == "" && len(item.Parties) == 0 && len(item.Deadlines) == 1 &&
+			item.Deadlines[0].Party == "" && item.Deadlines[0].Trigger == "" && item.Deadlines[0].Due == "" && item.Deadlines[0].DaysLate == 0 &&
+			slices.Equal(item.Withheld, []string{"title", "form", "party", "parties", "deadlines"})
+		if c.withheld && !blank || !c.withheld && (!shown || item.Withheld != nil) {
+			t.Errorf("%s: item withheld %v: %+v", c.name, c.withheld, item.ItemView)
+		}
+		if item.Status == "" || len(item.Deadlines) != 1 || item.Deadlines[0].Outcome != "overdue" || !slices.Contains(item.DerivedStatus, "overdue") {
+			t.Errorf("%s: the item's standing is not shown: %+v", c.name, item.ItemView)
+		}
+		// Lists: a plain list shows it; by party or form only for who
+		// may see those.
+		for _, q := range []string{"", "party=" + partyWard, "form=OTHER"} {
+			_, ids := mustList(t, f, c.tok, "/v1/recommendations?min_position="+fmt.Sprint(f.Head(t))+"&"+q)
+			if got, want := slices.Contains(ids, "rec-mat"), q == "" || !c.withheld; got != want {
+				t.Errorf("%s: list %q has rec-mat %v, want %v", c.name, q, got, want)
+			}
+		}
+		// Deadlines: by party only for who may see the party.
+		var dl struct {
+			Deadlines []projections.Obligation `json:"deadlines"`
+		}
+		for _, q := range []string{"unit=" + unitWard, "party=" + partyWard} {
+			r := get(c.tok, "/v1/deadlines?"+q)
+			if r.Status != 200 || json.Unmarshal(r.Body, &dl) != nil {
+				t.Fatalf("%s: deadlines: %d %s", c.name, r.Status, r.Body)
+			}
+			i := slices.IndexFunc(dl.Deadlines, func(o projections.Obligation) bool { return o.Stream == "recommendation/rec-mat" })
+			if want := q[0] == 'u' || !c.withheld; (i >= 0) != want {
+				t.Errorf("%s: deadlines %q list rec-mat: %v, want %v", c.name, q, i >= 0, want)
+			} else if i >= 0 && (dl.Deadlines[i].Due == "") != c.withheld {
+				t.Errorf("%s: deadlines %q: %+v", c.name, q, dl.Deadlines[i])
+			}
+		}
+		// Flags.
+		for _, q := range []string{"subject=recommendation/rec-mat", "party=" + partyWard} {
+			r := get(c.tok, "/v1/flags?code=OB_NO_RESPONSE&"+q)
+			var l api.FlagList
+			if r.Status != 200 || json.Unmarshal(r.Body, &l) != nil {
+				t.Fatalf("%s: flags: %d %s", c.name, r.Status, r.Body)
+			}
+			i := slices.IndexFunc(l.Flags, func(fl projections.Flag) bool { return fl.ID == flagID })
+			if want := q[0] == 's' || !c.withheld; (i >= 0) != want {
+				t.Errorf("%s: flags %q list rec-mat's: %v, want %v", c.name, q, i >= 0, want)
+			}
+		}
+		var fl projections.Flag
+		if r := get(c.tok, "/v1/flags/"+flagID); r.Status != 200 || json.Unmarshal(r.Body, &fl) != nil {
+			t.Fatalf("%s: flag: %d %s", c.name, r.Status, r.Body)
+		}
+		if fl.Review == nil || fl.Code != "OB_NO_RESPONSE" ||
+			c.withheld != (fl.Party == "" && fl.Detail == "" && fl.Review.Note == "" && len(fl.Withheld) == 3) ||
+			!c.withheld && (fl.Party != partyWard || !strings.Contains(fl.Review.Note, "NOTEMAT") || fl.Withheld != nil) {
+			t.Errorf("%s: flag: %+v (review %+v)", c.name, fl, fl.Review)
+		}
+		// The party's trail and its bundle.
+		var trail projections.Trail
+		if r := get(c.tok, "/v1/parties/"+partyWard+"/accountability"); r.Status != 200 || json.Unmarshal(r.Body, &trail) != nil {
+			t.Fatalf("%s: trail: %d %s", c.name, r.Status, r.Body)
+		}
+		inTrail := slices.ContainsFunc(trail.Obligations, func(o projections.Obligation) bool { return o.Stream == "recommendation/rec-mat" }) ||
+			slices.ContainsFunc(trail.Flags, func(fl projections.Flag) bool { return fl.Subject == "recommendation/rec-mat" }) ||
+			slices.ContainsFunc(trail.Events, func(e projections.CitedEvent) bool { return e.Position == recv.Position })
+		if inTrail == c.withheld {
+			t.Errorf("%s: the trail has rec-mat: %v", c.name, inTrail)
+		}
+		r := get(c.tok, "/v1/bundles/parties/"+partyWard)
+		if r.Status != 200 {
+			t.Fatalf("%s: bundle: %d %s", c.name, r.Status, r.Body)
+		}
+		if _, err := events.VerifyBundle(r.Body, f.Ledger.Signer.VerifierKey()); err != nil {
+			t.Errorf("%s: bundle: %v", c.name, err)
+		}
+		if got := strings.Contains(string(r.Body), "rec-mat"); got == c.withheld {
+			t.Errorf("%s: the bundle names rec-mat: %v", c.name, got)
+		}
+		// The workspace's page says what is withheld, and shows no party.
+		p := mustWeb(t, f, c.tok).Get("/items/recommendations/rec-mat")
+		if p.Status != 200 || strings.Contains(p.Body, `id="item-withheld"`) != c.withheld || strings.Contains(p.Body, "/trails/"+partyWard) == c.withheld {
+			t.Errorf("%s: the item's page (%d) withheld %v: %s", c.name, p.Status, c.withheld, mainOf(p.Body))
+		}
+	}
 }

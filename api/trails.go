@@ -93,9 +93,10 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 		if cursor != "" {
 			flags, _ = projections.FlagsAfter(flags, cursor)
 		}
+		redact := redaction(rc.actor)
 		for _, f := range flags {
 			if code != "" && f.Code != code || status != "" && f.Status != status || against != "" && f.Against != against ||
-				units != nil && !units[f.Unit] || party != "" && f.Party != party || subject != "" && f.Subject != subject ||
+				units != nil && !units[f.Unit] || party != "" && (f.Party != party || v.Withheld(&f, redact)) || subject != "" && f.Subject != subject ||
 				from != "" && f.RaisedOn < from || to != "" && f.RaisedOn > to || !s.flagAllowed(v, rc.actor, &f) {
 				continue
 			}
@@ -103,7 +104,7 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 				resp.NextCursor = projections.FlagCursor(&resp.Flags[limit-1])
 				break
 			}
-			resp.Flags = append(resp.Flags, f)
+			resp.Flags = append(resp.Flags, v.Redact(f, redact))
 		}
 		resp.Position = v.Position()
 		return nil
@@ -124,7 +125,7 @@ func (s *Server) findFlag(ctx context.Context, rc *readCtx, id string) (projecti
 				if !s.flagAllowed(v, rc.actor, &f) {
 					return events.Errorf(events.EForbidden, "Flag %s is outside the scope of this token.", id)
 				}
-				out = f
+				out = v.Redact(f, redaction(rc.actor))
 				return nil
 			}
 		}
@@ -260,7 +261,7 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		allow := s.allow(v, rc.actor)
+		allow, redact := s.allow(v, rc.actor), redaction(rc.actor)
 		resp.Position = v.Position()
 		// Only obligations not met yet asked for (what the dashboards and
 		// the inbox ask): items that owe none are passed over without
@@ -280,7 +281,7 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 			if ki < start.kind {
 				continue
 			}
-			q := projections.Query{Kind: kind, Units: units, Allow: allow, Party: party, Today: rc.today, Limit: 1 << 30}
+			q := projections.Query{Kind: kind, Units: units, Allow: allow, Party: party, Redact: redact, Today: rc.today, Limit: 1 << 30}
 			if ki == start.kind && start.item > 0 {
 				q.Before = start.item + 1 // the cursor's item and older ones
 			}
@@ -295,9 +296,13 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 				if unmet && !v.MayOwe(it, statuses, rc.today) {
 					continue
 				}
+				withheld := redact.Withholds(it) // and not asked for by party (List)
 				for j, o := range v.Obligations(it, rc.today) {
 					if ki == start.kind && it.Created == start.item && j < start.obligation {
 						continue // on the previous page
+					}
+					if withheld {
+						o.Withhold()
 					}
 					if rule != "" && o.Rule != rule || party != "" && o.Party != party || len(statuses) > 0 && !slices.Contains(statuses, o.Outcome) {
 						continue
@@ -366,7 +371,7 @@ func (s *Server) trailFor(ctx context.Context, rc *readCtx, party string) (proje
 		// Only the flags this reader may read, with their reviews (as
 		// /v1/flags shows them).
 		allow := func(f *projections.Flag) bool { return s.flagAllowed(v, rc.actor, f) }
-		if t, ok = v.Accountability(party, rc.today, allow); !ok {
+		if t, ok = v.Accountability(party, rc.today, allow, redaction(rc.actor)); !ok {
 			return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No party has the ID %q.", party)}
 		}
 		switch a := rc.actor; a.Role {

@@ -37,8 +37,9 @@ type Trail struct {
 
 // Accountability returns the trail of party at today, with the flags
 // allowFlag keeps (all if nil) and the events they and the obligations
-// cite; ok is false for a party that is not registered.
-func (v *Views) Accountability(party string, today events.Date, allowFlag func(*Flag) bool) (Trail, bool) {
+// cite; ok is false for a party that is not registered. The items redact
+// withholds (Redaction.Withholds) and their flags are left out.
+func (v *Views) Accountability(party string, today events.Date, allowFlag func(*Flag) bool, redact Redaction) (Trail, bool) {
 	p := v.items[events.StreamName(events.KindParty, party)]
 	if p == nil {
 		return Trail{}, false
@@ -49,6 +50,9 @@ func (v *Views) Accountability(party string, today events.Date, allowFlag func(*
 	}
 	cited := map[uint64]events.Type{}
 	for _, it := range v.byParty[party] {
+		if redact.Withholds(it) {
+			continue
+		}
 		for _, o := range v.Obligations(it, today) {
 			if o.Party != party {
 				continue
@@ -63,7 +67,7 @@ func (v *Views) Accountability(party string, today events.Date, allowFlag func(*
 	flags, index := v.flagsIndexed(today, true)
 	for _, i := range index.byParty[party] {
 		f := flags[i]
-		if allowFlag != nil && !allowFlag(&f) {
+		if allowFlag != nil && !allowFlag(&f) || v.Withheld(&f, redact) {
 			continue
 		}
 		t.Flags = append(t.Flags, f)

@@ -62,6 +62,14 @@ func (o *Obligation) evaluate(today events.Date) {
 	}
 }
 
+// Withhold blanks what an obligation of a withheld item (Redaction.
+// Withholds) says beyond its rule and outcome: the party and the dates,
+// which come from its confidential events (and days late, from which the
+// due date follows).
+func (o *Obligation) Withhold() {
+	o.Party, o.Trigger, o.Due, o.MetOn, o.DaysLate = "", "", "", "", 0
+}
+
 // duty starts an obligation under rule key.
 func (v *Views) duty(key string, it *Item, party string) Obligation {
 	o := Obligation{Rule: key, Party: party, Unit: it.Unit(), Stream: it.Stream()}

@@ -93,8 +93,9 @@ type Query struct {
 	// From and To bound the legal date of the item's first event.
 	From, To events.Date
 	// Text keeps items whose text contains it, ignoring case and
-	// diacritics. Redact is what the reader may not see: an item with
-	// confidential fields hidden from the reader never matches a text.
+	// diacritics. Redact is what the reader may not see: an item it
+	// withholds (Redaction.Withholds) never matches a text, a form or a
+	// party.
 	Text   string
 	Redact Redaction
 	// Today is the date deadlines are evaluated at.
@@ -159,7 +160,8 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 		}
 		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && it.Form != q.Form ||
 			q.From != "" && it.OpenedOn < q.From || q.To != "" && it.OpenedOn > q.To ||
-			text != "" && (q.Redact&HideConfidential != 0 && it.Class == events.Confidential || !strings.Contains(it.Text, text)) {
+			text != "" && !strings.Contains(it.Text, text) ||
+			(text != "" || q.Form != "" || q.Party != "") && q.Redact.Withholds(it) {
 			continue
 		}
 		if q.Party != "" && it.Party != q.Party && !slices.Contains(it.Core.Parties, q.Party) && !slices.Contains(it.partiesConcerned(nil), q.Party) {
@@ -269,6 +271,22 @@ const (
 	HideDenouncer
 )
 
+// Withholds reports whether a reader with redaction r sees item it as a
+// confidential record: a record classified confidential from its first
+// event (which names its parties and sets its dates) shows a reader who
+// may not see confidential data what it is, where, and how it stands
+// (its ID, kind, unit, status, classification, positions and outcomes),
+// but nothing its confidential fields say or that is derived from them:
+// no title, form, parties, or dates and parties of its deadlines; its flags
+// show no party or detail, and it does not match a search by text, form or
+// party, nor appear in a party's trail (WithholdsSubject).
+func (r Redaction) Withholds(it *Item) bool {
+	return r&HideConfidential != 0 && it.Opened == events.Confidential
+}
+
+// ItemWithheld names the fields of an item's view that Withholds blanks.
+var ItemWithheld = []string{"title", "form", "party", "parties", "deadlines"}
+
 // ItemView is the JSON form of an item.
 type ItemView struct {
 	ID              string                `json:"id"`
@@ -291,6 +309,9 @@ type ItemView struct {
 	Data            json.RawMessage       `json:"data"`
 	// Redacted lists data fields withheld from this reader.
 	Redacted []string `json:"redacted,omitempty"`
+	// Withheld lists the view's own fields blanked for this reader
+	// (ItemWithheld, see Redaction.Withholds).
+	Withheld []string `json:"withheld,omitempty"`
 }
 
 // View renders an item at today, withholding what redact says.
@@ -334,7 +355,13 @@ func (v *Views) View(it *Item, today events.Date, redact Redaction) ItemView {
 	}
 	iv.Data = append(b, '}')
 	if redact&HideConfidential != 0 && it.Class == events.Confidential {
-		iv.Title = ""
+		iv.Title = "" // a confidential event may have set it
+	}
+	if redact.Withholds(it) {
+		iv.Title, iv.Form, iv.Party, iv.Parties, iv.Withheld = "", "", "", []string{}, ItemWithheld
+		for i := range iv.Deadlines {
+			iv.Deadlines[i].Withhold()
+		}
 	}
 	return iv
 }
