@@ -166,6 +166,13 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 		}
 		pos = n
 	} else if t, err := time.Parse(time.RFC3339, as); err == nil {
+		// Later today is today as it stands; a later day has not come.
+		// (Dates compared as times: a year past 9999 has five digits.)
+		today := projections.Today(s.now())
+		day, err := projections.Today(t).Time()
+		if now, _ := today.Time(); err != nil || day.After(now) {
+			return events.FieldErrorf("as_of", "as_of %s is after today (%s): the ledger shows what was, not what will be; leave as_of out to read the present.", as, today)
+		}
 		at = t
 		s.Views.Read(func(v *projections.Views) { pos = v.PositionAt(t) })
 	} else {

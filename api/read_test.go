@@ -104,6 +104,8 @@ func TestList(t *testing.T) {
 		{f.Inspector, "/v1/recommendations?unit=khong-co", 400, events.EInvalid, "unit"},
 		{f.Inspector, "/v1/recommendations?as_of=hôm+qua", 400, events.EInvalid, "as_of"},
 		{f.Inspector, "/v1/recommendations?as_of=999999", 400, events.EInvalid, "as_of"},
+		{f.Inspector, "/v1/recommendations?as_of=9999-12-31T23:59:59Z", 400, events.EInvalid, "as_of"},
+		{f.Inspector, "/v1/recommendations?as_of=2025-07-02T00:00:00%2B07:00", 400, events.EInvalid, "as_of"}, // tomorrow (fixedNow)
 		{f.Inspector, "/v1/recommendations?min_position=-1", 400, events.EInvalid, "min_position"},
 		{f.Inspector, "/v1/recommendations?q=" + strings.Repeat("a", 201), 400, events.EInvalid, "q"},
 		{f.Observer, "/v1/recommendations?unit=" + unitOther, 403, events.EForbidden, "unit"},
@@ -184,6 +186,13 @@ func TestAsOfAPI(t *testing.T) {
 	_, ids := mustList(t, f, f.Inspector, "/v1/recommendations?as_of=2000-01-01T00:00:00Z")
 	if len(ids) != 0 {
 		t.Errorf("as of 2000: %v", ids)
+	}
+	// The end of today (as the workspace's date picker asks) is today as
+	// it stands: every item, judged at today (a later day is refused, in
+	// TestListErrors).
+	l, ids := mustList(t, f, f.Inspector, "/v1/recommendations?as_of=2025-07-01T23:59:59%2B07:00")
+	if len(ids) != 2 || l.AsOf == nil || l.AsOf.Date != "2025-07-01" || l.AsOf.Position != f.Head(t) {
+		t.Errorf("as of the end of today: %v, %+v", ids, l.AsOf)
 	}
 }
 

@@ -1,9 +1,14 @@
 package events
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // Person is a citizen named in a petition or an information request. It is
@@ -67,13 +72,93 @@ func (d *CorrectionData) Validate() error {
 	return nil
 }
 
-// decideCorrection checks that a correction names an earlier version.
+// decideCorrection checks that a correction names an earlier version and
+// fields the kind's events have, each with a value of the field's type (a
+// date, a whole number, true or false; other fields take text). A field
+// that names another record (a party, a unit, a plan, a source: its name
+// ends in _id or _ids) is not corrected: deadlines, flags, indexes and
+// scopes follow whom and what a record concerns, so that is recorded anew.
+// (These checks are made on writes only: corrections written before them
+// still decode, and the views take what they can of them.)
 func decideCorrection(s *State, cmd Command) error {
-	if c, ok := cmd.Payload.(*CorrectionData); ok && c.CorrectsVersion > s.version {
+	c, ok := cmd.Payload.(*CorrectionData)
+	if !ok {
+		return nil
+	}
+	if c.CorrectsVersion > s.version {
 		return FieldErrorf("data.corrects_version", "%s has %d events; version %d does not exist.", s.Stream(), s.version, c.CorrectsVersion)
+	}
+	fields := correctable()[s.kind]
+	for _, k := range slices.Sorted(maps.Keys(c.Changes)) {
+		field, v := "data.changes."+k, c.Changes[k]
+		if strings.HasSuffix(k, "_id") || strings.HasSuffix(k, "_ids") {
+			return FieldErrorf(field, "%s names another record; a correction does not change whom or what a record concerns (its deadlines, flags and scopes follow it): record it anew.", k)
+		}
+		t, ok := fields[k]
+		if !ok {
+			return FieldErrorf(field, "No %s event has a field %q.", s.kind, k)
+		}
+		switch {
+		case t == dateType:
+			if !Date(v).Valid() {
+				return FieldErrorf(field, "%s is a date: %q is not one (YYYY-MM-DD).", k, v)
+			}
+		case t == nil: // of different types in different events
+		case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				return FieldErrorf(field, "%s is a whole number: %q is not one.", k, v)
+			}
+		case t.Kind() == reflect.Bool:
+			if v != "true" && v != "false" {
+				return FieldErrorf(field, "%s is true or false: %q is neither.", k, v)
+			}
+		}
 	}
 	return nil
 }
+
+// correctable maps each kind to the fields of its events' payloads, by
+// the name a correction gives them (a nested object's as "parent.child"),
+// each with its type (nil where events disagree).
+var correctable = sync.OnceValue(func() map[Kind]map[string]reflect.Type {
+	out := map[Kind]map[string]reflect.Type{}
+	var walk func(fields map[string]reflect.Type, t reflect.Type, prefix string)
+	walk = func(fields map[string]reflect.Type, t reflect.Type, prefix string) {
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			switch {
+			case name == "-" || !f.IsExported():
+			case f.Anonymous && name == "" && ft.Kind() == reflect.Struct:
+				walk(fields, ft, prefix)
+			case ft.Kind() == reflect.Struct:
+				walk(fields, ft, prefix+cmp.Or(name, f.Name)+".")
+			default:
+				key := prefix + cmp.Or(name, f.Name)
+				if old, seen := fields[key]; seen && old != ft {
+					ft = nil
+				}
+				fields[key] = ft
+			}
+		}
+	}
+	for typ, sp := range specsByType {
+		t := reflect.TypeOf(sp.new()).Elem()
+		if t == reflect.TypeFor[CorrectionData]() {
+			continue
+		}
+		fields := out[typ.Kind()]
+		if fields == nil {
+			fields = map[string]reflect.Type{}
+			out[typ.Kind()] = fields
+		}
+		walk(fields, t, "")
+	}
+	return out
+})
 
 // everyStatus lists states including final ones, for events (corrections)
 // allowed at any time.

@@ -577,6 +577,18 @@ func TestLifecycleRecommendation(t *testing.T) {
 		{name: "ErrConflict: withdrawn twice", given: seq(toReceived, []past{withdrawn}), when: withdrawn, want: events.EConflict, msg: "is in state withdrawn"},
 		{name: "ErrConflict: closed after withdrawal", given: seq(toReceived, []past{withdrawn}), when: closed, want: events.EConflict, msg: "is in state withdrawn"},
 		{name: "OK: a correction after withdrawal", given: seq(toReceived, []past{withdrawn}), when: past{events.RecommendationCorrected, example(t, events.RecommendationCorrected)}, then: events.RecWithdrawn},
+		// A correction names fields the kind's events have, with values of
+		// their types, and not whom the record concerns.
+		{name: "OK: a corrected receipt date and response period", given: toReceived, when: past{events.RecommendationCorrected,
+			`{"corrects_version":2,"reason":"Sai.","changes":{"received_on":"2024-03-18","response_days":"30","content":"Nội dung đúng."}}`}, then: events.RecReceived},
+		{name: "ErrInvalid: a corrected field no recommendation event has", given: toReceived, when: past{events.RecommendationCorrected,
+			`{"corrects_version":2,"reason":"Sai.","changes":{"chair_org":"x"}}`}, want: events.EInvalid, field: "data.changes.chair_org", msg: "No recommendation event has a field"},
+		{name: "ErrInvalid: a corrected date that is not one", given: toReceived, when: past{events.RecommendationCorrected,
+			`{"corrects_version":2,"reason":"Sai.","changes":{"received_on":"giữa tháng 3"}}`}, want: events.EInvalid, field: "data.changes.received_on", msg: "is a date"},
+		{name: "ErrInvalid: a corrected number that is not one", given: toReceived, when: past{events.RecommendationCorrected,
+			`{"corrects_version":1,"reason":"Sai.","changes":{"response_days":"hai mươi"}}`}, want: events.EInvalid, field: "data.changes.response_days", msg: "whole number"},
+		{name: "ErrInvalid: a corrected addressee", given: toReceived, when: past{events.RecommendationCorrected,
+			`{"corrects_version":1,"reason":"Sai.","changes":{"addressee_party_id":"ubnd-khac"}}`}, want: events.EInvalid, field: "data.changes.addressee_party_id", msg: "record it anew"},
 		{name: "ErrConflict: closed is final", given: seq(toImplemented, []past{verified, closed}), when: reminder, want: events.EConflict, msg: "is in state closed"},
 
 		// Review requests return to the state before them.

@@ -242,8 +242,10 @@ func TestCorrectedReceiptMovesDeadline(t *testing.T) {
 		`{"corrects_version":2,"reason":"Sổ ghi 19/3","changes":{"received_on":"2024-03-19"}}`, "2024-03-21")
 	w.rec(events.KindRecommendation, "kn-c", "", events.RecommendationCorrected,
 		`{"corrects_version":3,"reason":"Đính chính lần nữa: 11/3","changes":{"received_on":"2024-03-11"}}`, "2024-03-22")
-	w.rec(events.KindRecommendation, "kn-c", "", events.RecommendationCorrected,
-		`{"corrects_version":2,"reason":"Không rõ","changes":{"received_on":"giữa tháng 3"}}`, "2024-03-23")
+	// (The write side refuses a value that is not a date now; one written
+	// before it did is read as it stands.)
+	w.legacy("recommendation/kn-c", events.RecommendationCorrected,
+		`{"corrects_version":2,"reason":"Không rõ","changes":{"received_on":"giữa tháng 3"}}`)
 	v = w.build()
 	// 2024-03-11 + 20 = Sunday 2024-03-31 -> Monday 2024-04-01.
 	if o := obligation(t, v, "recommendation/kn-c", "recommendation.response", "2024-04-01"); o.Trigger != "2024-03-11" || o.Due != "2024-04-01" || len(o.Cites) != 4 {
