@@ -158,10 +158,14 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 		t.Errorf("replay: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// A time is found in the log itself: after the last event, the whole
-	// log; before the first, nothing.
-	code, out, errOut = runCLI(t, "replay", "--data", dir, "--as-of", "2099-01-01T00:00:00Z")
+	// log; before the first, nothing; a later day than today is refused.
+	code, out, errOut = runCLI(t, "replay", "--data", dir, "--as-of", time.Now().Format(time.RFC3339Nano))
 	if want := fmt.Sprintf("as of position %d ", size); code != 0 || !strings.Contains(out, want) {
 		t.Errorf("replay at a time after the log: exit %d, want %q\n%s\n%s", code, want, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "replay", "--data", dir, "--as-of", "2099-01-01T00:00:00Z")
+	if code != 2 || !strings.Contains(errOut, "after today") {
+		t.Errorf("replay at a later day: exit %d\n%s", code, errOut)
 	}
 	code, out, errOut = runCLI(t, "replay", "--data", dir, "--as-of", "2000-01-01T00:00:00+07:00")
 	if code != 0 || !strings.Contains(out, "as of position 0 (before the first event)") {

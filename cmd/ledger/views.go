@@ -156,6 +156,12 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	if n, err := strconv.ParseUint(*asOf, 10, 64); err == nil && n > 0 {
 		pos = n
 	} else if t, err := time.Parse(time.RFC3339, *asOf); err == nil {
+		// As the API's as_of: any time of today, no later day.
+		day, err := projections.Today(t).Time()
+		if today, _ := projections.Today(time.Now()).Time(); err != nil || day.After(today) {
+			fmt.Fprintf(c.Stderr, "ledger replay: --as-of %s is after today: the ledger shows what was, not what will be\n", *asOf)
+			return errUsage
+		}
 		if pos, err = projections.LogPositionAt(ctx, st, t); err != nil {
 			return err
 		}
