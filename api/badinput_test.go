@@ -82,6 +82,8 @@ func TestBadInput(t *testing.T) {
 		{"InvalidUTF8", "POST", create, rec, []byte(issueBody(withData("title", `"Ki`+"\xff\xfe"+`n nghị"`))), nil, 400, events.EInvalid, "body"},
 		{"ControlCharacter", "POST", create, rec, issueBody(withData("title", `"Kiến\u0000 nghị"`)), nil, 400, events.EInvalid, "data.title"},
 		{"EscapeCharacter", "POST", create, rec, issueBody(withData("content", `"Đề nghị \u001b[31m"`)), nil, 400, events.EInvalid, "data.content"},
+		{"DuplicateKeyInData", "POST", create, rec, issueBody(strings.Replace(issueData, `"title":"Kiến nghị"`, `"title":"Kiến nghị","title":"Kiến nghị khác"`, 1)), nil, 400, events.EInvalid, "data.title"},
+		{"DuplicateTopLevelKey", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","unit":"21610","data":` + issueData + `}`, nil, 400, events.EInvalid, "unit"},
 		{"InvalidUTF8IdempotencyKey", "POST", create, rec, issueBody(issueData), []string{"Idempotency-Key", "k\xff"}, 400, events.EInvalid, "Idempotency-Key"},
 		{"IdempotencyKeyTooLong", "POST", create, rec, issueBody(issueData), []string{"Idempotency-Key", strings.Repeat("k", events.MaxIdempotencyKey+1)}, 400, events.EInvalid, "Idempotency-Key"},
 
@@ -92,6 +94,10 @@ func TestBadInput(t *testing.T) {
 		{"DateNotZeroPadded", "POST", create, rec, issueBody(withData("issued_on", `"2023-2-1"`)), nil, 400, events.EInvalid, "data.issued_on"},
 		{"DateThatDoesNotExist", "POST", create, rec, issueBody(withData("issued_on", `"2023-02-30"`)), nil, 400, events.EInvalid, "data.issued_on"},
 		{"DateInAnotherForm", "POST", create, rec, issueBody(withData("issued_on", `"10/03/2023"`)), nil, 400, events.EInvalid, "data.issued_on"},
+		{"FactDateAfterToday", "POST", create, rec, issueBody(withData("issued_on", `"2025-07-10"`)), nil, 400, events.EInvalid, "data.issued_on"},
+		{"FactDateBefore1945", "POST", create, rec, issueBody(withData("issued_on", `"1900-03-10"`)), nil, 400, events.EInvalid, "data.issued_on"},
+		{"CorrectionOfTheAddressee", "POST", appendPath, rec, `{"type":"recommendation.corrected.v1","data":{"corrects_version":1,"reason":"Sai.","changes":{"addressee_party_id":"ubnd-21610"}}}`, nil, 400, events.EInvalid, "data.changes.addressee_party_id"},
+		{"CorrectionOfAFieldTheKindHasNot", "POST", appendPath, rec, `{"type":"recommendation.corrected.v1","data":{"corrects_version":1,"reason":"Sai.","changes":{"màu":"đỏ"}}}`, nil, 400, events.EInvalid, "data.changes.màu"},
 		{"DocumentDateThatDoesNotExist", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"number":"12/KN-MTTQ","signed_on":"2023-02-30"},"data":` + issueData + `}`, nil, 400, events.EInvalid, "document_ref.signed_on"},
 		{"DocumentWithoutNumber", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"signed_on":"2023-02-28"},"data":` + issueData + `}`, nil, 400, events.EInvalid, "document_ref.number"},
 

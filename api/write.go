@@ -180,6 +180,9 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 		}
 		return err
 	}
+	if path, ok := events.DuplicateKey(b); ok {
+		return &events.Error{Code: events.EInvalid, Field: path, Message: fmt.Sprintf("%s is given twice; give it once.", path)}
+	}
 	return nil
 }
 

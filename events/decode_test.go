@@ -288,3 +288,25 @@ func TestDecodeCanonical(t *testing.T) {
 		})
 	}
 }
+
+func TestDuplicateKey(t *testing.T) {
+	for _, c := range []struct {
+		doc, want string
+	}{
+		{`{"a":1,"b":2}`, ""},
+		{`{"a":1,"a":2}`, "a"},
+		{`{"type":"x","data":{"title":"A","content":"B","title":"C"}}`, "data.title"},
+		{`{"data":{"items":[{"name":"x"},{"name":"y","name":"z"}]}}`, "data.items[1].name"},
+		{`{"a":{"b":1},"c":{"b":2},"d":[{"b":3},{"b":4}]}`, ""},
+		{`{"a":[1,[2,{"k":1,"k":2}]]}`, "a[1][1].k"},
+		{`{"a":{},"b":[],"c":{"d":{}},"a":0}`, "a"},
+		{`[{"x":1},{"x":1}]`, ""},
+		{`"just a string"`, ""},
+		{`{"a":1,`, ""}, // not JSON: no duplicate named
+	} {
+		got, ok := events.DuplicateKey([]byte(c.doc))
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("DuplicateKey(%s) = %q %v, want %q", c.doc, got, ok, c.want)
+		}
+	}
+}

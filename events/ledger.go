@@ -601,6 +601,9 @@ func (l *Ledger) Handle(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := checkFactDates(p, l.Now()); err != nil {
+		return Result{}, err
+	}
 	if req.IdempotencyKey != "" {
 		d := digestKey(req.Actor.Subject, req.IdempotencyKey)
 		km := &l.keyMu[(int(d[0])<<8|int(d[1]))%len(l.keyMu)]

@@ -328,3 +328,30 @@ func TestLedgerClassificationOfARecord(t *testing.T) {
 		t.Errorf("after a reopen: %s, want confidential", got)
 	}
 }
+
+// TestLedgerFactDatesNotAfterToday: a payload date of what has happened
+// (held_on) is refused if it is after today (occurred_at's allowance of 36
+// hours aside) or before 1945, with the field; dates of what lies ahead
+// (effective_on) are not bound.
+func TestLedgerFactDatesNotAfterToday(t *testing.T) {
+	l := MustOpenLedger(t, nil, "")
+	l.Now = func() time.Time { return time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC) }
+	mustHandle(t, l, unitRequest("u1", ""))
+	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	session := func(on string) events.Request {
+		return events.Request{Kind: events.KindUnit, ID: "u1", Type: events.UnitReceptionSessionHeld, Actor: recorder,
+			Data: json.RawMessage(`{"host":"VFF","held_on":"` + on + `","citizens_count":2}`)}
+	}
+	mustHandle(t, l, session("2024-06-01"))
+	mustHandle(t, l, session("2024-06-03")) // within 36 hours (in Vietnam, 2024-06-03 04:00)
+	for _, on := range []string{"2024-06-04", "2099-01-01", "1944-12-31"} {
+		_, err := l.Handle(context.Background(), session(on))
+		if events.ErrorCode(err) != events.EInvalid || events.ErrorField(err) != "data.held_on" {
+			t.Errorf("a session held on %s: %v, want invalid data.held_on", on, err)
+		}
+	}
+	mustHandle(t, l, renameRequest("u1", "Phường Mới", "")) // effective_on 2020
+	ahead := renameRequest("u1", "Phường Sau", "")
+	ahead.Data = json.RawMessage(`{"name":"Phường Sau","effective_on":"2099-01-01"}`)
+	mustHandle(t, l, ahead)
+}

@@ -1,9 +1,15 @@
 package events
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -170,4 +176,148 @@ func optionalTexts(field string, vs []string) error {
 		}
 	}
 	return nil
+}
+
+// ahead lists the payload dates that may lie ahead of the day an event is
+// recorded: due dates, a submission or a session planned, the day a
+// change takes effect, a resumption, a token's last day. Every other date
+// (a field named *_on) is of something that has happened.
+var ahead = map[string]bool{"due_on": true, "report_due_on": true, "commit_due_on": true, "submission_on": true,
+	"effective_on": true, "scheduled_on": true, "resumed_on": true, "expires_on": true}
+
+// factDate is a payload date of something that has happened: where it is
+// (a path of field indexes, through nested structs) and its name.
+type factDate struct {
+	index []int
+	name  string
+}
+
+// factDates returns the fact dates of a payload type (cached).
+func factDates(t reflect.Type) []factDate {
+	if fs, ok := factDatesOf.Load(t); ok {
+		return fs.([]factDate)
+	}
+	var out []factDate
+	var walk func(t reflect.Type, index []int, prefix string)
+	walk = func(t reflect.Type, index []int, prefix string) {
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			at := append(slices.Clone(index), f.Index...)
+			switch {
+			case f.Type == dateType && strings.HasSuffix(name, "_on") && !ahead[name]:
+				out = append(out, factDate{index: at, name: prefix + name})
+			case f.Type.Kind() == reflect.Struct && f.Type != dateType:
+				walk(f.Type, at, prefix+cmp.Or(name, f.Name)+".")
+			}
+		}
+	}
+	walk(t, nil, "data.")
+	factDatesOf.Store(t, out)
+	return out
+}
+
+var factDatesOf sync.Map // reflect.Type -> []factDate
+
+// checkFactDates refuses a payload date of something that has happened
+// (see ahead) that is later than the last day an event may be recorded
+// for (occurred_at's own bound: 36 hours ahead of now, for clocks and
+// zones) or before 1945.
+func checkFactDates(p Payload, now time.Time) error {
+	v := reflect.ValueOf(p)
+	for v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	last := DateOf(now.Add(36 * time.Hour).In(vietnam))
+	for _, fd := range factDates(v.Type()) {
+		d := Date(v.FieldByIndex(fd.index).String())
+		switch {
+		case d == "":
+		case d > last:
+			return FieldErrorf(fd.name, "%s %s is after today (%s): it records what has happened.", fd.name, d, DateOf(now.In(vietnam)))
+		case d < "1945-01-01":
+			return FieldErrorf(fd.name, "%s %s is before 1945.", fd.name, d)
+		}
+	}
+	return nil
+}
+
+// DuplicateKey returns the path (as errors name fields: "data.title",
+// "data.items[1].name") of the first key that appears twice in one object
+// of the JSON document b, if any. encoding/json keeps the last of them
+// silently; a writer who sent two values meant one of them, and the
+// ledger does not guess which. b should be valid JSON (what is not gives
+// no duplicate).
+func DuplicateKey(b []byte) (string, bool) {
+	type frame struct {
+		keys      map[string]bool // nil for an array
+		path, key string
+		index     int
+		expectKey bool
+	}
+	join := func(path, key string) string {
+		if path == "" {
+			return key
+		}
+		return path + "." + key
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return "", false
+			}
+			if parent := stack[len(stack)-1]; parent.keys != nil {
+				parent.expectKey = true
+			}
+			continue
+		}
+		if top != nil && top.expectKey {
+			k, _ := tok.(string)
+			if top.keys[k] {
+				return join(top.path, k), true
+			}
+			top.keys[k], top.key, top.expectKey = true, k, false
+			continue
+		}
+		// A value: of the key just read, the next element, or the
+		// document.
+		var path string
+		switch {
+		case top == nil:
+		case top.keys != nil:
+			path = join(top.path, top.key)
+		default:
+			path = fmt.Sprintf("%s[%d]", top.path, top.index)
+			top.index++
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{keys: map[string]bool{}, path: path, expectKey: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{path: path})
+		default:
+			if top == nil {
+				return "", false
+			}
+			if top.keys != nil {
+				top.expectKey = true
+			}
+		}
+	}
 }
