@@ -58,6 +58,10 @@ func TestRateLimit(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error.Code != events.ETooManyRequests || body.Error.Message == "" {
 		t.Errorf("429 body %s (%v), want code %s with a message", w.Body, err, events.ETooManyRequests)
 	}
+	// As the OpenAPI document says, for a read and for a write.
+	doc, _ := loadOpenAPI(t)
+	router := mustRouter(t, doc)
+	validateResponse(t, router, "GET", "/v1/units", "", Reply{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()})
 
 	// Other tokens have their own buckets; probes and metrics are exempt
 	// even with the throttled token; a bad token is refused as before.
@@ -93,6 +97,7 @@ func TestRateLimit(t *testing.T) {
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	want(w, 429, "a write of a throttled token")
+	validateResponse(t, router, "POST", "/v1/tokens", "", Reply{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()})
 	if got := f.Head(t); got != size {
 		t.Errorf("the log grew from %d to %d on a refused request", size, got)
 	}
