@@ -242,7 +242,7 @@ func TestConfidentialRecordWithheld(t *testing.T) {
 		t.Fatalf("inspector's flags of rec-mat: %s", r.Body)
 	}
 	flagID := flags.Flags[0].ID
-	MustResult(t, f.Do(t, "POST", "/v1/flags/"+flagID+"/reviews", f.Inspector.Secret, map[string]string{"verdict": "CONFIRMED", "note": "Ghi chú NOTEMAT."}))
+	review := MustResult(t, f.Do(t, "POST", "/v1/flags/"+flagID+"/reviews", f.Inspector.Secret, map[string]string{"verdict": "CONFIRMED", "note": "Ghi chú NOTEMAT."}))
 	f.MustWaitCheckpoint(t)
 
 	for _, c := range []struct {
@@ -310,6 +310,10 @@ func TestConfidentialRecordWithheld(t *testing.T) {
 			c.withheld != (fl.Party == "" && fl.Detail == "" && fl.Review.Note == "" && len(fl.Withheld) == 3) ||
 			!c.withheld && (fl.Party != partyWard || !strings.Contains(fl.Review.Note, "NOTEMAT") || fl.Withheld != nil) {
 			t.Errorf("%s: flag: %+v (review %+v)", c.name, fl, fl.Review)
+		}
+		// The review itself, as stored, holds the note.
+		if r := get(c.tok, fmt.Sprintf("/v1/events/%d", review.Position)); (r.Status == 200) == c.withheld || c.withheld && r.Status != 403 {
+			t.Errorf("%s: the review event: %d, want it withheld %v", c.name, r.Status, c.withheld)
 		}
 		// The party's trail and its bundle.
 		var trail projections.Trail
