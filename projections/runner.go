@@ -358,8 +358,13 @@ const Latest = ^uint64(0)
 func (r *Runner) View(ctx context.Context, asOf uint64, fn func(*Views) error) error {
 	if asOf >= r.pos.Load() {
 		r.mu.RLock()
-		defer r.mu.RUnlock()
-		return fn(r.v)
+		// The follower publishes its position after it applied a record
+		// and let go of the lock: the views may have passed asOf since.
+		if asOf == Latest || r.v.Position() <= asOf {
+			defer r.mu.RUnlock()
+			return fn(r.v)
+		}
+		r.mu.RUnlock()
 	}
 	if asOf == 0 {
 		return fn(NewViews(r.cfg))
