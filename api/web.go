@@ -10,10 +10,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -351,10 +354,17 @@ func (s *Server) page(h func(*pageCtx)) http.HandlerFunc {
 			http.Redirect(w, r, "/login?expired=1", http.StatusSeeOther)
 			return
 		}
+		if !s.limitPage(w, r, lang, sess, actor) {
+			return
+		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
 			if err := r.ParseForm(); err != nil {
-				s.webFail(w, r, lang, sess, http.StatusRequestEntityTooLarge, tr(lang, "err.form"))
+				status := http.StatusBadRequest
+				if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+					status = http.StatusRequestEntityTooLarge
+				}
+				s.webFail(w, r, lang, sess, status, tr(lang, "err.form"))
 				return
 			}
 			if !checkCSRF(r, sess) {
@@ -364,6 +374,23 @@ func (s *Server) page(h func(*pageCtx)) http.HandlerFunc {
 		}
 		h(&pageCtx{w: w, r: r, sess: sess, actor: actor, lang: lang})
 	}
+}
+
+// limitPage applies the API's per-token rate limit to a page (a page
+// counts once, whatever API reads it makes in process): the token's
+// requests are its requests, through the API or the pages. It reports
+// whether the page may go on; if not, it has answered 429.
+func (s *Server) limitPage(w http.ResponseWriter, r *http.Request, lang string, sess *webSession, actor events.Actor) bool {
+	if s.RateLimit == nil {
+		return true
+	}
+	allowed, wait := s.RateLimit.Allow(actor.Subject)
+	if allowed {
+		return true
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	s.webFail(w, r, lang, sess, http.StatusTooManyRequests, tr(lang, "err.ratelimit"))
+	return false
 }
 
 // render writes a page with the layout.
@@ -479,26 +506,54 @@ func homeOf(role events.Role) string {
 	return "/dashboard"
 }
 
+// localPath returns next if it is a path of this site to go to after
+// sign-in, else "": no scheme or host, one leading slash, and no
+// backslash or control character (browsers drop tabs and line breaks
+// from a URL, so "/\t/evil.example" would lead to another site).
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, func(c rune) bool {
+		return c < 0x20 || c == 0x7f || c == '\\'
+	}) {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return ""
+	}
+	return next
+}
+
 // webLogin serves GET and POST /login: sign-in with a token.
 func (s *Server) webLogin(w http.ResponseWriter, r *http.Request) {
 	lang := s.lang(w, r)
-	next := r.FormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		next = ""
+	var formErr error
+	if r.Method == http.MethodPost {
+		// Bounded before any form value is read (FormValue reads the
+		// body, up to net/http's 10 MB).
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		formErr = r.ParseForm()
 	}
+	next := localPath(r.FormValue("next"))
 	data := map[string]any{"Title": tr(lang, "login.title"), "Next": next}
 	if r.URL.Query().Get("expired") != "" {
 		data["Notice"] = tr(lang, "login.expired")
 	}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-		if err := r.ParseForm(); err != nil || !s.checkLoginToken(r) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(formErr, &tooLarge) {
+			s.webFail(w, r, lang, nil, http.StatusRequestEntityTooLarge, tr(lang, "err.title"))
+			return
+		}
+		if formErr != nil || !s.checkLoginToken(r) {
 			s.webFail(w, r, lang, nil, http.StatusForbidden, tr(lang, "err.csrf"))
 			return
 		}
 		secret := strings.TrimSpace(r.PostFormValue("token"))
 		actor, err := s.Ledger.Authenticate(secret)
+		if err == nil && !s.limitPage(w, r, lang, nil, actor) {
+			return
+		}
 		if err == nil {
 			name := actor.Subject
 			if st := s.Ledger.Lookup(events.StreamName(events.KindToken, strings.TrimPrefix(actor.Subject, "token/"))); st.Exists() {

@@ -36,6 +36,7 @@ var uiText = map[string][2]string{
 	"err.csrf":            {"Biểu mẫu đã hết hiệu lực hoặc không gửi từ trang này (CSRF). Hãy tải lại trang và thử lại.", "The form expired or was not sent from this site (CSRF). Reload the page and try again."},
 	"err.session":         {"Cần đăng nhập để thực hiện thao tác này.", "You need to sign in to do this."},
 	"err.form":            {"Không đọc được biểu mẫu.", "The form could not be read."},
+	"err.ratelimit":       {"Token này gửi quá nhiều yêu cầu mỗi giây; hãy chờ vài giây rồi thử lại.", "This token made too many requests per second; wait a few seconds and try again."},
 	"err.noform":          {"Vai trò của bạn không được ghi loại hồ sơ này.", "Your role may not record this kind of item."},
 	"err.nostep":          {"Bước này không được phép ở trạng thái hiện tại hoặc với vai trò của bạn.", "This step is not allowed in the current state or for your role."},
 	"err.back":            {"Quay lại", "Go back"},
