@@ -79,9 +79,12 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 	if b.Format != BundleFormat {
 		return nil, Errorf(EInvalid, "The bundle's format is %q, want %q.", b.Format, BundleFormat)
 	}
-	cp, err := OpenCheckpoint([]byte(b.Checkpoint), vkey, b.Origin)
+	cp, err := OpenCheckpoint([]byte(b.Checkpoint), vkey, "") // the key's own origin
 	if err != nil {
 		return nil, err
+	}
+	if b.Origin != cp.Origin {
+		return nil, Errorf(EInvalid, "The bundle says origin %q but its checkpoint names %q.", b.Origin, cp.Origin)
 	}
 	if cp.Size != b.TreeSize {
 		return nil, Errorf(EInvalid, "The bundle says tree size %d but its checkpoint signs size %d.", b.TreeSize, cp.Size)

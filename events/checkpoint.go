@@ -209,8 +209,10 @@ func (s *CheckpointSigner) Sign(c Checkpoint) ([]byte, error) {
 }
 
 // OpenCheckpoint verifies a signed checkpoint msg with the verifier key vkey
-// and returns the checkpoint. If origin is not empty, the checkpoint's origin
-// must equal it. Signatures by other keys, such as witnesses' cosignatures,
+// and returns the checkpoint. The checkpoint's origin must equal origin,
+// or if that is empty the key's name (the ledger signs only under its own
+// origin, CheckpointSigner.Sign, so a note that names another log is not
+// one of its checkpoints, whatever key signed it). Signatures by other keys, such as witnesses' cosignatures,
 // are ignored. Returns an *Error with code invalid if vkey is malformed, msg
 // is not a note signed by vkey, a signature is bad, the body is malformed or
 // the origin differs.
@@ -235,7 +237,10 @@ func OpenCheckpoint(msg []byte, vkey string, origin string) (Checkpoint, error) 
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	if origin != "" && c.Origin != origin {
+	if origin == "" {
+		origin = v.Name()
+	}
+	if c.Origin != origin {
 		return Checkpoint{}, Errorf(EInvalid, "Checkpoint origin is %q, want %q.", c.Origin, origin)
 	}
 	return c, nil

@@ -21,7 +21,8 @@ type LogSource interface {
 type VerifyOptions struct {
 	// VerifierKey is the checkpoint verifier key (note vkey text). Required.
 	VerifierKey string
-	// Origin is the expected checkpoint origin; empty accepts any.
+	// Origin is the expected checkpoint origin; empty means the verifier
+	// key's name (see OpenCheckpoint).
 	Origin string
 	// Progress, if set, is called now and then with the events checked and
 	// the size of the latest checkpoint (an estimate of the total).
