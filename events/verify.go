@@ -24,6 +24,12 @@ type VerifyOptions struct {
 	// Origin is the expected checkpoint origin; empty means the verifier
 	// key's name (see OpenCheckpoint).
 	Origin string
+	// Witnessed are signed checkpoints kept outside the ledger (by a
+	// witness, an inspector, an earlier verify): each must verify with the
+	// key and be held by the log, its root at its size, as a stored one
+	// must. They catch what the ledger's own store cannot: a log rolled
+	// back, or rewritten after its checkpoints were removed.
+	Witnessed [][]byte
 	// Progress, if set, is called now and then with the events checked and
 	// the size of the latest checkpoint (an estimate of the total).
 	Progress func(done, total uint64)
@@ -50,6 +56,7 @@ type VerifyReport struct {
 	Events         uint64    `json:"events"`
 	Streams        int       `json:"streams"`
 	Checkpoints    int       `json:"checkpoints"`
+	Witnessed      int       `json:"witnessed,omitempty"`
 	LastCheckpoint uint64    `json:"last_checkpoint"`
 	Root           string    `json:"root"`
 	Problems       []Problem `json:"problems"`
@@ -120,6 +127,15 @@ func Verify(ctx context.Context, src LogSource, opt VerifyOptions) (*VerifyRepor
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify: read checkpoints: %w", err)
+	}
+	for i, note := range opt.Witnessed {
+		cp, err := OpenCheckpoint(note, opt.VerifierKey, opt.Origin)
+		if err != nil {
+			add(Problem{What: fmt.Sprintf("witnessed checkpoint %d does not verify: %s", i+1, ErrorMessage(err))})
+			continue
+		}
+		rep.Witnessed++
+		cps = append(cps, verifyCheckpoint{size: cp.Size, cp: cp})
 	}
 	sort.SliceStable(cps, func(i, j int) bool { return cps[i].size < cps[j].size })
 	for i := 1; i < len(cps); i++ {
@@ -199,6 +215,10 @@ func Verify(ctx context.Context, src LogSource, opt VerifyOptions) (*VerifyRepor
 	}
 	if opt.Progress != nil {
 		opt.Progress(rep.Events, rep.Events)
+	}
+	if len(cps) == 0 && tree.Size() > 0 {
+		add(Problem{Position: 1, Through: tree.Size(), What: fmt.Sprintf(
+			"no signed checkpoint covers the log's %d events: nothing proves they were not rewritten (were the checkpoints removed? a checkpoint kept elsewhere can be given to check against)", tree.Size())})
 	}
 	if rep.LastCheckpoint > tree.Size() {
 		add(Problem{Position: tree.Size() + 1, Checkpoint: rep.LastCheckpoint, What: fmt.Sprintf(

@@ -41,6 +41,8 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	via := fs.String("via", "files", "with --data: read JetStream's block files directly (files), or through an embedded server (server)")
 	bundle := fs.String("bundle", "", "check a proof bundle (GET /v1/bundles/...) offline, with --key or --key-file")
+	var witnessed fileList
+	fs.Var(&witnessed, "checkpoint", "a signed checkpoint kept outside the ledger (GET /v1/log/checkpoint saved earlier) that the log must hold; repeatable")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -103,8 +105,16 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		}
 		src = cl
 	}
+	var notes [][]byte
+	for _, f := range witnessed {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("--checkpoint: %w", err)
+		}
+		notes = append(notes, b)
+	}
 	prog := NewProgress(c.Stderr, "verifying", 0)
-	rep, err := events.Verify(ctx, src, events.VerifyOptions{VerifierKey: vkey, Progress: func(done, total uint64) {
+	rep, err := events.Verify(ctx, src, events.VerifyOptions{VerifierKey: vkey, Witnessed: notes, Progress: func(done, total uint64) {
 		prog.SetTotal(total)
 		prog.Update(done)
 	}})
@@ -157,7 +167,11 @@ func (c *VerifyCommand) verifyBundle(file, key, keyFile string, withSource bool)
 
 func printReport(w io.Writer, rep *events.VerifyReport) {
 	fmt.Fprintf(w, "events:       %d in %d streams\n", rep.Events, rep.Streams)
-	fmt.Fprintf(w, "checkpoints:  %d (latest covers %d events)\n", rep.Checkpoints, rep.LastCheckpoint)
+	fmt.Fprintf(w, "checkpoints:  %d (latest covers %d events)", rep.Checkpoints, rep.LastCheckpoint)
+	if rep.Witnessed > 0 {
+		fmt.Fprintf(w, "; %d kept outside the ledger", rep.Witnessed)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "root:         %s\n", rep.Root)
 	if rep.OK() {
 		fmt.Fprintln(w, "result:       OK: every hash, chain, tree root and checkpoint signature verifies")
@@ -175,6 +189,12 @@ func printReport(w io.Writer, rep *events.VerifyReport) {
 		fmt.Fprintf(w, "  %-20s %s\n", where, p.What)
 	}
 }
+
+// fileList is a repeatable flag of file names.
+type fileList []string
+
+func (l *fileList) String() string     { return strings.Join(*l, ",") }
+func (l *fileList) Set(f string) error { *l = append(*l, f); return nil }
 
 // readKey returns the verifier key given by --key or --key-file ("" if
 // neither), checked to be one.

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/events/jetstream"
+)
+
+// deleteStream deletes a whole JetStream stream of a stopped data folder,
+// as anyone with NATS access (no signing key) can: DenyDelete and
+// DenyPurge protect messages, not the stream itself.
+func deleteStream(t *testing.T, data, name string) {
+	t.Helper()
+	srv, err := jetstream.StartServer(jetstream.ServerConfig{StoreDir: natsDir(data), ServerName: "tamper"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	nc, err := jetstream.ConnectInProcess(srv, "tamper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := natsjs.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := js.DeleteStream(ctx, name); err != nil {
+		t.Fatalf("delete stream %s: %v", name, err)
+	}
+}
+
+// TestVerifyWithoutCheckpoints: an event is forged (with JetStream's
+// checksum recomputed, as in TestTamperedStoreFiles) and the checkpoint
+// stream deleted, as anyone with NATS access can. `ledger verify --data
+// --key-file PINNED` does not call that log OK: nothing signed vouches for
+// it; with a checkpoint saved before (--checkpoint) it names the forgery.
+// The genuine log with that checkpoint verifies. (Found by an audit: it
+// said OK.)
+func TestVerifyWithoutCheckpoints(t *testing.T) {
+	base := t.TempDir()
+	m := MustRunMain(t, base, nil)
+	admin := api.NewClient(m.HTTPServer.URL(), adminToken(t, base))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := admin.Create(ctx, "units", api.EventRequest{ID: "52", Type: events.UnitRegistered,
+		Data: json.RawMessage(`{"name":"Tỉnh Bình Định","level":"PROVINCE","valid_from":"1989-07-01"}`)}, api.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		if _, err := admin.Append(ctx, "units", "52", api.EventRequest{Type: events.UnitRenamed,
+			Data: json.RawMessage(fmt.Sprintf(`{"name":"Tỉnh Bình Định marker-%02d","effective_on":"2000-01-%02d"}`, i, i))}, api.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(t, ctx, m)
+	// What an inspector keeps: the key and the latest checkpoint.
+	_, note, err := m.Ledger.LatestCheckpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	kept := t.TempDir()
+	pinned, saved := filepath.Join(kept, "trusted.pub"), filepath.Join(kept, "checkpoint.txt")
+	pub, err := os.ReadFile(filepath.Join(base, "checkpoint.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(pinned, pub, 0o600)
+	os.WriteFile(saved, note, 0o600)
+	if code, out, errOut := runCLI(t, "verify", "--data", base, "--key-file", pinned, "--checkpoint", saved); code != 0 || !strings.Contains(out, "1 kept outside the ledger") {
+		t.Fatalf("the genuine log with its saved checkpoint: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	// marker-03 is the last event of its stream: no successor names its
+	// hash, so only the signed tree can notice it changed.
+	alterRecord(t, base, "marker-03", true)
+	if code, out, errOut := runCLI(t, "verify", "--data", base, "--key-file", pinned); code != 1 {
+		t.Fatalf("the forged event with checkpoints present: exit %d\n%s\n%s", code, out, errOut)
+	}
+	deleteStream(t, base, "LEDGER_CHECKPOINTS")
+	code, out, errOut := runCLI(t, "verify", "--data", base, "--via", "server", "--key-file", pinned)
+	if code != 1 || !strings.Contains(out, "no signed checkpoint covers") {
+		t.Errorf("a forged log whose checkpoints were deleted: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "verify", "--data", base, "--via", "server", "--key-file", pinned, "--checkpoint", saved)
+	if code != 1 || !strings.Contains(out, "do not match the signed checkpoint") {
+		t.Errorf("the same with the saved checkpoint: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
