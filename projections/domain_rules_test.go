@@ -461,3 +461,55 @@ func TestCorrectedIssueDateOfFirstRecommendation(t *testing.T) {
 		t.Errorf("OB_NO_HEARING of unit 21607 raised on %v, want 2024-08-02 (six months after kn-b, now its first)", hearing)
 	}
 }
+
+// A recommendation implemented (evidence submitted) stays counted as
+// implemented by reports once the implementation is verified and the
+// recommendation closed: a verified implementation is an implementation
+// (domain.md §5). A verification that finds it not implemented un-counts
+// it. (Found by an audit: the report counted the state "implemented", so
+// verifying or closing made it 0.)
+func TestReportImplementedIsAFact(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-02-01","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-02-01")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationImplementationCommitted,
+		`{"committed_on":"2024-02-02","due_on":"2024-04-30","actions":["Công khai quy hoạch"]}`, "2024-02-02")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationImplementationEvidenceAdded,
+		`{"submitted_on":"2024-03-01","evidence":"Đã niêm yết quy hoạch tại trụ sở."}`, "2024-03-01")
+	unverified := w.build().Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations
+	if unverified.Implemented != 1 || unverified.Verified != 0 {
+		t.Fatalf("after the evidence: implemented %d verified %d, want 1 and 0", unverified.Implemented, unverified.Verified)
+	}
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationImplementationVerified,
+		`{"verified_on":"2024-03-10","finding":"IMPLEMENTED"}`, "2024-03-10")
+	before := w.build().Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations
+	if before.Implemented != 1 || before.Verified != 1 {
+		t.Errorf("after verification as IMPLEMENTED: implemented %d verified %d, want 1 and 1 (verifying does not undo the implementation)", before.Implemented, before.Verified)
+	}
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationClosed, `{"closed_on":"2024-03-15"}`, "2024-03-15")
+	after := w.build().Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations
+	if after.Implemented != 1 || after.Verified != 1 {
+		t.Errorf("after closing the verified recommendation: implemented %d verified %d, want 1 and 1 (closing does not undo the implementation)",
+			after.Implemented, after.Verified)
+	}
+}
+
+func TestReportNotImplementedUncounts(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-02-01","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-02-01")
+	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationImplementationCommitted,
+		`{"committed_on":"2024-02-02","due_on":"2024-04-30","actions":["Công khai quy hoạch"]}`, "2024-02-02")
+	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationImplementationEvidenceAdded,
+		`{"submitted_on":"2024-03-01","evidence":"Đã niêm yết."}`, "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationImplementationVerified,
+		`{"verified_on":"2024-03-10","finding":"NOT_IMPLEMENTED","note":"Chưa niêm yết."}`, "2024-03-10")
+	r := w.build().Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations
+	if r.Implemented != 0 || r.Verified != 0 || r.InImplementation != 1 {
+		t.Errorf("found not implemented: implemented %d verified %d in implementation %d, want 0, 0, 1", r.Implemented, r.Verified, r.InImplementation)
+	}
+}

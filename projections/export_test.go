@@ -209,11 +209,11 @@ func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obli
 	case events.OutcomeExplainedNotAccepted:
 		rs.ExplainedNotAccepted++
 	}
-	switch it.Status() {
-	case events.RecInImplementation:
+	if it.Status() == events.RecInImplementation {
 		rs.InImplementation++
-	case events.RecImplemented:
-		rs.Implemented++
+	}
+	if f.EvidenceOn != "" || f.Implemented != "" {
+		rs.Implemented++ // reported done (not found otherwise since), or verified, whatever came after
 	}
 	if f.Implemented != "" {
 		rs.Verified++ // verified as implemented, whatever came after

@@ -80,7 +80,9 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 		case events.OutcomeExplainedNotAccepted:
 			t.outcome = explainedNotAccepted
 		}
-		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, it.Status() == events.RecImplemented
+		// Implemented is a fact that stays (verified or closed after it),
+		// not the state "implemented, awaiting verification".
+		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, f.EvidenceOn != "" || f.Implemented != ""
 		for _, o := range obligations {
 			if o.Rule == "recommendation.response" {
 				t.responds, due, met = true, o.Due, o.MetOn

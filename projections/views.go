@@ -143,6 +143,10 @@ type RecFacts struct {
 	CommitAt    Cite
 	Implemented events.Date
 	VerifiedAt  Cite
+	// EvidenceOn is when the latest evidence of implementation was
+	// submitted, until a verification finds it not implemented: with
+	// Implemented, what reports count as implemented.
+	EvidenceOn events.Date
 	// Overreach is the first wording that orders rather than recommends.
 	Overreach string
 	IssuedAt  Cite
@@ -942,9 +946,13 @@ func (v *Views) applyRec(it *Item, p events.Payload, c Cite) {
 		}
 	case *events.ImplementationCommittedData:
 		f.CommitDueOn, f.CommitAt = d.DueOn, c
+	case *events.ImplementationEvidenceData:
+		f.EvidenceOn = d.SubmittedOn
 	case *events.ImplementationVerifiedData:
 		if d.Finding == events.FindingImplemented {
 			f.Implemented, f.VerifiedAt = d.VerifiedOn, c
+		} else {
+			f.EvidenceOn = ""
 		}
 	}
 }
