@@ -367,6 +367,13 @@ func TestReport(t *testing.T) {
 		!bytes.Contains(r.Body, []byte("Tỷ lệ trả lời đúng hạn (on-time rate),0.500")) || r.Header.Get("Content-Length") != strconv.Itoa(len(r.Body)) {
 		t.Errorf("CSV report: %s %s %q", r.Header.Get("Content-Type"), r.Header.Get("Content-Length"), r.Body)
 	}
+	// Every figure of the JSON form is a line of the CSV (received and in
+	// implementation were missing).
+	for _, line := range []string{"(recommendations issued),2", "(received),2", "(answered on time),1", "(missing),1", "(in implementation),0", "(implemented),0", "(verified),0"} {
+		if !bytes.Contains(r.Body, []byte(line)) {
+			t.Errorf("CSV report has no line %q", line)
+		}
+	}
 	if !bytes.Contains(r.Body, []byte(`21999,"'=HYPERLINK(""http://x.example"",""y"")"`)) {
 		t.Errorf("CSV report: the formula is not shown as text: %q", r.Body)
 	}

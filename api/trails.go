@@ -518,6 +518,7 @@ func reportCSV(rep projections.Report, series []projections.Report) []byte {
 	}
 	rows = append(rows,
 		[]string{"Kiến nghị đã ban hành (recommendations issued)", strconv.Itoa(rs.Issued)},
+		[]string{"Đã nhận (received)", strconv.Itoa(rs.Received)},
 		[]string{"Đã trả lời đúng hạn (answered on time)", strconv.Itoa(rs.AnsweredOnTime)},
 		[]string{"Trả lời quá hạn (answered late)", strconv.Itoa(rs.AnsweredLate)},
 		[]string{"Quá hạn chưa trả lời (missing)", strconv.Itoa(rs.Missing)},
@@ -525,6 +526,7 @@ func reportCSV(rep projections.Report, series []projections.Report) []byte {
 		[]string{"Tiếp thu (accepted)", strconv.Itoa(rs.Accepted)},
 		[]string{"Tiếp thu một phần (partly accepted)", strconv.Itoa(rs.PartlyAccepted)},
 		[]string{"Giải trình không tiếp thu (explained, not accepted)", strconv.Itoa(rs.ExplainedNotAccepted)},
+		[]string{"Đang thực hiện (in implementation)", strconv.Itoa(rs.InImplementation)},
 		[]string{"Đã thực hiện (implemented)", strconv.Itoa(rs.Implemented)},
 		[]string{"Đã xác minh thực hiện (verified)", strconv.Itoa(rs.Verified)},
 		[]string{"Số ngày trả lời trung vị (median days to answer)", f(rep.MedianDaysToAnswer)},
