@@ -4,6 +4,7 @@ package projections_test
 // states what domain.md or README says.
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -511,5 +512,36 @@ func TestReportNotImplementedUncounts(t *testing.T) {
 	r := w.build().Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations
 	if r.Implemented != 0 || r.Verified != 0 || r.InImplementation != 1 {
 		t.Errorf("found not implemented: implemented %d verified %d in implementation %d, want 0, 0, 1", r.Implemented, r.Verified, r.InImplementation)
+	}
+}
+
+// The text search (q) does not match words only a confidential event of
+// a public item holds, for a reader who may not see confidential data (the
+// view nulls the field); it still matches the item's open text, and
+// matches everything for other readers. (Found by an audit: a reader could
+// probe a confidential amendment word by word.)
+func TestTextSearchDoesNotMatchHiddenFields(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	w.recordClass(recorder, events.KindRecommendation, "kn-1", "", events.RecommendationAmended,
+		`{"amended_on":"2024-01-20","content":"Đề nghị xử lý ông Trần Văn Bí mật về sai phạm đất đai.","reason":"Bổ sung theo kết luận thanh tra."}`, "2024-01-20", events.Confidential)
+	v := w.build()
+	redact := projections.HideConfidential | projections.HidePersonal
+	iv := v.View(v.Item("recommendation/kn-1"), "2024-06-30", redact)
+	if bytes.Contains(iv.Data, []byte("Bí mật")) {
+		t.Fatalf("the observer's view shows the confidential content: %s", iv.Data)
+	}
+	items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Text: "tran van bi mat", Redact: redact, Today: "2024-06-30", Limit: 10})
+	if len(items) != 0 {
+		t.Errorf("q matching only the confidential amendment returns %d item(s) to a reader the content is withheld from (view data %s)", len(items), iv.Data)
+	}
+	for _, c := range []struct {
+		text   string
+		redact projections.Redaction
+		want   int
+	}{{"tran van bi mat", 0, 1}, {"kn-1", redact, 1}} {
+		if items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Text: c.text, Redact: c.redact, Today: "2024-06-30", Limit: 10}); len(items) != c.want {
+			t.Errorf("q=%q, redaction %d: %d items, want %d", c.text, c.redact, len(items), c.want)
+		}
 	}
 }

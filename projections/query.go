@@ -161,7 +161,8 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && it.Form != q.Form ||
 			q.From != "" && it.OpenedOn < q.From || q.To != "" && it.OpenedOn > q.To ||
 			text != "" && !strings.Contains(it.Text, text) ||
-			(text != "" || q.Form != "" || q.Party != "") && q.Redact.Withholds(it) {
+			(text != "" || q.Form != "" || q.Party != "") && q.Redact.Withholds(it) ||
+			text != "" && q.Redact&HideConfidential != 0 && it.Class == events.Confidential && !strings.Contains(it.openText(), text) {
 			continue
 		}
 		if q.Party != "" && it.Party != q.Party && !slices.Contains(it.Core.Parties, q.Party) && !slices.Contains(it.partiesConcerned(nil), q.Party) {

@@ -770,6 +770,23 @@ func (it *Item) partiesConcerned(ps []string) []string {
 	return slices.Compact(ps)
 }
 
+// openText is the item's searchable text without what its confidential
+// events set (a reader they are withheld from must not find the item by
+// it): the search fields of other events and the ID, folded. Made on
+// demand, for the few items with a confidential event.
+func (it *Item) openText() string {
+	var parts []string
+	for e, ok := readEntry(it.Data, 0); ok; e, ok = readEntry(it.Data, e.next) {
+		if classOf[e.class] == events.Confidential || !slices.Contains(searchKeys, string(e.key)) {
+			continue
+		}
+		if s, ok := unquoteJSON(e.val); ok {
+			parts = append(parts, foldText(s))
+		}
+	}
+	return strings.Join(append(parts, foldText(it.ID)), " ")
+}
+
 // setText sets the item's folded searchable text: its search fields and
 // its ID, lowercase and without diacritics, joined by spaces. Fields of the
 // event just applied come folded (fresh); the others were folded when
