@@ -75,6 +75,12 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 		}
 		b.Events = append(b.Events, be)
 	}
+	st, err := s.Ledger.Signer.SignStatement(&b)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	b.Statement = string(st)
 	w.Header().Set("Content-Disposition", `attachment; filename="bundle-party-`+party+`.json"`)
 	writeJSON(w, http.StatusOK, b)
 }

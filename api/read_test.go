@@ -321,6 +321,22 @@ func TestAccountabilityAndBundle(t *testing.T) {
 			b.Trail = mustJSON(t, tr)
 			return mustJSON(t, b)
 		},
+		"no statement (a v1 bundle)": func(b *events.Bundle) []byte {
+			b.Format, b.Statement = "so-cai-giam-sat/bundle/v1", ""
+			return mustJSON(t, b)
+		},
+		"no statement": func(b *events.Bundle) []byte { b.Statement = ""; return mustJSON(t, b) },
+		"a statement signed by another key": func(b *events.Bundle) []byte {
+			skey, _, _ := events.GenerateCheckpointKey(testOrigin)
+			signer, _ := events.NewCheckpointSigner(skey)
+			st, _ := signer.SignStatement(b)
+			b.Statement = string(st)
+			return mustJSON(t, b)
+		},
+		"another bundle's statement": func(b *events.Bundle) []byte {
+			b.Statement = strings.Replace(b.Statement, "party/", "party/x", 1)
+			return mustJSON(t, b)
+		},
 		"an obligation citing an event the trail does not name": func(b *events.Bundle) []byte {
 			var tr map[string]json.RawMessage
 			json.Unmarshal(b.Trail, &tr)
@@ -337,6 +353,13 @@ func TestAccountabilityAndBundle(t *testing.T) {
 		} else {
 			t.Logf("a bundle with %s: %v", name, err)
 		}
+	}
+	// A file re-indented (by jq, say) still verifies: the statement binds
+	// the trail's values, not its layout.
+	var indented bytes.Buffer
+	json.Indent(&indented, r.Body, "", "  ")
+	if _, err := events.VerifyBundle(indented.Bytes(), vkey); err != nil {
+		t.Errorf("the bundle re-indented: %v", err)
 	}
 	_, otherKey, _ := events.GenerateCheckpointKey(testOrigin)
 	if _, err := events.VerifyBundle(r.Body, otherKey); err == nil {

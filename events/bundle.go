@@ -2,13 +2,19 @@ package events
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
-// BundleFormat names the proof bundle format.
-const BundleFormat = "so-cai-giam-sat/bundle/v1"
+// BundleFormat names the proof bundle format. v2 added the signed
+// statement; a v1 bundle (without it) is refused: fetch it again.
+const BundleFormat = "so-cai-giam-sat/bundle/v2"
 
 // Bundle is a self-contained proof of an accountability trail: the events
 // the trail cites, byte for byte as stored, each with an inclusion proof
@@ -28,6 +34,40 @@ type Bundle struct {
 	// "events" list names each cited position and hash.
 	Trail  json.RawMessage `json:"trail"`
 	Events []BundleEvent   `json:"events"`
+	// Statement is a note signed with the checkpoint key whose text is
+	// BundleStatement: it binds the trail (its compact JSON) and the list of events (positions, leaf hashes, which are withheld)
+	// to the ledger, so that no claim of the trail can be changed, and no
+	// event dropped or marked withheld, without breaking it.
+	Statement string `json:"statement"`
+}
+
+// BundleStatement is the text the ledger signs for a bundle: its origin,
+// the format, the subject, the tree size, and the base64 SHA-256 of the
+// trail's bytes (compact JSON) followed by, for each event in order, its position (8
+// bytes, big-endian), 1 if withheld else 0, and its Merkle leaf hash.
+func BundleStatement(b *Bundle) string {
+	h := sha256.New()
+	// The trail compact: a file re-indented (by jq, say) still verifies;
+	// a changed value does not.
+	var trail bytes.Buffer
+	if json.Compact(&trail, b.Trail) != nil {
+		trail.Write(b.Trail)
+	}
+	h.Write(trail.Bytes())
+	for _, e := range b.Events {
+		var rec [41]byte
+		binary.BigEndian.PutUint64(rec[:8], e.Position)
+		leaf := e.LeafHash
+		if !e.Redacted {
+			l := LeafHash(e.Raw)
+			leaf = l[:]
+		} else {
+			rec[8] = 1
+		}
+		copy(rec[9:], leaf)
+		h.Write(rec[:])
+	}
+	return fmt.Sprintf("%s\nbundle %s\n%s\n%d\n%s\n", b.Origin, b.Format, b.Subject, b.TreeSize, base64.StdEncoding.EncodeToString(h.Sum(nil)))
 }
 
 // BundleEvent is one stored event and its inclusion proof.
@@ -59,14 +99,14 @@ type BundleReport struct {
 }
 
 // VerifyBundle checks a bundle with nothing but the verifier key: the
-// checkpoint's signature, each event's hash and inclusion in the
+// checkpoint's signature, the signed statement (BundleStatement), each event's hash and inclusion in the
 // checkpoint's tree at its position (of a withheld event, the inclusion of
 // its leaf hash only), that the bundle holds exactly the
 // events the trail cites (each once, with the same hash and type), that
 // every obligation and flag of the trail cites only those, and that the
 // trail is of the party the bundle names. Errors have code invalid
 // and say what failed.
-func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
+func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 	var b Bundle
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -86,6 +126,15 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 	if b.Origin != cp.Origin {
 		return nil, Errorf(EInvalid, "The bundle says origin %q but its checkpoint names %q.", b.Origin, cp.Origin)
 	}
+	// The statement last: what it binds is checked first, so a bundle
+	// altered in an event says so.
+	defer func() {
+		if err == nil {
+			if serr := checkStatement(&b, vkey); serr != nil {
+				rep, err = nil, serr
+			}
+		}
+	}()
 	if cp.Size != b.TreeSize {
 		return nil, Errorf(EInvalid, "The bundle says tree size %d but its checkpoint signs size %d.", b.TreeSize, cp.Size)
 	}
@@ -184,9 +233,29 @@ func VerifyBundle(data []byte, vkey string) (*BundleReport, error) {
 	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events), Withheld: withheld}, nil
 }
 
+// checkStatement checks the bundle's signed statement: signed by the key,
+// and saying what the bundle holds.
+func checkStatement(b *Bundle, vkey string) error {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return Errorf(EInvalid, "Malformed verifier key: %v.", err)
+	}
+	if b.Statement == "" {
+		return Errorf(EInvalid, "The bundle has no signed statement of its trail.")
+	}
+	n, err := note.Open([]byte(b.Statement), note.VerifierList(v))
+	if err != nil {
+		return Errorf(EInvalid, "The bundle's statement is not signed by key %s+%08x: %v.", v.Name(), v.KeyHash(), err)
+	}
+	if n.Text != BundleStatement(b) {
+		return Errorf(EInvalid, "The bundle's signed statement does not match its trail and events: they were altered after the ledger served them.")
+	}
+	return nil
+}
+
 // String summarises the report.
 func (r *BundleReport) String() string {
-	s := fmt.Sprintf("bundle for %s: %d events, all in the log %s of %d events at their positions, unaltered; the trail's %d cited events are all among them",
+	s := fmt.Sprintf("bundle for %s: %d events, all in the log %s of %d events at their positions, unaltered; the trail's %d cited events are all among them, and the trail is as the ledger signed it",
 		r.Subject, r.Events, r.Origin, r.TreeSize, r.Cited)
 	if r.Withheld > 0 {
 		s += fmt.Sprintf("; %d of them withheld from the bundle's reader (their place in the log proved, not their content)", r.Withheld)

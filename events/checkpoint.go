@@ -208,6 +208,21 @@ func (s *CheckpointSigner) Sign(c Checkpoint) ([]byte, error) {
 	return msg, nil
 }
 
+// SignStatement signs a bundle's statement (BundleStatement) with the
+// checkpoint key: the ledger's word that the bundle's trail and events are
+// as it served them. Its second line is not a tree size, so it is never
+// taken for a checkpoint.
+func (s *CheckpointSigner) SignStatement(b *Bundle) ([]byte, error) {
+	if b.Origin != s.Name() {
+		return nil, Errorf(EInvalid, "Bundle origin %q is not the signing key's name %q.", b.Origin, s.Name())
+	}
+	msg, err := note.Sign(&note.Note{Text: BundleStatement(b)}, s.signer)
+	if err != nil {
+		return nil, fmt.Errorf("events: sign bundle statement: %w", err)
+	}
+	return msg, nil
+}
+
 // OpenCheckpoint verifies a signed checkpoint msg with the verifier key vkey
 // and returns the checkpoint. The checkpoint's origin must equal origin,
 // or if that is empty the key's name (the ledger signs only under its own
