@@ -1,6 +1,7 @@
 package jetstream
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -1246,7 +1247,14 @@ func (s *Store) deleteConsumer(st natsjs.Stream, cons natsjs.Consumer) {
 // PutCheckpoint implements events.Store. The note for size n is stored
 // under "<CheckpointSubject>.<n>" and appended only if that subject is
 // empty, so a second note for a size is a no-op for ever, not only within
-// the duplicate window.
+// the duplicate window. Checkpoints are stored in increasing size: the
+// append expects the stream's last sequence as it read it, and a note no
+// larger than the last one stored is not stored (a replica whose follower
+// lags signs a smaller tree after another signed a larger one), so the
+// last stored is the largest, which LatestCheckpoint returns and a start
+// checks the log against. A note for the size of the last one that is not
+// the same note signs another root for that size: a fork, refused with an
+// *events.IntegrityError.
 func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) (err error) {
 	defer func() { err = unreachable(err) }()
 	if err := ctx.Err(); err != nil {
@@ -1256,36 +1264,72 @@ func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) (er
 		return errClosed
 	}
 	n := strconv.FormatUint(size, 10)
-	msg := &nats.Msg{
-		Subject: s.cfg.CheckpointSubject + "." + n,
-		Header: nats.Header{
-			natsjs.MsgIDHeader:               {"cp-" + n},
-			natsjs.ExpectedLastSubjSeqHeader: {"0"},
-			hdrTreeSize:                      {n},
-		},
-		Data: note,
-	}
 	for try := 0; ; try++ {
+		var lastSeq uint64
+		m, gerr := s.cps.GetLastMsgForSubject(ctx, s.cfg.CheckpointSubject+".*")
+		switch {
+		case errors.Is(gerr, natsjs.ErrMsgNotFound):
+		case gerr != nil:
+			return fmt.Errorf("jetstream: put checkpoint %d: read the last: %w", size, gerr)
+		default:
+			last, err := checkpointSize(m.Sequence, m.Header)
+			if err != nil {
+				return fmt.Errorf("jetstream: put checkpoint %d: %w", size, err)
+			}
+			if last == size && !bytes.Equal(noteText(m.Data), noteText(note)) {
+				return &events.IntegrityError{Position: size, Reason: fmt.Sprintf("a checkpoint of size %d with another root is stored already: the history was forked", size)}
+			}
+			if last >= size {
+				return nil
+			}
+			lastSeq = m.Sequence
+		}
+		msg := &nats.Msg{
+			Subject: s.cfg.CheckpointSubject + "." + n,
+			Header: nats.Header{
+				natsjs.MsgIDHeader:               {"cp-" + n},
+				natsjs.ExpectedLastSubjSeqHeader: {"0"},
+				natsjs.ExpectedLastSeqHeader:     {strconv.FormatUint(lastSeq, 10)},
+				hdrTreeSize:                      {n},
+			},
+			Data: note,
+		}
 		_, err = s.js.PublishMsg(ctx, msg)
-		// Another replica storing the note for the same size at the same
-		// moment (the same dedup key in flight on a replicated stream,
-		// code 10158): wait for its outcome, which the next try sees as
-		// a no-op if it was stored.
-		if !isDuplicateInProcess(err) || try == 4 {
+		// Another note stored meanwhile (the stream's last sequence moved,
+		// code 10071), or another replica storing one for the same size at
+		// the same moment (the same dedup key in flight on a replicated
+		// stream, code 10158): read the last one again.
+		if err == nil || !isWrongLastSequence(err) && !isDuplicateInProcess(err) {
+			break
+		}
+		if try == 8 {
+			if isWrongLastSequence(err) {
+				return nil // a note for this size is stored already (before checkpoints were stored in order)
+			}
 			break
 		}
 		select {
 		case <-ctx.Done():
+			return ctx.Err()
 		case <-time.After(firstRetryWait):
 		}
 	}
-	if err == nil || isWrongLastSequence(err) {
+	if err == nil {
 		return nil
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return fmt.Errorf("jetstream: put checkpoint %d: %w", size, err)
+}
+
+// noteText returns the text of a signed note, before the blank line that
+// starts its signatures.
+func noteText(note []byte) []byte {
+	if i := bytes.Index(note, []byte("\n\n")); i >= 0 {
+		return note[:i+1]
+	}
+	return note
 }
 
 // Checkpoints implements events.Store.

@@ -608,3 +608,43 @@ func TestAppendAroundAStuckDedupKey(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckpointsStoredInOrder: a replica whose follower lags signs a
+// smaller tree after another replica signed a larger one; that note is not
+// stored, so the last stored checkpoint, which a start checks the log
+// against, is the largest. Another note for the size of the last is a
+// fork. (Found by an audit: the smaller one was stored last, and a start
+// accepted a log that lost its last event.)
+func TestCheckpointsStoredInOrder(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	ctx := testCtx(t)
+	other, err := Open(ctx, n.nc, Config{Logger: testLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	note := func(size int, root string) []byte { return []byte(fmt.Sprintf("o\n%d\n%s\n\n— o sig%d\n", size, root, size)) }
+	for _, c := range []struct {
+		s    *Store
+		size uint64
+		note []byte
+	}{{n.store, 3, note(3, "r3")}, {other, 5, note(5, "r5")}, {n.store, 4, note(4, "r4")}, {n.store, 5, note(5, "r5")}} {
+		if err := c.s.PutCheckpoint(ctx, c.size, c.note); err != nil {
+			t.Fatalf("PutCheckpoint(%d): %v", c.size, err)
+		}
+	}
+	var sizes []uint64
+	if err := n.store.Checkpoints(ctx, func(size uint64, _ []byte) error { sizes = append(sizes, size); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(sizes) != "[3 5]" {
+		t.Errorf("stored %v, want [3 5] (4 came after 5)", sizes)
+	}
+	if size, _, err := n.store.LatestCheckpoint(ctx); err != nil || size != 5 {
+		t.Errorf("LatestCheckpoint: %d %v, want 5", size, err)
+	}
+	var ie *events.IntegrityError
+	if err := n.store.PutCheckpoint(ctx, 5, note(5, "another root")); !errors.As(err, &ie) {
+		t.Errorf("a note with another root for size 5: %v, want an IntegrityError", err)
+	}
+}
