@@ -623,7 +623,9 @@ func TestCheckpointsStoredInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	note := func(size int, root string) []byte { return []byte(fmt.Sprintf("o\n%d\n%s\n\n— o sig%d\n", size, root, size)) }
+	note := func(size int, root string) []byte {
+		return []byte(fmt.Sprintf("o\n%d\n%s\n\n— o sig%d\n", size, root, size))
+	}
 	for _, c := range []struct {
 		s    *Store
 		size uint64
