@@ -1,13 +1,17 @@
 package api_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
 )
 
 // The sign-in form's "next" does not take "/\t/evil.example": browsers
@@ -110,5 +114,69 @@ func TestWebLoginBodyLimit(t *testing.T) {
 	p := w.Post("/login", url.Values{"csrf": {csrf}, "token": {f.Recorder.Secret}, "pad": {strings.Repeat("a", 2<<20)}})
 	if p.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("a 2 MB sign-in post: %d, want 413", p.Status)
+	}
+}
+
+// The Verify page gives a verdict on the history only: an event the
+// reader may not read (403) or a position the log does not have (404) is
+// the error page with that status, not "NOT valid"; the timeline offers
+// no Verify on an event withheld from the reader. (Found by an audit.)
+func TestWebVerifyUnreadable(t *testing.T) {
+	f := MustOpenServer(t)
+	conf := issueRequest("kn-mat-1", unitWard, partyWard)
+	conf.Classification = "confidential"
+	res := f.MustCreate(t, f.Recorder, "recommendations", conf)
+	f.MustWaitCheckpoint(t)
+	obs := mustWeb(t, f, f.Observer)
+	pos := strconv.FormatUint(res.Position, 10)
+	if item := obs.Get("/items/recommendations/kn-mat-1"); item.Status != http.StatusOK || strings.Contains(item.Body, `href="/verify?position=`+pos+`"`) {
+		t.Errorf("observer's timeline (%d) offers Verify on the withheld event at %s", item.Status, pos)
+	}
+	if p := obs.Get("/verify?position=" + pos); p.Status != http.StatusForbidden || strings.Contains(p.Body, `data-ok="false"`) {
+		t.Errorf("observer, confidential event: %d: %s", p.Status, mainOf(p.Body))
+	}
+	ins := mustWeb(t, f, f.Inspector)
+	if p := ins.Get("/verify?position=999999"); p.Status != http.StatusNotFound || strings.Contains(p.Body, `data-ok="false"`) {
+		t.Errorf("no such position: %d: %s", p.Status, mainOf(p.Body))
+	}
+	if p := ins.Get("/verify?position=" + pos); p.Status != http.StatusOK || !strings.Contains(p.Body, `data-ok="true"`) {
+		t.Errorf("inspector, the same event: %d: %s", p.Status, mainOf(p.Body))
+	}
+}
+
+// /inbox is a respondent's (what is addressed to its body): other roles
+// are sent to their home page. (Found by an audit: it listed everything
+// in their scope under "only items addressed to your body".)
+func TestWebInboxIsForRespondents(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "kn-inbox", unitWard, partyWard)
+	f.MustWaitApplied(t)
+	if p := mustWeb(t, f, f.Observer).Get("/inbox"); p.Status != http.StatusSeeOther || p.Location != "/reports" {
+		t.Errorf("observer /inbox: %d to %q", p.Status, p.Location)
+	}
+	if p := mustWeb(t, f, f.Respondent).Get("/inbox"); p.Status != http.StatusOK || !strings.Contains(p.Body, "kn-inbox") {
+		t.Errorf("respondent /inbox: %d: %s", p.Status, mainOf(p.Body))
+	}
+}
+
+// A withheld event is labelled as withheld from the reader's role, not as
+// confidential: here it is internal, withheld for the denouncer's personal
+// data. The Inspect page's labels are Vietnamese. (Found by an audit.)
+func TestWebLabels(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustCreate(t, f.Recorder, "petitions", api.EventRequest{ID: "tc-lbl", Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
+		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Trần Thị Tố"},"summary":"Tố cáo cán bộ địa chính"}`)})
+	f.MustAppend(t, f.Recorder, "petitions", "tc-lbl", api.EventRequest{Type: events.PetitionClassified, OccurredAt: "2023-03-15T08:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":"DENUNCIATION","competent_party_id":%q,"complex":false,"remote":false}`, partyWard))})
+	f.MustAppend(t, f.Recorder, "petitions", "tc-lbl", api.EventRequest{Type: events.PetitionForwarded, OccurredAt: "2023-03-16T08:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"forwarded_on":"2023-03-16","to_party_id":%q}`, partyWard))})
+	f.MustWaitCheckpoint(t)
+	p := mustWeb(t, f, f.Respondent).Get("/items/petitions/tc-lbl")
+	if strings.Contains(p.Body, "nội dung mật") || !strings.Contains(p.Body, "(nội dung đã ẩn với vai trò của bạn)") {
+		t.Errorf("the withheld event's label: %s", mainOf(p.Body))
+	}
+	ins := mustWeb(t, f, f.Inspector).Get("/inspect")
+	if strings.Contains(ins.Body, "<dt>Origin</dt>") || !strings.Contains(ins.Body, `<label for="i-coll">Loại hồ sơ</label>`) {
+		t.Errorf("Inspect page labels: %s", mainOf(ins.Body))
 	}
 }

@@ -69,6 +69,12 @@ func (s *Server) webDashboard(p *pageCtx) {
 // webInbox serves GET /inbox: for a respondent, the items addressed to its
 // party (the API's scope keeps the rest out).
 func (s *Server) webInbox(p *pageCtx) {
+	if p.actor.Party == "" {
+		// The inbox is a respondent's: what is addressed to its body.
+		// Other roles have no body to answer for.
+		http.Redirect(p.w, p.r, homeOf(p.actor.Role), http.StatusSeeOther)
+		return
+	}
 	type group struct {
 		Collection string
 		Items      []ItemResponse
@@ -400,15 +406,17 @@ func (s *Server) webVerify(p *pageCtx) {
 		s.fail(p, events.FieldErrorf("position", "A position is a whole number from 1."))
 		return
 	}
+	// An event the reader may not read, or a position the log does not
+	// have, is not a verdict on the history: the error page says which.
+	ev := s.call(p.r, p.sess, "GET", "/v1/events/"+strconv.FormatUint(pos, 10), nil)
+	if err := ev.err(); err != nil {
+		s.fail(p, err)
+		return
+	}
 	v := verification{Position: pos}
 	defer func() {
 		s.renderPage(p, http.StatusOK, "verify", map[string]any{"Title": p.t("verify.title"), "V": v})
 	}()
-	ev := s.call(p.r, p.sess, "GET", "/v1/events/"+strconv.FormatUint(pos, 10), nil)
-	if err := ev.err(); err != nil {
-		v.Problem = events.ErrorMessage(err)
-		return
-	}
 	raw := ev.body.Bytes()
 	var env struct {
 		Stream string      `json:"stream"`
