@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -274,8 +276,9 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 			owing = v.Owing(statuses, rc.today, units)
 		}
 		// The order is stable: kinds in deadlineKinds' order, each kind's
-		// items newest first (as lists), each item's obligations in
-		// order. A page starts at its cursor's obligation.
+		// items newest first (as lists), each item's obligations by
+		// their keys. A page starts after its cursor's obligation.
+		var next deadlineCursor // of the last deadline listed
 	kinds:
 		for ki, kind := range deadlineKinds {
 			if ki < start.kind {
@@ -297,23 +300,35 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 					continue
 				}
 				withheld := redact.Withholds(it) // and not asked for by party (List)
-				for j, o := range v.Obligations(it, rc.today) {
-					if ki == start.kind && it.Created == start.item && j < start.obligation {
-						continue // on the previous page
+				// An item's obligations in the order of their keys: the
+				// event that started each, then rule and party. One that
+				// starts later comes last, so a page's cursor neither
+				// repeats nor skips one when an event between two pages
+				// adds or drops one.
+				obligations := v.Obligations(it, rc.today)
+				if withheld {
+					for i := range obligations {
+						obligations[i].Withhold() // the cursor names no party either
 					}
-					if withheld {
-						o.Withhold()
+				}
+				slices.SortStableFunc(obligations, func(a, b projections.Obligation) int { return obligationKeyOf(a).compare(obligationKeyOf(b)) })
+				for _, o := range obligations {
+					key := obligationKeyOf(o)
+					if ki == start.kind && it.Created == start.item && key.compare(start.after) <= 0 {
+						continue // on the previous page
 					}
 					if rule != "" && o.Rule != rule || party != "" && o.Party != party || len(statuses) > 0 && !slices.Contains(statuses, o.Outcome) {
 						continue
 					}
 					if len(resp.Deadlines) == limit {
-						// One more exists: the next page starts at it.
+						// One more exists: the next page starts after the
+						// last one listed.
 						resp.Truncated = true
-						resp.NextCursor = deadlineCursor{ki, it.Created, j}.String()
+						resp.NextCursor = next.String()
 						break kinds
 					}
 					resp.Deadlines = append(resp.Deadlines, o)
+					next = deadlineCursor{kind: ki, item: it.Created, after: key}
 				}
 			}
 		}
@@ -331,16 +346,37 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 var deadlineKinds = []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition}
 
 // deadlineCursor is where a page of deadlines starts: the index of a kind
-// in deadlineKinds, the position that created an item of that kind, and
-// the index of one of the item's obligations. As text: "K.P.J".
+// in deadlineKinds, the creation position of an item, and the key of the
+// last obligation of that item the page before listed. As text:
+// "K.P.C.R" with C the position of the event that started the obligation
+// and R the base64url of its rule and party (rules have dots).
 type deadlineCursor struct {
-	kind       int
-	item       uint64
-	obligation int
+	kind  int
+	item  uint64
+	after obligationKey
+}
+
+// obligationKey orders an item's obligations: by the event that started
+// each, then rule, then party.
+type obligationKey struct {
+	start       uint64
+	rule, party string
+}
+
+func obligationKeyOf(o projections.Obligation) obligationKey {
+	k := obligationKey{rule: o.Rule, party: o.Party}
+	if len(o.Cites) > 0 {
+		k.start = o.Cites[0].Position
+	}
+	return k
+}
+
+func (a obligationKey) compare(b obligationKey) int {
+	return cmp.Or(cmp.Compare(a.start, b.start), strings.Compare(a.rule, b.rule), strings.Compare(a.party, b.party))
 }
 
 func (c deadlineCursor) String() string {
-	return fmt.Sprintf("%d.%d.%d", c.kind, c.item, c.obligation)
+	return fmt.Sprintf("%d.%d.%d.%s", c.kind, c.item, c.after.start, base64.RawURLEncoding.EncodeToString([]byte(c.after.rule+"\x00"+c.after.party)))
 }
 
 // parseDeadlineCursor reads a cursor ("" is the first page).
@@ -350,16 +386,18 @@ func parseDeadlineCursor(s string) (deadlineCursor, error) {
 		return deadlineCursor{}, nil
 	}
 	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
+	if len(parts) != 4 {
 		return deadlineCursor{}, bad
 	}
 	k, err1 := strconv.Atoi(parts[0])
 	p, err2 := strconv.ParseUint(parts[1], 10, 64)
-	j, err3 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil || k < 0 || k >= len(deadlineKinds) || p == 0 || j < 0 || j > 1<<20 {
+	c, err3 := strconv.ParseUint(parts[2], 10, 64)
+	rp, err4 := base64.RawURLEncoding.DecodeString(parts[3])
+	rule, party, ok := strings.Cut(string(rp), "\x00")
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !ok || k < 0 || k >= len(deadlineKinds) || p == 0 {
 		return deadlineCursor{}, bad
 	}
-	return deadlineCursor{k, p, j}, nil
+	return deadlineCursor{k, p, obligationKey{c, rule, party}}, nil
 }
 
 // trailFor returns a party's trail if the actor may read it.
