@@ -52,7 +52,9 @@ func TestDeadlinePagesStable(t *testing.T) {
 	f.MustAppend(t, f.Recorder, "supervisions", "gs-1", api.EventRequest{Type: events.SupervisionReportOutlineSent, OccurredAt: "2025-06-03T08:00:00+07:00",
 		Data: mustJSON(t, events.ReportOutlineSentData{SentOn: "2025-06-03", ReportDueOn: "2025-07-10"})})
 	seen := map[string]int{}
-	key := func(o projections.Obligation) string { return fmt.Sprintf("%s %s %s %s", o.Stream, o.Rule, o.Party, o.Due) }
+	key := func(o projections.Obligation) string {
+		return fmt.Sprintf("%s %s %s %s", o.Stream, o.Rule, o.Party, o.Due)
+	}
 	for _, o := range p1.Deadlines {
 		seen[key(o)]++
 	}
