@@ -409,7 +409,14 @@ func (s *Server) trailFor(ctx context.Context, rc *readCtx, party string) (proje
 		// Only the flags this reader may read, with their reviews (as
 		// /v1/flags shows them).
 		allow := func(f *projections.Flag) bool { return s.flagAllowed(v, rc.actor, f) }
-		if t, ok = v.Accountability(party, rc.today, allow, redaction(rc.actor)); !ok {
+		// And only obligations of records in the reader's scope, as
+		// /v1/deadlines?party= lists them (a respondent's trail is its
+		// own party's: every record that concerns it).
+		var allowItem func(*projections.Item) bool
+		if rc.actor.Role != events.RoleRespondent {
+			allowItem = s.allow(v, rc.actor)
+		}
+		if t, ok = v.Accountability(party, rc.today, allowItem, allow, redaction(rc.actor)); !ok {
 			return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No party has the ID %q.", party)}
 		}
 		switch a := rc.actor; a.Role {

@@ -37,9 +37,10 @@ type Trail struct {
 
 // Accountability returns the trail of party at today, with the flags
 // allowFlag keeps (all if nil) and the events they and the obligations
-// cite; ok is false for a party that is not registered. The items redact
-// withholds (Redaction.Withholds) and their flags are left out.
-func (v *Views) Accountability(party string, today events.Date, allowFlag func(*Flag) bool, redact Redaction) (Trail, bool) {
+// cite; ok is false for a party that is not registered. Only the items
+// allowItem keeps (all if nil) have their obligations in it; the items
+// redact withholds (Redaction.Withholds) and their flags are left out.
+func (v *Views) Accountability(party string, today events.Date, allowItem func(*Item) bool, allowFlag func(*Flag) bool, redact Redaction) (Trail, bool) {
 	p := v.items[events.StreamName(events.KindParty, party)]
 	if p == nil {
 		return Trail{}, false
@@ -50,7 +51,7 @@ func (v *Views) Accountability(party string, today events.Date, allowFlag func(*
 	}
 	cited := map[uint64]events.Type{}
 	for _, it := range v.byParty[party] {
-		if redact.Withholds(it) {
+		if redact.Withholds(it) || allowItem != nil && !allowItem(it) {
 			continue
 		}
 		for _, o := range v.Obligations(it, today) {

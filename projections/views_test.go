@@ -681,7 +681,7 @@ func TestComplaintSecondInstance(t *testing.T) {
 		t.Errorf("flags the day after: %+v, want one OB_COMPLAINT_OVERDUE against ubnd-540", fs)
 	}
 	// The town's trail holds the obligation.
-	trail, ok := v.Accountability("ubnd-540", "2024-08-27", nil, 0)
+	trail, ok := v.Accountability("ubnd-540", "2024-08-27", nil, nil, 0)
 	if !ok || !slices.ContainsFunc(trail.Obligations, func(o projections.Obligation) bool {
 		return o.Stream == stream && o.Rule == "complaint.second" && o.Outcome == projections.Overdue
 	}) {
@@ -826,7 +826,7 @@ func TestSupervisionPriorNotice(t *testing.T) {
 	if o := obligation(t, v, "supervision/gs-n2", "supervision.priorNotice", "2024-07-01"); o.Trigger != "2024-06-28" || o.Due != "2024-06-13" || o.Outcome != projections.OnTime {
 		t.Errorf("first session on 28 June: trigger %s due %s %s, want 2024-06-28, 2024-06-13, on time", o.Trigger, o.Due, o.Outcome)
 	}
-	trail, ok := v.Accountability("mttq-540", "2024-07-01", nil, 0)
+	trail, ok := v.Accountability("mttq-540", "2024-07-01", nil, nil, 0)
 	if !ok || !slices.ContainsFunc(trail.Obligations, func(o projections.Obligation) bool {
 		return o.Stream == "supervision/gs-n1" && o.Rule == "supervision.priorNotice" && o.Outcome == projections.Late
 	}) {
