@@ -545,3 +545,27 @@ func TestTextSearchDoesNotMatchHiddenFields(t *testing.T) {
 		}
 	}
 }
+
+// An answer recorded with no receipt before it (the lifecycle allows it)
+// was received by the day it was answered at the latest: the report counts
+// it as received and answered on time, and status=answered_on_time finds
+// it; a commitment it makes owes its implementation. (Found by an audit:
+// it was in none of the answer figures.)
+func TestAnswerWithoutRecordedReceipt(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-01-25","outcome":"ACCEPTED","text":"Tiếp thu.","commit_due_on":"2024-03-31"}`, "2024-01-25")
+	v := w.build()
+	rs := v.Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations
+	if rs.Received != 1 || rs.AnsweredOnTime != 1 || rs.AnsweredLate+rs.Missing+rs.NotYetDue != 0 || rs.Accepted != 1 {
+		t.Errorf("report: %+v, want received 1, answered on time 1", rs)
+	}
+	items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Status: []string{"answered_on_time"}, Today: "2024-06-30", Limit: 10})
+	if len(items) != 1 {
+		t.Errorf("status=answered_on_time returns %d item(s), want the answered recommendation", len(items))
+	}
+	if o := obligation(t, v, "recommendation/kn-1", "recommendation.implementation", "2024-06-30"); o.Due != "2024-03-31" || o.Outcome != projections.Overdue {
+		t.Errorf("the commitment's duty: %+v", o)
+	}
+}

@@ -126,15 +126,23 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 	switch it.Kind {
 	case events.KindRecommendation:
 		f := it.Facts.Rec
-		if f == nil || f.ReceivedOn == "" || it.Status() == events.RecWithdrawn {
+		if f == nil || it.Status() == events.RecWithdrawn {
 			break
 		}
 		// The answer is owed from the date the addressee received the
-		// recommendation (domain.md §2), not the date it was sent.
-		o := v.duty("recommendation.response", it, f.Addressee)
-		o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due("recommendation.response", f.ReceivedOn, f.ResponseDays), f.RespondedOn
-		o.Cites = cites(f.ReceivedAt, f.RespondedAt)
-		add(o)
+		// recommendation (domain.md §2), not the date it was sent. An
+		// answer with no receipt recorded was received by the day it was
+		// answered at the latest: on time, as far as the record shows.
+		if received := f.receivedOn(); received != "" {
+			o := v.duty("recommendation.response", it, f.Addressee)
+			o.Trigger, o.Due, o.MetOn = received, v.due("recommendation.response", received, f.ResponseDays), f.RespondedOn
+			if f.ReceivedOn != "" {
+				o.Cites = cites(f.ReceivedAt, f.RespondedAt)
+			} else {
+				o.Cites = cites(f.RespondedAt)
+			}
+			add(o)
+		}
 		if f.CommitDueOn != "" {
 			o := v.duty("recommendation.implementation", it, f.Addressee)
 			o.Trigger, o.Due, o.MetOn = f.RespondedOn, f.CommitDueOn, f.Implemented

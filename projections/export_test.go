@@ -171,7 +171,7 @@ func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obli
 	if row != nil {
 		row.Issued++
 	}
-	if f.ReceivedOn != "" {
+	if f.ReceivedOn != "" || f.RespondedOn != "" { // an answer implies a receipt
 		rs.Received++
 	}
 	for _, o := range obligations {

@@ -71,7 +71,7 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 			break
 		}
 		date, t.counted = f.IssuedOn, true
-		t.received, t.verified = f.ReceivedOn != "", f.Implemented != ""
+		t.received, t.verified = f.receivedOn() != "", f.Implemented != ""
 		switch f.Outcome {
 		case events.OutcomeAccepted:
 			t.outcome = accepted

@@ -152,6 +152,16 @@ type RecFacts struct {
 	IssuedAt  Cite
 }
 
+// receivedOn is when the recommendation was received: as recorded, or if
+// no receipt was recorded but an answer was, the day of the answer (it was
+// received by then at the latest).
+func (f *RecFacts) receivedOn() events.Date {
+	if f.ReceivedOn == "" {
+		return f.RespondedOn
+	}
+	return f.ReceivedOn
+}
+
 // DocRequest is one document (or information) request of a supervision or
 // a critique.
 type DocRequest struct {
