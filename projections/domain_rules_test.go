@@ -569,3 +569,23 @@ func TestAnswerWithoutRecordedReceipt(t *testing.T) {
 		t.Errorf("the commitment's duty: %+v", o)
 	}
 }
+
+// A recommendation issued in January and entered in March (occurred_at
+// defaults to the time of entry) is in January for the report and for the
+// list's from/to alike (Item.ReportDate). (Found by an audit: the list
+// went by the first event's legal date.)
+func TestReportPeriodMatchesList(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-03-05")
+	v := w.build()
+	rep := v.Report("21607", "2024-01-01", "2024-01-31", "2024-06-30")
+	items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Units: v.ScopeSet("21607"), From: "2024-01-01", To: "2024-01-31", Today: "2024-06-30", Limit: 100})
+	if rep.Recommendations.Issued != len(items) {
+		t.Errorf("January: report counts %d recommendations issued, the list for the same unit and period returns %d", rep.Recommendations.Issued, len(items))
+	}
+	rep = v.Report("21607", "2024-03-01", "2024-03-31", "2024-06-30")
+	items, _ = v.List(projections.Query{Kind: events.KindRecommendation, Units: v.ScopeSet("21607"), From: "2024-03-01", To: "2024-03-31", Today: "2024-06-30", Limit: 100})
+	if rep.Recommendations.Issued != len(items) {
+		t.Errorf("March: report counts %d recommendations issued, the list for the same unit and period returns %d", rep.Recommendations.Issued, len(items))
+	}
+}

@@ -90,7 +90,7 @@ type Query struct {
 	Form   string
 	// Party keeps items that concern this party.
 	Party string
-	// From and To bound the legal date of the item's first event.
+	// From and To bound the item's date (ReportDate), as reports count it.
 	From, To events.Date
 	// Text keeps items whose text contains it, ignoring case and
 	// diacritics. Redact is what the reader may not see: an item it
@@ -159,7 +159,7 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 			continue
 		}
 		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && it.Form != q.Form ||
-			q.From != "" && it.OpenedOn < q.From || q.To != "" && it.OpenedOn > q.To ||
+			q.From != "" && it.ReportDate() < q.From || q.To != "" && it.ReportDate() > q.To ||
 			text != "" && !strings.Contains(it.Text, text) ||
 			(text != "" || q.Form != "" || q.Party != "") && q.Redact.Withholds(it) ||
 			text != "" && q.Redact&HideConfidential != 0 && it.Class == events.Confidential && !strings.Contains(it.openText(), text) {

@@ -152,6 +152,16 @@ type RecFacts struct {
 	IssuedAt  Cite
 }
 
+// ReportDate is the date that puts an item in a period, for lists' from
+// and to as for reports: a recommendation's issue date, else the legal
+// date of the item's first event (which, recorded later, may be later).
+func (it *Item) ReportDate() events.Date {
+	if f := it.Facts.Rec; f != nil && f.IssuedOn != "" {
+		return f.IssuedOn
+	}
+	return it.OpenedOn
+}
+
 // receivedOn is when the recommendation was received: as recorded, or if
 // no receipt was recorded but an answer was, the day of the answer (it was
 // received by then at the latest).
