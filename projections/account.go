@@ -217,7 +217,11 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 		}
 	}
 	// Rows: the unit itself and each child, each with its own subtree;
-	// rowOf gives a unit's row index.
+	// rowOf gives a unit's row index. A unit is in the row of the child
+	// whose subtree holds it by parent, and only if none does, in the row
+	// of the child whose scope takes it in by a merger (a commune under
+	// the town that is also a predecessor of a new ward stays the town's),
+	// whatever order the units were registered in.
 	var rowUnits, rowNames []string
 	rowOf := map[string]int{}
 	if unit != "" {
@@ -229,8 +233,22 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 				name = u.Title
 			}
 			rowUnits, rowNames = append(rowUnits, c), append(rowNames, name)
+			row := len(rowUnits) - 1
+			for stack := []string{c}; len(stack) > 0; {
+				u := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if _, ok := rowOf[u]; ok {
+					continue
+				}
+				rowOf[u] = row
+				stack = append(stack, v.children[u]...)
+			}
+		}
+		for i, c := range rowUnits[1:] {
 			for u := range v.ScopeSet(c) {
-				rowOf[u] = len(rowUnits) - 1
+				if _, ok := rowOf[u]; !ok {
+					rowOf[u] = i + 1
+				}
 			}
 		}
 		for u := range scope {

@@ -589,3 +589,28 @@ func TestReportPeriodMatchesList(t *testing.T) {
 		t.Errorf("March: report counts %d recommendations issued, the list for the same unit and period returns %d", rep.Recommendations.Issued, len(items))
 	}
 }
+
+// A report's rows split the unit's records among its children without
+// counting one twice: a commune below the town (by parent) that is also a
+// predecessor of a ward made by the 2025 merger is the town's, whatever
+// order the units were registered in, so the town's row says what the
+// town's own report says, and the rows add up to the whole. (Found by an
+// audit: the commune went to whichever child was registered last.)
+func TestReportRowsByParentFirst(t *testing.T) {
+	w := newWorld(t)
+	w.recommendations(2, "2024-03-01", "2024-03-04") // unit 21607, under town 540, merged into an-nhon-ward
+	v := w.build()
+	rep := v.Report("52", "", "", "2024-06-30")
+	sum := 0
+	for _, row := range rep.Units {
+		sum += row.Issued
+		if row.Unit == "540" {
+			if own := v.Report("540", "", "", "2024-06-30").Recommendations; row.Issued != own.Issued || own.Issued != 2 {
+				t.Errorf("province report, row 540: issued %d; the town's report: %d, want 2", row.Issued, own.Issued)
+			}
+		}
+	}
+	if sum != rep.Recommendations.Issued {
+		t.Errorf("the rows add up to %d, the report to %d", sum, rep.Recommendations.Issued)
+	}
+}
