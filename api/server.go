@@ -79,6 +79,14 @@ func NewServer(l *events.Ledger, store events.Store) *Server {
 	s := &Server{Ledger: l, Store: store, Addr: "127.0.0.1:8080", router: mux.NewRouter()}
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer s.observe(otherRoute, r.Method, time.Now())
+		if webPath(r.URL.Path) {
+			// Under the workspace's own paths (an unknown collection, an
+			// ID with a slash): its error page, not the API's JSON.
+			lang := s.lang(w, r)
+			sess, _ := s.session(r)
+			s.webFail(w, r, lang, sess, http.StatusNotFound, tr(lang, "err.notfound"))
+			return
+		}
 		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)})
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

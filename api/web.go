@@ -318,6 +318,12 @@ func (s *Server) registerWebRoutes(r *mux.Router) {
 	r.HandleFunc("/trails/{id}/bundle", s.page(s.webBundle)).Methods("GET")
 }
 
+// webPath reports whether path is under the workspace's pages (where an
+// unknown path gets the HTML error page rather than the API's JSON).
+func webPath(path string) bool {
+	return strings.HasPrefix(path, "/items/") || strings.HasPrefix(path, "/trails/")
+}
+
 // pageCtx is what a page handler works with.
 type pageCtx struct {
 	w     http.ResponseWriter

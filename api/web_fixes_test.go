@@ -180,3 +180,113 @@ func TestWebLabels(t *testing.T) {
 		t.Errorf("Inspect page labels: %s", mainOf(ins.Body))
 	}
 }
+
+// Small bad input gets the right answer: a step page without a type is
+// 400; an unknown collection or an ID with a slash under /items/ is the
+// HTML 404 page; the Inspect page names a bad collection or ID; a report
+// over more than 12 years is drawn without the time chart the API cannot
+// split. (Found by an audit.)
+func TestWebBadInputAnswers(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "kn-bad", unitWard, partyWard)
+	f.MustWaitApplied(t)
+	w := mustWeb(t, f, f.Recorder)
+	if p := w.Get("/items/recommendations/kn-bad/step"); p.Status != http.StatusBadRequest {
+		t.Errorf("step page without ?type: %d, want 400", p.Status)
+	}
+	for _, path := range []string{"/items/nope", "/items/recommendations/KN%2F2025%2F01", "/trails/ubnd%2F21607"} {
+		if p := w.Get(path); p.Status != http.StatusNotFound || !strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: %d %s", path, p.Status, p.Header.Get("Content-Type"))
+		}
+	}
+	if p := w.Get("/v1/nope"); p.Status != http.StatusNotFound || !strings.HasPrefix(p.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("/v1/nope: %d %s, want the API's JSON 404", p.Status, p.Header.Get("Content-Type"))
+	}
+	ins := mustWeb(t, f, f.Inspector)
+	for _, q := range []string{"collection=nope&id=kn-1", "collection=recommendations&id=KN/2025/01", "party=ubnd/21607"} {
+		if p := ins.Get("/inspect?" + q); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, `role="alert"`) {
+			t.Errorf("/inspect?%s: %d", q, p.Status)
+		}
+	}
+	if p := w.Get("/reports?from=2010-01-01&to=2025-06-30"); p.Status != http.StatusOK {
+		t.Errorf("reports 2010-2025: %d %s", p.Status, mainOf(p.Body))
+	}
+}
+
+// The notice after a step names the event at the position the redirect
+// gives, if this item has it: a link cannot make the page confirm
+// anything else. (Found by an audit: ?done= showed any text.)
+func TestWebDoneNotice(t *testing.T) {
+	f := MustOpenServer(t)
+	issued := f.MustIssue(t, f.Recorder, "kn-done", unitWard, partyWard)
+	other := f.MustIssue(t, f.Recorder, "kn-other", unitWard, partyWard)
+	f.MustWaitApplied(t)
+	w := mustWeb(t, f, f.Recorder)
+	for _, done := range []string{url.QueryEscape("Kiến nghị đã được trả lời đầy đủ"), string(events.RecommendationClosed), strconv.FormatUint(other.Position, 10)} {
+		if p := w.Get("/items/recommendations/kn-done?done=" + done); strings.Contains(p.Body, `id="done"`) {
+			t.Errorf("?done=%s shows a notice: %s", done, mainOf(p.Body))
+		}
+	}
+	if p := w.Get("/items/recommendations/kn-done?done=" + strconv.FormatUint(issued.Position, 10)); !strings.Contains(p.Body, `id="done"`) {
+		t.Errorf("?done= the item's own event shows no notice: %s", mainOf(p.Body))
+	}
+}
+
+// After "the state here" (as_of=P), a date picked in the as-of form is
+// what is asked for: the form sends both, and the one changed from what
+// the page showed wins. (Found by an audit: the position always won.)
+func TestWebAsOfDateAfterPosition(t *testing.T) {
+	f := MustOpenServer(t)
+	res := f.MustIssue(t, f.Recorder, "kn-asof", unitWard, partyWard)
+	f.MustWaitCheckpoint(t)
+	ins := mustWeb(t, f, f.Inspector)
+	pos := strconv.FormatUint(res.Position, 10)
+	p := ins.Get("/items/recommendations/kn-asof?as_of=" + pos)
+	if !strings.Contains(p.Body, `name="as_of" value="`+pos+`"`) || !strings.Contains(p.Body, `name="shown_as_of" value="`+pos+`"`) {
+		t.Fatalf("the as-of form does not show the position: %s", mainOf(p.Body))
+	}
+	// The form as a browser sends it: the date picked, the position as it was.
+	p = ins.Get("/items/recommendations/kn-asof?shown_as_of=" + pos + "&shown_as_of_date=&as_of_date=2020-01-01&as_of=" + pos)
+	if !strings.Contains(p.Body, `id="asof-banner"`) || strings.Contains(p.Body, `name="as_of" value="`+pos+`"`) || !strings.Contains(p.Body, `value="2020-01-01"`) {
+		t.Errorf("as of 2020-01-01 after viewing position %s: %s", pos, mainOf(p.Body))
+	}
+	// A position typed after a date view wins the same way.
+	p = ins.Get("/items/recommendations/kn-asof?shown_as_of=&shown_as_of_date=2020-01-01&as_of_date=2020-01-01&as_of=" + pos)
+	if !strings.Contains(p.Body, `name="as_of" value="`+pos+`"`) || strings.Contains(p.Body, `value="2020-01-01"`) {
+		t.Errorf("position %s after viewing 2020-01-01: %s", pos, mainOf(p.Body))
+	}
+}
+
+// After a version conflict (a step recorded since the form was opened)
+// the form comes back at the record's current version, so sending it
+// again, once checked, goes through. (Found by an audit: it kept the old
+// version, and every re-post failed.)
+func TestWebConflictRefreshesVersion(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "kn-ver", unitWard, partyWard)
+	f.MustWaitApplied(t)
+	resp := mustWeb(t, f, f.Respondent)
+	path := "/items/recommendations/kn-ver/step?type=" + string(events.RecommendationResponseSubmitted)
+	form := formOf(t, resp.Get(path))
+	form.Set("data.responded_on", "2025-06-20")
+	form.Set("data.outcome", "ACCEPTED")
+	form.Set("data.text", "Ủy ban nhân dân phường tiếp thu.")
+	f.MustAppend(t, f.Recorder, "recommendations", "kn-ver", reminderRequest) // meanwhile
+	f.MustWaitApplied(t)
+	p := resp.Post(path, form)
+	if p.Status != http.StatusConflict {
+		t.Fatalf("want 409 for the stale version, got %d", p.Status)
+	}
+	again := formOf(t, p)
+	if again.Get("version") != "2" {
+		t.Errorf("the form after the conflict is at version %q, want 2", again.Get("version"))
+	}
+	for k, v := range form {
+		if again.Get(k) == "" {
+			again[k] = v
+		}
+	}
+	if p2 := resp.Post(path, again); p2.Status != http.StatusSeeOther {
+		t.Errorf("re-posting the refreshed form: %d: %s", p2.Status, mainOf(p2.Body))
+	}
+}

@@ -40,6 +40,7 @@ var uiText = map[string][2]string{
 	"err.noform":          {"Vai trò của bạn không được ghi loại hồ sơ này.", "Your role may not record this kind of item."},
 	"err.nostep":          {"Bước này không được phép ở trạng thái hiện tại hoặc với vai trò của bạn.", "This step is not allowed in the current state or for your role."},
 	"err.back":            {"Quay lại", "Go back"},
+	"err.notfound":        {"Không có trang này: loại hồ sơ hoặc mã không đúng.", "No such page: the kind of record or the ID is wrong."},
 	"code.invalid":        {"Không hợp lệ:", "Invalid:"},
 	"code.unauthorized":   {"Chưa xác thực:", "Not authenticated:"},
 	"code.forbidden":      {"Không có quyền:", "Forbidden:"},

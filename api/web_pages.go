@@ -111,12 +111,22 @@ func (s *Server) webInspect(p *pageCtx) {
 	q := p.r.URL.Query()
 	if id := strings.TrimSpace(q.Get("id")); id != "" {
 		c := q.Get("collection")
-		if _, ok := Collections[c]; ok {
-			http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(id), http.StatusSeeOther)
+		if _, ok := Collections[c]; !ok {
+			s.fail(p, events.FieldErrorf("collection", "%q is not a kind of record.", c))
 			return
 		}
+		if !events.ValidID(id) {
+			s.fail(p, events.FieldErrorf("id", "%q is not an ID the ledger gives.", id))
+			return
+		}
+		http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(id), http.StatusSeeOther)
+		return
 	}
 	if party := strings.TrimSpace(q.Get("party")); party != "" {
+		if !events.ValidID(party) {
+			s.fail(p, events.FieldErrorf("party", "%q is not an ID the ledger gives.", party))
+			return
+		}
 		http.Redirect(p.w, p.r, "/trails/"+url.PathEscape(party), http.StatusSeeOther)
 		return
 	}
@@ -188,15 +198,32 @@ type stateResponse struct {
 }
 
 // asOfParam turns the page's as-of inputs into the API's as_of: a
-// position, or the end of a date in Vietnam's time.
+// position, or the end of a date in Vietnam's time. Given both, the one
+// the user changed from what the page showed (shown_as_of,
+// shown_as_of_date) wins: after "the state here" (a position), a date
+// picked and sent is what is asked for.
 func asOfParam(q url.Values) string {
-	if v := strings.TrimSpace(q.Get("as_of")); v != "" {
-		return v
+	pos, date := asOfInputs(q)
+	if pos != "" {
+		return pos
 	}
-	if d := strings.TrimSpace(q.Get("as_of_date")); d != "" {
-		return d + "T23:59:59+07:00"
+	if date != "" {
+		return date + "T23:59:59+07:00"
 	}
 	return ""
+}
+
+// asOfInputs returns the as-of position or date the page's form asks for
+// (at most one; see asOfParam), which the page then shows.
+func asOfInputs(q url.Values) (pos, date string) {
+	pos, date = strings.TrimSpace(q.Get("as_of")), strings.TrimSpace(q.Get("as_of_date"))
+	if pos != "" && date != "" {
+		if pos == q.Get("shown_as_of") && date != q.Get("shown_as_of_date") {
+			return "", date
+		}
+		return pos, ""
+	}
+	return pos, date
 }
 
 // webItem serves GET /items/{collection}/{id}: the item's state, the
@@ -211,7 +238,8 @@ func (s *Server) webItem(p *pageCtx) {
 	if asOf != "" {
 		q.Set("as_of", asOf)
 	}
-	data := map[string]any{"Collection": c, "ID": id, "AsOfDate": p.r.URL.Query().Get("as_of_date"), "AsOfPos": p.r.URL.Query().Get("as_of")}
+	asOfPos, asOfDate := asOfInputs(p.r.URL.Query())
+	data := map[string]any{"Collection": c, "ID": id, "AsOfDate": asOfDate, "AsOfPos": asOfPos}
 	var st stateResponse
 	if err := s.get(p.r, p.sess, base, q, &st); err != nil {
 		if asOf == "" || events.ErrorCode(err) != events.ENotFound {
@@ -238,7 +266,16 @@ func (s *Server) webItem(p *pageCtx) {
 	data["Fields"] = itemFields(p.lang, st.Data, st.Redacted)
 	data["Timeline"] = timeline(hist)
 	data["Steps"] = stepTypes(st.NextTypes, p.actor.Role)
-	data["Done"] = p.r.URL.Query().Get("done")
+	// ?done=P after a step: the notice names the event at position P of
+	// this item's timeline, or none (a link cannot make it say anything
+	// else).
+	if done, err := strconv.ParseUint(p.r.URL.Query().Get("done"), 10, 64); err == nil {
+		for _, e := range data["Timeline"].([]historyEvent) {
+			if e.Position == done && !e.Redacted {
+				data["Done"] = e.Type
+			}
+		}
+	}
 	s.renderPage(p, http.StatusOK, "item", data)
 }
 
@@ -350,8 +387,9 @@ func (s *Server) webTrail(p *pageCtx) {
 			rows[i] = citedRow{CitedEvent: e, RecordedAt: v.RecordedAt(e.Position).In(ict).Format("2006-01-02 15:04:05")}
 		}
 	})
+	asOfPos, asOfDate := asOfInputs(p.r.URL.Query())
 	data := map[string]any{"Title": t.Name, "Trail": t.Trail, "Obligations": obligations, "Flags": flags, "Events": rows, "AsOf": t.AsOf,
-		"ID": id, "AsOfDate": p.r.URL.Query().Get("as_of_date"), "AsOfPos": p.r.URL.Query().Get("as_of")}
+		"ID": id, "AsOfDate": asOfDate, "AsOfPos": asOfPos}
 	if more != nil {
 		data["More"] = map[string]any{"URL": "/trails/" + url.PathEscape(id) + "?" + more.Encode(),
 			"Obligations": len(obligations), "ObligationsAll": len(t.Obligations), "Flags": len(flags), "FlagsAll": len(t.Flags),
@@ -495,7 +533,7 @@ func (s *Server) webNew(p *pageCtx) {
 			s.renderPage(p, statuses[events.ErrorCode(err)], "form", f)
 			return
 		}
-		http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(res.ID)+"?done="+url.QueryEscape(string(t)), http.StatusSeeOther)
+		http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(res.ID)+"?done="+strconv.FormatUint(res.Position, 10), http.StatusSeeOther)
 		return
 	}
 	f["Types"] = types
@@ -516,6 +554,10 @@ func (s *Server) webStep(p *pageCtx) {
 		return
 	}
 	t := events.Type(p.r.FormValue("type"))
+	if !slices.Contains(events.Types(), t) {
+		s.fail(p, events.FieldErrorf("type", "Choose a step: %q is not an event type.", t))
+		return
+	}
 	// The form is offered only for a step allowed next; a post goes to the
 	// API whatever the state, which decides (and answers a repeated post
 	// with its idempotency key with the first result).
@@ -543,10 +585,19 @@ func (s *Server) webStep(p *pageCtx) {
 		if err := rep.decode(&res); err != nil {
 			f["General"] = fieldErrors(p.lang, err, f["Fields"].([]formField))
 			f["Failed"] = true
+			if events.ErrorCode(err) == events.EConflict {
+				// Recorded since the form was opened: the form comes back
+				// at the version the record is at now (the item shown
+				// above it), for the user to check and send again.
+				var now stateResponse
+				if s.get(p.r, p.sess, "/v1/"+c+"/"+url.PathEscape(id), nil, &now) == nil {
+					f["Item"], f["Version"] = now.ItemResponse, strconv.FormatUint(now.Version, 10)
+				}
+			}
 			s.renderPage(p, statuses[events.ErrorCode(err)], "form", f)
 			return
 		}
-		http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(id)+"?done="+url.QueryEscape(string(t)), http.StatusSeeOther)
+		http.Redirect(p.w, p.r, "/items/"+c+"/"+url.PathEscape(id)+"?done="+strconv.FormatUint(res.Position, 10), http.StatusSeeOther)
 		return
 	}
 	s.renderPage(p, http.StatusOK, "form", f)

@@ -85,12 +85,20 @@ func (s *Server) webReports(p *pageCtx) {
 	for k, v := range q {
 		withSeries[k] = v
 	}
+	if from, err := events.Date(q.Get("from")).Time(); err == nil {
+		if to, err := events.Date(q.Get("to")).Time(); err == nil && to.After(from.AddDate(12, 0, 0)) {
+			withSeries.Del("by") // the API splits at most 12 years: no time chart then
+		}
+	}
 	var rep reportBody
 	if err := s.get(p.r, p.sess, "/v1/reports/summary", withSeries, &rep); err != nil {
 		s.fail(p, err)
 		return
 	}
-	periods := quarters(events.Date(q.Get("from")), events.Date(q.Get("to")))
+	var periods []period
+	if withSeries.Get("by") != "" {
+		periods = quarters(events.Date(q.Get("from")), events.Date(q.Get("to")))
+	}
 	for i := range periods {
 		if i < len(rep.Series) {
 			periods[i].Recs = rep.Series[i].Recommendations
