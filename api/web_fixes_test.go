@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,5 +289,54 @@ func TestWebConflictRefreshesVersion(t *testing.T) {
 	}
 	if p2 := resp.Post(path, again); p2.Status != http.StatusSeeOther {
 		t.Errorf("re-posting the refreshed form: %d: %s", p2.Status, mainOf(p2.Body))
+	}
+}
+
+// The forms and pages of petitions, information requests, contributions,
+// units and parties are in Vietnamese: headings, labels, values (Có/Không
+// for a yes or no), and a citizen as labelled lines, typed in a line each
+// rather than as JSON; the posted lines make the person. (Found by an
+// audit: they showed raw names, codes and JSON.)
+func TestWebAggregatesInVietnamese(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustCreate(t, f.Recorder, "petitions", api.EventRequest{ID: "tc-i18n", Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
+		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Trần Thị Tố","phone":"0905 111 222"},"summary":"Tố cáo cán bộ địa chính"}`)})
+	f.MustWaitApplied(t)
+	w := mustWeb(t, f, f.Recorder)
+	admin := mustWeb(t, f, f.Admin)
+	raw := regexp.MustCompile(`<h1>(received|collected|registered)</h1>|<label for="[^"]+"[^>]*>(petition kind|anonymous|petitioner|requester |purpose|target party id |collected on |level |party kind )`)
+	for _, c := range []struct {
+		w    *Web
+		path string
+	}{{w, "/items/petitions/new"}, {w, "/items/info-requests/new"}, {w, "/items/contributions/new"}, {admin, "/items/units/new"}, {admin, "/items/parties/new"}} {
+		p := c.w.Get(c.path)
+		if m := raw.FindAllString(p.Body, -1); p.Status != http.StatusOK || len(m) > 0 {
+			t.Errorf("GET %s (%d): untranslated %q", c.path, p.Status, m)
+		}
+	}
+	p := w.Get("/items/petitions/tc-i18n")
+	for _, s := range []string{`<strong>received</strong>`, `<dt>petition kind</dt>`, `<dd>MAIL</dd>`, `<dd>false</dd>`, `<dd>{&#34;name&#34;`} {
+		if strings.Contains(p.Body, s) {
+			t.Errorf("petition page shows %s", s)
+		}
+	}
+	for _, s := range []string{"Tiếp nhận đơn", "Loại đơn", "Tố cáo", "Qua bưu điện", "Không", "Họ và tên: Trần Thị Tố", "Điện thoại: 0905 111 222"} {
+		if !strings.Contains(p.Body, s) {
+			t.Errorf("petition page has no %q: %s", s, mainOf(p.Body))
+		}
+	}
+	// The form's person lines make the petitioner.
+	form := formOf(t, w.Get("/items/petitions/new?type="+string(events.PetitionReceived)))
+	for k, v := range map[string]string{"id": "tc-form", "unit": unitWard, "data.channel": "RECEPTION", "data.received_on": "2023-03-20", "data.petition_kind": "COMPLAINT",
+		"data.petitioner.name": "Lê Văn Khiếu", "data.petitioner.address": "Thôn 1", "data.summary": "Khiếu nại về đất đai"} {
+		form.Set(k, v)
+	}
+	if p := w.Post("/items/petitions/new?type="+string(events.PetitionReceived), form); p.Status != http.StatusSeeOther {
+		t.Fatalf("petition form: %d: %s", p.Status, mainOf(p.Body))
+	}
+	f.MustWaitApplied(t)
+	r := f.Do(t, "GET", "/v1/petitions/tc-form", f.Recorder.Secret, nil)
+	if !strings.Contains(string(r.Body), `"petitioner":{"name":"Lê Văn Khiếu","address":"Thôn 1"}`) {
+		t.Errorf("the petition recorded from the form: %s", r.Body)
 	}
 }

@@ -52,6 +52,12 @@ var enumValues = map[reflect.Type][]string{
 	reflect.TypeFor[events.InfoChannel]():       strs(events.InfoInPerson, events.InfoElectronic, events.InfoPostFax),
 	reflect.TypeFor[events.Channel]():           strs(events.ChannelReception, events.ChannelMail, events.ChannelOnline, events.ChannelVoterContact),
 	reflect.TypeFor[events.PetitionKind]():      strs(events.PetitionComplaint, events.PetitionDenunciation, events.PetitionRecommendation, events.PetitionFeedback),
+	reflect.TypeFor[events.ContributionForm]():  strs(events.ContribConference, events.ContribWritten, events.ContribCitizenFeedback, events.ContribDialogue, events.ContribPartyCongressDraft),
+	reflect.TypeFor[events.FiledReason]():       strs(events.FiledAnonymous, events.FiledDuplicate, events.FiledOutOfScope, events.FiledWithdrawn, events.FiledOther),
+	reflect.TypeFor[events.HearingBody]():       strs(events.HearingPeoplesCouncil, events.HearingPeoplesCommittee, events.HearingNationalAssembly, events.HearingGovernment),
+	reflect.TypeFor[events.ReceptionHost]():     strs(events.ReceptionChair, events.ReceptionVFF, events.ReceptionJoint),
+	reflect.TypeFor[events.PartyKind]():         strs(events.PartyStateBody, events.PartyPeoplesCommittee, events.PartyPeoplesCouncil, events.PartyVFFCommittee, events.PartySocioPoliticalOrg, events.PartyMemberOrg, events.PartyPartyCommittee, events.PartyPartyOrg, events.PartyPartyMember),
+	reflect.TypeFor[events.UnitLevel]():         strs(events.LevelCentral, events.LevelProvince, events.LevelDistrict, events.LevelCommune, events.LevelResidentialArea),
 }
 
 func strs[T ~string](vs ...T) []string {
@@ -65,7 +71,11 @@ func strs[T ~string](vs ...T) []string {
 var (
 	dateType   = reflect.TypeFor[events.Date]()
 	stringType = reflect.TypeFor[string]()
+	personType = reflect.TypeFor[events.Person]()
 )
+
+// personFields are the lines of a person's sub-form (events.Person).
+var personFields = []string{"name", "address", "phone", "id_number", "email"}
 
 // payloadField is one field of a payload struct.
 type payloadField struct {
@@ -113,6 +123,8 @@ func fieldKind(name string, t reflect.Type) string {
 		return "checkbox"
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
 		return "lines"
+	case t == personType || t.Kind() == reflect.Pointer && t.Elem() == personType:
+		return "person"
 	}
 	return "json"
 }
@@ -123,6 +135,20 @@ func dataFields(lang string, t events.Type, form url.Values, today events.Date) 
 	var out []formField
 	for _, pf := range payloadFields(t) {
 		name := "data." + pf.json
+		if fieldKind(pf.json, pf.typ) == "person" {
+			// A citizen's details, one line each (the name required if
+			// the person is), not JSON to type.
+			for _, sub := range personFields {
+				n := name + "." + sub
+				f := formField{Name: n, ID: "f-" + strings.ReplaceAll(n, ".", "-"), Label: fieldLabel(lang, pf.json) + ": " + fieldLabel(lang, pf.json+"."+sub),
+					Kind: "text", Required: sub == "name" && pf.typ == personType}
+				if form != nil {
+					f.Value = form.Get(n)
+				}
+				out = append(out, f)
+			}
+			continue
+		}
 		f := formField{Name: name, ID: "f-" + strings.ReplaceAll(name, ".", "-"), Label: fieldLabel(lang, pf.json),
 			Kind: fieldKind(pf.json, pf.typ), Required: !pf.omitempty}
 		if form != nil {
@@ -162,6 +188,17 @@ func formData(t events.Type, form url.Values) json.RawMessage {
 		switch fieldKind(pf.json, pf.typ) {
 		case "checkbox":
 			m[pf.json] = v == "on" || v == "true"
+			continue
+		case "person":
+			person := map[string]string{}
+			for _, sub := range personFields {
+				if sv := strings.TrimSpace(form.Get(name + "." + sub)); sv != "" {
+					person[sub] = sv
+				}
+			}
+			if len(person) > 0 || pf.typ == personType {
+				m[pf.json] = person
+			}
 			continue
 		case "lines":
 			var list []string

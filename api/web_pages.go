@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -307,11 +308,24 @@ func itemFields(lang string, raw json.RawMessage, redacted []string) []itemField
 		}
 		var str string
 		var list []string
+		var yes bool
+		var obj map[string]json.RawMessage
 		switch {
 		case json.Unmarshal(m[k], &str) == nil:
 			f.Value = enumLabel(lang, str)
 		case json.Unmarshal(m[k], &list) == nil:
 			f.Value = strings.Join(list, "\n")
+		case json.Unmarshal(m[k], &yes) == nil:
+			f.Value = enumLabel(lang, strconv.FormatBool(yes))
+		case json.Unmarshal(m[k], &obj) == nil:
+			// A person (petitioner, requester): labelled lines.
+			var lines []string
+			for _, sub := range slices.Sorted(maps.Keys(obj)) {
+				if json.Unmarshal(obj[sub], &str) == nil && str != "" {
+					lines = append(lines, fieldLabel(lang, k+"."+sub)+": "+str)
+				}
+			}
+			f.Value = strings.Join(lines, "\n")
 		default:
 			f.Value = string(m[k])
 		}
