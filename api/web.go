@@ -454,7 +454,7 @@ func (s *Server) fail(p *pageCtx, err error) {
 		s.Logger.Error("internal error", "path", p.r.URL.Path, "err", err)
 	}
 	s.render(p.w, p.r, p.lang, p.sess, status, "error", map[string]any{"Title": p.t("err.title"), "Status": status,
-		"Message": p.t("code." + code), "Detail": events.ErrorMessage(err)})
+		"Message": p.t("code." + code), "Detail": events.ErrorMessage(err), "DetailLang": "en"}) // the API's words are English
 }
 
 func switchURL(r *http.Request, lang string) string {

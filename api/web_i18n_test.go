@@ -52,3 +52,13 @@ func TestWebTextForEveryTypeFieldAndValue(t *testing.T) {
 		}
 	}
 }
+
+// Every error code the API answers with has its text on the error page.
+func TestWebTextForEveryErrorCode(t *testing.T) {
+	for _, code := range []string{events.EConflict, events.EInvalid, events.ENotFound, events.EUnauthorized, events.EForbidden, events.ETooLarge,
+		events.EUnavailable, events.EInternal, events.ETooManyRequests, events.EInsufficientStorage, events.EMethodNotAllowed} {
+		if _, ok := uiText["code."+code]; !ok {
+			t.Errorf("error code %s has no text", code)
+		}
+	}
+}
