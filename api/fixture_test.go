@@ -244,14 +244,20 @@ func (f *Fixture) MustWaitCheckpoint(tb testing.TB) uint64 {
 	return head
 }
 
-// MustWaitApplied waits (bounded) until the ledger follows the whole log.
+// MustWaitApplied waits (bounded) until the ledger and the views follow
+// the whole log.
 func (f *Fixture) MustWaitApplied(tb testing.TB) uint64 {
 	tb.Helper()
 	head := f.Head(tb)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := f.Ledger.WaitApplied(ctx, head); err != nil {
 		tb.Fatalf("wait for position %d to be applied: %v", head, err)
+	}
+	// And by the views, which pages and reads without min_position show
+	// (they lag the write side a moment, longer on a loaded machine).
+	if err := f.Views.WaitPosition(ctx, head); err != nil {
+		tb.Fatalf("wait for the views to reach position %d: %v", head, err)
 	}
 	return head
 }

@@ -52,6 +52,12 @@ type Ledger struct {
 	// SnapshotEvery is how often a snapshot is saved while the log grows
 	// (default 5 minutes); one is also saved by Close.
 	SnapshotEvery time.Duration
+	// AcceptUnsigned lets Open take a log that has events and no signed
+	// checkpoint at all (a ledger that stopped before it signed its
+	// first). Without it such a log is refused: its checkpoints may have
+	// been removed to hide a rewritten history, which a new checkpoint
+	// would then sign.
+	AcceptUnsigned bool
 	// LeafReader, if set, is a faster way to read the log's leaf hashes
 	// (LeafHash of each record's stored bytes, from the store's own files)
 	// for the check of a state snapshot at start; the store is read
@@ -166,12 +172,9 @@ func (l *Ledger) Open(ctx context.Context, progress func(done, total uint64)) er
 	if err != nil {
 		return fmt.Errorf("ledger: read head: %w", err)
 	}
-	cpSize, cpNote, err := l.Store.LatestCheckpoint(ctx)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		cpSize, cpNote = 0, nil
-	case err != nil:
-		return fmt.Errorf("ledger: read latest checkpoint: %w", err)
+	cpSize, cpNote, err := l.latestAtStart(ctx, head)
+	if err != nil {
+		return err
 	}
 	var cp Checkpoint
 	if cpNote != nil {
@@ -1013,6 +1016,32 @@ func (l *Ledger) HasTokens() bool {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return len(l.tokens) > 0
+}
+
+// latestAtStart returns the store's latest checkpoint for Open. A log
+// with events and none is refused unless AcceptUnsigned, after waiting a
+// few checkpoint intervals for another replica that has just written them
+// to sign one.
+func (l *Ledger) latestAtStart(ctx context.Context, head uint64) (uint64, []byte, error) {
+	wait := time.Now().Add(max(2*time.Second, 4*l.CheckpointInterval))
+	for {
+		size, note, err := l.Store.LatestCheckpoint(ctx)
+		switch {
+		case err == nil:
+			return size, note, nil
+		case !errors.Is(err, ErrNotFound):
+			return 0, nil, fmt.Errorf("ledger: read latest checkpoint: %w", err)
+		case head == 0 || l.AcceptUnsigned:
+			return 0, nil, nil
+		case time.Now().After(wait):
+			return 0, nil, &IntegrityError{Position: 1, Reason: fmt.Sprintf("the log has %d events but no signed checkpoint: its checkpoints were removed (a rewritten history would then be signed anew), or the ledger stopped before it signed its first. Check the log against a checkpoint kept elsewhere (ledger verify --checkpoint); if it is sound, start once with --accept-unsigned-log", head)}
+		}
+		select {
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-time.After(l.CheckpointInterval):
+		}
+	}
 }
 
 // LatestCheckpoint returns the latest checkpoint this ledger signed or

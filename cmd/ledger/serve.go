@@ -49,9 +49,12 @@ type ServeConfig struct {
 	Origin             string
 	KeyFile            string
 	CheckpointInterval time.Duration
-	LogLevel           string
-	LogFormat          string
-	MaxBodyBytes       int64
+	// AcceptUnsigned starts on a log with events and no signed checkpoint
+	// (events.Ledger.AcceptUnsigned).
+	AcceptUnsigned bool
+	LogLevel       string
+	LogFormat      string
+	MaxBodyBytes   int64
 	// RulesFile and HolidaysFile replace the built-in deadline rule table
 	// and holiday calendar.
 	RulesFile     string
@@ -199,6 +202,7 @@ func (c *ServeConfig) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Origin, "origin", c.Origin, "checkpoint origin (a URL-like name of this log) for a new signing key; default "+DefaultOrigin)
 	fs.StringVar(&c.KeyFile, "checkpoint-key", c.KeyFile, "checkpoint signing key file (default DATA/checkpoint.key; share it between replicas)")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", c.CheckpointInterval, "how often a checkpoint is signed while the log grows")
+	fs.BoolVar(&c.AcceptUnsigned, "accept-unsigned-log", false, "start on a log that has events but no signed checkpoint (it stopped before it signed its first); verify it against a checkpoint kept elsewhere first")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("LEDGER_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env LEDGER_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LEDGER_LOG_FORMAT", c.LogFormat), "text or json (env LEDGER_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", c.MaxBodyBytes, "largest request body in bytes")
@@ -307,6 +311,7 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { viewsDone <- m.Views.Open(ctx) }()
 	m.Ledger = events.NewLedger(m.Store, signer, origin)
 	m.Ledger.CheckpointInterval = cfg.CheckpointInterval
+	m.Ledger.AcceptUnsigned = cfg.AcceptUnsigned
 	m.Ledger.Logger = m.Logger.With("component", "ledger")
 	m.Ledger.Metrics = m.Metrics
 	if st, ok := m.Store.(*jetstream.Store); ok {
@@ -690,10 +695,17 @@ func (m *Main) bootstrapAdmin(ctx context.Context) (string, error) {
 	if err := writeFileAtomic(path, []byte(secret+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("write the first admin token: %w", err)
 	}
-	_, err := m.Ledger.Handle(ctx, events.Request{Kind: events.KindToken, Create: true, Type: events.TokenCreated, Data: data,
+	res, err := m.Ledger.Handle(ctx, events.Request{Kind: events.KindToken, Create: true, Type: events.TokenCreated, Data: data,
 		Actor: events.Actor{Subject: "ledger", Role: events.RoleSystem}, Classification: events.Internal})
 	if err != nil {
 		return "", fmt.Errorf("record the first admin token: %w", err)
+	}
+	// The first checkpoint before anything is served: a start refuses a
+	// log with events and no checkpoint (events.Ledger.AcceptUnsigned).
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := m.Ledger.WaitCheckpoint(wctx, res.Position); err != nil {
+		return "", fmt.Errorf("sign the first checkpoint: %w", err)
 	}
 	return path, nil
 }

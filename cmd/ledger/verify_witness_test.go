@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,4 +104,21 @@ func TestVerifyWithoutCheckpoints(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "do not match the signed checkpoint") {
 		t.Errorf("the same with the saved checkpoint: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// serve does not start on it either (it would sign the forged history
+	// anew), unless told to.
+	cfg := DefaultServeConfig()
+	cfg.Data, cfg.HTTP, cfg.LogLevel = base, "127.0.0.1:0", "error"
+	m2 := NewMain(cfg, &bytes.Buffer{})
+	err = m2.Run(ctx)
+	m2.Close()
+	var ie *events.IntegrityError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "--accept-unsigned-log") {
+		t.Errorf("serve on the log without checkpoints: %v", err)
+	}
+	cfg.AcceptUnsigned = true
+	m3 := NewMain(cfg, &bytes.Buffer{})
+	if err := m3.Run(ctx); err != nil {
+		t.Errorf("serve --accept-unsigned-log: %v", err)
+	}
+	m3.Close()
 }
