@@ -679,7 +679,7 @@ func TestDeadlinesByOutcome(t *testing.T) {
 	if !midItem {
 		t.Error("no page ended inside an item: the cursor's obligation key went untested")
 	}
-	for _, bad := range []string{"x", "1.2", "9.1.0", "0.0.0", "0.5.-1", "-1.5.0", "0.5.3.!!", "0.5.3.eA", "0.0.3.eABw"} {
+	for _, bad := range []string{"x", "1.2", "9.1.0", "0.0.0", "0.5.-1", "-1.5.0", "0.5.3.!!", "0.5.3.0.!!", "0.5.3.-1.eA", "0.0.3.0.eA", "0.5.3.0.eA.x"} {
 		MustError(t, f.Do(t, "GET", "/v1/deadlines?cursor="+bad, f.Inspector.Secret, nil), 400, events.EInvalid, "cursor")
 	}
 	for _, o := range []string{projections.Overdue, projections.DueSoon, projections.Pending, projections.OnTime} {

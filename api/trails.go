@@ -306,14 +306,17 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 				// repeats nor skips one when an event between two pages
 				// adds or drops one.
 				obligations := v.Obligations(it, rc.today)
-				if withheld {
-					for i := range obligations {
-						obligations[i].Withhold() // the cursor names no party either
+				slices.SortStableFunc(obligations, func(a, b projections.Obligation) int {
+					return cmp.Or(cmp.Compare(startOf(a), startOf(b)), strings.Compare(a.Rule, b.Rule), strings.Compare(a.Party, b.Party))
+				})
+				for i, o := range obligations {
+					key := obligationKey{start: startOf(o), rule: o.Rule}
+					for j := i - 1; j >= 0 && startOf(obligations[j]) == key.start && obligations[j].Rule == key.rule; j-- {
+						key.nth++
 					}
-				}
-				slices.SortStableFunc(obligations, func(a, b projections.Obligation) int { return obligationKeyOf(a).compare(obligationKeyOf(b)) })
-				for _, o := range obligations {
-					key := obligationKeyOf(o)
+					if withheld {
+						o.Withhold()
+					}
 					if ki == start.kind && it.Created == start.item && key.compare(start.after) <= 0 {
 						continue // on the previous page
 					}
@@ -348,8 +351,11 @@ var deadlineKinds = []events.Kind{events.KindRecommendation, events.KindSupervis
 // deadlineCursor is where a page of deadlines starts: the index of a kind
 // in deadlineKinds, the creation position of an item, and the key of the
 // last obligation of that item the page before listed. As text:
-// "K.P.C.R" with C the position of the event that started the obligation
-// and R the base64url of its rule and party (rules have dots).
+// "K.P.C.N.R": C the position of the event that started the obligation,
+// N its place among the item's obligations with that start and rule (by
+// party), R the base64url of its rule (rules have dots). The key names no
+// party: the parties of a withheld record's deadlines are not the
+// reader's to see.
 type deadlineCursor struct {
 	kind  int
 	item  uint64
@@ -357,26 +363,28 @@ type deadlineCursor struct {
 }
 
 // obligationKey orders an item's obligations: by the event that started
-// each, then rule, then party.
+// each, then rule, then party (as the place among those with the same
+// start and rule).
 type obligationKey struct {
-	start       uint64
-	rule, party string
+	start uint64
+	rule  string
+	nth   int
 }
 
-func obligationKeyOf(o projections.Obligation) obligationKey {
-	k := obligationKey{rule: o.Rule, party: o.Party}
+// startOf is the position of the event that started an obligation.
+func startOf(o projections.Obligation) uint64 {
 	if len(o.Cites) > 0 {
-		k.start = o.Cites[0].Position
+		return o.Cites[0].Position
 	}
-	return k
+	return 0
 }
 
 func (a obligationKey) compare(b obligationKey) int {
-	return cmp.Or(cmp.Compare(a.start, b.start), strings.Compare(a.rule, b.rule), strings.Compare(a.party, b.party))
+	return cmp.Or(cmp.Compare(a.start, b.start), strings.Compare(a.rule, b.rule), cmp.Compare(a.nth, b.nth))
 }
 
 func (c deadlineCursor) String() string {
-	return fmt.Sprintf("%d.%d.%d.%s", c.kind, c.item, c.after.start, base64.RawURLEncoding.EncodeToString([]byte(c.after.rule+"\x00"+c.after.party)))
+	return fmt.Sprintf("%d.%d.%d.%d.%s", c.kind, c.item, c.after.start, c.after.nth, base64.RawURLEncoding.EncodeToString([]byte(c.after.rule)))
 }
 
 // parseDeadlineCursor reads a cursor ("" is the first page).
@@ -386,18 +394,18 @@ func parseDeadlineCursor(s string) (deadlineCursor, error) {
 		return deadlineCursor{}, nil
 	}
 	parts := strings.Split(s, ".")
-	if len(parts) != 4 {
+	if len(parts) != 5 {
 		return deadlineCursor{}, bad
 	}
 	k, err1 := strconv.Atoi(parts[0])
 	p, err2 := strconv.ParseUint(parts[1], 10, 64)
 	c, err3 := strconv.ParseUint(parts[2], 10, 64)
-	rp, err4 := base64.RawURLEncoding.DecodeString(parts[3])
-	rule, party, ok := strings.Cut(string(rp), "\x00")
-	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || !ok || k < 0 || k >= len(deadlineKinds) || p == 0 {
+	n, err4 := strconv.Atoi(parts[3])
+	rule, err5 := base64.RawURLEncoding.DecodeString(parts[4])
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || err5 != nil || k < 0 || k >= len(deadlineKinds) || p == 0 || n < 0 || n > 1<<20 {
 		return deadlineCursor{}, bad
 	}
-	return deadlineCursor{k, p, obligationKey{c, rule, party}}, nil
+	return deadlineCursor{k, p, obligationKey{c, string(rule), n}}, nil
 }
 
 // trailFor returns a party's trail if the actor may read it.
