@@ -69,7 +69,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 // it (stored events are not redacted: their bytes are what the hashes
 // prove). Other events are for those who may read their record. An
 // inspector's review of a flag is for the readers of that flag: flag
-// says whether a may read the flag with that ID whole (nil: no one else).
+// says whether a may read the flag with that ID (nil: no one else).
 func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) bool) bool {
 	if a.Role == events.RoleInspector || (a.Role == events.RoleAdmin && a.Unit == "") {
 		return true
@@ -117,10 +117,8 @@ func personalData(petitioner, requester json.RawMessage, changes map[string]stri
 	return false
 }
 
-// flagReader returns whether a may read the flag with an ID whole, as
-// raised at the request's date (for mayReadEvent): a review's note is
-// withheld from the readers of a flag about a record withheld from them
-// (projections.Views.Redact).
+// flagReader returns whether a may read the flag with an ID, as raised at
+// the request's date (for mayReadEvent).
 func (s *Server) flagReader(r *http.Request, a events.Actor) func(id string) bool {
 	return func(id string) bool {
 		ok := false
@@ -130,7 +128,7 @@ func (s *Server) flagReader(r *http.Request, a events.Actor) func(id string) boo
 		s.Views.View(r.Context(), projections.Latest, func(v *projections.Views) error {
 			for _, f := range v.Flags(projections.Today(s.now())) {
 				if f.ID == id {
-					ok = s.flagAllowed(v, a, &f) && !v.Withheld(&f, redaction(a))
+					ok = s.flagAllowed(v, a, &f)
 					break
 				}
 			}

@@ -29,8 +29,12 @@ type FlagList struct {
 	AsOf       *AsOf              `json:"as_of,omitempty"`
 }
 
-// flagAllowed reports whether the actor may see a flag.
+// flagAllowed reports whether the actor may see a flag: in its scope, and
+// not about a record withheld from it (projections.Views.Withheld).
 func (s *Server) flagAllowed(v *projections.Views, a events.Actor, f *projections.Flag) bool {
+	if v.Withheld(f, redaction(a)) {
+		return false
+	}
 	switch a.Role {
 	case events.RoleInspector:
 		return true
@@ -95,10 +99,9 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 		if cursor != "" {
 			flags, _ = projections.FlagsAfter(flags, cursor)
 		}
-		redact := redaction(rc.actor)
 		for _, f := range flags {
 			if code != "" && f.Code != code || status != "" && f.Status != status || against != "" && f.Against != against ||
-				units != nil && !units[f.Unit] || party != "" && (f.Party != party || v.Withheld(&f, redact)) || subject != "" && f.Subject != subject ||
+				units != nil && !units[f.Unit] || party != "" && f.Party != party || subject != "" && f.Subject != subject ||
 				from != "" && f.RaisedOn < from || to != "" && f.RaisedOn > to || !s.flagAllowed(v, rc.actor, &f) {
 				continue
 			}
@@ -106,7 +109,7 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 				resp.NextCursor = projections.FlagCursor(&resp.Flags[limit-1])
 				break
 			}
-			resp.Flags = append(resp.Flags, v.Redact(f, redact))
+			resp.Flags = append(resp.Flags, f)
 		}
 		resp.Position = v.Position()
 		return nil
@@ -127,7 +130,7 @@ func (s *Server) findFlag(ctx context.Context, rc *readCtx, id string) (projecti
 				if !s.flagAllowed(v, rc.actor, &f) {
 					return events.Errorf(events.EForbidden, "Flag %s is outside the scope of this token.", id)
 				}
-				out = v.Redact(f, redaction(rc.actor))
+				out = f
 				return nil
 			}
 		}

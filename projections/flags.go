@@ -40,9 +40,6 @@ type Flag struct {
 	Cites     []Cite     `json:"cites"`
 	Status    string     `json:"status"` // open or reviewed
 	Review    *FlagFacts `json:"review,omitempty"`
-	// Withheld lists the fields blanked for this reader (FlagWithheld,
-	// see Views.Redact).
-	Withheld []string `json:"withheld,omitempty"`
 	// day is RaisedOn as a day number (noDay if not a valid date), for
 	// the index that reports count by (reading the dates' strings was
 	// most of making it after a write).
@@ -146,30 +143,14 @@ type flagCache struct {
 	scopes    map[string]map[string]bool
 }
 
-// FlagWithheld names the fields of a flag that Views.Redact blanks.
-var FlagWithheld = []string{"party", "detail", "review.note"}
-
 // Withheld reports whether the flag is about an item r withholds
-// (Redaction.Withholds): its party and detail restate the item's
-// confidential fields, and it has no place in a party's trail.
+// (Redaction.Withholds). Such a flag is not shown to that reader at all:
+// its party, detail and dates restate the record's confidential fields,
+// and even its ID is made from its party (FlagID), which a reader could
+// find by trying each party.
 func (v *Views) Withheld(f *Flag, r Redaction) bool {
 	it := v.items[f.Subject]
 	return it != nil && r.Withholds(it)
-}
-
-// Redact returns f as a reader with redaction r may see it: a flag about
-// a withheld item without its party, its detail and its review's note.
-func (v *Views) Redact(f Flag, r Redaction) Flag {
-	if !v.Withheld(&f, r) {
-		return f
-	}
-	f.Party, f.Detail, f.Withheld = "", "", FlagWithheld
-	if f.Review != nil {
-		rv := *f.Review
-		rv.Note = ""
-		f.Review = &rv
-	}
-	return f
 }
 
 // Flags returns every flag at today, sorted by the position of the latest

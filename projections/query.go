@@ -109,6 +109,18 @@ type Query struct {
 	Among []*Item
 }
 
+// inPeriod reports whether the item's date (ReportDate) is within From
+// and To; of an item the reader's redaction withholds, the legal date of
+// its first event, which its view shows (a recommendation's issued_on is
+// in its confidential fields).
+func (q *Query) inPeriod(it *Item) bool {
+	d := it.ReportDate()
+	if q.Redact.Withholds(it) {
+		d = it.OpenedOn
+	}
+	return (q.From == "" || d >= q.From) && (q.To == "" || d <= q.To)
+}
+
 // DerivedStatuses are the status filter values computed at the query's
 // date from deadlines and answers, not stored.
 var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answered_on_time", "answered_late",
@@ -159,7 +171,7 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 			continue
 		}
 		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && it.Form != q.Form ||
-			q.From != "" && it.ReportDate() < q.From || q.To != "" && it.ReportDate() > q.To ||
+			(q.From != "" || q.To != "") && !q.inPeriod(it) ||
 			text != "" && !strings.Contains(it.Text, text) ||
 			(text != "" || q.Form != "" || q.Party != "") && q.Redact.Withholds(it) ||
 			text != "" && q.Redact&HideConfidential != 0 && it.Class == events.Confidential && !strings.Contains(it.openText(), text) {
