@@ -361,6 +361,22 @@ func TestAccountabilityAndBundle(t *testing.T) {
 	if _, err := events.VerifyBundle(indented.Bytes(), vkey); err != nil {
 		t.Errorf("the bundle re-indented: %v", err)
 	}
+	// So does one whose trail's escapes a tool wrote out ("\u0026" as
+	// "&", as jq does) and whose keys it reordered.
+	var reb events.Bundle
+	json.Unmarshal(r.Body, &reb)
+	var trailDoc map[string]any
+	json.Unmarshal(reb.Trail, &trailDoc)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	enc.Encode(trailDoc)
+	if !bytes.Equal(bytes.TrimSpace(plain.Bytes()), reb.Trail) {
+		reb.Trail = bytes.TrimSpace(plain.Bytes())
+		if _, err := events.VerifyBundle(mustJSON(t, reb), vkey); err != nil {
+			t.Errorf("the bundle with its trail re-encoded: %v", err)
+		}
+	}
 	_, otherKey, _ := events.GenerateCheckpointKey(testOrigin)
 	if _, err := events.VerifyBundle(r.Body, otherKey); err == nil {
 		t.Error("a bundle verifies with another key")

@@ -35,7 +35,7 @@ type Bundle struct {
 	Trail  json.RawMessage `json:"trail"`
 	Events []BundleEvent   `json:"events"`
 	// Statement is a note signed with the checkpoint key whose text is
-	// BundleStatement: it binds the trail (its compact JSON) and the list of events (positions, leaf hashes, which are withheld)
+	// BundleStatement: it binds the trail (as canonicalJSON) and the list of events (positions, leaf hashes, which are withheld)
 	// to the ledger, so that no claim of the trail can be changed, and no
 	// event dropped or marked withheld, without breaking it.
 	Statement string `json:"statement"`
@@ -43,17 +43,11 @@ type Bundle struct {
 
 // BundleStatement is the text the ledger signs for a bundle: its origin,
 // the format, the subject, the tree size, and the base64 SHA-256 of the
-// trail's bytes (compact JSON) followed by, for each event in order, its position (8
+// trail (canonicalJSON) followed by, for each event in order, its position (8
 // bytes, big-endian), 1 if withheld else 0, and its Merkle leaf hash.
 func BundleStatement(b *Bundle) string {
 	h := sha256.New()
-	// The trail compact: a file re-indented (by jq, say) still verifies;
-	// a changed value does not.
-	var trail bytes.Buffer
-	if json.Compact(&trail, b.Trail) != nil {
-		trail.Write(b.Trail)
-	}
-	h.Write(trail.Bytes())
+	h.Write(canonicalJSON(b.Trail))
 	for _, e := range b.Events {
 		var rec [41]byte
 		binary.BigEndian.PutUint64(rec[:8], e.Position)
@@ -231,6 +225,24 @@ func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 		return nil, Errorf(EInvalid, "The bundle holds %d events, but its trail cites %d.", len(b.Events), len(trail.Events))
 	}
 	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events), Withheld: withheld}, nil
+}
+
+// canonicalJSON is b decoded and encoded again by encoding/json (object
+// keys sorted, no spaces, its escaping, numbers as written): a file passed
+// through a tool that re-indents it or writes "&" for "\u0026" (jq, say)
+// still verifies, a changed value does not. b as it is if it is not JSON.
+func canonicalJSON(b []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return b
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return b
+	}
+	return out
 }
 
 // checkStatement checks the bundle's signed statement: signed by the key,

@@ -105,8 +105,12 @@ func decideCorrection(s *State, cmd Command) error {
 			}
 		case t == nil: // of different types in different events
 		case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
-			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-				return FieldErrorf(field, "%s is a whole number: %q is not one.", k, v)
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return FieldErrorf(field, "%s is a whole number, 0 or more: %q is not one.", k, v)
+			}
+			if strings.HasSuffix(k, "days") && n > 366 {
+				return FieldErrorf(field, "%s is a number of days: %d is more than a year.", k, n)
 			}
 		case t.Kind() == reflect.Bool:
 			if v != "true" && v != "false" {

@@ -295,6 +295,7 @@ func TestDuplicateKey(t *testing.T) {
 	}{
 		{`{"a":1,"b":2}`, ""},
 		{`{"a":1,"a":2}`, "a"},
+		{`{"title":"A","TITLE":"B"}`, "TITLE"}, // one field to encoding/json
 		{`{"type":"x","data":{"title":"A","content":"B","title":"C"}}`, "data.title"},
 		{`{"data":{"items":[{"name":"x"},{"name":"y","name":"z"}]}}`, "data.items[1].name"},
 		{`{"a":{"b":1},"c":{"b":2},"d":[{"b":3},{"b":4}]}`, ""},

@@ -355,3 +355,24 @@ func TestLedgerFactDatesNotAfterToday(t *testing.T) {
 	ahead.Data = json.RawMessage(`{"name":"Phường Sau","effective_on":"2099-01-01"}`)
 	mustHandle(t, l, ahead)
 }
+
+// A correction of a date of what has happened is bound as the date was
+// (not after today, not before 1945): the views take a corrected date as
+// the fact. (Found by a review: held_on corrected to 2099 was accepted.)
+func TestCorrectionFactDatesBound(t *testing.T) {
+	l := MustOpenLedger(t, nil, "")
+	l.Now = func() time.Time { return time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC) }
+	mustHandle(t, l, unitRequest("u1", ""))
+	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	mustHandle(t, l, events.Request{Kind: events.KindUnit, ID: "u1", Type: events.UnitReceptionSessionHeld, Actor: recorder,
+		Data: json.RawMessage(`{"host":"VFF","held_on":"2024-06-01","citizens_count":2}`)})
+	for _, on := range []string{"2099-01-01", "1900-01-01"} {
+		_, err := l.Handle(context.Background(), events.Request{Kind: events.KindUnit, ID: "u1", Type: events.UnitCorrected, Actor: admin,
+			Data: json.RawMessage(`{"corrects_version":2,"reason":"Sai ngày.","changes":{"held_on":"` + on + `"}}`)})
+		if events.ErrorCode(err) != events.EInvalid || events.ErrorField(err) != "data.changes.held_on" {
+			t.Errorf("a correction of held_on to %s: %v, want invalid (as the session itself would be)", on, err)
+		}
+	}
+	mustHandle(t, l, events.Request{Kind: events.KindUnit, ID: "u1", Type: events.UnitCorrected, Actor: admin,
+		Data: json.RawMessage(`{"corrects_version":2,"reason":"Sai ngày.","changes":{"held_on":"2024-05-31"}}`)})
+}

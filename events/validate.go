@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -226,6 +227,18 @@ var factDatesOf sync.Map // reflect.Type -> []factDate
 // for (occurred_at's own bound: 36 hours ahead of now, for clocks and
 // zones) or before 1945.
 func checkFactDates(p Payload, now time.Time) error {
+	if c, ok := p.(*CorrectionData); ok {
+		// A corrected date of what has happened is bound as the date was.
+		for _, k := range slices.Sorted(maps.Keys(c.Changes)) {
+			name := k[strings.LastIndexByte(k, '.')+1:]
+			if strings.HasSuffix(name, "_on") && !ahead[name] {
+				if err := factDateInRange("data.changes."+k, Date(c.Changes[k]), now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	v := reflect.ValueOf(p)
 	for v.Kind() == reflect.Pointer {
 		v = v.Elem()
@@ -233,23 +246,31 @@ func checkFactDates(p Payload, now time.Time) error {
 	if v.Kind() != reflect.Struct {
 		return nil
 	}
-	last := DateOf(now.Add(36 * time.Hour).In(vietnam))
 	for _, fd := range factDates(v.Type()) {
-		d := Date(v.FieldByIndex(fd.index).String())
-		switch {
-		case d == "":
-		case d > last:
-			return FieldErrorf(fd.name, "%s %s is after today (%s): it records what has happened.", fd.name, d, DateOf(now.In(vietnam)))
-		case d < "1945-01-01":
-			return FieldErrorf(fd.name, "%s %s is before 1945.", fd.name, d)
+		if err := factDateInRange(fd.name, Date(v.FieldByIndex(fd.index).String()), now); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// factDateInRange checks one date of what has happened (see
+// checkFactDates); "" and what is not a date are left to other checks.
+func factDateInRange(field string, d Date, now time.Time) error {
+	switch {
+	case d == "" || !d.Valid():
+	case d > DateOf(now.Add(36*time.Hour).In(vietnam)):
+		return FieldErrorf(field, "%s %s is after today (%s): it records what has happened.", field, d, DateOf(now.In(vietnam)))
+	case d < "1945-01-01":
+		return FieldErrorf(field, "%s %s is before 1945.", field, d)
 	}
 	return nil
 }
 
 // DuplicateKey returns the path (as errors name fields: "data.title",
 // "data.items[1].name") of the first key that appears twice in one object
-// of the JSON document b, if any. encoding/json keeps the last of them
+// of the JSON document b (keys compared as encoding/json matches them to
+// fields, whatever their case), if any. encoding/json keeps the last of them
 // silently; a writer who sent two values meant one of them, and the
 // ledger does not guess which. b should be valid JSON (what is not gives
 // no duplicate).
@@ -288,11 +309,14 @@ func DuplicateKey(b []byte) (string, bool) {
 			continue
 		}
 		if top != nil && top.expectKey {
+			// encoding/json matches a key to a field whatever its case:
+			// "title" and "TITLE" are one field, given twice.
 			k, _ := tok.(string)
-			if top.keys[k] {
+			folded := strings.ToLower(k)
+			if top.keys[folded] {
 				return join(top.path, k), true
 			}
-			top.keys[k], top.key, top.expectKey = true, k, false
+			top.keys[folded], top.key, top.expectKey = true, k, false
 			continue
 		}
 		// A value: of the key just read, the next element, or the
