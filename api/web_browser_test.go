@@ -147,7 +147,21 @@ func TestWebBrowser(t *testing.T) {
 				})
 			}
 			as = append(as, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				if _, err := set(ctx, tg); err != nil {
+				// A node found a moment before the document settled may be
+				// gone by the time it is set ("No node with given id", seen
+				// once on a loaded machine): find it again, a few times.
+				var err error
+				for try := 0; try < 5; try++ {
+					if _, err = set(ctx, tg); err == nil || !strings.Contains(err.Error(), "No node") {
+						break
+					}
+					select {
+					case <-ctx.Done():
+						return ctx.Err()
+					case <-time.After(200 * time.Millisecond):
+					}
+				}
+				if err != nil {
 					return fmt.Errorf("set #%s to %q: %w", id, v, err)
 				}
 				return nil
