@@ -210,7 +210,9 @@ func factDates(t reflect.Type) []factDate {
 			switch {
 			case f.Type == dateType && strings.HasSuffix(name, "_on") && !ahead[name]:
 				out = append(out, factDate{index: at, name: prefix + name})
-			case f.Type.Kind() == reflect.Struct && f.Type != dateType:
+			case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+				walk(f.Type, at, prefix) // embedded: its fields are the payload's
+			case f.Type.Kind() == reflect.Struct:
 				walk(f.Type, at, prefix+cmp.Or(name, f.Name)+".")
 			}
 		}

@@ -32,22 +32,9 @@ func TestStartChecksTheLargestCheckpoint(t *testing.T) {
 }
 
 func auditLatestCheckpoint(t *testing.T, lagging bool) {
-	base := t.TempDir()
-	m := MustRunMain(t, base, nil)
-	admin := api.NewClient(m.HTTPServer.URL(), adminToken(t, base))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := admin.Create(ctx, "units", api.EventRequest{ID: "52", Type: events.UnitRegistered,
-		Data: json.RawMessage(`{"name":"Tỉnh Bình Định","level":"PROVINCE","valid_from":"1989-07-01"}`)}, api.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i <= 3; i++ {
-		if _, err := admin.Append(ctx, "units", "52", api.EventRequest{Type: events.UnitRenamed,
-			Data: json.RawMessage(fmt.Sprintf(`{"name":"Tỉnh Bình Định marker-%02d","effective_on":"2000-01-%02d"}`, i, i))}, api.WriteOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n := settle(t, ctx, m)
+	m, base, admin, n := markedLog(t, ctx, 3)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -136,4 +123,26 @@ truncate:
 	if !bytes.Equal(served, stored) {
 		t.Errorf("two different checkpoints of size %d signed by the ledger's key: stored\n%s\nserved now by GET /v1/log/checkpoint\n%s", n, stored, served)
 	}
+}
+
+// markedLog starts serve on a new data folder and records a province
+// renamed n times ("marker-01".."marker-NN", for alterRecord to find),
+// settled: applied and covered by a checkpoint. It returns the running
+// server, its folder, an admin client and the log's size.
+func markedLog(t *testing.T, ctx context.Context, n int) (*Main, string, *api.Client, uint64) {
+	t.Helper()
+	base := t.TempDir()
+	m := MustRunMain(t, base, nil)
+	admin := api.NewClient(m.HTTPServer.URL(), adminToken(t, base))
+	if _, err := admin.Create(ctx, "units", api.EventRequest{ID: "52", Type: events.UnitRegistered,
+		Data: json.RawMessage(`{"name":"Tỉnh Bình Định","level":"PROVINCE","valid_from":"1989-07-01"}`)}, api.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= n; i++ {
+		if _, err := admin.Append(ctx, "units", "52", api.EventRequest{Type: events.UnitRenamed,
+			Data: json.RawMessage(fmt.Sprintf(`{"name":"Tỉnh Bình Định marker-%02d","effective_on":"2000-01-%02d"}`, i, i))}, api.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m, base, admin, settle(t, ctx, m)
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -14,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
 )
 
@@ -24,22 +21,9 @@ import (
 // say OK: no signed checkpoint covers what it was given. (Found by an
 // audit: it did.)
 func TestVerifyURLRolledBackLog(t *testing.T) {
-	base := t.TempDir()
-	m := MustRunMain(t, base, nil)
-	admin := api.NewClient(m.HTTPServer.URL(), adminToken(t, base))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := admin.Create(ctx, "units", api.EventRequest{ID: "52", Type: events.UnitRegistered,
-		Data: json.RawMessage(`{"name":"Tỉnh Bình Định","level":"PROVINCE","valid_from":"1989-07-01"}`)}, api.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i <= 5; i++ {
-		if _, err := admin.Append(ctx, "units", "52", api.EventRequest{Type: events.UnitRenamed,
-			Data: json.RawMessage(fmt.Sprintf(`{"name":"Tỉnh Bình Định marker-%02d","effective_on":"2000-01-%02d"}`, i, i))}, api.WriteOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n := settle(t, ctx, m)
+	m, _, admin, n := markedLog(t, ctx, 5)
 	pinned := filepath.Join(t.TempDir(), "trusted.pub")
 	os.WriteFile(pinned, []byte(m.Ledger.Signer.VerifierKey()+"\n"), 0o600)
 	tokFile := filepath.Join(t.TempDir(), "admin.token")

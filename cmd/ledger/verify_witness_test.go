@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +12,6 @@ import (
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
 
-	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
 	"github.com/mttq-vn/ledger/events/jetstream"
 )
@@ -53,22 +50,9 @@ func deleteStream(t *testing.T, data, name string) {
 // The genuine log with that checkpoint verifies. (Found by an audit: it
 // said OK.)
 func TestVerifyWithoutCheckpoints(t *testing.T) {
-	base := t.TempDir()
-	m := MustRunMain(t, base, nil)
-	admin := api.NewClient(m.HTTPServer.URL(), adminToken(t, base))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := admin.Create(ctx, "units", api.EventRequest{ID: "52", Type: events.UnitRegistered,
-		Data: json.RawMessage(`{"name":"Tỉnh Bình Định","level":"PROVINCE","valid_from":"1989-07-01"}`)}, api.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i <= 3; i++ {
-		if _, err := admin.Append(ctx, "units", "52", api.EventRequest{Type: events.UnitRenamed,
-			Data: json.RawMessage(fmt.Sprintf(`{"name":"Tỉnh Bình Định marker-%02d","effective_on":"2000-01-%02d"}`, i, i))}, api.WriteOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	settle(t, ctx, m)
+	m, base, _, _ := markedLog(t, ctx, 3)
 	// What an inspector keeps: the key and the latest checkpoint.
 	_, note, err := m.Ledger.LatestCheckpoint()
 	if err != nil {
