@@ -35,16 +35,18 @@ type Bundle struct {
 	Trail  json.RawMessage `json:"trail"`
 	Events []BundleEvent   `json:"events"`
 	// Statement is a note signed with the checkpoint key whose text is
-	// BundleStatement: it binds the trail (as canonicalJSON) and the list of events (positions, leaf hashes, which are withheld)
-	// to the ledger, so that no claim of the trail can be changed, and no
-	// event dropped or marked withheld, without breaking it.
+	// BundleStatement: it binds the trail (as canonicalJSON) and the list
+	// of events (positions, leaf hashes, which are withheld) to the
+	// ledger, so that no claim of the trail can be changed, and no event
+	// dropped or marked withheld, without breaking it.
 	Statement string `json:"statement"`
 }
 
 // BundleStatement is the text the ledger signs for a bundle: its origin,
 // the format, the subject, the tree size, and the base64 SHA-256 of the
-// trail (canonicalJSON) followed by, for each event in order, its position (8
-// bytes, big-endian), 1 if withheld else 0, and its Merkle leaf hash.
+// trail (canonicalJSON) followed by, for each event in order, its
+// position (8 bytes, big-endian), 1 if withheld else 0, and its Merkle
+// leaf hash.
 func BundleStatement(b *Bundle) string {
 	h := sha256.New()
 	h.Write(canonicalJSON(b.Trail))
@@ -93,13 +95,13 @@ type BundleReport struct {
 }
 
 // VerifyBundle checks a bundle with nothing but the verifier key: the
-// checkpoint's signature, the signed statement (BundleStatement), each event's hash and inclusion in the
-// checkpoint's tree at its position (of a withheld event, the inclusion of
-// its leaf hash only), that the bundle holds exactly the
-// events the trail cites (each once, with the same hash and type), that
-// every obligation and flag of the trail cites only those, and that the
-// trail is of the party the bundle names. Errors have code invalid
-// and say what failed.
+// checkpoint's signature, the signed statement (BundleStatement), each
+// event's hash and inclusion in the checkpoint's tree at its position (of
+// a withheld event, the inclusion of its leaf hash only), that the bundle
+// holds exactly the events the trail cites (each once, with the same hash
+// and type), that every obligation and flag of the trail cites only
+// those, and that the trail is of the party the bundle names. Errors have
+// code invalid and say what failed.
 func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 	var b Bundle
 	dec := json.NewDecoder(bytes.NewReader(data))

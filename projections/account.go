@@ -68,7 +68,7 @@ func (v *Views) Accountability(party string, today events.Date, allowItem func(*
 	flags, index := v.flagsIndexed(today, true)
 	for _, i := range index.byParty[party] {
 		f := flags[i]
-		if allowFlag != nil && !allowFlag(&f) || v.Withheld(&f, redact) { // (allowFlag may not say)
+		if allowFlag != nil && !allowFlag(&f) || v.Withheld(&f, redact) {
 			continue
 		}
 		t.Flags = append(t.Flags, f)

@@ -291,8 +291,8 @@ const (
 // (its ID, kind, unit, status, classification, positions and outcomes),
 // but nothing its confidential fields say or that is derived from them:
 // no title, form, parties, or dates and parties of its deadlines; its flags
-// show no party or detail, and it does not match a search by text, form or
-// party, nor appear in a party's trail (WithholdsSubject).
+// are not shown (Views.Withheld), and it does not match a search by text,
+// form or party, nor appear in a party's trail.
 func (r Redaction) Withholds(it *Item) bool {
 	return r&HideConfidential != 0 && it.Opened == events.Confidential
 }
