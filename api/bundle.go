@@ -40,7 +40,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.Errorf(events.EUnavailable, "No signed checkpoint yet; try again shortly."))
 		return
 	}
-	cp, err := events.ParseCheckpoint(noteText(note))
+	cp, err := events.ParseCheckpoint(events.NoteText(note))
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -83,15 +83,4 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 	b.Statement = string(st)
 	w.Header().Set("Content-Disposition", `attachment; filename="bundle-party-`+party+`.json"`)
 	writeJSON(w, http.StatusOK, b)
-}
-
-// noteText returns the text of a signed note: everything before the blank
-// line that starts the signatures.
-func noteText(note []byte) []byte {
-	for i := 0; i+1 < len(note); i++ {
-		if note[i] == '\n' && note[i+1] == '\n' {
-			return note[:i+1]
-		}
-	}
-	return note
 }

@@ -217,6 +217,20 @@ func (f *Fixture) MustIssue(tb testing.TB, t *Token, id, unit, addressee string)
 	return f.MustCreate(tb, t, "recommendations", issueRequest(id, unit, addressee))
 }
 
+// MustDenunciation records, as the ward's recorder, the denunciation id
+// (the petitioner named), classified and forwarded to the ward's People's
+// Committee (the respondent's party), and returns its receipt.
+func (f *Fixture) MustDenunciation(tb testing.TB, id string) events.Result {
+	tb.Helper()
+	res := f.MustCreate(tb, f.Recorder, "petitions", api.EventRequest{ID: id, Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
+		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Trần Thị Tố"},"summary":"Tố cáo cán bộ địa chính"}`)})
+	f.MustAppend(tb, f.Recorder, "petitions", id, api.EventRequest{Type: events.PetitionClassified, OccurredAt: "2023-03-15T08:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":"DENUNCIATION","competent_party_id":%q,"complex":false,"remote":false}`, partyWard))})
+	f.MustAppend(tb, f.Recorder, "petitions", id, api.EventRequest{Type: events.PetitionForwarded, OccurredAt: "2023-03-16T08:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"forwarded_on":"2023-03-16","to_party_id":%q}`, partyWard))})
+	return res
+}
+
 // Head returns the store's log size: the authority on whether anything was
 // written.
 func (f *Fixture) Head(tb testing.TB) uint64 {

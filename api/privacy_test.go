@@ -107,12 +107,7 @@ func TestPrivacyAcrossEndpoints(t *testing.T) {
 	}
 	// A denunciation forwarded to the respondent's party: the body it went
 	// to does not learn who denounced, from the item or from its events.
-	den := f.MustCreate(t, f.Recorder, "petitions", api.EventRequest{ID: "tc-1", Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
-		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Trần Thị Tố"},"summary":"Tố cáo cán bộ địa chính"}`)})
-	f.MustAppend(t, f.Recorder, "petitions", "tc-1", api.EventRequest{Type: events.PetitionClassified, OccurredAt: "2023-03-15T08:00:00+07:00",
-		Data: json.RawMessage(fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":"DENUNCIATION","competent_party_id":%q,"complex":false,"remote":false}`, partyWard))})
-	f.MustAppend(t, f.Recorder, "petitions", "tc-1", api.EventRequest{Type: events.PetitionForwarded, OccurredAt: "2023-03-16T08:00:00+07:00",
-		Data: json.RawMessage(fmt.Sprintf(`{"forwarded_on":"2023-03-16","to_party_id":%q}`, partyWard))})
+	den := f.MustDenunciation(t, "tc-1")
 	f.MustWaitCheckpoint(t)
 	item = api.ItemResponse{}
 	if r := get(f.Respondent, "/v1/petitions/tc-1"); r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -165,12 +164,7 @@ func TestWebInboxIsForRespondents(t *testing.T) {
 // data. The Inspect page's labels are Vietnamese. (Found by an audit.)
 func TestWebLabels(t *testing.T) {
 	f := MustOpenServer(t)
-	f.MustCreate(t, f.Recorder, "petitions", api.EventRequest{ID: "tc-lbl", Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
-		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Trần Thị Tố"},"summary":"Tố cáo cán bộ địa chính"}`)})
-	f.MustAppend(t, f.Recorder, "petitions", "tc-lbl", api.EventRequest{Type: events.PetitionClassified, OccurredAt: "2023-03-15T08:00:00+07:00",
-		Data: json.RawMessage(fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":"DENUNCIATION","competent_party_id":%q,"complex":false,"remote":false}`, partyWard))})
-	f.MustAppend(t, f.Recorder, "petitions", "tc-lbl", api.EventRequest{Type: events.PetitionForwarded, OccurredAt: "2023-03-16T08:00:00+07:00",
-		Data: json.RawMessage(fmt.Sprintf(`{"forwarded_on":"2023-03-16","to_party_id":%q}`, partyWard))})
+	f.MustDenunciation(t, "tc-lbl")
 	f.MustWaitCheckpoint(t)
 	p := mustWeb(t, f, f.Respondent).Get("/items/petitions/tc-lbl")
 	if strings.Contains(p.Body, "nội dung mật") || !strings.Contains(p.Body, "(nội dung đã ẩn với vai trò của bạn)") {

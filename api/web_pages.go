@@ -134,7 +134,7 @@ func (s *Server) webInspect(p *pageCtx) {
 	data := map[string]any{"Title": p.t("inspect.title"), "Collections": collectionNames()}
 	rep := s.call(p.r, p.sess, "GET", "/v1/log/checkpoint", nil)
 	if rep.err() == nil {
-		if c, err := events.ParseCheckpoint(noteText(rep.body.Bytes())); err == nil {
+		if c, err := events.ParseCheckpoint(events.NoteText(rep.body.Bytes())); err == nil {
 			data["Checkpoint"] = c
 			data["Root"] = base64.StdEncoding.EncodeToString(c.Root[:])
 		}

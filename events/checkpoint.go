@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -206,6 +207,15 @@ func (s *CheckpointSigner) Sign(c Checkpoint) ([]byte, error) {
 		return nil, fmt.Errorf("events: sign checkpoint: %w", err)
 	}
 	return msg, nil
+}
+
+// NoteText returns the text of a signed note: everything before the blank
+// line that starts its signatures (all of it if there is none).
+func NoteText(note []byte) []byte {
+	if i := bytes.Index(note, []byte("\n\n")); i >= 0 {
+		return note[:i+1]
+	}
+	return note
 }
 
 // SignStatement signs a bundle's statement (BundleStatement) with the

@@ -126,29 +126,6 @@ func decideCorrection(s *State, cmd Command) error {
 // each with its type (nil where events disagree).
 var correctable = sync.OnceValue(func() map[Kind]map[string]reflect.Type {
 	out := map[Kind]map[string]reflect.Type{}
-	var walk func(fields map[string]reflect.Type, t reflect.Type, prefix string)
-	walk = func(fields map[string]reflect.Type, t reflect.Type, prefix string) {
-		for f := range t.Fields() {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			ft := f.Type
-			for ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			switch {
-			case name == "-" || !f.IsExported():
-			case f.Anonymous && name == "" && ft.Kind() == reflect.Struct:
-				walk(fields, ft, prefix)
-			case ft.Kind() == reflect.Struct:
-				walk(fields, ft, prefix+cmp.Or(name, f.Name)+".")
-			default:
-				key := prefix + cmp.Or(name, f.Name)
-				if old, seen := fields[key]; seen && old != ft {
-					ft = nil
-				}
-				fields[key] = ft
-			}
-		}
-	}
 	for typ, sp := range specsByType {
 		t := reflect.TypeOf(sp.new()).Elem()
 		if t == reflect.TypeFor[CorrectionData]() {
@@ -159,10 +136,47 @@ var correctable = sync.OnceValue(func() map[Kind]map[string]reflect.Type {
 			fields = map[string]reflect.Type{}
 			out[typ.Kind()] = fields
 		}
-		walk(fields, t, "")
+		leafFields(t, true, func(path, _ string, _ []int, ft reflect.Type) {
+			if old, seen := fields[path]; seen && old != ft {
+				ft = nil
+			}
+			fields[path] = ft
+		})
 	}
 	return out
 })
+
+// leafFields calls fn for each field of struct type t that is not itself a
+// struct, by the name a payload gives it: its path ("parent.child" in a
+// nested struct; an embedded struct's fields as t's own), its own name, its
+// index path and its type. Pointers to structs (and a leaf's pointer) are
+// followed only if throughPointers: an index path through a pointer cannot
+// be read off a value whose pointer is nil.
+func leafFields(t reflect.Type, throughPointers bool, fn func(path, name string, index []int, ft reflect.Type)) {
+	var walk func(t reflect.Type, index []int, prefix string)
+	walk = func(t reflect.Type, index []int, prefix string) {
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			ft := f.Type
+			for throughPointers && ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			at := append(slices.Clone(index), f.Index...)
+			switch {
+			case f.Anonymous && name == "" && ft.Kind() == reflect.Struct:
+				walk(ft, at, prefix)
+			case ft.Kind() == reflect.Struct:
+				walk(ft, at, prefix+cmp.Or(name, f.Name)+".")
+			default:
+				fn(prefix+cmp.Or(name, f.Name), cmp.Or(name, f.Name), at, ft)
+			}
+		}
+	}
+	walk(t, nil, "")
+}
 
 // everyStatus lists states including final ones, for events (corrections)
 // allowed at any time.

@@ -2,7 +2,6 @@ package events
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -199,25 +198,11 @@ func factDates(t reflect.Type) []factDate {
 		return fs.([]factDate)
 	}
 	var out []factDate
-	var walk func(t reflect.Type, index []int, prefix string)
-	walk = func(t reflect.Type, index []int, prefix string) {
-		for f := range t.Fields() {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" || !f.IsExported() {
-				continue
-			}
-			at := append(slices.Clone(index), f.Index...)
-			switch {
-			case f.Type == dateType && strings.HasSuffix(name, "_on") && !ahead[name]:
-				out = append(out, factDate{index: at, name: prefix + name})
-			case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
-				walk(f.Type, at, prefix) // embedded: its fields are the payload's
-			case f.Type.Kind() == reflect.Struct:
-				walk(f.Type, at, prefix+cmp.Or(name, f.Name)+".")
-			}
+	leafFields(t, false, func(path, name string, index []int, ft reflect.Type) {
+		if ft == dateType && strings.HasSuffix(name, "_on") && !ahead[name] {
+			out = append(out, factDate{index: index, name: "data." + path})
 		}
-	}
-	walk(t, nil, "data.")
+	})
 	factDatesOf.Store(t, out)
 	return out
 }

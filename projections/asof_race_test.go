@@ -3,7 +3,6 @@ package projections_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -20,12 +19,7 @@ import (
 func TestViewAsOfDoesNotSeeLaterEvents(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	src := handing{Source: w.store, handed: make(chan uint64, 1)}
-	r := projections.NewRunner(src, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
-	if err := r.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r, src := openHanding(t, w)
 	asOf := r.Position()
 
 	// A reader holds the views (any ordinary read in progress).

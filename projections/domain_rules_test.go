@@ -463,6 +463,21 @@ func TestCorrectedIssueDateOfFirstRecommendation(t *testing.T) {
 	}
 }
 
+// implementedRecommendation records recommendation id of ward 21607
+// issued, received, accepted, committed and its evidence submitted on
+// 2024-03-01.
+func (w *world) implementedRecommendation(id string) {
+	w.tb.Helper()
+	w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	w.rec(events.KindRecommendation, id, "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-02-01","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-02-01")
+	w.rec(events.KindRecommendation, id, "", events.RecommendationImplementationCommitted,
+		`{"committed_on":"2024-02-02","due_on":"2024-04-30","actions":["Công khai quy hoạch"]}`, "2024-02-02")
+	w.rec(events.KindRecommendation, id, "", events.RecommendationImplementationEvidenceAdded,
+		`{"submitted_on":"2024-03-01","evidence":"Đã niêm yết quy hoạch tại trụ sở."}`, "2024-03-01")
+}
+
 // A recommendation implemented (evidence submitted) stays counted as
 // implemented by reports once the implementation is verified and the
 // recommendation closed: a verified implementation is an implementation
@@ -471,14 +486,7 @@ func TestCorrectedIssueDateOfFirstRecommendation(t *testing.T) {
 // verifying or closing made it 0.)
 func TestReportImplementedIsAFact(t *testing.T) {
 	w := newWorld(t)
-	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
-	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
-	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationResponseSubmitted,
-		`{"responded_on":"2024-02-01","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-02-01")
-	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationImplementationCommitted,
-		`{"committed_on":"2024-02-02","due_on":"2024-04-30","actions":["Công khai quy hoạch"]}`, "2024-02-02")
-	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationImplementationEvidenceAdded,
-		`{"submitted_on":"2024-03-01","evidence":"Đã niêm yết quy hoạch tại trụ sở."}`, "2024-03-01")
+	w.implementedRecommendation("kn-1")
 	unverified := w.build().Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations
 	if unverified.Implemented != 1 || unverified.Verified != 0 {
 		t.Fatalf("after the evidence: implemented %d verified %d, want 1 and 0", unverified.Implemented, unverified.Verified)
@@ -499,14 +507,7 @@ func TestReportImplementedIsAFact(t *testing.T) {
 
 func TestReportNotImplementedUncounts(t *testing.T) {
 	w := newWorld(t)
-	w.rec(events.KindRecommendation, "kn-2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
-	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
-	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationResponseSubmitted,
-		`{"responded_on":"2024-02-01","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-02-01")
-	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationImplementationCommitted,
-		`{"committed_on":"2024-02-02","due_on":"2024-04-30","actions":["Công khai quy hoạch"]}`, "2024-02-02")
-	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationImplementationEvidenceAdded,
-		`{"submitted_on":"2024-03-01","evidence":"Đã niêm yết."}`, "2024-03-01")
+	w.implementedRecommendation("kn-2")
 	w.rec(events.KindRecommendation, "kn-2", "", events.RecommendationImplementationVerified,
 		`{"verified_on":"2024-03-10","finding":"NOT_IMPLEMENTED","note":"Chưa niêm yết."}`, "2024-03-10")
 	r := w.build().Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations

@@ -1012,6 +1012,20 @@ func (h handing) Follow(ctx context.Context, from uint64, fn func(events.Record)
 	})
 }
 
+// openHanding opens a runner over w's log through a source that hands
+// each record it delivers to the test (src.handed); closed at the end of
+// the test.
+func openHanding(t *testing.T, w *world) (*projections.Runner, handing) {
+	t.Helper()
+	src := handing{Source: w.store, handed: make(chan uint64, 1)}
+	r := projections.NewRunner(src, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	if err := r.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, src
+}
+
 // TestSaveDoesNotHoldReadersBack checks that while a snapshot save reads the
 // views (seconds at a million events), a new event for the follower to
 // apply does not stop readers from getting in: a writer waiting on the
@@ -1019,12 +1033,7 @@ func (h handing) Follow(ctx context.Context, from uint64, fn func(events.Record)
 func TestSaveDoesNotHoldReadersBack(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	src := handing{Source: w.store, handed: make(chan uint64, 1)}
-	r := projections.NewRunner(src, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
-	if err := r.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r, src := openHanding(t, w)
 	release := r.HoldAsSave()
 	pos := w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
 	for got := uint64(0); got != pos; {

@@ -698,7 +698,14 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(events.Record) 
 	defer cancel()
 	defer context.AfterFunc(s.closing, cancel)()
 	bell := make(chan struct{}, 1)
-	go s.doorbell(ctx, bell)
+	// The doorbell is a reader too: Close waits for it before it closes
+	// the client, which panics on a subscription started after (a race
+	// seen once under load: "send on closed channel" in the client).
+	s.readers.Add(1)
+	go func() {
+		defer s.readers.Done()
+		s.doorbell(ctx, bell)
+	}()
 	next := max(from, 1)
 	for {
 		_, grew := s.ix.head()

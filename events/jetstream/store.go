@@ -1276,7 +1276,7 @@ func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) (er
 			if err != nil {
 				return fmt.Errorf("jetstream: put checkpoint %d: %w", size, err)
 			}
-			if last == size && !bytes.Equal(noteText(m.Data), noteText(note)) {
+			if last == size && !bytes.Equal(events.NoteText(m.Data), events.NoteText(note)) {
 				return &events.IntegrityError{Position: size, Reason: fmt.Sprintf("a checkpoint of size %d with another root is stored already: the history was forked", size)}
 			}
 			if last >= size {
@@ -1321,15 +1321,6 @@ func (s *Store) PutCheckpoint(ctx context.Context, size uint64, note []byte) (er
 		return ctx.Err()
 	}
 	return fmt.Errorf("jetstream: put checkpoint %d: %w", size, err)
-}
-
-// noteText returns the text of a signed note, before the blank line that
-// starts its signatures.
-func noteText(note []byte) []byte {
-	if i := bytes.Index(note, []byte("\n\n")); i >= 0 {
-		return note[:i+1]
-	}
-	return note
 }
 
 // Checkpoints implements events.Store.
