@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -72,6 +74,9 @@ type Server struct {
 	tls        bool
 	server     *http.Server
 	router     *mux.Router
+	// serving is what the listener answers with: serveStarting from
+	// Listen until Open, then the whole API.
+	serving atomic.Pointer[http.Handler]
 }
 
 // NewServer returns a server with its routes registered.
@@ -187,10 +192,21 @@ func (s *Server) Handler() http.Handler {
 	return s.middleware(s.router)
 }
 
-// Open starts listening synchronously (so a port in use is an error) and
-// serves in the background.
-func (s *Server) Open() error {
-	h := s.Handler()
+// Listen binds Addr (a port in use is an error, returned at once) and
+// serves in the background before the ledger is open: while a start
+// replays the log and loads the views, /healthz says the process is up,
+// /openapi.json is served, and every other request is answered 503 with
+// Retry-After (a page that reloads itself for a browser). Open then
+// serves the whole API on the same listener. A process that binds first
+// fails on a taken port before it touches its data folder, and is not
+// restarted as dead by a liveness probe during a long start.
+func (s *Server) Listen() error {
+	if s.ln != nil {
+		return nil
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
 	var tlsConfig *tls.Config
 	if s.TLSCertFile != "" || s.TLSKeyFile != "" {
 		cert, err := tls.LoadX509KeyPair(s.TLSCertFile, s.TLSKeyFile)
@@ -205,8 +221,10 @@ func (s *Server) Open() error {
 	}
 	s.ln = ln
 	s.tls = tlsConfig != nil
+	starting := http.Handler(http.HandlerFunc(s.serveStarting))
+	s.serving.Store(&starting)
 	s.server = &http.Server{
-		Handler:           h,
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*s.serving.Load()).ServeHTTP(w, r) }),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -224,6 +242,48 @@ func (s *Server) Open() error {
 	}()
 	return nil
 }
+
+// Open serves the whole API, listening first if Listen was not called.
+func (s *Server) Open() error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	h := s.Handler()
+	s.serving.Store(&h)
+	return nil
+}
+
+// serveStarting answers requests between Listen and Open.
+func (s *Server) serveStarting(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	case r.URL.Path == "/openapi.json" && r.Method == http.MethodGet:
+		s.handleOpenAPI(w, r)
+	case !strings.HasPrefix(r.URL.Path, "/v1/") && strings.Contains(r.Header.Get("Accept"), "text/html"):
+		// A browser on the workspace: a page that tries again by itself.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Retry-After", "2")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, startingPage)
+	default:
+		// Not s.Error: Open sets the fields it reads while this runs.
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{Code: events.EUnavailable,
+			Message: "The ledger is starting: it replays its log and loads its views. Try again shortly."}})
+	}
+}
+
+// startingPage is the workspace's page while the ledger starts.
+const startingPage = `<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
+<title>Sổ cái giám sát đang khởi động</title></head>
+<body><h1>Sổ cái giám sát đang khởi động</h1>
+<p>Sổ cái đang nạp lại nhật ký và dựng các bảng tổng hợp. Trang sẽ tự tải lại.</p>
+<p lang="en">The ledger is starting: it replays its log and loads its views. This page reloads by itself.</p>
+</body></html>
+`
 
 // URL returns the base URL the server listens on.
 func (s *Server) URL() string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,4 +191,29 @@ func TestMissingKeyOnAnExistingLedger(t *testing.T) {
 		}
 	}
 	MustRunMain(t, dir, nil).Close()
+}
+
+// TestServePortInUse: a start on a taken address fails before it makes
+// the data folder, a key or a token (a first start left a signed ledger
+// behind it that the operator never saw serve).
+func TestServePortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	m := NewMain(func() ServeConfig {
+		cfg := DefaultServeConfig()
+		cfg.Data, cfg.HTTP, cfg.LogLevel = dir, ln.Addr().String(), "warn"
+		return cfg
+	}(), &bytes.Buffer{})
+	err = m.Run(context.Background())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "listen on "+ln.Addr().String()) {
+		t.Fatalf("serve on a taken address: %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the data folder was made: %v", err)
+	}
 }

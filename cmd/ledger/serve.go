@@ -266,6 +266,16 @@ func newLogger(level, format string, w io.Writer) *slog.Logger {
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
 	slog.SetDefault(m.Logger)
+	// The HTTP address is bound first: a port in use fails before the data
+	// folder is touched, and while the log replays and the views load,
+	// /healthz answers and the rest 503 with Retry-After (api.Server.Listen).
+	m.HTTPServer = api.NewServer(nil, nil)
+	m.HTTPServer.Addr = cfg.HTTP
+	m.HTTPServer.Logger = m.Logger.With("component", "http")
+	m.HTTPServer.TLSCertFile, m.HTTPServer.TLSKeyFile = cfg.TLSCert, cfg.TLSKey
+	if err := m.HTTPServer.Listen(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
@@ -355,13 +365,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.HTTPServer = api.NewServer(m.Ledger, m.Store)
-	m.HTTPServer.Addr = cfg.HTTP
+	m.HTTPServer.Ledger, m.HTTPServer.Store = m.Ledger, m.Store
 	m.HTTPServer.Metrics = m.Metrics
 	m.HTTPServer.MaxBodyBytes = cfg.MaxBodyBytes
-	m.HTTPServer.Logger = m.Logger.With("component", "http")
 	m.HTTPServer.Views = m.Views
-	m.HTTPServer.TLSCertFile, m.HTTPServer.TLSKeyFile = cfg.TLSCert, cfg.TLSKey
 	if cfg.RateLimit > 0 {
 		m.HTTPServer.RateLimit = api.NewRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	}
