@@ -36,7 +36,8 @@ type BenchCommand struct {
 
 const benchExample = `  ledger bench                                   # both sync settings, 200,000 events for verify
   ledger bench --verify-events 1000000 --keep bench-1m   # the full targets; keeps the data folder
-  ledger bench --sync lazy --events 100000 --verify-events 0`
+  ledger bench --sync lazy --events 100000 --verify-events 0
+  ledger bench --floor                           # what this machine allows a read at 20,000/s`
 
 type benchConfig struct {
 	events, lazyEvents int
@@ -47,6 +48,7 @@ type benchConfig struct {
 	views              string
 	fillMix            int
 	readFor            time.Duration // each HTTP read load of --views
+	floor              bool          // only hostFloor
 	modes              []string
 	// The soak (benchsoak.go).
 	soak, soakEvery       time.Duration
@@ -71,6 +73,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.views, "views", "", "measure only the read side on this stopped data folder: raw replay, rebuild, snapshot restart, queries")
 	fs.DurationVar(&cfg.readFor, "read-for", 10*time.Second, "how long each HTTP read load of --views and --fill-mix runs")
 	fs.IntVar(&cfg.fillMix, "fill-mix", 0, "write this many events of the mixed workload (supervisions and their recommendations) through\nLedger.Handle into the new data folder --keep, then measure the read side on it as --views does")
+	fs.BoolVar(&cfg.floor, "floor", false, "measure only GET /healthz of serve with an empty ledger (a process of its own), flat out and at 20,000 requests/s:\nthe latency this machine allows any read at the read target's rate; nothing else is measured")
 	fs.DurationVar(&cfg.soak, "soak", 0, "run serve (a child process) under mixed reads and writes over HTTP for this long, sampling its memory\n(see --soak-fill, --soak-writes, --soak-reads, --soak-every; --keep keeps the data folder); nothing else is measured")
 	fs.IntVar(&cfg.soakFill, "soak-fill", 100000, "events of the mixed workload in the log before the soak starts")
 	fs.IntVar(&cfg.soakWrites, "soak-writes", 50, "writes per second during the soak")
@@ -81,6 +84,9 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	}
 	if cfg.soak > 0 {
 		return c.soakPhase(ctx, c.Stdout, cfg)
+	}
+	if cfg.floor {
+		return hostFloor(ctx, c.Stdout, cfg.readFor)
 	}
 	switch *syncFlag {
 	case "both":

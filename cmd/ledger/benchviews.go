@@ -264,7 +264,15 @@ func hostFloor(ctx context.Context, w io.Writer, readFor time.Duration) error {
 	defer p.Stop()
 	healthz := func(*rand.Rand) string { return "/healthz" }
 	for _, rate := range []float64{0, 20000} {
+		before, err := gcCyclesOf(ctx, p.URL)
+		if err != nil {
+			return err
+		}
 		got, lat, err := loadReads(leanClients(p.URL, adminTokenOf(dir)), healthz, rate, readFor)
+		if err != nil {
+			return err
+		}
+		after, err := gcCyclesOf(ctx, p.URL)
 		if err != nil {
 			return err
 		}
@@ -272,9 +280,33 @@ func hostFloor(ctx context.Context, w io.Writer, readFor time.Duration) error {
 		if rate > 0 {
 			what, note = "GET /healthz at 20,000/s, empty:", "offered; the machine's floor at the target's rate"
 		}
-		fmt.Fprintf(w, "  %-36s%8.0f requests/s, p50 %s, p99 %s (%s)\n", what, got, pct(lat, 50), pct(lat, 99), note)
+		fmt.Fprintf(w, "  %-36s%8.0f requests/s, p50 %s, p99 %s (%s; GC: %d cycles ended in serve)\n", what, got, pct(lat, 50), pct(lat, 99), note, after-before)
 	}
 	return nil
+}
+
+// gcCyclesOf returns how many garbage collections the server at base has
+// finished, from its /metrics.
+func gcCyclesOf(ctx context.Context, base string) (uint64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "go_gc_duration_seconds_count "); ok {
+			return strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("GET %s/metrics: no go_gc_duration_seconds_count", base)
 }
 
 // rebuildInFreshProcess runs `ledger rebuild` on dir (which saves the

@@ -75,7 +75,8 @@ func TestBenchViews(t *testing.T) {
 		"projection rebuild, from the files", "snapshot save", "restart to ready from the snapshot", "as_of position",
 		"serve restart, views from their snapshot", "GET one item, 32 clients", "GET /healthz, 32 lean clients",
 		"GET one item at 20,000/s, lean", "filtered list of 50 over HTTP", "serve restart, a fresh process",
-		"serve under reads, a fresh process", "projection rebuild, a fresh process"} {
+		"serve under reads, a fresh process", "GET /healthz at 20,000/s, lean", "GET /healthz, an empty ledger",
+		"GET /healthz at 20,000/s, empty", "projection rebuild, a fresh process"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the output has no %q line:\n%s", want, out.String())
 		}
@@ -98,5 +99,26 @@ func TestBenchViews(t *testing.T) {
 	}
 	if found, _ := filepath.Glob(filepath.Join(streams, "OBJ_LEDGER_VIEWS_BENCH")); len(found) > 0 {
 		t.Errorf("the bench left its snapshot bucket: %s", found)
+	}
+}
+
+// TestBenchFloor: `ledger bench --floor` measures GET /healthz of an empty
+// ledger in a process of its own, flat out and at 20,000/s, and nothing
+// else.
+func TestBenchFloor(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errs bytes.Buffer
+	if code := Run(ctx, []string{"bench", "--floor", "--read-for", "200ms"}, &out, &errs); code != 0 {
+		t.Fatalf("bench --floor exited %d:\n%s\n%s", code, out.String(), errs.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "GET /healthz, an empty ledger:") || !strings.Contains(lines[1], "GET /healthz at 20,000/s, empty:") {
+		t.Fatalf("bench --floor printed:\n%s", out.String())
+	}
+	for _, line := range lines {
+		if !strings.Contains(line, "requests/s, p50 ") || !strings.Contains(line, " cycles ended in serve)") {
+			t.Errorf("a floor line without its rate, latencies or the server's collections: %q", line)
+		}
 	}
 }
