@@ -165,7 +165,7 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 			}
 		}
 		pos = n
-	} else if t, err := time.Parse(time.RFC3339, as); err == nil {
+	} else if t, err := events.ParseTime(as); err == nil {
 		// Later today is today as it stands; a later day has not come.
 		// (Dates compared as times: a year past 9999 has five digits.)
 		today := projections.Today(s.now())

@@ -194,6 +194,11 @@ func TestAsOfAPI(t *testing.T) {
 	if len(ids) != 2 || l.AsOf == nil || l.AsOf.Date != "2025-07-01" || l.AsOf.Position != f.Head(t) {
 		t.Errorf("as of the end of today: %v, %+v", ids, l.AsOf)
 	}
+	// RFC 3339 lets "T" and "Z" be lower case (§5.6).
+	l, ids = mustList(t, f, f.Inspector, "/v1/recommendations?as_of=2025-07-01t16:59:59z")
+	if len(ids) != 2 || l.AsOf == nil || l.AsOf.Date != "2025-07-01" {
+		t.Errorf("as of a lower-case time: %v, %+v", ids, l.AsOf)
+	}
 }
 
 func TestFlagsAPI(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
@@ -122,7 +121,7 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, create bool
 		}
 	}
 	if body.OccurredAt != "" {
-		t, err := time.Parse(time.RFC3339, body.OccurredAt)
+		t, err := events.ParseTime(body.OccurredAt)
 		if err != nil {
 			s.Error(w, r, events.FieldErrorf("occurred_at", "occurred_at must be an RFC 3339 time such as 2024-03-01T08:00:00+07:00."))
 			return

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -488,4 +489,17 @@ func TestStreamEvents(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOccurredAtLowerCase: RFC 3339 lets "T" and "Z" be lower case
+// (§5.6); the event records the time in the usual form.
+func TestOccurredAtLowerCase(t *testing.T) {
+	f := MustOpenServer(t)
+	req := issueRequest("rec-lc", unitWard, partyWard)
+	req.OccurredAt = "2025-06-01t08:00:00z"
+	res := f.MustCreate(t, f.Recorder, "recommendations", req)
+	r := f.Do(t, "GET", fmt.Sprintf("/v1/events/%d", res.Position), f.Inspector.Secret, nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"occurred_at":"2025-06-01T08:00:00Z"`) {
+		t.Fatalf("the event: %d %s", r.Status, r.Body)
+	}
 }

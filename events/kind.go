@@ -79,6 +79,19 @@ var vietnam = time.FixedZone("ICT", 7*60*60)
 // DateOf returns the date of t in t's own location.
 func DateOf(t time.Time) Date { return Date(t.Format(DateLayout)) }
 
+// ParseTime parses an RFC 3339 date-time as people and scripts give one:
+// "T" and "Z" may be lower case (RFC 3339 §5.6), which time.RFC3339 does
+// not accept.
+func ParseTime(s string) (time.Time, error) {
+	b := []byte(s)
+	for i, c := range b {
+		if c == 't' || c == 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return time.Parse(time.RFC3339, string(b))
+}
+
 // Time returns the date as midnight UTC.
 func (d Date) Time() (time.Time, error) { return time.Parse(DateLayout, string(d)) }
 

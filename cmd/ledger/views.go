@@ -155,7 +155,7 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	var at time.Time
 	if n, err := strconv.ParseUint(*asOf, 10, 64); err == nil && n > 0 {
 		pos = n
-	} else if t, err := time.Parse(time.RFC3339, *asOf); err == nil {
+	} else if t, err := events.ParseTime(*asOf); err == nil {
 		// As the API's as_of: any time of today, no later day.
 		day, err := projections.Today(t).Time()
 		if today, _ := projections.Today(time.Now()).Time(); err != nil || day.After(today) {
