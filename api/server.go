@@ -56,9 +56,10 @@ type Server struct {
 	// SecureCookies marks the workspace's cookies Secure even on plain
 	// HTTP (behind a TLS-terminating proxy); with TLS they always are.
 	SecureCookies bool
-	// TLSCertFile and TLSKeyFile, if set, make Open serve HTTPS only (TLS
-	// 1.2 or later) with this PEM certificate chain and key; a plain HTTP
-	// request to the port is refused. They are read once, by Open.
+	// TLSCertFile and TLSKeyFile, if set, make Listen (or Open) serve HTTPS
+	// only (TLS 1.2 or later) with this PEM certificate chain and key; a
+	// plain HTTP request to the port is refused. They are read once, by
+	// Listen.
 	TLSCertFile, TLSKeyFile string
 	// RateLimit, if set, limits the requests of each token (see
 	// RateLimiter); health, readiness and metrics are exempt.
@@ -255,16 +256,20 @@ func (s *Server) Open() error {
 
 // serveStarting answers requests between Listen and Open.
 func (s *Server) serveStarting(w http.ResponseWriter, r *http.Request) {
+	// As middleware sets them on every answer of the API.
+	w.Header()["X-Content-Type-Options"] = headerNosniff
+	w.Header()["Cache-Control"] = headerNoStore
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
+	path := r.URL.Path
 	switch {
-	case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+	case path == "/healthz" && read:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	case r.URL.Path == "/openapi.json" && r.Method == http.MethodGet:
+	case path == "/openapi.json" && read:
 		s.handleOpenAPI(w, r)
-	case !strings.HasPrefix(r.URL.Path, "/v1/") && strings.Contains(r.Header.Get("Accept"), "text/html"):
+	case !strings.HasPrefix(path, "/v1/") && path != "/readyz" && path != "/metrics" && strings.Contains(r.Header.Get("Accept"), "text/html"):
 		// A browser on the workspace: a page that tries again by itself.
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Retry-After", "2")
-		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, startingPage)
 	default:
@@ -277,7 +282,7 @@ func (s *Server) serveStarting(w http.ResponseWriter, r *http.Request) {
 
 // startingPage is the workspace's page while the ledger starts.
 const startingPage = `<!DOCTYPE html>
-<html lang="vi"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
+<html lang="vi"><head><meta charset="utf-8"><meta http-equiv="refresh" content="1">
 <title>Sổ cái giám sát đang khởi động</title></head>
 <body><h1>Sổ cái giám sát đang khởi động</h1>
 <p>Sổ cái đang nạp lại nhật ký và dựng các bảng tổng hợp. Trang sẽ tự tải lại.</p>

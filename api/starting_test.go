@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -67,10 +68,28 @@ func TestStartingServer(t *testing.T) {
 		}
 		validateResponse(t, router, c.method, c.path, "", r)
 	}
+	// Every answer has the headers the API's middleware sets; HEAD is
+	// answered as GET is.
+	for _, path := range []string{"/healthz", "/openapi.json", "/readyz"} {
+		r := f.Do(t, "HEAD", path, "", nil)
+		if want := map[string]int{"/readyz": 503}[path]; r.Status != cmp.Or(want, 200) {
+			t.Errorf("HEAD %s while starting: %d", path, r.Status)
+		}
+		if r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("HEAD %s while starting: headers %v", path, r.Header)
+		}
+	}
 	page := f.Do(t, "GET", "/", "", nil, "Accept", "text/html,application/xhtml+xml")
 	if page.Status != http.StatusServiceUnavailable || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") ||
+		page.Header.Get("Retry-After") != "1" ||
 		!strings.Contains(string(page.Body), `http-equiv="refresh"`) || !strings.Contains(string(page.Body), "đang khởi động") {
 		t.Fatalf("the workspace while starting: %d %s\n%s", page.Status, page.Header.Get("Content-Type"), page.Body)
+	}
+	// The API's routes answer JSON, whatever the Accept header.
+	for _, path := range []string{"/readyz", "/metrics", "/v1/rules"} {
+		r := f.Do(t, "GET", path, "", nil, "Accept", "text/html,application/xhtml+xml")
+		MustError(t, r, http.StatusServiceUnavailable, events.EUnavailable, "")
+		validateResponse(t, router, "GET", path, "", r)
 	}
 
 	s.Ledger, s.Store, s.Views = ready.Ledger, ready.Store, ready.Views

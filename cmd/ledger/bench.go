@@ -86,6 +86,10 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		return c.soakPhase(ctx, c.Stdout, cfg)
 	}
 	if cfg.floor {
+		if cfg.views != "" || cfg.fillMix > 0 || cfg.reuse != "" || cfg.keep != "" {
+			fmt.Fprintln(c.Stderr, "ledger bench: --floor measures nothing else; leave out --views, --fill-mix, --reuse and --keep")
+			return errUsage
+		}
 		return hostFloor(ctx, c.Stdout, cfg.readFor)
 	}
 	switch *syncFlag {

@@ -54,6 +54,7 @@ func TestUsageErrors(t *testing.T) {
 		{"verify", "--data", "x", "--via", "carrier-pigeon"},
 		{"demo", "--scale", "0", "--token-file", "x"},
 		{"bench", "--sync", "never"},
+		{"bench", "--floor", "--views", "x"},
 		{"token"},
 		{"token", "foo"},
 		{"token", "create", "--no-such-flag"},
