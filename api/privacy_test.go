@@ -374,3 +374,46 @@ func TestPeriodOfAWithheldRecord(t *testing.T) {
 		t.Errorf("the inspector's list by issued_on: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestReclassifiedDenunciation: a petition classified as something else
+// and then, before it is forwarded, classified again as a denunciation is
+// a denunciation everywhere: its kind and deadlines, and its petitioner
+// withheld from the body it is forwarded to. Its kind is never corrected
+// (a correction changed the field and nothing that follows from it).
+func TestReclassifiedDenunciation(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustCreate(t, f.Recorder, "petitions", api.EventRequest{ID: "don-1", Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
+		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"RECOMMENDATION","anonymous":false,"petitioner":{"name":"Trần Thị Tố"},"summary":"Phản ánh cán bộ địa chính"}`)})
+	classify := func(kind string) api.EventRequest {
+		return api.EventRequest{Type: events.PetitionClassified, OccurredAt: "2023-03-15T08:00:00+07:00",
+			Data: json.RawMessage(fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":%q,"competent_party_id":%q,"complex":false,"remote":false}`, kind, partyWard))}
+	}
+	f.MustAppend(t, f.Recorder, "petitions", "don-1", classify("RECOMMENDATION"))
+	MustError(t, f.Do(t, "POST", "/v1/petitions/don-1/events", f.Recorder.Secret, api.EventRequest{Type: events.PetitionCorrected,
+		Data: json.RawMessage(`{"corrects_version":2,"reason":"Phân loại nhầm.","changes":{"petition_kind":"DENUNCIATION"}}`)}),
+		400, events.EInvalid, "data.changes.petition_kind")
+	f.MustAppend(t, f.Recorder, "petitions", "don-1", classify("DENUNCIATION"))
+	f.MustAppend(t, f.Recorder, "petitions", "don-1", api.EventRequest{Type: events.PetitionForwarded, OccurredAt: "2023-03-16T08:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"forwarded_on":"2023-03-16","to_party_id":%q}`, partyWard))})
+	f.MustWaitCheckpoint(t)
+
+	var item struct {
+		api.ItemResponse
+		Form      string                   `json:"form"`
+		Deadlines []projections.Obligation `json:"deadlines"`
+	}
+	if r := getAtHead(t, f, f.Respondent, "/v1/petitions/don-1"); r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {
+		t.Fatalf("respondent: %d %s", r.Status, r.Body)
+	}
+	if strings.Contains(string(item.Data), "Trần Thị Tố") || !slices.Contains(item.Redacted, "petitioner") {
+		t.Errorf("the respondent learns who denounced: data %s, redacted %v", item.Data, item.Redacted)
+	}
+	if item.Form != "DENUNCIATION" || !slices.ContainsFunc(item.Deadlines, func(o projections.Obligation) bool { return strings.HasPrefix(o.Rule, "denunciation.") }) {
+		t.Errorf("form %q, deadlines %+v: want a denunciation's", item.Form, item.Deadlines)
+	}
+	if r := getAtHead(t, f, f.Recorder, "/v1/petitions/don-1"); r.Status != 200 || !strings.Contains(string(r.Body), "Trần Thị Tố") {
+		t.Errorf("recorder: %d %s", r.Status, r.Body)
+	}
+	// Forwarded, it is not classified again.
+	MustError(t, f.Do(t, "POST", "/v1/petitions/don-1/events", f.Recorder.Secret, classify("COMPLAINT")), 409, events.EConflict, "type")
+}

@@ -793,6 +793,17 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "OK: the second-instance body resolves", given: seq(complaintResolved, []past{second}), when: resolved, as: town, then: events.PeResolved},
 		{name: "OK: resolved → closed", given: complaintResolved, when: closed, then: events.PeClosed},
 
+		// A misclassification is recorded anew before the petition is
+		// forwarded, never corrected: the kind decides its deadlines and
+		// whether the petitioner's identity is protected.
+		{name: "OK: classified again before it is forwarded", given: []past{received(""), classified("RECOMMENDATION")}, when: classified("DENUNCIATION"), then: events.PeClassified},
+		{name: "ErrConflict: classified again once forwarded", given: complaint, when: classified("DENUNCIATION"), want: events.EConflict, msg: "is in state forwarded"},
+		{name: "ErrInvalid: petition_kind is not corrected", given: []past{received("COMPLAINT"), classified("COMPLAINT")},
+			when: past{events.PetitionCorrected, `{"corrects_version":2,"reason":"Phân loại nhầm.","changes":{"petition_kind":"DENUNCIATION"}}`},
+			want: events.EInvalid, field: "data.changes.petition_kind"},
+		{name: "OK: the rest of a classification is corrected", given: []past{received("COMPLAINT"), classified("COMPLAINT")},
+			when: past{events.PetitionCorrected, `{"corrects_version":2,"reason":"Ghi nhầm ngày.","changes":{"classified_on":"2024-05-18"}}`}, then: events.PeClassified},
+
 		// Only complaints reach a second instance, and only once.
 		{name: "ErrConflict: a denunciation has no second instance", given: []past{received("DENUNCIATION"), classified("DENUNCIATION"), forwarded, accepted, resolved},
 			when: second, want: events.EConflict, msg: "only complaints"},

@@ -249,7 +249,10 @@ var petitionRules = &rules{
 	final: []Status{PeClosed},
 	specs: []spec{
 		{typ: PetitionReceived, new: func() Payload { return new(PetitionReceivedData) }, to: PeReceived, roles: recorder},
-		{typ: PetitionClassified, new: func() Payload { return new(PetitionClassifiedData) }, from: []Status{PeReceived}, to: PeClassified, roles: recorder},
+		// Classified again before it is forwarded: a misclassification is
+		// recorded anew, not corrected (its kind decides deadlines and
+		// whether the petitioner's identity is protected).
+		{typ: PetitionClassified, new: func() Payload { return new(PetitionClassifiedData) }, from: []Status{PeReceived, PeClassified}, to: PeClassified, roles: recorder},
 		{typ: PetitionForwarded, new: func() Payload { return new(PetitionForwardedData) }, from: []Status{PeClassified}, to: PeForwarded, roles: recorder},
 		{typ: PetitionGuided, new: func() Payload { return new(PetitionGuidedData) }, from: []Status{PeReceived, PeClassified}, to: PeGuided, roles: recorder},
 		{typ: PetitionFiled, new: func() Payload { return new(PetitionFiledData) }, from: []Status{PeReceived, PeClassified}, to: PeFiled, roles: recorder},
@@ -269,6 +272,10 @@ var petitionRules = &rules{
 			return needParty(w, "data.competent_party_id", d.CompetentPartyID)
 		case *PetitionForwardedData:
 			return needParty(w, "data.to_party_id", d.ToPartyID)
+		case *CorrectionData:
+			if _, ok := d.Changes["petition_kind"]; ok {
+				return FieldErrorf("data.changes.petition_kind", "petition_kind decides the petition's deadlines and whether its petitioner's identity is protected (a denunciation's is): it is not corrected. Before the petition is forwarded, record petition.classified.v1 again with the right kind.")
+			}
 		case *SecondInstanceFiledData:
 			if f.kind != PetitionComplaint {
 				return Errorf(EConflict, "%s is a %s: only complaints go to a second instance.", s.Stream(), orNone(string(f.kind)))

@@ -115,6 +115,34 @@ func TestDenouncerIdentityReclassified(t *testing.T) {
 	}
 }
 
+// A petition classified again before it is forwarded (a misclassification
+// recorded anew): the new kind and competent body replace the old, and a
+// denouncer named in its public receipt is a leak from then on.
+func TestPetitionClassifiedAgain(t *testing.T) {
+	w := newWorld(t)
+	w.party("ubnd-540", "Ủy ban nhân dân thị xã An Nhơn", "PEOPLES_COMMITTEE", "540")
+	w.recordClass(recorder, events.KindPetition, "don-y", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-06-10","anonymous":false,"petitioner":{"name":"Trần Thị B"},"summary":"Phản ánh cán bộ địa chính"}`, "2024-06-10", events.Public)
+	w.rec(events.KindPetition, "don-y", "", events.PetitionClassified,
+		`{"classified_on":"2024-06-11","petition_kind":"FEEDBACK","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-06-11")
+	if got := flagsCode(w.build(), "2024-12-31", "petition/don-y", "MU_CONFIDENTIAL_LEAK"); len(got) != 0 {
+		t.Fatalf("feedback naming its petitioner: %s", got[0].Detail)
+	}
+	w.rec(events.KindPetition, "don-y", "", events.PetitionClassified,
+		`{"classified_on":"2024-06-12","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-540","complex":false,"remote":false}`, "2024-06-12")
+	v := w.build()
+	it := v.Item("petition/don-y")
+	if it == nil || it.Form != "DENUNCIATION" || it.Party != "ubnd-540" || it.Facts.Pet.Kind != events.PetitionDenunciation || it.Facts.Pet.Competent != "ubnd-540" {
+		t.Fatalf("classified again: %+v", it)
+	}
+	if got := flagsCode(v, "2024-12-31", "petition/don-y", "MU_CONFIDENTIAL_LEAK"); len(got) == 0 {
+		t.Errorf("classified again as a denunciation whose public receipt names the denouncer: no MU_CONFIDENTIAL_LEAK")
+	}
+	if items, _ := v.List(projections.Query{Kind: events.KindPetition, Party: "ubnd-540", Today: "2024-06-30", Limit: 10}); len(items) != 1 {
+		t.Errorf("party=ubnd-540, the new competent body: %d items", len(items))
+	}
+}
+
 // domain.md §4.1 OB_FORWARD_NO_FEEDBACK: a result notice ≤7 days after the
 // decision. A first-instance result notified in time stays on time when the
 // complaint later goes to the second instance and that result is notified.

@@ -1127,11 +1127,13 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 			f.IdentityPublic = &cc
 		}
 	case *events.PetitionClassifiedData:
-		f.Kind, f.Competent, f.Complex, f.Remote = d.PetitionKind, d.CompetentPartyID, d.Complex, d.Remote
-		it.Form = string(d.PetitionKind)
-		if it.Party == "" {
+		// Classified again (before it is forwarded): the new classification
+		// replaces the old, competent body included.
+		if it.Party == "" || it.Party == f.Competent {
 			it.Party = d.CompetentPartyID
 		}
+		f.Kind, f.Competent, f.Complex, f.Remote = d.PetitionKind, d.CompetentPartyID, d.Complex, d.Remote
+		it.Form = string(d.PetitionKind)
 	case *events.PetitionForwardedData:
 		f.ForwardedOn, f.ForwardedTo, f.ForwardedAt = d.ForwardedOn, d.ToPartyID, c
 		it.Party = d.ToPartyID
