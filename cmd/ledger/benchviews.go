@@ -273,23 +273,15 @@ func hostFloor(ctx context.Context, w io.Writer, readFor time.Duration) error {
 	defer p.Stop()
 	healthz := func(*rand.Rand) string { return "/healthz" }
 	for _, rate := range []float64{0, 20000} {
-		before, err := gcCyclesOf(ctx, p.URL)
-		if err != nil {
-			return err
-		}
-		got, lat, err := loadReads(leanClients(p.URL, adminTokenOf(dir)), healthz, rate, readFor)
-		if err != nil {
-			return err
-		}
-		after, err := gcCyclesOf(ctx, p.URL)
-		if err != nil {
-			return err
-		}
 		what, note := "GET /healthz, an empty ledger:", "flat out, serve in a process of its own"
 		if rate > 0 {
 			what, note = "GET /healthz at 20,000/s, empty:", "offered; the machine's floor at the target's rate"
 		}
-		fmt.Fprintf(w, "  %-36s%8.0f requests/s, p50 %s, p99 %s (%s; GC: %d cycles ended in serve)\n", what, got, pct(lat, 50), pct(lat, 99), note, after-before)
+		line, err := loadServe(ctx, p.URL, adminTokenOf(dir), healthz, rate, readFor, what, note)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(w, line)
 	}
 	return nil
 }
@@ -297,11 +289,18 @@ func hostFloor(ctx context.Context, w io.Writer, readFor time.Duration) error {
 // itemsAtRate offers GET of one item at 20,000/s to the serve process at
 // base and returns the line that says how it went.
 func itemsAtRate(ctx context.Context, base, token string, ids []string, readFor time.Duration) (string, error) {
+	return loadServe(ctx, base, token, randomItem(ids), 20000, readFor, "GET one item at 20,000/s, fresh:", "offered; targets >= 20,000/s, p99 <= 5 ms")
+}
+
+// loadServe runs loadReads with lean clients against the serve process at
+// base and returns a line with what, the rate, the latencies, note and the
+// collections serve finished meanwhile (from its /metrics).
+func loadServe(ctx context.Context, base, token string, path func(*rand.Rand) string, rate float64, readFor time.Duration, what, note string) (string, error) {
 	before, err := gcCyclesOf(ctx, base)
 	if err != nil {
 		return "", err
 	}
-	got, lat, err := loadReads(leanClients(base, token), randomItem(ids), 20000, readFor)
+	got, lat, err := loadReads(leanClients(base, token), path, rate, readFor)
 	if err != nil {
 		return "", err
 	}
@@ -309,8 +308,7 @@ func itemsAtRate(ctx context.Context, base, token string, ids []string, readFor 
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("  %-36s%8.0f requests/s, p50 %s, p99 %s (offered; targets >= 20,000/s, p99 <= 5 ms; GC: %d cycles ended in serve)\n",
-		"GET one item at 20,000/s, fresh:", got, pct(lat, 50), pct(lat, 99), after-before), nil
+	return fmt.Sprintf("  %-36s%8.0f requests/s, p50 %s, p99 %s (%s; GC: %d cycles ended in serve)\n", what, got, pct(lat, 50), pct(lat, 99), note, after-before), nil
 }
 
 // gcCyclesOf returns how many garbage collections the server at base has
