@@ -294,6 +294,11 @@ var petitionRules = &rules{
 			f.kind = d.PetitionKind
 		case *PetitionClassifiedData:
 			f.kind = d.PetitionKind
+			if s.status == PeClassified {
+				// Classified again: not yet forwarded, the petition
+				// concerns its competent body alone, now another.
+				s.parties = nil
+			}
 			s.parties = addParty(s.parties, d.CompetentPartyID)
 		case *PetitionForwardedData:
 			s.parties = addParty(s.parties, d.ToPartyID)

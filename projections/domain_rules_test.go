@@ -141,6 +141,12 @@ func TestPetitionClassifiedAgain(t *testing.T) {
 	if items, _ := v.List(projections.Query{Kind: events.KindPetition, Party: "ubnd-540", Today: "2024-06-30", Limit: 10}); len(items) != 1 {
 		t.Errorf("party=ubnd-540, the new competent body: %d items", len(items))
 	}
+	if items, _ := v.List(projections.Query{Kind: events.KindPetition, Party: "ubnd-21607", Today: "2024-06-30", Limit: 10}); len(items) != 0 {
+		t.Errorf("party=ubnd-21607, the competent body before: %d items", len(items))
+	}
+	if !slices.Equal(it.Core.Parties, []string{"ubnd-540"}) {
+		t.Errorf("parties %v, want the new competent body alone", it.Core.Parties)
+	}
 }
 
 // domain.md §4.1 OB_FORWARD_NO_FEEDBACK: a result notice ≤7 days after the
