@@ -160,7 +160,10 @@ var infoRequestRules = &rules{
 	final: []Status{IrClosed},
 	specs: []spec{
 		{typ: InfoRequestReceived, new: func() Payload { return new(InfoRequestReceivedData) }, to: IrReceived, roles: recorderRespondent},
-		{typ: InfoRequestValidated, new: func() Payload { return new(InfoValidatedData) }, from: []Status{IrReceived}, to: IrValidated, roles: recorderRespondent},
+		// Validated again before anything else happens: a wrong
+		// complexity is recorded anew, not corrected (it decides the
+		// deadlines).
+		{typ: InfoRequestValidated, new: func() Payload { return new(InfoValidatedData) }, from: []Status{IrReceived, IrValidated}, to: IrValidated, roles: recorderRespondent},
 		{typ: InfoRequestRejected, new: func() Payload { return new(InfoRejectedData) }, from: []Status{IrReceived}, to: IrRejected, roles: recorderRespondent},
 		{typ: InfoRequestTimelineNotified, new: func() Payload { return new(InfoTimelineNotifiedData) }, from: []Status{IrValidated}, to: IrTimelineNotified, roles: recorderRespondent},
 		{typ: InfoRequestExtensionNotified, new: func() Payload { return new(InfoExtensionNotifiedData) }, from: []Status{IrValidated, IrTimelineNotified}, to: IrExtended, roles: recorderRespondent},
@@ -181,6 +184,11 @@ var infoRequestRules = &rules{
 				}
 			}
 			return needParty(w, "data.addressee_party_id", d.AddresseePartyID)
+		}
+		if d, ok := cmd.Payload.(*CorrectionData); ok {
+			if _, ok := d.Changes["complexity"]; ok {
+				return FieldErrorf("data.changes.complexity", "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity.")
+			}
 		}
 		return decideCorrection(s, cmd)
 	},

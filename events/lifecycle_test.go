@@ -861,6 +861,13 @@ func TestLifecycleInfoRequest(t *testing.T) {
 		{name: "OK: an MTTQ recorder records a request", when: received, then: events.IrReceived},
 		{name: "OK: received → validated", given: []past{received}, when: validated("SIMPLE"), as: ward, then: events.IrValidated},
 		{name: "OK: a simple request provided at once", given: []past{received, validated("SIMPLE")}, when: provided, as: ward, then: events.IrProvided},
+		// A wrong complexity is recorded anew, before a timeline, an
+		// extension or an answer; never corrected (it decides the deadlines).
+		{name: "OK: validated again", given: []past{received, validated("SIMPLE")}, when: validated("COMPLEX"), as: ward, then: events.IrValidated},
+		{name: "ErrConflict: validated again after a timeline", given: toTimeline, when: validated("SIMPLE"), as: ward, want: events.EConflict, msg: "is in state timeline_notified"},
+		{name: "ErrInvalid: complexity is not corrected", given: []past{received, validated("SIMPLE")},
+			when: past{events.InfoRequestCorrected, `{"corrects_version":2,"reason":"Đánh giá nhầm.","changes":{"complexity":"COMPLEX"}}`}, as: ward,
+			want: events.EInvalid, field: "data.changes.complexity"},
 		{name: "OK: a complex request gets a timeline", given: []past{received, validated("COMPLEX")}, when: timeline, as: ward, then: events.IrTimelineNotified},
 		{name: "OK: one extension of 15 days", given: toTimeline, when: extension(15), as: ward, then: events.IrExtended},
 		{name: "OK: provided after the extension", given: seq(toTimeline, []past{extension(15)}), when: provided, as: ward, then: events.IrProvided},

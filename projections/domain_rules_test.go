@@ -226,6 +226,24 @@ func TestInPersonExtension(t *testing.T) {
 	}
 }
 
+// An information request validated again with another complexity (a wrong
+// one recorded anew): its deadlines are the new complexity's.
+func TestInfoRequestValidatedAgain(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindInfoRequest, "tt-v", "21607", events.InfoRequestReceived,
+		`{"channel":"POST_FAX","received_on":"2024-06-03","requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin quy hoạch"}`, "2024-06-03")
+	w.rec(events.KindInfoRequest, "tt-v", "", events.InfoRequestValidated, `{"validated_on":"2024-06-03","complexity":"SIMPLE"}`, "2024-06-03")
+	obligation(t, w.build(), "info_request/tt-v", "info.post.simple", "2024-06-04")
+	w.rec(events.KindInfoRequest, "tt-v", "", events.InfoRequestValidated, `{"validated_on":"2024-06-04","complexity":"COMPLEX"}`, "2024-06-04")
+	v := w.build()
+	obligation(t, v, "info_request/tt-v", "info.complex.provide", "2024-06-05")
+	for _, o := range v.Obligations(v.Item("info_request/tt-v"), "2024-06-05") {
+		if o.Rule == "info.post.simple" {
+			t.Errorf("validated again as complex, still owes %+v", o)
+		}
+	}
+}
+
 // README: OB_REPEAT_LATE counts "answers owed to MTTQ's own recommendations
 // and critiques"; domain.md §3 critique.response: the drafter answers the
 // critique. A draft adopted before MTTQ issued any critique document owes
