@@ -94,6 +94,9 @@ func decideCorrection(s *State, cmd Command) error {
 		if strings.HasSuffix(k, "_id") || strings.HasSuffix(k, "_ids") {
 			return FieldErrorf(field, "%s names another record; a correction does not change whom or what a record concerns (its deadlines, flags and scopes follow it): record it anew.", k)
 		}
+		if why, ok := recordedAnew[s.kind][k]; ok {
+			return FieldErrorf(field, "%s", why)
+		}
 		t, ok := fields[k]
 		if !ok {
 			return FieldErrorf(field, "No %s event has a field %q.", s.kind, k)
@@ -119,6 +122,15 @@ func decideCorrection(s *State, cmd Command) error {
 		}
 	}
 	return nil
+}
+
+// recordedAnew names, by kind, the fields that decide what follows from a
+// record (deadlines, whose identity is protected) which a correction would
+// change on the record only: each is recorded anew with the event that set
+// it, and a correction naming it is refused with the reason.
+var recordedAnew = map[Kind]map[string]string{
+	KindPetition:    {"petition_kind": "petition_kind decides the petition's deadlines and whether its petitioner's identity is protected (a denunciation's is): it is not corrected. Before the petition is forwarded, record petition.classified.v1 again with the right kind."},
+	KindInfoRequest: {"complexity": "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity."},
 }
 
 // correctable maps each kind to the fields of its events' payloads, by

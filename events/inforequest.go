@@ -185,11 +185,6 @@ var infoRequestRules = &rules{
 			}
 			return needParty(w, "data.addressee_party_id", d.AddresseePartyID)
 		}
-		if d, ok := cmd.Payload.(*CorrectionData); ok {
-			if _, ok := d.Changes["complexity"]; ok {
-				return FieldErrorf("data.changes.complexity", "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity.")
-			}
-		}
 		return decideCorrection(s, cmd)
 	},
 	evolve: func(s *State, t Type, p Payload) {

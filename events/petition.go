@@ -272,10 +272,6 @@ var petitionRules = &rules{
 			return needParty(w, "data.competent_party_id", d.CompetentPartyID)
 		case *PetitionForwardedData:
 			return needParty(w, "data.to_party_id", d.ToPartyID)
-		case *CorrectionData:
-			if _, ok := d.Changes["petition_kind"]; ok {
-				return FieldErrorf("data.changes.petition_kind", "petition_kind decides the petition's deadlines and whether its petitioner's identity is protected (a denunciation's is): it is not corrected. Before the petition is forwarded, record petition.classified.v1 again with the right kind.")
-			}
 		case *SecondInstanceFiledData:
 			if f.kind != PetitionComplaint {
 				return Errorf(EConflict, "%s is a %s: only complaints go to a second instance.", s.Stream(), orNone(string(f.kind)))
