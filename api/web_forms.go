@@ -35,29 +35,15 @@ type formField struct {
 
 type formOption struct{ Value, Label string }
 
-// enumValues are the allowed values of the payloads' enumerated types.
-var enumValues = map[reflect.Type][]string{
-	reflect.TypeFor[events.SupervisionForm]():   strs(events.FormDocumentReview, events.FormDelegation, events.FormViaPeoplesInspection, events.FormViaCommunityInvestmentBoard, events.FormJointWithAuthority),
-	reflect.TypeFor[events.SupervisionMode]():   strs(events.ModePlanned, events.ModeUnscheduled),
-	reflect.TypeFor[events.SupervisionScope]():  strs(events.ScopeThematic, events.ScopeRegular),
-	reflect.TypeFor[events.Outcome]():           strs(events.OutcomeAccepted, events.OutcomePartiallyAccepted, events.OutcomeExplainedNotAccepted, events.OutcomeRedirected, events.OutcomeNoted),
-	reflect.TypeFor[events.SourceKind]():        strs(events.SourceSupervision, events.SourceCritique, events.SourceContribution, events.SourcePeoplesInspection, events.SourceCommunityInvestment, events.SourcePetition, events.SourceOther),
-	reflect.TypeFor[events.CritiqueForm]():      strs(events.FormConference, events.FormWrittenConsultation, events.FormDialogue),
-	reflect.TypeFor[events.FindingStatus]():     strs(events.FindingImplemented, events.FindingPartlyImplemented, events.FindingNotImplemented, events.FindingNoLongerApplicable),
-	reflect.TypeFor[events.RequestedBy]():       strs(events.BySubject, events.BySupervisor),
-	reflect.TypeFor[events.EscalationChannel](): strs(events.EscalateDirectSuperior, events.EscalateHigherVFF, events.EscalatePartyCommittee, events.EscalatePeoplesCouncil, events.EscalatePeoplesCommittee),
-	reflect.TypeFor[events.Verdict]():           strs(events.Verdicts...),
-	reflect.TypeFor[events.Activity]():          strs(events.ActivitySupervision, events.ActivityCritique, events.ActivityContribution),
-	reflect.TypeFor[events.Complexity]():        strs(events.Simple, events.Complex),
-	reflect.TypeFor[events.InfoChannel]():       strs(events.InfoInPerson, events.InfoElectronic, events.InfoPostFax),
-	reflect.TypeFor[events.Channel]():           strs(events.ChannelReception, events.ChannelMail, events.ChannelOnline, events.ChannelVoterContact),
-	reflect.TypeFor[events.PetitionKind]():      strs(events.PetitionComplaint, events.PetitionDenunciation, events.PetitionRecommendation, events.PetitionFeedback),
-	reflect.TypeFor[events.ContributionForm]():  strs(events.ContribConference, events.ContribWritten, events.ContribCitizenFeedback, events.ContribDialogue, events.ContribPartyCongressDraft),
-	reflect.TypeFor[events.FiledReason]():       strs(events.FiledAnonymous, events.FiledDuplicate, events.FiledOutOfScope, events.FiledWithdrawn, events.FiledOther),
-	reflect.TypeFor[events.HearingBody]():       strs(events.HearingPeoplesCouncil, events.HearingPeoplesCommittee, events.HearingNationalAssembly, events.HearingGovernment),
-	reflect.TypeFor[events.ReceptionHost]():     strs(events.ReceptionChair, events.ReceptionVFF, events.ReceptionJoint),
-	reflect.TypeFor[events.PartyKind]():         strs(events.PartyStateBody, events.PartyPeoplesCommittee, events.PartyPeoplesCouncil, events.PartyVFFCommittee, events.PartySocioPoliticalOrg, events.PartyMemberOrg, events.PartyPartyCommittee, events.PartyPartyOrg, events.PartyPartyMember),
-	reflect.TypeFor[events.UnitLevel]():         strs(events.LevelCentral, events.LevelProvince, events.LevelDistrict, events.LevelCommune, events.LevelResidentialArea),
+// enumValues returns the values a form offers for a payload field of type
+// t (events.EnumValues: those its Validate accepts), or nil for a field of
+// free text. A token's role is not offered: tokens have no form in the
+// workspace, and their roles no labels.
+func enumValues(t reflect.Type) []string {
+	if t == reflect.TypeFor[events.Role]() {
+		return nil
+	}
+	return events.EnumValues(t)
 }
 
 func strs[T ~string](vs ...T) []string {
@@ -109,7 +95,7 @@ func fieldKind(name string, t reflect.Type) string {
 	switch {
 	case t == dateType:
 		return "date"
-	case enumValues[t] != nil:
+	case enumValues(t) != nil:
 		return "select"
 	case t.Kind() == reflect.String:
 		switch name {
@@ -162,7 +148,7 @@ func dataFields(lang string, t events.Type, form url.Values, today events.Date) 
 			if !f.Required {
 				f.Options = append(f.Options, formOption{"", "—"})
 			}
-			for _, v := range enumValues[pf.typ] {
+			for _, v := range enumValues(pf.typ) {
 				f.Options = append(f.Options, formOption{v, enumLabel(lang, v)})
 			}
 		case "lines":

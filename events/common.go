@@ -119,6 +119,10 @@ func decideCorrection(s *State, cmd Command) error {
 			if v != "true" && v != "false" {
 				return FieldErrorf(field, "%s is true or false: %q is neither.", k, v)
 			}
+		case enumOf(s.kind, k, t) != nil:
+			if values := enumOf(s.kind, k, t); !slices.Contains(values, v) {
+				return FieldErrorf(field, "%s is one of %s: %q is not one.", k, strings.Join(values, ", "), v)
+			}
 		}
 	}
 	return nil
@@ -129,8 +133,38 @@ func decideCorrection(s *State, cmd Command) error {
 // change on the record only: each is recorded anew with the event that set
 // it, and a correction naming it is refused with the reason.
 var recordedAnew = map[Kind]map[string]string{
-	KindPetition:    {"petition_kind": "petition_kind decides the petition's deadlines and whether its petitioner's identity is protected (a denunciation's is): it is not corrected. Before the petition is forwarded, record petition.classified.v1 again with the right kind."},
-	KindInfoRequest: {"complexity": "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity."},
+	KindPetition:       {"petition_kind": "petition_kind decides the petition's deadlines and whether its petitioner's identity is protected (a denunciation's is): it is not corrected. Before the petition is forwarded, record petition.classified.v1 again with the right kind."},
+	KindInfoRequest:    {"complexity": "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity."},
+	KindSupervision:    {"form": "form decides the supervision's steps (a delegation, working sessions before the result report) and how reports count it: it is not corrected. Cancel the supervision (supervision.cancelled.v1) and record it anew with the right form."},
+	KindCritique:       {"form": "form decides the critique's steps (a conference, a written consultation, a dialogue) and how reports count it: it is not corrected. Cancel the critique (critique.cancelled.v1) and record it anew with the right form."},
+	KindRecommendation: {"outcome": "outcome decides what may follow the answer (only an accepted recommendation is implemented), its status, its flags and the reports: it is not corrected. While the answer is the latest step, record recommendation.disputed.v1 and then the response again with the right outcome (its date stays the first answer's)."},
+}
+
+// kindEnums narrows, by kind, an enumerated field whose type other kinds'
+// fields share with more values (enumValues holds their union).
+var kindEnums = map[Kind]map[string][]string{
+	KindContribution:   {"outcome": texts(contributionOutcomes)},
+	KindRecommendation: {"finding": texts(verifiedFindings)},
+	// A plan item's form is its activity's (a string in the payload).
+	KindPlan: {"form": slices.Concat(texts(supervisionForms), texts(critiqueForms), texts(contributionForms))},
+}
+
+// enumOf returns the values field k (of type t) of kind's events takes,
+// or nil if it is not enumerated.
+func enumOf(kind Kind, k string, t reflect.Type) []string {
+	if values, ok := kindEnums[kind][k]; ok {
+		return values
+	}
+	return enumValues[t]
+}
+
+// texts returns values as strings.
+func texts[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }
 
 // correctable maps each kind to the fields of its events' payloads, by
@@ -208,6 +242,9 @@ const (
 	OutcomeNoted Outcome = "NOTED"
 )
 
+// responseOutcomes are the answers to a recommendation.
+var responseOutcomes = enum(OutcomeAccepted, OutcomePartiallyAccepted, OutcomeExplainedNotAccepted, OutcomeRedirected, OutcomeNoted)
+
 // RequestedBy says which side asked for a postponement.
 type RequestedBy string
 
@@ -216,6 +253,8 @@ const (
 	BySubject    RequestedBy = "SUBJECT"
 	BySupervisor RequestedBy = "SUPERVISOR"
 )
+
+var requesters = enum(BySubject, BySupervisor)
 
 func idList(ids ...string) []string {
 	var out []string

@@ -37,7 +37,10 @@ const (
 	ContribPartyCongressDraft ContributionForm = "PARTY_CONGRESS_DRAFT"
 )
 
-var contributionForms = []ContributionForm{ContribConference, ContribWritten, ContribCitizenFeedback, ContribDialogue, ContribPartyCongressDraft}
+var contributionForms = enum(ContribConference, ContribWritten, ContribCitizenFeedback, ContribDialogue, ContribPartyCongressDraft)
+
+// contributionOutcomes are the answers to a contribution.
+var contributionOutcomes = enum(OutcomeAccepted, OutcomePartiallyAccepted, OutcomeExplainedNotAccepted, OutcomeNoted)
 
 // ContributionCollectedData starts a contribution.
 type ContributionCollectedData struct {
@@ -89,7 +92,7 @@ type ContributionRespondedData struct {
 // Validate implements Payload.
 func (d *ContributionRespondedData) Validate() error {
 	if err := firstError(requiredDate("data.responded_on", d.RespondedOn),
-		oneOf("data.outcome", d.Outcome, OutcomeAccepted, OutcomePartiallyAccepted, OutcomeExplainedNotAccepted, OutcomeNoted),
+		oneOf("data.outcome", d.Outcome, contributionOutcomes...),
 		requiredText("data.text", d.Text), optionalText("data.explanation", d.Explanation)); err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ const (
 	FormDialogue            CritiqueForm = "DIALOGUE"
 )
 
-var critiqueForms = []CritiqueForm{FormConference, FormWrittenConsultation, FormDialogue}
+var critiqueForms = enum(FormConference, FormWrittenConsultation, FormDialogue)
 
 // CritiqueRequestedData starts a critique of a draft.
 type CritiqueRequestedData struct {

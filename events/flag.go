@@ -29,7 +29,7 @@ const (
 )
 
 // Verdicts lists every verdict.
-var Verdicts = []Verdict{VerdictConfirmed, VerdictDismissed, VerdictResolved}
+var Verdicts = enum(VerdictConfirmed, VerdictDismissed, VerdictResolved)
 
 // FlagReviewedData is an inspector's review of a derived flag.
 type FlagReviewedData struct {

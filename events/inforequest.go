@@ -38,6 +38,8 @@ const (
 	InfoPostFax    InfoChannel = "POST_FAX"
 )
 
+var infoChannels = enum(InfoInPerson, InfoElectronic, InfoPostFax)
+
 // Complexity decides the deadlines of an information request (Art. 31).
 type Complexity string
 
@@ -46,6 +48,8 @@ const (
 	Simple  Complexity = "SIMPLE"
 	Complex Complexity = "COMPLEX"
 )
+
+var complexities = enum(Simple, Complex)
 
 // InfoRequestReceivedData starts a request.
 type InfoRequestReceivedData struct {
@@ -59,7 +63,7 @@ type InfoRequestReceivedData struct {
 
 // Validate implements Payload.
 func (d *InfoRequestReceivedData) Validate() error {
-	return firstError(oneOf("data.channel", d.Channel, InfoInPerson, InfoElectronic, InfoPostFax), requiredDate("data.received_on", d.ReceivedOn),
+	return firstError(oneOf("data.channel", d.Channel, infoChannels...), requiredDate("data.received_on", d.ReceivedOn),
 		d.Requester.validate("data.requester", true), requiredID("data.addressee_party_id", d.AddresseePartyID),
 		requiredText("data.description", d.Description), optionalText("data.purpose", d.Purpose))
 }
@@ -72,7 +76,7 @@ type InfoValidatedData struct {
 
 // Validate implements Payload.
 func (d *InfoValidatedData) Validate() error {
-	return firstError(requiredDate("data.validated_on", d.ValidatedOn), oneOf("data.complexity", d.Complexity, Simple, Complex))
+	return firstError(requiredDate("data.validated_on", d.ValidatedOn), oneOf("data.complexity", d.Complexity, complexities...))
 }
 
 // InfoRejectedData rejects a request whose form is invalid.

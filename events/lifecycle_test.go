@@ -275,6 +275,9 @@ func TestLifecycleUnit(t *testing.T) {
 			when: past{events.UnitReceptionSessionHeld, `{"host":"VFF","held_on":"2024-05-16","citizens_count":2,"petition_ids":["don-khong-co"]}`},
 			want: events.EInvalid, field: "data.petition_ids[0]"},
 		{name: "OK: a correction of a superseded unit", given: []past{registered, superseded}, when: past{events.UnitCorrected, `{"corrects_version":1,"reason":"Sai tên.","changes":{"name":"Nhơn Phong"}}`}},
+		{name: "OK: a corrected level", given: []past{registered}, when: past{events.UnitCorrected, `{"corrects_version":1,"reason":"Sai cấp.","changes":{"level":"COMMUNE"}}`}},
+		{name: "ErrInvalid: a corrected level that is none", given: []past{registered},
+			when: past{events.UnitCorrected, `{"corrects_version":1,"reason":"Sai cấp.","changes":{"level":"phường"}}`}, want: events.EInvalid, field: "data.changes.level", msg: "CENTRAL, PROVINCE"},
 		{name: "ErrInvalid: a correction of a version that does not exist", given: []past{registered},
 			when: past{events.UnitCorrected, `{"corrects_version":2,"reason":"Sai tên.","changes":{"name":"Nhơn Phong"}}`}, want: events.EInvalid, field: "data.corrects_version"},
 	})
@@ -300,6 +303,9 @@ func TestLifecycleParty(t *testing.T) {
 			when: past{events.PartyDissolved, `{"effective_on":"2025-07-01","successor_id":"khong-co"}`}, want: events.EInvalid, field: "data.successor_id"},
 		{name: "ErrConflict: renamed after it was dissolved", given: []past{registered, dissolved}, when: renamed, want: events.EConflict, msg: "is in state dissolved"},
 		{name: "OK: a correction after dissolution", given: []past{registered, dissolved}, when: past{events.PartyCorrected, example(t, events.PartyCorrected)}},
+		{name: "OK: a corrected kind", given: []past{registered}, when: past{events.PartyCorrected, `{"corrects_version":1,"reason":"Sai loại.","changes":{"party_kind":"INSPECTORATE"}}`}},
+		{name: "ErrInvalid: a corrected kind that is none", given: []past{registered},
+			when: past{events.PartyCorrected, `{"corrects_version":1,"reason":"Sai loại.","changes":{"party_kind":"PHONG"}}`}, want: events.EInvalid, field: "data.changes.party_kind"},
 		{name: "ErrInvalid: its unit cannot change", given: []past{registered}, when: renamed, unit: "binh-dinh-ward", want: events.EInvalid, field: "unit"},
 		{name: "ErrInvalid: its own superior", given: []past{registered}, when: past{events.PartySuperiorChanged, `{"superior_id":"phong-tnmt","effective_on":"2024-01-01"}`},
 			want: events.EInvalid, field: "data.superior_id"},
@@ -340,6 +346,10 @@ func TestLifecycleFlag(t *testing.T) {
 		{name: "OK: a later review revises the verdict", as: inspector, given: []past{reviewed}, when: revised, then: events.FlagReviewedStatus},
 		{name: "ErrConflict: reviewed twice with the first type", as: inspector, given: []past{reviewed}, when: reviewed, want: events.EConflict, msg: "already exists"},
 		{name: "ErrNotFound: a revision without a review", as: inspector, when: revised, want: events.ENotFound},
+		{name: "OK: a corrected verdict", as: inspector, given: []past{reviewed},
+			when: past{events.FlagCorrected, `{"corrects_version":1,"reason":"Chọn nhầm.","changes":{"verdict":"DISMISSED"}}`}, then: events.FlagReviewedStatus},
+		{name: "ErrInvalid: a corrected verdict that is none", as: inspector, given: []past{reviewed},
+			when: past{events.FlagCorrected, `{"corrects_version":1,"reason":"Chọn nhầm.","changes":{"verdict":"OK"}}`}, want: events.EInvalid, field: "data.changes.verdict"},
 		{name: "ErrForbidden: a recorder reviews a flag", as: recorderAt("an-nhon"), when: reviewed, want: events.EForbidden},
 	})
 }
@@ -368,6 +378,8 @@ func TestLifecyclePlan(t *testing.T) {
 		{name: "ErrConflict: closed before adoption", given: []past{drafted, consulted}, when: closed, want: events.EConflict, msg: "is in state consulting"},
 		{name: "OK: adopted → closed", given: toAdopted, when: closed, then: events.PlanClosedS},
 		{name: "ErrConflict: an item added after closing", given: seq(toAdopted, []past{closed}), when: item, want: events.EConflict, msg: "is in state closed"},
+		{name: "ErrInvalid: a corrected form that is none", given: toAdopted, when: past{events.PlanCorrected,
+			`{"corrects_version":1,"reason":"Sai.","changes":{"form":"HOI_NGHI"}}`}, want: events.EInvalid, field: "data.changes.form", msg: "DOCUMENT_REVIEW"},
 		{name: "OK: a correction after closing", given: seq(toAdopted, []past{closed}), when: past{events.PlanCorrected, `{"corrects_version":1,"reason":"Sai tiêu đề.","changes":{"title":"Kế hoạch năm 2025"}}`}},
 		{name: "ErrForbidden: a respondent adds an item", given: []past{drafted}, when: item, as: respondentOf("ubnd-binh-dinh-ward"), want: events.EForbidden},
 		{name: "ErrForbidden: a recorder of another district", given: []past{drafted}, when: item, as: recorderAt("phu-cat"), want: events.EForbidden},
@@ -455,6 +467,12 @@ func TestLifecycleSupervision(t *testing.T) {
 		// Final states.
 		{name: "ErrConflict: cancelled is final", given: []past{delegation, cancelled}, when: notified, want: events.EConflict, msg: "is in state cancelled"},
 		{name: "ErrConflict: closed is final", given: seq(toIssued, []past{closed}), when: cancelled, want: events.EConflict, msg: "is in state closed"},
+		{name: "ErrInvalid: a corrected form", given: []past{delegation}, when: past{events.SupervisionCorrected,
+			`{"corrects_version":1,"reason":"Sai hình thức.","changes":{"form":"DOCUMENT_REVIEW"}}`}, want: events.EInvalid, field: "data.changes.form", msg: "supervision.cancelled.v1"},
+		{name: "ErrInvalid: a corrected mode that is none", given: []past{delegation}, when: past{events.SupervisionCorrected,
+			`{"corrects_version":1,"reason":"Sai.","changes":{"mode":"SOMETIMES"}}`}, want: events.EInvalid, field: "data.changes.mode"},
+		{name: "OK: a corrected scope", given: []past{delegation}, when: past{events.SupervisionCorrected,
+			`{"corrects_version":1,"reason":"Sai.","changes":{"scope":"REGULAR"}}`}, then: events.SupPlanned},
 		{name: "OK: a correction after cancellation", given: []past{delegation, cancelled}, when: past{events.SupervisionCorrected, `{"corrects_version":1,"reason":"Sai chủ đề.","changes":{"topic":"Đất đai"}}`}, then: events.SupCancelled},
 		{name: "ErrConflict: planned twice", given: []past{delegation}, when: delegation, want: events.EConflict, msg: "already exists"},
 		{name: "ErrNotFound: notified on a supervision never planned", when: notified, want: events.ENotFound},
@@ -594,6 +612,20 @@ func TestLifecycleRecommendation(t *testing.T) {
 		{name: "ErrInvalid: a corrected addressee", given: toReceived, when: past{events.RecommendationCorrected,
 			`{"corrects_version":1,"reason":"Sai.","changes":{"addressee_party_id":"ubnd-khac"}}`}, want: events.EInvalid, field: "data.changes.addressee_party_id", msg: "record it anew"},
 		{name: "ErrConflict: closed is final", given: seq(toImplemented, []past{verified, closed}), when: reminder, want: events.EConflict, msg: "is in state closed"},
+		// An enumerated field takes one of its values; the outcome, which
+		// decides what may follow, is not corrected: the answer is disputed
+		// and given again.
+		{name: "ErrInvalid: a corrected outcome", given: toResponded, when: past{events.RecommendationCorrected,
+			`{"corrects_version":3,"reason":"Ghi nhầm kết quả.","changes":{"outcome":"EXPLAINED_NOT_ACCEPTED"}}`}, want: events.EInvalid, field: "data.changes.outcome", msg: "recommendation.disputed.v1"},
+		{name: "OK: a response given again after a dispute, with another outcome", given: seq(toResponded, []past{disputed}), when: explained, as: ward, then: events.RecResponded},
+		{name: "OK: a corrected source kind", given: toReceived, when: past{events.RecommendationCorrected,
+			`{"corrects_version":1,"reason":"Sai nguồn.","changes":{"source_kind":"CRITIQUE"}}`}, then: events.RecReceived},
+		{name: "ErrInvalid: a corrected source kind that is none", given: toReceived, when: past{events.RecommendationCorrected,
+			`{"corrects_version":1,"reason":"Sai nguồn.","changes":{"source_kind":"Giám sát"}}`}, want: events.EInvalid, field: "data.changes.source_kind", msg: "SUPERVISION, CRITIQUE"},
+		{name: "ErrInvalid: a corrected finding a verification does not make", given: seq(toImplemented, []past{verified}), when: past{events.RecommendationCorrected,
+			`{"corrects_version":6,"reason":"Sai.","changes":{"finding":"NO_LONGER_APPLICABLE"}}`}, want: events.EInvalid, field: "data.changes.finding", msg: "IMPLEMENTED, PARTLY_IMPLEMENTED, NOT_IMPLEMENTED:"},
+		{name: "ErrInvalid: a corrected escalation channel that is none", given: toReceived, when: past{events.RecommendationCorrected,
+			`{"corrects_version":1,"reason":"Sai.","changes":{"channel":"EMAIL"}}`}, want: events.EInvalid, field: "data.changes.channel"},
 
 		// Review requests return to the state before them.
 		{name: "OK: review_requested", given: toReceived, when: review, as: ward, then: events.RecReviewRequested},
@@ -666,6 +698,8 @@ func TestLifecycleCritique(t *testing.T) {
 	toDocument := seq(toSynthesized, []past{document})
 	toResponded := seq(toDocument, []past{responded})
 	runLifecycle(t, "critique/pb-1", "an-nhon", []lifecycleCase{
+		{name: "ErrInvalid: a corrected form", given: []past{requested}, when: past{events.CritiqueCorrected,
+			`{"corrects_version":1,"reason":"Sai hình thức.","changes":{"form":"DIALOGUE"}}`}, want: events.EInvalid, field: "data.changes.form", msg: "critique.cancelled.v1"},
 		// The path of domain.md §2.6.
 		{name: "OK: requested", when: requested, then: events.CrRequested},
 		{name: "OK: the drafter records that it sent the draft", given: []past{requested}, when: draft, as: drafter, then: events.CrDraftReceived},
@@ -746,6 +780,10 @@ func TestLifecycleContribution(t *testing.T) {
 		{name: "ErrConflict: sent before the synthesis", given: []past{collected}, when: sent, want: events.EConflict, msg: "is in state collected"},
 		{name: "ErrConflict: a response before sending", given: []past{collected, synthesized}, when: responded, as: target, want: events.EConflict, msg: "is in state synthesized"},
 		{name: "ErrConflict: closed is final", given: seq(toSent, []past{closed}), when: responded, as: target, want: events.EConflict, msg: "is in state closed"},
+		{name: "OK: a corrected form", given: toSent, when: past{events.ContributionCorrected,
+			`{"corrects_version":1,"reason":"Sai hình thức.","changes":{"form":"WRITTEN"}}`}, then: events.CoSent},
+		{name: "ErrInvalid: a corrected outcome a contribution's answer does not take", given: seq(toSent, []past{responded}), when: past{events.ContributionCorrected,
+			`{"corrects_version":4,"reason":"Sai.","changes":{"outcome":"REDIRECTED"}}`}, want: events.EInvalid, field: "data.changes.outcome", msg: "ACCEPTED, PARTIALLY_ACCEPTED, EXPLAINED_NOT_ACCEPTED, NOTED:"},
 		{name: "OK: a correction after closing", given: seq(toSent, []past{closed}), when: past{events.ContributionCorrected, example(t, events.ContributionCorrected)}, then: events.CoClosed},
 		{name: "ErrForbidden: another party's respondent responds", given: toSent, when: responded, as: respondentOf("ubnd-an-nhon"), want: events.EForbidden},
 		{name: "ErrForbidden: the target records the synthesis", given: []past{collected}, when: synthesized, as: target, want: events.EForbidden},
@@ -801,6 +839,10 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "ErrInvalid: petition_kind is not corrected", given: []past{received("COMPLAINT"), classified("COMPLAINT")},
 			when: past{events.PetitionCorrected, `{"corrects_version":2,"reason":"Phân loại nhầm.","changes":{"petition_kind":"DENUNCIATION"}}`},
 			want: events.EInvalid, field: "data.changes.petition_kind"},
+		{name: "OK: a corrected channel", given: []past{received("COMPLAINT")},
+			when: past{events.PetitionCorrected, `{"corrects_version":1,"reason":"Ghi nhầm.","changes":{"channel":"VOTER_CONTACT"}}`}, then: events.PeReceived},
+		{name: "ErrInvalid: a corrected channel that is none", given: []past{received("COMPLAINT")},
+			when: past{events.PetitionCorrected, `{"corrects_version":1,"reason":"Ghi nhầm.","changes":{"channel":"EMAIL"}}`}, want: events.EInvalid, field: "data.changes.channel", msg: "RECEPTION, MAIL, ONLINE, VOTER_CONTACT"},
 		{name: "OK: the rest of a classification is corrected", given: []past{received("COMPLAINT"), classified("COMPLAINT")},
 			when: past{events.PetitionCorrected, `{"corrects_version":2,"reason":"Ghi nhầm ngày.","changes":{"classified_on":"2024-05-18"}}`}, then: events.PeClassified},
 
@@ -868,6 +910,8 @@ func TestLifecycleInfoRequest(t *testing.T) {
 		{name: "ErrInvalid: complexity is not corrected", given: []past{received, validated("SIMPLE")},
 			when: past{events.InfoRequestCorrected, `{"corrects_version":2,"reason":"Đánh giá nhầm.","changes":{"complexity":"COMPLEX"}}`}, as: ward,
 			want: events.EInvalid, field: "data.changes.complexity"},
+		{name: "ErrInvalid: a corrected channel that is none", given: []past{received},
+			when: past{events.InfoRequestCorrected, `{"corrects_version":1,"reason":"Ghi nhầm.","changes":{"channel":"EMAIL"}}`}, as: ward, want: events.EInvalid, field: "data.changes.channel"},
 		{name: "OK: a complex request gets a timeline", given: []past{received, validated("COMPLEX")}, when: timeline, as: ward, then: events.IrTimelineNotified},
 		{name: "OK: one extension of 15 days", given: toTimeline, when: extension(15), as: ward, then: events.IrExtended},
 		{name: "OK: provided after the extension", given: seq(toTimeline, []past{extension(15)}), when: provided, as: ward, then: events.IrProvided},

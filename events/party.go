@@ -46,10 +46,10 @@ const (
 )
 
 // PartyKinds lists every party kind.
-var PartyKinds = []PartyKind{PartyStateBody, PartyPeoplesCommittee, PartyPeoplesCouncil, PartyVFFCommittee,
+var PartyKinds = enum(PartyStateBody, PartyPeoplesCommittee, PartyPeoplesCouncil, PartyVFFCommittee,
 	PartySocioPoliticalOrg, PartyMemberOrg, PartyPartyCommittee, PartyPartyOrg, PartyPartyMember,
 	PartyElectedDeputy, PartyOfficial, PartyPublicEmployee, PartyOrganisation, PartyPeoplesInspectionBoard,
-	PartyCommunityInvestmentBoard, PartyInspectorate, PartyEnterprise, PartyOther}
+	PartyCommunityInvestmentBoard, PartyInspectorate, PartyEnterprise, PartyOther)
 
 // PartyRegisteredData starts a party.
 type PartyRegisteredData struct {

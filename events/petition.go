@@ -46,7 +46,7 @@ const (
 	PetitionFeedback       PetitionKind = "FEEDBACK"
 )
 
-var petitionKinds = []PetitionKind{PetitionComplaint, PetitionDenunciation, PetitionRecommendation, PetitionFeedback}
+var petitionKinds = enum(PetitionComplaint, PetitionDenunciation, PetitionRecommendation, PetitionFeedback)
 
 // Channel is how a petition or request arrived.
 type Channel string
@@ -58,6 +58,8 @@ const (
 	ChannelOnline       Channel = "ONLINE"
 	ChannelVoterContact Channel = "VOTER_CONTACT"
 )
+
+var channels = enum(ChannelReception, ChannelMail, ChannelOnline, ChannelVoterContact)
 
 // PetitionReceivedData starts a petition.
 type PetitionReceivedData struct {
@@ -72,7 +74,7 @@ type PetitionReceivedData struct {
 
 // Validate implements Payload.
 func (d *PetitionReceivedData) Validate() error {
-	if err := firstError(oneOf("data.channel", d.Channel, ChannelReception, ChannelMail, ChannelOnline, ChannelVoterContact),
+	if err := firstError(oneOf("data.channel", d.Channel, channels...),
 		requiredDate("data.received_on", d.ReceivedOn), optionalOneOf("data.petition_kind", d.PetitionKind, petitionKinds...),
 		required("data.summary", d.Summary), optionalText("data.content", d.Content)); err != nil {
 		return err
@@ -139,6 +141,8 @@ const (
 	FiledOther      FiledReason = "OTHER"
 )
 
+var filedReasons = enum(FiledAnonymous, FiledDuplicate, FiledOutOfScope, FiledWithdrawn, FiledOther)
+
 // PetitionFiledData files a petition without action.
 type PetitionFiledData struct {
 	FiledOn Date        `json:"filed_on"`
@@ -148,7 +152,7 @@ type PetitionFiledData struct {
 
 // Validate implements Payload.
 func (d *PetitionFiledData) Validate() error {
-	return firstError(requiredDate("data.filed_on", d.FiledOn), oneOf("data.reason", d.Reason, FiledAnonymous, FiledDuplicate, FiledOutOfScope, FiledWithdrawn, FiledOther),
+	return firstError(requiredDate("data.filed_on", d.FiledOn), oneOf("data.reason", d.Reason, filedReasons...),
 		optionalText("data.note", d.Note))
 }
 

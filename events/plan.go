@@ -31,6 +31,8 @@ const (
 	ActivityContribution Activity = "CONTRIBUTION"
 )
 
+var activities = enum(ActivitySupervision, ActivityCritique, ActivityContribution)
+
 // PlanDraftedData starts a plan.
 type PlanDraftedData struct {
 	Year    int    `json:"year"`
@@ -84,7 +86,7 @@ type PlanItemAddedData struct {
 
 // Validate implements Payload.
 func (d *PlanItemAddedData) Validate() error {
-	if err := firstError(requiredID("data.item_id", d.ItemID), oneOf("data.activity", d.Activity, ActivitySupervision, ActivityCritique, ActivityContribution),
+	if err := firstError(requiredID("data.item_id", d.ItemID), oneOf("data.activity", d.Activity, activities...),
 		required("data.topic", d.Topic)); err != nil {
 		return err
 	}

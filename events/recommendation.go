@@ -56,7 +56,7 @@ const (
 	SourceOther               SourceKind = "OTHER"
 )
 
-var sourceKinds = []SourceKind{SourceSupervision, SourceCritique, SourceContribution, SourcePeoplesInspection, SourceCommunityInvestment, SourcePetition, SourceOther}
+var sourceKinds = enum(SourceSupervision, SourceCritique, SourceContribution, SourcePeoplesInspection, SourceCommunityInvestment, SourcePetition, SourceOther)
 
 // sourceStream maps a source kind to the aggregate kind its source_id names.
 var sourceStream = map[SourceKind]Kind{
@@ -139,7 +139,7 @@ type ResponseSubmittedData struct {
 func (d *ResponseSubmittedData) Validate() error {
 	err := firstError(
 		requiredDate("data.responded_on", d.RespondedOn),
-		oneOf("data.outcome", d.Outcome, OutcomeAccepted, OutcomePartiallyAccepted, OutcomeExplainedNotAccepted, OutcomeRedirected, OutcomeNoted),
+		oneOf("data.outcome", d.Outcome, responseOutcomes...),
 		requiredText("data.text", d.Text),
 		optionalText("data.explanation", d.Explanation),
 		optionalTexts("data.planned_actions", d.PlannedActions),
@@ -208,9 +208,12 @@ type ImplementationVerifiedData struct {
 	Note       string        `json:"note,omitempty"`
 }
 
+// verifiedFindings are what a verification finds of an implementation.
+var verifiedFindings = enum(FindingImplemented, FindingPartlyImplemented, FindingNotImplemented)
+
 // Validate implements Payload.
 func (d *ImplementationVerifiedData) Validate() error {
-	return firstError(requiredDate("data.verified_on", d.VerifiedOn), oneOf("data.finding", d.Finding, FindingImplemented, FindingPartlyImplemented, FindingNotImplemented),
+	return firstError(requiredDate("data.verified_on", d.VerifiedOn), oneOf("data.finding", d.Finding, verifiedFindings...),
 		optionalText("data.note", d.Note))
 }
 
@@ -237,6 +240,8 @@ const (
 	EscalatePeoplesCommittee EscalationChannel = "PEOPLES_COMMITTEE"
 )
 
+var escalationChannels = enum(EscalateDirectSuperior, EscalateHigherVFF, EscalatePartyCommittee, EscalatePeoplesCouncil, EscalatePeoplesCommittee)
+
 // EscalatedData escalates an item to another body, which may then answer it.
 type EscalatedData struct {
 	EscalatedOn Date              `json:"escalated_on"`
@@ -248,7 +253,7 @@ type EscalatedData struct {
 // Validate implements Payload.
 func (d *EscalatedData) Validate() error {
 	return firstError(requiredDate("data.escalated_on", d.EscalatedOn),
-		oneOf("data.channel", d.Channel, EscalateDirectSuperior, EscalateHigherVFF, EscalatePartyCommittee, EscalatePeoplesCouncil, EscalatePeoplesCommittee),
+		oneOf("data.channel", d.Channel, escalationChannels...),
 		requiredID("data.to_party_id", d.ToPartyID), requiredText("data.reason", d.Reason))
 }
 

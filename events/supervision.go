@@ -54,7 +54,7 @@ const (
 	FormJointWithAuthority          SupervisionForm = "JOINT_WITH_AUTHORITY"
 )
 
-var supervisionForms = []SupervisionForm{FormDocumentReview, FormDelegation, FormViaPeoplesInspection, FormViaCommunityInvestmentBoard, FormJointWithAuthority}
+var supervisionForms = enum(FormDocumentReview, FormDelegation, FormViaPeoplesInspection, FormViaCommunityInvestmentBoard, FormJointWithAuthority)
 
 // SupervisionMode says whether a supervision was planned or unscheduled.
 type SupervisionMode string
@@ -65,6 +65,8 @@ const (
 	ModeUnscheduled SupervisionMode = "UNSCHEDULED"
 )
 
+var supervisionModes = enum(ModePlanned, ModeUnscheduled)
+
 // SupervisionScope says whether a supervision is thematic or regular.
 type SupervisionScope string
 
@@ -73,6 +75,8 @@ const (
 	ScopeThematic SupervisionScope = "THEMATIC"
 	ScopeRegular  SupervisionScope = "REGULAR"
 )
+
+var supervisionScopes = enum(ScopeThematic, ScopeRegular)
 
 // SupervisionPlannedData starts a supervision.
 type SupervisionPlannedData struct {
@@ -103,8 +107,8 @@ func (d *SupervisionPlannedData) Validate() error {
 		required("data.title", d.Title),
 		required("data.topic", d.Topic),
 		oneOf("data.form", d.Form, supervisionForms...),
-		oneOf("data.mode", d.Mode, ModePlanned, ModeUnscheduled),
-		oneOf("data.scope", d.Scope, ScopeThematic, ScopeRegular),
+		oneOf("data.mode", d.Mode, supervisionModes...),
+		oneOf("data.scope", d.Scope, supervisionScopes...),
 		requiredIDs("data.subject_party_ids", d.SubjectPartyIDs),
 		optionalID("data.chair_party_id", d.ChairPartyID),
 		optionalID("data.joint_with_party_id", d.JointWithPartyID),
@@ -261,7 +265,7 @@ type SessionPostponedData struct {
 // Validate implements Payload.
 func (d *SessionPostponedData) Validate() error {
 	return firstError(requiredID("data.session_id", d.SessionID), requiredDate("data.postponed_on", d.PostponedOn),
-		oneOf("data.requested_by", d.RequestedBy, BySubject, BySupervisor), requiredText("data.reason", d.Reason), optionalDate("data.new_date", d.NewDate))
+		oneOf("data.requested_by", d.RequestedBy, requesters...), requiredText("data.reason", d.Reason), optionalDate("data.new_date", d.NewDate))
 }
 
 // ResultReportSubmittedData records the delegation head's report to the
@@ -300,7 +304,7 @@ const (
 	FindingNoLongerApplicable FindingStatus = "NO_LONGER_APPLICABLE"
 )
 
-var findingStatuses = []FindingStatus{FindingImplemented, FindingPartlyImplemented, FindingNotImplemented, FindingNoLongerApplicable}
+var findingStatuses = enum(FindingImplemented, FindingPartlyImplemented, FindingNotImplemented, FindingNoLongerApplicable)
 
 // FollowUpFindingData records what a follow-up found about one
 // recommendation.
@@ -325,7 +329,7 @@ type PostponedData struct {
 
 // Validate implements Payload.
 func (d *PostponedData) Validate() error {
-	return firstError(requiredDate("data.postponed_on", d.PostponedOn), oneOf("data.requested_by", d.RequestedBy, BySubject, BySupervisor),
+	return firstError(requiredDate("data.postponed_on", d.PostponedOn), oneOf("data.requested_by", d.RequestedBy, requesters...),
 		requiredText("data.reason", d.Reason), optionalDate("data.until", d.Until))
 }
 

@@ -32,9 +32,12 @@ type TokenCreatedData struct {
 	ExpiresOn    Date   `json:"expires_on,omitempty"`
 }
 
+// tokenRoles are the roles a token may carry (Role.Valid).
+var tokenRoles = enum(RoleAdmin, RoleRecorder, RoleRespondent, RoleInspector, RoleObserver)
+
 // Validate implements Payload.
 func (d *TokenCreatedData) Validate() error {
-	if err := firstError(required("data.name", d.Name), oneOf("data.role", d.Role, RoleAdmin, RoleRecorder, RoleRespondent, RoleInspector, RoleObserver),
+	if err := firstError(required("data.name", d.Name), oneOf("data.role", d.Role, tokenRoles...),
 		optionalID("data.unit", d.Unit), optionalID("data.party", d.Party), optionalDate("data.expires_on", d.ExpiresOn)); err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ const (
 	LevelResidentialArea UnitLevel = "RESIDENTIAL_AREA"
 )
 
-var unitLevels = []UnitLevel{LevelCentral, LevelProvince, LevelDistrict, LevelCommune, LevelResidentialArea}
+var unitLevels = enum(LevelCentral, LevelProvince, LevelDistrict, LevelCommune, LevelResidentialArea)
 
 // UnitRegisteredData starts a unit. Its stream ID is the unit's code.
 type UnitRegisteredData struct {
@@ -113,6 +113,8 @@ const (
 	HearingGovernment       HearingBody = "GOVERNMENT"
 )
 
+var hearingBodies = enum(HearingPeoplesCouncil, HearingPeoplesCommittee, HearingNationalAssembly, HearingGovernment)
+
 // PeriodicHearingHeldData records the six-monthly hearing of the MTTQ's
 // supervision results by the same-level People's Council or Committee
 // (Luật MTTQ Art. 30.1).
@@ -127,7 +129,7 @@ type PeriodicHearingHeldData struct {
 // Validate implements Payload.
 func (d *PeriodicHearingHeldData) Validate() error {
 	return firstError(
-		oneOf("data.body", d.Body, HearingPeoplesCouncil, HearingPeoplesCommittee, HearingNationalAssembly, HearingGovernment),
+		oneOf("data.body", d.Body, hearingBodies...),
 		validPeriod("data.period", d.Period),
 		requiredDate("data.held_on", d.HeldOn),
 		optionalIDs("data.recommendation_ids", d.RecommendationIDs),
@@ -154,6 +156,8 @@ const (
 	ReceptionJoint ReceptionHost = "JOINT"
 )
 
+var receptionHosts = enum(ReceptionChair, ReceptionVFF, ReceptionJoint)
+
 // ReceptionSessionHeldData records a citizen reception session (tiếp công
 // dân) held in a unit (Luật Tiếp công dân Art. 12-15).
 type ReceptionSessionHeldData struct {
@@ -168,7 +172,7 @@ type ReceptionSessionHeldData struct {
 // Validate implements Payload.
 func (d *ReceptionSessionHeldData) Validate() error {
 	return firstError(
-		oneOf("data.host", d.Host, ReceptionChair, ReceptionVFF, ReceptionJoint),
+		oneOf("data.host", d.Host, receptionHosts...),
 		optional("data.host_name", d.HostName),
 		requiredDate("data.held_on", d.HeldOn),
 		nonNegative("data.citizens_count", d.CitizensCount),

@@ -126,6 +126,27 @@ func notBefore(field string, d Date, start Date, startField string) error {
 	return nil
 }
 
+// enumValues holds, by type, the values of the payloads' enumerated fields,
+// as their Validate methods check them (oneOf the lists enum registered):
+// for the checks of corrections and the web workspace's forms.
+var enumValues = map[reflect.Type][]string{}
+
+// enum registers values as values of T (adding to those registered
+// before: a type several fields share takes the union) and returns them.
+func enum[T ~string](values ...T) []T {
+	t := reflect.TypeFor[T]()
+	for _, v := range values {
+		if !slices.Contains(enumValues[t], string(v)) {
+			enumValues[t] = append(enumValues[t], string(v))
+		}
+	}
+	return values
+}
+
+// EnumValues returns the values a payload field of type t takes, in order,
+// or nil if t is not an enumerated type.
+func EnumValues(t reflect.Type) []string { return enumValues[t] }
+
 // oneOf checks an enumeration value.
 func oneOf[T ~string](field string, v T, allowed ...T) error {
 	if slices.Contains(allowed, v) {

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,12 +19,43 @@ type Correction struct {
 }
 
 // slot is one fact an event set from one of its payload fields: a date,
-// or a number of days.
+// a number of days, or another value that set stores if it is one the
+// fact takes (reporting whether it was).
 type slot struct {
 	key  string
 	at   uint64 // the position of the event that set it
 	date *events.Date
 	days *int
+	set  func(string) bool
+}
+
+// enumSlot is a slot of a value of the enumerated type T (one of
+// events.EnumValues), stored in *p if p is set and in the item's form if
+// form is.
+func enumSlot[T ~string](key string, at Cite, p *T, form *string) slot {
+	return slot{key: key, at: at.Position, set: func(v string) bool {
+		if !slices.Contains(events.EnumValues(reflect.TypeFor[T]()), v) {
+			return false
+		}
+		if p != nil {
+			*p = T(v)
+		}
+		if form != nil {
+			*form = v
+		}
+		return true
+	}}
+}
+
+// boolSlot is a slot of true or false, stored in *p.
+func boolSlot(key string, at Cite, p *bool) slot {
+	return slot{key: key, at: at.Position, set: func(v string) bool {
+		if v != "true" && v != "false" {
+			return false
+		}
+		*p = v == "true"
+		return true
+	}}
 }
 
 // slots lists the facts of an item that corrections can change: each
@@ -38,7 +70,8 @@ func (it *Item) slots() []slot {
 		out = append(out, d("issued_on", r.IssuedAt, &r.IssuedOn), d("received_on", r.ReceivedAt, &r.ReceivedOn),
 			d("responded_on", r.RespondedAt, &r.RespondedOn), d("commit_due_on", r.CommitAt, &r.CommitDueOn),
 			d("due_on", r.CommitAt, &r.CommitDueOn), d("verified_on", r.VerifiedAt, &r.Implemented),
-			slot{key: "response_days", at: r.IssuedAt.Position, days: &r.ResponseDays})
+			slot{key: "response_days", at: r.IssuedAt.Position, days: &r.ResponseDays},
+			enumSlot("source_kind", r.IssuedAt, &r.SourceKind, &it.Form))
 	case f.Sup != nil:
 		s := f.Sup
 		out = append(out, d("planned_start", created, &s.PlannedStart), d("decided_on", s.DecidedAt, &s.DecidedOn),
@@ -68,20 +101,31 @@ func (it *Item) slots() []slot {
 	case f.Info != nil:
 		n := f.Info
 		out = append(out, d("received_on", n.ReceivedAt, &n.ReceivedOn), d("notified_on", n.NoticeAt, &n.NoticeOn),
-			d("provided_on", n.ProvidedAt, &n.ProvidedOn), d("refused_on", n.RefusedAt, &n.RefusedOn))
+			d("provided_on", n.ProvidedAt, &n.ProvidedOn), d("refused_on", n.RefusedAt, &n.RefusedOn),
+			enumSlot("channel", n.ReceivedAt, &n.Channel, &it.Form))
 	case f.Pet != nil:
 		p := f.Pet
 		out = append(out, d("received_on", created, &p.ReceivedOn), d("forwarded_on", p.ForwardedAt, &p.ForwardedOn),
 			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
 			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
-			d("notified_on", p.NotifiedAt, &p.NotifiedOn))
+			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
+			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote))
 		for i, c := range p.ExtendedAt {
 			out = append(out, slot{key: "days", at: c.Position, days: &p.ExtendedDays[i]})
 		}
 	case f.Unit != nil:
+		out = append(out, enumSlot("level", created, &f.Unit.Level, nil))
 		for i, c := range f.Unit.HearingAt {
 			out = append(out, d("held_on", c, &f.Unit.Hearings[i]))
 		}
+	case f.Prt != nil:
+		out = append(out, enumSlot("party_kind", created, &f.Prt.PartyKind, &it.Form))
+	case f.Con != nil:
+		out = append(out, enumSlot("form", created, (*events.ContributionForm)(nil), &it.Form))
+	case f.Flag != nil:
+		r := f.Flag
+		out = append(out, enumSlot("verdict", r.At, &r.Verdict, nil), d("reviewed_on", r.At, &r.ReviewedOn),
+			slot{key: "note", at: r.At.Position, set: func(v string) bool { r.Note = v; return true }})
 	}
 	return out
 }
@@ -101,13 +145,13 @@ func titleKey(k events.Kind) string {
 }
 
 // correct applies a correction, at c, to the facts the corrected event
-// set: each changed field that a dated fact (or a number of days) came
-// from replaces it, so deadlines and flags follow the corrected record, as
-// the item's fields do. A correction of a correction corrects the event
-// that one corrected. The facts keep citing the event that set them; the
-// item records the correction (Item.Corrections) and its obligations cite
-// it. Values that are not dates (or whole numbers of days) change the
-// fields only.
+// set: each changed field that a fact came from (a date, a number of days,
+// a value of an enumerated type such as a channel, see slots) replaces
+// it, so deadlines, flags, filters and reports follow the corrected
+// record, as the item's fields do. A correction of a correction corrects
+// the event that one corrected. The facts keep citing the event that set
+// them; the item records the correction (Item.Corrections) and its
+// obligations cite it. Other fields change the item's fields only.
 func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 	if d.CorrectsVersion == 0 || d.CorrectsVersion > uint64(len(it.Events)) {
 		return
@@ -135,6 +179,11 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 			// As the write side bounds them: a year at most.
 			if n, err := strconv.Atoi(val); err == nil && n > 0 && n <= 366 {
 				*s.days, changed = n, true
+			}
+		case s.set != nil:
+			// A value of the fact's (as the write side checks them).
+			if s.set(val) {
+				changed = true
 			}
 		}
 	}

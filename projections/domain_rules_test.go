@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mttq-vn/ledger/events"
@@ -665,5 +666,105 @@ func TestReportRowsByParentFirst(t *testing.T) {
 	}
 	if sum != rep.Recommendations.Issued {
 		t.Errorf("the rows add up to %d, the report to %d", sum, rep.Recommendations.Issued)
+	}
+}
+
+// A corrected value of an enumerated field that the read side computes
+// from (a petition's or an information request's channel, a complaint's
+// complexity, a party's kind, a recommendation's source, a contribution's
+// form, a review's verdict)
+// changes what follows from it, as a corrected date does: the deadlines
+// that read it, the flags, the item's form (its filter); a value written
+// before the write side checked them, and not one of the type's, changes
+// the field only.
+func TestCorrectedEnumeratedFacts(t *testing.T) {
+	w := newWorld(t)
+	const today = events.Date("2024-06-01")
+	// A voters' petition recorded as come by mail: no voters' petition
+	// period until the channel is corrected.
+	w.rec(events.KindPetition, "thu-c", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-10","petition_kind":"RECOMMENDATION","anonymous":false,"petitioner":{"name":"Cử tri tổ 5"},"summary":"Kiến nghị sửa đường liên xã"}`, "2024-05-10")
+	w.rec(events.KindPetition, "thu-c", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-14","petition_kind":"RECOMMENDATION","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-14")
+	w.rec(events.KindPetition, "thu-c", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
+	// A complaint classified as not complex, complex in fact.
+	w.rec(events.KindPetition, "kn-k", "21607", events.PetitionReceived,
+		`{"channel":"RECEPTION","received_on":"2024-05-06","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Trần Văn B"},"summary":"Khiếu nại quyết định thu hồi đất"}`, "2024-05-06")
+	w.rec(events.KindPetition, "kn-k", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-07","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-07")
+	w.rec(events.KindPetition, "kn-k", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-08","to_party_id":"ubnd-21607"}`, "2024-05-08")
+	w.rec(events.KindPetition, "kn-k", "", events.PetitionAccepted, `{"accepted_on":"2024-05-10"}`, "2024-05-10")
+	// An information request recorded as by post, made in person.
+	w.rec(events.KindInfoRequest, "tt-c", "21607", events.InfoRequestReceived,
+		`{"channel":"POST_FAX","received_on":"2024-05-06","requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin quy hoạch"}`, "2024-05-06")
+	w.rec(events.KindInfoRequest, "tt-c", "", events.InfoRequestValidated, `{"validated_on":"2024-05-06","complexity":"SIMPLE"}`, "2024-05-06")
+	// A subject registered as a state body, an enterprise in fact.
+	w.party("phong-c", "Phòng Kinh tế phường Bình Định", "STATE_BODY", "21607")
+	w.rec(events.KindSupervision, "gs-c", "21607", events.SupervisionPlanned,
+		`{"title":"Giám sát thủ tục cấp phép","topic":"Cấp phép","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["phong-c"],"planned_start":"2024-05-20"}`, "2024-05-02")
+	w.rec(events.KindRecommendation, "kn-s", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-05-02"), "2024-05-02")
+	w.rec(events.KindContribution, "gy-c", "21607", events.ContributionCollected,
+		`{"form":"CONFERENCE","topic":"Góp ý dự thảo nghị quyết","target_party_id":"ubnd-21607","collected_on":"2024-05-03","content":"Ý kiến của nhân dân."}`, "2024-05-03")
+	v := w.build()
+	for _, o := range v.Obligations(v.Item("petition/thu-c"), today) {
+		if strings.HasPrefix(o.Rule, "voter.") {
+			t.Fatalf("a petition by mail owes %s", o.Rule)
+		}
+	}
+	obligation(t, v, "info_request/tt-c", "info.post.simple", today)
+	obligation(t, v, "petition/kn-k", "complaint.first", today)
+	if got := flagsCode(v, today, "supervision/gs-c", "MU_OUT_OF_SCOPE_SUBJECT"); len(got) != 0 {
+		t.Fatalf("a state body as subject: %+v", got)
+	}
+
+	fixPet := w.rec(events.KindPetition, "thu-c", "", events.PetitionCorrected,
+		`{"corrects_version":1,"reason":"Kiến nghị cử tri tại buổi tiếp xúc, không phải thư","changes":{"channel":"VOTER_CONTACT"}}`, "2024-05-20")
+	w.rec(events.KindInfoRequest, "tt-c", "", events.InfoRequestCorrected,
+		`{"corrects_version":1,"reason":"Yêu cầu trực tiếp","changes":{"channel":"IN_PERSON"}}`, "2024-05-07")
+	w.rec(events.KindPetition, "kn-k", "", events.PetitionCorrected,
+		`{"corrects_version":2,"reason":"Vụ việc phức tạp","changes":{"complex":"true"}}`, "2024-05-21")
+	w.record(admin, events.KindParty, "phong-c", "", events.PartyCorrected,
+		`{"corrects_version":1,"reason":"Là doanh nghiệp","changes":{"party_kind":"ENTERPRISE"}}`, "2024-05-21")
+	w.rec(events.KindRecommendation, "kn-s", "", events.RecommendationCorrected,
+		`{"corrects_version":1,"reason":"Kiến nghị sau giám sát","changes":{"source_kind":"SUPERVISION"}}`, "2024-05-21")
+	w.rec(events.KindContribution, "gy-c", "", events.ContributionCorrected,
+		`{"corrects_version":1,"reason":"Góp ý bằng văn bản","changes":{"form":"WRITTEN"}}`, "2024-05-21")
+	v = w.build()
+	// Forwarded Friday 17 May 2024: 40 days end Wednesday 26 June.
+	if o := obligation(t, v, "petition/thu-c", "voter.petition", today); o.Due != "2024-06-26" || !slices.Contains(o.Cites, projections.Cite{Position: fixPet, Type: events.PetitionCorrected}) {
+		t.Errorf("a voters' petition by its corrected channel: due %s cites %+v, want 2024-06-26 citing the correction at %d", o.Due, o.Cites, fixPet)
+	}
+	// Accepted 10 May 2024: 45 days end Monday 24 June.
+	if o := obligation(t, v, "petition/kn-k", "complaint.first.complex", today); o.Due != "2024-06-24" {
+		t.Errorf("a complaint corrected to complex: due %s, want 2024-06-24", o.Due)
+	}
+	if o := obligation(t, v, "info_request/tt-c", "info.inperson", today); o.Trigger != "2024-05-06" {
+		t.Errorf("in person by its corrected channel: %+v", o)
+	}
+	for stream, form := range map[string]string{"info_request/tt-c": "IN_PERSON", "party/phong-c": "ENTERPRISE", "recommendation/kn-s": "SUPERVISION", "contribution/gy-c": "WRITTEN"} {
+		if got := v.Item(stream).Form; got != form {
+			t.Errorf("%s: form %q after its correction, want %q", stream, got, form)
+		}
+	}
+	fs := flagsCode(v, today, "supervision/gs-c", "MU_OUT_OF_SCOPE_SUBJECT")
+	if len(fs) != 1 {
+		t.Fatalf("an enterprise (corrected) as subject: %+v", fs)
+	}
+
+	// A review's verdict corrected is the flag's review.
+	w.record(inspector, events.KindFlag, fs[0].ID, fs[0].Unit, events.FlagReviewed,
+		`{"code":"MU_OUT_OF_SCOPE_SUBJECT","verdict":"CONFIRMED","note":"Đúng là doanh nghiệp.","reviewed_on":"2024-05-22"}`, "2024-05-22")
+	w.record(inspector, events.KindFlag, fs[0].ID, "", events.FlagCorrected,
+		`{"corrects_version":1,"reason":"Chọn nhầm","changes":{"verdict":"DISMISSED","note":"Giám sát theo đề nghị của cơ quan quản lý."}}`, "2024-05-22")
+	// Written before the write side checked values: not a channel.
+	w.legacy("info_request/tt-c", events.InfoRequestCorrected, `{"corrects_version":1,"reason":"Không rõ","changes":{"channel":"EMAIL"}}`)
+	v = w.build()
+	fs = flagsCode(v, today, "supervision/gs-c", "MU_OUT_OF_SCOPE_SUBJECT")
+	if len(fs) != 1 || fs[0].Review == nil || fs[0].Review.Verdict != events.VerdictDismissed || fs[0].Review.Note != "Giám sát theo đề nghị của cơ quan quản lý." {
+		t.Errorf("the review after its verdict's correction: %+v", fs)
+	}
+	obligation(t, v, "info_request/tt-c", "info.inperson", today)
+	if got := v.Item("info_request/tt-c").Form; got != "IN_PERSON" {
+		t.Errorf("form after a legacy correction to no channel: %q", got)
 	}
 }

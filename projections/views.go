@@ -301,14 +301,16 @@ type PetFacts struct {
 	AcceptedOn    events.Date
 	AcceptedAt    Cite
 	NotAcceptedOn events.Date
-	Complex       bool
-	Remote        bool
-	ExtendedDays  []int
-	ExtendedAt    []Cite
-	ResolvedOn    events.Date
-	ResolvedAt    Cite
-	NotifiedOn    events.Date
-	NotifiedAt    Cite
+	// Complex and Remote come from the classification at ClassifiedAt.
+	Complex      bool
+	Remote       bool
+	ClassifiedAt Cite
+	ExtendedDays []int
+	ExtendedAt   []Cite
+	ResolvedOn   events.Date
+	ResolvedAt   Cite
+	NotifiedOn   events.Date
+	NotifiedAt   Cite
 	// IdentityPublic cites a public receipt that names the petitioner.
 	IdentityPublic *Cite `json:",omitempty"`
 	// A complaint taken to the second instance: filed with SecondTo, and
@@ -1132,7 +1134,7 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 		if it.Party == "" || it.Party == f.Competent {
 			it.Party = d.CompetentPartyID
 		}
-		f.Kind, f.Competent, f.Complex, f.Remote = d.PetitionKind, d.CompetentPartyID, d.Complex, d.Remote
+		f.Kind, f.Competent, f.Complex, f.Remote, f.ClassifiedAt = d.PetitionKind, d.CompetentPartyID, d.Complex, d.Remote, c
 		it.Form = string(d.PetitionKind)
 	case *events.PetitionForwardedData:
 		f.ForwardedOn, f.ForwardedTo, f.ForwardedAt = d.ForwardedOn, d.ToPartyID, c
