@@ -71,6 +71,10 @@ const (
 	// events up to the API's 256 KiB bodies, instead of up to 256 MiB).
 	readBatch = 1000
 	readBytes = 8 << 20
+	// readHeartbeat is how often the server tells an idle reader it is
+	// still there: a reader that hears nothing for twice as long makes
+	// its consumer anew from where it was.
+	readHeartbeat = time.Second
 	// cleanupTimeout bounds the deletion of a reader's consumer.
 	cleanupTimeout = 2 * time.Second
 )
@@ -1160,7 +1164,7 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 		}
 		available = info.NumPending
 	}
-	it, err := cons.Messages(natsjs.PullMaxMessagesWithBytesLimit(readBatch, readBytes))
+	it, err := cons.Messages(natsjs.PullMaxMessagesWithBytesLimit(readBatch, readBytes), natsjs.PullHeartbeat(readHeartbeat))
 	if err != nil {
 		return s.closedOr(err)
 	}
