@@ -830,6 +830,17 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "OK: a complaint goes to the second instance", given: seq(complaintResolved, []past{notified}), when: second, then: events.PeSecondInstance},
 		{name: "OK: the second-instance body resolves", given: seq(complaintResolved, []past{second}), when: resolved, as: town, then: events.PeResolved},
 		{name: "OK: resolved → closed", given: complaintResolved, when: closed, then: events.PeClosed},
+		// A body that does not accept a petition (not its competence, say):
+		// MTTQ forwards it to another, classifying it again if need be, and
+		// only that body answers for it from then on.
+		{name: "OK: not accepted → forwarded to another body", given: seq(complaint, []past{notAccepted}),
+			when: past{events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}, then: events.PeForwarded},
+		{name: "OK: the other body accepts", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
+			when: accepted, as: town, then: events.PeAccepted},
+		{name: "ErrForbidden: the body that did not accept it accepts after all", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
+			when: accepted, as: ward, want: events.EForbidden},
+		{name: "OK: not accepted → classified again", given: seq(complaint, []past{notAccepted}), when: classified("DENUNCIATION"), then: events.PeClassified},
+		{name: "ErrConflict: forwarded again while the body has not decided", given: complaint, when: forwarded, want: events.EConflict, msg: "is in state forwarded"},
 
 		// A misclassification is recorded anew before the petition is
 		// forwarded, never corrected: the kind decides its deadlines and

@@ -256,8 +256,10 @@ var petitionRules = &rules{
 		// Classified again before it is forwarded: a misclassification is
 		// recorded anew, not corrected (its kind decides deadlines and
 		// whether the petitioner's identity is protected).
-		{typ: PetitionClassified, new: func() Payload { return new(PetitionClassifiedData) }, from: []Status{PeReceived, PeClassified}, to: PeClassified, roles: recorder},
-		{typ: PetitionForwarded, new: func() Payload { return new(PetitionForwardedData) }, from: []Status{PeClassified}, to: PeForwarded, roles: recorder},
+		// Classified again until it is forwarded, or once the body it went
+		// to did not accept it; forwarded again (to another body) then too.
+		{typ: PetitionClassified, new: func() Payload { return new(PetitionClassifiedData) }, from: []Status{PeReceived, PeClassified, PeNotAccepted}, to: PeClassified, roles: recorder},
+		{typ: PetitionForwarded, new: func() Payload { return new(PetitionForwardedData) }, from: []Status{PeClassified, PeNotAccepted}, to: PeForwarded, roles: recorder},
 		{typ: PetitionGuided, new: func() Payload { return new(PetitionGuidedData) }, from: []Status{PeReceived, PeClassified}, to: PeGuided, roles: recorder},
 		{typ: PetitionFiled, new: func() Payload { return new(PetitionFiledData) }, from: []Status{PeReceived, PeClassified}, to: PeFiled, roles: recorder},
 		{typ: PetitionAccepted, new: func() Payload { return new(PetitionAcceptedData) }, from: []Status{PeForwarded}, to: PeAccepted, roles: recorderRespondent},
@@ -294,13 +296,20 @@ var petitionRules = &rules{
 			f.kind = d.PetitionKind
 		case *PetitionClassifiedData:
 			f.kind = d.PetitionKind
-			if s.status == PeClassified {
-				// Classified again: not yet forwarded, the petition
-				// concerns its competent body alone, now another.
+			if s.status == PeClassified || s.status == PeNotAccepted {
+				// Classified again (not yet forwarded, or not accepted
+				// where it went): the petition concerns its competent
+				// body alone, now another.
 				s.parties = nil
 			}
 			s.parties = addParty(s.parties, d.CompetentPartyID)
 		case *PetitionForwardedData:
+			if s.status == PeNotAccepted {
+				// Forwarded again: the body that did not accept it
+				// has no more to do with it (its decision stays in its
+				// trail).
+				s.parties = nil
+			}
 			s.parties = addParty(s.parties, d.ToPartyID)
 		case *SecondInstanceFiledData:
 			f.secondInstance = true

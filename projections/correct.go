@@ -106,12 +106,16 @@ func (it *Item) slots() []slot {
 	case f.Pet != nil:
 		p := f.Pet
 		out = append(out, d("received_on", created, &p.ReceivedOn), d("forwarded_on", p.ForwardedAt, &p.ForwardedOn),
-			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
+			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("decided_on", p.NotAcceptedAt, &p.NotAcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
 			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
 			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
 			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote))
 		for i, c := range p.ExtendedAt {
 			out = append(out, slot{key: "days", at: c.Position, days: &p.ExtendedDays[i]})
+		}
+		for i := range p.Earlier {
+			e := &p.Earlier[i]
+			out = append(out, d("forwarded_on", e.At, &e.On), d("decided_on", e.DecidedAt, &e.DecidedOn))
 		}
 	case f.Unit != nil:
 		out = append(out, enumSlot("level", created, &f.Unit.Level, nil))

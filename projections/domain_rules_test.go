@@ -768,3 +768,100 @@ func TestCorrectedEnumeratedFacts(t *testing.T) {
 		t.Errorf("form after a legacy correction to no channel: %q", got)
 	}
 }
+
+// A petition the body it went to did not accept is forwarded to another:
+// the new body owes the intake from the new forwarding, the first keeps
+// its intake in its trail (with its flag, if it decided late), and the
+// petition is the new body's.
+func TestPetitionForwardedAgain(t *testing.T) {
+	w := newWorld(t)
+	const today = events.Date("2024-06-01")
+	w.rec(events.KindPetition, "kn-f", "21607", events.PetitionReceived,
+		`{"channel":"RECEPTION","received_on":"2024-05-06","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Trần Văn B"},"summary":"Khiếu nại quyết định thu hồi đất"}`, "2024-05-06")
+	w.rec(events.KindPetition, "kn-f", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-07","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-07")
+	fwd := w.rec(events.KindPetition, "kn-f", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-08","to_party_id":"ubnd-21607"}`, "2024-05-08")
+	// Decided 25 May, past the 10 days (due 18 May).
+	no := w.rec(events.KindPetition, "kn-f", "", events.PetitionNotAccepted, `{"decided_on":"2024-05-25","reason":"Không thuộc thẩm quyền"}`, "2024-05-25")
+	again := w.rec(events.KindPetition, "kn-f", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-27","to_party_id":"ubnd-21610"}`, "2024-05-27")
+	v := w.build()
+	it := v.Item("petition/kn-f")
+	if it.Party != "ubnd-21610" || !slices.Equal(it.Core.Parties, []string{"ubnd-21610"}) {
+		t.Errorf("forwarded again: party %q, parties %v, want the new body alone", it.Party, it.Core.Parties)
+	}
+	var first, second *projections.Obligation
+	os := v.Obligations(it, today)
+	for i, o := range os {
+		if o.Rule == "complaint.accept" && o.Party == "ubnd-21607" {
+			first = &os[i]
+		}
+		if o.Rule == "complaint.accept" && o.Party == "ubnd-21610" {
+			second = &os[i]
+		}
+	}
+	if first == nil || second == nil {
+		t.Fatalf("intakes: %+v, want one for each body", os)
+	}
+	if first.Trigger != "2024-05-08" || first.MetOn != "2024-05-25" || first.Outcome != projections.Late ||
+		!slices.Equal(first.Cites, []projections.Cite{{Position: fwd, Type: events.PetitionForwarded}, {Position: no, Type: events.PetitionNotAccepted}}) {
+		t.Errorf("the first body's intake: %+v", *first)
+	}
+	if second.Trigger != "2024-05-27" || second.MetOn != "" || second.Due != "2024-06-06" || second.Outcome != projections.DueSoon || !slices.Equal(second.Cites, []projections.Cite{{Position: again, Type: events.PetitionForwarded}}) {
+		t.Errorf("the second body's intake: %+v", *second)
+	}
+	fs := flagsCode(v, today, "petition/kn-f", "OB_COMPLAINT_NOT_ACCEPTED")
+	if len(fs) != 1 || fs[0].Party != "ubnd-21607" {
+		t.Errorf("flags: %+v, want the first body's late decision", fs)
+	}
+	trail, ok := v.Accountability("ubnd-21607", today, nil, nil, 0)
+	if !ok || !slices.ContainsFunc(trail.Obligations, func(o projections.Obligation) bool {
+		return o.Stream == "petition/kn-f" && o.Rule == "complaint.accept"
+	}) {
+		t.Errorf("the first body's trail has no intake of the petition it did not accept: %+v", trail.Obligations)
+	}
+	// A corrected date of the first decision moves that intake's.
+	w.rec(events.KindPetition, "kn-f", "", events.PetitionCorrected,
+		`{"corrects_version":4,"reason":"Ngày ký văn bản là 17/5","changes":{"decided_on":"2024-05-17"}}`, "2024-05-28")
+	v = w.build()
+	if got := flagsCode(v, today, "petition/kn-f", "OB_COMPLAINT_NOT_ACCEPTED"); len(got) != 0 {
+		t.Errorf("decided 17 May (corrected), in time: flags %+v", got)
+	}
+	// Not accepted there either, and back to the first body: one intake
+	// for each body, the first's from the latest forwarding to it.
+	w.rec(events.KindPetition, "kn-f", "", events.PetitionNotAccepted, `{"decided_on":"2024-05-29","reason":"Không thuộc thẩm quyền"}`, "2024-05-29")
+	w.rec(events.KindPetition, "kn-f", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-30","to_party_id":"ubnd-21607"}`, "2024-05-30")
+	v = w.build()
+	var got []string
+	for _, o := range v.Obligations(v.Item("petition/kn-f"), today) {
+		if o.Rule == "complaint.accept" {
+			got = append(got, o.Party+" "+string(o.Trigger)+" "+string(o.MetOn))
+		}
+	}
+	if want := []string{"ubnd-21610 2024-05-27 2024-05-29", "ubnd-21607 2024-05-30 "}; !slices.Equal(got, want) {
+		t.Errorf("intakes after going back to the first body: %q, want %q", got, want)
+	}
+
+	// Classified again in between: the first body's intake is a
+	// complaint's, the second's a denunciation's; the petition is the
+	// new competent body's from the classification on.
+	w.rec(events.KindPetition, "tc-f", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-06","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Trần Văn C"},"summary":"Đơn về cán bộ địa chính"}`, "2024-05-06")
+	w.rec(events.KindPetition, "tc-f", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-07","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-07")
+	w.rec(events.KindPetition, "tc-f", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-08","to_party_id":"ubnd-21607"}`, "2024-05-08")
+	w.rec(events.KindPetition, "tc-f", "", events.PetitionNotAccepted, `{"decided_on":"2024-05-10","reason":"Là tố cáo, không phải khiếu nại"}`, "2024-05-10")
+	w.rec(events.KindPetition, "tc-f", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-13","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21610","complex":false,"remote":false}`, "2024-05-13")
+	if it := w.build().Item("petition/tc-f"); it.Party != "ubnd-21610" {
+		t.Errorf("classified again after it was not accepted: party %q, want the new competent body", it.Party)
+	}
+	w.rec(events.KindPetition, "tc-f", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-14","to_party_id":"ubnd-21610"}`, "2024-05-14")
+	v = w.build()
+	got = nil
+	for _, o := range v.Obligations(v.Item("petition/tc-f"), today) {
+		got = append(got, o.Rule+" "+o.Party+" "+o.Outcome)
+	}
+	if want := []string{"complaint.accept ubnd-21607 on_time", "denunciation.intake ubnd-21610 overdue"}; !slices.Equal(got, want) {
+		t.Errorf("obligations after a classification between two forwardings: %q, want %q", got, want)
+	}
+}

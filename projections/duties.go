@@ -284,14 +284,28 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 		party = f.Competent
 	}
 	// intake: the body a petition was forwarded to decides whether to
-	// accept it, by the rule key's period.
-	intake := func(key string) {
-		if f.ForwardedOn == "" {
+	// accept it, by its kind's period.
+	intake := func() {
+		key := intakeRule(f.Kind)
+		if f.ForwardedOn == "" || key == "" {
 			return
 		}
 		o := v.duty(key, it, party)
 		o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due(key, f.ForwardedOn, 0), cmp.Or(f.AcceptedOn, f.NotAcceptedOn)
-		o.Cites = cites(f.ForwardedAt, f.AcceptedAt)
+		o.Cites = cites(f.ForwardedAt, f.AcceptedAt, f.NotAcceptedAt)
+		add(o)
+	}
+	// The bodies it was forwarded to before, which did not accept it, owed
+	// their intake as well (one obligation per body: the latest forwarding
+	// to it).
+	for i, e := range f.Earlier {
+		key := intakeRule(e.Kind)
+		if key == "" || e.To == f.ForwardedTo || slices.ContainsFunc(f.Earlier[i+1:], func(l PetForward) bool { return l.To == e.To }) {
+			continue
+		}
+		o := v.duty(key, it, e.To)
+		o.Trigger, o.Due, o.MetOn = e.On, v.due(key, e.On, 0), e.DecidedOn
+		o.Cites = cites(e.At, e.DecidedAt)
 		add(o)
 	}
 	// complaintKey is the rule of a complaint's resolution at an instance
@@ -308,7 +322,7 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 	}
 	switch f.Kind {
 	case events.PetitionComplaint:
-		intake("complaint.accept")
+		intake()
 		if f.AcceptedOn != "" {
 			key := complaintKey("first")
 			o := v.duty(key, it, party)
@@ -331,7 +345,7 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 		// The body that receives a denunciation logs, classifies and
 		// checks it, and decides whether to accept it (Luật Tố cáo 2018
 		// Art. 24, 29).
-		intake("denunciation.intake")
+		intake()
 		if f.AcceptedOn != "" {
 			o := v.duty("denunciation.resolve", it, party)
 			due := v.due("denunciation.resolve", f.AcceptedOn, 0)
@@ -377,6 +391,20 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 		o.Cites = cites(f.ResolvedAt, f.NotifiedAt)
 		add(o)
 	}
+}
+
+// intakeRule is the rule by which the body a petition of kind k went to
+// decides whether to accept it ("" for kinds without one): a complaint's
+// acceptance (Luật Khiếu nại 2011 Art. 27), a denunciation's intake (Luật
+// Tố cáo 2018 Art. 24).
+func intakeRule(k events.PetitionKind) string {
+	switch k {
+	case events.PetitionComplaint:
+		return "complaint.accept"
+	case events.PetitionDenunciation:
+		return "denunciation.intake"
+	}
+	return ""
 }
 
 // hasDuties lists the kinds whose items owe something (see Obligations).

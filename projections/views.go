@@ -301,6 +301,10 @@ type PetFacts struct {
 	AcceptedOn    events.Date
 	AcceptedAt    Cite
 	NotAcceptedOn events.Date
+	NotAcceptedAt Cite
+	// Earlier are the bodies it was forwarded to before, which did not
+	// accept it, oldest first.
+	Earlier []PetForward
 	// Complex and Remote come from the classification at ClassifiedAt.
 	Complex      bool
 	Remote       bool
@@ -320,6 +324,30 @@ type PetFacts struct {
 	SecondAt         Cite
 	SecondResolvedOn events.Date
 	SecondResolvedAt Cite
+}
+
+// retireForward moves the petition's forwarding, if any, to Earlier: it is
+// classified or forwarded again after the body it went to did not accept
+// it, and that body's intake, under the kind the petition had then, stays
+// in its trail. It reports whether there was one.
+func (f *PetFacts) retireForward() bool {
+	if f.ForwardedOn == "" {
+		return false
+	}
+	f.Earlier = append(f.Earlier, PetForward{Kind: f.Kind, To: f.ForwardedTo, On: f.ForwardedOn, At: f.ForwardedAt, DecidedOn: f.NotAcceptedOn, DecidedAt: f.NotAcceptedAt})
+	f.ForwardedOn, f.ForwardedTo, f.ForwardedAt, f.NotAcceptedOn, f.NotAcceptedAt = "", "", Cite{}, "", Cite{}
+	return true
+}
+
+// PetForward is a petition's forwarding to a body that did not accept it:
+// the intake it owed, under the kind the petition had then.
+type PetForward struct {
+	Kind      events.PetitionKind
+	To        string `codec:"shared"`
+	On        events.Date
+	At        Cite
+	DecidedOn events.Date
+	DecidedAt Cite
 }
 
 // ConFacts are a contribution's facts.
@@ -781,6 +809,9 @@ func (it *Item) partiesConcerned(ps []string) []string {
 		if f.ForwardedTo != "" {
 			ps = append(ps, f.ForwardedTo)
 		}
+		for _, e := range f.Earlier {
+			ps = append(ps, e.To)
+		}
 		if f.SecondTo != "" {
 			ps = append(ps, f.SecondTo)
 		}
@@ -1129,20 +1160,25 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 			f.IdentityPublic = &cc
 		}
 	case *events.PetitionClassifiedData:
-		// Classified again (before it is forwarded): the new classification
-		// replaces the old, competent body included.
+		// Classified again (before it is forwarded, or after the body it
+		// went to did not accept it): the new classification replaces the
+		// old, competent body included.
+		if f.retireForward() {
+			it.Party = ""
+		}
 		if it.Party == "" || it.Party == f.Competent {
 			it.Party = d.CompetentPartyID
 		}
 		f.Kind, f.Competent, f.Complex, f.Remote, f.ClassifiedAt = d.PetitionKind, d.CompetentPartyID, d.Complex, d.Remote, c
 		it.Form = string(d.PetitionKind)
 	case *events.PetitionForwardedData:
+		f.retireForward()
 		f.ForwardedOn, f.ForwardedTo, f.ForwardedAt = d.ForwardedOn, d.ToPartyID, c
 		it.Party = d.ToPartyID
 	case *events.PetitionAcceptedData:
 		f.AcceptedOn, f.AcceptedAt = d.AcceptedOn, c
 	case *events.PetitionNotAcceptedData:
-		f.NotAcceptedOn = d.DecidedOn
+		f.NotAcceptedOn, f.NotAcceptedAt = d.DecidedOn, c
 	case *events.PetitionExtendedData:
 		f.ExtendedDays = append(f.ExtendedDays, d.Days)
 		f.ExtendedAt = append(f.ExtendedAt, c)
