@@ -133,11 +133,14 @@ func decideCorrection(s *State, cmd Command) error {
 // change on the record only: each is recorded anew with the event that set
 // it, and a correction naming it is refused with the reason.
 var recordedAnew = map[Kind]map[string]string{
-	KindPetition:       {"petition_kind": "petition_kind decides the petition's deadlines and whether its petitioner's identity is protected (a denunciation's is): it is not corrected. Before the petition is forwarded, record petition.classified.v1 again with the right kind."},
-	KindInfoRequest:    {"complexity": "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity."},
-	KindSupervision:    {"form": "form decides the supervision's steps (a delegation, working sessions before the result report) and how reports count it: it is not corrected. Cancel the supervision (supervision.cancelled.v1) and record it anew with the right form."},
-	KindCritique:       {"form": "form decides the critique's steps (a conference, a written consultation, a dialogue) and how reports count it: it is not corrected. Cancel the critique (critique.cancelled.v1) and record it anew with the right form."},
-	KindRecommendation: {"outcome": "outcome decides what may follow the answer (only an accepted recommendation is implemented), its status, its flags and the reports: it is not corrected. While the answer is the latest step, record recommendation.disputed.v1 and then the response again with the right outcome (its date stays the first answer's)."},
+	KindPetition:    {"petition_kind": "petition_kind decides the petition's deadlines and whether its petitioner's identity is protected (a denunciation's is): it is not corrected. Before the petition is forwarded, record petition.classified.v1 again with the right kind."},
+	KindInfoRequest: {"complexity": "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity."},
+	KindSupervision: {"form": "form decides the supervision's steps (a delegation, working sessions before the result report) and how reports count it: it is not corrected. Cancel the supervision (supervision.cancelled.v1) and record it anew with the right form."},
+	KindCritique:    {"form": "form decides the critique's steps (a conference, a written consultation, a dialogue) and how reports count it: it is not corrected. Cancel the critique (critique.cancelled.v1) and record it anew with the right form."},
+	KindRecommendation: {
+		"outcome":     "outcome decides what may follow the answer (only an accepted recommendation is implemented), its status, its flags and the reports: it is not corrected. While the answer is the latest step, record recommendation.disputed.v1 and then the response again with the right outcome (its date stays the first answer's).",
+		"source_kind": "source_kind names, with source_id, the record the recommendation came from: a correction does not change what a record concerns. Withdraw it (recommendation.withdrawn.v1) and record it anew.",
+	},
 }
 
 // kindEnums narrows, by kind, an enumerated field whose type other kinds'

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -375,4 +377,56 @@ func TestCorrectionFactDatesBound(t *testing.T) {
 	}
 	mustHandle(t, l, events.Request{Kind: events.KindUnit, ID: "u1", Type: events.UnitCorrected, Actor: admin,
 		Data: json.RawMessage(`{"corrects_version":2,"reason":"Sai ngày.","changes":{"held_on":"2024-05-31"}}`)})
+}
+
+// A correction is checked against the event it corrects, read from the
+// store: it changes only that event's fields, and the event so corrected
+// (with the corrections of it before) passes the checks it passed when it
+// was recorded. (Found by a hunt for input the API took: a title corrected
+// to nothing, a named petitioner's petition corrected to anonymous, a
+// receipt date corrected in a correction of the recommendation's issue.)
+func TestCorrectionCheckedAgainstItsEvent(t *testing.T) {
+	l := MustOpenLedger(t, nil, "")
+	l.Now = func() time.Time { return time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC) }
+	mustHandle(t, l, unitRequest("u1", ""))
+	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	req := func(kind events.Kind, id string, typ events.Type, data string) events.Request {
+		return events.Request{Kind: kind, ID: id, Type: typ, Actor: recorder, Unit: "u1", Create: !strings.Contains(string(typ), ".corrected.") && (typ == events.PetitionReceived || typ == events.PlanDrafted),
+			Data: json.RawMessage(data)}
+	}
+	correct := func(kind events.Kind, id string, version int, changes string) events.Request {
+		return req(kind, id, events.Type(string(kind)+".corrected.v1"), fmt.Sprintf(`{"corrects_version":%d,"reason":"Sai.","changes":%s}`, version, changes))
+	}
+	mustHandle(t, l, req(events.KindPetition, "d1", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-16","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Phạm Văn Đức"},"summary":"Đơn về đất đai"}`))
+	mustHandle(t, l, req(events.KindPetition, "d1", events.PetitionClassified,
+		`{"classified_on":"2024-05-17","petition_kind":"COMPLAINT","competent_party_id":"","complex":false,"remote":false}`))
+	mustHandle(t, l, req(events.KindPlan, "kh1", events.PlanDrafted, `{"year":2024,"title":"Kế hoạch giám sát năm 2024"}`))
+	mustHandle(t, l, req(events.KindPlan, "kh1", events.PlanConsulted, `{"held_on":"2024-01-12","participants":["Hội Nông dân"]}`))
+	for _, c := range []struct {
+		name        string
+		req         events.Request
+		field, text string
+	}{
+		{"a field of another event of the record", correct(events.KindPetition, "d1", 1, `{"classified_on":"2024-05-18"}`), "data.changes.classified_on", "has no field classified_on"},
+		{"a required field emptied", correct(events.KindPetition, "d1", 1, `{"summary":" "}`), "data.changes.summary", "would not be valid"},
+		{"a named petitioner's petition made anonymous", correct(events.KindPetition, "d1", 1, `{"anonymous":"true"}`), "data.changes", "would not be valid"},
+		{"a field longer than its bound", correct(events.KindPetition, "d1", 1, `{"petitioner.id_number":"`+strings.Repeat("1", 41)+`"}`), "data.changes.petitioner.id_number", "would not be valid"},
+		{"a list that is not JSON", correct(events.KindPlan, "kh1", 2, `{"participants":"Hội Nông dân, Đoàn Thanh niên"}`), "data.changes.participants", "as JSON"},
+		{"a list emptied", correct(events.KindPlan, "kh1", 2, `{"participants":"[]"}`), "data.changes.participants", "would not be valid"},
+	} {
+		_, err := l.Handle(context.Background(), c.req)
+		if events.ErrorCode(err) != events.EInvalid || events.ErrorField(err) != c.field || !strings.Contains(fmt.Sprint(err), c.text) {
+			t.Errorf("%s: %v, want invalid %s (%q)", c.name, err, c.field, c.text)
+		}
+	}
+	// What the event takes is taken, a list as JSON; a correction of a
+	// correction is checked against the event both correct, with the
+	// first applied.
+	mustHandle(t, l, correct(events.KindPlan, "kh1", 2, `{"participants":"[\"Hội Nông dân\",\"Đoàn Thanh niên\"]"}`))
+	mustHandle(t, l, correct(events.KindPetition, "d1", 1, `{"summary":"Đơn về cấp giấy chứng nhận","petitioner.phone":"0905 123 456"}`))
+	if _, err := l.Handle(context.Background(), correct(events.KindPetition, "d1", 3, `{"petitioner.name":""}`)); events.ErrorField(err) != "data.changes.petitioner.name" {
+		t.Errorf("a correction of a correction emptying the petitioner's name: %v, want invalid data.changes.petitioner.name", err)
+	}
+	mustHandle(t, l, correct(events.KindPetition, "d1", 3, `{"petitioner.name":"Phạm Văn Đức Anh"}`))
 }

@@ -70,8 +70,7 @@ func (it *Item) slots() []slot {
 		out = append(out, d("issued_on", r.IssuedAt, &r.IssuedOn), d("received_on", r.ReceivedAt, &r.ReceivedOn),
 			d("responded_on", r.RespondedAt, &r.RespondedOn), d("commit_due_on", r.CommitAt, &r.CommitDueOn),
 			d("due_on", r.CommitAt, &r.CommitDueOn), d("verified_on", r.VerifiedAt, &r.Implemented),
-			slot{key: "response_days", at: r.IssuedAt.Position, days: &r.ResponseDays},
-			enumSlot("source_kind", r.IssuedAt, &r.SourceKind, &it.Form))
+			slot{key: "response_days", at: r.IssuedAt.Position, days: &r.ResponseDays})
 	case f.Sup != nil:
 		s := f.Sup
 		out = append(out, d("planned_start", created, &s.PlannedStart), d("decided_on", s.DecidedAt, &s.DecidedOn),

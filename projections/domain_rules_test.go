@@ -671,8 +671,7 @@ func TestReportRowsByParentFirst(t *testing.T) {
 
 // A corrected value of an enumerated field that the read side computes
 // from (a petition's or an information request's channel, a complaint's
-// complexity, a party's kind, a recommendation's source, a contribution's
-// form, a review's verdict)
+// complexity, a party's kind, a contribution's form, a review's verdict)
 // changes what follows from it, as a corrected date does: the deadlines
 // that read it, the flags, the item's form (its filter); a value written
 // before the write side checked them, and not one of the type's, changes
@@ -702,7 +701,6 @@ func TestCorrectedEnumeratedFacts(t *testing.T) {
 	w.party("phong-c", "Phòng Kinh tế phường Bình Định", "STATE_BODY", "21607")
 	w.rec(events.KindSupervision, "gs-c", "21607", events.SupervisionPlanned,
 		`{"title":"Giám sát thủ tục cấp phép","topic":"Cấp phép","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["phong-c"],"planned_start":"2024-05-20"}`, "2024-05-02")
-	w.rec(events.KindRecommendation, "kn-s", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-05-02"), "2024-05-02")
 	w.rec(events.KindContribution, "gy-c", "21607", events.ContributionCollected,
 		`{"form":"CONFERENCE","topic":"Góp ý dự thảo nghị quyết","target_party_id":"ubnd-21607","collected_on":"2024-05-03","content":"Ý kiến của nhân dân."}`, "2024-05-03")
 	v := w.build()
@@ -725,8 +723,6 @@ func TestCorrectedEnumeratedFacts(t *testing.T) {
 		`{"corrects_version":2,"reason":"Vụ việc phức tạp","changes":{"complex":"true"}}`, "2024-05-21")
 	w.record(admin, events.KindParty, "phong-c", "", events.PartyCorrected,
 		`{"corrects_version":1,"reason":"Là doanh nghiệp","changes":{"party_kind":"ENTERPRISE"}}`, "2024-05-21")
-	w.rec(events.KindRecommendation, "kn-s", "", events.RecommendationCorrected,
-		`{"corrects_version":1,"reason":"Kiến nghị sau giám sát","changes":{"source_kind":"SUPERVISION"}}`, "2024-05-21")
 	w.rec(events.KindContribution, "gy-c", "", events.ContributionCorrected,
 		`{"corrects_version":1,"reason":"Góp ý bằng văn bản","changes":{"form":"WRITTEN"}}`, "2024-05-21")
 	v = w.build()
@@ -741,7 +737,7 @@ func TestCorrectedEnumeratedFacts(t *testing.T) {
 	if o := obligation(t, v, "info_request/tt-c", "info.inperson", today); o.Trigger != "2024-05-06" {
 		t.Errorf("in person by its corrected channel: %+v", o)
 	}
-	for stream, form := range map[string]string{"info_request/tt-c": "IN_PERSON", "party/phong-c": "ENTERPRISE", "recommendation/kn-s": "SUPERVISION", "contribution/gy-c": "WRITTEN"} {
+	for stream, form := range map[string]string{"info_request/tt-c": "IN_PERSON", "party/phong-c": "ENTERPRISE", "contribution/gy-c": "WRITTEN"} {
 		if got := v.Item(stream).Form; got != form {
 			t.Errorf("%s: form %q after its correction, want %q", stream, got, form)
 		}

@@ -1,0 +1,170 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// isCorrection reports whether events of type t correct another event.
+func isCorrection(t Type) bool {
+	sp, ok := specsByType[t]
+	if !ok {
+		return false
+	}
+	_, ok = sp.new().(*CorrectionData)
+	return ok
+}
+
+// checkCorrected checks a correction of stream against the event it
+// corrects, read from the store (corrections are rare; the write side
+// keeps no payloads):
+//   - every changed field is a field of that event's payload: a change of
+//     another event's field would change the record's fields and not what
+//     follows from that event (its deadlines);
+//   - that event, with the corrections of it before this one and this one
+//     applied, passes its type's own checks (required fields, lengths,
+//     the checks across its fields), as it had to when it was recorded.
+//     An event that no longer passes them before this correction (one
+//     recorded before a check was added) is left to the other checks.
+//
+// A correction of a correction corrects the event that one corrected.
+// decideCorrection makes the checks that need no payload (the version
+// exists, the field names no other record, values of the field's type).
+func (l *Ledger) checkCorrected(ctx context.Context, stream string, c *CorrectionData) error {
+	recs, err := l.Store.Load(ctx, stream)
+	if errors.Is(err, ErrNotFound) {
+		return nil // Decide says the record does not exist
+	}
+	if err != nil {
+		return err
+	}
+	if c.CorrectsVersion == 0 || c.CorrectsVersion > uint64(len(recs)) {
+		return nil // decideCorrection says the version does not exist
+	}
+	envs := make([]Envelope, len(recs))
+	for i, r := range recs {
+		if envs[i], err = ParseStored(r.Raw); err != nil {
+			return fmt.Errorf("events: %s version %d: %w", stream, i+1, err)
+		}
+	}
+	corrections := map[uint64]*CorrectionData{} // by version
+	for v := range envs {
+		if isCorrection(envs[v].Type) {
+			var d CorrectionData
+			if json.Unmarshal(envs[v].Data, &d) == nil {
+				corrections[uint64(v+1)] = &d
+			}
+		}
+	}
+	// root is the version of the event a correction of version v corrects.
+	root := func(v uint64) uint64 {
+		for d := corrections[v]; d != nil && d.CorrectsVersion > 0 && d.CorrectsVersion < v; d = corrections[v] {
+			v = d.CorrectsVersion
+		}
+		return v
+	}
+	of := root(c.CorrectsVersion)
+	env := envs[of-1]
+	sp := specsByType[env.Type]
+	if sp.new == nil || isCorrection(env.Type) {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	leafFields(reflect.TypeOf(sp.new()).Elem(), true, func(path, _ string, _ []int, ft reflect.Type) { fields[path] = ft })
+	keys := slices.Sorted(maps.Keys(c.Changes))
+	for _, k := range keys {
+		if _, ok := fields[k]; !ok {
+			return FieldErrorf("data.changes."+k, "Version %d (%s) has no field %s: a correction changes fields of the event it corrects (corrects_version).", of, env.Type, k)
+		}
+	}
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(env.Data))
+	dec.UseNumber()
+	if dec.Decode(&doc) != nil {
+		return nil
+	}
+	for v := of + 1; v <= uint64(len(envs)); v++ {
+		if d := corrections[v]; d != nil && root(v) == of {
+			for k, val := range d.Changes {
+				if ft, ok := fields[k]; ok {
+					setField(doc, k, ft, val) // as the views take it: what does not fit fails below
+				}
+			}
+		}
+	}
+	if !validPayload(env.Type, doc) {
+		return nil // not valid before this correction: see above
+	}
+	for _, k := range keys {
+		if err := setField(doc, k, fields[k], c.Changes[k]); err != nil {
+			return err
+		}
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("events: re-encode %s version %d: %w", stream, of, err)
+	}
+	if _, err := DecodePayload(env.Type, data); err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return err
+		}
+		field := "data.changes"
+		if k, ok := strings.CutPrefix(e.Field, "data."); ok && slices.Contains(keys, k) {
+			field += "." + k
+		}
+		return FieldErrorf(field, "Version %d (%s), so corrected, would not be valid: %s", of, env.Type, e.Message)
+	}
+	return nil
+}
+
+// validPayload reports whether doc is a valid payload of type t.
+func validPayload(t Type, doc map[string]any) bool {
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return false
+	}
+	_, err = DecodePayload(t, data)
+	return err == nil
+}
+
+// setField sets the field at path ("parent.child") of a payload decoded
+// into doc to a correction's value, as a JSON value of the field's type ft:
+// a number, true or false, a list or an object given as JSON, or text.
+func setField(doc map[string]any, path string, ft reflect.Type, val string) error {
+	var v any = val
+	switch ft.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		if _, err := strconv.ParseFloat(val, 64); err != nil {
+			return FieldErrorf("data.changes."+path, "%s is a number: %q is not one.", path, val)
+		}
+		v = json.Number(val)
+	case reflect.Bool:
+		v = val == "true"
+	case reflect.Slice, reflect.Map, reflect.Array:
+		if err := json.Unmarshal([]byte(val), &v); err != nil {
+			return FieldErrorf("data.changes."+path, "%s is a list: give its corrected value as JSON, such as [\"a\", \"b\"].", path)
+		}
+	}
+	parts := strings.Split(path, ".")
+	m := doc
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = v
+	return nil
+}
