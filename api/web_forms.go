@@ -36,22 +36,16 @@ type formField struct {
 type formOption struct{ Value, Label string }
 
 // enumValues returns the values a form offers for a payload field of type
-// t (events.EnumValues: those its Validate accepts), or nil for a field of
-// free text. A token's role is not offered: tokens have no form in the
-// workspace, and their roles no labels.
+// t (events.EnumValues: every value some event takes for a field of that
+// type; an event that takes fewer, such as a contribution's answer, which
+// is never REDIRECTED, refuses the others when the form is sent), or nil
+// for a field of free text. A token's role is not offered: tokens have no
+// form in the workspace, and their roles no labels.
 func enumValues(t reflect.Type) []string {
 	if t == reflect.TypeFor[events.Role]() {
 		return nil
 	}
 	return events.EnumValues(t)
-}
-
-func strs[T ~string](vs ...T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
 }
 
 var (

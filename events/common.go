@@ -119,8 +119,10 @@ func decideCorrection(s *State, cmd Command) error {
 			if v != "true" && v != "false" {
 				return FieldErrorf(field, "%s is true or false: %q is neither.", k, v)
 			}
-		case enumOf(s.kind, k, t) != nil:
-			if values := enumOf(s.kind, k, t); !slices.Contains(values, v) {
+		case enumValues[t] != nil:
+			// (Some events take fewer of the type's values: checkCorrected
+			// runs the corrected event's own checks.)
+			if values := enumValues[t]; !slices.Contains(values, v) {
 				return FieldErrorf(field, "%s is one of %s: %q is not one.", k, strings.Join(values, ", "), v)
 			}
 		}
@@ -135,39 +137,16 @@ func decideCorrection(s *State, cmd Command) error {
 var recordedAnew = map[Kind]map[string]string{
 	KindPetition:    {"petition_kind": "petition_kind decides the petition's deadlines and whether its petitioner's identity is protected (a denunciation's is): it is not corrected. Before the petition is forwarded, record petition.classified.v1 again with the right kind."},
 	KindInfoRequest: {"complexity": "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity."},
-	KindSupervision: {"form": "form decides the supervision's steps (a delegation, working sessions before the result report) and how reports count it: it is not corrected. Cancel the supervision (supervision.cancelled.v1) and record it anew with the right form."},
-	KindCritique:    {"form": "form decides the critique's steps (a conference, a written consultation, a dialogue) and how reports count it: it is not corrected. Cancel the critique (critique.cancelled.v1) and record it anew with the right form."},
+	KindSupervision: {
+		"form":         "form decides the supervision's steps (a delegation, working sessions before the result report) and how reports count it: it is not corrected. Cancel the supervision (supervision.cancelled.v1) and record it anew with the right form.",
+		"requested_by": "requested_by decides whether a postponement counts against the subject (OB_SESSION_POSTPONED): it is not corrected. A flag raised on a postponement the subject did not ask for is reviewed (flag.reviewed.v1) and dismissed.",
+	},
+	KindCritique: {"form": "form decides the critique's steps (a conference, a written consultation, a dialogue) and how reports count it: it is not corrected. Cancel the critique (critique.cancelled.v1) and record it anew with the right form."},
 	KindRecommendation: {
 		"outcome":     "outcome decides what may follow the answer (only an accepted recommendation is implemented), its status, its flags and the reports: it is not corrected. While the answer is the latest step, record recommendation.disputed.v1 and then the response again with the right outcome (its date stays the first answer's).",
 		"source_kind": "source_kind names, with source_id, the record the recommendation came from: a correction does not change what a record concerns. Withdraw it (recommendation.withdrawn.v1) and record it anew.",
+		"finding":     "finding decides the recommendation's status (verified, or back in implementation) and whether reports count it implemented: it is not corrected. A finding other than IMPLEMENTED returns it to implementation, and the next verification records the right one.",
 	},
-}
-
-// kindEnums narrows, by kind, an enumerated field whose type other kinds'
-// fields share with more values (enumValues holds their union).
-var kindEnums = map[Kind]map[string][]string{
-	KindContribution:   {"outcome": texts(contributionOutcomes)},
-	KindRecommendation: {"finding": texts(verifiedFindings)},
-	// A plan item's form is its activity's (a string in the payload).
-	KindPlan: {"form": slices.Concat(texts(supervisionForms), texts(critiqueForms), texts(contributionForms))},
-}
-
-// enumOf returns the values field k (of type t) of kind's events takes,
-// or nil if it is not enumerated.
-func enumOf(kind Kind, k string, t reflect.Type) []string {
-	if values, ok := kindEnums[kind][k]; ok {
-		return values
-	}
-	return enumValues[t]
-}
-
-// texts returns values as strings.
-func texts[T ~string](values []T) []string {
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = string(v)
-	}
-	return out
 }
 
 // correctable maps each kind to the fields of its events' payloads, by

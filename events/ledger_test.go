@@ -403,6 +403,10 @@ func TestCorrectionCheckedAgainstItsEvent(t *testing.T) {
 		`{"classified_on":"2024-05-17","petition_kind":"COMPLAINT","competent_party_id":"","complex":false,"remote":false}`))
 	mustHandle(t, l, req(events.KindPlan, "kh1", events.PlanDrafted, `{"year":2024,"title":"Kế hoạch giám sát năm 2024"}`))
 	mustHandle(t, l, req(events.KindPlan, "kh1", events.PlanConsulted, `{"held_on":"2024-01-12","participants":["Hội Nông dân"]}`))
+	mustHandle(t, l, req(events.KindPlan, "kh1", events.PlanItemAdded, `{"item_id":"gs-q2","activity":"SUPERVISION","topic":"Đất đai","form":"DELEGATION","quarter":2,"chair_org":"MTTQ"}`))
+	mustHandle(t, l, req(events.KindPetition, "d2", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-16","petition_kind":"COMPLAINT","anonymous":true,"summary":"Đơn không ký tên"}`))
+	mustHandle(t, l, req(events.KindPetition, "d2", events.PetitionFiled, `{"filed_on":"2024-05-17","reason":"ANONYMOUS"}`))
 	for _, c := range []struct {
 		name        string
 		req         events.Request
@@ -414,6 +418,9 @@ func TestCorrectionCheckedAgainstItsEvent(t *testing.T) {
 		{"a field longer than its bound", correct(events.KindPetition, "d1", 1, `{"petitioner.id_number":"`+strings.Repeat("1", 41)+`"}`), "data.changes.petitioner.id_number", "would not be valid"},
 		{"a list that is not JSON", correct(events.KindPlan, "kh1", 2, `{"participants":"Hội Nông dân, Đoàn Thanh niên"}`), "data.changes.participants", "as JSON"},
 		{"a list emptied", correct(events.KindPlan, "kh1", 2, `{"participants":"[]"}`), "data.changes.participants", "would not be valid"},
+		// Values of the field's type that this event does not take.
+		{"a plan item's form of another activity", correct(events.KindPlan, "kh1", 3, `{"form":"CONFERENCE"}`), "data.changes.form", "would not be valid"},
+		{"a filed reason that is none", correct(events.KindPetition, "d2", 2, `{"reason":"KHAC"}`), "data.changes.reason", "would not be valid"},
 	} {
 		_, err := l.Handle(context.Background(), c.req)
 		if events.ErrorCode(err) != events.EInvalid || events.ErrorField(err) != c.field || !strings.Contains(fmt.Sprint(err), c.text) {
@@ -424,6 +431,7 @@ func TestCorrectionCheckedAgainstItsEvent(t *testing.T) {
 	// correction is checked against the event both correct, with the
 	// first applied.
 	mustHandle(t, l, correct(events.KindPlan, "kh1", 2, `{"participants":"[\"Hội Nông dân\",\"Đoàn Thanh niên\"]"}`))
+	mustHandle(t, l, correct(events.KindPlan, "kh1", 3, `{"activity":"CRITIQUE","form":"CONFERENCE"}`))
 	mustHandle(t, l, correct(events.KindPetition, "d1", 1, `{"summary":"Đơn về cấp giấy chứng nhận","petitioner.phone":"0905 123 456"}`))
 	if _, err := l.Handle(context.Background(), correct(events.KindPetition, "d1", 3, `{"petitioner.name":""}`)); events.ErrorField(err) != "data.changes.petitioner.name" {
 		t.Errorf("a correction of a correction emptying the petitioner's name: %v, want invalid data.changes.petitioner.name", err)

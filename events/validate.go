@@ -132,7 +132,8 @@ func notBefore(field string, d Date, start Date, startField string) error {
 var enumValues = map[reflect.Type][]string{}
 
 // enum registers values as values of T (adding to those registered
-// before: a type several fields share takes the union) and returns them.
+// before: a type several fields share takes the union, in the order of
+// package initialisation, so of the files' names) and returns them.
 func enum[T ~string](values ...T) []T {
 	t := reflect.TypeFor[T]()
 	for _, v := range values {
@@ -145,7 +146,7 @@ func enum[T ~string](values ...T) []T {
 
 // EnumValues returns the values a payload field of type t takes, in order,
 // or nil if t is not an enumerated type.
-func EnumValues(t reflect.Type) []string { return enumValues[t] }
+func EnumValues(t reflect.Type) []string { return slices.Clip(enumValues[t]) }
 
 // oneOf checks an enumeration value.
 func oneOf[T ~string](field string, v T, allowed ...T) error {

@@ -763,6 +763,16 @@ func TestCorrectedEnumeratedFacts(t *testing.T) {
 	if got := v.Item("info_request/tt-c").Form; got != "IN_PERSON" {
 		t.Errorf("form after a legacy correction to no channel: %q", got)
 	}
+	// A correction of a review a later one revised changes nothing the
+	// flag shows: the latest review is.
+	w.record(inspector, events.KindFlag, fs[0].ID, "", events.FlagReviewRevised,
+		`{"code":"MU_OUT_OF_SCOPE_SUBJECT","verdict":"RESOLVED","note":"Đã đổi đối tượng.","reviewed_on":"2024-05-23"}`, "2024-05-23")
+	w.record(inspector, events.KindFlag, fs[0].ID, "", events.FlagCorrected,
+		`{"corrects_version":1,"reason":"Chọn nhầm","changes":{"verdict":"CONFIRMED"}}`, "2024-05-23")
+	fs = flagsCode(w.build(), today, "supervision/gs-c", "MU_OUT_OF_SCOPE_SUBJECT")
+	if len(fs) != 1 || fs[0].Review == nil || fs[0].Review.Verdict != events.VerdictResolved {
+		t.Errorf("a correction of the first review after a revision: %+v", fs)
+	}
 }
 
 // A petition the body it went to did not accept is forwarded to another:
@@ -807,8 +817,9 @@ func TestPetitionForwardedAgain(t *testing.T) {
 	}
 	fs := flagsCode(v, today, "petition/kn-f", "OB_COMPLAINT_NOT_ACCEPTED")
 	if len(fs) != 1 || fs[0].Party != "ubnd-21607" {
-		t.Errorf("flags: %+v, want the first body's late decision", fs)
+		t.Fatalf("flags: %+v, want the first body's late decision", fs)
 	}
+	firstID := fs[0].ID
 	trail, ok := v.Accountability("ubnd-21607", today, nil, nil, 0)
 	if !ok || !slices.ContainsFunc(trail.Obligations, func(o projections.Obligation) bool {
 		return o.Stream == "petition/kn-f" && o.Rule == "complaint.accept"
@@ -822,8 +833,8 @@ func TestPetitionForwardedAgain(t *testing.T) {
 	if got := flagsCode(v, today, "petition/kn-f", "OB_COMPLAINT_NOT_ACCEPTED"); len(got) != 0 {
 		t.Errorf("decided 17 May (corrected), in time: flags %+v", got)
 	}
-	// Not accepted there either, and back to the first body: one intake
-	// for each body, the first's from the latest forwarding to it.
+	// Not accepted there either, and back to the first body: an intake
+	// for each forwarding, the first body's two with flags of their own.
 	w.rec(events.KindPetition, "kn-f", "", events.PetitionNotAccepted, `{"decided_on":"2024-05-29","reason":"Không thuộc thẩm quyền"}`, "2024-05-29")
 	w.rec(events.KindPetition, "kn-f", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-30","to_party_id":"ubnd-21607"}`, "2024-05-30")
 	v = w.build()
@@ -833,8 +844,20 @@ func TestPetitionForwardedAgain(t *testing.T) {
 			got = append(got, o.Party+" "+string(o.Trigger)+" "+string(o.MetOn))
 		}
 	}
-	if want := []string{"ubnd-21610 2024-05-27 2024-05-29", "ubnd-21607 2024-05-30 "}; !slices.Equal(got, want) {
+	if want := []string{"ubnd-21607 2024-05-08 2024-05-17", "ubnd-21610 2024-05-27 2024-05-29", "ubnd-21607 2024-05-30 "}; !slices.Equal(got, want) {
 		t.Errorf("intakes after going back to the first body: %q, want %q", got, want)
+	}
+	// Both of the first body's intakes late (its first decision corrected
+	// back to 25 May, the second intake seen past its due date): a flag
+	// for each, the first's with the ID it had before the petition came
+	// back (a review of it still applies).
+	w.rec(events.KindPetition, "kn-f", "", events.PetitionCorrected,
+		`{"corrects_version":4,"reason":"Ngày ký văn bản là 25/5","changes":{"decided_on":"2024-05-25"}}`, "2024-05-31")
+	v = w.build()
+	fs = flagsCode(v, "2024-06-20", "petition/kn-f", "OB_COMPLAINT_NOT_ACCEPTED")
+	if len(fs) != 2 || fs[0].Party != "ubnd-21607" || fs[1].Party != "ubnd-21607" || fs[0].ID == fs[1].ID ||
+		!slices.ContainsFunc(fs, func(f projections.Flag) bool { return f.ID == firstID }) {
+		t.Errorf("flags of the first body's two intakes: %+v, want two, one of them %s", fs, firstID)
 	}
 
 	// Classified again in between: the first body's intake is a

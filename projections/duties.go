@@ -41,6 +41,11 @@ type Obligation struct {
 	// Supervisor marks duties of the supervising side (result reports),
 	// as opposed to the supervised party's.
 	Supervisor bool `json:"supervisor,omitempty"`
+	// Again tells apart a duty its party owes a second time under the
+	// same rule for the same item (a petition forwarded back to a body
+	// that did not accept it before): the position of the event that
+	// started it, 0 for the first. Its flag's ID includes it.
+	Again uint64 `json:"-"`
 }
 
 // evaluate sets the outcome at today.
@@ -293,19 +298,20 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 		o := v.duty(key, it, party)
 		o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due(key, f.ForwardedOn, 0), cmp.Or(f.AcceptedOn, f.NotAcceptedOn)
 		o.Cites = cites(f.ForwardedAt, f.AcceptedAt, f.NotAcceptedAt)
+		o.Again = f.forwardedBefore(len(f.Earlier), party, f.ForwardedAt)
 		add(o)
 	}
 	// The bodies it was forwarded to before, which did not accept it, owed
-	// their intake as well (one obligation per body: the latest forwarding
-	// to it).
+	// their intake as well, under the kind it had then.
 	for i, e := range f.Earlier {
 		key := intakeRule(e.Kind)
-		if key == "" || e.To == f.ForwardedTo || slices.ContainsFunc(f.Earlier[i+1:], func(l PetForward) bool { return l.To == e.To }) {
+		if key == "" {
 			continue
 		}
 		o := v.duty(key, it, e.To)
 		o.Trigger, o.Due, o.MetOn = e.On, v.due(key, e.On, 0), e.DecidedOn
 		o.Cites = cites(e.At, e.DecidedAt)
+		o.Again = f.forwardedBefore(i, e.To, e.At)
 		add(o)
 	}
 	// complaintKey is the rule of a complaint's resolution at an instance
@@ -391,6 +397,16 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 		o.Cites = cites(f.ResolvedAt, f.NotifiedAt)
 		add(o)
 	}
+}
+
+// forwardedBefore returns the position at of a forwarding to party if one
+// of the petition's first n forwardings (Earlier) went to party too, else 0
+// (see Obligation.Again).
+func (f *PetFacts) forwardedBefore(n int, party string, at Cite) uint64 {
+	if slices.ContainsFunc(f.Earlier[:n], func(e PetForward) bool { return e.To == party }) {
+		return at.Position
+	}
+	return 0
 }
 
 // intakeRule is the rule by which the body a petition of kind k went to

@@ -931,6 +931,9 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 	late := o.Outcome == Late
 	missing := o.Outcome == Overdue
 	key := it.Stream() + "|" + o.Rule + "|" + o.Party
+	if o.Again != 0 {
+		key += "|" + strconv.FormatUint(o.Again, 10)
+	}
 	// A refusal without reasons (Luật TCTT Art. 34), in time or not.
 	if f := it.Facts.Info; f != nil && f.NoReasons && o.Rule != "info.complex.notice" && o.MetOn == f.RefusedOn {
 		raise("OB_INFO_SILENT", key+"|reasons", it, o.Party, it.Stream(), f.RefusedOn, "Từ chối cung cấp thông tin không nêu lý do (refusal without reasons).", cites(f.RefusedAt))
