@@ -324,3 +324,20 @@ func TestRefusedBeforeValidated(t *testing.T) {
 		t.Errorf("If-Match: *: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestMalformedQuery: a query string net/http cannot read whole (a bad %
+// escape, a ; separator) is refused with field "query", not read without
+// the parameters it dropped (an as_of of "%zz" answered with the present).
+// (Found by a hunt for input the API took.)
+func TestMalformedQuery(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	for _, q := range []string{"as_of=%zz", "q=%", "q=ab%2", "status=open;limit=1", "limit=1&unit=%G1"} {
+		MustError(t, f.Do(t, "GET", "/v1/recommendations?"+q, f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, "query")
+	}
+	for _, q := range []string{"q=%C3%9Ay+ban", "q=100%25", "limit=1&", ""} {
+		if r := f.Do(t, "GET", "/v1/recommendations?"+q, f.Inspector.Secret, nil); r.Status != http.StatusOK {
+			t.Errorf("GET /v1/recommendations?%s: %d %s", q, r.Status, r.Body)
+		}
+	}
+}

@@ -332,6 +332,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.observe(otherRoute, r.Method, start)
 			return
 		}
+		if strings.HasPrefix(r.URL.Path, "/v1/") && !validQuery(r.URL.RawQuery) {
+			// net/http's parse drops what it cannot read: an as_of of
+			// "%zz" would answer with the present, unfiltered.
+			s.Error(w, r, events.FieldErrorf("query", "The query string is not valid: a %% must start an escape of two hex digits (%%25 for %%), and parameters are separated by &, not ;."))
+			s.observe(otherRoute, r.Method, start)
+			return
+		}
 		if r.Method == http.MethodHead {
 			// HEAD is GET without the body (RFC 9110 §9.3.2): net/http
 			// drops what the handler writes, as it knows the request's
@@ -341,6 +348,28 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// validQuery reports whether url.ParseQuery reads every parameter of a raw
+// query string: each % starts an escape of two hex digits, and no ; is
+// used as a separator. (It allocates nothing, unlike parsing.)
+func validQuery(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case ';':
+			return false
+		case '%':
+			if i+2 >= len(raw) || !ishex(raw[i+1]) || !ishex(raw[i+2]) {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // Constant header values, shared by every answer rather than made for each

@@ -90,6 +90,11 @@ func TestTokenCreate(t *testing.T) {
 			MustError(t, f.Do(t, "POST", "/v1/tokens", admin.Secret, api.TokenRequest{Name: "Thanh tra", Role: events.RoleInspector, Unit: unitWard}),
 				http.StatusBadRequest, events.EInvalid, "unit")
 		}
+		// A respondent's unit is its party's, whoever grants it (the
+		// workspace shows it its token's unit). Found by a hunt for input
+		// the API took: an unscoped admin's was not checked.
+		MustError(t, f.Do(t, "POST", "/v1/tokens", f.Admin.Secret, api.TokenRequest{Name: "UBND", Role: events.RoleRespondent, Unit: unitOther, Party: partyWard}),
+			http.StatusBadRequest, events.EInvalid, "unit")
 		// Nor is a token made that expired already.
 		MustError(t, f.Do(t, "POST", "/v1/tokens", f.Admin.Secret, api.TokenRequest{Name: "Cán bộ", Role: events.RoleRecorder, Unit: unitWard, ExpiresOn: "2020-01-01"}),
 			http.StatusBadRequest, events.EInvalid, "expires_on")

@@ -94,28 +94,15 @@ var tokenRules = &rules{
 		if err := firstError(needStream(w, "data.unit", KindUnit, d.Unit), needParty(w, "data.party", d.Party)); err != nil {
 			return err
 		}
-		scope := cmd.Actor.Unit
-		if cmd.Actor.Role != RoleAdmin || scope == "" {
-			return nil
+		if err := decideTokenScope(d, cmd.Actor, w); err != nil {
+			return err
 		}
-		// A unit-scoped admin grants only what stays inside its scope: no
-		// inspector (who reads everything), no token without a unit, and
-		// respondents only for parties of its units.
-		switch {
-		case d.Role == RoleInspector:
-			return &Error{Code: EForbidden, Field: "data.role", Message: fmt.Sprintf("A unit-scoped admin cannot create inspector tokens: inspectors read the whole ledger, beyond unit %s.", scope)}
-		case d.Role == RoleRespondent:
-			p := w.Lookup(StreamName(KindParty, d.Party))
-			if !UnitWithin(w, p.unit, scope) {
-				return &Error{Code: EForbidden, Field: "data.party", Message: fmt.Sprintf("Party %s belongs to unit %s, outside the scope of this token (unit %s and below).", d.Party, p.unit, scope)}
-			}
-			if d.Unit != "" && d.Unit != p.unit {
+		if d.Role == RoleRespondent && d.Unit != "" {
+			// Whoever grants it: the workspace shows a respondent its
+			// token's unit, which must be its party's.
+			if p := w.Lookup(StreamName(KindParty, d.Party)); p != nil && d.Unit != p.unit {
 				return FieldErrorf("data.unit", "A respondent token's unit is its party's unit, %s.", p.unit)
 			}
-		case d.Unit == "":
-			return &Error{Code: EForbidden, Field: "data.unit", Message: fmt.Sprintf("A unit-scoped admin can only create tokens within unit %s.", scope)}
-		case !UnitWithin(w, d.Unit, scope):
-			return &Error{Code: EForbidden, Field: "data.unit", Message: fmt.Sprintf("Unit %s is outside the scope of this token (unit %s and below).", d.Unit, scope)}
 		}
 		return nil
 	},
@@ -124,6 +111,31 @@ var tokenRules = &rules{
 			s.facts = tokenFacts{name: d.Name, role: d.Role, unit: d.Unit, party: d.Party, secret: d.SecretSHA256, expires: d.ExpiresOn}
 		}
 	},
+}
+
+// decideTokenScope refuses a token a unit-scoped admin may not grant: it
+// grants only what stays inside its scope: no inspector (who reads
+// everything), no token without a unit, and respondents only for parties
+// of its units.
+func decideTokenScope(d *TokenCreatedData, actor Actor, w World) error {
+	scope := actor.Unit
+	if actor.Role != RoleAdmin || scope == "" {
+		return nil
+	}
+	switch {
+	case d.Role == RoleInspector:
+		return &Error{Code: EForbidden, Field: "data.role", Message: fmt.Sprintf("A unit-scoped admin cannot create inspector tokens: inspectors read the whole ledger, beyond unit %s.", scope)}
+	case d.Role == RoleRespondent:
+		p := w.Lookup(StreamName(KindParty, d.Party))
+		if !UnitWithin(w, p.unit, scope) {
+			return &Error{Code: EForbidden, Field: "data.party", Message: fmt.Sprintf("Party %s belongs to unit %s, outside the scope of this token (unit %s and below).", d.Party, p.unit, scope)}
+		}
+	case d.Unit == "":
+		return &Error{Code: EForbidden, Field: "data.unit", Message: fmt.Sprintf("A unit-scoped admin can only create tokens within unit %s.", scope)}
+	case !UnitWithin(w, d.Unit, scope):
+		return &Error{Code: EForbidden, Field: "data.unit", Message: fmt.Sprintf("Unit %s is outside the scope of this token (unit %s and below).", d.Unit, scope)}
+	}
+	return nil
 }
 
 // TokenInfo is what the write side knows of a token.
