@@ -99,6 +99,8 @@ func TestBadInput(t *testing.T) {
 		{"CorrectionOfTheAddressee", "POST", appendPath, rec, `{"type":"recommendation.corrected.v1","data":{"corrects_version":1,"reason":"Sai.","changes":{"addressee_party_id":"ubnd-21610"}}}`, nil, 400, events.EInvalid, "data.changes.addressee_party_id"},
 		{"CorrectionOfAFieldTheKindHasNot", "POST", appendPath, rec, `{"type":"recommendation.corrected.v1","data":{"corrects_version":1,"reason":"Sai.","changes":{"màu":"đỏ"}}}`, nil, 400, events.EInvalid, "data.changes.màu"},
 		{"DocumentDateThatDoesNotExist", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"number":"12/KN-MTTQ","signed_on":"2023-02-30"},"data":` + issueData + `}`, nil, 400, events.EInvalid, "document_ref.signed_on"},
+		{"DocumentSignedAfterToday", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"number":"12/KN-MTTQ","signed_on":"9999-12-31"},"data":` + issueData + `}`, nil, 400, events.EInvalid, "document_ref.signed_on"},
+		{"DocumentSignedBefore1945", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"number":"12/KN-MTTQ","signed_on":"0001-01-01"},"data":` + issueData + `}`, nil, 400, events.EInvalid, "document_ref.signed_on"},
 		{"DocumentWithoutNumber", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"21607","document_ref":{"signed_on":"2023-02-28"},"data":` + issueData + `}`, nil, 400, events.EInvalid, "document_ref.number"},
 
 		// Envelope fields.

@@ -691,7 +691,10 @@ func (l *Ledger) checkRequest(req *Request) error {
 		ref := *req.DocumentRef
 		ref.Number = norm.NFC.String(strings.TrimSpace(ref.Number))
 		req.DocumentRef = &ref
-		if err := firstError(required("document_ref.number", req.DocumentRef.Number), requiredDate("document_ref.signed_on", req.DocumentRef.SignedOn)); err != nil {
+		// A document is signed by the time it is recorded: its date is
+		// bound as every date of what has happened is (checkFactDates).
+		if err := firstError(required("document_ref.number", req.DocumentRef.Number), requiredDate("document_ref.signed_on", req.DocumentRef.SignedOn),
+			factDateInRange("document_ref.signed_on", req.DocumentRef.SignedOn, l.Now())); err != nil {
 			return err
 		}
 	}
