@@ -253,11 +253,11 @@ var petitionRules = &rules{
 	final: []Status{PeClosed},
 	specs: []spec{
 		{typ: PetitionReceived, new: func() Payload { return new(PetitionReceivedData) }, to: PeReceived, roles: recorder},
-		// Classified again before it is forwarded: a misclassification is
-		// recorded anew, not corrected (its kind decides deadlines and
-		// whether the petitioner's identity is protected).
 		// Classified again until it is forwarded, or once the body it went
-		// to did not accept it; forwarded again (to another body) then too.
+		// to did not accept it: a misclassification is recorded anew, not
+		// corrected (its kind decides deadlines and whether the
+		// petitioner's identity is protected). Forwarded again (to another
+		// body) once the body it went to did not accept it.
 		{typ: PetitionClassified, new: func() Payload { return new(PetitionClassifiedData) }, from: []Status{PeReceived, PeClassified, PeNotAccepted}, to: PeClassified, roles: recorder},
 		{typ: PetitionForwarded, new: func() Payload { return new(PetitionForwardedData) }, from: []Status{PeClassified, PeNotAccepted}, to: PeForwarded, roles: recorder},
 		{typ: PetitionGuided, new: func() Payload { return new(PetitionGuidedData) }, from: []Status{PeReceived, PeClassified}, to: PeGuided, roles: recorder},
