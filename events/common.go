@@ -106,6 +106,10 @@ func decideCorrection(s *State, cmd Command) error {
 			if !Date(v).Valid() {
 				return FieldErrorf(field, "%s is a date: %q is not one (YYYY-MM-DD).", k, v)
 			}
+			// (A date of what has happened is bound closer by checkFactDates.)
+			if err := aheadDateInRange(field, Date(v)); err != nil {
+				return err
+			}
 		case t == nil: // of different types in different events
 		case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
 			n, err := strconv.ParseInt(v, 10, 64)

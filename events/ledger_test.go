@@ -356,6 +356,21 @@ func TestLedgerFactDatesNotAfterToday(t *testing.T) {
 	ahead := renameRequest("u1", "Phường Sau", "")
 	ahead.Data = json.RawMessage(`{"name":"Phường Sau","effective_on":"2099-01-01"}`)
 	mustHandle(t, l, ahead)
+	// Dates that may lie ahead are bound too, from 1945 to 2200 (found by
+	// a hunt for input the API took: years 0000 and 9999), in a payload
+	// and in a correction.
+	for _, on := range []string{"9999-12-31", "0001-01-01"} {
+		far := renameRequest("u1", "Phường Xa", "")
+		far.Data = json.RawMessage(`{"name":"Phường Xa","effective_on":"` + on + `"}`)
+		if _, err := l.Handle(context.Background(), far); events.ErrorCode(err) != events.EInvalid || events.ErrorField(err) != "data.effective_on" {
+			t.Errorf("a rename effective on %s: %v, want invalid data.effective_on", on, err)
+		}
+		_, err := l.Handle(context.Background(), events.Request{Kind: events.KindUnit, ID: "u1", Type: events.UnitCorrected, Actor: admin,
+			Data: json.RawMessage(`{"corrects_version":4,"reason":"Sai ngày.","changes":{"effective_on":"` + on + `"}}`)})
+		if events.ErrorCode(err) != events.EInvalid || events.ErrorField(err) != "data.changes.effective_on" {
+			t.Errorf("a correction of effective_on to %s: %v, want invalid data.changes.effective_on", on, err)
+		}
+	}
 }
 
 // A correction of a date of what has happened is bound as the date was

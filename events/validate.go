@@ -207,22 +207,24 @@ func optionalTexts(field string, vs []string) error {
 var ahead = map[string]bool{"due_on": true, "report_due_on": true, "commit_due_on": true, "submission_on": true,
 	"effective_on": true, "scheduled_on": true, "resumed_on": true, "expires_on": true}
 
-// factDate is a payload date of something that has happened: where it is
-// (a path of field indexes, through nested structs) and its name.
+// factDate is a payload date: where it is (a path of field indexes,
+// through nested structs), its name, and whether it may lie ahead (see
+// ahead; a date not named *_on, such as planned_start, may too).
 type factDate struct {
 	index []int
 	name  string
+	ahead bool
 }
 
-// factDates returns the fact dates of a payload type (cached).
+// factDates returns the dates of a payload type (cached).
 func factDates(t reflect.Type) []factDate {
 	if fs, ok := factDatesOf.Load(t); ok {
 		return fs.([]factDate)
 	}
 	var out []factDate
 	leafFields(t, false, func(path, name string, index []int, ft reflect.Type) {
-		if ft == dateType && strings.HasSuffix(name, "_on") && !ahead[name] {
-			out = append(out, factDate{index: index, name: "data." + path})
+		if ft == dateType {
+			out = append(out, factDate{index: index, name: "data." + path, ahead: !strings.HasSuffix(name, "_on") || ahead[name]})
 		}
 	})
 	factDatesOf.Store(t, out)
@@ -256,9 +258,24 @@ func checkFactDates(p Payload, now time.Time) error {
 		return nil
 	}
 	for _, fd := range factDates(v.Type()) {
-		if err := factDateInRange(fd.name, Date(v.FieldByIndex(fd.index).String()), now); err != nil {
-			return err
+		d := Date(v.FieldByIndex(fd.index).String())
+		check := factDateInRange(fd.name, d, now)
+		if fd.ahead {
+			check = aheadDateInRange(fd.name, d)
 		}
+		if check != nil {
+			return check
+		}
+	}
+	return nil
+}
+
+// aheadDateInRange checks a date that may lie ahead (a due date, a planned
+// start): from 1945 to 2200, as a plan's year is. (Only writes are
+// checked: the views read what was stored before this check as it is.)
+func aheadDateInRange(field string, d Date) error {
+	if d != "" && d.Valid() && (d < "1945-01-01" || d > "2200-12-31") {
+		return FieldErrorf(field, "%s %s is not a date from 1945 to 2200.", field, d)
 	}
 	return nil
 }
