@@ -263,7 +263,7 @@ func (s *Server) serveStarting(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case path == "/healthz" && read:
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		s.handleHealth(w, r)
 	case path == "/openapi.json" && read:
 		s.handleOpenAPI(w, r)
 	case !strings.HasPrefix(path, "/v1/") && path != "/readyz" && path != "/metrics" && strings.Contains(r.Header.Get("Accept"), "text/html"):

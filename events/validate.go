@@ -259,12 +259,14 @@ func checkFactDates(p Payload, now time.Time) error {
 	}
 	for _, fd := range factDates(v.Type()) {
 		d := Date(v.FieldByIndex(fd.index).String())
-		check := factDateInRange(fd.name, d, now)
+		var err error
 		if fd.ahead {
-			check = aheadDateInRange(fd.name, d)
+			err = aheadDateInRange(fd.name, d)
+		} else {
+			err = factDateInRange(fd.name, d, now)
 		}
-		if check != nil {
-			return check
+		if err != nil {
+			return err
 		}
 	}
 	return nil

@@ -227,7 +227,8 @@ func (c *BenchCommand) viewsHTTP(ctx context.Context, w io.Writer, dir string, r
 				// its own as an operator runs it: its collector then
 				// marks serve's heap alone, and the clients' time
 				// is not serve's.
-				itemAt, err = itemsAtRate(ctx, p.URL, adminTokenOf(dir), ids, readFor)
+				itemAt, err = loadServe(ctx, p.URL, adminTokenOf(dir), randomItem(ids), 20000, readFor,
+					"GET one item at 20,000/s, fresh:", "offered; targets >= 20,000/s, p99 <= 5 ms")
 			}
 		}
 		p.Stop()
@@ -284,12 +285,6 @@ func hostFloor(ctx context.Context, w io.Writer, readFor time.Duration) error {
 		fmt.Fprint(w, line)
 	}
 	return nil
-}
-
-// itemsAtRate offers GET of one item at 20,000/s to the serve process at
-// base and returns the line that says how it went.
-func itemsAtRate(ctx context.Context, base, token string, ids []string, readFor time.Duration) (string, error) {
-	return loadServe(ctx, base, token, randomItem(ids), 20000, readFor, "GET one item at 20,000/s, fresh:", "offered; targets >= 20,000/s, p99 <= 5 ms")
 }
 
 // loadServe runs loadReads with lean clients against the serve process at
