@@ -182,7 +182,7 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	if path, ok := events.DuplicateKey(b); ok {
 		return &events.Error{Code: events.EInvalid, Field: path, Message: fmt.Sprintf("%s is given twice; give it once.", path)}
 	}
-	return nil
+	return events.CheckSurrogates(b, "")
 }
 
 // readableStream returns the aggregate named in the URL if actor may read

@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -286,6 +287,31 @@ func TestDecodeCanonical(t *testing.T) {
 				t.Errorf("stored form is not stable:\nfirst:  %s\nsecond: %s", first, second)
 			}
 		})
+	}
+}
+
+func TestCheckSurrogates(t *testing.T) {
+	for _, c := range []struct {
+		doc, want string
+	}{
+		{`{"title":"Kiến nghị"}`, ""},
+		{`{"title":"\u004bi\u1ebfn \ud83d\ude00"}`, ""}, // a pair is one character
+		{`{"title":"Ki\ud800n"}`, "data.title"},
+		{`{"title":"\udc00"}`, "data.title"},       // the second half alone
+		{`{"title":"\ud83d\u0041"}`, "data.title"}, // the first half, then no second
+		{`{"title":"\\ud800"}`, ""},                // an escaped backslash: text, not an escape
+		{`{"a":{"b":["x","\ud800"]}}`, "data.a.b[1]"},
+		{`{"a":[1,[2,{"k/~":"\ud800"}]]}`, "data.a[1][1].k/~"}, // names as sent, not as pointer tokens
+		{`{"title":"A","title":"\ud800"}`, "data.title"},       // duplicates are another check's
+	} {
+		err := events.CheckSurrogates([]byte(c.doc), "data")
+		var e *events.Error
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("CheckSurrogates(%s) = %v, want nil", c.doc, err)
+		case c.want != "" && (!errors.As(err, &e) || e.Code != events.EInvalid || e.Field != c.want):
+			t.Errorf("CheckSurrogates(%s) = %#v, want field %q", c.doc, err, c.want)
+		}
 	}
 }
 

@@ -604,6 +604,9 @@ func (l *Ledger) Handle(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := CheckSurrogates(req.Data, "data"); err != nil {
+		return Result{}, err
+	}
 	if err := checkFactDates(p, l.Now()); err != nil {
 		return Result{}, err
 	}

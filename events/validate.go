@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The helpers below return nil or an *Error with code invalid naming the
@@ -293,6 +296,44 @@ func factDateInRange(field string, d Date, now time.Time) error {
 		return FieldErrorf(field, "%s %s is before 1945.", field, d)
 	}
 	return nil
+}
+
+// CheckSurrogates refuses a JSON document b, already decoded by
+// encoding/json, that escapes half of a UTF-16 surrogate pair without the
+// other half ("\ud800"): that is no character, and encoding/json would keep
+// U+FFFD in its place, so the ledger would record text nobody sent. The
+// error names the string's path under prefix ("data.points[1].text").
+func CheckSurrogates(b []byte, prefix string) error {
+	if !bytes.Contains(b, []byte(`\u`)) {
+		return nil
+	}
+	// jsontext refuses what encoding/json took only for such an escape:
+	// the UTF-8 is valid, duplicate names are allowed here, and the depth
+	// is bounded before.
+	dec := jsontext.NewDecoder(bytes.NewReader(b), jsontext.AllowDuplicateNames(true))
+	for {
+		_, err := dec.ReadToken()
+		if err == nil {
+			continue
+		}
+		var se *jsontext.SyntacticError
+		if !errors.As(err, &se) {
+			return nil
+		}
+		// The pointer's names and indexes, as errors name fields.
+		path, depth := prefix, 0
+		for tok := range se.JSONPointer.Tokens() {
+			depth++
+			if kind, _ := dec.StackIndex(depth); kind == '[' {
+				path += "[" + tok + "]"
+			} else if path == "" {
+				path = tok
+			} else {
+				path += "." + tok
+			}
+		}
+		return FieldErrorf(path, "%s escapes half of a UTF-16 surrogate pair without the other half (such as \\ud800): that is not a character. Send the text as UTF-8, or escape both halves.", path)
+	}
 }
 
 // DuplicateKey returns the path (as errors name fields: "data.title",
