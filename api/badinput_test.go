@@ -346,3 +346,18 @@ func TestMalformedQuery(t *testing.T) {
 		}
 	}
 }
+
+// gorilla/mux routes the decoded path; an encoded slash must not reach an
+// item as if it were a slash.
+func TestEncodedSlash(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "rec-1", unitWard, partyWard)
+	for _, p := range []string{"/v1/recommendations%2Frec-1", "/v1/recommendations%2frec-1", "/v1/recommendations/rec-1%2Fevents", "/web/recommendations%2Frec-1"} {
+		MustError(t, f.Do(t, "GET", p, f.Inspector.Secret, nil), http.StatusNotFound, events.ENotFound, "path")
+	}
+	// Other escapes are read as what they escape.
+	if r := f.Do(t, "GET", "/v1/recommendations/rec%2D1", f.Inspector.Secret, nil); r.Status != http.StatusOK {
+		t.Errorf("GET /v1/recommendations/rec%%2D1: %d %s", r.Status, r.Body)
+	}
+}

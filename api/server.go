@@ -339,6 +339,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.observe(otherRoute, r.Method, start)
 			return
 		}
+		if raw := r.URL.RawPath; raw != "" && (strings.Contains(raw, "%2F") || strings.Contains(raw, "%2f")) {
+			// gorilla/mux routes the decoded path: without this,
+			// /v1/recommendations%2Frec-1 would answer the item. No
+			// ID has a slash, so such a path names nothing.
+			s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: "No resource has an encoded slash (%2F) in its path: IDs have no slashes."})
+			s.observe(otherRoute, r.Method, start)
+			return
+		}
 		if r.Method == http.MethodHead {
 			// HEAD is GET without the body (RFC 9110 §9.3.2): net/http
 			// drops what the handler writes, as it knows the request's
