@@ -353,8 +353,13 @@ func TestEncodedSlash(t *testing.T) {
 	t.Parallel()
 	f := MustOpenServer(t)
 	f.MustIssue(t, f.Recorder, "rec-1", unitWard, partyWard)
-	for _, p := range []string{"/v1/recommendations%2Frec-1", "/v1/recommendations%2frec-1", "/v1/recommendations/rec-1%2Fevents", "/web/recommendations%2Frec-1"} {
+	for _, p := range []string{"/v1/recommendations%2Frec-1", "/v1/recommendations%2frec-1", "/v1/recommendations/rec-1%2Fevents"} {
 		MustError(t, f.Do(t, "GET", p, f.Inspector.Secret, nil), http.StatusNotFound, events.ENotFound, "path")
+	}
+	// The workspace answers with its own page (TestWebBadInputAnswers).
+	w := mustWeb(t, f, f.Inspector)
+	if p := w.Get("/items/recommendations%2Frec-1"); p.Status != http.StatusNotFound || !strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("/items/recommendations%%2Frec-1: %d %s, want the workspace's 404 page", p.Status, p.Header.Get("Content-Type"))
 	}
 	// Other escapes are read as what they escape.
 	if r := f.Do(t, "GET", "/v1/recommendations/rec%2D1", f.Inspector.Secret, nil); r.Status != http.StatusOK {

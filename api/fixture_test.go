@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ const (
 // Fixture is a running API server over an in-memory store, with a token of
 // every role.
 type Fixture struct {
-	Store   *inmem.Store
+	Store   *heldStore
 	Ledger  *events.Ledger
 	Views   *projections.Runner
 	Server  *api.Server
@@ -82,7 +83,7 @@ func MustOpenLedgerServer(tb testing.TB) *Fixture {
 		tb.Fatal(err)
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	f := &Fixture{Store: inmem.NewStore(), Metrics: api.NewMetrics(), HTTP: &http.Client{Timeout: 10 * time.Second}}
+	f := &Fixture{Store: &heldStore{Store: inmem.NewStore()}, Metrics: api.NewMetrics(), HTTP: &http.Client{Timeout: 10 * time.Second}}
 	f.Ledger = events.NewLedger(f.Store, signer, testOrigin)
 	f.Ledger.Now = func() time.Time { return fixedNow }
 	f.Ledger.CheckpointInterval = 5 * time.Millisecond
@@ -122,6 +123,55 @@ func MustOpenLedgerServer(tb testing.TB) *Fixture {
 		f.Store.Close()
 	})
 	return f
+}
+
+// heldStore is an in-memory store whose log readers (the write side's
+// follower and the views') can be held back, so that a test reads while a
+// write is acknowledged but not yet applied (HoldReaders).
+type heldStore struct {
+	*inmem.Store
+	mu       sync.Mutex
+	from     uint64        // hold records from this position (0: none)
+	released chan struct{} // closed when the hold ends
+}
+
+func (s *heldStore) Follow(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	return s.Store.Follow(ctx, from, func(rec events.Record) error {
+		s.mu.Lock()
+		hold, released := s.from > 0 && rec.Position >= s.from, s.released
+		s.mu.Unlock()
+		if hold {
+			select {
+			case <-released:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return fn(rec)
+	})
+}
+
+// HoldReaders holds back what is appended from now on from the log's
+// readers until release (called at cleanup if not before): it is
+// acknowledged, but neither the write side's follower nor the views apply
+// it.
+func (f *Fixture) HoldReaders(tb testing.TB) (release func()) {
+	s := f.Store
+	s.mu.Lock()
+	s.from, s.released = f.Head(tb)+1, make(chan struct{})
+	ch := s.released
+	s.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.from = 0
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+	tb.Cleanup(release)
+	return release
 }
 
 // MustOpenServer is MustOpenLedgerServer with the first admin token

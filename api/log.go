@@ -172,6 +172,9 @@ func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
 	if n, err := minPosition(r.URL.Query()); err != nil {
 		s.Error(w, r, err)
 		return
+	} else if err := s.pastHead(r.Context(), n, s.Ledger.Size()); err != nil {
+		s.Error(w, r, err)
+		return
 	} else if n > 0 && s.waitLedger(r.Context(), n) != nil {
 		s.Error(w, r, &events.Error{Code: events.EUnavailable, Field: "min_position",
 			Message: fmt.Sprintf("The ledger has applied position %d, not yet %d; try again shortly.", s.Ledger.Size(), n)})

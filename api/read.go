@@ -85,6 +85,9 @@ func (s *Server) beginRead(r *http.Request) (*readCtx, error) {
 	if n, err := minPosition(q); err != nil {
 		return nil, err
 	} else if n > 0 {
+		if err := s.pastHead(r.Context(), n, s.Views.Position()); err != nil {
+			return nil, err
+		}
 		if err := s.waitViews(r.Context(), n, "min_position"); err != nil {
 			return nil, err
 		}
@@ -108,6 +111,21 @@ func minPosition(q url.Values) (uint64, error) {
 		return 0, events.FieldErrorf("min_position", "min_position must be a log position (a whole number), such as the position a write returned.")
 	}
 	return n, nil
+}
+
+// pastHead refuses a min_position past the end of the log as the store
+// tells it (writes through any replica included), unless applied already
+// covers it: no write has returned such a position, and waiting for it
+// would answer 503, which invites a retry, where a typo is the likely cause.
+func (s *Server) pastHead(ctx context.Context, pos, applied uint64) error {
+	if pos <= applied {
+		return nil
+	}
+	head, err := s.Ledger.Store.Head(ctx)
+	if err != nil || pos <= head {
+		return nil // the bounded wait decides
+	}
+	return events.FieldErrorf("min_position", "min_position %d is past the end of the log (position %d): no write has returned it.", pos, head)
 }
 
 // waitViews waits up to ReadWait for the views to reach pos; field names

@@ -119,7 +119,7 @@ func TestList(t *testing.T) {
 
 // TestReadYourWrites: an item just written is read back at once; a read
 // asking for a position the views have not reached waits, then answers 503
-// with Retry-After.
+// with Retry-After; one past the end of the log is refused.
 func TestReadYourWrites(t *testing.T) {
 	t.Parallel()
 	f := MustOpenServer(t)
@@ -134,23 +134,33 @@ func TestReadYourWrites(t *testing.T) {
 			t.Fatalf("list after write with min_position: %v", ids)
 		}
 	}
-	start := time.Now()
-	r := f.Do(t, "GET", fmt.Sprintf("/v1/recommendations?min_position=%d", f.Head(t)+10), f.Recorder.Secret, nil)
-	MustError(t, r, http.StatusServiceUnavailable, events.EUnavailable, "min_position")
-	if r.Header.Get("Retry-After") == "" || time.Since(start) < 200*time.Millisecond {
-		t.Errorf("503 without Retry-After, or without waiting: %v", r.Header)
+	// A position past the end of the log has not been returned by any
+	// write: refused at once, not waited for.
+	head := f.Head(t)
+	for _, p := range []string{"/v1/recommendations", "/v1/recommendations/ryw-0", "/v1/recommendations/ryw-0/events", "/v1/flags"} {
+		MustError(t, f.Do(t, "GET", fmt.Sprintf("%s?min_position=%d", p, head+10), f.Recorder.Secret, nil), http.StatusBadRequest, events.EInvalid, "min_position")
 	}
-	// An item's history too: it answers once the position is applied,
-	// waits for one not yet written, and refuses one that is no position.
-	h := f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/ryw-0/events?min_position=%d", f.Head(t)), f.Recorder.Secret, nil)
+	// An item's history answers once the position is applied.
+	h := f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/ryw-0/events?min_position=%d", head), f.Recorder.Secret, nil)
 	if h.Status != http.StatusOK {
 		t.Errorf("history with min_position at the head: %d %s", h.Status, h.Body)
 	}
-	start = time.Now()
-	r = f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/ryw-0/events?min_position=%d", f.Head(t)+10), f.Recorder.Secret, nil)
-	MustError(t, r, http.StatusServiceUnavailable, events.EUnavailable, "min_position")
-	if r.Header.Get("Retry-After") == "" || time.Since(start) < 200*time.Millisecond {
-		t.Errorf("history: 503 without Retry-After, or without waiting: %v", r.Header)
+	// A write acknowledged but not yet applied (the log's readers held
+	// back): reads wait for it, then answer 503 with Retry-After.
+	release := f.HoldReaders(t)
+	held := f.MustIssue(t, f.Recorder, "ryw-held", unitWard, partyWard)
+	for _, p := range []string{"/v1/recommendations", "/v1/recommendations/ryw-0/events"} {
+		start := time.Now()
+		r := f.Do(t, "GET", fmt.Sprintf("%s?min_position=%d", p, held.Position), f.Recorder.Secret, nil)
+		MustError(t, r, http.StatusServiceUnavailable, events.EUnavailable, "min_position")
+		if r.Header.Get("Retry-After") == "" || time.Since(start) < 200*time.Millisecond {
+			t.Errorf("%s: 503 without Retry-After, or without waiting: %v", p, r.Header)
+		}
+	}
+	// Once applied, it is there.
+	release()
+	if _, ids := mustList(t, f, f.Recorder, fmt.Sprintf("/v1/recommendations?min_position=%d&limit=1", held.Position)); !slices.Equal(ids, []string{held.ID}) {
+		t.Errorf("list after the readers caught up: %v", ids)
 	}
 	MustError(t, f.Do(t, "GET", "/v1/recommendations/ryw-0/events?min_position=abc", f.Recorder.Secret, nil), 400, events.EInvalid, "min_position")
 	MustError(t, f.Do(t, "GET", "/v1/recommendations/ryw-0/events?min_position=1", "", nil), 401, events.EUnauthorized, "Authorization")

@@ -343,6 +343,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			// gorilla/mux routes the decoded path: without this,
 			// /v1/recommendations%2Frec-1 would answer the item. No
 			// ID has a slash, so such a path names nothing.
+			if webPath(r.URL.Path) {
+				s.router.NotFoundHandler.ServeHTTP(w, r) // the workspace's page
+				return
+			}
 			s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: "No resource has an encoded slash (%2F) in its path: IDs have no slashes."})
 			s.observe(otherRoute, r.Method, start)
 			return
