@@ -226,6 +226,28 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 	return t, nil
 }
 
+// of returns the threshold a flag of code with key is measured against
+// (0 for a flag with none): a count reached or exceeded, or the window or
+// period (days, months) it counts in.
+func (th Thresholds) of(code, key string) int {
+	switch code {
+	case "OB_REPEAT_LATE":
+		return th.RepeatLateCount
+	case "OB_SESSION_POSTPONED":
+		return th.SessionPostponedCount
+	case "OB_NO_HEARING":
+		return th.HearingMonths
+	case "MU_OVERLAP":
+		return th.OverlapWindowDays
+	case "MU_OVERBURDEN":
+		if strings.HasSuffix(key, "|requests") { // document requests in one supervision
+			return th.OverburdenRequests
+		}
+		return th.OverburdenPerQuarter
+	}
+	return 0
+}
+
 // Rule returns the rule with key k; ok is false when the table has none.
 // A rule changed after parsing is returned as changed.
 func (t *RuleTable) Rule(k string) (Rule, bool) {

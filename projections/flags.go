@@ -35,7 +35,8 @@ type Flag struct {
 	Subject  string      `json:"subject"`
 	RaisedOn events.Date `json:"raised_on"`
 	Detail   string      `json:"detail"`
-	// Threshold is the configured number the pattern exceeded, if any.
+	// Threshold is the configured number the pattern is measured
+	// against, for the flags that have one (Thresholds.of).
 	Threshold int        `json:"threshold,omitempty"`
 	Cites     []Cite     `json:"cites"`
 	Status    string     `json:"status"` // open or reviewed
@@ -317,7 +318,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	raise := func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite) {
 		info := FlagCodes[code]
 		f := Flag{ID: FlagID(code, key), Code: code, Title: info.title, RuleVersion: v.cfg.Rules.Version, LegalBasis: info.basis, Against: info.against,
-			Party: party, Subject: subject, RaisedOn: on, Detail: detail, Cites: cs, Status: "open", day: dayOrNone(on)}
+			Party: party, Subject: subject, RaisedOn: on, Detail: detail, Threshold: v.cfg.Rules.Thresholds.of(code, key), Cites: cs, Status: "open", day: dayOrNone(on)}
 		if it != nil {
 			f.Unit = it.Unit()
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -79,6 +80,11 @@ func TestRecommendationDeadlines(t *testing.T) {
 	}
 	if got := flagsOf(v, "2024-05-01", "party/ubnd-21607"); !slices.Equal(got, []string{"OB_REPEAT_LATE"}) {
 		t.Errorf("flags of the party: %v, want OB_REPEAT_LATE", got)
+	}
+	for _, f := range v.Flags("2024-05-01") {
+		if f.Code == "OB_REPEAT_LATE" && f.Threshold != 3 {
+			t.Errorf("OB_REPEAT_LATE: threshold %d, want the configured 3", f.Threshold)
+		}
 	}
 	// The rolling window: two years on, nothing is within 12 months.
 	if got := flagsOf(v, "2026-05-01", "party/ubnd-21607"); len(got) != 0 {
@@ -167,9 +173,15 @@ func TestFlags(t *testing.T) {
 			t.Errorf("flags of %s: %v, want %v", subject, got, codes)
 		}
 	}
+	// The flags measured against a configured threshold carry it (the
+	// defaults: 2 postponements, a window of 183 days, 6 months).
+	threshold := map[string]int{"OB_SESSION_POSTPONED": 2, "MU_OVERLAP": 183, "OB_NO_HEARING": 6}
 	for _, f := range v.Flags(today) {
 		if f.RuleVersion == "" || f.LegalBasis == "" || len(f.Cites) == 0 || f.Status != "open" || f.Title == "" {
 			t.Errorf("flag %s lacks its rule version, basis, cites or status: %+v", f.ID, f)
+		}
+		if f.Threshold != threshold[f.Code] {
+			t.Errorf("flag %s (%s): threshold %d, want %d", f.ID, f.Code, f.Threshold, threshold[f.Code])
 		}
 		for _, c := range f.Cites {
 			if c.Position == 0 || c.Position > v.Position() {
@@ -621,6 +633,23 @@ func TestOverburdenFollowsChanges(t *testing.T) {
 	const today = events.Date("2024-12-31")
 	if got := flagsOf(v, today, "party/ubnd-21610"); !slices.Contains(got, "MU_OVERBURDEN") {
 		t.Fatalf("four supervisions of ubnd-21610 in 2024-Q2: flags %v, want MU_OVERBURDEN", got)
+	}
+	// Each MU_OVERBURDEN carries the threshold it is measured against:
+	// supervisions of one subject in a quarter, or document requests in
+	// one supervision (11 here, more than the configured 10).
+	for i := range 11 {
+		w.rec(events.KindSupervision, "gs-q1", "", events.SupervisionDocumentRequested,
+			fmt.Sprintf(`{"request_id":"d%d","party_id":"ubnd-21610","description":"Tài liệu %d","requested_on":"2024-04-03","due_on":"2024-04-30"}`, i, i), "2024-04-03")
+	}
+	v = w.build()
+	thresholds := map[string]int{}
+	for _, f := range v.Flags(today) {
+		if f.Code == "MU_OVERBURDEN" {
+			thresholds[f.Subject] = f.Threshold
+		}
+	}
+	if want := map[string]int{"party/ubnd-21610": 2, "supervision/gs-q1": 10}; !maps.Equal(thresholds, want) {
+		t.Errorf("MU_OVERBURDEN thresholds by subject: %v, want %v", thresholds, want)
 	}
 	w.rec(events.KindSupervision, "gs-q2", "", events.SupervisionCancelled, `{"cancelled_on":"2024-04-05","reason":"Trùng lịch"}`, "2024-04-05")
 	v = w.build()
