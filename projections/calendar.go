@@ -80,6 +80,14 @@ type Thresholds struct {
 	// (defaults 2 and 10).
 	OverburdenPerQuarter int `json:"overburden_per_quarter"`
 	OverburdenRequests   int `json:"overburden_requests"`
+	// ReceptionCommunePerWeek, ReceptionDistrictPerMonth and
+	// ReceptionProvincePerMonth are OB_RECEPTION_BELOW_MIN's minimums: the
+	// days a People's Committee's chair receives citizens (Luật Tiếp công
+	// dân Art. 15.2, 13.5, 12.5: defaults 1 a week, 2 and 1 a month). A
+	// table without them takes the defaults.
+	ReceptionCommunePerWeek   int `json:"reception_commune_per_week"`
+	ReceptionDistrictPerMonth int `json:"reception_district_per_month"`
+	ReceptionProvincePerMonth int `json:"reception_province_per_month"`
 	// OverreachKeywords are MU_POWER_OVERREACH's Vietnamese phrases that
 	// order rather than recommend, such as "buộc thôi việc". They are
 	// matched elsewhere, without regard to case or diacritics. The list
@@ -198,6 +206,9 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 	if len(doc.Thresholds) == 0 || string(doc.Thresholds) == "null" {
 		return nil, bad("thresholds", "required")
 	}
+	// Thresholds added after tables were written out take their
+	// defaults when a table leaves them out.
+	t.Thresholds.ReceptionCommunePerWeek, t.Thresholds.ReceptionDistrictPerMonth, t.Thresholds.ReceptionProvincePerMonth = 1, 2, 1
 	if err := decodeStrict(doc.Thresholds, &t.Thresholds); err != nil {
 		return nil, jsonError(name, "thresholds", nil, err)
 	}
@@ -213,6 +224,9 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 		{"overlap_window_days", th.OverlapWindowDays},
 		{"overburden_per_quarter", th.OverburdenPerQuarter},
 		{"overburden_requests", th.OverburdenRequests},
+		{"reception_commune_per_week", th.ReceptionCommunePerWeek},
+		{"reception_district_per_month", th.ReceptionDistrictPerMonth},
+		{"reception_province_per_month", th.ReceptionProvincePerMonth},
 	} {
 		if c.v <= 0 {
 			return nil, bad("thresholds."+c.field, "must be 1 or more, not %d", c.v)
@@ -239,11 +253,30 @@ func (th Thresholds) of(code, key string) int {
 		return th.HearingMonths
 	case "MU_OVERLAP":
 		return th.OverlapWindowDays
+	case "OB_RECEPTION_BELOW_MIN": // key: unit/<id>|<level>|<period>
+		_, rest, _ := strings.Cut(key, "|")
+		level, _, _ := strings.Cut(rest, "|")
+		return th.receptionMinimum(events.UnitLevel(level))
 	case "MU_OVERBURDEN":
 		if strings.HasSuffix(key, "|requests") { // document requests in one supervision
 			return th.OverburdenRequests
 		}
 		return th.OverburdenPerQuarter
+	}
+	return 0
+}
+
+// receptionMinimum returns the days a unit's chair must receive citizens
+// in a period (a week for a commune, a month above); 0 for the levels the
+// law sets none for.
+func (th Thresholds) receptionMinimum(level events.UnitLevel) int {
+	switch level {
+	case events.LevelCommune:
+		return th.ReceptionCommunePerWeek
+	case events.LevelDistrict:
+		return th.ReceptionDistrictPerMonth
+	case events.LevelProvince:
+		return th.ReceptionProvincePerMonth
 	}
 	return 0
 }

@@ -400,7 +400,8 @@ func TestDefaultRules(t *testing.T) {
 		t.Error("Rule found a rule that does not exist")
 	}
 	want := projections.Thresholds{RepeatLateCount: 3, RepeatLateWindowDays: 365, SessionPostponedCount: 2, HearingMonths: 6,
-		OverlapWindowDays: 183, OverburdenPerQuarter: 2, OverburdenRequests: 10}
+		OverlapWindowDays: 183, OverburdenPerQuarter: 2, OverburdenRequests: 10,
+		ReceptionCommunePerWeek: 1, ReceptionDistrictPerMonth: 2, ReceptionProvincePerMonth: 1}
 	got := table.Thresholds
 	got.OverreachKeywords = nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -490,8 +491,14 @@ func rulesDoc(t *testing.T, edit func(doc map[string]any, rules []map[string]any
 }
 
 func TestParseRulesErrors(t *testing.T) {
-	if _, err := projections.ParseRules("rules.json", rulesDoc(t, nil)); err != nil {
+	table, err := projections.ParseRules("rules.json", rulesDoc(t, nil))
+	if err != nil {
 		t.Fatalf("the valid document: %v", err)
+	}
+	// A table written before the reception minimums were added takes
+	// their defaults.
+	if th := table.Thresholds; th.ReceptionCommunePerWeek != 1 || th.ReceptionDistrictPerMonth != 2 || th.ReceptionProvincePerMonth != 1 {
+		t.Errorf("reception minimums of a table without them: %+v, want the defaults 1, 2, 1", th)
 	}
 	type edit = func(doc map[string]any, rules []map[string]any, th map[string]any)
 	cases := []struct {
@@ -513,6 +520,7 @@ func TestParseRulesErrors(t *testing.T) {
 		{"unknown top-level field", func(d map[string]any, _ []map[string]any, _ map[string]any) { d["extra"] = 1 }, "extra"},
 		{"unknown threshold", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["hearing_weeks"] = 1 }, "thresholds.hearing_weeks"},
 		{"threshold 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["hearing_months"] = 0 }, "thresholds.hearing_months"},
+		{"reception minimum 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["reception_district_per_month"] = 0 }, "thresholds.reception_district_per_month"},
 		{"missing threshold", func(_ map[string]any, _ []map[string]any, th map[string]any) { delete(th, "overburden_requests") }, "thresholds.overburden_requests"},
 		{"empty keyword", func(_ map[string]any, _ []map[string]any, th map[string]any) {
 			th["overreach_keywords"] = []string{"cách chức", " "}

@@ -121,6 +121,11 @@ func (it *Item) slots() []slot {
 		for i, c := range f.Unit.HearingAt {
 			out = append(out, d("held_on", c, &f.Unit.Hearings[i]))
 		}
+		for i := range f.Unit.Receptions {
+			r := &f.Unit.Receptions[i]
+			out = append(out, d("held_on", r.At, &r.On), enumSlot("host", r.At, &r.Host, nil))
+		}
+		out = append(out, d("effective_on", f.Unit.SupersededAt, &f.Unit.SupersededOn))
 	case f.Prt != nil:
 		out = append(out, enumSlot("party_kind", created, &f.Prt.PartyKind, &it.Form))
 	case f.Con != nil:

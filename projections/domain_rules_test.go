@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -882,5 +883,85 @@ func TestPetitionForwardedAgain(t *testing.T) {
 	}
 	if want := []string{"complaint.accept ubnd-21607 on_time", "denunciation.intake ubnd-21610 overdue"}; !slices.Equal(got, want) {
 		t.Errorf("obligations after a classification between two forwardings: %q, want %q", got, want)
+	}
+}
+
+// domain.md §4.1 OB_RECEPTION_BELOW_MIN, with the minimums of §3 (Luật
+// Tiếp công dân Art. 15.2, 13.5, 12.5): a commune's chair receives
+// citizens at least one day a week, a district's two days a month, a
+// province's one day a month, counted from the first session the ledger
+// records; a Tết week owes none; a session of MTTQ alone does not count,
+// one held jointly does; a corrected host counts as corrected; a unit
+// superseded owes nothing from its supersession.
+func TestReceptionBelowMinimum(t *testing.T) {
+	w := newWorld(t)
+	session := func(unit, host, on string) {
+		w.rec(events.KindUnit, unit, "", events.UnitReceptionSessionHeld, fmt.Sprintf(`{"host":%q,"held_on":%q,"citizens_count":3}`, host, on), on)
+	}
+	// Commune 21607: weeks 2025-W02 to W08.
+	session("21607", "CHAIR", "2025-01-06") // v2, W02
+	session("21607", "CHAIR", "2025-01-07") // v3, W02 again
+	session("21607", "VFF", "2025-01-14")   // v4, W03: MTTQ alone
+	session("21607", "JOINT", "2025-01-21") // v5, W04
+	// W05 (27 January to 2 February) is Tết; W06 has none.
+	session("21607", "VFF", "2025-02-10") // v6, W07, corrected below to the chair
+	// Commune 21610, superseded on 2025-02-01.
+	session("21610", "CHAIR", "2025-01-06")
+	w.record(admin, events.KindUnit, "21610", "", events.UnitSuperseded, `{"successor_ids":["an-nhon-ward"],"effective_on":"2025-02-01","basis":"Nghị quyết sáp nhập"}`, "2025-02-01")
+	// District 540 (two days a month) and province 52 (one).
+	session("540", "CHAIR", "2024-11-05")
+	session("540", "CHAIR", "2024-12-03")
+	session("540", "CHAIR", "2024-12-17")
+	session("52", "CHAIR", "2024-11-05")
+	session("52", "CHAIR", "2025-01-08")
+	const today = events.Date("2025-02-17") // W07 is over, W08 is not
+	raised := func(v *projections.Views, subject string) map[string]projections.Flag {
+		out := map[string]projections.Flag{}
+		for _, f := range flagsCode(v, today, subject, "OB_RECEPTION_BELOW_MIN") {
+			out[string(f.RaisedOn)] = f
+		}
+		return out
+	}
+	type want struct {
+		party     string
+		threshold int
+		cites     int
+	}
+	check := func(v *projections.Views, subject string, wants map[string]want) {
+		t.Helper()
+		got := raised(v, subject)
+		for on, w := range wants {
+			f, ok := got[on]
+			switch {
+			case !ok:
+				t.Errorf("%s: no OB_RECEPTION_BELOW_MIN raised on %s; raised on %v", subject, on, slices.Sorted(maps.Keys(got)))
+			case f.Party != w.party || f.Threshold != w.threshold || len(f.Cites) != w.cites || f.Against != "respondent" || !strings.Contains(f.LegalBasis, "Tiếp công dân"):
+				t.Errorf("%s on %s: party %q, threshold %d, %d cites, %s, %q; want %q, %d, %d cites", subject, on, f.Party, f.Threshold, len(f.Cites), f.Against, f.LegalBasis, w.party, w.threshold, w.cites)
+			}
+		}
+		for on := range got {
+			if _, ok := wants[on]; !ok {
+				t.Errorf("%s: OB_RECEPTION_BELOW_MIN raised on %s, not expected: %s", subject, on, got[on].Detail)
+			}
+		}
+	}
+	v := w.build()
+	// W03 (the chair's last session before is cited) and W06, W07; not
+	// W05 (Tết), nor W08 (not over).
+	check(v, "unit/21607", map[string]want{"2025-01-20": {"ubnd-21607", 1, 1}, "2025-02-10": {"ubnd-21607", 1, 1}, "2025-02-17": {"ubnd-21607", 1, 1}})
+	// W03 and W04, then superseded in W05.
+	check(v, "unit/21610", map[string]want{"2025-01-20": {"ubnd-21610", 1, 1}, "2025-01-27": {"ubnd-21610", 1, 1}})
+	// November 2024 had one day of two, January 2025 none; December two.
+	check(v, "unit/540", map[string]want{"2024-12-01": {"", 2, 1}, "2025-02-01": {"", 2, 1}})
+	// December 2024 none; January one.
+	check(v, "unit/52", map[string]want{"2025-01-01": {"", 1, 1}})
+
+	// The session of 10 February was the chair's: corrected, W07 owes none.
+	w.record(admin, events.KindUnit, "21607", "", events.UnitCorrected, `{"corrects_version":6,"reason":"Chủ tịch UBND chủ trì","changes":{"host":"CHAIR"}}`, "2025-02-17")
+	v = w.build()
+	check(v, "unit/21607", map[string]want{"2025-01-20": {"ubnd-21607", 1, 1}, "2025-02-10": {"ubnd-21607", 1, 1}})
+	// A flag names its period and its count.
+	if f := raised(v, "unit/21607")["2025-02-10"]; !strings.Contains(f.Detail, "2025-W06") || !strings.Contains(f.Detail, " 0 ") {
+		t.Errorf("detail of W06: %q", f.Detail)
 	}
 }

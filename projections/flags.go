@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mttq-vn/ledger/events"
 )
@@ -66,6 +67,7 @@ var FlagCodes = map[string]flagInfo{
 	"OB_DRAFT_BYPASS":           {"Thông qua dự thảo khi chưa trả lời phản biện (Draft adopted without answering the critique)", "Luật MTTQ 2015 Điều 36; Luật BHVBQPPL 2025 Điều 6", "respondent"},
 	"OB_NOT_IMPLEMENTED":        {"Không thực hiện kiến nghị đã cam kết (Committed implementation not done)", "Luật MTTQ 2015 Điều 30", "respondent"},
 	"OB_NO_HEARING":             {"Không nghe MTTQ thông báo kết quả giám sát 6 tháng (No six-monthly hearing of supervision results)", "Luật MTTQ 2015 Điều 30.1", "respondent"},
+	"OB_RECEPTION_BELOW_MIN":    {"Chủ tịch UBND tiếp công dân ít hơn mức tối thiểu (The chair received citizens on fewer days than the legal minimum)", "Luật Tiếp công dân 2013 Điều 12.5, 13.5, 15.2", "respondent"},
 	"OB_INFO_SILENT":            {"Không cung cấp, từ chối hoặc thông báo thời hạn đúng luật (Information request left unanswered)", "Luật Tiếp cận thông tin 2016 Điều 29-31", "respondent"},
 	"OB_COMPLAINT_NOT_ACCEPTED": {"Không thụ lý khiếu nại đúng hạn (Complaint not accepted in time)", "Luật Khiếu nại 2011 Điều 27", "respondent"},
 	"OB_COMPLAINT_OVERDUE":      {"Giải quyết khiếu nại quá hạn (Complaint resolution overdue)", "Luật Khiếu nại 2011 Điều 28, 37", "respondent"},
@@ -499,7 +501,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 
 // flagKinds are the kinds whose items raise flags by themselves, in the
 // order a full assembly reads them; flagKindRank inverts it.
-var flagKinds = []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan}
+var flagKinds = []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan, events.KindUnit}
 
 var flagKindRank = func() map[events.Kind]int8 {
 	m := map[events.Kind]int8{}
@@ -693,6 +695,8 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 		}
 	}
 	switch kind {
+	case events.KindUnit:
+		v.receptionFlags(it, today, raise)
 	case events.KindRecommendation:
 		f := it.Facts.Rec
 		if f == nil {
@@ -1059,6 +1063,115 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 		raise("OB_NO_HEARING", "unit/"+unit+"|"+string(since), u, v.unitBody(unit), "unit/"+unit, AddDays(due, 1),
 			fmt.Sprintf("Không có phiên nghe kết quả giám sát từ %s, quá %d tháng (no hearing since %s, more than %d months).", since, months, since, months), cs)
 	}
+}
+
+// receptionFlags raises OB_RECEPTION_BELOW_MIN for each period in which
+// the chair of a unit's People's Committee received citizens on fewer days
+// than the law's minimum (Luật Tiếp công dân: a commune's chair one day a
+// week, Art. 15.2; a district's two days a month, Art. 13.5; a province's
+// one day a month, Art. 12.5; Thresholds.receptionMinimum). A day counts
+// if a session held then was hosted by the chair, alone or with MTTQ.
+// Periods are weeks from Monday for a commune and calendar months above;
+// they are counted from the one of the first such session recorded for
+// the unit (the ledger knows nothing of receptions before), up to the last
+// one over by today and, for a unit superseded, over before its
+// supersession. A week without a working day (Tết) owes none.
+func (v *Views) receptionFlags(it *Item, today events.Date, raise raiseFunc) {
+	f := it.Facts.Unit
+	if f == nil || len(f.Receptions) == 0 {
+		return
+	}
+	need := v.cfg.Rules.Thresholds.receptionMinimum(f.Level)
+	if need <= 0 {
+		return
+	}
+	// The chair's sessions by date.
+	type held struct {
+		day int32
+		at  Cite
+	}
+	var days []held
+	for _, r := range f.Receptions {
+		if n, ok := dayNumber(r.On); ok && (r.Host == events.ReceptionChair || r.Host == events.ReceptionJoint) {
+			days = append(days, held{n, r.At})
+		}
+	}
+	if len(days) == 0 {
+		return
+	}
+	slices.SortStableFunc(days, func(a, b held) int { return cmp.Compare(a.day, b.day) })
+	end, ok := dayNumber(today) // periods must end before it
+	if !ok {
+		return
+	}
+	if n, ok := dayNumber(f.SupersededOn); ok && n < end {
+		end = n
+	}
+	weekly := f.Level == events.LevelCommune
+	start := days[0].day // the first period's first day
+	if weekly {
+		start -= int32(((int(start)+3)%7 + 7) % 7) // back to Monday (day 0 was a Thursday)
+	} else {
+		dom, _ := parseDigits(string(dateOf(start)[8:10]))
+		start -= int32(dom - 1)
+	}
+	committee, named := "", false
+	unit := "unit/" + it.ID
+	for i := 0; ; {
+		var next int32 // the next period's first day
+		var period string
+		if weekly {
+			next = start + 7
+			y, w := time.Unix(int64(start)*86400, 0).UTC().ISOWeek()
+			period = fmt.Sprintf("%04d-W%02d", y, w)
+		} else {
+			next, _ = dayNumber(AddMonths(dateOf(start), 1))
+			period = string(dateOf(start)[:7])
+		}
+		if next > end || next <= start {
+			return
+		}
+		// The sessions in [start, next): the days counted, and their cites.
+		var cs []Cite
+		n, last := 0, int32(0)
+		for ; i < len(days) && days[i].day < next; i++ {
+			cs = append(cs, days[i].at)
+			if n == 0 || days[i].day != last {
+				n, last = n+1, days[i].day
+			}
+		}
+		owes := true
+		if weekly {
+			owes = false
+			for d := start; d < next && !owes; d++ {
+				owes = v.cfg.Calendar.working(d)
+			}
+		}
+		if owes && n < need {
+			if len(cs) == 0 {
+				cs = []Cite{days[i-1].at} // the chair's last session before
+			}
+			if !named {
+				committee, named = v.unitCommittee(it.ID), true
+			}
+			from, to := dateOf(start), dateOf(next-1)
+			raise("OB_RECEPTION_BELOW_MIN", unit+"|"+string(f.Level)+"|"+period, it, committee, unit, dateOf(next),
+				fmt.Sprintf("Chủ tịch UBND tiếp công dân %d ngày trong %s (%s đến %s), tối thiểu %d (the chair received citizens on %d days in %s, at least %d).",
+					n, period, from, to, need, n, period, need), cs)
+		}
+		start = next
+	}
+}
+
+// unitCommittee returns the People's Committee registered in unit, whose
+// chair receives citizens ("" if none is).
+func (v *Views) unitCommittee(unit string) string {
+	for _, p := range v.order[events.KindParty] {
+		if p.Unit() == unit && p.Facts.Prt != nil && p.Facts.Prt.PartyKind == events.PartyPeoplesCommittee {
+			return p.ID
+		}
+	}
+	return ""
 }
 
 // firstIssued reports whether a recommendation it is issued before cur

@@ -373,7 +373,22 @@ type UnitFacts struct {
 	// results (Luật MTTQ Art. 30.1).
 	Hearings  []events.Date
 	HearingAt []Cite
-	Reception int
+	// Receptions are the citizen reception sessions held in the unit
+	// (Luật Tiếp công dân), in log order: OB_RECEPTION_BELOW_MIN counts
+	// the days its People's Committee's chair received citizens.
+	Receptions []Reception
+	// SupersededOn is the date a 2025 merger (or another) superseded the
+	// unit, from the event at SupersededAt.
+	SupersededOn events.Date
+	SupersededAt Cite
+}
+
+// Reception is a citizen reception session held in a unit, and who
+// received the citizens.
+type Reception struct {
+	On   events.Date
+	Host events.ReceptionHost
+	At   Cite
 }
 
 // PartyFacts are a party's facts.
@@ -939,6 +954,7 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 	case *events.UnitSupersededData:
 		if f := it.Facts.Unit; f != nil {
 			f.Successors = slices.Clone(d.SuccessorIDs) // as the write side keeps them
+			f.SupersededOn, f.SupersededAt = d.EffectiveOn, c
 		}
 	case *events.PeriodicHearingHeldData:
 		if f := it.Facts.Unit; f != nil {
@@ -947,7 +963,7 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 		}
 	case *events.ReceptionSessionHeldData:
 		if f := it.Facts.Unit; f != nil {
-			f.Reception++
+			f.Receptions = append(f.Receptions, Reception{On: d.HeldOn, Host: d.Host, At: c})
 		}
 	case *events.PartyRegisteredData:
 		it.Facts.Prt = &PartyFacts{Name: d.Name, PartyKind: d.PartyKind, Superior: d.SuperiorID}
