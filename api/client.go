@@ -141,8 +141,19 @@ func (c *Client) RevokeToken(ctx context.Context, id, reason string) (events.Res
 
 // Ready returns nil once the server answers /readyz with 200.
 func (c *Client) Ready(ctx context.Context) error {
-	_, err := c.getBytes(ctx, "/readyz")
-	return err
+	b, err := c.getBytes(ctx, "/readyz")
+	if err != nil {
+		return err
+	}
+	// Another server answering 200 (a wrong port, a proxy's page) is not
+	// a ledger that is ready.
+	var ready struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(b, &ready) != nil || ready.Status != "ready" {
+		return fmt.Errorf("%s/readyz answered 200 but not as a ledger does ({\"status\":\"ready\"}): is it a ledger?", c.URL)
+	}
+	return nil
 }
 
 // ReadLog implements events.LogSource over GET /v1/log/entries (inspector

@@ -57,6 +57,44 @@ type benchConfig struct {
 }
 
 // Run implements command.
+// checkBenchConfig checks what every mode reads, before anything is
+// written: the soak's paces (a ticker of a zero interval panics), and that
+// --keep names a new or empty folder (the bench writes a new log there:
+// into an existing ledger, its events would stay for good).
+func checkBenchConfig(cfg benchConfig) error {
+	switch {
+	case cfg.readFor < 100*time.Millisecond:
+		return errors.New("--read-for must be at least 100ms")
+	case cfg.soak < 0:
+		return errors.New("--soak must be a positive duration, such as 10m")
+	case cfg.fillMix < 0:
+		return errors.New("--fill-mix must be 0 or more")
+	}
+	if cfg.soak > 0 {
+		setup := 1 + 2*mixDistricts*(1+mixCommunes) // the units and parties the fill registers first
+		switch {
+		case cfg.soakEvery < 100*time.Millisecond:
+			return errors.New("--soak-every must be at least 100ms")
+		case cfg.soak < 6*cfg.soakEvery:
+			return errors.New("--soak must be at least six times --soak-every: the verdict needs six samples")
+		case cfg.soakWrites < 1 || cfg.soakWrites > 100_000 || cfg.soakReads < 1 || cfg.soakReads > 100_000:
+			return errors.New("--soak-writes and --soak-reads must be from 1 to 100000 a second")
+		case cfg.soakFill < 0 || cfg.soakFill > 0 && cfg.soakFill < setup:
+			return fmt.Errorf("--soak-fill must be 0 (the soak registers its units itself) or at least %d (the fill's units and parties)", setup)
+		}
+	}
+	if cfg.keep != "" {
+		entries, err := os.ReadDir(cfg.keep)
+		switch {
+		case err == nil && len(entries) > 0:
+			return fmt.Errorf("--keep %s is not empty: the bench writes a new log there (to measure an existing data folder, give it to --views or --reuse)", cfg.keep)
+		case err != nil && !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("--keep %s: %v", cfg.keep, err)
+		}
+	}
+	return nil
+}
+
 func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("bench", "Measures appends (raw JetStream, Store.Append, HTTP), checkpoint latency, verify throughput and\n"+
 		"serve's memory, side by side in one run. Figures and targets are in BENCHMARKS.md.", benchExample, c.Stderr)
@@ -82,6 +120,10 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkBenchConfig(cfg); err != nil {
+		fmt.Fprintln(c.Stderr, "ledger bench: "+err.Error())
+		return errUsage
+	}
 	if cfg.soak > 0 {
 		return c.soakPhase(ctx, c.Stdout, cfg)
 	}
@@ -101,8 +143,8 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.Stderr, "ledger bench: --sync must be always, lazy or both")
 		return errUsage
 	}
-	if cfg.events < 1000 || cfg.lazyEvents < 1000 || cfg.clients < 1 || cfg.inflight < 1 || cfg.streams < 1 || cfg.readFor < 100*time.Millisecond {
-		fmt.Fprintln(c.Stderr, "ledger bench: --events and --lazy-events must be at least 1000; --clients, --inflight, --streams at least 1; --read-for at least 100ms")
+	if cfg.events < 1000 || cfg.lazyEvents < 1000 || cfg.clients < 1 || cfg.inflight < 1 || cfg.streams < 1 {
+		fmt.Fprintln(c.Stderr, "ledger bench: --events and --lazy-events must be at least 1000; --clients, --inflight, --streams at least 1")
 		return errUsage
 	}
 	w := c.Stdout

@@ -79,15 +79,16 @@ func (c *BenchCommand) soakPhase(ctx context.Context, w io.Writer, cfg benchConf
 	defer srv.Stop()
 	url := srv.URL
 	admin := api.NewClient(url, adminTokenOf(dir))
-	tok, err := admin.CreateToken(ctx, api.TokenRequest{Name: "soak recorder", Role: events.RoleRecorder, Unit: "52"})
-	if err != nil {
-		return fmt.Errorf("create the recorder's token: %w", err)
-	}
-	if cycles == 0 {
-		// An empty base: the writers' units and parties first.
+	if cfg.soakFill == 0 {
+		// An empty base: the writers' units and parties first (the
+		// recorder's token names unit 52).
 		if err := soakSetup(ctx, admin); err != nil {
 			return err
 		}
+	}
+	tok, err := admin.CreateToken(ctx, api.TokenRequest{Name: "soak recorder", Role: events.RoleRecorder, Unit: "52"})
+	if err != nil {
+		return fmt.Errorf("create the recorder's token: %w", err)
 	}
 
 	var (

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +58,17 @@ func TestUsageErrors(t *testing.T) {
 		{"demo", "--scale", "0", "--token-file", "x"},
 		{"bench", "--sync", "never"},
 		{"bench", "--floor", "--views", "x"},
+		{"bench", "--floor", "--read-for", "0"},
+		{"bench", "--soak", "-1s"},
+		{"bench", "--soak", "2s", "--soak-every", "0"}, // a ticker of no interval panicked
+		{"bench", "--soak", "2s", "--soak-every", "100ms", "--soak-writes", "2000000000"},
+		{"bench", "--soak", "2s", "--soak-every", "1s"}, // too few samples for a verdict
+		{"bench", "--soak", "2s", "--soak-fill", "5"},   // neither empty nor the fill's units
+		{"bench", "--fill-mix", "1000", "--keep", "."},  // not empty: it wrote into an existing ledger
+		{"serve", "--http", ""},                         // it listened on every interface
+		{"serve", "--rate-limit", "NaN"},
+		{"serve", "--rate-limit", "Inf"},
+		{"healthcheck", "--timeout", "0"},
 		{"token"},
 		{"token", "foo"},
 		{"token", "create", "--no-such-flag"},
@@ -75,6 +89,35 @@ func TestUsageErrors(t *testing.T) {
 	code, _, errOut := runCLI(t, "verify", "--data", t.TempDir())
 	if code != 1 || !strings.Contains(errOut, "holds no ledger") {
 		t.Fatalf("verify of an empty folder: exit %d: %s", code, errOut)
+	}
+	// A folder with an empty nats folder is no ledger either: the commands
+	// that open one refuse it and write nothing into it (rebuild made the
+	// streams of a new, empty ledger there).
+	fake := t.TempDir()
+	if err := os.Mkdir(filepath.Join(fake, "nats"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"rebuild", "--data", fake}, {"replay", "--data", fake, "--as-of", "1"}, {"verify", "--data", fake, "--via", "server"}} {
+		if code, _, errOut := runCLI(t, args...); code != 1 || !strings.Contains(errOut, "holds no ledger") {
+			t.Errorf("%v: exit %d: %s", args, code, errOut)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(fake, "nats")); len(entries) != 0 {
+		t.Errorf("the commands wrote into a folder that holds no ledger: %v", entries)
+	}
+	// A serve whose rule table is wrong leaves no data folder behind.
+	data := filepath.Join(t.TempDir(), "data")
+	if code, _, errOut := runCLI(t, "serve", "--data", data, "--http", "127.0.0.1:0", "--rules", filepath.Join(fake, "no-such-rules.json")); code != 1 || !strings.Contains(errOut, "--rules") {
+		t.Errorf("serve with a missing --rules file: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("serve with a missing --rules file made %s (%v)", data, err)
+	}
+	// healthcheck needs a ledger's answer, not any 200.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html>ok</html>") }))
+	defer other.Close()
+	if code, out, errOut := runCLI(t, "healthcheck", "--url", other.URL); code != 1 || strings.Contains(out, "ready") {
+		t.Errorf("healthcheck of a server that is no ledger: exit %d: %s%s", code, out, errOut)
 	}
 }
 

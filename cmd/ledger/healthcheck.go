@@ -32,6 +32,10 @@ func (c *HealthcheckCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(c.flags(), args); err != nil {
 		return err
 	}
+	if c.timeout <= 0 {
+		fmt.Fprintln(c.Stderr, "ledger healthcheck: --timeout must be positive, such as 3s")
+		return errUsage
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	cl, err := newAPIClientCA(c.url, "", c.caFile)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -127,6 +128,10 @@ func (c *ServeConfig) Validate() error {
 		return fmt.Errorf("--data is required")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return fmt.Errorf("--tls-cert and --tls-key go together")
+	case c.HTTP == "":
+		return fmt.Errorf("--http is required: an address such as 127.0.0.1:8080 (0.0.0.0:8080 listens on every interface)")
+	case math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0):
+		return fmt.Errorf("--rate-limit must be a number of requests per second, not %v", c.RateLimit)
 	case c.RateLimit < 0 || (c.RateLimit > 0 && c.RateBurst < 1):
 		return fmt.Errorf("--rate-limit must be 0 (no limit) or more, with --rate-burst at least 1")
 	case c.CheckpointInterval < 10*time.Millisecond || c.CheckpointInterval > time.Second:
@@ -266,6 +271,12 @@ func newLogger(level, format string, w io.Writer) *slog.Logger {
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
 	slog.SetDefault(m.Logger)
+	// The rule table and calendar are read before anything is made: a
+	// mistake in them must not leave a half-made data folder behind.
+	pcfg, err := LoadProjectionConfig(cfg.RulesFile, cfg.HolidaysFile)
+	if err != nil {
+		return err
+	}
 	// The HTTP address is bound first: a port in use fails before the data
 	// folder is touched, and while the log replays and the views load,
 	// /healthz answers and the rest 503 with Retry-After (api.Server.Listen).
@@ -305,10 +316,6 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.Metrics = api.NewMetrics()
-	pcfg, err := LoadProjectionConfig(cfg.RulesFile, cfg.HolidaysFile)
-	if err != nil {
-		return err
-	}
 	m.Views = projections.NewRunner(m.Store, pcfg, m.snapshots(), m.Logger.With("component", "projections"))
 	m.Views.SnapshotEvery = cfg.SnapshotEvery
 	if m.NATSServer != nil {
@@ -419,12 +426,12 @@ func LoadProjectionConfig(rulesFile, holidaysFile string) (*projections.Config, 
 	var err error
 	if rulesFile != "" {
 		if cfg.Rules, err = projections.LoadRules(rulesFile); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--rules: %w", err)
 		}
 	}
 	if holidaysFile != "" {
 		if cfg.Calendar, err = projections.LoadCalendar(holidaysFile); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--holidays: %w", err)
 		}
 	}
 	return cfg, nil

@@ -63,8 +63,8 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 			fmt.Fprintln(c.Stderr, "ledger verify: --via must be files or server")
 			return errUsage
 		}
-		if _, err := os.Stat(natsDir(*data)); err != nil {
-			return fmt.Errorf("%s holds no ledger (no nats folder)", *data)
+		if err := checkLedgerDir(*data); err != nil {
+			return err
 		}
 		if vkey == "" {
 			if vkey, err = readKey("", filepath.Join(*data, "checkpoint.pub")); err != nil {
@@ -239,10 +239,28 @@ func readToken(file string) (string, error) {
 // lockStoppedDataDir checks that dir holds a ledger and takes its lock, so
 // the server cannot start while the files are read.
 func lockStoppedDataDir(dir string) (*os.File, error) {
-	if _, err := os.Stat(natsDir(dir)); err != nil {
-		return nil, fmt.Errorf("%s holds no ledger (no nats folder)", dir)
+	if err := checkLedgerDir(dir); err != nil {
+		return nil, err
 	}
 	return lockDataDir(dir)
+}
+
+// checkLedgerDir checks that dir is a ledger's data folder: the embedded
+// server's files hold its log's stream. (A folder that is none would
+// otherwise be given new, empty streams by the commands that open it.)
+func checkLedgerDir(dir string) error {
+	streams, err := filepath.Glob(filepath.Join(natsDir(dir), "jetstream", "*", "streams", "LEDGER"))
+	if err == nil && len(streams) == 1 {
+		return nil
+	}
+	// Say why a folder that exists cannot be read, rather than that it
+	// holds nothing.
+	for _, d := range []string{dir, natsDir(dir), filepath.Join(natsDir(dir), "jetstream")} {
+		if _, err := os.ReadDir(d); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+	}
+	return fmt.Errorf("%s holds no ledger (no log stream under %s)", dir, natsDir(dir))
 }
 
 // natsDir is where a data folder keeps the embedded server's files.
