@@ -320,7 +320,13 @@ func (c *Client) send(r *http.Request) (*http.Response, error) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var eb ErrorBody
 	if json.Unmarshal(body, &eb) != nil || eb.Error.Code == "" {
-		return nil, &events.Error{Code: events.EInternal, Message: fmt.Sprintf("%s %s: HTTP %d: %s", r.Method, r.URL.Path, resp.StatusCode, strings.TrimSpace(string(body)))}
+		// Not a ledger's error (a proxy's page, another server): a line of
+		// it, not the page.
+		text := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "?")), " ")
+		if len(text) > 200 {
+			text = strings.ToValidUTF8(text[:200], "") + "…"
+		}
+		return nil, &events.Error{Code: events.EInternal, Message: fmt.Sprintf("%s %s: HTTP %d, not a ledger's error: %s", r.Method, r.URL.Path, resp.StatusCode, text)}
 	}
 	return nil, &events.Error{Code: eb.Error.Code, Message: eb.Error.Message, Field: eb.Error.Field}
 }

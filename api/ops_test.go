@@ -180,3 +180,25 @@ func TestMetrics(t *testing.T) {
 		}
 	})
 }
+
+// A client of something that is not a ledger (a wrong port, a proxy's
+// error page) says so in a line: not the page, and not "ready".
+func TestClientOfAnotherServer(t *testing.T) {
+	page := "<html><body>" + strings.Repeat("Không tìm thấy trang. ", 5000) + "</body></html>"
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/readyz" {
+			w.Write([]byte("OK"))
+			return
+		}
+		http.Error(w, page, http.StatusNotFound)
+	}))
+	defer ts.Close()
+	c := api.NewClient(ts.URL, "lgr_x")
+	if err := c.Ready(t.Context()); err == nil || !strings.Contains(err.Error(), "is it a ledger") {
+		t.Errorf("Ready of a server answering 200 OK: %v", err)
+	}
+	_, err := c.Key(t.Context())
+	if events.ErrorCode(err) != events.EInternal || len(err.Error()) > 400 || !strings.Contains(err.Error(), "HTTP 404, not a ledger's error: <html><body>Không tìm thấy") {
+		t.Errorf("an error page: %d bytes: %.500v", len(err.Error()), err)
+	}
+}

@@ -32,6 +32,10 @@ func TestHelp(t *testing.T) {
 			}
 		})
 	}
+	// "ledger help verify" is verify's help, not the general one.
+	if code, out, errOut := runCLI(t, "help", "verify"); code != 0 || !strings.Contains(out+errOut, "Usage: ledger verify") {
+		t.Errorf("help verify: exit %d\n%s%s", code, out, errOut)
+	}
 	if code, out, _ := runCLI(t, "help"); code != 0 || !strings.Contains(out, "Commands:") {
 		t.Fatalf("help: exit %d\n%s", code, out)
 	}
@@ -69,6 +73,13 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--rate-limit", "NaN"},
 		{"serve", "--rate-limit", "Inf"},
 		{"healthcheck", "--timeout", "0"},
+		{"version", "extra"},
+		// Flags that do not apply to the mode were ignored silently.
+		{"verify", "--bundle", "b.json", "--key-file", "k.pub", "--checkpoint", "cp"},
+		{"verify", "--bundle", "b.json", "--key-file", "k.pub", "--json"},
+		{"verify", "--data", "x", "--token-file", "t"},
+		{"verify", "--url", "http://y", "--token-file", "t", "--via", "server"},
+		{"replay", "--data", "x", "--as-of", "1", "--token-file", "t"},
 		{"token"},
 		{"token", "foo"},
 		{"token", "create", "--no-such-flag"},
@@ -118,6 +129,14 @@ func TestUsageErrors(t *testing.T) {
 	defer other.Close()
 	if code, out, errOut := runCLI(t, "healthcheck", "--url", other.URL); code != 1 || strings.Contains(out, "ready") {
 		t.Errorf("healthcheck of a server that is no ledger: exit %d: %s%s", code, out, errOut)
+	}
+	// verify takes no page for the key it trusts, and prints none.
+	tok := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tok, []byte("lgr_x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, "verify", "--url", other.URL, "--token-file", tok); code != 1 || !strings.Contains(errOut, "is it a ledger") || strings.Contains(errOut, "<html>") {
+		t.Errorf("verify of a server that is no ledger: exit %d: %s", code, errOut)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"slices"
 	"syscall"
 )
 
@@ -39,6 +40,10 @@ type command interface {
 // Run runs the ledger CLI and returns the process exit status: 0 on
 // success, 1 on failure, 2 on a usage error.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 2 && args[0] == "help" && args[1] != "help" && args[1] != "version" {
+		// "ledger help verify" is "ledger verify --help".
+		return Run(ctx, []string{args[1], "--help"}, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, usage)
 		if len(args) == 0 {
@@ -65,6 +70,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "healthcheck":
 		cmd = &HealthcheckCommand{Stdout: stdout, Stderr: stderr}
 	case "version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "ledger version: unexpected argument %q\n", args[1])
+			return 2
+		}
 		fmt.Fprintln(stdout, "ledger", version)
 		return 0
 	default:
@@ -132,6 +141,20 @@ func newFlagSet(name, synopsis, example string, stderr io.Writer) *flag.FlagSet 
 }
 
 // parseFlags parses args and refuses positional arguments.
+// notWith refuses the flags among names that were given: they do not
+// apply to mode, and a flag ignored silently lets a user believe it was
+// used (a --checkpoint with --bundle was never checked).
+func notWith(fs *flag.FlagSet, mode string, names ...string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err == nil && slices.Contains(names, f.Name) {
+			fmt.Fprintf(fs.Output(), "ledger %s: --%s does not apply with %s; leave it out\n", fs.Name(), f.Name, mode)
+			err = errUsage
+		}
+	})
+	return err
+}
+
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,11 +48,21 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	if *bundle != "" {
+		if err := notWith(fs, "--bundle", "checkpoint", "via", "token-file", "json"); err != nil {
+			return err
+		}
 		return c.verifyBundle(*bundle, *key, *keyFile, *data != "" || *url != "")
 	}
 	if (*data == "") == (*url == "") {
 		fmt.Fprintln(c.Stderr, "ledger verify: give either --data (server stopped) or --url (running server)")
 		return errUsage
+	}
+	mode, foreign := "--url", "via" // --via reads a data folder
+	if *data != "" {
+		mode, foreign = "--data", "token-file" // the token is the server's
+	}
+	if err := notWith(fs, mode, foreign); err != nil {
+		return err
 	}
 	vkey, err := readKey(*key, *keyFile)
 	if err != nil {
@@ -96,10 +107,19 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// A page of the log (20,000 events) may take minutes to arrive
+		// over a slow link, but a server that says nothing for a minute
+		// is not going to.
 		cl.HTTPClient.Timeout = 10 * time.Minute
+		if t, ok := cl.HTTPClient.Transport.(*http.Transport); ok {
+			t.ResponseHeaderTimeout = time.Minute
+		}
 		if vkey == "" {
 			if vkey, err = cl.Key(ctx); err != nil {
 				return fmt.Errorf("fetch the verifier key: %s", errorText(err))
+			}
+			if _, err := note.NewVerifier(vkey); err != nil {
+				return fmt.Errorf("%s/v1/log/key answered with no checkpoint verifier key (is it a ledger?)", *url)
 			}
 			fmt.Fprintf(c.Stderr, "ledger verify: trusting the key the server reports (%s); pin a key with --key or --key-file\n", vkey)
 		}
@@ -224,8 +244,8 @@ func readKey(key, file string) (string, error) {
 
 func readToken(file string) (string, error) {
 	if file == "" {
-		if t := os.Getenv("LEDGER_TOKEN"); t != "" {
-			return t, nil
+		if t := strings.TrimSpace(os.Getenv("LEDGER_TOKEN")); t != "" {
+			return t, nil // as a file's, without the line's end
 		}
 		return "", errors.New("a token is needed: --token-file FILE (or LEDGER_TOKEN)")
 	}

@@ -135,6 +135,11 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.Stderr, "ledger replay: --id needs --collection")
 		return errUsage
 	}
+	if *data != "" {
+		if err := notWith(fs, "--data", "token-file"); err != nil {
+			return err
+		}
+	}
 	kind, ok := api.Collections[*collection]
 	if *collection != "" && !ok {
 		fmt.Fprintf(c.Stderr, "ledger replay: unknown collection %q\n", *collection)
