@@ -829,6 +829,16 @@ func jetStreamAnswers(nc *nats.Conn, wait time.Duration) bool {
 
 // errorText renders an error for a person: the message of a ledger error
 // (with its field), or the error itself.
+// withPrefix returns "what: err" unless err's text starts with what already
+// (the API client names the request of an error that is not a ledger's).
+func withPrefix(what string, err error) error {
+	text := errorText(err)
+	if strings.HasPrefix(text, what) {
+		return errors.New(text)
+	}
+	return fmt.Errorf("%s: %s", what, text)
+}
+
 func errorText(err error) string {
 	var e *events.Error
 	if errors.As(err, &e) {

@@ -131,6 +131,11 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("--checkpoint: %w", err)
 		}
+		// A file that is no checkpoint of this key is a mistake in the
+		// input, not a finding about the log: say so before reading it.
+		if _, err := events.OpenCheckpoint(b, vkey, ""); err != nil {
+			return fmt.Errorf("--checkpoint %s: %s", f, events.ErrorMessage(err))
+		}
 		notes = append(notes, b)
 	}
 	prog := NewProgress(c.Stderr, "verifying", 0)
@@ -140,7 +145,7 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	}})
 	prog.Done()
 	if err != nil {
-		return fmt.Errorf("verify: %s", errorText(err))
+		return withPrefix("verify", err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(c.Stdout)

@@ -72,6 +72,13 @@ func TestVerifyWithoutCheckpoints(t *testing.T) {
 	if code, out, errOut := runCLI(t, "verify", "--data", base, "--key-file", pinned, "--checkpoint", saved); code != 0 || !strings.Contains(out, "1 kept outside the ledger") {
 		t.Fatalf("the genuine log with its saved checkpoint: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// A file that is no checkpoint of this key is refused as input, before
+	// the log is read (it was reported as a log failing at position 0).
+	garbage := filepath.Join(kept, "garbage.txt")
+	os.WriteFile(garbage, []byte("not a checkpoint\n"), 0o600)
+	if code, out, errOut := runCLI(t, "verify", "--data", base, "--key-file", pinned, "--checkpoint", garbage); code != 1 || !strings.Contains(errOut, "--checkpoint "+garbage) || strings.Contains(out, "result") {
+		t.Errorf("verify with a garbage --checkpoint: exit %d\n%s\n%s", code, out, errOut)
+	}
 
 	// marker-03 is the last event of its stream: no successor names its
 	// hash, so only the signed tree can notice it changed.

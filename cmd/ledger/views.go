@@ -286,7 +286,7 @@ func (c *ReplayCommand) replayURL(ctx context.Context, base, tokenFile, asOf, co
 		// The server's summary of the whole ledger at that point.
 		var out json.RawMessage
 		if err := cl.Get(ctx, "/v1/reports/summary?"+q.Encode(), &out); err != nil {
-			return fmt.Errorf("GET /v1/reports/summary: %s", errorText(err))
+			return withPrefix("GET /v1/reports/summary", err)
 		}
 		var buf bytes.Buffer
 		json.Indent(&buf, out, "", "  ")
@@ -298,7 +298,7 @@ func (c *ReplayCommand) replayURL(ctx context.Context, base, tokenFile, asOf, co
 		var item json.RawMessage
 		path := "/v1/" + collection + "/" + url.PathEscape(id)
 		if err := cl.Get(ctx, path+"?"+q.Encode(), &item); err != nil {
-			return fmt.Errorf("GET %s: %s", path, errorText(err))
+			return withPrefix("GET "+path, err)
 		}
 		_, err = fmt.Fprintf(c.Stdout, "%s\n", item)
 		return err
