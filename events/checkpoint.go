@@ -131,7 +131,7 @@ func parseRootHash(s string) ([32]byte, error) {
 // published. Returns an *Error with code invalid if name is empty or holds
 // spaces, control characters or "+".
 func GenerateCheckpointKey(name string) (skey, vkey string, err error) {
-	if !validKeyName(name) {
+	if !ValidOrigin(name) {
 		return "", "", Errorf(EInvalid, "Invalid key name %q: it must be non-empty, without spaces, control characters or \"+\".", name)
 	}
 	skey, vkey, err = note.GenerateKey(rand.Reader, name)
@@ -141,10 +141,11 @@ func GenerateCheckpointKey(name string) (skey, vkey string, err error) {
 	return skey, vkey, nil
 }
 
-// validKeyName mirrors the note package's rule for key names, which
-// note.GenerateKey does not check, and also refuses control characters,
-// which a note's text may not hold: the name is the checkpoint's origin.
-func validKeyName(name string) bool {
+// ValidOrigin reports whether name may name a log: the name of its
+// checkpoint key and its checkpoints' origin. It mirrors the note
+// package's rule for key names, which note.GenerateKey does not check, and
+// also refuses control characters, which a note's text may not hold.
+func ValidOrigin(name string) bool {
 	return name != "" && utf8.ValidString(name) && !strings.Contains(name, "+") &&
 		strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0
 }

@@ -70,6 +70,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bench", "--soak", "2s", "--soak-fill", "5"},   // neither empty nor the fill's units
 		{"bench", "--fill-mix", "1000", "--keep", "."},  // not empty: it wrote into an existing ledger
 		{"serve", "--http", ""},                         // it listened on every interface
+		{"serve", "--origin", "my ledger"},
+		{"serve", "--nats-listen", "bogus"},
 		{"serve", "--rate-limit", "NaN"},
 		{"serve", "--rate-limit", "Inf"},
 		{"healthcheck", "--timeout", "0"},

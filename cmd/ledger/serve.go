@@ -12,9 +12,11 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -122,6 +124,10 @@ func (c *ServeConfig) Validate() error {
 		return fmt.Errorf("--replicas must be 1 to 5")
 	case c.Replicas > 1 && c.NATSURL == "":
 		return fmt.Errorf("--replicas %d needs a NATS cluster (--nats-url); the embedded server is a single node", c.Replicas)
+	case c.Origin != "" && !events.ValidOrigin(c.Origin):
+		return fmt.Errorf("--origin %q is not a log's name: no spaces, control characters or '+', such as mttq.gialai.gov.vn/ledger", c.Origin)
+	case c.NATSListen != "" && !validHostPort(c.NATSListen):
+		return fmt.Errorf("--nats-listen must be host:port, such as 127.0.0.1:4222, not %q", c.NATSListen)
 	case c.NATSListen != "" && c.NATSURL != "":
 		return fmt.Errorf("--nats-listen applies to the embedded server; it cannot be combined with --nats-url")
 	case c.Data == "":
@@ -497,6 +503,10 @@ func (m *Main) openStore(ctx context.Context) error {
 		return nil
 	}
 	if cfg.NATSURL == "" {
+		if fi, err := os.Stat(natsDir(cfg.Data)); err == nil && !fi.IsDir() {
+			// The server would fail on it, and be waited for.
+			return fmt.Errorf("%s is not a folder: the embedded server keeps its files there", natsDir(cfg.Data))
+		}
 		// A port opened with --nats-listen requires a user and password:
 		// whoever reaches it could otherwise publish to or delete the
 		// streams. Without a port, only this process can connect.
@@ -829,6 +839,16 @@ func jetStreamAnswers(nc *nats.Conn, wait time.Duration) bool {
 
 // errorText renders an error for a person: the message of a ledger error
 // (with its field), or the error itself.
+// validHostPort reports whether addr is host:port with a port number.
+func validHostPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
+}
+
 // withPrefix returns "what: err" unless err's text starts with what already
 // (the API client names the request of an error that is not a ledger's).
 func withPrefix(what string, err error) error {
