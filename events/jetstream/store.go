@@ -838,6 +838,29 @@ func transient(err error) bool {
 		errors.Is(err, context.DeadlineExceeded)
 }
 
+// infoPatience bounds how long streamInfo asks again.
+const infoPatience = 10 * time.Second
+
+// streamInfo returns st's info, asking again while the answer is "not
+// now" (transient: the stream or the cluster between leaders, as just
+// after a node restarts) for up to infoPatience, or until ctx ends. A read
+// of the log starts with it, and such an answer once failed a read that a
+// second ask would have served.
+func streamInfo(ctx context.Context, st natsjs.Stream) (*natsjs.StreamInfo, error) {
+	give := time.Now().Add(infoPatience)
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		info, err := st.Info(ctx)
+		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().After(give) {
+			return info, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
 // isWrongLastSequence reports whether err is JetStream's refusal of an
 // expected last subject sequence: code 10071 ("wrong last sequence: N"), or
 // 10164 (the same, raised while another publish to the subject is in
@@ -1010,7 +1033,7 @@ func (s *Store) Head(ctx context.Context) (_ uint64, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	info, err := s.events.Info(ctx)
+	info, err := streamInfo(ctx, s.events)
 	if err != nil {
 		return 0, fmt.Errorf("jetstream: head: %w", err)
 	}
@@ -1025,7 +1048,7 @@ func (s *Store) ReadLog(ctx context.Context, from uint64, fn func(events.Record)
 		return err
 	}
 	from = max(from, 1)
-	info, err := s.events.Info(ctx)
+	info, err := streamInfo(ctx, s.events)
 	if err != nil {
 		return fmt.Errorf("jetstream: read log: %w", err)
 	}
@@ -1049,7 +1072,7 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(events.Record) 
 		return err
 	}
 	from = max(from, 1)
-	info, err := s.events.Info(ctx)
+	info, err := streamInfo(ctx, s.events)
 	if err != nil {
 		return fmt.Errorf("jetstream: follow: %w", err)
 	}
@@ -1333,7 +1356,7 @@ func (s *Store) Checkpoints(ctx context.Context, fn func(size uint64, note []byt
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	info, err := s.cps.Info(ctx)
+	info, err := streamInfo(ctx, s.cps)
 	if err != nil {
 		return fmt.Errorf("jetstream: checkpoints: %w", err)
 	}

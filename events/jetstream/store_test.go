@@ -650,3 +650,42 @@ func TestCheckpointsStoredInOrder(t *testing.T) {
 		t.Errorf("a note with another root for size 5: %v, want an IntegrityError", err)
 	}
 }
+
+// flakyInfo is a stream whose Info answers "not now" a number of times
+// first, as a stream between leaders does just after a node restarts.
+type flakyInfo struct {
+	natsjs.Stream
+	fails int
+	err   error
+	asked int
+}
+
+func (f *flakyInfo) Info(ctx context.Context, _ ...natsjs.StreamInfoOpt) (*natsjs.StreamInfo, error) {
+	f.asked++
+	if f.asked <= f.fails {
+		return nil, f.err
+	}
+	return &natsjs.StreamInfo{State: natsjs.StreamState{LastSeq: 7}}, nil
+}
+
+// TestStreamInfoAsksAgain: a read of the log starts with the stream's
+// info, which a transient answer (10008, seen in TestClusterFailover
+// after the killed node came back) must not fail; other errors do at once.
+func TestStreamInfoAsksAgain(t *testing.T) {
+	notNow := &natsjs.APIError{Code: 503, ErrorCode: errCodeClusterNotAvailable, Description: "JetStream system temporarily unavailable"}
+	f := &flakyInfo{fails: 3, err: notNow}
+	info, err := streamInfo(t.Context(), f)
+	if err != nil || info.State.LastSeq != 7 || f.asked != 4 {
+		t.Errorf("after 3 transient answers: %v %v, asked %d times, want the info at the 4th", info, err, f.asked)
+	}
+	f = &flakyInfo{fails: 1, err: natsjs.ErrStreamNotFound}
+	if _, err := streamInfo(t.Context(), f); !errors.Is(err, natsjs.ErrStreamNotFound) || f.asked != 1 {
+		t.Errorf("a stream not found: %v, asked %d times, want the error at once", err, f.asked)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	f = &flakyInfo{fails: 1000, err: notNow}
+	if _, err := streamInfo(ctx, f); err == nil || f.asked != 1 {
+		t.Errorf("with the context ended: %v, asked %d times, want the error at once", err, f.asked)
+	}
+}
