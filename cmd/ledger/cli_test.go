@@ -76,6 +76,7 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--rate-limit", "Inf"},
 		{"healthcheck", "--timeout", "0"},
 		{"version", "extra"},
+		{"verify", "--data", "x", "--key", "k", "--key-file", "k.pub"},
 		// Flags that do not apply to the mode were ignored silently.
 		{"verify", "--bundle", "b.json", "--key-file", "k.pub", "--checkpoint", "cp"},
 		{"verify", "--bundle", "b.json", "--key-file", "k.pub", "--json"},
@@ -254,6 +255,17 @@ func TestMissingKeyOnAnExistingLedger(t *testing.T) {
 		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s was kept: %v", f, err)
 		}
+	}
+	// The verifier key given for the signing key is named as such.
+	m3 := NewMain(func() ServeConfig {
+		cfg := DefaultServeConfig()
+		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.KeyFile = dir, "127.0.0.1:0", "warn", filepath.Join(dir, "checkpoint.pub")
+		return cfg
+	}(), &bytes.Buffer{})
+	err = m3.Run(context.Background())
+	m3.Close()
+	if err == nil || !strings.Contains(err.Error(), "holds a verifier key") {
+		t.Errorf("start with checkpoint.pub as the signing key: %v", err)
 	}
 	MustRunMain(t, dir, nil).Close()
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // ServeConfig holds the settings of `ledger serve`.
@@ -699,6 +700,9 @@ func loadOrCreateKey(cfg ServeConfig, logger *slog.Logger) (signer *events.Check
 	}
 	signer, err = events.NewCheckpointSigner(strings.TrimSpace(string(b)))
 	if err != nil {
+		if _, verr := note.NewVerifier(strings.TrimSpace(string(b))); verr == nil {
+			return nil, "", "", fmt.Errorf("%s holds a verifier key (as checkpoint.pub does), not the signing key (checkpoint.key)", path)
+		}
 		return nil, "", "", fmt.Errorf("the checkpoint signing key in %s: %s", path, events.ErrorMessage(err))
 	}
 	if cfg.Origin != "" && cfg.Origin != signer.Name() {

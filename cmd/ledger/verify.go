@@ -47,6 +47,10 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *key != "" && *keyFile != "" {
+		fmt.Fprintln(c.Stderr, "ledger verify: give --key or --key-file, not both")
+		return errUsage
+	}
 	if *bundle != "" {
 		if err := notWith(fs, "--bundle", "checkpoint", "via", "token-file", "json"); err != nil {
 			return err
