@@ -83,6 +83,12 @@ func checkBenchConfig(cfg benchConfig) error {
 			return fmt.Errorf("--soak-fill must be 0 (the soak registers its units itself) or at least %d (the fill's units and parties)", setup)
 		}
 	}
+	if cfg.reuse != "" {
+		// Checked before the append phase, which runs first.
+		if err := checkLedgerDir(cfg.reuse); err != nil {
+			return fmt.Errorf("--reuse: %v", err)
+		}
+	}
 	if cfg.keep != "" {
 		entries, err := os.ReadDir(cfg.keep)
 		switch {

@@ -69,6 +69,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bench", "--soak", "2s", "--soak-every", "1s"}, // too few samples for a verdict
 		{"bench", "--soak", "2s", "--soak-fill", "5"},   // neither empty nor the fill's units
 		{"bench", "--fill-mix", "1000", "--keep", "."},  // not empty: it wrote into an existing ledger
+		{"bench", "--reuse", "/nonexistent"},            // found only after the append phase
 		{"serve", "--http", ""},                         // it listened on every interface
 		{"serve", "--origin", "my ledger"},
 		{"serve", "--nats-listen", "bogus"},
