@@ -138,13 +138,14 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 	// that does not verify.
 	for _, c := range []struct {
 		args []string
+		code int
 		want string
 	}{
-		{[]string{"--key", "garbage"}, "is not a checkpoint verifier key"},
-		{[]string{"--key-file", dir + "/checkpoint.key"}, "holds the checkpoint signing key"},
-		{[]string{"--key", "x", "--key-file", dir + "/checkpoint.pub"}, "not both"},
+		{[]string{"--key", "garbage"}, 1, "is not a checkpoint verifier key"},
+		{[]string{"--key-file", dir + "/checkpoint.key"}, 1, "holds the checkpoint signing key"},
+		{[]string{"--key", "x", "--key-file", dir + "/checkpoint.pub"}, 2, "not both"}, // a usage error
 	} {
-		if code, _, errOut = runCLI(t, append([]string{"verify", "--bundle", bundleFile}, c.args...)...); code != 1 || !strings.Contains(errOut, c.want) {
+		if code, _, errOut = runCLI(t, append([]string{"verify", "--bundle", bundleFile}, c.args...)...); code != c.code || !strings.Contains(errOut, c.want) {
 			t.Errorf("verify --bundle %v: exit %d %s", c.args, code, errOut)
 		}
 	}
