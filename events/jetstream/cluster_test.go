@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -415,6 +416,12 @@ func TestClusterFailover(t *testing.T) {
 	start := time.Now()
 	c := startTestCluster(t, false, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// The test takes 15-30 s. It twice ran into this deadline in full-suite
+	// runs (its reads of the log after the killed node came back never
+	// ended), and never when run alone: if it comes near it, the stacks
+	// of the readers go into the log, for whoever sees it next.
+	stacks := time.AfterFunc(150*time.Second, func() { t.Logf("still running after 150 s; the goroutines reading JetStream:\n%s", jetstreamStacks()) })
+	defer stacks.Stop()
 	defer cancel()
 
 	rawNC, ledgerNC, adminNC := c.connect("raw"), c.connect("ledger"), c.connect("admin")
@@ -793,4 +800,19 @@ func TestAppendRetriesUntilTheServerAnswers(t *testing.T) {
 	if h, err := s.Head(ctx); err != nil || h != 2 {
 		t.Fatalf("head %d (%v), want 2", h, err)
 	}
+}
+
+// jetstreamStacks returns the stacks of the goroutines in this package or
+// in nats.go's jetstream package, at most 64 KiB of them.
+func jetstreamStacks() string {
+	buf := make([]byte, 1<<24)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out strings.Builder
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if (strings.Contains(g, "events/jetstream.") || strings.Contains(g, "nats.go/jetstream.")) && out.Len() < 64<<10 {
+			out.WriteString(g)
+			out.WriteString("\n\n")
+		}
+	}
+	return out.String()
 }
