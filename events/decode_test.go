@@ -147,6 +147,8 @@ func TestDecode(t *testing.T) {
 		{"ErrInvalid: an information-request extension of 0 days", events.InfoRequestExtensionNotified,
 			`{"notified_on":"2024-09-23","extended_days":0,"reason":"Cần trích lục bản đồ."}`, events.EInvalid, "data.extended_days"},
 		{"ErrInvalid: a petition extension of 91 days", events.PetitionExtended, `{"extended_on":"2024-06-25","days":91,"reason":"Vụ việc phức tạp."}`, events.EInvalid, "data.days"},
+		{"ErrInvalid: a petition extension's complexity that is none", events.PetitionExtended,
+			`{"extended_on":"2024-06-25","days":10,"case_complexity":"SIMPLE","reason":"Vụ việc phức tạp."}`, events.EInvalid, "data.case_complexity"},
 		{"ErrInvalid: a response period over a year", events.RecommendationIssued,
 			`{"source_kind":"OTHER","addressee_party_id":"ubnd-an-nhon","title":"Kiến nghị","content":"Nội dung","issued_on":"2024-06-20","response_days":400}`, events.EInvalid, "data.response_days"},
 		{"ErrInvalid: a critique conference without participants", events.CritiqueConferenceHeld, `{"held_on":"2024-08-14","chair":"Chủ tịch","participants":0}`, events.EInvalid, "data.participants"},
@@ -193,6 +195,9 @@ func TestDecodeAccepts(t *testing.T) {
 		{"an extension of exactly 15 days", events.InfoRequestExtensionNotified, `{"notified_on":"2024-09-23","extended_days":15,"reason":"Cần trích lục bản đồ."}`},
 		{"a text of exactly 20,000 characters", events.RecommendationResponseSubmitted,
 			`{"responded_on":"2024-07-10","outcome":"ACCEPTED","text":"` + strings.Repeat("ầ", events.MaxTextRunes) + `"}`},
+		// Recorded before the write side asked for the case's complexity
+		// and held extensions to 30 days: the log still reads.
+		{"a petition extension of 90 days without its complexity", events.PetitionExtended, `{"extended_on":"2024-06-25","days":90,"reason":"Vụ việc phức tạp."}`},
 		{"an anonymous petition", events.PetitionReceived, `{"channel":"MAIL","received_on":"2024-05-16","anonymous":true,"summary":"Tố cáo nặc danh"}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

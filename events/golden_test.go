@@ -215,7 +215,7 @@ var goldenExamples = map[events.Type]goldenExample{
 	events.PetitionFiled:               {data: `{"filed_on":"2024-05-17","reason":"DUPLICATE","note":"Trùng nội dung đơn số 97 đã chuyển ngày 02/4/2024."}`},
 	events.PetitionAccepted:            {actor: goldenWard, doc: docRef("15/TB-UBND", "2024-05-27"), data: `{"accepted_on":"2024-05-27"}`},
 	events.PetitionNotAccepted:         {actor: goldenWard, data: `{"decided_on":"2024-05-27","reason":"Quá thời hiệu khiếu nại 90 ngày."}`},
-	events.PetitionExtended:            {actor: goldenWard, doc: docRef("20/QĐ-UBND", "2024-06-25"), data: `{"extended_on":"2024-06-25","days":15,"reason":"Vụ việc phức tạp, cần xác minh thực địa."}`},
+	events.PetitionExtended:            {actor: goldenWard, doc: docRef("20/QĐ-UBND", "2024-06-25"), data: `{"extended_on":"2024-06-25","days":15,"case_complexity":"COMPLEX","reason":"Vụ việc phức tạp, cần xác minh thực địa."}`},
 	events.PetitionResolved:            {actor: goldenWard, doc: docRef("27/QĐ-UBND", "2024-07-08"), data: `{"resolved_on":"2024-07-08","outcome":"Khiếu nại đúng một phần","summary":"Yêu cầu trả kết quả trong 10 ngày."}`},
 	events.PetitionResultNotified:      {actor: goldenWard, data: `{"notified_on":"2024-07-12"}`},
 	events.PetitionSecondInstanceFiled: {data: `{"filed_on":"2024-07-25","to_party_id":"ubnd-an-nhon"}`},

@@ -812,7 +812,11 @@ func TestLifecyclePetition(t *testing.T) {
 	ward := respondentOf("ubnd-binh-dinh-ward")
 	town := respondentOf("ubnd-an-nhon")
 
+	extendedAs := func(complexity string, days int) past {
+		return past{events.PetitionExtended, fmt.Sprintf(`{"extended_on":"2024-06-25","days":%d,"case_complexity":%q,"reason":"Cần xác minh thêm."}`, days, complexity)}
+	}
 	complaint := []past{received("COMPLAINT"), classified("COMPLAINT"), forwarded}
+	denunciation := []past{received("DENUNCIATION"), classified("DENUNCIATION"), forwarded}
 	complaintResolved := seq(complaint, []past{accepted, resolved})
 	runLifecycle(t, "petition/don-1", "an-nhon", []lifecycleCase{
 		// The path of domain.md §2.8.
@@ -820,8 +824,7 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "OK: received → classified", given: []past{received("")}, when: classified("COMPLAINT"), then: events.PeClassified},
 		{name: "OK: classified → forwarded", given: []past{received("COMPLAINT"), classified("COMPLAINT")}, when: forwarded, then: events.PeForwarded},
 		{name: "OK: the competent body accepts (thụ lý)", given: complaint, when: accepted, as: ward, then: events.PeAccepted},
-		{name: "OK: the competent body extends the deadline", given: seq(complaint, []past{accepted}), when: extended, as: ward, then: events.PeAccepted},
-		{name: "OK: the competent body resolves", given: seq(complaint, []past{accepted, extended}), when: resolved, as: ward, then: events.PeResolved},
+		{name: "OK: the competent body resolves", given: seq(complaint, []past{accepted}), when: resolved, as: ward, then: events.PeResolved},
 		{name: "OK: the result is notified to MTTQ", given: complaintResolved, when: notified, as: ward, then: events.PeResultNotified},
 		{name: "OK: a complaint goes to the second instance", given: seq(complaintResolved, []past{notified}), when: second, then: events.PeSecondInstance},
 		{name: "OK: the second-instance body resolves", given: seq(complaintResolved, []past{second}), when: resolved, as: town, then: events.PeResolved},
@@ -861,12 +864,25 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "ErrConflict: a complaint reaches the second instance once", given: seq(complaintResolved, []past{second, resolved}), when: second,
 			want: events.EConflict, msg: "second instance"},
 
+		// A denunciation's resolution is extended by Luật Tố cáo 2018
+		// Art. 30: a complex case once, a very complex one twice, at most
+		// 30 days each. A complaint's is not.
+		{name: "OK: the competent body extends a denunciation's resolution", given: seq(denunciation, []past{accepted}), when: extended, as: ward, then: events.PeAccepted},
+		{name: "OK: a denunciation extended, then resolved", given: seq(denunciation, []past{accepted, extended}), when: resolved, as: ward, then: events.PeResolved},
+		{name: "OK: a very complex case extended twice", given: seq(denunciation, []past{accepted, extendedAs("VERY_COMPLEX", 30)}), when: extendedAs("VERY_COMPLEX", 30), as: ward, then: events.PeAccepted},
+		{name: "ErrConflict: a complex case extended twice", given: seq(denunciation, []past{accepted, extended}), when: extended, as: ward, want: events.EConflict, msg: "at most 1 times"},
+		{name: "ErrConflict: a very complex case extended a third time", given: seq(denunciation, []past{accepted, extendedAs("VERY_COMPLEX", 30), extendedAs("VERY_COMPLEX", 30)}),
+			when: extendedAs("VERY_COMPLEX", 10), as: ward, want: events.EConflict, msg: "at most 2 times"},
+		{name: "ErrInvalid: an extension of more than 30 days", given: seq(denunciation, []past{accepted}), when: extendedAs("VERY_COMPLEX", 31), as: ward, want: events.EInvalid, field: "data.days", msg: "at most 30 days"},
+		{name: "ErrInvalid: an extension that does not say how complex the case is", given: seq(denunciation, []past{accepted}), when: extendedAs("", 10), as: ward, want: events.EInvalid, field: "data.case_complexity"},
+		{name: "ErrConflict: a complaint's resolution is not extended", given: seq(complaint, []past{accepted}), when: extended, as: ward, want: events.EConflict, msg: "only a denunciation's"},
+
 		// Refused transitions.
 		{name: "ErrConflict: forwarded before classification", given: []past{received("COMPLAINT")}, when: forwarded, want: events.EConflict, msg: "is in state received"},
 		{name: "OK: guided, then closed", given: []past{received("FEEDBACK"), guided}, when: closed, then: events.PeClosed},
 		{name: "ErrConflict: a filed petition is not forwarded", given: []past{received(""), filed}, when: forwarded, want: events.EConflict, msg: "is in state filed"},
-		{name: "ErrConflict: an extension before acceptance", given: complaint, when: extended, as: ward, want: events.EConflict, msg: "is in state forwarded"},
-		{name: "ErrConflict: an extension after resolution", given: complaintResolved, when: extended, as: ward, want: events.EConflict, msg: "is in state resolved"},
+		{name: "ErrConflict: an extension before acceptance", given: denunciation, when: extended, as: ward, want: events.EConflict, msg: "is in state forwarded"},
+		{name: "ErrConflict: an extension after resolution", given: seq(denunciation, []past{accepted, resolved}), when: extended, as: ward, want: events.EConflict, msg: "is in state resolved"},
 		{name: "OK: not accepted, then closed", given: seq(complaint, []past{notAccepted}), when: closed, then: events.PeClosed},
 		{name: "ErrConflict: closed is final", given: seq(complaintResolved, []past{closed}), when: second, want: events.EConflict, msg: "is in state closed"},
 		{name: "ErrConflict: closed while the body is resolving it", given: seq(complaint, []past{accepted}), when: closed, want: events.EConflict, msg: "is in state accepted"},

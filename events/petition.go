@@ -177,16 +177,52 @@ func (d *PetitionNotAcceptedData) Validate() error {
 	return firstError(requiredDate("data.decided_on", d.DecidedOn), requiredText("data.reason", d.Reason))
 }
 
-// PetitionExtendedData extends the resolution deadline by a written decision.
-type PetitionExtendedData struct {
-	ExtendedOn Date   `json:"extended_on"`
-	Days       int    `json:"days"`
-	Reason     string `json:"reason"`
+// CaseComplexity is why a denunciation's resolution is extended (Luật Tố
+// cáo 2018 Art. 30; Decree 39/2019 gives the criteria): a complex case
+// once, a very complex one (đặc biệt phức tạp) twice.
+type CaseComplexity string
+
+// Complexities of a denunciation.
+const (
+	CaseComplex     CaseComplexity = "COMPLEX"
+	CaseVeryComplex CaseComplexity = "VERY_COMPLEX"
+)
+
+var caseComplexities = enum(CaseComplex, CaseVeryComplex)
+
+// Extensions returns how many extensions of a denunciation's resolution
+// the law allows a case of complexity c: one for a complex case, two for
+// a very complex one. An extension recorded without its complexity
+// (before it was asked for) counts as a complex case's.
+func (c CaseComplexity) Extensions() int {
+	if c == CaseVeryComplex {
+		return 2
+	}
+	return 1
 }
 
-// Validate implements Payload.
+// MaxExtensionDays is the longest single extension of a denunciation's
+// resolution (Luật Tố cáo 2018 Art. 30).
+const MaxExtensionDays = 30
+
+// PetitionExtendedData extends a denunciation's resolution deadline by a
+// written decision.
+type PetitionExtendedData struct {
+	ExtendedOn Date `json:"extended_on"`
+	Days       int  `json:"days"`
+	// CaseComplexity is required of new extensions: it decides how many
+	// the law allows.
+	CaseComplexity CaseComplexity `json:"case_complexity,omitempty"`
+	Reason         string         `json:"reason"`
+}
+
+// Validate implements Payload. The limits of Luật Tố cáo 2018 Art. 30 (at
+// most 30 days each, one or two by the complexity) are the write side's
+// (petitionRules' decide): extensions recorded before it checked them,
+// of up to 90 days, still read.
 func (d *PetitionExtendedData) Validate() error {
-	if err := firstError(requiredDate("data.extended_on", d.ExtendedOn), positive("data.days", d.Days), requiredText("data.reason", d.Reason)); err != nil {
+	if err := firstError(requiredDate("data.extended_on", d.ExtendedOn), positive("data.days", d.Days),
+		optionalOneOf("data.case_complexity", d.CaseComplexity, caseComplexities...), requiredText("data.reason", d.Reason)); err != nil {
 		return err
 	}
 	if d.Days > 90 {
@@ -241,6 +277,9 @@ func (s *State) Denunciation() bool {
 
 type petitionFacts struct {
 	kind PetitionKind
+	// extensions counts the extensions of the resolution since the
+	// acceptance.
+	extensions int
 	// secondInstance is set once a complaint went to the second instance:
 	// Luật Khiếu nại has two instances, then the courts.
 	secondInstance bool
@@ -278,6 +317,8 @@ var petitionRules = &rules{
 			return needParty(w, "data.competent_party_id", d.CompetentPartyID)
 		case *PetitionForwardedData:
 			return needParty(w, "data.to_party_id", d.ToPartyID)
+		case *PetitionExtendedData:
+			return decideExtension(s, f, d)
 		case *SecondInstanceFiledData:
 			if f.kind != PetitionComplaint {
 				return Errorf(EConflict, "%s is a %s: only complaints go to a second instance.", s.Stream(), orNone(string(f.kind)))
@@ -311,10 +352,33 @@ var petitionRules = &rules{
 				s.parties = nil
 			}
 			s.parties = addParty(s.parties, d.ToPartyID)
+		case *PetitionAcceptedData:
+			f.extensions = 0
+		case *PetitionExtendedData:
+			f.extensions++
 		case *SecondInstanceFiledData:
 			f.secondInstance = true
 			s.parties = addParty(s.parties, d.ToPartyID)
 		}
 		s.facts = f
 	},
+}
+
+// decideExtension checks an extension of a petition's resolution against
+// Luật Tố cáo 2018 Art. 30: only a denunciation's, for a complex case
+// once, for a very complex one twice, at most 30 days each. (That it is
+// decided before the deadline it extends runs out is the read side's to
+// judge: an extension decided after does not move the deadline.)
+func decideExtension(s *State, f petitionFacts, d *PetitionExtendedData) error {
+	switch {
+	case f.kind != PetitionDenunciation:
+		return Errorf(EConflict, "%s is a %s: only a denunciation's resolution is extended (Luật Tố cáo 2018 Art. 30). A complaint's period is longer if it is complex or remote (Luật Khiếu nại 2011 Art. 28, 37), as its classification says.", s.Stream(), orNone(string(f.kind)))
+	case d.CaseComplexity == "":
+		return FieldErrorf("data.case_complexity", "An extension says whether the case is COMPLEX (one extension) or VERY_COMPLEX (two) (Luật Tố cáo 2018 Art. 30).")
+	case d.Days > MaxExtensionDays:
+		return FieldErrorf("data.days", "An extension is at most %d days (Luật Tố cáo 2018 Art. 30).", MaxExtensionDays)
+	case f.extensions >= d.CaseComplexity.Extensions():
+		return Errorf(EConflict, "%s was extended %d times already: a %s case is extended at most %d times (Luật Tố cáo 2018 Art. 30).", s.Stream(), f.extensions, d.CaseComplexity, d.CaseComplexity.Extensions())
+	}
+	return nil
 }

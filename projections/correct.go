@@ -109,8 +109,10 @@ func (it *Item) slots() []slot {
 			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
 			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
 			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote))
-		for i, c := range p.ExtendedAt {
-			out = append(out, slot{key: "days", at: c.Position, days: &p.ExtendedDays[i]})
+		for i := range p.Extensions {
+			e := &p.Extensions[i]
+			out = append(out, d("extended_on", e.At, &e.On), slot{key: "days", at: e.At.Position, days: &e.Days},
+				enumSlot("case_complexity", e.At, &e.Complexity, nil))
 		}
 		for i := range p.Earlier {
 			e := &p.Earlier[i]

@@ -354,17 +354,21 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 		intake()
 		if f.AcceptedOn != "" {
 			o := v.duty("denunciation.resolve", it, party)
-			due := v.due("denunciation.resolve", f.AcceptedOn, 0)
-			// Luật Tố cáo 2018 Art. 30: at most two extensions of at most
-			// 30 days each.
+			o.Trigger, o.Due, o.MetOn = f.AcceptedOn, v.due("denunciation.resolve", f.AcceptedOn, 0), f.ResolvedOn
+			cs := []Cite{f.AcceptedAt}
+			// Luật Tố cáo 2018 Art. 30: a complex case is extended once,
+			// a very complex one twice, at most 30 days each, by a
+			// decision made while the period runs. Others do not move
+			// the deadline (the write side refuses them now; some were
+			// recorded before it did).
 			ext := v.ruleDays("denunciation.extension.max")
-			for i, d := range f.ExtendedDays {
-				if i < 2 {
-					due = v.cfg.Calendar.Due(due, min(d, ext), CalendarDays)
+			for i, e := range f.Extensions {
+				if i < e.Complexity.Extensions() && e.On <= o.Due {
+					o.Due = v.cfg.Calendar.Due(o.Due, min(e.Days, ext), CalendarDays)
+					cs = append(cs, e.At)
 				}
 			}
-			o.Trigger, o.Due, o.MetOn = f.AcceptedOn, due, f.ResolvedOn
-			o.Cites = cites(append([]Cite{f.AcceptedAt}, append(f.ExtendedAt, f.ResolvedAt)...)...)
+			o.Cites = cites(append(cs, f.ResolvedAt)...)
 			add(o)
 		}
 	case events.PetitionRecommendation:

@@ -82,6 +82,13 @@ var FlagCodes = map[string]flagInfo{
 	"MU_CONFIDENTIAL_LEAK":      {"Nội dung mật hoặc danh tính người tố cáo bị công khai (Confidential content or a denouncer's identity made public)", "Luật Tố cáo 2018 Điều 47-48; bảo vệ bí mật", "supervisor"},
 }
 
+// ruleBasis is the legal basis of a flag raised under a rule whose article
+// is not its code's: by code, then rule.
+var ruleBasis = map[string]map[string]string{
+	// The intake of a denunciation (Art. 24), not its resolution (Art. 30).
+	"OB_DENUNCIATION_OVERDUE": {"denunciation.intake": "Luật Tố cáo 2018 Điều 24"},
+}
+
 // FlagID returns the identifier of the flag with code about key: the code
 // and a digest of the key, so that a flag keeps its ID across rebuilds and
 // its review stream can be named before anyone reviews it.
@@ -321,6 +328,13 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		info := FlagCodes[code]
 		f := Flag{ID: FlagID(code, key), Code: code, Title: info.title, RuleVersion: v.cfg.Rules.Version, LegalBasis: info.basis, Against: info.against,
 			Party: party, Subject: subject, RaisedOn: on, Detail: detail, Threshold: v.cfg.Rules.Thresholds.of(code, key), Cites: cs, Status: "open", day: dayOrNone(on)}
+		if byRule, ok := ruleBasis[code]; ok {
+			// An obligation's key: stream|rule|party...
+			_, rest, _ := strings.Cut(key, "|")
+			if b, ok := byRule[strings.SplitN(rest, "|", 2)[0]]; ok {
+				f.LegalBasis = b
+			}
+		}
 		if it != nil {
 			f.Unit = it.Unit()
 		}

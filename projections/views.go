@@ -309,9 +309,9 @@ type PetFacts struct {
 	Complex      bool
 	Remote       bool
 	ClassifiedAt Cite
-	ExtendedDays []int
-	ExtendedAt   []Cite
-	ResolvedOn   events.Date
+	// Extensions of the resolution since the acceptance, in order.
+	Extensions []PetExtension
+	ResolvedOn events.Date
 	ResolvedAt   Cite
 	NotifiedOn   events.Date
 	NotifiedAt   Cite
@@ -337,6 +337,15 @@ func (f *PetFacts) retireForward() bool {
 	f.Earlier = append(f.Earlier, PetForward{Kind: f.Kind, To: f.ForwardedTo, On: f.ForwardedOn, At: f.ForwardedAt, DecidedOn: f.NotAcceptedOn, DecidedAt: f.NotAcceptedAt})
 	f.ForwardedOn, f.ForwardedTo, f.ForwardedAt, f.NotAcceptedOn, f.NotAcceptedAt = "", "", Cite{}, "", Cite{}
 	return true
+}
+
+// PetExtension is an extension of a denunciation's resolution
+// (petition.extended.v1).
+type PetExtension struct {
+	On         events.Date
+	Days       int
+	Complexity events.CaseComplexity
+	At         Cite
 }
 
 // PetForward is a petition's forwarding to a body that did not accept it:
@@ -1192,12 +1201,11 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 		f.ForwardedOn, f.ForwardedTo, f.ForwardedAt = d.ForwardedOn, d.ToPartyID, c
 		it.Party = d.ToPartyID
 	case *events.PetitionAcceptedData:
-		f.AcceptedOn, f.AcceptedAt = d.AcceptedOn, c
+		f.AcceptedOn, f.AcceptedAt, f.Extensions = d.AcceptedOn, c, nil
 	case *events.PetitionNotAcceptedData:
 		f.NotAcceptedOn, f.NotAcceptedAt = d.DecidedOn, c
 	case *events.PetitionExtendedData:
-		f.ExtendedDays = append(f.ExtendedDays, d.Days)
-		f.ExtendedAt = append(f.ExtendedAt, c)
+		f.Extensions = append(f.Extensions, PetExtension{On: d.ExtendedOn, Days: d.Days, Complexity: d.CaseComplexity, At: c})
 	case *events.PetitionResolvedData:
 		switch {
 		case f.SecondFiledOn != "":

@@ -754,6 +754,10 @@ func TestDenunciationIntake(t *testing.T) {
 	if got := flagsOf(v, "2024-05-28", "petition/tc-1"); len(got) != 0 {
 		t.Errorf("flags on the due date: %v, want none", got)
 	}
+	// The intake's article, not the resolution's (Art. 30) the code names.
+	if fs := flagsCode(v, "2024-05-29", "petition/tc-1", "OB_DENUNCIATION_OVERDUE"); len(fs) != 1 || fs[0].LegalBasis != "Luật Tố cáo 2018 Điều 24" {
+		t.Errorf("the intake's flag: %+v, want one with legal basis Luật Tố cáo 2018 Điều 24", fs)
+	}
 	// Accepted in time: met, and the resolution's own period starts.
 	w.rec(events.KindPetition, "tc-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
 	v = w.build()
@@ -763,6 +767,80 @@ func TestDenunciationIntake(t *testing.T) {
 	obligation(t, v, "petition/tc-1", "denunciation.resolve", "2024-06-10")
 	if got := flagsOf(v, "2024-06-10", "petition/tc-1"); len(got) != 0 {
 		t.Errorf("flags after a timely acceptance: %v, want none", got)
+	}
+}
+
+// TestDenunciationExtensions: a denunciation is resolved within 30 days of
+// its acceptance; a complex case is extended once, a very complex one
+// twice, at most 30 days each, by a decision made while the period runs
+// (Luật Tố cáo 2018 Art. 30). Other extensions do not move the deadline.
+func TestDenunciationExtensions(t *testing.T) {
+	type ext struct {
+		on, complexity string
+		days           int
+	}
+	for _, c := range []struct {
+		name string
+		exts []ext
+		// legacy is an extension recorded before the write side checked
+		// them (no complexity, more than 30 days).
+		legacy     string
+		correction string // a correction of the last extension
+		due        events.Date
+		counted    int // how many extensions the deadline cites
+	}{
+		{name: "none", due: "2024-06-26"},
+		{name: "a complex case, once", exts: []ext{{"2024-06-20", "COMPLEX", 30}}, due: "2024-07-26", counted: 1},
+		{name: "a very complex case, twice", exts: []ext{{"2024-06-20", "VERY_COMPLEX", 30}, {"2024-07-20", "VERY_COMPLEX", 30}},
+			due: "2024-08-26", counted: 2}, // 25 August is a Sunday
+		{name: "a complex case, then very complex", exts: []ext{{"2024-06-20", "COMPLEX", 12}, {"2024-07-01", "VERY_COMPLEX", 3}}, due: "2024-07-11", counted: 2},
+		{name: "decided after the deadline", exts: []ext{{"2024-06-27", "COMPLEX", 30}}, due: "2024-06-26"},
+		{name: "decided on the last day", exts: []ext{{"2024-06-26", "COMPLEX", 30}}, due: "2024-07-26", counted: 1},
+		{name: "a legacy extension of 60 days", legacy: `{"extended_on":"2024-06-20","days":60,"reason":"Phức tạp."}`, due: "2024-07-26", counted: 1},
+		{name: "a legacy second extension", exts: []ext{{"2024-06-20", "COMPLEX", 30}}, legacy: `{"extended_on":"2024-07-20","days":30,"reason":"Phức tạp."}`, due: "2024-07-26", counted: 1},
+		{name: "a corrected decision date", exts: []ext{{"2024-06-20", "COMPLEX", 30}}, correction: `{"extended_on":"2024-06-28"}`, due: "2024-06-26"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.rec(events.KindPetition, "tc-1", "21607", events.PetitionReceived,
+				`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Tố cáo sai phạm đất đai"}`, "2024-05-13")
+			w.rec(events.KindPetition, "tc-1", "", events.PetitionClassified,
+				`{"classified_on":"2024-05-14","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":true,"remote":false}`, "2024-05-14")
+			w.rec(events.KindPetition, "tc-1", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
+			// Accepted Monday 27 May: 30 days end Wednesday 26 June.
+			w.rec(events.KindPetition, "tc-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+			var last uint64
+			for i, e := range c.exts {
+				w.rec(events.KindPetition, "tc-1", "", events.PetitionExtended,
+					fmt.Sprintf(`{"extended_on":%q,"days":%d,"case_complexity":%q,"reason":"Cần xác minh thêm."}`, e.on, e.days, e.complexity), e.on)
+				last = uint64(5 + i)
+			}
+			if c.correction != "" {
+				w.rec(events.KindPetition, "tc-1", "", events.PetitionCorrected,
+					fmt.Sprintf(`{"corrects_version":%d,"reason":"Ghi nhầm.","changes":%s}`, last, c.correction), "2024-07-01")
+			}
+			if c.legacy != "" {
+				w.legacy("petition/tc-1", events.PetitionExtended, c.legacy)
+			}
+			v := w.build()
+			o := obligation(t, v, "petition/tc-1", "denunciation.resolve", "2024-06-10")
+			ext := 0
+			for _, ci := range o.Cites {
+				if ci.Type == events.PetitionExtended {
+					ext++
+				}
+			}
+			if o.Due != c.due || ext != c.counted {
+				t.Errorf("resolution due %s citing %d extensions (%+v), want due %s citing %d", o.Due, ext, o.Cites, c.due, c.counted)
+			}
+			// Unresolved the day after: flagged.
+			if got := flagsCode(v, projections.AddDays(c.due, 1), "petition/tc-1", "OB_DENUNCIATION_OVERDUE"); len(got) != 1 || got[0].LegalBasis != "Luật Tố cáo 2018 Điều 30" {
+				t.Errorf("flags the day after %s: %+v, want one OB_DENUNCIATION_OVERDUE under Điều 30", c.due, got)
+			}
+			if got := flagsCode(v, c.due, "petition/tc-1", "OB_DENUNCIATION_OVERDUE"); len(got) != 0 {
+				t.Errorf("flags on %s: %+v, want none", c.due, got)
+			}
+		})
 	}
 }
 
