@@ -312,9 +312,9 @@ type PetFacts struct {
 	// Extensions of the resolution since the acceptance, in order.
 	Extensions []PetExtension
 	ResolvedOn events.Date
-	ResolvedAt   Cite
-	NotifiedOn   events.Date
-	NotifiedAt   Cite
+	ResolvedAt Cite
+	NotifiedOn events.Date
+	NotifiedAt Cite
 	// IdentityPublic cites a public receipt that names the petitioner.
 	IdentityPublic *Cite `json:",omitempty"`
 	// A complaint taken to the second instance: filed with SecondTo, and
