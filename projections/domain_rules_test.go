@@ -80,6 +80,37 @@ func TestOverlapRecordedOutOfOrder(t *testing.T) {
 	}
 }
 
+// domain.md §2.5: a follow-up supervision (follow_up_of) checks what the
+// supervision it follows up recommended; it is no MU_OVERLAP with it, but
+// another one of the same subject and topic in the window is, with either.
+func TestOverlapNotWithItsFollowUp(t *testing.T) {
+	w := newWorld(t)
+	plan := func(id, start, followUp string) {
+		extra := ""
+		if followUp != "" {
+			extra = fmt.Sprintf(`,"follow_up_of":%q,"recommendation_ids":["kn-f"]`, followUp)
+		}
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %s","topic":"Bồi thường giải phóng mặt bằng","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":%q%s}`, id, start, extra), "2024-03-01")
+	}
+	plan("gs-f", "2024-03-01", "")
+	w.rec(events.KindRecommendation, "kn-f", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+	plan("gs-g", "2024-04-01", "gs-f")
+	const today = "2024-12-31"
+	v := w.build()
+	if got := flagsCode(v, today, "supervision/gs-g", "MU_OVERLAP"); len(got) != 0 {
+		t.Errorf("gs-g follows gs-f up a month later: %s", got[0].Detail)
+	}
+	plan("gs-h", "2024-04-15", "")
+	v = w.build()
+	if got := flagsCode(v, today, "supervision/gs-h", "MU_OVERLAP"); len(got) != 1 || !strings.Contains(got[0].Detail, "supervision/gs-g") {
+		t.Errorf("gs-h, same subject and topic two weeks after the follow-up gs-g: %+v, want MU_OVERLAP with gs-g", got)
+	}
+	if got := flagsCode(v, today, "supervision/gs-g", "MU_OVERLAP"); len(got) != 0 {
+		t.Errorf("gs-g follows gs-f up: %s", got[0].Detail)
+	}
+}
+
 // README: a unit made by a 2025 merger covers its predecessors'; the write
 // side (events.UnitWithin) also counts a unit whose successor_ids name the
 // scope. A supervision by the new ward of a body of a commune merged into

@@ -871,7 +871,9 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 			party, _, _ := strings.Cut(key, "|")
 			for i := 1; i < len(its); i++ {
 				a, b := its[i-1], its[i]
-				if seen[[2]*Item{a, b}] {
+				if seen[[2]*Item{a, b}] || a.Facts.Sup.FollowUpOf == b.Stream() || b.Facts.Sup.FollowUpOf == a.Stream() {
+					// A follow-up checks what the supervision it
+					// follows up recommended: no overlap.
 					continue
 				}
 				seen[[2]*Item{a, b}] = true

@@ -186,11 +186,13 @@ type DocRequest struct {
 
 // SupFacts are a supervision's facts.
 type SupFacts struct {
-	Form          events.SupervisionForm
-	Topic         string   // folded
-	Subjects      []string `codec:"shared"`
-	Chair         string   `codec:"shared"`
-	Joint         string   `codec:"shared"`
+	Form     events.SupervisionForm
+	Topic    string   // folded
+	Subjects []string `codec:"shared"`
+	Chair    string   `codec:"shared"`
+	Joint    string   `codec:"shared"`
+	// FollowUpOf is the stream of the supervision this one follows up.
+	FollowUpOf    string
 	PlannedStart  events.Date
 	DecidedOn     events.Date
 	DecidedAt     Cite
@@ -1061,6 +1063,9 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 	switch d := p.(type) {
 	case *events.SupervisionPlannedData:
 		f.Form, f.Topic, f.Subjects, f.Chair, f.Joint, f.PlannedStart = d.Form, foldText(d.Topic), slices.Clone(d.SubjectPartyIDs), d.ChairPartyID, d.JointWithPartyID, d.PlannedStart
+		if d.FollowUpOf != "" {
+			f.FollowUpOf = events.StreamName(events.KindSupervision, d.FollowUpOf)
+		}
 		it.Title, it.Form = d.Title, string(d.Form)
 		if len(d.SubjectPartyIDs) > 0 {
 			it.Party = d.SubjectPartyIDs[0]
