@@ -972,6 +972,16 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 	if late {
 		on = o.MetOn
 	}
+	// noDecision raises OB_FORWARD_NO_FEEDBACK for a petition MTTQ
+	// forwarded that the body did not decide by the resolution deadline:
+	// MTTQ had no result by then either (domain.md §4.1; Luật Tố cáo 2011
+	// Art. 44).
+	noDecision := func() {
+		if f := it.Facts.Pet; f != nil && f.ForwardedOn != "" {
+			raise("OB_FORWARD_NO_FEEDBACK", key+"|no-decision", it, o.Party, it.Stream(), on,
+				detail("Không có quyết định giải quyết trong thời hạn để thông báo cho MTTQ đã chuyển đơn", "no decision by the resolution deadline to notify the forwarding MTTQ of"), o.Cites)
+		}
+	}
 	switch o.Rule {
 	case "recommendation.response":
 		if missing {
@@ -1012,18 +1022,23 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 	case "complaint.first", "complaint.first.complex", "complaint.first.remote", "complaint.first.remote.complex",
 		"complaint.second", "complaint.second.complex", "complaint.second.remote", "complaint.second.remote.complex":
 		raise("OB_COMPLAINT_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết khiếu nại quá hạn", "complaint resolution overdue"), o.Cites)
+		if strings.HasPrefix(o.Rule, "complaint.first") {
+			noDecision()
+		}
 	case "denunciation.intake":
 		if missing || late {
 			raise("OB_DENUNCIATION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Không xử lý ban đầu, quyết định thụ lý tố cáo đúng hạn", "denunciation not taken in and decided on in time"), o.Cites)
 		}
 	case "denunciation.resolve":
 		raise("OB_DENUNCIATION_OVERDUE", key, it, o.Party, it.Stream(), on, detail("Giải quyết tố cáo quá hạn", "denunciation resolution overdue"), o.Cites)
+		noDecision()
 	case "voter.petition", "voter.petition.lead":
 		vi, en := "Trả lời kiến nghị cử tri chậm", "voters' petition answered late"
 		if missing {
 			vi, en = "Chưa trả lời kiến nghị cử tri", "voters' petition not answered"
 		}
 		raise("OB_VOTER_PETITION_OVERDUE", key, it, o.Party, it.Stream(), on, detail(vi, en), o.Cites)
+		noDecision()
 	case "denunciation.mttqForwarded":
 		raise("OB_FORWARD_NO_FEEDBACK", key, it, o.Party, it.Stream(), on, detail("Không thông báo kết quả cho MTTQ", "no result notice to MTTQ"), o.Cites)
 	}

@@ -840,6 +840,13 @@ func TestDenunciationExtensions(t *testing.T) {
 			if got := flagsCode(v, c.due, "petition/tc-1", "OB_DENUNCIATION_OVERDUE"); len(got) != 0 {
 				t.Errorf("flags on %s: %+v, want none", c.due, got)
 			}
+			// MTTQ forwarded it and has no result by the deadline either.
+			if got := flagsCode(v, projections.AddDays(c.due, 1), "petition/tc-1", "OB_FORWARD_NO_FEEDBACK"); len(got) != 1 || got[0].Party != "ubnd-21607" {
+				t.Errorf("OB_FORWARD_NO_FEEDBACK the day after %s: %+v, want one against ubnd-21607", c.due, got)
+			}
+			if got := flagsCode(v, c.due, "petition/tc-1", "OB_FORWARD_NO_FEEDBACK"); len(got) != 0 {
+				t.Errorf("OB_FORWARD_NO_FEEDBACK on %s: %+v, want none", c.due, got)
+			}
 		})
 	}
 }
@@ -875,8 +882,9 @@ func TestVoterPetitionAnswer(t *testing.T) {
 		if got := flagsOf(v, events.Date(c.due), c.stream); len(got) != 0 {
 			t.Errorf("%s: flags on the due date: %v, want none", c.stream, got)
 		}
-		if got := flagsOf(v, projections.AddDays(events.Date(c.due), 1), c.stream); !slices.Equal(got, []string{"OB_VOTER_PETITION_OVERDUE"}) {
-			t.Errorf("%s: flags the day after: %v, want OB_VOTER_PETITION_OVERDUE", c.stream, got)
+		// The body's, and MTTQ, which forwarded it, has no result.
+		if got := flagsOf(v, projections.AddDays(events.Date(c.due), 1), c.stream); !slices.Equal(got, []string{"OB_FORWARD_NO_FEEDBACK", "OB_VOTER_PETITION_OVERDUE"}) {
+			t.Errorf("%s: flags the day after: %v, want OB_FORWARD_NO_FEEDBACK, OB_VOTER_PETITION_OVERDUE", c.stream, got)
 		}
 	}
 	for _, stream := range []string{"petition/thu-1", "petition/ct-3"} {
