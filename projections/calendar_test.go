@@ -326,43 +326,54 @@ func TestDefaultCalendar(t *testing.T) {
 	}
 }
 
-// brief lists the rules other code depends on, with their numbers.
+// brief lists the rules of domain.md §3 and those other code depends on,
+// with their numbers and the article their basis must cite.
 var brief = []struct {
 	key    string
 	days   int
 	count  projections.DayCount
 	before bool
 	status string // "" when the brief sets none
+	basis  string // what the basis must name: the law, the article
 }{
-	{"recommendation.response", 20, cal, false, "S"},
-	{"recommendation.implementation", 1, cal, false, "C"},
-	{"recommendation.hearing", 183, cal, false, "C"},
-	{"critique.draftLeadTime", 15, cal, true, "C"},
-	{"critique.response", 1, cal, false, ""},
-	{"supervision.resultReport", 15, cal, false, "C"},
-	{"supervision.priorNotice", 15, cal, true, ""},
-	{"supervision.subjectReport", 15, cal, false, "R"},
-	{"supervision.document", 10, wd, false, "R"},
-	{"voter.petition", 40, cal, false, ""},
-	{"voter.petition.lead", 50, cal, false, ""},
-	{"info.post.simple", 5, wd, false, ""},
-	{"info.electronic.simple", 3, wd, false, ""},
-	{"info.inperson", 10, wd, false, ""},
-	{"info.inperson.extension.max", 10, wd, false, "R"},
-	{"info.complex.notice", 3, wd, false, ""},
-	{"info.complex.provide", 15, wd, false, ""},
-	{"info.extension.max", 15, cal, false, ""},
-	{"complaint.accept", 10, cal, false, ""},
-	{"complaint.first", 30, cal, false, ""},
-	{"complaint.first.complex", 45, cal, false, ""},
-	{"complaint.first.remote", 45, cal, false, ""},
-	{"complaint.first.remote.complex", 60, cal, false, ""},
-	{"complaint.second", 45, cal, false, ""},
-	{"complaint.second.complex", 60, cal, false, ""},
-	{"denunciation.resolve", 30, cal, false, ""},
-	{"denunciation.extension.max", 30, cal, false, ""},
-	{"denunciation.intake", 7, wd, false, "R"},
-	{"denunciation.mttqForwarded", 7, cal, false, ""},
+	{"recommendation.response", 20, cal, false, "S", "Sổ tay"},
+	{"recommendation.implementation", 1, cal, false, "C", "Luật MTTQ Việt Nam 2015 (75/2015/QH13) Điều 30"},
+	{"recommendation.hearing", 183, cal, false, "C", "Luật MTTQ Việt Nam 2015 (75/2015/QH13) Điều 30.1"},
+	{"critique.draftLeadTime", 15, cal, true, "C", "Luật MTTQ Việt Nam 2015 (75/2015/QH13) Điều 36.1"},
+	{"critique.response", 1, cal, false, "", "Luật Ban hành văn bản quy phạm pháp luật 2025 Điều 6.4"},
+	{"supervision.resultReport", 15, cal, false, "C", "403/2017/NQLT-UBTVQH14-CP-ĐCTUBTWMTTQVN Điều 9.1"},
+	{"supervision.priorNotice", 15, cal, true, "", "Luật MTTQ Việt Nam 2015 (75/2015/QH13) Điều 29.1"},
+	{"supervision.subjectReport", 15, cal, false, "R", "403/2017/NQLT-UBTVQH14-CP-ĐCTUBTWMTTQVN Điều 8"},
+	{"supervision.document", 10, wd, false, "R", "403/2017/NQLT-UBTVQH14-CP-ĐCTUBTWMTTQVN Điều 23.1"},
+	{"voter.petition", 40, cal, false, "", "Quyết định 33/2017/QĐ-TTg Điều 12"},
+	{"voter.petition.lead", 50, cal, false, "", "Quyết định 33/2017/QĐ-TTg Điều 12"},
+	{"info.post.simple", 5, wd, false, "", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 31.1"},
+	{"info.electronic.simple", 3, wd, false, "", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 30"},
+	{"info.inperson", 10, wd, false, "", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 29"},
+	{"info.inperson.extension.max", 10, wd, false, "R", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 29"},
+	{"info.complex.notice", 3, wd, false, "", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 31.2"},
+	{"info.complex.provide", 15, wd, false, "", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 31.2"},
+	{"info.extension.max", 15, cal, false, "", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 31.2"},
+	{"complaint.accept", 10, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 27"},
+	{"complaint.first", 30, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 28"},
+	{"complaint.first.complex", 45, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 28"},
+	{"complaint.first.remote", 45, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 28"},
+	{"complaint.first.remote.complex", 60, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 28"},
+	{"complaint.second", 45, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 37"},
+	{"complaint.second.complex", 60, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 37"},
+	{"denunciation.resolve", 30, cal, false, "", "Luật Tố cáo 2018 (25/2018/QH14) Điều 30"},
+	{"denunciation.extension.max", 30, cal, false, "", "Luật Tố cáo 2018 (25/2018/QH14) Điều 30"},
+	{"denunciation.intake", 7, wd, false, "R", "Luật Tố cáo 2018 (25/2018/QH14) Điều 24"},
+	{"denunciation.mttqForwarded", 7, cal, false, "", "Luật Tố cáo 2011 (03/2011/QH13) Điều 44"},
+	{"complaint.second.remote", 60, cal, false, "C", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 37"},
+	{"complaint.second.remote.complex", 70, cal, false, "C", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 37"},
+	{"complaint.limitation", 90, cal, false, "S", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 9"},
+	{"voter.petition.legacy", 60, cal, false, "C", "525/2012/NQLT-UBTVQH13-ĐCTUBTWMTTQVN Điều 36.1"},
+	{"reception.commune", 7, cal, false, "C", "Luật Tiếp công dân 2013 (42/2013/QH13) Điều 15.2"},
+	{"reception.district", 30, cal, false, "C", "Luật Tiếp công dân 2013 (42/2013/QH13) Điều 13.5"},
+	{"reception.province", 30, cal, false, "C", "Luật Tiếp công dân 2013 (42/2013/QH13) Điều 12.5; Nghị định 64/2014/NĐ-CP Điều 4.2"},
+	{"reception.agencyHead", 30, cal, false, "C", "Luật Tiếp công dân 2013 (42/2013/QH13) Điều 18; Nghị định 64/2014/NĐ-CP Điều 4.2"},
+	{"plan.annual", 365, cal, false, "C", "403/2017/NQLT-UBTVQH14-CP-ĐCTUBTWMTTQVN Điều 3"},
 }
 
 func TestDefaultRules(t *testing.T) {
@@ -378,8 +389,8 @@ func TestDefaultRules(t *testing.T) {
 			continue
 		case r.Key != k.key:
 			t.Errorf("Rule(%s) returned rule %s", k.key, r.Key)
-		case strings.TrimSpace(r.Basis) == "":
-			t.Errorf("rule %s has no basis", k.key)
+		case !strings.Contains(r.Basis, k.basis) || k.basis == "":
+			t.Errorf("rule %s: basis %q, want one citing %q", k.key, r.Basis, k.basis)
 		case r.Days != k.days || r.Count != k.count || r.Before != k.before:
 			t.Errorf("rule %s: %d %s before=%v, want %d %s before=%v", k.key, r.Days, r.Count, r.Before, k.days, k.count, k.before)
 		case k.status != "" && r.Status != k.status:
