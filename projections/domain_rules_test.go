@@ -996,3 +996,130 @@ func TestReceptionBelowMinimum(t *testing.T) {
 		t.Errorf("detail of W06: %q", f.Detail)
 	}
 }
+
+// domain.md §4.1 OB_EMPTY_RESPONSE: an answer that is only "noted", with no
+// outcome, or one that does not accept and explains nothing (the write side
+// refuses that now; the views read what the log holds). A later answer
+// with an outcome clears it.
+func TestEmptyResponse(t *testing.T) {
+	w := newWorld(t)
+	const today = "2024-12-31"
+	answer := func(id, data, on string) uint64 {
+		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-02-01"), "2024-02-01")
+		return w.rec(events.KindRecommendation, id, "", events.RecommendationResponseSubmitted, data, on)
+	}
+	noted := answer("kn-noted", `{"responded_on":"2024-02-20","outcome":"NOTED","text":"Đã nhận."}`, "2024-02-20")
+	answer("kn-accepted", `{"responded_on":"2024-02-20","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-02-20")
+	answer("kn-explained", `{"responded_on":"2024-02-20","outcome":"EXPLAINED_NOT_ACCEPTED","text":"Không tiếp thu.","explanation":"Vượt thẩm quyền của phường."}`, "2024-02-20")
+	// Noted, then explained: "noted" still gives no outcome.
+	notedExplained := answer("kn-noted-explained", `{"responded_on":"2024-02-20","outcome":"NOTED","text":"Đã nhận."}`, "2024-02-20")
+	w.rec(events.KindRecommendation, "kn-noted-explained", "", events.RecommendationExplanationSubmitted, `{"submitted_on":"2024-02-25","text":"Sẽ xem xét sau."}`, "2024-02-25")
+	// Noted, disputed, answered again with an outcome: cleared.
+	answer("kn-again", `{"responded_on":"2024-02-20","outcome":"NOTED","text":"Đã nhận."}`, "2024-02-20")
+	w.rec(events.KindRecommendation, "kn-again", "", events.RecommendationDisputed, `{"disputed_on":"2024-02-22","reason":"Chưa trả lời nội dung."}`, "2024-02-22")
+	w.rec(events.KindRecommendation, "kn-again", "", events.RecommendationResponseSubmitted, `{"responded_on":"2024-03-01","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-03-01")
+	// Not accepted with no explanation, as the write side once took it.
+	w.rec(events.KindRecommendation, "kn-blank", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-02-01"), "2024-02-01")
+	blank := w.legacy("recommendation/kn-blank", events.RecommendationResponseSubmitted, `{"responded_on":"2024-02-20","outcome":"EXPLAINED_NOT_ACCEPTED","text":"Không tiếp thu."}`)
+	v := w.build()
+	for _, c := range []struct {
+		id  string
+		at  uint64 // the answer the flag cites, 0 for no flag
+		why string
+	}{
+		{"kn-noted", noted, "answered NOTED"},
+		{"kn-accepted", 0, "answered ACCEPTED"},
+		{"kn-explained", 0, "not accepted, explained"},
+		{"kn-noted-explained", notedExplained, "NOTED, then explained"},
+		{"kn-again", 0, "NOTED, disputed, then ACCEPTED"},
+		{"kn-blank", blank, "not accepted, no explanation"},
+	} {
+		got := flagsCode(v, today, "recommendation/"+c.id, "OB_EMPTY_RESPONSE")
+		switch {
+		case c.at == 0 && len(got) != 0:
+			t.Errorf("%s (%s): %s, want no OB_EMPTY_RESPONSE", c.id, c.why, got[0].Detail)
+		case c.at != 0 && len(got) != 1:
+			t.Errorf("%s (%s): %d OB_EMPTY_RESPONSE flags, want 1", c.id, c.why, len(got))
+		case c.at != 0 && (got[0].Party != "ubnd-21607" || got[0].RaisedOn != "2024-02-20" || len(got[0].Cites) != 1 || got[0].Cites[0].Position != c.at):
+			t.Errorf("%s (%s): %+v, want one against ubnd-21607 raised 2024-02-20 citing position %d", c.id, c.why, got[0], c.at)
+		}
+	}
+}
+
+// domain.md §3 supervision.resultReport: the head of the delegation reports
+// the results within 15 days of the last working session (NQLT 403/2017
+// Art. 9.1): the supervising body's duty, in its trail, with no flag.
+func TestSupervisionResultReport(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindSupervision, "gs-r", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát cải cách hành chính","topic":"Cải cách hành chính","form":"DELEGATION","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-03-01"}`, "2024-02-01")
+	w.rec(events.KindSupervision, "gs-r", "", events.SupervisionDelegationEstablished, `{"decided_on":"2024-02-02","head":"Nguyễn Văn An","members":["Trần Thị B"]}`, "2024-02-02")
+	w.rec(events.KindSupervision, "gs-r", "", events.SupervisionNotified, `{"notified_on":"2024-02-05","notified_party_ids":["ubnd-21607"]}`, "2024-02-05")
+	v := w.build()
+	for _, o := range v.Obligations(v.Item("supervision/gs-r"), "2024-06-01") {
+		if o.Rule == "supervision.resultReport" {
+			t.Errorf("a result report owed before any working session: %+v", o)
+		}
+	}
+	w.rec(events.KindSupervision, "gs-r", "", events.SupervisionSessionHeld, `{"session_id":"s1","held_on":"2024-03-01"}`, "2024-03-01")
+	// The last session, Monday 4 March: 15 days end Tuesday 19 March.
+	last := w.rec(events.KindSupervision, "gs-r", "", events.SupervisionSessionHeld, `{"session_id":"s2","held_on":"2024-03-04"}`, "2024-03-04")
+	v = w.build()
+	for _, c := range []struct{ today, outcome string }{{"2024-03-19", projections.DueSoon}, {"2024-03-20", projections.Overdue}} {
+		o := obligation(t, v, "supervision/gs-r", "supervision.resultReport", events.Date(c.today))
+		if !o.Supervisor || o.Trigger != "2024-03-04" || o.Due != "2024-03-19" || o.Outcome != c.outcome || len(o.Cites) != 1 || o.Cites[0].Position != last {
+			t.Errorf("on %s: %+v, want the supervisor's, from 2024-03-04, due 2024-03-19, %s, citing position %d", c.today, o, c.outcome, last)
+		}
+	}
+	w.rec(events.KindSupervision, "gs-r", "", events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-03-25","summary":"Báo cáo kết quả."}`, "2024-03-25")
+	v = w.build()
+	if o := obligation(t, v, "supervision/gs-r", "supervision.resultReport", "2024-06-01"); o.Outcome != projections.Late || o.MetOn != "2024-03-25" || o.DaysLate != 6 {
+		t.Errorf("reported 25 March: %+v, want late by 6 days", o)
+	}
+	if got := flagsOf(v, "2024-06-01", "supervision/gs-r"); len(got) != 0 {
+		t.Errorf("flags: %v, want none (the duty is in the trail only)", got)
+	}
+}
+
+// domain.md §3 info.post.complex and info.electronic: a complex request
+// owes a timeline notice within 3 working days and the information within
+// 15 (Luật TCTT Art. 31.2); a simple one made online, within 3 (Art. 30).
+func TestInformationRequestPeriods(t *testing.T) {
+	w := newWorld(t)
+	receive := func(id, channel, complexity string) {
+		w.rec(events.KindInfoRequest, id, "21607", events.InfoRequestReceived,
+			fmt.Sprintf(`{"channel":%q,"received_on":"2024-06-03","requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin quy hoạch chi tiết"}`, channel), "2024-06-03")
+		w.rec(events.KindInfoRequest, id, "", events.InfoRequestValidated, fmt.Sprintf(`{"validated_on":"2024-06-03","complexity":%q}`, complexity), "2024-06-03")
+	}
+	// Received Monday 3 June.
+	receive("tt-online", "ELECTRONIC", "SIMPLE")
+	receive("tt-complex", "POST_FAX", "COMPLEX")
+	w.rec(events.KindInfoRequest, "tt-complex", "", events.InfoRequestTimelineNotified, `{"notified_on":"2024-06-07","provide_by":"2024-06-21"}`, "2024-06-07")
+	w.rec(events.KindInfoRequest, "tt-complex", "", events.InfoRequestProvided, `{"provided_on":"2024-06-21"}`, "2024-06-21")
+	receive("tt-early", "POST_FAX", "COMPLEX")
+	w.rec(events.KindInfoRequest, "tt-early", "", events.InfoRequestProvided, `{"provided_on":"2024-06-05"}`, "2024-06-05")
+	v := w.build()
+	const today = "2024-07-31"
+	for _, c := range []struct {
+		stream, rule string
+		due, met     events.Date
+		outcome      string
+	}{
+		{"info_request/tt-online", "info.electronic.simple", "2024-06-06", "", projections.Overdue},
+		{"info_request/tt-complex", "info.complex.notice", "2024-06-06", "2024-06-07", projections.Late},
+		{"info_request/tt-complex", "info.complex.provide", "2024-06-24", "2024-06-21", projections.OnTime},
+		// Answered before a notice was due: none was needed.
+		{"info_request/tt-early", "info.complex.notice", "2024-06-06", "2024-06-05", projections.OnTime},
+		{"info_request/tt-early", "info.complex.provide", "2024-06-24", "2024-06-05", projections.OnTime},
+	} {
+		o := obligation(t, v, c.stream, c.rule, today)
+		if o.Party != "ubnd-21607" || o.Due != c.due || o.MetOn != c.met || o.Outcome != c.outcome {
+			t.Errorf("%s %s: %s due %s met %q %s, want ubnd-21607 due %s met %q %s", c.stream, c.rule, o.Party, o.Due, o.MetOn, o.Outcome, c.due, c.met, c.outcome)
+		}
+	}
+	for stream, want := range map[string]int{"info_request/tt-online": 1, "info_request/tt-complex": 1, "info_request/tt-early": 0} {
+		if got := flagsCode(v, today, stream, "OB_INFO_SILENT"); len(got) != want {
+			t.Errorf("%s: %d OB_INFO_SILENT flags, want %d", stream, len(got), want)
+		}
+	}
+}
