@@ -588,6 +588,19 @@ func reportCSV(rep projections.Report, series []projections.Report) []byte {
 		[]string{"Số ngày trả lời trung vị (median days to answer)", f(rep.MedianDaysToAnswer)},
 		[]string{"Tỷ lệ trả lời đúng hạn (on-time rate)", f(rep.OnTimeRate)},
 	)
+	ps, is := rep.Petitions, rep.InfoRequests
+	rows = append(rows,
+		[]string{"Đơn thư đã nhận (petitions received)", strconv.Itoa(ps.Received)},
+		[]string{"Đơn thư đã chuyển (petitions forwarded)", strconv.Itoa(ps.Forwarded)},
+		[]string{"Đơn thư giải quyết đúng hạn (petitions resolved on time)", strconv.Itoa(ps.ResolvedOnTime)},
+		[]string{"Đơn thư giải quyết quá hạn (petitions resolved late)", strconv.Itoa(ps.ResolvedLate)},
+		[]string{"Đơn thư quá hạn chưa giải quyết (petitions overdue)", strconv.Itoa(ps.Overdue)},
+		[]string{"Yêu cầu cung cấp thông tin đã nhận (information requests received)", strconv.Itoa(is.Received)},
+		[]string{"Đã cung cấp thông tin (provided)", strconv.Itoa(is.Provided)},
+		[]string{"Từ chối cung cấp (refused)", strconv.Itoa(is.Refused)},
+		[]string{"Trả lời quá hạn (answered late)", strconv.Itoa(is.AnsweredLate)},
+		[]string{"Quá hạn chưa trả lời (overdue)", strconv.Itoa(is.Overdue)},
+	)
 	for _, k := range slices.Sorted(maps.Keys(rep.FlagsOpen)) {
 		rows = append(rows, []string{"Cảnh báo đang mở (open flags) " + k, strconv.Itoa(rep.FlagsOpen[k])})
 	}

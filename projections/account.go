@@ -117,6 +117,29 @@ type RecStats struct {
 	Verified             int `json:"verified"`
 }
 
+// PetStats counts the petitions received in a report's period (domain.md
+// §5). The resolution is that of a complaint's first instance, a
+// denunciation or a voters' petition, the only ones with a period, as it
+// stands on the report's date.
+type PetStats struct {
+	Received       int `json:"received"`
+	Forwarded      int `json:"forwarded"`
+	ResolvedOnTime int `json:"resolved_on_time"`
+	ResolvedLate   int `json:"resolved_late"`
+	Overdue        int `json:"overdue"`
+}
+
+// InfoStats counts the information requests received in a report's period
+// (domain.md §5): answered (provided or refused) late, or not answered by
+// the due date, as it stands on the report's date.
+type InfoStats struct {
+	Received     int `json:"received"`
+	Provided     int `json:"provided"`
+	Refused      int `json:"refused"`
+	AnsweredLate int `json:"answered_late"`
+	Overdue      int `json:"overdue"`
+}
+
 // Report aggregates one unit (with its subtree) over a period (domain.md §5).
 type Report struct {
 	Unit            string         `json:"unit"`
@@ -136,6 +159,9 @@ type Report struct {
 	// when nothing fell due.
 	OnTimeRate *float64       `json:"on_time_rate"`
 	FlagsOpen  map[string]int `json:"flags_open_by_code"`
+	// Petitions and InfoRequests count those received in the period.
+	Petitions    PetStats  `json:"petitions"`
+	InfoRequests InfoStats `json:"info_requests"`
 	// Units breaks the recommendation figures down by the unit itself and
 	// each unit directly below it.
 	Units []UnitRow `json:"units"`
@@ -322,6 +348,27 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 	byForm(events.KindSupervision, func(r *Report, form string) { r.Supervisions++; r.SupervisionsBy[form]++ })
 	byForm(events.KindCritique, func(r *Report, form string) { r.Critiques++; r.CritiquesBy[form]++ })
 	todayDay := dayOrNone(today)
+	// byReceipt counts the petitions or information requests in each
+	// period they were received in, their answer's outcome evaluated once.
+	byReceipt := func(kind events.Kind, count func(r *Report, t *tally, outcome string)) {
+		each(kind, func(t *tally, _ int) {
+			if !t.counted {
+				return
+			}
+			outcome, evaluated := "", false
+			for i := range periods {
+				if !t.in(periods, pdays, i) {
+					continue
+				}
+				if !evaluated {
+					outcome, evaluated = t.answerOutcome(today, todayDay), true
+				}
+				count(&reps[i], t, outcome)
+			}
+		})
+	}
+	byReceipt(events.KindPetition, func(r *Report, t *tally, outcome string) { countPetition(&r.Petitions, t, outcome) })
+	byReceipt(events.KindInfoRequest, func(r *Report, t *tally, outcome string) { countInfo(&r.InfoRequests, t, outcome) })
 	each(events.KindRecommendation, func(t *tally, row int) {
 		if !t.counted {
 			return

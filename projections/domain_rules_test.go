@@ -1123,3 +1123,69 @@ func TestInformationRequestPeriods(t *testing.T) {
 		}
 	}
 }
+
+// domain.md §5: reports count petitions (received, forwarded, resolved on
+// time) and information requests (received, provided, refused, late) by
+// the day they were received.
+func TestReportPetitionsAndInfoRequests(t *testing.T) {
+	w := newWorld(t)
+	petition := func(id, received string) {
+		w.rec(events.KindPetition, id, "21607", events.PetitionReceived,
+			fmt.Sprintf(`{"channel":"MAIL","received_on":%q,"petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Tố cáo sai phạm"}`, received), received)
+	}
+	forward := func(id, on string) {
+		w.rec(events.KindPetition, id, "", events.PetitionClassified,
+			fmt.Sprintf(`{"classified_on":%q,"petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, on), on)
+		w.rec(events.KindPetition, id, "", events.PetitionForwarded, fmt.Sprintf(`{"forwarded_on":%q,"to_party_id":"ubnd-21607"}`, on), on)
+	}
+	resolve := func(id, accepted, resolved string) {
+		w.rec(events.KindPetition, id, "", events.PetitionAccepted, fmt.Sprintf(`{"accepted_on":%q}`, accepted), accepted)
+		if resolved != "" {
+			w.rec(events.KindPetition, id, "", events.PetitionResolved, fmt.Sprintf(`{"resolved_on":%q,"outcome":"Đúng một phần","summary":"Xử lý."}`, resolved), resolved)
+		}
+	}
+	// In the second quarter: one kept (not forwarded), one resolved in
+	// time, one late, one overdue; one received in July.
+	petition("p-kept", "2024-04-02")
+	petition("p-on-time", "2024-04-03")
+	forward("p-on-time", "2024-04-04")
+	resolve("p-on-time", "2024-04-08", "2024-05-02") // 30 days end 8 May
+	petition("p-late", "2024-04-03")
+	forward("p-late", "2024-04-04")
+	resolve("p-late", "2024-04-08", "2024-05-20")
+	petition("p-overdue", "2024-05-03")
+	forward("p-overdue", "2024-05-06")
+	resolve("p-overdue", "2024-05-08", "")
+	petition("p-july", "2024-07-01")
+	forward("p-july", "2024-07-02")
+
+	request := func(id, received string) {
+		w.rec(events.KindInfoRequest, id, "21607", events.InfoRequestReceived,
+			fmt.Sprintf(`{"channel":"POST_FAX","received_on":%q,"requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin quy hoạch"}`, received), received)
+		w.rec(events.KindInfoRequest, id, "", events.InfoRequestValidated, fmt.Sprintf(`{"validated_on":%q,"complexity":"SIMPLE"}`, received), received)
+	}
+	// Received Monday 3 June: 5 working days end Monday 10 June.
+	request("i-provided", "2024-06-03")
+	w.rec(events.KindInfoRequest, "i-provided", "", events.InfoRequestProvided, `{"provided_on":"2024-06-05"}`, "2024-06-05")
+	request("i-refused-late", "2024-06-03")
+	w.rec(events.KindInfoRequest, "i-refused-late", "", events.InfoRequestRefused, `{"refused_on":"2024-06-12","reasons":"Thông tin mật."}`, "2024-06-12")
+	request("i-silent", "2024-06-03")
+	request("i-july", "2024-07-01")
+	v := w.build()
+
+	rep := v.Report("21607", "2024-04-01", "2024-06-30", "2024-06-30")
+	if want := (projections.PetStats{Received: 4, Forwarded: 3, ResolvedOnTime: 1, ResolvedLate: 1, Overdue: 1}); rep.Petitions != want {
+		t.Errorf("petitions %+v, want %+v", rep.Petitions, want)
+	}
+	if want := (projections.InfoStats{Received: 3, Provided: 1, Refused: 1, AnsweredLate: 1, Overdue: 1}); rep.InfoRequests != want {
+		t.Errorf("information requests %+v, want %+v", rep.InfoRequests, want)
+	}
+	// Evaluated on 1 June, the resolution due 7 June is not yet overdue;
+	// the whole year takes July's too; the town includes the ward.
+	if got := v.Report("21607", "2024-04-01", "2024-06-30", "2024-06-01").Petitions; got.Overdue != 0 || got.ResolvedOnTime != 1 {
+		t.Errorf("petitions on 1 June: %+v, want none overdue yet", got)
+	}
+	if got := v.Report("540", "2024-01-01", "2024-12-31", "2024-12-31"); got.Petitions.Received != 5 || got.InfoRequests.Received != 4 || got.InfoRequests.Overdue != 2 {
+		t.Errorf("the town over 2024: petitions %+v, information requests %+v, want 5 and 4 received (2 overdue)", got.Petitions, got.InfoRequests)
+	}
+}

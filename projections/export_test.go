@@ -112,8 +112,17 @@ func CheckTallies(v *Views, todays []events.Date) error {
 				if f := it.Facts.Rec; f != nil && it.Status() != events.RecWithdrawn {
 					date, counted = f.IssuedOn, true
 				}
+			case events.KindPetition:
+				if f := it.Facts.Pet; f != nil {
+					date, counted = f.ReceivedOn, true
+				}
+			case events.KindInfoRequest:
+				if f := it.Facts.Info; f != nil {
+					date, counted = f.ReceivedOn, true
+				}
 			}
-			if ts[i].counted != counted || it.Kind != events.KindRecommendation && ts[i].form != it.Form {
+			formed := it.Kind == events.KindSupervision || it.Kind == events.KindCritique
+			if ts[i].counted != counted || formed && ts[i].form != it.Form {
 				return fmt.Errorf("%s: tally counted %v form %q, the item %v %q", it.Stream(), ts[i].counted, ts[i].form, counted, it.Form)
 			}
 			periods := []Period{{}, {From: date}, {To: date}, {From: AddDays(date, 1)}, {To: AddDays(date, -1)}, {From: "2024-01-01", To: "2024-06-30"}}
@@ -123,9 +132,19 @@ func CheckTallies(v *Views, todays []events.Date) error {
 					return fmt.Errorf("%s (date %q): in period %+v: tally %v, item %v", it.Stream(), date, p, !p.has(date), p.has(date))
 				}
 			}
-			f := it.Facts.Rec
-			if f == nil || !ts[i].counted {
+			if formed || !ts[i].counted {
 				continue
+			}
+			// The answer (of a petition: its resolution) is counted as its
+			// obligation stands, at each of todays and about its due date.
+			answer := func(o Obligation) bool {
+				switch it.Kind {
+				case events.KindPetition:
+					return resolutionRules[o.Rule] && o.Again == 0
+				case events.KindInfoRequest:
+					return answerRules[o.Rule]
+				}
+				return o.Rule == "recommendation.response"
 			}
 			near := slices.Clone(todays)
 			if ts[i].hasDue && ts[i].dueDay != noDay {
@@ -136,13 +155,17 @@ func CheckTallies(v *Views, todays []events.Date) error {
 			for _, today := range near {
 				want := ""
 				for _, o := range v.Obligations(it, today) {
-					if o.Rule == "recommendation.response" {
+					if answer(o) && (want == "" || it.Kind != events.KindPetition) {
 						want = o.Outcome
 					}
 				}
 				if got := ts[i].answerOutcome(today, dayOrNone(today)); got != want {
 					return fmt.Errorf("%s at %s: the answer's outcome is %q, its tally gives %q", it.Stream(), today, want, got)
 				}
+			}
+			f := it.Facts.Rec
+			if f == nil {
+				continue
 			}
 			for _, today := range todays {
 				var a, b RecStats

@@ -30,6 +30,10 @@ type tally struct {
 	inImplementation, implemented bool
 	hasDue, hasMet                bool
 	outcome                       outcomeCode
+	// forwarded is a petition's: forwarded to a body; provided and
+	// refused an information request's answer. responds, due and met are
+	// then of the petition's resolution and the request's answer.
+	forwarded, provided, refused bool
 	// form is the shared copy of a known form's name (see formName).
 	form string
 	odd  *tallyDates
@@ -54,7 +58,21 @@ const (
 
 // tallied reports whether items of kind are tallied.
 func tallied(k events.Kind) bool {
-	return k == events.KindSupervision || k == events.KindCritique || k == events.KindRecommendation
+	switch k {
+	case events.KindSupervision, events.KindCritique, events.KindRecommendation, events.KindPetition, events.KindInfoRequest:
+		return true
+	}
+	return false
+}
+
+// resolutionRules are the rules of a petition's resolution that reports
+// count (its first instance for a complaint), and answerRules those of an
+// information request's answer.
+var resolutionRules, answerRules = map[string]bool{
+	"complaint.first": true, "complaint.first.complex": true, "complaint.first.remote": true, "complaint.first.remote.complex": true,
+	"denunciation.resolve": true, "voter.petition": true, "voter.petition.lead": true,
+}, map[string]bool{
+	"info.post.simple": true, "info.electronic.simple": true, "info.inperson": true, "info.complex.provide": true,
 }
 
 func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
@@ -89,6 +107,28 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 				if o.MetOn != "" {
 					t.answerDays = int32(DaysBetween(o.Trigger, o.MetOn))
 				}
+			}
+		}
+	case events.KindPetition:
+		f := it.Facts.Pet
+		if f == nil {
+			break
+		}
+		date, t.counted, t.forwarded = f.ReceivedOn, true, f.ForwardedOn != "" || len(f.Earlier) > 0
+		for _, o := range obligations {
+			if resolutionRules[o.Rule] && o.Again == 0 && !t.responds {
+				t.responds, due, met = true, o.Due, o.MetOn
+			}
+		}
+	case events.KindInfoRequest:
+		f := it.Facts.Info
+		if f == nil {
+			break
+		}
+		date, t.counted, t.provided, t.refused = f.ReceivedOn, true, f.ProvidedOn != "", f.RefusedOn != ""
+		for _, o := range obligations {
+			if answerRules[o.Rule] {
+				t.responds, due, met = true, o.Due, o.MetOn
 			}
 		}
 	}
@@ -325,4 +365,39 @@ func (d *dayCounts) median() (float64, bool) {
 		m = float64(d.nth(d.n/2-1)+d.nth(d.n/2)) / 2
 	}
 	return m, true
+}
+
+// countPetition counts a petition's tally into ps, its resolution having
+// outcome (answerOutcome).
+func countPetition(ps *PetStats, t *tally, outcome string) {
+	ps.Received++
+	if t.forwarded {
+		ps.Forwarded++
+	}
+	switch outcome {
+	case OnTime:
+		ps.ResolvedOnTime++
+	case Late:
+		ps.ResolvedLate++
+	case Overdue:
+		ps.Overdue++
+	}
+}
+
+// countInfo counts an information request's tally into is, its answer
+// having outcome (answerOutcome).
+func countInfo(is *InfoStats, t *tally, outcome string) {
+	is.Received++
+	if t.provided {
+		is.Provided++
+	}
+	if t.refused {
+		is.Refused++
+	}
+	switch outcome {
+	case Late:
+		is.AnsweredLate++
+	case Overdue:
+		is.Overdue++
+	}
 }
