@@ -191,6 +191,15 @@ func (s *CheckpointSigner) Name() string { return s.signer.Name() }
 // CLI prints so that anyone can check checkpoints.
 func (s *CheckpointSigner) VerifierKey() string { return s.vkey }
 
+// KeyID names the key as signatures do: "name+hash" (the hash in hex).
+func (s *CheckpointSigner) KeyID() string {
+	v, err := note.NewVerifier(s.vkey)
+	if err != nil {
+		return s.Name()
+	}
+	return fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
+}
+
 // Sign returns c as a signed note: its Body, a blank line and one signature
 // line. This text is what the API serves. Returns an *Error with code invalid
 // if c is not a valid checkpoint or its origin is not the key's name.
@@ -232,6 +241,28 @@ func (s *CheckpointSigner) SignStatement(b *Bundle) ([]byte, error) {
 		return nil, fmt.Errorf("events: sign bundle statement: %w", err)
 	}
 	return msg, nil
+}
+
+// otherSigners returns the keys ("name+hash") whose signatures msg carries
+// if none is vkey's, else nil.
+func otherSigners(msg []byte, vkey string) []string {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil
+	}
+	_, err = note.Open(msg, note.VerifierList())
+	var unverified *note.UnverifiedNoteError
+	if !errors.As(err, &unverified) {
+		return nil
+	}
+	var out []string
+	for _, sig := range unverified.Note.UnverifiedSigs {
+		if sig.Name == v.Name() && sig.Hash == v.KeyHash() {
+			return nil
+		}
+		out = append(out, fmt.Sprintf("%s+%08x", sig.Name, sig.Hash))
+	}
+	return out
 }
 
 // OpenCheckpoint verifies a signed checkpoint msg with the verifier key vkey

@@ -143,6 +143,10 @@ type IntegrityError struct {
 	// Position is the first position where something differs.
 	Position uint64
 	Reason   string
+	// SignedBy names the keys ("name+hash") that signed the latest
+	// checkpoint when none of them is the ledger's: most likely the
+	// ledger was started with another ledger's signing key.
+	SignedBy []string
 }
 
 // Error implements the error interface.
@@ -179,7 +183,8 @@ func (l *Ledger) Open(ctx context.Context, progress func(done, total uint64)) er
 	var cp Checkpoint
 	if cpNote != nil {
 		if cp, err = OpenCheckpoint(cpNote, l.Signer.VerifierKey(), l.Origin); err != nil {
-			return &IntegrityError{Position: cpSize, Reason: "the latest checkpoint does not verify with this ledger's key: " + ErrorMessage(err)}
+			return &IntegrityError{Position: cpSize, Reason: "the latest checkpoint does not verify with this ledger's key: " + ErrorMessage(err),
+				SignedBy: otherSigners(cpNote, l.Signer.VerifierKey())}
 		}
 		if cp.Size != cpSize {
 			return &IntegrityError{Position: cpSize, Reason: fmt.Sprintf("the latest checkpoint is stored as size %d but says %d", cpSize, cp.Size)}

@@ -233,6 +233,19 @@ func TestProgress(t *testing.T) {
 	}
 }
 
+// TestProgressPastItsTotal: a fill writes whole cycles, and a small one
+// its units first; done past the total shows 100%, not 296.5%.
+func TestProgressPastItsTotal(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf, "writing", 100)
+	p.every = 0
+	p.Update(296)
+	p.Done()
+	if out := buf.String(); !strings.Contains(out, "writing: 296/296 (100.0%)") || strings.Contains(out, "296.0%") {
+		t.Fatalf("progress lines:\n%s", out)
+	}
+}
+
 // TestMissingKeyOnAnExistingLedger: a start whose signing key is not there
 // makes one only for a new ledger. On a ledger with events (a mistyped
 // --checkpoint-key, say) it says so, keeps no new key, and leaves the
@@ -269,6 +282,53 @@ func TestMissingKeyOnAnExistingLedger(t *testing.T) {
 		t.Errorf("start with checkpoint.pub as the signing key: %v", err)
 	}
 	MustRunMain(t, dir, nil).Close()
+}
+
+// TestAnotherLedgersKey: a ledger started with another ledger's signing
+// key says whose key signed its checkpoints, rather than only that the
+// store does not match its signed history.
+func TestAnotherLedgersKey(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	m := MustRunMain(t, dir, nil)
+	own := m.Ledger.Signer.KeyID()
+	m.Close()
+	MustRunMain(t, other, nil).Close()
+	m2 := NewMain(func() ServeConfig {
+		cfg := DefaultServeConfig()
+		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.KeyFile = dir, "127.0.0.1:0", "warn", filepath.Join(other, "checkpoint.key")
+		return cfg
+	}(), &bytes.Buffer{})
+	err := m2.Run(context.Background())
+	m2.Close()
+	if err == nil || !strings.Contains(err.Error(), "checkpoints are signed by "+own+", not by the key it was started with") {
+		t.Fatalf("start with another ledger's key: %v", err)
+	}
+	MustRunMain(t, dir, nil).Close()
+}
+
+// TestServeNATSOutOfReach: a first start against a NATS URL that does not
+// answer fails, and leaves no data folder (it left one with a LOCK file).
+func TestServeNATSOutOfReach(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	dir := filepath.Join(t.TempDir(), "data")
+	m := NewMain(func() ServeConfig {
+		cfg := DefaultServeConfig()
+		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.NATSURL = dir, "127.0.0.1:0", "warn", "nats://"+addr
+		return cfg
+	}(), &bytes.Buffer{})
+	err = m.Run(context.Background())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "connect to NATS") {
+		t.Fatalf("start with NATS out of reach: %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the data folder was left behind: %v", err)
+	}
 }
 
 // TestServePortInUse: a start on a taken address fails before it makes

@@ -51,7 +51,12 @@ func (p *Progress) SetTotal(total uint64) {
 func (p *Progress) Update(done uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// A fill writes whole cycles, and a small one its units first: past
+	// the total, the total is what was done (not 296.5%).
 	p.done = done
+	if p.total > 0 {
+		p.total = max(p.total, done)
+	}
 	if now := time.Now(); now.Sub(p.last) >= p.every && !p.finished {
 		p.last = now
 		p.print(false)

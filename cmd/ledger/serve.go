@@ -294,6 +294,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.HTTPServer.Listen(); err != nil {
 		return err
 	}
+	_, statErr := os.Stat(cfg.Data)
+	madeData := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
@@ -307,7 +309,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	if err := m.openStore(ctx); err != nil {
+		// Nothing was stored (NATS out of reach, say): what this start
+		// made goes, so that the folder is as it was.
 		removeKey(created)
+		if madeData {
+			m.lock.Close()
+			m.lock = nil
+			os.Remove(filepath.Join(cfg.Data, "LOCK"))
+			os.Remove(cfg.Data) // if empty
+		}
 		return err
 	}
 	if created != "" {
@@ -367,6 +377,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		<-viewsDone // Close must not race the views' Open
 		var ie *events.IntegrityError
+		if errors.As(err, &ie) && len(ie.SignedBy) > 0 {
+			return fmt.Errorf("%w\nThe ledger's checkpoints are signed by %s, not by the key it was started with (%s): give --checkpoint-key the key they were signed with. If there is none, the store does not match its signed history: run `ledger verify --data %s`",
+				err, strings.Join(ie.SignedBy, ", "), signer.KeyID(), cfg.Data)
+		}
 		if errors.As(err, &ie) {
 			return fmt.Errorf("%w\nThe store does not match its signed history; it will not be served. Run `ledger verify --data %s` for a full report", err, cfg.Data)
 		}
