@@ -424,7 +424,7 @@ func TestReport(t *testing.T) {
 	// Every figure of the JSON form is a line of the CSV (received and in
 	// implementation were missing).
 	for _, line := range []string{"(recommendations issued),2", "(received),2", "(answered on time),1", "(missing),1", "(in implementation),0", "(implemented),0", "(verified),0",
-		"(petitions received),0", "(petitions overdue),0", "(information requests received),0", "(overdue),0"} {
+		"(petitions received),0", "(petitions overdue),0", "(information requests received),0", "(overdue),0", "(reception days held),0", "(periods below the minimum),0"} {
 		if !bytes.Contains(r.Body, []byte(line)) {
 			t.Errorf("CSV report has no line %q", line)
 		}

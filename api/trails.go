@@ -600,6 +600,10 @@ func reportCSV(rep projections.Report, series []projections.Report) []byte {
 		[]string{"Từ chối cung cấp (refused)", strconv.Itoa(is.Refused)},
 		[]string{"Trả lời quá hạn (answered late)", strconv.Itoa(is.AnsweredLate)},
 		[]string{"Quá hạn chưa trả lời (overdue)", strconv.Itoa(is.Overdue)},
+		[]string{"Kỳ tiếp công dân của Chủ tịch UBND (chairs' reception periods)", strconv.Itoa(rep.Receptions.Periods)},
+		[]string{"Số ngày tiếp công dân (reception days held)", strconv.Itoa(rep.Receptions.DaysHeld)},
+		[]string{"Số ngày tối thiểu (reception days required)", strconv.Itoa(rep.Receptions.DaysRequired)},
+		[]string{"Kỳ dưới mức tối thiểu (periods below the minimum)", strconv.Itoa(rep.Receptions.BelowMinimum)},
 	)
 	for _, k := range slices.Sorted(maps.Keys(rep.FlagsOpen)) {
 		rows = append(rows, []string{"Cảnh báo đang mở (open flags) " + k, strconv.Itoa(rep.FlagsOpen[k])})

@@ -186,6 +186,8 @@ var uiText = map[string][2]string{
 	"rep.infoRefused":           {"Từ chối cung cấp thông tin", "Information refused"},
 	"rep.infoLate":              {"Yêu cầu trả lời quá hạn", "Requests answered late"},
 	"rep.infoOverdue":           {"Yêu cầu quá hạn chưa trả lời", "Requests overdue, unanswered"},
+	"rep.receptionDays":         {"Ngày Chủ tịch UBND tiếp công dân / tối thiểu", "Days chairs received citizens / the minimum"},
+	"rep.receptionBelow":        {"Kỳ tiếp công dân dưới mức tối thiểu / số kỳ", "Reception periods below the minimum / periods"},
 	"rep.nodata":                {"Chưa có số liệu.", "No data yet."},
 	"rep.table":                 {"Bảng số liệu của biểu đồ", "The chart's figures"},
 	"rep.quarter":               {"Quý", "Quarter"},

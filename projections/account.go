@@ -140,6 +140,19 @@ type InfoStats struct {
 	Overdue      int `json:"overdue"`
 }
 
+// ReceptionStats sets the days the chairs of People's Committees received
+// citizens against the law's minimum (domain.md §5
+// reception_sessions_vs_minimum): over the periods (a commune's weeks, a
+// district's or province's months, as OB_RECEPTION_BELOW_MIN counts them)
+// that end in the report's period and are over by its date, of the units
+// whose chair's sessions are recorded.
+type ReceptionStats struct {
+	Periods      int `json:"periods"`
+	DaysHeld     int `json:"days_held"`
+	DaysRequired int `json:"days_required"`
+	BelowMinimum int `json:"periods_below_minimum"`
+}
+
 // Report aggregates one unit (with its subtree) over a period (domain.md §5).
 type Report struct {
 	Unit            string         `json:"unit"`
@@ -160,8 +173,9 @@ type Report struct {
 	OnTimeRate *float64       `json:"on_time_rate"`
 	FlagsOpen  map[string]int `json:"flags_open_by_code"`
 	// Petitions and InfoRequests count those received in the period.
-	Petitions    PetStats  `json:"petitions"`
-	InfoRequests InfoStats `json:"info_requests"`
+	Petitions    PetStats       `json:"petitions"`
+	InfoRequests InfoStats      `json:"info_requests"`
+	Receptions   ReceptionStats `json:"reception_sessions_vs_minimum"`
 	// Units breaks the recommendation figures down by the unit itself and
 	// each unit directly below it.
 	Units []UnitRow `json:"units"`
@@ -369,6 +383,37 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 	}
 	byReceipt(events.KindPetition, func(r *Report, t *tally, outcome string) { countPetition(&r.Petitions, t, outcome) })
 	byReceipt(events.KindInfoRequest, func(r *Report, t *tally, outcome string) { countInfo(&r.InfoRequests, t, outcome) })
+	// The chairs' receptions: each unit in scope with sessions recorded.
+	receptions := func(it *Item) {
+		need := v.receptionNeed(it)
+		v.receptionPeriods(it, today, func(p receptionPeriod) {
+			if !p.owes {
+				return
+			}
+			last := dateOf(p.next - 1)
+			for i := range periods {
+				if !periods[i].has(last) {
+					continue
+				}
+				r := &reps[i].Receptions
+				r.Periods, r.DaysHeld, r.DaysRequired = r.Periods+1, r.DaysHeld+p.held, r.DaysRequired+need
+				if p.held < need {
+					r.BelowMinimum++
+				}
+			}
+		})
+	}
+	if scope != nil {
+		for u := range scope {
+			if it := v.items[events.StreamName(events.KindUnit, u)]; it != nil {
+				receptions(it)
+			}
+		}
+	} else {
+		for _, it := range v.order[events.KindUnit] {
+			receptions(it)
+		}
+	}
 	each(events.KindRecommendation, func(t *tally, row int) {
 		if !t.counted {
 			return

@@ -995,6 +995,27 @@ func TestReceptionBelowMinimum(t *testing.T) {
 	if f := raised(v, "unit/21607")["2025-02-10"]; !strings.Contains(f.Detail, "2025-W06") || !strings.Contains(f.Detail, " 0 ") {
 		t.Errorf("detail of W06: %q", f.Detail)
 	}
+
+	// Reports set the days held against the minimum (domain.md §5
+	// reception_sessions_vs_minimum) over the same periods, those that end
+	// in the report's period: the commune W02-W04, W06, W07 (2+0+1+0+1
+	// days); 21610 W02-W04 (1 day); the district November to January
+	// (1+2+0 of 2 each); the province November to January (1+0+1).
+	for _, c := range []struct {
+		unit, from, to string
+		want           projections.ReceptionStats
+	}{
+		{"", "2024-01-01", "2025-12-31", projections.ReceptionStats{Periods: 14, DaysHeld: 10, DaysRequired: 17, BelowMinimum: 7}},
+		{"21607", "2025-01-01", "2025-01-31", projections.ReceptionStats{Periods: 3, DaysHeld: 3, DaysRequired: 3, BelowMinimum: 1}},
+		{"540", "2024-12-01", "2024-12-31", projections.ReceptionStats{Periods: 1, DaysHeld: 2, DaysRequired: 2}},
+		// The province with its subtree: its own November and December
+		// (1+0 of 1) and the district's (1+2 of 2).
+		{"52", "2024-01-01", "2024-12-31", projections.ReceptionStats{Periods: 4, DaysHeld: 4, DaysRequired: 6, BelowMinimum: 2}},
+	} {
+		if got := v.Report(c.unit, events.Date(c.from), events.Date(c.to), today).Receptions; got != c.want {
+			t.Errorf("report of %q from %s to %s: receptions %+v, want %+v", c.unit, c.from, c.to, got, c.want)
+		}
+	}
 }
 
 // domain.md §4.1 OB_EMPTY_RESPONSE: an answer that is only "noted", with no

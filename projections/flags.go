@@ -1109,28 +1109,80 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 // supersession. A week without a working day (Tết) owes none.
 func (v *Views) receptionFlags(it *Item, today events.Date, raise raiseFunc) {
 	f := it.Facts.Unit
-	if f == nil || len(f.Receptions) == 0 {
-		return
+	need := v.receptionNeed(it)
+	committee, named := "", false
+	unit := "unit/" + it.ID
+	v.receptionPeriods(it, today, func(p receptionPeriod) {
+		if !p.owes || p.held >= need {
+			return
+		}
+		cs := make([]Cite, 0, max(len(p.sessions), 1))
+		for _, d := range p.sessions {
+			cs = append(cs, d.at)
+		}
+		if len(cs) == 0 {
+			cs = append(cs, p.before.at) // the chair's last session before
+		}
+		if !named {
+			committee, named = v.unitCommittee(it.ID), true
+		}
+		from, to := dateOf(p.start), dateOf(p.next-1)
+		raise("OB_RECEPTION_BELOW_MIN", unit+"|"+string(f.Level)+"|"+p.name, it, committee, unit, dateOf(p.next),
+			fmt.Sprintf("Chủ tịch UBND tiếp công dân %d ngày trong %s (%s đến %s), tối thiểu %d (the chair received citizens on %d days in %s, at least %d).",
+				p.held, p.name, from, to, need, p.held, p.name, need), cs)
+	})
+}
+
+// receptionNeed is the days the chair of unit it must receive citizens on
+// in each period (Thresholds.receptionMinimum), 0 if none.
+func (v *Views) receptionNeed(it *Item) int {
+	if f := it.Facts.Unit; f != nil {
+		return v.cfg.Rules.Thresholds.receptionMinimum(f.Level)
 	}
-	need := v.cfg.Rules.Thresholds.receptionMinimum(f.Level)
-	if need <= 0 {
+	return 0
+}
+
+// receptionDay is a day the chair received citizens, and the event that
+// records it.
+type receptionDay struct {
+	day int32
+	at  Cite
+}
+
+// receptionPeriod is one period of a chair's receptions (see
+// receptionPeriods): its first day and the next period's, its name (an
+// ISO week or a month), the days the chair received citizens and their
+// sessions (sessions[0] of the first, on an earlier day: before, the last
+// session before the period), and whether a day was owed in it.
+type receptionPeriod struct {
+	start, next int32
+	name        string
+	held        int
+	sessions    []receptionDay
+	before      receptionDay
+	owes        bool
+}
+
+// receptionPeriods calls fn with each period of unit it's chair's
+// receptions that is over by today (and, for a superseded unit, before its
+// supersession), from the one of the first session the chair held. It
+// calls none for a unit without a minimum or without such sessions.
+func (v *Views) receptionPeriods(it *Item, today events.Date, fn func(receptionPeriod)) {
+	f := it.Facts.Unit
+	if f == nil || len(f.Receptions) == 0 || v.receptionNeed(it) <= 0 {
 		return
 	}
 	// The chair's sessions by date.
-	type held struct {
-		day int32
-		at  Cite
-	}
-	var days []held
+	var days []receptionDay
 	for _, r := range f.Receptions {
 		if n, ok := dayNumber(r.On); ok && (r.Host == events.ReceptionChair || r.Host == events.ReceptionJoint) {
-			days = append(days, held{n, r.At})
+			days = append(days, receptionDay{n, r.At})
 		}
 	}
 	if len(days) == 0 {
 		return
 	}
-	slices.SortStableFunc(days, func(a, b held) int { return cmp.Compare(a.day, b.day) })
+	slices.SortStableFunc(days, func(a, b receptionDay) int { return cmp.Compare(a.day, b.day) })
 	end, ok := dayNumber(today) // periods must end before it
 	if !ok {
 		return
@@ -1146,51 +1198,39 @@ func (v *Views) receptionFlags(it *Item, today events.Date, raise raiseFunc) {
 		dom, _ := parseDigits(string(dateOf(start)[8:10]))
 		start -= int32(dom - 1)
 	}
-	committee, named := "", false
-	unit := "unit/" + it.ID
 	for i := 0; ; {
-		var next int32 // the next period's first day
-		var period string
+		p := receptionPeriod{start: start}
 		if weekly {
-			next = start + 7
+			p.next = start + 7
 			y, w := time.Unix(int64(start)*86400, 0).UTC().ISOWeek()
-			period = fmt.Sprintf("%04d-W%02d", y, w)
+			p.name = fmt.Sprintf("%04d-W%02d", y, w)
 		} else {
-			next, _ = dayNumber(AddMonths(dateOf(start), 1))
-			period = string(dateOf(start)[:7])
+			p.next, _ = dayNumber(AddMonths(dateOf(start), 1))
+			p.name = string(dateOf(start)[:7])
 		}
-		if next > end || next <= start {
+		if p.next > end || p.next <= start {
 			return
 		}
-		// The sessions in [start, next): the days counted, and their cites.
-		var cs []Cite
-		n, last := 0, int32(0)
-		for ; i < len(days) && days[i].day < next; i++ {
-			cs = append(cs, days[i].at)
-			if n == 0 || days[i].day != last {
-				n, last = n+1, days[i].day
+		// The sessions in [start, next), and the days counted.
+		lo, last := i, int32(0)
+		for ; i < len(days) && days[i].day < p.next; i++ {
+			if p.held == 0 || days[i].day != last {
+				p.held, last = p.held+1, days[i].day
 			}
 		}
-		owes := true
+		p.sessions = days[lo:i]
+		if lo > 0 {
+			p.before = days[lo-1]
+		}
+		p.owes = true
 		if weekly {
-			owes = false
-			for d := start; d < next && !owes; d++ {
-				owes = v.cfg.Calendar.working(d)
+			p.owes = false
+			for d := start; d < p.next && !p.owes; d++ {
+				p.owes = v.cfg.Calendar.working(d)
 			}
 		}
-		if owes && n < need {
-			if len(cs) == 0 {
-				cs = []Cite{days[i-1].at} // the chair's last session before
-			}
-			if !named {
-				committee, named = v.unitCommittee(it.ID), true
-			}
-			from, to := dateOf(start), dateOf(next-1)
-			raise("OB_RECEPTION_BELOW_MIN", unit+"|"+string(f.Level)+"|"+period, it, committee, unit, dateOf(next),
-				fmt.Sprintf("Chủ tịch UBND tiếp công dân %d ngày trong %s (%s đến %s), tối thiểu %d (the chair received citizens on %d days in %s, at least %d).",
-					n, period, from, to, need, n, period, need), cs)
-		}
-		start = next
+		fn(p)
+		start = p.next
 	}
 }
 
