@@ -1133,6 +1133,14 @@ func (s *Store) readErr(ctx context.Context, op string, err error) error {
 // after from are known to exist; if the server sees fewer, some are
 // missing (checked up front, so that a gap at the end cannot make read
 // wait for ever).
+//
+// A reader that waits stallAfter for one of the messages known to exist
+// makes its consumer anew from the next one (at most maxStalls times):
+// nats.go's ordered consumer makes its own anew after a lost heartbeat or
+// a gap, without the lag check below, and one placed on a replica that is
+// still catching up waits for messages that its server stores without
+// waking it, while heartbeats keep arriving (TestClusterFailover's read
+// after the killed leader came back waited until its deadline).
 func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from, pending uint64, fn func(m natsjs.Msg, seq uint64) (done bool, err error)) error {
 	s.mu.Lock()
 	if s.closed.Load() {
@@ -1146,7 +1154,44 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 	defer cancel()
 	stop := context.AfterFunc(s.closing, cancel)
 	defer stop()
+	for stalls := 0; ; stalls++ {
+		next, got, err := s.readFrom(ctx, st, filter, from, pending, fn)
+		if !errors.Is(err, errStalled) {
+			return err
+		}
+		if stalls == maxStalls {
+			return fmt.Errorf("no message came for %s, %d times, reading from position %d", stallAfter, stalls+1, next)
+		}
+		s.log.Warn("a reader waited too long for a message known to exist: reading again from its position with a new consumer",
+			"stream", st.CachedInfo().Config.Name, "position", next, "waited", stallAfter)
+		from, pending = next, pending-got
+	}
+}
 
+// errStalled says that readFrom's watchdog stopped a reader that waited
+// stallAfter for a message known to exist.
+var errStalled = errors.New("jetstream: the reader waited too long for a message known to exist")
+
+// Tunables of read's watchdog; tests shorten them.
+var (
+	// stallAfter is how long a reader may wait for a message known to
+	// exist. A fresh consumer delivers the first of a batch in
+	// milliseconds; heartbeats come every readHeartbeat.
+	stallAfter = 10 * time.Second
+	// stallCheck is how often the watchdog looks.
+	stallCheck = time.Second
+	// maxStalls bounds how many times a read starts again.
+	maxStalls = 5
+	// wrapMessages, if set, wraps each reader's message iterator (tests
+	// make one stall).
+	wrapMessages func(natsjs.MessagesContext) natsjs.MessagesContext
+)
+
+// readFrom is one attempt of read: it returns the next position to read
+// and how many of pending it delivered, with errStalled if its watchdog
+// stopped it.
+func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, from, pending uint64, fn func(m natsjs.Msg, seq uint64) (done bool, err error)) (next, got uint64, err error) {
+	next = from
 	cfg := natsjs.OrderedConsumerConfig{
 		DeliverPolicy:    natsjs.DeliverByStartSequencePolicy,
 		OptStartSeq:      from,
@@ -1168,13 +1213,13 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 		s.deleteConsumer(st, cons)
 		select {
 		case <-ctx.Done():
-			return s.closedOr(ctx.Err())
+			return next, got, s.closedOr(ctx.Err())
 		case <-time.After(lagRetryWait):
 		}
 		cons, err = st.OrderedConsumer(ctx, cfg)
 	}
 	if err != nil {
-		return s.closedOr(err)
+		return next, got, s.closedOr(err)
 	}
 	defer s.deleteConsumer(st, cons)
 	// available is how many messages the server has; fewer than pending
@@ -1183,41 +1228,83 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 	available := pending
 	if info := cons.CachedInfo(); info != nil && info.NumPending < pending {
 		if filter != "" || info.NumPending == 0 {
-			return fmt.Errorf("%d messages from position %d on, want at least %d: position %d and others are missing", info.NumPending, from, pending, from+info.NumPending)
+			return next, got, fmt.Errorf("%d messages from position %d on, want at least %d: position %d and others are missing", info.NumPending, from, pending, from+info.NumPending)
 		}
 		available = info.NumPending
 	}
 	it, err := cons.Messages(natsjs.PullMaxMessagesWithBytesLimit(readBatch, readBytes), natsjs.PullHeartbeat(readHeartbeat))
 	if err != nil {
-		return s.closedOr(err)
+		return next, got, s.closedOr(err)
+	}
+	if wrapMessages != nil {
+		it = wrapMessages(it)
 	}
 	defer it.Stop()
 	// Stopping the iterator ends a waiting Next; cheaper than passing ctx to
 	// every Next.
 	defer context.AfterFunc(ctx, it.Stop)()
-	next := from
+	// The watchdog: received counts the messages, waiting is set while
+	// Next waits (not while fn works on one).
+	var received atomic.Uint64
+	var waiting, stalled atomic.Bool
+	if available > 0 {
+		done := make(chan struct{})
+		defer close(done)
+		after, check := stallAfter, stallCheck
+		go func() {
+			t := time.NewTicker(check)
+			defer t.Stop()
+			last, since := received.Load(), time.Now()
+			for {
+				select {
+				case <-done:
+					return
+				case now := <-t.C:
+					n := received.Load()
+					if n != last || !waiting.Load() || n >= available {
+						last, since = n, now
+						continue
+					}
+					if now.Sub(since) >= after {
+						stalled.Store(true)
+						it.Stop()
+						return
+					}
+				}
+			}
+		}()
+	}
 	for {
+		waiting.Store(true)
 		m, err := it.Next()
+		waiting.Store(false)
 		if err != nil {
 			if ctx.Err() != nil {
-				return s.closedOr(ctx.Err())
+				return next, got, s.closedOr(ctx.Err())
 			}
-			return s.closedOr(err)
+			if stalled.Load() {
+				return next, got, errStalled
+			}
+			return next, got, s.closedOr(err)
 		}
+		received.Add(1)
 		seq, ok := streamSeq(m.Reply())
 		if !ok {
-			return fmt.Errorf("message without a JetStream position (reply subject %q)", m.Reply())
+			return next, got, fmt.Errorf("message without a JetStream position (reply subject %q)", m.Reply())
 		}
 		if filter == "" && seq != next {
-			return fmt.Errorf("position %d follows %d: positions %d to %d are missing", seq, next-1, next, seq-1)
+			return next, got, fmt.Errorf("position %d follows %d: positions %d to %d are missing", seq, next-1, next, seq-1)
 		}
 		next = seq + 1
+		if got < pending {
+			got++
+		}
 		done, err := fn(m, seq)
 		if err != nil || done {
-			return err
+			return next, got, err
 		}
 		if available < pending && next-from == available {
-			return fmt.Errorf("the log ends at position %d but should hold %d more: position %d is missing", next-1, pending-available, next)
+			return next, got, fmt.Errorf("the log ends at position %d but should hold %d more: position %d is missing", next-1, pending-available, next)
 		}
 	}
 }

@@ -689,3 +689,161 @@ func TestStreamInfoAsksAgain(t *testing.T) {
 		t.Errorf("with the context ended: %v, asked %d times, want the error at once", err, f.asked)
 	}
 }
+
+// stallingIter stops delivering after `after` messages, as a consumer on a
+// replica still catching up does: Next waits until the iterator is
+// stopped.
+type stallingIter struct {
+	natsjs.MessagesContext
+	after, n int
+	stopped  chan struct{}
+	once     sync.Once
+}
+
+func (s *stallingIter) Next(opts ...natsjs.NextOpt) (natsjs.Msg, error) {
+	if s.n == s.after {
+		<-s.stopped
+		return nil, natsjs.ErrMsgIteratorClosed
+	}
+	s.n++
+	return s.MessagesContext.Next(opts...)
+}
+
+func (s *stallingIter) Stop() {
+	s.once.Do(func() { close(s.stopped) })
+	s.MessagesContext.Stop()
+}
+
+// stallReaders makes the first `stalls` readers' iterators stall after
+// `after` messages (all of them if stalls < 0), with a short watchdog, for
+// the test; it returns how many stalled.
+func stallReaders(t *testing.T, stalls, after int) *int {
+	t.Helper()
+	var mu sync.Mutex
+	n := new(int)
+	oldWrap, oldAfter, oldCheck, oldMax := wrapMessages, stallAfter, stallCheck, maxStalls
+	stallAfter, stallCheck, maxStalls = 300*time.Millisecond, 50*time.Millisecond, 2
+	wrapMessages = func(it natsjs.MessagesContext) natsjs.MessagesContext {
+		mu.Lock()
+		defer mu.Unlock()
+		if stalls >= 0 && *n >= stalls {
+			return it
+		}
+		*n++
+		return &stallingIter{MessagesContext: it, after: after, stopped: make(chan struct{})}
+	}
+	t.Cleanup(func() { wrapMessages, stallAfter, stallCheck, maxStalls = oldWrap, oldAfter, oldCheck, oldMax })
+	return n
+}
+
+// TestReadStartsAgainAfterAStall: a reader whose consumer stops delivering
+// messages known to exist (while the server's heartbeats keep it alive)
+// makes its consumer anew from the next position, and the log is read
+// whole, once, in order: a full read, a stream's history (filtered), and
+// Follow's catching up. A reader that stalls every time gives up with an
+// error instead of waiting until its context ends.
+func TestReadStartsAgainAfterAStall(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	ctx := testCtx(t)
+	const streams, versions = 6, 250 // 1,500 events: more than a batch
+	var wg sync.WaitGroup
+	errs := make(chan error, streams)
+	for i := range streams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("plan/p%d", i)
+			for v := uint64(1); v <= versions; v++ {
+				if _, err := n.store.Append(ctx, name, v-1, event(name, v, "")); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	const total = streams * versions
+	readAll := func() ([]uint64, error) {
+		var got []uint64
+		err := n.store.ReadLog(ctx, 1, func(r events.Record) error {
+			got = append(got, r.Position)
+			return nil
+		})
+		return got, err
+	}
+	dense := func(what string, got []uint64, from, want uint64) {
+		t.Helper()
+		if uint64(len(got)) != want {
+			t.Fatalf("%s: %d records, want %d", what, len(got), want)
+		}
+		for i, p := range got {
+			if p != from+uint64(i) {
+				t.Fatalf("%s: record %d is position %d, want %d", what, i, p, from+uint64(i))
+			}
+		}
+	}
+
+	// One stall in the second batch, then one right at the start.
+	stalled := stallReaders(t, 2, 1200)
+	got, err := readAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dense("ReadLog after a stall", got, 1, total)
+	if *stalled != 2 {
+		t.Errorf("%d readers stalled, want 2 (the first and the one after it)", *stalled)
+	}
+
+	// A stream's history, read with a subject filter.
+	stalled = stallReaders(t, 1, 100)
+	recs, err := n.store.Load(ctx, "plan/p3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != versions || *stalled != 1 {
+		t.Fatalf("Load after a stall: %d records (%d stalls), want %d", len(recs), *stalled, versions)
+	}
+	for i, r := range recs {
+		if r.Version != uint64(i+1) || r.Stream != "plan/p3" {
+			t.Fatalf("Load after a stall: record %d is %s version %d", i, r.Stream, r.Version)
+		}
+	}
+
+	// Follow catches up across a stall, then waits for new records
+	// without the watchdog taking the quiet for a stall.
+	stalled = stallReaders(t, 1, 700)
+	fctx, cancel := context.WithCancel(ctx)
+	var followed []uint64
+	done := make(chan error, 1)
+	go func() {
+		done <- n.store.Follow(fctx, 1, func(r events.Record) error {
+			followed = append(followed, r.Position)
+			if r.Position == total+1 {
+				cancel()
+			}
+			return nil
+		})
+	}()
+	time.Sleep(10 * stallAfter) // caught up, then quiet for longer than stallAfter
+	if _, err := n.store.Append(ctx, "plan/new", 0, event("plan/new", 1, "")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow: %v", err)
+	}
+	dense("Follow after a stall", followed, 1, total+1)
+
+	// Stalling every time: an error after maxStalls new consumers.
+	stallReaders(t, -1, 10)
+	start := time.Now()
+	if _, err := readAll(); err == nil || !strings.Contains(err.Error(), "no message came") {
+		t.Fatalf("a reader that always stalls: %v", err)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("a reader that always stalls gave up after %s", el)
+	}
+}
