@@ -52,7 +52,7 @@ type SnapshotStore interface {
 }
 
 const (
-	stateSnapshotFormat = 2 // 2: frames in the compact form, not one gob stream
+	stateSnapshotFormat = 3 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions
 	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v3"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20
@@ -114,7 +114,7 @@ func encodeFacts(f any) (factsRecord, error) {
 	case critiqueFacts:
 		return factsRecord{Of: "critique", S: []string{string(f.form)}, L: [][]string{f.points}, Flag1: f.consultation}, nil
 	case petitionFacts:
-		return factsRecord{Of: "petition", S: []string{string(f.kind)}, Flag1: f.secondInstance}, nil
+		return factsRecord{Of: "petition", S: []string{string(f.kind), strconv.Itoa(f.extensions)}, Flag1: f.secondInstance}, nil
 	case flagFacts:
 		return factsRecord{Of: "flag", S: []string{f.code}}, nil
 	}
@@ -123,7 +123,7 @@ func encodeFacts(f any) (factsRecord, error) {
 
 // factsFields is how many strings and lists each kind of facts holds.
 var factsFields = map[string][2]int{"": {0, 0}, "unit": {3, 2}, "party": {3, 0}, "token": {6, 0}, "recommendation": {1, 0},
-	"supervision": {2, 1}, "critique": {1, 1}, "petition": {1, 0}, "flag": {1, 0}}
+	"supervision": {2, 1}, "critique": {1, 1}, "petition": {2, 0}, "flag": {1, 0}}
 
 func decodeFacts(r factsRecord) (any, error) {
 	n, ok := factsFields[r.Of]
@@ -145,7 +145,11 @@ func decodeFacts(r factsRecord) (any, error) {
 	case "critique":
 		return critiqueFacts{form: CritiqueForm(s[0]), points: l[0], consultation: r.Flag1}, nil
 	case "petition":
-		return petitionFacts{kind: PetitionKind(s[0]), secondInstance: r.Flag1}, nil
+		n, err := strconv.Atoi(s[1])
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("petition extensions %q", s[1])
+		}
+		return petitionFacts{kind: PetitionKind(s[0]), secondInstance: r.Flag1, extensions: n}, nil
 	case "flag":
 		return flagFacts{code: s[0]}, nil
 	}

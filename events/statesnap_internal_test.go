@@ -22,6 +22,7 @@ func TestFactsRoundTrip(t *testing.T) {
 		supervisionFacts{form: "DELEGATION", followUp: "gs-1", recs: []string{"kn-1"}},
 		critiqueFacts{form: "CONFERENCE", consultation: true, points: []string{"point:1"}},
 		petitionFacts{kind: "COMPLAINT", secondInstance: true},
+		petitionFacts{kind: "DENUNCIATION", extensions: 2},
 		flagFacts{code: "OB_NO_RESPONSE"},
 	} {
 		r, err := encodeFacts(f)
