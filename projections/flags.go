@@ -82,11 +82,11 @@ var FlagCodes = map[string]flagInfo{
 	"MU_CONFIDENTIAL_LEAK":      {"Nội dung mật hoặc danh tính người tố cáo bị công khai (Confidential content or a denouncer's identity made public)", "Luật Tố cáo 2018 Điều 47-48; bảo vệ bí mật", "supervisor"},
 }
 
-// ruleBasis is the legal basis of a flag raised under a rule whose article
-// is not its code's: by code, then rule.
-var ruleBasis = map[string]map[string]string{
-	// The intake of a denunciation (Art. 24), not its resolution (Art. 30).
-	"OB_DENUNCIATION_OVERDUE": {"denunciation.intake": "Luật Tố cáo 2018 Điều 24"},
+// ruleBasis lists, by code, the rules whose flags cite the rule table's
+// basis of that rule rather than the code's: a denunciation's intake (Art.
+// 24), not its resolution (Art. 30).
+var ruleBasis = map[string]map[string]bool{
+	"OB_DENUNCIATION_OVERDUE": {"denunciation.intake": true},
 }
 
 // FlagID returns the identifier of the flag with code about key: the code
@@ -331,8 +331,9 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		if byRule, ok := ruleBasis[code]; ok {
 			// An obligation's key: stream|rule|party...
 			_, rest, _ := strings.Cut(key, "|")
-			if b, ok := byRule[strings.SplitN(rest, "|", 2)[0]]; ok {
-				f.LegalBasis = b
+			rule, _, _ := strings.Cut(rest, "|")
+			if r, ok := v.cfg.Rules.Rule(rule); ok && byRule[rule] && r.Basis != "" {
+				f.LegalBasis = r.Basis
 			}
 		}
 		if it != nil {
@@ -1151,9 +1152,9 @@ type receptionDay struct {
 
 // receptionPeriod is one period of a chair's receptions (see
 // receptionPeriods): its first day and the next period's, its name (an
-// ISO week or a month), the days the chair received citizens and their
-// sessions (sessions[0] of the first, on an earlier day: before, the last
-// session before the period), and whether a day was owed in it.
+// ISO week or a month), the days the chair received citizens, the
+// sessions in it, the last session before it (before; none for the first
+// period), and whether a day was owed in it.
 type receptionPeriod struct {
 	start, next int32
 	name        string

@@ -755,8 +755,8 @@ func TestDenunciationIntake(t *testing.T) {
 		t.Errorf("flags on the due date: %v, want none", got)
 	}
 	// The intake's article, not the resolution's (Art. 30) the code names.
-	if fs := flagsCode(v, "2024-05-29", "petition/tc-1", "OB_DENUNCIATION_OVERDUE"); len(fs) != 1 || fs[0].LegalBasis != "Luật Tố cáo 2018 Điều 24" {
-		t.Errorf("the intake's flag: %+v, want one with legal basis Luật Tố cáo 2018 Điều 24", fs)
+	if fs := flagsCode(v, "2024-05-29", "petition/tc-1", "OB_DENUNCIATION_OVERDUE"); len(fs) != 1 || fs[0].LegalBasis != "Luật Tố cáo 2018 (25/2018/QH14) Điều 24" {
+		t.Errorf("the intake's flag: %+v, want one with legal basis Luật Tố cáo 2018 (25/2018/QH14) Điều 24", fs)
 	}
 	// Accepted in time: met, and the resolution's own period starts.
 	w.rec(events.KindPetition, "tc-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")

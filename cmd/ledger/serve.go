@@ -313,9 +313,10 @@ func (m *Main) Run(ctx context.Context) error {
 		// made goes, so that the folder is as it was.
 		removeKey(created)
 		if madeData {
+			// LOCK goes while held, so that no other start takes it first.
+			os.Remove(filepath.Join(cfg.Data, "LOCK"))
 			m.lock.Close()
 			m.lock = nil
-			os.Remove(filepath.Join(cfg.Data, "LOCK"))
 			os.Remove(cfg.Data) // if empty
 		}
 		return err
