@@ -1154,18 +1154,50 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 	defer cancel()
 	stop := context.AfterFunc(s.closing, cancel)
 	defer stop()
-	for stalls := 0; ; stalls++ {
+	replicated := st.CachedInfo().Config.Replicas > 1
+	for stalls := 0; ; {
 		next, got, err := s.readFrom(ctx, st, filter, from, pending, fn)
-		if !errors.Is(err, errStalled) {
+		var miss missingError
+		switch {
+		case errors.Is(err, errStalled):
+		case stalls > 0 && replicated && errors.As(err, &miss):
+			// The new consumer is on a replica that is still further
+			// behind than lagRetries waits for: try again, as for a stall.
+		default:
 			return err
 		}
-		if stalls == maxStalls {
-			return fmt.Errorf("no message came for %s, %d times, reading from position %d", stallAfter, stalls+1, next)
+		if next > from {
+			stalls = 0 // it moved on: only stalls in a row count
+		}
+		if stalls++; stalls > maxStalls {
+			return fmt.Errorf("%w: no message came for %s, %d times in a row, reading from position %d (last: %w)", events.ErrUnavailable, stallAfter, stalls, next, err)
 		}
 		s.log.Warn("a reader waited too long for a message known to exist: reading again from its position with a new consumer",
-			"stream", st.CachedInfo().Config.Name, "position", next, "waited", stallAfter)
+			"stream", st.CachedInfo().Config.Name, "position", next, "waited", stallAfter, "err", err)
 		from, pending = next, pending-got
 	}
+}
+
+// lastSeq returns the last position that st holds, 0 if the server does
+// not answer in time.
+func lastSeq(ctx context.Context, st natsjs.Stream) uint64 {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0
+	}
+	return info.State.LastSeq
+}
+
+// missingError says that messages known to exist are not on the server
+// that a reader's consumer is on.
+type missingError struct{ msg string }
+
+func (e missingError) Error() string { return e.msg }
+
+func missing(format string, args ...any) error {
+	return missingError{fmt.Sprintf(format, args...)}
 }
 
 // errStalled says that readFrom's watchdog stopped a reader that waited
@@ -1228,7 +1260,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 	available := pending
 	if info := cons.CachedInfo(); info != nil && info.NumPending < pending {
 		if filter != "" || info.NumPending == 0 {
-			return next, got, fmt.Errorf("%d messages from position %d on, want at least %d: position %d and others are missing", info.NumPending, from, pending, from+info.NumPending)
+			return next, got, missing("%d messages from position %d on, want at least %d: position %d and others are missing", info.NumPending, from, pending, from+info.NumPending)
 		}
 		available = info.NumPending
 	}
@@ -1244,16 +1276,20 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 	// every Next.
 	defer context.AfterFunc(ctx, it.Stop)()
 	// The watchdog: received counts the messages, waiting is set while
-	// Next waits (not while fn works on one).
+	// Next waits (not while fn works on one). Past the messages known to
+	// exist (Follow waiting for new ones), it asks the server, after each
+	// quiet stallAfter, whether more were stored, and from then on waits
+	// for those as for the others.
 	var received atomic.Uint64
 	var waiting, stalled atomic.Bool
-	if available > 0 {
+	if available > 0 || filter == "" {
 		done := make(chan struct{})
 		defer close(done)
 		after, check := stallAfter, stallCheck
 		go func() {
 			t := time.NewTicker(check)
 			defer t.Stop()
+			known := available
 			last, since := received.Load(), time.Now()
 			for {
 				select {
@@ -1261,14 +1297,23 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 					return
 				case now := <-t.C:
 					n := received.Load()
-					if n != last || !waiting.Load() || n >= available {
-						last, since = n, now
+					if n != last || !waiting.Load() || now.Sub(since) < after {
+						if n != last || !waiting.Load() {
+							last, since = n, now
+						}
 						continue
 					}
-					if now.Sub(since) >= after {
+					if n < known {
 						stalled.Store(true)
 						it.Stop()
 						return
+					}
+					if filter != "" {
+						continue // read to the end of what was pending
+					}
+					since = now
+					if stored := lastSeq(ctx, st); stored >= from+n {
+						known = stored - from + 1
 					}
 				}
 			}
@@ -1304,7 +1349,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 			return next, got, err
 		}
 		if available < pending && next-from == available {
-			return next, got, fmt.Errorf("the log ends at position %d but should hold %d more: position %d is missing", next-1, pending-available, next)
+			return next, got, missing("the log ends at position %d but should hold %d more: position %d is missing", next-1, pending-available, next)
 		}
 	}
 }

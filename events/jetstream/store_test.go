@@ -837,10 +837,55 @@ func TestReadStartsAgainAfterAStall(t *testing.T) {
 	}
 	dense("Follow after a stall", followed, 1, total+1)
 
-	// Stalling every time: an error after maxStalls new consumers.
-	stallReaders(t, -1, 10)
+	// Follow past the head: its consumer stalls on a record appended
+	// after it caught up. The watchdog learns from the server that the
+	// record exists and starts the reader again.
+	stalled = stallReaders(t, 1, total+1)
+	fctx, cancel = context.WithCancel(ctx)
+	followed = nil
+	caught := make(chan struct{})
+	go func() {
+		done <- n.store.Follow(fctx, 1, func(r events.Record) error {
+			followed = append(followed, r.Position)
+			switch r.Position {
+			case total + 1:
+				close(caught)
+			case total + 2:
+				cancel()
+			}
+			return nil
+		})
+	}()
+	<-caught
+	time.Sleep(3 * stallAfter) // quiet: no stall, nothing new exists
+	if *stalled != 1 {
+		t.Fatalf("%d readers made, want 1", *stalled)
+	}
+	if _, err := n.store.Append(ctx, "plan/new", 1, event("plan/new", 2, "")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow past the head: %v", err)
+	}
+	dense("Follow past the head after a stall", followed, 1, total+2)
+
+	// Stalls in a row are counted, not stalls after progress: four
+	// readers stall (twice maxStalls), each after 300 more records.
+	stalled = stallReaders(t, 4, 300)
+	got, err = readAll()
+	if err != nil {
+		t.Fatalf("a reader that stalls after progress, 4 times: %v", err)
+	}
+	dense("ReadLog after 4 stalls", got, 1, total+2)
+	if *stalled != 4 {
+		t.Errorf("%d readers stalled, want 4", *stalled)
+	}
+
+	// Stalling every time: after maxStalls new consumers, the store is
+	// unavailable (503, not 500).
+	stallReaders(t, -1, 0)
 	start := time.Now()
-	if _, err := readAll(); err == nil || !strings.Contains(err.Error(), "no message came") {
+	if _, err := readAll(); !errors.Is(err, events.ErrUnavailable) || !strings.Contains(err.Error(), "no message came") {
 		t.Fatalf("a reader that always stalls: %v", err)
 	}
 	if el := time.Since(start); el > 10*time.Second {
