@@ -143,6 +143,7 @@ var recordedAnew = map[Kind]map[string]string{
 	KindInfoRequest: {"complexity": "complexity decides the request's deadlines: it is not corrected. Before a timeline, an extension or an answer is recorded, record info_request.validated.v1 again with the right complexity."},
 	KindSupervision: {
 		"form":         "form decides the supervision's steps (a delegation, working sessions before the result report) and how reports count it: it is not corrected. Cancel the supervision (supervision.cancelled.v1) and record it anew with the right form.",
+		"follow_up_of": "follow_up_of names, with recommendation_ids, the supervision this one follows up (a follow-up does not overlap it, MU_OVERLAP): a correction does not change what a record concerns. Cancel the supervision (supervision.cancelled.v1) and record it anew.",
 		"requested_by": "requested_by decides whether a postponement counts against the subject (OB_SESSION_POSTPONED): it is not corrected. A flag raised on a postponement the subject did not ask for is reviewed (flag.reviewed.v1) and dismissed.",
 	},
 	KindCritique: {"form": "form decides the critique's steps (a conference, a written consultation, a dialogue) and how reports count it: it is not corrected. Cancel the critique (critique.cancelled.v1) and record it anew with the right form."},

@@ -467,6 +467,8 @@ func TestLifecycleSupervision(t *testing.T) {
 		{name: "ErrConflict: closed is final", given: seq(toIssued, []past{closed}), when: cancelled, want: events.EConflict, msg: "is in state closed"},
 		{name: "ErrInvalid: a corrected form", given: []past{delegation}, when: past{events.SupervisionCorrected,
 			`{"corrects_version":1,"reason":"Sai hình thức.","changes":{"form":"DOCUMENT_REVIEW"}}`}, want: events.EInvalid, field: "data.changes.form", msg: "supervision.cancelled.v1"},
+		{name: "ErrInvalid: a corrected follow_up_of", given: []past{delegation}, when: past{events.SupervisionCorrected,
+			`{"corrects_version":1,"reason":"Sai cuộc giám sát được theo dõi.","changes":{"follow_up_of":"gs-khac"}}`}, want: events.EInvalid, field: "data.changes.follow_up_of", msg: "record it anew"},
 		{name: "ErrInvalid: a corrected mode that is none", given: []past{delegation}, when: past{events.SupervisionCorrected,
 			`{"corrects_version":1,"reason":"Sai.","changes":{"mode":"SOMETIMES"}}`}, want: events.EInvalid, field: "data.changes.mode"},
 		{name: "OK: a corrected scope", given: []past{delegation}, when: past{events.SupervisionCorrected,

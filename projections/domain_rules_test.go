@@ -94,7 +94,8 @@ func TestOverlapNotWithItsFollowUp(t *testing.T) {
 			fmt.Sprintf(`{"title":"Giám sát %s","topic":"Bồi thường giải phóng mặt bằng","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":%q%s}`, id, start, extra), "2024-03-01")
 	}
 	plan("gs-f", "2024-03-01", "")
-	w.rec(events.KindRecommendation, "kn-f", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+	fromGsF := strings.Replace(fmt.Sprintf(recIssued, "2024-03-01"), `"source_kind":"OTHER"`, `"source_kind":"SUPERVISION","source_id":"gs-f"`, 1)
+	w.rec(events.KindRecommendation, "kn-f", "21607", events.RecommendationIssued, fromGsF, "2024-03-01")
 	plan("gs-g", "2024-04-01", "gs-f")
 	const today = "2024-12-31"
 	v := w.build()
@@ -108,6 +109,16 @@ func TestOverlapNotWithItsFollowUp(t *testing.T) {
 	}
 	if got := flagsCode(v, today, "supervision/gs-g", "MU_OVERLAP"); len(got) != 0 {
 		t.Errorf("gs-g follows gs-f up: %s", got[0].Detail)
+	}
+
+	// Naming a supervision is not enough: the recommendations checked
+	// must have come from it (this kn-f did not).
+	w = newWorld(t)
+	plan("gs-f", "2024-03-01", "")
+	w.rec(events.KindRecommendation, "kn-f", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+	plan("gs-g", "2024-04-01", "gs-f")
+	if got := flagsCode(w.build(), today, "supervision/gs-g", "MU_OVERLAP"); len(got) != 1 || !strings.Contains(got[0].Detail, "supervision/gs-f") {
+		t.Errorf("gs-g names gs-f but checks a recommendation from elsewhere: %+v, want MU_OVERLAP with gs-f", got)
 	}
 }
 

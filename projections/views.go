@@ -191,7 +191,8 @@ type SupFacts struct {
 	Subjects []string `codec:"shared"`
 	Chair    string   `codec:"shared"`
 	Joint    string   `codec:"shared"`
-	// FollowUpOf is the stream of the supervision this one follows up.
+	// FollowUpOf is the stream of the supervision this one follows up,
+	// if every recommendation it checks came from that one (followsUp).
 	FollowUpOf    string
 	PlannedStart  events.Date
 	DecidedOn     events.Date
@@ -1054,6 +1055,25 @@ func (v *Views) applyRec(it *Item, p events.Payload, c Cite) {
 	}
 }
 
+// followsUp reports whether a supervision that names sup as the one it
+// follows up and recs as the recommendations it checks is a follow-up of
+// sup: each of recs came from sup. (A follow-up is exempt from MU_OVERLAP
+// with the supervision it follows up; naming one is not enough. The
+// write side has checked that recs exist; a recommendation's source is
+// not corrected.)
+func (v *Views) followsUp(sup string, recs []string) bool {
+	if sup == "" || len(recs) == 0 {
+		return false
+	}
+	for _, id := range recs {
+		it := v.items[events.StreamName(events.KindRecommendation, id)]
+		if it == nil || it.Facts.Rec == nil || it.Facts.Rec.SourceKind != events.SourceSupervision || it.Facts.Rec.SourceID != sup {
+			return false
+		}
+	}
+	return true
+}
+
 func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cite) {
 	f := it.Facts.Sup
 	if f == nil {
@@ -1063,7 +1083,7 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 	switch d := p.(type) {
 	case *events.SupervisionPlannedData:
 		f.Form, f.Topic, f.Subjects, f.Chair, f.Joint, f.PlannedStart = d.Form, foldText(d.Topic), slices.Clone(d.SubjectPartyIDs), d.ChairPartyID, d.JointWithPartyID, d.PlannedStart
-		if d.FollowUpOf != "" {
+		if v.followsUp(d.FollowUpOf, d.RecommendationIDs) {
 			f.FollowUpOf = events.StreamName(events.KindSupervision, d.FollowUpOf)
 		}
 		it.Title, it.Form = d.Title, string(d.Form)
