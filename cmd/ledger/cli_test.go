@@ -315,7 +315,8 @@ func TestServeNATSOutOfReach(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	dir := filepath.Join(t.TempDir(), "data")
+	parent := filepath.Join(t.TempDir(), "new")
+	dir := filepath.Join(parent, "data")
 	m := NewMain(func() ServeConfig {
 		cfg := DefaultServeConfig()
 		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.NATSURL = dir, "127.0.0.1:0", "warn", "nats://"+addr
@@ -326,8 +327,35 @@ func TestServeNATSOutOfReach(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "connect to NATS") {
 		t.Fatalf("start with NATS out of reach: %v", err)
 	}
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the data folder was left behind: %v", err)
+	if _, err := os.Stat(parent); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the data folder (or the parent made for it) was left behind: %v", err)
+	}
+}
+
+// TestServeNATSPortInUse: the embedded server's --nats-listen port is
+// taken. The start fails with the server's reason (not after waiting
+// 10 s for it), and leaves no folder behind: the embedded server had
+// made its own, and a password file, in the new data folder.
+func TestServeNATSPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	parent := filepath.Join(t.TempDir(), "new")
+	dir := filepath.Join(parent, "data")
+	m := NewMain(func() ServeConfig {
+		cfg := DefaultServeConfig()
+		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.NATSListen = dir, "127.0.0.1:0", "error", ln.Addr().String()
+		return cfg
+	}(), &bytes.Buffer{})
+	err = m.Run(context.Background())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("embedded NATS on a taken port: %v", err)
+	}
+	if _, err := os.Stat(parent); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the data folder (or the parent made for it) was left behind: %v", err)
 	}
 }
 

@@ -294,8 +294,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.HTTPServer.Listen(); err != nil {
 		return err
 	}
-	_, statErr := os.Stat(cfg.Data)
-	madeData := errors.Is(statErr, os.ErrNotExist)
+	made := topMissing(cfg.Data) // what MkdirAll makes: the folder, and parents
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
@@ -312,12 +311,14 @@ func (m *Main) Run(ctx context.Context) error {
 		// Nothing was stored (NATS out of reach, say): what this start
 		// made goes, so that the folder is as it was.
 		removeKey(created)
-		if madeData {
-			// LOCK goes while held, so that no other start takes it first.
-			os.Remove(filepath.Join(cfg.Data, "LOCK"))
+		if made != "" {
+			// The embedded server (if it started) stops first; the
+			// folders go while LOCK is held, so that no other start
+			// takes it first.
+			m.stopNATS()
+			os.RemoveAll(made)
 			m.lock.Close()
 			m.lock = nil
-			os.Remove(cfg.Data) // if empty
 		}
 		return err
 	}
@@ -680,6 +681,35 @@ func embeddedNATSCredentials(cfg ServeConfig) (user, password, pwFile string, er
 
 // removeKey removes a signing key made by loadOrCreateKey at path (and its
 // verifier key), if path is not "".
+// topMissing returns the outermost of dir and its parents that does not
+// exist, "" if dir exists.
+func topMissing(dir string) string {
+	top := ""
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
+			return top
+		}
+		top = d
+		if filepath.Dir(d) == d {
+			return top
+		}
+	}
+}
+
+// stopNATS closes the connection to NATS and stops the embedded server,
+// if there are.
+func (m *Main) stopNATS() {
+	if m.Conn != nil {
+		m.Conn.Close()
+		m.Conn = nil
+	}
+	if m.NATSServer != nil {
+		m.NATSServer.Shutdown()
+		m.NATSServer.WaitForShutdown()
+		m.NATSServer = nil
+	}
+}
+
 func removeKey(path string) {
 	if path != "" {
 		os.Remove(path)
@@ -825,14 +855,8 @@ func (m *Main) Close() error {
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())
 	}
-	if m.Conn != nil {
-		// The store has settled its appends; nothing is left to drain.
-		m.Conn.Close()
-	}
-	if m.NATSServer != nil {
-		m.NATSServer.Shutdown()
-		m.NATSServer.WaitForShutdown()
-	}
+	// The store has settled its appends; nothing is left to drain.
+	m.stopNATS()
 	if m.lock != nil {
 		m.lock.Close()
 	}

@@ -137,7 +137,7 @@ func StartClusterNode(cfg ClusterNodeConfig) (*server.Server, error) {
 		return nil, fmt.Errorf("jetstream: start cluster node %s: %w", cfg.Name, err)
 	}
 	if cfg.Logger != nil {
-		s.SetLoggerV2(serverLogger{cfg.Logger.With("component", "nats-server", "node", cfg.Name)}, false, false, false)
+		s.SetLoggerV2(serverLogger{l: cfg.Logger.With("component", "nats-server", "node", cfg.Name)}, false, false, false)
 	}
 	go s.Start()
 	if !s.ReadyForConnections(10 * time.Second) {

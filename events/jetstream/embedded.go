@@ -87,12 +87,24 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s.SetLoggerV2(serverLogger{logger.With("component", "nats-server")}, false, false, false)
+	fatal := make(chan string, 1)
+	s.SetLoggerV2(serverLogger{logger.With("component", "nats-server"), fatal}, false, false, false)
 	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
+	// A fatal error (its port in use, say) ends the wait at once, with
+	// the server's reason.
+	for give := time.Now().Add(10 * time.Second); !s.ReadyForConnections(50 * time.Millisecond); {
+		var why string
+		select {
+		case why = <-fatal:
+		default:
+			if time.Now().Before(give) {
+				continue
+			}
+			why = "not ready within 10 s"
+		}
 		s.Shutdown()
 		s.WaitForShutdown()
-		return nil, errors.New("jetstream: start server: not ready within 10 s")
+		return nil, fmt.Errorf("jetstream: start server: %s", why)
 	}
 	if !s.JetStreamEnabled() {
 		s.Shutdown()
@@ -143,7 +155,12 @@ func LogAsyncErrors(logger *slog.Logger) nats.Option {
 
 // serverLogger passes the server's warnings and errors to slog and drops
 // its notices, debug and trace lines.
-type serverLogger struct{ l *slog.Logger }
+// serverLogger passes the server's log to slog; the first fatal error's
+// text also goes to fatal.
+type serverLogger struct {
+	l     *slog.Logger
+	fatal chan<- string
+}
 
 func (serverLogger) Noticef(string, ...any) {}
 func (serverLogger) Debugf(string, ...any)  {}
@@ -158,5 +175,10 @@ func (g serverLogger) Errorf(format string, v ...any) {
 }
 
 func (g serverLogger) Fatalf(format string, v ...any) {
-	g.l.Error("nats-server fatal error", "text", fmt.Sprintf(format, v...))
+	text := fmt.Sprintf(format, v...)
+	g.l.Error("nats-server fatal error", "text", text)
+	select {
+	case g.fatal <- text:
+	default:
+	}
 }
