@@ -933,8 +933,9 @@ func TestPetitionForwardedAgain(t *testing.T) {
 // citizens at least one day a week, a district's two days a month, a
 // province's one day a month, counted from the first session the ledger
 // records; a Tết week owes none; a session of MTTQ alone does not count,
-// one held jointly does; a corrected host counts as corrected; a unit
-// superseded owes nothing from its supersession.
+// one held jointly does, and a unit whose chair held none since MTTQ's
+// first session owes each period; a corrected host counts as corrected;
+// a unit superseded owes nothing from its supersession.
 func TestReceptionBelowMinimum(t *testing.T) {
 	w := newWorld(t)
 	session := func(unit, host, on string) {
@@ -956,6 +957,10 @@ func TestReceptionBelowMinimum(t *testing.T) {
 	session("540", "CHAIR", "2024-12-17")
 	session("52", "CHAIR", "2024-11-05")
 	session("52", "CHAIR", "2025-01-08")
+	// Province 99: MTTQ recorded its own sessions; the chair held none.
+	for _, on := range []string{"2024-12-10", "2025-01-14"} {
+		w.record(events.Actor{Subject: "token/recorder-99", Role: events.RoleRecorder, Unit: "99"}, events.KindUnit, "99", "", events.UnitReceptionSessionHeld, fmt.Sprintf(`{"host":"VFF","held_on":%q,"citizens_count":3}`, on), on)
+	}
 	const today = events.Date("2025-02-17") // W07 is over, W08 is not
 	raised := func(v *projections.Views, subject string) map[string]projections.Flag {
 		out := map[string]projections.Flag{}
@@ -997,6 +1002,9 @@ func TestReceptionBelowMinimum(t *testing.T) {
 	check(v, "unit/540", map[string]want{"2024-12-01": {"", 2, 1}, "2025-02-01": {"", 2, 1}})
 	// December 2024 none; January one.
 	check(v, "unit/52", map[string]want{"2025-01-01": {"", 1, 1}})
+	// December and January none, from MTTQ's first session recorded,
+	// which the first month's flag cites; the second cites it too.
+	check(v, "unit/99", map[string]want{"2025-01-01": {"", 1, 1}, "2025-02-01": {"", 1, 1}})
 
 	// The session of 10 February was the chair's: corrected, W07 owes none.
 	w.record(admin, events.KindUnit, "21607", "", events.UnitCorrected, `{"corrects_version":6,"reason":"Chủ tịch UBND chủ trì","changes":{"host":"CHAIR"}}`, "2025-02-17")
@@ -1016,7 +1024,7 @@ func TestReceptionBelowMinimum(t *testing.T) {
 		unit, from, to string
 		want           projections.ReceptionStats
 	}{
-		{"", "2024-01-01", "2025-12-31", projections.ReceptionStats{Periods: 14, DaysHeld: 10, DaysRequired: 17, BelowMinimum: 7}},
+		{"", "2024-01-01", "2025-12-31", projections.ReceptionStats{Periods: 16, DaysHeld: 10, DaysRequired: 19, BelowMinimum: 9}},
 		{"21607", "2025-01-01", "2025-01-31", projections.ReceptionStats{Periods: 3, DaysHeld: 3, DaysRequired: 3, BelowMinimum: 1}},
 		{"540", "2024-12-01", "2024-12-31", projections.ReceptionStats{Periods: 1, DaysHeld: 2, DaysRequired: 2}},
 		// The province with its subtree: its own November and December

@@ -1104,8 +1104,10 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 // one day a month, Art. 12.5; Thresholds.receptionMinimum). A day counts
 // if a session held then was hosted by the chair, alone or with MTTQ.
 // Periods are weeks from Monday for a commune and calendar months above;
-// they are counted from the one of the first such session recorded for
-// the unit (the ledger knows nothing of receptions before), up to the last
+// they are counted from the one of the first session recorded for the
+// unit, whoever hosted it (the ledger knows nothing of receptions before;
+// a chair who never received citizens while MTTQ recorded its own
+// sessions is the plainest case), up to the last
 // one over by today and, for a unit superseded, over before its
 // supersession. A week without a working day (Tết) owes none.
 func (v *Views) receptionFlags(it *Item, today events.Date, raise raiseFunc) {
@@ -1122,7 +1124,7 @@ func (v *Views) receptionFlags(it *Item, today events.Date, raise raiseFunc) {
 			cs = append(cs, d.at)
 		}
 		if len(cs) == 0 {
-			cs = append(cs, p.before.at) // the chair's last session before
+			cs = append(cs, p.before.at) // the chair's last session before, or the first of all
 		}
 		if !named {
 			committee, named = v.unitCommittee(it.ID), true
@@ -1153,8 +1155,9 @@ type receptionDay struct {
 // receptionPeriod is one period of a chair's receptions (see
 // receptionPeriods): its first day and the next period's, its name (an
 // ISO week or a month), the days the chair received citizens, the
-// sessions in it, the last session before it (before; none for the first
-// period), and whether a day was owed in it.
+// sessions in it, the chair's last session before it (before; if there is
+// none, the unit's first session, which started the periods), and whether
+// a day was owed in it.
 type receptionPeriod struct {
 	start, next int32
 	name        string
@@ -1166,21 +1169,30 @@ type receptionPeriod struct {
 
 // receptionPeriods calls fn with each period of unit it's chair's
 // receptions that is over by today (and, for a superseded unit, before its
-// supersession), from the one of the first session the chair held. It
-// calls none for a unit without a minimum or without such sessions.
+// supersession), from the one of the first session recorded for the unit,
+// whoever hosted it. It calls none for a unit without a minimum or without
+// sessions.
 func (v *Views) receptionPeriods(it *Item, today events.Date, fn func(receptionPeriod)) {
 	f := it.Facts.Unit
 	if f == nil || len(f.Receptions) == 0 || v.receptionNeed(it) <= 0 {
 		return
 	}
-	// The chair's sessions by date.
+	// The chair's sessions by date, and the first of all.
 	var days []receptionDay
+	var first receptionDay
 	for _, r := range f.Receptions {
-		if n, ok := dayNumber(r.On); ok && (r.Host == events.ReceptionChair || r.Host == events.ReceptionJoint) {
+		n, ok := dayNumber(r.On)
+		if !ok {
+			continue
+		}
+		if first.at.Position == 0 || n < first.day {
+			first = receptionDay{n, r.At}
+		}
+		if r.Host == events.ReceptionChair || r.Host == events.ReceptionJoint {
 			days = append(days, receptionDay{n, r.At})
 		}
 	}
-	if len(days) == 0 {
+	if first.at.Position == 0 {
 		return
 	}
 	slices.SortStableFunc(days, func(a, b receptionDay) int { return cmp.Compare(a.day, b.day) })
@@ -1192,7 +1204,7 @@ func (v *Views) receptionPeriods(it *Item, today events.Date, fn func(receptionP
 		end = n
 	}
 	weekly := f.Level == events.LevelCommune
-	start := days[0].day // the first period's first day
+	start := first.day // the first period's first day
 	if weekly {
 		start -= int32(((int(start)+3)%7 + 7) % 7) // back to Monday (day 0 was a Thursday)
 	} else {
@@ -1219,7 +1231,7 @@ func (v *Views) receptionPeriods(it *Item, today events.Date, fn func(receptionP
 				p.held, last = p.held+1, days[i].day
 			}
 		}
-		p.sessions = days[lo:i]
+		p.sessions, p.before = days[lo:i], first
 		if lo > 0 {
 			p.before = days[lo-1]
 		}
