@@ -1229,3 +1229,67 @@ func TestReportPetitionsAndInfoRequests(t *testing.T) {
 		t.Errorf("the town over 2024: petitions %+v, information requests %+v, want 5 and 4 received (2 overdue)", got.Petitions, got.InfoRequests)
 	}
 }
+
+// domain.md §4.1 OB_RECURRING_ISSUE: a body gets a recommendation on a
+// topic from one supervision while one on the same topic (case and
+// diacritics aside) from an earlier supervision is still open. Not for
+// another topic, another addressee, the same supervision, or an earlier
+// one that ended (withdrawn, verified implemented) before; raised on the
+// later one's issue day and kept after the earlier one ends. A corrected
+// withdrawal date counts as corrected.
+func TestRecurringIssue(t *testing.T) {
+	w := newWorld(t)
+	sup := func(id, topic, start string) {
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %s","topic":%q,"form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":%q}`, id, topic, start), start)
+	}
+	rec := func(id, from, party, on string) uint64 {
+		return w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued,
+			fmt.Sprintf(`{"source_kind":"SUPERVISION","source_id":%q,"addressee_party_id":%q,"title":"Kiến nghị %s","content":"Đề nghị chi trả bồi thường còn nợ.","issued_on":%q}`, from, party, id, on), on)
+	}
+	sup("gs-a", "Bồi thường giải phóng mặt bằng", "2024-01-10")
+	a1 := rec("kn-a1", "gs-a", "ubnd-21607", "2024-02-01")
+	rec("kn-a2", "gs-a", "ubnd-21610", "2024-02-01")
+	w.rec(events.KindRecommendation, "kn-a2", "", events.RecommendationWithdrawn, `{"withdrawn_on":"2024-05-01","reason":"Nhầm cơ quan."}`, "2024-05-01")
+	sup("gs-b", "bồi thường giải phong mat bang", "2024-06-01")
+	b1 := rec("kn-b1", "gs-b", "ubnd-21607", "2024-07-01") // kn-a1 is open: raised
+	rec("kn-b2", "gs-b", "ubnd-21610", "2024-07-01")       // kn-a2 was withdrawn in May
+	rec("kn-b3", "gs-b", "ubnd-21607", "2024-07-01")       // raised too
+	sup("gs-c", "Ô nhiễm môi trường", "2024-06-15")
+	rec("kn-c1", "gs-c", "ubnd-21607", "2024-07-05") // another topic
+	rec("kn-a3", "gs-a", "cty-abc", "2024-07-06")    // the same supervision only
+	v := w.build()
+	const today = "2024-12-31"
+	check := func(v *projections.Views, today events.Date, want map[string]bool) {
+		t.Helper()
+		for _, id := range []string{"kn-a1", "kn-a2", "kn-b1", "kn-b2", "kn-b3", "kn-c1", "kn-a3", "kn-d1"} {
+			got := flagsCode(v, today, "recommendation/"+id, "OB_RECURRING_ISSUE")
+			if len(got) != map[bool]int{true: 1}[want[id]] {
+				t.Errorf("%s at %s: %d OB_RECURRING_ISSUE flags, want raised %v", id, today, len(got), want[id])
+			}
+		}
+	}
+	check(v, today, map[string]bool{"kn-b1": true, "kn-b3": true})
+	check(v, "2024-06-30", nil) // before kn-b1 was issued
+	f := flagsCode(v, today, "recommendation/kn-b1", "OB_RECURRING_ISSUE")[0]
+	if f.Party != "ubnd-21607" || f.RaisedOn != "2024-07-01" || f.Against != "respondent" || len(f.Cites) != 2 || f.Cites[0].Position != a1 || f.Cites[1].Position != b1 ||
+		!strings.Contains(f.Detail, "recommendation/kn-a1") {
+		t.Errorf("kn-b1's flag: %+v", f)
+	}
+
+	// kn-a1 verified implemented before kn-d1 is issued: no flag for
+	// kn-d1; kn-b1's stays.
+	w.rec(events.KindRecommendation, "kn-a1", "", events.RecommendationResponseSubmitted, `{"responded_on":"2024-07-10","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-07-10")
+	w.rec(events.KindRecommendation, "kn-a1", "", events.RecommendationImplementationCommitted, `{"committed_on":"2024-07-12","due_on":"2024-09-01","actions":["Chi trả"]}`, "2024-07-12")
+	w.rec(events.KindRecommendation, "kn-a1", "", events.RecommendationImplementationEvidenceAdded, `{"submitted_on":"2024-08-01","evidence":"Đã chi trả."}`, "2024-08-01")
+	w.rec(events.KindRecommendation, "kn-a1", "", events.RecommendationImplementationVerified, `{"verified_on":"2024-08-15","finding":"IMPLEMENTED"}`, "2024-08-15")
+	w.rec(events.KindRecommendation, "kn-b1", "", events.RecommendationWithdrawn, `{"withdrawn_on":"2024-08-20","reason":"Gộp vào kn-b3."}`, "2024-08-20")
+	w.rec(events.KindRecommendation, "kn-b3", "", events.RecommendationWithdrawn, `{"withdrawn_on":"2024-08-20","reason":"Gộp vào kiến nghị mới."}`, "2024-08-20")
+	sup("gs-d", "Bồi thường giải phóng mặt bằng", "2024-09-01")
+	rec("kn-d1", "gs-d", "ubnd-21607", "2024-10-01")
+	// kn-a2, withdrawn, corrected to a later date: open when kn-b2 came.
+	v = w.build()
+	check(v, today, map[string]bool{"kn-b1": true, "kn-b3": true})
+	w.rec(events.KindRecommendation, "kn-a2", "", events.RecommendationCorrected, `{"corrects_version":2,"reason":"Ghi nhầm ngày.","changes":{"withdrawn_on":"2024-08-01"}}`, "2024-09-02")
+	check(w.build(), today, map[string]bool{"kn-b1": true, "kn-b2": true, "kn-b3": true})
+}

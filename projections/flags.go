@@ -66,6 +66,7 @@ var FlagCodes = map[string]flagInfo{
 	"OB_DRAFT_LATE":             {"Gửi dự thảo phản biện muộn (Draft sent for critique too late)", "Luật MTTQ 2015 Điều 36.1", "respondent"},
 	"OB_DRAFT_BYPASS":           {"Thông qua dự thảo khi chưa trả lời phản biện (Draft adopted without answering the critique)", "Luật MTTQ 2015 Điều 36; Luật BHVBQPPL 2025 Điều 6", "respondent"},
 	"OB_NOT_IMPLEMENTED":        {"Không thực hiện kiến nghị đã cam kết (Committed implementation not done)", "Luật MTTQ 2015 Điều 30", "respondent"},
+	"OB_RECURRING_ISSUE":        {"Vấn đề tái diễn khi kiến nghị trước chưa được giải quyết (Same topic recommended again while the earlier recommendation is open)", "Luật MTTQ 2015 Điều 30 (dẫn xuất)", "respondent"},
 	"OB_NO_HEARING":             {"Không nghe MTTQ thông báo kết quả giám sát 6 tháng (No six-monthly hearing of supervision results)", "Luật MTTQ 2015 Điều 30.1", "respondent"},
 	"OB_RECEPTION_BELOW_MIN":    {"Chủ tịch UBND tiếp công dân ít hơn mức tối thiểu (The chair received citizens on fewer days than the legal minimum)", "Luật Tiếp công dân 2013 Điều 12.5, 13.5, 15.2", "respondent"},
 	"OB_INFO_SILENT":            {"Không cung cấp, từ chối hoặc thông báo thời hạn đúng luật (Information request left unanswered)", "Luật Tiếp cận thông tin 2016 Điều 29-31", "respondent"},
@@ -147,6 +148,9 @@ type flagCache struct {
 	// firstRec is each unit's first recommendation issued, as the last
 	// computation found it (OB_NO_HEARING); nil if it failed.
 	firstRec map[string]*Item
+	// recurring groups recommendations for OB_RECURRING_ISSUE, with each
+	// group's flags (recurringFlags).
+	recurring *recurringIndex
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu       sync.Mutex
 	scopesPos uint64
@@ -474,7 +478,14 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	c.firstRec = nil // until this computation succeeds
 	acrossFrom := len(out)
 	v.hearingFlags(today, first, raise)
-	across := appendKeys(nil, out[acrossFrom:]) // OB_NO_HEARING, raised again by every computation
+	v.recurringFlags(today, raise, func(build func()) []Flag {
+		start := len(out)
+		build()
+		fs := slices.Clone(out[start:])
+		out = out[:start]
+		return fs
+	}, func(f Flag) { out = append(out, f) })
+	across := appendKeys(nil, out[acrossFrom:]) // OB_NO_HEARING and OB_RECURRING_ISSUE, raised again by every computation
 	reviews := map[string]*FlagFacts{}
 	for _, r := range v.order[events.KindFlag] {
 		if r.Facts.Flag != nil {

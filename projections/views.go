@@ -150,6 +150,23 @@ type RecFacts struct {
 	// Overreach is the first wording that orders rather than recommends.
 	Overreach string
 	IssuedAt  Cite
+	// EndedOn is when the recommendation was closed or withdrawn, EndedAt
+	// the position of that event.
+	EndedOn events.Date
+	EndedAt uint64
+}
+
+// endedOn is when the recommendation stopped being open: its
+// implementation verified, its closure or its withdrawal, whichever came
+// first; "" while it is open.
+func (f *RecFacts) endedOn() events.Date {
+	switch {
+	case f.Implemented == "":
+		return f.EndedOn
+	case f.EndedOn == "":
+		return f.Implemented
+	}
+	return min(f.Implemented, f.EndedOn)
 }
 
 // ReportDate is the date that puts an item in a period, for lists' from
@@ -1052,6 +1069,10 @@ func (v *Views) applyRec(it *Item, p events.Payload, c Cite) {
 		} else {
 			f.EvidenceOn = ""
 		}
+	case *events.ClosedData:
+		f.EndedOn, f.EndedAt = d.ClosedOn, c.Position
+	case *events.WithdrawnData:
+		f.EndedOn, f.EndedAt = d.WithdrawnOn, c.Position
 	}
 }
 

@@ -1,0 +1,155 @@
+package projections
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// OB_RECURRING_ISSUE (domain.md §4.1): a body gets a recommendation on a
+// topic from one supervision while one on the same topic from an earlier
+// supervision is still open (neither verified implemented, closed nor
+// withdrawn on the later one's issue day). It is raised on the later
+// recommendation, on its issue day, against the body, and stays raised
+// when the earlier one ends: it records what the body had left open when
+// the issue came up again.
+//
+// Recommendations are grouped by addressee and by the topic of the
+// supervision they came from (folded: case and diacritics aside); a
+// recommendation's addressee and source are not corrected, nor is a
+// supervision's topic in its facts, so a recommendation stays in its
+// group. The groups are kept in the flag cache and extended with the
+// recommendations issued since the last computation; a group's flags are
+// computed again only when one of its recommendations changed.
+
+// recurringIndex groups the recommendations of v.order[KindRecommendation]
+// [:n] that came from supervisions.
+type recurringIndex struct {
+	n      int
+	groups map[string]*recurringGroup
+	// multi are the groups with recommendations of two supervisions or
+	// more (the others raise nothing), in the order they became so.
+	multi []*recurringGroup
+}
+
+// recurringGroup is one addressee and topic: its recommendations, and the
+// flags they raised (at every date) when it had n of them, the latest
+// changed at pos.
+type recurringGroup struct {
+	its    []*Item
+	source string // the first recommendation's supervision
+	multi  bool
+	n      int
+	pos    uint64
+	flags  []Flag
+}
+
+// recurringFlags raises OB_RECURRING_ISSUE at today: collect returns what
+// its function raised (and takes it back), emit raises a flag as it is.
+func (v *Views) recurringFlags(today events.Date, raise raiseFunc, collect func(func()) []Flag, emit func(Flag)) {
+	x := v.cache.recurring
+	if x == nil {
+		x = &recurringIndex{groups: map[string]*recurringGroup{}}
+		v.cache.recurring = x
+	}
+	recs := v.order[events.KindRecommendation]
+	for _, it := range recs[x.n:] {
+		f := it.Facts.Rec
+		if f == nil || f.SourceKind != events.SourceSupervision || f.Addressee == "" {
+			continue
+		}
+		sup := v.items[events.StreamName(events.KindSupervision, f.SourceID)]
+		if sup == nil || sup.Facts.Sup == nil || sup.Facts.Sup.Topic == "" {
+			continue
+		}
+		key := f.Addressee + "|" + sup.Facts.Sup.Topic
+		g := x.groups[key]
+		if g == nil {
+			g = &recurringGroup{source: f.SourceID}
+			x.groups[key] = g
+		}
+		g.its = append(g.its, it)
+		if !g.multi && f.SourceID != g.source {
+			g.multi = true
+			x.multi = append(x.multi, g)
+		}
+	}
+	x.n = len(recs)
+	for _, g := range x.multi {
+		var pos uint64
+		for _, it := range g.its {
+			pos = max(pos, it.Updated)
+		}
+		if pos != g.pos || len(g.its) != g.n {
+			g.flags = collect(func() { recurringGroupFlags(g.its, raise) })
+			g.pos, g.n = pos, len(g.its)
+		}
+		for _, f := range g.flags {
+			if f.RaisedOn <= today {
+				emit(f)
+			}
+		}
+	}
+}
+
+// recurringGroupFlags raises OB_RECURRING_ISSUE for each recommendation
+// of its (one addressee and topic) issued while one of another
+// supervision, issued on an earlier day, was open. In issue order, it
+// keeps the two earlier recommendations open longest whose supervisions
+// differ: one of them is open on a day if any of another supervision
+// than a given one is.
+func recurringGroupFlags(its []*Item, raise raiseFunc) {
+	sorted := slices.Clone(its)
+	slices.SortStableFunc(sorted, func(a, b *Item) int { return cmp.Compare(a.Facts.Rec.IssuedOn, b.Facts.Rec.IssuedOn) })
+	// later reports whether a stays open longer than b ("" is open).
+	later := func(a, b *Item) bool {
+		ea, eb := a.Facts.Rec.endedOn(), b.Facts.Rec.endedOn()
+		return eb != "" && (ea == "" || ea > eb)
+	}
+	openOn := func(it *Item, d events.Date) bool {
+		e := it.Facts.Rec.endedOn()
+		return e == "" || e > d
+	}
+	var first, second *Item // second: of another supervision than first's
+	for i := 0; i < len(sorted); {
+		day := sorted[i].Facts.Rec.IssuedOn
+		j := i
+		for j < len(sorted) && sorted[j].Facts.Rec.IssuedOn == day {
+			j++
+		}
+		for _, it := range sorted[i:j] {
+			f := it.Facts.Rec
+			var earlier *Item
+			for _, e := range []*Item{first, second} {
+				if e != nil && e.Facts.Rec.SourceID != f.SourceID && openOn(e, day) {
+					earlier = e
+					break
+				}
+			}
+			if earlier == nil {
+				continue
+			}
+			ef := earlier.Facts.Rec
+			raise("OB_RECURRING_ISSUE", it.Stream(), it, f.Addressee, it.Stream(), day,
+				fmt.Sprintf("Kiến nghị cùng nội dung với %s (cuộc giám sát %s, ban hành %s) khi kiến nghị đó chưa được giải quyết (the same topic as %s, from supervision %s issued %s, still open).",
+					earlier.Stream(), ef.SourceID, ef.IssuedOn, earlier.Stream(), ef.SourceID, ef.IssuedOn),
+				[]Cite{ef.IssuedAt, f.IssuedAt})
+		}
+		for _, it := range sorted[i:j] {
+			switch src := it.Facts.Rec.SourceID; {
+			case first == nil:
+				first = it
+			case later(it, first):
+				if src != first.Facts.Rec.SourceID {
+					second = first
+				}
+				first = it
+			case src != first.Facts.Rec.SourceID && (second == nil || later(it, second)):
+				second = it
+			}
+		}
+		i = j
+	}
+}
