@@ -1236,7 +1236,8 @@ func TestReportPetitionsAndInfoRequests(t *testing.T) {
 // another topic, another addressee, the same supervision, or an earlier
 // one that ended (withdrawn, verified implemented) before; raised on the
 // later one's issue day and kept after the earlier one ends. A corrected
-// withdrawal date counts as corrected.
+// withdrawal date counts as corrected. Confidential recommendations are
+// grouped apart.
 func TestRecurringIssue(t *testing.T) {
 	w := newWorld(t)
 	sup := func(id, topic, start string) {
@@ -1258,18 +1259,26 @@ func TestRecurringIssue(t *testing.T) {
 	sup("gs-c", "Ô nhiễm môi trường", "2024-06-15")
 	rec("kn-c1", "gs-c", "ubnd-21607", "2024-07-05") // another topic
 	rec("kn-a3", "gs-a", "cty-abc", "2024-07-06")    // the same supervision only
+	// A public recommendation's flag does not name a confidential one.
+	secret := func(id, from, on string) {
+		w.recordClass(recorder, events.KindRecommendation, id, "21607", events.RecommendationIssued,
+			fmt.Sprintf(`{"source_kind":"SUPERVISION","source_id":%q,"addressee_party_id":"hdnd-21607","title":"Kiến nghị %s","content":"Đề nghị rà soát.","issued_on":%q}`, from, id, on), on, events.Confidential)
+	}
+	secret("kn-s1", "gs-a", "2024-02-02")
+	rec("kn-s2", "gs-b", "hdnd-21607", "2024-07-02")
+	secret("kn-s3", "gs-b", "2024-07-03") // raised, for those who may see both
 	v := w.build()
 	const today = "2024-12-31"
 	check := func(v *projections.Views, today events.Date, want map[string]bool) {
 		t.Helper()
-		for _, id := range []string{"kn-a1", "kn-a2", "kn-b1", "kn-b2", "kn-b3", "kn-c1", "kn-a3", "kn-d1"} {
+		for _, id := range []string{"kn-a1", "kn-a2", "kn-b1", "kn-b2", "kn-b3", "kn-c1", "kn-a3", "kn-d1", "kn-s1", "kn-s2", "kn-s3"} {
 			got := flagsCode(v, today, "recommendation/"+id, "OB_RECURRING_ISSUE")
 			if len(got) != map[bool]int{true: 1}[want[id]] {
 				t.Errorf("%s at %s: %d OB_RECURRING_ISSUE flags, want raised %v", id, today, len(got), want[id])
 			}
 		}
 	}
-	check(v, today, map[string]bool{"kn-b1": true, "kn-b3": true})
+	check(v, today, map[string]bool{"kn-b1": true, "kn-b3": true, "kn-s3": true})
 	check(v, "2024-06-30", nil) // before kn-b1 was issued
 	f := flagsCode(v, today, "recommendation/kn-b1", "OB_RECURRING_ISSUE")[0]
 	if f.Party != "ubnd-21607" || f.RaisedOn != "2024-07-01" || f.Against != "respondent" || len(f.Cites) != 2 || f.Cites[0].Position != a1 || f.Cites[1].Position != b1 ||
@@ -1289,7 +1298,7 @@ func TestRecurringIssue(t *testing.T) {
 	rec("kn-d1", "gs-d", "ubnd-21607", "2024-10-01")
 	// kn-a2, withdrawn, corrected to a later date: open when kn-b2 came.
 	v = w.build()
-	check(v, today, map[string]bool{"kn-b1": true, "kn-b3": true})
+	check(v, today, map[string]bool{"kn-b1": true, "kn-b3": true, "kn-s3": true})
 	w.rec(events.KindRecommendation, "kn-a2", "", events.RecommendationCorrected, `{"corrects_version":2,"reason":"Ghi nhầm ngày.","changes":{"withdrawn_on":"2024-08-01"}}`, "2024-09-02")
-	check(w.build(), today, map[string]bool{"kn-b1": true, "kn-b2": true, "kn-b3": true})
+	check(w.build(), today, map[string]bool{"kn-b1": true, "kn-b2": true, "kn-b3": true, "kn-s3": true})
 }

@@ -17,7 +17,8 @@ import (
 // the issue came up again.
 //
 // Recommendations are grouped by addressee and by the topic of the
-// supervision they came from (folded: case and diacritics aside); a
+// supervision they came from (folded: case and diacritics aside), the
+// confidential ones apart from the others; a
 // recommendation's addressee and source are not corrected, nor is a
 // supervision's topic in its facts, so a recommendation stays in its
 // group. The groups are kept in the flag cache and extended with the
@@ -65,6 +66,11 @@ func (v *Views) recurringFlags(today events.Date, raise raiseFunc, collect func(
 			continue
 		}
 		key := f.Addressee + "|" + sup.Facts.Sup.Topic
+		if it.Opened == events.Confidential {
+			// Apart: a public one's flag would name a confidential
+			// one and its date to readers who may not see it.
+			key += "|confidential"
+		}
 		g := x.groups[key]
 		if g == nil {
 			g = &recurringGroup{source: f.SourceID}
