@@ -328,6 +328,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	if !fewer {
 		late = map[string][]lateRef{}
 	}
+	into := &out // where raise puts flags
 	raise := func(code, key string, it *Item, party, subject string, on events.Date, detail string, cs []Cite) {
 		info := FlagCodes[code]
 		f := Flag{ID: FlagID(code, key), Code: code, Title: info.title, RuleVersion: v.cfg.Rules.Version, LegalBasis: info.basis, Against: info.against,
@@ -343,7 +344,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		if it != nil {
 			f.Unit = it.Unit()
 		}
-		out = append(out, f) // reviews are applied at the end
+		*into = append(*into, f) // reviews are applied at the end
 	}
 	subjectQuarter := map[string][]*Item{}
 	overlap := map[string][]*Item{}
@@ -478,14 +479,14 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	c.firstRec = nil // until this computation succeeds
 	acrossFrom := len(out)
 	v.hearingFlags(today, first, raise)
-	v.recurringFlags(today, raise, func(build func()) []Flag {
-		start := len(out)
+	across := appendKeys(nil, out[acrossFrom:]) // OB_NO_HEARING, raised again by every computation
+	var scratch []Flag
+	v.recurringFlags(today, update, raise, func(build func()) []Flag {
+		scratch, into = scratch[:0], &scratch
 		build()
-		fs := slices.Clone(out[start:])
-		out = out[:start]
-		return fs
-	}, func(f Flag) { out = append(out, f) })
-	across := appendKeys(nil, out[acrossFrom:]) // OB_NO_HEARING and OB_RECURRING_ISSUE, raised again by every computation
+		into = &out
+		return slices.Clone(scratch)
+	}, func(f Flag) { out = append(out, f) }, func(f Flag) { removed = append(removed, keyOf(&f)) })
 	reviews := map[string]*FlagFacts{}
 	for _, r := range v.order[events.KindFlag] {
 		if r.Facts.Flag != nil {

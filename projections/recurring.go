@@ -11,10 +11,11 @@ import (
 // OB_RECURRING_ISSUE (domain.md §4.1): a body gets a recommendation on a
 // topic from one supervision while one on the same topic from an earlier
 // supervision is still open (neither verified implemented, closed nor
-// withdrawn on the later one's issue day). It is raised on the later
-// recommendation, on its issue day, against the body, and stays raised
-// when the earlier one ends: it records what the body had left open when
-// the issue came up again.
+// withdrawn on the later one's issue day). It is raised once for each
+// supervision and body (one cycle: its other recommendations on the topic
+// repeat the signal), on the first such recommendation, on its issue
+// day, against the body, and stays raised when the earlier one ends: it
+// records what the body had left open when the issue came up again.
 //
 // Recommendations are grouped by addressee and by the topic of the
 // supervision they came from (folded: case and diacritics aside), the
@@ -41,15 +42,20 @@ type recurringIndex struct {
 type recurringGroup struct {
 	its    []*Item
 	source string // the first recommendation's supervision
-	multi  bool
-	n      int
-	pos    uint64
-	flags  []Flag
+	// confidential: of confidential recommendations.
+	confidential bool
+	multi        bool
+	n            int
+	pos          uint64
+	flags        []Flag
 }
 
 // recurringFlags raises OB_RECURRING_ISSUE at today: collect returns what
 // its function raised (and takes it back), emit raises a flag as it is.
-func (v *Views) recurringFlags(today events.Date, raise raiseFunc, collect func(func()) []Flag, emit func(Flag)) {
+// With update, the cached flags hold what the groups raised when they were
+// last computed: only a group changed since has its flags replaced (the
+// old ones go to remove); else every group's are raised.
+func (v *Views) recurringFlags(today events.Date, update bool, raise raiseFunc, collect func(func()) []Flag, emit, remove func(Flag)) {
 	x := v.cache.recurring
 	if x == nil {
 		x = &recurringIndex{groups: map[string]*recurringGroup{}}
@@ -73,7 +79,7 @@ func (v *Views) recurringFlags(today events.Date, raise raiseFunc, collect func(
 		}
 		g := x.groups[key]
 		if g == nil {
-			g = &recurringGroup{source: f.SourceID}
+			g = &recurringGroup{source: f.SourceID, confidential: it.Opened == events.Confidential}
 			x.groups[key] = g
 		}
 		g.its = append(g.its, it)
@@ -88,26 +94,37 @@ func (v *Views) recurringFlags(today events.Date, raise raiseFunc, collect func(
 		for _, it := range g.its {
 			pos = max(pos, it.Updated)
 		}
-		if pos != g.pos || len(g.its) != g.n {
-			g.flags = collect(func() { recurringGroupFlags(g.its, raise) })
+		changed := pos != g.pos || len(g.its) != g.n
+		if changed {
+			if update {
+				for _, f := range g.flags {
+					if f.RaisedOn <= today {
+						remove(f)
+					}
+				}
+			}
+			g.flags = collect(func() { recurringGroupFlags(g, raise) })
 			g.pos, g.n = pos, len(g.its)
 		}
-		for _, f := range g.flags {
-			if f.RaisedOn <= today {
-				emit(f)
+		if changed || !update {
+			for _, f := range g.flags {
+				if f.RaisedOn <= today {
+					emit(f)
+				}
 			}
 		}
 	}
 }
 
-// recurringGroupFlags raises OB_RECURRING_ISSUE for each recommendation
-// of its (one addressee and topic) issued while one of another
-// supervision, issued on an earlier day, was open. In issue order, it
-// keeps the two earlier recommendations open longest whose supervisions
-// differ: one of them is open on a day if any of another supervision
-// than a given one is.
-func recurringGroupFlags(its []*Item, raise raiseFunc) {
-	sorted := slices.Clone(its)
+// recurringGroupFlags raises OB_RECURRING_ISSUE for the first
+// recommendation of each supervision in g (one addressee and topic) issued
+// while one of another supervision, issued on an earlier day, was open.
+// In issue order, it keeps the two earlier recommendations open longest
+// whose supervisions differ: one of them is open on a day if any of
+// another supervision than a given one is.
+func recurringGroupFlags(g *recurringGroup, raise raiseFunc) {
+	sorted := slices.Clone(g.its)
+	raised := map[string]bool{} // the supervisions flagged
 	slices.SortStableFunc(sorted, func(a, b *Item) int { return cmp.Compare(a.Facts.Rec.IssuedOn, b.Facts.Rec.IssuedOn) })
 	// later reports whether a stays open longer than b ("" is open).
 	later := func(a, b *Item) bool {
@@ -127,6 +144,9 @@ func recurringGroupFlags(its []*Item, raise raiseFunc) {
 		}
 		for _, it := range sorted[i:j] {
 			f := it.Facts.Rec
+			if raised[f.SourceID] {
+				continue
+			}
 			var earlier *Item
 			for _, e := range []*Item{first, second} {
 				if e != nil && e.Facts.Rec.SourceID != f.SourceID && openOn(e, day) {
@@ -138,7 +158,12 @@ func recurringGroupFlags(its []*Item, raise raiseFunc) {
 				continue
 			}
 			ef := earlier.Facts.Rec
-			raise("OB_RECURRING_ISSUE", it.Stream(), it, f.Addressee, it.Stream(), day,
+			raised[f.SourceID] = true
+			key := events.StreamName(events.KindSupervision, f.SourceID) + "|" + f.Addressee
+			if g.confidential {
+				key += "|confidential"
+			}
+			raise("OB_RECURRING_ISSUE", key, it, f.Addressee, it.Stream(), day,
 				fmt.Sprintf("Kiến nghị cùng nội dung với %s (cuộc giám sát %s, ban hành %s) khi kiến nghị đó chưa được giải quyết (the same topic as %s, from supervision %s issued %s, still open).",
 					earlier.Stream(), ef.SourceID, ef.IssuedOn, earlier.Stream(), ef.SourceID, ef.IssuedOn),
 				[]Cite{ef.IssuedAt, f.IssuedAt})
