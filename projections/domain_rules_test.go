@@ -122,6 +122,36 @@ func TestOverlapNotWithItsFollowUp(t *testing.T) {
 	}
 }
 
+// MU_OVERLAP of a confidential supervision and a public one is about the
+// confidential one, whichever is later: readers who may not see it do not
+// learn of it from the public one's flag.
+func TestOverlapWithAConfidentialSupervision(t *testing.T) {
+	w := newWorld(t)
+	plan := func(id, subject, start string, class events.Classification) {
+		w.recordClass(recorder, events.KindSupervision, id, "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %s","topic":"Quản lý đất công","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":[%q],"planned_start":%q}`, id, subject, start), "2024-03-01", class)
+	}
+	plan("gs-secret", "ubnd-21607", "2024-03-01", events.Confidential)
+	plan("gs-open", "ubnd-21607", "2024-04-01", "")
+	plan("gs-open2", "ubnd-21610", "2024-03-01", "")
+	plan("gs-secret2", "ubnd-21610", "2024-04-01", events.Confidential)
+	v := w.build()
+	for _, c := range []struct{ later, about, other, subject string }{
+		{"gs-open", "gs-secret", "gs-open", "ubnd-21607"},      // the earlier is confidential
+		{"gs-secret2", "gs-secret2", "gs-open2", "ubnd-21610"}, // the later is
+	} {
+		var got []projections.Flag
+		for _, f := range v.Flags("2024-12-31") {
+			if f.Code == "MU_OVERLAP" && strings.Contains(f.Detail, "đối tượng "+c.subject+" ") {
+				got = append(got, f)
+			}
+		}
+		if len(got) != 1 || got[0].Subject != "supervision/"+c.about || !v.Withheld(&got[0], projections.HideConfidential) || !strings.Contains(got[0].Detail, "supervision/"+c.other+" ") {
+			t.Errorf("overlap with %s: %+v, want one flag about supervision/%s naming %s, withheld from readers of public records", c.later, got, c.about, c.other)
+		}
+	}
+}
+
 // README: a unit made by a 2025 merger covers its predecessors'; the write
 // side (events.UnitWithin) also counts a unit whose successor_ids name the
 // scope. A supervision by the new ward of a body of a commune merged into

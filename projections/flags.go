@@ -895,8 +895,16 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 				if !ok || m.aPos != a.Updated || m.bPos != b.Updated {
 					m = overlapMemo{aPos: a.Updated, bPos: b.Updated, gen: gen}
 					if d := DaysBetween(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart); d <= th.OverlapWindowDays {
-						raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), b, b.Facts.Sup.Chair, b.Stream(), b.Facts.Sup.PlannedStart,
-							fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, a.Stream(), th.OverlapWindowDays, a.Stream(), th.OverlapWindowDays),
+						// The flag is about the later one, unless only the
+						// earlier is confidential: then about that one, so
+						// that readers who may not see it do not learn of
+						// it from the other's flag (Withheld).
+						about, other := b, a
+						if a.Opened == events.Confidential && b.Opened != events.Confidential {
+							about, other = a, b
+						}
+						raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), about, b.Facts.Sup.Chair, about.Stream(), b.Facts.Sup.PlannedStart,
+							fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, other.Stream(), th.OverlapWindowDays, other.Stream(), th.OverlapWindowDays),
 							[]Cite{{Position: a.Created, Type: events.SupervisionPlanned}, {Position: b.Created, Type: events.SupervisionPlanned}})
 						m.flag = raised()
 					}
