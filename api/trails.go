@@ -595,6 +595,7 @@ func reportCSV(rep projections.Report, series []projections.Report) []byte {
 		[]string{"Đơn thư giải quyết đúng hạn (petitions resolved on time)", strconv.Itoa(ps.ResolvedOnTime)},
 		[]string{"Đơn thư giải quyết quá hạn (petitions resolved late)", strconv.Itoa(ps.ResolvedLate)},
 		[]string{"Đơn thư quá hạn chưa giải quyết (petitions overdue)", strconv.Itoa(ps.Overdue)},
+		[]string{"Đơn thư người gửi đã rút (petitions withdrawn)", strconv.Itoa(ps.Withdrawn)},
 		[]string{"Yêu cầu cung cấp thông tin đã nhận (information requests received)", strconv.Itoa(is.Received)},
 		[]string{"Đã cung cấp thông tin (provided)", strconv.Itoa(is.Provided)},
 		[]string{"Từ chối cung cấp (refused)", strconv.Itoa(is.Refused)},

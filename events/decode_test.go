@@ -146,6 +146,8 @@ func TestDecode(t *testing.T) {
 			`{"notified_on":"2024-09-23","extended_days":16,"reason":"Cần trích lục bản đồ."}`, events.EInvalid, "data.extended_days"},
 		{"ErrInvalid: an information-request extension of 0 days", events.InfoRequestExtensionNotified,
 			`{"notified_on":"2024-09-23","extended_days":0,"reason":"Cần trích lục bản đồ."}`, events.EInvalid, "data.extended_days"},
+		{"ErrInvalid: a withdrawal without its date", events.PetitionWithdrawn, `{"reason":"Rút đơn."}`, events.EInvalid, "data.withdrawn_on"},
+		{"ErrInvalid: a withdrawal without its reason", events.PetitionWithdrawn, `{"withdrawn_on":"2024-06-03"}`, events.EInvalid, "data.reason"},
 		{"ErrInvalid: a petition extension of 91 days", events.PetitionExtended, `{"extended_on":"2024-06-25","days":91,"reason":"Vụ việc phức tạp."}`, events.EInvalid, "data.days"},
 		{"ErrInvalid: a petition extension's complexity that is none", events.PetitionExtended,
 			`{"extended_on":"2024-06-25","days":10,"case_complexity":"SIMPLE","reason":"Vụ việc phức tạp."}`, events.EInvalid, "data.case_complexity"},

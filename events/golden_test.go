@@ -219,6 +219,7 @@ var goldenExamples = map[events.Type]goldenExample{
 	events.PetitionResolved:            {actor: goldenWard, doc: docRef("27/QĐ-UBND", "2024-07-08"), data: `{"resolved_on":"2024-07-08","outcome":"Khiếu nại đúng một phần","summary":"Yêu cầu trả kết quả trong 10 ngày."}`},
 	events.PetitionResultNotified:      {actor: goldenWard, data: `{"notified_on":"2024-07-12"}`},
 	events.PetitionSecondInstanceFiled: {data: `{"filed_on":"2024-07-25","to_party_id":"ubnd-an-nhon"}`},
+	events.PetitionWithdrawn:           {actor: goldenWard, data: `{"withdrawn_on":"2024-06-03","reason":"Công dân có đơn rút toàn bộ nội dung khiếu nại."}`},
 	events.PetitionClosed:              {data: `{"closed_on":"2024-08-30","summary":"Công dân đã nhận giấy chứng nhận."}`},
 	events.PetitionCorrected:           {data: `{"corrects_version":1,"reason":"Ghi sai số điện thoại của công dân.","changes":{"petitioner.phone":"0912 345 687"}}`},
 

@@ -811,6 +811,7 @@ func TestLifecyclePetition(t *testing.T) {
 	notified := past{events.PetitionResultNotified, example(t, events.PetitionResultNotified)}
 	second := past{events.PetitionSecondInstanceFiled, example(t, events.PetitionSecondInstanceFiled)}
 	closed := past{events.PetitionClosed, example(t, events.PetitionClosed)}
+	withdrawn := past{events.PetitionWithdrawn, example(t, events.PetitionWithdrawn)}
 	ward := respondentOf("ubnd-binh-dinh-ward")
 	town := respondentOf("ubnd-an-nhon")
 
@@ -831,6 +832,14 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "OK: a complaint goes to the second instance", given: seq(complaintResolved, []past{notified}), when: second, then: events.PeSecondInstance},
 		{name: "OK: the second-instance body resolves", given: seq(complaintResolved, []past{second}), when: resolved, as: town, then: events.PeResolved},
 		{name: "OK: resolved → closed", given: complaintResolved, when: closed, then: events.PeClosed},
+		// The petitioner withdraws it once forwarded (before, it is filed).
+		{name: "OK: withdrawn once accepted, recorded by the body", given: seq(complaint, []past{accepted}), when: withdrawn, as: ward, then: events.PeWithdrawn},
+		{name: "OK: withdrawn once forwarded", given: denunciation, when: withdrawn, then: events.PeWithdrawn},
+		{name: "OK: withdrawn at the second instance", given: seq(complaintResolved, []past{second}), when: withdrawn, as: town, then: events.PeWithdrawn},
+		{name: "OK: withdrawn → closed", given: seq(complaint, []past{withdrawn}), when: closed, then: events.PeClosed},
+		{name: "ErrConflict: withdrawn before it is forwarded (filed instead)", given: []past{received("COMPLAINT")}, when: withdrawn, want: events.EConflict, msg: "is in state received"},
+		{name: "ErrConflict: withdrawn once resolved", given: complaintResolved, when: withdrawn, want: events.EConflict, msg: "is in state resolved"},
+		{name: "ErrConflict: nothing follows a withdrawal but closing", given: seq(complaint, []past{withdrawn}), when: accepted, as: ward, want: events.EConflict, msg: "is in state withdrawn"},
 		// A body that does not accept a petition (not its competence, say):
 		// MTTQ forwards it to another, classifying it again if need be, and
 		// only that body answers for it from then on.

@@ -16,6 +16,7 @@ const (
 	PetitionResolved            Type = "petition.resolved.v1"
 	PetitionResultNotified      Type = "petition.result_notified.v1"
 	PetitionSecondInstanceFiled Type = "petition.second_instance_filed.v1"
+	PetitionWithdrawn           Type = "petition.withdrawn.v1"
 	PetitionClosed              Type = "petition.closed.v1"
 	PetitionCorrected           Type = "petition.corrected.v1"
 )
@@ -32,6 +33,7 @@ const (
 	PeResolved       Status = "resolved"
 	PeResultNotified Status = "result_notified"
 	PeSecondInstance Status = "second_instance"
+	PeWithdrawn      Status = "withdrawn"
 	PeClosed         Status = "closed"
 )
 
@@ -154,6 +156,21 @@ type PetitionFiledData struct {
 func (d *PetitionFiledData) Validate() error {
 	return firstError(requiredDate("data.filed_on", d.FiledOn), oneOf("data.reason", d.Reason, filedReasons...),
 		optionalText("data.note", d.Note))
+}
+
+// PetitionWithdrawnData records that the petitioner withdrew a petition
+// after it was forwarded (rút khiếu nại, Luật Khiếu nại 2011 Art. 10; rút
+// tố cáo, Luật Tố cáo 2018 Art. 33): the competent body stops resolving it
+// (đình chỉ). What it owed by then and did not do stays missed; what fell
+// due later is no longer owed.
+type PetitionWithdrawnData struct {
+	WithdrawnOn Date   `json:"withdrawn_on"`
+	Reason      string `json:"reason"`
+}
+
+// Validate implements Payload.
+func (d *PetitionWithdrawnData) Validate() error {
+	return firstError(requiredDate("data.withdrawn_on", d.WithdrawnOn), requiredText("data.reason", d.Reason))
 }
 
 // PetitionAcceptedData records the competent body's acceptance (thụ lý).
@@ -285,7 +302,7 @@ type petitionFacts struct {
 	secondInstance bool
 }
 
-var peAll = []Status{PeReceived, PeClassified, PeForwarded, PeGuided, PeFiled, PeAccepted, PeNotAccepted, PeResolved, PeResultNotified, PeSecondInstance, PeClosed}
+var peAll = []Status{PeReceived, PeClassified, PeForwarded, PeGuided, PeFiled, PeAccepted, PeNotAccepted, PeResolved, PeResultNotified, PeSecondInstance, PeWithdrawn, PeClosed}
 
 var petitionRules = &rules{
 	kind:  KindPetition,
@@ -307,7 +324,10 @@ var petitionRules = &rules{
 		{typ: PetitionResolved, new: func() Payload { return new(PetitionResolvedData) }, from: []Status{PeAccepted, PeSecondInstance}, to: PeResolved, roles: recorderRespondent},
 		{typ: PetitionResultNotified, new: func() Payload { return new(PetitionResultNotifiedData) }, from: []Status{PeResolved}, to: PeResultNotified, roles: recorderRespondent},
 		{typ: PetitionSecondInstanceFiled, new: func() Payload { return new(SecondInstanceFiledData) }, from: []Status{PeResolved, PeResultNotified}, to: PeSecondInstance, roles: recorder},
-		{typ: PetitionClosed, new: func() Payload { return new(ClosedData) }, from: []Status{PeGuided, PeFiled, PeNotAccepted, PeResolved, PeResultNotified}, to: PeClosed, roles: recorder},
+		// Withdrawn by the petitioner once forwarded (before, it is filed
+		// with reason WITHDRAWN_BY_PETITIONER): the body stops resolving it.
+		{typ: PetitionWithdrawn, new: func() Payload { return new(PetitionWithdrawnData) }, from: []Status{PeForwarded, PeAccepted, PeSecondInstance}, to: PeWithdrawn, roles: recorderRespondent},
+		{typ: PetitionClosed, new: func() Payload { return new(ClosedData) }, from: []Status{PeGuided, PeFiled, PeNotAccepted, PeResolved, PeResultNotified, PeWithdrawn}, to: PeClosed, roles: recorder},
 		{typ: PetitionCorrected, new: func() Payload { return new(CorrectionData) }, from: peAll, roles: recorder},
 	},
 	decide: func(s *State, cmd Command, w World) error {

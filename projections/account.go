@@ -127,6 +127,8 @@ type PetStats struct {
 	ResolvedOnTime int `json:"resolved_on_time"`
 	ResolvedLate   int `json:"resolved_late"`
 	Overdue        int `json:"overdue"`
+	// Withdrawn by the petitioner once forwarded.
+	Withdrawn int `json:"withdrawn"`
 }
 
 // InfoStats counts the information requests received in a report's period

@@ -109,7 +109,8 @@ func (it *Item) slots() []slot {
 			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("decided_on", p.NotAcceptedAt, &p.NotAcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
 			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
 			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
-			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote))
+			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote),
+			d("withdrawn_on", p.WithdrawnAt, &p.WithdrawnOn))
 		for i := range p.Extensions {
 			e := &p.Extensions[i]
 			out = append(out, d("extended_on", e.At, &e.On), slot{key: "days", at: e.At.Position, days: &e.Days},

@@ -284,6 +284,17 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 	if f == nil {
 		return
 	}
+	if f.WithdrawnOn != "" {
+		// Withdrawn by the petitioner (Luật Khiếu nại 2011 Art. 10, Luật
+		// Tố cáo 2018 Art. 33): what was done, or missed, by then stays;
+		// what was not yet due is no longer owed.
+		next := add
+		add = func(o Obligation) {
+			if o.MetOn != "" || o.Due < f.WithdrawnOn {
+				next(o)
+			}
+		}
+	}
 	party := f.ForwardedTo
 	if party == "" {
 		party = f.Competent

@@ -34,6 +34,8 @@ type tally struct {
 	// refused an information request's answer. responds, due and met are
 	// then of the petition's resolution and the request's answer.
 	forwarded, provided, refused bool
+	// withdrawn is a petition's: withdrawn by the petitioner.
+	withdrawn bool
 	// form is the shared copy of a known form's name (see formName).
 	form string
 	odd  *tallyDates
@@ -114,7 +116,7 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 		if f == nil {
 			break
 		}
-		date, t.counted, t.forwarded = f.ReceivedOn, true, f.ForwardedOn != "" || len(f.Earlier) > 0
+		date, t.counted, t.forwarded, t.withdrawn = f.ReceivedOn, true, f.ForwardedOn != "" || len(f.Earlier) > 0, f.WithdrawnOn != ""
 		for _, o := range obligations {
 			if resolutionRules[o.Rule] && o.Again == 0 && !t.responds {
 				t.responds, due, met = true, o.Due, o.MetOn
@@ -373,6 +375,9 @@ func countPetition(ps *PetStats, t *tally, outcome string) {
 	ps.Received++
 	if t.forwarded {
 		ps.Forwarded++
+	}
+	if t.withdrawn {
+		ps.Withdrawn++
 	}
 	switch outcome {
 	case OnTime:

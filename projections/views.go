@@ -344,6 +344,9 @@ type PetFacts struct {
 	SecondAt         Cite
 	SecondResolvedOn events.Date
 	SecondResolvedAt Cite
+	// WithdrawnOn is when the petitioner withdrew it, once forwarded.
+	WithdrawnOn events.Date
+	WithdrawnAt Cite
 }
 
 // retireForward moves the petition's forwarding, if any, to Earlier: it is
@@ -1269,6 +1272,8 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 		if f.NotifiedOn == "" {
 			f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
 		}
+	case *events.PetitionWithdrawnData:
+		f.WithdrawnOn, f.WithdrawnAt = d.WithdrawnOn, c
 	}
 }
 

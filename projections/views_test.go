@@ -851,6 +851,59 @@ func TestDenunciationExtensions(t *testing.T) {
 	}
 }
 
+// TestPetitionWithdrawn: a denunciation the petitioner withdraws once it
+// was accepted (Luật Tố cáo 2018 Art. 33) is no longer owed a resolution
+// due after the withdrawal; one due before it stays missed and flagged.
+// A corrected withdrawal date counts as corrected; reports count the
+// withdrawal.
+func TestPetitionWithdrawn(t *testing.T) {
+	for _, c := range []struct {
+		name, on, corrected string
+		owed                bool // the resolution, due 2024-06-26
+	}{
+		{name: "before the deadline", on: "2024-06-10"},
+		{name: "on the deadline", on: "2024-06-26"},
+		{name: "after the deadline", on: "2024-07-10", owed: true},
+		{name: "corrected to before the deadline", on: "2024-07-10", corrected: "2024-06-10"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.rec(events.KindPetition, "tc-1", "21607", events.PetitionReceived,
+				`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Tố cáo sai phạm đất đai"}`, "2024-05-13")
+			w.rec(events.KindPetition, "tc-1", "", events.PetitionClassified,
+				`{"classified_on":"2024-05-14","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":true,"remote":false}`, "2024-05-14")
+			w.rec(events.KindPetition, "tc-1", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
+			w.rec(events.KindPetition, "tc-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+			w.rec(events.KindPetition, "tc-1", "", events.PetitionWithdrawn, fmt.Sprintf(`{"withdrawn_on":%q,"reason":"Người tố cáo rút toàn bộ nội dung tố cáo."}`, c.on), c.on)
+			if c.corrected != "" {
+				w.rec(events.KindPetition, "tc-1", "", events.PetitionCorrected,
+					fmt.Sprintf(`{"corrects_version":5,"reason":"Ghi nhầm ngày.","changes":{"withdrawn_on":%q}}`, c.corrected), "2024-07-11")
+			}
+			v := w.build()
+			const today = "2024-12-31"
+			var rules []string
+			for _, o := range v.Obligations(v.Item("petition/tc-1"), today) {
+				rules = append(rules, o.Rule+" "+o.Outcome)
+			}
+			want := []string{"denunciation.intake on_time"}
+			if c.owed {
+				want = append(want, "denunciation.resolve overdue")
+			}
+			if !slices.Equal(rules, want) {
+				t.Errorf("obligations: %q, want %q", rules, want)
+			}
+			for _, code := range []string{"OB_DENUNCIATION_OVERDUE", "OB_FORWARD_NO_FEEDBACK"} {
+				if got := flagsCode(v, today, "petition/tc-1", code); len(got) != map[bool]int{true: 1}[c.owed] {
+					t.Errorf("%s: %d flags, want raised %v", code, len(got), c.owed)
+				}
+			}
+			if got := v.Report("21607", "2024-01-01", "2024-12-31", today).Petitions; got.Received != 1 || got.Withdrawn != 1 || got.Overdue != map[bool]int{true: 1}[c.owed] {
+				t.Errorf("report: %+v, want 1 received, 1 withdrawn, overdue %v", got, c.owed)
+			}
+		})
+	}
+}
+
 // TestVoterPetitionAnswer: a voters' petition from voter contact, forwarded
 // to the competent body, is answered within 40 days, 50 for the lead
 // agency of a complex one (QĐ 33/2017/QĐ-TTg Art. 12); missed, it is
