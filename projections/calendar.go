@@ -74,12 +74,14 @@ type Thresholds struct {
 	// OverlapWindowDays is MU_OVERLAP's window for supervisions of one
 	// subject on one topic (default 183).
 	OverlapWindowDays int `json:"overlap_window_days"`
-	// OverburdenPerQuarter and OverburdenRequests are MU_OVERBURDEN's
-	// limits: supervisions of one subject per quarter, and document
-	// requests in one supervision, above which the flag is raised
-	// (defaults 2 and 10).
+	// OverburdenPerQuarter, OverburdenRequests and OverburdenSessions
+	// are MU_OVERBURDEN's limits (domain.md §4.2): supervisions of one
+	// subject per quarter, and document requests and working sessions
+	// held in one supervision, above which the flag is raised (defaults
+	// 2, 10 and 5; a table without the last takes its default).
 	OverburdenPerQuarter int `json:"overburden_per_quarter"`
 	OverburdenRequests   int `json:"overburden_requests"`
+	OverburdenSessions   int `json:"overburden_sessions"`
 	// ReceptionCommunePerWeek, ReceptionDistrictPerMonth and
 	// ReceptionProvincePerMonth are OB_RECEPTION_BELOW_MIN's minimums: the
 	// days a People's Committee's chair receives citizens (Luật Tiếp công
@@ -209,6 +211,7 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 	// Thresholds added after tables were written out take their
 	// defaults when a table leaves them out.
 	t.Thresholds.ReceptionCommunePerWeek, t.Thresholds.ReceptionDistrictPerMonth, t.Thresholds.ReceptionProvincePerMonth = 1, 2, 1
+	t.Thresholds.OverburdenSessions = 5
 	if err := decodeStrict(doc.Thresholds, &t.Thresholds); err != nil {
 		return nil, jsonError(name, "thresholds", nil, err)
 	}
@@ -224,6 +227,7 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 		{"overlap_window_days", th.OverlapWindowDays},
 		{"overburden_per_quarter", th.OverburdenPerQuarter},
 		{"overburden_requests", th.OverburdenRequests},
+		{"overburden_sessions", th.OverburdenSessions},
 		{"reception_commune_per_week", th.ReceptionCommunePerWeek},
 		{"reception_district_per_month", th.ReceptionDistrictPerMonth},
 		{"reception_province_per_month", th.ReceptionProvincePerMonth},
@@ -260,6 +264,9 @@ func (th Thresholds) of(code, key string) int {
 	case "MU_OVERBURDEN":
 		if strings.HasSuffix(key, "|requests") { // document requests in one supervision
 			return th.OverburdenRequests
+		}
+		if strings.HasSuffix(key, "|sessions") { // working sessions held in one supervision
+			return th.OverburdenSessions
 		}
 		return th.OverburdenPerQuarter
 	}

@@ -411,7 +411,7 @@ func TestDefaultRules(t *testing.T) {
 		t.Error("Rule found a rule that does not exist")
 	}
 	want := projections.Thresholds{RepeatLateCount: 3, RepeatLateWindowDays: 365, SessionPostponedCount: 2, HearingMonths: 6,
-		OverlapWindowDays: 183, OverburdenPerQuarter: 2, OverburdenRequests: 10,
+		OverlapWindowDays: 183, OverburdenPerQuarter: 2, OverburdenRequests: 10, OverburdenSessions: 5,
 		ReceptionCommunePerWeek: 1, ReceptionDistrictPerMonth: 2, ReceptionProvincePerMonth: 1}
 	got := table.Thresholds
 	got.OverreachKeywords = nil

@@ -763,6 +763,17 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 			raise("MU_OVERBURDEN", it.Stream()+"|requests", it, f.Chair, it.Stream(), f.Requests[th.OverburdenRequests].RequestedOn,
 				fmt.Sprintf("%d yêu cầu tài liệu trong một cuộc giám sát, ngưỡng %d (%d document requests, threshold %d).", n, th.OverburdenRequests, n, th.OverburdenRequests), cs)
 		}
+		if n := len(f.Held); th.OverburdenSessions > 0 && n > th.OverburdenSessions {
+			// Raised on the day of the session that went over the
+			// threshold, in date order.
+			held := slices.SortedStableFunc(slices.Values(f.Held), func(a, b Session) int { return cmp.Compare(a.On, b.On) })
+			cs := make([]Cite, 0, n)
+			for _, s := range held {
+				cs = append(cs, s.At)
+			}
+			raise("MU_OVERBURDEN", it.Stream()+"|sessions", it, f.Chair, it.Stream(), held[th.OverburdenSessions].On,
+				fmt.Sprintf("%d buổi làm việc trong một cuộc giám sát, ngưỡng %d (%d working sessions, threshold %d).", n, th.OverburdenSessions, n, th.OverburdenSessions), cs)
+		}
 		for _, s := range f.Subjects {
 			v.scopeFlag(it, s, raise)
 			if f.PlannedStart != "" && it.Status() != events.SupCancelled {

@@ -641,15 +641,20 @@ func TestOverburdenFollowsChanges(t *testing.T) {
 		w.rec(events.KindSupervision, "gs-q1", "", events.SupervisionDocumentRequested,
 			fmt.Sprintf(`{"request_id":"d%d","party_id":"ubnd-21610","description":"Tài liệu %d","requested_on":"2024-04-03","due_on":"2024-04-30"}`, i, i), "2024-04-03")
 	}
+	// Or working sessions held in one supervision (6, more than the
+	// configured 5), raised on the day of the sixth by date.
+	for i, on := range []string{"2024-05-20", "2024-05-06", "2024-05-07", "2024-05-08", "2024-05-09", "2024-05-10"} {
+		w.rec(events.KindSupervision, "gs-q2", "", events.SupervisionSessionHeld, fmt.Sprintf(`{"session_id":"s%d","held_on":%q}`, i, on), on)
+	}
 	v = w.build()
 	thresholds := map[string]int{}
 	for _, f := range v.Flags(today) {
 		if f.Code == "MU_OVERBURDEN" {
-			thresholds[f.Subject] = f.Threshold
+			thresholds[f.Subject+" "+string(f.RaisedOn)] = f.Threshold
 		}
 	}
-	if want := map[string]int{"party/ubnd-21610": 2, "supervision/gs-q1": 10}; !maps.Equal(thresholds, want) {
-		t.Errorf("MU_OVERBURDEN thresholds by subject: %v, want %v", thresholds, want)
+	if want := map[string]int{"party/ubnd-21610 2024-06-10": 2, "supervision/gs-q1 2024-04-03": 10, "supervision/gs-q2 2024-05-20": 5}; !maps.Equal(thresholds, want) {
+		t.Errorf("MU_OVERBURDEN thresholds by subject and date: %v, want %v", thresholds, want)
 	}
 	w.rec(events.KindSupervision, "gs-q2", "", events.SupervisionCancelled, `{"cancelled_on":"2024-04-05","reason":"Trùng lịch"}`, "2024-04-05")
 	v = w.build()
