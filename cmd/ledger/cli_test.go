@@ -357,6 +357,25 @@ func TestServeNATSPortInUse(t *testing.T) {
 	if _, err := os.Stat(parent); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the data folder (or the parent made for it) was left behind: %v", err)
 	}
+
+	// A data folder that existed, empty (a mounted volume, say), stays,
+	// and stays empty.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	m = NewMain(func() ServeConfig {
+		cfg := DefaultServeConfig()
+		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.NATSListen = dir, "127.0.0.1:0", "error", ln.Addr().String()
+		return cfg
+	}(), &bytes.Buffer{})
+	err = m.Run(context.Background())
+	m.Close()
+	if err == nil {
+		t.Fatal("embedded NATS on a taken port, an empty data folder: no error")
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("the empty data folder: %v, %v; want it there, empty", entries, err)
+	}
 }
 
 // TestServePortInUse: a start on a taken address fails before it makes

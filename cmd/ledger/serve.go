@@ -294,7 +294,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.HTTPServer.Listen(); err != nil {
 		return err
 	}
-	made := topMissing(cfg.Data) // what MkdirAll makes: the folder, and parents
+	// What this start makes: the folders MkdirAll makes (up to made),
+	// and, if the folder was new or empty, everything in it.
+	made := topMissing(cfg.Data)
+	fresh := made != "" || emptyDir(cfg.Data)
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
@@ -311,14 +314,27 @@ func (m *Main) Run(ctx context.Context) error {
 		// Nothing was stored (NATS out of reach, say): what this start
 		// made goes, so that the folder is as it was.
 		removeKey(created)
-		if made != "" {
-			// The embedded server (if it started) stops first; the
-			// folders go while LOCK is held, so that no other start
-			// takes it first.
+		if fresh {
+			// The embedded server (if it started) stops first; what it
+			// and this start made in the folder goes while LOCK is held,
+			// so that no other start takes it first. Then the folders
+			// made for it, if empty: another ledger may have made its
+			// own beside it meanwhile.
 			m.stopNATS()
-			os.RemoveAll(made)
+			entries, _ := os.ReadDir(cfg.Data)
+			for _, e := range entries {
+				if e.Name() != "LOCK" {
+					os.RemoveAll(filepath.Join(cfg.Data, e.Name()))
+				}
+			}
+			os.Remove(filepath.Join(cfg.Data, "LOCK"))
 			m.lock.Close()
 			m.lock = nil
+			for d := filepath.Clean(cfg.Data); made != ""; d = filepath.Dir(d) {
+				if os.Remove(d) != nil || d == made {
+					break
+				}
+			}
 		}
 		return err
 	}
@@ -679,8 +695,6 @@ func embeddedNATSCredentials(cfg ServeConfig) (user, password, pwFile string, er
 	return user, password, pwFile, nil
 }
 
-// removeKey removes a signing key made by loadOrCreateKey at path (and its
-// verifier key), if path is not "".
 // topMissing returns the outermost of dir and its parents that does not
 // exist, "" if dir exists.
 func topMissing(dir string) string {
@@ -710,6 +724,14 @@ func (m *Main) stopNATS() {
 	}
 }
 
+// emptyDir reports whether dir is a folder with nothing in it.
+func emptyDir(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return err == nil && len(entries) == 0
+}
+
+// removeKey removes a signing key made by loadOrCreateKey at path (and its
+// verifier key), if path is not "".
 func removeKey(path string) {
 	if path != "" {
 		os.Remove(path)

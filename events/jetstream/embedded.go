@@ -154,9 +154,8 @@ func LogAsyncErrors(logger *slog.Logger) nats.Option {
 }
 
 // serverLogger passes the server's warnings and errors to slog and drops
-// its notices, debug and trace lines.
-// serverLogger passes the server's log to slog; the first fatal error's
-// text also goes to fatal.
+// its notices, debug and trace lines; the first fatal error's text also
+// goes to fatal (nil: nowhere).
 type serverLogger struct {
 	l     *slog.Logger
 	fatal chan<- string
