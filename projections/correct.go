@@ -70,8 +70,12 @@ func (it *Item) slots() []slot {
 		out = append(out, d("issued_on", r.IssuedAt, &r.IssuedOn), d("received_on", r.ReceivedAt, &r.ReceivedOn),
 			d("responded_on", r.RespondedAt, &r.RespondedOn), d("commit_due_on", r.CommitAt, &r.CommitDueOn),
 			d("due_on", r.CommitAt, &r.CommitDueOn), d("verified_on", r.VerifiedAt, &r.Implemented),
-			slot{key: "response_days", at: r.IssuedAt.Position, days: &r.ResponseDays},
-			d("closed_on", Cite{Position: r.EndedAt}, &r.EndedOn), d("withdrawn_on", Cite{Position: r.EndedAt}, &r.EndedOn))
+			slot{key: "response_days", at: r.IssuedAt.Position, days: &r.ResponseDays})
+		if r.EndedAt.Type == events.RecommendationClosed {
+			out = append(out, d("closed_on", r.EndedAt, &r.EndedOn))
+		} else {
+			out = append(out, d("withdrawn_on", r.EndedAt, &r.EndedOn))
+		}
 	case f.Sup != nil:
 		s := f.Sup
 		out = append(out, d("planned_start", created, &s.PlannedStart), d("decided_on", s.DecidedAt, &s.DecidedOn),

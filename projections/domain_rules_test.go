@@ -1298,11 +1298,18 @@ func TestRecurringIssue(t *testing.T) {
 	secret("kn-s1", "gs-a", "2024-02-02")
 	rec("kn-s2", "gs-b", "hdnd-21607", "2024-07-02")
 	secret("kn-s3", "gs-b", "2024-07-03") // raised, for those who may see both
+	// A public recommendation from a confidential supervision: its flag
+	// would tell that supervision's topic. Compared with the confidential
+	// ones, its flag is about the supervision.
+	w.recordClass(recorder, events.KindSupervision, "gs-k", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát gs-k","topic":"Bồi thường giải phóng mặt bằng","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-06-20"}`, "2024-06-20", events.Confidential)
+	rec("kn-k1", "gs-k", "ubnd-21607", "2024-07-04") // kn-a1 is open, but public
+	rec("kn-k2", "gs-k", "hdnd-21607", "2024-07-05") // kn-s1 is open: about gs-k
 	v := w.build()
 	const today = "2024-12-31"
 	check := func(v *projections.Views, today events.Date, want map[string]bool) {
 		t.Helper()
-		for _, id := range []string{"kn-a1", "kn-a2", "kn-b1", "kn-b2", "kn-b3", "kn-c1", "kn-a3", "kn-d1", "kn-s1", "kn-s2", "kn-s3"} {
+		for _, id := range []string{"kn-a1", "kn-a2", "kn-b1", "kn-b2", "kn-b3", "kn-c1", "kn-a3", "kn-d1", "kn-s1", "kn-s2", "kn-s3", "kn-k1", "kn-k2"} {
 			got := flagsCode(v, today, "recommendation/"+id, "OB_RECURRING_ISSUE")
 			if len(got) != map[bool]int{true: 1}[want[id]] {
 				t.Errorf("%s at %s: %d OB_RECURRING_ISSUE flags, want raised %v", id, today, len(got), want[id])
@@ -1311,6 +1318,9 @@ func TestRecurringIssue(t *testing.T) {
 	}
 	check(v, today, map[string]bool{"kn-b1": true, "kn-s3": true})
 	check(v, "2024-06-30", nil) // before kn-b1 was issued
+	if got := flagsCode(v, today, "supervision/gs-k", "OB_RECURRING_ISSUE"); len(got) != 1 || !v.Withheld(&got[0], projections.HideConfidential) || !strings.Contains(got[0].Detail, "recommendation/kn-s1") {
+		t.Errorf("kn-k2, public, from the confidential gs-k: %+v, want one flag about supervision/gs-k naming kn-s1, withheld", got)
+	}
 	f := flagsCode(v, today, "recommendation/kn-b1", "OB_RECURRING_ISSUE")[0]
 	if f.Party != "ubnd-21607" || f.RaisedOn != "2024-07-01" || f.Against != "respondent" || len(f.Cites) != 2 || f.Cites[0].Position != a1 || f.Cites[1].Position != b1 ||
 		!strings.Contains(f.Detail, "recommendation/kn-a1") {
@@ -1330,6 +1340,10 @@ func TestRecurringIssue(t *testing.T) {
 	// kn-a2, withdrawn, corrected to a later date: open when kn-b2 came.
 	v = w.build()
 	check(v, today, map[string]bool{"kn-b1": true, "kn-s3": true})
+	// A closing date given for the withdrawal (the write side refuses
+	// that now) is not the withdrawal's.
+	w.legacy("recommendation/kn-a2", events.RecommendationCorrected, `{"corrects_version":2,"reason":"Ghi nhầm.","changes":{"closed_on":"2024-08-01"}}`)
+	check(w.build(), today, map[string]bool{"kn-b1": true, "kn-s3": true})
 	w.rec(events.KindRecommendation, "kn-a2", "", events.RecommendationCorrected, `{"corrects_version":2,"reason":"Ghi nhầm ngày.","changes":{"withdrawn_on":"2024-08-01"}}`, "2024-09-02")
 	check(w.build(), today, map[string]bool{"kn-b1": true, "kn-b2": true, "kn-s3": true})
 }

@@ -481,7 +481,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	v.hearingFlags(today, first, raise)
 	across := appendKeys(nil, out[acrossFrom:]) // OB_NO_HEARING, raised again by every computation
 	var scratch []Flag
-	v.recurringFlags(today, update, raise, func(build func()) []Flag {
+	v.recurringFlags(today, update, changedRecs, raise, func(build func()) []Flag {
 		scratch, into = scratch[:0], &scratch
 		build()
 		into = &out

@@ -18,8 +18,8 @@ import (
 // records what the body had left open when the issue came up again.
 //
 // Recommendations are grouped by addressee and by the topic of the
-// supervision they came from (folded: case and diacritics aside), the
-// confidential ones apart from the others; a
+// supervision they came from (folded: case and diacritics aside), those
+// confidential or from a confidential supervision apart from the others; a
 // recommendation's addressee and source are not corrected, nor is a
 // supervision's topic in its facts, so a recommendation stays in its
 // group. The groups are kept in the flag cache and extended with the
@@ -31,6 +31,8 @@ import (
 type recurringIndex struct {
 	n      int
 	groups map[string]*recurringGroup
+	// of is the group of each recommendation grouped.
+	of map[*Item]*recurringGroup
 	// multi are the groups with recommendations of two supervisions or
 	// more (the others raise nothing), in the order they became so.
 	multi []*recurringGroup
@@ -42,7 +44,8 @@ type recurringIndex struct {
 type recurringGroup struct {
 	its    []*Item
 	source string // the first recommendation's supervision
-	// confidential: of confidential recommendations.
+	// confidential: of recommendations that are confidential or come
+	// from a confidential supervision.
 	confidential bool
 	multi        bool
 	n            int
@@ -53,12 +56,14 @@ type recurringGroup struct {
 // recurringFlags raises OB_RECURRING_ISSUE at today: collect returns what
 // its function raised (and takes it back), emit raises a flag as it is.
 // With update, the cached flags hold what the groups raised when they were
-// last computed: only a group changed since has its flags replaced (the
-// old ones go to remove); else every group's are raised.
-func (v *Views) recurringFlags(today events.Date, update bool, raise raiseFunc, collect func(func()) []Flag, emit, remove func(Flag)) {
+// last computed, and changed lists the recommendations changed since
+// (new ones too): only their groups have their flags replaced (the old
+// ones go to remove). Else every group's are raised, computed again if one
+// of its recommendations changed.
+func (v *Views) recurringFlags(today events.Date, update bool, changed []*Item, raise raiseFunc, collect func(func()) []Flag, emit, remove func(Flag)) {
 	x := v.cache.recurring
 	if x == nil {
-		x = &recurringIndex{groups: map[string]*recurringGroup{}}
+		x = &recurringIndex{groups: map[string]*recurringGroup{}, of: map[*Item]*recurringGroup{}}
 		v.cache.recurring = x
 	}
 	recs := v.order[events.KindRecommendation]
@@ -72,24 +77,39 @@ func (v *Views) recurringFlags(today events.Date, update bool, raise raiseFunc, 
 			continue
 		}
 		key := f.Addressee + "|" + sup.Facts.Sup.Topic
-		if it.Opened == events.Confidential {
-			// Apart: a public one's flag would name a confidential
-			// one and its date to readers who may not see it.
+		// Apart: a public flag would name a confidential recommendation
+		// and its date, or tell a confidential supervision's topic, to
+		// readers who may not see them.
+		confidential := it.Opened == events.Confidential || sup.Opened == events.Confidential
+		if confidential {
 			key += "|confidential"
 		}
 		g := x.groups[key]
 		if g == nil {
-			g = &recurringGroup{source: f.SourceID, confidential: it.Opened == events.Confidential}
+			g = &recurringGroup{source: f.SourceID, confidential: confidential}
 			x.groups[key] = g
 		}
 		g.its = append(g.its, it)
+		x.of[it] = g
 		if !g.multi && f.SourceID != g.source {
 			g.multi = true
 			x.multi = append(x.multi, g)
 		}
 	}
 	x.n = len(recs)
-	for _, g := range x.multi {
+	groups := x.multi
+	if update {
+		// Only the groups of the recommendations changed.
+		groups = nil
+		seen := map[*recurringGroup]bool{}
+		for _, it := range changed {
+			if g := x.of[it]; g != nil && g.multi && !seen[g] {
+				seen[g] = true
+				groups = append(groups, g)
+			}
+		}
+	}
+	for _, g := range groups {
 		var pos uint64
 		for _, it := range g.its {
 			pos = max(pos, it.Updated)
@@ -163,7 +183,13 @@ func recurringGroupFlags(g *recurringGroup, raise raiseFunc) {
 			if g.confidential {
 				key += "|confidential"
 			}
-			raise("OB_RECURRING_ISSUE", key, it, f.Addressee, it.Stream(), day,
+			subject := it.Stream()
+			if g.confidential && it.Opened != events.Confidential {
+				// Public, from a confidential supervision: the flag is
+				// about that one, which Withheld hides.
+				subject = events.StreamName(events.KindSupervision, f.SourceID)
+			}
+			raise("OB_RECURRING_ISSUE", key, it, f.Addressee, subject, day,
 				fmt.Sprintf("Kiến nghị cùng nội dung với %s (cuộc giám sát %s, ban hành %s) khi kiến nghị đó chưa được giải quyết (the same topic as %s, from supervision %s issued %s, still open).",
 					earlier.Stream(), ef.SourceID, ef.IssuedOn, earlier.Stream(), ef.SourceID, ef.IssuedOn),
 				[]Cite{ef.IssuedAt, f.IssuedAt})

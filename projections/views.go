@@ -151,9 +151,9 @@ type RecFacts struct {
 	Overreach string
 	IssuedAt  Cite
 	// EndedOn is when the recommendation was closed or withdrawn, EndedAt
-	// the position of that event.
+	// that event.
 	EndedOn events.Date
-	EndedAt uint64
+	EndedAt Cite
 }
 
 // endedOn is when the recommendation stopped being open: its
@@ -1073,9 +1073,9 @@ func (v *Views) applyRec(it *Item, p events.Payload, c Cite) {
 			f.EvidenceOn = ""
 		}
 	case *events.ClosedData:
-		f.EndedOn, f.EndedAt = d.ClosedOn, c.Position
+		f.EndedOn, f.EndedAt = d.ClosedOn, c
 	case *events.WithdrawnData:
-		f.EndedOn, f.EndedAt = d.WithdrawnOn, c.Position
+		f.EndedOn, f.EndedAt = d.WithdrawnOn, c
 	}
 }
 
