@@ -1156,7 +1156,7 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 	defer stop()
 	replicated := st.CachedInfo().Config.Replicas > 1
 	for stalls := 0; ; {
-		next, got, err := s.readFrom(ctx, st, filter, from, pending, fn)
+		next, got, known, err := s.readFrom(ctx, st, filter, from, pending, fn)
 		var miss missingError
 		switch {
 		case errors.Is(err, errStalled):
@@ -1170,11 +1170,21 @@ func (s *Store) read(ctx context.Context, st natsjs.Stream, filter string, from,
 			stalls = 0 // it moved on: only stalls in a row count
 		}
 		if stalls++; stalls > maxStalls {
+			if errors.As(err, &miss) {
+				return err // positions missing, on every replica tried
+			}
 			return fmt.Errorf("%w: no message came for %s, %d times in a row, reading from position %d (last: %w)", events.ErrUnavailable, stallAfter, stalls, next, err)
 		}
 		s.log.Warn("a reader waited too long for a message known to exist: reading again from its position with a new consumer",
 			"stream", st.CachedInfo().Config.Name, "position", next, "waited", stallAfter, "err", err)
-		from, pending = next, pending-got
+		// Still pending: what was, less what came, or more if the
+		// watchdog learned of more (Follow past the head), so that the
+		// next consumer is checked against it.
+		rest := pending - got
+		if read := next - from; filter == "" && known > read {
+			rest = max(rest, known-read)
+		}
+		from, pending = next, rest
 	}
 }
 
@@ -1219,11 +1229,14 @@ var (
 	wrapMessages func(natsjs.MessagesContext) natsjs.MessagesContext
 )
 
-// readFrom is one attempt of read: it returns the next position to read
-// and how many of pending it delivered, with errStalled if its watchdog
-// stopped it.
-func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, from, pending uint64, fn func(m natsjs.Msg, seq uint64) (done bool, err error)) (next, got uint64, err error) {
+// readFrom is one attempt of read: it returns the next position to read,
+// how many of pending it delivered, and how many messages from from on it
+// knew to exist at the end (pending, or more that its watchdog learned
+// of), with errStalled if its watchdog stopped it.
+func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, from, pending uint64, fn func(m natsjs.Msg, seq uint64) (done bool, err error)) (next, got, known uint64, err error) {
 	next = from
+	var knownN atomic.Uint64 // known, set by the watchdog
+	knownN.Store(pending)
 	cfg := natsjs.OrderedConsumerConfig{
 		DeliverPolicy:    natsjs.DeliverByStartSequencePolicy,
 		OptStartSeq:      from,
@@ -1245,13 +1258,13 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 		s.deleteConsumer(st, cons)
 		select {
 		case <-ctx.Done():
-			return next, got, s.closedOr(ctx.Err())
+			return next, got, knownN.Load(), s.closedOr(ctx.Err())
 		case <-time.After(lagRetryWait):
 		}
 		cons, err = st.OrderedConsumer(ctx, cfg)
 	}
 	if err != nil {
-		return next, got, s.closedOr(err)
+		return next, got, knownN.Load(), s.closedOr(err)
 	}
 	defer s.deleteConsumer(st, cons)
 	// available is how many messages the server has; fewer than pending
@@ -1260,13 +1273,13 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 	available := pending
 	if info := cons.CachedInfo(); info != nil && info.NumPending < pending {
 		if filter != "" || info.NumPending == 0 {
-			return next, got, missing("%d messages from position %d on, want at least %d: position %d and others are missing", info.NumPending, from, pending, from+info.NumPending)
+			return next, got, knownN.Load(), missing("%d messages from position %d on, want at least %d: position %d and others are missing", info.NumPending, from, pending, from+info.NumPending)
 		}
 		available = info.NumPending
 	}
 	it, err := cons.Messages(natsjs.PullMaxMessagesWithBytesLimit(readBatch, readBytes), natsjs.PullHeartbeat(readHeartbeat))
 	if err != nil {
-		return next, got, s.closedOr(err)
+		return next, got, knownN.Load(), s.closedOr(err)
 	}
 	if wrapMessages != nil {
 		it = wrapMessages(it)
@@ -1290,6 +1303,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 			t := time.NewTicker(check)
 			defer t.Stop()
 			known := available
+			knownN.Store(known)
 			last, since := received.Load(), time.Now()
 			for {
 				select {
@@ -1314,6 +1328,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 					since = now
 					if stored := lastSeq(ctx, st); stored >= from+n {
 						known = stored - from + 1
+						knownN.Store(known)
 					}
 				}
 			}
@@ -1325,20 +1340,20 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 		waiting.Store(false)
 		if err != nil {
 			if ctx.Err() != nil {
-				return next, got, s.closedOr(ctx.Err())
+				return next, got, knownN.Load(), s.closedOr(ctx.Err())
 			}
 			if stalled.Load() {
-				return next, got, errStalled
+				return next, got, knownN.Load(), errStalled
 			}
-			return next, got, s.closedOr(err)
+			return next, got, knownN.Load(), s.closedOr(err)
 		}
 		received.Add(1)
 		seq, ok := streamSeq(m.Reply())
 		if !ok {
-			return next, got, fmt.Errorf("message without a JetStream position (reply subject %q)", m.Reply())
+			return next, got, knownN.Load(), fmt.Errorf("message without a JetStream position (reply subject %q)", m.Reply())
 		}
 		if filter == "" && seq != next {
-			return next, got, fmt.Errorf("position %d follows %d: positions %d to %d are missing", seq, next-1, next, seq-1)
+			return next, got, knownN.Load(), fmt.Errorf("position %d follows %d: positions %d to %d are missing", seq, next-1, next, seq-1)
 		}
 		next = seq + 1
 		if got < pending {
@@ -1346,10 +1361,10 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 		}
 		done, err := fn(m, seq)
 		if err != nil || done {
-			return next, got, err
+			return next, got, knownN.Load(), err
 		}
 		if available < pending && next-from == available {
-			return next, got, missing("the log ends at position %d but should hold %d more: position %d is missing", next-1, pending-available, next)
+			return next, got, knownN.Load(), missing("the log ends at position %d but should hold %d more: position %d is missing", next-1, pending-available, next)
 		}
 	}
 }
