@@ -775,6 +775,18 @@ func TestDenunciationIntake(t *testing.T) {
 	}
 }
 
+// acceptedDenunciation records denunciation tc-1 (complex), received on 13
+// May 2024, forwarded to ubnd-21607 on Friday 17 May and accepted on
+// Monday 27 May: 30 days for its resolution end Wednesday 26 June.
+func acceptedDenunciation(w *world) {
+	w.rec(events.KindPetition, "tc-1", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Tố cáo sai phạm đất đai"}`, "2024-05-13")
+	w.rec(events.KindPetition, "tc-1", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-14","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":true,"remote":false}`, "2024-05-14")
+	w.rec(events.KindPetition, "tc-1", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
+	w.rec(events.KindPetition, "tc-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+}
+
 // TestDenunciationExtensions: a denunciation is resolved within 30 days of
 // its acceptance; a complex case is extended once, a very complex one
 // twice, at most 30 days each, by a decision made while the period runs
@@ -807,13 +819,7 @@ func TestDenunciationExtensions(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
-			w.rec(events.KindPetition, "tc-1", "21607", events.PetitionReceived,
-				`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Tố cáo sai phạm đất đai"}`, "2024-05-13")
-			w.rec(events.KindPetition, "tc-1", "", events.PetitionClassified,
-				`{"classified_on":"2024-05-14","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":true,"remote":false}`, "2024-05-14")
-			w.rec(events.KindPetition, "tc-1", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
-			// Accepted Monday 27 May: 30 days end Wednesday 26 June.
-			w.rec(events.KindPetition, "tc-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+			acceptedDenunciation(w) // its resolution due 26 June
 			var last uint64
 			for i, e := range c.exts {
 				w.rec(events.KindPetition, "tc-1", "", events.PetitionExtended,
@@ -873,12 +879,7 @@ func TestPetitionWithdrawn(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
-			w.rec(events.KindPetition, "tc-1", "21607", events.PetitionReceived,
-				`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Tố cáo sai phạm đất đai"}`, "2024-05-13")
-			w.rec(events.KindPetition, "tc-1", "", events.PetitionClassified,
-				`{"classified_on":"2024-05-14","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":true,"remote":false}`, "2024-05-14")
-			w.rec(events.KindPetition, "tc-1", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
-			w.rec(events.KindPetition, "tc-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+			acceptedDenunciation(w)
 			w.rec(events.KindPetition, "tc-1", "", events.PetitionWithdrawn, fmt.Sprintf(`{"withdrawn_on":%q,"reason":"Người tố cáo rút toàn bộ nội dung tố cáo."}`, c.on), c.on)
 			if c.corrected != "" {
 				w.rec(events.KindPetition, "tc-1", "", events.PetitionCorrected,
