@@ -95,6 +95,13 @@ type Thresholds struct {
 	// matched elsewhere, without regard to case or diacritics. The list
 	// may be empty.
 	OverreachKeywords []string `json:"overreach_keywords"`
+	// OutOfScopeKeywords are MU_OUT_OF_SCOPE_CONTENT's phrases of
+	// supervision topics outside what MTTQ supervises (Luật MTTQ 2015
+	// Art. 26.2: the implementation of policy and law touching the
+	// People's rights), such as a court's judgment or a firm's internal
+	// business; matched like OverreachKeywords, for human review. The
+	// list may be empty or left out.
+	OutOfScopeKeywords []string `json:"out_of_scope_keywords,omitempty"`
 }
 
 // RuleTable is the deadline configuration: every rule with its citation,
@@ -138,6 +145,7 @@ func DefaultRules() *RuleTable {
 	c := *t
 	c.Rules = slices.Clone(t.Rules)
 	c.Thresholds.OverreachKeywords = slices.Clone(t.Thresholds.OverreachKeywords)
+	c.Thresholds.OutOfScopeKeywords = slices.Clone(t.Thresholds.OutOfScopeKeywords)
 	return &c // the index is never written after parsing, so it is shared
 }
 
@@ -239,6 +247,11 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 	for i, k := range th.OverreachKeywords {
 		if strings.TrimSpace(k) == "" {
 			return nil, bad(fmt.Sprintf("thresholds.overreach_keywords[%d]", i), "empty: it would match every text")
+		}
+	}
+	for i, k := range th.OutOfScopeKeywords {
+		if strings.TrimSpace(k) == "" {
+			return nil, bad(fmt.Sprintf("thresholds.out_of_scope_keywords[%d]", i), "empty: it would match every text")
 		}
 	}
 	return t, nil

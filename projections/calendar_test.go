@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -414,16 +415,19 @@ func TestDefaultRules(t *testing.T) {
 		OverlapWindowDays: 183, OverburdenPerQuarter: 2, OverburdenRequests: 10, OverburdenSessions: 5,
 		ReceptionCommunePerWeek: 1, ReceptionDistrictPerMonth: 2, ReceptionProvincePerMonth: 1}
 	got := table.Thresholds
-	got.OverreachKeywords = nil
+	got.OverreachKeywords, got.OutOfScopeKeywords = nil, nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("thresholds %+v, want %+v", got, want)
 	}
 	if n := len(table.Thresholds.OverreachKeywords); n < 6 {
 		t.Errorf("%d overreach keywords, want about 8", n)
 	}
-	for _, k := range table.Thresholds.OverreachKeywords {
+	if n := len(table.Thresholds.OutOfScopeKeywords); n < 3 {
+		t.Errorf("%d out-of-scope keywords, want about 5", n)
+	}
+	for _, k := range slices.Concat(table.Thresholds.OverreachKeywords, table.Thresholds.OutOfScopeKeywords) {
 		if err := vietnamese(k); err != nil {
-			t.Errorf("overreach keyword %q: %v", k, err)
+			t.Errorf("keyword %q: %v", k, err)
 		}
 	}
 

@@ -1347,3 +1347,28 @@ func TestRecurringIssue(t *testing.T) {
 	w.rec(events.KindRecommendation, "kn-a2", "", events.RecommendationCorrected, `{"corrects_version":2,"reason":"Ghi nhầm ngày.","changes":{"withdrawn_on":"2024-08-01"}}`, "2024-09-02")
 	check(w.build(), today, map[string]bool{"kn-b1": true, "kn-b2": true, "kn-s3": true})
 }
+
+// domain.md §4.2 MU_OUT_OF_SCOPE_CONTENT: a supervision whose topic has a
+// phrase of the rule table's out_of_scope_keywords (a court's judgment, a
+// firm's internal business: Luật MTTQ 2015 Art. 26.2) is flagged against
+// its chair for human review, whatever the case and diacritics.
+func TestOutOfScopeContent(t *testing.T) {
+	w := newWorld(t)
+	plan := func(id, topic string) {
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %s","topic":%q,"form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"chair_party_id":"mttq-540","planned_start":"2024-04-01"}`, id, topic), "2024-03-01")
+	}
+	plan("gs-court", "Xem xét lại BAN AN của Tòa án nhân dân thị xã")
+	plan("gs-firm", "Hoạt động kinh doanh nội bộ của Công ty TNHH ABC")
+	plan("gs-land", "Bồi thường giải phóng mặt bằng")
+	v := w.build()
+	for id, want := range map[string]string{"gs-court": "bản án", "gs-firm": "hoạt động kinh doanh nội bộ", "gs-land": ""} {
+		got := flagsCode(v, "2024-12-31", "supervision/"+id, "MU_OUT_OF_SCOPE_CONTENT")
+		switch {
+		case want == "" && len(got) != 0:
+			t.Errorf("%s: %s, want no flag", id, got[0].Detail)
+		case want != "" && (len(got) != 1 || !strings.Contains(got[0].Detail, want) || got[0].Party != "mttq-540" || got[0].Against != "supervisor" || got[0].RaisedOn != "2024-03-01"):
+			t.Errorf("%s: %+v, want one flag against mttq-540 naming %q, raised 2024-03-01", id, got, want)
+		}
+	}
+}

@@ -75,6 +75,7 @@ var FlagCodes = map[string]flagInfo{
 	"OB_DENUNCIATION_OVERDUE":   {"Giải quyết tố cáo quá hạn (Denunciation resolution overdue)", "Luật Tố cáo 2018 Điều 30", "respondent"},
 	"OB_VOTER_PETITION_OVERDUE": {"Không trả lời hoặc trả lời kiến nghị cử tri quá hạn (Voters' petition not answered in time)", "Quyết định 33/2017/QĐ-TTg Điều 12", "respondent"},
 	"OB_FORWARD_NO_FEEDBACK":    {"Không thông báo kết quả cho MTTQ đã chuyển đơn (No result notice to the forwarding MTTQ)", "Luật Tố cáo 2011 Điều 44", "respondent"},
+	"MU_OUT_OF_SCOPE_CONTENT":   {"Nội dung giám sát có thể ngoài phạm vi (Supervision topic perhaps out of scope)", "Luật MTTQ 2015 Điều 26.2", "supervisor"},
 	"MU_OUT_OF_SCOPE_SUBJECT":   {"Đối tượng giám sát ngoài phạm vi (Supervision subject out of scope)", "Luật MTTQ 2015 Điều 26.1", "supervisor"},
 	"MU_NO_DECISION":            {"Làm việc khi chưa có quyết định hoặc thông báo giám sát (Session held before the decision or notice)", "Luật MTTQ 2015 Điều 29.1; NQLT 403/2017 Điều 7", "supervisor"},
 	"MU_OVERLAP":                {"Giám sát chồng chéo cùng nội dung, cùng đối tượng (Overlapping supervisions)", "Luật MTTQ 2015 Điều 25.3 (không chồng chéo)", "supervisor"},
@@ -151,6 +152,9 @@ type flagCache struct {
 	// recurring groups recommendations for OB_RECURRING_ISSUE, with each
 	// group's flags (recurringFlags).
 	recurring *recurringIndex
+	// outOfScope are MU_OUT_OF_SCOPE_CONTENT's phrases and their folded
+	// forms, made at the first computation.
+	outOfScope [][2]string
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu       sync.Mutex
 	scopesPos uint64
@@ -742,6 +746,11 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 		if f == nil {
 			return
 		}
+		if k := v.outOfScopeContent(f.Topic); k != "" {
+			raise("MU_OUT_OF_SCOPE_CONTENT", it.Stream(), it, f.Chair, it.Stream(), it.OpenedOn,
+				fmt.Sprintf("Nội dung giám sát có cụm từ %q, có thể ngoài phạm vi giám sát của MTTQ; cần người xem xét (the topic has %q, perhaps outside what MTTQ supervises; for human review).", k, k),
+				[]Cite{{Position: it.Created, Type: events.SupervisionPlanned}})
+		}
 		if early := f.earlySession(); early != nil {
 			raise("MU_NO_DECISION", it.Stream(), it, f.Chair, it.Stream(), f.FirstSession,
 				"Buổi làm việc diễn ra trước khi có quyết định thành lập đoàn hoặc thông báo cho đối tượng (a session before the decision or the notice).",
@@ -826,6 +835,25 @@ func (v *Views) repeatLateFlag(today events.Date, party string, late []lateRef, 
 			fmt.Sprintf("%d lần trả lời chậm hoặc không trả lời trong %d ngày, ngưỡng %d (%d late or missing answers in %d days, threshold %d).",
 				len(in), th.RepeatLateWindowDays, th.RepeatLateCount, len(in), th.RepeatLateWindowDays, th.RepeatLateCount), cs)
 	}
+}
+
+// outOfScopeContent returns the first MU_OUT_OF_SCOPE_CONTENT phrase in a
+// supervision's folded topic, or "". It runs with the flag cache's lock
+// held, which guards the folded phrases.
+func (v *Views) outOfScopeContent(topic string) string {
+	c := v.cache
+	if c.outOfScope == nil {
+		c.outOfScope = [][2]string{}
+		for _, k := range v.cfg.Rules.Thresholds.OutOfScopeKeywords {
+			c.outOfScope = append(c.outOfScope, [2]string{k, foldText(k)})
+		}
+	}
+	for _, k := range c.outOfScope {
+		if topic != "" && strings.Contains(topic, k[1]) {
+			return k[0]
+		}
+	}
+	return ""
 }
 
 // supervisionFlags raises the flags about several supervisions: too many
