@@ -244,14 +244,14 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 			return nil, bad("thresholds."+c.field, "must be 1 or more, not %d", c.v)
 		}
 	}
-	for i, k := range th.OverreachKeywords {
-		if strings.TrimSpace(k) == "" {
-			return nil, bad(fmt.Sprintf("thresholds.overreach_keywords[%d]", i), "empty: it would match every text")
-		}
-	}
-	for i, k := range th.OutOfScopeKeywords {
-		if strings.TrimSpace(k) == "" {
-			return nil, bad(fmt.Sprintf("thresholds.out_of_scope_keywords[%d]", i), "empty: it would match every text")
+	for _, c := range []struct {
+		field string
+		list  []string
+	}{{"overreach_keywords", th.OverreachKeywords}, {"out_of_scope_keywords", th.OutOfScopeKeywords}} {
+		for i, k := range c.list {
+			if strings.TrimSpace(k) == "" {
+				return nil, bad(fmt.Sprintf("thresholds.%s[%d]", c.field, i), "empty: it would match every text")
+			}
 		}
 	}
 	return t, nil

@@ -152,9 +152,9 @@ type flagCache struct {
 	// recurring groups recommendations for OB_RECURRING_ISSUE, with each
 	// group's flags (recurringFlags).
 	recurring *recurringIndex
-	// outOfScope are MU_OUT_OF_SCOPE_CONTENT's phrases and their folded
-	// forms, made at the first computation.
-	outOfScope [][2]string
+	// outOfScope are MU_OUT_OF_SCOPE_CONTENT's phrases, folded at the
+	// first computation.
+	outOfScope phrases
 	// smu guards scopes: flags are computed with mu held and use scopes.
 	smu       sync.Mutex
 	scopesPos uint64
@@ -843,17 +843,12 @@ func (v *Views) repeatLateFlag(today events.Date, party string, late []lateRef, 
 func (v *Views) outOfScopeContent(topic string) string {
 	c := v.cache
 	if c.outOfScope == nil {
-		c.outOfScope = [][2]string{}
-		for _, k := range v.cfg.Rules.Thresholds.OutOfScopeKeywords {
-			c.outOfScope = append(c.outOfScope, [2]string{k, foldText(k)})
-		}
+		c.outOfScope = foldPhrases(v.cfg.Rules.Thresholds.OutOfScopeKeywords)
 	}
-	for _, k := range c.outOfScope {
-		if topic != "" && strings.Contains(topic, k[1]) {
-			return k[0]
-		}
+	if topic == "" {
+		return ""
 	}
-	return ""
+	return c.outOfScope.in(topic)
 }
 
 // supervisionFlags raises the flags about several supervisions: too many

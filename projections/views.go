@@ -466,8 +466,8 @@ type Views struct {
 	// supGen changes with every event of a supervision (see
 	// flagCache.supervision).
 	supGen   uint64
-	keywords [][2]string // overreach wordings and their folded forms
-	scratch  []string    // for Apply
+	keywords phrases  // overreach wordings
+	scratch  []string // for Apply
 	// dutyScratch holds an item's obligations while Apply indexes them.
 	dutyScratch []Obligation
 	// touched lists the items changed by the events from position
@@ -1306,14 +1306,29 @@ func (v *Views) overreachFolded(t string) string {
 		return ""
 	}
 	if v.keywords == nil {
-		v.keywords = [][2]string{}
-		for _, k := range v.cfg.Rules.Thresholds.OverreachKeywords {
-			if k != "" {
-				v.keywords = append(v.keywords, [2]string{k, foldText(k)})
-			}
+		v.keywords = foldPhrases(v.cfg.Rules.Thresholds.OverreachKeywords)
+	}
+	return v.keywords.in(t)
+}
+
+// phrases are configured phrases (MU_POWER_OVERREACH's,
+// MU_OUT_OF_SCOPE_CONTENT's), each with its folded form.
+type phrases [][2]string
+
+// foldPhrases returns list's phrases with their folded forms (never nil).
+func foldPhrases(list []string) phrases {
+	out := phrases{}
+	for _, k := range list {
+		if k != "" {
+			out = append(out, [2]string{k, foldText(k)})
 		}
 	}
-	for _, k := range v.keywords {
+	return out
+}
+
+// in returns the first phrase found in the folded text t, or "".
+func (ps phrases) in(t string) string {
+	for _, k := range ps {
 		if strings.Contains(t, k[1]) {
 			return k[0]
 		}

@@ -344,14 +344,14 @@ func TestServeNATSPortInUse(t *testing.T) {
 	defer ln.Close()
 	parent := filepath.Join(t.TempDir(), "new")
 	dir := filepath.Join(parent, "data")
-	m := NewMain(func() ServeConfig {
+	serve := func() error {
 		cfg := DefaultServeConfig()
 		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.NATSListen = dir, "127.0.0.1:0", "error", ln.Addr().String()
-		return cfg
-	}(), &bytes.Buffer{})
-	err = m.Run(context.Background())
-	m.Close()
-	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		m := NewMain(cfg, &bytes.Buffer{})
+		defer m.Close()
+		return m.Run(context.Background())
+	}
+	if err := serve(); err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("embedded NATS on a taken port: %v", err)
 	}
 	if _, err := os.Stat(parent); !errors.Is(err, os.ErrNotExist) {
@@ -363,14 +363,7 @@ func TestServeNATSPortInUse(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	m = NewMain(func() ServeConfig {
-		cfg := DefaultServeConfig()
-		cfg.Data, cfg.HTTP, cfg.LogLevel, cfg.NATSListen = dir, "127.0.0.1:0", "error", ln.Addr().String()
-		return cfg
-	}(), &bytes.Buffer{})
-	err = m.Run(context.Background())
-	m.Close()
-	if err == nil {
+	if err := serve(); err == nil {
 		t.Fatal("embedded NATS on a taken port, an empty data folder: no error")
 	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {

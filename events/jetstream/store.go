@@ -1235,7 +1235,7 @@ var (
 // of), with errStalled if its watchdog stopped it.
 func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, from, pending uint64, fn func(m natsjs.Msg, seq uint64) (done bool, err error)) (next, got, known uint64, err error) {
 	next = from
-	var knownN atomic.Uint64 // known, set by the watchdog
+	var knownN atomic.Uint64 // known; the watchdog raises it
 	knownN.Store(pending)
 	cfg := natsjs.OrderedConsumerConfig{
 		DeliverPolicy:    natsjs.DeliverByStartSequencePolicy,
@@ -1302,8 +1302,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 		go func() {
 			t := time.NewTicker(check)
 			defer t.Stop()
-			known := available
-			knownN.Store(known)
+			knownN.Store(available)
 			last, since := received.Load(), time.Now()
 			for {
 				select {
@@ -1317,7 +1316,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 						}
 						continue
 					}
-					if n < known {
+					if n < knownN.Load() {
 						stalled.Store(true)
 						it.Stop()
 						return
@@ -1327,8 +1326,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 					}
 					since = now
 					if stored := lastSeq(ctx, st); stored >= from+n {
-						known = stored - from + 1
-						knownN.Store(known)
+						knownN.Store(stored - from + 1)
 					}
 				}
 			}
