@@ -417,3 +417,43 @@ func TestReclassifiedDenunciation(t *testing.T) {
 	// Forwarded, it is not classified again.
 	MustError(t, f.Do(t, "POST", "/v1/petitions/don-1/events", f.Recorder.Secret, classify("COMPLAINT")), 409, events.EConflict, "type")
 }
+
+// TestPetitionerFlagsWithheld: flags against a petitioner tell which
+// petitions one citizen made (personal data): an observer does not see
+// them, and a respondent, who may not learn who denounced, neither; MTTQ's
+// recorder and the inspector do, and against=petitioner lists them.
+func TestPetitionerFlagsWithheld(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustCreate(t, f.Recorder, "petitions", api.EventRequest{ID: "tc-1", Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
+		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"DENUNCIATION","anonymous":false,"petitioner":{"name":"Trần Thị Tố","address":"Thôn 1"},"summary":"Tố cáo cán bộ địa chính"}`)})
+	for _, e := range []struct {
+		typ  events.Type
+		on   string
+		data string
+	}{
+		{events.PetitionClassified, "2023-03-15", fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":"DENUNCIATION","competent_party_id":%q,"complex":false,"remote":false}`, partyWard)},
+		{events.PetitionForwarded, "2023-03-16", fmt.Sprintf(`{"forwarded_on":"2023-03-16","to_party_id":%q}`, partyWard)},
+		{events.PetitionAccepted, "2023-03-20", `{"accepted_on":"2023-03-20"}`},
+		{events.PetitionResolved, "2023-04-10", `{"resolved_on":"2023-04-10","outcome":"Kết luận nội dung tố cáo.","conclusion":"UNTRUE"}`},
+	} {
+		f.MustAppend(t, f.Recorder, "petitions", "tc-1", api.EventRequest{Type: e.typ, OccurredAt: e.on + "T08:00:00+07:00", Data: json.RawMessage(e.data)})
+	}
+	f.MustWaitCheckpoint(t)
+	for _, c := range []struct {
+		name string
+		tok  *Token
+		want int
+	}{{"inspector", f.Inspector, 1}, {"recorder", f.Recorder, 1}, {"observer", f.Observer, 0}, {"respondent", f.Respondent, 0}} {
+		var l struct {
+			Flags []projections.Flag `json:"flags"`
+		}
+		r := getAtHead(t, f, c.tok, "/v1/flags?against=petitioner")
+		if r.Status != 200 || json.Unmarshal(r.Body, &l) != nil || len(l.Flags) != c.want {
+			t.Errorf("%s: %d %s, want %d flag(s)", c.name, r.Status, r.Body, c.want)
+			continue
+		}
+		if c.want > 0 && (l.Flags[0].Code != "MU_FALSE_DENUNCIATION" || l.Flags[0].Subject != "petition/tc-1") {
+			t.Errorf("%s: %+v, want MU_FALSE_DENUNCIATION of petition/tc-1", c.name, l.Flags[0])
+		}
+	}
+}

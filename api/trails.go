@@ -50,7 +50,7 @@ func (s *Server) flagAllowed(v *projections.Views, a events.Actor, f *projection
 
 // handleFlags serves GET /v1/flags: derived flags at the request's date
 // (or as_of), filtered by code, status (open, reviewed), unit, party,
-// subject and against (respondent, supervisor).
+// subject and against (respondent, supervisor, petitioner).
 func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 	rc, err := s.beginRead(r)
 	if err != nil {
@@ -74,8 +74,8 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.FieldErrorf("status", "status must be open or reviewed."))
 		return
 	}
-	if against != "" && against != "respondent" && against != "supervisor" {
-		s.Error(w, r, events.FieldErrorf("against", "against must be respondent or supervisor."))
+	if against != "" && against != "respondent" && against != "supervisor" && against != "petitioner" {
+		s.Error(w, r, events.FieldErrorf("against", "against must be respondent, supervisor or petitioner."))
 		return
 	}
 	from, to, err := periodParams(q)

@@ -151,6 +151,8 @@ func TestDecode(t *testing.T) {
 		{"ErrInvalid: a petition extension of 91 days", events.PetitionExtended, `{"extended_on":"2024-06-25","days":91,"reason":"Vụ việc phức tạp."}`, events.EInvalid, "data.days"},
 		{"ErrInvalid: a petition extension's complexity that is none", events.PetitionExtended,
 			`{"extended_on":"2024-06-25","days":10,"case_complexity":"SIMPLE","reason":"Vụ việc phức tạp."}`, events.EInvalid, "data.case_complexity"},
+		{"ErrInvalid: a denunciation's conclusion that is none", events.PetitionResolved,
+			`{"resolved_on":"2024-06-20","outcome":"Đã giải quyết.","conclusion":"FALSE"}`, events.EInvalid, "data.conclusion"},
 		{"ErrInvalid: a response period over a year", events.RecommendationIssued,
 			`{"source_kind":"OTHER","addressee_party_id":"ubnd-an-nhon","title":"Kiến nghị","content":"Nội dung","issued_on":"2024-06-20","response_days":400}`, events.EInvalid, "data.response_days"},
 		{"ErrInvalid: a critique conference without participants", events.CritiqueConferenceHeld, `{"held_on":"2024-08-14","chair":"Chủ tịch","participants":0}`, events.EInvalid, "data.participants"},

@@ -818,6 +818,9 @@ func TestLifecyclePetition(t *testing.T) {
 	extendedAs := func(complexity string, days int) past {
 		return past{events.PetitionExtended, fmt.Sprintf(`{"extended_on":"2024-06-25","days":%d,"case_complexity":%q,"reason":"Cần xác minh thêm."}`, days, complexity)}
 	}
+	resolvedAs := func(conclusion string) past {
+		return past{events.PetitionResolved, fmt.Sprintf(`{"resolved_on":"2024-06-20","outcome":"Đã giải quyết.","conclusion":%q}`, conclusion)}
+	}
 	complaint := []past{received("COMPLAINT"), classified("COMPLAINT"), forwarded}
 	denunciation := []past{received("DENUNCIATION"), classified("DENUNCIATION"), forwarded}
 	complaintResolved := seq(complaint, []past{accepted, resolved})
@@ -887,6 +890,13 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "ErrInvalid: an extension of more than 30 days", given: seq(denunciation, []past{accepted}), when: extendedAs("VERY_COMPLEX", 31), as: ward, want: events.EInvalid, field: "data.days", msg: "at most 30 days"},
 		{name: "ErrInvalid: an extension that does not say how complex the case is", given: seq(denunciation, []past{accepted}), when: extendedAs("", 10), as: ward, want: events.EInvalid, field: "data.case_complexity"},
 		{name: "ErrConflict: a complaint's resolution is not extended", given: seq(complaint, []past{accepted}), when: extended, as: ward, want: events.EConflict, msg: "only a denunciation's"},
+
+		// A denunciation's resolution concludes whether it was true (Luật
+		// Tố cáo 2018 Art. 35); a complaint's does not.
+		{name: "OK: a denunciation concluded untrue", given: seq(denunciation, []past{accepted}), when: resolvedAs("UNTRUE"), as: ward, then: events.PeResolved},
+		{name: "ErrInvalid: a complaint concluded true", given: seq(complaint, []past{accepted}), when: resolvedAs("TRUE"), as: ward, want: events.EInvalid, field: "data.conclusion", msg: "only the resolution of a denunciation"},
+		{name: "OK: a corrected conclusion", given: seq(denunciation, []past{accepted, resolvedAs("UNTRUE")}),
+			when: past{events.PetitionCorrected, `{"corrects_version":5,"reason":"Ghi nhầm kết luận.","changes":{"conclusion":"PARTLY_TRUE"}}`}, then: events.PeResolved},
 
 		// Refused transitions.
 		{name: "ErrConflict: forwarded before classification", given: []past{received("COMPLAINT")}, when: forwarded, want: events.EConflict, msg: "is in state received"},

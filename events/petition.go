@@ -248,16 +248,35 @@ func (d *PetitionExtendedData) Validate() error {
 	return nil
 }
 
+// Conclusion is what the resolution of a denunciation concludes of it:
+// true, partly true or untrue (kết luận nội dung tố cáo: tố cáo đúng, đúng
+// một phần hoặc tố cáo sai; Luật Tố cáo 2018 Art. 35).
+type Conclusion string
+
+// Conclusions of a denunciation.
+const (
+	ConclusionTrue       Conclusion = "TRUE"
+	ConclusionPartlyTrue Conclusion = "PARTLY_TRUE"
+	ConclusionUntrue     Conclusion = "UNTRUE"
+)
+
+var conclusions = enum(ConclusionTrue, ConclusionPartlyTrue, ConclusionUntrue)
+
 // PetitionResolvedData records the resolution decision.
 type PetitionResolvedData struct {
 	ResolvedOn Date   `json:"resolved_on"`
 	Outcome    string `json:"outcome"`
 	Summary    string `json:"summary,omitempty"`
+	// Conclusion is a denunciation's, and only a denunciation's; a
+	// resolution recorded without one concludes nothing the read side
+	// counts (MU_FALSE_DENUNCIATION reads it).
+	Conclusion Conclusion `json:"conclusion,omitempty"`
 }
 
 // Validate implements Payload.
 func (d *PetitionResolvedData) Validate() error {
-	return firstError(requiredDate("data.resolved_on", d.ResolvedOn), required("data.outcome", d.Outcome), optionalText("data.summary", d.Summary))
+	return firstError(requiredDate("data.resolved_on", d.ResolvedOn), required("data.outcome", d.Outcome), optionalText("data.summary", d.Summary),
+		optionalOneOf("data.conclusion", d.Conclusion, conclusions...))
 }
 
 // PetitionResultNotifiedData records the result notice to MTTQ, which
@@ -339,6 +358,10 @@ var petitionRules = &rules{
 			return needParty(w, "data.to_party_id", d.ToPartyID)
 		case *PetitionExtendedData:
 			return decideExtension(s, f, d)
+		case *PetitionResolvedData:
+			if d.Conclusion != "" && f.kind != PetitionDenunciation {
+				return FieldErrorf("data.conclusion", "%s is a %s: only the resolution of a denunciation concludes whether it was true (Luật Tố cáo 2018 Art. 35).", s.Stream(), orNone(string(f.kind)))
+			}
 		case *SecondInstanceFiledData:
 			if f.kind != PetitionComplaint {
 				return Errorf(EConflict, "%s is a %s: only complaints go to a second instance.", s.Stream(), orNone(string(f.kind)))

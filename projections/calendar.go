@@ -90,6 +90,15 @@ type Thresholds struct {
 	ReceptionCommunePerWeek   int `json:"reception_commune_per_week"`
 	ReceptionDistrictPerMonth int `json:"reception_district_per_month"`
 	ReceptionProvincePerMonth int `json:"reception_province_per_month"`
+	// RepeatPetitionSimilarity is MU_REPEAT_PETITION's share, in percent,
+	// of the words two complaints' summaries have in common (of all the
+	// words either has) for the later to be taken for a repeat; 1 to 100
+	// (default 50).
+	RepeatPetitionSimilarity int `json:"repeat_petition_similarity"`
+	// FalseDenunciationCount is MU_FALSE_DENUNCIATION's count of one
+	// denouncer's denunciations concluded untrue from which each is
+	// flagged (default 1: every one).
+	FalseDenunciationCount int `json:"false_denunciation_count"`
 	// OverreachKeywords are MU_POWER_OVERREACH's Vietnamese phrases that
 	// order rather than recommend, such as "buộc thôi việc". They are
 	// matched elsewhere, without regard to case or diacritics. The list
@@ -220,6 +229,7 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 	// defaults when a table leaves them out.
 	t.Thresholds.ReceptionCommunePerWeek, t.Thresholds.ReceptionDistrictPerMonth, t.Thresholds.ReceptionProvincePerMonth = 1, 2, 1
 	t.Thresholds.OverburdenSessions = 5
+	t.Thresholds.RepeatPetitionSimilarity, t.Thresholds.FalseDenunciationCount = 50, 1
 	if err := decodeStrict(doc.Thresholds, &t.Thresholds); err != nil {
 		return nil, jsonError(name, "thresholds", nil, err)
 	}
@@ -239,10 +249,15 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 		{"reception_commune_per_week", th.ReceptionCommunePerWeek},
 		{"reception_district_per_month", th.ReceptionDistrictPerMonth},
 		{"reception_province_per_month", th.ReceptionProvincePerMonth},
+		{"repeat_petition_similarity", th.RepeatPetitionSimilarity},
+		{"false_denunciation_count", th.FalseDenunciationCount},
 	} {
 		if c.v <= 0 {
 			return nil, bad("thresholds."+c.field, "must be 1 or more, not %d", c.v)
 		}
+	}
+	if th.RepeatPetitionSimilarity > 100 {
+		return nil, bad("thresholds.repeat_petition_similarity", "is a percentage: 100 at most, not %d", th.RepeatPetitionSimilarity)
 	}
 	for _, c := range []struct {
 		field string
@@ -274,6 +289,10 @@ func (th Thresholds) of(code, key string) int {
 		_, rest, _ := strings.Cut(key, "|")
 		level, _, _ := strings.Cut(rest, "|")
 		return th.receptionMinimum(events.UnitLevel(level))
+	case "MU_REPEAT_PETITION":
+		return th.RepeatPetitionSimilarity
+	case "MU_FALSE_DENUNCIATION":
+		return th.FalseDenunciationCount
 	case "MU_OVERBURDEN":
 		if strings.HasSuffix(key, "|requests") { // document requests in one supervision
 			return th.OverburdenRequests

@@ -413,7 +413,7 @@ func TestDefaultRules(t *testing.T) {
 	}
 	want := projections.Thresholds{RepeatLateCount: 3, RepeatLateWindowDays: 365, SessionPostponedCount: 2, HearingMonths: 6,
 		OverlapWindowDays: 183, OverburdenPerQuarter: 2, OverburdenRequests: 10, OverburdenSessions: 5,
-		ReceptionCommunePerWeek: 1, ReceptionDistrictPerMonth: 2, ReceptionProvincePerMonth: 1}
+		ReceptionCommunePerWeek: 1, ReceptionDistrictPerMonth: 2, ReceptionProvincePerMonth: 1, RepeatPetitionSimilarity: 50, FalseDenunciationCount: 1}
 	got := table.Thresholds
 	got.OverreachKeywords, got.OutOfScopeKeywords = nil, nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -515,6 +515,10 @@ func TestParseRulesErrors(t *testing.T) {
 	if th := table.Thresholds; th.ReceptionCommunePerWeek != 1 || th.ReceptionDistrictPerMonth != 2 || th.ReceptionProvincePerMonth != 1 {
 		t.Errorf("reception minimums of a table without them: %+v, want the defaults 1, 2, 1", th)
 	}
+	// So does one written before the petitioners' flags.
+	if th := table.Thresholds; th.RepeatPetitionSimilarity != 50 || th.FalseDenunciationCount != 1 {
+		t.Errorf("petitioners' thresholds of a table without them: %+v, want the defaults 50, 1", th)
+	}
 	type edit = func(doc map[string]any, rules []map[string]any, th map[string]any)
 	cases := []struct {
 		name  string
@@ -536,6 +540,9 @@ func TestParseRulesErrors(t *testing.T) {
 		{"unknown threshold", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["hearing_weeks"] = 1 }, "thresholds.hearing_weeks"},
 		{"threshold 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["hearing_months"] = 0 }, "thresholds.hearing_months"},
 		{"reception minimum 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["reception_district_per_month"] = 0 }, "thresholds.reception_district_per_month"},
+		{"similarity 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["repeat_petition_similarity"] = 0 }, "thresholds.repeat_petition_similarity"},
+		{"similarity over 100", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["repeat_petition_similarity"] = 101 }, "thresholds.repeat_petition_similarity"},
+		{"false denunciations 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["false_denunciation_count"] = 0 }, "thresholds.false_denunciation_count"},
 		{"missing threshold", func(_ map[string]any, _ []map[string]any, th map[string]any) { delete(th, "overburden_requests") }, "thresholds.overburden_requests"},
 		{"empty keyword", func(_ map[string]any, _ []map[string]any, th map[string]any) {
 			th["overreach_keywords"] = []string{"cách chức", " "}

@@ -114,7 +114,7 @@ func (it *Item) slots() []slot {
 			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
 			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
 			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote),
-			d("withdrawn_on", p.WithdrawnAt, &p.WithdrawnOn))
+			d("withdrawn_on", p.WithdrawnAt, &p.WithdrawnOn), enumSlot("conclusion", p.ResolvedAt, &p.Conclusion, nil))
 		for i := range p.Extensions {
 			e := &p.Extensions[i]
 			out = append(out, d("extended_on", e.At, &e.On), slot{key: "days", at: e.At.Position, days: &e.Days},
@@ -233,6 +233,14 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 	if f := it.Facts.Info; f != nil && of == f.RefusedAt.Position {
 		if r, ok := d.Changes["reasons"]; ok {
 			f.NoReasons, changed = strings.TrimSpace(r) == "", true
+		}
+	}
+	if f := it.Facts.Pet; f != nil && of == it.Created {
+		for k := range d.Changes {
+			if strings.HasPrefix(k, "petitioner.") || k == "petitioner" {
+				f.Petitioner, changed = petitionerOf(it), true
+				break
+			}
 		}
 	}
 	it.Corrections = append(it.Corrections, Correction{At: c, Of: of, Facts: changed})

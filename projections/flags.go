@@ -27,7 +27,8 @@ type Flag struct {
 	RuleVersion string `json:"rule_version"`
 	LegalBasis  string `json:"legal_basis"`
 	// Against says whom the signal is about: "respondent" for
-	// obstruction, "supervisor" for misuse of supervision powers.
+	// obstruction, "supervisor" for misuse of supervision powers,
+	// "petitioner" for a citizen's misuse of complaints and denunciations.
 	Against string `json:"against"`
 	Party   string `json:"party,omitempty"`
 	Unit    string `json:"unit"`
@@ -81,6 +82,8 @@ var FlagCodes = map[string]flagInfo{
 	"MU_OVERLAP":                {"Giám sát chồng chéo cùng nội dung, cùng đối tượng (Overlapping supervisions)", "Luật MTTQ 2015 Điều 25.3 (không chồng chéo)", "supervisor"},
 	"MU_OVERBURDEN":             {"Giám sát quá dày gây cản trở hoạt động (Supervision over-burdens the subject)", "Luật MTTQ 2015 Điều 25.3 (không làm cản trở)", "supervisor"},
 	"MU_POWER_OVERREACH":        {"Kiến nghị mang tính mệnh lệnh, vượt thẩm quyền (Recommendation orders rather than recommends)", "Luật MTTQ 2015 Điều 25.1", "supervisor"},
+	"MU_REPEAT_PETITION":        {"Khiếu nại lại nội dung đã được giải quyết (A complaint again on a matter already decided)", "Luật Khiếu nại 2011 Điều 11", "petitioner"},
+	"MU_FALSE_DENUNCIATION":     {"Tố cáo được kết luận là sai (A denunciation concluded untrue)", "Luật Tố cáo 2018 Điều 8, 35", "petitioner"},
 	"MU_CONFIDENTIAL_LEAK":      {"Nội dung mật hoặc danh tính người tố cáo bị công khai (Confidential content or a denouncer's identity made public)", "Luật Tố cáo 2018 Điều 47-48; bảo vệ bí mật", "supervisor"},
 }
 
@@ -167,6 +170,9 @@ type flagCache struct {
 // and even its ID is made from its party (FlagID), which a reader could
 // find by trying each party.
 func (v *Views) Withheld(f *Flag, r Redaction) bool {
+	if f.Against == "petitioner" && r&(HidePersonal|HideDenouncer) != 0 {
+		return true // it tells which petitions one citizen made
+	}
 	it := v.items[f.Subject]
 	return it != nil && r.Withholds(it)
 }
@@ -483,7 +489,8 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	c.firstRec = nil // until this computation succeeds
 	acrossFrom := len(out)
 	v.hearingFlags(today, first, raise)
-	across := appendKeys(nil, out[acrossFrom:]) // OB_NO_HEARING, raised again by every computation
+	v.petitionerFlags(today, raise)
+	across := appendKeys(nil, out[acrossFrom:]) // OB_NO_HEARING and the petitioners', raised again by every computation
 	var scratch []Flag
 	v.recurringFlags(today, update, changedRecs, raise, func(build func()) []Flag {
 		scratch, into = scratch[:0], &scratch

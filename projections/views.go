@@ -311,10 +311,14 @@ type PetFacts struct {
 	Kind events.PetitionKind
 	// Channel is how the petition arrived: voters' petitions come from
 	// voter contact and have a period of their own (voter.petition).
-	Channel       events.Channel
-	Anonymous     bool
-	Competent     string `codec:"shared"`
-	ReceivedOn    events.Date
+	Channel    events.Channel
+	Anonymous  bool
+	Competent  string `codec:"shared"`
+	ReceivedOn events.Date
+	ReceivedAt Cite
+	// Petitioner tells the petitioner apart across petitions
+	// (petitionerKey), "" if anonymous or not named well enough.
+	Petitioner    string
 	ForwardedOn   events.Date
 	ForwardedTo   string `codec:"shared"`
 	ForwardedAt   Cite
@@ -333,6 +337,8 @@ type PetFacts struct {
 	Extensions []PetExtension
 	ResolvedOn events.Date
 	ResolvedAt Cite
+	// Conclusion is what a denunciation's resolution concluded of it.
+	Conclusion events.Conclusion
 	NotifiedOn events.Date
 	NotifiedAt Cite
 	// IdentityPublic cites a public receipt that names the petitioner.
@@ -1225,7 +1231,10 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 	}
 	switch d := p.(type) {
 	case *events.PetitionReceivedData:
-		f.Kind, f.Channel, f.Anonymous, f.ReceivedOn = d.PetitionKind, d.Channel, d.Anonymous, d.ReceivedOn
+		f.Kind, f.Channel, f.Anonymous, f.ReceivedOn, f.ReceivedAt = d.PetitionKind, d.Channel, d.Anonymous, d.ReceivedOn, c
+		if d.Petitioner != nil && !d.Anonymous {
+			f.Petitioner = petitionerKey(*d.Petitioner)
+		}
 		it.Title, it.Form = truncateRunes(d.Summary, 120), string(d.PetitionKind)
 		// A petitioner named in a public receipt: a leak if the petition
 		// is a denunciation, as it says or as it is classified later.
@@ -1262,7 +1271,7 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 				f.SecondResolvedOn, f.SecondResolvedAt = d.ResolvedOn, c
 			}
 		case f.ResolvedOn == "":
-			f.ResolvedOn, f.ResolvedAt = d.ResolvedOn, c
+			f.ResolvedOn, f.ResolvedAt, f.Conclusion = d.ResolvedOn, c, d.Conclusion
 		}
 	case *events.SecondInstanceFiledData:
 		f.SecondFiledOn, f.SecondTo, f.SecondAt = d.FiledOn, d.ToPartyID, c

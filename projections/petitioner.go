@@ -1,0 +1,213 @@
+package projections
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// Flags against petitioners (domain.md §4.2), from petitions of one
+// person: MU_REPEAT_PETITION, a complaint received after one of the same
+// complainant on the same matter was decided (Luật Khiếu nại 2011 Art. 11:
+// not accepted again), and MU_FALSE_DENUNCIATION, a denunciation whose
+// resolution concluded it untrue (Luật Tố cáo 2018 Art. 35), with how many
+// of the same denouncer's were (Art. 8 forbids knowingly false ones).
+// Both are for human review: the matter is compared by the words of the
+// summaries, and an untrue denunciation need not be a knowing lie.
+//
+// A person is told apart by the petitioner's ID number, or else by name
+// and address together (PetFacts.Petitioner); petitions with neither (an
+// anonymous one) are no one's. The flags tell that two petitions came from
+// one person, a citizen's personal data: they are withheld from readers
+// who may not see it (Views.Withheld), and name no party.
+
+// petitionerKey identifies a petitioner across petitions: a digest of the
+// ID number, or of the name and address, compared without regard to case,
+// diacritics, spaces or punctuation; "" if p names neither.
+func petitionerKey(p events.Person) string {
+	var id string
+	if id = strings.Join(words(p.IDNumber), ""); id != "" {
+		id = "id|" + id
+	} else if name, addr := strings.Join(words(p.Name), " "), strings.Join(words(p.Address), " "); name != "" && addr != "" {
+		id = "name|" + name + "|" + addr
+	} else {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:12])
+}
+
+// petitionerOf returns the petitioner's key of a petition as its fields
+// stand (its receipt's, and corrections of "petitioner.name" and the like).
+func petitionerOf(it *Item) string {
+	if string(it.Field("anonymous")) == "true" {
+		return ""
+	}
+	var p events.Person
+	if raw := it.Field("petitioner"); raw != nil && json.Unmarshal(raw, &p) != nil {
+		return ""
+	}
+	for key, to := range map[string]*string{"petitioner.name": &p.Name, "petitioner.address": &p.Address, "petitioner.id_number": &p.IDNumber} {
+		if raw := it.Field(key); raw != nil {
+			if s, ok := unquoteJSON(raw); ok {
+				*to = s
+			}
+		}
+	}
+	return petitionerKey(p)
+}
+
+// words returns the folded words of s (letters and digits).
+func words(s string) []string {
+	return strings.FieldsFunc(foldText(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// similarity is the share, in percent, of the words of a and b that both
+// have (of all the distinct words either has).
+func similarity(a, b string) int {
+	wa, wb := map[string]bool{}, map[string]bool{}
+	for _, w := range words(a) {
+		wa[w] = true
+	}
+	for _, w := range words(b) {
+		wb[w] = true
+	}
+	both := 0
+	for w := range wa {
+		if wb[w] {
+			both++
+		}
+	}
+	all := len(wa) + len(wb) - both
+	if all == 0 {
+		return 0
+	}
+	return both * 100 / all
+}
+
+// summaryOf is a petition's summary as it stands (corrections included).
+func summaryOf(it *Item) string {
+	s, _ := unquoteJSON(it.Field("summary"))
+	return s
+}
+
+// decided is when a complaint was last decided on (its second instance's
+// resolution, else its first), and the event that did.
+func (f *PetFacts) decided() (events.Date, Cite) {
+	if f.SecondResolvedOn != "" {
+		return f.SecondResolvedOn, f.SecondResolvedAt
+	}
+	return f.ResolvedOn, f.ResolvedAt
+}
+
+// petitionerFlags raises MU_REPEAT_PETITION and MU_FALSE_DENUNCIATION at
+// today. They are computed anew from every petition of a person each time
+// (like OB_NO_HEARING, across items): petitions are few beside the rest.
+func (v *Views) petitionerFlags(today events.Date, raise raiseFunc) {
+	th := v.cfg.Rules.Thresholds
+	complaints := map[string][]*Item{} // by petitioner
+	untrue := map[string][]*Item{}     // denunciations concluded untrue, by petitioner
+	var people []string
+	for _, it := range v.order[events.KindPetition] {
+		f := it.Facts.Pet
+		if f == nil {
+			continue
+		}
+		switch {
+		case f.Kind == events.PetitionComplaint && f.Petitioner != "" && f.ReceivedOn != "" && f.ReceivedOn <= today:
+			if complaints[f.Petitioner] == nil && untrue[f.Petitioner] == nil {
+				people = append(people, f.Petitioner)
+			}
+			complaints[f.Petitioner] = append(complaints[f.Petitioner], it)
+		case f.Kind == events.PetitionDenunciation && f.Conclusion == events.ConclusionUntrue && f.ResolvedOn != "" && f.ResolvedOn <= today:
+			who := f.Petitioner
+			if who == "" {
+				who = it.Stream() // no one known: a person of its own
+			}
+			if complaints[who] == nil && untrue[who] == nil {
+				people = append(people, who)
+			}
+			untrue[who] = append(untrue[who], it)
+		}
+	}
+	for _, who := range people {
+		if cs := complaints[who]; len(cs) > 1 && th.RepeatPetitionSimilarity > 0 {
+			v.repeatPetitionFlags(cs, th.RepeatPetitionSimilarity, raise)
+		}
+		if ds := untrue[who]; len(ds) >= th.FalseDenunciationCount && th.FalseDenunciationCount > 0 {
+			falseDenunciationFlags(ds, th.FalseDenunciationCount, raise)
+		}
+	}
+}
+
+// repeatPetitionFlags raises MU_REPEAT_PETITION for each of one person's
+// complaints received on or after the day another of theirs, received
+// before it, was decided, if their summaries share at least similar
+// percent of their words; it cites the most similar such one (the latest
+// decided of those alike).
+func (v *Views) repeatPetitionFlags(cs []*Item, similar int, raise raiseFunc) {
+	summaries := make(map[*Item]string, len(cs))
+	for _, it := range cs {
+		summaries[it] = summaryOf(it)
+	}
+	for _, it := range cs {
+		f := it.Facts.Pet
+		var earlier *Item
+		best := 0
+		for _, e := range cs {
+			ef := e.Facts.Pet
+			on, _ := ef.decided()
+			if e == it || on == "" || on > f.ReceivedOn || ef.ReceivedOn > f.ReceivedOn || ef.ReceivedOn == f.ReceivedOn && e.Created > it.Created {
+				continue
+			}
+			if s := similarity(summaries[e], summaries[it]); s >= similar && (s > best || s == best && on > earlierDecided(earlier)) {
+				earlier, best = e, s
+			}
+		}
+		if earlier == nil {
+			continue
+		}
+		on, at := earlier.Facts.Pet.decided()
+		raise("MU_REPEAT_PETITION", it.Stream(), it, "", it.Stream(), f.ReceivedOn,
+			fmt.Sprintf("Khiếu nại của cùng người khiếu nại, %d%% từ ngữ tóm tắt trùng với %s đã được giải quyết ngày %s: cần xem xét có phải khiếu nại lại cùng nội dung không (the same complainant, %d%% of the summary's words alike %s, decided %s: to review whether it repeats the same matter).",
+				best, earlier.Stream(), on, best, earlier.Stream(), on),
+			[]Cite{at, f.ReceivedAt})
+	}
+}
+
+// earlierDecided is the day e was decided, "" for none.
+func earlierDecided(e *Item) events.Date {
+	if e == nil {
+		return ""
+	}
+	on, _ := e.Facts.Pet.decided()
+	return on
+}
+
+// falseDenunciationFlags raises MU_FALSE_DENUNCIATION for each of one
+// person's denunciations concluded untrue from the count-th on (by the
+// day of the conclusion), citing the conclusions counted.
+func falseDenunciationFlags(ds []*Item, count int, raise raiseFunc) {
+	ds = slices.Clone(ds)
+	slices.SortStableFunc(ds, func(a, b *Item) int {
+		return cmp.Or(cmp.Compare(a.Facts.Pet.ResolvedOn, b.Facts.Pet.ResolvedOn), cmp.Compare(a.Created, b.Created))
+	})
+	for n, it := range ds[count-1:] {
+		n += count // this one's number among the person's
+		f := it.Facts.Pet
+		cs := make([]Cite, 0, n)
+		for _, d := range ds[:n] {
+			cs = append(cs, d.Facts.Pet.ResolvedAt)
+		}
+		raise("MU_FALSE_DENUNCIATION", it.Stream(), it, "", it.Stream(), f.ResolvedOn,
+			fmt.Sprintf("Tố cáo được kết luận là sai, lần thứ %d của người tố cáo này: cần xem xét có cố ý tố cáo sai sự thật không (concluded untrue, %d of this denouncer's so far: to review whether it was knowingly false).", n, n),
+			cs)
+	}
+}

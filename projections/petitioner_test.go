@@ -1,0 +1,170 @@
+package projections_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+// petitionerFlagged lists the subjects of the flags of code at today, and
+// checks that each is withheld from readers who may not see personal data
+// and shown to the others.
+func petitionerFlagged(t *testing.T, v *projections.Views, today events.Date, code string) []string {
+	t.Helper()
+	var out []string
+	for _, f := range v.Flags(today) {
+		if f.Code != code {
+			continue
+		}
+		out = append(out, f.Subject)
+		if f.Party != "" || f.Against != "petitioner" {
+			t.Errorf("%s of %s: party %q, against %q; want none, petitioner", code, f.Subject, f.Party, f.Against)
+		}
+		for r, withheld := range map[projections.Redaction]bool{0: false, projections.HidePersonal | projections.HideConfidential: true, projections.HideDenouncer: true} {
+			if v.Withheld(&f, r) != withheld {
+				t.Errorf("%s of %s withheld from a reader with redaction %d: %v, want %v", code, f.Subject, r, !withheld, withheld)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestRepeatPetition: MU_REPEAT_PETITION (domain.md §4.2) is raised on a
+// complaint received on or after the day another of the same complainant
+// (by ID number, or by name and address, written in any case and with any
+// punctuation) was decided, if their summaries share at least half their
+// words; not on one received before the decision, nor on another
+// person's, nor on another matter. A corrected petitioner counts as named.
+func TestRepeatPetition(t *testing.T) {
+	w := newWorld(t)
+	complaint := func(id, petitioner, summary, received string) {
+		w.rec(events.KindPetition, id, "21607", events.PetitionReceived,
+			fmt.Sprintf(`{"channel":"MAIL","received_on":%q,"petition_kind":"COMPLAINT","anonymous":false,"petitioner":%s,"summary":%q}`, received, petitioner, summary), received)
+	}
+	decided := func(id string, on ...string) {
+		w.rec(events.KindPetition, id, "", events.PetitionClassified,
+			`{"classified_on":"2024-03-02","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-03-02")
+		w.rec(events.KindPetition, id, "", events.PetitionForwarded, `{"forwarded_on":"2024-03-04","to_party_id":"ubnd-21607"}`, "2024-03-04")
+		w.rec(events.KindPetition, id, "", events.PetitionAccepted, `{"accepted_on":"2024-03-10"}`, "2024-03-10")
+		w.rec(events.KindPetition, id, "", events.PetitionResolved, fmt.Sprintf(`{"resolved_on":%q,"outcome":"Giữ nguyên quyết định."}`, on[0]), on[0])
+		if len(on) > 1 {
+			w.rec(events.KindPetition, id, "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-04-25","to_party_id":"ubnd-21610"}`, "2024-04-25")
+			w.rec(events.KindPetition, id, "", events.PetitionResolved, fmt.Sprintf(`{"resolved_on":%q,"outcome":"Giữ nguyên."}`, on[1]), on[1])
+		}
+	}
+	const (
+		khieu    = `{"name":"Lê Văn Khiếu","address":"Thôn 1, Nhơn Hưng"}`
+		matter   = "Khiếu nại quyết định thu hồi đất số 123/QĐ-UBND"
+		byNumber = `{"name":"Nguyễn Thị Hoa","id_number":"052 190 001 234"}`
+	)
+	complaint("kn-1", khieu, matter, "2024-03-01")
+	decided("kn-1", "2024-04-20")
+	// The same person and matter, written otherwise: a repeat.
+	complaint("kn-2", `{"name":"LÊ VĂN KHIẾU","address":"thôn 1 - Nhơn Hưng"}`, "Tiếp tục khiếu nại Quyết định số 123/QĐ-UBND thu hồi đất", "2024-06-01")
+	// The same person, another matter.
+	complaint("kn-3", khieu, "Khiếu nại việc bồi thường khi xây trường học", "2024-06-05")
+	// Another person (the same name elsewhere), the same matter.
+	complaint("kn-4", `{"name":"Lê Văn Khiếu","address":"Thôn 2, Nhơn Hưng"}`, matter, "2024-06-02")
+	// The same person and matter before the first was decided.
+	complaint("kn-5", khieu, matter, "2024-04-01")
+	// By ID number, after a second instance: received before the second
+	// decision and after it (either decision counts).
+	complaint("kn-6", byNumber, "Khiếu nại về việc cấp giấy chứng nhận quyền sử dụng đất", "2024-03-01")
+	decided("kn-6", "2024-04-20", "2024-05-20")
+	complaint("kn-7", `{"name":"Nguyễn Thị Hoà","id_number":"052190001234"}`, "Khiếu nại việc cấp giấy chứng nhận quyền sử dụng đất", "2024-05-25")
+	// Someone else, the same matter as kn-1, whose name is then corrected.
+	complaint("kn-8", `{"name":"Trần Thị B","address":"Thôn 1, Nhơn Hưng"}`, matter, "2024-07-01")
+
+	v := w.build()
+	const today = "2024-12-31"
+	if got, want := petitionerFlagged(t, v, today, "MU_REPEAT_PETITION"), []string{"petition/kn-2", "petition/kn-7"}; !slices.Equal(got, want) {
+		t.Errorf("flagged %q, want %q", got, want)
+	}
+	f := flagsCode(v, today, "petition/kn-2", "MU_REPEAT_PETITION")
+	first := v.Item("petition/kn-1")
+	if len(f) != 1 || f[0].RaisedOn != "2024-06-01" || f[0].Threshold != 50 || len(f[0].Cites) != 2 || f[0].Cites[0].Position != first.Events[4] || f[0].Cites[1].Position != v.Item("petition/kn-2").Created {
+		t.Errorf("kn-2's flag %+v, want raised 2024-06-01, threshold 50, citing kn-1's resolution (%d) and kn-2's receipt", f, first.Events[4])
+	}
+	if got := flagsCode(v, "2024-05-31", "petition/kn-2", "MU_REPEAT_PETITION"); len(got) != 0 {
+		t.Errorf("raised before kn-2 was received: %+v", got)
+	}
+	f = flagsCode(v, today, "petition/kn-7", "MU_REPEAT_PETITION")
+	if six := v.Item("petition/kn-6"); len(f) != 1 || f[0].Cites[0].Position != six.Events[len(six.Events)-1] {
+		t.Errorf("kn-7's flag %+v, want it citing kn-6's second decision", f)
+	}
+
+	w.rec(events.KindPetition, "kn-8", "", events.PetitionCorrected,
+		`{"corrects_version":1,"reason":"Ghi nhầm tên người khiếu nại.","changes":{"petitioner.name":"Lê Văn Khiếu"}}`, "2024-07-02")
+	v = w.build()
+	if got, want := petitionerFlagged(t, v, today, "MU_REPEAT_PETITION"), []string{"petition/kn-2", "petition/kn-7", "petition/kn-8"}; !slices.Equal(got, want) {
+		t.Errorf("after the correction: flagged %q, want %q", got, want)
+	}
+}
+
+// TestFalseDenunciation: MU_FALSE_DENUNCIATION (domain.md §4.2) is raised
+// on each denunciation whose resolution concluded it untrue, counting the
+// denouncer's earlier ones; an anonymous one is its own. From the
+// configured count on only; a corrected conclusion counts as corrected.
+func TestFalseDenunciation(t *testing.T) {
+	w := newWorld(t)
+	denunciation := func(id, petitioner, conclusion, resolved string) {
+		anonymous := petitioner == ""
+		if anonymous {
+			petitioner = `{}`
+		}
+		w.rec(events.KindPetition, id, "21607", events.PetitionReceived,
+			fmt.Sprintf(`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"DENUNCIATION","anonymous":%v,"petitioner":%s,"summary":"Tố cáo cán bộ địa chính"}`, anonymous, petitioner), "2024-05-13")
+		w.rec(events.KindPetition, id, "", events.PetitionClassified,
+			`{"classified_on":"2024-05-14","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-14")
+		w.rec(events.KindPetition, id, "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
+		w.rec(events.KindPetition, id, "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+		w.rec(events.KindPetition, id, "", events.PetitionResolved, fmt.Sprintf(`{"resolved_on":%q,"outcome":"Kết luận nội dung tố cáo.","conclusion":%q}`, resolved, conclusion), resolved)
+	}
+	const d = `{"name":"Phạm Văn D","address":"Thôn 3"}`
+	denunciation("tc-3", d, "UNTRUE", "2024-08-01") // recorded first, concluded last
+	denunciation("tc-1", d, "UNTRUE", "2024-06-20")
+	denunciation("tc-2", d, "TRUE", "2024-06-21")
+	denunciation("tc-4", "", "UNTRUE", "2024-06-22")
+	denunciation("tc-5", d, "PARTLY_TRUE", "2024-06-23")
+
+	v := w.build()
+	const today = "2024-12-31"
+	if got, want := petitionerFlagged(t, v, today, "MU_FALSE_DENUNCIATION"), []string{"petition/tc-1", "petition/tc-3", "petition/tc-4"}; !slices.Equal(got, want) {
+		t.Errorf("flagged %q, want %q", got, want)
+	}
+	f := flagsCode(v, today, "petition/tc-3", "MU_FALSE_DENUNCIATION")
+	if len(f) != 1 || f[0].RaisedOn != "2024-08-01" || len(f[0].Cites) != 2 || f[0].Threshold != 1 {
+		t.Errorf("tc-3's flag %+v, want raised 2024-08-01, the second: citing both conclusions, threshold 1", f)
+	}
+	if got := petitionerFlagged(t, v, "2024-07-31", "MU_FALSE_DENUNCIATION"); !slices.Equal(got, []string{"petition/tc-1", "petition/tc-4"}) {
+		t.Errorf("at 2024-07-31: flagged %q, want tc-1 and tc-4", got)
+	}
+
+	// Only from the second untrue conclusion of one denouncer.
+	cfg := projections.DefaultConfig()
+	cfg.Rules.Thresholds.FalseDenunciationCount = 2
+	twice, err := projections.NewRunner(w.store, cfg, nil, slog.New(slog.DiscardHandler)).Build(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := petitionerFlagged(t, twice, today, "MU_FALSE_DENUNCIATION"); !slices.Equal(got, []string{"petition/tc-3"}) {
+		t.Errorf("with a count of 2: flagged %q, want tc-3", got)
+	}
+
+	// tc-1's conclusion corrected: tc-3 is the first untrue one.
+	w.rec(events.KindPetition, "tc-1", "", events.PetitionCorrected,
+		`{"corrects_version":5,"reason":"Ghi nhầm kết luận.","changes":{"conclusion":"PARTLY_TRUE"}}`, "2024-09-01")
+	v = w.build()
+	if got := petitionerFlagged(t, v, today, "MU_FALSE_DENUNCIATION"); !slices.Equal(got, []string{"petition/tc-3", "petition/tc-4"}) {
+		t.Errorf("after the correction: flagged %q, want tc-3 and tc-4", got)
+	}
+	if f := flagsCode(v, today, "petition/tc-3", "MU_FALSE_DENUNCIATION"); len(f) != 1 || len(f[0].Cites) != 1 {
+		t.Errorf("tc-3's flag after the correction %+v, want one citing its own conclusion", f)
+	}
+}
