@@ -142,6 +142,7 @@ var goldenExamples = map[events.Type]goldenExample{
 	events.SupervisionFollowUpFindingRecorded: {data: `{"recommendation_id":"kn-2024-15","status":"PARTLY_IMPLEMENTED","note":"Đã niêm yết thủ tục; còn 5 hồ sơ trễ hạn chưa xử lý."}`},
 	events.SupervisionPostponed:               {actor: goldenWard, data: `{"postponed_on":"2024-05-20","requested_by":"SUBJECT","reason":"Phường tập trung phòng chống bão số 4.","until":"2024-06-03"}`},
 	events.SupervisionResumed:                 {data: `{"resumed_on":"2024-06-03","note":"Tiếp tục theo kế hoạch."}`},
+	events.SupervisionInterestDeclared:        {data: `{"declared_on":"2024-04-24","member":"Lê Quang Hưng, Hội Nông dân thị xã","party_id":"ubnd-binh-dinh-ward","relation":"KIN","detail":"Con trai là công chức địa chính phường Bình Định.","recused":false}`},
 	events.SupervisionClosed:                  {data: `{"closed_on":"2024-06-28","summary":"Kết thúc cuộc giám sát; đã ban hành 2 kiến nghị."}`},
 	events.SupervisionCancelled:               {data: `{"cancelled_on":"2024-05-02","reason":"HĐND thị xã đã giám sát cùng nội dung; tránh chồng chéo."}`},
 	events.SupervisionCorrected:               {data: `{"corrects_version":2,"reason":"Ghi thiếu thành viên đoàn.","changes":{"members":"Trần Thị Bích Ngọc; Lê Quang Hưng; Võ Thị Mỹ Hạnh"}}`},

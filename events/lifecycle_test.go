@@ -425,6 +425,17 @@ func TestLifecycleSupervision(t *testing.T) {
 		{name: "OK: the subject's respondent records its report", given: seq(toNotified, []past{outline}), when: subjectReport, as: subject, then: events.SupReportReceived},
 		{name: "OK: a working session scheduled", given: toReport, when: scheduled, then: events.SupReportReceived},
 		{name: "OK: a working session held", given: seq(toReport, []past{scheduled}), when: held, then: events.SupInSession},
+		// A member's relation to a subject, declared while the supervision
+		// runs (MU_CONFLICT_OF_INTEREST).
+		{name: "OK: a relation to the subject declared", given: []past{delegation, established}, when: past{events.SupervisionInterestDeclared, example(t, events.SupervisionInterestDeclared)}, then: events.SupDelegationEstablished},
+		{name: "OK: a recusal while postponed", given: []past{delegation, postponed}, when: past{events.SupervisionInterestDeclared,
+			`{"declared_on":"2024-05-21","member":"Lê Quang Hưng","party_id":"ubnd-binh-dinh-ward","relation":"EMPLOYMENT","recused":true}`}, then: events.SupPostponed},
+		{name: "ErrInvalid: a relation to a party that is not a subject", given: []past{delegation}, when: past{events.SupervisionInterestDeclared,
+			`{"declared_on":"2024-04-24","member":"Lê Quang Hưng","party_id":"ubnd-an-nhon","relation":"BUSINESS","recused":false}`}, want: events.EInvalid, field: "data.party_id", msg: "not a subject"},
+		{name: "ErrConflict: a relation declared after the results were issued", given: toIssued, when: past{events.SupervisionInterestDeclared, example(t, events.SupervisionInterestDeclared)},
+			want: events.EConflict, msg: "is in state result_report_issued"},
+		{name: "ErrForbidden: the subject declares a member's relation", given: []past{delegation}, when: past{events.SupervisionInterestDeclared, example(t, events.SupervisionInterestDeclared)},
+			as: subject, want: events.EForbidden},
 		{name: "OK: another session after the first", given: toSession, when: past{events.SupervisionSessionScheduled, `{"session_id":"lv-02","scheduled_on":"2024-05-22"}`}, then: events.SupInSession},
 		{name: "OK: the result report submitted after a session", given: toSession, when: submitted, then: events.SupResultSubmitted},
 		{name: "OK: the result report issued", given: seq(toSession, []past{submitted}), when: issued, then: events.SupResultIssued},

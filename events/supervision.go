@@ -1,6 +1,9 @@
 package events
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Supervision events (giám sát; Luật MTTQ Art. 25-31, NQLT 403 Art. 4-13;
 // domain.md §2.2). A follow-up (giám sát lại, §2.5) is a supervision whose
@@ -25,6 +28,7 @@ const (
 	SupervisionClosed                  Type = "supervision.closed.v1"
 	SupervisionCancelled               Type = "supervision.cancelled.v1"
 	SupervisionCorrected               Type = "supervision.corrected.v1"
+	SupervisionInterestDeclared        Type = "supervision.interest_declared.v1"
 )
 
 // Supervision states.
@@ -147,6 +151,41 @@ type DelegationEstablishedData struct {
 // Validate implements Payload.
 func (d *DelegationEstablishedData) Validate() error {
 	return firstError(requiredDate("data.decided_on", d.DecidedOn), required("data.head", d.Head), requiredTexts("data.members", d.Members))
+}
+
+// Relation is how a member of a supervision's delegation or board is tied
+// to its subject (domain.md §4.2 MU_CONFLICT_OF_INTEREST).
+type Relation string
+
+// Relations to a subject.
+const (
+	RelationKin        Relation = "KIN"        // a relative works there or leads it
+	RelationEmployment Relation = "EMPLOYMENT" // works or worked there
+	RelationBusiness   Relation = "BUSINESS"   // business or financial ties
+	RelationOther      Relation = "OTHER"
+)
+
+var relations = enum(RelationKin, RelationEmployment, RelationBusiness, RelationOther)
+
+// InterestDeclaredData records a relation a member of the supervision
+// (the delegation's head or one of its members, or whoever takes part)
+// declares to one of its subjects, and whether that member stands aside
+// from it (Decree 59/2023 Art. 12: supervision is objective). A later
+// declaration of the same member and subject replaces the earlier one: a
+// recusal declared after the relation, say.
+type InterestDeclaredData struct {
+	DeclaredOn Date     `json:"declared_on"`
+	Member     string   `json:"member"`
+	PartyID    string   `json:"party_id"`
+	Relation   Relation `json:"relation"`
+	Detail     string   `json:"detail,omitempty"`
+	Recused    bool     `json:"recused"`
+}
+
+// Validate implements Payload.
+func (d *InterestDeclaredData) Validate() error {
+	return firstError(requiredDate("data.declared_on", d.DeclaredOn), required("data.member", d.Member), requiredID("data.party_id", d.PartyID),
+		oneOf("data.relation", d.Relation, relations...), optionalText("data.detail", d.Detail))
 }
 
 // SupervisionNotifiedData records the notice to the supervised party and its
@@ -411,6 +450,7 @@ var supervisionRules = &rules{
 		{typ: SupervisionClosed, new: func() Payload { return new(ClosedData) }, from: []Status{SupResultIssued}, to: SupClosed, roles: recorder},
 		{typ: SupervisionCancelled, new: func() Payload { return new(CancelledData) }, from: anyState, to: SupCancelled, roles: recorder},
 		{typ: SupervisionCorrected, new: func() Payload { return new(CorrectionData) }, from: supAll, roles: recorder},
+		{typ: SupervisionInterestDeclared, new: func() Payload { return new(InterestDeclaredData) }, from: append(supActive[:len(supActive):len(supActive)], SupPostponed), roles: recorder},
 	},
 	decide: func(s *State, cmd Command, w World) error {
 		f, _ := s.facts.(supervisionFacts)
@@ -466,6 +506,10 @@ var supervisionRules = &rules{
 		case *PostponedData:
 			if d.RequestedBy == BySupervisor && cmd.Actor.Role == RoleRespondent {
 				return FieldErrorf("data.requested_by", "A respondent records postponements its own side asked for (SUBJECT).")
+			}
+		case *InterestDeclaredData:
+			if !slices.Contains(s.parties, d.PartyID) {
+				return FieldErrorf("data.party_id", "%s is not a subject of %s: a member declares relations to the subjects it supervises.", d.PartyID, s.Stream())
 			}
 		}
 		return decideCorrection(s, cmd)

@@ -84,6 +84,7 @@ var FlagCodes = map[string]flagInfo{
 	"MU_POWER_OVERREACH":        {"Kiến nghị mang tính mệnh lệnh, vượt thẩm quyền (Recommendation orders rather than recommends)", "Luật MTTQ 2015 Điều 25.1", "supervisor"},
 	"MU_REPEAT_PETITION":        {"Khiếu nại lại nội dung đã được giải quyết (A complaint again on a matter already decided)", "Luật Khiếu nại 2011 Điều 11", "petitioner"},
 	"MU_FALSE_DENUNCIATION":     {"Tố cáo được kết luận là sai (A denunciation concluded untrue)", "Luật Tố cáo 2018 Điều 8, 35", "petitioner"},
+	"MU_CONFLICT_OF_INTEREST":   {"Thành viên đoàn giám sát có quan hệ với đối tượng giám sát (A member of the delegation tied to the subject)", "Nghị định 59/2023/NĐ-CP Điều 12 (khách quan)", "supervisor"},
 	"MU_CONFIDENTIAL_LEAK":      {"Nội dung mật hoặc danh tính người tố cáo bị công khai (Confidential content or a denouncer's identity made public)", "Luật Tố cáo 2018 Điều 47-48; bảo vệ bí mật", "supervisor"},
 }
 
@@ -757,6 +758,20 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 			raise("MU_OUT_OF_SCOPE_CONTENT", it.Stream(), it, f.Chair, it.Stream(), it.OpenedOn,
 				fmt.Sprintf("Nội dung giám sát có cụm từ %q, có thể ngoài phạm vi giám sát của MTTQ; cần người xem xét (the topic has %q, perhaps outside what MTTQ supervises; for human review).", k, k),
 				[]Cite{{Position: it.Created, Type: events.SupervisionPlanned}})
+		}
+		for _, in := range f.Interests {
+			// A member who declared a relation to a subject, did not stand
+			// aside, and is on the delegation (or none is recorded).
+			if in.Recused || !slices.Contains(f.Subjects, in.Party) || !f.onDelegation(in.Member) || it.Status() == events.SupCancelled {
+				continue
+			}
+			cs := []Cite{in.At}
+			if len(f.Delegation) > 0 {
+				cs = append(cs, f.DecidedAt)
+			}
+			raise("MU_CONFLICT_OF_INTEREST", it.Stream()+"|"+in.Member+"|"+in.Party, it, f.Chair, it.Stream(), in.On,
+				fmt.Sprintf("Thành viên %q kê khai quan hệ (%s) với đối tượng giám sát %s mà không rút khỏi việc giám sát đối tượng này (member %q declared a %s relation to subject %s and did not stand aside).",
+					in.Name, in.Relation, in.Party, in.Name, in.Relation, in.Party), cs)
 		}
 		if early := f.earlySession(); early != nil {
 			raise("MU_NO_DECISION", it.Stream(), it, f.Chair, it.Stream(), f.FirstSession,

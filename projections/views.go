@@ -234,6 +234,38 @@ type SupFacts struct {
 	PostponedBySubject []Cite
 	ResultOn           events.Date
 	ResultAt           Cite
+	// Delegation names the delegation's head and members (memberName),
+	// from the decision at DecidedAt.
+	Delegation []string
+	// Interests are the relations members declared to subjects: the
+	// latest of each member and subject.
+	Interests []Interest
+}
+
+// Interest is a relation a member declared to a subject
+// (supervision.interest_declared.v1).
+type Interest struct {
+	Name     string // as declared, up to its first comma
+	Member   string // memberName
+	Party    string `codec:"shared"`
+	Relation events.Relation
+	On       events.Date
+	Recused  bool
+	At       Cite
+}
+
+// memberName is the name of a delegation's member as it is compared: the
+// part before the first comma (which may go on with a title or an
+// organisation), folded, its words alone.
+func memberName(s string) string {
+	name, _, _ := strings.Cut(s, ",")
+	return strings.Join(words(name), " ")
+}
+
+// onDelegation reports whether the member named (memberName) is on the
+// delegation, or no delegation was recorded.
+func (f *SupFacts) onDelegation(member string) bool {
+	return len(f.Delegation) == 0 || slices.Contains(f.Delegation, member)
 }
 
 // Session is a working session held: its date and the event that records
@@ -1122,6 +1154,15 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 		}
 	case *events.DelegationEstablishedData:
 		f.DecidedOn, f.DecidedAt = d.DecidedOn, c
+		f.Delegation = []string{memberName(d.Head)}
+		for _, m := range d.Members {
+			f.Delegation = append(f.Delegation, memberName(m))
+		}
+	case *events.InterestDeclaredData:
+		name, _, _ := strings.Cut(d.Member, ",")
+		in := Interest{Name: strings.TrimSpace(name), Member: memberName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused, At: c}
+		f.Interests = slices.DeleteFunc(f.Interests, func(e Interest) bool { return e.Member == in.Member && e.Party == in.Party })
+		f.Interests = append(f.Interests, in)
 	case *events.SupervisionNotifiedData:
 		f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
 	case *events.ReportOutlineSentData:
