@@ -36,6 +36,53 @@ func (p Person) validate(field string, needName bool) error {
 	)
 }
 
+// AdverseAction is a kind of action a body takes against a person.
+type AdverseAction string
+
+// Adverse actions (domain.md §4.1 OB_RETALIATION_SIGNAL).
+const (
+	ActionDiscipline AdverseAction = "DISCIPLINE" // kỷ luật
+	ActionFine       AdverseAction = "FINE"       // xử phạt
+	ActionTransfer   AdverseAction = "TRANSFER"   // điều chuyển công tác
+	ActionDismissal  AdverseAction = "DISMISSAL"  // buộc thôi việc, cho thôi việc
+	ActionOther      AdverseAction = "OTHER"
+)
+
+var adverseActions = enum(ActionDiscipline, ActionFine, ActionTransfer, ActionDismissal, ActionOther)
+
+// AdverseActionData records an action a body took against a petitioner
+// (on the petition) or a member of a supervision (on the supervision, who
+// is named in Member), as MTTQ learns of it: a fine, a disciplinary
+// measure, a transfer. The law forbids retaliating against those who
+// complain, denounce or supervise (Luật Khiếu nại 2011 Art. 6, Luật Tố cáo
+// 2018 Art. 8); the read side raises OB_RETALIATION_SIGNAL for human
+// review, not as a finding.
+type AdverseActionData struct {
+	ActionOn    Date          `json:"action_on"`
+	ByPartyID   string        `json:"by_party_id"`
+	Action      AdverseAction `json:"action"`
+	Member      string        `json:"member,omitempty"`
+	Description string        `json:"description"`
+}
+
+// Validate implements Payload.
+func (d *AdverseActionData) Validate() error {
+	return firstError(requiredDate("data.action_on", d.ActionOn), requiredID("data.by_party_id", d.ByPartyID), oneOf("data.action", d.Action, adverseActions...),
+		optional("data.member", d.Member), requiredText("data.description", d.Description))
+}
+
+// decideAdverseAction checks an adverse action: a registered body, and a
+// member named exactly when the record is a supervision.
+func decideAdverseAction(s *State, d *AdverseActionData, w World, member bool) error {
+	switch {
+	case member && strings.TrimSpace(d.Member) == "":
+		return FieldErrorf("data.member", "Name the member of the supervision the action was taken against.")
+	case !member && d.Member != "":
+		return FieldErrorf("data.member", "An action recorded on %s is against its petitioner: leave member out.", s.Stream())
+	}
+	return needParty(w, "data.by_party_id", d.ByPartyID)
+}
+
 // CorrectionData is the payload of every "<kind>.corrected.v1" event. The
 // ledger never edits an event: a correction names the version it corrects,
 // why, and the corrected values by field name.

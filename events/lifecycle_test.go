@@ -425,6 +425,10 @@ func TestLifecycleSupervision(t *testing.T) {
 		{name: "OK: the subject's respondent records its report", given: seq(toNotified, []past{outline}), when: subjectReport, as: subject, then: events.SupReportReceived},
 		{name: "OK: a working session scheduled", given: toReport, when: scheduled, then: events.SupReportReceived},
 		{name: "OK: a working session held", given: seq(toReport, []past{scheduled}), when: held, then: events.SupInSession},
+		// An action taken against a member of the supervision.
+		{name: "OK: an adverse action against a member", given: toIssued, when: past{events.SupervisionAdverseAction, example(t, events.SupervisionAdverseAction)}, then: events.SupResultIssued},
+		{name: "ErrInvalid: an adverse action against no member", given: []past{delegation}, when: past{events.SupervisionAdverseAction,
+			`{"action_on":"2024-06-10","by_party_id":"ubnd-binh-dinh-ward","action":"DISCIPLINE","description":"Bị kỷ luật."}`}, want: events.EInvalid, field: "data.member"},
 		// A member's relation to a subject, declared while the supervision
 		// runs (MU_CONFLICT_OF_INTEREST).
 		{name: "OK: a relation to the subject declared", given: []past{delegation, established}, when: past{events.SupervisionInterestDeclared, example(t, events.SupervisionInterestDeclared)}, then: events.SupDelegationEstablished},
@@ -901,6 +905,14 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "ErrInvalid: an extension of more than 30 days", given: seq(denunciation, []past{accepted}), when: extendedAs("VERY_COMPLEX", 31), as: ward, want: events.EInvalid, field: "data.days", msg: "at most 30 days"},
 		{name: "ErrInvalid: an extension that does not say how complex the case is", given: seq(denunciation, []past{accepted}), when: extendedAs("", 10), as: ward, want: events.EInvalid, field: "data.case_complexity"},
 		{name: "ErrConflict: a complaint's resolution is not extended", given: seq(complaint, []past{accepted}), when: extended, as: ward, want: events.EConflict, msg: "only a denunciation's"},
+
+		// An action the body took against the petitioner, at any time.
+		{name: "OK: an adverse action after closing", given: seq(complaintResolved, []past{closed}), when: past{events.PetitionAdverseAction, example(t, events.PetitionAdverseAction)}, then: events.PeClosed},
+		{name: "ErrInvalid: an adverse action on a petition names a member", given: complaint, when: past{events.PetitionAdverseAction,
+			`{"action_on":"2024-07-15","by_party_id":"ubnd-binh-dinh-ward","action":"FINE","member":"Lê Văn A","description":"Bị xử phạt."}`}, want: events.EInvalid, field: "data.member", msg: "petitioner"},
+		{name: "ErrInvalid: an adverse action by a body not registered", given: complaint, when: past{events.PetitionAdverseAction,
+			`{"action_on":"2024-07-15","by_party_id":"khong-co","action":"FINE","description":"Bị xử phạt."}`}, want: events.EInvalid, field: "data.by_party_id"},
+		{name: "ErrForbidden: the body records an adverse action", given: complaint, when: past{events.PetitionAdverseAction, example(t, events.PetitionAdverseAction)}, as: ward, want: events.EForbidden},
 
 		// A denunciation's resolution concludes whether it was true (Luật
 		// Tố cáo 2018 Art. 35); a complaint's does not.

@@ -19,6 +19,7 @@ const (
 	PetitionWithdrawn           Type = "petition.withdrawn.v1"
 	PetitionClosed              Type = "petition.closed.v1"
 	PetitionCorrected           Type = "petition.corrected.v1"
+	PetitionAdverseAction       Type = "petition.adverse_action_recorded.v1"
 )
 
 // Petition states.
@@ -348,6 +349,7 @@ var petitionRules = &rules{
 		{typ: PetitionWithdrawn, new: func() Payload { return new(PetitionWithdrawnData) }, from: []Status{PeForwarded, PeAccepted, PeSecondInstance}, to: PeWithdrawn, roles: recorderRespondent},
 		{typ: PetitionClosed, new: func() Payload { return new(ClosedData) }, from: []Status{PeGuided, PeFiled, PeNotAccepted, PeResolved, PeResultNotified, PeWithdrawn}, to: PeClosed, roles: recorder},
 		{typ: PetitionCorrected, new: func() Payload { return new(CorrectionData) }, from: peAll, roles: recorder},
+		{typ: PetitionAdverseAction, new: func() Payload { return new(AdverseActionData) }, from: peAll, roles: recorder},
 	},
 	decide: func(s *State, cmd Command, w World) error {
 		f, _ := s.facts.(petitionFacts)
@@ -358,6 +360,8 @@ var petitionRules = &rules{
 			return needParty(w, "data.to_party_id", d.ToPartyID)
 		case *PetitionExtendedData:
 			return decideExtension(s, f, d)
+		case *AdverseActionData:
+			return decideAdverseAction(s, d, w, false)
 		case *PetitionResolvedData:
 			if d.Conclusion != "" && f.kind != PetitionDenunciation {
 				return FieldErrorf("data.conclusion", "%s is a %s: only the resolution of a denunciation concludes whether it was true (Luật Tố cáo 2018 Art. 35).", s.Stream(), orNone(string(f.kind)))

@@ -29,6 +29,7 @@ const (
 	SupervisionCancelled               Type = "supervision.cancelled.v1"
 	SupervisionCorrected               Type = "supervision.corrected.v1"
 	SupervisionInterestDeclared        Type = "supervision.interest_declared.v1"
+	SupervisionAdverseAction           Type = "supervision.adverse_action_recorded.v1"
 )
 
 // Supervision states.
@@ -451,6 +452,7 @@ var supervisionRules = &rules{
 		{typ: SupervisionCancelled, new: func() Payload { return new(CancelledData) }, from: anyState, to: SupCancelled, roles: recorder},
 		{typ: SupervisionCorrected, new: func() Payload { return new(CorrectionData) }, from: supAll, roles: recorder},
 		{typ: SupervisionInterestDeclared, new: func() Payload { return new(InterestDeclaredData) }, from: append(supActive[:len(supActive):len(supActive)], SupPostponed), roles: recorder},
+		{typ: SupervisionAdverseAction, new: func() Payload { return new(AdverseActionData) }, from: supAll, roles: recorder},
 	},
 	decide: func(s *State, cmd Command, w World) error {
 		f, _ := s.facts.(supervisionFacts)
@@ -507,6 +509,8 @@ var supervisionRules = &rules{
 			if d.RequestedBy == BySupervisor && cmd.Actor.Role == RoleRespondent {
 				return FieldErrorf("data.requested_by", "A respondent records postponements its own side asked for (SUBJECT).")
 			}
+		case *AdverseActionData:
+			return decideAdverseAction(s, d, w, true)
 		case *InterestDeclaredData:
 			if !slices.Contains(s.parties, d.PartyID) {
 				return FieldErrorf("data.party_id", "%s is not a subject of %s: a member declares relations to the subjects it supervises.", d.PartyID, s.Stream())

@@ -99,6 +99,10 @@ type Thresholds struct {
 	// denouncer's denunciations concluded untrue from which each is
 	// flagged (default 1: every one).
 	FalseDenunciationCount int `json:"false_denunciation_count"`
+	// RetaliationWindowDays is how long after a petition's or a
+	// supervision's matter ended an adverse action against the petitioner
+	// or a member still raises OB_RETALIATION_SIGNAL (default 365).
+	RetaliationWindowDays int `json:"retaliation_window_days"`
 	// OverreachKeywords are MU_POWER_OVERREACH's Vietnamese phrases that
 	// order rather than recommend, such as "buộc thôi việc". They are
 	// matched elsewhere, without regard to case or diacritics. The list
@@ -229,7 +233,7 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 	// defaults when a table leaves them out.
 	t.Thresholds.ReceptionCommunePerWeek, t.Thresholds.ReceptionDistrictPerMonth, t.Thresholds.ReceptionProvincePerMonth = 1, 2, 1
 	t.Thresholds.OverburdenSessions = 5
-	t.Thresholds.RepeatPetitionSimilarity, t.Thresholds.FalseDenunciationCount = 50, 1
+	t.Thresholds.RepeatPetitionSimilarity, t.Thresholds.FalseDenunciationCount, t.Thresholds.RetaliationWindowDays = 50, 1, 365
 	if err := decodeStrict(doc.Thresholds, &t.Thresholds); err != nil {
 		return nil, jsonError(name, "thresholds", nil, err)
 	}
@@ -251,6 +255,7 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 		{"reception_province_per_month", th.ReceptionProvincePerMonth},
 		{"repeat_petition_similarity", th.RepeatPetitionSimilarity},
 		{"false_denunciation_count", th.FalseDenunciationCount},
+		{"retaliation_window_days", th.RetaliationWindowDays},
 	} {
 		if c.v <= 0 {
 			return nil, bad("thresholds."+c.field, "must be 1 or more, not %d", c.v)
@@ -293,6 +298,8 @@ func (th Thresholds) of(code, key string) int {
 		return th.RepeatPetitionSimilarity
 	case "MU_FALSE_DENUNCIATION":
 		return th.FalseDenunciationCount
+	case "OB_RETALIATION_SIGNAL":
+		return th.RetaliationWindowDays
 	case "MU_OVERBURDEN":
 		if strings.HasSuffix(key, "|requests") { // document requests in one supervision
 			return th.OverburdenRequests

@@ -97,6 +97,12 @@ func (it *Item) slots() []slot {
 				}
 			}
 		}
+		for i := range s.Adverse {
+			out = append(out, d("action_on", s.Adverse[i].At, &s.Adverse[i].On))
+		}
+		for i := range s.Interests {
+			out = append(out, d("declared_on", s.Interests[i].At, &s.Interests[i].On))
+		}
 	case f.Cri != nil:
 		c := f.Cri
 		out = append(out, d("received_on", c.ReceivedAt, &c.ReceivedOn), d("submission_on", c.ReceivedAt, &c.SubmissionOn),
@@ -119,6 +125,9 @@ func (it *Item) slots() []slot {
 			e := &p.Extensions[i]
 			out = append(out, d("extended_on", e.At, &e.On), slot{key: "days", at: e.At.Position, days: &e.Days},
 				enumSlot("case_complexity", e.At, &e.Complexity, nil))
+		}
+		for i := range p.Adverse {
+			out = append(out, d("action_on", p.Adverse[i].At, &p.Adverse[i].On))
 		}
 		for i := range p.Earlier {
 			e := &p.Earlier[i]

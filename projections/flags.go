@@ -68,6 +68,7 @@ var FlagCodes = map[string]flagInfo{
 	"OB_DRAFT_BYPASS":           {"Thông qua dự thảo khi chưa trả lời phản biện (Draft adopted without answering the critique)", "Luật MTTQ 2015 Điều 36; Luật BHVBQPPL 2025 Điều 6", "respondent"},
 	"OB_NOT_IMPLEMENTED":        {"Không thực hiện kiến nghị đã cam kết (Committed implementation not done)", "Luật MTTQ 2015 Điều 30", "respondent"},
 	"OB_RECURRING_ISSUE":        {"Vấn đề tái diễn khi kiến nghị trước chưa được giải quyết (Same topic recommended again while the earlier recommendation is open)", "Luật MTTQ 2015 Điều 30 (dẫn xuất)", "respondent"},
+	"OB_RETALIATION_SIGNAL":     {"Dấu hiệu trù dập người khiếu nại, tố cáo hoặc người giám sát (A sign of retaliation against a petitioner or a supervisor)", "Luật Khiếu nại 2011 Điều 6; Luật Tố cáo 2018 Điều 8", "respondent"},
 	"OB_NO_HEARING":             {"Không nghe MTTQ thông báo kết quả giám sát 6 tháng (No six-monthly hearing of supervision results)", "Luật MTTQ 2015 Điều 30.1", "respondent"},
 	"OB_RECEPTION_BELOW_MIN":    {"Chủ tịch UBND tiếp công dân ít hơn mức tối thiểu (The chair received citizens on fewer days than the legal minimum)", "Luật Tiếp công dân 2013 Điều 12.5, 13.5, 15.2", "respondent"},
 	"OB_INFO_SILENT":            {"Không cung cấp, từ chối hoặc thông báo thời hạn đúng luật (Information request left unanswered)", "Luật Tiếp cận thông tin 2016 Điều 29-31", "respondent"},
@@ -175,6 +176,9 @@ func (v *Views) Withheld(f *Flag, r Redaction) bool {
 		return true // it tells which petitions one citizen made
 	}
 	it := v.items[f.Subject]
+	if it != nil && f.Code == "OB_RETALIATION_SIGNAL" && r&HideDenouncer != 0 && it.Facts.Pet != nil && it.Facts.Pet.Kind == events.PetitionDenunciation {
+		return true // the body would learn that whom it acted against denounced
+	}
 	return it != nil && r.Withholds(it)
 }
 
@@ -759,6 +763,10 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 				fmt.Sprintf("Nội dung giám sát có cụm từ %q, có thể ngoài phạm vi giám sát của MTTQ; cần người xem xét (the topic has %q, perhaps outside what MTTQ supervises; for human review).", k, k),
 				[]Cite{{Position: it.Created, Type: events.SupervisionPlanned}})
 		}
+		if len(f.Adverse) > 0 {
+			from := cmp.Or(f.FirstSession, f.PlannedStart)
+			v.retaliationFlags(it, from, max(from, f.LastSession, f.ResultOn), cites(cmp.Or(f.FirstAt, Cite{Position: it.Created, Type: events.SupervisionPlanned})), f.Adverse, raise)
+		}
 		for _, in := range f.Interests {
 			// A member who declared a relation to a subject, did not stand
 			// aside, and is on the delegation (or none is recorded).
@@ -829,6 +837,38 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 			raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|identity", it, "", it.Stream(), it.OpenedOn,
 				"Danh tính người tố cáo ghi trong sự kiện công khai (a denouncer's identity in a public event).", []Cite{*f.IdentityPublic})
 		}
+		if f := it.Facts.Pet; f != nil && len(f.Adverse) > 0 {
+			v.retaliationFlags(it, f.ReceivedOn, max(f.ReceivedOn, f.ResolvedOn, f.SecondResolvedOn, f.WithdrawnOn), cites(f.ReceivedAt), f.Adverse, raise)
+		}
+	}
+}
+
+// retaliationFlags raises OB_RETALIATION_SIGNAL (domain.md §4.1) for each
+// adverse action taken against a petitioner or a supervision's member from
+// the day the petition was received or the supervision started (from) to
+// retaliation_window_days after the matter ended (to: a petition's last
+// decision or withdrawal, a supervision's last session or result report),
+// against the body that took it, citing what started the matter and the
+// action. For human review only (Luật Khiếu nại 2011 Art. 6, Luật Tố cáo
+// 2018 Art. 8 forbid retaliation; an action may have other grounds).
+func (v *Views) retaliationFlags(it *Item, from, to events.Date, start []Cite, adverse []Adverse, raise raiseFunc) {
+	days := v.cfg.Rules.Thresholds.RetaliationWindowDays
+	if from == "" || days <= 0 {
+		return
+	}
+	until := AddDays(to, days)
+	for _, a := range adverse {
+		if a.On < from || a.On > until {
+			continue
+		}
+		who := "người gửi đơn (the petitioner)"
+		if a.Member != "" {
+			who = fmt.Sprintf("thành viên đoàn giám sát %s (member %s)", a.Member, a.Member)
+		}
+		raise("OB_RETALIATION_SIGNAL", fmt.Sprintf("%s|adverse|%d", it.Stream(), a.At.Position), it, a.By, it.Stream(), a.On,
+			fmt.Sprintf("%s áp dụng biện pháp %s với %s ngày %s, trong thời gian từ %s đến %d ngày sau khi vụ việc kết thúc; cần người xem xét (%s took %s against them while the matter ran or within %d days after; for human review).",
+				a.By, a.Action, who, a.On, from, days, a.By, a.Action, days),
+			append(slices.Clone(start), a.At))
 	}
 }
 

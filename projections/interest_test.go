@@ -59,3 +59,59 @@ func TestConflictOfInterest(t *testing.T) {
 		t.Errorf("gs-1's flag %+v, want against mttq-540 raised 2024-02-03 citing the declaration (%d) and the delegation", f, at)
 	}
 }
+
+// TestRetaliationSignal: OB_RETALIATION_SIGNAL (domain.md §4.1) is raised
+// against the body that took an adverse action against a petitioner or a
+// member of a supervision from the day the matter started to
+// retaliation_window_days (365) after it ended; not for one before, nor
+// long after. On a denunciation it is withheld from respondents (the body
+// would learn who denounced); a corrected date counts.
+func TestRetaliationSignal(t *testing.T) {
+	w := newWorld(t)
+	adverse := func(kind events.Kind, typ events.Type, id, member, on string) uint64 {
+		m := ""
+		if member != "" {
+			m = fmt.Sprintf(`"member":%q,`, member)
+		}
+		return w.rec(kind, id, "", typ, fmt.Sprintf(`{"action_on":%q,"by_party_id":"ubnd-21607","action":"FINE",%s"description":"Xử phạt hành chính."}`, on, m), max(on, "2024-06-01"))
+	}
+	acceptedDenunciation(w) // received 2024-05-13, not resolved
+	before := adverse(events.KindPetition, events.PetitionAdverseAction, "tc-1", "", "2024-05-01")
+	during := adverse(events.KindPetition, events.PetitionAdverseAction, "tc-1", "", "2024-06-10")
+	w.rec(events.KindSupervision, "gs-1", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát cải cách hành chính","topic":"Cải cách hành chính","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"chair_party_id":"mttq-540","planned_start":"2024-03-01"}`, "2024-02-01")
+	w.rec(events.KindSupervision, "gs-1", "", events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-04-01","summary":"Báo cáo kết quả."}`, "2024-04-01")
+	within := adverse(events.KindSupervision, events.SupervisionAdverseAction, "gs-1", "Lê Quang Hưng", "2025-03-31") // 364 days after the report
+	late := adverse(events.KindSupervision, events.SupervisionAdverseAction, "gs-1", "Trần Thị Bích", "2025-04-10")   // 374 days after
+
+	v := w.build()
+	const today = "2025-12-31"
+	cited := func(subject string) []uint64 {
+		var out []uint64
+		for _, f := range flagsCode(v, today, subject, "OB_RETALIATION_SIGNAL") {
+			if f.Party != "ubnd-21607" || f.Against != "respondent" || f.Threshold != 365 {
+				t.Errorf("%s: %+v, want against ubnd-21607 with threshold 365", subject, f)
+			}
+			out = append(out, f.Cites[len(f.Cites)-1].Position)
+		}
+		return out
+	}
+	if got := cited("petition/tc-1"); !slices.Equal(got, []uint64{during}) {
+		t.Errorf("petition: flags citing %v, want the action during it (%d), not the one before (%d)", got, during, before)
+	}
+	if got := cited("supervision/gs-1"); !slices.Equal(got, []uint64{within}) {
+		t.Errorf("supervision: flags citing %v, want the action within the window (%d), not after (%d)", got, within, late)
+	}
+	for _, f := range flagsCode(v, today, "petition/tc-1", "OB_RETALIATION_SIGNAL") {
+		if !v.Withheld(&f, projections.HideDenouncer) || v.Withheld(&f, 0) {
+			t.Errorf("a denunciation's retaliation flag: withheld from a respondent %v, from MTTQ %v; want true, false", v.Withheld(&f, projections.HideDenouncer), v.Withheld(&f, 0))
+		}
+	}
+	// The late action's date corrected into the window.
+	w.rec(events.KindSupervision, "gs-1", "", events.SupervisionCorrected,
+		`{"corrects_version":4,"reason":"Ghi nhầm ngày.","changes":{"action_on":"2025-03-20"}}`, "2025-04-11")
+	v = w.build()
+	if got := cited("supervision/gs-1"); len(got) != 2 {
+		t.Errorf("after the correction: flags citing %v, want both actions", got)
+	}
+}

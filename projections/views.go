@@ -240,6 +240,18 @@ type SupFacts struct {
 	// Interests are the relations members declared to subjects: the
 	// latest of each member and subject.
 	Interests []Interest
+	// Adverse are the actions bodies took against its members.
+	Adverse []Adverse
+}
+
+// Adverse is an action a body took against a petitioner or a member of a
+// supervision (*.adverse_action_recorded.v1): OB_RETALIATION_SIGNAL.
+type Adverse struct {
+	On     events.Date
+	By     string `codec:"shared"`
+	Action events.AdverseAction
+	Member string
+	At     Cite
 }
 
 // Interest is a relation a member declared to a subject
@@ -385,6 +397,8 @@ type PetFacts struct {
 	// WithdrawnOn is when the petitioner withdrew it, once forwarded.
 	WithdrawnOn events.Date
 	WithdrawnAt Cite
+	// Adverse are the actions bodies took against the petitioner.
+	Adverse []Adverse
 }
 
 // retireForward moves the petition's forwarding, if any, to Earlier: it is
@@ -1158,6 +1172,8 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 		for _, m := range d.Members {
 			f.Delegation = append(f.Delegation, memberName(m))
 		}
+	case *events.AdverseActionData:
+		f.Adverse = append(f.Adverse, Adverse{On: d.ActionOn, By: d.ByPartyID, Action: d.Action, Member: d.Member, At: c})
 	case *events.InterestDeclaredData:
 		name, _, _ := strings.Cut(d.Member, ",")
 		in := Interest{Name: strings.TrimSpace(name), Member: memberName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused, At: c}
@@ -1324,6 +1340,8 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 		}
 	case *events.PetitionWithdrawnData:
 		f.WithdrawnOn, f.WithdrawnAt = d.WithdrawnOn, c
+	case *events.AdverseActionData:
+		f.Adverse = append(f.Adverse, Adverse{On: d.ActionOn, By: d.ByPartyID, Action: d.Action, At: c})
 	}
 }
 
