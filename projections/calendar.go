@@ -99,6 +99,11 @@ type Thresholds struct {
 	// denouncer's denunciations concluded untrue from which each is
 	// flagged (default 1: every one).
 	FalseDenunciationCount int `json:"false_denunciation_count"`
+	// BulkCount and BulkWindowDays are MU_ANONYMOUS_BULK's: petitions with
+	// the same summary received within the window through more than one
+	// channel, from the count-th on (defaults 3 and 30).
+	BulkCount      int `json:"bulk_count"`
+	BulkWindowDays int `json:"bulk_window_days"`
 	// RetaliationWindowDays is how long after a petition's or a
 	// supervision's matter ended an adverse action against the petitioner
 	// or a member still raises OB_RETALIATION_SIGNAL (default 365).
@@ -234,6 +239,7 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 	t.Thresholds.ReceptionCommunePerWeek, t.Thresholds.ReceptionDistrictPerMonth, t.Thresholds.ReceptionProvincePerMonth = 1, 2, 1
 	t.Thresholds.OverburdenSessions = 5
 	t.Thresholds.RepeatPetitionSimilarity, t.Thresholds.FalseDenunciationCount, t.Thresholds.RetaliationWindowDays = 50, 1, 365
+	t.Thresholds.BulkCount, t.Thresholds.BulkWindowDays = 3, 30
 	if err := decodeStrict(doc.Thresholds, &t.Thresholds); err != nil {
 		return nil, jsonError(name, "thresholds", nil, err)
 	}
@@ -256,10 +262,15 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 		{"repeat_petition_similarity", th.RepeatPetitionSimilarity},
 		{"false_denunciation_count", th.FalseDenunciationCount},
 		{"retaliation_window_days", th.RetaliationWindowDays},
+		{"bulk_count", th.BulkCount},
+		{"bulk_window_days", th.BulkWindowDays},
 	} {
 		if c.v <= 0 {
 			return nil, bad("thresholds."+c.field, "must be 1 or more, not %d", c.v)
 		}
+	}
+	if th.BulkCount < 2 {
+		return nil, bad("thresholds.bulk_count", "must be 2 or more (one petition is no bulk), not %d", th.BulkCount)
 	}
 	if th.RepeatPetitionSimilarity > 100 {
 		return nil, bad("thresholds.repeat_petition_similarity", "is a percentage: 100 at most, not %d", th.RepeatPetitionSimilarity)
@@ -300,6 +311,10 @@ func (th Thresholds) of(code, key string) int {
 		return th.FalseDenunciationCount
 	case "OB_RETALIATION_SIGNAL":
 		return th.RetaliationWindowDays
+	case "MU_ANONYMOUS_BULK":
+		if strings.HasSuffix(key, "|bulk") {
+			return th.BulkCount
+		}
 	case "MU_OVERBURDEN":
 		if strings.HasSuffix(key, "|requests") { // document requests in one supervision
 			return th.OverburdenRequests

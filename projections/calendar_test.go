@@ -413,7 +413,7 @@ func TestDefaultRules(t *testing.T) {
 	}
 	want := projections.Thresholds{RepeatLateCount: 3, RepeatLateWindowDays: 365, SessionPostponedCount: 2, HearingMonths: 6,
 		OverlapWindowDays: 183, OverburdenPerQuarter: 2, OverburdenRequests: 10, OverburdenSessions: 5,
-		ReceptionCommunePerWeek: 1, ReceptionDistrictPerMonth: 2, ReceptionProvincePerMonth: 1, RepeatPetitionSimilarity: 50, FalseDenunciationCount: 1, RetaliationWindowDays: 365}
+		ReceptionCommunePerWeek: 1, ReceptionDistrictPerMonth: 2, ReceptionProvincePerMonth: 1, RepeatPetitionSimilarity: 50, FalseDenunciationCount: 1, RetaliationWindowDays: 365, BulkCount: 3, BulkWindowDays: 30}
 	got := table.Thresholds
 	got.OverreachKeywords, got.OutOfScopeKeywords = nil, nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -516,8 +516,8 @@ func TestParseRulesErrors(t *testing.T) {
 		t.Errorf("reception minimums of a table without them: %+v, want the defaults 1, 2, 1", th)
 	}
 	// So does one written before the petitioners' flags.
-	if th := table.Thresholds; th.RepeatPetitionSimilarity != 50 || th.FalseDenunciationCount != 1 || th.RetaliationWindowDays != 365 {
-		t.Errorf("petitioners' and retaliation thresholds of a table without them: %+v, want the defaults 50, 1, 365", th)
+	if th := table.Thresholds; th.RepeatPetitionSimilarity != 50 || th.FalseDenunciationCount != 1 || th.RetaliationWindowDays != 365 || th.BulkCount != 3 || th.BulkWindowDays != 30 {
+		t.Errorf("petitioners' and retaliation thresholds of a table without them: %+v, want the defaults 50, 1, 365, 3, 30", th)
 	}
 	type edit = func(doc map[string]any, rules []map[string]any, th map[string]any)
 	cases := []struct {
@@ -543,6 +543,8 @@ func TestParseRulesErrors(t *testing.T) {
 		{"similarity 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["repeat_petition_similarity"] = 0 }, "thresholds.repeat_petition_similarity"},
 		{"similarity over 100", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["repeat_petition_similarity"] = 101 }, "thresholds.repeat_petition_similarity"},
 		{"retaliation window 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["retaliation_window_days"] = 0 }, "thresholds.retaliation_window_days"},
+		{"bulk count 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["bulk_count"] = 0 }, "thresholds.bulk_count"},
+		{"bulk count 1", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["bulk_count"] = 1 }, "thresholds.bulk_count"},
 		{"false denunciations 0", func(_ map[string]any, _ []map[string]any, th map[string]any) { th["false_denunciation_count"] = 0 }, "thresholds.false_denunciation_count"},
 		{"missing threshold", func(_ map[string]any, _ []map[string]any, th map[string]any) { delete(th, "overburden_requests") }, "thresholds.overburden_requests"},
 		{"empty keyword", func(_ map[string]any, _ []map[string]any, th map[string]any) {

@@ -83,6 +83,7 @@ var FlagCodes = map[string]flagInfo{
 	"MU_OVERLAP":                {"Giám sát chồng chéo cùng nội dung, cùng đối tượng (Overlapping supervisions)", "Luật MTTQ 2015 Điều 25.3 (không chồng chéo)", "supervisor"},
 	"MU_OVERBURDEN":             {"Giám sát quá dày gây cản trở hoạt động (Supervision over-burdens the subject)", "Luật MTTQ 2015 Điều 25.3 (không làm cản trở)", "supervisor"},
 	"MU_POWER_OVERREACH":        {"Kiến nghị mang tính mệnh lệnh, vượt thẩm quyền (Recommendation orders rather than recommends)", "Luật MTTQ 2015 Điều 25.1", "supervisor"},
+	"MU_ANONYMOUS_BULK":         {"Đơn nặc danh được xử lý, hoặc đơn trùng lặp gửi hàng loạt (An anonymous denunciation processed, or bulk duplicate petitions)", "Luật Tố cáo 2018 Điều 25", "petitioner"},
 	"MU_REPEAT_PETITION":        {"Khiếu nại lại nội dung đã được giải quyết (A complaint again on a matter already decided)", "Luật Khiếu nại 2011 Điều 11", "petitioner"},
 	"MU_FALSE_DENUNCIATION":     {"Tố cáo được kết luận là sai (A denunciation concluded untrue)", "Luật Tố cáo 2018 Điều 8, 35", "petitioner"},
 	"MU_CONFLICT_OF_INTEREST":   {"Thành viên đoàn giám sát có quan hệ với đối tượng giám sát (A member of the delegation tied to the subject)", "Nghị định 59/2023/NĐ-CP Điều 12 (khách quan)", "supervisor"},

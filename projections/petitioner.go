@@ -137,6 +137,7 @@ func (v *Views) petitionerFlags(today events.Date, raise raiseFunc) {
 			untrue[who] = append(untrue[who], it)
 		}
 	}
+	v.anonymousBulkFlags(today, raise)
 	for _, who := range people {
 		if cs := complaints[who]; len(cs) > 1 && th.RepeatPetitionSimilarity > 0 {
 			v.repeatPetitionFlags(cs, th.RepeatPetitionSimilarity, raise)
@@ -209,5 +210,67 @@ func falseDenunciationFlags(ds []*Item, count int, raise raiseFunc) {
 		raise("MU_FALSE_DENUNCIATION", it.Stream(), it, "", it.Stream(), f.ResolvedOn,
 			fmt.Sprintf("Tố cáo được kết luận là sai, lần thứ %d của người tố cáo này: cần xem xét có cố ý tố cáo sai sự thật không (concluded untrue, %d of this denouncer's so far: to review whether it was knowingly false).", n, n),
 			cs)
+	}
+}
+
+// anonymousBulkFlags raises MU_ANONYMOUS_BULK (domain.md §4.2; Luật Tố cáo
+// 2018 Art. 25) at today on an anonymous denunciation forwarded to be
+// resolved (the law does not resolve one unless its content is clear and
+// backed by evidence: to review), and on each petition from the
+// bulk_count-th on of those with the same summary (its words folded)
+// received within bulk_window_days through more than one channel, citing
+// their receipts.
+func (v *Views) anonymousBulkFlags(today events.Date, raise raiseFunc) {
+	th := v.cfg.Rules.Thresholds
+	same := map[string][]*Item{}
+	var summaries []string
+	for _, it := range v.order[events.KindPetition] {
+		f := it.Facts.Pet
+		if f == nil || f.ReceivedOn == "" || f.ReceivedOn > today {
+			continue
+		}
+		if f.Anonymous && f.Kind == events.PetitionDenunciation && f.ForwardedOn != "" && f.ForwardedOn <= today {
+			raise("MU_ANONYMOUS_BULK", it.Stream()+"|anonymous", it, "", it.Stream(), f.ForwardedOn,
+				"Tố cáo nặc danh được chuyển để giải quyết; Luật Tố cáo 2018 Điều 25 không xử lý tố cáo nặc danh trừ khi nội dung rõ ràng, có chứng cứ cụ thể: cần xem xét (an anonymous denunciation forwarded to be resolved; the law does not resolve one unless its content is clear and backed by evidence: to review).",
+				cites(f.ReceivedAt, f.ForwardedAt))
+		}
+		if th.BulkCount > 1 {
+			if key := strings.Join(words(summaryOf(it)), " "); key != "" {
+				if same[key] == nil {
+					summaries = append(summaries, key)
+				}
+				same[key] = append(same[key], it)
+			}
+		}
+	}
+	for _, key := range summaries {
+		its := same[key]
+		if len(its) < th.BulkCount {
+			continue
+		}
+		its = slices.Clone(its)
+		slices.SortStableFunc(its, func(a, b *Item) int {
+			return cmp.Or(cmp.Compare(a.Facts.Pet.ReceivedOn, b.Facts.Pet.ReceivedOn), cmp.Compare(a.Created, b.Created))
+		})
+		first := 0 // of the petitions within the window of the i-th
+		for i, it := range its {
+			f := it.Facts.Pet
+			from := AddDays(f.ReceivedOn, -th.BulkWindowDays)
+			for its[first].Facts.Pet.ReceivedOn < from {
+				first++
+			}
+			in := its[first : i+1]
+			if len(in) < th.BulkCount || !slices.ContainsFunc(in, func(o *Item) bool { return o.Facts.Pet.Channel != f.Channel }) {
+				continue
+			}
+			cs := make([]Cite, 0, len(in))
+			for _, o := range in {
+				cs = append(cs, o.Facts.Pet.ReceivedAt)
+			}
+			raise("MU_ANONYMOUS_BULK", it.Stream()+"|bulk", it, "", it.Stream(), f.ReceivedOn,
+				fmt.Sprintf("%d đơn cùng nội dung tóm tắt nhận qua nhiều kênh trong %d ngày: cần xem xét đơn trùng lặp, gửi hàng loạt (%d petitions with the same summary through more than one channel within %d days: to review as bulk duplicates).",
+					len(in), th.BulkWindowDays, len(in), th.BulkWindowDays),
+				cs)
+		}
 	}
 }

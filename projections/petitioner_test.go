@@ -168,3 +168,44 @@ func TestFalseDenunciation(t *testing.T) {
 		t.Errorf("tc-3's flag after the correction %+v, want one citing its own conclusion", f)
 	}
 }
+
+// TestAnonymousBulk: MU_ANONYMOUS_BULK (domain.md §4.2) is raised on an
+// anonymous denunciation forwarded to be resolved, and on each petition
+// from the third on with the same summary (case, diacritics and
+// punctuation aside) received within 30 days through more than one
+// channel; not on three through one channel, nor on three spread wider.
+func TestAnonymousBulk(t *testing.T) {
+	w := newWorld(t)
+	petition := func(id, channel, summary, received string, anonymous bool) {
+		who := `{"name":"Người dân","address":"Thôn 4"}`
+		if anonymous {
+			who = `{}`
+		}
+		w.rec(events.KindPetition, id, "21607", events.PetitionReceived,
+			fmt.Sprintf(`{"channel":%q,"received_on":%q,"petition_kind":"DENUNCIATION","anonymous":%v,"petitioner":%s,"summary":%q}`, channel, received, anonymous, who, summary), received)
+	}
+	const bulk = "Tố cáo Chủ tịch UBND phường nhận hối lộ"
+	petition("d-1", "MAIL", bulk, "2024-05-01", false)
+	petition("d-2", "ONLINE", "tố cáo chủ tịch ubnd phường nhận hối lộ!", "2024-05-10", true)
+	petition("d-3", "MAIL", bulk, "2024-05-20", false)      // the third within 30 days: raised
+	petition("d-4", "RECEPTION", bulk, "2024-06-05", false) // d-2..d-4 within 30 days: raised
+	petition("d-5", "MAIL", bulk, "2024-08-01", false)      // alone in its window
+	petition("m-1", "MAIL", "Tố cáo cán bộ địa chính", "2024-05-01", false)
+	petition("m-2", "MAIL", "Tố cáo cán bộ địa chính", "2024-05-02", false)
+	petition("m-3", "MAIL", "Tố cáo cán bộ địa chính", "2024-05-03", false) // one channel only
+	// An anonymous denunciation forwarded to be resolved.
+	w.rec(events.KindPetition, "d-2", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-11","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-11")
+	w.rec(events.KindPetition, "d-2", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-12","to_party_id":"ubnd-21607"}`, "2024-05-12")
+
+	v := w.build()
+	if got, want := petitionerFlagged(t, v, "2024-12-31", "MU_ANONYMOUS_BULK"), []string{"petition/d-2", "petition/d-3", "petition/d-4"}; !slices.Equal(got, want) {
+		t.Errorf("flagged %q, want %q", got, want)
+	}
+	if f := flagsCode(v, "2024-12-31", "petition/d-4", "MU_ANONYMOUS_BULK"); len(f) != 1 || len(f[0].Cites) != 3 || f[0].Threshold != 3 || f[0].RaisedOn != "2024-06-05" {
+		t.Errorf("d-4's flag %+v, want raised 2024-06-05 citing the three receipts in its window, threshold 3", f)
+	}
+	if f := flagsCode(v, "2024-12-31", "petition/d-2", "MU_ANONYMOUS_BULK"); len(f) != 1 || f[0].RaisedOn != "2024-05-12" || f[0].Threshold != 0 {
+		t.Errorf("d-2's flag %+v, want one raised on its forwarding, 2024-05-12, with no threshold", f)
+	}
+}
