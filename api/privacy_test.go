@@ -299,7 +299,8 @@ func TestConfidentialRecordWithheld(t *testing.T) {
 		var fl projections.Flag
 		r := get(c.tok, "/v1/flags/"+flagID)
 		if c.withheld {
-			MustError(t, r, 403, events.EForbidden, "Authorization")
+			// Not found, as a flag never raised: its ID would tell.
+			MustError(t, r, 404, events.ENotFound, "id")
 		} else if r.Status != 200 || json.Unmarshal(r.Body, &fl) != nil || fl.Review == nil || fl.Party != partyWard || !strings.Contains(fl.Review.Note, "NOTEMAT") {
 			t.Errorf("%s: flag: %d %s", c.name, r.Status, r.Body)
 		}
@@ -455,5 +456,14 @@ func TestPetitionerFlagsWithheld(t *testing.T) {
 		if c.want > 0 && (l.Flags[0].Code != "MU_FALSE_DENUNCIATION" || l.Flags[0].Subject != "petition/tc-1") {
 			t.Errorf("%s: %+v, want MU_FALSE_DENUNCIATION of petition/tc-1", c.name, l.Flags[0])
 		}
+	}
+	// Its ID is a digest of its code and petition: a reader who may not
+	// see it finds it no more than one never raised.
+	id := projections.FlagID("MU_FALSE_DENUNCIATION", "petition/tc-1")
+	if r := getAtHead(t, f, f.Inspector, "/v1/flags/"+id); r.Status != 200 {
+		t.Errorf("inspector: GET the flag: %d %s", r.Status, r.Body)
+	}
+	for _, path := range []string{"/v1/flags/" + id, "/v1/flags/" + projections.FlagID("MU_FALSE_DENUNCIATION", "petition/tc-2")} {
+		MustError(t, getAtHead(t, f, f.Observer, path), 404, events.ENotFound, "id")
 	}
 }
