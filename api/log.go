@@ -79,15 +79,16 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 		Kind           events.Kind           `json:"kind"`
 		Classification events.Classification `json:"classification"`
 		Data           struct {
-			Petitioner json.RawMessage   `json:"petitioner"`
-			Requester  json.RawMessage   `json:"requester"`
-			Changes    map[string]string `json:"changes"`
+			Petitioner    json.RawMessage   `json:"petitioner"`
+			Requester     json.RawMessage   `json:"requester"`
+			AdverseAction json.RawMessage   `json:"adverse_action"`
+			Changes       map[string]string `json:"changes"`
 		} `json:"data"`
 	}
 	if json.Unmarshal(raw, &env) != nil || env.Kind == events.KindToken {
 		return false
 	}
-	personal := personalData(env.Data.Petitioner, env.Data.Requester, env.Data.Changes)
+	personal := personalData(env.Data.Changes, env.Data.Petitioner, env.Data.Requester, env.Data.AdverseAction)
 	if hide := redaction(a); hide&projections.HideConfidential != 0 && env.Classification == events.Confidential ||
 		hide&projections.HidePersonal != 0 && personal {
 		return false
@@ -103,11 +104,14 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 	return st.Exists() && s.mayRead(a, st)
 }
 
-// personalData reports whether an event's payload names a citizen: a
-// petitioner or requester, or a correction of one.
-func personalData(petitioner, requester json.RawMessage, changes map[string]string) bool {
-	if len(petitioner) > 0 && string(petitioner) != "null" || len(requester) > 0 && string(requester) != "null" {
-		return true
+// personalData reports whether an event's payload holds a person's data
+// (PersonalFields: a petitioner or requester, an adverse action taken
+// against someone), or a correction of it.
+func personalData(changes map[string]string, fields ...json.RawMessage) bool {
+	for _, f := range fields {
+		if len(f) > 0 && string(f) != "null" {
+			return true
+		}
 	}
 	for k := range changes {
 		if projections.IsPersonal(k) {

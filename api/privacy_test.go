@@ -457,6 +457,34 @@ func TestPetitionerFlagsWithheld(t *testing.T) {
 			t.Errorf("%s: %+v, want MU_FALSE_DENUNCIATION of petition/tc-1", c.name, l.Flags[0])
 		}
 	}
+	// An action the body took against the denouncer: the inspector sees
+	// its flag, the body does not (it would learn who denounced), nor the
+	// event, nor its data in the petition's view; an observer sees the flag
+	// (no one is named) but neither the event nor the data.
+	res := f.MustAppend(t, f.Recorder, "petitions", "tc-1", api.EventRequest{Type: events.PetitionAdverseAction, OccurredAt: "2023-05-02T08:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"adverse_action":{"action_on":"2023-05-02","by_party_id":%q,"action":"FINE","description":"Xử phạt hành chính người tố cáo."}}`, partyWard))})
+	f.MustWaitCheckpoint(t)
+	for _, c := range []struct {
+		name  string
+		tok   *Token
+		flags int
+		event int
+	}{{"inspector", f.Inspector, 1, 200}, {"respondent", f.Respondent, 0, 403}, {"observer", f.Observer, 1, 403}} {
+		var l struct {
+			Flags []projections.Flag `json:"flags"`
+		}
+		if r := getAtHead(t, f, c.tok, "/v1/flags?code=OB_RETALIATION_SIGNAL"); r.Status != 200 || json.Unmarshal(r.Body, &l) != nil || len(l.Flags) != c.flags {
+			t.Errorf("%s: retaliation flags: %d %s, want %d", c.name, r.Status, r.Body, c.flags)
+		}
+		if r := getAtHead(t, f, c.tok, fmt.Sprintf("/v1/events/%d", res.Position)); r.Status != c.event {
+			t.Errorf("%s: the adverse action event: %d, want %d", c.name, r.Status, c.event)
+		}
+		r := getAtHead(t, f, c.tok, "/v1/petitions/tc-1")
+		if r.Status == 200 && c.event != 200 && strings.Contains(string(r.Body), "Xử phạt hành chính người tố cáo") {
+			t.Errorf("%s: the petition's view shows the adverse action: %s", c.name, r.Body)
+		}
+	}
+
 	// Its ID is a digest of its code and petition: a reader who may not
 	// see it finds it no more than one never raised.
 	id := projections.FlagID("MU_FALSE_DENUNCIATION", "petition/tc-1")

@@ -445,7 +445,7 @@ var fieldText = map[string][2]string{
 	"reasons": {"Lý do", "Reasons"}, "rejected_on": {"Ngày từ chối", "Rejected on"}, "provide_by": {"Hạn cung cấp", "Provide by"},
 	"validated_on": {"Ngày xem xét hợp lệ", "Validated on"}, "complexity": {"Tính chất yêu cầu", "Complexity"},
 	"case_complexity": {"Tính chất vụ việc", "Case complexity"}, "conclusion": {"Kết luận nội dung tố cáo", "Conclusion of the denunciation"},
-	"action_on": {"Ngày áp dụng", "Taken on"}, "by_party_id": {"Cơ quan áp dụng", "Taken by"}, "action": {"Biện pháp", "Action"},
+	"adverse_action": {"Biện pháp bất lợi", "Adverse action"}, "action_on": {"Ngày áp dụng", "Taken on"}, "by_party_id": {"Cơ quan áp dụng", "Taken by"}, "action": {"Biện pháp", "Action"},
 	"declared_on": {"Ngày kê khai", "Declared on"}, "member": {"Thành viên đoàn giám sát", "Member of the delegation"},
 	"relation": {"Quan hệ với đối tượng", "Relation to the subject"}, "detail": {"Chi tiết", "Detail"},
 	"recused":      {"Không tham gia giám sát đối tượng này", "Stands aside from this subject"},

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // Person is a citizen named in a petition or an information request. It is
@@ -54,10 +55,17 @@ var adverseActions = enum(ActionDiscipline, ActionFine, ActionTransfer, ActionDi
 // (on the petition) or a member of a supervision (on the supervision, who
 // is named in Member), as MTTQ learns of it: a fine, a disciplinary
 // measure, a transfer. The law forbids retaliating against those who
-// complain, denounce or supervise (Luật Khiếu nại 2011 Art. 6, Luật Tố cáo
-// 2018 Art. 8); the read side raises OB_RETALIATION_SIGNAL for human
-// review, not as a finding.
+// complain or denounce (Luật Khiếu nại 2011 Art. 6, Luật Tố cáo 2018
+// Art. 8); the read side raises OB_RETALIATION_SIGNAL for human review,
+// not as a finding. What was done to whom is personal data: the action is
+// one field, adverse_action, which observers do not see (nor, on a
+// denunciation, the body it went to).
 type AdverseActionData struct {
+	AdverseAction AdverseActionTaken `json:"adverse_action"`
+}
+
+// AdverseActionTaken is the action of an AdverseActionData.
+type AdverseActionTaken struct {
 	ActionOn    Date          `json:"action_on"`
 	ByPartyID   string        `json:"by_party_id"`
 	Action      AdverseAction `json:"action"`
@@ -67,20 +75,39 @@ type AdverseActionData struct {
 
 // Validate implements Payload.
 func (d *AdverseActionData) Validate() error {
-	return firstError(requiredDate("data.action_on", d.ActionOn), requiredID("data.by_party_id", d.ByPartyID), oneOf("data.action", d.Action, adverseActions...),
-		optional("data.member", d.Member), requiredText("data.description", d.Description))
+	a := d.AdverseAction
+	return firstError(requiredDate("data.adverse_action.action_on", a.ActionOn), requiredID("data.adverse_action.by_party_id", a.ByPartyID),
+		oneOf("data.adverse_action.action", a.Action, adverseActions...), memberName("data.adverse_action.member", a.Member, false),
+		requiredText("data.adverse_action.description", a.Description))
 }
 
 // decideAdverseAction checks an adverse action: a registered body, and a
 // member named exactly when the record is a supervision.
 func decideAdverseAction(s *State, d *AdverseActionData, w World, member bool) error {
-	switch {
-	case member && strings.TrimSpace(d.Member) == "":
-		return FieldErrorf("data.member", "Name the member of the supervision the action was taken against.")
-	case !member && d.Member != "":
-		return FieldErrorf("data.member", "An action recorded on %s is against its petitioner: leave member out.", s.Stream())
+	switch a := d.AdverseAction; {
+	case member && a.Member == "":
+		return FieldErrorf("data.adverse_action.member", "Name the member of the supervision the action was taken against.")
+	case !member && a.Member != "":
+		return FieldErrorf("data.adverse_action.member", "An action recorded on %s is against its petitioner: leave member out.", s.Stream())
 	}
-	return needParty(w, "data.by_party_id", d.ByPartyID)
+	return needParty(w, "data.adverse_action.by_party_id", d.AdverseAction.ByPartyID)
+}
+
+// memberName checks the name of a member of a supervision, which may go on
+// after a comma with a title or an organisation ("Lê Quang Hưng, Hội Nông
+// dân"): the part before the comma names the member, so it has a letter.
+func memberName(field, v string, required bool) error {
+	if v == "" && !required {
+		return nil
+	}
+	if err := optional(field, v); err != nil {
+		return err
+	}
+	name, _, _ := strings.Cut(v, ",")
+	if !strings.ContainsFunc(name, unicode.IsLetter) {
+		return FieldErrorf(field, "%s names the member before any comma (\"Lê Quang Hưng, Hội Nông dân\"): %q names no one.", field, v)
+	}
+	return nil
 }
 
 // CorrectionData is the payload of every "<kind>.corrected.v1" event. The

@@ -144,7 +144,7 @@ var goldenExamples = map[events.Type]goldenExample{
 	events.SupervisionResumed:                 {data: `{"resumed_on":"2024-06-03","note":"Tiếp tục theo kế hoạch."}`},
 	events.SupervisionInterestDeclared:        {data: `{"declared_on":"2024-04-24","member":"Lê Quang Hưng, Hội Nông dân thị xã","party_id":"ubnd-binh-dinh-ward","relation":"KIN","detail":"Con trai là công chức địa chính phường Bình Định.","recused":false}`},
 	events.SupervisionClosed:                  {data: `{"closed_on":"2024-06-28","summary":"Kết thúc cuộc giám sát; đã ban hành 2 kiến nghị."}`},
-	events.SupervisionAdverseAction:           {data: `{"action_on":"2024-06-10","by_party_id":"ubnd-binh-dinh-ward","action":"TRANSFER","member":"Lê Quang Hưng","description":"Thành viên đoàn giám sát là viên chức phường bị điều chuyển công tác."}`},
+	events.SupervisionAdverseAction:           {data: `{"adverse_action":{"action_on":"2024-06-10","by_party_id":"ubnd-binh-dinh-ward","action":"TRANSFER","member":"Lê Quang Hưng","description":"Thành viên đoàn giám sát là viên chức phường bị điều chuyển công tác."}}`},
 	events.SupervisionCancelled:               {data: `{"cancelled_on":"2024-05-02","reason":"HĐND thị xã đã giám sát cùng nội dung; tránh chồng chéo."}`},
 	events.SupervisionCorrected:               {data: `{"corrects_version":2,"reason":"Ghi thiếu thành viên đoàn.","changes":{"members":"Trần Thị Bích Ngọc; Lê Quang Hưng; Võ Thị Mỹ Hạnh"}}`},
 
@@ -223,7 +223,7 @@ var goldenExamples = map[events.Type]goldenExample{
 	events.PetitionSecondInstanceFiled: {data: `{"filed_on":"2024-07-25","to_party_id":"ubnd-an-nhon"}`},
 	events.PetitionWithdrawn:           {actor: goldenWard, data: `{"withdrawn_on":"2024-06-03","reason":"Công dân có đơn rút toàn bộ nội dung khiếu nại."}`},
 	events.PetitionClosed:              {data: `{"closed_on":"2024-08-30","summary":"Công dân đã nhận giấy chứng nhận."}`},
-	events.PetitionAdverseAction:       {data: `{"action_on":"2024-07-15","by_party_id":"ubnd-binh-dinh-ward","action":"FINE","description":"Người khiếu nại bị xử phạt vi phạm hành chính về trật tự xây dựng sau khi gửi đơn."}`},
+	events.PetitionAdverseAction:       {data: `{"adverse_action":{"action_on":"2024-07-15","by_party_id":"ubnd-binh-dinh-ward","action":"FINE","description":"Người khiếu nại bị xử phạt vi phạm hành chính về trật tự xây dựng sau khi gửi đơn."}}`},
 	events.PetitionCorrected:           {data: `{"corrects_version":1,"reason":"Ghi sai số điện thoại của công dân.","changes":{"petitioner.phone":"0912 345 687"}}`},
 
 	// Information requests.

@@ -428,7 +428,7 @@ func TestLifecycleSupervision(t *testing.T) {
 		// An action taken against a member of the supervision.
 		{name: "OK: an adverse action against a member", given: toIssued, when: past{events.SupervisionAdverseAction, example(t, events.SupervisionAdverseAction)}, then: events.SupResultIssued},
 		{name: "ErrInvalid: an adverse action against no member", given: []past{delegation}, when: past{events.SupervisionAdverseAction,
-			`{"action_on":"2024-06-10","by_party_id":"ubnd-binh-dinh-ward","action":"DISCIPLINE","description":"Bị kỷ luật."}`}, want: events.EInvalid, field: "data.member"},
+			`{"adverse_action":{"action_on":"2024-06-10","by_party_id":"ubnd-binh-dinh-ward","action":"DISCIPLINE","description":"Bị kỷ luật."}}`}, want: events.EInvalid, field: "data.adverse_action.member"},
 		// A member's relation to a subject, declared while the supervision
 		// runs (MU_CONFLICT_OF_INTEREST).
 		{name: "OK: a relation to the subject declared", given: []past{delegation, established}, when: past{events.SupervisionInterestDeclared, example(t, events.SupervisionInterestDeclared)}, then: events.SupDelegationEstablished},
@@ -909,9 +909,9 @@ func TestLifecyclePetition(t *testing.T) {
 		// An action the body took against the petitioner, at any time.
 		{name: "OK: an adverse action after closing", given: seq(complaintResolved, []past{closed}), when: past{events.PetitionAdverseAction, example(t, events.PetitionAdverseAction)}, then: events.PeClosed},
 		{name: "ErrInvalid: an adverse action on a petition names a member", given: complaint, when: past{events.PetitionAdverseAction,
-			`{"action_on":"2024-07-15","by_party_id":"ubnd-binh-dinh-ward","action":"FINE","member":"Lê Văn A","description":"Bị xử phạt."}`}, want: events.EInvalid, field: "data.member", msg: "petitioner"},
+			`{"adverse_action":{"action_on":"2024-07-15","by_party_id":"ubnd-binh-dinh-ward","action":"FINE","member":"Lê Văn A","description":"Bị xử phạt."}}`}, want: events.EInvalid, field: "data.adverse_action.member", msg: "petitioner"},
 		{name: "ErrInvalid: an adverse action by a body not registered", given: complaint, when: past{events.PetitionAdverseAction,
-			`{"action_on":"2024-07-15","by_party_id":"khong-co","action":"FINE","description":"Bị xử phạt."}`}, want: events.EInvalid, field: "data.by_party_id"},
+			`{"adverse_action":{"action_on":"2024-07-15","by_party_id":"khong-co","action":"FINE","description":"Bị xử phạt."}}`}, want: events.EInvalid, field: "data.adverse_action.by_party_id"},
 		{name: "ErrForbidden: the body records an adverse action", given: complaint, when: past{events.PetitionAdverseAction, example(t, events.PetitionAdverseAction)}, as: ward, want: events.EForbidden},
 
 		// A denunciation's resolution concludes whether it was true (Luật

@@ -185,7 +185,7 @@ type InterestDeclaredData struct {
 
 // Validate implements Payload.
 func (d *InterestDeclaredData) Validate() error {
-	return firstError(requiredDate("data.declared_on", d.DeclaredOn), required("data.member", d.Member), requiredID("data.party_id", d.PartyID),
+	return firstError(requiredDate("data.declared_on", d.DeclaredOn), memberName("data.member", d.Member, true), requiredID("data.party_id", d.PartyID),
 		oneOf("data.relation", d.Relation, relations...), optionalText("data.detail", d.Detail))
 }
 

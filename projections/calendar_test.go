@@ -368,6 +368,8 @@ var brief = []struct {
 	{"denunciation.mttqForwarded", 7, cal, false, "", "Luật Tố cáo 2011 (03/2011/QH13) Điều 44"},
 	{"complaint.second.remote", 60, cal, false, "C", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 37"},
 	{"complaint.second.remote.complex", 70, cal, false, "C", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 37"},
+	{"complaint.appeal", 30, cal, false, "S", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 33"},
+	{"complaint.appeal.remote", 45, cal, false, "S", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 33"},
 	{"complaint.limitation", 90, cal, false, "S", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 9"},
 	{"voter.petition.legacy", 60, cal, false, "C", "525/2012/NQLT-UBTVQH13-ĐCTUBTWMTTQVN Điều 36.1"},
 	{"reception.commune", 7, cal, false, "C", "Luật Tiếp công dân 2013 (42/2013/QH13) Điều 15.2"},

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strconv"
@@ -98,11 +99,44 @@ func (it *Item) slots() []slot {
 			}
 		}
 		for i := range s.Adverse {
-			out = append(out, d("action_on", s.Adverse[i].At, &s.Adverse[i].On))
+			out = append(out, adverseSlots(&s.Adverse[i])...)
 		}
 		for i := range s.Interests {
-			out = append(out, d("declared_on", s.Interests[i].At, &s.Interests[i].On))
+			in := &s.Interests[i]
+			out = append(out, d("declared_on", in.At, &in.On), enumSlot("relation", in.At, &in.Relation, nil), boolSlot("recused", in.At, &in.Recused),
+				slot{key: "member", at: in.At.Position, set: func(v string) bool {
+					name, _, _ := strings.Cut(v, ",")
+					in.Name, in.Member = strings.TrimSpace(name), memberName(v)
+					return in.Member != ""
+				}})
 		}
+		// The delegation's members, as a correction lists them: a JSON
+		// list (or, as corrections once gave them, separated by
+		// semicolons or lines).
+		out = append(out, slot{key: "head", at: s.DecidedAt.Position, set: func(v string) bool {
+			if len(s.Delegation) == 0 {
+				s.Delegation = []string{memberName(v)}
+			} else {
+				s.Delegation[0] = memberName(v)
+			}
+			return true
+		}}, slot{key: "members", at: s.DecidedAt.Position, set: func(v string) bool {
+			head := ""
+			if len(s.Delegation) > 0 {
+				head = s.Delegation[0]
+			}
+			s.Delegation = []string{head}
+			var list []string
+			if json.Unmarshal([]byte(v), &list) != nil {
+				list = strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '\n' })
+			}
+			for _, m := range list {
+				if m := memberName(m); m != "" {
+					s.Delegation = append(s.Delegation, m)
+				}
+			}
+			return true
+		}})
 	case f.Cri != nil:
 		c := f.Cri
 		out = append(out, d("received_on", c.ReceivedAt, &c.ReceivedOn), d("submission_on", c.ReceivedAt, &c.SubmissionOn),
@@ -127,7 +161,7 @@ func (it *Item) slots() []slot {
 				enumSlot("case_complexity", e.At, &e.Complexity, nil))
 		}
 		for i := range p.Adverse {
-			out = append(out, d("action_on", p.Adverse[i].At, &p.Adverse[i].On))
+			out = append(out, adverseSlots(&p.Adverse[i])...)
 		}
 		for i := range p.Earlier {
 			e := &p.Earlier[i]
@@ -153,6 +187,18 @@ func (it *Item) slots() []slot {
 			slot{key: "note", at: r.At.Position, set: func(v string) bool { r.Note = v; return true }})
 	}
 	return out
+}
+
+// adverseSlots are the facts an adverse action set (its date and member;
+// the body is not corrected, being an ID).
+func adverseSlots(a *Adverse) []slot {
+	return []slot{{key: "adverse_action.action_on", at: a.At.Position, date: &a.On},
+		enumSlot("adverse_action.action", a.At, &a.Action, nil),
+		{key: "adverse_action.member", at: a.At.Position, set: func(v string) bool {
+			name, _, _ := strings.Cut(v, ",")
+			a.Member = strings.TrimSpace(name)
+			return a.Member != ""
+		}}}
 }
 
 // titleKey is the payload field an item's title comes from (in the event
@@ -246,7 +292,7 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 	}
 	if f := it.Facts.Pet; f != nil && of == it.Created {
 		for k := range d.Changes {
-			if strings.HasPrefix(k, "petitioner.") || k == "petitioner" {
+			if strings.HasPrefix(k, "petitioner.") || k == "petitioner" || k == "anonymous" {
 				f.Petitioner, changed = petitionerOf(it), true
 				break
 			}

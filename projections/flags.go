@@ -68,7 +68,7 @@ var FlagCodes = map[string]flagInfo{
 	"OB_DRAFT_BYPASS":           {"Thông qua dự thảo khi chưa trả lời phản biện (Draft adopted without answering the critique)", "Luật MTTQ 2015 Điều 36; Luật BHVBQPPL 2025 Điều 6", "respondent"},
 	"OB_NOT_IMPLEMENTED":        {"Không thực hiện kiến nghị đã cam kết (Committed implementation not done)", "Luật MTTQ 2015 Điều 30", "respondent"},
 	"OB_RECURRING_ISSUE":        {"Vấn đề tái diễn khi kiến nghị trước chưa được giải quyết (Same topic recommended again while the earlier recommendation is open)", "Luật MTTQ 2015 Điều 30 (dẫn xuất)", "respondent"},
-	"OB_RETALIATION_SIGNAL":     {"Dấu hiệu trù dập người khiếu nại, tố cáo hoặc người giám sát (A sign of retaliation against a petitioner or a supervisor)", "Luật Khiếu nại 2011 Điều 6; Luật Tố cáo 2018 Điều 8", "respondent"},
+	"OB_RETALIATION_SIGNAL":     {"Dấu hiệu trù dập người khiếu nại, tố cáo hoặc người giám sát (A sign of retaliation against a petitioner or a supervisor)", "Luật Khiếu nại 2011 Điều 6; Luật Tố cáo 2018 Điều 8 (người khiếu nại, tố cáo); với thành viên đoàn giám sát: cần xác minh căn cứ", "respondent"},
 	"OB_NO_HEARING":             {"Không nghe MTTQ thông báo kết quả giám sát 6 tháng (No six-monthly hearing of supervision results)", "Luật MTTQ 2015 Điều 30.1", "respondent"},
 	"OB_RECEPTION_BELOW_MIN":    {"Chủ tịch UBND tiếp công dân ít hơn mức tối thiểu (The chair received citizens on fewer days than the legal minimum)", "Luật Tiếp công dân 2013 Điều 12.5, 13.5, 15.2", "respondent"},
 	"OB_INFO_SILENT":            {"Không cung cấp, từ chối hoặc thông báo thời hạn đúng luật (Information request left unanswered)", "Luật Tiếp cận thông tin 2016 Điều 29-31", "respondent"},
@@ -86,7 +86,7 @@ var FlagCodes = map[string]flagInfo{
 	"MU_ANONYMOUS_BULK":         {"Đơn nặc danh được xử lý, hoặc đơn trùng lặp gửi hàng loạt (An anonymous denunciation processed, or bulk duplicate petitions)", "Luật Tố cáo 2018 Điều 25", "petitioner"},
 	"MU_REPEAT_PETITION":        {"Khiếu nại lại nội dung đã được giải quyết (A complaint again on a matter already decided)", "Luật Khiếu nại 2011 Điều 11", "petitioner"},
 	"MU_FALSE_DENUNCIATION":     {"Tố cáo được kết luận là sai (A denunciation concluded untrue)", "Luật Tố cáo 2018 Điều 8, 35", "petitioner"},
-	"MU_CONFLICT_OF_INTEREST":   {"Thành viên đoàn giám sát có quan hệ với đối tượng giám sát (A member of the delegation tied to the subject)", "Nghị định 59/2023/NĐ-CP Điều 12 (khách quan)", "supervisor"},
+	"MU_CONFLICT_OF_INTEREST":   {"Thành viên đoàn giám sát có quan hệ với đối tượng giám sát (A member of the delegation tied to the subject)", "Nguyên tắc khách quan của giám sát; Nghị định 59/2023/NĐ-CP Điều 12 (Ban Thanh tra nhân dân)", "supervisor"},
 	"MU_CONFIDENTIAL_LEAK":      {"Nội dung mật hoặc danh tính người tố cáo bị công khai (Confidential content or a denouncer's identity made public)", "Luật Tố cáo 2018 Điều 47-48; bảo vệ bí mật", "supervisor"},
 }
 
@@ -177,10 +177,49 @@ func (v *Views) Withheld(f *Flag, r Redaction) bool {
 		return true // it tells which petitions one citizen made
 	}
 	it := v.items[f.Subject]
-	if it != nil && f.Code == "OB_RETALIATION_SIGNAL" && r&HideDenouncer != 0 && it.Facts.Pet != nil && it.Facts.Pet.Kind == events.PetitionDenunciation {
-		return true // the body would learn that whom it acted against denounced
+	if it == nil {
+		return false
 	}
-	return it != nil && r.Withholds(it)
+	switch f.Code {
+	case "OB_RETALIATION_SIGNAL":
+		if r&HideDenouncer != 0 && it.Facts.Pet != nil && it.Facts.Pet.Kind == events.PetitionDenunciation {
+			return true // the body would learn that whom it acted against denounced
+		}
+		if r&HideConfidential != 0 && fromConfidential(f, it) {
+			return true // its detail restates a confidential event
+		}
+	case "MU_CONFLICT_OF_INTEREST":
+		if r&HideConfidential != 0 && fromConfidential(f, it) {
+			return true
+		}
+	}
+	return r.Withholds(it)
+}
+
+// fromConfidential reports whether a flag cites an adverse action or a
+// declared interest of it that a confidential event recorded.
+func fromConfidential(f *Flag, it *Item) bool {
+	var adverse []Adverse
+	var interests []Interest
+	switch {
+	case it.Facts.Pet != nil:
+		adverse = it.Facts.Pet.Adverse
+	case it.Facts.Sup != nil:
+		adverse, interests = it.Facts.Sup.Adverse, it.Facts.Sup.Interests
+	}
+	for _, c := range f.Cites {
+		for _, a := range adverse {
+			if a.At.Position == c.Position && a.Confidential {
+				return true
+			}
+		}
+		for _, in := range interests {
+			if in.At.Position == c.Position && in.Confidential {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Flags returns every flag at today, sorted by the position of the latest
@@ -765,8 +804,21 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 				[]Cite{{Position: it.Created, Type: events.SupervisionPlanned}})
 		}
 		if len(f.Adverse) > 0 {
-			from := cmp.Or(f.FirstSession, f.PlannedStart)
-			v.retaliationFlags(it, from, max(from, f.LastSession, f.ResultOn), cites(cmp.Or(f.FirstAt, Cite{Position: it.Created, Type: events.SupervisionPlanned})), f.Adverse, raise)
+			// From its earliest step (its planned start, the decision
+			// that set up its delegation, its notice, its first session)
+			// until its result report, or its last session if it was
+			// closed or cancelled without one.
+			from := f.PlannedStart
+			for _, d := range []events.Date{f.DecidedOn, f.NotifiedOn, f.FirstSession} {
+				if d != "" && (from == "" || d < from) {
+					from = d
+				}
+			}
+			end := f.ResultOn
+			if end == "" && (it.Status() == events.SupClosed || it.Status() == events.SupCancelled) {
+				end = max(from, f.LastSession)
+			}
+			v.retaliationFlags(it, from, end, today, []Cite{{Position: it.Created, Type: events.SupervisionPlanned}}, f.Adverse, raise)
 		}
 		for _, in := range f.Interests {
 			// A member who declared a relation to a subject, did not stand
@@ -839,27 +891,43 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 				"Danh tính người tố cáo ghi trong sự kiện công khai (a denouncer's identity in a public event).", []Cite{*f.IdentityPublic})
 		}
 		if f := it.Facts.Pet; f != nil && len(f.Adverse) > 0 {
-			v.retaliationFlags(it, f.ReceivedOn, max(f.ReceivedOn, f.ResolvedOn, f.SecondResolvedOn, f.WithdrawnOn), cites(f.ReceivedAt), f.Adverse, raise)
+			// Open until resolved (at the last instance it went to),
+			// withdrawn, or closed.
+			var end events.Date
+			switch {
+			case f.WithdrawnOn != "":
+				end = f.WithdrawnOn
+			case f.SecondFiledOn != "":
+				end = f.SecondResolvedOn
+			case f.ResolvedOn != "":
+				end = f.ResolvedOn
+			case it.Status() == events.PeClosed || it.Status() == events.PeFiled || it.Status() == events.PeGuided:
+				end = max(f.ReceivedOn, f.ForwardedOn, f.NotAcceptedOn)
+			}
+			v.retaliationFlags(it, f.ReceivedOn, end, today, cites(f.ReceivedAt), f.Adverse, raise)
 		}
 	}
 }
 
-// retaliationFlags raises OB_RETALIATION_SIGNAL (domain.md §4.1) for each
-// adverse action taken against a petitioner or a supervision's member from
-// the day the petition was received or the supervision started (from) to
-// retaliation_window_days after the matter ended (to: a petition's last
-// decision or withdrawal, a supervision's last session or result report),
-// against the body that took it, citing what started the matter and the
-// action. For human review only (Luật Khiếu nại 2011 Art. 6, Luật Tố cáo
-// 2018 Art. 8 forbid retaliation; an action may have other grounds).
-func (v *Views) retaliationFlags(it *Item, from, to events.Date, start []Cite, adverse []Adverse, raise raiseFunc) {
+// retaliationFlags raises OB_RETALIATION_SIGNAL (domain.md §4.1) at today
+// for each adverse action taken against a petitioner or a supervision's
+// member from the day the matter started (from) while it ran and up to
+// retaliation_window_days after it ended (end, "" while it runs), against
+// the body that took it, citing what started the matter and the action.
+// For human review only (Luật Khiếu nại 2011 Art. 6, Luật Tố cáo 2018
+// Art. 8 forbid retaliating against complainants and denouncers; an
+// action may have other grounds).
+func (v *Views) retaliationFlags(it *Item, from, end, today events.Date, start []Cite, adverse []Adverse, raise raiseFunc) {
 	days := v.cfg.Rules.Thresholds.RetaliationWindowDays
 	if from == "" || days <= 0 {
 		return
 	}
-	until := AddDays(to, days)
+	until := today
+	if end != "" {
+		until = AddDays(end, days)
+	}
 	for _, a := range adverse {
-		if a.On < from || a.On > until {
+		if a.On < from || a.On > until || a.On > today {
 			continue
 		}
 		who := "người gửi đơn (the petitioner)"

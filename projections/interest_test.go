@@ -43,13 +43,16 @@ func TestConflictOfInterest(t *testing.T) {
 
 	v := w.build()
 	const today = "2024-12-31"
-	var got []string
-	for _, f := range v.Flags(today) {
-		if f.Code == "MU_CONFLICT_OF_INTEREST" {
-			got = append(got, f.Subject)
+	flagged := func() []string {
+		var got []string
+		for _, f := range v.Flags(today) {
+			if f.Code == "MU_CONFLICT_OF_INTEREST" {
+				got = append(got, f.Subject)
+			}
 		}
+		return got
 	}
-	if want := []string{"supervision/gs-1", "supervision/gs-2"}; !slices.Equal(got, want) {
+	if got, want := flagged(), []string{"supervision/gs-1", "supervision/gs-2"}; !slices.Equal(got, want) {
 		t.Errorf("flagged %q, want %q", got, want)
 	}
 	f := flagsCode(v, today, "supervision/gs-1", "MU_CONFLICT_OF_INTEREST")
@@ -57,6 +60,25 @@ func TestConflictOfInterest(t *testing.T) {
 	if len(f) != 1 || f[0].Party != "mttq-540" || f[0].Against != "supervisor" || f[0].RaisedOn != "2024-02-03" ||
 		!slices.Equal(f[0].Cites, []projections.Cite{{Position: at, Type: events.SupervisionInterestDeclared}, {Position: one.Events[1], Type: events.SupervisionDelegationEstablished}}) {
 		t.Errorf("gs-1's flag %+v, want against mttq-540 raised 2024-02-03 citing the declaration (%d) and the delegation", f, at)
+	}
+
+	// Corrections: Phạm Văn Khác added to the delegation; Lê Quang Hưng's
+	// recusal found not to be one; gs-2's declaration was of another
+	// relation, and recorded in confidence.
+	w.rec(events.KindSupervision, "gs-1", "", events.SupervisionCorrected,
+		`{"corrects_version":2,"reason":"Ghi thiếu thành viên.","changes":{"members":"[\"Trần Thị Bích, Hội Phụ nữ thị xã\", \"Lê Quang Hưng\", \"Phạm Văn Khác\"]"}}`, "2024-02-10")
+	w.rec(events.KindSupervision, "gs-1", "", events.SupervisionCorrected,
+		`{"corrects_version":6,"reason":"Ghi nhầm.","changes":{"recused":"false"}}`, "2024-02-10")
+	secret := w.recordClass(recorder, events.KindSupervision, "gs-2", "", events.SupervisionInterestDeclared,
+		`{"declared_on":"2024-02-06","member":"Đỗ Văn Minh","party_id":"ubnd-21610","relation":"BUSINESS","recused":false}`, "2024-02-06", events.Confidential)
+	v = w.build()
+	if got := flagsCode(v, today, "supervision/gs-1", "MU_CONFLICT_OF_INTEREST"); len(got) != 3 {
+		t.Errorf("gs-1 after the corrections: %d flags, want 3 (Trần Thị Bích, Phạm Văn Khác, Lê Quang Hưng)", len(got))
+	}
+	for _, f := range flagsCode(v, today, "supervision/gs-2", "MU_CONFLICT_OF_INTEREST") {
+		if f.Cites[0].Position != secret || !v.Withheld(&f, projections.HideConfidential) || v.Withheld(&f, 0) {
+			t.Errorf("gs-2's flag %+v: want it citing the confidential declaration (%d), withheld from observers only", f, secret)
+		}
 	}
 }
 
@@ -68,16 +90,18 @@ func TestConflictOfInterest(t *testing.T) {
 // would learn who denounced); a corrected date counts.
 func TestRetaliationSignal(t *testing.T) {
 	w := newWorld(t)
+	class := events.Classification("")
 	adverse := func(kind events.Kind, typ events.Type, id, member, on string) uint64 {
 		m := ""
 		if member != "" {
 			m = fmt.Sprintf(`"member":%q,`, member)
 		}
-		return w.rec(kind, id, "", typ, fmt.Sprintf(`{"action_on":%q,"by_party_id":"ubnd-21607","action":"FINE",%s"description":"Xử phạt hành chính."}`, on, m), max(on, "2024-06-01"))
+		return w.recordClass(recorder, kind, id, "", typ, fmt.Sprintf(`{"adverse_action":{"action_on":%q,"by_party_id":"ubnd-21607","action":"FINE",%s"description":"Xử phạt hành chính."}}`, on, m), max(on, "2024-06-01"), class)
 	}
 	acceptedDenunciation(w) // received 2024-05-13, not resolved
 	before := adverse(events.KindPetition, events.PetitionAdverseAction, "tc-1", "", "2024-05-01")
 	during := adverse(events.KindPetition, events.PetitionAdverseAction, "tc-1", "", "2024-06-10")
+	still := adverse(events.KindPetition, events.PetitionAdverseAction, "tc-1", "", "2025-09-01") // long after, but still open
 	w.rec(events.KindSupervision, "gs-1", "540", events.SupervisionPlanned,
 		`{"title":"Giám sát cải cách hành chính","topic":"Cải cách hành chính","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"chair_party_id":"mttq-540","planned_start":"2024-03-01"}`, "2024-02-01")
 	w.rec(events.KindSupervision, "gs-1", "", events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-04-01","summary":"Báo cáo kết quả."}`, "2024-04-01")
@@ -96,8 +120,8 @@ func TestRetaliationSignal(t *testing.T) {
 		}
 		return out
 	}
-	if got := cited("petition/tc-1"); !slices.Equal(got, []uint64{during}) {
-		t.Errorf("petition: flags citing %v, want the action during it (%d), not the one before (%d)", got, during, before)
+	if got := cited("petition/tc-1"); !slices.Equal(got, []uint64{during, still}) {
+		t.Errorf("petition: flags citing %v, want the actions while it is open (%d, %d), not the one before (%d)", got, during, still, before)
 	}
 	if got := cited("supervision/gs-1"); !slices.Equal(got, []uint64{within}) {
 		t.Errorf("supervision: flags citing %v, want the action within the window (%d), not after (%d)", got, within, late)
@@ -109,9 +133,18 @@ func TestRetaliationSignal(t *testing.T) {
 	}
 	// The late action's date corrected into the window.
 	w.rec(events.KindSupervision, "gs-1", "", events.SupervisionCorrected,
-		`{"corrects_version":4,"reason":"Ghi nhầm ngày.","changes":{"action_on":"2025-03-20"}}`, "2025-04-11")
+		`{"corrects_version":4,"reason":"Ghi nhầm ngày.","changes":{"adverse_action.action_on":"2025-03-20"}}`, "2025-04-11")
+	// One recorded in confidence: its flag is not for readers who may not
+	// see confidential data.
+	class = events.Confidential
+	secret := adverse(events.KindSupervision, events.SupervisionAdverseAction, "gs-1", "Võ Văn Mật", "2025-03-25")
 	v = w.build()
-	if got := cited("supervision/gs-1"); len(got) != 2 {
-		t.Errorf("after the correction: flags citing %v, want both actions", got)
+	if got := cited("supervision/gs-1"); len(got) != 3 {
+		t.Errorf("after the correction: flags citing %v, want all three actions", got)
+	}
+	for _, f := range flagsCode(v, today, "supervision/gs-1", "OB_RETALIATION_SIGNAL") {
+		if confidential := f.Cites[len(f.Cites)-1].Position == secret; v.Withheld(&f, projections.HideConfidential) != confidential {
+			t.Errorf("the flag citing %d: withheld from an observer %v, want %v", f.Cites[len(f.Cites)-1].Position, !confidential, confidential)
+		}
 	}
 }

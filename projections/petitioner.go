@@ -15,10 +15,10 @@ import (
 
 // Flags against petitioners (domain.md §4.2), from petitions of one
 // person: MU_REPEAT_PETITION, a complaint received after one of the same
-// complainant on the same matter was decided (Luật Khiếu nại 2011 Art. 11:
-// not accepted again), and MU_FALSE_DENUNCIATION, a denunciation whose
-// resolution concluded it untrue (Luật Tố cáo 2018 Art. 35), with how many
-// of the same denouncer's were (Art. 8 forbids knowingly false ones).
+// complainant on the same matter was finally decided (Luật Khiếu nại 2011
+// Art. 11: not accepted again), and MU_FALSE_DENUNCIATION, a denunciation
+// whose resolution concluded it untrue (Luật Tố cáo 2018 Art. 35), with how
+// many of the same denouncer's were (Art. 8 forbids knowingly false ones).
 // Both are for human review: the matter is compared by the words of the
 // summaries, and an untrue denunciation need not be a knowing lie.
 //
@@ -26,16 +26,19 @@ import (
 // and address together (PetFacts.Petitioner); petitions with neither (an
 // anonymous one) are no one's. The flags tell that two petitions came from
 // one person, a citizen's personal data: they are withheld from readers
-// who may not see it (Views.Withheld), and name no party.
+// who may not see it (Views.Withheld), and name no party. A petition is
+// compared only with those of its own unit and the units below it, which
+// every reader of its flags may read too (scopes are subtrees).
 
 // petitionerKey identifies a petitioner across petitions: a digest of the
 // ID number, or of the name and address, compared without regard to case,
-// diacritics, spaces or punctuation; "" if p names neither.
+// spaces or punctuation (diacritics count: Hoa and Hòa are different
+// people); "" if p names neither.
 func petitionerKey(p events.Person) string {
 	var id string
-	if id = strings.Join(words(p.IDNumber), ""); id != "" {
+	if id = strings.Join(nameWords(p.IDNumber), ""); id != "" {
 		id = "id|" + id
-	} else if name, addr := strings.Join(words(p.Name), " "), strings.Join(words(p.Address), " "); name != "" && addr != "" {
+	} else if name, addr := strings.Join(nameWords(p.Name), " "), strings.Join(nameWords(p.Address), " "); name != "" && addr != "" {
 		id = "name|" + name + "|" + addr
 	} else {
 		return ""
@@ -47,7 +50,7 @@ func petitionerKey(p events.Person) string {
 // petitionerOf returns the petitioner's key of a petition as its fields
 // stand (its receipt's, and corrections of "petitioner.name" and the like).
 func petitionerOf(it *Item) string {
-	if string(it.Field("anonymous")) == "true" {
+	if a := string(it.Field("anonymous")); a == "true" || a == `"true"` { // as received, or corrected
 		return ""
 	}
 	var p events.Person
@@ -64,9 +67,14 @@ func petitionerOf(it *Item) string {
 	return petitionerKey(p)
 }
 
-// words returns the folded words of s (letters and digits).
-func words(s string) []string {
-	return strings.FieldsFunc(foldText(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+// words returns the folded words of s (letters and digits, without
+// diacritics).
+func words(s string) []string { return nameWords(foldText(s)) }
+
+// nameWords returns the words of s (letters and digits) in lower case,
+// diacritics kept.
+func nameWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
 // similarity is the share, in percent, of the words of a and b that both
@@ -92,19 +100,30 @@ func similarity(a, b string) int {
 	return both * 100 / all
 }
 
-// summaryOf is a petition's summary as it stands (corrections included).
-func summaryOf(it *Item) string {
-	s, _ := unquoteJSON(it.Field("summary"))
-	return s
-}
+// summaryOf is a petition's summary as its receipt (or a correction of
+// it) gave it: its title, the first 120 characters. (Its field may hold a
+// resolution's or a closing's summary since.)
+func summaryOf(it *Item) string { return it.Title }
 
-// decided is when a complaint was last decided on (its second instance's
-// resolution, else its first), and the event that did.
-func (f *PetFacts) decided() (events.Date, Cite) {
-	if f.SecondResolvedOn != "" {
+// final is when a complaint's matter was finally decided, and the event
+// that decided it: its second instance's resolution, or else its first
+// resolution once the complainant's time to take it further has passed
+// (complaint.appeal, or complaint.appeal.remote, after the decision: the
+// day after it) with no second instance filed; "" if neither.
+func (v *Views) final(f *PetFacts) (events.Date, Cite) {
+	switch {
+	case f.SecondResolvedOn != "":
 		return f.SecondResolvedOn, f.SecondResolvedAt
+	case f.ResolvedOn != "" && f.SecondFiledOn == "":
+		rule := "complaint.appeal"
+		if f.Remote {
+			rule = "complaint.appeal.remote"
+		}
+		if last := v.due(rule, f.ResolvedOn, 0); last != "" {
+			return AddDays(last, 1), f.ResolvedAt
+		}
 	}
-	return f.ResolvedOn, f.ResolvedAt
+	return "", Cite{}
 }
 
 // petitionerFlags raises MU_REPEAT_PETITION and MU_FALSE_DENUNCIATION at
@@ -126,15 +145,12 @@ func (v *Views) petitionerFlags(today events.Date, raise raiseFunc) {
 				people = append(people, f.Petitioner)
 			}
 			complaints[f.Petitioner] = append(complaints[f.Petitioner], it)
-		case f.Kind == events.PetitionDenunciation && f.Conclusion == events.ConclusionUntrue && f.ResolvedOn != "" && f.ResolvedOn <= today:
-			who := f.Petitioner
-			if who == "" {
-				who = it.Stream() // no one known: a person of its own
+		case f.Kind == events.PetitionDenunciation && f.Petitioner != "" && f.Conclusion == events.ConclusionUntrue && f.ResolvedOn != "" && f.ResolvedOn <= today:
+			// (An anonymous one is no one's to flag.)
+			if complaints[f.Petitioner] == nil && untrue[f.Petitioner] == nil {
+				people = append(people, f.Petitioner)
 			}
-			if complaints[who] == nil && untrue[who] == nil {
-				people = append(people, who)
-			}
-			untrue[who] = append(untrue[who], it)
+			untrue[f.Petitioner] = append(untrue[f.Petitioner], it)
 		}
 	}
 	v.anonymousBulkFlags(today, raise)
@@ -143,69 +159,70 @@ func (v *Views) petitionerFlags(today events.Date, raise raiseFunc) {
 			v.repeatPetitionFlags(cs, th.RepeatPetitionSimilarity, raise)
 		}
 		if ds := untrue[who]; len(ds) >= th.FalseDenunciationCount && th.FalseDenunciationCount > 0 {
-			falseDenunciationFlags(ds, th.FalseDenunciationCount, raise)
+			v.falseDenunciationFlags(ds, th.FalseDenunciationCount, raise)
 		}
 	}
 }
 
 // repeatPetitionFlags raises MU_REPEAT_PETITION for each of one person's
 // complaints received on or after the day another of theirs, received
-// before it, was decided, if their summaries share at least similar
-// percent of their words; it cites the most similar such one (the latest
-// decided of those alike).
+// before it in its unit or below, was finally decided (final), if their
+// summaries share at least similar percent of their words; it cites the
+// most similar such one (of those alike, the latest decided).
 func (v *Views) repeatPetitionFlags(cs []*Item, similar int, raise raiseFunc) {
-	summaries := make(map[*Item]string, len(cs))
+	type decided struct {
+		on events.Date
+		at Cite
+	}
+	finals := make(map[*Item]decided, len(cs))
 	for _, it := range cs {
-		summaries[it] = summaryOf(it)
+		on, at := v.final(it.Facts.Pet)
+		finals[it] = decided{on, at}
 	}
 	for _, it := range cs {
 		f := it.Facts.Pet
 		var earlier *Item
 		best := 0
 		for _, e := range cs {
-			ef := e.Facts.Pet
-			on, _ := ef.decided()
-			if e == it || on == "" || on > f.ReceivedOn || ef.ReceivedOn > f.ReceivedOn || ef.ReceivedOn == f.ReceivedOn && e.Created > it.Created {
+			ef, on := e.Facts.Pet, finals[e].on
+			if e == it || on == "" || on > f.ReceivedOn || ef.ReceivedOn > f.ReceivedOn || ef.ReceivedOn == f.ReceivedOn && e.Created > it.Created || !v.Within(e.Unit(), it.Unit()) {
 				continue
 			}
-			if s := similarity(summaries[e], summaries[it]); s >= similar && (s > best || s == best && on > earlierDecided(earlier)) {
+			if s := similarity(summaryOf(e), summaryOf(it)); s >= similar && (s > best || s == best && on > finals[earlier].on) {
 				earlier, best = e, s
 			}
 		}
 		if earlier == nil {
 			continue
 		}
-		on, at := earlier.Facts.Pet.decided()
+		d := finals[earlier]
 		raise("MU_REPEAT_PETITION", it.Stream(), it, "", it.Stream(), f.ReceivedOn,
-			fmt.Sprintf("Khiếu nại của cùng người khiếu nại, %d%% từ ngữ tóm tắt trùng với %s đã được giải quyết ngày %s: cần xem xét có phải khiếu nại lại cùng nội dung không (the same complainant, %d%% of the summary's words alike %s, decided %s: to review whether it repeats the same matter).",
-				best, earlier.Stream(), on, best, earlier.Stream(), on),
-			[]Cite{at, f.ReceivedAt})
+			fmt.Sprintf("Khiếu nại của cùng người khiếu nại, %d%% từ ngữ tóm tắt trùng với %s đã được giải quyết xong từ ngày %s: cần xem xét có phải khiếu nại lại cùng nội dung không (the same complainant, %d%% of the summary's words alike %s, finally decided from %s: to review whether it repeats the same matter).",
+				best, earlier.Stream(), d.on, best, earlier.Stream(), d.on),
+			[]Cite{d.at, f.ReceivedAt})
 	}
-}
-
-// earlierDecided is the day e was decided, "" for none.
-func earlierDecided(e *Item) events.Date {
-	if e == nil {
-		return ""
-	}
-	on, _ := e.Facts.Pet.decided()
-	return on
 }
 
 // falseDenunciationFlags raises MU_FALSE_DENUNCIATION for each of one
 // person's denunciations concluded untrue from the count-th on (by the
-// day of the conclusion), citing the conclusions counted.
-func falseDenunciationFlags(ds []*Item, count int, raise raiseFunc) {
+// day of the conclusion) of those in its unit and below, citing the
+// conclusions counted.
+func (v *Views) falseDenunciationFlags(ds []*Item, count int, raise raiseFunc) {
 	ds = slices.Clone(ds)
 	slices.SortStableFunc(ds, func(a, b *Item) int {
 		return cmp.Or(cmp.Compare(a.Facts.Pet.ResolvedOn, b.Facts.Pet.ResolvedOn), cmp.Compare(a.Created, b.Created))
 	})
-	for n, it := range ds[count-1:] {
-		n += count // this one's number among the person's
+	for i, it := range ds {
 		f := it.Facts.Pet
-		cs := make([]Cite, 0, n)
-		for _, d := range ds[:n] {
-			cs = append(cs, d.Facts.Pet.ResolvedAt)
+		var cs []Cite
+		for _, d := range ds[:i+1] {
+			if v.Within(d.Unit(), it.Unit()) {
+				cs = append(cs, d.Facts.Pet.ResolvedAt)
+			}
+		}
+		n := len(cs) // this one's number among the person's
+		if n < count {
+			continue
 		}
 		raise("MU_FALSE_DENUNCIATION", it.Stream(), it, "", it.Stream(), f.ResolvedOn,
 			fmt.Sprintf("Tố cáo được kết luận là sai, lần thứ %d của người tố cáo này: cần xem xét có cố ý tố cáo sai sự thật không (concluded untrue, %d of this denouncer's so far: to review whether it was knowingly false).", n, n),
@@ -217,9 +234,9 @@ func falseDenunciationFlags(ds []*Item, count int, raise raiseFunc) {
 // 2018 Art. 25) at today on an anonymous denunciation forwarded to be
 // resolved (the law does not resolve one unless its content is clear and
 // backed by evidence: to review), and on each petition from the
-// bulk_count-th on of those with the same summary (its words folded)
-// received within bulk_window_days through more than one channel, citing
-// their receipts.
+// bulk_count-th on of those of one unit with the same summary (its words
+// folded) received within bulk_window_days through more than one channel,
+// citing their receipts.
 func (v *Views) anonymousBulkFlags(today events.Date, raise raiseFunc) {
 	th := v.cfg.Rules.Thresholds
 	same := map[string][]*Item{}
@@ -235,7 +252,9 @@ func (v *Views) anonymousBulkFlags(today events.Date, raise raiseFunc) {
 				cites(f.ReceivedAt, f.ForwardedAt))
 		}
 		if th.BulkCount > 1 {
+			// Of one unit: readers of the flag read every petition it cites.
 			if key := strings.Join(words(summaryOf(it)), " "); key != "" {
+				key += "|" + it.Unit()
 				if same[key] == nil {
 					summaries = append(summaries, key)
 				}

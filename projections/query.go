@@ -184,7 +184,7 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 			if slices.Contains(q.Status, "flagged") && flagged == nil {
 				flagged = map[string]bool{}
 				for _, f := range v.Flags(q.Today) {
-					if f.Status == "open" {
+					if f.Status == "open" && !v.Withheld(&f, q.Redact) {
 						flagged[f.Subject] = true
 					}
 				}
@@ -257,7 +257,7 @@ func derivedStatus(it *Item, obligations []Obligation) []string {
 }
 
 // PersonalFields are payload fields holding citizens' personal data.
-var PersonalFields = []string{"petitioner", "requester"}
+var PersonalFields = []string{"petitioner", "requester", "adverse_action"}
 
 // IsPersonal reports whether a payload field (or a correction's changed
 // field, such as "petitioner.name") holds citizens' personal data.

@@ -246,12 +246,20 @@ type SupFacts struct {
 
 // Adverse is an action a body took against a petitioner or a member of a
 // supervision (*.adverse_action_recorded.v1): OB_RETALIATION_SIGNAL.
+// Confidential is set if the event that records it was.
 type Adverse struct {
-	On     events.Date
-	By     string `codec:"shared"`
-	Action events.AdverseAction
-	Member string
-	At     Cite
+	On           events.Date
+	By           string `codec:"shared"`
+	Action       events.AdverseAction
+	Member       string
+	Confidential bool
+	At           Cite
+}
+
+func adverseOf(d *events.AdverseActionData, env *events.Envelope, c Cite) Adverse {
+	a := d.AdverseAction
+	name, _, _ := strings.Cut(a.Member, ",")
+	return Adverse{On: a.ActionOn, By: a.ByPartyID, Action: a.Action, Member: strings.TrimSpace(name), Confidential: env.Classification == events.Confidential, At: c}
 }
 
 // Interest is a relation a member declared to a subject
@@ -263,15 +271,18 @@ type Interest struct {
 	Relation events.Relation
 	On       events.Date
 	Recused  bool
-	At       Cite
+	// Confidential is set if the event that declared it was.
+	Confidential bool
+	At           Cite
 }
 
 // memberName is the name of a delegation's member as it is compared: the
 // part before the first comma (which may go on with a title or an
-// organisation), folded, its words alone.
+// organisation), in lower case, its words alone. Diacritics stay: Hoa and
+// Hòa are different people.
 func memberName(s string) string {
 	name, _, _ := strings.Cut(s, ",")
-	return strings.Join(words(name), " ")
+	return strings.Join(nameWords(name), " ")
 }
 
 // onDelegation reports whether the member named (memberName) is on the
@@ -1173,10 +1184,11 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 			f.Delegation = append(f.Delegation, memberName(m))
 		}
 	case *events.AdverseActionData:
-		f.Adverse = append(f.Adverse, Adverse{On: d.ActionOn, By: d.ByPartyID, Action: d.Action, Member: d.Member, At: c})
+		f.Adverse = append(f.Adverse, adverseOf(d, env, c))
 	case *events.InterestDeclaredData:
 		name, _, _ := strings.Cut(d.Member, ",")
-		in := Interest{Name: strings.TrimSpace(name), Member: memberName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused, At: c}
+		in := Interest{Name: strings.TrimSpace(name), Member: memberName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused,
+			Confidential: env.Classification == events.Confidential, At: c}
 		f.Interests = slices.DeleteFunc(f.Interests, func(e Interest) bool { return e.Member == in.Member && e.Party == in.Party })
 		f.Interests = append(f.Interests, in)
 	case *events.SupervisionNotifiedData:
@@ -1341,7 +1353,7 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 	case *events.PetitionWithdrawnData:
 		f.WithdrawnOn, f.WithdrawnAt = d.WithdrawnOn, c
 	case *events.AdverseActionData:
-		f.Adverse = append(f.Adverse, Adverse{On: d.ActionOn, By: d.ByPartyID, Action: d.Action, At: c})
+		f.Adverse = append(f.Adverse, adverseOf(d, env, c))
 	}
 }
 
