@@ -82,13 +82,14 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 			Petitioner    json.RawMessage   `json:"petitioner"`
 			Requester     json.RawMessage   `json:"requester"`
 			AdverseAction json.RawMessage   `json:"adverse_action"`
+			Allegation    json.RawMessage   `json:"allegation"`
 			Changes       map[string]string `json:"changes"`
 		} `json:"data"`
 	}
 	if json.Unmarshal(raw, &env) != nil || env.Kind == events.KindToken {
 		return false
 	}
-	personal := personalData(env.Data.Changes, env.Data.Petitioner, env.Data.Requester, env.Data.AdverseAction)
+	personal := personalData(env.Data.Changes, env.Data.Petitioner, env.Data.Requester, env.Data.AdverseAction, env.Data.Allegation)
 	if hide := redaction(a); hide&projections.HideConfidential != 0 && env.Classification == events.Confidential ||
 		hide&projections.HidePersonal != 0 && personal {
 		return false

@@ -155,6 +155,8 @@ func TestDecode(t *testing.T) {
 			`{"adverse_action":{"action_on":"2024-07-15","by_party_id":"ubnd-binh-dinh-ward","action":"WARNING","description":"Bị nhắc nhở."}}`, events.EInvalid, "data.adverse_action.action"},
 		{"ErrInvalid: an adverse action without description", events.SupervisionAdverseAction,
 			`{"adverse_action":{"action_on":"2024-07-15","by_party_id":"ubnd-binh-dinh-ward","action":"FINE","member":"Lê Quang Hưng"}}`, events.EInvalid, "data.adverse_action.description"},
+		{"ErrInvalid: an allegation that is none", events.PartyAllegation,
+			`{"allegation":{"received_on":"2024-09-12","member":"Đặng Văn Tư","kind":"RUMOUR","description":"Phản ánh."}}`, events.EInvalid, "data.allegation.kind"},
 		{"ErrInvalid: a relation that is none", events.SupervisionInterestDeclared,
 			`{"declared_on":"2024-04-24","member":"Lê Quang Hưng","party_id":"ubnd-binh-dinh-ward","relation":"FRIEND","recused":false}`, events.EInvalid, "data.relation"},
 		{"ErrInvalid: a member named by a title alone", events.SupervisionInterestDeclared,

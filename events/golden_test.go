@@ -93,6 +93,7 @@ var goldenExamples = map[events.Type]goldenExample{
 	events.PartySuperiorChanged: {data: `{"superior_id":"ubnd-an-nhon","effective_on":"2024-01-01"}`},
 	events.PartyDissolved:       {data: `{"effective_on":"2025-07-01","successor_id":"ubnd-an-nhon","basis":"Sắp xếp đơn vị hành chính cấp xã năm 2025"}`},
 	events.PartyCorrected:       {data: `{"corrects_version":1,"reason":"Ghi sai tên cơ quan.","changes":{"name":"UBND phường Bình Định"}}`},
+	events.PartyAllegation:      {data: `{"allegation":{"received_on":"2024-09-12","member":"Đặng Văn Tư","kind":"INCITEMENT","description":"Phản ánh thành viên Ban Thanh tra nhân dân kích động người dân không chấp hành quyết định thu hồi đất."}}`},
 
 	// Tokens.
 	events.TokenCreated: {data: `{"name":"Cán bộ Ban Thường trực Ủy ban MTTQ Việt Nam thị xã An Nhơn","role":"recorder","unit":"an-nhon",

@@ -297,6 +297,13 @@ func TestLifecycleParty(t *testing.T) {
 		{name: "ErrInvalid: an unknown superior", when: past{events.PartyRegistered, `{"name":"Phòng Tư pháp","party_kind":"STATE_BODY","superior_id":"khong-co"}`},
 			want: events.EInvalid, field: "data.superior_id"},
 		{name: "ErrConflict: registered twice", given: []past{registered}, when: registered, want: events.EConflict, msg: "already exists"},
+		// An allegation against a member of a People's Inspection Board.
+		{name: "OK: an allegation against a board member", given: []past{{events.PartyRegistered, `{"name":"Ban Thanh tra nhân dân phường Bình Định","party_kind":"PEOPLES_INSPECTION_BOARD"}`}},
+			when: past{events.PartyAllegation, example(t, events.PartyAllegation)}, then: events.PartyActive},
+		{name: "ErrConflict: an allegation against a state body's member", given: []past{registered}, when: past{events.PartyAllegation, example(t, events.PartyAllegation)},
+			want: events.EConflict, msg: "PEOPLES_INSPECTION_BOARD"},
+		{name: "ErrForbidden: an allegation recorded by an admin", given: []past{registered}, when: past{events.PartyAllegation, example(t, events.PartyAllegation)},
+			as: adminActor, want: events.EForbidden},
 		{name: "OK: renamed", given: []past{registered}, when: renamed, then: events.PartyActive},
 		{name: "OK: dissolved", given: []past{registered}, when: dissolved, then: events.PartyDissolvedS},
 		{name: "ErrInvalid: dissolved into an unknown successor", given: []past{registered},

@@ -11,6 +11,7 @@ const (
 	PartySuperiorChanged Type = "party.superior_changed.v1"
 	PartyDissolved       Type = "party.dissolved.v1"
 	PartyCorrected       Type = "party.corrected.v1"
+	PartyAllegation      Type = "party.allegation_recorded.v1"
 )
 
 // Party states.
@@ -101,6 +102,45 @@ func (d *PartyDissolvedData) Validate() error {
 	return firstError(requiredDate("data.effective_on", d.EffectiveOn), optionalID("data.successor_id", d.SuccessorID), optional("data.basis", d.Basis))
 }
 
+// AllegationKind is what a member of a People's Inspection Board (Ban
+// Thanh tra nhân dân) is alleged to have done against its principles
+// (Decree 59/2023 Art. 12: must not abuse its duties to incite, entice or
+// lure people into illegal acts).
+type AllegationKind string
+
+// Allegations against a board member.
+const (
+	AllegationIncitement AllegationKind = "INCITEMENT" // kích động
+	AllegationLuring     AllegationKind = "LURING"     // dụ dỗ, lôi kéo
+)
+
+var allegationKinds = enum(AllegationIncitement, AllegationLuring)
+
+// AllegationRecordedData records an allegation MTTQ received against a
+// member of a People's Inspection Board, which MTTQ directs (NQLT 403 Art.
+// 10.1): recorded and routed, never judged by the ledger (the read side
+// raises MU_BOARD_INCITEMENT for review). Who is alleged to have done what
+// is personal data: the allegation is one field, which observers do not
+// see.
+type AllegationRecordedData struct {
+	Allegation Allegation `json:"allegation"`
+}
+
+// Allegation is the allegation of an AllegationRecordedData.
+type Allegation struct {
+	ReceivedOn  Date           `json:"received_on"`
+	Member      string         `json:"member"`
+	Kind        AllegationKind `json:"kind"`
+	Description string         `json:"description"`
+}
+
+// Validate implements Payload.
+func (d *AllegationRecordedData) Validate() error {
+	a := d.Allegation
+	return firstError(requiredDate("data.allegation.received_on", a.ReceivedOn), memberName("data.allegation.member", a.Member, true),
+		oneOf("data.allegation.kind", a.Kind, allegationKinds...), requiredText("data.allegation.description", a.Description))
+}
+
 type partyFacts struct {
 	name      string
 	partyKind PartyKind
@@ -115,6 +155,7 @@ var partyRules = &rules{
 		{typ: PartySuperiorChanged, new: func() Payload { return new(PartySuperiorChangedData) }, from: []Status{PartyActive}, roles: []Role{RoleAdmin, RoleRecorder}},
 		{typ: PartyDissolved, new: func() Payload { return new(PartyDissolvedData) }, from: []Status{PartyActive}, to: PartyDissolvedS, roles: []Role{RoleAdmin, RoleRecorder}},
 		{typ: PartyCorrected, new: func() Payload { return new(CorrectionData) }, from: []Status{PartyActive, PartyDissolvedS}, roles: []Role{RoleAdmin, RoleRecorder}},
+		{typ: PartyAllegation, new: func() Payload { return new(AllegationRecordedData) }, from: []Status{PartyActive, PartyDissolvedS}, roles: []Role{RoleRecorder}},
 	},
 	decide: func(s *State, cmd Command, w World) error {
 		switch d := cmd.Payload.(type) {
@@ -130,6 +171,10 @@ var partyRules = &rules{
 			return needParty(w, "data.superior_id", d.SuperiorID)
 		case *PartyDissolvedData:
 			return needParty(w, "data.successor_id", d.SuccessorID)
+		case *AllegationRecordedData:
+			if f, _ := s.facts.(partyFacts); f.partyKind != PartyPeoplesInspectionBoard {
+				return Errorf(EConflict, "%s is a %s: allegations are recorded against members of a People's Inspection Board (PEOPLES_INSPECTION_BOARD).", s.Stream(), orNone(string(f.partyKind)))
+			}
 		}
 		return decideCorrection(s, cmd)
 	},

@@ -86,6 +86,7 @@ var FlagCodes = map[string]flagInfo{
 	"MU_ANONYMOUS_BULK":         {"Đơn nặc danh được xử lý, hoặc đơn trùng lặp gửi hàng loạt (An anonymous denunciation processed, or bulk duplicate petitions)", "Luật Tố cáo 2018 Điều 25", "petitioner"},
 	"MU_REPEAT_PETITION":        {"Khiếu nại lại nội dung đã được giải quyết (A complaint again on a matter already decided)", "Luật Khiếu nại 2011 Điều 11", "petitioner"},
 	"MU_FALSE_DENUNCIATION":     {"Tố cáo được kết luận là sai (A denunciation concluded untrue)", "Luật Tố cáo 2018 Điều 8, 35", "petitioner"},
+	"MU_BOARD_INCITEMENT":       {"Phản ánh thành viên Ban Thanh tra nhân dân kích động, lôi kéo người dân (An allegation that a People's Inspection Board member incited or lured people)", "Nghị định 59/2023/NĐ-CP Điều 12", "supervisor"},
 	"MU_CONFLICT_OF_INTEREST":   {"Thành viên đoàn giám sát có quan hệ với đối tượng giám sát (A member of the delegation tied to the subject)", "Nguyên tắc khách quan của giám sát; Nghị định 59/2023/NĐ-CP Điều 12 (Ban Thanh tra nhân dân)", "supervisor"},
 	"MU_CONFIDENTIAL_LEAK":      {"Nội dung mật hoặc danh tính người tố cáo bị công khai (Confidential content or a denouncer's identity made public)", "Luật Tố cáo 2018 Điều 47-48; bảo vệ bí mật", "supervisor"},
 }
@@ -188,7 +189,7 @@ func (v *Views) Withheld(f *Flag, r Redaction) bool {
 		if r&HideConfidential != 0 && fromConfidential(f, it) {
 			return true // its detail restates a confidential event
 		}
-	case "MU_CONFLICT_OF_INTEREST":
+	case "MU_CONFLICT_OF_INTEREST", "MU_BOARD_INCITEMENT":
 		if r&HideConfidential != 0 && fromConfidential(f, it) {
 			return true
 		}
@@ -196,8 +197,9 @@ func (v *Views) Withheld(f *Flag, r Redaction) bool {
 	return r.Withholds(it)
 }
 
-// fromConfidential reports whether a flag cites an adverse action or a
-// declared interest of it that a confidential event recorded.
+// fromConfidential reports whether a flag cites an adverse action, a
+// declared interest or an allegation of it that a confidential event
+// recorded.
 func fromConfidential(f *Flag, it *Item) bool {
 	var adverse []Adverse
 	var interests []Interest
@@ -206,6 +208,12 @@ func fromConfidential(f *Flag, it *Item) bool {
 		adverse = it.Facts.Pet.Adverse
 	case it.Facts.Sup != nil:
 		adverse, interests = it.Facts.Sup.Adverse, it.Facts.Sup.Interests
+	case it.Facts.Prt != nil:
+		for _, a := range it.Facts.Prt.Allegations {
+			if a.Confidential && slices.ContainsFunc(f.Cites, func(c Cite) bool { return c.Position == a.At.Position }) {
+				return true
+			}
+		}
 	}
 	for _, c := range f.Cites {
 		for _, a := range adverse {
@@ -584,7 +592,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 
 // flagKinds are the kinds whose items raise flags by themselves, in the
 // order a full assembly reads them; flagKindRank inverts it.
-var flagKinds = []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan, events.KindUnit}
+var flagKinds = []events.Kind{events.KindRecommendation, events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition, events.KindContribution, events.KindPlan, events.KindUnit, events.KindParty}
 
 var flagKindRank = func() map[events.Kind]int8 {
 	m := map[events.Kind]int8{}
@@ -780,6 +788,14 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 	switch kind {
 	case events.KindUnit:
 		v.receptionFlags(it, today, raise)
+	case events.KindParty:
+		if f := it.Facts.Prt; f != nil {
+			for _, a := range f.Allegations {
+				raise("MU_BOARD_INCITEMENT", fmt.Sprintf("%s|allegation|%d", it.Stream(), a.At.Position), it, it.ID, it.Stream(), a.On,
+					fmt.Sprintf("Phản ánh thành viên Ban Thanh tra nhân dân có hành vi %s; chuyển MTTQ xem xét, sổ cái không kết luận (an allegation that a board member did %s: routed to MTTQ for review, no verdict).", a.Kind, a.Kind),
+					[]Cite{a.At})
+			}
+		}
 	case events.KindRecommendation:
 		f := it.Facts.Rec
 		if f == nil {

@@ -3,6 +3,7 @@ package projections_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mttq-vn/ledger/events"
@@ -146,5 +147,36 @@ func TestRetaliationSignal(t *testing.T) {
 		if confidential := f.Cites[len(f.Cites)-1].Position == secret; v.Withheld(&f, projections.HideConfidential) != confidential {
 			t.Errorf("the flag citing %d: withheld from an observer %v, want %v", f.Cites[len(f.Cites)-1].Position, !confidential, confidential)
 		}
+	}
+}
+
+// TestBoardIncitement: MU_BOARD_INCITEMENT (domain.md §4.2) records an
+// allegation against a member of a People's Inspection Board as a flag
+// against the board, for review and nothing more; one recorded in
+// confidence is withheld from observers; the allegation itself is personal
+// data.
+func TestBoardIncitement(t *testing.T) {
+	w := newWorld(t)
+	w.party("ttnd-21607", "Ban Thanh tra nhân dân phường Bình Định", "PEOPLES_INSPECTION_BOARD", "21607")
+	allege := func(kind, on string, class events.Classification) uint64 {
+		return w.recordClass(recorder, events.KindParty, "ttnd-21607", "", events.PartyAllegation,
+			fmt.Sprintf(`{"allegation":{"received_on":%q,"member":"Đặng Văn Tư","kind":%q,"description":"Phản ánh kích động người dân."}}`, on, kind), on, class)
+	}
+	open := allege("INCITEMENT", "2024-09-12", "")
+	secret := allege("LURING", "2024-09-20", events.Confidential)
+	v := w.build()
+	fs := flagsCode(v, "2024-12-31", "party/ttnd-21607", "MU_BOARD_INCITEMENT")
+	if len(fs) != 2 {
+		t.Fatalf("%d flags, want 2: %+v", len(fs), fs)
+	}
+	for _, f := range fs {
+		confidential := f.Cites[0].Position == secret
+		if f.Party != "ttnd-21607" || f.Against != "supervisor" || f.Unit != "21607" || v.Withheld(&f, projections.HideConfidential) != confidential || v.Withheld(&f, 0) ||
+			f.Cites[0].Position != open && !confidential || strings.Contains(f.Detail, "Đặng Văn Tư") {
+			t.Errorf("flag %+v: want against the board, naming no one, withheld from observers only if confidential (%v)", f, confidential)
+		}
+	}
+	if !projections.IsPersonal("allegation") {
+		t.Error("an allegation is not personal data")
 	}
 }

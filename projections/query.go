@@ -257,7 +257,7 @@ func derivedStatus(it *Item, obligations []Obligation) []string {
 }
 
 // PersonalFields are payload fields holding citizens' personal data.
-var PersonalFields = []string{"petitioner", "requester", "adverse_action"}
+var PersonalFields = []string{"petitioner", "requester", "adverse_action", "allegation"}
 
 // IsPersonal reports whether a payload field (or a correction's changed
 // field, such as "petitioner.name") holds citizens' personal data.

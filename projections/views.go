@@ -491,6 +491,18 @@ type PartyFacts struct {
 	Name      string
 	PartyKind events.PartyKind
 	Superior  string `codec:"shared"`
+	// Allegations against members of a People's Inspection Board
+	// (MU_BOARD_INCITEMENT).
+	Allegations []Allegation
+}
+
+// Allegation is an allegation against a member of a People's Inspection
+// Board (party.allegation_recorded.v1); Confidential if its event was.
+type Allegation struct {
+	On           events.Date
+	Kind         events.AllegationKind
+	Confidential bool
+	At           Cite
 }
 
 // FlagFacts are an inspector's latest review of a flag.
@@ -1063,6 +1075,10 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 	case *events.PartyRegisteredData:
 		it.Facts.Prt = &PartyFacts{Name: d.Name, PartyKind: d.PartyKind, Superior: d.SuperiorID}
 		it.Title, it.Form = d.Name, string(d.PartyKind)
+	case *events.AllegationRecordedData:
+		if f := it.Facts.Prt; f != nil {
+			f.Allegations = append(f.Allegations, Allegation{On: d.Allegation.ReceivedOn, Kind: d.Allegation.Kind, Confidential: env.Classification == events.Confidential, At: c})
+		}
 	case *events.PartyRenamedData:
 		if f := it.Facts.Prt; f != nil {
 			f.Name, it.Title = d.Name, d.Name
