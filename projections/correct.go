@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/json"
 	"reflect"
 	"slices"
 	"strconv"
@@ -110,33 +109,6 @@ func (it *Item) slots() []slot {
 					return in.Member != ""
 				}})
 		}
-		// The delegation's members, as a correction lists them: a JSON
-		// list (or, as corrections once gave them, separated by
-		// semicolons or lines).
-		out = append(out, slot{key: "head", at: s.DecidedAt.Position, set: func(v string) bool {
-			if len(s.Delegation) == 0 {
-				s.Delegation = []string{memberName(v)}
-			} else {
-				s.Delegation[0] = memberName(v)
-			}
-			return true
-		}}, slot{key: "members", at: s.DecidedAt.Position, set: func(v string) bool {
-			head := ""
-			if len(s.Delegation) > 0 {
-				head = s.Delegation[0]
-			}
-			s.Delegation = []string{head}
-			var list []string
-			if json.Unmarshal([]byte(v), &list) != nil {
-				list = strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '\n' })
-			}
-			for _, m := range list {
-				if m := memberName(m); m != "" {
-					s.Delegation = append(s.Delegation, m)
-				}
-			}
-			return true
-		}})
 	case f.Cri != nil:
 		c := f.Cri
 		out = append(out, d("received_on", c.ReceivedAt, &c.ReceivedOn), d("submission_on", c.ReceivedAt, &c.SubmissionOn),

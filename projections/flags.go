@@ -839,11 +839,11 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 		for _, in := range f.Interests {
 			// A member who declared a relation to a subject, did not stand
 			// aside, and is on the delegation (or none is recorded).
-			if in.Recused || !slices.Contains(f.Subjects, in.Party) || !f.onDelegation(in.Member) || it.Status() == events.SupCancelled {
+			if in.Recused || !slices.Contains(f.Subjects, in.Party) || !it.onDelegation(in.Member) || it.Status() == events.SupCancelled {
 				continue
 			}
 			cs := []Cite{in.At}
-			if len(f.Delegation) > 0 {
+			if f.DecidedAt.Position != 0 {
 				cs = append(cs, f.DecidedAt)
 			}
 			raise("MU_CONFLICT_OF_INTEREST", it.Stream()+"|"+in.Member+"|"+in.Party, it, f.Chair, it.Stream(), in.On,
@@ -946,13 +946,16 @@ func (v *Views) retaliationFlags(it *Item, from, end, today events.Date, start [
 		if a.On < from || a.On > until || a.On > today {
 			continue
 		}
-		who := "người gửi đơn (the petitioner)"
+		// Neither the person nor the action is named: they are personal
+		// data (the event's adverse_action), which the flag's readers
+		// may not all see.
+		who, whoEn := "người gửi đơn", "the petitioner"
 		if a.Member != "" {
-			who = fmt.Sprintf("thành viên đoàn giám sát %s (member %s)", a.Member, a.Member)
+			who, whoEn = "một thành viên đoàn giám sát", "a member of the supervision"
 		}
 		raise("OB_RETALIATION_SIGNAL", fmt.Sprintf("%s|adverse|%d", it.Stream(), a.At.Position), it, a.By, it.Stream(), a.On,
-			fmt.Sprintf("%s áp dụng biện pháp %s với %s ngày %s, trong thời gian từ %s đến %d ngày sau khi vụ việc kết thúc; cần người xem xét (%s took %s against them while the matter ran or within %d days after; for human review).",
-				a.By, a.Action, who, a.On, from, days, a.By, a.Action, days),
+			fmt.Sprintf("%s áp dụng biện pháp bất lợi với %s ngày %s, khi vụ việc đang diễn ra hoặc trong %d ngày sau khi kết thúc; cần người xem xét (%s took an adverse action against %s while the matter ran or within %d days after; for human review).",
+				a.By, who, a.On, days, a.By, whoEn, days),
 			append(slices.Clone(start), a.At))
 	}
 }

@@ -117,6 +117,10 @@ func TestRetaliationSignal(t *testing.T) {
 			if f.Party != "ubnd-21607" || f.Against != "respondent" || f.Threshold != 365 {
 				t.Errorf("%s: %+v, want against ubnd-21607 with threshold 365", subject, f)
 			}
+			// What was done to whom is personal data: not in the detail.
+			if strings.Contains(f.Detail, "Lê Quang Hưng") || strings.Contains(f.Detail, "FINE") {
+				t.Errorf("%s: the detail names the person or the action: %s", subject, f.Detail)
+			}
 			out = append(out, f.Cites[len(f.Cites)-1].Position)
 		}
 		return out

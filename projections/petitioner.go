@@ -126,9 +126,10 @@ func (v *Views) final(f *PetFacts) (events.Date, Cite) {
 	return "", Cite{}
 }
 
-// petitionerFlags raises MU_REPEAT_PETITION and MU_FALSE_DENUNCIATION at
-// today. They are computed anew from every petition of a person each time
-// (like OB_NO_HEARING, across items): petitions are few beside the rest.
+// petitionerFlags raises MU_REPEAT_PETITION, MU_FALSE_DENUNCIATION and
+// MU_ANONYMOUS_BULK at today. They are computed anew from every petition
+// each time (like OB_NO_HEARING, across items): petitions are few beside
+// the rest.
 func (v *Views) petitionerFlags(today events.Date, raise raiseFunc) {
 	th := v.cfg.Rules.Thresholds
 	complaints := map[string][]*Item{} // by petitioner

@@ -3,6 +3,7 @@ package projections
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -234,9 +235,6 @@ type SupFacts struct {
 	PostponedBySubject []Cite
 	ResultOn           events.Date
 	ResultAt           Cite
-	// Delegation names the delegation's head and members (memberName),
-	// from the decision at DecidedAt.
-	Delegation []string
 	// Interests are the relations members declared to subjects: the
 	// latest of each member and subject.
 	Interests []Interest
@@ -286,9 +284,35 @@ func memberName(s string) string {
 }
 
 // onDelegation reports whether the member named (memberName) is on the
-// delegation, or no delegation was recorded.
-func (f *SupFacts) onDelegation(member string) bool {
-	return len(f.Delegation) == 0 || slices.Contains(f.Delegation, member)
+// supervision's delegation as its fields stand (the decision's head and
+// members, or a correction of them), or no delegation was recorded. Read
+// from the fields, for the few supervisions with declared interests,
+// rather than kept for every one.
+func (it *Item) onDelegation(member string) bool {
+	f := it.Facts.Sup
+	if f == nil || f.DecidedAt.Position == 0 {
+		return true
+	}
+	var names []string
+	if head, ok := unquoteJSON(it.Field("head")); ok {
+		names = append(names, head)
+	}
+	raw := it.Field("members")
+	var list []string
+	if json.Unmarshal(raw, &list) != nil {
+		// A correction's value: a JSON list as text (or, as corrections
+		// once gave it, names separated by semicolons or lines).
+		s, _ := unquoteJSON(raw)
+		if json.Unmarshal([]byte(s), &list) != nil {
+			list = strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '\n' })
+		}
+	}
+	for _, n := range append(names, list...) {
+		if memberName(n) == member {
+			return true
+		}
+	}
+	return false
 }
 
 // Session is a working session held: its date and the event that records
@@ -1195,10 +1219,6 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 		}
 	case *events.DelegationEstablishedData:
 		f.DecidedOn, f.DecidedAt = d.DecidedOn, c
-		f.Delegation = []string{memberName(d.Head)}
-		for _, m := range d.Members {
-			f.Delegation = append(f.Delegation, memberName(m))
-		}
 	case *events.AdverseActionData:
 		f.Adverse = append(f.Adverse, adverseOf(d, env, c))
 	case *events.InterestDeclaredData:
