@@ -102,6 +102,12 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 	if a.Role == events.RoleRespondent && personal && st.Denunciation() {
 		return false // who denounced is kept from the body the denunciation went to
 	}
+	if personal && env.Kind == events.KindParty && (a.Role == events.RoleRespondent || a.Unit != "" && !events.UnitWithin(s.Ledger, st.Unit(), a.Unit)) {
+		// Parties are reference data every reader reads; the personal
+		// data on one (an allegation against a board member) is for the
+		// readers whose scope covers it (itemRedaction).
+		return false
+	}
 	return st.Exists() && s.mayRead(a, st)
 }
 

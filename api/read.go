@@ -346,6 +346,30 @@ type ItemResponse struct {
 	NextTypes    []events.Type `json:"next_types,omitempty"`
 }
 
+// itemRedaction is what the view of it withholds from a: redaction(a),
+// and on a party, which every reader reads as reference data, the personal
+// data it holds (an allegation against a member of a People's Inspection
+// Board) unless a's scope covers the party's unit: not a respondent's,
+// nor another unit's MTTQ.
+func (s *Server) itemRedaction(v *projections.Views, a events.Actor, it *projections.Item) projections.Redaction {
+	r := redaction(a)
+	if it.Kind == events.KindParty && !coversParty(v, a, it.Unit()) {
+		r |= projections.HidePersonal
+	}
+	return r
+}
+
+// coversParty reports whether a's scope covers a party of unit.
+func coversParty(v *projections.Views, a events.Actor, unit string) bool {
+	switch a.Role {
+	case events.RoleInspector:
+		return true
+	case events.RoleAdmin, events.RoleRecorder, events.RoleObserver:
+		return a.Unit == "" || v.Within(unit, a.Unit)
+	}
+	return false
+}
+
 // redaction is what items' views withhold from a: observers see neither
 // the fields of confidential events nor citizens' personal data;
 // respondents (the bodies an item is addressed to) see what is addressed
@@ -410,7 +434,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		query.Units, query.Allow, query.Redact = units, s.allow(v, rc.actor), redaction(rc.actor)
 		items, next := v.List(query)
 		for _, it := range items {
-			resp.Items = append(resp.Items, ItemResponse{ItemView: v.View(it, rc.today, query.Redact), LastPosition: it.Updated})
+			resp.Items = append(resp.Items, ItemResponse{ItemView: v.View(it, rc.today, s.itemRedaction(v, rc.actor, it)), LastPosition: it.Updated})
 		}
 		if next > 0 {
 			resp.NextCursor = strconv.FormatUint(next, 10)
@@ -465,7 +489,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		if allow := s.allow(v, rc.actor); allow != nil && !allow(it) {
 			return events.Errorf(events.EForbidden, "%s is outside the scope of this token.", stream)
 		}
-		resp = ItemResponse{ItemView: v.View(it, rc.today, redaction(rc.actor)), LastPosition: it.Updated}
+		resp = ItemResponse{ItemView: v.View(it, rc.today, s.itemRedaction(v, rc.actor, it)), LastPosition: it.Updated}
 		return nil
 	})
 	if err != nil {

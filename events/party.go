@@ -188,6 +188,12 @@ var partyRules = &rules{
 			f.name = d.Name
 		case *PartySuperiorChangedData:
 			f.superior = d.SuperiorID
+		case *CorrectionData:
+			// The kind is the registration's (the only event with the
+			// field), as the read side corrects it.
+			if k, ok := d.Changes["party_kind"]; ok {
+				f.partyKind = PartyKind(k)
+			}
 		}
 		s.facts = f
 	},

@@ -52,7 +52,7 @@ type SnapshotStore interface {
 }
 
 const (
-	stateSnapshotFormat = 3 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions
+	stateSnapshotFormat = 4 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind
 	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v3"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20

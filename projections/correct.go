@@ -151,6 +151,10 @@ func (it *Item) slots() []slot {
 		out = append(out, d("effective_on", f.Unit.SupersededAt, &f.Unit.SupersededOn))
 	case f.Prt != nil:
 		out = append(out, enumSlot("party_kind", created, &f.Prt.PartyKind, &it.Form))
+		for i := range f.Prt.Allegations {
+			a := &f.Prt.Allegations[i]
+			out = append(out, d("allegation.received_on", a.At, &a.On), enumSlot("allegation.kind", a.At, &a.Kind, nil))
+		}
 	case f.Con != nil:
 		out = append(out, enumSlot("form", created, (*events.ContributionForm)(nil), &it.Form))
 	case f.Flag != nil:
@@ -269,6 +273,11 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 				break
 			}
 		}
+	}
+	if f := it.Facts.Sup; f != nil && changed {
+		// A declaration's member corrected: the latest declaration of
+		// each member and subject stands, as when they were recorded.
+		f.Interests = latestInterests(f.Interests)
 	}
 	it.Corrections = append(it.Corrections, Correction{At: c, Of: of, Facts: changed})
 	if f := it.Facts.Sup; f != nil && len(dates) > 0 {

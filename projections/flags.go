@@ -791,8 +791,10 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 	case events.KindParty:
 		if f := it.Facts.Prt; f != nil {
 			for _, a := range f.Allegations {
+				// Neither the member nor what is alleged is named: the
+				// allegation is personal data its readers may not all see.
 				raise("MU_BOARD_INCITEMENT", fmt.Sprintf("%s|allegation|%d", it.Stream(), a.At.Position), it, it.ID, it.Stream(), a.On,
-					fmt.Sprintf("Phản ánh thành viên Ban Thanh tra nhân dân có hành vi %s; chuyển MTTQ xem xét, sổ cái không kết luận (an allegation that a board member did %s: routed to MTTQ for review, no verdict).", a.Kind, a.Kind),
+					"Phản ánh thành viên Ban Thanh tra nhân dân kích động, lôi kéo người dân; chuyển MTTQ xem xét, sổ cái không kết luận (an allegation that a board member incited or lured people: routed to MTTQ for review, no verdict).",
 					[]Cite{a.At})
 			}
 		}

@@ -76,10 +76,20 @@ func TestConflictOfInterest(t *testing.T) {
 	if got := flagsCode(v, today, "supervision/gs-1", "MU_CONFLICT_OF_INTEREST"); len(got) != 3 {
 		t.Errorf("gs-1 after the corrections: %d flags, want 3 (Trần Thị Bích, Phạm Văn Khác, Lê Quang Hưng)", len(got))
 	}
-	for _, f := range flagsCode(v, today, "supervision/gs-2", "MU_CONFLICT_OF_INTEREST") {
-		if f.Cites[0].Position != secret || !v.Withheld(&f, projections.HideConfidential) || v.Withheld(&f, 0) {
-			t.Errorf("gs-2's flag %+v: want it citing the confidential declaration (%d), withheld from observers only", f, secret)
-		}
+	if fs := flagsCode(v, today, "supervision/gs-2", "MU_CONFLICT_OF_INTEREST"); len(fs) != 1 || fs[0].Cites[0].Position != secret || !v.Withheld(&fs[0], projections.HideConfidential) || v.Withheld(&fs[0], 0) {
+		t.Errorf("gs-2's flags %+v: want one citing the confidential declaration (%d), withheld from observers only", fs, secret)
+	}
+
+	// Ngô Văn Tám stands aside from ubnd-21610 in gs-2; then the
+	// confidential declaration (version 3) is found to be his, not Đỗ Văn
+	// Minh's. His recusal, the later, stands: no flag.
+	w.rec(events.KindSupervision, "gs-2", "", events.SupervisionInterestDeclared,
+		`{"declared_on":"2024-02-07","member":"Ngô Văn Tám","party_id":"ubnd-21610","relation":"KIN","recused":true}`, "2024-02-07")
+	w.rec(events.KindSupervision, "gs-2", "", events.SupervisionCorrected,
+		`{"corrects_version":3,"reason":"Ghi nhầm người kê khai.","changes":{"member":"Ngô Văn Tám"}}`, "2024-02-08")
+	v = w.build()
+	if fs := flagsCode(v, today, "supervision/gs-2", "MU_CONFLICT_OF_INTEREST"); len(fs) != 0 {
+		t.Errorf("gs-2 after its declaration was found to be of a member who stood aside later: %+v, want none", fs)
 	}
 }
 
@@ -182,5 +192,12 @@ func TestBoardIncitement(t *testing.T) {
 	}
 	if !projections.IsPersonal("allegation") {
 		t.Error("an allegation is not personal data")
+	}
+	// The first allegation's date corrected: the flag follows.
+	w.rec(events.KindParty, "ttnd-21607", "", events.PartyCorrected,
+		`{"corrects_version":2,"reason":"Ghi nhầm ngày nhận.","changes":{"allegation.received_on":"2024-09-10"}}`, "2024-09-21")
+	v = w.build()
+	if fs := flagsCode(v, "2024-12-31", "party/ttnd-21607", "MU_BOARD_INCITEMENT"); len(fs) != 2 || !slices.ContainsFunc(fs, func(f projections.Flag) bool { return f.RaisedOn == "2024-09-10" }) {
+		t.Errorf("after the correction: %+v, want one raised 2024-09-10", fs)
 	}
 }

@@ -274,6 +274,18 @@ type Interest struct {
 	At           Cite
 }
 
+// latestInterests keeps, of the declarations in the order recorded, the
+// latest of each member and subject (in place).
+func latestInterests(ins []Interest) []Interest {
+	out := ins[:0]
+	for i, in := range ins {
+		if !slices.ContainsFunc(ins[i+1:], func(e Interest) bool { return e.Member == in.Member && e.Party == in.Party }) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
 // memberName is the name of a delegation's member as it is compared: the
 // part before the first comma (which may go on with a title or an
 // organisation), in lower case, its words alone. Diacritics stay: Hoa and
@@ -868,11 +880,12 @@ func (v *Views) Apply(p *Prepared) error {
 }
 
 // nameOnly reports whether an event of a unit or party changes nothing
-// the flags of other items read (a name, a hearing, a reception session):
+// the flags of other items read (a name, a hearing, a reception session,
+// an allegation against a board member):
 // the flags they raised by themselves are kept.
 func nameOnly(t events.Type) bool {
 	switch t {
-	case events.UnitRenamed, events.PartyRenamed, events.UnitPeriodicHearingHeld, events.UnitReceptionSessionHeld:
+	case events.UnitRenamed, events.PartyRenamed, events.UnitPeriodicHearingHeld, events.UnitReceptionSessionHeld, events.PartyAllegation:
 		return true
 	}
 	return false
@@ -1225,8 +1238,7 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 		name, _, _ := strings.Cut(d.Member, ",")
 		in := Interest{Name: strings.TrimSpace(name), Member: memberName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused,
 			Confidential: env.Classification == events.Confidential, At: c}
-		f.Interests = slices.DeleteFunc(f.Interests, func(e Interest) bool { return e.Member == in.Member && e.Party == in.Party })
-		f.Interests = append(f.Interests, in)
+		f.Interests = latestInterests(append(f.Interests, in))
 	case *events.SupervisionNotifiedData:
 		f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
 	case *events.ReportOutlineSentData:
