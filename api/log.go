@@ -113,7 +113,8 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 
 // personalData reports whether an event's payload holds a person's data
 // (PersonalFields: a petitioner or requester, an adverse action taken
-// against someone), or a correction of it.
+// against someone, an allegation against a board member), or a
+// correction of it.
 func personalData(changes map[string]string, fields ...json.RawMessage) bool {
 	for _, f := range fields {
 		if len(f) > 0 && string(f) != "null" {
