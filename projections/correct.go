@@ -104,8 +104,7 @@ func (it *Item) slots() []slot {
 			in := &s.Interests[i]
 			out = append(out, d("declared_on", in.At, &in.On), enumSlot("relation", in.At, &in.Relation, nil), boolSlot("recused", in.At, &in.Recused),
 				slot{key: "member", at: in.At.Position, set: func(v string) bool {
-					name, _, _ := strings.Cut(v, ",")
-					in.Name, in.Member = strings.TrimSpace(name), memberName(v)
+					in.Name, in.Member = displayName(v), memberName(v)
 					return in.Member != ""
 				}})
 		}
@@ -171,8 +170,7 @@ func adverseSlots(a *Adverse) []slot {
 	return []slot{{key: "adverse_action.action_on", at: a.At.Position, date: &a.On},
 		enumSlot("adverse_action.action", a.At, &a.Action, nil),
 		{key: "adverse_action.member", at: a.At.Position, set: func(v string) bool {
-			name, _, _ := strings.Cut(v, ",")
-			a.Member = strings.TrimSpace(name)
+			a.Member = displayName(v)
 			return a.Member != ""
 		}}}
 }

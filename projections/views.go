@@ -256,8 +256,7 @@ type Adverse struct {
 
 func adverseOf(d *events.AdverseActionData, env *events.Envelope, c Cite) Adverse {
 	a := d.AdverseAction
-	name, _, _ := strings.Cut(a.Member, ",")
-	return Adverse{On: a.ActionOn, By: a.ByPartyID, Action: a.Action, Member: strings.TrimSpace(name), Confidential: env.Classification == events.Confidential, At: c}
+	return Adverse{On: a.ActionOn, By: a.ByPartyID, Action: a.Action, Member: displayName(a.Member), Confidential: env.Classification == events.Confidential, At: c}
 }
 
 // Interest is a relation a member declared to a subject
@@ -287,12 +286,16 @@ func latestInterests(ins []Interest) []Interest {
 }
 
 // memberName is the name of a delegation's member as it is compared: the
-// part before the first comma (which may go on with a title or an
-// organisation), in lower case, its words alone. Diacritics stay: Hoa and
-// Hòa are different people.
-func memberName(s string) string {
+// part before the first comma (displayName), in lower case, its words
+// alone. Diacritics stay: Hoa and Hòa are different people.
+func memberName(s string) string { return strings.Join(nameWords(displayName(s)), " ") }
+
+// displayName is the name of a member as written, which may go on after a
+// comma with a title or an organisation ("Lê Quang Hưng, Hội Nông dân"):
+// the part before the comma, trimmed.
+func displayName(s string) string {
 	name, _, _ := strings.Cut(s, ",")
-	return strings.Join(nameWords(name), " ")
+	return strings.TrimSpace(name)
 }
 
 // onDelegation reports whether the member named (memberName) is on the
@@ -1235,8 +1238,7 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 	case *events.AdverseActionData:
 		f.Adverse = append(f.Adverse, adverseOf(d, env, c))
 	case *events.InterestDeclaredData:
-		name, _, _ := strings.Cut(d.Member, ",")
-		in := Interest{Name: strings.TrimSpace(name), Member: memberName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused,
+		in := Interest{Name: displayName(d.Member), Member: memberName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused,
 			Confidential: env.Classification == events.Confidential, At: c}
 		f.Interests = latestInterests(append(f.Interests, in))
 	case *events.SupervisionNotifiedData:
