@@ -75,21 +75,15 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 		return true
 	}
 	var env struct {
-		Stream         string                `json:"stream"`
-		Kind           events.Kind           `json:"kind"`
-		Classification events.Classification `json:"classification"`
-		Data           struct {
-			Petitioner    json.RawMessage   `json:"petitioner"`
-			Requester     json.RawMessage   `json:"requester"`
-			AdverseAction json.RawMessage   `json:"adverse_action"`
-			Allegation    json.RawMessage   `json:"allegation"`
-			Changes       map[string]string `json:"changes"`
-		} `json:"data"`
+		Stream         string                     `json:"stream"`
+		Kind           events.Kind                `json:"kind"`
+		Classification events.Classification      `json:"classification"`
+		Data           map[string]json.RawMessage `json:"data"`
 	}
 	if json.Unmarshal(raw, &env) != nil || env.Kind == events.KindToken {
 		return false
 	}
-	personal := personalData(env.Data.Changes, env.Data.Petitioner, env.Data.Requester, env.Data.AdverseAction, env.Data.Allegation)
+	personal := personalData(env.Data)
 	if hide := redaction(a); hide&projections.HideConfidential != 0 && env.Classification == events.Confidential ||
 		hide&projections.HidePersonal != 0 && personal {
 		return false
@@ -112,14 +106,22 @@ func (s *Server) mayReadEvent(a events.Actor, raw []byte, flag func(id string) b
 }
 
 // personalData reports whether an event's payload holds a person's data
-// (PersonalFields: a petitioner or requester, an adverse action taken
-// against someone, an allegation against a board member), or a
-// correction of it.
-func personalData(changes map[string]string, fields ...json.RawMessage) bool {
-	for _, f := range fields {
-		if len(f) > 0 && string(f) != "null" {
+// (projections.PersonalFields: a petitioner or requester, an adverse
+// action taken against someone, an allegation against a board member), or
+// a correction of it.
+func personalData(data map[string]json.RawMessage) bool {
+	for k, v := range data {
+		if projections.IsPersonal(k) && string(v) != "null" {
 			return true
 		}
+	}
+	c, ok := data["changes"]
+	if !ok {
+		return false
+	}
+	var changes map[string]string
+	if json.Unmarshal(c, &changes) != nil {
+		return true // not a correction as the write side makes them: withheld
 	}
 	for k := range changes {
 		if projections.IsPersonal(k) {

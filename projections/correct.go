@@ -98,14 +98,14 @@ func (it *Item) slots() []slot {
 			}
 		}
 		for i := range s.Adverse {
-			out = append(out, adverseSlots(&s.Adverse[i])...)
+			out = append(out, d("adverse_action.action_on", s.Adverse[i].At, &s.Adverse[i].On))
 		}
 		for i := range s.Interests {
 			in := &s.Interests[i]
 			out = append(out, d("declared_on", in.At, &in.On), enumSlot("relation", in.At, &in.Relation, nil), boolSlot("recused", in.At, &in.Recused),
 				slot{key: "member", at: in.At.Position, set: func(v string) bool {
-					in.Name, in.Member = displayName(v), memberName(v)
-					return in.Member != ""
+					in.Name = displayName(v)
+					return memberName(v) != ""
 				}})
 		}
 	case f.Cri != nil:
@@ -132,7 +132,7 @@ func (it *Item) slots() []slot {
 				enumSlot("case_complexity", e.At, &e.Complexity, nil))
 		}
 		for i := range p.Adverse {
-			out = append(out, adverseSlots(&p.Adverse[i])...)
+			out = append(out, d("adverse_action.action_on", p.Adverse[i].At, &p.Adverse[i].On))
 		}
 		for i := range p.Earlier {
 			e := &p.Earlier[i]
@@ -152,7 +152,7 @@ func (it *Item) slots() []slot {
 		out = append(out, enumSlot("party_kind", created, &f.Prt.PartyKind, &it.Form))
 		for i := range f.Prt.Allegations {
 			a := &f.Prt.Allegations[i]
-			out = append(out, d("allegation.received_on", a.At, &a.On), enumSlot("allegation.kind", a.At, &a.Kind, nil))
+			out = append(out, d("allegation.received_on", a.At, &a.On))
 		}
 	case f.Con != nil:
 		out = append(out, enumSlot("form", created, (*events.ContributionForm)(nil), &it.Form))
@@ -162,17 +162,6 @@ func (it *Item) slots() []slot {
 			slot{key: "note", at: r.At.Position, set: func(v string) bool { r.Note = v; return true }})
 	}
 	return out
-}
-
-// adverseSlots are the facts an adverse action set (its date and member;
-// the body is not corrected, being an ID).
-func adverseSlots(a *Adverse) []slot {
-	return []slot{{key: "adverse_action.action_on", at: a.At.Position, date: &a.On},
-		enumSlot("adverse_action.action", a.At, &a.Action, nil),
-		{key: "adverse_action.member", at: a.At.Position, set: func(v string) bool {
-			a.Member = displayName(v)
-			return a.Member != ""
-		}}}
 }
 
 // titleKey is the payload field an item's title comes from (in the event

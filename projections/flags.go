@@ -201,33 +201,33 @@ func (v *Views) Withheld(f *Flag, r Redaction) bool {
 // declared interest or an allegation of it that a confidential event
 // recorded.
 func fromConfidential(f *Flag, it *Item) bool {
-	var adverse []Adverse
-	var interests []Interest
+	var secret []uint64 // positions of the confidential ones
 	switch {
 	case it.Facts.Pet != nil:
-		adverse = it.Facts.Pet.Adverse
+		for _, a := range it.Facts.Pet.Adverse {
+			if a.Confidential {
+				secret = append(secret, a.At.Position)
+			}
+		}
 	case it.Facts.Sup != nil:
-		adverse, interests = it.Facts.Sup.Adverse, it.Facts.Sup.Interests
+		for _, a := range it.Facts.Sup.Adverse {
+			if a.Confidential {
+				secret = append(secret, a.At.Position)
+			}
+		}
+		for _, in := range it.Facts.Sup.Interests {
+			if in.Confidential {
+				secret = append(secret, in.At.Position)
+			}
+		}
 	case it.Facts.Prt != nil:
 		for _, a := range it.Facts.Prt.Allegations {
-			if a.Confidential && slices.ContainsFunc(f.Cites, func(c Cite) bool { return c.Position == a.At.Position }) {
-				return true
+			if a.Confidential {
+				secret = append(secret, a.At.Position)
 			}
 		}
 	}
-	for _, c := range f.Cites {
-		for _, a := range adverse {
-			if a.At.Position == c.Position && a.Confidential {
-				return true
-			}
-		}
-		for _, in := range interests {
-			if in.At.Position == c.Position && in.Confidential {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(f.Cites, func(c Cite) bool { return slices.Contains(secret, c.Position) })
 }
 
 // Flags returns every flag at today, sorted by the position of the latest
@@ -841,14 +841,15 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 		for _, in := range f.Interests {
 			// A member who declared a relation to a subject, did not stand
 			// aside, and is on the delegation (or none is recorded).
-			if in.Recused || !slices.Contains(f.Subjects, in.Party) || !it.onDelegation(in.Member) || it.Status() == events.SupCancelled {
+			member := memberName(in.Name)
+			if in.Recused || !slices.Contains(f.Subjects, in.Party) || !it.onDelegation(member) || it.Status() == events.SupCancelled {
 				continue
 			}
 			cs := []Cite{in.At}
 			if f.DecidedAt.Position != 0 {
 				cs = append(cs, f.DecidedAt)
 			}
-			raise("MU_CONFLICT_OF_INTEREST", it.Stream()+"|"+in.Member+"|"+in.Party, it, f.Chair, it.Stream(), in.On,
+			raise("MU_CONFLICT_OF_INTEREST", it.Stream()+"|"+member+"|"+in.Party, it, f.Chair, it.Stream(), in.On,
 				fmt.Sprintf("Thành viên %q kê khai quan hệ (%s) với đối tượng giám sát %s mà không rút khỏi việc giám sát đối tượng này (member %q declared a %s relation to subject %s and did not stand aside).",
 					in.Name, in.Relation, in.Party, in.Name, in.Relation, in.Party), cs)
 		}
@@ -952,7 +953,7 @@ func (v *Views) retaliationFlags(it *Item, from, end, today events.Date, start [
 		// data (the event's adverse_action), which the flag's readers
 		// may not all see.
 		who, whoEn := "người gửi đơn", "the petitioner"
-		if a.Member != "" {
+		if it.Kind == events.KindSupervision {
 			who, whoEn = "một thành viên đoàn giám sát", "a member of the supervision"
 		}
 		raise("OB_RETALIATION_SIGNAL", fmt.Sprintf("%s|adverse|%d", it.Stream(), a.At.Position), it, a.By, it.Stream(), a.On,

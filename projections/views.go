@@ -243,27 +243,26 @@ type SupFacts struct {
 }
 
 // Adverse is an action a body took against a petitioner or a member of a
-// supervision (*.adverse_action_recorded.v1): OB_RETALIATION_SIGNAL.
-// Confidential is set if the event that records it was.
+// supervision (*.adverse_action_recorded.v1): OB_RETALIATION_SIGNAL, which
+// needs its date and the body alone (what was done to whom is personal
+// data the flag does not restate). Confidential is set if the event that
+// records it was.
 type Adverse struct {
 	On           events.Date
 	By           string `codec:"shared"`
-	Action       events.AdverseAction
-	Member       string
 	Confidential bool
 	At           Cite
 }
 
 func adverseOf(d *events.AdverseActionData, env *events.Envelope, c Cite) Adverse {
 	a := d.AdverseAction
-	return Adverse{On: a.ActionOn, By: a.ByPartyID, Action: a.Action, Member: displayName(a.Member), Confidential: env.Classification == events.Confidential, At: c}
+	return Adverse{On: a.ActionOn, By: a.ByPartyID, Confidential: env.Classification == events.Confidential, At: c}
 }
 
 // Interest is a relation a member declared to a subject
 // (supervision.interest_declared.v1).
 type Interest struct {
-	Name     string // as declared, up to its first comma
-	Member   string // memberName
+	Name     string // as declared, up to its first comma (displayName)
 	Party    string `codec:"shared"`
 	Relation events.Relation
 	On       events.Date
@@ -278,7 +277,7 @@ type Interest struct {
 func latestInterests(ins []Interest) []Interest {
 	out := ins[:0]
 	for i, in := range ins {
-		if !slices.ContainsFunc(ins[i+1:], func(e Interest) bool { return e.Member == in.Member && e.Party == in.Party }) {
+		if !slices.ContainsFunc(ins[i+1:], func(e Interest) bool { return memberName(e.Name) == memberName(in.Name) && e.Party == in.Party }) {
 			out = append(out, in)
 		}
 	}
@@ -536,10 +535,11 @@ type PartyFacts struct {
 }
 
 // Allegation is an allegation against a member of a People's Inspection
-// Board (party.allegation_recorded.v1); Confidential if its event was.
+// Board (party.allegation_recorded.v1): its date (what is alleged of whom
+// is personal data MU_BOARD_INCITEMENT does not restate); Confidential if
+// its event was.
 type Allegation struct {
 	On           events.Date
-	Kind         events.AllegationKind
 	Confidential bool
 	At           Cite
 }
@@ -1117,7 +1117,7 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 		it.Title, it.Form = d.Name, string(d.PartyKind)
 	case *events.AllegationRecordedData:
 		if f := it.Facts.Prt; f != nil {
-			f.Allegations = append(f.Allegations, Allegation{On: d.Allegation.ReceivedOn, Kind: d.Allegation.Kind, Confidential: env.Classification == events.Confidential, At: c})
+			f.Allegations = append(f.Allegations, Allegation{On: d.Allegation.ReceivedOn, Confidential: env.Classification == events.Confidential, At: c})
 		}
 	case *events.PartyRenamedData:
 		if f := it.Facts.Prt; f != nil {
@@ -1238,7 +1238,7 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 	case *events.AdverseActionData:
 		f.Adverse = append(f.Adverse, adverseOf(d, env, c))
 	case *events.InterestDeclaredData:
-		in := Interest{Name: displayName(d.Member), Member: memberName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused,
+		in := Interest{Name: displayName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused,
 			Confidential: env.Classification == events.Confidential, At: c}
 		f.Interests = latestInterests(append(f.Interests, in))
 	case *events.SupervisionNotifiedData:
