@@ -478,7 +478,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		call(t, "GET", "/v1/log/entries?limit=0", f.Inspector, nil, 400)
 		call(t, "GET", "/v1/recommendations/no-such-rec", f.Recorder, nil, 404)
 		call(t, "GET", "/v1/recommendations/no-such-rec/events", f.Recorder, nil, 404)
-		call(t, "GET", "/v1/recommendations/rec-2", f.Recorder, nil, 403)
+		call(t, "GET", "/v1/recommendations/rec-2", f.Recorder, nil, 404)
 		call(t, "GET", "/v1/parties/no-such-party/accountability", f.Inspector, nil, 404)
 		call(t, "POST", "/v1/recommendations/rec-1/events", f.Observer, reminderRequest, 403)
 		call(t, "POST", "/v1/admin/rebuild", f.Recorder, nil, 403)

@@ -474,6 +474,10 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := s.Ledger.Lookup(stream)
+	if st.Exists() && !s.mayRead(rc.actor, st) {
+		s.Error(w, r, notFound()) // as one never recorded (readableStream)
+		return
+	}
 	if rc.at == projections.Latest && st.Exists() {
 		if err := s.waitViews(r.Context(), st.LastPosition(), ""); err != nil {
 			s.Error(w, r, err)
@@ -487,7 +491,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 			return notFound()
 		}
 		if allow := s.allow(v, rc.actor); allow != nil && !allow(it) {
-			return events.Errorf(events.EForbidden, "%s is outside the scope of this token.", stream)
+			return notFound()
 		}
 		resp = ItemResponse{ItemView: v.View(it, rc.today, s.itemRedaction(v, rc.actor, it)), LastPosition: it.Updated}
 		return nil

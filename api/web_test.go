@@ -407,10 +407,11 @@ func TestWebRoles(t *testing.T) {
 	if p := obs.Post("/items/recommendations/kn-web-roles/step", url.Values{"csrf": {csrf}, "type": {string(events.RecommendationReminderSent)}, "data.sent_on": {"2025-06-30"}}); p.Status != http.StatusForbidden {
 		t.Errorf("observer step: got %d, want 403 from the API: %s", p.Status, mainOf(p.Body))
 	}
-	// A recorder of another ward may not even read the item.
+	// A recorder of another ward may not even read the item, nor learn
+	// that it exists.
 	other := mustWeb(t, f, f.OtherRecorder)
-	if p := other.Get("/items/recommendations/kn-web-roles"); p.Status != http.StatusForbidden {
-		t.Errorf("other ward's recorder: got %d, want 403", p.Status)
+	if p := other.Get("/items/recommendations/kn-web-roles"); p.Status != http.StatusNotFound {
+		t.Errorf("other ward's recorder: got %d, want 404", p.Status)
 	}
 	// A respondent is offered the answer, not the recorder's steps.
 	resp := mustWeb(t, f, f.Respondent)

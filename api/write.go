@@ -187,7 +187,8 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 
 // readableStream returns the aggregate named in the URL if actor may read
 // it: inspectors and admins read all, recorders and observers their unit's
-// subtree, respondents what is addressed to their party.
+// subtree, respondents what is addressed to their party. Any other is
+// not found.
 func (s *Server) readableStream(r *http.Request, actor events.Actor) (*events.State, error) {
 	vars := mux.Vars(r)
 	kind := Collections[vars["collection"]]
@@ -196,11 +197,11 @@ func (s *Server) readableStream(r *http.Request, actor events.Actor) (*events.St
 	if events.ValidID(id) {
 		st = s.Ledger.Lookup(events.StreamName(kind, id))
 	}
-	if !st.Exists() {
+	if !st.Exists() || !s.mayRead(actor, st) {
+		// An item out of the token's sight is answered as one never
+		// recorded: IDs are the recorders' own and often guessable, and a
+		// 403 would tell that one exists in another unit.
 		return nil, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %q.", kind, id)}
-	}
-	if !s.mayRead(actor, st) {
-		return nil, events.Errorf(events.EForbidden, "%s is outside the scope of this token.", st.Stream())
 	}
 	return st, nil
 }

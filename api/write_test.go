@@ -367,9 +367,11 @@ func TestState(t *testing.T) {
 		{"TownRecorderBelow", func() string { return f.TownRecorder.Secret }, "/v1/recommendations/rec-other", 200, ""},
 		{"UnitsAreReferenceData", func() string { return f.OtherRecorder.Secret }, "/v1/units/" + unitWard, 200, ""},
 		{"PartiesAreReferenceData", func() string { return f.Respondent.Secret }, "/v1/parties/" + partyOther, 200, ""},
-		{"RecorderOfAnotherUnit", func() string { return f.OtherRecorder.Secret }, "/v1/recommendations/rec-1", 403, events.EForbidden},
-		{"ObserverOfAnotherUnit", func() string { return f.Observer.Secret }, "/v1/recommendations/rec-other", 403, events.EForbidden},
-		{"RespondentNotAddressed", func() string { return f.Respondent.Secret }, "/v1/recommendations/rec-other", 403, events.EForbidden},
+		// Out of the token's sight is answered as never recorded.
+		{"RecorderOfAnotherUnit", func() string { return f.OtherRecorder.Secret }, "/v1/recommendations/rec-1", 404, events.ENotFound},
+		{"ObserverOfAnotherUnit", func() string { return f.Observer.Secret }, "/v1/recommendations/rec-other", 404, events.ENotFound},
+		{"RespondentNotAddressed", func() string { return f.Respondent.Secret }, "/v1/recommendations/rec-other", 404, events.ENotFound},
+		{"ObserverOfAnotherUnitEvents", func() string { return f.Observer.Secret }, "/v1/recommendations/rec-other/events", 404, events.ENotFound},
 		{"Missing", func() string { return f.Inspector.Secret }, "/v1/recommendations/nope", 404, events.ENotFound},
 		{"MalformedID", func() string { return f.Inspector.Secret }, "/v1/recommendations/bad.id", 404, events.ENotFound},
 		{"OtherKindSameID", func() string { return f.Inspector.Secret }, "/v1/supervisions/rec-1", 404, events.ENotFound},
@@ -386,6 +388,14 @@ func TestState(t *testing.T) {
 			field := "Authorization"
 			if tc.code == events.ENotFound {
 				field = "id"
+				// The same words as for an ID never recorded.
+				id := strings.Split(strings.TrimPrefix(tc.path, "/v1/"), "/")[1]
+				id, _, _ = strings.Cut(id, "?")
+				var e struct{ Error struct{ Message string } }
+				json.Unmarshal(r.Body, &e)
+				if want := fmt.Sprintf(" has the ID %q.", id); !strings.HasSuffix(e.Error.Message, want) {
+					t.Errorf("message: %s, want one ending%s", r.Body, want)
+				}
 			}
 			MustError(t, r, tc.status, tc.code, field)
 		})
@@ -469,7 +479,9 @@ func TestStreamEvents(t *testing.T) {
 	})
 
 	t.Run("OutOfScope", func(t *testing.T) {
-		MustError(t, f.Do(t, "GET", "/v1/recommendations/rec-1/events", f.OtherRecorder.Secret, nil), http.StatusForbidden, events.EForbidden, "Authorization")
+		// The item as never recorded; its events' positions are the log's,
+		// which every token knows, so those are refused.
+		MustError(t, f.Do(t, "GET", "/v1/recommendations/rec-1/events", f.OtherRecorder.Secret, nil), http.StatusNotFound, events.ENotFound, "id")
 		MustError(t, f.Do(t, "GET", "/v1/events/"+strconv.FormatUint(results[0].Position, 10), f.OtherRecorder.Secret, nil), http.StatusForbidden, events.EForbidden, "Authorization")
 		MustError(t, f.Do(t, "GET", "/v1/recommendations/nope/events", f.Inspector.Secret, nil), http.StatusNotFound, events.ENotFound, "id")
 	})
