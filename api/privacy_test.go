@@ -456,6 +456,16 @@ func TestPetitionerFlagsWithheld(t *testing.T) {
 		if c.want > 0 && (l.Flags[0].Code != "MU_FALSE_DENUNCIATION" || l.Flags[0].Subject != "petition/tc-1") {
 			t.Errorf("%s: %+v, want MU_FALSE_DENUNCIATION of petition/tc-1", c.name, l.Flags[0])
 		}
+		// A report counts the open flags the reader's list has, no more:
+		// a day's count would tell which petition the flag is about.
+		if c.tok == f.Respondent {
+			continue // reports are not for respondents
+		}
+		var rep projections.Report
+		r = getAtHead(t, f, c.tok, "/v1/reports/summary?unit="+unitWard+"&from=2023-04-10&to=2023-04-10")
+		if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil || rep.FlagsOpen["MU_FALSE_DENUNCIATION"] != c.want {
+			t.Errorf("%s: report: %d %s, want %d open MU_FALSE_DENUNCIATION", c.name, r.Status, r.Body, c.want)
+		}
 	}
 	// An action the body took against the denouncer: the inspector sees
 	// its flag, the body does not (it would learn who denounced), nor the

@@ -513,7 +513,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		if _, err := s.unitParam(v, rc.actor, unit); err != nil {
 			return err
 		}
-		reps = v.Reports(unit, periods, rc.today)
+		reps = v.Reports(unit, periods, rc.today, redaction(rc.actor))
 		return nil
 	})
 	if err != nil {

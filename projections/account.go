@@ -241,15 +241,18 @@ func yearMonth(d events.Date) (y, m int, ok bool) {
 }
 
 // Report computes the report of unit (nil Units means every unit) over
-// [from, to] at today; empty bounds are open.
+// [from, to] at today for a reader from whom nothing is withheld; empty
+// bounds are open.
 func (v *Views) Report(unit string, from, to, today events.Date) Report {
-	return v.Reports(unit, []Period{{from, to}}, today)[0]
+	return v.Reports(unit, []Period{{from, to}}, today, 0)[0]
 }
 
 // Reports computes the reports of unit over several periods at today in
 // one pass over the unit's items: each item's deadlines are evaluated once,
-// whatever the number of periods it falls in.
-func (v *Views) Reports(unit string, periods []Period, today events.Date) []Report {
+// whatever the number of periods it falls in. The open flags are those
+// red does not withhold (Withheld), as the reader's list of flags has
+// them; the records are counted whatever red withholds of them.
+func (v *Views) Reports(unit string, periods []Period, today events.Date, red Redaction) []Report {
 	var scope map[string]bool
 	var unitName string
 	if unit != "" {
@@ -447,6 +450,9 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date) []Repo
 			continue
 		}
 		for _, r := range refs {
+			if red != 0 && v.Withheld(&flags[r.i], red) {
+				continue
+			}
 			for i, p := range periods {
 				if pdays != nil && r.day != noDay {
 					if r.day < pdays[i].from || r.day > pdays[i].to {
