@@ -1285,9 +1285,18 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 		it = wrapMessages(it)
 	}
 	defer it.Stop()
-	// Stopping the iterator ends a waiting Next; cheaper than passing ctx to
-	// every Next.
-	defer context.AfterFunc(ctx, it.Stop)()
+	// Next waits until a message comes or wait is cancelled: by ctx (the
+	// caller, or the store closing) or by the watchdog. Stopping the
+	// iterator alone is not enough: nats.go's ordered consumer may be
+	// re-creating its consumer (after a leader change) when Stop comes,
+	// and then goes on with the new one, unstopped; idle at the head, its
+	// heartbeats keep Next waiting for good (seen once in
+	// TestClusterFailover: the ledger's Close waited on its follower). The
+	// option is made once: passed every call, it costs no allocation.
+	wait, endWait := context.WithCancel(ctx)
+	defer endWait()
+	defer context.AfterFunc(wait, it.Stop)()
+	nextOpts := []natsjs.NextOpt{natsjs.NextContext(wait)}
 	// The watchdog: received counts the messages, waiting is set while
 	// Next waits (not while fn works on one). Past the messages known to
 	// exist (Follow waiting for new ones), it asks the server, after each
@@ -1318,7 +1327,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 					}
 					if n < knownN.Load() {
 						stalled.Store(true)
-						it.Stop()
+						endWait() // ends Next, and stops the iterator
 						return
 					}
 					if filter != "" {
@@ -1334,7 +1343,7 @@ func (s *Store) readFrom(ctx context.Context, st natsjs.Stream, filter string, f
 	}
 	for {
 		waiting.Store(true)
-		m, err := it.Next()
+		m, err := it.Next(nextOpts...)
 		waiting.Store(false)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -736,6 +736,109 @@ func stallReaders(t *testing.T, stalls, after int) *int {
 	return n
 }
 
+// lostStopIter is an iterator whose Stop stops nothing, as nats.go's
+// ordered consumer does when Stop comes while it re-creates its consumer
+// (after a leader change): it goes on with the new one, unstopped (seen
+// once in TestClusterFailover, whose ledger's Close then waited for good
+// on its follower). With drop set its Next takes messages and hands none
+// over (a stall).
+type lostStopIter struct {
+	natsjs.MessagesContext
+	drop bool
+}
+
+func (l *lostStopIter) Stop() {}
+
+func (l *lostStopIter) Next(opts ...natsjs.NextOpt) (natsjs.Msg, error) {
+	for {
+		m, err := l.MessagesContext.Next(opts...)
+		if err != nil || !l.drop {
+			return m, err
+		}
+	}
+}
+
+// TestReadEndsWhenStopIsLost: a follower waiting at the head ends when
+// its context does, and the watchdog ends a stalled reader's wait, even
+// if stopping the iterator does not end it (the reader's Next is given
+// the context, not only stopped).
+func TestReadEndsWhenStopIsLost(t *testing.T) {
+	n := MustStartNode(t, t.TempDir(), Config{})
+	ctx := testCtx(t)
+	for v := uint64(1); v <= 3; v++ {
+		if _, err := n.store.Append(ctx, "plan/p", v-1, event("plan/p", v, "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var made []natsjs.MessagesContext
+	oldWrap, oldAfter, oldCheck := wrapMessages, stallAfter, stallCheck
+	stallAfter, stallCheck = 300*time.Millisecond, 50*time.Millisecond
+	drop := false
+	wrapMessages = func(it natsjs.MessagesContext) natsjs.MessagesContext {
+		mu.Lock()
+		defer mu.Unlock()
+		made = append(made, it)
+		l := &lostStopIter{MessagesContext: it, drop: drop}
+		drop = false // only the first reader of a stall stalls
+		return l
+	}
+	t.Cleanup(func() {
+		wrapMessages, stallAfter, stallCheck = oldWrap, oldAfter, oldCheck
+		mu.Lock()
+		defer mu.Unlock()
+		for _, it := range made {
+			it.Stop()
+		}
+	})
+	ended := func(what string, done <-chan error) {
+		t.Helper()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("%s: %v, want context.Canceled", what, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting 10 s after its context ended", what)
+		}
+	}
+
+	// At the head, idle: the server's heartbeats keep a Next without the
+	// context waiting.
+	fctx, cancel := context.WithCancel(ctx)
+	caught := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- n.store.Follow(fctx, 1, func(r events.Record) error {
+			if r.Position == 3 {
+				close(caught)
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-caught:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Follow did not deliver the log's 3 records in 10 s")
+	}
+	time.Sleep(3 * stallAfter) // quiet at the head, as a follower is
+	cancel()
+	ended("Follow at the head", done)
+
+	// A stalled reader: the watchdog ends its wait and a new reader reads
+	// the log.
+	mu.Lock()
+	drop = true
+	mu.Unlock()
+	var got []uint64
+	if err := n.store.ReadLog(ctx, 1, func(r events.Record) error { got = append(got, r.Position); return nil }); err != nil {
+		t.Fatalf("ReadLog after a stall whose Stop was lost: %v", err)
+	}
+	if !slices.Equal(got, []uint64{1, 2, 3}) {
+		t.Fatalf("ReadLog after a stall whose Stop was lost: %v, want 1 2 3", got)
+	}
+}
+
 // TestReadStartsAgainAfterAStall: a reader whose consumer stops delivering
 // messages known to exist (while the server's heartbeats keep it alive)
 // makes its consumer anew from the next position, and the log is read
