@@ -534,6 +534,14 @@ func TestAllegationOnABoardIsPersonal(t *testing.T) {
 		if r := getAtHead(t, f, c.tok, "/v1/parties/ttnd-ward/events"); r.Status == 200 && strings.Contains(string(r.Body), "Đặng Văn Tư") != c.sees {
 			t.Errorf("%s: the board's events show the allegation %v, want %v", c.name, !c.sees, c.sees)
 		}
+		// status=flagged goes by the flags the reader may read: the board's
+		// flag is its unit's, and no other unit's MTTQ nor a respondent
+		// learns from the list that an allegation was recorded.
+		flagged := c.sees || c.tok == f.Observer
+		r = getAtHead(t, f, c.tok, "/v1/parties?status=flagged")
+		if r.Status != 200 || strings.Contains(string(r.Body), `"id":"ttnd-ward"`) != flagged {
+			t.Errorf("%s: parties?status=flagged: %d, lists the board %v, want %v", c.name, r.Status, !flagged, flagged)
+		}
 	}
 	var l struct {
 		Flags []projections.Flag `json:"flags"`

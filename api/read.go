@@ -432,6 +432,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		query.Units, query.Allow, query.Redact = units, s.allow(v, rc.actor), redaction(rc.actor)
+		query.AllowFlag = func(f *projections.Flag) bool { return s.flagAllowed(v, rc.actor, f) }
 		items, next := v.List(query)
 		for _, it := range items {
 			resp.Items = append(resp.Items, ItemResponse{ItemView: v.View(it, rc.today, s.itemRedaction(v, rc.actor, it)), LastPosition: it.Updated})

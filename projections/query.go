@@ -82,8 +82,11 @@ type Query struct {
 	Kind events.Kind
 	// Units, if not nil, keeps items of these units (a ScopeSet).
 	Units map[string]bool
-	// Allow, if not nil, keeps items the reader may see.
-	Allow func(*Item) bool
+	// Allow, if not nil, keeps items the reader may see; AllowFlag, if not
+	// nil, the flags (status=flagged goes by the open flags it keeps and
+	// Redact does not withhold).
+	Allow     func(*Item) bool
+	AllowFlag func(*Flag) bool
 	// Status keeps items in any of these states: lifecycle states, or the
 	// derived ones of DerivedStatuses.
 	Status []string
@@ -184,7 +187,7 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 			if slices.Contains(q.Status, "flagged") && flagged == nil {
 				flagged = map[string]bool{}
 				for _, f := range v.Flags(q.Today) {
-					if f.Status == "open" && !v.Withheld(&f, q.Redact) {
+					if f.Status == "open" && !v.Withheld(&f, q.Redact) && (q.AllowFlag == nil || q.AllowFlag(&f)) {
 						flagged[f.Subject] = true
 					}
 				}
