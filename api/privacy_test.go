@@ -390,6 +390,8 @@ func TestReclassifiedDenunciation(t *testing.T) {
 			Data: json.RawMessage(fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":%q,"competent_party_id":%q,"complex":false,"remote":false}`, kind, partyWard))}
 	}
 	f.MustAppend(t, f.Recorder, "petitions", "don-1", classify("RECOMMENDATION"))
+	asRecommendation := f.MustAppend(t, f.Recorder, "petitions", "don-1", api.EventRequest{Type: events.PetitionAdverseAction, OccurredAt: "2023-03-15T09:00:00+07:00",
+		Data: json.RawMessage(fmt.Sprintf(`{"adverse_action":{"action_on":"2023-03-15","by_party_id":%q,"action":"TRANSFER","description":"Điều chuyển người phản ánh."}}`, partyWard))})
 	MustError(t, f.Do(t, "POST", "/v1/petitions/don-1/events", f.Recorder.Secret, api.EventRequest{Type: events.PetitionCorrected,
 		Data: json.RawMessage(`{"corrects_version":2,"reason":"Phân loại nhầm.","changes":{"petition_kind":"DENUNCIATION"}}`)}),
 		400, events.EInvalid, "data.changes.petition_kind")
@@ -417,6 +419,31 @@ func TestReclassifiedDenunciation(t *testing.T) {
 	}
 	// Forwarded, it is not classified again.
 	MustError(t, f.Do(t, "POST", "/v1/petitions/don-1/events", f.Recorder.Secret, classify("COMPLAINT")), 409, events.EConflict, "type")
+
+	// Nor does the respondent learn who denounced by reading the time it
+	// was addressed to it as a recommendation: it is a denunciation now.
+	past := fmt.Sprintf("as_of=%d", asRecommendation.Position)
+	for _, path := range []string{"/v1/petitions/don-1?" + past, "/v1/petitions?" + past} {
+		r := f.Do(t, "GET", path, f.Respondent.Secret, nil)
+		if r.Status != 200 || strings.Contains(string(r.Body), "Trần Thị Tố") || !strings.Contains(string(r.Body), `"petitioner"`) {
+			t.Errorf("respondent, %s: %d %s, want the petition without its petitioner", path, r.Status, r.Body)
+		}
+	}
+	if r := f.Do(t, "GET", "/v1/petitions/don-1?"+past, f.Recorder.Secret, nil); r.Status != 200 || !strings.Contains(string(r.Body), "Trần Thị Tố") {
+		t.Errorf("recorder, as of the recommendation: %d %s", r.Status, r.Body)
+	}
+	// The action taken against the petitioner, then: its flag would tell
+	// the body that whom it acted against denounced.
+	for _, c := range []struct {
+		tok   *Token
+		flags int
+	}{{f.Inspector, 1}, {f.Respondent, 0}} {
+		var l api.FlagList
+		r := f.Do(t, "GET", "/v1/flags?code=OB_RETALIATION_SIGNAL&"+past, c.tok.Secret, nil)
+		if r.Status != 200 || json.Unmarshal(r.Body, &l) != nil || len(l.Flags) != c.flags {
+			t.Errorf("%s, retaliation flags as of the recommendation: %d %s, want %d", c.tok.Name(), r.Status, r.Body, c.flags)
+		}
+	}
 }
 
 // TestPetitionerFlagsWithheld: flags against a petitioner tell which

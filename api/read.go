@@ -356,7 +356,19 @@ func (s *Server) itemRedaction(v *projections.Views, a events.Actor, it *project
 	if it.Kind == events.KindParty && !coversParty(v, a, it.Unit()) {
 		r |= projections.HidePersonal
 	}
+	if a.Role == events.RoleRespondent && it.Kind == events.KindPetition && s.denunciationNow(it.Stream()) {
+		r |= projections.HidePersonal // read as of a time it was not one yet
+	}
 	return r
+}
+
+// denunciationNow reports whether stream is a petition that is a
+// denunciation now. Who denounced is kept from respondents whenever they
+// read: views as of a time before the petition was classified a
+// denunciation, when it was addressed to them as another kind, do not
+// know it yet (mayReadEvent goes by the current state too).
+func (s *Server) denunciationNow(stream string) bool {
+	return strings.HasPrefix(stream, string(events.KindPetition)+"/") && s.Ledger.Lookup(stream).Denunciation()
 }
 
 // coversParty reports whether a's scope covers a party of unit.

@@ -35,6 +35,9 @@ func (s *Server) flagAllowed(v *projections.Views, a events.Actor, f *projection
 	if v.Withheld(f, redaction(a)) {
 		return false
 	}
+	if a.Role == events.RoleRespondent && f.Code == "OB_RETALIATION_SIGNAL" && s.denunciationNow(f.Subject) {
+		return false // as Withheld, for views as of before it was one
+	}
 	switch a.Role {
 	case events.RoleInspector:
 		return true
