@@ -543,6 +543,21 @@ func (c *Calendar) Due(trigger events.Date, days int, count DayCount) events.Dat
 	return dateOf(n)
 }
 
+// OnWorkingDay returns d if it is a working day, else the next working
+// day: a period set to end on a given date, or counted in months, that
+// ends on a weekend or holiday ends on the next working day (Bộ luật Dân
+// sự 2015 Điều 148). An invalid date is returned unchanged.
+func (c *Calendar) OnWorkingDay(d events.Date) events.Date {
+	n, ok := dayNumber(d)
+	if !ok || c.working(n) {
+		return d
+	}
+	for n <= maxDay && !c.working(n) {
+		n++
+	}
+	return dateOf(n)
+}
+
 // DueBefore returns the latest date on which an act still meets a lead
 // time of days days before target (critique.draftLeadTime: the draft is
 // received no later than target − days). CalendarDays counts back

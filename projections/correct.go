@@ -115,7 +115,7 @@ func (it *Item) slots() []slot {
 			d("forwarded_on", c.ForwardedAt, &c.ForwardedOn), d("adopted_on", c.AdoptedAt, &c.AdoptedOn))
 	case f.Info != nil:
 		n := f.Info
-		out = append(out, d("received_on", n.ReceivedAt, &n.ReceivedOn), d("notified_on", n.NoticeAt, &n.NoticeOn),
+		out = append(out, d("received_on", n.ReceivedAt, &n.ReceivedOn), d("notified_on", n.NoticeAt, &n.NoticeOn), d("notified_on", n.ExtendedAt, &n.ExtendedOn),
 			d("provided_on", n.ProvidedAt, &n.ProvidedOn), d("refused_on", n.RefusedAt, &n.RefusedOn),
 			enumSlot("channel", n.ReceivedAt, &n.Channel, &it.Form))
 	case f.Pet != nil:

@@ -692,8 +692,72 @@ func TestAnswerWithoutRecordedReceipt(t *testing.T) {
 	if len(items) != 1 {
 		t.Errorf("status=answered_on_time returns %d item(s), want the answered recommendation", len(items))
 	}
-	if o := obligation(t, v, "recommendation/kn-1", "recommendation.implementation", "2024-06-30"); o.Due != "2024-03-31" || o.Outcome != projections.Overdue {
+	// Committed for Sunday 31 March: due the next working day.
+	if o := obligation(t, v, "recommendation/kn-1", "recommendation.implementation", "2024-06-30"); o.Due != "2024-04-01" || o.Outcome != projections.Overdue {
 		t.Errorf("the commitment's duty: %+v", o)
+	}
+}
+
+// TestPeriodsEndOnAWorkingDay: a period that ends on a weekend or a
+// holiday ends on the next working day (Bộ luật Dân sự 2015 Art. 148,
+// domain.md §3's counting rules), also one set to end on a date (a
+// commitment, a subject's report, documents asked for) or counted in
+// months (OB_NO_HEARING's); and an information request's extension
+// notified after its period ended does not move it (Luật TCTT Art. 31.2).
+// (Found by helper-43's audit.)
+func TestPeriodsEndOnAWorkingDay(t *testing.T) {
+	w := newWorld(t)
+	// Issued Saturday 2 March 2024: six months end Monday 2 September,
+	// National Day, and the day after is a holiday too.
+	w.rec(events.KindRecommendation, "kn-h", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-02"), "2024-03-02")
+	w.rec(events.KindRecommendation, "kn-h", "", events.RecommendationReceived, `{"received_on":"2024-03-04"}`, "2024-03-04")
+	w.rec(events.KindRecommendation, "kn-h", "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-03-20","outcome":"ACCEPTED","text":"Tiếp thu.","commit_due_on":"2024-04-30"}`, "2024-03-20")
+	// Complex requests received Monday 3 June: 15 working days end 24 June.
+	for _, id := range []string{"tt-in-time", "tt-late"} {
+		w.rec(events.KindInfoRequest, id, "21607", events.InfoRequestReceived,
+			`{"channel":"POST_FAX","received_on":"2024-06-03","requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin quy hoạch chi tiết"}`, "2024-06-03")
+		w.rec(events.KindInfoRequest, id, "", events.InfoRequestValidated, `{"validated_on":"2024-06-03","complexity":"COMPLEX"}`, "2024-06-03")
+		w.rec(events.KindInfoRequest, id, "", events.InfoRequestTimelineNotified, `{"notified_on":"2024-06-05","provide_by":"2024-06-24"}`, "2024-06-05")
+	}
+	w.rec(events.KindInfoRequest, "tt-in-time", "", events.InfoRequestExtensionNotified, `{"notified_on":"2024-06-24","extended_days":10,"reason":"Cần tra cứu lưu trữ"}`, "2024-06-24")
+	w.rec(events.KindInfoRequest, "tt-late", "", events.InfoRequestExtensionNotified, `{"notified_on":"2024-06-25","extended_days":10,"reason":"Cần tra cứu lưu trữ"}`, "2024-06-25")
+	for _, id := range []string{"tt-in-time", "tt-late"} {
+		w.rec(events.KindInfoRequest, id, "", events.InfoRequestProvided, `{"provided_on":"2024-06-28"}`, "2024-06-28")
+	}
+	v := w.build()
+
+	// Committed for Tuesday 30 April: 30 April and 1 May are holidays.
+	if o := obligation(t, v, "recommendation/kn-h", "recommendation.implementation", "2024-05-02"); o.Due != "2024-05-02" || o.Outcome != projections.DueSoon {
+		t.Errorf("a commitment for a holiday: due %s %s, want due 2024-05-02 due_soon", o.Due, o.Outcome)
+	}
+	raised := func(today events.Date) (on []events.Date) {
+		for _, f := range v.Flags(today) {
+			if f.Code == "OB_NO_HEARING" && f.Subject == "unit/21607" {
+				on = append(on, f.RaisedOn)
+			}
+		}
+		return on
+	}
+	if got := raised("2024-09-04"); len(got) != 0 {
+		t.Errorf("OB_NO_HEARING on 4 September, the period's last day: raised on %v", got)
+	}
+	if got := raised("2024-09-05"); !slices.Equal(got, []events.Date{"2024-09-05"}) {
+		t.Errorf("OB_NO_HEARING on 5 September: raised on %v, want 2024-09-05", got)
+	}
+	for _, c := range []struct {
+		stream  string
+		due     events.Date
+		outcome string
+		flags   int
+	}{{"info_request/tt-in-time", "2024-07-04", projections.OnTime, 0}, {"info_request/tt-late", "2024-06-24", projections.Late, 1}} {
+		o := obligation(t, v, c.stream, "info.complex.provide", "2024-07-31")
+		if o.Due != c.due || o.Outcome != c.outcome {
+			t.Errorf("%s: due %s %s, want due %s %s", c.stream, o.Due, o.Outcome, c.due, c.outcome)
+		}
+		if got := flagsCode(v, "2024-07-31", c.stream, "OB_INFO_SILENT"); len(got) != c.flags {
+			t.Errorf("%s: %d OB_INFO_SILENT, want %d", c.stream, len(got), c.flags)
+		}
 	}
 }
 

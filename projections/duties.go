@@ -150,7 +150,10 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 		}
 		if f.CommitDueOn != "" {
 			o := v.duty("recommendation.implementation", it, f.Addressee)
-			o.Trigger, o.Due, o.MetOn = f.RespondedOn, f.CommitDueOn, f.Implemented
+			// A date the answer set: on a weekend or holiday, the next
+			// working day (Bộ luật Dân sự 2015 Điều 148), as for every
+			// date the respondent or MTTQ set below.
+			o.Trigger, o.Due, o.MetOn = f.RespondedOn, v.cfg.Calendar.OnWorkingDay(f.CommitDueOn), f.Implemented
 			o.Cites = cites(f.CommitAt, f.VerifiedAt)
 			add(o)
 		}
@@ -162,14 +165,14 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 		if f.ReportDueOn != "" {
 			for _, s := range f.Subjects {
 				o := v.duty("supervision.subjectReport", it, s)
-				o.Trigger, o.Due, o.MetOn = f.OutlineOn, f.ReportDueOn, f.SubjectReport
+				o.Trigger, o.Due, o.MetOn = f.OutlineOn, v.cfg.Calendar.OnWorkingDay(f.ReportDueOn), f.SubjectReport
 				o.Cites = cites(f.OutlineAt, f.SubjectAt)
 				add(o)
 			}
 		}
 		for _, r := range f.Requests {
 			o := v.duty("supervision.document", it, r.Party)
-			o.Trigger, o.Due, o.MetOn = r.RequestedOn, r.DueOn, r.ProvidedOn
+			o.Trigger, o.Due, o.MetOn = r.RequestedOn, v.cfg.Calendar.OnWorkingDay(r.DueOn), r.ProvidedOn
 			if o.Due == "" {
 				o.Due = v.due("supervision.document", r.RequestedOn, 0)
 			}
@@ -251,7 +254,10 @@ func (v *Views) infoDuties(it *Item, today events.Date, add func(Obligation)) {
 		add(o)
 		o = v.duty("info.complex.provide", it, f.Addressee)
 		o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due("info.complex.provide", f.ReceivedOn, 0), met
-		if f.ExtendedDays > 0 {
+		if f.ExtendedDays > 0 && f.ExtendedOn <= o.Due {
+			// Extended by a notice given while the period ran (Luật
+			// TCTT Art. 31.2); one given after it ended does not make
+			// a late answer timely.
 			ext := min(f.ExtendedDays, v.ruleDays("info.extension.max"))
 			o.Due = v.cfg.Calendar.Due(o.Due, ext, CalendarDays)
 		}
@@ -269,7 +275,7 @@ func (v *Views) infoDuties(it *Item, today events.Date, add func(Obligation)) {
 	o := v.duty(key, it, f.Addressee)
 	o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due(key, f.ReceivedOn, 0), met
 	o.Cites = cites(f.ReceivedAt, metAt)
-	if key == "info.inperson" && f.ExtendedDays > 0 {
+	if key == "info.inperson" && f.ExtendedDays > 0 && f.ExtendedOn <= o.Due {
 		// In person, the period may be extended (Luật TCTT Art. 29);
 		// other requests that are not complex have no extension.
 		ext := min(f.ExtendedDays, v.ruleDays("info.inperson.extension.max"))
@@ -371,11 +377,15 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			// a very complex one twice, at most 30 days each, by a
 			// decision made while the period runs. Others do not move
 			// the deadline (the write side refuses them now; some were
-			// recorded before it did).
-			ext := v.ruleDays("denunciation.extension.max")
+			// recorded before it did). The extensions lengthen the
+			// period, counted from the acceptance: not the end the last
+			// one moved off a weekend or holiday (Bộ luật Dân sự 2015
+			// Điều 148 moves only the period's last day).
+			ext, days := v.ruleDays("denunciation.extension.max"), v.ruleDays("denunciation.resolve")
 			for i, e := range f.Extensions {
 				if i < e.Complexity.Extensions() && e.On <= o.Due {
-					o.Due = v.cfg.Calendar.Due(o.Due, min(e.Days, ext), CalendarDays)
+					days += min(e.Days, ext)
+					o.Due = v.due("denunciation.resolve", f.AcceptedOn, days)
 					cs = append(cs, e.At)
 				}
 			}

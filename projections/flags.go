@@ -1295,7 +1295,7 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 				since, cs = h, []Cite{u.Facts.Unit.HearingAt[i]}
 			}
 		}
-		due := AddMonths(since, months)
+		due := v.cfg.Calendar.OnWorkingDay(AddMonths(since, months)) // Bộ luật Dân sự 2015 Điều 148
 		if today <= due {
 			continue
 		}

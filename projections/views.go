@@ -391,6 +391,7 @@ type InfoFacts struct {
 	NoticeOn     events.Date
 	NoticeAt     Cite
 	ExtendedDays int
+	ExtendedOn   events.Date // the extension's notice
 	ExtendedAt   Cite
 	ProvidedOn   events.Date
 	ProvidedAt   Cite
@@ -1330,7 +1331,7 @@ func (v *Views) applyInfo(it *Item, p events.Payload, c Cite) {
 		}
 	case *events.InfoExtensionNotifiedData:
 		f.ExtendedDays += d.ExtendedDays
-		f.ExtendedAt = c
+		f.ExtendedOn, f.ExtendedAt = d.NotifiedOn, c
 	case *events.InfoProvidedData:
 		if f.ProvidedOn == "" {
 			f.ProvidedOn, f.ProvidedAt = d.ProvidedOn, c

@@ -69,7 +69,7 @@ func TestRecommendationDeadlines(t *testing.T) {
 	// A late answer turns the missing answer into a late one; three late
 	// or missing answers in 12 months flag the party.
 	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationResponseSubmitted,
-		`{"responded_on":"2024-02-20","outcome":"ACCEPTED","text":"Tiếp thu.","commit_due_on":"2024-04-30"}`, "2024-02-20")
+		`{"responded_on":"2024-02-20","outcome":"ACCEPTED","text":"Tiếp thu.","commit_due_on":"2024-04-26"}`, "2024-02-20")
 	v = w.build()
 	o := obligation(t, v, "recommendation/kn-1", "recommendation.response", "2024-05-01")
 	if o.Outcome != projections.Late || o.DaysLate != 5 || o.MetOn != "2024-02-20" {
@@ -811,6 +811,11 @@ func TestDenunciationExtensions(t *testing.T) {
 		{name: "a very complex case, twice", exts: []ext{{"2024-06-20", "VERY_COMPLEX", 30}, {"2024-07-20", "VERY_COMPLEX", 30}},
 			due: "2024-08-26", counted: 2}, // 25 August is a Sunday
 		{name: "a complex case, then very complex", exts: []ext{{"2024-06-20", "COMPLEX", 12}, {"2024-07-01", "VERY_COMPLEX", 3}}, due: "2024-07-11", counted: 2},
+		// The periods add up from the acceptance (34 days end Sunday 30 June,
+		// so the first extension ends Monday 1 July; 64 end Tuesday 30 July),
+		// not from the end moved off the Sunday (31 July).
+		{name: "a very complex case, the first extension ending on a Sunday", exts: []ext{{"2024-06-20", "VERY_COMPLEX", 4}, {"2024-06-28", "VERY_COMPLEX", 30}},
+			due: "2024-07-30", counted: 2},
 		{name: "decided after the deadline", exts: []ext{{"2024-06-27", "COMPLEX", 30}}, due: "2024-06-26"},
 		{name: "decided on the last day", exts: []ext{{"2024-06-26", "COMPLEX", 30}}, due: "2024-07-26", counted: 1},
 		{name: "a legacy extension of 60 days", legacy: `{"extended_on":"2024-06-20","days":60,"reason":"Phức tạp."}`, due: "2024-07-26", counted: 1},
