@@ -71,6 +71,10 @@ func (it *Item) slots() []slot {
 			d("responded_on", r.RespondedAt, &r.RespondedOn), d("commit_due_on", r.CommitAt, &r.CommitDueOn),
 			d("due_on", r.CommitAt, &r.CommitDueOn), d("verified_on", r.VerifiedAt, &r.Implemented),
 			slot{key: "response_days", at: r.IssuedAt.Position, days: &r.ResponseDays})
+		for i := range r.Reviews {
+			rv := &r.Reviews[i]
+			out = append(out, d("requested_on", rv.FromAt, &rv.From), d("decided_on", rv.ToAt, &rv.To), d("amended_on", rv.ToAt, &rv.To))
+		}
 		if r.EndedAt.Type == events.RecommendationClosed {
 			out = append(out, d("closed_on", r.EndedAt, &r.EndedOn))
 		} else {

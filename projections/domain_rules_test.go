@@ -1436,3 +1436,65 @@ func TestOutOfScopeContent(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewPausesTheAnswer: while a review the addressee asked for is
+// pending it may not answer (the lifecycle allows no answer then), so the
+// answer's period pauses: it waits with no due date, and the days the
+// review took are added once it is decided (upheld or amended). A review
+// asked for after the period ended does not rescue it. (Found by
+// helper-43's audit: the period ran on, and OB_NO_RESPONSE was raised
+// while no answer could be recorded.)
+func TestReviewPausesTheAnswer(t *testing.T) {
+	w := newWorld(t)
+	// Received Monday 4 March 2024: 20 days end Sunday 24 March, so the
+	// answer is due Monday 25 March.
+	for _, id := range []string{"kn-upheld", "kn-pending", "kn-amended", "kn-after"} {
+		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2024-03-04"}`, "2024-03-04")
+	}
+	review := func(id, on string) {
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReviewRequested, fmt.Sprintf(`{"requested_on":%q,"reason":"Đề nghị xem xét lại nội dung."}`, on), on)
+	}
+	review("kn-upheld", "2024-03-10")
+	w.rec(events.KindRecommendation, "kn-upheld", "", events.RecommendationReviewUpheld, `{"decided_on":"2024-03-20"}`, "2024-03-20")
+	review("kn-pending", "2024-03-10")
+	review("kn-amended", "2024-03-10")
+	w.rec(events.KindRecommendation, "kn-amended", "", events.RecommendationAmended, `{"amended_on":"2024-03-15","content":"Đề nghị công khai quy hoạch tại trụ sở.","reason":"Tiếp thu ý kiến."}`, "2024-03-15")
+	review("kn-after", "2024-03-26")
+	v := w.build()
+	const today = "2024-04-30"
+	for _, c := range []struct {
+		id      string
+		due     events.Date
+		outcome string
+		flags   int
+	}{
+		{"kn-upheld", "2024-04-03", projections.Overdue, 1},  // 20 + 10 days from 4 March
+		{"kn-pending", "", projections.Waiting, 0},           // no answer may be recorded yet
+		{"kn-amended", "2024-03-29", projections.Overdue, 1}, // 20 + 5 days
+		{"kn-after", "2024-03-25", projections.Overdue, 1},
+	} {
+		stream := "recommendation/" + c.id
+		o := obligation(t, v, stream, "recommendation.response", today)
+		if o.Due != c.due || o.Outcome != c.outcome {
+			t.Errorf("%s: answer due %q %s, want %q %s", c.id, o.Due, o.Outcome, c.due, c.outcome)
+		}
+		if got := flagsCode(v, today, stream, "OB_NO_RESPONSE"); len(got) != c.flags {
+			t.Errorf("%s: %d OB_NO_RESPONSE, want %d", c.id, len(got), c.flags)
+		}
+	}
+	if got := flagsCode(v, "2024-04-03", "recommendation/kn-upheld", "OB_NO_RESPONSE"); len(got) != 0 {
+		t.Errorf("kn-upheld on the paused period's last day: %+v, want no flag", got)
+	}
+	// The pause is cited: the request and the decision.
+	o := obligation(t, v, "recommendation/kn-upheld", "recommendation.response", today)
+	if n := len(o.Cites); n != 3 || o.Cites[1].Type != events.RecommendationReviewRequested || o.Cites[2].Type != events.RecommendationReviewUpheld {
+		t.Errorf("kn-upheld's answer cites %+v, want the receipt, the review's request and its decision", o.Cites)
+	}
+	// A corrected decision date moves the due date.
+	w.rec(events.KindRecommendation, "kn-upheld", "", events.RecommendationCorrected,
+		`{"corrects_version":4,"reason":"Ghi nhầm ngày.","changes":{"decided_on":"2024-03-25"}}`, "2024-04-01")
+	if o := obligation(t, w.build(), "recommendation/kn-upheld", "recommendation.response", today); o.Due != "2024-04-08" {
+		t.Errorf("kn-upheld after its decision date was corrected to 25 March: due %s, want 2024-04-08 (20 + 15 days)", o.Due)
+	}
+}

@@ -140,11 +140,31 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 		// answered at the latest: on time, as far as the record shows.
 		if received := f.receivedOn(); received != "" {
 			o := v.duty("recommendation.response", it, f.Addressee)
-			o.Trigger, o.Due, o.MetOn = received, v.due("recommendation.response", received, f.ResponseDays), f.RespondedOn
+			days := cmp.Or(f.ResponseDays, v.ruleDays("recommendation.response"))
+			o.Trigger, o.Due, o.MetOn = received, v.due("recommendation.response", received, days), f.RespondedOn
+			var paused []Cite
+			// A review asked for while the period ran pauses it until
+			// decided (no answer may be recorded meanwhile): the days it
+			// took are added; while it is pending the answer has no due
+			// date (waiting). One asked for after the period ended does
+			// not rescue it.
+			for _, r := range f.Reviews {
+				if o.Due == "" || r.From > o.Due {
+					break
+				}
+				paused = append(paused, r.FromAt)
+				if r.To == "" {
+					o.Due = ""
+					break
+				}
+				days += max(0, DaysBetween(r.From, r.To))
+				o.Due = v.due("recommendation.response", received, days)
+				paused = append(paused, r.ToAt)
+			}
 			if f.ReceivedOn != "" {
-				o.Cites = cites(f.ReceivedAt, f.RespondedAt)
+				o.Cites = cites(append(append([]Cite{f.ReceivedAt}, paused...), f.RespondedAt)...)
 			} else {
-				o.Cites = cites(f.RespondedAt)
+				o.Cites = cites(append(paused, f.RespondedAt)...)
 			}
 			add(o)
 		}

@@ -20,7 +20,7 @@ import (
 
 // SnapshotFormat is the version of the snapshot encoding; a snapshot of
 // another format is ignored and the views are rebuilt from the log.
-const SnapshotFormat = 16 // 3: a complaint's second instance (PetFacts.Second*); 4: frames in the compact form; 5: Item.Corrections, times in nanoseconds; 6: RecFacts.EvidenceOn; 7: corrected channels, kinds, sources, forms and verdicts change the facts; 8: UnitFacts.Receptions and SupersededOn; 9: PetFacts.Extensions, SupFacts.FollowUpOf; 10: FollowUpOf only if the follow-up's recommendations came from it, RecFacts.EndedOn, PetFacts.WithdrawnOn; 11: PetFacts.ReceivedAt, Petitioner, Conclusion; 12: SupFacts.Interests; 13: SupFacts.Adverse, PetFacts.Adverse; 14: PartyFacts.Allegations, Adverse and Interest confidential; 15: Adverse, Allegation and Interest keep only what the flags read; 16: InfoFacts.ExtendedOn
+const SnapshotFormat = 17 // 3: a complaint's second instance (PetFacts.Second*); 4: frames in the compact form; 5: Item.Corrections, times in nanoseconds; 6: RecFacts.EvidenceOn; 7: corrected channels, kinds, sources, forms and verdicts change the facts; 8: UnitFacts.Receptions and SupersededOn; 9: PetFacts.Extensions, SupFacts.FollowUpOf; 10: FollowUpOf only if the follow-up's recommendations came from it, RecFacts.EndedOn, PetFacts.WithdrawnOn; 11: PetFacts.ReceivedAt, Petitioner, Conclusion; 12: SupFacts.Interests; 13: SupFacts.Adverse, PetFacts.Adverse; 14: PartyFacts.Allegations, Adverse and Interest confidential; 15: Adverse, Allegation and Interest keep only what the flags read; 16: InfoFacts.ExtendedOn; 17: RecFacts.Reviews
 
 // SnapshotStore keeps the latest snapshot of the views. events/jetstream
 // keeps it in a JetStream object store next to the log.

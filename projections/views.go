@@ -155,6 +155,18 @@ type RecFacts struct {
 	// that event.
 	EndedOn events.Date
 	EndedAt Cite
+	// Reviews are the reviews the addressee asked for before it answered,
+	// during which it may not answer (the lifecycle allows no answer
+	// while one is pending): each pauses the answer's period until it is
+	// decided (upheld or amended).
+	Reviews []RecReview
+}
+
+// RecReview is a review of a recommendation asked for before its answer:
+// requested on From, decided on To ("" while pending).
+type RecReview struct {
+	From, To     events.Date
+	FromAt, ToAt Cite
 }
 
 // endedOn is when the recommendation stopped being open: its
@@ -1166,6 +1178,13 @@ func (v *Views) applyRec(it *Item, p events.Payload, c Cite) {
 		if d.Content != "" {
 			f.Overreach = v.overreach(it.Title + " " + d.Content)
 		}
+		f.decideReview(d.AmendedOn, c)
+	case *events.ReviewRequestedData:
+		if f.RespondedOn == "" && (len(f.Reviews) == 0 || f.Reviews[len(f.Reviews)-1].To != "") {
+			f.Reviews = append(f.Reviews, RecReview{From: d.RequestedOn, FromAt: c})
+		}
+	case *events.ReviewUpheldData:
+		f.decideReview(d.DecidedOn, c)
 	case *events.RecommendationReceivedData:
 		f.ReceivedOn, f.ReceivedAt = d.ReceivedOn, c
 	case *events.ResponseSubmittedData:
@@ -1196,6 +1215,13 @@ func (v *Views) applyRec(it *Item, p events.Payload, c Cite) {
 		f.EndedOn, f.EndedAt = d.ClosedOn, c
 	case *events.WithdrawnData:
 		f.EndedOn, f.EndedAt = d.WithdrawnOn, c
+	}
+}
+
+// decideReview ends a pending review on on.
+func (f *RecFacts) decideReview(on events.Date, c Cite) {
+	if n := len(f.Reviews); n > 0 && f.Reviews[n-1].To == "" {
+		f.Reviews[n-1].To, f.Reviews[n-1].ToAt = on, c
 	}
 }
 
