@@ -137,9 +137,10 @@ func TestBadInput(t *testing.T) {
 		{"RespondentIssues", "POST", create, resp, issueBody(issueData), nil, 403, events.EForbidden, "Authorization"},
 		{"RecorderRegistersAUnit", "POST", "/v1/units", rec, `{"id":"21699","type":"unit.registered.v1","data":{"name":"Xã Mới","level":"COMMUNE","parent_id":"21607","valid_from":"2025-07-01"}}`, nil, 403, events.EForbidden, "Authorization"},
 		{"RecorderOfAnotherUnitCreates", "POST", create, f.OtherRecorder.Secret, issueBody(issueData), nil, 403, events.EForbidden, "Authorization"},
-		{"RecorderOfAnotherUnitAppends", "POST", appendPath, f.OtherRecorder.Secret, received, nil, 403, events.EForbidden, "Authorization"},
+		// An item out of the writer's sight: as one never recorded.
+		{"RecorderOfAnotherUnitAppends", "POST", appendPath, f.OtherRecorder.Secret, received, nil, 404, events.ENotFound, "id"},
 		{"RecorderOfALowerUnitWritesAbove", "POST", create, rec, `{"type":"recommendation.issued.v1","unit":"540","data":` + issueData + `}`, nil, 403, events.EForbidden, "Authorization"},
-		{"RespondentAnswersAnItemNotAddressedToIt", "POST", "/v1/recommendations/rec-other/events", resp, mustJSON(t, responseRequest), nil, 403, events.EForbidden, "Authorization"},
+		{"RespondentAnswersAnItemNotAddressedToIt", "POST", "/v1/recommendations/rec-other/events", resp, mustJSON(t, responseRequest), nil, 404, events.ENotFound, "id"},
 
 		// Types.
 		{"UnknownType", "POST", create, rec, `{"type":"recommendation.forgotten.v1","unit":"21607","data":` + issueData + `}`, nil, 400, events.EInvalid, "type"},
@@ -306,17 +307,37 @@ func TestNFC(t *testing.T) {
 
 // TestRefusedBeforeValidated: a caller who may not make a write at all is
 // refused (403) before its body is validated, so it learns nothing of what
-// a valid payload would be.
+// a valid payload would be. A write to an item out of the caller's sight
+// is answered as one to an item never recorded, bad body or good: the
+// answer does not tell that the item exists.
 func TestRefusedBeforeValidated(t *testing.T) {
 	t.Parallel()
 	f := MustOpenServer(t)
 	f.MustIssue(t, f.OtherRecorder, "rec-o", unitOther, partyOther)
 	empty := api.EventRequest{Type: events.RecommendationResponseSubmitted, Data: json.RawMessage(`{}`)}
-	// A respondent answering a recommendation not addressed to it.
-	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.Respondent.Secret, empty), 403, events.EForbidden, "Authorization")
-	// A recorder of another ward.
-	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.Recorder.Secret,
-		api.EventRequest{Type: events.RecommendationReceived, Data: json.RawMessage(`{}`)}), 403, events.EForbidden, "Authorization")
+	received := api.EventRequest{Type: events.RecommendationReceived, Data: json.RawMessage(`{"received_on":"2025-06-30"}`)}
+	for _, c := range []struct {
+		name string
+		tok  *Token
+		req  api.EventRequest
+	}{
+		{"a respondent answering a recommendation not addressed to it, with no data", f.Respondent, empty},
+		{"a recorder of another ward, with no data", f.Recorder, api.EventRequest{Type: events.RecommendationReceived, Data: json.RawMessage(`{}`)}},
+		{"a recorder of another ward", f.Recorder, received},
+	} {
+		out := f.Do(t, "POST", "/v1/recommendations/rec-o/events", c.tok.Secret, c.req)
+		never := f.Do(t, "POST", "/v1/recommendations/rec-never/events", c.tok.Secret, c.req)
+		if out.Status != never.Status || strings.ReplaceAll(string(out.Body), "rec-o", "rec-never") != string(never.Body) {
+			t.Errorf("%s: %d %s, but for an item never recorded %d %s", c.name, out.Status, out.Body, never.Status, never.Body)
+		}
+	}
+	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.Recorder.Secret, received), 404, events.ENotFound, "id")
+	// Creating one with its ID tells that the ID is taken, not what it is.
+	r := f.Do(t, "POST", "/v1/recommendations", f.Recorder.Secret, issueRequest("rec-o", unitWard, partyWard))
+	MustError(t, r, 409, events.EConflict, "id")
+	if strings.Contains(string(r.Body), "version") || strings.Contains(string(r.Body), "state") {
+		t.Errorf("creating over an item out of sight: %s, want no state or version", r.Body)
+	}
 	// An observer, and a recorder creating a token.
 	MustError(t, f.Do(t, "POST", "/v1/recommendations", f.Observer.Secret, api.EventRequest{Type: events.RecommendationIssued, Unit: unitWard, Data: json.RawMessage(`{}`)}),
 		403, events.EForbidden, "Authorization")

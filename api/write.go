@@ -207,23 +207,5 @@ func (s *Server) readableStream(r *http.Request, actor events.Actor) (*events.St
 }
 
 func (s *Server) mayRead(a events.Actor, st *events.State) bool {
-	switch a.Role {
-	case events.RoleAdmin:
-		return a.Unit == "" || st.Kind() == events.KindUnit || st.Kind() == events.KindParty || events.UnitWithin(s.Ledger, st.Unit(), a.Unit)
-	case events.RoleInspector:
-		return true
-	case events.RoleRecorder, events.RoleObserver:
-		// Units and parties are reference data every token may read.
-		return st.Kind() == events.KindUnit || st.Kind() == events.KindParty || events.UnitWithin(s.Ledger, st.Unit(), a.Unit)
-	case events.RoleRespondent:
-		if st.Kind() == events.KindUnit || st.Kind() == events.KindParty {
-			return true
-		}
-		for _, p := range st.Parties() {
-			if p == a.Party {
-				return true
-			}
-		}
-	}
-	return false
+	return st.MayRead(a, s.Ledger)
 }

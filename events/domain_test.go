@@ -486,8 +486,8 @@ func TestDomainUnitWithin(t *testing.T) {
 	}{
 		{"OK: recorder of the successor ward", recorderAt("an-nhon-ward"), ""},
 		{"OK: recorder of the successor province", recorderAt("gia-lai"), ""},
-		{"ErrForbidden: recorder of an unrelated new commune", recorderAt("cat-tien"), events.EForbidden},
-		{"ErrForbidden: recorder of the predecessor's sibling", recorderAt("nhon-hung"), events.EForbidden},
+		{"ErrNotFound (out of its sight): recorder of an unrelated new commune", recorderAt("cat-tien"), events.ENotFound},
+		{"ErrNotFound (out of its sight): recorder of the predecessor's sibling", recorderAt("nhon-hung"), events.ENotFound},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := w.Lookup("supervision/gs-binh-dinh-ward")

@@ -649,10 +649,12 @@ func (l *Ledger) Handle(ctx context.Context, req Request) (Result, error) {
 
 // mayWrite refuses, before the payload is looked at, a request its actor
 // may not make at all: a type its role may not record, a record it creates
-// in a unit outside its scope, or an event of an existing record outside
-// its scope. (Decide checks the same again with the state it decides on.)
+// in a unit outside its scope, or an event of a record it may read but
+// not write. (Decide checks the same again with the state it decides on.)
 // A caller without the right so learns nothing of what a valid payload
-// would be.
+// would be. An event of a record the actor may not read is answered as
+// one of a record never recorded (a payload error, or not found), so that
+// the answer does not tell that the record exists.
 func (l *Ledger) mayWrite(req *Request) error {
 	sp := specsByType[req.Type] // checkRequest knows the type
 	if !slices.Contains(sp.roles, req.Actor.Role) {
@@ -664,7 +666,9 @@ func (l *Ledger) mayWrite(req *Request) error {
 		}
 		return checkScope(NewState(req.Kind, req.ID), sp, req.Unit, req.Actor, l)
 	}
-	if st := l.Lookup(StreamName(req.Kind, req.ID)); req.ID != "" && st.Exists() {
+	if st := l.Lookup(StreamName(req.Kind, req.ID)); req.ID != "" && st.Exists() && st.MayRead(req.Actor, l) {
+		// One the actor may not read goes on as one never recorded: its
+		// payload is checked, then Decide answers not found.
 		return checkScope(st, sp, st.unitFor(req.Unit), req.Actor, l)
 	}
 	return nil

@@ -390,7 +390,7 @@ func TestLifecyclePlan(t *testing.T) {
 		{name: "ErrConflict: an item added after closing", given: seq(toAdopted, []past{closed}), when: item, want: events.EConflict, msg: "is in state closed"},
 		{name: "OK: a correction after closing", given: seq(toAdopted, []past{closed}), when: past{events.PlanCorrected, `{"corrects_version":1,"reason":"Sai tiêu đề.","changes":{"title":"Kế hoạch năm 2025"}}`}},
 		{name: "ErrForbidden: a respondent adds an item", given: []past{drafted}, when: item, as: respondentOf("ubnd-binh-dinh-ward"), want: events.EForbidden},
-		{name: "ErrForbidden: a recorder of another district", given: []past{drafted}, when: item, as: recorderAt("phu-cat"), want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): a recorder of another district", given: []past{drafted}, when: item, as: recorderAt("phu-cat"), want: events.ENotFound},
 		{name: "ErrNotFound: consulted on a plan never drafted", when: consulted, want: events.ENotFound},
 	})
 }
@@ -536,11 +536,11 @@ func TestLifecycleSupervision(t *testing.T) {
 			when: past{events.SupervisionNotified, `{"notified_on":"2024-04-23","notified_party_ids":["ubnd-binh-dinh-ward","khong-co"]}`}, want: events.EInvalid, field: "data.notified_party_ids[1]"},
 
 		// Roles and scope.
-		{name: "ErrForbidden: another party's respondent records the subject report", given: seq(toNotified, []past{outline}), when: subjectReport,
-			as: respondentOf("ubnd-nhon-hung"), want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): another party's respondent records the subject report", given: seq(toNotified, []past{outline}), when: subjectReport,
+			as: respondentOf("ubnd-nhon-hung"), want: events.ENotFound},
 		{name: "ErrForbidden: the subject's respondent records a working session", given: seq(toReport, []past{scheduled}), when: held, as: subject, want: events.EForbidden},
-		{name: "ErrForbidden: a recorder of another district", given: []past{delegation}, when: established, as: recorderAt("phu-cat"), want: events.EForbidden},
-		{name: "ErrForbidden: a recorder of a ward below the supervising district", given: []past{delegation}, when: established, as: recorderAt("binh-dinh-ward"), want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): a recorder of another district", given: []past{delegation}, when: established, as: recorderAt("phu-cat"), want: events.ENotFound},
+		{name: "ErrNotFound (out of its sight): a recorder of a ward below the supervising district", given: []past{delegation}, when: established, as: recorderAt("binh-dinh-ward"), want: events.ENotFound},
 		{name: "OK: a recorder of the province above", given: []past{delegation}, when: established, as: recorderAt("binh-dinh")},
 		{name: "ErrForbidden: a recorder plans a supervision outside its unit", when: delegation, as: recorderAt("nhon-hung"), want: events.EForbidden},
 		{name: "ErrInvalid: its unit cannot change", given: []past{delegation}, when: established, unit: "phu-cat", want: events.EInvalid, field: "unit"},
@@ -665,18 +665,18 @@ func TestLifecycleRecommendation(t *testing.T) {
 		{name: "OK: responded → disputed", given: toResponded, when: disputed, then: events.RecDisputed},
 		{name: "OK: disputed → escalated", given: seq(toResponded, []past{disputed}), when: escalated, then: events.RecEscalated},
 		{name: "OK: the escalation target's respondent answers", given: seq(toReceived, []past{escalated}), when: accepted, as: town, then: events.RecResponded},
-		{name: "ErrForbidden: the superior answers before the item is escalated to it", given: toReceived, when: accepted, as: town, want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): the superior answers before the item is escalated to it", given: toReceived, when: accepted, as: town, want: events.ENotFound},
 		{name: "ErrInvalid: escalated to an unknown party", given: toReceived,
 			when: past{events.RecommendationEscalated, `{"escalated_on":"2024-08-01","channel":"HIGHER_VFF","to_party_id":"khong-co","reason":"x"}`}, want: events.EInvalid, field: "data.to_party_id"},
 
 		// Roles and scope.
-		{name: "ErrForbidden: another party's respondent answers", given: toReceived, when: accepted, as: respondentOf("ubnd-nhon-hung"), want: events.EForbidden},
-		{name: "ErrForbidden: a respondent without a party answers", given: toReceived, when: accepted, as: events.Actor{Subject: "tok-x", Role: events.RoleRespondent}, want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): another party's respondent answers", given: toReceived, when: accepted, as: respondentOf("ubnd-nhon-hung"), want: events.ENotFound},
+		{name: "ErrNotFound (out of its sight): a respondent without a party answers", given: toReceived, when: accepted, as: events.Actor{Subject: "tok-x", Role: events.RoleRespondent}, want: events.ENotFound},
 		{name: "ErrForbidden: the addressee verifies its own implementation", given: toImplemented, when: verified, as: ward, want: events.EForbidden},
 		{name: "ErrForbidden: the addressee sends a reminder", given: toReceived, when: reminder, as: ward, want: events.EForbidden},
 		{name: "ErrForbidden: the addressee issues a recommendation", when: issued, as: ward, want: events.EForbidden},
 		{name: "ErrForbidden: an observer records the receipt", given: []past{issued}, when: received, as: events.Actor{Subject: "tok-x", Role: events.RoleObserver, Unit: "an-nhon"}, want: events.EForbidden},
-		{name: "ErrForbidden: a recorder of another district", given: toReceived, when: reminder, as: recorderAt("phu-cat"), want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): a recorder of another district", given: toReceived, when: reminder, as: recorderAt("phu-cat"), want: events.ENotFound},
 
 		// References.
 		{name: "ErrInvalid: issued to an unknown party", when: past{events.RecommendationIssued, strings.Replace(issued.data, `"addressee_party_id":"ubnd-binh-dinh-ward"`, `"addressee_party_id":"khong-co"`, 1)},
@@ -768,8 +768,8 @@ func TestLifecycleCritique(t *testing.T) {
 
 		// Roles, scope and references.
 		{name: "ErrForbidden: the drafter issues the critique document", given: toSynthesized, when: document, as: drafter, want: events.EForbidden},
-		{name: "ErrForbidden: another party's respondent answers", given: toDocument, when: responded, as: respondentOf("ubnd-binh-dinh-ward"), want: events.EForbidden},
-		{name: "ErrForbidden: a ward's recorder holds the district's conference", given: toDraft, when: conference, as: recorderAt("binh-dinh-ward"), want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): another party's respondent answers", given: toDocument, when: responded, as: respondentOf("ubnd-binh-dinh-ward"), want: events.ENotFound},
+		{name: "ErrNotFound (out of its sight): a ward's recorder holds the district's conference", given: toDraft, when: conference, as: recorderAt("binh-dinh-ward"), want: events.ENotFound},
 		{name: "ErrInvalid: an unknown drafting agency", when: past{events.CritiqueRequested, strings.Replace(requested.data, `"drafting_party_id":"ubnd-an-nhon"`, `"drafting_party_id":"khong-co"`, 1)},
 			want: events.EInvalid, field: "data.drafting_party_id"},
 		{name: "ErrInvalid: an unknown issuing authority", when: past{events.CritiqueRequested, strings.Replace(requested.data, `"hdnd-an-nhon"`, `"khong-co"`, 1)},
@@ -808,7 +808,7 @@ func TestLifecycleContribution(t *testing.T) {
 		{name: "ErrInvalid: a corrected outcome that is none", given: seq(toSent, []past{responded}), when: past{events.ContributionCorrected,
 			`{"corrects_version":4,"reason":"Sai.","changes":{"outcome":"OK"}}`}, want: events.EInvalid, field: "data.changes.outcome", msg: "NOTED"},
 		{name: "OK: a correction after closing", given: seq(toSent, []past{closed}), when: past{events.ContributionCorrected, example(t, events.ContributionCorrected)}, then: events.CoClosed},
-		{name: "ErrForbidden: another party's respondent responds", given: toSent, when: responded, as: respondentOf("ubnd-an-nhon"), want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): another party's respondent responds", given: toSent, when: responded, as: respondentOf("ubnd-an-nhon"), want: events.ENotFound},
 		{name: "ErrForbidden: the target records the synthesis", given: []past{collected}, when: synthesized, as: target, want: events.EForbidden},
 		{name: "ErrInvalid: an unknown target", when: past{events.ContributionCollected, strings.Replace(collected.data, `"thi-uy-an-nhon"`, `"khong-co"`, 1)},
 			want: events.EInvalid, field: "data.target_party_id"},
@@ -875,8 +875,8 @@ func TestLifecyclePetition(t *testing.T) {
 			when: past{events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}, then: events.PeForwarded},
 		{name: "OK: the other body accepts", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
 			when: accepted, as: town, then: events.PeAccepted},
-		{name: "ErrForbidden: the body that did not accept it accepts after all", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
-			when: accepted, as: ward, want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): the body that did not accept it accepts after all", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
+			when: accepted, as: ward, want: events.ENotFound},
 		{name: "OK: not accepted → classified again", given: seq(complaint, []past{notAccepted}), when: classified("DENUNCIATION"), then: events.PeClassified},
 		{name: "ErrConflict: forwarded again while the body has not decided", given: complaint, when: forwarded, want: events.EConflict, msg: "is in state forwarded"},
 
@@ -942,9 +942,9 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "ErrConflict: closed while the body is resolving it", given: seq(complaint, []past{accepted}), when: closed, want: events.EConflict, msg: "is in state accepted"},
 
 		// Roles, scope and references.
-		{name: "ErrForbidden: another party's respondent accepts", given: complaint, when: accepted, as: respondentOf("ubnd-nhon-hung"), want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): another party's respondent accepts", given: complaint, when: accepted, as: respondentOf("ubnd-nhon-hung"), want: events.ENotFound},
 		{name: "ErrForbidden: the competent body files the second instance", given: complaintResolved, when: second, as: ward, want: events.EForbidden},
-		{name: "ErrForbidden: a body the petition was not forwarded to resolves it", given: seq(complaint, []past{accepted}), when: resolved, as: town, want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): a body the petition was not forwarded to resolves it", given: seq(complaint, []past{accepted}), when: resolved, as: town, want: events.ENotFound},
 		{name: "ErrInvalid: forwarded to an unknown party", given: []past{received("COMPLAINT"), classified("COMPLAINT")},
 			when: past{events.PetitionForwarded, `{"forwarded_on":"2024-05-20","to_party_id":"khong-co"}`}, want: events.EInvalid, field: "data.to_party_id"},
 		{name: "ErrInvalid: classified with an unknown competent body", given: []past{received("COMPLAINT")},
@@ -1010,8 +1010,8 @@ func TestLifecycleInfoRequest(t *testing.T) {
 		// Roles, scope and references.
 		{name: "ErrForbidden: a respondent records a request addressed to another party", when: received, as: respondentOf("ubnd-nhon-hung"), want: events.EForbidden},
 		{name: "ErrForbidden: a respondent records a request outside its party's unit", when: received, as: ward, unit: "an-nhon", want: events.EForbidden},
-		{name: "ErrForbidden: another party's respondent provides", given: []past{received, validated("SIMPLE")}, when: provided, as: respondentOf("ubnd-nhon-hung"), want: events.EForbidden},
-		{name: "ErrForbidden: a recorder of another ward", given: []past{received}, when: validated("SIMPLE"), as: recorderAt("nhon-hung"), want: events.EForbidden},
+		{name: "ErrNotFound (out of its sight): another party's respondent provides", given: []past{received, validated("SIMPLE")}, when: provided, as: respondentOf("ubnd-nhon-hung"), want: events.ENotFound},
+		{name: "ErrNotFound (out of its sight): a recorder of another ward", given: []past{received}, when: validated("SIMPLE"), as: recorderAt("nhon-hung"), want: events.ENotFound},
 		{name: "ErrInvalid: addressed to an unknown party", when: past{events.InfoRequestReceived, strings.Replace(received.data, `"addressee_party_id":"ubnd-binh-dinh-ward"`, `"addressee_party_id":"khong-co"`, 1)},
 			want: events.EInvalid, field: "data.addressee_party_id"},
 		{name: "ErrConflict: received twice", given: []past{received}, when: received, want: events.EConflict, msg: "already exists"},

@@ -91,6 +91,27 @@ func (s *State) addresses(party string) bool {
 	return party != "" && slices.Contains(s.parties, party)
 }
 
+// MayRead reports whether actor may read the aggregate: inspectors and
+// unscoped admins all; units and parties, reference data, every token;
+// recorders, observers and scoped admins their unit's subtree; respondents
+// what is addressed to their party.
+func (s *State) MayRead(actor Actor, w World) bool {
+	if s.kind == KindUnit || s.kind == KindParty {
+		return true
+	}
+	switch actor.Role {
+	case RoleInspector:
+		return true
+	case RoleAdmin:
+		return actor.Unit == "" || UnitWithin(w, s.unit, actor.Unit)
+	case RoleRecorder, RoleObserver:
+		return UnitWithin(w, s.unit, actor.Unit)
+	case RoleRespondent:
+		return s.addresses(actor.Party)
+	}
+	return false
+}
+
 func (s *State) isOpen(id string) bool { return slices.Contains(s.open, id) }
 
 // withOpen and withoutOpen return copies of s.open (copy on write).
@@ -149,9 +170,14 @@ func Decide(s *State, cmd Command, w World) error {
 		return Errorf(EForbidden, "The role %s may not record %s (allowed: %s).", actor.Role, t, joinRoles(sp.roles))
 	}
 	switch {
+	case sp.from == nil && s.version > 0 && !s.MayRead(actor, w):
+		// The ID is taken; what the record is, the actor may not know.
+		return &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("%s already exists.", s.Stream())}
 	case sp.from == nil && s.version > 0:
 		return &Error{Code: EConflict, Field: "id", Message: fmt.Sprintf("%s already exists (state %s, version %d).", s.Stream(), s.status, s.version)}
-	case sp.from != nil && s.version == 0:
+	case sp.from != nil && (s.version == 0 || !s.MayRead(actor, w)):
+		// A record out of the actor's sight is answered as one never
+		// recorded, as reads answer it.
 		return &Error{Code: ENotFound, Field: "id", Message: fmt.Sprintf("%s does not exist.", s.Stream())}
 	case sp.from != nil && !allowedFrom(r, sp, s.status):
 		return &Error{Code: EConflict, Field: "type", Message: fmt.Sprintf("%s is in state %s: %s is not allowed now (allowed next: %s).", s.Stream(), s.status, t, joinTypes(NextTypes(s)))}

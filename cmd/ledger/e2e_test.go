@@ -198,8 +198,8 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 	// Bình Định (21607) merged into An Nhơn (22001): outside 22007's scope.
 	ward := api.NewClient(m2.HTTPServer.URL(), readFileTrim(t, dir+"/demo-tokens/recorder-22007.token"))
 	reminder := api.EventRequest{Type: events.RecommendationReminderSent, Data: []byte(`{"sent_on":"2025-09-20","note":"Đôn đốc đơn vị kế thừa"}`)}
-	if _, err = ward.Append(ctx, "recommendations", "kn-tcd-21607-1", reminder, api.WriteOptions{}); events.ErrorCode(err) != events.EForbidden {
-		t.Fatalf("reminder by another ward's recorder: got %v, want forbidden", err)
+	if _, err = ward.Append(ctx, "recommendations", "kn-tcd-21607-1", reminder, api.WriteOptions{}); events.ErrorCode(err) != events.ENotFound {
+		t.Fatalf("reminder by another ward's recorder: got %v, want not found (out of its sight)", err)
 	}
 	townRecorder := api.NewClient(m2.HTTPServer.URL(), readFileTrim(t, dir+"/demo-tokens/recorder-an-nhon.token"))
 	if _, err = townRecorder.Append(ctx, "recommendations", "kn-tcd-21607-1", reminder, api.WriteOptions{}); events.ErrorCode(err) != events.EConflict {
