@@ -325,10 +325,18 @@ func TestRefusedBeforeValidated(t *testing.T) {
 		{"a recorder of another ward, with no data", f.Recorder, api.EventRequest{Type: events.RecommendationReceived, Data: json.RawMessage(`{}`)}},
 		{"a recorder of another ward", f.Recorder, received},
 	} {
-		out := f.Do(t, "POST", "/v1/recommendations/rec-o/events", c.tok.Secret, c.req)
-		never := f.Do(t, "POST", "/v1/recommendations/rec-never/events", c.tok.Secret, c.req)
-		if out.Status != never.Status || strings.ReplaceAll(string(out.Body), "rec-o", "rec-never") != string(never.Body) {
-			t.Errorf("%s: %d %s, but for an item never recorded %d %s", c.name, out.Status, out.Body, never.Status, never.Body)
+		for _, ifMatch := range []string{"", `"0"`, `"1"`, `"2"`} {
+			do := func(id string) Reply {
+				h := []string{}
+				if ifMatch != "" {
+					h = []string{"If-Match", ifMatch}
+				}
+				return f.Do(t, "POST", "/v1/recommendations/"+id+"/events", c.tok.Secret, c.req, h...)
+			}
+			out, never := do("rec-o"), do("rec-never")
+			if out.Status != never.Status || strings.ReplaceAll(string(out.Body), "rec-o", "rec-never") != string(never.Body) {
+				t.Errorf("%s, If-Match %s: %d %s, but for an item never recorded %d %s", c.name, ifMatch, out.Status, out.Body, never.Status, never.Body)
+			}
 		}
 	}
 	MustError(t, f.Do(t, "POST", "/v1/recommendations/rec-o/events", f.Recorder.Secret, received), 404, events.ENotFound, "id")

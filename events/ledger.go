@@ -840,8 +840,14 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 			st = s
 		}
 	}
-	if req.ExpectedVersion != nil && *req.ExpectedVersion != st.version {
-		return Result{}, &VersionConflict{Stream: stream, Expected: *req.ExpectedVersion, Current: st.version}
+	if req.ExpectedVersion != nil {
+		current := st.version
+		if current > 0 && !st.MayRead(req.Actor, l) {
+			current = 0 // as a record never recorded: Decide answers not found
+		}
+		if *req.ExpectedVersion != current {
+			return Result{}, &VersionConflict{Stream: stream, Expected: *req.ExpectedVersion, Current: current}
+		}
 	}
 	// Decide refuses a creation on an existing stream (checkRequest made
 	// sure creation types go with Create).
