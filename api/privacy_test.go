@@ -374,6 +374,38 @@ func TestPeriodOfAWithheldRecord(t *testing.T) {
 	if r.Status != 200 || json.Unmarshal(r.Body, &list) != nil || len(list.Items) != 1 {
 		t.Errorf("the inspector's list by issued_on: %d %s", r.Status, r.Body)
 	}
+
+	// Reports count it by the same date for the same readers, and an
+	// observer's does not give a withheld supervision's form.
+	sup := api.EventRequest{ID: "gs-mat", Type: events.SupervisionPlanned, Unit: unitWard, OccurredAt: "2023-03-20T08:00:00+07:00",
+		Data: mustJSON(t, events.SupervisionPlannedData{Title: "Giám sát mật", Topic: "Việc thực hiện Luật Tiếp công dân", Form: events.FormDelegation,
+			Mode: events.ModeUnscheduled, Scope: events.ScopeThematic, SubjectPartyIDs: []string{partyWard}, PlannedStart: "2023-04-20"})}
+	sup.Classification = "confidential"
+	f.MustCreate(t, f.Recorder, "supervisions", sup)
+	f.MustWaitCheckpoint(t)
+	report := func(tok *Token, day string) projections.Report {
+		t.Helper()
+		var rep projections.Report
+		r := getAtHead(t, f, tok, "/v1/reports/summary?unit="+unitWard+"&from="+day+"&to="+day)
+		if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
+			t.Fatalf("report of %s: %d %s", day, r.Status, r.Body)
+		}
+		return rep
+	}
+	for _, c := range []struct {
+		tok                *Token
+		day                string
+		issued, sups, form int
+	}{
+		{f.Observer, "2023-03-10", 0, 0, 0}, {f.Observer, "2023-03-20", 1, 1, 0},
+		{f.Inspector, "2023-03-10", 1, 0, 0}, {f.Inspector, "2023-03-20", 0, 1, 1},
+	} {
+		rep := report(c.tok, c.day)
+		if rep.Recommendations.Issued != c.issued || rep.Supervisions != c.sups || rep.SupervisionsBy[string(events.FormDelegation)] != c.form {
+			t.Errorf("%s, report of %s: %d recommendations issued, %d supervisions, by form %v; want %d, %d, %d by delegation",
+				c.tok.Name(), c.day, rep.Recommendations.Issued, rep.Supervisions, rep.SupervisionsBy, c.issued, c.sups, c.form)
+		}
+	}
 }
 
 // TestReclassifiedDenunciation: a petition classified as something else

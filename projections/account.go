@@ -321,7 +321,17 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date, red Re
 	if !ok {
 		pdays = nil
 	}
-	each := func(kind events.Kind, fn func(t *tally, row int)) {
+	each := func(kind events.Kind, count func(t *tally, row int)) {
+		fn := count
+		if red&HideConfidential != 0 {
+			fn = func(t *tally, row int) {
+				if t.withheld {
+					b := t.blind()
+					t = &b
+				}
+				count(t, row)
+			}
+		}
 		if scope != nil {
 			for u := range scope {
 				row := rowOf[u]
@@ -352,20 +362,30 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date, red Re
 		}
 	}
 	// byForm counts the items of kind by form in each period they fall in.
-	byForm := func(kind events.Kind, count func(r *Report, form string)) {
+	byForm := func(kind events.Kind, count func(r *Report, t *tally)) {
 		each(kind, func(t *tally, _ int) {
 			if !t.counted {
 				return
 			}
 			for i := range periods {
 				if t.in(periods, pdays, i) {
-					count(&reps[i], t.form)
+					count(&reps[i], t)
 				}
 			}
 		})
 	}
-	byForm(events.KindSupervision, func(r *Report, form string) { r.Supervisions++; r.SupervisionsBy[form]++ })
-	byForm(events.KindCritique, func(r *Report, form string) { r.Critiques++; r.CritiquesBy[form]++ })
+	byForm(events.KindSupervision, func(r *Report, t *tally) {
+		r.Supervisions++
+		if !t.seeing {
+			r.SupervisionsBy[t.form]++
+		}
+	})
+	byForm(events.KindCritique, func(r *Report, t *tally) {
+		r.Critiques++
+		if !t.seeing {
+			r.CritiquesBy[t.form]++
+		}
+	})
 	todayDay := dayOrNone(today)
 	// byReceipt counts the petitions or information requests in each
 	// period they were received in, their answer's outcome evaluated once.

@@ -39,6 +39,25 @@ type tally struct {
 	// form is the shared copy of a known form's name (see formName).
 	form string
 	odd  *tallyDates
+	// withheld is set for an item classified confidential from its first
+	// event (Redaction.Withholds), openDay the day number of its opened
+	// date: a reader it is withheld from counts it by openDay, under no
+	// form and not in the days to answer (seeing), not by its confidential
+	// dates, which a report narrowed to one day would tell.
+	withheld bool
+	openDay  int32
+	// seeing marks such a copy (see blind).
+	seeing bool
+}
+
+// blind returns what a reader the item is withheld from counts of it.
+func (t *tally) blind() tally {
+	b := *t
+	b.day, b.form, b.seeing = t.openDay, "", true
+	if t.odd != nil {
+		b.odd = &tallyDates{dateOf(t.openDay), t.odd.due, t.odd.met}
+	}
+	return b
 }
 
 // tallyDates are a tally's dates as written, kept only when one is not a
@@ -133,6 +152,9 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 				t.responds, due, met = true, o.Due, o.MetOn
 			}
 		}
+	}
+	if it.Opened == events.Confidential {
+		t.withheld, t.openDay = true, dayOrNone(it.OpenedOn)
 	}
 	t.day, t.dueDay, t.metDay = dayOrNone(date), dayOrNone(due), dayOrNone(met)
 	t.hasDue, t.hasMet = due != "", met != ""
@@ -296,7 +318,7 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days *dayC
 		default:
 			rs.NotYetDue++
 		}
-		if t.hasMet {
+		if t.hasMet && !t.seeing {
 			days.add(int(t.answerDays))
 		}
 	}
