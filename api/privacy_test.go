@@ -610,3 +610,86 @@ func TestAllegationOnABoardIsPersonal(t *testing.T) {
 		t.Errorf("observer: board flags %d %s, want one naming no one", r.Status, r.Body)
 	}
 }
+
+// TestConfidentialLaterEvent: a record that is public at first and has a
+// confidential event later shows a reader who may not see confidential
+// data what its public events say: not the party, parties or form only a
+// confidential event set, nor the dates or party of a deadline that cites
+// one; a search by that party does not find it, nor do its deadlines or
+// flags. Readers of confidential data see it all. (Found by helper-42's
+// audit: the view's party, the party= filters and the deadlines came from
+// the current state, confidential events included.)
+func TestConfidentialLaterEvent(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustCreate(t, f.Recorder, "petitions", api.EventRequest{ID: "don-m", Type: events.PetitionReceived, Unit: unitWard, OccurredAt: "2023-03-14T08:00:00+07:00",
+		Data: json.RawMessage(`{"channel":"MAIL","received_on":"2023-03-14","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Lê Văn Khiếu"},"summary":"Khiếu nại quyết định thu hồi đất"}`)})
+	for _, e := range []api.EventRequest{
+		{Type: events.PetitionClassified, OccurredAt: "2023-03-15T08:00:00+07:00",
+			Data: json.RawMessage(fmt.Sprintf(`{"classified_on":"2023-03-15","petition_kind":"COMPLAINT","competent_party_id":%q,"complex":false,"remote":false}`, partyOther))},
+		{Type: events.PetitionForwarded, OccurredAt: "2023-03-16T08:00:00+07:00",
+			Data: json.RawMessage(fmt.Sprintf(`{"forwarded_on":"2023-03-16","to_party_id":%q}`, partyOther))},
+	} {
+		e.Classification = "confidential"
+		f.MustAppend(t, f.Recorder, "petitions", "don-m", e)
+	}
+	f.MustIssue(t, f.Recorder, "kn-m", unitWard, partyWard)
+	f.MustAppend(t, f.Recorder, "recommendations", "kn-m", receivedRequest)
+	answer := responseRequest
+	answer.Classification = "confidential"
+	f.MustAppend(t, f.Recorder, "recommendations", "kn-m", answer)
+	f.MustWaitCheckpoint(t)
+
+	for _, c := range []struct {
+		tok  *Token
+		sees bool
+	}{{f.Inspector, true}, {f.Recorder, true}, {f.Observer, false}} {
+		who := c.tok.Name()
+		var item struct {
+			api.ItemResponse
+			Party     string                   `json:"party"`
+			Parties   []string                 `json:"parties"`
+			Deadlines []projections.Obligation `json:"deadlines"`
+		}
+		r := getAtHead(t, f, c.tok, "/v1/petitions/don-m")
+		if r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {
+			t.Fatalf("%s: %d %s", who, r.Status, r.Body)
+		}
+		names := item.Party == partyOther || slices.Contains(item.Parties, partyOther) ||
+			slices.ContainsFunc(item.Deadlines, func(o projections.Obligation) bool { return o.Party == partyOther || o.Trigger == "2023-03-16" })
+		if names != c.sees {
+			t.Errorf("%s: the petition's view names the party or date only confidential events set: %v, want %v (%s)", who, names, c.sees, r.Body)
+		}
+		if len(item.Deadlines) == 0 {
+			t.Errorf("%s: the petition's view has no deadlines (their rules and outcomes stay): %s", who, r.Body)
+		}
+		var list struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		r = getAtHead(t, f, c.tok, "/v1/petitions?party="+partyOther)
+		if r.Status != 200 || json.Unmarshal(r.Body, &list) != nil || (len(list.Items) == 1) != c.sees {
+			t.Errorf("%s: petitions?party=%s: %d %s, want it found %v", who, partyOther, r.Status, r.Body, c.sees)
+		}
+		var dl struct {
+			Deadlines []projections.Obligation `json:"deadlines"`
+		}
+		r = getAtHead(t, f, c.tok, "/v1/deadlines?party="+partyOther)
+		if r.Status != 200 || json.Unmarshal(r.Body, &dl) != nil || (len(dl.Deadlines) > 0) != c.sees {
+			t.Errorf("%s: deadlines?party=%s: %d %s, want some %v", who, partyOther, r.Status, r.Body, c.sees)
+		}
+		var fl api.FlagList
+		r = getAtHead(t, f, c.tok, "/v1/flags?subject=petition/don-m")
+		if r.Status != 200 || json.Unmarshal(r.Body, &fl) != nil || (len(fl.Flags) > 0) != c.sees {
+			t.Errorf("%s: the petition's flags: %d %s, want some %v", who, r.Status, r.Body, c.sees)
+		}
+		// The recommendation's answer was confidential: when it came is
+		// too; that it came, and in time, is not.
+		r = getAtHead(t, f, c.tok, "/v1/recommendations/kn-m")
+		if r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {
+			t.Fatalf("%s: %d %s", who, r.Status, r.Body)
+		}
+		i := slices.IndexFunc(item.Deadlines, func(o projections.Obligation) bool { return o.Rule == "recommendation.response" })
+		if i < 0 || item.Deadlines[i].Outcome != projections.OnTime || (item.Deadlines[i].MetOn == "2023-04-01") != c.sees || item.Party != partyWard {
+			t.Errorf("%s: the recommendation's answer deadline: %+v (party %s), want on time, its date shown %v, the party %s", who, item.Deadlines, item.Party, c.sees, partyWard)
+		}
+	}
+}

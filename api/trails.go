@@ -321,7 +321,7 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 					for j := i - 1; j >= 0 && startOf(obligations[j]) == key.start && obligations[j].Rule == key.rule; j-- {
 						key.nth++
 					}
-					if withheld {
+					if withheld || redact.HidesDuty(it, &o) {
 						o.Withhold()
 					}
 					if ki == start.kind && it.Created == start.item && key.compare(start.after) <= 0 {

@@ -55,7 +55,7 @@ func (v *Views) Accountability(party string, today events.Date, allowItem func(*
 			continue
 		}
 		for _, o := range v.Obligations(it, today) {
-			if o.Party != party {
+			if o.Party != party || redact.HidesDuty(it, &o) {
 				continue
 			}
 			t.Obligations = append(t.Obligations, o)

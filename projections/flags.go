@@ -194,6 +194,9 @@ func (v *Views) Withheld(f *Flag, r Redaction) bool {
 			return true
 		}
 	}
+	if r&HideConfidential != 0 && it.Public != nil && it.Public.hides(it, f.Party, f.Cites) {
+		return true // it cites a confidential event, or names whom only one named
+	}
 	return r.Withholds(it)
 }
 

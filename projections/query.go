@@ -124,6 +124,15 @@ func (q *Query) inPeriod(it *Item) bool {
 	return (q.From == "" || d >= q.From) && (q.To == "" || d <= q.To)
 }
 
+// formOf is the item's form as the reader sees it: of a record with a
+// confidential event after its first, its public events' (PublicFace).
+func (q *Query) formOf(it *Item) string {
+	if it.Public != nil && q.Redact&HideConfidential != 0 {
+		return it.Public.Form
+	}
+	return it.Form
+}
+
 // DerivedStatuses are the status filter values computed at the query's
 // date from deadlines and answers, not stored.
 var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answered_on_time", "answered_late",
@@ -173,14 +182,18 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 		if q.Among != nil && it.Kind != q.Kind || owing && !v.MayOwe(it, outcomes, q.Today) {
 			continue
 		}
-		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && it.Form != q.Form ||
+		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && q.formOf(it) != q.Form ||
 			(q.From != "" || q.To != "") && !q.inPeriod(it) ||
 			text != "" && !strings.Contains(it.Text, text) ||
 			(text != "" || q.Form != "" || q.Party != "") && q.Redact.Withholds(it) ||
 			text != "" && q.Redact&HideConfidential != 0 && it.Class == events.Confidential && !strings.Contains(it.openText(), text) {
 			continue
 		}
-		if q.Party != "" && it.Party != q.Party && !slices.Contains(it.Core.Parties, q.Party) && !slices.Contains(it.partiesConcerned(nil), q.Party) {
+		if q.Party != "" && q.Redact&HideConfidential != 0 && it.Public != nil {
+			if f := it.Public; f.Party != q.Party && !slices.Contains(f.Parties, q.Party) && !slices.Contains(f.Concerned, q.Party) {
+				continue // only a confidential event names it
+			}
+		} else if q.Party != "" && it.Party != q.Party && !slices.Contains(it.Core.Parties, q.Party) && !slices.Contains(it.partiesConcerned(nil), q.Party) {
 			continue
 		}
 		if len(q.Status) > 0 {
@@ -300,6 +313,32 @@ func (r Redaction) Withholds(it *Item) bool {
 	return r&HideConfidential != 0 && it.Opened == events.Confidential
 }
 
+// HidesDuty reports whether a reader with redaction r sees obligation o of
+// item it as one of a withheld record (Obligation.Withhold: no party or
+// dates): for a record withheld whole, every one; for a record with a
+// confidential event after its first (Item.Public), one that cites such
+// an event or is owed by a party only such an event named.
+func (r Redaction) HidesDuty(it *Item, o *Obligation) bool {
+	if r&HideConfidential == 0 {
+		return false
+	}
+	if it.Opened == events.Confidential {
+		return true
+	}
+	return it.Public != nil && it.Public.hides(it, o.Party, o.Cites)
+}
+
+// hides reports whether what names party and cites, of item it, is kept
+// from readers of its public face: a cite of a confidential event, or a
+// party the item concerns that its public events do not name.
+func (f *PublicFace) hides(it *Item, party string, cites []Cite) bool {
+	if party != "" && party != f.Party && !slices.Contains(f.Parties, party) && !slices.Contains(f.Concerned, party) &&
+		(party == it.Party || slices.Contains(it.Core.Parties, party) || slices.Contains(it.partiesConcerned(nil), party)) {
+		return true
+	}
+	return slices.ContainsFunc(cites, func(c Cite) bool { return slices.Contains(f.Secret, c.Position) })
+}
+
 // ItemWithheld names the fields of an item's view that Withholds blanks.
 var ItemWithheld = []string{"title", "form", "party", "parties", "deadlines"}
 
@@ -377,6 +416,27 @@ func (v *Views) View(it *Item, today events.Date, redact Redaction) ItemView {
 		iv.Title, iv.Form, iv.Party, iv.Parties, iv.Withheld = "", "", "", []string{}, ItemWithheld
 		for i := range iv.Deadlines {
 			iv.Deadlines[i].Withhold()
+		}
+	} else if f := it.Public; f != nil && redact&HideConfidential != 0 {
+		// What its public events say, not what a confidential one did.
+		if iv.Party != f.Party {
+			iv.Party, iv.Withheld = f.Party, append(iv.Withheld, "party")
+		}
+		if iv.Form != f.Form {
+			iv.Form, iv.Withheld = f.Form, append(iv.Withheld, "form")
+		}
+		if !slices.Equal(iv.Parties, f.Parties) && !(len(iv.Parties) == 0 && len(f.Parties) == 0) {
+			iv.Parties, iv.Withheld = append([]string{}, f.Parties...), append(iv.Withheld, "parties")
+		}
+		hidden := false
+		for i := range iv.Deadlines {
+			if f.hides(it, iv.Deadlines[i].Party, iv.Deadlines[i].Cites) {
+				iv.Deadlines[i].Withhold()
+				hidden = true
+			}
+		}
+		if hidden {
+			iv.Withheld = append(iv.Withheld, "deadlines")
 		}
 	}
 	return iv

@@ -82,6 +82,61 @@ type Item struct {
 	// flagMemo is what the item raised by itself when flags were last
 	// computed (derived; written under the flag cache's lock).
 	flagMemo *itemFlags
+	// Public is set once a confidential event is recorded on an item that
+	// was not confidential from its first: what its public events say of
+	// it, for readers who may not see confidential data (see PublicFace).
+	Public *PublicFace `json:",omitempty"`
+}
+
+// PublicFace is what the public events of a record say of it once a
+// confidential event may have said more: its party, form, addressed
+// parties and the parties it concerns as they stood before the first
+// confidential event, with what public events added since; and the
+// positions of its confidential events. A reader who may not see
+// confidential data sees these (View), finds the item by them (List),
+// and does not see the deadlines or flags that cite a confidential event
+// or name a party only a confidential event named (Redaction.HidesDuty,
+// Views.Withheld).
+type PublicFace struct {
+	Party, Form string `codec:"shared"`
+	Parties     []string
+	Concerned   []string
+	Secret      []uint64
+}
+
+// face is what a public face copies of an item before an event.
+func (it *Item) face() PublicFace {
+	return PublicFace{Party: it.Party, Form: it.Form, Parties: slices.Clone(it.Core.Parties), Concerned: it.partiesConcerned(nil)}
+}
+
+// keepPublic updates the item's public face after an event at pos, given
+// its face before: a confidential event's changes are kept from it, a
+// public event's are added.
+func (it *Item) keepPublic(before *PublicFace, confidential bool, pos uint64) {
+	if confidential {
+		if it.Public == nil {
+			it.Public = before
+		}
+		it.Public.Secret = append(it.Public.Secret, pos)
+		return
+	}
+	f := it.Public
+	if it.Party != before.Party {
+		f.Party = it.Party
+	}
+	if it.Form != before.Form {
+		f.Form = it.Form
+	}
+	for _, p := range it.Core.Parties {
+		if !slices.Contains(before.Parties, p) && !slices.Contains(f.Parties, p) {
+			f.Parties = append(f.Parties, p)
+		}
+	}
+	for _, p := range it.partiesConcerned(nil) {
+		if !slices.Contains(before.Concerned, p) && !slices.Contains(f.Concerned, p) {
+			f.Concerned = append(f.Concerned, p)
+		}
+	}
 }
 
 // reserve sizes the per-position lists for a log of about n positions
@@ -834,6 +889,14 @@ func (v *Views) Apply(p *Prepared) error {
 	if kind == events.KindSupervision {
 		v.supGen++ // the flags across supervisions are computed again
 	}
+	// A confidential event on a record not confidential from its first
+	// may say what its public events did not (see PublicFace).
+	secret := env.Classification == events.Confidential && it.Opened != events.Confidential
+	var before *PublicFace
+	if secret || it.Public != nil {
+		f := it.face()
+		before = &f
+	}
 	unit := it.Core.Unit
 	it.Core = events.EvolveCore(kind, id, it.Core, env, p.P)
 	if it.Core.Unit != unit {
@@ -884,6 +947,9 @@ func (v *Views) Apply(p *Prepared) error {
 	}
 	if it.Version() == 1 || len(fresh) > 0 {
 		it.setText(fresh)
+	}
+	if before != nil {
+		it.keepPublic(before, secret, pos)
 	}
 	v.indexParties(it)
 	v.indexUnit(it)
