@@ -322,6 +322,7 @@ var typeText = map[events.Type][2]string{
 	"party.allegation_recorded.v1":                   {"Ghi nhận phản ánh thành viên Ban Thanh tra nhân dân", "Allegation against a People's Inspection Board member recorded"},
 	"supervision.adverse_action_recorded.v1":         {"Ghi nhận biện pháp bất lợi với thành viên đoàn giám sát", "Adverse action against a member recorded"},
 	"petition.adverse_action_recorded.v1":            {"Ghi nhận biện pháp bất lợi với người gửi đơn", "Adverse action against the petitioner recorded"},
+	"petition.forward_received.v1":                   {"Cơ quan có thẩm quyền nhận đơn chuyển", "Forwarded petition received by the body"},
 	"supervision.closed.v1":                          {"Kết thúc cuộc giám sát", "Supervision closed"},
 	"supervision.cancelled.v1":                       {"Hủy cuộc giám sát", "Supervision cancelled"},
 	"supervision.corrected.v1":                       {"Đính chính", "Correction"},

@@ -830,6 +830,7 @@ func TestLifecyclePetition(t *testing.T) {
 	guided := past{events.PetitionGuided, example(t, events.PetitionGuided)}
 	filed := past{events.PetitionFiled, example(t, events.PetitionFiled)}
 	accepted := past{events.PetitionAccepted, example(t, events.PetitionAccepted)}
+	arrived := past{events.PetitionForwardReceived, example(t, events.PetitionForwardReceived)}
 	notAccepted := past{events.PetitionNotAccepted, example(t, events.PetitionNotAccepted)}
 	extended := past{events.PetitionExtended, example(t, events.PetitionExtended)}
 	resolved := past{events.PetitionResolved, example(t, events.PetitionResolved)}
@@ -854,6 +855,9 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "OK: received", when: received("COMPLAINT"), then: events.PeReceived},
 		{name: "OK: received → classified", given: []past{received("")}, when: classified("COMPLAINT"), then: events.PeClassified},
 		{name: "OK: classified → forwarded", given: []past{received("COMPLAINT"), classified("COMPLAINT")}, when: forwarded, then: events.PeForwarded},
+		{name: "OK: the competent body records its receipt of the forwarded petition", given: complaint, when: arrived, as: ward, then: events.PeForwarded},
+		{name: "OK: its receipt recorded after its acceptance", given: seq(complaint, []past{accepted}), when: arrived, then: events.PeAccepted},
+		{name: "ErrConflict: a receipt before it was forwarded", given: []past{received("COMPLAINT"), classified("COMPLAINT")}, when: arrived, want: events.EConflict},
 		{name: "OK: the competent body accepts (thụ lý)", given: complaint, when: accepted, as: ward, then: events.PeAccepted},
 		{name: "OK: the competent body resolves", given: seq(complaint, []past{accepted}), when: resolved, as: ward, then: events.PeResolved},
 		{name: "OK: the result is notified to MTTQ", given: complaintResolved, when: notified, as: ward, then: events.PeResultNotified},

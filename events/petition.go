@@ -8,6 +8,7 @@ const (
 	PetitionReceived            Type = "petition.received.v1"
 	PetitionClassified          Type = "petition.classified.v1"
 	PetitionForwarded           Type = "petition.forwarded.v1"
+	PetitionForwardReceived     Type = "petition.forward_received.v1"
 	PetitionGuided              Type = "petition.guided.v1"
 	PetitionFiled               Type = "petition.filed.v1"
 	PetitionAccepted            Type = "petition.accepted.v1"
@@ -174,6 +175,19 @@ func (d *PetitionWithdrawnData) Validate() error {
 	return firstError(requiredDate("data.withdrawn_on", d.WithdrawnOn), requiredText("data.reason", d.Reason))
 }
 
+// PetitionForwardReceivedData records the day the body a petition was
+// forwarded to received it: its intake period runs from its receipt, not
+// from the day MTTQ sent it (domain.md §2, Luật Khiếu nại Art. 27, Luật
+// Tố cáo Art. 24).
+type PetitionForwardReceivedData struct {
+	ReceivedOn Date `json:"received_on"`
+}
+
+// Validate implements Payload.
+func (d *PetitionForwardReceivedData) Validate() error {
+	return requiredDate("data.received_on", d.ReceivedOn)
+}
+
 // PetitionAcceptedData records the competent body's acceptance (thụ lý).
 type PetitionAcceptedData struct {
 	AcceptedOn Date `json:"accepted_on"`
@@ -338,6 +352,9 @@ var petitionRules = &rules{
 		{typ: PetitionForwarded, new: func() Payload { return new(PetitionForwardedData) }, from: []Status{PeClassified, PeNotAccepted}, to: PeForwarded, roles: recorder},
 		{typ: PetitionGuided, new: func() Payload { return new(PetitionGuidedData) }, from: []Status{PeReceived, PeClassified}, to: PeGuided, roles: recorder},
 		{typ: PetitionFiled, new: func() Payload { return new(PetitionFiledData) }, from: []Status{PeReceived, PeClassified}, to: PeFiled, roles: recorder},
+		// The body's receipt of the forwarded petition, recorded before or
+		// after its decision to accept it.
+		{typ: PetitionForwardReceived, new: func() Payload { return new(PetitionForwardReceivedData) }, from: []Status{PeForwarded, PeAccepted, PeNotAccepted}, roles: recorderRespondent},
 		{typ: PetitionAccepted, new: func() Payload { return new(PetitionAcceptedData) }, from: []Status{PeForwarded}, to: PeAccepted, roles: recorderRespondent},
 		{typ: PetitionNotAccepted, new: func() Payload { return new(PetitionNotAcceptedData) }, from: []Status{PeForwarded}, to: PeNotAccepted, roles: recorderRespondent},
 		{typ: PetitionExtended, new: func() Payload { return new(PetitionExtendedData) }, from: []Status{PeAccepted, PeSecondInstance}, roles: recorderRespondent},

@@ -124,7 +124,7 @@ func (it *Item) slots() []slot {
 			enumSlot("channel", n.ReceivedAt, &n.Channel, &it.Form))
 	case f.Pet != nil:
 		p := f.Pet
-		out = append(out, d("received_on", created, &p.ReceivedOn), d("forwarded_on", p.ForwardedAt, &p.ForwardedOn),
+		out = append(out, d("received_on", created, &p.ReceivedOn), d("forwarded_on", p.ForwardedAt, &p.ForwardedOn), d("received_on", p.ArrivedAt, &p.ArrivedOn),
 			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("decided_on", p.NotAcceptedAt, &p.NotAcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
 			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
 			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
@@ -140,7 +140,7 @@ func (it *Item) slots() []slot {
 		}
 		for i := range p.Earlier {
 			e := &p.Earlier[i]
-			out = append(out, d("forwarded_on", e.At, &e.On), d("decided_on", e.DecidedAt, &e.DecidedOn))
+			out = append(out, d("forwarded_on", e.At, &e.On), d("received_on", e.ArrivedAt, &e.ArrivedOn), d("decided_on", e.DecidedAt, &e.DecidedOn))
 		}
 	case f.Unit != nil:
 		out = append(out, enumSlot("level", created, &f.Unit.Level, nil))

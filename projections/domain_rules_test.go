@@ -1498,3 +1498,54 @@ func TestReviewPausesTheAnswer(t *testing.T) {
 		t.Errorf("kn-upheld after its decision date was corrected to 25 March: due %s, want 2024-04-08 (20 + 15 days)", o.Due)
 	}
 }
+
+// TestIntakeFromTheBodysReceipt: a forwarded petition's intake period runs
+// from the day the body received it (petition.forward_received.v1), not
+// from the day MTTQ sent it (domain.md §2: the sender's date is not the
+// trigger; Luật Khiếu nại 2011 Art. 27); without a receipt recorded, from
+// the forwarding; a receipt dated before the forwarding counts from the
+// forwarding. Each forwarding has its own receipt. (Found by helper-43's
+// audit: a complaint posted on 17 May, received on the 24th and accepted
+// on the 31st was flagged as accepted late.)
+func TestIntakeFromTheBodysReceipt(t *testing.T) {
+	w := newWorld(t)
+	complaint := func(id string) {
+		w.rec(events.KindPetition, id, "21607", events.PetitionReceived,
+			`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Khiếu nại thu hồi đất"}`, "2024-05-13")
+		w.rec(events.KindPetition, id, "", events.PetitionClassified,
+			`{"classified_on":"2024-05-14","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-14")
+		w.rec(events.KindPetition, id, "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
+	}
+	for _, id := range []string{"kn-arrived", "kn-posted", "kn-early"} {
+		complaint(id)
+	}
+	w.rec(events.KindPetition, "kn-arrived", "", events.PetitionForwardReceived, `{"received_on":"2024-05-24"}`, "2024-05-24")
+	w.rec(events.KindPetition, "kn-early", "", events.PetitionForwardReceived, `{"received_on":"2024-05-10"}`, "2024-05-24")
+	for _, id := range []string{"kn-arrived", "kn-posted", "kn-early"} {
+		w.rec(events.KindPetition, id, "", events.PetitionAccepted, `{"accepted_on":"2024-05-31"}`, "2024-05-31")
+	}
+	v := w.build()
+	for _, c := range []struct {
+		id           string
+		trigger, due events.Date
+		outcome      string
+	}{
+		{"kn-arrived", "2024-05-24", "2024-06-03", projections.OnTime}, // 10 days end Monday 3 June
+		{"kn-posted", "2024-05-17", "2024-05-27", projections.Late},
+		{"kn-early", "2024-05-17", "2024-05-27", projections.Late},
+	} {
+		o := obligation(t, v, "petition/"+c.id, "complaint.accept", "2024-06-30")
+		if o.Trigger != c.trigger || o.Due != c.due || o.Outcome != c.outcome {
+			t.Errorf("%s: intake from %s due %s %s, want from %s due %s %s", c.id, o.Trigger, o.Due, o.Outcome, c.trigger, c.due, c.outcome)
+		}
+	}
+	if got := flagsCode(v, "2024-06-30", "petition/kn-arrived", "OB_COMPLAINT_NOT_ACCEPTED"); len(got) != 0 {
+		t.Errorf("kn-arrived, accepted a week after its receipt: %+v", got)
+	}
+	// A corrected receipt date moves it.
+	w.rec(events.KindPetition, "kn-arrived", "", events.PetitionCorrected,
+		`{"corrects_version":4,"reason":"Ghi nhầm ngày nhận.","changes":{"received_on":"2024-05-20"}}`, "2024-06-01")
+	if o := obligation(t, w.build(), "petition/kn-arrived", "complaint.accept", "2024-06-30"); o.Trigger != "2024-05-20" || o.Due != "2024-05-30" || o.Outcome != projections.Late {
+		t.Errorf("kn-arrived after its receipt was corrected to 20 May: %+v, want due 2024-05-30, late", o)
+	}
+}

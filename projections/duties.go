@@ -333,8 +333,9 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			return
 		}
 		o := v.duty(key, it, party)
-		o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due(key, f.ForwardedOn, 0), cmp.Or(f.AcceptedOn, f.NotAcceptedOn)
-		o.Cites = cites(f.ForwardedAt, f.AcceptedAt, f.NotAcceptedAt)
+		from := intakeFrom(f.ForwardedOn, f.ArrivedOn)
+		o.Trigger, o.Due, o.MetOn = from, v.due(key, from, 0), cmp.Or(f.AcceptedOn, f.NotAcceptedOn)
+		o.Cites = cites(f.ForwardedAt, f.ArrivedAt, f.AcceptedAt, f.NotAcceptedAt)
 		o.Again = f.forwardedBefore(len(f.Earlier), party, f.ForwardedAt)
 		add(o)
 	}
@@ -346,8 +347,9 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			continue
 		}
 		o := v.duty(key, it, e.To)
-		o.Trigger, o.Due, o.MetOn = e.On, v.due(key, e.On, 0), e.DecidedOn
-		o.Cites = cites(e.At, e.DecidedAt)
+		from := intakeFrom(e.On, e.ArrivedOn)
+		o.Trigger, o.Due, o.MetOn = from, v.due(key, from, 0), e.DecidedOn
+		o.Cites = cites(e.At, e.ArrivedAt, e.DecidedAt)
 		o.Again = f.forwardedBefore(i, e.To, e.At)
 		add(o)
 	}
@@ -420,8 +422,9 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 		// (QĐ 33/2017/QĐ-TTg Art. 12, written for petitions the National
 		// Assembly forwards; the rule table has none for those of local
 		// voter contact, so the same periods apply to every voters'
-		// petition forwarded). No event records the receipt: the period
-		// runs from the forwarding, as a forwarded complaint's intake does.
+		// petition forwarded). The period runs from the body's receipt
+		// if recorded, else from the forwarding, as a forwarded
+		// complaint's intake does.
 		// A petition classified complex is taken as one that involves
 		// several bodies, and the body it went to as the lead agency.
 		// Other petitions of this kind have no statutory period.
@@ -431,8 +434,9 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 				key = "voter.petition.lead"
 			}
 			o := v.duty(key, it, party)
-			o.Trigger, o.Due, o.MetOn = f.ForwardedOn, v.due(key, f.ForwardedOn, 0), f.ResolvedOn
-			o.Cites = cites(f.ForwardedAt, f.ResolvedAt)
+			from := intakeFrom(f.ForwardedOn, f.ArrivedOn)
+			o.Trigger, o.Due, o.MetOn = from, v.due(key, from, 0), f.ResolvedOn
+			o.Cites = cites(f.ForwardedAt, f.ArrivedAt, f.ResolvedAt)
 			add(o)
 		}
 	}

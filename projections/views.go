@@ -479,10 +479,15 @@ type PetFacts struct {
 	ReceivedAt Cite
 	// Petitioner tells the petitioner apart across petitions
 	// (petitionerKey), "" if anonymous or not named well enough.
-	Petitioner    string
-	ForwardedOn   events.Date
-	ForwardedTo   string `codec:"shared"`
-	ForwardedAt   Cite
+	Petitioner  string
+	ForwardedOn events.Date
+	ForwardedTo string `codec:"shared"`
+	ForwardedAt Cite
+	// ArrivedOn is when the body it was forwarded to received it
+	// (petition.forward_received.v1), if recorded: its intake runs from
+	// then (intakeFrom).
+	ArrivedOn     events.Date
+	ArrivedAt     Cite
 	AcceptedOn    events.Date
 	AcceptedAt    Cite
 	NotAcceptedOn events.Date
@@ -526,8 +531,10 @@ func (f *PetFacts) retireForward() bool {
 	if f.ForwardedOn == "" {
 		return false
 	}
-	f.Earlier = append(f.Earlier, PetForward{Kind: f.Kind, To: f.ForwardedTo, On: f.ForwardedOn, At: f.ForwardedAt, DecidedOn: f.NotAcceptedOn, DecidedAt: f.NotAcceptedAt})
+	f.Earlier = append(f.Earlier, PetForward{Kind: f.Kind, To: f.ForwardedTo, On: f.ForwardedOn, At: f.ForwardedAt, ArrivedOn: f.ArrivedOn, ArrivedAt: f.ArrivedAt,
+		DecidedOn: f.NotAcceptedOn, DecidedAt: f.NotAcceptedAt})
 	f.ForwardedOn, f.ForwardedTo, f.ForwardedAt, f.NotAcceptedOn, f.NotAcceptedAt = "", "", Cite{}, "", Cite{}
+	f.ArrivedOn, f.ArrivedAt = "", Cite{}
 	return true
 }
 
@@ -547,8 +554,17 @@ type PetForward struct {
 	To        string `codec:"shared"`
 	On        events.Date
 	At        Cite
+	ArrivedOn events.Date
+	ArrivedAt Cite
 	DecidedOn events.Date
 	DecidedAt Cite
+}
+
+// intakeFrom is the day a forwarded petition's intake period runs from:
+// the body's receipt if recorded (not before the forwarding), else the
+// forwarding, the earliest it can have been received.
+func intakeFrom(forwarded, arrived events.Date) events.Date {
+	return max(forwarded, arrived)
 }
 
 // ConFacts are a contribution's facts.
@@ -1470,6 +1486,10 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 		f.retireForward()
 		f.ForwardedOn, f.ForwardedTo, f.ForwardedAt = d.ForwardedOn, d.ToPartyID, c
 		it.Party = d.ToPartyID
+	case *events.PetitionForwardReceivedData:
+		if f.ForwardedOn != "" && f.ArrivedOn == "" {
+			f.ArrivedOn, f.ArrivedAt = d.ReceivedOn, c // the first; a correction changes it
+		}
 	case *events.PetitionAcceptedData:
 		f.AcceptedOn, f.AcceptedAt, f.Extensions = d.AcceptedOn, c, nil
 	case *events.PetitionNotAcceptedData:
