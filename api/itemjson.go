@@ -139,6 +139,9 @@ func appendObligation(b []byte, o *projections.Obligation) []byte {
 	if o.Supervisor {
 		b = append(b, `,"supervisor":true`...)
 	}
+	if o.HolidaysUnknown {
+		b = append(b, `,"holidays_unknown":true`...)
+	}
 	return append(b, '}')
 }
 

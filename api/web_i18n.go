@@ -33,6 +33,7 @@ var uiText = map[string][2]string{
 	"login.bad":                 {"Mã truy cập không hợp lệ.", "The token is not valid."},
 	"login.expired":             {"Phiên làm việc đã hết hạn hoặc đã kết thúc. Vui lòng đăng nhập lại.", "Your session expired or ended. Please sign in again."},
 	"err.title":                 {"Không thực hiện được", "Could not be done"},
+	"deadline.holidays_unknown": {"Lịch nghỉ lễ chưa có năm này: hạn tính chỉ trừ thứ Bảy, Chủ nhật", "The holiday calendar lacks this year: the due date skips weekends only"},
 	"err.csrf":                  {"Biểu mẫu đã hết hiệu lực hoặc không gửi từ trang này (CSRF). Hãy tải lại trang và thử lại.", "The form expired or was not sent from this site (CSRF). Reload the page and try again."},
 	"err.session":               {"Cần đăng nhập để thực hiện thao tác này.", "You need to sign in to do this."},
 	"err.form":                  {"Không đọc được biểu mẫu.", "The form could not be read."},

@@ -1549,3 +1549,22 @@ func TestIntakeFromTheBodysReceipt(t *testing.T) {
 		t.Errorf("kn-arrived after its receipt was corrected to 20 May: %+v, want due 2024-05-30, late", o)
 	}
 }
+
+// TestHolidaysUnknown: a deadline whose trigger or due date falls in a
+// year the holiday calendar does not list (before 2023 here) says so: its
+// due date skips weekends only, and Tết 2022 is not known. (Found by
+// helper-43's audit: nothing told a reader.)
+func TestHolidaysUnknown(t *testing.T) {
+	w := newWorld(t)
+	for _, c := range []struct{ id, on string }{{"kn-2022", "2022-01-20"}, {"kn-2024", "2024-01-22"}} {
+		w.rec(events.KindRecommendation, c.id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, c.on), c.on)
+		w.rec(events.KindRecommendation, c.id, "", events.RecommendationReceived, fmt.Sprintf(`{"received_on":%q}`, c.on), c.on)
+	}
+	v := w.build()
+	if o := obligation(t, v, "recommendation/kn-2022", "recommendation.response", "2024-06-30"); !o.HolidaysUnknown || o.Due != "2022-02-09" {
+		t.Errorf("received 2022-01-20: %+v, want holidays unknown, due 2022-02-09 (weekends only)", o)
+	}
+	if o := obligation(t, v, "recommendation/kn-2024", "recommendation.response", "2024-06-30"); o.HolidaysUnknown {
+		t.Errorf("received 2024-01-22: %+v, want holidays known", o)
+	}
+}

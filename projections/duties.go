@@ -46,6 +46,10 @@ type Obligation struct {
 	// that did not accept it before): the position of the event that
 	// started it, 0 for the first. Its flag's ID includes it.
 	Again uint64 `json:"-"`
+	// HolidaysUnknown is set when the holiday calendar does not list the
+	// year of the trigger or of the due date: the due date was computed
+	// with weekends only, and may fall on a holiday.
+	HolidaysUnknown bool `json:"holidays_unknown,omitempty"`
 }
 
 // evaluate sets the outcome at today.
@@ -72,7 +76,7 @@ func (o *Obligation) evaluate(today events.Date) {
 // which come from its confidential events (and days late, from which the
 // due date follows).
 func (o *Obligation) Withhold() {
-	o.Party, o.Trigger, o.Due, o.MetOn, o.DaysLate = "", "", "", "", 0
+	o.Party, o.Trigger, o.Due, o.MetOn, o.DaysLate, o.HolidaysUnknown = "", "", "", "", 0, false
 }
 
 // duty starts an obligation under rule key.
@@ -124,8 +128,12 @@ func (v *Views) Obligations(it *Item, today events.Date) []Obligation {
 // appendObligations appends the duties of it, evaluated at today, to out.
 func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date) []Obligation {
 	start := len(out)
+	cal := v.cfg.Calendar
 	add := func(o Obligation) {
 		o.evaluate(today)
+		if o.Due != "" && (!cal.Covers(o.Due) || o.Trigger != "" && !cal.Covers(o.Trigger)) {
+			o.HolidaysUnknown = true
+		}
 		out = append(out, o)
 	}
 	switch it.Kind {
