@@ -82,7 +82,7 @@ func (it *Item) slots() []slot {
 		}
 	case f.Sup != nil:
 		s := f.Sup
-		out = append(out, d("planned_start", created, &s.PlannedStart), d("decided_on", s.DecidedAt, &s.DecidedOn),
+		out = append(out, d("planned_start", created, &s.PlannedStart), d("until", s.MovedAt, &s.MovedTo), d("decided_on", s.DecidedAt, &s.DecidedOn),
 			d("notified_on", s.NotifiedAt, &s.NotifiedOn), d("sent_on", s.OutlineAt, &s.OutlineOn),
 			d("report_due_on", s.OutlineAt, &s.ReportDueOn), d("received_on", s.SubjectAt, &s.SubjectReport),
 			d("submitted_on", s.ResultAt, &s.ResultOn))

@@ -1568,3 +1568,43 @@ func TestHolidaysUnknown(t *testing.T) {
 		t.Errorf("received 2024-01-22: %+v, want holidays known", o)
 	}
 }
+
+// TestPostponedSupervisionNotice: a supervision postponed before its first
+// working session starts where the postponement moved it, and its
+// subject's notice is due 15 days before that; postponed to no date,
+// nothing is due until a session is held. (Found by helper-43's audit: the
+// notice stayed due before the old planned start, and read overdue.)
+func TestPostponedSupervisionNotice(t *testing.T) {
+	w := newWorld(t)
+	for _, id := range []string{"gs-moved", "gs-open", "gs-kept"} {
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			`{"title":"Giám sát tiếp công dân","topic":"Tiếp công dân","form":"DELEGATION","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-06-20"}`, "2024-05-01")
+	}
+	w.rec(events.KindSupervision, "gs-moved", "", events.SupervisionPostponed,
+		`{"postponed_on":"2024-06-01","requested_by":"SUPERVISOR","reason":"Trùng lịch kỳ họp.","until":"2024-07-15"}`, "2024-06-01")
+	w.rec(events.KindSupervision, "gs-open", "", events.SupervisionPostponed,
+		`{"postponed_on":"2024-06-01","requested_by":"SUPERVISOR","reason":"Chờ ý kiến cấp trên."}`, "2024-06-01")
+	v := w.build()
+	const today = "2024-06-25"
+	for _, c := range []struct {
+		id, due, outcome string
+	}{{"gs-moved", "2024-06-30", projections.DueSoon}, {"gs-kept", "2024-06-05", projections.Overdue}} {
+		o := obligation(t, v, "supervision/"+c.id, "supervision.priorNotice", today)
+		if string(o.Due) != c.due || o.Outcome != c.outcome {
+			t.Errorf("%s: notice due %s %s, want %s %s", c.id, o.Due, o.Outcome, c.due, c.outcome)
+		}
+	}
+	for _, o := range v.Obligations(v.Item("supervision/gs-open"), today) {
+		if o.Rule == "supervision.priorNotice" {
+			t.Errorf("gs-open, postponed to no date: %+v, want no notice due", o)
+		}
+	}
+	// A working session held settles the start whatever was planned.
+	w.rec(events.KindSupervision, "gs-open", "", events.SupervisionResumed, `{"resumed_on":"2024-08-01"}`, "2024-08-01")
+	w.rec(events.KindSupervision, "gs-open", "", events.SupervisionSessionScheduled,
+		`{"session_id":"s1","scheduled_on":"2024-08-20","place":"UBND phường"}`, "2024-08-02")
+	w.rec(events.KindSupervision, "gs-open", "", events.SupervisionSessionHeld, `{"session_id":"s1","held_on":"2024-08-20","place":"UBND phường","summary":"Đoàn nghe báo cáo."}`, "2024-08-20")
+	if o := obligation(t, w.build(), "supervision/gs-open", "supervision.priorNotice", "2024-08-25"); o.Due != "2024-08-05" {
+		t.Errorf("gs-open after its first session on 20 August: notice due %s, want 2024-08-05", o.Due)
+	}
+}

@@ -79,6 +79,20 @@ func (o *Obligation) Withhold() {
 	o.Party, o.Trigger, o.Due, o.MetOn, o.DaysLate, o.HolidaysUnknown = "", "", "", "", 0, false
 }
 
+// start is when the supervision starts, as its subject's notice counts
+// back from: its first working session; before one is held, its planned
+// start, or where a postponement moved it ("" while it is postponed to no
+// date: nothing is due before an unknown start).
+func (f *SupFacts) start() events.Date {
+	switch {
+	case f.FirstSession != "":
+		return f.FirstSession
+	case f.MovedAt.Position != 0:
+		return f.MovedTo
+	}
+	return f.PlannedStart
+}
+
 // duty starts an obligation under rule key.
 func (v *Views) duty(key string, it *Item, party string) Obligation {
 	o := Obligation{Rule: key, Party: party, Unit: it.Unit(), Stream: it.Stream()}
@@ -210,7 +224,7 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			o.Cites = append([]Cite(nil), r.Cites...)
 			add(o)
 		}
-		if start := cmp.Or(f.FirstSession, f.PlannedStart); start != "" {
+		if start := f.start(); start != "" {
 			// The subject has the right to be told of the supervision
 			// beforehand (Luật MTTQ Art. 29.1); the lead time is the VFF
 			// handbook's (supervision.priorNotice, 15 days, a secondary
@@ -219,7 +233,7 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			o := v.duty("supervision.priorNotice", it, f.Chair)
 			o.Supervisor = true
 			o.Trigger, o.Due, o.MetOn = start, v.due("supervision.priorNotice", start, 0), f.NotifiedOn
-			o.Cites = cites(f.NotifiedAt, f.FirstAt)
+			o.Cites = cites(f.MovedAt, f.NotifiedAt, f.FirstAt)
 			add(o)
 		}
 		if f.LastSession != "" {

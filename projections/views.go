@@ -278,8 +278,14 @@ type SupFacts struct {
 	Joint    string   `codec:"shared"`
 	// FollowUpOf is the stream of the supervision this one follows up,
 	// if every recommendation it checks came from that one (followsUp).
-	FollowUpOf    string
-	PlannedStart  events.Date
+	FollowUpOf   string
+	PlannedStart events.Date
+	// MovedTo is where a postponement of the whole supervision before its
+	// first working session moved its start (its until; "" for a date not
+	// set), at MovedAt (0 if none): the start its subject's notice is due
+	// before (supervision.priorNotice).
+	MovedTo       events.Date
+	MovedAt       Cite
 	DecidedOn     events.Date
 	DecidedAt     Cite
 	NotifiedOn    events.Date
@@ -1371,6 +1377,10 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 	case *events.SessionHeldData:
 		f.Held = append(f.Held, Session{On: d.HeldOn, At: c})
 		f.spanSessions()
+	case *events.PostponedData:
+		if f.FirstSession == "" {
+			f.MovedTo, f.MovedAt = d.Until, c
+		}
 	case *events.SessionPostponedData:
 		if d.RequestedBy == events.BySubject {
 			f.PostponedBySubject = append(f.PostponedBySubject, c)
