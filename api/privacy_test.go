@@ -632,6 +632,11 @@ func TestConfidentialLaterEvent(t *testing.T) {
 		e.Classification = "confidential"
 		f.MustAppend(t, f.Recorder, "petitions", "don-m", e)
 	}
+	f.MustCreate(t, f.Recorder, "supervisions", api.EventRequest{ID: "gs-m", Type: events.SupervisionPlanned, Unit: unitWard, OccurredAt: "2023-03-01T08:00:00+07:00",
+		Data: mustJSON(t, events.SupervisionPlannedData{Title: "Giám sát tiếp công dân", Topic: "Việc thực hiện Luật Tiếp công dân", Form: events.FormDelegation,
+			Mode: events.ModeUnscheduled, Scope: events.ScopeThematic, SubjectPartyIDs: []string{partyWard}, PlannedStart: "2023-04-20"})})
+	f.MustAppend(t, f.Recorder, "supervisions", "gs-m", api.EventRequest{Type: events.SupervisionDocumentRequested, OccurredAt: "2023-03-05T08:00:00+07:00", Classification: "confidential",
+		Data: json.RawMessage(fmt.Sprintf(`{"request_id":"yc-ho-so-mat","party_id":%q,"description":"Hồ sơ","requested_on":"2023-03-05","due_on":"2023-03-15"}`, partyWard))})
 	f.MustIssue(t, f.Recorder, "kn-m", unitWard, partyWard)
 	f.MustAppend(t, f.Recorder, "recommendations", "kn-m", receivedRequest)
 	answer := responseRequest
@@ -680,6 +685,10 @@ func TestConfidentialLaterEvent(t *testing.T) {
 		r = getAtHead(t, f, c.tok, "/v1/flags?subject=petition/don-m")
 		if r.Status != 200 || json.Unmarshal(r.Body, &fl) != nil || (len(fl.Flags) > 0) != c.sees {
 			t.Errorf("%s: the petition's flags: %d %s, want some %v", who, r.Status, r.Body, c.sees)
+		}
+		// A request a confidential event opened: its ID is not listed.
+		if r := getAtHead(t, f, c.tok, "/v1/supervisions/gs-m"); r.Status != 200 || strings.Contains(string(r.Body), "yc-ho-so-mat") != c.sees {
+			t.Errorf("%s: the supervision's view lists the confidential request's ID %v, want %v: %d %s", who, !c.sees, c.sees, r.Status, r.Body)
 		}
 		// The recommendation's answer was confidential: when it came is
 		// too; that it came, and in time, is not.

@@ -523,7 +523,11 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if rc.asOf == nil && st.Exists() && st.Version() == resp.Version {
-		resp.Open = st.Open()
+		if redaction(rc.actor)&projections.HideConfidential == 0 || resp.Classification != events.Confidential {
+			// The IDs of open requests and sessions, which a
+			// confidential event may have opened, are not an observer's.
+			resp.Open = st.Open()
+		}
 		resp.NextTypes = events.NextTypes(st)
 		if resp.NextTypes == nil {
 			resp.NextTypes = []events.Type{}
