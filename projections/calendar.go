@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -366,14 +367,18 @@ type Holiday struct {
 	Date events.Date `json:"date"`
 	// Name is the holiday's Vietnamese name, such as "Tết Nguyên đán".
 	Name string `json:"name"`
+	// Working marks a weekend day worked in exchange for a swapped day
+	// off ("làm bù"): a working day, not a holiday.
+	Working bool `json:"working,omitempty"`
 }
 
 // Calendar knows which days are working days: Monday to Friday except
 // public holidays. Bộ luật Lao động 2019 Điều 112 lists the holidays; Tết
 // and the Hùng Kings' day follow the lunar calendar, so the holiday file
 // lists every year's dates explicitly (compensatory days off, "nghỉ bù",
-// and swapped days included) and operators edit it. A Saturday worked in
-// exchange for a swapped day ("làm bù") still counts as a day off.
+// and swapped days included) and operators edit it. A weekend day worked
+// in exchange for a swapped day ("làm bù") is listed with "working": true
+// and counts as a working day.
 //
 // A Calendar is not changed after it is made, so it is safe for
 // concurrent use. A nil *Calendar has no holidays.
@@ -381,15 +386,17 @@ type Calendar struct {
 	names    map[int32]string // holiday names by day number
 	off      []uint64         // bit i: day first+i is a holiday
 	first    int32
-	years    map[int]bool // the years the file lists
-	holidays []Holiday    // sorted by date, for ConfigDigest
+	years    map[int]bool   // the years the file lists
+	holidays []Holiday      // sorted by date, for ConfigDigest
+	worked   map[int32]bool // weekend days worked (Holiday.Working)
 }
 
 // holidayJSON is a Holiday as read: the date stays text so that a
 // malformed one is reported with its place in the file.
 type holidayJSON struct {
-	Date string `json:"date"`
-	Name string `json:"name"`
+	Date    string `json:"date"`
+	Name    string `json:"name"`
+	Working bool   `json:"working"`
 }
 
 // DefaultCalendar returns the built-in calendar (projections/config/holidays-vn.json,
@@ -416,7 +423,8 @@ func LoadCalendar(path string) (*Calendar, error) {
 //
 //	{"note": "...", "years": {"2025": [{"date": "2025-01-01", "name": "Tết Dương lịch"}, ...], ...}}
 //
-// The note is optional. Decoding is strict (unknown fields are errors).
+// An entry with "working": true is a Saturday or Sunday worked in
+// exchange for a swapped day off, a working day. The note is optional. Decoding is strict (unknown fields are errors).
 // Each year is four digits; each date is a real date of the form
 // YYYY-MM-DD inside its year, listed once in the file, with a name. Errors
 // start with name and then the field at fault, such as
@@ -435,7 +443,7 @@ func ParseCalendar(name string, b []byte) (*Calendar, error) {
 	if doc.Years == nil {
 		return nil, bad("years", "required: an object of years, such as {\"2025\": [{\"date\": \"2025-01-01\", \"name\": \"Tết Dương lịch\"}]}")
 	}
-	c := &Calendar{names: map[int32]string{}, years: map[int]bool{}}
+	c := &Calendar{names: map[int32]string{}, years: map[int]bool{}, worked: map[int32]bool{}}
 	listedAt := map[int32]string{}
 	for _, y := range slices.Sorted(maps.Keys(doc.Years)) {
 		year, ok := parseDigits(y)
@@ -462,14 +470,24 @@ func ParseCalendar(name string, b []byte) (*Calendar, error) {
 				return nil, bad(f+".date", "%s is already listed at %s", h.Date, at)
 			}
 			listedAt[n] = f
+			c.holidays = append(c.holidays, Holiday{Date: events.Date(h.Date), Name: h.Name, Working: h.Working})
+			if h.Working {
+				if !weekend(n) {
+					return nil, bad(f+".working", "%s is a weekday: only a Saturday or Sunday is listed as worked", h.Date)
+				}
+				c.worked[n] = true
+				continue
+			}
 			c.names[n] = h.Name
-			c.holidays = append(c.holidays, Holiday{Date: events.Date(h.Date), Name: h.Name})
 		}
 	}
 	slices.SortFunc(c.holidays, func(a, b Holiday) int { return cmp.Compare(a.Date, b.Date) })
-	if len(c.holidays) > 0 {
-		c.first, _ = dayNumber(c.holidays[0].Date)
-		last, _ := dayNumber(c.holidays[len(c.holidays)-1].Date)
+	if len(c.names) > 0 {
+		c.first, c.off = math.MaxInt32, nil
+		last := int32(math.MinInt32)
+		for n := range c.names {
+			c.first, last = min(c.first, n), max(last, n)
+		}
 		c.off = make([]uint64, (last-c.first)/64+1)
 		for n := range c.names {
 			i := n - c.first
@@ -661,12 +679,17 @@ func ConfigDigest(t *RuleTable, c *Calendar) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// working reports whether day number n is a working day.
-func (c *Calendar) working(n int32) bool {
+// weekend reports whether day number n is a Saturday or Sunday.
+func weekend(n int32) bool {
 	// 1970-01-01 (day 0) was a Thursday: with Monday as 0, Saturday is 5
 	// and Sunday 6.
-	if wd := ((int(n)+3)%7 + 7) % 7; wd >= 5 {
-		return false
+	return ((int(n)+3)%7+7)%7 >= 5
+}
+
+// working reports whether day number n is a working day.
+func (c *Calendar) working(n int32) bool {
+	if weekend(n) {
+		return c != nil && len(c.worked) > 0 && c.worked[n]
 	}
 	if c == nil {
 		return true

@@ -99,9 +99,11 @@ func TestDueBefore(t *testing.T) {
 // time package and the calendar's Holiday.
 func TestDueAgainstReference(t *testing.T) {
 	c := projections.DefaultCalendar()
+	// The Saturdays worked in exchange for a swapped day off.
+	worked := map[events.Date]bool{"2024-05-04": true, "2025-04-26": true, "2026-01-10": true}
 	working := func(d time.Time) bool {
 		_, hol := c.Holiday(events.DateOf(d))
-		return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday && !hol
+		return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday && !hol || worked[events.DateOf(d)]
 	}
 	refDue := func(from time.Time, n int, count projections.DayCount) time.Time {
 		if count == wd {
@@ -265,6 +267,15 @@ func TestDefaultCalendar(t *testing.T) {
 		if tet < 5 || hung < 1 {
 			t.Errorf("%d: %d days of Tết and %d of the Hùng Kings", y, tet, hung)
 		}
+	}
+	// A Saturday worked in exchange for a swapped day off is a working
+	// day, not a holiday: 5 working days from Thursday 8 January 2026 end
+	// on Wednesday 14 January, Saturday 10 January counted.
+	if _, hol := c.Holiday("2026-01-10"); hol || !c.WorkingDay("2026-01-10") || c.WorkingDay("2026-01-17") {
+		t.Errorf("2026-01-10 (worked): holiday %v, working %v; 2026-01-17 working %v", hol, c.WorkingDay("2026-01-10"), c.WorkingDay("2026-01-17"))
+	}
+	if got := c.Due("2026-01-08", 5, projections.WorkingDays); got != "2026-01-14" {
+		t.Errorf("5 working days from 2026-01-08: %s, want 2026-01-14", got)
 	}
 	for _, d := range []events.Date{"2022-06-15", "2028-06-15", "2025-02-30", ""} {
 		if c.Covers(d) {
@@ -612,6 +623,7 @@ func TestParseCalendarErrors(t *testing.T) {
 		{"unknown field in a holiday", `{"years": {"2024": [{"date": "2024-01-01", "name": "x", "paid": true}]}}`, "years.2024[0].paid"},
 		{"unknown top-level field", `{"years": {}, "yeers": {}}`, "yeers"},
 		{"no years", `{"note": "x"}`, "years"},
+		{"a weekday worked", `{"years": {"2024": [{"date": "2024-01-02", "name": "Làm bù", "working": true}]}}`, "years.2024[0].working"},
 	}
 	for _, k := range cases {
 		_, err := projections.ParseCalendar("h.json", []byte(k.doc))
