@@ -325,7 +325,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date, red Re
 		fn := count
 		if red&HideConfidential != 0 {
 			fn = func(t *tally, row int) {
-				if t.withheld {
+				if t.withheld || t.answerHidden {
 					b := t.blind()
 					t = &b
 				}
@@ -376,13 +376,13 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date, red Re
 	}
 	byForm(events.KindSupervision, func(r *Report, t *tally) {
 		r.Supervisions++
-		if !t.seeing {
+		if !t.noForm {
 			r.SupervisionsBy[t.form]++
 		}
 	})
 	byForm(events.KindCritique, func(r *Report, t *tally) {
 		r.Critiques++
-		if !t.seeing {
+		if !t.noForm {
 			r.CritiquesBy[t.form]++
 		}
 	})

@@ -47,6 +47,10 @@ type Flag struct {
 	// the index that reports count by (reading the dates' strings was
 	// most of making it after a write).
 	day int32
+	// secret is set on a pattern across records that counts a deadline
+	// readers who may not see confidential data do not see whole: its
+	// dates and ID come from it (Withheld).
+	secret bool
 }
 
 // flagInfo describes one flag code.
@@ -176,6 +180,9 @@ type flagCache struct {
 func (v *Views) Withheld(f *Flag, r Redaction) bool {
 	if f.Against == "petitioner" && r&(HidePersonal|HideDenouncer) != 0 {
 		return true // it tells which petitions one citizen made
+	}
+	if f.secret && r&HideConfidential != 0 {
+		return true // its dates are a withheld deadline's
 	}
 	it := v.items[f.Subject]
 	if it == nil {
@@ -514,8 +521,9 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 	}
 	for _, party := range parties {
 		n := len(out)
-		v.repeatLateFlag(today, party, late[party], raise)
+		secret := v.repeatLateFlag(today, party, late[party], raise)
 		if len(out) > n {
+			out[n].secret = secret
 			repeat[party] = keyOf(&out[n])
 		}
 	}
@@ -967,13 +975,15 @@ func (v *Views) retaliationFlags(it *Item, from, end, today events.Date, start [
 }
 
 // repeatLateFlag raises OB_REPEAT_LATE if party's late or missing
-// answers, in their order (see lateRef), are too many.
-func (v *Views) repeatLateFlag(today events.Date, party string, late []lateRef, raise raiseFunc) {
+// answers, in their order (see lateRef), are too many; secret reports
+// whether one it counts is a deadline readers who may not see
+// confidential data do not see whole (Redaction.HidesDuty).
+func (v *Views) repeatLateFlag(today events.Date, party string, late []lateRef, raise raiseFunc) (secret bool) {
 	th := v.cfg.Rules.Thresholds
 	// OB_REPEAT_LATE: N late or missing answers by one party whose due
 	// dates fall in the rolling window ending today.
 	if th.RepeatLateCount <= 0 || party == "" {
-		return
+		return false
 	}
 	from := AddDays(today, -th.RepeatLateWindowDays)
 	var in []*Obligation
@@ -986,11 +996,15 @@ func (v *Views) repeatLateFlag(today events.Date, party string, late []lateRef, 
 		var cs []Cite
 		for _, o := range in {
 			cs = append(cs, o.Cites...)
+			if it := v.items[o.Stream]; it != nil && HideConfidential.HidesDuty(it, o) {
+				secret = true
+			}
 		}
 		raise("OB_REPEAT_LATE", "party/"+party+"|"+string(in[0].Due), v.items[events.StreamName(events.KindParty, party)], party, "party/"+party, in[len(in)-1].Due,
 			fmt.Sprintf("%d lần trả lời chậm hoặc không trả lời trong %d ngày, ngưỡng %d (%d late or missing answers in %d days, threshold %d).",
 				len(in), th.RepeatLateWindowDays, th.RepeatLateCount, len(in), th.RepeatLateWindowDays, th.RepeatLateCount), cs)
 	}
+	return secret
 }
 
 // outOfScopeContent returns the first MU_OUT_OF_SCOPE_CONTENT phrase in a

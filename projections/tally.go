@@ -42,20 +42,30 @@ type tally struct {
 	// withheld is set for an item classified confidential from its first
 	// event (Redaction.Withholds), openDay the day number of its opened
 	// date: a reader it is withheld from counts it by openDay, under no
-	// form and not in the days to answer (seeing), not by its confidential
+	// form and not in the days to answer (blind), not by its confidential
 	// dates, which a report narrowed to one day would tell.
 	withheld bool
 	openDay  int32
-	// seeing marks such a copy (see blind).
-	seeing bool
+	// answerHidden is set when such a reader does not see the answer's
+	// dates (Redaction.HidesDuty: a record with a confidential event after
+	// its first): its days to answer are not counted for it.
+	answerHidden bool
+	// noForm and noDays mark a copy for such a reader (see blind).
+	noForm, noDays bool
 }
 
-// blind returns what a reader the item is withheld from counts of it.
+// blind returns what a reader who may not see confidential data counts
+// of the item: a record withheld whole by its opened date, under no form
+// and without its days to answer; one whose answer's dates are hidden
+// without its days to answer.
 func (t *tally) blind() tally {
 	b := *t
-	b.day, b.form, b.seeing = t.openDay, "", true
-	if t.odd != nil {
-		b.odd = &tallyDates{dateOf(t.openDay), t.odd.due, t.odd.met}
+	b.noDays = true
+	if t.withheld {
+		b.day, b.form, b.noForm = t.openDay, "", true
+		if t.odd != nil {
+			b.odd = &tallyDates{dateOf(t.openDay), t.odd.due, t.odd.met}
+		}
 	}
 	return b
 }
@@ -125,6 +135,7 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 		for _, o := range obligations {
 			if o.Rule == "recommendation.response" {
 				t.responds, due, met = true, o.Due, o.MetOn
+				t.answerHidden = it.Public != nil && it.Public.hides(it, o.Party, o.Cites)
 				if o.MetOn != "" {
 					t.answerDays = int32(DaysBetween(o.Trigger, o.MetOn))
 				}
@@ -139,6 +150,7 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 		for _, o := range obligations {
 			if resolutionRules[o.Rule] && o.Again == 0 && !t.responds {
 				t.responds, due, met = true, o.Due, o.MetOn
+				t.answerHidden = it.Public != nil && it.Public.hides(it, o.Party, o.Cites)
 			}
 		}
 	case events.KindInfoRequest:
@@ -150,6 +162,7 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 		for _, o := range obligations {
 			if answerRules[o.Rule] {
 				t.responds, due, met = true, o.Due, o.MetOn
+				t.answerHidden = it.Public != nil && it.Public.hides(it, o.Party, o.Cites)
 			}
 		}
 	}
@@ -318,7 +331,7 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days *dayC
 		default:
 			rs.NotYetDue++
 		}
-		if t.hasMet && !t.seeing {
+		if t.hasMet && !t.noDays {
 			days.add(int(t.answerDays))
 		}
 	}
