@@ -686,6 +686,12 @@ func TestConfidentialLaterEvent(t *testing.T) {
 		if r.Status != 200 || json.Unmarshal(r.Body, &fl) != nil || (len(fl.Flags) > 0) != c.sees {
 			t.Errorf("%s: the petition's flags: %d %s, want some %v", who, r.Status, r.Body, c.sees)
 		}
+		// The workspace's page says that part of it is withheld, not that
+		// the whole record is.
+		if p := mustWeb(t, f, c.tok).Get("/items/petitions/don-m"); p.Status != 200 || strings.Contains(p.Body, `id="item-withheld-part"`) == c.sees ||
+			strings.Contains(p.Body, `id="item-withheld"`) {
+			t.Errorf("%s: the petition's page (%d) says part withheld %v, want %v: %s", who, p.Status, !c.sees, !c.sees, mainOf(p.Body))
+		}
 		// A request a confidential event opened: its ID is not listed.
 		if r := getAtHead(t, f, c.tok, "/v1/supervisions/gs-m"); r.Status != 200 || strings.Contains(string(r.Body), "yc-ho-so-mat") != c.sees {
 			t.Errorf("%s: the supervision's view lists the confidential request's ID %v, want %v: %d %s", who, !c.sees, c.sees, r.Status, r.Body)

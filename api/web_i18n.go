@@ -106,6 +106,7 @@ var uiText = map[string][2]string{
 	"item.data":                 {"Nội dung", "Content"},
 	"item.redacted":             {"(đã ẩn với vai trò của bạn)", "(withheld from your role)"},
 	"item.withheld":             {"Hồ sơ mật: tên, hình thức, các bên liên quan và ngày của các thời hạn được ẩn với vai trò của bạn.", "A confidential record: its title, form, parties and the dates of its deadlines are withheld from your role."},
+	"item.withheld.part":        {"Hồ sơ có sự kiện mật: những gì chỉ sự kiện mật ghi nhận (bên liên quan, ngày của một số thời hạn) được ẩn với vai trò của bạn.", "A record with confidential events: what only they say (parties, the dates of some deadlines) is withheld from your role."},
 	"item.next":                 {"Bước tiếp theo được phép", "Steps allowed next"},
 	"item.nonext":               {"Không có bước nào bạn được ghi ở trạng thái này.", "There is no step you may record in this state."},
 	"item.timeline":             {"Dòng thời gian", "Timeline"},

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
 
 	"github.com/mttq-vn/ledger/events"
@@ -25,6 +26,7 @@ func parsePages(assets map[string]string) map[string]*template.Template {
 		"coll":       collectionLabel,
 		"role":       func(lang, r string) string { return tr(lang, "role."+r) },
 		"asset":      func(name string) string { return assets[name] },
+		"has":        func(xs []string, x string) bool { return slices.Contains(xs, x) },
 		"short": func(h string) string {
 			if len(h) > 12 {
 				return h[:12] + "…"

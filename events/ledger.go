@@ -832,7 +832,9 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 	// latest events yet: when a request needs more of the stream than this
 	// ledger knows (an event on a stream it has not seen, an If-Match past
 	// its version), ask the store before answering not_found or conflict.
-	if (!req.Create && st.version == 0) || (req.ExpectedVersion != nil && *req.ExpectedVersion > st.version) {
+	// A record the actor may not read is answered as one never recorded,
+	// after the same round trip (its answer's time does not tell).
+	if (!req.Create && (st.version == 0 || !st.MayRead(req.Actor, l))) || (req.ExpectedVersion != nil && *req.ExpectedVersion > st.version) {
 		if err := l.catchUp(ctx, stream); err != nil {
 			return Result{}, err
 		}
