@@ -561,6 +561,27 @@ func (c *Calendar) Due(trigger events.Date, days int, count DayCount) events.Dat
 	return dateOf(n)
 }
 
+// Between returns how many days of count there are after from up to and
+// including to: calendar days, or working days (0 if to is not after
+// from, or either date is invalid).
+func (c *Calendar) Between(from, to events.Date, count DayCount) int {
+	a, ok1 := dayNumber(from)
+	b, ok2 := dayNumber(to)
+	if !ok1 || !ok2 || b <= a {
+		return 0
+	}
+	if count != WorkingDays {
+		return int(b - a)
+	}
+	n := 0
+	for d := a + 1; d <= b; d++ {
+		if c.working(d) {
+			n++
+		}
+	}
+	return n
+}
+
 // OnWorkingDay returns d if it is a working day, else the next working
 // day: a period set to end on a given date, or counted in months, that
 // ends on a weekend or holiday ends on the next working day (Bộ luật Dân

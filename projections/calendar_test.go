@@ -277,6 +277,19 @@ func TestDefaultCalendar(t *testing.T) {
 	if got := c.Due("2026-01-08", 5, projections.WorkingDays); got != "2026-01-14" {
 		t.Errorf("5 working days from 2026-01-08: %s, want 2026-01-14", got)
 	}
+	for _, k := range []struct {
+		from, to events.Date
+		count    projections.DayCount
+		want     int
+	}{
+		{"2026-01-08", "2026-01-14", projections.WorkingDays, 5}, {"2026-01-08", "2026-01-14", projections.CalendarDays, 6},
+		{"2026-02-13", "2026-02-23", projections.WorkingDays, 1}, // Tết
+		{"2026-01-14", "2026-01-08", projections.WorkingDays, 0}, {"2026-01-08", "bad", projections.CalendarDays, 0},
+	} {
+		if got := c.Between(k.from, k.to, k.count); got != k.want {
+			t.Errorf("Between(%s, %s, %s) = %d, want %d", k.from, k.to, k.count, got, k.want)
+		}
+	}
 	for _, d := range []events.Date{"2022-06-15", "2028-06-15", "2025-02-30", ""} {
 		if c.Covers(d) {
 			t.Errorf("Covers(%q) = true", d)

@@ -1448,7 +1448,7 @@ func TestReviewPausesTheAnswer(t *testing.T) {
 	w := newWorld(t)
 	// Received Monday 4 March 2024: 20 days end Sunday 24 March, so the
 	// answer is due Monday 25 March.
-	for _, id := range []string{"kn-upheld", "kn-pending", "kn-amended", "kn-after"} {
+	for _, id := range []string{"kn-upheld", "kn-pending", "kn-amended", "kn-after", "kn-early"} {
 		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
 		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2024-03-04"}`, "2024-03-04")
 	}
@@ -1461,6 +1461,10 @@ func TestReviewPausesTheAnswer(t *testing.T) {
 	review("kn-amended", "2024-03-10")
 	w.rec(events.KindRecommendation, "kn-amended", "", events.RecommendationAmended, `{"amended_on":"2024-03-15","content":"Đề nghị công khai quy hoạch tại trụ sở.","reason":"Tiếp thu ý kiến."}`, "2024-03-15")
 	review("kn-after", "2024-03-26")
+	// Dated before the receipt (entered so): only the days after the
+	// receipt paused the period.
+	review("kn-early", "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-early", "", events.RecommendationReviewUpheld, `{"decided_on":"2024-03-10"}`, "2024-03-10")
 	v := w.build()
 	const today = "2024-04-30"
 	for _, c := range []struct {
@@ -1473,6 +1477,7 @@ func TestReviewPausesTheAnswer(t *testing.T) {
 		{"kn-pending", "", projections.Waiting, 0},           // no answer may be recorded yet
 		{"kn-amended", "2024-03-29", projections.Overdue, 1}, // 20 + 5 days
 		{"kn-after", "2024-03-25", projections.Overdue, 1},
+		{"kn-early", "2024-04-01", projections.Overdue, 1}, // 20 + 6 days end Saturday 30 March: due Monday 1 April
 	} {
 		stream := "recommendation/" + c.id
 		o := obligation(t, v, stream, "recommendation.response", today)

@@ -179,7 +179,11 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 					o.Due = ""
 					break
 				}
-				days += max(0, DaysBetween(r.From, r.To))
+				// Counted from the receipt at the earliest, in the rule's
+				// days (a review asked for before the receipt paused no
+				// period yet).
+				rule, _ := v.cfg.Rules.Rule("recommendation.response")
+				days += v.cfg.Calendar.Between(max(r.From, received), r.To, rule.Count)
 				o.Due = v.due("recommendation.response", received, days)
 				paused = append(paused, r.ToAt)
 			}
