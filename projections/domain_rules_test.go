@@ -1613,3 +1613,32 @@ func TestPostponedSupervisionNotice(t *testing.T) {
 		t.Errorf("gs-open after its first session on 20 August: notice due %s, want 2024-08-05", o.Due)
 	}
 }
+
+// TestPublicFaceNamedAgain: a party a confidential event named first and a
+// public event names again is public from then on (found by helper-44's
+// review: the face took only what a public event changed).
+func TestPublicFaceNamedAgain(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindPetition, "don-p", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-13","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Phạm Văn D"},"summary":"Khiếu nại thu hồi đất"}`, "2024-05-13")
+	classify := `{"classified_on":"2024-05-14","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21610","complex":false,"remote":false}`
+	w.recordClass(recorder, events.KindPetition, "don-p", "", events.PetitionClassified, classify, "2024-05-14", events.Confidential)
+	w.recordClass(recorder, events.KindPetition, "don-p", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21610"}`, "2024-05-17", events.Confidential)
+	hidden := func(v *projections.Views) bool {
+		t.Helper()
+		it := v.Item("petition/don-p")
+		iv := v.View(it, "2024-06-30", projections.HideConfidential)
+		items, _ := v.List(projections.Query{Kind: events.KindPetition, Party: "ubnd-21610", Redact: projections.HideConfidential, Today: "2024-06-30", Limit: 10})
+		return iv.Party != "ubnd-21610" && len(items) == 0
+	}
+	if !hidden(w.build()) {
+		t.Fatal("named only by confidential events, the party shows")
+	}
+	// The body does not accept it; MTTQ forwards it again, publicly, to
+	// the same body (its competence settled meanwhile).
+	w.rec(events.KindPetition, "don-p", "", events.PetitionNotAccepted, `{"decided_on":"2024-05-20","reason":"Chưa đủ hồ sơ."}`, "2024-05-20")
+	w.rec(events.KindPetition, "don-p", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-27","to_party_id":"ubnd-21610"}`, "2024-05-27")
+	if hidden(w.build()) {
+		t.Error("named again by a public forwarding, the party is still hidden")
+	}
+}

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -111,8 +112,10 @@ func (it *Item) face() PublicFace {
 
 // keepPublic updates the item's public face after an event at pos, given
 // its face before: a confidential event's changes are kept from it, a
-// public event's are added.
-func (it *Item) keepPublic(before *PublicFace, confidential bool, pos uint64) {
+// public event's are added: what it changed, and the parties it names
+// (fields, its encoded fields), which a confidential event may have named
+// first.
+func (it *Item) keepPublic(before *PublicFace, confidential bool, pos uint64, fields []byte) {
 	if confidential {
 		if it.Public == nil {
 			it.Public = before
@@ -121,19 +124,22 @@ func (it *Item) keepPublic(before *PublicFace, confidential bool, pos uint64) {
 		return
 	}
 	f := it.Public
-	if it.Party != before.Party {
+	named := func(p string) bool {
+		return p != "" && bytes.Contains(fields, []byte(`"`+p+`"`))
+	}
+	if it.Party != before.Party || it.Party != f.Party && named(it.Party) {
 		f.Party = it.Party
 	}
 	if it.Form != before.Form {
 		f.Form = it.Form
 	}
 	for _, p := range it.Core.Parties {
-		if !slices.Contains(before.Parties, p) && !slices.Contains(f.Parties, p) {
+		if (!slices.Contains(before.Parties, p) || named(p)) && !slices.Contains(f.Parties, p) {
 			f.Parties = append(f.Parties, p)
 		}
 	}
 	for _, p := range it.partiesConcerned(nil) {
-		if !slices.Contains(before.Concerned, p) && !slices.Contains(f.Concerned, p) {
+		if (!slices.Contains(before.Concerned, p) || named(p)) && !slices.Contains(f.Concerned, p) {
 			f.Concerned = append(f.Concerned, p)
 		}
 	}
@@ -971,7 +977,11 @@ func (v *Views) Apply(p *Prepared) error {
 		it.setText(fresh)
 	}
 	if before != nil {
-		it.keepPublic(before, secret, pos)
+		fields := p.fields
+		if correction != nil {
+			fields = nil // its changes name no party a lifecycle event had not
+		}
+		it.keepPublic(before, secret, pos, fields)
 	}
 	v.indexParties(it)
 	v.indexUnit(it)
