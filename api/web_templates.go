@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
 )
 
 // webPages lists the page templates of web/templates; each defines
@@ -26,7 +27,9 @@ func parsePages(assets map[string]string) map[string]*template.Template {
 		"coll":       collectionLabel,
 		"role":       func(lang, r string) string { return tr(lang, "role."+r) },
 		"asset":      func(name string) string { return assets[name] },
-		"has":        func(xs []string, x string) bool { return slices.Contains(xs, x) },
+		// whole: the view withholds the whole record (Redaction.Withholds),
+		// whose list is exactly ItemWithheld.
+		"whole": func(xs []string) bool { return slices.Equal(xs, projections.ItemWithheld) },
 		"short": func(h string) string {
 			if len(h) > 12 {
 				return h[:12] + "…"

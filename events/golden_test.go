@@ -214,7 +214,7 @@ var goldenExamples = map[events.Type]goldenExample{
 		"summary":"Khiếu nại việc chậm cấp giấy chứng nhận quyền sử dụng đất","content":"Hồ sơ nộp ngày 02/10/2023, đến nay chưa có kết quả."}`},
 	events.PetitionClassified:          {data: `{"classified_on":"2024-05-17","petition_kind":"COMPLAINT","competent_party_id":"ubnd-binh-dinh-ward","complex":false,"remote":false}`},
 	events.PetitionForwarded:           {doc: docRef("31/MTTQ", "2024-05-20"), data: `{"forwarded_on":"2024-05-20","to_party_id":"ubnd-binh-dinh-ward"}`},
-	events.PetitionForwardReceived:     {actor: goldenWard, data: `{"received_on":"2024-05-22"}`},
+	events.PetitionForwardReceived:     {data: `{"received_on":"2024-05-22"}`},
 	events.PetitionGuided:              {data: `{"guided_on":"2024-05-16","guidance":"Hướng dẫn công dân gửi đơn đến Tòa án nhân dân thị xã An Nhơn."}`},
 	events.PetitionFiled:               {data: `{"filed_on":"2024-05-17","reason":"DUPLICATE","note":"Trùng nội dung đơn số 97 đã chuyển ngày 02/4/2024."}`},
 	events.PetitionAccepted:            {actor: goldenWard, doc: docRef("15/TB-UBND", "2024-05-27"), data: `{"accepted_on":"2024-05-27"}`},

@@ -353,8 +353,9 @@ var petitionRules = &rules{
 		{typ: PetitionGuided, new: func() Payload { return new(PetitionGuidedData) }, from: []Status{PeReceived, PeClassified}, to: PeGuided, roles: recorder},
 		{typ: PetitionFiled, new: func() Payload { return new(PetitionFiledData) }, from: []Status{PeReceived, PeClassified}, to: PeFiled, roles: recorder},
 		// The body's receipt of the forwarded petition, recorded before or
-		// after its decision to accept it.
-		{typ: PetitionForwardReceived, new: func() Payload { return new(PetitionForwardReceivedData) }, from: []Status{PeForwarded, PeAccepted, PeNotAccepted}, roles: recorderRespondent},
+		// after its decision to accept it, by MTTQ (from the delivery's
+		// acknowledgement): the body would move its own deadline.
+		{typ: PetitionForwardReceived, new: func() Payload { return new(PetitionForwardReceivedData) }, from: []Status{PeForwarded, PeAccepted, PeNotAccepted}, roles: recorder},
 		{typ: PetitionAccepted, new: func() Payload { return new(PetitionAcceptedData) }, from: []Status{PeForwarded}, to: PeAccepted, roles: recorderRespondent},
 		{typ: PetitionNotAccepted, new: func() Payload { return new(PetitionNotAcceptedData) }, from: []Status{PeForwarded}, to: PeNotAccepted, roles: recorderRespondent},
 		{typ: PetitionExtended, new: func() Payload { return new(PetitionExtendedData) }, from: []Status{PeAccepted, PeSecondInstance}, roles: recorderRespondent},

@@ -1521,14 +1521,17 @@ func TestIntakeFromTheBodysReceipt(t *testing.T) {
 			`{"classified_on":"2024-05-14","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-14")
 		w.rec(events.KindPetition, id, "", events.PetitionForwarded, `{"forwarded_on":"2024-05-17","to_party_id":"ubnd-21607"}`, "2024-05-17")
 	}
-	for _, id := range []string{"kn-arrived", "kn-posted", "kn-early"} {
+	for _, id := range []string{"kn-arrived", "kn-posted", "kn-early", "kn-after"} {
 		complaint(id)
 	}
 	w.rec(events.KindPetition, "kn-arrived", "", events.PetitionForwardReceived, `{"received_on":"2024-05-24"}`, "2024-05-24")
 	w.rec(events.KindPetition, "kn-early", "", events.PetitionForwardReceived, `{"received_on":"2024-05-10"}`, "2024-05-24")
-	for _, id := range []string{"kn-arrived", "kn-posted", "kn-early"} {
+	for _, id := range []string{"kn-arrived", "kn-posted", "kn-early", "kn-after"} {
 		w.rec(events.KindPetition, id, "", events.PetitionAccepted, `{"accepted_on":"2024-05-31"}`, "2024-05-31")
 	}
+	// A receipt dated after the body accepted it counts as of the
+	// acceptance at the latest.
+	w.rec(events.KindPetition, "kn-after", "", events.PetitionForwardReceived, `{"received_on":"2024-06-20"}`, "2024-06-21")
 	v := w.build()
 	for _, c := range []struct {
 		id           string
@@ -1538,6 +1541,7 @@ func TestIntakeFromTheBodysReceipt(t *testing.T) {
 		{"kn-arrived", "2024-05-24", "2024-06-03", projections.OnTime}, // 10 days end Monday 3 June
 		{"kn-posted", "2024-05-17", "2024-05-27", projections.Late},
 		{"kn-early", "2024-05-17", "2024-05-27", projections.Late},
+		{"kn-after", "2024-05-31", "2024-06-10", projections.OnTime},
 	} {
 		o := obligation(t, v, "petition/"+c.id, "complaint.accept", "2024-06-30")
 		if o.Trigger != c.trigger || o.Due != c.due || o.Outcome != c.outcome {
@@ -1636,6 +1640,12 @@ func TestPublicFaceNamedAgain(t *testing.T) {
 	}
 	// The body does not accept it; MTTQ forwards it again, publicly, to
 	// the same body (its competence settled meanwhile).
+	// An adverse action names the body in a personal field: not public.
+	w.rec(events.KindPetition, "don-p", "", events.PetitionAdverseAction,
+		`{"adverse_action":{"action_on":"2024-05-18","by_party_id":"ubnd-21610","action":"FINE","description":"Xử phạt người khiếu nại."}}`, "2024-05-18")
+	if !hidden(w.build()) {
+		t.Fatal("named in a public event's personal field (an adverse action), the party shows")
+	}
 	w.rec(events.KindPetition, "don-p", "", events.PetitionNotAccepted, `{"decided_on":"2024-05-20","reason":"Chưa đủ hồ sơ."}`, "2024-05-20")
 	w.rec(events.KindPetition, "don-p", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-27","to_party_id":"ubnd-21610"}`, "2024-05-27")
 	if hidden(w.build()) {

@@ -79,6 +79,17 @@ func (o *Obligation) Withhold() {
 	o.Party, o.Trigger, o.Due, o.MetOn, o.DaysLate, o.HolidaysUnknown = "", "", "", "", 0, false
 }
 
+// firstDate returns the earliest of the dates that are set, "" if none.
+func firstDate(ds ...events.Date) events.Date {
+	var first events.Date
+	for _, d := range ds {
+		if d != "" && (first == "" || d < first) {
+			first = d
+		}
+	}
+	return first
+}
+
 // start is when the supervision starts, as its subject's notice counts
 // back from: its first working session; before one is held, its planned
 // start, or where a postponement moved it ("" while it is postponed to no
@@ -359,7 +370,7 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			return
 		}
 		o := v.duty(key, it, party)
-		from := intakeFrom(f.ForwardedOn, f.ArrivedOn)
+		from := intakeFrom(f.ForwardedOn, f.ArrivedOn, firstDate(f.AcceptedOn, f.NotAcceptedOn, f.ResolvedOn))
 		o.Trigger, o.Due, o.MetOn = from, v.due(key, from, 0), cmp.Or(f.AcceptedOn, f.NotAcceptedOn)
 		o.Cites = cites(f.ForwardedAt, f.ArrivedAt, f.AcceptedAt, f.NotAcceptedAt)
 		o.Again = f.forwardedBefore(len(f.Earlier), party, f.ForwardedAt)
@@ -373,7 +384,7 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			continue
 		}
 		o := v.duty(key, it, e.To)
-		from := intakeFrom(e.On, e.ArrivedOn)
+		from := intakeFrom(e.On, e.ArrivedOn, e.DecidedOn)
 		o.Trigger, o.Due, o.MetOn = from, v.due(key, from, 0), e.DecidedOn
 		o.Cites = cites(e.At, e.ArrivedAt, e.DecidedAt)
 		o.Again = f.forwardedBefore(i, e.To, e.At)
@@ -460,7 +471,7 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 				key = "voter.petition.lead"
 			}
 			o := v.duty(key, it, party)
-			from := intakeFrom(f.ForwardedOn, f.ArrivedOn)
+			from := intakeFrom(f.ForwardedOn, f.ArrivedOn, firstDate(f.AcceptedOn, f.NotAcceptedOn, f.ResolvedOn))
 			o.Trigger, o.Due, o.MetOn = from, v.due(key, from, 0), f.ResolvedOn
 			o.Cites = cites(f.ForwardedAt, f.ArrivedAt, f.ResolvedAt)
 			add(o)

@@ -409,6 +409,7 @@ func (v *Views) View(it *Item, today events.Date, redact Redaction) ItemView {
 		b = append(b, e.val...)
 	}
 	iv.Data = append(b, '}')
+	titled := iv.Title != ""
 	if redact&HideConfidential != 0 && it.Class == events.Confidential {
 		iv.Title = "" // a confidential event may have set it
 	}
@@ -437,6 +438,9 @@ func (v *Views) View(it *Item, today events.Date, redact Redaction) ItemView {
 		}
 		if hidden {
 			iv.Withheld = append(iv.Withheld, "deadlines")
+		}
+		if titled {
+			iv.Withheld = append(iv.Withheld, "title")
 		}
 	}
 	return iv

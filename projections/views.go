@@ -124,8 +124,21 @@ func (it *Item) keepPublic(before *PublicFace, confidential bool, pos uint64, fi
 		return
 	}
 	f := it.Public
+	// The parties it names: in its party fields (…party_id, …party_ids),
+	// not in a personal field (an adverse action names the body that
+	// took it, which readers of the face may not see).
 	named := func(p string) bool {
-		return p != "" && bytes.Contains(fields, []byte(`"`+p+`"`))
+		if p == "" {
+			return false
+		}
+		quoted := []byte(`"` + p + `"`)
+		for e, ok := readEntry(fields, 0); ok; e, ok = readEntry(fields, e.next) {
+			k := string(e.key)
+			if (strings.HasSuffix(k, "party_id") || strings.HasSuffix(k, "party_ids")) && !IsPersonal(k) && bytes.Contains(e.val, quoted) {
+				return true
+			}
+		}
+		return false
 	}
 	if it.Party != before.Party || it.Party != f.Party && named(it.Party) {
 		f.Party = it.Party
@@ -573,9 +586,15 @@ type PetForward struct {
 }
 
 // intakeFrom is the day a forwarded petition's intake period runs from:
-// the body's receipt if recorded (not before the forwarding), else the
-// forwarding, the earliest it can have been received.
-func intakeFrom(forwarded, arrived events.Date) events.Date {
+// the body's receipt if recorded, else the forwarding, the earliest it can
+// have been received; a receipt is taken as no earlier than the
+// forwarding and no later than the body's first decision on it (decided:
+// its acceptance, refusal or resolution, "" for none yet), so that a
+// receipt recorded after a deadline was missed does not move it.
+func intakeFrom(forwarded, arrived, decided events.Date) events.Date {
+	if decided != "" && arrived > decided {
+		arrived = decided
+	}
 	return max(forwarded, arrived)
 }
 
