@@ -1652,3 +1652,32 @@ func TestPublicFaceNamedAgain(t *testing.T) {
 		t.Error("named again by a public forwarding, the party is still hidden")
 	}
 }
+
+// TestOverburdenByStart: supervisions count in the quarter they start, as
+// the subject's notice counts back from (SupFacts.start): one postponed
+// into the next quarter no longer counts in the first (found by
+// helper-45's review).
+func TestOverburdenByStart(t *testing.T) {
+	w := newWorld(t)
+	for i, start := range []string{"2024-04-10", "2024-05-10", "2024-06-10"} {
+		w.rec(events.KindSupervision, fmt.Sprintf("gs-q%d", i), "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %d","topic":"Chủ đề %d","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":%q}`, i, i, start), "2024-03-01")
+	}
+	over := func(v *projections.Views) []string {
+		var keys []string
+		for _, f := range v.Flags("2024-12-31") {
+			if f.Code == "MU_OVERBURDEN" && f.Subject == "party/ubnd-21607" {
+				keys = append(keys, string(f.RaisedOn))
+			}
+		}
+		return keys
+	}
+	if got := over(w.build()); !slices.Equal(got, []string{"2024-06-10"}) {
+		t.Fatalf("three supervisions of one subject in the second quarter: MU_OVERBURDEN raised on %v, want 2024-06-10", got)
+	}
+	w.rec(events.KindSupervision, "gs-q2", "", events.SupervisionPostponed,
+		`{"postponed_on":"2024-06-01","requested_by":"SUPERVISOR","reason":"Trùng lịch.","until":"2024-07-15"}`, "2024-06-01")
+	if got := over(w.build()); len(got) != 0 {
+		t.Errorf("one postponed into July: MU_OVERBURDEN raised on %v, want none", got)
+	}
+}

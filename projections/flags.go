@@ -898,8 +898,8 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 		}
 		for _, s := range f.Subjects {
 			v.scopeFlag(it, s, raise)
-			if f.PlannedStart != "" && it.Status() != events.SupCancelled {
-				m.quarters = append(m.quarters, s+"|"+quarterOf(f.PlannedStart))
+			if start := f.start(); start != "" && it.Status() != events.SupCancelled {
+				m.quarters = append(m.quarters, s+"|"+quarterOf(start))
 				if f.Topic != "" && f.Joint == "" {
 					m.topics = append(m.topics, s+"|"+f.Topic)
 				}
@@ -1057,7 +1057,7 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 				cs = append(cs, Cite{Position: it.Created, Type: events.SupervisionPlanned})
 			}
 			last := its[len(its)-1]
-			raise("MU_OVERBURDEN", "party/"+key, last, party, "party/"+party, last.Facts.Sup.PlannedStart,
+			raise("MU_OVERBURDEN", "party/"+key, last, party, "party/"+party, last.Facts.Sup.start(),
 				fmt.Sprintf("%d cuộc giám sát cùng đối tượng trong quý %s, ngưỡng %d (%d supervisions of one subject in quarter %s, threshold %d).",
 					len(its), quarter, th.OverburdenPerQuarter, len(its), quarter, th.OverburdenPerQuarter), cs)
 			memos[key] = overburdenMemo{its: slices.Clone(its), lastPos: last.Updated, flag: raised()}
@@ -1084,7 +1084,7 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 		var its []*Item
 		for _, key := range sortedKeys(overlap) {
 			its = append(its[:0], overlap[key]...) // in creation order
-			slices.SortStableFunc(its, func(a, b *Item) int { return cmp.Compare(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart) })
+			slices.SortStableFunc(its, func(a, b *Item) int { return cmp.Compare(a.Facts.Sup.start(), b.Facts.Sup.start()) })
 			party, _, _ := strings.Cut(key, "|")
 			for i := 1; i < len(its); i++ {
 				a, b := its[i-1], its[i]
@@ -1098,7 +1098,7 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 				m, ok := v.cache.overlaps[k]
 				if !ok || m.aPos != a.Updated || m.bPos != b.Updated {
 					m = overlapMemo{aPos: a.Updated, bPos: b.Updated, gen: gen}
-					if d := DaysBetween(a.Facts.Sup.PlannedStart, b.Facts.Sup.PlannedStart); d <= th.OverlapWindowDays {
+					if d := DaysBetween(a.Facts.Sup.start(), b.Facts.Sup.start()); d <= th.OverlapWindowDays {
 						// The flag is about the later one, unless only the
 						// earlier is confidential: then about that one, so
 						// that readers who may not see it do not learn of
@@ -1107,7 +1107,7 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 						if a.Opened == events.Confidential && b.Opened != events.Confidential {
 							about, other = a, b
 						}
-						raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), about, b.Facts.Sup.Chair, about.Stream(), b.Facts.Sup.PlannedStart,
+						raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), about, b.Facts.Sup.Chair, about.Stream(), b.Facts.Sup.start(),
 							fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, other.Stream(), th.OverlapWindowDays, other.Stream(), th.OverlapWindowDays),
 							[]Cite{{Position: a.Created, Type: events.SupervisionPlanned}, {Position: b.Created, Type: events.SupervisionPlanned}})
 						m.flag = raised()
