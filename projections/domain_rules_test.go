@@ -1681,3 +1681,42 @@ func TestOverburdenByStart(t *testing.T) {
 		t.Errorf("one postponed into July: MU_OVERBURDEN raised on %v, want none", got)
 	}
 }
+
+// TestPatternDatedByAWithheldRecord: MU_OVERBURDEN takes its date and unit
+// from the last supervision of the quarter, OB_NO_HEARING its date from
+// the unit's first recommendation; when that record is confidential from
+// its first event, readers who may not see it do not see the flag (its
+// date is the record's).
+func TestPatternDatedByAWithheldRecord(t *testing.T) {
+	for _, secret := range []bool{false, true} {
+		w := newWorld(t)
+		class := events.Classification("")
+		if secret {
+			class = events.Confidential
+		}
+		for i, start := range []string{"2024-04-10", "2024-05-10", "2024-06-10"} {
+			c := events.Classification("")
+			if i == 2 {
+				c = class // the quarter's last
+			}
+			w.recordClass(recorder, events.KindSupervision, fmt.Sprintf("gs-w%d", i), "540", events.SupervisionPlanned,
+				fmt.Sprintf(`{"title":"Giám sát %d","topic":"Chủ đề %d","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":%q}`, i, i, start), "2024-03-01", c)
+		}
+		w.recordClass(recorder, events.KindRecommendation, "kn-first", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15", class)
+		v := w.build()
+		for _, code := range []string{"MU_OVERBURDEN", "OB_NO_HEARING"} {
+			n, withheld := 0, 0
+			for _, f := range v.Flags("2024-12-31") {
+				if f.Code == code && (f.Subject == "party/ubnd-21607" || f.Subject == "unit/21607") {
+					n++
+					if v.Withheld(&f, projections.HideConfidential) {
+						withheld++
+					}
+				}
+			}
+			if n != 1 || (withheld == 1) != secret {
+				t.Errorf("dated by a confidential record %v: %d %s, %d withheld from observers", secret, n, code, withheld)
+			}
+		}
+	}
+}

@@ -416,6 +416,11 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		}
 		if it != nil {
 			f.Unit = it.Unit()
+			// A pattern dated by a record withheld whole from some
+			// readers (the last supervision of MU_OVERBURDEN's quarter,
+			// the recommendation OB_NO_HEARING counts from) is withheld
+			// from them too: its date is the record's.
+			f.secret = it.Opened == events.Confidential && subject != it.Stream()
 		}
 		*into = append(*into, f) // reviews are applied at the end
 	}
@@ -1316,7 +1321,11 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 		if today <= due {
 			continue
 		}
-		raise("OB_NO_HEARING", "unit/"+unit+"|"+string(since), u, v.unitBody(unit), "unit/"+unit, AddDays(due, 1),
+		dated := u // by a hearing, or by the unit's first recommendation
+		if r := first[unit]; cs[0] == r.Facts.Rec.IssuedAt {
+			dated = r
+		}
+		raise("OB_NO_HEARING", "unit/"+unit+"|"+string(since), dated, v.unitBody(unit), "unit/"+unit, AddDays(due, 1),
 			fmt.Sprintf("Không có phiên nghe kết quả giám sát từ %s, quá %d tháng (no hearing since %s, more than %d months).", since, months, since, months), cs)
 	}
 }
