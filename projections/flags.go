@@ -193,51 +193,14 @@ func (v *Views) Withheld(f *Flag, r Redaction) bool {
 		if r&HideDenouncer != 0 && it.Facts.Pet != nil && it.Facts.Pet.Kind == events.PetitionDenunciation {
 			return true // the body would learn that whom it acted against denounced
 		}
-		if r&HideConfidential != 0 && fromConfidential(f, it) {
-			return true // its detail restates a confidential event
-		}
-	case "MU_CONFLICT_OF_INTEREST", "MU_BOARD_INCITEMENT":
-		if r&HideConfidential != 0 && fromConfidential(f, it) {
-			return true
-		}
 	}
 	if r&HideConfidential != 0 && it.Public != nil && it.Public.hides(it, f.Party, f.Cites) {
-		return true // it cites a confidential event, or names whom only one named
+		// It cites a confidential event (its detail restates a confidential
+		// adverse action, declared interest or allegation, say), or names
+		// whom only one named.
+		return true
 	}
 	return r.Withholds(it)
-}
-
-// fromConfidential reports whether a flag cites an adverse action, a
-// declared interest or an allegation of it that a confidential event
-// recorded.
-func fromConfidential(f *Flag, it *Item) bool {
-	var secret []uint64 // positions of the confidential ones
-	switch {
-	case it.Facts.Pet != nil:
-		for _, a := range it.Facts.Pet.Adverse {
-			if a.Confidential {
-				secret = append(secret, a.At.Position)
-			}
-		}
-	case it.Facts.Sup != nil:
-		for _, a := range it.Facts.Sup.Adverse {
-			if a.Confidential {
-				secret = append(secret, a.At.Position)
-			}
-		}
-		for _, in := range it.Facts.Sup.Interests {
-			if in.Confidential {
-				secret = append(secret, in.At.Position)
-			}
-		}
-	case it.Facts.Prt != nil:
-		for _, a := range it.Facts.Prt.Allegations {
-			if a.Confidential {
-				secret = append(secret, a.At.Position)
-			}
-		}
-	}
-	return slices.ContainsFunc(f.Cites, func(c Cite) bool { return slices.Contains(secret, c.Position) })
 }
 
 // Flags returns every flag at today, sorted by the position of the latest

@@ -337,18 +337,16 @@ type SupFacts struct {
 // Adverse is an action a body took against a petitioner or a member of a
 // supervision (*.adverse_action_recorded.v1): OB_RETALIATION_SIGNAL, which
 // needs its date and the body alone (what was done to whom is personal
-// data the flag does not restate). Confidential is set if the event that
-// records it was.
+// data the flag does not restate). Whether its event was confidential is
+// in the item's public face (Item.Public).
 type Adverse struct {
-	On           events.Date
-	By           string `codec:"shared"`
-	Confidential bool
-	At           Cite
+	On events.Date
+	By string `codec:"shared"`
+	At Cite
 }
 
-func adverseOf(d *events.AdverseActionData, env *events.Envelope, c Cite) Adverse {
-	a := d.AdverseAction
-	return Adverse{On: a.ActionOn, By: a.ByPartyID, Confidential: env.Classification == events.Confidential, At: c}
+func adverseOf(d *events.AdverseActionData, c Cite) Adverse {
+	return Adverse{On: d.AdverseAction.ActionOn, By: d.AdverseAction.ByPartyID, At: c}
 }
 
 // Interest is a relation a member declared to a subject
@@ -359,9 +357,7 @@ type Interest struct {
 	Relation events.Relation
 	On       events.Date
 	Recused  bool
-	// Confidential is set if the event that declared it was.
-	Confidential bool
-	At           Cite
+	At       Cite
 }
 
 // latestInterests keeps, of the declarations in the order recorded, the
@@ -651,12 +647,10 @@ type PartyFacts struct {
 
 // Allegation is an allegation against a member of a People's Inspection
 // Board (party.allegation_recorded.v1): its date (what is alleged of whom
-// is personal data MU_BOARD_INCITEMENT does not restate); Confidential if
-// its event was.
+// is personal data MU_BOARD_INCITEMENT does not restate).
 type Allegation struct {
-	On           events.Date
-	Confidential bool
-	At           Cite
+	On events.Date
+	At Cite
 }
 
 // FlagFacts are an inspector's latest review of a flag.
@@ -1247,7 +1241,7 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 		it.Title, it.Form = d.Name, string(d.PartyKind)
 	case *events.AllegationRecordedData:
 		if f := it.Facts.Prt; f != nil {
-			f.Allegations = append(f.Allegations, Allegation{On: d.Allegation.ReceivedOn, Confidential: env.Classification == events.Confidential, At: c})
+			f.Allegations = append(f.Allegations, Allegation{On: d.Allegation.ReceivedOn, At: c})
 		}
 	case *events.PartyRenamedData:
 		if f := it.Facts.Prt; f != nil {
@@ -1380,10 +1374,9 @@ func (v *Views) applySup(it *Item, env *events.Envelope, p events.Payload, c Cit
 	case *events.DelegationEstablishedData:
 		f.DecidedOn, f.DecidedAt = d.DecidedOn, c
 	case *events.AdverseActionData:
-		f.Adverse = append(f.Adverse, adverseOf(d, env, c))
+		f.Adverse = append(f.Adverse, adverseOf(d, c))
 	case *events.InterestDeclaredData:
-		in := Interest{Name: displayName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused,
-			Confidential: env.Classification == events.Confidential, At: c}
+		in := Interest{Name: displayName(d.Member), Party: d.PartyID, Relation: d.Relation, On: d.DeclaredOn, Recused: d.Recused, At: c}
 		f.Interests = latestInterests(append(f.Interests, in))
 	case *events.SupervisionNotifiedData:
 		f.NotifiedOn, f.NotifiedAt = d.NotifiedOn, c
@@ -1555,7 +1548,7 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 	case *events.PetitionWithdrawnData:
 		f.WithdrawnOn, f.WithdrawnAt = d.WithdrawnOn, c
 	case *events.AdverseActionData:
-		f.Adverse = append(f.Adverse, adverseOf(d, env, c))
+		f.Adverse = append(f.Adverse, adverseOf(d, c))
 	}
 }
 
