@@ -306,7 +306,6 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 				if unmet && !v.MayOwe(it, statuses, rc.today) {
 					continue
 				}
-				withheld := redact.Withholds(it) // and not asked for by party (List)
 				// An item's obligations in the order of their keys: the
 				// event that started each, then rule and party. One that
 				// starts later comes last, so a page's cursor neither
@@ -321,7 +320,7 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 					for j := i - 1; j >= 0 && startOf(obligations[j]) == key.start && obligations[j].Rule == key.rule; j-- {
 						key.nth++
 					}
-					if withheld || redact.HidesDuty(it, &o) {
+					if redact.HidesDuty(it, &o) { // a withheld record's, or one a confidential event set (not asked for by party: List)
 						o.Withhold()
 					}
 					if ki == start.kind && it.Created == start.item && key.compare(start.after) <= 0 {
