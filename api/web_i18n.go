@@ -230,7 +230,14 @@ var statusText = map[string][2]string{
 	"answered_on_time": {"Trả lời đúng hạn", "Answered on time"}, "answered_late": {"Trả lời trễ hạn", "Answered late"},
 	"accepted": {"Tiếp thu", "Accepted"}, "partly_accepted": {"Tiếp thu một phần", "Partly accepted"},
 	"explained_not_accepted": {"Giải trình, không tiếp thu", "Explained, not accepted"}, "redirected": {"Chuyển cơ quan có thẩm quyền", "Redirected"},
-	"flagged": {"Có cảnh báo", "Flagged"},
+	"flagged":  {"Có cảnh báo", "Flagged"},
+	"recorded": {"Đã ghi nhận", "Recorded"}, "collected": {"Đã thu thập ý kiến", "Collected"}, "sent": {"Đã gửi", "Sent"},
+	"validated": {"Đã xác định hợp lệ", "Validated"}, "rejected": {"Từ chối vì không hợp lệ", "Rejected"},
+	"timeline_notified": {"Đã thông báo thời hạn", "Timeline notified"}, "extended": {"Đã gia hạn", "Extended"}, "provided": {"Đã cung cấp", "Provided"},
+	"dissolved": {"Đã giải thể", "Dissolved"}, "revoked": {"Đã thu hồi", "Revoked"}, "superseded": {"Đã sắp xếp, sáp nhập", "Superseded (merged)"},
+	"classified": {"Đã phân loại", "Classified"}, "guided": {"Đã hướng dẫn", "Guided"}, "filed": {"Đã lưu đơn", "Filed"},
+	"not_accepted": {"Không thụ lý", "Not accepted"}, "resolved": {"Đã giải quyết", "Resolved"}, "result_notified": {"Đã thông báo kết quả", "Result notified"},
+	"second_instance": {"Khiếu nại lần hai", "Second instance"}, "second_instance_accepted": {"Đã thụ lý lần hai", "Accepted at the second instance"},
 }
 
 // enumText labels the values of enumerations.
@@ -370,6 +377,8 @@ var typeText = map[events.Type][2]string{
 	"petition.result_notified.v1":                    {"Thông báo kết quả giải quyết", "Result notified"},
 	"petition.withdrawn.v1":                          {"Người gửi rút đơn", "Petition withdrawn by the petitioner"},
 	"petition.second_instance_filed.v1":              {"Khiếu nại lần hai", "Second-instance complaint"},
+	"petition.second_instance_accepted.v1":           {"Thụ lý giải quyết khiếu nại lần hai", "Second-instance complaint accepted"},
+	"petition.second_instance_not_accepted.v1":       {"Không thụ lý khiếu nại lần hai", "Second-instance complaint not accepted"},
 	"petition.closed.v1":                             {"Kết thúc theo dõi đơn", "Petition closed"},
 	"petition.corrected.v1":                          {"Đính chính", "Correction"},
 	"info_request.received.v1":                       {"Tiếp nhận yêu cầu cung cấp thông tin", "Information request received"},

@@ -41,6 +41,15 @@ func TestWebTextForEveryTypeFieldAndValue(t *testing.T) {
 			}
 		}
 	}
+	// Every state of every kind, as the workspace shows it.
+	for _, ty := range events.Types() {
+		for _, st := range events.Statuses(ty.Kind()) {
+			_, ok := statusText[string(st)]
+			if _, out := uiText["out."+string(st)]; !ok && !out {
+				t.Errorf("state %s (of a %s) has no text", st, ty.Kind())
+			}
+		}
+	}
 	for ft := range enums {
 		for _, v := range enumValues(ft) {
 			if _, ok := enumText[v]; !ok {

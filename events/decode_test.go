@@ -152,6 +152,8 @@ func TestDecode(t *testing.T) {
 		{"ErrInvalid: a petition extension's complexity that is none", events.PetitionExtended,
 			`{"extended_on":"2024-06-25","days":10,"case_complexity":"SIMPLE","reason":"Vụ việc phức tạp."}`, events.EInvalid, "data.case_complexity"},
 		{"ErrInvalid: a forwarded petition's receipt without its date", events.PetitionForwardReceived, `{"received_on":"24/05/2024"}`, events.EInvalid, "data.received_on"},
+		{"ErrInvalid: a second instance's acceptance without its date", events.PetitionSecondInstanceAccepted, `{}`, events.EInvalid, "data.accepted_on"},
+		{"ErrInvalid: a second instance's refusal without reasons", events.PetitionSecondInstanceNotAccepted, `{"decided_on":"2024-08-02","reason":" "}`, events.EInvalid, "data.reason"},
 		{"ErrInvalid: an adverse action that is none", events.PetitionAdverseAction,
 			`{"adverse_action":{"action_on":"2024-07-15","by_party_id":"ubnd-binh-dinh-ward","action":"WARNING","description":"Bị nhắc nhở."}}`, events.EInvalid, "data.adverse_action.action"},
 		{"ErrInvalid: an adverse action without description", events.SupervisionAdverseAction,

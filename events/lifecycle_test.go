@@ -836,6 +836,8 @@ func TestLifecyclePetition(t *testing.T) {
 	resolved := past{events.PetitionResolved, example(t, events.PetitionResolved)}
 	notified := past{events.PetitionResultNotified, example(t, events.PetitionResultNotified)}
 	second := past{events.PetitionSecondInstanceFiled, example(t, events.PetitionSecondInstanceFiled)}
+	secondAccepted := past{events.PetitionSecondInstanceAccepted, example(t, events.PetitionSecondInstanceAccepted)}
+	secondNotAccepted := past{events.PetitionSecondInstanceNotAccepted, example(t, events.PetitionSecondInstanceNotAccepted)}
 	closed := past{events.PetitionClosed, example(t, events.PetitionClosed)}
 	withdrawn := past{events.PetitionWithdrawn, example(t, events.PetitionWithdrawn)}
 	ward := respondentOf("ubnd-binh-dinh-ward")
@@ -863,12 +865,26 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "OK: the competent body resolves", given: seq(complaint, []past{accepted}), when: resolved, as: ward, then: events.PeResolved},
 		{name: "OK: the result is notified to MTTQ", given: complaintResolved, when: notified, as: ward, then: events.PeResultNotified},
 		{name: "OK: a complaint goes to the second instance", given: seq(complaintResolved, []past{notified}), when: second, then: events.PeSecondInstance},
-		{name: "OK: the second-instance body resolves", given: seq(complaintResolved, []past{second}), when: resolved, as: town, then: events.PeResolved},
+		{name: "OK: the second-instance body accepts it (thụ lý, Luật Khiếu nại 2011 Art. 36)", given: seq(complaintResolved, []past{second}), when: secondAccepted, as: town, then: events.PeSecondAccepted},
+		{name: "OK: the second-instance body resolves once it accepted it", given: seq(complaintResolved, []past{second, secondAccepted}), when: resolved, as: town, then: events.PeResolved},
+		{name: "ErrConflict: resolved at the second instance before it was accepted", given: seq(complaintResolved, []past{second}), when: resolved, as: town, want: events.EConflict, msg: "is in state second_instance"},
+		{name: "ErrConflict: accepted at the second instance twice", given: seq(complaintResolved, []past{second, secondAccepted}), when: secondAccepted, as: town, want: events.EConflict, msg: "is in state second_instance_accepted"},
+		{name: "OK: the second-instance body does not accept it, with reasons", given: seq(complaintResolved, []past{second}), when: secondNotAccepted, as: town, then: events.PeNotAccepted},
+		{name: "OK: not accepted at the second instance, then closed", given: seq(complaintResolved, []past{second, secondNotAccepted}), when: closed, then: events.PeClosed},
+		{name: "ErrConflict: not accepted at the second instance, then forwarded again", given: seq(complaintResolved, []past{second, secondNotAccepted}),
+			when: past{events.PetitionForwarded, `{"forwarded_on":"2024-08-05","to_party_id":"ubnd-an-nhon"}`}, want: events.EConflict, msg: "not accepted at the second instance"},
+		{name: "ErrConflict: not accepted at the second instance, then classified again", given: seq(complaintResolved, []past{second, secondNotAccepted}),
+			when: classified("COMPLAINT"), want: events.EConflict, msg: "not accepted at the second instance"},
+		{name: "ErrConflict: not accepted at the second instance, then its delivery recorded", given: seq(complaintResolved, []past{second, secondNotAccepted}),
+			when: arrived, want: events.EConflict, msg: "not accepted at the second instance"},
+		{name: "ErrConflict: not accepted at the second instance, then resolved", given: seq(complaintResolved, []past{second, secondNotAccepted}), when: resolved, as: town, want: events.EConflict, msg: "is in state not_accepted"},
+		{name: "ErrConflict: the second instance's acceptance before any second instance", given: complaintResolved, when: secondAccepted, as: ward, want: events.EConflict, msg: "is in state resolved"},
 		{name: "OK: resolved → closed", given: complaintResolved, when: closed, then: events.PeClosed},
 		// The petitioner withdraws it once forwarded (before, it is filed).
 		{name: "OK: withdrawn once accepted, recorded by the body", given: seq(complaint, []past{accepted}), when: withdrawn, as: ward, then: events.PeWithdrawn},
 		{name: "OK: withdrawn once forwarded", given: denunciation, when: withdrawn, then: events.PeWithdrawn},
 		{name: "OK: withdrawn at the second instance", given: seq(complaintResolved, []past{second}), when: withdrawn, as: town, then: events.PeWithdrawn},
+		{name: "OK: withdrawn once accepted at the second instance", given: seq(complaintResolved, []past{second, secondAccepted}), when: withdrawn, as: town, then: events.PeWithdrawn},
 		{name: "OK: withdrawn → closed", given: seq(complaint, []past{withdrawn}), when: closed, then: events.PeClosed},
 		{name: "ErrConflict: withdrawn before it is forwarded (filed instead)", given: []past{received("COMPLAINT")}, when: withdrawn, want: events.EConflict, msg: "is in state received"},
 		{name: "ErrConflict: withdrawn once resolved", given: complaintResolved, when: withdrawn, want: events.EConflict, msg: "is in state resolved"},
@@ -905,7 +921,7 @@ func TestLifecyclePetition(t *testing.T) {
 			when: second, want: events.EConflict, msg: "only complaints"},
 		{name: "ErrConflict: a recommendation (kiến nghị) has no second instance", given: []past{received("COMPLAINT"), classified("RECOMMENDATION"), forwarded, accepted, resolved},
 			when: second, want: events.EConflict, msg: "only complaints"},
-		{name: "ErrConflict: a complaint reaches the second instance once", given: seq(complaintResolved, []past{second, resolved}), when: second,
+		{name: "ErrConflict: a complaint reaches the second instance once", given: seq(complaintResolved, []past{second, secondAccepted, resolved}), when: second,
 			want: events.EConflict, msg: "second instance"},
 
 		// A denunciation's resolution is extended by Luật Tố cáo 2018

@@ -17,10 +17,14 @@ const (
 	PetitionResolved            Type = "petition.resolved.v1"
 	PetitionResultNotified      Type = "petition.result_notified.v1"
 	PetitionSecondInstanceFiled Type = "petition.second_instance_filed.v1"
-	PetitionWithdrawn           Type = "petition.withdrawn.v1"
-	PetitionClosed              Type = "petition.closed.v1"
-	PetitionCorrected           Type = "petition.corrected.v1"
-	PetitionAdverseAction       Type = "petition.adverse_action_recorded.v1"
+	// The second-instance body's decision to accept (thụ lý) a complaint,
+	// or not, with reasons (Luật Khiếu nại 2011 Art. 36).
+	PetitionSecondInstanceAccepted    Type = "petition.second_instance_accepted.v1"
+	PetitionSecondInstanceNotAccepted Type = "petition.second_instance_not_accepted.v1"
+	PetitionWithdrawn                 Type = "petition.withdrawn.v1"
+	PetitionClosed                    Type = "petition.closed.v1"
+	PetitionCorrected                 Type = "petition.corrected.v1"
+	PetitionAdverseAction             Type = "petition.adverse_action_recorded.v1"
 )
 
 // Petition states.
@@ -35,6 +39,7 @@ const (
 	PeResolved       Status = "resolved"
 	PeResultNotified Status = "result_notified"
 	PeSecondInstance Status = "second_instance"
+	PeSecondAccepted Status = "second_instance_accepted"
 	PeWithdrawn      Status = "withdrawn"
 	PeClosed         Status = "closed"
 )
@@ -316,6 +321,31 @@ func (d *SecondInstanceFiledData) Validate() error {
 	return firstError(requiredDate("data.filed_on", d.FiledOn), requiredID("data.to_party_id", d.ToPartyID))
 }
 
+// SecondInstanceAcceptedData records the second-instance body's acceptance
+// (thụ lý) of a complaint: its resolution period runs from then (Luật
+// Khiếu nại 2011 Art. 36-37).
+type SecondInstanceAcceptedData struct {
+	AcceptedOn Date `json:"accepted_on"`
+}
+
+// Validate implements Payload.
+func (d *SecondInstanceAcceptedData) Validate() error {
+	return requiredDate("data.accepted_on", d.AcceptedOn)
+}
+
+// SecondInstanceNotAcceptedData records the second-instance body's
+// decision not to accept a complaint, with reasons (Luật Khiếu nại 2011
+// Art. 36): the complainant may go to court.
+type SecondInstanceNotAcceptedData struct {
+	DecidedOn Date   `json:"decided_on"`
+	Reason    string `json:"reason"`
+}
+
+// Validate implements Payload.
+func (d *SecondInstanceNotAcceptedData) Validate() error {
+	return firstError(requiredDate("data.decided_on", d.DecidedOn), requiredText("data.reason", d.Reason))
+}
+
 // Denunciation reports whether s is a petition classified, or received,
 // as a denunciation (whose petitioner the law keeps secret).
 func (s *State) Denunciation() bool {
@@ -336,7 +366,7 @@ type petitionFacts struct {
 	secondInstance bool
 }
 
-var peAll = []Status{PeReceived, PeClassified, PeForwarded, PeGuided, PeFiled, PeAccepted, PeNotAccepted, PeResolved, PeResultNotified, PeSecondInstance, PeWithdrawn, PeClosed}
+var peAll = []Status{PeReceived, PeClassified, PeForwarded, PeGuided, PeFiled, PeAccepted, PeNotAccepted, PeResolved, PeResultNotified, PeSecondInstance, PeSecondAccepted, PeWithdrawn, PeClosed}
 
 var petitionRules = &rules{
 	kind:  KindPetition,
@@ -358,13 +388,20 @@ var petitionRules = &rules{
 		{typ: PetitionForwardReceived, new: func() Payload { return new(PetitionForwardReceivedData) }, from: []Status{PeForwarded, PeAccepted, PeNotAccepted}, roles: recorder},
 		{typ: PetitionAccepted, new: func() Payload { return new(PetitionAcceptedData) }, from: []Status{PeForwarded}, to: PeAccepted, roles: recorderRespondent},
 		{typ: PetitionNotAccepted, new: func() Payload { return new(PetitionNotAcceptedData) }, from: []Status{PeForwarded}, to: PeNotAccepted, roles: recorderRespondent},
-		{typ: PetitionExtended, new: func() Payload { return new(PetitionExtendedData) }, from: []Status{PeAccepted, PeSecondInstance}, roles: recorderRespondent},
-		{typ: PetitionResolved, new: func() Payload { return new(PetitionResolvedData) }, from: []Status{PeAccepted, PeSecondInstance}, to: PeResolved, roles: recorderRespondent},
+		{typ: PetitionExtended, new: func() Payload { return new(PetitionExtendedData) }, from: []Status{PeAccepted, PeSecondAccepted}, roles: recorderRespondent},
+		// Resolved once accepted, at either instance. (Before the second
+		// instance's acceptance was recorded, a second resolution
+		// followed its filing directly: logs keep such records.)
+		{typ: PetitionResolved, new: func() Payload { return new(PetitionResolvedData) }, from: []Status{PeAccepted, PeSecondAccepted}, to: PeResolved, roles: recorderRespondent},
 		{typ: PetitionResultNotified, new: func() Payload { return new(PetitionResultNotifiedData) }, from: []Status{PeResolved}, to: PeResultNotified, roles: recorderRespondent},
 		{typ: PetitionSecondInstanceFiled, new: func() Payload { return new(SecondInstanceFiledData) }, from: []Status{PeResolved, PeResultNotified}, to: PeSecondInstance, roles: recorder},
+		{typ: PetitionSecondInstanceAccepted, new: func() Payload { return new(SecondInstanceAcceptedData) }, from: []Status{PeSecondInstance}, to: PeSecondAccepted, roles: recorderRespondent},
+		// Not accepted at the second instance: it is closed (the courts
+		// come next), not forwarded again.
+		{typ: PetitionSecondInstanceNotAccepted, new: func() Payload { return new(SecondInstanceNotAcceptedData) }, from: []Status{PeSecondInstance}, to: PeNotAccepted, roles: recorderRespondent},
 		// Withdrawn by the petitioner once forwarded (before, it is filed
 		// with reason WITHDRAWN_BY_PETITIONER): the body stops resolving it.
-		{typ: PetitionWithdrawn, new: func() Payload { return new(PetitionWithdrawnData) }, from: []Status{PeForwarded, PeAccepted, PeSecondInstance}, to: PeWithdrawn, roles: recorderRespondent},
+		{typ: PetitionWithdrawn, new: func() Payload { return new(PetitionWithdrawnData) }, from: []Status{PeForwarded, PeAccepted, PeSecondInstance, PeSecondAccepted}, to: PeWithdrawn, roles: recorderRespondent},
 		{typ: PetitionClosed, new: func() Payload { return new(ClosedData) }, from: []Status{PeGuided, PeFiled, PeNotAccepted, PeResolved, PeResultNotified, PeWithdrawn}, to: PeClosed, roles: recorder},
 		{typ: PetitionCorrected, new: func() Payload { return new(CorrectionData) }, from: peAll, roles: recorder},
 		{typ: PetitionAdverseAction, new: func() Payload { return new(AdverseActionData) }, from: peAll, roles: recorder},
@@ -373,9 +410,17 @@ var petitionRules = &rules{
 		f, _ := s.facts.(petitionFacts)
 		switch d := cmd.Payload.(type) {
 		case *PetitionClassifiedData:
+			if err := notAfterSecond(s, f); err != nil {
+				return err
+			}
 			return needParty(w, "data.competent_party_id", d.CompetentPartyID)
 		case *PetitionForwardedData:
+			if err := notAfterSecond(s, f); err != nil {
+				return err
+			}
 			return needParty(w, "data.to_party_id", d.ToPartyID)
+		case *PetitionForwardReceivedData:
+			return notAfterSecond(s, f)
 		case *PetitionExtendedData:
 			return decideExtension(s, f, d)
 		case *AdverseActionData:
@@ -427,6 +472,16 @@ var petitionRules = &rules{
 		}
 		s.facts = f
 	},
+}
+
+// notAfterSecond refuses to classify, forward or deliver again a complaint
+// the second instance did not accept: the complainant goes to court (Luật
+// Khiếu nại 2011 Art. 7), the petition is closed.
+func notAfterSecond(s *State, f petitionFacts) error {
+	if f.secondInstance && s.status == PeNotAccepted {
+		return Errorf(EConflict, "%s was not accepted at the second instance: it is closed, not forwarded again (the complainant may go to court, Luật Khiếu nại 2011 Art. 7).", s.Stream())
+	}
+	return nil
 }
 
 // decideExtension checks an extension of a petition's resolution against

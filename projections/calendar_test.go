@@ -380,6 +380,7 @@ var brief = []struct {
 	{"info.complex.provide", 15, wd, false, "", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 31.2"},
 	{"info.extension.max", 15, cal, false, "", "Luật Tiếp cận thông tin 2016 (104/2016/QH13) Điều 31.2"},
 	{"complaint.accept", 10, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 27"},
+	{"complaint.accept.second", 10, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 36"},
 	{"complaint.first", 30, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 28"},
 	{"complaint.first.complex", 45, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 28"},
 	{"complaint.first.remote", 45, cal, false, "", "Luật Khiếu nại 2011 (02/2011/QH13) Điều 28"},

@@ -126,7 +126,8 @@ func (it *Item) slots() []slot {
 		p := f.Pet
 		out = append(out, d("received_on", created, &p.ReceivedOn), d("forwarded_on", p.ForwardedAt, &p.ForwardedOn), d("received_on", p.ArrivedAt, &p.ArrivedOn),
 			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("decided_on", p.NotAcceptedAt, &p.NotAcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
-			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
+			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("accepted_on", p.SecondAcceptedAt, &p.SecondAcceptedOn),
+			d("decided_on", p.SecondNotAcceptedAt, &p.SecondNotAcceptedOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
 			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
 			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote),
 			d("withdrawn_on", p.WithdrawnAt, &p.WithdrawnOn), enumSlot("conclusion", p.ResolvedAt, &p.Conclusion, nil))

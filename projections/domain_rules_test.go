@@ -243,6 +243,7 @@ func TestForwardNoticeSurvivesSecondInstance(t *testing.T) {
 		t.Fatalf("first notice: %+v", o)
 	}
 	w.rec(events.KindPetition, "kn-2", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
+	w.rec(events.KindPetition, "kn-2", "", events.PetitionSecondInstanceAccepted, `{"accepted_on":"2024-07-05"}`, "2024-07-05")
 	w.rec(events.KindPetition, "kn-2", "", events.PetitionResolved, `{"resolved_on":"2024-08-20","outcome":"Giữ nguyên quyết định"}`, "2024-08-20")
 	w.rec(events.KindPetition, "kn-2", "", events.PetitionResultNotified, `{"notified_on":"2024-08-22"}`, "2024-08-22")
 	v = w.build()

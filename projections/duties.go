@@ -413,15 +413,35 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			add(o)
 		}
 		if f.SecondFiledOn != "" {
-			// The second instance's period runs from its acceptance
-			// (Luật Khiếu nại 2011 Art. 36-37), which no event records: it
-			// runs from the last day the complaint could have been
-			// accepted, in the body's favour.
-			key := complaintKey("second")
-			o := v.duty(key, it, f.SecondTo)
-			o.Trigger, o.Due, o.MetOn = f.SecondFiledOn, v.due(key, v.due("complaint.accept", f.SecondFiledOn, 0), 0), f.SecondResolvedOn
-			o.Cites = cites(f.SecondAt, f.SecondResolvedAt)
-			add(o)
+			// The second-instance body accepts the complaint, or says
+			// why not, within complaint.accept.second of receiving it
+			// (Luật Khiếu nại 2011 Art. 36), then resolves it within the
+			// second instance's period from the acceptance (Art. 37).
+			decided := cmp.Or(f.SecondAcceptedOn, f.SecondNotAcceptedOn)
+			// Before the acceptance had an event of its own, a second
+			// resolution followed the filing directly: such a record owes
+			// no acceptance that can be dated, and its resolution runs
+			// from the last day it could have been accepted, in the body's
+			// favour.
+			legacy := decided == "" && f.SecondResolvedOn != ""
+			if !legacy {
+				const key = "complaint.accept.second"
+				o := v.duty(key, it, f.SecondTo)
+				o.Trigger, o.Due, o.MetOn = f.SecondFiledOn, v.due(key, f.SecondFiledOn, 0), decided
+				o.Cites = cites(f.SecondAt, f.SecondAcceptedAt, f.SecondNotAcceptedAt)
+				add(o)
+			}
+			if f.SecondAcceptedOn != "" || legacy {
+				key := complaintKey("second")
+				o := v.duty(key, it, f.SecondTo)
+				o.Trigger, o.Due, o.MetOn = f.SecondAcceptedOn, v.due(key, f.SecondAcceptedOn, 0), f.SecondResolvedOn
+				o.Cites = cites(f.SecondAcceptedAt, f.SecondResolvedAt)
+				if legacy {
+					o.Trigger, o.Due = f.SecondFiledOn, v.due(key, v.due("complaint.accept.second", f.SecondFiledOn, 0), 0)
+					o.Cites = cites(f.SecondAt, f.SecondResolvedAt)
+				}
+				add(o)
+			}
 		}
 	case events.PetitionDenunciation:
 		// The body that receives a denunciation logs, classifies and

@@ -76,7 +76,7 @@ var FlagCodes = map[string]flagInfo{
 	"OB_NO_HEARING":             {"Không nghe MTTQ thông báo kết quả giám sát 6 tháng (No six-monthly hearing of supervision results)", "Luật MTTQ 2015 Điều 30.1", "respondent"},
 	"OB_RECEPTION_BELOW_MIN":    {"Chủ tịch UBND tiếp công dân ít hơn mức tối thiểu (The chair received citizens on fewer days than the legal minimum)", "Luật Tiếp công dân 2013 Điều 12.5, 13.5, 15.2", "respondent"},
 	"OB_INFO_SILENT":            {"Không cung cấp, từ chối hoặc thông báo thời hạn đúng luật (Information request left unanswered)", "Luật Tiếp cận thông tin 2016 Điều 29-31", "respondent"},
-	"OB_COMPLAINT_NOT_ACCEPTED": {"Không thụ lý khiếu nại đúng hạn (Complaint not accepted in time)", "Luật Khiếu nại 2011 Điều 27", "respondent"},
+	"OB_COMPLAINT_NOT_ACCEPTED": {"Không thụ lý khiếu nại đúng hạn (Complaint not accepted in time)", "Luật Khiếu nại 2011 Điều 27, 36", "respondent"},
 	"OB_COMPLAINT_OVERDUE":      {"Giải quyết khiếu nại quá hạn (Complaint resolution overdue)", "Luật Khiếu nại 2011 Điều 28, 37", "respondent"},
 	"OB_DENUNCIATION_OVERDUE":   {"Giải quyết tố cáo quá hạn (Denunciation resolution overdue)", "Luật Tố cáo 2018 Điều 30", "respondent"},
 	"OB_VOTER_PETITION_OVERDUE": {"Không trả lời hoặc trả lời kiến nghị cử tri quá hạn (Voters' petition not answered in time)", "Quyết định 33/2017/QĐ-TTg Điều 12", "respondent"},
@@ -896,7 +896,7 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 			case f.WithdrawnOn != "":
 				end = f.WithdrawnOn
 			case f.SecondFiledOn != "":
-				end = f.SecondResolvedOn
+				end = cmp.Or(f.SecondResolvedOn, f.SecondNotAcceptedOn)
 			case f.ResolvedOn != "":
 				end = f.ResolvedOn
 			case it.Status() == events.PeClosed || it.Status() == events.PeFiled || it.Status() == events.PeGuided:
@@ -1208,7 +1208,7 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 		}
 	case "info.post.simple", "info.electronic.simple", "info.inperson", "info.complex.notice", "info.complex.provide":
 		raise("OB_INFO_SILENT", key, it, o.Party, it.Stream(), on, detail("Yêu cầu cung cấp thông tin không được đáp ứng đúng hạn", "information request not answered in time"), o.Cites)
-	case "complaint.accept":
+	case "complaint.accept", "complaint.accept.second":
 		if missing || late {
 			raise("OB_COMPLAINT_NOT_ACCEPTED", key, it, o.Party, it.Stream(), on, detail("Không thụ lý khiếu nại đúng hạn", "complaint not accepted in time"), o.Cites)
 		}

@@ -106,14 +106,18 @@ func similarity(a, b string) int {
 func summaryOf(it *Item) string { return it.Title }
 
 // final is when a complaint's matter was finally decided, and the event
-// that decided it: its second instance's resolution, or else its first
-// resolution once the complainant's time to take it further has passed
-// (complaint.appeal, or complaint.appeal.remote, after the decision: the
-// day after it) with no second instance filed; "" if neither.
+// that decided it: its second instance's resolution, or the second
+// instance's decision not to accept it (the first decision stands), or
+// else its first resolution once the complainant's time to take it
+// further has passed (complaint.appeal, or complaint.appeal.remote, after
+// the decision: the day after it) with no second instance filed; "" if
+// none.
 func (v *Views) final(f *PetFacts) (events.Date, Cite) {
 	switch {
 	case f.SecondResolvedOn != "":
 		return f.SecondResolvedOn, f.SecondResolvedAt
+	case f.SecondNotAcceptedOn != "":
+		return f.SecondNotAcceptedOn, f.SecondNotAcceptedAt
 	case f.ResolvedOn != "" && f.SecondFiledOn == "":
 		rule := "complaint.appeal"
 		if f.Remote {

@@ -61,6 +61,7 @@ func TestRepeatPetition(t *testing.T) {
 		w.rec(events.KindPetition, id, "", events.PetitionResolved, fmt.Sprintf(`{"resolved_on":%q,"outcome":"Giữ nguyên quyết định.","summary":"Bác đơn, giữ nguyên quyết định hành chính."}`, on[0]), on[0])
 		if len(on) > 1 {
 			w.rec(events.KindPetition, id, "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-04-25","to_party_id":"ubnd-21610"}`, "2024-04-25")
+			w.rec(events.KindPetition, id, "", events.PetitionSecondInstanceAccepted, `{"accepted_on":"2024-04-29"}`, "2024-04-29")
 			w.rec(events.KindPetition, id, "", events.PetitionResolved, fmt.Sprintf(`{"resolved_on":%q,"outcome":"Giữ nguyên."}`, on[1]), on[1])
 		}
 	}
@@ -95,10 +96,18 @@ func TestRepeatPetition(t *testing.T) {
 	complaint("kn-7", "21607", `{"name":"Nguyễn Thị Hoà","id_number":"052190001234"}`, "Khiếu nại việc cấp giấy chứng nhận quyền sử dụng đất", "2024-05-25")
 	// Someone else, the same matter as kn-1, whose name is then corrected.
 	complaint("kn-8", "21607", `{"name":"Trần Thị B","address":"Thôn 1, Nhơn Hưng"}`, matter, "2024-07-01")
+	// The second instance did not accept it: the first decision stands
+	// from then.
+	const tam = `{"name":"Đỗ Văn Tám","id_number":"052 190 009 999"}`
+	complaint("kn-14", "21607", tam, "Khiếu nại việc thu hồi đất làm đường liên xã", "2024-03-01")
+	decided("kn-14", "2024-04-20")
+	w.rec(events.KindPetition, "kn-14", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-04-25","to_party_id":"ubnd-21610"}`, "2024-04-25")
+	w.rec(events.KindPetition, "kn-14", "", events.PetitionSecondInstanceNotAccepted, `{"decided_on":"2024-05-02","reason":"Đã khởi kiện tại Tòa án."}`, "2024-05-02")
+	complaint("kn-15", "21607", tam, "Khiếu nại việc thu hồi đất làm đường liên xã", "2024-05-10")
 
 	v := w.build()
 	const today = "2024-12-31"
-	if got, want := petitionerFlagged(t, v, today, "MU_REPEAT_PETITION"), []string{"petition/kn-11", "petition/kn-2", "petition/kn-7"}; !slices.Equal(got, want) {
+	if got, want := petitionerFlagged(t, v, today, "MU_REPEAT_PETITION"), []string{"petition/kn-11", "petition/kn-15", "petition/kn-2", "petition/kn-7"}; !slices.Equal(got, want) {
 		t.Errorf("flagged %q, want %q", got, want)
 	}
 	f := flagsCode(v, today, "petition/kn-2", "MU_REPEAT_PETITION")
@@ -110,6 +119,9 @@ func TestRepeatPetition(t *testing.T) {
 	if got := flagsCode(v, "2024-05-31", "petition/kn-2", "MU_REPEAT_PETITION"); len(got) != 0 {
 		t.Errorf("raised before kn-2 was received: %+v", got)
 	}
+	if f := flagsCode(v, today, "petition/kn-15", "MU_REPEAT_PETITION"); len(f) != 1 || f[0].Cites[0].Position != v.Item("petition/kn-14").Events[len(v.Item("petition/kn-14").Events)-1] || !strings.Contains(f[0].Detail, "2024-05-02") {
+		t.Errorf("kn-15's flag %+v, want it citing kn-14's refusal at the second instance, final from 2024-05-02", f)
+	}
 	f = flagsCode(v, today, "petition/kn-7", "MU_REPEAT_PETITION")
 	if six := v.Item("petition/kn-6"); len(f) != 1 || f[0].Cites[0].Position != six.Events[len(six.Events)-1] {
 		t.Errorf("kn-7's flag %+v, want it citing kn-6's second decision", f)
@@ -118,14 +130,14 @@ func TestRepeatPetition(t *testing.T) {
 	w.rec(events.KindPetition, "kn-8", "", events.PetitionCorrected,
 		`{"corrects_version":1,"reason":"Ghi nhầm tên người khiếu nại.","changes":{"petitioner.name":"Lê Văn Khiếu"}}`, "2024-07-02")
 	v = w.build()
-	if got, want := petitionerFlagged(t, v, today, "MU_REPEAT_PETITION"), []string{"petition/kn-11", "petition/kn-2", "petition/kn-7", "petition/kn-8"}; !slices.Equal(got, want) {
+	if got, want := petitionerFlagged(t, v, today, "MU_REPEAT_PETITION"), []string{"petition/kn-11", "petition/kn-15", "petition/kn-2", "petition/kn-7", "petition/kn-8"}; !slices.Equal(got, want) {
 		t.Errorf("after the correction: flagged %q, want %q", got, want)
 	}
 	// kn-2 found anonymous after all.
 	w.rec(events.KindPetition, "kn-2", "", events.PetitionCorrected,
 		`{"corrects_version":1,"reason":"Đơn không ký tên.","changes":{"anonymous":"true","petitioner.name":"","petitioner.address":""}}`, "2024-07-02")
 	v = w.build()
-	if got, want := petitionerFlagged(t, v, today, "MU_REPEAT_PETITION"), []string{"petition/kn-11", "petition/kn-7", "petition/kn-8"}; !slices.Equal(got, want) {
+	if got, want := petitionerFlagged(t, v, today, "MU_REPEAT_PETITION"), []string{"petition/kn-11", "petition/kn-15", "petition/kn-7", "petition/kn-8"}; !slices.Equal(got, want) {
 		t.Errorf("after kn-2 was found anonymous: flagged %q, want %q", got, want)
 	}
 }

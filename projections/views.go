@@ -532,11 +532,17 @@ type PetFacts struct {
 	IdentityPublic *Cite `json:",omitempty"`
 	// A complaint taken to the second instance: filed with SecondTo, and
 	// resolved there (the first resolution stays in ResolvedOn).
-	SecondFiledOn    events.Date
-	SecondTo         string `codec:"shared"`
-	SecondAt         Cite
-	SecondResolvedOn events.Date
-	SecondResolvedAt Cite
+	SecondFiledOn events.Date
+	SecondTo      string `codec:"shared"`
+	SecondAt      Cite
+	// SecondAcceptedOn and SecondNotAcceptedOn are the second-instance
+	// body's decision on it (Luật Khiếu nại 2011 Art. 36), if recorded.
+	SecondAcceptedOn    events.Date
+	SecondAcceptedAt    Cite
+	SecondNotAcceptedOn events.Date
+	SecondNotAcceptedAt Cite
+	SecondResolvedOn    events.Date
+	SecondResolvedAt    Cite
 	// WithdrawnOn is when the petitioner withdrew it, once forwarded.
 	WithdrawnOn events.Date
 	WithdrawnAt Cite
@@ -1539,6 +1545,10 @@ func (v *Views) applyPet(it *Item, env *events.Envelope, p events.Payload, c Cit
 		}
 	case *events.SecondInstanceFiledData:
 		f.SecondFiledOn, f.SecondTo, f.SecondAt = d.FiledOn, d.ToPartyID, c
+	case *events.SecondInstanceAcceptedData:
+		f.SecondAcceptedOn, f.SecondAcceptedAt = d.AcceptedOn, c
+	case *events.SecondInstanceNotAcceptedData:
+		f.SecondNotAcceptedOn, f.SecondNotAcceptedAt = d.DecidedOn, c
 	case *events.PetitionResultNotifiedData:
 		// The notice the forwarding MTTQ is owed is of the first
 		// result: a second instance's notice does not replace it.

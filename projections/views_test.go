@@ -670,22 +670,17 @@ func TestOverburdenFollowsChanges(t *testing.T) {
 
 // TestComplaintSecondInstance follows a complaint through both instances
 // (Luật Khiếu nại 2011): accepted and resolved in time by the commune,
-// then taken to the town, whose 45 days run from the last day it could
-// have accepted it; overdue, it is flagged against the town, and resolved,
-// it is on time; the first instance's outcome stays as it was.
+// then taken to the town, which is to accept it within 10 days (Art. 36)
+// and resolve it within 45 days of its acceptance (Art. 37); late or
+// overdue, each is flagged against the town, and resolved in time, the
+// resolution is on time; the first instance's outcome stays as it was.
 func TestComplaintSecondInstance(t *testing.T) {
 	w := newWorld(t)
 	w.party("ubnd-540", "Ủy ban nhân dân thị xã An Nhơn", "PEOPLES_COMMITTEE", "540")
 	const stream = "petition/kn-don-1"
-	w.rec(events.KindPetition, "kn-don-1", "21607", events.PetitionReceived,
-		`{"channel":"MAIL","received_on":"2024-05-16","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Lê Văn C"},"summary":"Khiếu nại quyết định thu hồi đất"}`, "2024-05-16")
-	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionClassified,
-		`{"classified_on":"2024-05-17","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-17")
-	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-20","to_party_id":"ubnd-21607"}`, "2024-05-20")
-	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
-	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionResolved, `{"resolved_on":"2024-06-20","outcome":"Khiếu nại sai"}`, "2024-06-20")
-	// Filed with the town on Monday 1 July: accepted by Thursday 11 July
-	// at the latest, then 45 days: Sunday 25 August, so Monday 26.
+	firstInstance(w, "kn-don-1")
+	// Filed with the town on Monday 1 July: to be accepted by Thursday 11
+	// July.
 	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
 	v := w.build()
 
@@ -693,29 +688,55 @@ func TestComplaintSecondInstance(t *testing.T) {
 	if first.Party != "ubnd-21607" || first.Due != "2024-06-26" || first.Outcome != projections.OnTime {
 		t.Errorf("first instance: %s due %s %s, want ubnd-21607 due 2024-06-26 on time", first.Party, first.Due, first.Outcome)
 	}
-	for _, c := range []struct{ today, outcome string }{{"2024-08-26", projections.DueSoon}, {"2024-08-27", projections.Overdue}} {
-		o := obligation(t, v, stream, "complaint.second", events.Date(c.today))
-		if o.Party != "ubnd-540" || o.Due != "2024-08-26" || o.Outcome != c.outcome || o.Trigger != "2024-07-01" {
-			t.Errorf("second instance at %s: %s due %s %s (from %s), want ubnd-540 due 2024-08-26 %s (from 2024-07-01)", c.today, o.Party, o.Due, o.Outcome, o.Trigger, c.outcome)
+	for _, c := range []struct{ today, outcome string }{{"2024-07-11", projections.DueSoon}, {"2024-07-12", projections.Overdue}} {
+		o := obligation(t, v, stream, "complaint.accept.second", events.Date(c.today))
+		if o.Party != "ubnd-540" || o.Due != "2024-07-11" || o.Outcome != c.outcome || o.Trigger != "2024-07-01" || o.Basis != "Luật Khiếu nại 2011 (02/2011/QH13) Điều 36" {
+			t.Errorf("second instance's acceptance at %s: %s due %s %s (from %s, %s), want ubnd-540 due 2024-07-11 %s (from 2024-07-01, Điều 36)", c.today, o.Party, o.Due, o.Outcome, o.Trigger, o.Basis, c.outcome)
 		}
 	}
-	overdue := func(v *projections.Views, today events.Date) []projections.Flag {
+	if slices.ContainsFunc(v.Obligations(v.Item(stream), "2024-07-12"), func(o projections.Obligation) bool { return strings.HasPrefix(o.Rule, "complaint.second") }) {
+		t.Error("a resolution is due before the second instance accepted the complaint")
+	}
+	flagged := func(v *projections.Views, code string, today events.Date) []projections.Flag {
 		var out []projections.Flag
 		for _, f := range v.Flags(today) {
-			if f.Subject == stream && f.Code == "OB_COMPLAINT_OVERDUE" {
+			if f.Subject == stream && f.Code == code {
 				out = append(out, f)
 			}
 		}
 		return out
 	}
-	if fs := overdue(v, "2024-08-26"); len(fs) != 0 {
+	if fs := flagged(v, "OB_COMPLAINT_NOT_ACCEPTED", "2024-07-11"); len(fs) != 0 {
+		t.Errorf("not-accepted flags on the acceptance's due date: %+v", fs)
+	}
+	if fs := flagged(v, "OB_COMPLAINT_NOT_ACCEPTED", "2024-07-12"); len(fs) != 1 || fs[0].Party != "ubnd-540" || fs[0].LegalBasis != "Luật Khiếu nại 2011 Điều 27, 36" {
+		t.Errorf("not-accepted flags the day after: %+v, want one against ubnd-540 under Điều 27, 36", fs)
+	}
+
+	// Accepted on Monday 15 July, four days late: 45 days from then is
+	// Thursday 29 August.
+	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionSecondInstanceAccepted, `{"accepted_on":"2024-07-15"}`, "2024-07-15")
+	v = w.build()
+	if o := obligation(t, v, stream, "complaint.accept.second", "2024-08-30"); o.MetOn != "2024-07-15" || o.Outcome != projections.Late || o.DaysLate != 4 {
+		t.Errorf("second instance's acceptance: met %s %s (%d days late), want 2024-07-15 late by 4", o.MetOn, o.Outcome, o.DaysLate)
+	}
+	if fs := flagged(v, "OB_COMPLAINT_NOT_ACCEPTED", "2024-08-30"); len(fs) != 1 {
+		t.Errorf("not-accepted flags once accepted late: %+v, want one", fs)
+	}
+	for _, c := range []struct{ today, outcome string }{{"2024-08-29", projections.DueSoon}, {"2024-08-30", projections.Overdue}} {
+		o := obligation(t, v, stream, "complaint.second", events.Date(c.today))
+		if o.Party != "ubnd-540" || o.Due != "2024-08-29" || o.Outcome != c.outcome || o.Trigger != "2024-07-15" || len(o.Cites) != 1 || o.Cites[0].Type != events.PetitionSecondInstanceAccepted {
+			t.Errorf("second instance at %s: %s due %s %s (from %s, cites %v), want ubnd-540 due 2024-08-29 %s (from the acceptance, 2024-07-15)", c.today, o.Party, o.Due, o.Outcome, o.Trigger, o.Cites, c.outcome)
+		}
+	}
+	if fs := flagged(v, "OB_COMPLAINT_OVERDUE", "2024-08-29"); len(fs) != 0 {
 		t.Errorf("flags on the due date: %+v", fs)
 	}
-	if fs := overdue(v, "2024-08-27"); len(fs) != 1 || fs[0].Party != "ubnd-540" {
+	if fs := flagged(v, "OB_COMPLAINT_OVERDUE", "2024-08-30"); len(fs) != 1 || fs[0].Party != "ubnd-540" {
 		t.Errorf("flags the day after: %+v, want one OB_COMPLAINT_OVERDUE against ubnd-540", fs)
 	}
 	// The town's trail holds the obligation.
-	trail, ok := v.Accountability("ubnd-540", "2024-08-27", nil, nil, 0)
+	trail, ok := v.Accountability("ubnd-540", "2024-08-30", nil, nil, 0)
 	if !ok || !slices.ContainsFunc(trail.Obligations, func(o projections.Obligation) bool {
 		return o.Stream == stream && o.Rule == "complaint.second" && o.Outcome == projections.Overdue
 	}) {
@@ -730,9 +751,51 @@ func TestComplaintSecondInstance(t *testing.T) {
 	if o := obligation(t, v, stream, "complaint.first", "2024-09-30"); o.MetOn != "2024-06-20" {
 		t.Errorf("first instance after the second resolution: met %s, want 2024-06-20", o.MetOn)
 	}
-	if fs := overdue(v, "2024-09-30"); len(fs) != 0 {
+	if fs := flagged(v, "OB_COMPLAINT_OVERDUE", "2024-09-30"); len(fs) != 0 {
 		t.Errorf("flags after the second resolution: %+v", fs)
 	}
+
+	// Not accepted at the second instance (with reasons, in time): the
+	// acceptance is met, and no resolution is owed.
+	const refused = "petition/kn-don-2"
+	firstInstance(w, "kn-don-2")
+	w.rec(events.KindPetition, "kn-don-2", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
+	w.rec(events.KindPetition, "kn-don-2", "", events.PetitionSecondInstanceNotAccepted, `{"decided_on":"2024-07-08","reason":"Người khiếu nại đã khởi kiện tại Tòa án."}`, "2024-07-08")
+	v = w.build()
+	if o := obligation(t, v, refused, "complaint.accept.second", "2024-09-30"); o.MetOn != "2024-07-08" || o.Outcome != projections.OnTime {
+		t.Errorf("second instance not accepted: met %s %s, want 2024-07-08 on time", o.MetOn, o.Outcome)
+	}
+	if slices.ContainsFunc(v.Obligations(v.Item(refused), "2024-09-30"), func(o projections.Obligation) bool { return strings.HasPrefix(o.Rule, "complaint.second") }) {
+		t.Error("a resolution is due although the second instance did not accept the complaint")
+	}
+
+	// Resolved at the second instance before its acceptance had an event
+	// (an older log): no acceptance is owed that could be dated, and the
+	// resolution runs from the last day it could have been accepted (11
+	// July), 45 days: Sunday 25 August, so Monday 26.
+	const older = "petition/kn-don-3"
+	firstInstance(w, "kn-don-3")
+	w.rec(events.KindPetition, "kn-don-3", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
+	w.legacy(older, events.PetitionResolved, `{"resolved_on":"2024-08-27","outcome":"Giữ nguyên quyết định"}`)
+	v = w.build()
+	if o := obligation(t, v, older, "complaint.second", "2024-09-30"); o.Due != "2024-08-26" || o.Trigger != "2024-07-01" || o.Outcome != projections.Late {
+		t.Errorf("an older second resolution: due %s (from %s) %s, want due 2024-08-26 (from the filing, 2024-07-01) late", o.Due, o.Trigger, o.Outcome)
+	}
+	if slices.ContainsFunc(v.Obligations(v.Item(older), "2024-09-30"), func(o projections.Obligation) bool { return o.Rule == "complaint.accept.second" }) {
+		t.Error("an older second resolution owes an acceptance no event could record")
+	}
+}
+
+// firstInstance records a complaint accepted and resolved in time by the
+// commune (ubnd-21607).
+func firstInstance(w *world, id string) {
+	w.rec(events.KindPetition, id, "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-05-16","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Lê Văn C"},"summary":"Khiếu nại quyết định thu hồi đất"}`, "2024-05-16")
+	w.rec(events.KindPetition, id, "", events.PetitionClassified,
+		`{"classified_on":"2024-05-17","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-17")
+	w.rec(events.KindPetition, id, "", events.PetitionForwarded, `{"forwarded_on":"2024-05-20","to_party_id":"ubnd-21607"}`, "2024-05-20")
+	w.rec(events.KindPetition, id, "", events.PetitionAccepted, `{"accepted_on":"2024-05-27"}`, "2024-05-27")
+	w.rec(events.KindPetition, id, "", events.PetitionResolved, `{"resolved_on":"2024-06-20","outcome":"Khiếu nại sai"}`, "2024-06-20")
 }
 
 // TestDenunciationIntake: a denunciation forwarded to the competent body
