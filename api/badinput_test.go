@@ -369,6 +369,10 @@ func TestMalformedQuery(t *testing.T) {
 	for _, q := range []string{"as_of=%zz", "q=%", "q=ab%2", "status=open;limit=1", "limit=1&unit=%G1"} {
 		MustError(t, f.Do(t, "GET", "/v1/recommendations?"+q, f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, "query")
 	}
+	// Not text: bytes that are not UTF-8, control characters.
+	for _, q := range []string{"q=%ff%fe", "q=%00", "q=a%0Ab", "q=%C3"} {
+		MustError(t, f.Do(t, "GET", "/v1/recommendations?"+q, f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, "q")
+	}
 	for _, q := range []string{"q=%C3%9Ay+ban", "q=100%25", "limit=1&", ""} {
 		if r := f.Do(t, "GET", "/v1/recommendations?"+q, f.Inspector.Secret, nil); r.Status != http.StatusOK {
 			t.Errorf("GET /v1/recommendations?%s: %d %s", q, r.Status, r.Body)
@@ -389,6 +393,12 @@ func TestEncodedSlash(t *testing.T) {
 	w := mustWeb(t, f, f.Inspector)
 	if p := w.Get("/items/recommendations%2Frec-1"); p.Status != http.StatusNotFound || !strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("/items/recommendations%%2Frec-1: %d %s, want the workspace's 404 page", p.Status, p.Header.Get("Content-Type"))
+	}
+	// Dot segments and empty ones, encoded or not: mux answered a bare
+	// 301 to the cleaned path, for a POST as well.
+	for _, p := range []string{"/v1/recommendations/%2E%2E", "/v1/recommendations/%2e%2e/events", "/v1//recommendations", "/v1/recommendations/./rec-1", "/v1/recommendations/rec-1/.."} {
+		MustError(t, f.Do(t, "GET", p, f.Inspector.Secret, nil), http.StatusNotFound, events.ENotFound, "path")
+		MustError(t, f.Do(t, "POST", p, f.Recorder.Secret, nil), http.StatusNotFound, events.ENotFound, "path")
 	}
 	// Other escapes are read as what they escape.
 	if r := f.Do(t, "GET", "/v1/recommendations/rec%2D1", f.Inspector.Secret, nil); r.Status != http.StatusOK {

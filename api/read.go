@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 	"github.com/mttq-vn/ledger/events"
@@ -435,6 +437,10 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	}
 	if len([]rune(query.Text)) > 200 {
 		s.Error(w, r, events.FieldErrorf("q", "q is at most 200 characters."))
+		return
+	}
+	if !utf8.ValidString(query.Text) || strings.IndexFunc(query.Text, unicode.IsControl) >= 0 {
+		s.Error(w, r, events.FieldErrorf("q", "q must be text in UTF-8, without control characters."))
 		return
 	}
 	resp := ListResponse{Items: []ItemResponse{}, AsOf: rc.asOf}

@@ -229,6 +229,8 @@ func TestFlagsAPI(t *testing.T) {
 	MustError(t, f.Do(t, "POST", path, f.Recorder.Secret, review), 403, events.EForbidden, "Authorization")
 	MustError(t, f.Do(t, "POST", path, f.Inspector.Secret, map[string]string{"verdict": "GUILTY", "note": "x"}), 400, events.EInvalid, "verdict")
 	MustError(t, f.Do(t, "POST", path, f.Inspector.Secret, map[string]string{"verdict": "DISMISSED", "note": "x", "reviewed_on": "2099-01-01"}), 400, events.EInvalid, "reviewed_on")
+	before := string(projections.AddDays(fl.RaisedOn, -1)) // recorded as the flag's once
+	MustError(t, f.Do(t, "POST", path, f.Inspector.Secret, map[string]string{"verdict": "DISMISSED", "note": "x", "reviewed_on": before}), 400, events.EInvalid, "reviewed_on")
 	MustError(t, f.Do(t, "POST", "/v1/flags/OB_NO_RESPONSE-000/reviews", f.Inspector.Secret, review), 404, events.ENotFound, "id")
 	MustError(t, f.Do(t, "POST", path+"?as_of=1", f.Inspector.Secret, review), 400, events.EInvalid, "as_of")
 	res := MustResult(t, f.Do(t, "POST", path, f.Inspector.Secret, review))

@@ -351,6 +351,19 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.observe(otherRoute, r.Method, start)
 			return
 		}
+		if p := r.URL.Path; strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
+			// gorilla/mux would answer a bare 301 to the cleaned path,
+			// to a POST too (/v1/recommendations/%2E%2E/events moved to
+			// /v1/events). No ID is . or .., and no route has an empty
+			// segment.
+			if webPath(p) {
+				s.router.NotFoundHandler.ServeHTTP(w, r)
+				return
+			}
+			s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: "No resource has an empty, . or .. segment in its path."})
+			s.observe(otherRoute, r.Method, start)
+			return
+		}
 		if r.Method == http.MethodHead {
 			// HEAD is GET without the body (RFC 9110 §9.3.2): net/http
 			// drops what the handler writes, as it knows the request's

@@ -199,6 +199,9 @@ func (s *Server) handleFlagReview(w http.ResponseWriter, r *http.Request) {
 	} else if body.ReviewedOn > rc.today {
 		s.Error(w, r, events.FieldErrorf("reviewed_on", "reviewed_on %s is after today (%s): a review is recorded when it was made.", body.ReviewedOn, rc.today))
 		return
+	} else if body.ReviewedOn < f.RaisedOn {
+		s.Error(w, r, events.FieldErrorf("reviewed_on", "reviewed_on %s is before the flag was raised (%s): a flag is reviewed once it is raised.", body.ReviewedOn, f.RaisedOn))
+		return
 	}
 	data, err := json.Marshal(events.FlagReviewedData{Code: f.Code, Verdict: body.Verdict, Note: body.Note, ReviewedOn: body.ReviewedOn})
 	if err != nil {
@@ -522,7 +525,8 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
+	w.Header().Set("Vary", "Accept")
+	if wantsCSV(r.Header.Values("Accept")) {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="bao-cao-%s-%s-%s.csv"`, orAll(unit), orAll(string(from)), orAll(string(to))))
 		body := reportCSV(reps[0], reps[1:])
@@ -535,6 +539,36 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		Series []projections.Report `json:"series,omitempty"`
 		AsOf   *AsOf                `json:"as_of,omitempty"`
 	}{reps[0], reps[1:], rc.asOf})
+}
+
+// wantsCSV reports whether the Accept header prefers CSV (text/csv, or
+// text/*) to JSON (application/json, application/*, */*), by their
+// quality values (RFC 9110 §12.5.1; media types compared without case).
+// No header, or one that names neither, is JSON.
+func wantsCSV(accept []string) bool {
+	var csv, json float64
+	for _, line := range accept {
+		for _, rng := range strings.Split(line, ",") {
+			media, params, _ := strings.Cut(rng, ";")
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+					if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+						q = f
+					} else {
+						q = 0 // not a quality value: not acceptable
+					}
+				}
+			}
+			switch strings.ToLower(strings.TrimSpace(media)) {
+			case "text/csv", "text/*":
+				csv = max(csv, q)
+			case "application/json", "application/*", "*/*":
+				json = max(json, q)
+			}
+		}
+	}
+	return csv > 0 && csv > json
 }
 
 func orAll(s string) string {

@@ -112,6 +112,12 @@ func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, Errorf(EInvalid, "The bundle has more after its JSON document.")
 	}
+	// A key given twice (the trail is signed as it reads with the last of
+	// them) would let a reader who takes the first see another trail than
+	// the one verified.
+	if path, dup := DuplicateKey(data); dup {
+		return nil, Errorf(EInvalid, "The bundle gives %s twice: a bundle the ledger wrote never does.", path)
+	}
 	if b.Format != BundleFormat {
 		return nil, Errorf(EInvalid, "The bundle's format is %q, want %q.", b.Format, BundleFormat)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -151,6 +152,26 @@ func TestBundleAltered(t *testing.T) {
 		out, _ := json.Marshal(a)
 		if verify("relabelled-as-withheld", out) == 0 {
 			t.Errorf("a bundle whose readable event %d was marked withheld and relabelled %s in the trail verifies", target, "recommendation.response_submitted.v1")
+		}
+	}
+	// D: a forged value put before the genuine one under the same key
+	// (the signature covers the trail as it reads with the last value; a
+	// reader who takes the first sees the forgery), at the top of the
+	// trail and within an obligation.
+	for name, forge := range map[string]func([]byte) []byte{
+		"forged-name": func(g []byte) []byte {
+			return bytes.Replace(g, []byte(`"trail":{`), []byte(`"trail":{"name":"FORGED NAME",`), 1)
+		},
+		"forged-outcome": func(g []byte) []byte {
+			return bytes.Replace(g, []byte(`"outcome":"overdue"`), []byte(`"outcome":"on_time","outcome":"overdue"`), 1)
+		},
+	} {
+		forged := forge(genuine)
+		if bytes.Equal(forged, genuine) {
+			t.Fatalf("%s: the genuine bundle has nothing to forge:\n%s", name, genuine)
+		}
+		if verify(name, forged) == 0 {
+			t.Errorf("a bundle with a key given twice in its trail (%s) verifies", name)
 		}
 	}
 }

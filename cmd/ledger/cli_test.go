@@ -54,6 +54,7 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--log-level", "loud"},
 		{"serve", "--max-body", "-1"},
 		{"serve", "--sync", "lazy", "--sync-interval", "0s"},
+		{"serve", "--sync-interval", "-1s"}, // panicked in the embedded server, leaving a data folder behind
 		{"serve", "--snapshot-every", "0s"},
 		{"serve", "extra"},
 		{"verify"},
@@ -76,6 +77,8 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--rate-limit", "NaN"},
 		{"serve", "--rate-limit", "Inf"},
 		{"healthcheck", "--timeout", "0"},
+		{"healthcheck", "--url", "bogus"},          // a Go URL error, exit 1
+		{"healthcheck", "--url", "127.0.0.1:8080"}, // no scheme
 		{"version", "extra"},
 		{"verify", "--data", "x", "--key", "k", "--key-file", "k.pub"},
 		// Flags that do not apply to the mode were ignored silently.

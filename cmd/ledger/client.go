@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 
 	"github.com/mttq-vn/ledger/api"
@@ -20,8 +21,11 @@ func newAPIClient(url, token string) (*api.Client, error) {
 // newAPIClientCA returns a client of the ledger at url that trusts the PEM
 // certificates in caFile besides the system's roots ("" for the system's
 // only).
-func newAPIClientCA(url, token, caFile string) (*api.Client, error) {
-	c := api.NewClient(url, token)
+func newAPIClientCA(base, token, caFile string) (*api.Client, error) {
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usageErrorf("--url must be the ledger's base URL, such as http://127.0.0.1:8080 or https://ledger.example.vn, not %q", base)
+	}
+	c := api.NewClient(base, token)
 	if caFile == "" {
 		return c, nil
 	}

@@ -169,8 +169,32 @@ func TestServeDemoVerifyRestart(t *testing.T) {
 		t.Errorf("replay at a later day: exit %d\n%s", code, errOut)
 	}
 	code, out, errOut = runCLI(t, "replay", "--data", dir, "--as-of", "2000-01-01T00:00:00+07:00")
-	if code != 0 || !strings.Contains(out, "as of position 0 (before the first event)") {
-		t.Errorf("replay at a time before the log: exit %d\n%s\n%s", code, out, errOut)
+	if code != 0 || !strings.Contains(out, "as of position 0 (before the first event)") || !strings.Contains(out, "covered by checkpoint: none") {
+		t.Errorf("replay at a time before the log: exit %d (want no checkpoint, as the API's null)\n%s\n%s", code, out, errOut)
+	}
+	// The rule table the ledger serves with decides the deadlines replay
+	// prints, as the API's.
+	var table map[string]any
+	if b, err := os.ReadFile("../../projections/config/deadlines.json"); err != nil || json.Unmarshal(b, &table) != nil {
+		t.Fatalf("the default rule table: %v", err)
+	}
+	for _, r := range table["rules"].([]any) {
+		if r := r.(map[string]any); r["key"] == "recommendation.response" {
+			r["days"] = 60
+		}
+	}
+	rules60 := filepath.Join(t.TempDir(), "rules60.json")
+	b60, _ := json.Marshal(table)
+	os.WriteFile(rules60, b60, 0o600)
+	one := []string{"replay", "--data", dir, "--as-of", fmt.Sprint(size), "--collection", "recommendations", "--id", before.Items[0].ID}
+	code, outDefault, errOut := runCLI(t, one...)
+	code60, out60, errOut60 := runCLI(t, append(one, "--rules", rules60)...)
+	if code != 0 || code60 != 0 || outDefault == out60 || !strings.Contains(outDefault, `"due":"`) {
+		t.Errorf("replay with --rules (recommendation.response 60 days): exit %d and %d, the same item %v\n%s%s\n%s%s", code, code60, outDefault == out60, outDefault, errOut, out60, errOut60)
+	}
+	// --as-of is checked before a server is asked.
+	if code, _, errOut = runCLI(t, "replay", "--url", "http://127.0.0.1:1", "--token-file", "x", "--as-of", "2099-01-01T00:00:00Z"); code != 2 || !strings.Contains(errOut, "after today") {
+		t.Errorf("replay --url at a later day: exit %d (want 2)\n%s", code, errOut)
 	}
 
 	m2 := MustRunMain(t, dir, nil)

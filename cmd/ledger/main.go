@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -94,6 +95,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
+		if err != errUsage { // explained by the error itself (usageErrorf)
+			fmt.Fprintln(stderr, "ledger:", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		}
 		return 2
 	}
 	fmt.Fprintln(stderr, "ledger:", errorText(err))
@@ -105,6 +109,11 @@ var version = "dev"
 
 // errUsage reports a usage error that was already explained.
 var errUsage = errors.New("usage error")
+
+// usageErrorf is a usage error (exit 2) that explains itself.
+func usageErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
 
 const usage = `Sổ cái giám sát: the audit ledger of MTTQ supervision and social critique.
 

@@ -143,7 +143,7 @@ func (c *ServeConfig) Validate() error {
 		return fmt.Errorf("--rate-limit must be 0 (no limit) or more, with --rate-burst at least 1")
 	case c.CheckpointInterval < 10*time.Millisecond || c.CheckpointInterval > time.Second:
 		return fmt.Errorf("--checkpoint-interval must be between 10ms and 1s (checkpoints must never be more than 1 s behind)")
-	case c.Sync == "lazy" && (c.SyncInterval < time.Millisecond || c.SyncInterval > time.Minute):
+	case c.SyncInterval < time.Millisecond || c.SyncInterval > time.Minute: // given to the server whatever --sync says
 		return fmt.Errorf("--sync-interval must be between 1ms and 1m, not %s", c.SyncInterval)
 	case c.SnapshotEvery < time.Second:
 		return fmt.Errorf("--snapshot-every must be at least 1s, not %s", c.SnapshotEvery)

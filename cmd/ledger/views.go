@@ -124,6 +124,8 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	asOf := fs.String("as-of", "", "a log position or an RFC 3339 time (required)")
 	collection := fs.String("collection", "", "print the items of this collection (recommendations, supervisions, ...)")
 	id := fs.String("id", "", "print this item of --collection")
+	rules := fs.String("rules", "", "deadline rule table the ledger serves with (with --data; as for serve)")
+	holidays := fs.String("holidays", "", "holiday calendar the ledger serves with (with --data; as for serve)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -139,23 +141,15 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 		if err := notWith(fs, "--data", "token-file"); err != nil {
 			return err
 		}
+	} else if err := notWith(fs, "--url", "rules", "holidays"); err != nil { // the server's own apply
+		return err
 	}
 	kind, ok := api.Collections[*collection]
 	if *collection != "" && !ok {
 		fmt.Fprintf(c.Stderr, "ledger replay: unknown collection %q\n", *collection)
 		return errUsage
 	}
-	if *base != "" {
-		return c.replayURL(ctx, *base, *tokenFile, *asOf, *collection, *id)
-	}
-	closeFn, st, err := openDataDirReadOnly(ctx, *data)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	r := projections.NewRunner(st, projections.DefaultConfig(), nil, quietLogger())
-	r.LogFiles = dataFiles(*data).ReadLog
-	r.HugePages = true // this process builds and exits
+	// --as-of is checked here for both modes, as the API checks as_of.
 	var pos uint64
 	var at time.Time
 	if n, err := strconv.ParseUint(*asOf, 10, 64); err == nil && n > 0 {
@@ -164,16 +158,33 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 		// As the API's as_of: any time of today, no later day.
 		day, err := projections.Today(t).Time()
 		if today, _ := projections.Today(time.Now()).Time(); err != nil || day.After(today) {
-			fmt.Fprintf(c.Stderr, "ledger replay: --as-of %s is after today: the ledger shows what was, not what will be\n", *asOf)
+			fmt.Fprintf(c.Stderr, "ledger replay: --as-of %s is after today (%s in Vietnam): the ledger shows what was, not what will be\n", *asOf, projections.Today(time.Now()))
 			return errUsage
-		}
-		if pos, err = projections.LogPositionAt(ctx, st, t); err != nil {
-			return err
 		}
 		at = t
 	} else {
 		fmt.Fprintln(c.Stderr, "ledger replay: --as-of must be a position (1 or more) or an RFC 3339 time")
 		return errUsage
+	}
+	if *base != "" {
+		return c.replayURL(ctx, *base, *tokenFile, *asOf, *collection, *id)
+	}
+	cfg, err := LoadProjectionConfig(*rules, *holidays)
+	if err != nil {
+		return err
+	}
+	closeFn, st, err := openDataDirReadOnly(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r := projections.NewRunner(st, cfg, nil, quietLogger())
+	r.LogFiles = dataFiles(*data).ReadLog
+	r.HugePages = true // this process builds and exits
+	if !at.IsZero() {
+		if pos, err = projections.LogPositionAt(ctx, st, at); err != nil {
+			return err
+		}
 	}
 	head, err := st.Head(ctx)
 	if err != nil {
@@ -193,8 +204,14 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	}
 	today := projections.Today(at)
 	cp := "none yet"
+	if pos == 0 {
+		cp = "none (nothing to cover)" // as the API's "checkpoint": null
+	}
 	stop := fmt.Errorf("found")
 	if err := st.Checkpoints(ctx, func(size uint64, _ []byte) error {
+		if pos == 0 {
+			return stop
+		}
 		if size >= pos {
 			cp = fmt.Sprintf("tree size %d", size)
 			return stop
