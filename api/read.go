@@ -194,7 +194,22 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 			return events.FieldErrorf("as_of", "as_of %s is after today (%s): the ledger shows what was, not what will be; leave as_of out to read the present.", as, today)
 		}
 		at = t
-		s.Views.Read(func(v *projections.Views) { pos = v.PositionAt(t) })
+		var applied uint64
+		s.Views.Read(func(v *projections.Views) { pos, applied = v.PositionAt(t), v.Position() })
+		if pos == applied {
+			// Every event the views hold was recorded by then: so may
+			// events they have not applied yet (written through another
+			// replica, or just now). The log itself decides, and the
+			// views are waited for, as for a position.
+			if head, err := s.Ledger.Store.Head(ctx); err == nil && head > applied {
+				if pos, err = projections.LogPositionAt(ctx, s.Ledger.Store, t); err != nil {
+					return events.Errorf(events.EUnavailable, "The log could not be searched for as_of %s: %v; try again.", as, err)
+				}
+				if err := s.waitViews(ctx, pos, "as_of"); err != nil {
+					return err
+				}
+			}
+		}
 	} else {
 		return events.FieldErrorf("as_of", "as_of must be a log position (such as 1200) or an RFC 3339 time (such as 2024-06-30T17:00:00+07:00).")
 	}
