@@ -380,6 +380,39 @@ func TestMalformedQuery(t *testing.T) {
 	}
 }
 
+// TestQueryParameters: a parameter the route does not take is refused,
+// naming it, and so is one given twice that takes one value (found by
+// helper-46's audit: limt=5 answered 50 items, /v1/rules?as_of=banana the
+// present, and limit=1&limit=abc the first value).
+func TestQueryParameters(t *testing.T) {
+	t.Parallel()
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "rec-1", unitWard, partyWard)
+	for _, c := range []struct{ method, path, field string }{
+		{"GET", "/v1/recommendations?limt=5", "limt"},
+		{"GET", "/v1/recommendations?Limit=5", "Limit"},
+		{"GET", "/v1/recommendations/rec-1?q=x", "q"},
+		{"GET", "/v1/deadlines?from=garbage", "from"},
+		{"GET", "/v1/rules?as_of=garbage", "as_of"},
+		{"GET", "/v1/log/checkpoint?as_of=1", "as_of"},
+		{"GET", "/v1/log/checkpoints?limit=1", "limit"},
+		{"GET", "/v1/events/1?as_of=1", "as_of"},
+		{"POST", "/v1/recommendations/rec-1/events?as_of=1", "as_of"},
+		{"GET", "/v1/recommendations?limit=1&limit=abc", "limit"},
+		{"GET", "/v1/reports/summary?unit=" + unitWard + "&unit=nope", "unit"},
+		{"GET", "/v1/flags?code=OB_NO_RESPONSE&code=nope", "code"},
+		{"GET", "/v1/log/proof/inclusion?position=1&position=2&size=2", "position"},
+	} {
+		MustError(t, f.Do(t, c.method, c.path, f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, c.field)
+	}
+	// A parameter that takes several values, repeated; one of the route's.
+	for _, p := range []string{"/v1/recommendations?status=issued&status=overdue", "/v1/deadlines?status=overdue&status=pending", "/v1/events/1?min_position=1"} {
+		if r := f.Do(t, "GET", p, f.Inspector.Secret, nil); r.Status != http.StatusOK {
+			t.Errorf("GET %s: %d %s", p, r.Status, r.Body)
+		}
+	}
+}
+
 // gorilla/mux routes the decoded path; an encoded slash must not reach an
 // item as if it were a slash.
 func TestEncodedSlash(t *testing.T) {

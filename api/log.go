@@ -40,6 +40,21 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.FieldErrorf("position", "A position is a whole number from 1."))
 		return
 	}
+	// Whether a flag's review may be read is the views' to say: a reader
+	// may ask them to have reached a position first.
+	if n, err := minPosition(r.URL.Query()); err != nil {
+		s.Error(w, r, err)
+		return
+	} else if n > 0 && s.Views != nil {
+		if err := s.pastHead(r.Context(), n, s.Views.Position()); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if err := s.waitViews(r.Context(), n, "min_position"); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	rec, err := s.Store.Get(r.Context(), pos)
 	if err != nil {
 		if errors.Is(err, events.ErrNotFound) {

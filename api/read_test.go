@@ -69,9 +69,9 @@ func TestList(t *testing.T) {
 		{f.Inspector, "/v1/recommendations?party=" + partyOther, []string{"rec-2"}},
 		{f.Inspector, "/v1/recommendations?from=2023-03-11", nil},
 		{f.Inspector, "/v1/recommendations?to=2023-03-10", []string{"rec-2", "rec-1"}},
-		{f.Observer, "/v1/recommendations?x=1", []string{"rec-1"}},
-		{f.Respondent, "/v1/recommendations?x=1", []string{"rec-1"}},
-		{f.TownRecorder, "/v1/recommendations?x=1", []string{"rec-2", "rec-1"}},
+		{f.Observer, "/v1/recommendations?limit=50", []string{"rec-1"}},
+		{f.Respondent, "/v1/recommendations?limit=50", []string{"rec-1"}},
+		{f.TownRecorder, "/v1/recommendations?limit=50", []string{"rec-2", "rec-1"}},
 	}
 	for _, c := range cases {
 		if _, got := mustList(t, f, c.tok, c.path+min); !slices.Equal(got, c.want) {

@@ -140,6 +140,12 @@ func (s *Server) timeRoute(next http.Handler) http.Handler {
 			name = cmp.Or(s.routeNames[route], otherRoute)
 		}
 		defer s.observe(name, r.Method, time.Now())
+		if r.URL.RawQuery != "" && strings.HasPrefix(name, "/v1/") {
+			if err := checkQuery(r.Method+" "+name, r.URL.Query()); err != nil {
+				s.Error(w, r, err)
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
