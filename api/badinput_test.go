@@ -402,11 +402,23 @@ func TestQueryParameters(t *testing.T) {
 		{"GET", "/v1/reports/summary?unit=" + unitWard + "&unit=nope", "unit"},
 		{"GET", "/v1/flags?code=OB_NO_RESPONSE&code=nope", "code"},
 		{"GET", "/v1/log/proof/inclusion?position=1&position=2&size=2", "position"},
+		// Values that name nothing answered an empty list.
+		{"GET", "/v1/recommendations?form=NOPE", "form"},
+		{"GET", "/v1/supervisions?form=delegation", "form"},
+		{"GET", "/v1/units?form=COMMUNE", "form"},
+		{"GET", "/v1/recommendations?party=UBND-21607", "party"},
+		{"GET", "/v1/flags?party=nope", "party"},
+		{"GET", "/v1/flags?subject=nope", "subject"},
+		{"GET", "/v1/deadlines?party=nope", "party"},
+		{"GET", "/v1/units?status=accepted", "status"},
+		{"GET", "/v1/supervisions?status=answered_late", "status"},
 	} {
 		MustError(t, f.Do(t, c.method, c.path, f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, c.field)
 	}
 	// A parameter that takes several values, repeated; one of the route's.
-	for _, p := range []string{"/v1/recommendations?status=issued&status=overdue", "/v1/deadlines?status=overdue&status=pending", "/v1/events/1?min_position=1"} {
+	for _, p := range []string{"/v1/recommendations?status=issued&status=overdue", "/v1/deadlines?status=overdue&status=pending", "/v1/events/1?min_position=1",
+		"/v1/recommendations?form=OTHER&party=" + partyWard, "/v1/supervisions?form=DELEGATION&status=overdue", "/v1/units?status=flagged",
+		"/v1/flags?party=" + partyWard + "&subject=recommendation/rec-1", "/v1/deadlines?party=" + partyWard} {
 		if r := f.Do(t, "GET", p, f.Inspector.Secret, nil); r.Status != http.StatusOK {
 			t.Errorf("GET %s: %d %s", p, r.Status, r.Body)
 		}

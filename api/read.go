@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -296,6 +297,40 @@ func (s *Server) unitParam(v *projections.Views, a events.Actor, unit string) (m
 	return set, nil
 }
 
+// partyParam checks a party parameter: a registered party (at the point
+// read), if any. (A typo answered an empty list.)
+func partyParam(v *projections.Views, party string) error {
+	if party != "" && v.Item(events.StreamName(events.KindParty, party)) == nil {
+		return events.FieldErrorf("party", "Party %s is not registered.", quoteShort(party))
+	}
+	return nil
+}
+
+// formTypes are the enumerations of each kind's form (Item.Form), for
+// the form filter; kinds without one have none.
+var formTypes = map[events.Kind]reflect.Type{
+	events.KindParty:          reflect.TypeFor[events.PartyKind](),
+	events.KindRecommendation: reflect.TypeFor[events.SourceKind](),
+	events.KindSupervision:    reflect.TypeFor[events.SupervisionForm](),
+	events.KindCritique:       reflect.TypeFor[events.CritiqueForm](),
+	events.KindContribution:   reflect.TypeFor[events.ContributionForm](),
+	events.KindInfoRequest:    reflect.TypeFor[events.InfoChannel](),
+	events.KindPetition:       reflect.TypeFor[events.PetitionKind](),
+}
+
+// derivedStatuses are the derived states items of kind can be in: a
+// recommendation's answer and outcome, the deadlines of the kinds that
+// owe them, and an open flag about any item.
+func derivedStatuses(kind events.Kind) []string {
+	switch {
+	case kind == events.KindRecommendation:
+		return projections.DerivedStatuses
+	case slices.Contains(deadlineKinds, kind):
+		return []string{"due_soon", "overdue", "flagged"}
+	}
+	return []string{"flagged"}
+}
+
 // joinStatuses lists states for a message.
 func joinStatuses(ss []events.Status) string {
 	out := make([]string, len(ss))
@@ -432,14 +467,26 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	derived := derivedStatuses(kind)
 	for _, st := range q["status"] {
 		for _, one := range strings.Split(st, ",") {
-			if !slices.Contains(events.Statuses(kind), events.Status(one)) && !slices.Contains(projections.DerivedStatuses, one) {
-				s.Error(w, r, events.FieldErrorf("status", "status %q is not a state of %s: use its lifecycle states (%s) or derived ones (%s).",
-					one, kind, joinStatuses(events.Statuses(kind)), strings.Join(projections.DerivedStatuses, ", ")))
+			if !slices.Contains(events.Statuses(kind), events.Status(one)) && !slices.Contains(derived, one) {
+				s.Error(w, r, events.FieldErrorf("status", "status %s is not a state of %s: use its lifecycle states (%s) or derived ones (%s).",
+					quoteShort(one), kind, joinStatuses(events.Statuses(kind)), strings.Join(derived, ", ")))
 				return
 			}
 			query.Status = append(query.Status, one)
+		}
+	}
+	if query.Form != "" {
+		forms := events.EnumValues(formTypes[kind])
+		if !slices.Contains(forms, query.Form) {
+			if len(forms) == 0 {
+				s.Error(w, r, events.FieldErrorf("form", "%s have no forms.", mux.Vars(r)["collection"]))
+			} else {
+				s.Error(w, r, events.FieldErrorf("form", "form %s is not a form of %s (%s).", quoteShort(query.Form), kind, strings.Join(forms, ", ")))
+			}
+			return
 		}
 	}
 	if c := q.Get("cursor"); c != "" {
@@ -462,6 +509,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
 		units, err := s.unitParam(v, rc.actor, q.Get("unit"))
 		if err != nil {
+			return err
+		}
+		if err := partyParam(v, query.Party); err != nil {
 			return err
 		}
 		query.Units, query.Allow, query.Redact = units, s.allow(v, rc.actor), redaction(rc.actor)

@@ -98,6 +98,12 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		party, subject := q.Get("party"), q.Get("subject")
+		if err := partyParam(v, party); err != nil {
+			return err
+		}
+		if subject != "" && !events.ValidStream(subject) {
+			return events.FieldErrorf("subject", "subject %s is not a record's stream, such as recommendation/kn-2024-15 or unit/21607.", quoteShort(subject))
+		}
 		flags := v.Flags(rc.today)
 		if cursor != "" {
 			flags, _ = projections.FlagsAfter(flags, cursor)
@@ -271,6 +277,9 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
 		units, err := s.unitParam(v, rc.actor, q.Get("unit"))
 		if err != nil {
+			return err
+		}
+		if err := partyParam(v, party); err != nil {
 			return err
 		}
 		allow, redact := s.allow(v, rc.actor), redaction(rc.actor)
