@@ -684,10 +684,19 @@ func TestAnswerWithoutRecordedReceipt(t *testing.T) {
 	w.rec(events.KindRecommendation, "kn-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
 	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationResponseSubmitted,
 		`{"responded_on":"2024-01-25","outcome":"ACCEPTED","text":"Tiếp thu.","commit_due_on":"2024-03-31"}`, "2024-01-25")
+	// Another, issued and not delivered yet: nothing is due of it, and it
+	// counts as not yet due (helper-47: it was counted in no column).
+	w.rec(events.KindRecommendation, "kn-2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-06-20"), "2024-06-20")
 	v := w.build()
-	rs := v.Report("21607", "2024-01-01", "2024-12-31", "2024-06-30").Recommendations
-	if rs.Received != 1 || rs.AnsweredOnTime != 1 || rs.AnsweredLate+rs.Missing+rs.NotYetDue != 0 || rs.Accepted != 1 {
-		t.Errorf("report: %+v, want received 1, answered on time 1", rs)
+	rep := v.Report("21607", "2024-01-01", "2024-12-31", "2024-06-30")
+	rs := rep.Recommendations
+	if rs.Issued != 2 || rs.Received != 1 || rs.AnsweredOnTime != 1 || rs.AnsweredLate+rs.Missing != 0 || rs.NotYetDue != 1 || rs.Accepted != 1 {
+		t.Errorf("report: %+v, want issued 2, received 1, answered on time 1, not yet due 1", rs)
+	}
+	// The days it took are not known: not in the median (it was counted
+	// as 0 days).
+	if rep.MedianDaysToAnswer != nil {
+		t.Errorf("median days to answer %v, want none (the only answer has no receipt recorded)", *rep.MedianDaysToAnswer)
 	}
 	items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Status: []string{"answered_on_time"}, Today: "2024-06-30", Limit: 10})
 	if len(items) != 1 {

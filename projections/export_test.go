@@ -197,10 +197,12 @@ func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obli
 	if f.ReceivedOn != "" || f.RespondedOn != "" { // an answer implies a receipt
 		rs.Received++
 	}
+	owes := false
 	for _, o := range obligations {
 		if o.Rule != "recommendation.response" {
 			continue
 		}
+		owes = true
 		switch o.Outcome {
 		case OnTime:
 			rs.AnsweredOnTime++
@@ -220,9 +222,12 @@ func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obli
 		default:
 			rs.NotYetDue++
 		}
-		if o.MetOn != "" {
+		if o.MetOn != "" && f.ReceivedOn != "" { // with no receipt, the days are not known
 			days = append(days, DaysBetween(o.Trigger, o.MetOn))
 		}
+	}
+	if !owes {
+		rs.NotYetDue++ // not delivered: no answer is due yet
 	}
 	switch f.Outcome {
 	case events.OutcomeAccepted:

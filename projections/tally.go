@@ -29,6 +29,9 @@ type tally struct {
 	received, responds, verified  bool
 	inImplementation, implemented bool
 	hasDue, hasMet                bool
+	// unreceived is set for an answer with no receipt recorded: its days
+	// to answer are not known (not counted in the median).
+	unreceived bool
 	outcome                       outcomeCode
 	// forwarded is a petition's: forwarded to a body; provided and
 	// refused an information request's answer. responds, due and met are
@@ -136,6 +139,7 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 			if o.Rule == "recommendation.response" {
 				t.responds, due, met = true, o.Due, o.MetOn
 				t.answerHidden = it.Public != nil && it.Public.hides(it, o.Party, o.Cites)
+				t.unreceived = f.ReceivedOn == ""
 				if o.MetOn != "" {
 					t.answerDays = int32(DaysBetween(o.Trigger, o.MetOn))
 				}
@@ -331,9 +335,11 @@ func countTally(rs *RecStats, row *UnitRow, t *tally, outcome string, days *dayC
 		default:
 			rs.NotYetDue++
 		}
-		if t.hasMet && !t.noDays {
+		if t.hasMet && !t.noDays && !t.unreceived {
 			days.add(int(t.answerDays))
 		}
+	} else {
+		rs.NotYetDue++ // not delivered yet: its period has not started
 	}
 	switch t.outcome {
 	case accepted:
