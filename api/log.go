@@ -185,6 +185,8 @@ type StreamEvents struct {
 	Stream  string        `json:"stream"`
 	Version uint64        `json:"version"`
 	Events  []StreamEvent `json:"events"`
+	// AsOf names the point read and its checkpoint, with as_of.
+	AsOf *AsOf `json:"as_of,omitempty"`
 }
 
 // handleStreamEvents serves GET /v1/{collection}/{id}/events: the history of
@@ -229,6 +231,7 @@ func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
 		positions = positions[:st.Version()]
 	}
 	version := st.Version()
+	var asOf *AsOf
 	if as := r.URL.Query().Get("as_of"); as != "" && s.Views != nil {
 		// The history as it stood then: the events at or before as_of.
 		rc := &readCtx{}
@@ -240,13 +243,13 @@ func (s *Server) handleStreamEvents(w http.ResponseWriter, r *http.Request) {
 		for n < len(positions) && positions[n] <= rc.at {
 			n++
 		}
-		positions, version = positions[:n], uint64(n)
+		positions, version, asOf = positions[:n], uint64(n), rc.asOf
 		if n == 0 {
 			s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("%s did not exist yet at position %d.", st.Stream(), rc.at)})
 			return
 		}
 	}
-	out := StreamEvents{Stream: st.Stream(), Version: version, Events: []StreamEvent{}}
+	out := StreamEvents{Stream: st.Stream(), Version: version, Events: []StreamEvent{}, AsOf: asOf}
 	for _, pos := range positions {
 		rec, err := s.Store.Get(r.Context(), pos)
 		if err != nil {

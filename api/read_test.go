@@ -566,6 +566,26 @@ func TestStreamEventsAsOf(t *testing.T) {
 	if r.Status != 200 || json.Unmarshal(r.Body, &h) != nil || h.Version != 1 || len(h.Events) != 1 || h.Events[0].Position != issued.Position {
 		t.Errorf("history as of %d: %d %s", issued.Position, r.Status, r.Body)
 	}
+	// The point read is named, with the checkpoint that covers it, as on
+	// every read (helper-47: the history and one flag named none).
+	if h.AsOf == nil || h.AsOf.Position != issued.Position || h.AsOf.Checkpoint == nil || h.AsOf.Checkpoint.Size < issued.Position {
+		t.Errorf("history as of %d names %+v", issued.Position, h.AsOf)
+	}
+	var fl api.FlagList
+	if r := f.Do(t, "GET", "/v1/flags?limit=1", f.Inspector.Secret, nil); json.Unmarshal(r.Body, &fl) != nil || len(fl.Flags) != 1 {
+		t.Fatalf("flags: %s", r.Body)
+	}
+	var one struct {
+		ID   string    `json:"id"`
+		AsOf *api.AsOf `json:"as_of"`
+	}
+	head := f.Head(t)
+	if r := f.Do(t, "GET", fmt.Sprintf("/v1/flags/%s?as_of=%d", fl.Flags[0].ID, head), f.Inspector.Secret, nil); json.Unmarshal(r.Body, &one) != nil || one.ID != fl.Flags[0].ID || one.AsOf == nil || one.AsOf.Position != head {
+		t.Errorf("one flag as of %d: %s", head, r.Body)
+	}
+	if r := f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?as_of=%d", issued.Position), f.Inspector.Secret, nil, "Accept", "text/csv"); !strings.Contains(string(r.Body), fmt.Sprintf("as of log position),%d\n", issued.Position)) {
+		t.Errorf("the report's CSV as of %d does not name it:\n%s", issued.Position, r.Body)
+	}
 	r = f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-1/events?as_of=%d", received.Position), f.Inspector.Secret, nil)
 	if json.Unmarshal(r.Body, &h) != nil || h.Version != 2 {
 		t.Errorf("history as of %d: %s", received.Position, r.Body)

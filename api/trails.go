@@ -161,7 +161,10 @@ func (s *Server) handleFlag(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, f)
+	writeJSON(w, http.StatusOK, struct {
+		projections.Flag
+		AsOf *AsOf `json:"as_of,omitempty"` // with as_of
+	}{f, rc.asOf})
 }
 
 // FlagReviewRequest is the body of POST /v1/flags/{id}/reviews.
@@ -538,7 +541,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	if wantsCSV(r.Header.Values("Accept")) {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="bao-cao-%s-%s-%s.csv"`, orAll(unit), orAll(string(from)), orAll(string(to))))
-		body := reportCSV(reps[0], reps[1:])
+		body := reportCSV(reps[0], reps[1:], rc.asOf)
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 		return
@@ -592,7 +595,7 @@ func orAll(s string) string {
 // figure, the per-unit table, and the series by quarter if asked for. A
 // cell that a spreadsheet would take for a formula (a unit named
 // "=HYPERLINK(...)", say) starts with an apostrophe, which shows it as text.
-func reportCSV(rep projections.Report, series []projections.Report) []byte {
+func reportCSV(rep projections.Report, series []projections.Report, asOf *AsOf) []byte {
 	var b bytes.Buffer
 	b.WriteString("\uFEFF")
 	cw := csv.NewWriter(&b)
@@ -605,12 +608,21 @@ func reportCSV(rep projections.Report, series []projections.Report) []byte {
 	rs := rep.Recommendations
 	rows := [][]string{
 		{"Chỉ tiêu (metric)", "Giá trị (value)"},
-		{"Đơn vị (unit)", rep.Unit + " " + rep.UnitName},
+		{"Đơn vị (unit)", strings.TrimSpace(rep.Unit + " " + rep.UnitName)},
 		{"Từ ngày (from)", string(rep.From)},
 		{"Đến ngày (to)", string(rep.To)},
 		{"Tính đến ngày (evaluated on)", string(rep.EvaluatedOn)},
-		{"Số cuộc giám sát (supervisions)", strconv.Itoa(rep.Supervisions)},
 	}
+	if asOf != nil {
+		// Read as_of: the point, and the signed checkpoint that covers it.
+		cp := ""
+		if asOf.Checkpoint != nil {
+			cp = strconv.FormatUint(asOf.Checkpoint.Size, 10)
+		}
+		rows = append(rows, []string{"Tính đến vị trí trong sổ (as of log position)", strconv.FormatUint(asOf.Position, 10)},
+			[]string{"Điểm kiểm tra bao gồm vị trí đó (covering checkpoint, tree size)", cp})
+	}
+	rows = append(rows, []string{"Số cuộc giám sát (supervisions)", strconv.Itoa(rep.Supervisions)})
 	for _, k := range slices.Sorted(maps.Keys(rep.SupervisionsBy)) {
 		rows = append(rows, []string{"Giám sát theo hình thức (supervisions by form) " + k, strconv.Itoa(rep.SupervisionsBy[k])})
 	}
