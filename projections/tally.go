@@ -32,7 +32,7 @@ type tally struct {
 	// unreceived is set for an answer with no receipt recorded: its days
 	// to answer are not known (not counted in the median).
 	unreceived bool
-	outcome                       outcomeCode
+	outcome    outcomeCode
 	// forwarded is a petition's: forwarded to a body; provided and
 	// refused an information request's answer. responds, due and met are
 	// then of the petition's resolution and the request's answer.
