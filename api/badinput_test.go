@@ -415,6 +415,17 @@ func TestQueryParameters(t *testing.T) {
 	} {
 		MustError(t, f.Do(t, c.method, c.path, f.Inspector.Secret, nil), http.StatusBadRequest, events.EInvalid, c.field)
 	}
+	if r := f.Do(t, "GET", "/v1/recommendations?as_of=2024-06-30T17:00:00+07:00", f.Inspector.Secret, nil); r.Status != 400 || !strings.Contains(string(r.Body), "%2B") {
+		t.Errorf("as_of with an unescaped +: %d %s, want 400 saying to write %%2B", r.Status, r.Body)
+	}
+	// What an error quotes of the input is cut short (a 500 KB unit was
+	// echoed whole).
+	long := strings.Repeat("x", 5000)
+	for _, p := range []string{"/v1/recommendations?unit=" + long, "/v1/recommendations?status=" + long, "/v1/recommendations/" + long, "/v1/flags?code=" + long, "/v1/nowhere/" + long} {
+		if r := f.Do(t, "GET", p, f.Inspector.Secret, nil); r.Status < 400 || len(r.Body) > 1000 {
+			t.Errorf("GET %.40s…: %d, %d bytes", p, r.Status, len(r.Body))
+		}
+	}
 	// A parameter that takes several values, repeated; one of the route's.
 	for _, p := range []string{"/v1/recommendations?status=issued&status=overdue", "/v1/deadlines?status=overdue&status=pending", "/v1/events/1?min_position=1",
 		"/v1/recommendations?form=OTHER&party=" + partyWard, "/v1/supervisions?form=DELEGATION&status=overdue", "/v1/units?status=flagged",

@@ -192,7 +192,7 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 		today := projections.Today(s.now())
 		day, err := projections.Today(t).Time()
 		if now, _ := today.Time(); err != nil || day.After(now) {
-			return events.FieldErrorf("as_of", "as_of %s is after today (%s): the ledger shows what was, not what will be; leave as_of out to read the present.", as, today)
+			return events.FieldErrorf("as_of", "as_of %s is after today (%s in Vietnam): the ledger shows what was, not what will be; leave as_of out to read the present.", as, today)
 		}
 		at = t
 		var applied uint64
@@ -211,6 +211,9 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 				}
 			}
 		}
+	} else if strings.Contains(as, " ") {
+		// A + left unescaped in the query reads as a space.
+		return events.FieldErrorf("as_of", "as_of %s is not an RFC 3339 time: a + in a query string reads as a space; write it as %%2B (2024-06-30T17:00:00%%2B07:00).", quoteShort(as))
 	} else {
 		return events.FieldErrorf("as_of", "as_of must be a log position (such as 1200) or an RFC 3339 time (such as 2024-06-30T17:00:00+07:00).")
 	}
@@ -286,7 +289,7 @@ func (s *Server) unitParam(v *projections.Views, a events.Actor, unit string) (m
 	}
 	set := v.ScopeSet(unit)
 	if set == nil {
-		return nil, events.FieldErrorf("unit", "Unit %q is not registered.", unit)
+		return nil, events.FieldErrorf("unit", "Unit %s is not registered.", quoteShort(unit))
 	}
 	switch a.Role {
 	case events.RoleRecorder, events.RoleObserver, events.RoleAdmin:
@@ -551,7 +554,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 	kind, id := Collections[vars["collection"]], vars["id"]
 	stream := events.StreamName(kind, id)
 	notFound := func() error {
-		return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %q.", kind, id)}
+		return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %s.", kind, quoteShort(id))}
 	}
 	if !events.ValidID(id) {
 		s.Error(w, r, notFound())

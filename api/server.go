@@ -93,7 +93,7 @@ func NewServer(l *events.Ledger, store events.Store) *Server {
 			s.webFail(w, r, lang, sess, http.StatusNotFound, tr(lang, "err.notfound"))
 			return
 		}
-		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)})
+		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "path", Message: fmt.Sprintf("No route for %s %s.", r.Method, quoteShort(r.URL.Path))})
 	})
 	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer s.observe(otherRoute, r.Method, time.Now())

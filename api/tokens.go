@@ -98,7 +98,7 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	id := mux.Vars(r)["id"]
 	if !events.ValidID(id) || !s.Ledger.Lookup(events.StreamName(events.KindToken, id)).Exists() {
-		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No token has the ID %q.", id)})
+		s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No token has the ID %s.", quoteShort(id))})
 		return
 	}
 	data, _ := json.Marshal(events.TokenRevokedData{Reason: body.Reason})

@@ -69,7 +69,7 @@ func (s *Server) handleFlags(w http.ResponseWriter, r *http.Request) {
 	code, status, against := q.Get("code"), q.Get("status"), q.Get("against")
 	if code != "" {
 		if _, ok := projections.FlagCodes[code]; !ok {
-			s.Error(w, r, events.FieldErrorf("code", "%q is not a flag code the ledger raises.", code))
+			s.Error(w, r, events.FieldErrorf("code", "%s is not a flag code the ledger raises.", quoteShort(code)))
 			return
 		}
 	}
@@ -144,7 +144,7 @@ func (s *Server) findFlag(ctx context.Context, rc *readCtx, id string) (projecti
 				return nil
 			}
 		}
-		return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No flag %q is raised (as of %s).", id, rc.today)}
+		return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No flag %s is raised (as of %s).", quoteShort(id), rc.today)}
 	})
 	return out, err
 }
@@ -252,14 +252,14 @@ func (s *Server) handleDeadlines(w http.ResponseWriter, r *http.Request) {
 			case projections.Pending, projections.DueSoon, projections.Overdue, projections.OnTime, projections.Late, projections.Refused, projections.Waiting:
 				statuses = append(statuses, one)
 			default:
-				s.Error(w, r, events.FieldErrorf("status", "status %q is not a deadline outcome (pending, due_soon, overdue, on_time, late, refused, waiting).", one))
+				s.Error(w, r, events.FieldErrorf("status", "status %s is not a deadline outcome (pending, due_soon, overdue, on_time, late, refused, waiting).", quoteShort(one)))
 				return
 			}
 		}
 	}
 	rule, party := q.Get("rule"), q.Get("party")
 	if _, ok := s.Views.Config().Rules.Rule(rule); rule != "" && !ok {
-		s.Error(w, r, events.FieldErrorf("rule", "rule %q is not in the rule table (GET /v1/rules lists its keys).", rule))
+		s.Error(w, r, events.FieldErrorf("rule", "rule %s is not in the rule table (GET /v1/rules lists its keys).", quoteShort(rule)))
 		return
 	}
 	start, err := parseDeadlineCursor(q.Get("cursor"))
@@ -446,7 +446,7 @@ func (s *Server) trailFor(ctx context.Context, rc *readCtx, party string) (proje
 			allowItem = s.allow(v, rc.actor)
 		}
 		if t, ok = v.Accountability(party, rc.today, allowItem, allow, redaction(rc.actor)); !ok {
-			return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No party has the ID %q.", party)}
+			return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No party has the ID %s.", quoteShort(party))}
 		}
 		switch a := rc.actor; a.Role {
 		case events.RoleRespondent:
@@ -522,7 +522,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		}
 		periods = append(periods, quarters...)
 	default:
-		s.Error(w, r, events.FieldErrorf("by", "by must be quarter (or absent), not %q.", by))
+		s.Error(w, r, events.FieldErrorf("by", "by must be quarter (or absent), not %s.", quoteShort(by)))
 		return
 	}
 	var reps []projections.Report
