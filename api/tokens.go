@@ -102,10 +102,18 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, _ := json.Marshal(events.TokenRevokedData{Reason: body.Reason})
-	res, err := s.Ledger.Handle(r.Context(), events.Request{Kind: events.KindToken, ID: id, Type: events.TokenRevoked, Data: data, Actor: actor})
+	res, err := s.Ledger.Handle(r.Context(), events.Request{Kind: events.KindToken, ID: id, Type: events.TokenRevoked, Data: data, Actor: actor,
+		IdempotencyKey: r.Header.Get("Idempotency-Key")})
+	if events.ErrorCode(err) == events.EConflict {
+		// The request names no event type: the token is what conflicts.
+		err = &events.Error{Code: events.EConflict, Field: "id", Message: fmt.Sprintf("Token %s is already revoked.", id)}
+	}
 	if err != nil {
 		s.Error(w, r, bodyFieldError(err))
 		return
+	}
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	writeJSON(w, http.StatusOK, res)
 }

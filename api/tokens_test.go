@@ -199,7 +199,25 @@ func TestTokenRevoke(t *testing.T) {
 	})
 
 	t.Run("Twice", func(t *testing.T) {
-		MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":"again"}`), http.StatusConflict, events.EConflict, "type")
+		// The request has no "type": the token is what conflicts.
+		e := MustError(t, f.Do(t, "POST", path, f.Admin.Secret, `{"reason":"again"}`), http.StatusConflict, events.EConflict, "id")
+		if !strings.Contains(e.Message, "already revoked") {
+			t.Errorf("message %q, want it to say the token is already revoked", e.Message)
+		}
+	})
+	t.Run("RetriedWithItsKey", func(t *testing.T) {
+		// A retry with the same Idempotency-Key returns the first result
+		// (helper-46: it answered 409).
+		other := f.MustCreateToken(t, api.TokenRequest{Name: "Cán bộ tạm thời", Role: events.RoleObserver, Unit: unitWard})
+		p := "/v1/tokens/" + other.ID + "/revoke"
+		first := f.Do(t, "POST", p, f.Admin.Secret, `{"reason":"hết nhiệm vụ"}`, "Idempotency-Key", "rv-1")
+		again := f.Do(t, "POST", p, f.Admin.Secret, `{"reason":"hết nhiệm vụ"}`, "Idempotency-Key", "rv-1")
+		var a, b events.Result
+		json.Unmarshal(first.Body, &a)
+		json.Unmarshal(again.Body, &b)
+		if first.Status != http.StatusOK || again.Status != http.StatusOK || a.Position == 0 || a.Position != b.Position || a.EventID != b.EventID || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("revoked twice with one key: %d %s, then %d %s %v", first.Status, first.Body, again.Status, again.Body, again.Header)
+		}
 	})
 }
 

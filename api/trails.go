@@ -227,6 +227,9 @@ func (s *Server) handleFlagReview(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bodyFieldError(err)) // the body's verdict, not data.verdict
 		return
 	}
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
 	writeJSON(w, http.StatusCreated, res)
 }
 
