@@ -289,12 +289,25 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date, red Re
 				stack = append(stack, v.children[u]...)
 			}
 		}
+		// A unit whose records passed by a merger to a child (not below
+		// it by parent) is that child's row; one split among several
+		// children (a town superseded by two wards) is the unit's own, as
+		// no child's more than another's.
+		claims := map[string]int{}
 		for i, c := range rowUnits[1:] {
 			for u := range v.ScopeSet(c) {
-				if _, ok := rowOf[u]; !ok {
-					rowOf[u] = i + 1
+				if _, ok := rowOf[u]; ok {
+					continue
+				}
+				if r, seen := claims[u]; !seen {
+					claims[u] = i + 1
+				} else if r != i+1 {
+					claims[u] = 0
 				}
 			}
+		}
+		for u, r := range claims {
+			rowOf[u] = r
 		}
 		for u := range scope {
 			if _, ok := rowOf[u]; !ok {

@@ -816,6 +816,50 @@ func TestReportRowsByParentFirst(t *testing.T) {
 	}
 }
 
+// A unit split by the 2025 merger among several new units (a town
+// superseded by two wards): each ward's report counts the town's own
+// records, as either may act on them, but the new province's table puts
+// them in its own row, not in whichever ward comes first, and its rows
+// add up to its total. (Found by helper-47's audit.)
+func TestReportRowsOfASplitUnit(t *testing.T) {
+	w := newWorld(t)
+	w.party("ubnd-540", "Ủy ban nhân dân thị xã An Nhơn", "PEOPLES_COMMITTEE", "540")
+	w.rec(events.KindRecommendation, "kn-town", "540", events.RecommendationIssued,
+		strings.Replace(fmt.Sprintf(recIssued, "2025-03-01"), "ubnd-21607", "ubnd-540", 1), "2025-03-01")
+	w.rec(events.KindRecommendation, "kn-a", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2025-03-01"), "2025-03-01")
+	w.rec(events.KindRecommendation, "kn-b", "21610", events.RecommendationIssued,
+		strings.Replace(fmt.Sprintf(recIssued, "2025-03-01"), "ubnd-21607", "ubnd-21610", 1), "2025-03-01")
+	unit := func(id, data string) {
+		w.record(admin, events.KindUnit, id, "", events.UnitRegistered, data, "2025-07-01")
+	}
+	unit("64", `{"name":"Tỉnh Gia Lai","level":"PROVINCE","valid_from":"2025-07-01","predecessor_ids":["52"]}`)
+	unit("w-a", `{"name":"Phường An Nhơn","level":"COMMUNE","parent_id":"64","valid_from":"2025-07-01","predecessor_ids":["21607"]}`)
+	unit("w-b", `{"name":"Phường An Nhơn Đông","level":"COMMUNE","parent_id":"64","valid_from":"2025-07-01","predecessor_ids":["21610"]}`)
+	for id, to := range map[string]string{"540": `"w-a","w-b"`, "21607": `"w-a"`, "21610": `"w-b"`} {
+		w.record(admin, events.KindUnit, id, "", events.UnitSuperseded, `{"successor_ids":[`+to+`],"effective_on":"2025-07-01","basis":"Nghị quyết 2025"}`, "2025-07-01")
+	}
+	for _, id := range []string{"kn-town", "kn-a", "kn-b"} {
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2025-07-03"}`, "2025-07-03")
+	}
+	v := w.build()
+	const today = "2025-08-01"
+	for _, c := range []struct {
+		unit   string
+		issued int
+	}{{"w-a", 2}, {"w-b", 2}, {"64", 3}} {
+		if got := v.Report(c.unit, "", "", today).Recommendations.Issued; got != c.issued {
+			t.Errorf("unit %s: issued %d, want %d", c.unit, got, c.issued)
+		}
+	}
+	rows := map[string]int{}
+	for _, row := range v.Report("64", "", "", today).Units {
+		rows[row.Unit] = row.Issued
+	}
+	if want := map[string]int{"64": 1, "w-a": 1, "w-b": 1}; !maps.Equal(rows, want) {
+		t.Errorf("the province's rows: %v, want %v (the town's own record in the province's row)", rows, want)
+	}
+}
+
 // A corrected value of an enumerated field that the read side computes
 // from (a petition's or an information request's channel, a complaint's
 // complexity, a party's kind, a contribution's form, a review's verdict)
