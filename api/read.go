@@ -227,6 +227,13 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 				at = t
 			}
 		})
+		// A point just written is covered by the next checkpoint, signed
+		// within the ledger's interval: wait for it a little, so that a
+		// read as of its own write names one (without one in time, the
+		// answer says none).
+		wctx, cancel := context.WithTimeout(ctx, min(ReadWait, 4*s.Ledger.CheckpointInterval))
+		s.Ledger.WaitCheckpoint(wctx, pos)
+		cancel()
 		size, note, err := s.coveringCheckpoint(ctx, pos)
 		if err != nil {
 			return err

@@ -566,6 +566,18 @@ func TestStreamEventsAsOf(t *testing.T) {
 	if r.Status != 200 || json.Unmarshal(r.Body, &h) != nil || h.Version != 1 || len(h.Events) != 1 || h.Events[0].Position != issued.Position {
 		t.Errorf("history as of %d: %d %s", issued.Position, r.Status, r.Body)
 	}
+	// As of a write just acknowledged, whose checkpoint is signed within
+	// the ledger's interval: it is waited for, not named null (helper-47).
+	for i := range 5 {
+		res := f.MustIssue(t, f.Recorder, fmt.Sprintf("rec-cp-%d", i), unitWard, partyWard)
+		var one struct {
+			AsOf *api.AsOf `json:"as_of"`
+		}
+		if r := f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-cp-%d?as_of=%d", i, res.Position), f.Inspector.Secret, nil); json.Unmarshal(r.Body, &one) != nil ||
+			one.AsOf == nil || one.AsOf.Checkpoint == nil || one.AsOf.Checkpoint.Size < res.Position {
+			t.Errorf("as of a write just acknowledged (%d): %s", res.Position, r.Body)
+		}
+	}
 	// The point read is named, with the checkpoint that covers it, as on
 	// every read (helper-47: the history and one flag named none).
 	if h.AsOf == nil || h.AsOf.Position != issued.Position || h.AsOf.Checkpoint == nil || h.AsOf.Checkpoint.Size < issued.Position {
