@@ -376,7 +376,7 @@ func residentUnderReads(p *serveProcess, token string, ids []string, readFor tim
 // It returns the IDs of the recommendations it read from.
 func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor time.Duration) ([]string, error) {
 	var ids []string
-	var units []string
+	var units, parties []string // parties: the units' People's Committees, where registered
 	today := projections.Today(time.Now())
 	m.Views.Read(func(v *projections.Views) {
 		items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Limit: 1 << 30, Today: today})
@@ -386,10 +386,13 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 		us, _ := v.List(projections.Query{Kind: events.KindUnit, Limit: 1 << 30, Today: today})
 		for _, it := range us {
 			units = append(units, it.ID)
+			if v.Item(events.StreamName(events.KindParty, "ubnd-"+it.ID)) != nil {
+				parties = append(parties, "ubnd-"+it.ID)
+			}
 		}
 	})
-	if len(ids) == 0 {
-		return nil, errors.New("no recommendations to read")
+	if len(ids) == 0 || len(parties) == 0 {
+		return nil, errors.New("no recommendations, or no parties, to read")
 	}
 	fmt.Fprintf(w, "  recommendations in the views:       %8d\n", len(ids))
 	// What the collector marks during the loads below: serve's heap, and
@@ -474,7 +477,9 @@ func benchReads(ctx context.Context, w io.Writer, m *Main, token string, readFor
 		case 1:
 			q = "unit=" + u + "&q=tiep+cong+dan&status=answered_late"
 		case 2:
-			q = "party=ubnd-" + u + "&status=awaiting_answer"
+			// A party not registered is refused (it asked for districts'
+			// committees, which the mix does not register).
+			q = "party=" + parties[rng.IntN(len(parties))] + "&status=awaiting_answer"
 		default:
 			q = "from=2024-01-01&to=2024-06-30&status=accepted&unit=" + u
 		}
