@@ -238,6 +238,7 @@ var statusText = map[string][2]string{
 	"classified": {"Đã phân loại", "Classified"}, "guided": {"Đã hướng dẫn", "Guided"}, "filed": {"Đã lưu đơn", "Filed"},
 	"not_accepted": {"Không thụ lý", "Not accepted"}, "resolved": {"Đã giải quyết", "Resolved"}, "result_notified": {"Đã thông báo kết quả", "Result notified"},
 	"second_instance": {"Khiếu nại lần hai", "Second instance"}, "second_instance_accepted": {"Đã thụ lý lần hai", "Accepted at the second instance"},
+	"second_instance_not_accepted": {"Không thụ lý lần hai", "Not accepted at the second instance"},
 }
 
 // enumText labels the values of enumerations.

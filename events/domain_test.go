@@ -229,7 +229,7 @@ var allStatuses = map[events.Kind][]events.Status{
 		events.CrDocumentIssued, events.CrResponded, events.CrForwarded, events.CrAdopted, events.CrClosed, events.CrCancelled},
 	events.KindContribution: {events.CoCollected, events.CoSynthesized, events.CoSent, events.CoReceived, events.CoResponded, events.CoClosed},
 	events.KindPetition: {events.PeReceived, events.PeClassified, events.PeForwarded, events.PeGuided, events.PeFiled,
-		events.PeAccepted, events.PeNotAccepted, events.PeResolved, events.PeResultNotified, events.PeSecondInstance, events.PeSecondAccepted, events.PeWithdrawn, events.PeClosed},
+		events.PeAccepted, events.PeNotAccepted, events.PeResolved, events.PeResultNotified, events.PeSecondInstance, events.PeSecondAccepted, events.PeSecondRefused, events.PeWithdrawn, events.PeClosed},
 	events.KindInfoRequest: {events.IrReceived, events.IrValidated, events.IrRejected, events.IrTimelineNotified,
 		events.IrExtended, events.IrProvided, events.IrRefused, events.IrClosed},
 }

@@ -40,6 +40,9 @@ const (
 	PeResultNotified Status = "result_notified"
 	PeSecondInstance Status = "second_instance"
 	PeSecondAccepted Status = "second_instance_accepted"
+	// PeSecondRefused: the second instance did not accept it; it is only
+	// closed (the complainant may go to court).
+	PeSecondRefused Status = "second_instance_not_accepted"
 	PeWithdrawn      Status = "withdrawn"
 	PeClosed         Status = "closed"
 )
@@ -362,11 +365,13 @@ type petitionFacts struct {
 	// acceptance.
 	extensions int
 	// secondInstance is set once a complaint went to the second instance:
-	// Luật Khiếu nại has two instances, then the courts.
+	// Luật Khiếu nại has two instances, then the courts. secondTo is the
+	// body it went to.
 	secondInstance bool
+	secondTo       string
 }
 
-var peAll = []Status{PeReceived, PeClassified, PeForwarded, PeGuided, PeFiled, PeAccepted, PeNotAccepted, PeResolved, PeResultNotified, PeSecondInstance, PeSecondAccepted, PeWithdrawn, PeClosed}
+var peAll = []Status{PeReceived, PeClassified, PeForwarded, PeGuided, PeFiled, PeAccepted, PeNotAccepted, PeResolved, PeResultNotified, PeSecondInstance, PeSecondAccepted, PeSecondRefused, PeWithdrawn, PeClosed}
 
 var petitionRules = &rules{
 	kind:  KindPetition,
@@ -398,29 +403,24 @@ var petitionRules = &rules{
 		{typ: PetitionSecondInstanceAccepted, new: func() Payload { return new(SecondInstanceAcceptedData) }, from: []Status{PeSecondInstance}, to: PeSecondAccepted, roles: recorderRespondent},
 		// Not accepted at the second instance: it is closed (the courts
 		// come next), not forwarded again.
-		{typ: PetitionSecondInstanceNotAccepted, new: func() Payload { return new(SecondInstanceNotAcceptedData) }, from: []Status{PeSecondInstance}, to: PeNotAccepted, roles: recorderRespondent},
+		{typ: PetitionSecondInstanceNotAccepted, new: func() Payload { return new(SecondInstanceNotAcceptedData) }, from: []Status{PeSecondInstance}, to: PeSecondRefused, roles: recorderRespondent},
 		// Withdrawn by the petitioner once forwarded (before, it is filed
 		// with reason WITHDRAWN_BY_PETITIONER): the body stops resolving it.
 		{typ: PetitionWithdrawn, new: func() Payload { return new(PetitionWithdrawnData) }, from: []Status{PeForwarded, PeAccepted, PeSecondInstance, PeSecondAccepted}, to: PeWithdrawn, roles: recorderRespondent},
-		{typ: PetitionClosed, new: func() Payload { return new(ClosedData) }, from: []Status{PeGuided, PeFiled, PeNotAccepted, PeResolved, PeResultNotified, PeWithdrawn}, to: PeClosed, roles: recorder},
+		{typ: PetitionClosed, new: func() Payload { return new(ClosedData) }, from: []Status{PeGuided, PeFiled, PeNotAccepted, PeResolved, PeResultNotified, PeSecondRefused, PeWithdrawn}, to: PeClosed, roles: recorder},
 		{typ: PetitionCorrected, new: func() Payload { return new(CorrectionData) }, from: peAll, roles: recorder},
 		{typ: PetitionAdverseAction, new: func() Payload { return new(AdverseActionData) }, from: peAll, roles: recorder},
 	},
 	decide: func(s *State, cmd Command, w World) error {
 		f, _ := s.facts.(petitionFacts)
+		if err := secondInstanceBody(s, f, cmd); err != nil {
+			return err
+		}
 		switch d := cmd.Payload.(type) {
 		case *PetitionClassifiedData:
-			if err := notAfterSecond(s, f); err != nil {
-				return err
-			}
 			return needParty(w, "data.competent_party_id", d.CompetentPartyID)
 		case *PetitionForwardedData:
-			if err := notAfterSecond(s, f); err != nil {
-				return err
-			}
 			return needParty(w, "data.to_party_id", d.ToPartyID)
-		case *PetitionForwardReceivedData:
-			return notAfterSecond(s, f)
 		case *PetitionExtendedData:
 			return decideExtension(s, f, d)
 		case *AdverseActionData:
@@ -467,19 +467,29 @@ var petitionRules = &rules{
 		case *PetitionExtendedData:
 			f.extensions++
 		case *SecondInstanceFiledData:
-			f.secondInstance = true
+			f.secondInstance, f.secondTo = true, d.ToPartyID
 			s.parties = addParty(s.parties, d.ToPartyID)
 		}
 		s.facts = f
 	},
 }
 
-// notAfterSecond refuses to classify, forward or deliver again a complaint
-// the second instance did not accept: the complainant goes to court (Luật
-// Khiếu nại 2011 Art. 7), the petition is closed.
-func notAfterSecond(s *State, f petitionFacts) error {
-	if f.secondInstance && s.status == PeNotAccepted {
-		return Errorf(EConflict, "%s was not accepted at the second instance: it is closed, not forwarded again (the complainant may go to court, Luật Khiếu nại 2011 Art. 7).", s.Stream())
+// secondInstanceBody refuses a respondent other than the second-instance
+// body the steps of the second instance: its decision on accepting the
+// complaint, its resolution, an extension and a withdrawal recorded while
+// it is there. The first-instance body, whose decision is complained of,
+// still reads the petition (found by helper-48: it could refuse the
+// complaint at the second instance itself).
+func secondInstanceBody(s *State, f petitionFacts, cmd Command) error {
+	if cmd.Actor.Role != RoleRespondent || f.secondTo == "" || cmd.Actor.Party == f.secondTo {
+		return nil
+	}
+	switch s.status {
+	case PeSecondInstance, PeSecondAccepted:
+		switch cmd.Payload.(type) {
+		case *SecondInstanceAcceptedData, *SecondInstanceNotAcceptedData, *PetitionResolvedData, *PetitionExtendedData, *PetitionWithdrawnData:
+			return Errorf(EForbidden, "%s is at the second instance, with party %s: only that body records %s.", s.Stream(), f.secondTo, cmd.Type)
+		}
 	}
 	return nil
 }

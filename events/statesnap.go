@@ -52,7 +52,7 @@ type SnapshotStore interface {
 }
 
 const (
-	stateSnapshotFormat = 4 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind
+	stateSnapshotFormat = 5 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind; 5: a petition's second-instance body
 	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v3"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20
@@ -114,7 +114,7 @@ func encodeFacts(f any) (factsRecord, error) {
 	case critiqueFacts:
 		return factsRecord{Of: "critique", S: []string{string(f.form)}, L: [][]string{f.points}, Flag1: f.consultation}, nil
 	case petitionFacts:
-		return factsRecord{Of: "petition", S: []string{string(f.kind), strconv.Itoa(f.extensions)}, Flag1: f.secondInstance}, nil
+		return factsRecord{Of: "petition", S: []string{string(f.kind), strconv.Itoa(f.extensions), f.secondTo}, Flag1: f.secondInstance}, nil
 	case flagFacts:
 		return factsRecord{Of: "flag", S: []string{f.code}}, nil
 	}
@@ -123,7 +123,7 @@ func encodeFacts(f any) (factsRecord, error) {
 
 // factsFields is how many strings and lists each kind of facts holds.
 var factsFields = map[string][2]int{"": {0, 0}, "unit": {3, 2}, "party": {3, 0}, "token": {6, 0}, "recommendation": {1, 0},
-	"supervision": {2, 1}, "critique": {1, 1}, "petition": {2, 0}, "flag": {1, 0}}
+	"supervision": {2, 1}, "critique": {1, 1}, "petition": {3, 0}, "flag": {1, 0}}
 
 func decodeFacts(r factsRecord) (any, error) {
 	n, ok := factsFields[r.Of]
@@ -149,7 +149,7 @@ func decodeFacts(r factsRecord) (any, error) {
 		if err != nil || n < 0 {
 			return nil, fmt.Errorf("petition extensions %q", s[1])
 		}
-		return petitionFacts{kind: PetitionKind(s[0]), secondInstance: r.Flag1, extensions: n}, nil
+		return petitionFacts{kind: PetitionKind(s[0]), secondInstance: r.Flag1, extensions: n, secondTo: s[2]}, nil
 	case "flag":
 		return flagFacts{code: s[0]}, nil
 	}

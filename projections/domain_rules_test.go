@@ -1742,17 +1742,18 @@ func TestOverburdenByStart(t *testing.T) {
 // its first event, readers who may not see it do not see the flag (its
 // date is the record's).
 func TestPatternDatedByAWithheldRecord(t *testing.T) {
-	for _, secret := range []bool{false, true} {
+	for _, c := range []struct {
+		secret bool
+		which  int // the supervision confidential, if secret
+	}{{false, 0}, {true, 2}, {true, 1}} {
+		secret := c.secret
 		w := newWorld(t)
 		class := events.Classification("")
 		if secret {
 			class = events.Confidential
 		}
 		for i, start := range []string{"2024-04-10", "2024-05-10", "2024-06-10"} {
-			c := events.Classification("")
-			if i == 2 {
-				c = class // the quarter's last
-			}
+			c := map[bool]events.Classification{true: class}[i == c.which] // the quarter's last, or one between (helper-49: cited to observers)
 			w.recordClass(recorder, events.KindSupervision, fmt.Sprintf("gs-w%d", i), "540", events.SupervisionPlanned,
 				fmt.Sprintf(`{"title":"Giám sát %d","topic":"Chủ đề %d","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":%q}`, i, i, start), "2024-03-01", c)
 		}
@@ -1768,8 +1769,11 @@ func TestPatternDatedByAWithheldRecord(t *testing.T) {
 					}
 				}
 			}
+			if code == "OB_NO_HEARING" && c.which != 2 && secret {
+				continue // dated by the recommendation, confidential too: checked with which 2
+			}
 			if n != 1 || (withheld == 1) != secret {
-				t.Errorf("dated by a confidential record %v: %d %s, %d withheld from observers", secret, n, code, withheld)
+				t.Errorf("counting a confidential record %v (supervision %d): %d %s, %d withheld from observers", secret, c.which, n, code, withheld)
 			}
 		}
 	}

@@ -419,11 +419,12 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			// second instance's period from the acceptance (Art. 37).
 			decided := cmp.Or(f.SecondAcceptedOn, f.SecondNotAcceptedOn)
 			// Before the acceptance had an event of its own, a second
-			// resolution followed the filing directly: such a record owes
-			// no acceptance that can be dated, and its resolution runs
-			// from the last day it could have been accepted, in the body's
-			// favour.
-			legacy := decided == "" && f.SecondResolvedOn != ""
+			// resolution (or a withdrawal) followed the filing directly:
+			// such a record owes no acceptance that can be dated, and its
+			// resolution runs from the last day it could have been
+			// accepted, in the body's favour. (So does one withdrawn now
+			// before the body decided: a withdrawal ends what was owed.)
+			legacy := decided == "" && (f.SecondResolvedOn != "" || f.WithdrawnAt.Position > f.SecondAt.Position)
 			if !legacy {
 				const key = "complaint.accept.second"
 				o := v.duty(key, it, f.SecondTo)
@@ -431,7 +432,7 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 				o.Cites = cites(f.SecondAt, f.SecondAcceptedAt, f.SecondNotAcceptedAt)
 				add(o)
 			}
-			if f.SecondAcceptedOn != "" || legacy {
+			if f.SecondAcceptedOn != "" || legacy && f.SecondResolvedOn != "" {
 				key := complaintKey("second")
 				o := v.duty(key, it, f.SecondTo)
 				o.Trigger, o.Due, o.MetOn = f.SecondAcceptedOn, v.due(key, f.SecondAcceptedOn, 0), f.SecondResolvedOn

@@ -504,7 +504,7 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 			removed = appendKeys(removed, c.supervision)
 		}
 		start := len(out)
-		raised := func() *Flag { f := out[len(out)-1]; return &f }
+		raised := func() *Flag { return &out[len(out)-1] } // until the next raise; memos keep copies
 		raiseFlag := func(f Flag) { out = append(out, f) }
 		v.supervisionFlags(subjectQuarter, overlap, raise, raised, raiseFlag)
 		c.supervision = slices.Clone(out[start:])
@@ -1028,7 +1028,14 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 			raise("MU_OVERBURDEN", "party/"+key, last, party, "party/"+party, last.Facts.Sup.start(),
 				fmt.Sprintf("%d cuộc giám sát cùng đối tượng trong quý %s, ngưỡng %d (%d supervisions of one subject in quarter %s, threshold %d).",
 					len(its), quarter, th.OverburdenPerQuarter, len(its), quarter, th.OverburdenPerQuarter), cs)
-			memos[key] = overburdenMemo{its: slices.Clone(its), lastPos: last.Updated, flag: raised()}
+			f := raised()
+			// A supervision with any confidential event counted in the
+			// quarter gives its subject and quarter away (found by
+			// helper-49: one between two public ones was cited to
+			// observers): withheld from readers who may not see it.
+			f.secret = f.secret || slices.ContainsFunc(its, func(it *Item) bool { return it.Opened == events.Confidential || it.Public != nil })
+			memo := *f
+			memos[key] = overburdenMemo{its: slices.Clone(its), lastPos: last.Updated, flag: &memo}
 		}
 	} else {
 		v.cache.overburden = nil
@@ -1078,7 +1085,8 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 						raise("MU_OVERLAP", b.Stream()+"|"+a.Stream(), about, b.Facts.Sup.Chair, about.Stream(), b.Facts.Sup.start(),
 							fmt.Sprintf("Cùng đối tượng %s và cùng nội dung với %s trong vòng %d ngày (same subject and topic as %s within %d days).", party, other.Stream(), th.OverlapWindowDays, other.Stream(), th.OverlapWindowDays),
 							[]Cite{{Position: a.Created, Type: events.SupervisionPlanned}, {Position: b.Created, Type: events.SupervisionPlanned}})
-						m.flag = raised()
+						f := *raised()
+						m.flag = &f
 					}
 				} else if m.flag != nil {
 					raiseFlag(*m.flag)

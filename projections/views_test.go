@@ -784,6 +784,21 @@ func TestComplaintSecondInstance(t *testing.T) {
 	if slices.ContainsFunc(v.Obligations(v.Item(older), "2024-09-30"), func(o projections.Obligation) bool { return o.Rule == "complaint.accept.second" }) {
 		t.Error("an older second resolution owes an acceptance no event could record")
 	}
+	// Withdrawn at the second instance before the body decided (as older
+	// logs hold them, the acceptance having had no event): no acceptance
+	// is owed, nor flagged (found by helper-48: OB_COMPLAINT_NOT_ACCEPTED
+	// was raised on such a record).
+	const withdrawn = "petition/kn-don-4"
+	firstInstance(w, "kn-don-4")
+	w.rec(events.KindPetition, "kn-don-4", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
+	w.rec(events.KindPetition, "kn-don-4", "", events.PetitionWithdrawn, `{"withdrawn_on":"2024-08-01","reason":"Công dân rút đơn."}`, "2024-08-01")
+	v = w.build()
+	if slices.ContainsFunc(v.Obligations(v.Item(withdrawn), "2024-09-30"), func(o projections.Obligation) bool { return strings.Contains(o.Rule, "second") }) {
+		t.Error("a second instance withdrawn before the body decided owes an acceptance or a resolution")
+	}
+	if fs := flagsCode(v, "2024-09-30", withdrawn, "OB_COMPLAINT_NOT_ACCEPTED"); len(fs) != 0 {
+		t.Errorf("a second instance withdrawn before the body decided is flagged: %+v", fs)
+	}
 }
 
 // firstInstance records a complaint accepted and resolved in time by the
