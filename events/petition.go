@@ -43,8 +43,8 @@ const (
 	// PeSecondRefused: the second instance did not accept it; it is only
 	// closed (the complainant may go to court).
 	PeSecondRefused Status = "second_instance_not_accepted"
-	PeWithdrawn      Status = "withdrawn"
-	PeClosed         Status = "closed"
+	PeWithdrawn     Status = "withdrawn"
+	PeClosed        Status = "closed"
 )
 
 // PetitionKind classifies a petition (Luật Tiếp công dân Art. 2).
