@@ -20,6 +20,9 @@ func TestWantsCSV(t *testing.T) {
 		{[]string{"application/json, text/csv;q=0.1"}, false},
 		{[]string{"text/csv;q=0.9, application/json;q=0.5"}, true},
 		{[]string{"application/json", "text/csv"}, false}, // a tie is JSON
+		{[]string{"text/csv, */*"}, true},                 // named exactly, beats the wildcard
+		{[]string{"text/*, application/json"}, false},
+		{[]string{"text/*;q=0.5, */*;q=0.4"}, true},
 		{[]string{"text/csv, */*;q=0.1"}, true},
 		{[]string{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}, false}, // a browser's
 		{[]string{"text/csv;q=banana"}, false},

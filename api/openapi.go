@@ -3,6 +3,7 @@ package api
 import (
 	_ "embed"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -85,7 +86,8 @@ func checkQuery(route string, q map[string][]string) error {
 	if !ok {
 		return nil
 	}
-	for name, vs := range q {
+	for _, name := range slices.Sorted(maps.Keys(q)) { // the same one named every time
+		vs := q[name]
 		multi, ok := params[name]
 		switch {
 		case !ok && len(params) == 0:

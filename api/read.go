@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,7 +203,8 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 			// views are waited for, as for a position.
 			if head, err := s.Ledger.Store.Head(ctx); err == nil && head > applied {
 				if pos, err = projections.LogPositionAt(ctx, s.Ledger.Store, t); err != nil {
-					return events.Errorf(events.EUnavailable, "The log could not be searched for as_of %s: %v; try again.", as, err)
+					s.Logger.Warn("searching the log for an as_of time failed", "as_of", as, "err", err)
+					return events.Errorf(events.EUnavailable, "The log could not be searched for as_of %s; try again.", as)
 				}
 				if err := s.waitViews(ctx, pos, "as_of"); err != nil {
 					return err
@@ -231,7 +231,11 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 		// within the ledger's interval: wait for it a little, so that a
 		// read as of its own write names one (without one in time, the
 		// answer says none).
-		wctx, cancel := context.WithTimeout(ctx, min(ReadWait, 4*s.Ledger.CheckpointInterval))
+		wait := s.ReadWait
+		if wait <= 0 {
+			wait = ReadWait
+		}
+		wctx, cancel := context.WithTimeout(ctx, min(wait, 4*s.Ledger.CheckpointInterval))
 		s.Ledger.WaitCheckpoint(wctx, pos)
 		cancel()
 		size, note, err := s.coveringCheckpoint(ctx, pos)
@@ -311,34 +315,9 @@ func (s *Server) unitParam(v *projections.Views, a events.Actor, unit string) (m
 // read), if any. (A typo answered an empty list.)
 func partyParam(v *projections.Views, party string) error {
 	if party != "" && v.Item(events.StreamName(events.KindParty, party)) == nil {
-		return events.FieldErrorf("party", "Party %s is not registered.", quoteShort(party))
+		return events.FieldErrorf("party", "Party %s is not registered (by the point read).", quoteShort(party))
 	}
 	return nil
-}
-
-// formTypes are the enumerations of each kind's form (Item.Form), for
-// the form filter; kinds without one have none.
-var formTypes = map[events.Kind]reflect.Type{
-	events.KindParty:          reflect.TypeFor[events.PartyKind](),
-	events.KindRecommendation: reflect.TypeFor[events.SourceKind](),
-	events.KindSupervision:    reflect.TypeFor[events.SupervisionForm](),
-	events.KindCritique:       reflect.TypeFor[events.CritiqueForm](),
-	events.KindContribution:   reflect.TypeFor[events.ContributionForm](),
-	events.KindInfoRequest:    reflect.TypeFor[events.InfoChannel](),
-	events.KindPetition:       reflect.TypeFor[events.PetitionKind](),
-}
-
-// derivedStatuses are the derived states items of kind can be in: a
-// recommendation's answer and outcome, the deadlines of the kinds that
-// owe them, and an open flag about any item.
-func derivedStatuses(kind events.Kind) []string {
-	switch {
-	case kind == events.KindRecommendation:
-		return projections.DerivedStatuses
-	case slices.Contains(deadlineKinds, kind):
-		return []string{"due_soon", "overdue", "flagged"}
-	}
-	return []string{"flagged"}
 }
 
 // joinStatuses lists states for a message.
@@ -477,7 +456,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	derived := derivedStatuses(kind)
+	derived := projections.DerivedStatusesOf(kind)
 	for _, st := range q["status"] {
 		for _, one := range strings.Split(st, ",") {
 			if !slices.Contains(events.Statuses(kind), events.Status(one)) && !slices.Contains(derived, one) {
@@ -489,7 +468,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if query.Form != "" {
-		forms := events.EnumValues(formTypes[kind])
+		forms := projections.FormValues(kind)
 		if !slices.Contains(forms, query.Form) {
 			if len(forms) == 0 {
 				s.Error(w, r, events.FieldErrorf("form", "%s have no forms.", mux.Vars(r)["collection"]))

@@ -597,6 +597,8 @@ func TestStreamEventsAsOf(t *testing.T) {
 	}
 	if r := f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?as_of=%d", issued.Position), f.Inspector.Secret, nil, "Accept", "text/csv"); !strings.Contains(string(r.Body), fmt.Sprintf("as of log position),%d\n", issued.Position)) {
 		t.Errorf("the report's CSV as of %d does not name it:\n%s", issued.Position, r.Body)
+	} else if !strings.Contains(string(r.Body), "Đơn vị (unit),\n") {
+		t.Errorf("the report of every unit names a unit in its CSV (it was a quoted space):\n%s", r.Body)
 	}
 	r = f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-1/events?as_of=%d", received.Position), f.Inspector.Secret, nil)
 	if json.Unmarshal(r.Body, &h) != nil || h.Version != 2 {

@@ -104,8 +104,9 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	data, _ := json.Marshal(events.TokenRevokedData{Reason: body.Reason})
 	res, err := s.Ledger.Handle(r.Context(), events.Request{Kind: events.KindToken, ID: id, Type: events.TokenRevoked, Data: data, Actor: actor,
 		IdempotencyKey: r.Header.Get("Idempotency-Key")})
-	if events.ErrorCode(err) == events.EConflict {
+	if e := (*events.Error)(nil); errors.As(err, &e) && e.Code == events.EConflict && e.Field == "type" {
 		// The request names no event type: the token is what conflicts.
+		// (Not an Idempotency-Key used for another request.)
 		err = &events.Error{Code: events.EConflict, Field: "id", Message: fmt.Sprintf("Token %s is already revoked.", id)}
 	}
 	if err != nil {

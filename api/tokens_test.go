@@ -218,6 +218,10 @@ func TestTokenRevoke(t *testing.T) {
 		if first.Status != http.StatusOK || again.Status != http.StatusOK || a.Position == 0 || a.Position != b.Position || a.EventID != b.EventID || again.Header.Get("Idempotent-Replayed") != "true" {
 			t.Errorf("revoked twice with one key: %d %s, then %d %s %v", first.Status, first.Body, again.Status, again.Body, again.Header)
 		}
+		// The key used again for another token is the key's conflict, not
+		// the token's (helper-48: "already revoked" of an active token).
+		third := f.MustCreateToken(t, api.TokenRequest{Name: "Cán bộ khác", Role: events.RoleObserver, Unit: unitWard})
+		MustError(t, f.Do(t, "POST", "/v1/tokens/"+third.ID+"/revoke", f.Admin.Secret, `{"reason":"hết nhiệm vụ"}`, "Idempotency-Key", "rv-1"), http.StatusConflict, events.EConflict, "Idempotency-Key")
 	})
 }
 

@@ -561,7 +561,9 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 // quality values (RFC 9110 §12.5.1; media types compared without case).
 // No header, or one that names neither, is JSON.
 func wantsCSV(accept []string) bool {
-	var csv, json float64
+	// Each side's best quality; at the same quality a range that names
+	// its type exactly beats a wildcard (text/csv, */* is CSV).
+	var csv, json, csvExact, jsonExact float64
 	for _, line := range accept {
 		for _, rng := range strings.Split(line, ",") {
 			media, params, _ := strings.Cut(rng, ";")
@@ -576,14 +578,19 @@ func wantsCSV(accept []string) bool {
 				}
 			}
 			switch strings.ToLower(strings.TrimSpace(media)) {
-			case "text/csv", "text/*":
+			case "text/csv":
+				csvExact = max(csvExact, q)
+			case "text/*":
 				csv = max(csv, q)
-			case "application/json", "application/*", "*/*":
+			case "application/json":
+				jsonExact = max(jsonExact, q)
+			case "application/*", "*/*":
 				json = max(json, q)
 			}
 		}
 	}
-	return csv > 0 && csv > json
+	c, j := max(csv, csvExact), max(json, jsonExact)
+	return c > 0 && (c > j || c == j && csvExact == c && jsonExact < j)
 }
 
 func orAll(s string) string {

@@ -176,7 +176,8 @@ func (s *Server) webList(p *pageCtx) {
 		next = "/items/" + c + "?" + nq.Encode()
 	}
 	s.renderPage(p, http.StatusOK, "list", map[string]any{"Title": collectionLabel(p.lang, c), "Collection": c, "Items": l.Items,
-		"Next": next, "Query": in.Get("q"), "Status": in.Get("status"), "CanCreate": len(creationTypes(Collections[c], p.actor.Role)) > 0})
+		"Next": next, "Query": in.Get("q"), "Status": in.Get("status"), "CanCreate": len(creationTypes(Collections[c], p.actor.Role)) > 0,
+		"Statuses": projections.DerivedStatusesOf(Collections[c])})
 }
 
 // historyEvent is one row of a timeline.

@@ -3,6 +3,7 @@ package projections
 import (
 	"cmp"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -137,6 +138,41 @@ func (q *Query) formOf(it *Item) string {
 // date from deadlines and answers, not stored.
 var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answered_on_time", "answered_late",
 	"accepted", "partly_accepted", "explained_not_accepted", "redirected", "flagged"}
+
+// DerivedStatusesOf returns the derived states an item of kind k can be
+// in: a recommendation's answer and outcome, the deadlines of the kinds
+// that owe some (Obligations), an open flag about any item.
+func DerivedStatusesOf(k events.Kind) []string {
+	switch k {
+	case events.KindRecommendation:
+		return DerivedStatuses
+	case events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition:
+		return []string{"due_soon", "overdue", "flagged"}
+	}
+	return []string{"flagged"}
+}
+
+// FormValues returns the values an item of kind k may have as its form
+// (Item.Form, set by its first event: a party's kind, a recommendation's
+// source kind, a supervision's, critique's or contribution's form, an
+// information request's channel, a petition's kind); none for other kinds.
+func FormValues(k events.Kind) []string {
+	t, ok := formTypes[k]
+	if !ok {
+		return nil
+	}
+	return events.EnumValues(t)
+}
+
+var formTypes = map[events.Kind]reflect.Type{
+	events.KindParty:          reflect.TypeFor[events.PartyKind](),
+	events.KindRecommendation: reflect.TypeFor[events.SourceKind](),
+	events.KindSupervision:    reflect.TypeFor[events.SupervisionForm](),
+	events.KindCritique:       reflect.TypeFor[events.CritiqueForm](),
+	events.KindContribution:   reflect.TypeFor[events.ContributionForm](),
+	events.KindInfoRequest:    reflect.TypeFor[events.InfoChannel](),
+	events.KindPetition:       reflect.TypeFor[events.PetitionKind](),
+}
 
 // List returns a page of items, newest first (by the position of their
 // first event), and the cursor of the next page (0 at the end).
