@@ -92,6 +92,11 @@ type BundleReport struct {
 	// Withheld counts the events withheld from the bundle's reader:
 	// their inclusion is proved, their content is not there to check.
 	Withheld int
+	// TrailAt is the log position the trail was computed at (signed with
+	// it; 0 in bundles made before it was given), EvaluatedOn the date
+	// its deadlines were evaluated at.
+	TrailAt     uint64
+	EvaluatedOn Date
 }
 
 // VerifyBundle checks a bundle with nothing but the verifier key: the
@@ -176,8 +181,10 @@ func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 		} `json:"cites"`
 	}
 	var trail struct {
-		Party  string `json:"party"`
-		Events []struct {
+		Party    string `json:"party"`
+		Position uint64 `json:"position"`
+		Today    Date   `json:"evaluated_on"`
+		Events   []struct {
 			Position uint64 `json:"position"`
 			Hash     string `json:"hash"`
 			Type     Type   `json:"type"`
@@ -190,6 +197,9 @@ func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 	}
 	if b.Subject != StreamName(KindParty, trail.Party) {
 		return nil, Errorf(EInvalid, "The bundle says it is for %s, but its trail is of party %q.", b.Subject, trail.Party)
+	}
+	if trail.Position > cp.Size {
+		return nil, Errorf(EInvalid, "The trail says it was computed at position %d, beyond the checkpoint's %d events.", trail.Position, cp.Size)
 	}
 	named := map[uint64]bool{}
 	for _, c := range trail.Events {
@@ -232,7 +242,8 @@ func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 		// Each cited event is in the bundle, once: the others are not cited.
 		return nil, Errorf(EInvalid, "The bundle holds %d events, but its trail cites %d.", len(b.Events), len(trail.Events))
 	}
-	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events), Withheld: withheld}, nil
+	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events), Withheld: withheld,
+		TrailAt: trail.Position, EvaluatedOn: trail.Today}, nil
 }
 
 // canonicalJSON is b decoded and encoded again by encoding/json (object
@@ -279,6 +290,9 @@ func (r *BundleReport) String() string {
 		r.Subject, r.Events, r.Origin, r.TreeSize, r.Cited)
 	if r.Withheld > 0 {
 		s += fmt.Sprintf("; %d of them withheld from the bundle's reader (their place in the log proved, not their content)", r.Withheld)
+	}
+	if r.TrailAt > 0 {
+		s += fmt.Sprintf("; the trail shows the history as of position %d, evaluated on %s", r.TrailAt, r.EvaluatedOn)
 	}
 	return s
 }

@@ -24,15 +24,19 @@ type CitedEvent struct {
 // (as the supervised party, or as a supervising body), its outcome, the
 // flags about it and every event those rest on.
 type Trail struct {
-	Party       string           `json:"party"`
-	Name        string           `json:"name"`
-	PartyKind   events.PartyKind `json:"party_kind"`
-	Unit        string           `json:"unit"`
-	Today       events.Date      `json:"evaluated_on"`
-	Obligations []Obligation     `json:"obligations"`
-	Flags       []Flag           `json:"flags"`
-	Summary     map[string]int   `json:"summary"`
-	Events      []CitedEvent     `json:"events"`
+	Party     string           `json:"party"`
+	Name      string           `json:"name"`
+	PartyKind events.PartyKind `json:"party_kind"`
+	Unit      string           `json:"unit"`
+	// Position is the log position the trail was computed at: the
+	// views' (as_of's, if asked), so that a bundle's signed trail says
+	// which point of the history it shows.
+	Position    uint64         `json:"position"`
+	Today       events.Date    `json:"evaluated_on"`
+	Obligations []Obligation   `json:"obligations"`
+	Flags       []Flag         `json:"flags"`
+	Summary     map[string]int `json:"summary"`
+	Events      []CitedEvent   `json:"events"`
 }
 
 // Accountability returns the trail of party at today, with the flags
@@ -45,7 +49,7 @@ func (v *Views) Accountability(party string, today events.Date, allowItem func(*
 	if p == nil {
 		return Trail{}, false
 	}
-	t := Trail{Party: party, Unit: p.Unit(), Today: today, Obligations: []Obligation{}, Flags: []Flag{}, Summary: map[string]int{}}
+	t := Trail{Party: party, Unit: p.Unit(), Position: v.Position(), Today: today, Obligations: []Obligation{}, Flags: []Flag{}, Summary: map[string]int{}}
 	if f := p.Facts.Prt; f != nil {
 		t.Name, t.PartyKind = f.Name, f.PartyKind
 	}
