@@ -249,6 +249,9 @@ func TestFlagsAPI(t *testing.T) {
 	if res.Stream != "flag/"+fl.ID || res.Type != events.FlagReviewed {
 		t.Errorf("review: %+v", res)
 	}
+	// A revision is not dated before the review it revises (helper-49).
+	MustError(t, f.Do(t, "POST", path+fmt.Sprintf("?min_position=%d", res.Position), f.Inspector.Secret,
+		map[string]string{"verdict": "CONFIRMED", "note": "x", "reviewed_on": string(fl.RaisedOn)}), 400, events.EInvalid, "reviewed_on")
 	r = f.Do(t, "GET", fmt.Sprintf("/v1/flags/%s?min_position=%d", fl.ID, res.Position), f.Inspector.Secret, nil)
 	var after projections.Flag
 	if r.Status != 200 || json.Unmarshal(r.Body, &after) != nil || after.Status != "reviewed" || after.Review == nil || after.Review.Verdict != events.VerdictDismissed {

@@ -211,6 +211,9 @@ func (s *Server) handleFlagReview(w http.ResponseWriter, r *http.Request) {
 	} else if body.ReviewedOn < f.RaisedOn {
 		s.Error(w, r, events.FieldErrorf("reviewed_on", "reviewed_on %s is before the flag was raised (%s): a flag is reviewed once it is raised.", body.ReviewedOn, f.RaisedOn))
 		return
+	} else if f.Review != nil && body.ReviewedOn < f.Review.ReviewedOn {
+		s.Error(w, r, events.FieldErrorf("reviewed_on", "reviewed_on %s is before the review it revises (%s).", body.ReviewedOn, f.Review.ReviewedOn))
+		return
 	}
 	data, err := json.Marshal(events.FlagReviewedData{Code: f.Code, Verdict: body.Verdict, Note: body.Note, ReviewedOn: body.ReviewedOn})
 	if err != nil {

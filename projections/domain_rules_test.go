@@ -1778,3 +1778,18 @@ func TestPatternDatedByAWithheldRecord(t *testing.T) {
 		}
 	}
 }
+
+// A supervision's prior notice, owed from its planned start while no
+// session is held and it was not postponed, cites the plan its trigger
+// comes from: a trail and its bundle prove the date (found by helper-49:
+// it cited nothing until the notice was given).
+func TestPriorNoticeCitesThePlan(t *testing.T) {
+	w := newWorld(t)
+	planned := w.rec(events.KindSupervision, "gs-p", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát","topic":"Chủ đề","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-05-20","chair_party_id":"mttq-540"}`, "2024-03-01")
+	v := w.build()
+	o := obligation(t, v, "supervision/gs-p", "supervision.priorNotice", "2024-06-01")
+	if o.Trigger != "2024-05-20" || len(o.Cites) != 1 || o.Cites[0].Position != planned || o.Cites[0].Type != events.SupervisionPlanned {
+		t.Errorf("prior notice from the planned start: trigger %s, cites %+v, want 2024-05-20 citing the plan at %d", o.Trigger, o.Cites, planned)
+	}
+}

@@ -249,6 +249,11 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			o.Supervisor = true
 			o.Trigger, o.Due, o.MetOn = start, v.due("supervision.priorNotice", start, 0), f.NotifiedOn
 			o.Cites = cites(f.MovedAt, f.NotifiedAt, f.FirstAt)
+			if f.FirstAt.Position == 0 && f.MovedAt.Position == 0 {
+				// Its start is the planned one: the plan is cited, so that
+				// a trail proves where the date came from (helper-49).
+				o.Cites = cites(append([]Cite{{Position: it.Created, Type: events.SupervisionPlanned}}, o.Cites...)...)
+			}
 			add(o)
 		}
 		if f.LastSession != "" {
