@@ -39,10 +39,12 @@ type Flag struct {
 	Detail   string      `json:"detail"`
 	// Threshold is the configured number the pattern is measured
 	// against, for the flags that have one (Thresholds.of).
-	Threshold int        `json:"threshold,omitempty"`
-	Cites     []Cite     `json:"cites"`
-	Status    string     `json:"status"` // open or reviewed
-	Review    *FlagFacts `json:"review,omitempty"`
+	Threshold int    `json:"threshold,omitempty"`
+	Cites     []Cite `json:"cites"`
+	// Status is open or reviewed; a flag reviewed before some of the
+	// events it cites is open again, with its last Review.
+	Status string     `json:"status"`
+	Review *FlagFacts `json:"review,omitempty"`
 	// day is RaisedOn as a day number (noDay if not a valid date), for
 	// the index that reports count by (reading the dates' strings was
 	// most of making it after a write).
@@ -540,6 +542,13 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		for i := range out {
 			if r := reviews[out[i].ID]; r != nil {
 				out[i].Status, out[i].Review = "reviewed", r
+				// A review closes what it saw: a flag citing an event
+				// recorded after it (more postponements, a correction) is
+				// open again, its last review shown (found by helper-49:
+				// two more postponements stayed closed by a dismissal).
+				if slices.ContainsFunc(out[i].Cites, func(c Cite) bool { return c.Position > r.At.Position }) {
+					out[i].Status = "open"
+				}
 			}
 		}
 	}

@@ -205,6 +205,26 @@ func TestFlags(t *testing.T) {
 			t.Errorf("after review: %+v", f)
 		}
 	}
+	// A review closes what it saw: a flag citing an event recorded after
+	// it is open again, its last review shown (helper-49).
+	var postponed projections.Flag
+	for _, f := range v.Flags(today) {
+		if f.Code == "OB_SESSION_POSTPONED" {
+			postponed = f
+		}
+	}
+	w.record(inspector, events.KindFlag, postponed.ID, postponed.Unit, events.FlagReviewed,
+		`{"code":"OB_SESSION_POSTPONED","verdict":"DISMISSED","note":"Lý do chính đáng.","reviewed_on":"2024-12-20"}`, "2024-12-20")
+	if f := flagByID(w.build(), today, postponed.ID); f == nil || f.Status != "reviewed" {
+		t.Errorf("OB_SESSION_POSTPONED reviewed: %+v", f)
+	}
+	w.rec(events.KindSupervision, "gs-1", "", events.SupervisionSessionScheduled, `{"session_id":"s9","scheduled_on":"2024-12-22"}`, "2024-12-21")
+	w.rec(events.KindSupervision, "gs-1", "", events.SupervisionSessionPostponed,
+		`{"session_id":"s9","postponed_on":"2024-12-22","requested_by":"SUBJECT","reason":"Bận họp"}`, "2024-12-22")
+	v = w.build()
+	if f := flagByID(v, today, postponed.ID); f == nil || f.Status != "open" || f.Review == nil || f.Review.Verdict != events.VerdictDismissed || len(f.Cites) != len(postponed.Cites)+1 {
+		t.Errorf("OB_SESSION_POSTPONED postponed again after its review: %+v, want open, its dismissal shown, one more cite", f)
+	}
 	// A hearing clears OB_NO_HEARING.
 	w.rec(events.KindUnit, "540", "", events.UnitPeriodicHearingHeld, `{"body":"PEOPLES_COUNCIL","period":"2024-H2","held_on":"2024-12-15"}`, "2024-12-15")
 	if got := flagsOf(w.build(), today, "unit/540"); len(got) != 0 {
@@ -1469,4 +1489,14 @@ func BenchmarkPrepare(b *testing.B) {
 			b.Fatal(p.Err)
 		}
 	}
+}
+
+// flagByID returns the flag with id at today, nil if none.
+func flagByID(v *projections.Views, today events.Date, id string) *projections.Flag {
+	for _, f := range v.Flags(today) {
+		if f.ID == id {
+			return &f
+		}
+	}
+	return nil
 }
