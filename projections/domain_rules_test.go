@@ -1793,3 +1793,37 @@ func TestPriorNoticeCitesThePlan(t *testing.T) {
 		t.Errorf("prior notice from the planned start: trigger %s, cites %+v, want 2024-05-20 citing the plan at %d", o.Trigger, o.Cites, planned)
 	}
 }
+
+// OB_REPEAT_LATE is one flag per party: as the 12-month window moves on
+// and the oldest late answer leaves it, the flag keeps its ID, and with it
+// an inspector's review; a late answer after the review opens it again.
+// (Found by helper-49: a new ID, open, citing only reviewed answers.)
+func TestRepeatLateKeepsItsReview(t *testing.T) {
+	w := newWorld(t)
+	for i, received := range []string{"2024-01-05", "2024-02-05", "2024-03-05", "2024-04-05"} {
+		id := fmt.Sprintf("kn-%d", i)
+		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, received), received)
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, fmt.Sprintf(`{"received_on":%q}`, received), received)
+	}
+	v := w.build()
+	fs := flagsCode(v, "2024-05-01", "party/ubnd-21607", "OB_REPEAT_LATE")
+	if len(fs) != 1 {
+		t.Fatalf("OB_REPEAT_LATE on 2024-05-01: %+v", fs)
+	}
+	w.record(inspector, events.KindFlag, fs[0].ID, fs[0].Unit, events.FlagReviewed,
+		`{"code":"OB_REPEAT_LATE","verdict":"CONFIRMED","note":"Đã nhắc nhở bằng văn bản.","reviewed_on":"2024-05-02"}`, "2024-05-02")
+	v = w.build()
+	// In February 2025 the January answer has left the window; three are
+	// left, all seen by the review.
+	later := flagsCode(v, "2025-02-20", "party/ubnd-21607", "OB_REPEAT_LATE")
+	if len(later) != 1 || later[0].ID != fs[0].ID || later[0].Status != "reviewed" {
+		t.Errorf("OB_REPEAT_LATE as the window moved on: %+v, want ID %s, reviewed", later, fs[0].ID)
+	}
+	// A fifth recommendation left unanswered after the review.
+	w.rec(events.KindRecommendation, "kn-9", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-06-03"), "2024-06-03")
+	w.rec(events.KindRecommendation, "kn-9", "", events.RecommendationReceived, `{"received_on":"2024-06-03"}`, "2024-06-03")
+	v = w.build()
+	if again := flagsCode(v, "2025-02-20", "party/ubnd-21607", "OB_REPEAT_LATE"); len(again) != 1 || again[0].ID != fs[0].ID || again[0].Status != "open" || again[0].Review == nil {
+		t.Errorf("OB_REPEAT_LATE after a late answer the review did not see: %+v, want it open again with its review", again)
+	}
+}

@@ -977,7 +977,10 @@ func (v *Views) repeatLateFlag(today events.Date, party string, late []lateRef, 
 				secret = true
 			}
 		}
-		raise("OB_REPEAT_LATE", "party/"+party+"|"+string(in[0].Due), v.items[events.StreamName(events.KindParty, party)], party, "party/"+party, in[len(in)-1].Due,
+		// One flag per party (its ID does not follow the window, so that
+		// a review stays with it as the window moves on; a late answer
+		// after the review opens it again).
+		raise("OB_REPEAT_LATE", "party/"+party, v.items[events.StreamName(events.KindParty, party)], party, "party/"+party, in[len(in)-1].Due,
 			fmt.Sprintf("%d lần trả lời chậm hoặc không trả lời trong %d ngày, ngưỡng %d (%d late or missing answers in %d days, threshold %d).",
 				len(in), th.RepeatLateWindowDays, th.RepeatLateCount, len(in), th.RepeatLateWindowDays, th.RepeatLateCount), cs)
 	}
