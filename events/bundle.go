@@ -221,6 +221,9 @@ func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 		}
 	}
 	for _, c := range trail.Events {
+		if trail.Position > 0 && c.Position > trail.Position {
+			return nil, Errorf(EInvalid, "The trail, computed at position %d, cites position %d after it.", trail.Position, c.Position)
+		}
 		e := byPos[c.Position]
 		if e == nil {
 			return nil, Errorf(EInvalid, "The trail cites position %d, which is not in the bundle.", c.Position)

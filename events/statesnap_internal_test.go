@@ -21,7 +21,7 @@ func TestFactsRoundTrip(t *testing.T) {
 		recommendationFacts{outcome: OutcomeAccepted},
 		supervisionFacts{form: "DELEGATION", followUp: "gs-1", recs: []string{"kn-1"}},
 		critiqueFacts{form: "CONFERENCE", consultation: true, points: []string{"point:1"}},
-		petitionFacts{kind: "COMPLAINT", secondInstance: true},
+		petitionFacts{kind: "COMPLAINT", secondInstance: true, secondTo: "ubnd-an-nhon"},
 		petitionFacts{kind: "DENUNCIATION", extensions: 2},
 		flagFacts{code: "OB_NO_RESPONSE"},
 	} {

@@ -248,12 +248,11 @@ func (v *Views) appendObligations(out []Obligation, it *Item, today events.Date)
 			o := v.duty("supervision.priorNotice", it, f.Chair)
 			o.Supervisor = true
 			o.Trigger, o.Due, o.MetOn = start, v.due("supervision.priorNotice", start, 0), f.NotifiedOn
-			o.Cites = cites(f.MovedAt, f.NotifiedAt, f.FirstAt)
-			if f.FirstAt.Position == 0 && f.MovedAt.Position == 0 {
-				// Its start is the planned one: the plan is cited, so that
-				// a trail proves where the date came from (helper-49).
-				o.Cites = cites(append([]Cite{{Position: it.Created, Type: events.SupervisionPlanned}}, o.Cites...)...)
-			}
+			// The plan is cited first, always: where the start came from
+			// while no session is held (helper-49: nothing was cited until
+			// the notice came), and the same first cite, so the same
+			// place in /v1/deadlines' order, whatever follows (helper-50).
+			o.Cites = cites(Cite{Position: it.Created, Type: events.SupervisionPlanned}, f.MovedAt, f.NotifiedAt, f.FirstAt)
 			add(o)
 		}
 		if f.LastSession != "" {
@@ -424,12 +423,12 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			// second instance's period from the acceptance (Art. 37).
 			decided := cmp.Or(f.SecondAcceptedOn, f.SecondNotAcceptedOn)
 			// Before the acceptance had an event of its own, a second
-			// resolution (or a withdrawal) followed the filing directly:
-			// such a record owes no acceptance that can be dated, and its
-			// resolution runs from the last day it could have been
-			// accepted, in the body's favour. (So does one withdrawn now
-			// before the body decided: a withdrawal ends what was owed.)
-			legacy := decided == "" && (f.SecondResolvedOn != "" || f.WithdrawnAt.Position > f.SecondAt.Position)
+			// resolution followed the filing directly: such a record owes
+			// no acceptance that can be dated, and its resolution runs
+			// from the last day it could have been accepted, in the
+			// body's favour. (A withdrawal ends what was not yet due, as
+			// for every petition: a missed acceptance stays missed.)
+			legacy := decided == "" && f.SecondResolvedOn != ""
 			if !legacy {
 				const key = "complaint.accept.second"
 				o := v.duty(key, it, f.SecondTo)
@@ -437,7 +436,7 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 				o.Cites = cites(f.SecondAt, f.SecondAcceptedAt, f.SecondNotAcceptedAt)
 				add(o)
 			}
-			if f.SecondAcceptedOn != "" || legacy && f.SecondResolvedOn != "" {
+			if f.SecondAcceptedOn != "" || legacy {
 				key := complaintKey("second")
 				o := v.duty(key, it, f.SecondTo)
 				o.Trigger, o.Due, o.MetOn = f.SecondAcceptedOn, v.due(key, f.SecondAcceptedOn, 0), f.SecondResolvedOn

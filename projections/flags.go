@@ -41,8 +41,8 @@ type Flag struct {
 	// against, for the flags that have one (Thresholds.of).
 	Threshold int    `json:"threshold,omitempty"`
 	Cites     []Cite `json:"cites"`
-	// Status is open or reviewed; a flag reviewed before some of the
-	// events it cites is open again, with its last Review.
+	// Status is open or reviewed; a pattern reviewed before some of the
+	// events it counts is open again, with its last Review.
 	Status string     `json:"status"`
 	Review *FlagFacts `json:"review,omitempty"`
 	// day is RaisedOn as a day number (noDay if not a valid date), for
@@ -542,11 +542,14 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		for i := range out {
 			if r := reviews[out[i].ID]; r != nil {
 				out[i].Status, out[i].Review = "reviewed", r
-				// A review closes what it saw: a flag citing an event
-				// recorded after it (more postponements, a correction) is
-				// open again, its last review shown (found by helper-49:
-				// two more postponements stayed closed by a dismissal).
-				if slices.ContainsFunc(out[i].Cites, func(c Cite) bool { return c.Position > r.At.Position }) {
+				// A review closes what it saw: a pattern (a flag with a
+				// threshold) that comes to count an event recorded after
+				// it (another postponement, another late answer) is open
+				// again, its last review shown (found by helper-49: two
+				// more postponements stayed closed by a dismissal). A
+				// deadline's flag citing the late answer that met it is
+				// not (helper-50: compliance reopened it).
+				if out[i].Threshold > 0 && slices.ContainsFunc(out[i].Cites, func(c Cite) bool { return c.Position > r.At.Position }) {
 					out[i].Status = "open"
 				}
 			}
@@ -1027,8 +1030,17 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 			if len(its) <= th.OverburdenPerQuarter {
 				continue
 			}
+			// A supervision with any confidential event counted in the
+			// quarter gives its subject and quarter away (found by
+			// helper-49: one between two public ones was cited to
+			// observers): withheld from readers who may not see it. Asked
+			// again of a kept flag: an earlier supervision may have had a
+			// confidential event since (helper-50).
+			confidential := slices.ContainsFunc(its, func(it *Item) bool { return it.Opened == events.Confidential || it.Public != nil })
 			if m, ok := memos[key]; ok {
-				raiseFlag(*m.flag)
+				f := *m.flag
+				f.secret = f.secret || confidential
+				raiseFlag(f)
 				continue
 			}
 			party, quarter, _ := strings.Cut(key, "|")
@@ -1041,11 +1053,7 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 				fmt.Sprintf("%d cuộc giám sát cùng đối tượng trong quý %s, ngưỡng %d (%d supervisions of one subject in quarter %s, threshold %d).",
 					len(its), quarter, th.OverburdenPerQuarter, len(its), quarter, th.OverburdenPerQuarter), cs)
 			f := raised()
-			// A supervision with any confidential event counted in the
-			// quarter gives its subject and quarter away (found by
-			// helper-49: one between two public ones was cited to
-			// observers): withheld from readers who may not see it.
-			f.secret = f.secret || slices.ContainsFunc(its, func(it *Item) bool { return it.Opened == events.Confidential || it.Public != nil })
+			f.secret = f.secret || confidential
 			memo := *f
 			memos[key] = overburdenMemo{its: slices.Clone(its), lastPos: last.Updated, flag: &memo}
 		}

@@ -145,7 +145,7 @@ var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answer
 func DerivedStatusesOf(k events.Kind) []string {
 	switch k {
 	case events.KindRecommendation:
-		return DerivedStatuses
+		return slices.Clone(DerivedStatuses)
 	case events.KindSupervision, events.KindCritique, events.KindInfoRequest, events.KindPetition:
 		return []string{"due_soon", "overdue", "flagged"}
 	}

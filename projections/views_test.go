@@ -733,10 +733,17 @@ func TestComplaintSecondInstance(t *testing.T) {
 		t.Errorf("not-accepted flags the day after: %+v, want one against ubnd-540 under Điều 27, 36", fs)
 	}
 
-	// Accepted on Monday 15 July, four days late: 45 days from then is
-	// Thursday 29 August.
+	// Reviewed, then accepted on Monday 15 July, four days late (45 days
+	// from then is Thursday 29 August): the late acceptance does not open
+	// the reviewed flag again (helper-50: compliance did).
+	notAccepted := flagged(v, "OB_COMPLAINT_NOT_ACCEPTED", "2024-07-12")[0]
+	w.record(inspector, events.KindFlag, notAccepted.ID, notAccepted.Unit, events.FlagReviewed,
+		`{"code":"OB_COMPLAINT_NOT_ACCEPTED","verdict":"CONFIRMED","note":"Chậm thụ lý.","reviewed_on":"2024-07-12"}`, "2024-07-12")
 	w.rec(events.KindPetition, "kn-don-1", "", events.PetitionSecondInstanceAccepted, `{"accepted_on":"2024-07-15"}`, "2024-07-15")
 	v = w.build()
+	if fs := flagged(v, "OB_COMPLAINT_NOT_ACCEPTED", "2024-08-30"); len(fs) != 1 || fs[0].Status != "reviewed" {
+		t.Errorf("the reviewed not-accepted flag once accepted late: %+v, want it still reviewed", fs)
+	}
 	if o := obligation(t, v, stream, "complaint.accept.second", "2024-08-30"); o.MetOn != "2024-07-15" || o.Outcome != projections.Late || o.DaysLate != 4 {
 		t.Errorf("second instance's acceptance: met %s %s (%d days late), want 2024-07-15 late by 4", o.MetOn, o.Outcome, o.DaysLate)
 	}
@@ -804,20 +811,23 @@ func TestComplaintSecondInstance(t *testing.T) {
 	if slices.ContainsFunc(v.Obligations(v.Item(older), "2024-09-30"), func(o projections.Obligation) bool { return o.Rule == "complaint.accept.second" }) {
 		t.Error("an older second resolution owes an acceptance no event could record")
 	}
-	// Withdrawn at the second instance before the body decided (as older
-	// logs hold them, the acceptance having had no event): no acceptance
-	// is owed, nor flagged (found by helper-48: OB_COMPLAINT_NOT_ACCEPTED
-	// was raised on such a record).
-	const withdrawn = "petition/kn-don-4"
-	firstInstance(w, "kn-don-4")
-	w.rec(events.KindPetition, "kn-don-4", "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
-	w.rec(events.KindPetition, "kn-don-4", "", events.PetitionWithdrawn, `{"withdrawn_on":"2024-08-01","reason":"Công dân rút đơn."}`, "2024-08-01")
-	v = w.build()
-	if slices.ContainsFunc(v.Obligations(v.Item(withdrawn), "2024-09-30"), func(o projections.Obligation) bool { return strings.Contains(o.Rule, "second") }) {
-		t.Error("a second instance withdrawn before the body decided owes an acceptance or a resolution")
-	}
-	if fs := flagsCode(v, "2024-09-30", withdrawn, "OB_COMPLAINT_NOT_ACCEPTED"); len(fs) != 0 {
-		t.Errorf("a second instance withdrawn before the body decided is flagged: %+v", fs)
+	// Withdrawn at the second instance before the body decided: what was
+	// not yet due is owed no more, as for every petition; a missed
+	// acceptance stays missed, with its flag (helper-50).
+	for _, c := range []struct {
+		id, on string
+		missed bool
+	}{{"kn-don-4", "2024-07-05", false}, {"kn-don-5", "2024-08-01", true}} {
+		firstInstance(w, c.id)
+		w.rec(events.KindPetition, c.id, "", events.PetitionSecondInstanceFiled, `{"filed_on":"2024-07-01","to_party_id":"ubnd-540"}`, "2024-07-01")
+		w.rec(events.KindPetition, c.id, "", events.PetitionWithdrawn, fmt.Sprintf(`{"withdrawn_on":%q,"reason":"Công dân rút đơn."}`, c.on), c.on)
+		v = w.build()
+		stream := "petition/" + c.id
+		owed := slices.ContainsFunc(v.Obligations(v.Item(stream), "2024-09-30"), func(o projections.Obligation) bool { return o.Rule == "complaint.accept.second" })
+		flagged := len(flagsCode(v, "2024-09-30", stream, "OB_COMPLAINT_NOT_ACCEPTED")) == 1
+		if owed != c.missed || flagged != c.missed || slices.ContainsFunc(v.Obligations(v.Item(stream), "2024-09-30"), func(o projections.Obligation) bool { return strings.HasPrefix(o.Rule, "complaint.second") }) {
+			t.Errorf("second instance withdrawn on %s: acceptance owed %v, flagged %v, want both %v (and no resolution)", c.on, owed, flagged, c.missed)
+		}
 	}
 }
 
