@@ -1833,3 +1833,38 @@ func TestRepeatLateKeepsItsReview(t *testing.T) {
 		t.Errorf("OB_REPEAT_LATE after a late answer the review did not see: %+v, want it open again with its review", again)
 	}
 }
+
+// MU_POWER_OVERREACH on a recommendation that came from a supervision is
+// against the body that chaired it, and in that body's trail (found by
+// helper-49: misuse flags were in no supervising body's trail).
+func TestOverreachIsTheChairs(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindSupervision, "gs-c", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát thu chi quỹ","topic":"Quỹ vì người nghèo","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"chair_party_id":"mttq-540","planned_start":"2024-06-20"}`, "2024-05-02")
+	w.rec(events.KindRecommendation, "kn-o", "540", events.RecommendationIssued,
+		`{"source_kind":"SUPERVISION","source_id":"gs-c","addressee_party_id":"ubnd-21607","title":"Kiến nghị xử lý","content":"Yêu cầu cách chức Chủ tịch UBND phường.","issued_on":"2024-07-02"}`, "2024-07-02")
+	v := w.build()
+	fs := flagsCode(v, "2024-12-31", "recommendation/kn-o", "MU_POWER_OVERREACH")
+	if len(fs) != 1 || fs[0].Party != "mttq-540" || fs[0].Against != "supervisor" {
+		t.Fatalf("MU_POWER_OVERREACH: %+v, want one against mttq-540", fs)
+	}
+	trail, ok := v.Accountability("mttq-540", "2024-12-31", nil, nil, 0)
+	if !ok || !slices.ContainsFunc(trail.Flags, func(f projections.Flag) bool { return f.ID == fs[0].ID }) {
+		t.Errorf("mttq-540's trail holds %d flags, not MU_POWER_OVERREACH", len(trail.Flags))
+	}
+	// A supervision planned confidential keeps its chair from readers: a
+	// recommendation from it names none (w.build checks that flags updated
+	// after each event say what fresh ones say).
+	w.recordClass(recorder, events.KindSupervision, "gs-m", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát mật","topic":"Quỹ","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"chair_party_id":"mttq-540","planned_start":"2024-06-20"}`, "2024-05-02", events.Confidential)
+	w.rec(events.KindRecommendation, "kn-m", "540", events.RecommendationIssued,
+		`{"source_kind":"SUPERVISION","source_id":"gs-m","addressee_party_id":"ubnd-21607","title":"Kiến nghị xử lý","content":"Yêu cầu cách chức Chủ tịch UBND phường.","issued_on":"2024-07-02"}`, "2024-07-02")
+	w.recordClass(recorder, events.KindSupervision, "gs-c", "", events.SupervisionSessionScheduled, `{"session_id":"s1","scheduled_on":"2024-07-20"}`, "2024-07-10", events.Confidential)
+	v = w.build()
+	if fs := flagsCode(v, "2024-12-31", "recommendation/kn-m", "MU_POWER_OVERREACH"); len(fs) != 1 || fs[0].Party != "" {
+		t.Errorf("MU_POWER_OVERREACH from a supervision planned confidential: %+v, want no chair", fs)
+	}
+	if fs := flagsCode(v, "2024-12-31", "recommendation/kn-o", "MU_POWER_OVERREACH"); len(fs) != 1 || fs[0].Party != "mttq-540" {
+		t.Errorf("MU_POWER_OVERREACH once its public supervision has a confidential session: %+v, want the chair still", fs)
+	}
+}

@@ -799,7 +799,18 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 				fmt.Sprintf("Trả lời với kết quả %s nhưng không có giải trình (answer %s with no explanation).", f.Outcome, f.Outcome), cites(f.RespondedAt))
 		}
 		if f.Overreach != "" {
-			raise("MU_POWER_OVERREACH", it.Stream(), it, "", it.Stream(), f.IssuedOn,
+			// Against the body that chaired the supervision it came from,
+			// where it did and its plan was public (the chair comes from
+			// the plan, which no later event changes): the flag is in that
+			// body's trail (helper-49: misuse flags were in no supervising
+			// body's).
+			var chair string
+			if f.SourceKind == events.SourceSupervision {
+				if s := v.items[events.StreamName(events.KindSupervision, f.SourceID)]; s != nil && s.Facts.Sup != nil && s.Opened != events.Confidential {
+					chair = s.Facts.Sup.Chair
+				}
+			}
+			raise("MU_POWER_OVERREACH", it.Stream(), it, chair, it.Stream(), f.IssuedOn,
 				fmt.Sprintf("Nội dung kiến nghị có cụm từ mang tính mệnh lệnh %q; cần người xem xét (wording that orders; for human review).", f.Overreach), cites(f.IssuedAt))
 		}
 	case events.KindSupervision:
