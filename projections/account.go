@@ -82,7 +82,9 @@ func (v *Views) Accountability(party string, today events.Date, allowItem func(*
 			}
 		}
 		if f.Review != nil {
-			cited[f.Review.At.Position] = f.Review.At.Type
+			for _, c := range append([]Cite{f.Review.At}, f.Review.Earlier...) {
+				cited[c.Position] = c.Type
+			}
 		}
 	}
 	sort.SliceStable(t.Obligations, func(i, j int) bool { return firstCite(t.Obligations[i]) < firstCite(t.Obligations[j]) })

@@ -1867,4 +1867,24 @@ func TestOverreachIsTheChairs(t *testing.T) {
 	if fs := flagsCode(v, "2024-12-31", "recommendation/kn-o", "MU_POWER_OVERREACH"); len(fs) != 1 || fs[0].Party != "mttq-540" {
 		t.Errorf("MU_POWER_OVERREACH once its public supervision has a confidential session: %+v, want the chair still", fs)
 	}
+	// Reviewed, then the review revised: the trail cites both reviews, so
+	// that the revision does not hide the first verdict (helper-49).
+	first := w.record(inspector, events.KindFlag, fs[0].ID, fs[0].Unit, events.FlagReviewed,
+		`{"code":"MU_POWER_OVERREACH","verdict":"CONFIRMED","note":"Mệnh lệnh.","reviewed_on":"2024-08-01"}`, "2024-08-01")
+	second := w.record(inspector, events.KindFlag, fs[0].ID, "", events.FlagReviewRevised,
+		`{"code":"MU_POWER_OVERREACH","verdict":"DISMISSED","note":"Xem lại: chỉ là kiến nghị.","reviewed_on":"2024-08-05"}`, "2024-08-05")
+	v = w.build()
+	trail, _ = v.Accountability("mttq-540", "2024-12-31", nil, nil, 0)
+	var got []uint64
+	for _, e := range trail.Events {
+		if e.Position == first || e.Position == second {
+			got = append(got, e.Position)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("the trail cites reviews %v of %d and %d", got, first, second)
+	}
+	if f := flagByID(v, "2024-12-31", fs[0].ID); f == nil || f.Review == nil || f.Review.Verdict != events.VerdictDismissed || len(f.Review.Earlier) != 1 || f.Review.Earlier[0].Position != first {
+		t.Errorf("the revised review: %+v", f)
+	}
 }

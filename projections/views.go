@@ -666,6 +666,9 @@ type FlagFacts struct {
 	Note       string         `json:"note"`
 	ReviewedOn events.Date    `json:"reviewed_on"`
 	At         Cite           `json:"at"`
+	// Earlier are the reviews this one revised, oldest first: a trail
+	// cites them too, so that a revision does not hide the first verdict.
+	Earlier []Cite `json:"earlier,omitempty"`
 }
 
 // Views are the read models at one position of the log.
@@ -1260,7 +1263,11 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 	case *events.PlanDraftedData:
 		it.Title = d.Title
 	case *events.FlagReviewedData:
-		it.Facts.Flag = &FlagFacts{Code: d.Code, Verdict: d.Verdict, Note: d.Note, ReviewedOn: d.ReviewedOn, At: c}
+		var earlier []Cite
+		if prev := it.Facts.Flag; prev != nil {
+			earlier = append(slices.Clip(prev.Earlier), prev.At)
+		}
+		it.Facts.Flag = &FlagFacts{Code: d.Code, Verdict: d.Verdict, Note: d.Note, ReviewedOn: d.ReviewedOn, At: c, Earlier: earlier}
 		it.Title = d.Code
 	default:
 		switch it.Kind {
