@@ -65,6 +65,7 @@ func TestList(t *testing.T) {
 		{f.Inspector, "/v1/recommendations?status=awaiting_answer&unit=" + unitTown, []string{"rec-1"}},
 		{f.Inspector, "/v1/recommendations?unit=" + unitOther, []string{"rec-2"}},
 		{f.Inspector, "/v1/recommendations?q=TIEP+CONG+DAN", []string{"rec-2", "rec-1"}},
+		{f.Inspector, "/v1/recommendations?q=cong+dan+tiep", []string{"rec-2", "rec-1"}}, // every word, in any order
 		{f.Inspector, "/v1/recommendations?q=khong+co", nil},
 		{f.Inspector, "/v1/recommendations?party=" + partyOther, []string{"rec-2"}},
 		{f.Inspector, "/v1/recommendations?from=2023-03-11", nil},

@@ -139,6 +139,16 @@ func (q *Query) formOf(it *Item) string {
 var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answered_on_time", "answered_late",
 	"accepted", "partly_accepted", "explained_not_accepted", "redirected", "flagged"}
 
+// containsAll reports whether s holds every one of words.
+func containsAll(s string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
+}
+
 // DerivedStatusesOf returns the derived states an item of kind k can be
 // in: a recommendation's answer and outcome, the deadlines of the kinds
 // that owe some (Obligations), an open flag about any item.
@@ -196,7 +206,10 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 	if q.Before > 0 {
 		i = sort.Search(len(list), func(i int) bool { return list[i].Created >= q.Before })
 	}
-	text := foldText(q.Text)
+	// Every word of the text, in any order (a phrase matched only as
+	// typed: "cong dan tiep" found nothing).
+	words := strings.Fields(foldText(q.Text))
+	text := strings.Join(words, " ")
 	var flagged map[string]bool
 	// Statuses that only an obligation not met yet gives: an item without
 	// one is passed over without evaluating its deadlines.
@@ -220,9 +233,9 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 		}
 		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && q.formOf(it) != q.Form ||
 			(q.From != "" || q.To != "") && !q.inPeriod(it) ||
-			text != "" && !strings.Contains(it.Text, text) ||
+			text != "" && !containsAll(it.Text, words) ||
 			(text != "" || q.Form != "" || q.Party != "") && q.Redact.Withholds(it) ||
-			text != "" && q.Redact&HideConfidential != 0 && it.Class == events.Confidential && !strings.Contains(it.openText(), text) {
+			text != "" && q.Redact&HideConfidential != 0 && it.Class == events.Confidential && !containsAll(it.openText(), words) {
 			continue
 		}
 		if q.Party != "" && q.Redact&HideConfidential != 0 && it.Public != nil {

@@ -26,7 +26,9 @@ var foldLatin, foldVietnamese = func() (a [0x250 - 0xC0]rune, b [0x100]rune) {
 	for r := rune(0x1E00); r <= 0x1EFF; r++ {
 		b[r-0x1E00] = baseLetter(r)
 	}
-	a['đ'-0xC0], a['Đ'-0xC0] = 'd', 'd'
+	// Đ, and Ð (Latin eth), which converters of the old VNI and TCVN
+	// encodings write for it.
+	a['đ'-0xC0], a['Đ'-0xC0], a['ð'-0xC0], a['Ð'-0xC0] = 'd', 'd', 'd', 'd'
 	return a, b
 }()
 

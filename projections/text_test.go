@@ -20,7 +20,7 @@ func foldReference(s string) string {
 			continue
 		}
 		if r >= 0xC0 && r <= 0x24F || r >= 0x1E00 && r <= 0x1EFF {
-			if r == 'đ' || r == 'Đ' {
+			if r == 'đ' || r == 'Đ' || r == 'ð' || r == 'Ð' {
 				r = 'd'
 			} else if base, _ := utf8.DecodeRuneInString(norm.NFD.String(string(r))); base < utf8.RuneSelf && unicode.IsLetter(base) {
 				r = base
@@ -47,6 +47,7 @@ func TestFoldText(t *testing.T) {
 		"Đảng ủy, HĐND & UBND":           "dang uy, hdnd & ubnd",
 		"Ủy ban" + "\u00a0" + "Mặt trận": "uy ban mat tran",
 		norm.NFD.String("Phường Đập Đá"): "phuong dap da",
+		"Phường Ðập Ðá":                  "phuong dap da", // Latin eth, as old VNI and TCVN converters write Đ
 		"":                               "",
 		"   ":                            "",
 		"Ελληνικά Straße":                "ελληνικά straße",
@@ -57,7 +58,7 @@ func TestFoldText(t *testing.T) {
 	}
 	// Random text from Vietnamese letters, ASCII, spaces and other scripts
 	// folds as the plain reference does.
-	alphabet := []rune("aAăĂâÂbcdđĐeêÊgGhiIklmnoôƠơpqrstuưƯvxyỳỹỷỵýÝÀẢÃÁẠẰẲẴẮẶẦẨẪẤẬèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứự \t\n\u00a0\u0301\u0323ßΣЖ中1.,")
+	alphabet := []rune("aAăĂâÂbcdđĐðÐeêÊgGhiIklmnoôƠơpqrstuưƯvxyỳỹỷỵýÝÀẢÃÁẠẰẲẴẮẶẦẨẪẤẬèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứự \t\n\u00a0\u0301\u0323ßΣЖ中1.,")
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 5000 {
 		r := make([]rune, rng.IntN(40))
