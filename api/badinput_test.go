@@ -421,7 +421,7 @@ func TestQueryParameters(t *testing.T) {
 	// What an error quotes of the input is cut short (a 500 KB unit was
 	// echoed whole).
 	long := strings.Repeat("x", 5000)
-	for _, p := range []string{"/v1/recommendations?unit=" + long, "/v1/recommendations?status=" + long, "/v1/recommendations/" + long, "/v1/flags?code=" + long, "/v1/nowhere/" + long} {
+	for _, p := range []string{"/v1/recommendations?" + long + "=1", "/v1/recommendations?unit=" + long, "/v1/recommendations?status=" + long, "/v1/recommendations/" + long, "/v1/flags?code=" + long, "/v1/nowhere/" + long} {
 		if r := f.Do(t, "GET", p, f.Inspector.Secret, nil); r.Status < 400 || len(r.Body) > 1000 {
 			t.Errorf("GET %.40s…: %d, %d bytes", p, r.Status, len(r.Body))
 		}

@@ -89,18 +89,22 @@ func checkQuery(route string, q map[string][]string) error {
 	for _, name := range slices.Sorted(maps.Keys(q)) { // the same one named every time
 		vs := q[name]
 		multi, ok := params[name]
+		field := name
+		if r := []rune(field); len(r) > 64 {
+			field = string(r[:64]) // the field at fault, not a copy of any length
+		}
 		switch {
 		case !ok && len(params) == 0:
-			return events.FieldErrorf(name, "%s takes no query parameters.", route)
+			return events.FieldErrorf(field, "%s takes no query parameters.", route)
 		case !ok:
 			names := make([]string, 0, len(params))
 			for n := range params {
 				names = append(names, n)
 			}
 			slices.Sort(names)
-			return events.FieldErrorf(name, "%s is not a parameter of %s (it takes %s).", quoteShort(name), route, strings.Join(names, ", "))
+			return events.FieldErrorf(field, "%s is not a parameter of %s (it takes %s).", quoteShort(name), route, strings.Join(names, ", "))
 		case !multi && len(vs) > 1:
-			return events.FieldErrorf(name, "%s is given %d times: it takes one value.", name, len(vs))
+			return events.FieldErrorf(field, "%s is given %d times: it takes one value.", name, len(vs))
 		}
 	}
 	return nil
