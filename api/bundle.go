@@ -20,7 +20,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	party := mux.Vars(r)["id"]
-	trail, _, err := s.trailFor(r.Context(), rc, party)
+	trail, err := s.trailFor(r.Context(), rc, party)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -29,7 +29,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 	for _, e := range trail.Events {
 		maxPos = max(maxPos, e.Position)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), ReadWait)
+	ctx, cancel := context.WithTimeout(r.Context(), s.readWait())
 	defer cancel()
 	if err := s.Ledger.WaitCheckpoint(ctx, maxPos); err != nil {
 		s.Error(w, r, events.Errorf(events.EUnavailable, "No signed checkpoint covers position %d yet; try again shortly.", maxPos))

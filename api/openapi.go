@@ -89,10 +89,7 @@ func checkQuery(route string, q map[string][]string) error {
 	for _, name := range slices.Sorted(maps.Keys(q)) { // the same one named every time
 		vs := q[name]
 		multi, ok := params[name]
-		field := name
-		if r := []rune(field); len(r) > 64 {
-			field = string(r[:64]) // the field at fault, not a copy of any length
-		}
+		field := shorten(name) // the field at fault, not a copy of any length
 		switch {
 		case !ok && len(params) == 0:
 			return events.FieldErrorf(field, "%s takes no query parameters.", route)
@@ -112,8 +109,16 @@ func checkQuery(route string, q map[string][]string) error {
 
 // quoteShort quotes s for an error message, cut to 64 characters.
 func quoteShort(s string) string {
-	if r := []rune(s); len(r) > 64 {
-		s = string(r[:64]) + "…"
+	if short := shorten(s); short != s {
+		s = short + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// shorten cuts s to its first 64 characters.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:64])
+	}
+	return s
 }

@@ -130,17 +130,22 @@ func (s *Server) pastHead(ctx context.Context, pos, applied uint64) error {
 	return events.FieldErrorf("min_position", "min_position %d is past the end of the log (position %d): no write has returned it.", pos, head)
 }
 
-// waitViews waits up to ReadWait for the views to reach pos; field names
+// readWait is how long a read waits for the views, the write side or a
+// checkpoint: the server's ReadWait, else the default.
+func (s *Server) readWait() time.Duration {
+	if s.ReadWait > 0 {
+		return s.ReadWait
+	}
+	return ReadWait
+}
+
+// waitViews waits up to readWait for the views to reach pos; field names
 // the parameter that asked for it.
 func (s *Server) waitViews(ctx context.Context, pos uint64, field string) error {
 	if s.Views.Position() >= pos {
 		return nil // the usual case: no timer to set up
 	}
-	wait := s.ReadWait
-	if wait <= 0 {
-		wait = ReadWait
-	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
+	ctx, cancel := context.WithTimeout(ctx, s.readWait())
 	defer cancel()
 	if err := s.Views.WaitPosition(ctx, pos); err != nil {
 		return &events.Error{Code: events.EUnavailable, Field: field,
@@ -152,11 +157,7 @@ func (s *Server) waitViews(ctx context.Context, pos uint64, field string) error 
 // waitLedger waits, bounded as waitViews, for the write side to have
 // applied position pos.
 func (s *Server) waitLedger(ctx context.Context, pos uint64) error {
-	wait := s.ReadWait
-	if wait <= 0 {
-		wait = ReadWait
-	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
+	ctx, cancel := context.WithTimeout(ctx, s.readWait())
 	defer cancel()
 	return s.Ledger.WaitApplied(ctx, pos)
 }
@@ -231,11 +232,7 @@ func (s *Server) resolveAsOf(ctx context.Context, rc *readCtx, as string) error 
 		// within the ledger's interval: wait for it a little, so that a
 		// read as of its own write names one (without one in time, the
 		// answer says none).
-		wait := s.ReadWait
-		if wait <= 0 {
-			wait = ReadWait
-		}
-		wctx, cancel := context.WithTimeout(ctx, min(wait, 4*s.Ledger.CheckpointInterval))
+		wctx, cancel := context.WithTimeout(ctx, min(s.readWait(), 4*s.Ledger.CheckpointInterval))
 		s.Ledger.WaitCheckpoint(wctx, pos)
 		cancel()
 		size, note, err := s.coveringCheckpoint(ctx, pos)
@@ -539,9 +536,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 	vars := mux.Vars(r)
 	kind, id := Collections[vars["collection"]], vars["id"]
 	stream := events.StreamName(kind, id)
-	notFound := func() error {
-		return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %s.", kind, quoteShort(id))}
-	}
+	notFound := func() error { return noItem(kind, id) }
 	if !events.ValidID(id) {
 		s.Error(w, r, notFound())
 		return

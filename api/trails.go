@@ -436,9 +436,8 @@ func parseDeadlineCursor(s string) (deadlineCursor, error) {
 }
 
 // trailFor returns a party's trail if the actor may read it.
-func (s *Server) trailFor(ctx context.Context, rc *readCtx, party string) (projections.Trail, uint64, error) {
+func (s *Server) trailFor(ctx context.Context, rc *readCtx, party string) (projections.Trail, error) {
 	var t projections.Trail
-	var pos uint64
 	err := s.Views.View(ctx, rc.at, func(v *projections.Views) error {
 		var ok bool
 		// Only the flags this reader may read, with their reviews (as
@@ -464,10 +463,9 @@ func (s *Server) trailFor(ctx context.Context, rc *readCtx, party string) (proje
 				return events.Errorf(events.EForbidden, "Party %s belongs to unit %s, outside the scope of this token.", party, t.Unit)
 			}
 		}
-		pos = v.Position()
 		return nil
 	})
-	return t, pos, err
+	return t, err
 }
 
 // handleAccountability serves GET /v1/parties/{id}/accountability.
@@ -477,16 +475,15 @@ func (s *Server) handleAccountability(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	t, pos, err := s.trailFor(r.Context(), rc, mux.Vars(r)["id"])
+	t, err := s.trailFor(r.Context(), rc, mux.Vars(r)["id"])
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
-		projections.Trail
-		Position uint64 `json:"position"`
-		AsOf     *AsOf  `json:"as_of,omitempty"`
-	}{t, pos, rc.asOf})
+		projections.Trail       // with its position
+		AsOf              *AsOf `json:"as_of,omitempty"`
+	}{t, rc.asOf})
 }
 
 // handleReport serves GET /v1/reports/summary?unit=&from=&to=: the

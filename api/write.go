@@ -116,7 +116,7 @@ func (s *Server) handleWrite(w http.ResponseWriter, r *http.Request, create bool
 		}
 		req.ID = vars["id"]
 		if !events.ValidID(req.ID) {
-			s.Error(w, r, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %s.", kind, quoteShort(req.ID))})
+			s.Error(w, r, noItem(kind, req.ID))
 			return
 		}
 	}
@@ -201,9 +201,15 @@ func (s *Server) readableStream(r *http.Request, actor events.Actor) (*events.St
 		// An item out of the token's sight is answered as one never
 		// recorded: IDs are the recorders' own and often guessable, and a
 		// 403 would tell that one exists in another unit.
-		return nil, &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %s.", kind, quoteShort(id))}
+		return nil, noItem(kind, id)
 	}
 	return st, nil
+}
+
+// noItem is the answer about a record that was never recorded, or that
+// the reader may not see (answered alike).
+func noItem(kind events.Kind, id string) error {
+	return &events.Error{Code: events.ENotFound, Field: "id", Message: fmt.Sprintf("No %s has the ID %s.", kind, quoteShort(id))}
 }
 
 func (s *Server) mayRead(a events.Actor, st *events.State) bool {
