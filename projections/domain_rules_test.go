@@ -1888,3 +1888,55 @@ func TestOverreachIsTheChairs(t *testing.T) {
 		t.Errorf("the revised review: %+v", f)
 	}
 }
+
+// MU_CONFIDENTIAL_LEAK and MU_OVERBURDEN across a quarter are against a
+// supervising body too, and in its trail: the chair of the supervision
+// (or of the one a recommendation came from) that published a classified
+// record, and the chair of the supervision that went over the quarter's
+// threshold. Both had no party or the subject's, in no supervising body's
+// trail.
+func TestMisuseFlagsAreTheChairs(t *testing.T) {
+	w := newWorld(t)
+	w.recordClass(recorder, events.KindSupervision, "gs-n", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát nội bộ","topic":"Công tác cán bộ","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"chair_party_id":"mttq-540","planned_start":"2024-03-01"}`, "2024-02-01", events.Internal)
+	w.recordClass(recorder, events.KindSupervision, "gs-n", "", events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-03-10","summary":"Kết quả"}`, "2024-03-10", events.Public)
+	w.rec(events.KindSupervision, "gs-c", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát thu chi quỹ","topic":"Quỹ vì người nghèo","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"chair_party_id":"mttq-540","planned_start":"2024-06-20"}`, "2024-05-02")
+	w.recordClass(recorder, events.KindRecommendation, "kn-n", "540", events.RecommendationIssued,
+		`{"source_kind":"SUPERVISION","source_id":"gs-c","addressee_party_id":"ubnd-21607","title":"Kiến nghị","content":"Đề nghị rà soát.","issued_on":"2024-07-02"}`, "2024-07-02", events.Internal)
+	w.recordClass(recorder, events.KindRecommendation, "kn-n", "", events.RecommendationReceived, `{"received_on":"2024-07-03"}`, "2024-07-03", events.Public)
+	// The second quarter's third supervision of ubnd-21610, by another
+	// chair than the first two.
+	for i, chair := range []string{"", "", "mttq-540"} {
+		c := ""
+		if chair != "" {
+			c = fmt.Sprintf(`,"chair_party_id":%q`, chair)
+		}
+		w.rec(events.KindSupervision, fmt.Sprintf("gs-q%d", i), "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %d","topic":"Chủ đề %d","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21610"],"planned_start":"2024-0%d-10"%s}`, i, i, 4+i, c), "2024-03-01")
+	}
+	v := w.build()
+	want := map[string]string{}
+	for _, c := range []struct{ subject, code string }{
+		{"supervision/gs-n", "MU_CONFIDENTIAL_LEAK"},
+		{"recommendation/kn-n", "MU_CONFIDENTIAL_LEAK"},
+		{"party/ubnd-21610", "MU_OVERBURDEN"},
+	} {
+		fs := flagsCode(v, "2024-12-31", c.subject, c.code)
+		if len(fs) != 1 || fs[0].Party != "mttq-540" || fs[0].Against != "supervisor" {
+			t.Errorf("%s of %s: %+v, want one against mttq-540", c.code, c.subject, fs)
+			continue
+		}
+		want[fs[0].ID] = c.code
+	}
+	trail, ok := v.Accountability("mttq-540", "2024-12-31", nil, nil, 0)
+	if !ok {
+		t.Fatal("no trail for mttq-540")
+	}
+	for _, f := range trail.Flags {
+		delete(want, f.ID)
+	}
+	if len(want) != 0 {
+		t.Errorf("mttq-540's trail lacks %v", want)
+	}
+}

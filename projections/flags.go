@@ -764,7 +764,16 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 	th := v.cfg.Rules.Thresholds
 	kind := it.Kind
 	if it.Lowered != 0 {
-		raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|lowered", it, "", it.Stream(), it.OpenedOn,
+		// Against the supervising body, where there is one: a supervision's
+		// chair, or that of the supervision a recommendation came from.
+		var chair string
+		switch {
+		case it.Facts.Sup != nil:
+			chair = it.Facts.Sup.Chair
+		case it.Facts.Rec != nil:
+			chair = v.sourceChair(it.Facts.Rec)
+		}
+		raise("MU_CONFIDENTIAL_LEAK", it.Stream()+"|lowered", it, chair, it.Stream(), it.OpenedOn,
 			fmt.Sprintf("Sự kiện ở vị trí %d được phân loại thấp hơn mức mật của hồ sơ (%s) (an event classified lower than its record, %s).", it.Lowered, it.Opened, it.Opened),
 			[]Cite{{Position: it.Lowered}})
 	}
@@ -799,18 +808,10 @@ func (v *Views) itemFlags(it *Item, today events.Date, m *itemFlags, raise raise
 				fmt.Sprintf("Trả lời với kết quả %s nhưng không có giải trình (answer %s with no explanation).", f.Outcome, f.Outcome), cites(f.RespondedAt))
 		}
 		if f.Overreach != "" {
-			// Against the body that chaired the supervision it came from,
-			// where it did and its plan was public (the chair comes from
-			// the plan, which no later event changes): the flag is in that
-			// body's trail (helper-49: misuse flags were in no supervising
-			// body's).
-			var chair string
-			if f.SourceKind == events.SourceSupervision {
-				if s := v.items[events.StreamName(events.KindSupervision, f.SourceID)]; s != nil && s.Facts.Sup != nil && s.Opened != events.Confidential {
-					chair = s.Facts.Sup.Chair
-				}
-			}
-			raise("MU_POWER_OVERREACH", it.Stream(), it, chair, it.Stream(), f.IssuedOn,
+			// Against the body that chaired the supervision it came from:
+			// the flag is in that body's trail (helper-49: misuse flags
+			// were in no supervising body's).
+			raise("MU_POWER_OVERREACH", it.Stream(), it, v.sourceChair(f), it.Stream(), f.IssuedOn,
 				fmt.Sprintf("Nội dung kiến nghị có cụm từ mang tính mệnh lệnh %q; cần người xem xét (wording that orders; for human review).", f.Overreach), cites(f.IssuedAt))
 		}
 	case events.KindSupervision:
@@ -1059,8 +1060,12 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 			for _, it := range its {
 				cs = append(cs, Cite{Position: it.Created, Type: events.SupervisionPlanned})
 			}
+			// Against the chair of the supervision that went over the
+			// threshold (the subject's own trail had it, helper-49's
+			// finding of misuse flags in no supervising body's); the
+			// subject is its party record.
 			last := its[len(its)-1]
-			raise("MU_OVERBURDEN", "party/"+key, last, party, "party/"+party, last.Facts.Sup.start(),
+			raise("MU_OVERBURDEN", "party/"+key, last, last.Facts.Sup.Chair, "party/"+party, last.Facts.Sup.start(),
 				fmt.Sprintf("%d cuộc giám sát cùng đối tượng trong quý %s, ngưỡng %d (%d supervisions of one subject in quarter %s, threshold %d).",
 					len(its), quarter, th.OverburdenPerQuarter, len(its), quarter, th.OverburdenPerQuarter), cs)
 			f := raised()
@@ -1134,6 +1139,20 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 	} else {
 		v.cache.overlaps = nil
 	}
+}
+
+// sourceChair returns the party that chaired the supervision a
+// recommendation came from, where it did and that supervision's plan was
+// public (the chair comes from the plan, which no later event changes);
+// "" otherwise.
+func (v *Views) sourceChair(f *RecFacts) string {
+	if f.SourceKind != events.SourceSupervision {
+		return ""
+	}
+	if s := v.items[events.StreamName(events.KindSupervision, f.SourceID)]; s != nil && s.Facts.Sup != nil && s.Opened != events.Confidential {
+		return s.Facts.Sup.Chair
+	}
+	return ""
 }
 
 // overburdenMemo is the MU_OVERBURDEN flag of one subject and quarter,
