@@ -47,6 +47,12 @@ type Rule struct {
 	// calendar or working days.
 	Days  int      `json:"days"`
 	Count DayCount `json:"count"`
+	// On, for a rule due on a day of the year rather than after a period,
+	// is that day as "MM-DD", of the year YearOffset years from the one the
+	// duty is for (hdnd.proposal: "03-01", -1, by 1 March of the year
+	// before the programme's); Days is then 0.
+	On         string `json:"on,omitempty"`
+	YearOffset int    `json:"year_offset,omitempty"`
 	// Before marks a lead time: the act is due Days before a target date
 	// (critique.draftLeadTime: the draft reaches MTTQ at least 15 days
 	// before submission).
@@ -134,6 +140,12 @@ type RuleTable struct {
 	index map[string]int // key → position in Rules, built by ParseRules
 }
 
+// isMonthDay reports whether s is a day of the year as MM-DD (29 February
+// included).
+func isMonthDay(s string) bool {
+	return len(s) == 5 && events.Date("2000-"+s).Valid()
+}
+
 // The embedded configuration, and the names its errors would carry.
 var (
 	//go:embed config/deadlines.json
@@ -217,7 +229,13 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 			return nil, bad(f+".key", "%q has a space in it", r.Key)
 		case strings.TrimSpace(r.Obligation) == "":
 			return nil, bad(f+".obligation", "required (rule %q)", r.Key)
-		case r.Days <= 0:
+		case r.On != "" && !isMonthDay(r.On):
+			return nil, bad(f+".on", "must be a day of the year as MM-DD, such as \"03-01\", not %q (rule %q)", r.On, r.Key)
+		case r.On != "" && (r.Days != 0 || r.Before):
+			return nil, bad(f+".on", "a rule due on a day of the year has no days and no before (rule %q)", r.Key)
+		case r.On == "" && r.YearOffset != 0:
+			return nil, bad(f+".year_offset", "only a rule due on a day of the year (on) has one (rule %q)", r.Key)
+		case r.On == "" && r.Days <= 0:
 			return nil, bad(f+".days", "must be 1 or more, not %d (rule %q)", r.Days, r.Key)
 		case r.Count != CalendarDays && r.Count != WorkingDays:
 			return nil, bad(f+".count", "must be %q (calendar days) or %q (working days), not %q (rule %q)", CalendarDays, WorkingDays, r.Count, r.Key)

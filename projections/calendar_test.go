@@ -402,6 +402,7 @@ var brief = []struct {
 	{"reception.province", 30, cal, false, "C", "Luật Tiếp công dân 2013 (42/2013/QH13) Điều 12.5; Nghị định 64/2014/NĐ-CP Điều 4.2"},
 	{"reception.agencyHead", 30, cal, false, "C", "Luật Tiếp công dân 2013 (42/2013/QH13) Điều 18; Nghị định 64/2014/NĐ-CP Điều 4.2"},
 	{"plan.annual", 365, cal, false, "C", "403/2017/NQLT-UBTVQH14-CP-ĐCTUBTWMTTQVN Điều 3"},
+	{"hdnd.proposal", 0, cal, false, "C", "Luật Hoạt động giám sát của Quốc hội và Hội đồng nhân dân 2015 (87/2015/QH13) Điều 58.1"},
 }
 
 func TestDefaultRules(t *testing.T) {
@@ -431,6 +432,11 @@ func TestDefaultRules(t *testing.T) {
 		if err := vietnamese(r.Obligation); err != nil {
 			t.Errorf("rule %s: obligation: %v", r.Key, err)
 		}
+	}
+	// domain.md §3 hdnd.proposal: "by 01/03 of the preceding year", a day
+	// of the year rather than a period.
+	if r, _ := table.Rule("hdnd.proposal"); r.On != "03-01" || r.YearOffset != -1 {
+		t.Errorf("hdnd.proposal: on %q, year offset %d, want 03-01 of the year before", r.On, r.YearOffset)
 	}
 	if r, _ := table.Rule("recommendation.response"); r.Note == "" {
 		t.Error("recommendation.response has no note on its unconfirmed source")
@@ -559,6 +565,13 @@ func TestParseRulesErrors(t *testing.T) {
 		{"negative days", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["days"] = -5 }, "rules[0].days"},
 		{"days as text", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["days"] = "10" }, "rules[0].days"},
 		{"count xx", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["count"] = "xx" }, "rules[0].count"},
+		{"on not a day", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["on"], r[0]["days"] = "02-30", 0 }, "rules[0].on"},
+		{"on as a date", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["on"], r[0]["days"] = "2025-03-01", 0 }, "rules[0].on"},
+		{"on with days", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["on"] = "03-01" }, "rules[0].on"},
+		{"on with before", func(_ map[string]any, r []map[string]any, _ map[string]any) {
+			r[0]["on"], r[0]["days"], r[0]["before"] = "03-01", 0, true
+		}, "rules[0].on"},
+		{"year offset without on", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["year_offset"] = -1 }, "rules[0].year_offset"},
 		{"no basis", func(_ map[string]any, r []map[string]any, _ map[string]any) { delete(r[1], "basis") }, "rules[1].basis"},
 		{"no obligation", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["obligation"] = " " }, "rules[0].obligation"},
 		{"bad status", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["status"] = "X" }, "rules[0].status"},
