@@ -566,7 +566,9 @@ func TestParseRulesErrors(t *testing.T) {
 		{"days as text", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["days"] = "10" }, "rules[0].days"},
 		{"count xx", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["count"] = "xx" }, "rules[0].count"},
 		{"on not a day", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["on"], r[0]["days"] = "02-30", 0 }, "rules[0].on"},
-		{"on as a date", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["on"], r[0]["days"] = "2025-03-01", 0 }, "rules[0].on"},
+		{"on as a date", func(_ map[string]any, r []map[string]any, _ map[string]any) {
+			r[0]["on"], r[0]["days"] = "2025-03-01", 0
+		}, "rules[0].on"},
 		{"on with days", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["on"] = "03-01" }, "rules[0].on"},
 		{"on with before", func(_ map[string]any, r []map[string]any, _ map[string]any) {
 			r[0]["on"], r[0]["days"], r[0]["before"] = "03-01", 0, true
