@@ -5,8 +5,10 @@ package projections_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -1938,5 +1940,70 @@ func TestMisuseFlagsAreTheChairs(t *testing.T) {
 	}
 	if len(want) != 0 {
 		t.Errorf("mttq-540's trail lacks %v", want)
+	}
+}
+
+// The text search looks in answers too: an answer's text, explanation and
+// planned actions, a note, a reason (helper-51: a phrase of an answer found
+// nothing). Every word is matched in the item's text or its answers'; a
+// confidential answer is searched for readers who may see it only; a
+// corrected answer is searched as corrected.
+func TestSearchLooksInAnswers(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-a", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	w.rec(events.KindRecommendation, "kn-a", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	w.rec(events.KindRecommendation, "kn-a", "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-02-01","outcome":"PARTIALLY_ACCEPTED","text":"Tiếp thu một phần.","explanation":"Chưa đủ kinh phí năm 2024.","planned_actions":["Niêm yết bản đồ quy hoạch tại nhà văn hóa khu phố"]}`, "2024-02-01")
+	w.rec(events.KindRecommendation, "kn-m", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-16"), "2024-01-16")
+	w.rec(events.KindRecommendation, "kn-m", "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	w.recordClass(recorder, events.KindRecommendation, "kn-m", "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-02-01","outcome":"ACCEPTED","text":"Đã xử lý kỷ luật cán bộ địa chính."}`, "2024-02-01", events.Confidential)
+	v := w.build()
+	find := func(v *projections.Views, q string, r projections.Redaction) []string {
+		t.Helper()
+		items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Text: q, Limit: 10, Redact: r})
+		var ids []string
+		for _, it := range items {
+			ids = append(ids, it.ID)
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		q    string
+		r    projections.Redaction
+		want []string
+	}{
+		{"kinh phi", 0, []string{"kn-a"}},                                               // explanation
+		{"nha van hoa khu pho", 0, []string{"kn-a"}},                                    // planned actions
+		{"quy hoach kinh phi", 0, []string{"kn-a"}},                                     // the title and the explanation
+		{"kinh phi ky luat", 0, nil},                                                    // words of two items
+		{"ky luat can bo", 0, []string{"kn-m"}},                                         // a confidential answer
+		{"ky luat can bo", projections.HideConfidential, nil},                           // not for observers
+		{"cong khai quy hoach", projections.HideConfidential, []string{"kn-m", "kn-a"}}, // the public titles still
+	} {
+		if got := find(v, c.q, c.r); !slices.Equal(got, c.want) {
+			t.Errorf("q=%q, redaction %d: %v, want %v", c.q, c.r, got, c.want)
+		}
+	}
+	// Corrected, and applied to the same views, whose answers the
+	// searches above folded (and whose folded text is compacted at once,
+	// its old explanation dropped).
+	pos := w.rec(events.KindRecommendation, "kn-a", "", events.RecommendationCorrected,
+		`{"corrects_version":3,"reason":"Nhập nhầm giải trình","changes":{"explanation":"Đang chờ bố trí vốn."}}`, "2024-02-03")
+	projections.CompactAnswersFrom(v, 0)
+	r := projections.NewRunner(w.store, v.Config(), nil, slog.New(slog.DiscardHandler))
+	if err := r.CatchUp(context.Background(), v, pos); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{{"kinh phi", nil}, {"bo tri von", []string{"kn-a"}}, {"nha van hoa", []string{"kn-a"}}, {"ky luat", []string{"kn-m"}}} {
+		if got := find(v, c.q, 0); !slices.Equal(got, c.want) {
+			t.Errorf("q=%q after the correction: %v, want %v", c.q, got, c.want)
+		}
+	}
+	if n := projections.AnswerCompactions(v); n == 0 {
+		t.Error("the folded answers were not compacted")
 	}
 }

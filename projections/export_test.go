@@ -304,3 +304,11 @@ func FlagComputations(v *Views) (updated, fewer, full uint64) {
 // LimitTouched bounds the changes v records for its flags (Views.touched)
 // to n instead of maxTouched.
 func LimitTouched(v *Views, n int) { v.touchLimit = n }
+
+// CompactAnswersFrom sets how many bytes of folded answer text no item
+// points to any more the views keep before compacting it (at least half).
+func CompactAnswersFrom(v *Views, n int) { v.answers.compactFrom = &n }
+
+// AnswerCompactions returns how many times the views' folded answer text
+// was compacted.
+func AnswerCompactions(v *Views) int { return v.answers.compactions }

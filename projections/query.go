@@ -139,16 +139,6 @@ func (q *Query) formOf(it *Item) string {
 var DerivedStatuses = []string{"awaiting_answer", "due_soon", "overdue", "answered_on_time", "answered_late",
 	"accepted", "partly_accepted", "explained_not_accepted", "redirected", "flagged"}
 
-// containsAll reports whether s holds every one of words.
-func containsAll(s string, words []string) bool {
-	for _, w := range words {
-		if !strings.Contains(s, w) {
-			return false
-		}
-	}
-	return true
-}
-
 // DerivedStatusesOf returns the derived states an item of kind k can be
 // in: a recommendation's answer and outcome, the deadlines of the kinds
 // that owe some (Obligations), an open flag about any item.
@@ -233,9 +223,9 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 		}
 		if q.Units != nil && !q.Units[it.Unit()] || q.Form != "" && q.formOf(it) != q.Form ||
 			(q.From != "" || q.To != "") && !q.inPeriod(it) ||
-			text != "" && !containsAll(it.Text, words) ||
+			text != "" && !v.textMatch(it, it.Text, words, q.Redact&HideConfidential != 0) ||
 			(text != "" || q.Form != "" || q.Party != "") && q.Redact.Withholds(it) ||
-			text != "" && q.Redact&HideConfidential != 0 && it.Class == events.Confidential && !containsAll(it.openText(), words) {
+			text != "" && q.Redact&HideConfidential != 0 && it.Class == events.Confidential && !v.textMatch(it, it.openText(), words, true) {
 			continue
 		}
 		if q.Party != "" && q.Redact&HideConfidential != 0 && it.Public != nil {

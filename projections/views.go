@@ -710,6 +710,8 @@ type Views struct {
 	touchLimit  int // if not 0, the bound instead of maxTouched (tests)
 	// strs holds one copy of each unit ID Apply has set (see intern).
 	strs map[string]string
+	// answers holds the folded answer text searches have looked in.
+	answers *answerIndex
 }
 
 // intern returns s, as the first string equal to it interned.
@@ -747,7 +749,7 @@ func (v *Views) touchedSince(pos uint64) ([]touch, bool) {
 func NewViews(cfg *Config) *Views {
 	return &Views{cfg: cfg, items: map[string]*Item{}, order: map[events.Kind][]*Item{}, children: map[string][]string{},
 		byParty: map[string][]*Item{}, byUnit: map[string][]*Item{}, byDue: map[events.Date]map[*Item]struct{}{},
-		tallies: map[string][]tally{}, cache: &flagCache{}}
+		tallies: map[string][]tally{}, cache: &flagCache{}, answers: &answerIndex{}}
 }
 
 // Position returns the position of the last event applied (0 for none).
