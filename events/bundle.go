@@ -86,9 +86,11 @@ type BundleEvent struct {
 type BundleReport struct {
 	Origin   string
 	TreeSize uint64
-	Subject  string
-	Events   int
-	Cited    int
+	// Root is the tree's root hash the checkpoint signs.
+	Root    [32]byte
+	Subject string
+	Events  int
+	Cited   int
 	// Withheld counts the events withheld from the bundle's reader:
 	// their inclusion is proved, their content is not there to check.
 	Withheld int
@@ -245,7 +247,7 @@ func VerifyBundle(data []byte, vkey string) (rep *BundleReport, err error) {
 		// Each cited event is in the bundle, once: the others are not cited.
 		return nil, Errorf(EInvalid, "The bundle holds %d events, but its trail cites %d.", len(b.Events), len(trail.Events))
 	}
-	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events), Withheld: withheld,
+	return &BundleReport{Origin: cp.Origin, TreeSize: cp.Size, Root: cp.Root, Subject: b.Subject, Events: len(b.Events), Cited: len(trail.Events), Withheld: withheld,
 		TrailAt: trail.Position, EvaluatedOn: trail.Today}, nil
 }
 
@@ -285,6 +287,30 @@ func checkStatement(b *Bundle, vkey string) error {
 		return Errorf(EInvalid, "The bundle's signed statement does not match its trail and events: they were altered after the ledger served them.")
 	}
 	return nil
+}
+
+// BundleAgainst checks that the log a bundle's checkpoint signs (rep, as
+// VerifyBundle made it) is a prefix of the log latest signs, a checkpoint
+// of the same ledger taken later (verified with vkey), by proof, the
+// consistency proof from the bundle's tree to latest's: that the history
+// the bundle proves was not rewritten or cut back since. It returns
+// latest's tree size.
+func BundleAgainst(rep *BundleReport, latest []byte, vkey string, proof [][]byte) (uint64, error) {
+	cp, err := OpenCheckpoint(latest, vkey, rep.Origin)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case cp.Size < rep.TreeSize:
+		return cp.Size, Errorf(EInvalid, "The ledger's latest checkpoint signs %d events, fewer than the bundle's %d: its log was cut back or replaced since the bundle was made.", cp.Size, rep.TreeSize)
+	case cp.Size == rep.TreeSize && cp.Root != rep.Root:
+		return cp.Size, Errorf(EInvalid, "The ledger's latest checkpoint signs another tree of the bundle's %d events: its log was rewritten since the bundle was made.", cp.Size)
+	case cp.Size > rep.TreeSize:
+		if err := VerifyConsistency(rep.TreeSize, cp.Size, proof, rep.Root, cp.Root); err != nil {
+			return cp.Size, Errorf(EInvalid, "The ledger's latest checkpoint (%d events) is not consistent with the bundle's (%d events): its log was rewritten since the bundle was made (%v).", cp.Size, rep.TreeSize, err)
+		}
+	}
+	return cp.Size, nil
 }
 
 // String summarises the report.

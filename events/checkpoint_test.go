@@ -470,3 +470,50 @@ func TestCheckpointInterop(t *testing.T) {
 		t.Errorf("ed25519.Verify of the checkpoint body failed")
 	}
 }
+
+// BundleAgainst: a bundle's tree against a later checkpoint of the same
+// ledger, by the consistency proof between them (the tree of the RFC 6962
+// test vectors).
+func TestBundleAgainst(t *testing.T) {
+	tree := vectorTree(t)
+	s := MustCheckpointSigner(t, testSKey)
+	signed := func(size uint64, root [32]byte) []byte {
+		b, err := s.Sign(events.Checkpoint{Origin: testOrigin, Size: size, Root: root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	rep := &events.BundleReport{Origin: testOrigin, TreeSize: 5, Root: mustRoot(t, tree, 5)}
+	proof, err := tree.ConsistencyProof(5, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, err := events.BundleAgainst(rep, signed(8, mustRoot(t, tree, 8)), testVKey, proof); err != nil || size != 8 {
+		t.Errorf("a later checkpoint of the same tree: %d, %v", size, err)
+	}
+	if _, err := events.BundleAgainst(rep, signed(5, rep.Root), testVKey, nil); err != nil {
+		t.Errorf("the bundle's own checkpoint: %v", err)
+	}
+	var other [32]byte
+	other[0] = 1
+	short, _ := tree.ConsistencyProof(4, 8)
+	for name, c := range map[string]struct {
+		latest []byte
+		proof  [][]byte
+		want   string
+	}{
+		"cut back":      {signed(4, mustRoot(t, tree, 4)), nil, "fewer than the bundle's 5"},
+		"another tree":  {signed(5, other), nil, "another tree of the bundle's 5 events"},
+		"rewritten":     {signed(8, other), proof, "is not consistent with the bundle's"},
+		"another proof": {signed(8, mustRoot(t, tree, 8)), short, "is not consistent with the bundle's"},
+		"another key": {func() []byte {
+			b, _ := MustCheckpointSigner(t, otherSKey).Sign(events.Checkpoint{Origin: testOrigin, Size: 8, Root: mustRoot(t, tree, 8)})
+			return b
+		}(), proof, "not signed by key"},
+	} {
+		if _, err := events.BundleAgainst(rep, c.latest, testVKey, c.proof); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, c.want)
+		}
+	}
+}

@@ -76,6 +76,33 @@ func TestBundleAltered(t *testing.T) {
 		!strings.Contains(out, fmt.Sprintf("as of position %d,", early)) {
 		t.Errorf("a bundle as of %d (the present: %d): exit %d\n%s%s", early, at.Position, code, out, errOut)
 	}
+	// Against the running ledger (its public routes, no token): the
+	// history the past bundle proves is a prefix of the ledger's now, by a
+	// consistency proof, and the events since its trail's position are
+	// counted.
+	if code, out, errOut := runCLI(t, "verify", "--bundle", f, "--key-file", key, "--url", url); code != 0 ||
+		!strings.Contains(out, "consistency proof checked): not rewritten since") || !strings.Contains(out, "recorded after the trail's position may change it") {
+		t.Errorf("verify --bundle (as of %d) --url: exit %d\n%s%s", early, code, out, errOut)
+	}
+	// Another ledger signing with the same key, its log written anew (the
+	// demo again, at other times: other hashes), is not the history the
+	// bundles prove.
+	other := MustRunMain(t, "", func(c *ServeConfig) { c.KeyFile = filepath.Join(base, "checkpoint.key") })
+	defer other.Close()
+	if code, out, errOut := runCLI(t, "demo", "--url", other.HTTPServer.URL(), "--token-file", filepath.Join(other.Config.Data, "admin.token"), "--out", t.TempDir()); code != 0 {
+		t.Fatalf("demo on the other ledger: %d\n%s\n%s", code, out, errOut)
+	}
+	settle(t, ctx, other)
+	for name, b := range map[string]string{"genuine": "", "past": f} {
+		if b == "" {
+			b = filepath.Join(t.TempDir(), "genuine.json")
+			os.WriteFile(b, genuine, 0o600)
+		}
+		if code, out, errOut := runCLI(t, "verify", "--bundle", b, "--key-file", key, "--url", other.HTTPServer.URL()); code != 1 ||
+			!strings.Contains(errOut, "the bundle's history is NOT the ledger's: The ledger's latest checkpoint") || !strings.Contains(errOut, "rewritten") {
+			t.Errorf("the %s bundle against another ledger with the same key: exit %d\n%s%s", name, code, out, errOut)
+		}
+	}
 	type trail struct {
 		Events []struct {
 			Position uint64 `json:"position"`

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
 	"github.com/mttq-vn/ledger/events/jetstream"
 )
@@ -27,7 +29,8 @@ const verifyExample = `  ledger verify --data ledger-data                # the s
   ledger verify --url http://127.0.0.1:8080 --token-file inspector.token --key-file trusted.pub
   ledger verify --data ledger-data --json > report.json
   ledger verify --data ledger-data --via server    # read through JetStream instead of its files
-  ledger verify --bundle bundle-party-ubnd-21607.json --key-file trusted.pub  # offline`
+  ledger verify --bundle bundle-party-ubnd-21607.json --key-file trusted.pub  # offline
+  ledger verify --bundle bundle-party-ubnd-21607.json --key-file trusted.pub --url http://127.0.0.1:8080  # and not rewritten since`
 
 // Run implements command.
 func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
@@ -41,7 +44,7 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	keyFile := fs.String("key-file", "", "file holding the verifier key to trust (default DATA/checkpoint.pub with --data)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	via := fs.String("via", "files", "with --data: read JetStream's block files directly (files), or through an embedded server (server)")
-	bundle := fs.String("bundle", "", "check a proof bundle (GET /v1/bundles/...) offline, with --key or --key-file")
+	bundle := fs.String("bundle", "", "check a proof bundle (GET /v1/bundles/...) offline, with --key or --key-file; with --url also that the ledger's log still holds the history it proves")
 	var witnessed fileList
 	fs.Var(&witnessed, "checkpoint", "a signed checkpoint kept outside the ledger (GET /v1/log/checkpoint saved earlier) that the log must hold; repeatable")
 	if err := parseFlags(fs, args); err != nil {
@@ -55,7 +58,7 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		if err := notWith(fs, "--bundle", "checkpoint", "via", "token-file", "json"); err != nil {
 			return err
 		}
-		return c.verifyBundle(*bundle, *key, *keyFile, *data != "" || *url != "")
+		return c.verifyBundle(ctx, *bundle, *key, *keyFile, *url, *data != "")
 	}
 	if (*data == "") == (*url == "") {
 		fmt.Fprintln(c.Stderr, "ledger verify: give either --data (server stopped) or --url (running server)")
@@ -168,11 +171,20 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 }
 
 // verifyBundle checks a proof bundle with the given key alone: no ledger,
-// no network.
-func (c *VerifyCommand) verifyBundle(file, key, keyFile string, withSource bool) error {
-	if withSource {
-		fmt.Fprintln(c.Stderr, "ledger verify: --bundle is checked offline; leave out --data and --url")
+// no network. With a ledger's URL it then asks the ledger for its latest
+// checkpoint and the consistency proof from the bundle's: the history the
+// bundle proves is still the ledger's (public routes: no token).
+func (c *VerifyCommand) verifyBundle(ctx context.Context, file, key, keyFile, url string, withData bool) error {
+	if withData {
+		fmt.Fprintln(c.Stderr, "ledger verify: --bundle is checked offline, or against a running ledger with --url; leave out --data")
 		return errUsage
+	}
+	var cl *api.Client
+	if url != "" {
+		var err error
+		if cl, err = newAPIClient(url, ""); err != nil {
+			return err
+		}
 	}
 	vkey, err := readKey(key, keyFile)
 	if err != nil {
@@ -191,6 +203,44 @@ func (c *VerifyCommand) verifyBundle(file, key, keyFile string, withSource bool)
 		return fmt.Errorf("the bundle does NOT verify: %s", errorText(err))
 	}
 	fmt.Fprintln(c.Stdout, "OK:", rep)
+	if cl == nil {
+		return nil
+	}
+	latest, err := cl.Checkpoint(ctx)
+	if err != nil {
+		return fmt.Errorf("fetch the ledger's latest checkpoint: %s", errorText(err))
+	}
+	cp, err := events.OpenCheckpoint(latest, vkey, rep.Origin)
+	if err != nil {
+		return fmt.Errorf("the ledger at %s answered with no checkpoint of this key: %s", url, errorText(err))
+	}
+	var proof [][]byte
+	if cp.Size > rep.TreeSize {
+		p, err := cl.ConsistencyProof(ctx, rep.TreeSize, cp.Size)
+		if err != nil {
+			return fmt.Errorf("fetch the consistency proof: %s", errorText(err))
+		}
+		for _, h := range p.Hashes {
+			b, err := base64.StdEncoding.DecodeString(h)
+			if err != nil {
+				return fmt.Errorf("the ledger's consistency proof holds %q, not a base64 hash", h)
+			}
+			proof = append(proof, b)
+		}
+	}
+	size, err := events.BundleAgainst(rep, latest, vkey, proof)
+	if err != nil {
+		return fmt.Errorf("the bundle's history is NOT the ledger's: %s", errorText(err))
+	}
+	fmt.Fprintf(c.Stdout, "OK: the ledger at %s signs %d events now, and its log begins with the bundle's %d (consistency proof checked): not rewritten since", url, size, rep.TreeSize)
+	at := rep.TrailAt
+	if at == 0 { // a bundle made before trails named their position
+		at = rep.TreeSize
+	}
+	if size > at {
+		fmt.Fprintf(c.Stdout, "; %d events recorded after the trail's position may change it: fetch the bundle again for the present", size-at)
+	}
+	fmt.Fprintln(c.Stdout)
 	return nil
 }
 
