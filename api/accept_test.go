@@ -27,6 +27,11 @@ func TestWantsCSV(t *testing.T) {
 		{[]string{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}, false}, // a browser's
 		{[]string{"text/csv;q=banana"}, false},
 		{[]string{"text/csv;q=2"}, false},
+		// The most specific range decides (RFC 9110 §12.5.1).
+		{[]string{"text/csv;q=0, text/*"}, false},
+		{[]string{"text/csv;q=0, */*"}, false},
+		{[]string{"application/json;q=0, */*"}, true},
+		{[]string{"application/json;q=0.1, text/*;q=0.5"}, true},
 	} {
 		if got := wantsCSV(c.accept); got != c.csv {
 			t.Errorf("Accept %q: CSV %v, want %v", c.accept, got, c.csv)

@@ -519,8 +519,8 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		}
 		quarters, _ := projections.SplitQuarters(from, to)
 		if len(quarters) == 0 || quarters[0].From != from || quarters[len(quarters)-1].To != to {
-			// Beyond 12 years the series would leave the first years out.
-			s.Error(w, r, events.FieldErrorf("from", "by=quarter splits at most 12 years (by year beyond 12 quarters); the period %s to %s is longer.", from, to))
+			// Beyond 12 calendar years the series would leave the first years out.
+			s.Error(w, r, events.FieldErrorf("from", "by=quarter splits a period of at most 12 calendar years (by year beyond 12 quarters); the period %s to %s touches %s to %s.", from, to, from[:4], to[:4]))
 			return
 		}
 		periods = append(periods, quarters...)
@@ -558,12 +558,14 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 
 // wantsCSV reports whether the Accept header prefers CSV (text/csv, or
 // text/*) to JSON (application/json, application/*, */*), by their
-// quality values (RFC 9110 §12.5.1; media types compared without case).
-// No header, or one that names neither, is JSON.
+// quality values (RFC 9110 §12.5.1; media types compared without case):
+// each type's quality is that of the most specific range that matches it,
+// so "text/csv;q=0, text/*" refuses CSV and "application/json;q=0, */*"
+// refuses JSON. No header, or one that names neither, is JSON.
 func wantsCSV(accept []string) bool {
-	// Each side's best quality; at the same quality a range that names
-	// its type exactly beats a wildcard (text/csv, */* is CSV).
-	var csv, json, csvExact, jsonExact float64
+	// The best quality of the ranges matching each type, by how exactly
+	// they match: the type itself, its type/*, */* (-1: none).
+	csv, json := [3]float64{-1, -1, -1}, [3]float64{-1, -1, -1}
 	for _, line := range accept {
 		for _, rng := range strings.Split(line, ",") {
 			media, params, _ := strings.Cut(rng, ";")
@@ -579,18 +581,31 @@ func wantsCSV(accept []string) bool {
 			}
 			switch strings.ToLower(strings.TrimSpace(media)) {
 			case "text/csv":
-				csvExact = max(csvExact, q)
+				csv[0] = max(csv[0], q)
 			case "text/*":
-				csv = max(csv, q)
+				csv[1] = max(csv[1], q)
 			case "application/json":
-				jsonExact = max(jsonExact, q)
-			case "application/*", "*/*":
-				json = max(json, q)
+				json[0] = max(json[0], q)
+			case "application/*":
+				json[1] = max(json[1], q)
+			case "*/*":
+				csv[2], json[2] = max(csv[2], q), max(json[2], q)
 			}
 		}
 	}
-	c, j := max(csv, csvExact), max(json, jsonExact)
-	return c > 0 && (c > j || c == j && csvExact == c && jsonExact < j)
+	// At the same quality a range that names its type exactly beats a
+	// wildcard (text/csv, */* is CSV); otherwise a tie is JSON.
+	quality := func(r [3]float64) (float64, bool) {
+		for i, x := range r {
+			if x >= 0 {
+				return x, i == 0
+			}
+		}
+		return 0, false
+	}
+	c, csvExact := quality(csv)
+	j, jsonExact := quality(json)
+	return c > 0 && (c > j || c == j && csvExact && !jsonExact)
 }
 
 func orAll(s string) string {

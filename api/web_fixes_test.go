@@ -334,3 +334,26 @@ func TestWebAggregatesInVietnamese(t *testing.T) {
 		t.Errorf("the petition recorded from the form: %s", r.Body)
 	}
 }
+
+// The report page of a period under 12 years that touches 13 calendar
+// years (the API's quarterly series splits at most 12: the page drops the
+// chart, not the report), and of a period that ends before today with no
+// from (the default eight quarters counted back from to, not from today,
+// which made from after to), is shown; the page shows the figures by form
+// and the answers' outcomes and implementation (helper-53).
+func TestWebReportPeriods(t *testing.T) {
+	f := MustOpenServer(t)
+	mustRecommendation(t, mustWeb(t, f, f.Recorder), "kn-rp")
+	ins := mustWeb(t, f, f.Inspector)
+	for _, q := range []string{"from=2013-12-31&to=2025-01-01", "to=2020-06-30", "from=2014-01-01&to=2025-12-31"} {
+		if p := ins.Get("/reports?unit=" + unitWard + "&" + q); p.Status != http.StatusOK {
+			t.Errorf("/reports?%s: %d %s", q, p.Status, mainOf(p.Body))
+		}
+	}
+	p := ins.Get("/reports?unit=" + unitWard + "&from=2025-01-01&to=2025-12-31")
+	for _, want := range []string{"Kiến nghị đã được nhận", "Tiếp thu một phần", "Đã xác minh thực hiện", "Đang thực hiện"} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the report page has no %q", want)
+		}
+	}
+}

@@ -30,7 +30,9 @@ type period struct {
 }
 
 // reportPeriod reads the report's unit and period, with defaults: the
-// actor's unit, and the eight quarters up to today.
+// actor's unit, and the eight quarters up to today (or up to the to
+// given, so that a period that ends before today is not refused as one
+// whose from is after its to).
 func (s *Server) reportPeriod(p *pageCtx) url.Values {
 	in := p.r.URL.Query()
 	q := url.Values{}
@@ -42,13 +44,15 @@ func (s *Server) reportPeriod(p *pageCtx) url.Values {
 	if q.Get("unit") == "" && p.actor.Unit != "" {
 		q.Set("unit", p.actor.Unit)
 	}
-	today := projections.Today(s.now())
+	end := projections.Today(s.now())
 	if q.Get("to") == "" {
-		q.Set("to", string(today))
+		q.Set("to", string(end))
+	} else if _, err := events.Date(q.Get("to")).Time(); err == nil {
+		end = events.Date(q.Get("to"))
 	}
 	if q.Get("from") == "" {
-		y, _ := strconv.Atoi(string(today[:4]))
-		m, _ := strconv.Atoi(string(today[5:7]))
+		y, _ := strconv.Atoi(string(end[:4]))
+		m, _ := strconv.Atoi(string(end[5:7]))
 		qs := (m-1)/3*3 + 1 // first month of this quarter
 		y, qs = y-2, qs+3   // eight quarters back, counting this one
 		if qs > 12 {
@@ -85,10 +89,8 @@ func (s *Server) webReports(p *pageCtx) {
 	for k, v := range q {
 		withSeries[k] = v
 	}
-	if from, err := events.Date(q.Get("from")).Time(); err == nil {
-		if to, err := events.Date(q.Get("to")).Time(); err == nil && to.After(from.AddDate(12, 0, 0)) {
-			withSeries.Del("by") // the API splits at most 12 years: no time chart then
-		}
+	if ps, _ := projections.SplitQuarters(events.Date(q.Get("from")), events.Date(q.Get("to"))); len(ps) > 0 && ps[0].From != events.Date(q.Get("from")) {
+		withSeries.Del("by") // the API splits at most 12 calendar years: no time chart then
 	}
 	var rep reportBody
 	if err := s.get(p.r, p.sess, "/v1/reports/summary", withSeries, &rep); err != nil {

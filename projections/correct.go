@@ -114,7 +114,7 @@ func (it *Item) slots() []slot {
 		}
 	case f.Cri != nil:
 		c := f.Cri
-		out = append(out, d("received_on", c.ReceivedAt, &c.ReceivedOn), d("submission_on", c.ReceivedAt, &c.SubmissionOn),
+		out = append(out, d("requested_on", created, &c.RequestedOn), d("received_on", c.ReceivedAt, &c.ReceivedOn), d("submission_on", c.ReceivedAt, &c.SubmissionOn),
 			d("issued_on", c.IssuedAt, &c.IssuedOn), d("responded_on", c.RespondedAt, &c.RespondedOn),
 			d("forwarded_on", c.ForwardedAt, &c.ForwardedOn), d("adopted_on", c.AdoptedAt, &c.AdoptedOn))
 	case f.Info != nil:

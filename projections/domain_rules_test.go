@@ -2007,3 +2007,62 @@ func TestSearchLooksInAnswers(t *testing.T) {
 		t.Error("the folded answers were not compacted")
 	}
 }
+
+// Reports count a critique in the period of its request (requested_on), as
+// a recommendation by its issue: not by the legal date of its first event,
+// which a form may leave at the day it was entered (helper-53), and as
+// corrected.
+func TestCritiqueCountsByRequest(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindCritique, "pb-1", "21607", events.CritiqueRequested,
+		`{"title":"Phản biện quy hoạch chợ","draft_title":"Đề án chợ","drafting_party_id":"ubnd-21607","form":"CONFERENCE","requested_on":"2024-01-15"}`, "2024-03-05")
+	count := func(v *projections.Views, from, to events.Date) int {
+		return v.Report("21607", from, to, "2024-06-30").Critiques
+	}
+	v := w.build()
+	if jan, mar := count(v, "2024-01-01", "2024-01-31"), count(v, "2024-03-01", "2024-03-31"); jan != 1 || mar != 0 {
+		t.Errorf("a critique requested on 2024-01-15, entered on 2024-03-05: %d in January, %d in March; want 1 and 0", jan, mar)
+	}
+	if items, _ := v.List(projections.Query{Kind: events.KindCritique, From: "2024-01-01", To: "2024-01-31", Limit: 10}); len(items) != 1 {
+		t.Errorf("the list of January's critiques: %d items, want 1", len(items))
+	}
+	w.rec(events.KindCritique, "pb-1", "", events.CritiqueCorrected,
+		`{"corrects_version":1,"reason":"Công văn đề nghị ghi ngày 15/2","changes":{"requested_on":"2024-02-15"}}`, "2024-03-06")
+	v = w.build()
+	if jan, feb := count(v, "2024-01-01", "2024-01-31"), count(v, "2024-02-01", "2024-02-29"); jan != 0 || feb != 1 {
+		t.Errorf("requested_on corrected to 2024-02-15: %d in January, %d in February; want 0 and 1", jan, feb)
+	}
+}
+
+// The median days to answer leaves out an answer dated before the receipt
+// recorded (the receipt's date is wrong: the days are not known), as one
+// with no receipt: it came out negative (helper-53). With an even count it
+// is the mean of the two middle ones, and a period with no answer has
+// neither median nor on-time rate.
+func TestMedianDaysToAnswer(t *testing.T) {
+	w := newWorld(t)
+	w.recommendations(2, "2024-03-31", "2024-04-01") // kn-0 and kn-1, issued on the last day of Q1
+	w.rec(events.KindRecommendation, "kn-0", "", events.RecommendationResponseSubmitted, `{"responded_on":"2024-04-11","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-04-11")
+	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationResponseSubmitted, `{"responded_on":"2024-04-16","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-04-16")
+	w.rec(events.KindRecommendation, "kn-b", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-b", "", events.RecommendationReceived, `{"received_on":"2024-03-10"}`, "2024-03-10")
+	w.rec(events.KindRecommendation, "kn-b", "", events.RecommendationResponseSubmitted, `{"responded_on":"2024-03-05","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-03-11")
+	v := w.build()
+	q1 := v.Report("21607", "2024-01-01", "2024-03-31", "2024-06-30")
+	if rs := q1.Recommendations; rs.Issued != 3 || rs.Issued != rs.AnsweredOnTime+rs.AnsweredLate+rs.Missing+rs.NotYetDue {
+		t.Errorf("Q1's recommendations: %+v, want 3 issued, each in one column", rs)
+	}
+	if m := q1.MedianDaysToAnswer; m == nil || *m != 12.5 {
+		t.Errorf("median days to answer %s, want 12.5 (10 and 15; the answer before its receipt left out)", fmtFloat(m))
+	}
+	if q2 := v.Report("21607", "2024-04-01", "2024-06-30", "2024-06-30"); q2.OnTimeRate != nil || q2.MedianDaysToAnswer != nil {
+		t.Errorf("a period with nothing issued: on-time rate %s, median %s; want neither", fmtFloat(q2.OnTimeRate), fmtFloat(q2.MedianDaysToAnswer))
+	}
+}
+
+func fmtFloat(p *float64) string {
+	if p == nil {
+		return "none"
+	}
+	return fmt.Sprint(*p)
+}

@@ -107,7 +107,7 @@ func CheckTallies(v *Views, todays []events.Date) error {
 			case events.KindSupervision:
 				counted = it.Status() != events.SupCancelled
 			case events.KindCritique:
-				counted = it.Status() != events.CrCancelled
+				date, counted = it.ReportDate(), it.Status() != events.CrCancelled
 			case events.KindRecommendation:
 				if f := it.Facts.Rec; f != nil && it.Status() != events.RecWithdrawn {
 					date, counted = f.IssuedOn, true
@@ -222,7 +222,7 @@ func countRecommendation(rs *RecStats, row *UnitRow, it *Item, f *RecFacts, obli
 		default:
 			rs.NotYetDue++
 		}
-		if o.MetOn != "" && f.ReceivedOn != "" { // with no receipt, the days are not known
+		if o.MetOn != "" && f.ReceivedOn != "" && o.MetOn >= o.Trigger { // with no receipt (or one after the answer), the days are not known
 			days = append(days, DaysBetween(o.Trigger, o.MetOn))
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // it counted the item (TestReportsMatchReport compares both).
 type tally struct {
 	// day is the day number of the date the item counts in a period by
-	// (opened for supervisions and critiques, issued for
+	// (opened for supervisions, requested for critiques, issued for
 	// recommendations); dueDay and metDay those of its answer's due and
 	// met dates (if responds). noDay for none, or for a date that is not
 	// valid: odd then holds the dates as written.
@@ -29,8 +29,9 @@ type tally struct {
 	received, responds, verified  bool
 	inImplementation, implemented bool
 	hasDue, hasMet                bool
-	// unreceived is set for an answer with no receipt recorded: its days
-	// to answer are not known (not counted in the median).
+	// unreceived is set for an answer with no receipt recorded, or one
+	// dated before the receipt recorded: its days to answer are not known
+	// (not counted in the median).
 	unreceived bool
 	outcome    outcomeCode
 	// forwarded is a petition's: forwarded to a body; provided and
@@ -116,7 +117,7 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 	case events.KindSupervision:
 		date, t.counted, t.form = it.OpenedOn, it.Status() != events.SupCancelled, formName(it.Form)
 	case events.KindCritique:
-		date, t.counted, t.form = it.OpenedOn, it.Status() != events.CrCancelled, formName(it.Form)
+		date, t.counted, t.form = it.ReportDate(), it.Status() != events.CrCancelled, formName(it.Form)
 	case events.KindRecommendation:
 		f := it.Facts.Rec
 		if f == nil || it.Status() == events.RecWithdrawn {
@@ -142,6 +143,9 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 				t.unreceived = f.ReceivedOn == ""
 				if o.MetOn != "" {
 					t.answerDays = int32(DaysBetween(o.Trigger, o.MetOn))
+					// An answer dated before the receipt recorded: the
+					// receipt's date is wrong, the days are not known.
+					t.unreceived = t.unreceived || t.answerDays < 0
 				}
 			}
 		}

@@ -263,6 +263,9 @@ func (it *Item) ReportDate() events.Date {
 	if f := it.Facts.Rec; f != nil && f.IssuedOn != "" {
 		return f.IssuedOn
 	}
+	if f := it.Facts.Cri; f != nil && f.RequestedOn != "" {
+		return f.RequestedOn
+	}
 	return it.OpenedOn
 }
 
@@ -453,8 +456,11 @@ func (f *SupFacts) earlySession() *Cite {
 
 // CriFacts are a critique's facts.
 type CriFacts struct {
-	Drafter      string `codec:"shared"`
-	PlanID       string `codec:"shared"`
+	Drafter string `codec:"shared"`
+	PlanID  string `codec:"shared"`
+	// RequestedOn is the request's date (requested_on), the date reports
+	// count the critique in.
+	RequestedOn  events.Date
 	ReceivedOn   events.Date
 	SubmissionOn events.Date
 	ReceivedAt   Cite
@@ -1446,7 +1452,7 @@ func (v *Views) applyCri(it *Item, p events.Payload, c Cite) {
 	}
 	switch d := p.(type) {
 	case *events.CritiqueRequestedData:
-		f.Drafter, f.PlanID = d.DraftingPartyID, d.PlanID
+		f.Drafter, f.PlanID, f.RequestedOn = d.DraftingPartyID, d.PlanID, d.RequestedOn
 		it.Title, it.Form, it.Party = d.Title, string(d.Form), d.DraftingPartyID
 	case *events.DraftReceivedData:
 		if f.ReceivedOn == "" {
