@@ -599,9 +599,9 @@ func TestStreamEventsAsOf(t *testing.T) {
 	if r := f.Do(t, "GET", fmt.Sprintf("/v1/flags/%s?as_of=%d", fl.Flags[0].ID, head), f.Inspector.Secret, nil); json.Unmarshal(r.Body, &one) != nil || one.ID != fl.Flags[0].ID || one.AsOf == nil || one.AsOf.Position != head {
 		t.Errorf("one flag as of %d: %s", head, r.Body)
 	}
-	if r := f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?as_of=%d", issued.Position), f.Inspector.Secret, nil, "Accept", "text/csv"); !strings.Contains(string(r.Body), fmt.Sprintf("as of log position),%d\n", issued.Position)) {
-		t.Errorf("the report's CSV as of %d does not name it:\n%s", issued.Position, r.Body)
-	} else if !strings.Contains(string(r.Body), "Đơn vị (unit),\n") {
+	if r := f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?as_of=%d", issued.Position), f.Inspector.Secret, nil, "Accept", "text/csv"); !strings.Contains(string(r.Body), fmt.Sprintf("as of log position),%d\r\n", issued.Position)) || strings.Count(string(r.Body), "\n") != strings.Count(string(r.Body), "\r\n") {
+		t.Errorf("the report's CSV as of %d does not name it, or has a line not ended by CRLF (RFC 4180):\n%s", issued.Position, r.Body)
+	} else if !strings.Contains(string(r.Body), "Đơn vị (unit),\r\n") {
 		t.Errorf("the report of every unit names a unit in its CSV (it was a quoted space):\n%s", r.Body)
 	}
 	r = f.Do(t, "GET", fmt.Sprintf("/v1/recommendations/rec-1/events?as_of=%d", received.Position), f.Inspector.Secret, nil)

@@ -624,6 +624,7 @@ func reportCSV(rep projections.Report, series []projections.Report, asOf *AsOf) 
 	var b bytes.Buffer
 	b.WriteString("\uFEFF")
 	cw := csv.NewWriter(&b)
+	cw.UseCRLF = true // RFC 4180, text/csv's own definition
 	f := func(x *float64) string {
 		if x == nil {
 			return ""
