@@ -836,7 +836,7 @@ func lockDataDir(dir string) (*os.File, error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("the data folder %s is in use by another ledger process (stop it, or use `ledger verify --url` against it)", dir)
+		return nil, fmt.Errorf("the data folder %s is in use by another ledger process: stop it first, or ask the running ledger (`ledger verify --url`, `ledger replay --url`, POST /v1/admin/rebuild)", dir)
 	}
 	return f, nil
 }

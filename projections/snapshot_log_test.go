@@ -1,0 +1,83 @@
+package projections_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
+)
+
+// A views snapshot whose position is beyond the log (the log restored
+// from an older backup, or a snapshot of another ledger) is not used: the views are rebuilt from the log.
+func TestSnapshotBeyondTheLog(t *testing.T) {
+	ctx := context.Background()
+	a := newWorld(t)
+	for i := range 5 {
+		a.rec(events.KindRecommendation, fmt.Sprintf("a-%d", i), "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	}
+	snaps := &projections.MemorySnapshots{}
+	ra := projections.NewRunner(a.store, projections.DefaultConfig(), snaps, slog.New(slog.DiscardHandler))
+	if err := ra.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ra.Close()
+
+	// The same ledger's log, restored from before the five recommendations.
+	b := newWorld(t)
+	head, _ := b.store.Head(ctx)
+	var logs bytes.Buffer
+	rb := projections.NewRunner(b.store, projections.DefaultConfig(), snaps, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err := rb.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer rb.CloseOffline()
+	if !bytes.Contains(logs.Bytes(), []byte("beyond the log's head")) {
+		t.Errorf("no warning names the snapshot beyond the log (log head %d, views at %d); log:\n%s", head, rb.Position(), logs.String())
+	}
+	// New writes after the restore.
+	pos := b.rec(events.KindRecommendation, "b-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-02-15"), "2024-02-15")
+	ctx2, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rb.WaitPosition(ctx2, pos); err != nil {
+		t.Fatalf("the views did not reach position %d: %v", pos, err)
+	}
+	rb.Read(func(v *projections.Views) {
+		if v.Item("recommendation/a-0") != nil {
+			t.Errorf("views show recommendation/a-0, which the log does not hold (log head %d, views at %d)", head, v.Position())
+		}
+		if v.Item("recommendation/b-1") == nil {
+			t.Errorf("views miss recommendation/b-1 at position %d (views at %d)", pos, v.Position())
+		}
+	})
+}
+
+// A snapshot of another log of the same length or longer.
+func TestSnapshotOfAnotherLog(t *testing.T) {
+	ctx := context.Background()
+	a := newWorld(t)
+	a.rec(events.KindRecommendation, "a-0", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	snaps := &projections.MemorySnapshots{}
+	ra := projections.NewRunner(a.store, projections.DefaultConfig(), snaps, slog.New(slog.DiscardHandler))
+	if err := ra.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ra.Close()
+	b := newWorld(t)
+	b.rec(events.KindRecommendation, "b-0", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	b.rec(events.KindRecommendation, "b-1", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	rb := projections.NewRunner(b.store, projections.DefaultConfig(), snaps, slog.New(slog.DiscardHandler))
+	if err := rb.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer rb.CloseOffline()
+	rb.Read(func(v *projections.Views) {
+		if v.Item("recommendation/a-0") != nil || v.Item("recommendation/b-0") == nil {
+			t.Errorf("views of log B hold a-0=%v b-0=%v", v.Item("recommendation/a-0") != nil, v.Item("recommendation/b-0") != nil)
+		}
+	})
+}
