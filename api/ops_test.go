@@ -66,6 +66,11 @@ func TestReadyz(t *testing.T) {
 		var body struct {
 			Status string `json:"status"`
 			Events uint64 `json:"events"`
+			Views  *struct {
+				Ready    bool    `json:"ready"`
+				Position uint64  `json:"position"`
+				Error    *string `json:"error"`
+			} `json:"views"`
 		}
 		if r.Status != http.StatusOK {
 			t.Fatalf("GET /readyz: status %d, want 200 (%s)", r.Status, r.Body)
@@ -75,6 +80,9 @@ func TestReadyz(t *testing.T) {
 		}
 		if body.Status != "ready" || body.Events != head {
 			t.Errorf("GET /readyz: got %+v, want ready with %d events", body, head)
+		}
+		if v := body.Views; v == nil || !v.Ready || v.Position != head || v.Error != nil {
+			t.Errorf("GET /readyz: the views %s, want ready at %d with no error", r.Body, head)
 		}
 		if err := f.Admin.Ready(t.Context()); err != nil {
 			t.Errorf("Client.Ready: %v", err)

@@ -423,7 +423,18 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, events.Errorf(events.EUnavailable, "The ledger is starting or has stopped following the log."))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "events": s.Ledger.Size()})
+	body := map[string]any{"status": "ready", "events": s.Ledger.Size()}
+	if s.Views != nil {
+		// The read side is named, not judged: its reads wait for it
+		// (min_position) and answer 503 themselves; an operator sees here
+		// why it is behind.
+		views := map[string]any{"ready": s.Views.Ready(), "position": s.Views.Position()}
+		if err := s.Views.FollowError(); err != nil {
+			views["error"] = err.Error()
+		}
+		body["views"] = views
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // handleMetrics serves GET /metrics in the Prometheus text format.

@@ -63,7 +63,25 @@ type Runner struct {
 	life   sync.Mutex // guards cancel and done
 	cancel context.CancelFunc
 	done   chan struct{}
-	err    atomic.Pointer[error]
+	// failed is the last failure to follow the log, and the position
+	// the views were at (FollowError).
+	failed atomic.Pointer[followFailure]
+}
+
+// followFailure is a failure to follow the log at a position.
+type followFailure struct {
+	err error
+	at  uint64
+}
+
+// FollowError returns why following the log last failed, if the views
+// have applied nothing since (they retry, and the error is stale once they
+// move on); nil otherwise.
+func (r *Runner) FollowError() error {
+	if f := r.failed.Load(); f != nil && f.at == r.pos.Load() {
+		return f.err
+	}
+	return nil
 }
 
 // NewRunner returns a runner over src. snaps may be nil (no snapshots).
@@ -336,7 +354,7 @@ func (r *Runner) follow(ctx context.Context) {
 			return
 		}
 		r.log.Warn("projections: following the log failed; retrying", "err", err, "position", r.pos.Load())
-		r.err.Store(&err)
+		r.failed.Store(&followFailure{err: err, at: r.pos.Load()})
 		select {
 		case <-ctx.Done():
 			return

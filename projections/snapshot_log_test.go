@@ -3,8 +3,11 @@ package projections_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,4 +83,49 @@ func TestSnapshotOfAnotherLog(t *testing.T) {
 			t.Errorf("views of log B hold a-0=%v b-0=%v", v.Item("recommendation/a-0") != nil, v.Item("recommendation/b-0") != nil)
 		}
 	})
+}
+
+// failingFollow is a log whose Follow fails while fail is set.
+type failingFollow struct {
+	projections.Source
+	fail atomic.Bool
+}
+
+func (f *failingFollow) Follow(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	if f.fail.Load() {
+		return errors.New("the log is out of reach")
+	}
+	return f.Source.Follow(ctx, from, fn)
+}
+
+// FollowError says why following the log failed while the views apply
+// nothing (helper-52: the error was kept and read by no one), and nothing
+// once they apply again.
+func TestFollowError(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	src := &failingFollow{Source: w.store}
+	src.fail.Store(true)
+	r := projections.NewRunner(src, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	if err := r.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.CloseOffline()
+	deadline := time.Now().Add(10 * time.Second)
+	for r.FollowError() == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.FollowError(); err == nil || !strings.Contains(err.Error(), "out of reach") {
+		t.Fatalf("FollowError while following fails: %v", err)
+	}
+	src.fail.Store(false)
+	pos := w.rec(events.KindRecommendation, "kn-f", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+	ctx2, cancel := context.WithTimeout(ctx, 20*time.Second) // the retry backs off to 5 s
+	defer cancel()
+	if err := r.WaitPosition(ctx2, pos); err != nil {
+		t.Fatalf("the views did not reach position %d once the log was back: %v", pos, err)
+	}
+	if err := r.FollowError(); err != nil {
+		t.Errorf("FollowError once the views apply again: %v", err)
+	}
 }
