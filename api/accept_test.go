@@ -1,6 +1,11 @@
 package api
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/mttq-vn/ledger/projections"
+)
 
 // TestWantsCSV: the report's format follows the Accept header's quality
 // values, media types compared without case. (A substring match took
@@ -35,6 +40,21 @@ func TestWantsCSV(t *testing.T) {
 	} {
 		if got := wantsCSV(c.accept); got != c.csv {
 			t.Errorf("Accept %q: CSV %v, want %v", c.accept, got, c.csv)
+		}
+	}
+}
+
+// The report's CSV writes rates as percentages and days with at most one
+// decimal: "0.625" and "12.500" read as 625 and 12500 in a spreadsheet
+// program whose locale groups thousands with "." (Vietnamese; helper-53).
+func TestReportCSVNumbers(t *testing.T) {
+	rate, median, whole := 0.625, 12.5, 2.0/3
+	rep := projections.Report{OnTimeRate: &rate, MedianDaysToAnswer: &median,
+		Units: []projections.UnitRow{{Unit: "21607", Name: "Phường Bình Định", OnTimeRate: &whole}}}
+	out := string(reportCSV(rep, nil, nil))
+	for _, want := range []string{"(on-time rate),62.5%\r\n", "(median days to answer),12.5\r\n", ",66.7%\r\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the CSV has no %q:\n%s", want, out)
 		}
 	}
 }

@@ -436,7 +436,7 @@ func TestReport(t *testing.T) {
 		Data: mustJSON(t, events.UnitRegisteredData{Name: `=HYPERLINK("http://x.example","y")`, Level: "COMMUNE", ParentID: unitTown, ValidFrom: "2011-06-01"})})
 	r = f.Do(t, "GET", fmt.Sprintf("/v1/reports/summary?unit=%s&min_position=%d", unitTown, formula.Position), f.Inspector.Secret, nil, "Accept", "text/csv")
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.HasPrefix(r.Body, []byte("\xef\xbb\xbf")) ||
-		!bytes.Contains(r.Body, []byte("Tỷ lệ trả lời đúng hạn (on-time rate),0.500")) || r.Header.Get("Content-Length") != strconv.Itoa(len(r.Body)) {
+		!bytes.Contains(r.Body, []byte("Tỷ lệ trả lời đúng hạn (on-time rate),50%\r\n")) || !bytes.Contains(r.Body, []byte("(median days to answer),20\r\n")) || r.Header.Get("Content-Length") != strconv.Itoa(len(r.Body)) {
 		t.Errorf("CSV report: %s %s %q", r.Header.Get("Content-Type"), r.Header.Get("Content-Length"), r.Body)
 	}
 	// Every figure of the JSON form is a line of the CSV (received and in

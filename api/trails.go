@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"os"
 	"slices"
@@ -625,11 +626,23 @@ func reportCSV(rep projections.Report, series []projections.Report, asOf *AsOf) 
 	b.WriteString("\uFEFF")
 	cw := csv.NewWriter(&b)
 	cw.UseCRLF = true // RFC 4180, text/csv's own definition
-	f := func(x *float64) string {
+	// Rates as percentages and days with at most one decimal: Excel in a
+	// Vietnamese locale, where "." groups thousands, read the three
+	// decimals written before ("0.600", "12.500") as 600 and 12500; a
+	// number with one decimal it cannot take for a grouped one (it shows
+	// "62.5%" as text there, a number elsewhere).
+	oneDecimal := func(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64) }
+	pct := func(x *float64) string {
 		if x == nil {
 			return ""
 		}
-		return strconv.FormatFloat(*x, 'f', 3, 64)
+		return oneDecimal(*x*100) + "%"
+	}
+	days := func(x *float64) string {
+		if x == nil {
+			return ""
+		}
+		return oneDecimal(*x)
 	}
 	rs := rep.Recommendations
 	rows := [][]string{
@@ -669,8 +682,8 @@ func reportCSV(rep projections.Report, series []projections.Report, asOf *AsOf) 
 		[]string{"Đang thực hiện (in implementation)", strconv.Itoa(rs.InImplementation)},
 		[]string{"Đã thực hiện (implemented)", strconv.Itoa(rs.Implemented)},
 		[]string{"Đã xác minh thực hiện (verified)", strconv.Itoa(rs.Verified)},
-		[]string{"Số ngày trả lời trung vị (median days to answer)", f(rep.MedianDaysToAnswer)},
-		[]string{"Tỷ lệ trả lời đúng hạn (on-time rate)", f(rep.OnTimeRate)},
+		[]string{"Số ngày trả lời trung vị (median days to answer)", days(rep.MedianDaysToAnswer)},
+		[]string{"Tỷ lệ trả lời đúng hạn (on-time rate)", pct(rep.OnTimeRate)},
 	)
 	ps, is := rep.Petitions, rep.InfoRequests
 	rows = append(rows,
@@ -695,7 +708,7 @@ func reportCSV(rep projections.Report, series []projections.Report, asOf *AsOf) 
 	}
 	rows = append(rows, []string{}, []string{"Đơn vị (unit)", "Tên (name)", "Kiến nghị (issued)", "Đúng hạn (on time)", "Quá hạn (late)", "Chưa trả lời (missing)", "Tỷ lệ đúng hạn (on-time rate)"})
 	for _, u := range rep.Units {
-		rows = append(rows, []string{u.Unit, u.Name, strconv.Itoa(u.Issued), strconv.Itoa(u.OnTime), strconv.Itoa(u.Late), strconv.Itoa(u.Missing), f(u.OnTimeRate)})
+		rows = append(rows, []string{u.Unit, u.Name, strconv.Itoa(u.Issued), strconv.Itoa(u.OnTime), strconv.Itoa(u.Late), strconv.Itoa(u.Missing), pct(u.OnTimeRate)})
 	}
 	if len(series) > 0 {
 		rows = append(rows, []string{}, []string{"Từ ngày (from)", "Đến ngày (to)", "Giám sát (supervisions)", "Phản biện (critiques)", "Kiến nghị (issued)",
@@ -703,7 +716,7 @@ func reportCSV(rep projections.Report, series []projections.Report, asOf *AsOf) 
 		for _, q := range series {
 			r := q.Recommendations
 			rows = append(rows, []string{string(q.From), string(q.To), strconv.Itoa(q.Supervisions), strconv.Itoa(q.Critiques), strconv.Itoa(r.Issued),
-				strconv.Itoa(r.AnsweredOnTime), strconv.Itoa(r.AnsweredLate), strconv.Itoa(r.Missing), f(q.OnTimeRate)})
+				strconv.Itoa(r.AnsweredOnTime), strconv.Itoa(r.AnsweredLate), strconv.Itoa(r.Missing), pct(q.OnTimeRate)})
 		}
 	}
 	for _, row := range rows {
