@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -355,5 +356,38 @@ func TestWebReportPeriods(t *testing.T) {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("the report page has no %q", want)
 		}
+	}
+}
+
+// The list page reads as_of (a position or a date, as an item's page and a
+// trail do), the period (from, to) and limit: it ignored them. At a point
+// it names the position and checkpoint, links its items to their state
+// then, and offers no creation; its next page stays at that position.
+func TestWebListAsOf(t *testing.T) {
+	f := MustOpenServer(t)
+	rec := mustWeb(t, f, f.Recorder)
+	mustRecommendation(t, rec, "kn-l1")
+	before := f.Head(t)
+	mustRecommendation(t, rec, "kn-l2")
+	f.MustWaitCheckpoint(t)
+	ins := mustWeb(t, f, f.Inspector)
+	now := ins.Get("/items/recommendations")
+	if !strings.Contains(now.Body, "/items/recommendations/kn-l2\"") || strings.Contains(now.Body, `id="asof-banner"`) {
+		t.Fatalf("the list now: %s", mainOf(now.Body))
+	}
+	past := ins.Get(fmt.Sprintf("/items/recommendations?as_of=%d", before))
+	if past.Status != http.StatusOK || strings.Contains(past.Body, "kn-l2") || !strings.Contains(past.Body, fmt.Sprintf("/items/recommendations/kn-l1?as_of=%d\"", before)) ||
+		!strings.Contains(past.Body, `id="asof-banner"`) || strings.Contains(past.Body, `id="new-item"`) {
+		t.Errorf("the list as of %d: %d %s", before, past.Status, mainOf(past.Body))
+	}
+	if p := ins.Get("/items/recommendations?as_of_date=2020-01-01"); p.Status != http.StatusOK || strings.Contains(p.Body, "kn-l1") || !strings.Contains(p.Body, `id="asof-banner"`) {
+		t.Errorf("the list as of 2020-01-01: %d %s", p.Status, mainOf(p.Body))
+	}
+	if p := ins.Get("/items/recommendations?from=2025-06-01&to=2025-06-30&limit=1"); p.Status != http.StatusOK ||
+		strings.Count(p.Body, "/items/recommendations/kn-l") != 1 || !strings.Contains(p.Body, "limit=1") {
+		t.Errorf("June 2025, one a page: %d %s", p.Status, mainOf(p.Body))
+	}
+	if p := ins.Get("/items/recommendations?from=2025-07-01"); strings.Contains(p.Body, "/items/recommendations/kn-l") {
+		t.Errorf("from July 2025 (both issued in June): %s", mainOf(p.Body))
 	}
 }

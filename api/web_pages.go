@@ -152,7 +152,7 @@ func (s *Server) webList(p *pageCtx) {
 	c := mux.Vars(p.r)["collection"]
 	in := p.r.URL.Query()
 	q := url.Values{"limit": {"50"}}
-	for _, k := range []string{"q", "status", "cursor", "unit", "party"} {
+	for _, k := range []string{"q", "status", "cursor", "unit", "party", "form", "from", "to", "limit"} {
 		if v := strings.TrimSpace(in.Get(k)); v != "" {
 			q.Set(k, v)
 		}
@@ -160,6 +160,13 @@ func (s *Server) webList(p *pageCtx) {
 	if q.Get("status") != "" && q.Get("unit") == "" && p.actor.Unit != "" {
 		q.Set("unit", p.actor.Unit) // as on the dashboard: scope first, then deadlines
 	}
+	// The list as it stood at a point, as an item's page and a trail
+	// show theirs: its items link to their state then.
+	asOf := asOfParam(in)
+	if asOf != "" {
+		q.Set("as_of", asOf)
+	}
+	asOfPos, asOfDate := asOfInputs(in)
 	var l ListResponse
 	if err := s.get(p.r, p.sess, "/v1/"+c, q, &l); err != nil {
 		s.fail(p, err)
@@ -171,13 +178,25 @@ func (s *Server) webList(p *pageCtx) {
 		for k, v := range q {
 			nq[k] = v
 		}
-		nq.Del("limit")
+		if nq.Get("limit") == "50" {
+			nq.Del("limit")
+		}
 		nq.Set("cursor", l.NextCursor)
+		if l.AsOf != nil {
+			// The next page at the same point, not a date's end read
+			// again later.
+			nq.Set("as_of", strconv.FormatUint(l.AsOf.Position, 10))
+		}
 		next = "/items/" + c + "?" + nq.Encode()
 	}
+	itemQuery := ""
+	if l.AsOf != nil {
+		itemQuery = "?as_of=" + strconv.FormatUint(l.AsOf.Position, 10)
+	}
 	s.renderPage(p, http.StatusOK, "list", map[string]any{"Title": collectionLabel(p.lang, c), "Collection": c, "Items": l.Items,
-		"Next": next, "Query": in.Get("q"), "Status": in.Get("status"), "CanCreate": len(creationTypes(Collections[c], p.actor.Role)) > 0,
-		"Statuses": projections.DerivedStatusesOf(Collections[c])})
+		"Next": next, "Query": in.Get("q"), "Status": in.Get("status"), "From": in.Get("from"), "To": in.Get("to"),
+		"CanCreate": len(creationTypes(Collections[c], p.actor.Role)) > 0 && l.AsOf == nil,
+		"Statuses":  projections.DerivedStatusesOf(Collections[c]), "AsOf": l.AsOf, "AsOfPos": asOfPos, "AsOfDate": asOfDate, "ItemQuery": itemQuery})
 }
 
 // historyEvent is one row of a timeline.
