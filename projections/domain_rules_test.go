@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mttq-vn/ledger/events"
@@ -1985,6 +1986,21 @@ func TestSearchLooksInAnswers(t *testing.T) {
 			t.Errorf("q=%q, redaction %d: %v, want %v", c.q, c.r, got, c.want)
 		}
 	}
+	// Readers search at once (the views' read lock is shared; the folded
+	// answers have a lock of their own): each finds what one alone does.
+	projections.CompactAnswersFrom(v, 0) // and compacts as it goes
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for range 20 {
+				q := []string{"kinh phi", "ky luat can bo", "nha van hoa"}[i%3]
+				if got := find(v, q, 0); len(got) != 1 {
+					t.Errorf("q=%q searched at once with others: %v", q, got)
+				}
+			}
+		})
+	}
+	wg.Wait()
 	// Corrected, and applied to the same views, whose answers the
 	// searches above folded (and whose folded text is compacted at once,
 	// its old explanation dropped).
