@@ -315,10 +315,12 @@ func (v *Views) infoDuties(it *Item, today events.Date, add func(Obligation)) {
 		add(o)
 		o = v.duty("info.complex.provide", it, f.Addressee)
 		o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due("info.complex.provide", f.ReceivedOn, 0), met
-		if f.ExtendedDays > 0 && f.ExtendedOn <= o.Due {
+		if f.ExtendedDays > 0 && f.ExtendedOn >= f.ReceivedOn && f.ExtendedOn <= o.Due {
 			// Extended by a notice given while the period ran (Luật
 			// TCTT Art. 31.2); one given after it ended does not make
-			// a late answer timely.
+			// a late answer timely, nor does one dated before the
+			// request was received (no period ran yet: its date is
+			// wrong, and when it was given is not known).
 			ext := min(f.ExtendedDays, v.ruleDays("info.extension.max"))
 			o.Due = v.cfg.Calendar.Due(o.Due, ext, CalendarDays)
 		}
@@ -336,7 +338,7 @@ func (v *Views) infoDuties(it *Item, today events.Date, add func(Obligation)) {
 	o := v.duty(key, it, f.Addressee)
 	o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due(key, f.ReceivedOn, 0), met
 	o.Cites = cites(f.ReceivedAt, metAt)
-	if key == "info.inperson" && f.ExtendedDays > 0 && f.ExtendedOn <= o.Due {
+	if key == "info.inperson" && f.ExtendedDays > 0 && f.ExtendedOn >= f.ReceivedOn && f.ExtendedOn <= o.Due {
 		// In person, the period may be extended (Luật TCTT Art. 29);
 		// other requests that are not complex have no extension.
 		ext := min(f.ExtendedDays, v.ruleDays("info.inperson.extension.max"))
@@ -467,7 +469,10 @@ func (v *Views) petitionDuties(it *Item, add func(Obligation)) {
 			// Điều 148 moves only the period's last day).
 			ext, days := v.ruleDays("denunciation.extension.max"), v.ruleDays("denunciation.resolve")
 			for i, e := range f.Extensions {
-				if i < e.Complexity.Extensions() && e.On <= o.Due {
+				// One dated before the acceptance was not decided
+				// while the period ran (none ran yet): its date is
+				// wrong, and it does not move the deadline.
+				if i < e.Complexity.Extensions() && e.On >= f.AcceptedOn && e.On <= o.Due {
 					days += min(e.Days, ext)
 					o.Due = v.due("denunciation.resolve", f.AcceptedOn, days)
 					cs = append(cs, e.At)
