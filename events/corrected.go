@@ -123,6 +123,64 @@ func (l *Ledger) checkCorrected(ctx context.Context, stream string, c *Correctio
 		}
 		return FieldErrorf(field, "Version %d (%s), so corrected, would not be valid: %s", of, env.Type, e.Message)
 	}
+	if st, ok := dateSteps[env.Type]; ok && slices.Contains(keys, st.field) {
+		return correctedDateOrder(envs, corrections, root, of, c.Changes[st.field])
+	}
+	return nil
+}
+
+// correctedDateOrder checks that the dates of a stream's steps (dateorder.go),
+// with the corrections before applied and the date of version of corrected
+// to date, keep their order where that version is one of the two steps
+// compared. (Steps out of order before, in a log from before the check,
+// are left alone.)
+func correctedDateOrder(envs []Envelope, corrections map[uint64]*CorrectionData, root func(uint64) uint64, of uint64, date string) error {
+	var days [maxAnchors]int32
+	var setBy [maxAnchors]uint64
+	var fieldOf [maxAnchors]string
+	var doc map[string]any
+	for i := range envs {
+		v := uint64(i + 1)
+		st, ok := dateSteps[envs[i].Type]
+		if !ok {
+			continue
+		}
+		doc = nil
+		if json.Unmarshal(envs[i].Data, &doc) != nil {
+			continue
+		}
+		d, _ := doc[st.field].(string)
+		for cv := v + 1; cv <= uint64(len(envs)); cv++ {
+			if cd := corrections[cv]; cd != nil && root(cv) == v {
+				if x, ok := cd.Changes[st.field]; ok {
+					d = x
+				}
+			}
+		}
+		if v == of {
+			d = date
+		}
+		day := dayOf(Date(d))
+		if day == 0 {
+			continue
+		}
+		for _, a := range st.after {
+			if days[a] == 0 || day >= days[a] {
+				continue
+			}
+			switch of {
+			case v:
+				return FieldErrorf("data.changes."+st.field, "%s %s would be before the %s (%s) of version %d: a step is not dated before the one it follows.",
+					st.field, d, fieldOf[a], dateOfDay(days[a]), setBy[a])
+			case setBy[a]:
+				return FieldErrorf("data.changes."+fieldOf[a], "%s %s would be after the %s (%s) of version %d, the step that follows it.",
+					fieldOf[a], dateOfDay(days[a]), st.field, d, v)
+			}
+		}
+		if st.sets >= 0 {
+			days[st.sets], setBy[st.sets], fieldOf[st.sets] = day, v, st.field
+		}
+	}
 	return nil
 }
 

@@ -837,6 +837,9 @@ func TestLifecyclePetition(t *testing.T) {
 	notified := past{events.PetitionResultNotified, example(t, events.PetitionResultNotified)}
 	second := past{events.PetitionSecondInstanceFiled, example(t, events.PetitionSecondInstanceFiled)}
 	secondAccepted := past{events.PetitionSecondInstanceAccepted, example(t, events.PetitionSecondInstanceAccepted)}
+	// The second instance's resolution, after its acceptance (the golden
+	// example's date is the first instance's).
+	resolved2 := past{events.PetitionResolved, strings.Replace(example(t, events.PetitionResolved), `"resolved_on":"2024-07-08"`, `"resolved_on":"2024-09-16"`, 1)}
 	secondNotAccepted := past{events.PetitionSecondInstanceNotAccepted, example(t, events.PetitionSecondInstanceNotAccepted)}
 	closed := past{events.PetitionClosed, example(t, events.PetitionClosed)}
 	withdrawn := past{events.PetitionWithdrawn, example(t, events.PetitionWithdrawn)}
@@ -866,7 +869,7 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "OK: the result is notified to MTTQ", given: complaintResolved, when: notified, as: ward, then: events.PeResultNotified},
 		{name: "OK: a complaint goes to the second instance", given: seq(complaintResolved, []past{notified}), when: second, then: events.PeSecondInstance},
 		{name: "OK: the second-instance body accepts it (thụ lý, Luật Khiếu nại 2011 Art. 36)", given: seq(complaintResolved, []past{second}), when: secondAccepted, as: town, then: events.PeSecondAccepted},
-		{name: "OK: the second-instance body resolves once it accepted it", given: seq(complaintResolved, []past{second, secondAccepted}), when: resolved, as: town, then: events.PeResolved},
+		{name: "OK: the second-instance body resolves once it accepted it", given: seq(complaintResolved, []past{second, secondAccepted}), when: resolved2, as: town, then: events.PeResolved},
 		{name: "ErrConflict: resolved at the second instance before it was accepted", given: seq(complaintResolved, []past{second}), when: resolved, as: town, want: events.EConflict, msg: "is in state second_instance"},
 		{name: "ErrConflict: accepted at the second instance twice", given: seq(complaintResolved, []past{second, secondAccepted}), when: secondAccepted, as: town, want: events.EConflict, msg: "is in state second_instance_accepted"},
 		{name: "OK: the second-instance body does not accept it, with reasons", given: seq(complaintResolved, []past{second}), when: secondNotAccepted, as: town, then: events.PeSecondRefused},
@@ -882,7 +885,7 @@ func TestLifecyclePetition(t *testing.T) {
 		// the petition but records none of the second instance's steps.
 		{name: "ErrForbidden: the first-instance body accepts at the second instance", given: seq(complaintResolved, []past{second}), when: secondAccepted, as: ward, want: events.EForbidden, msg: "only that body"},
 		{name: "ErrForbidden: the first-instance body refuses at the second instance", given: seq(complaintResolved, []past{second}), when: secondNotAccepted, as: ward, want: events.EForbidden, msg: "only that body"},
-		{name: "ErrForbidden: the first-instance body resolves at the second instance", given: seq(complaintResolved, []past{second, secondAccepted}), when: resolved, as: ward, want: events.EForbidden, msg: "only that body"},
+		{name: "ErrForbidden: the first-instance body resolves at the second instance", given: seq(complaintResolved, []past{second, secondAccepted}), when: resolved2, as: ward, want: events.EForbidden, msg: "only that body"},
 		{name: "ErrForbidden: the first-instance body records a withdrawal at the second instance", given: seq(complaintResolved, []past{second}), when: withdrawn, as: ward, want: events.EForbidden, msg: "only that body"},
 		{name: "OK: MTTQ records the second instance's acceptance", given: seq(complaintResolved, []past{second}), when: secondAccepted, then: events.PeSecondAccepted},
 		{name: "ErrConflict: the second instance's acceptance before any second instance", given: complaintResolved, when: secondAccepted, as: ward, want: events.EConflict, msg: "is in state resolved"},
@@ -902,9 +905,11 @@ func TestLifecyclePetition(t *testing.T) {
 		{name: "OK: not accepted → forwarded to another body", given: seq(complaint, []past{notAccepted}),
 			when: past{events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}, then: events.PeForwarded},
 		{name: "OK: the other body accepts", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
-			when: accepted, as: town, then: events.PeAccepted},
+			when: past{events.PetitionAccepted, `{"accepted_on":"2024-06-10"}`}, as: town, then: events.PeAccepted},
+		{name: "ErrInvalid: the other body's acceptance dated before it was forwarded to it", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
+			when: accepted, as: town, want: events.EInvalid, field: "data.accepted_on", msg: "accepted_on 2024-05-27 is before the record's forwarded_on (2024-06-03)"},
 		{name: "ErrNotFound (out of its sight): the body that did not accept it accepts after all", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
-			when: accepted, as: ward, want: events.ENotFound},
+			when: past{events.PetitionAccepted, `{"accepted_on":"2024-06-10"}`}, as: ward, want: events.ENotFound},
 		{name: "OK: not accepted → classified again", given: seq(complaint, []past{notAccepted}), when: classified("DENUNCIATION"), then: events.PeClassified},
 		{name: "ErrConflict: forwarded again while the body has not decided", given: complaint, when: forwarded, want: events.EConflict, msg: "is in state forwarded"},
 
@@ -928,7 +933,7 @@ func TestLifecyclePetition(t *testing.T) {
 			when: second, want: events.EConflict, msg: "only complaints"},
 		{name: "ErrConflict: a recommendation (kiến nghị) has no second instance", given: []past{received("COMPLAINT"), classified("RECOMMENDATION"), forwarded, accepted, resolved},
 			when: second, want: events.EConflict, msg: "only complaints"},
-		{name: "ErrConflict: a complaint reaches the second instance once", given: seq(complaintResolved, []past{second, secondAccepted, resolved}), when: second,
+		{name: "ErrConflict: a complaint reaches the second instance once", given: seq(complaintResolved, []past{second, secondAccepted, resolved2}), when: second,
 			want: events.EConflict, msg: "second instance"},
 
 		// A denunciation's resolution is extended by Luật Tố cáo 2018

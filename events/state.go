@@ -34,6 +34,9 @@ type State struct {
 	// recorded without one takes it if it is higher than the kind's
 	// default (see Request.classDefault).
 	class Classification
+	// days are the legal dates of the record's steps a later step may not
+	// precede (dateorder.go), as YYYYMMDD numbers, 0 for none or unknown.
+	days [maxAnchors]int32
 }
 
 // NewState returns the state of a stream that does not exist yet.
@@ -208,7 +211,7 @@ func Decide(s *State, cmd Command, w World) error {
 			return err
 		}
 	}
-	return nil
+	return checkDateOrder(s.kind, &s.days, t, cmd.Payload)
 }
 
 // checkScope applies the scope of the actor's token: a recorder (or a
@@ -294,6 +297,9 @@ func (n *State) evolve(env *Envelope, p Payload, pos uint64, h Hash) {
 	// across a pause); the spec's target state then applies.
 	if r := allRules[n.kind]; r != nil && r.evolve != nil && p != nil {
 		r.evolve(n, env.Type, p)
+	}
+	if p != nil {
+		setDateAnchor(n, env.Type, p)
 	}
 	if sp, ok := specsByType[env.Type]; ok && sp.to != "" {
 		n.status = sp.to

@@ -52,7 +52,7 @@ type SnapshotStore interface {
 }
 
 const (
-	stateSnapshotFormat = 5 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind; 5: a petition's second-instance body
+	stateSnapshotFormat = 6 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind; 5: a petition's second-instance body; 6: the dates of a record's steps (State.days)
 	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v3"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20
@@ -86,6 +86,8 @@ type stateRecord struct {
 	Positions []uint64
 	Facts     factsRecord
 	Class     Classification `codec:"shared"`
+	// Days are State.days, nil if all are 0.
+	Days []int32
 }
 
 // factsRecord holds kind-specific facts: which kind of facts, and their
@@ -119,6 +121,16 @@ func encodeFacts(f any) (factsRecord, error) {
 		return factsRecord{Of: "flag", S: []string{f.code}}, nil
 	}
 	return factsRecord{}, fmt.Errorf("events: no snapshot encoding for facts of type %T", f)
+}
+
+// encodeDays returns a state's dates for its record: nil if none is set.
+func encodeDays(days *[maxAnchors]int32) []int32 {
+	for _, d := range days {
+		if d != 0 {
+			return slices.Clone(days[:])
+		}
+	}
+	return nil
 }
 
 // factsFields is how many strings and lists each kind of facts holds.
@@ -245,7 +257,7 @@ func (c *stateCopy) encode(w io.Writer, signer *CheckpointSigner, origin string)
 				return err
 			}
 			recs = append(recs, stateRecord{Kind: st.kind, ID: st.id, Status: st.status, Prev: st.prev, Version: st.version, LastHash: st.lastHash[:],
-				LastPos: st.lastPos, Unit: st.unit, Parties: st.parties, Open: st.open, Positions: c.positions[k], Facts: f, Class: st.class})
+				LastPos: st.lastPos, Unit: st.unit, Parties: st.parties, Open: st.open, Positions: c.positions[k], Facts: f, Class: st.class, Days: encodeDays(&st.days)})
 		}
 		buf = AppendCompact(buf[:0], &recs)
 		frame(buf)
@@ -394,6 +406,11 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 			}
 			st := &State{kind: rec.Kind, id: rec.ID, status: rec.Status, prev: rec.Prev, version: rec.Version, lastPos: rec.LastPos,
 				unit: rec.Unit, parties: rec.Parties, open: rec.Open, facts: facts, class: rec.Class}
+			if len(rec.Days) > len(st.days) {
+				out.err = fmt.Errorf("the snapshot holds %d dates for %s", len(rec.Days), st.Stream())
+				return
+			}
+			copy(st.days[:], rec.Days)
 			// Every state is as of the snapshot's position (copyState
 			// waits for the follower): a state ahead of it would make the
 			// replay after the snapshot take events as applied unchecked.

@@ -2062,7 +2062,8 @@ func TestMedianDaysToAnswer(t *testing.T) {
 	w.rec(events.KindRecommendation, "kn-1", "", events.RecommendationResponseSubmitted, `{"responded_on":"2024-04-16","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-04-16")
 	w.rec(events.KindRecommendation, "kn-b", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
 	w.rec(events.KindRecommendation, "kn-b", "", events.RecommendationReceived, `{"received_on":"2024-03-10"}`, "2024-03-10")
-	w.rec(events.KindRecommendation, "kn-b", "", events.RecommendationResponseSubmitted, `{"responded_on":"2024-03-05","outcome":"ACCEPTED","text":"Tiếp thu."}`, "2024-03-11")
+	// Refused by the write side now (events.dateSteps); older logs hold it.
+	w.legacy("recommendation/kn-b", events.RecommendationResponseSubmitted, `{"responded_on":"2024-03-05","outcome":"ACCEPTED","text":"Tiếp thu."}`)
 	v := w.build()
 	q1 := v.Report("21607", "2024-01-01", "2024-03-31", "2024-06-30")
 	if rs := q1.Recommendations; rs.Issued != 3 || rs.Issued != rs.AnsweredOnTime+rs.AnsweredLate+rs.Missing+rs.NotYetDue {

@@ -1,0 +1,177 @@
+package events
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The order of a record's legal dates. A step of a lifecycle answers,
+// follows up or decides on an earlier one, and its legal date cannot
+// precede that step's: an answer is not dated before the receipt of what
+// it answers, a resolution before the acceptance, an implementation before
+// the commitment. Deadlines run from those dates (domain.md §2: the
+// receipt, the acceptance, not when an event was recorded), so a step
+// dated before the one it follows read as met on time before its period
+// began (helper-55). Recording a step late is fine (its date is what the
+// paper says, earlier than the event), and so is what the flags are for:
+// a working session before the supervision's decision (MU_NO_DECISION), a
+// draft adopted before the drafter answered (OB_DRAFT_BYPASS) are
+// recorded as they happened.
+
+// maxAnchors is how many dates a record keeps for the order of its steps.
+const maxAnchors = 5
+
+// anchor names one of the dates a kind keeps (State.days), by its index.
+type anchor int8
+
+// The dates each kind keeps.
+const (
+	recIssued, recReceived, recResponded, recCommitted, recEvidence anchor = 0, 1, 2, 3, 4
+	petReceived, petForwarded, petAccepted, petResolved, petFiled   anchor = 0, 1, 2, 3, 4
+	infoReceived                                                    anchor = 0
+	criIssued                                                       anchor = 0
+)
+
+// anchorFields names the fields the dates come from, by kind and index,
+// for the errors.
+var anchorFields = map[Kind][maxAnchors]string{
+	KindRecommendation: {"issued_on", "received_on", "responded_on", "committed_on", "the evidence's submitted_on"},
+	KindPetition:       {"received_on", "forwarded_on", "accepted_on", "resolved_on", "the second instance's filed_on"},
+	KindInfoRequest:    {"received_on"},
+	KindCritique:       {"the critique document's issued_on"},
+}
+
+// dateStep is what an event type's legal date is to the order: the
+// payload's date field, the kept dates it may not precede, and the one it
+// sets (-1: none). A step that happens again (a second answer, the second
+// instance's acceptance) sets its date anew.
+type dateStep struct {
+	field string
+	date  func(Payload) Date
+	after []anchor
+	sets  anchor
+}
+
+var dateSteps = map[Type]dateStep{
+	RecommendationIssued: {"issued_on", func(p Payload) Date { return p.(*RecommendationIssuedData).IssuedOn }, nil, recIssued},
+	RecommendationReceived: {"received_on", func(p Payload) Date { return p.(*RecommendationReceivedData).ReceivedOn },
+		[]anchor{recIssued}, recReceived},
+	RecommendationResponseSubmitted: {"responded_on", func(p Payload) Date { return p.(*ResponseSubmittedData).RespondedOn },
+		[]anchor{recIssued, recReceived}, recResponded},
+	RecommendationImplementationCommitted: {"committed_on", func(p Payload) Date { return p.(*ImplementationCommittedData).CommittedOn },
+		[]anchor{recResponded}, recCommitted},
+	RecommendationImplementationEvidenceAdded: {"submitted_on", func(p Payload) Date { return p.(*ImplementationEvidenceData).SubmittedOn },
+		[]anchor{recCommitted}, recEvidence},
+	RecommendationImplementationVerified: {"verified_on", func(p Payload) Date { return p.(*ImplementationVerifiedData).VerifiedOn },
+		[]anchor{recEvidence}, -1},
+
+	PetitionReceived: {"received_on", func(p Payload) Date { return p.(*PetitionReceivedData).ReceivedOn }, nil, petReceived},
+	PetitionForwarded: {"forwarded_on", func(p Payload) Date { return p.(*PetitionForwardedData).ForwardedOn },
+		[]anchor{petReceived}, petForwarded},
+	PetitionAccepted: {"accepted_on", func(p Payload) Date { return p.(*PetitionAcceptedData).AcceptedOn },
+		[]anchor{petForwarded}, petAccepted},
+	PetitionNotAccepted: {"decided_on", func(p Payload) Date { return p.(*PetitionNotAcceptedData).DecidedOn },
+		[]anchor{petForwarded}, -1},
+	PetitionExtended: {"extended_on", func(p Payload) Date { return p.(*PetitionExtendedData).ExtendedOn },
+		[]anchor{petAccepted}, -1},
+	PetitionResolved: {"resolved_on", func(p Payload) Date { return p.(*PetitionResolvedData).ResolvedOn },
+		[]anchor{petAccepted}, petResolved},
+	PetitionResultNotified: {"notified_on", func(p Payload) Date { return p.(*PetitionResultNotifiedData).NotifiedOn },
+		[]anchor{petResolved}, -1},
+	PetitionSecondInstanceFiled: {"filed_on", func(p Payload) Date { return p.(*SecondInstanceFiledData).FiledOn },
+		[]anchor{petResolved}, petFiled},
+	PetitionSecondInstanceAccepted: {"accepted_on", func(p Payload) Date { return p.(*SecondInstanceAcceptedData).AcceptedOn },
+		[]anchor{petFiled}, petAccepted},
+	PetitionSecondInstanceNotAccepted: {"decided_on", func(p Payload) Date { return p.(*SecondInstanceNotAcceptedData).DecidedOn },
+		[]anchor{petFiled}, -1},
+
+	InfoRequestReceived: {"received_on", func(p Payload) Date { return p.(*InfoRequestReceivedData).ReceivedOn }, nil, infoReceived},
+	InfoRequestValidated: {"validated_on", func(p Payload) Date { return p.(*InfoValidatedData).ValidatedOn },
+		[]anchor{infoReceived}, -1},
+	InfoRequestRejected: {"rejected_on", func(p Payload) Date { return p.(*InfoRejectedData).RejectedOn },
+		[]anchor{infoReceived}, -1},
+	InfoRequestTimelineNotified: {"notified_on", func(p Payload) Date { return p.(*InfoTimelineNotifiedData).NotifiedOn },
+		[]anchor{infoReceived}, -1},
+	InfoRequestExtensionNotified: {"notified_on", func(p Payload) Date { return p.(*InfoExtensionNotifiedData).NotifiedOn },
+		[]anchor{infoReceived}, -1},
+	InfoRequestProvided: {"provided_on", func(p Payload) Date { return p.(*InfoProvidedData).ProvidedOn },
+		[]anchor{infoReceived}, -1},
+	InfoRequestRefused: {"refused_on", func(p Payload) Date { return p.(*InfoRefusedData).RefusedOn },
+		[]anchor{infoReceived}, -1},
+
+	CritiqueDocumentIssued: {"issued_on", func(p Payload) Date { return p.(*CritiqueDocumentIssuedData).IssuedOn }, nil, criIssued},
+	CritiqueDrafterResponded: {"responded_on", func(p Payload) Date { return p.(*DrafterRespondedData).RespondedOn },
+		[]anchor{criIssued}, -1},
+}
+
+// dayOf returns d as the number YYYYMMDD (0 for none or a date not in that
+// form), which orders as the dates do.
+func dayOf(d Date) int32 {
+	s := string(d)
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0
+	}
+	var n int32
+	for i := 0; i < 10; i++ {
+		if i == 4 || i == 7 {
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int32(c-'0')
+	}
+	return n
+}
+
+// dateOfDay is dayOf's inverse.
+func dateOfDay(n int32) Date {
+	return Date(fmt.Sprintf("%04d-%02d-%02d", n/10000, n/100%100, n%100))
+}
+
+// checkDateOrder refuses an event of type t whose legal date precedes a
+// date the record's earlier steps set (days, as State.days keeps them).
+func checkDateOrder(kind Kind, days *[maxAnchors]int32, t Type, p Payload) error {
+	st, ok := dateSteps[t]
+	if !ok {
+		return nil
+	}
+	d := dayOf(st.date(p))
+	if d == 0 {
+		return nil
+	}
+	for _, a := range st.after {
+		if before := days[a]; before != 0 && d < before {
+			return FieldErrorf("data."+st.field, "%s %s is before the record's %s (%s): a step is not dated before the one it follows.",
+				st.field, st.date(p), anchorFields[kind][a], dateOfDay(before))
+		}
+	}
+	return nil
+}
+
+// setDateAnchor keeps the date an event of type t sets in s, if any. A
+// correction of a date the record keeps makes it unknown (0): which event
+// it corrected, the state does not know, and a later step is then not
+// checked against it (checkCorrected checks the correction itself against
+// the whole stream).
+func setDateAnchor(s *State, t Type, p Payload) {
+	if c, ok := p.(*CorrectionData); ok {
+		names := anchorFields[s.kind]
+		for k := range c.Changes {
+			for i, name := range names {
+				if name != "" && (name == k || strings.HasSuffix(name, " "+k)) {
+					s.days[i] = 0
+				}
+			}
+		}
+		return
+	}
+	st, ok := dateSteps[t]
+	if !ok || st.sets < 0 {
+		return
+	}
+	if d := dayOf(st.date(p)); d != 0 {
+		s.days[st.sets] = d
+	}
+}

@@ -1,0 +1,109 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mttq-vn/ledger/events"
+)
+
+// A step of a record's lifecycle is not dated before the step it follows
+// (helper-55: each of these was accepted, and the read side took the
+// deadline as met on time before its period began). A step recorded late,
+// or dated the same day, is accepted.
+func TestDateOrder(t *testing.T) {
+	issued := past{events.RecommendationIssued, `{"source_kind":"OTHER","addressee_party_id":"ubnd-binh-dinh-ward",
+		"title":"Kiến nghị về thủ tục đất đai","content":"Đề nghị giải quyết dứt điểm 27 hồ sơ trễ hạn.","issued_on":"2024-06-20"}`}
+	received := func(on string) past {
+		return past{events.RecommendationReceived, fmt.Sprintf(`{"received_on":%q}`, on)}
+	}
+	respond := func(on string) past {
+		return past{events.RecommendationResponseSubmitted, fmt.Sprintf(`{"responded_on":%q,"outcome":"ACCEPTED","text":"Tiếp thu."}`, on)}
+	}
+	commit := func(on string) past {
+		return past{events.RecommendationImplementationCommitted, fmt.Sprintf(`{"committed_on":%q,"due_on":"2024-09-30","actions":["Niêm yết thủ tục"]}`, on)}
+	}
+	evidence := func(on string) past {
+		return past{events.RecommendationImplementationEvidenceAdded, fmt.Sprintf(`{"submitted_on":%q,"evidence":"Đã niêm yết."}`, on)}
+	}
+	verify := func(on string) past {
+		return past{events.RecommendationImplementationVerified, fmt.Sprintf(`{"verified_on":%q,"finding":"IMPLEMENTED","note":"Đã kiểm tra."}`, on)}
+	}
+	runLifecycle(t, "recommendation/kn-d", "an-nhon", []lifecycleCase{
+		{name: "ErrInvalid: received before it was issued", given: []past{issued}, when: received("2024-06-19"),
+			want: events.EInvalid, field: "data.received_on", msg: "received_on 2024-06-19 is before the record's issued_on (2024-06-20)"},
+		{name: "OK: received the day it was issued", given: []past{issued}, when: received("2024-06-20"), then: events.RecReceived},
+		{name: "ErrInvalid: answered before the receipt", given: []past{issued, received("2024-06-24")}, when: respond("2024-06-22"),
+			want: events.EInvalid, field: "data.responded_on", msg: "before the record's received_on (2024-06-24)"},
+		{name: "ErrInvalid: answered before the issue, no receipt recorded", given: []past{issued}, when: respond("2023-04-01"),
+			want: events.EInvalid, field: "data.responded_on", msg: "before the record's issued_on (2024-06-20)"},
+		{name: "OK: answered after the receipt", given: []past{issued, received("2024-06-24")}, when: respond("2024-07-10"), then: events.RecResponded},
+		{name: "ErrInvalid: committed before the answer", given: []past{issued, received("2024-06-24"), respond("2024-07-10")}, when: commit("2024-07-01"),
+			want: events.EInvalid, field: "data.committed_on", msg: "before the record's responded_on (2024-07-10)"},
+		{name: "ErrInvalid: evidence before the commitment", given: []past{issued, received("2024-06-24"), respond("2024-07-10"), commit("2024-07-12")}, when: evidence("2024-07-11"),
+			want: events.EInvalid, field: "data.submitted_on", msg: "before the record's committed_on (2024-07-12)"},
+		{name: "ErrInvalid: verified before the evidence", given: []past{issued, received("2024-06-24"), respond("2024-07-10"), commit("2024-07-12"), evidence("2024-09-01")},
+			when: verify("2024-08-30"), want: events.EInvalid, field: "data.verified_on", msg: "before the record's the evidence's submitted_on (2024-09-01)"},
+		{name: "OK: verified after the evidence", given: []past{issued, received("2024-06-24"), respond("2024-07-10"), commit("2024-07-12"), evidence("2024-09-01")},
+			when: verify("2024-10-08"), then: events.RecVerified},
+		// The receipt's date corrected: it is not known which event a
+		// correction corrected, so the date is not held against the answer
+		// (the correction itself is checked against the whole stream).
+		{name: "OK: answered before a corrected receipt date", given: []past{issued, received("2024-06-24"),
+			{events.RecommendationCorrected, `{"corrects_version":2,"reason":"Sổ công văn ghi ngày khác","changes":{"received_on":"2024-06-28"}}`}},
+			when: respond("2024-06-25"), then: events.RecResponded},
+	})
+	info := past{events.InfoRequestReceived, example(t, events.InfoRequestReceived)} // received 2024-09-03
+	validated := past{events.InfoRequestValidated, `{"validated_on":"2024-09-04","complexity":"SIMPLE"}`}
+	runLifecycle(t, "info_request/yc-d", "binh-dinh-ward", []lifecycleCase{
+		{name: "ErrInvalid: information provided before the request was received", given: []past{info, validated},
+			when: past{events.InfoRequestProvided, `{"provided_on":"2024-09-01"}`}, want: events.EInvalid, field: "data.provided_on", msg: "before the record's received_on (2024-09-03)"},
+		{name: "ErrInvalid: an extension notified before the request was received", given: []past{info, validated},
+			when: past{events.InfoRequestExtensionNotified, `{"notified_on":"2024-08-01","extended_days":15,"reason":"Cần trích lục bản đồ."}`},
+			want: events.EInvalid, field: "data.notified_on", msg: "before the record's received_on (2024-09-03)"},
+	})
+}
+
+// A correction is checked against the whole stream: a receipt moved after
+// the answer given to it, or an issue after the receipt, is refused
+// (helper-55: a late answer read on time once its receipt was corrected
+// past it, and the flag went).
+func TestCorrectionKeepsDateOrder(t *testing.T) {
+	l := MustOpenLedger(t, nil, "")
+	l.Now = func() time.Time { return time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC) }
+	mustHandle(t, l, unitRequest("u1", ""))
+	mustHandle(t, l, events.Request{Kind: events.KindParty, ID: "ubnd-1", Create: true, Type: events.PartyRegistered, Actor: admin, Unit: "u1",
+		Data: json.RawMessage(`{"name":"UBND phường Bình Định","party_kind":"PEOPLES_COMMITTEE"}`)})
+	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	rec := func(typ events.Type, data string) events.Request {
+		return events.Request{Kind: events.KindRecommendation, ID: "kn-c", Create: typ == events.RecommendationIssued, Type: typ, Actor: recorder, Unit: "u1", Data: json.RawMessage(data)}
+	}
+	mustHandle(t, l, rec(events.RecommendationIssued, `{"source_kind":"OTHER","addressee_party_id":"ubnd-1","title":"Kiến nghị","content":"Đề nghị rà soát.","issued_on":"2024-03-01"}`))
+	mustHandle(t, l, rec(events.RecommendationReceived, `{"received_on":"2024-03-02"}`))
+	mustHandle(t, l, rec(events.RecommendationResponseSubmitted, `{"responded_on":"2024-04-15","outcome":"ACCEPTED","text":"Tiếp thu."}`))
+	correct := func(changes string) events.Request {
+		return rec(events.RecommendationCorrected, `{"reason":"Sửa ngày",`+changes+`}`)
+	}
+	for _, c := range []struct {
+		changes, field, msg string
+	}{
+		{`"corrects_version":2,"changes":{"received_on":"2024-05-01"}`, "data.changes.received_on", "received_on 2024-05-01 would be after the responded_on (2024-04-15) of version 3"},
+		{`"corrects_version":1,"changes":{"issued_on":"2024-03-05"}`, "data.changes.issued_on", "issued_on 2024-03-05 would be after the received_on (2024-03-02) of version 2"},
+		{`"corrects_version":3,"changes":{"responded_on":"2024-03-01"}`, "data.changes.responded_on", "responded_on 2024-03-01 would be before the received_on (2024-03-02) of version 2"},
+	} {
+		_, err := l.Handle(context.Background(), correct(c.changes))
+		if events.ErrorCode(err) != events.EInvalid || events.ErrorField(err) != c.field || !strings.Contains(events.ErrorMessage(err), c.msg) {
+			t.Errorf("correction %s: %v, want invalid %s saying %q", c.changes, err, c.field, c.msg)
+		}
+	}
+	// Still in order: taken; and the correction of a correction is checked
+	// with the first applied.
+	mustHandle(t, l, correct(`"corrects_version":2,"changes":{"received_on":"2024-03-05"}`))
+	if _, err := l.Handle(context.Background(), correct(`"corrects_version":4,"changes":{"received_on":"2024-04-20"}`)); events.ErrorField(err) != "data.changes.received_on" {
+		t.Errorf("a correction of the correction moving the receipt past the answer: %v", err)
+	}
+}
