@@ -390,4 +390,12 @@ func TestWebListAsOf(t *testing.T) {
 	if p := ins.Get("/items/recommendations?from=2025-07-01"); strings.Contains(p.Body, "/items/recommendations/kn-l") {
 		t.Errorf("from July 2025 (both issued in June): %s", mainOf(p.Body))
 	}
+	// Filters the form has no field for are kept when it is sent again
+	// (helper-54: they were dropped).
+	p := ins.Get("/items/recommendations?form=OTHER&limit=1&unit=" + unitWard)
+	for _, want := range []string{`name="form" value="OTHER"`, `name="limit" value="1"`, `name="unit" value="` + unitWard + `"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the list's form does not keep %s: %s", want, mainOf(p.Body))
+		}
+	}
 }

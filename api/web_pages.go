@@ -189,6 +189,13 @@ func (s *Server) webList(p *pageCtx) {
 		}
 		next = "/items/" + c + "?" + nq.Encode()
 	}
+	// The filters the form has no field for, kept when it is sent again.
+	kept := map[string]string{}
+	for _, k := range []string{"unit", "party", "form", "limit"} {
+		if v := strings.TrimSpace(in.Get(k)); v != "" {
+			kept[k] = v
+		}
+	}
 	itemQuery := ""
 	if l.AsOf != nil {
 		itemQuery = "?as_of=" + strconv.FormatUint(l.AsOf.Position, 10)
@@ -196,7 +203,7 @@ func (s *Server) webList(p *pageCtx) {
 	s.renderPage(p, http.StatusOK, "list", map[string]any{"Title": collectionLabel(p.lang, c), "Collection": c, "Items": l.Items,
 		"Next": next, "Query": in.Get("q"), "Status": in.Get("status"), "From": in.Get("from"), "To": in.Get("to"),
 		"CanCreate": len(creationTypes(Collections[c], p.actor.Role)) > 0 && l.AsOf == nil,
-		"Statuses":  projections.DerivedStatusesOf(Collections[c]), "AsOf": l.AsOf, "AsOfPos": asOfPos, "AsOfDate": asOfDate, "ItemQuery": itemQuery})
+		"Statuses":  projections.DerivedStatusesOf(Collections[c]), "AsOf": l.AsOf, "AsOfPos": asOfPos, "AsOfDate": asOfDate, "ItemQuery": itemQuery, "Kept": kept})
 }
 
 // historyEvent is one row of a timeline.

@@ -302,7 +302,7 @@ func BundleAgainst(rep *BundleReport, latest []byte, vkey string, proof [][]byte
 	}
 	switch {
 	case cp.Size < rep.TreeSize:
-		return cp.Size, Errorf(EInvalid, "The ledger's latest checkpoint signs %d events, fewer than the bundle's %d: its log was cut back or replaced since the bundle was made.", cp.Size, rep.TreeSize)
+		return cp.Size, Errorf(EInvalid, "The ledger's latest checkpoint signs %d events, fewer than the bundle's %d: the server that answered has not caught up (a replica behind: ask again later), or the log was cut back or replaced since the bundle was made.", cp.Size, rep.TreeSize)
 	case cp.Size == rep.TreeSize && cp.Root != rep.Root:
 		return cp.Size, Errorf(EInvalid, "The ledger's latest checkpoint signs another tree of the bundle's %d events: its log was rewritten since the bundle was made.", cp.Size)
 	case cp.Size > rep.TreeSize:

@@ -21,7 +21,7 @@ var answerKeys = []string{"text", "explanation", "planned_actions", "note", "rea
 // first position: neither holds a pointer, so the collector does not mark
 // them (views without pointers are what the reads' latency asks for).
 type answerIndex struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex // readers look up; folding and compacting write
 	spans map[uint64]answerSpan
 	text  []byte
 	dead  int // bytes of text no span points to any more
@@ -63,9 +63,16 @@ func (v *Views) textMatch(it *Item, text string, words []string, open bool) bool
 // if open) holds each of words, making it if the item changed since it
 // was made or it never was.
 func (x *answerIndex) contains(it *Item, words []string, open bool) bool {
+	x.mu.RLock()
+	s, ok := x.spans[it.Created]
+	if ok && s.pos == it.Updated {
+		defer x.mu.RUnlock()
+		return x.has(s, words, open)
+	}
+	x.mu.RUnlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	s, ok := x.spans[it.Created]
+	s, ok = x.spans[it.Created] // another search may have folded it meanwhile
 	if !ok || s.pos != it.Updated {
 		if ok {
 			x.dead += int(s.all)
@@ -77,6 +84,12 @@ func (x *answerIndex) contains(it *Item, words []string, open bool) bool {
 		}
 		x.spans[it.Created] = s
 	}
+	return x.has(s, words, open)
+}
+
+// has reports whether the text at s (its open part if open) holds each of
+// words; x.mu is held.
+func (x *answerIndex) has(s answerSpan, words []string, open bool) bool {
 	end := s.all
 	if open {
 		end = s.open

@@ -140,6 +140,12 @@ type RuleTable struct {
 	index map[string]int // key → position in Rules, built by ParseRules
 }
 
+// dayOfYearRules are the rules that may be due on a day of the year (On):
+// kept for reference, no deadline is computed from them. A rule the
+// projections count deadlines by (Views.due) reads Days, and with none
+// would fall due on its trigger's day.
+var dayOfYearRules = map[string]bool{"hdnd.proposal": true}
+
 // isMonthDay reports whether s is a day of the year as MM-DD (29 February
 // included).
 func isMonthDay(s string) bool {
@@ -194,8 +200,8 @@ func LoadRules(path string) (*RuleTable, error) {
 // The table needs a version, at least one rule, and thresholds of 1 or
 // more (the keyword list may be empty, but not hold an empty phrase).
 // Every rule needs a unique key without spaces, an obligation, days of 1
-// or more, a count of "cal" or "wd", a legal basis, and a status of "C",
-// "S" or "R". Errors start with name and then the field at fault, such
+// or more (or, for a rule of dayOfYearRules, a day of the year, on), a
+// count of "cal" or "wd", a legal basis, and a status of "C", "S" or "R". Errors start with name and then the field at fault, such
 // as "rules.json: rules[3].days: must be 1 or more, not 0".
 func ParseRules(name string, b []byte) (*RuleTable, error) {
 	var doc struct {
@@ -229,6 +235,8 @@ func ParseRules(name string, b []byte) (*RuleTable, error) {
 			return nil, bad(f+".key", "%q has a space in it", r.Key)
 		case strings.TrimSpace(r.Obligation) == "":
 			return nil, bad(f+".obligation", "required (rule %q)", r.Key)
+		case r.On != "" && !dayOfYearRules[r.Key]:
+			return nil, bad(f+".on", "rule %q is counted in days: only a rule kept for reference, of which no deadline is computed (%s), may be due on a day of the year", r.Key, strings.Join(slices.Sorted(maps.Keys(dayOfYearRules)), ", "))
 		case r.On != "" && !isMonthDay(r.On):
 			return nil, bad(f+".on", "must be a day of the year as MM-DD, such as \"03-01\", not %q (rule %q)", r.On, r.Key)
 		case r.On != "" && (r.Days != 0 || r.Before):

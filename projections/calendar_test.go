@@ -565,13 +565,20 @@ func TestParseRulesErrors(t *testing.T) {
 		{"negative days", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["days"] = -5 }, "rules[0].days"},
 		{"days as text", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["days"] = "10" }, "rules[0].days"},
 		{"count xx", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["count"] = "xx" }, "rules[0].count"},
-		{"on not a day", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["on"], r[0]["days"] = "02-30", 0 }, "rules[0].on"},
-		{"on as a date", func(_ map[string]any, r []map[string]any, _ map[string]any) {
-			r[0]["on"], r[0]["days"] = "2025-03-01", 0
+		{"on not a day", func(_ map[string]any, r []map[string]any, _ map[string]any) {
+			r[0]["key"], r[0]["on"], r[0]["days"] = "hdnd.proposal", "02-30", 0
 		}, "rules[0].on"},
-		{"on with days", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["on"] = "03-01" }, "rules[0].on"},
+		{"on as a date", func(_ map[string]any, r []map[string]any, _ map[string]any) {
+			r[0]["key"], r[0]["on"], r[0]["days"] = "hdnd.proposal", "2025-03-01", 0
+		}, "rules[0].on"},
+		{"on with days", func(_ map[string]any, r []map[string]any, _ map[string]any) {
+			r[0]["key"], r[0]["on"] = "hdnd.proposal", "03-01"
+		}, "rules[0].on"},
 		{"on with before", func(_ map[string]any, r []map[string]any, _ map[string]any) {
-			r[0]["on"], r[0]["days"], r[0]["before"] = "03-01", 0, true
+			r[0]["key"], r[0]["on"], r[0]["days"], r[0]["before"] = "hdnd.proposal", "03-01", 0, true
+		}, "rules[0].on"},
+		{"on for a rule counted in days", func(_ map[string]any, r []map[string]any, _ map[string]any) {
+			r[0]["key"], r[0]["on"], r[0]["days"] = "recommendation.response", "03-01", 0
 		}, "rules[0].on"},
 		{"year offset without on", func(_ map[string]any, r []map[string]any, _ map[string]any) { r[0]["year_offset"] = -1 }, "rules[0].year_offset"},
 		{"no basis", func(_ map[string]any, r []map[string]any, _ map[string]any) { delete(r[1], "basis") }, "rules[1].basis"},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mttq-vn/ledger/events"
 	"github.com/mttq-vn/ledger/projections"
@@ -2082,4 +2083,82 @@ func fmtFloat(p *float64) string {
 		return "none"
 	}
 	return fmt.Sprint(*p)
+}
+
+// MU_OVERBURDEN of a quarter whose last supervision names no chair is
+// against the chair of the latest one before it that names one (helper-54:
+// it was in no trail).
+func TestOverburdenChairOfAnEarlierSupervision(t *testing.T) {
+	w := newWorld(t)
+	for i, chair := range []string{"mttq-540", "mttq-540", ""} {
+		c := ""
+		if chair != "" {
+			c = fmt.Sprintf(`,"chair_party_id":%q`, chair)
+		}
+		w.rec(events.KindSupervision, fmt.Sprintf("gs-q%d", i), "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %d","topic":"Chủ đề %d","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21610"],"planned_start":"2024-0%d-10"%s}`, i, i, 4+i, c), "2024-03-01")
+	}
+	v := w.build()
+	fs := flagsCode(v, "2024-12-31", "party/ubnd-21610", "MU_OVERBURDEN")
+	if len(fs) != 1 {
+		t.Fatalf("flags: %+v", fs)
+	}
+	tr, _ := v.Accountability("mttq-540", "2024-12-31", nil, nil, 0)
+	if fs[0].Party != "mttq-540" || !slices.ContainsFunc(tr.Flags, func(f projections.Flag) bool { return f.ID == fs[0].ID }) {
+		t.Errorf("MU_OVERBURDEN against %q, in mttq-540's trail: %v (the last supervision names no chair; the two before it were mttq-540's)", fs[0].Party, tr.Flags)
+	}
+}
+
+// Searches at once while the follower applies answers (folded lazily,
+// compacted as they change: helper-54).
+func TestSearchAnswersConcurrently(t *testing.T) {
+	w := newWorld(t)
+	for i := range 30 {
+		id := fmt.Sprintf("kn-%d", i)
+		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-15"), "2024-01-15")
+		w.rec(events.KindRecommendation, id, "", events.RecommendationReceived, `{"received_on":"2024-01-19"}`, "2024-01-19")
+	}
+	ctx := context.Background()
+	r := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	if err := r.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.CloseOffline()
+	r.Read(func(v *projections.Views) { projections.CompactAnswersFrom(v, 0) })
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				r.Read(func(v *projections.Views) {
+					v.List(projections.Query{Kind: events.KindRecommendation, Text: "kinh phi", Limit: 100, Redact: projections.Redaction(g % 2)})
+				})
+			}
+		}()
+	}
+	var last uint64
+	for i := range 30 {
+		last = w.rec(events.KindRecommendation, fmt.Sprintf("kn-%d", i), "", events.RecommendationResponseSubmitted,
+			fmt.Sprintf(`{"responded_on":"2024-02-01","outcome":"PARTIALLY_ACCEPTED","text":"Tiếp thu %d.","explanation":"Chưa đủ kinh phí."}`, i), "2024-02-01")
+	}
+	c2, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := r.WaitPosition(c2, last); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	r.Read(func(v *projections.Views) {
+		items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Text: "kinh phi", Limit: 100})
+		if len(items) != 30 {
+			t.Errorf("found %d, want 30", len(items))
+		}
+	})
 }

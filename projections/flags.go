@@ -1064,8 +1064,15 @@ func (v *Views) supervisionFlags(subjectQuarter, overlap map[string][]*Item, rai
 			// threshold (the subject's own trail had it, helper-49's
 			// finding of misuse flags in no supervising body's); the
 			// subject is its party record.
+			// A supervision need not name its chair: then the chair of the
+			// latest one before it that did (the flag is in no trail only
+			// if none of the quarter's did).
 			last := its[len(its)-1]
-			raise("MU_OVERBURDEN", "party/"+key, last, last.Facts.Sup.Chair, "party/"+party, last.Facts.Sup.start(),
+			var chair string
+			for i := len(its) - 1; i >= 0 && chair == ""; i-- {
+				chair = its[i].Facts.Sup.Chair
+			}
+			raise("MU_OVERBURDEN", "party/"+key, last, chair, "party/"+party, last.Facts.Sup.start(),
 				fmt.Sprintf("%d cuộc giám sát cùng đối tượng trong quý %s, ngưỡng %d (%d supervisions of one subject in quarter %s, threshold %d).",
 					len(its), quarter, th.OverburdenPerQuarter, len(its), quarter, th.OverburdenPerQuarter), cs)
 			f := raised()

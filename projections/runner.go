@@ -74,9 +74,14 @@ type followFailure struct {
 	at  uint64
 }
 
+// followHealthy is how long following the log again must go on without
+// failing for its last failure to be cleared (an idle log applies nothing).
+const followHealthy = 2 * time.Second
+
 // FollowError returns why following the log last failed, if the views
-// have applied nothing since (they retry, and the error is stale once they
-// move on); nil otherwise.
+// have applied nothing since and following again has not gone on for
+// followHealthy without failing (they retry, and the error is stale once
+// they move on); nil otherwise.
 func (r *Runner) FollowError() error {
 	if f := r.failed.Load(); f != nil && f.at == r.pos.Load() {
 		return f.err
@@ -338,6 +343,12 @@ func (r *Runner) follow(ctx context.Context) {
 	}()
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
+		// Following again for followHealthy without failing clears the
+		// failure, even if the log is idle and nothing is applied.
+		var healthy *time.Timer
+		if f := r.failed.Load(); f != nil {
+			healthy = time.AfterFunc(followHealthy, func() { r.failed.CompareAndSwap(f, nil) })
+		}
 		err := r.src.Follow(ctx, r.pos.Load()+1, func(rec events.Record) error {
 			p := Prepare(rec)
 			r.lockViews()
@@ -350,6 +361,9 @@ func (r *Runner) follow(ctx context.Context) {
 			r.advance(pos)
 			return nil
 		})
+		if healthy != nil {
+			healthy.Stop()
+		}
 		if ctx.Err() != nil {
 			return
 		}

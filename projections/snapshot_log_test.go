@@ -129,3 +129,48 @@ func TestFollowError(t *testing.T) {
 		t.Errorf("FollowError once the views apply again: %v", err)
 	}
 }
+
+type countingFollow struct {
+	failingFollow
+	calls chan struct{}
+}
+
+func (f *countingFollow) Follow(ctx context.Context, from uint64, fn func(events.Record) error) error {
+	if !f.fail.Load() {
+		select {
+		case f.calls <- struct{}{}:
+		default:
+		}
+	}
+	return f.failingFollow.Follow(ctx, from, fn)
+}
+
+// The log comes back, and nothing is appended: the failure is cleared once
+// following has gone on for a while without failing (helper-54: /readyz
+// kept it until the next event).
+func TestFollowErrorClearedWhenIdle(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	src := &countingFollow{failingFollow: failingFollow{Source: w.store}, calls: make(chan struct{}, 1)}
+	src.fail.Store(true)
+	r := projections.NewRunner(src, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler))
+	if err := r.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.CloseOffline()
+	for deadline := time.Now().Add(10 * time.Second); r.FollowError() == nil && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	src.fail.Store(false)
+	select {
+	case <-src.calls: // following again, successfully
+	case <-time.After(10 * time.Second):
+		t.Fatal("never followed again")
+	}
+	for deadline := time.Now().Add(20 * time.Second); r.FollowError() != nil && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := r.FollowError(); err != nil {
+		t.Errorf("following the log again for 20 s (an idle log): FollowError still %v", err)
+	}
+}
