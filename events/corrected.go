@@ -177,7 +177,7 @@ func correctedDateOrder(envs []Envelope, corrections map[uint64]*CorrectionData,
 					fieldOf[a], dateOfDay(days[a]), st.field, d, v)
 			}
 		}
-		if st.sets >= 0 {
+		if st.sets >= 0 && (!st.latest || day > days[st.sets]) {
 			days[st.sets], setBy[st.sets], fieldOf[st.sets] = day, v, st.field
 		}
 	}

@@ -30,6 +30,7 @@ const (
 	petReceived, petForwarded, petAccepted, petResolved, petFiled   anchor = 0, 1, 2, 3, 4
 	infoReceived                                                    anchor = 0
 	criIssued                                                       anchor = 0
+	supOutline, supHeld                                             anchor = 0, 1
 )
 
 // anchorFields names the fields the dates come from, by kind and index,
@@ -39,69 +40,79 @@ var anchorFields = map[Kind][maxAnchors]string{
 	KindPetition:       {"received_on", "forwarded_on", "accepted_on", "resolved_on", "the second instance's filed_on"},
 	KindInfoRequest:    {"received_on"},
 	KindCritique:       {"the critique document's issued_on"},
+	KindSupervision:    {"the report outline's sent_on", "the last working session's held_on"},
 }
 
 // dateStep is what an event type's legal date is to the order: the
 // payload's date field, the kept dates it may not precede, and the one it
 // sets (-1: none). A step that happens again (a second answer, the second
-// instance's acceptance) sets its date anew.
+// instance's acceptance) sets its date anew, or with latest keeps the
+// latest of them (working sessions, which may be recorded in any order).
 type dateStep struct {
-	field string
-	date  func(Payload) Date
-	after []anchor
-	sets  anchor
+	field  string
+	date   func(Payload) Date
+	after  []anchor
+	sets   anchor
+	latest bool
 }
 
 var dateSteps = map[Type]dateStep{
-	RecommendationIssued: {"issued_on", func(p Payload) Date { return p.(*RecommendationIssuedData).IssuedOn }, nil, recIssued},
+	RecommendationIssued: {"issued_on", func(p Payload) Date { return p.(*RecommendationIssuedData).IssuedOn }, nil, recIssued, false},
 	RecommendationReceived: {"received_on", func(p Payload) Date { return p.(*RecommendationReceivedData).ReceivedOn },
-		[]anchor{recIssued}, recReceived},
+		[]anchor{recIssued}, recReceived, false},
 	RecommendationResponseSubmitted: {"responded_on", func(p Payload) Date { return p.(*ResponseSubmittedData).RespondedOn },
-		[]anchor{recIssued, recReceived}, recResponded},
+		[]anchor{recIssued, recReceived}, recResponded, false},
 	RecommendationImplementationCommitted: {"committed_on", func(p Payload) Date { return p.(*ImplementationCommittedData).CommittedOn },
-		[]anchor{recResponded}, recCommitted},
+		[]anchor{recResponded}, recCommitted, false},
 	RecommendationImplementationEvidenceAdded: {"submitted_on", func(p Payload) Date { return p.(*ImplementationEvidenceData).SubmittedOn },
-		[]anchor{recCommitted}, recEvidence},
+		[]anchor{recCommitted}, recEvidence, false},
 	RecommendationImplementationVerified: {"verified_on", func(p Payload) Date { return p.(*ImplementationVerifiedData).VerifiedOn },
-		[]anchor{recEvidence}, -1},
+		[]anchor{recEvidence}, -1, false},
 
-	PetitionReceived: {"received_on", func(p Payload) Date { return p.(*PetitionReceivedData).ReceivedOn }, nil, petReceived},
+	PetitionReceived: {"received_on", func(p Payload) Date { return p.(*PetitionReceivedData).ReceivedOn }, nil, petReceived, false},
 	PetitionForwarded: {"forwarded_on", func(p Payload) Date { return p.(*PetitionForwardedData).ForwardedOn },
-		[]anchor{petReceived}, petForwarded},
+		[]anchor{petReceived}, petForwarded, false},
 	PetitionAccepted: {"accepted_on", func(p Payload) Date { return p.(*PetitionAcceptedData).AcceptedOn },
-		[]anchor{petForwarded}, petAccepted},
+		[]anchor{petForwarded}, petAccepted, false},
 	PetitionNotAccepted: {"decided_on", func(p Payload) Date { return p.(*PetitionNotAcceptedData).DecidedOn },
-		[]anchor{petForwarded}, -1},
+		[]anchor{petForwarded}, -1, false},
 	PetitionExtended: {"extended_on", func(p Payload) Date { return p.(*PetitionExtendedData).ExtendedOn },
-		[]anchor{petAccepted}, -1},
+		[]anchor{petAccepted}, -1, false},
 	PetitionResolved: {"resolved_on", func(p Payload) Date { return p.(*PetitionResolvedData).ResolvedOn },
-		[]anchor{petAccepted}, petResolved},
+		[]anchor{petAccepted}, petResolved, false},
 	PetitionResultNotified: {"notified_on", func(p Payload) Date { return p.(*PetitionResultNotifiedData).NotifiedOn },
-		[]anchor{petResolved}, -1},
+		[]anchor{petResolved}, -1, false},
 	PetitionSecondInstanceFiled: {"filed_on", func(p Payload) Date { return p.(*SecondInstanceFiledData).FiledOn },
-		[]anchor{petResolved}, petFiled},
+		[]anchor{petResolved}, petFiled, false},
 	PetitionSecondInstanceAccepted: {"accepted_on", func(p Payload) Date { return p.(*SecondInstanceAcceptedData).AcceptedOn },
-		[]anchor{petFiled}, petAccepted},
+		[]anchor{petFiled}, petAccepted, false},
 	PetitionSecondInstanceNotAccepted: {"decided_on", func(p Payload) Date { return p.(*SecondInstanceNotAcceptedData).DecidedOn },
-		[]anchor{petFiled}, -1},
+		[]anchor{petFiled}, -1, false},
 
-	InfoRequestReceived: {"received_on", func(p Payload) Date { return p.(*InfoRequestReceivedData).ReceivedOn }, nil, infoReceived},
+	InfoRequestReceived: {"received_on", func(p Payload) Date { return p.(*InfoRequestReceivedData).ReceivedOn }, nil, infoReceived, false},
 	InfoRequestValidated: {"validated_on", func(p Payload) Date { return p.(*InfoValidatedData).ValidatedOn },
-		[]anchor{infoReceived}, -1},
+		[]anchor{infoReceived}, -1, false},
 	InfoRequestRejected: {"rejected_on", func(p Payload) Date { return p.(*InfoRejectedData).RejectedOn },
-		[]anchor{infoReceived}, -1},
+		[]anchor{infoReceived}, -1, false},
 	InfoRequestTimelineNotified: {"notified_on", func(p Payload) Date { return p.(*InfoTimelineNotifiedData).NotifiedOn },
-		[]anchor{infoReceived}, -1},
+		[]anchor{infoReceived}, -1, false},
 	InfoRequestExtensionNotified: {"notified_on", func(p Payload) Date { return p.(*InfoExtensionNotifiedData).NotifiedOn },
-		[]anchor{infoReceived}, -1},
+		[]anchor{infoReceived}, -1, false},
 	InfoRequestProvided: {"provided_on", func(p Payload) Date { return p.(*InfoProvidedData).ProvidedOn },
-		[]anchor{infoReceived}, -1},
+		[]anchor{infoReceived}, -1, false},
 	InfoRequestRefused: {"refused_on", func(p Payload) Date { return p.(*InfoRefusedData).RefusedOn },
-		[]anchor{infoReceived}, -1},
+		[]anchor{infoReceived}, -1, false},
 
-	CritiqueDocumentIssued: {"issued_on", func(p Payload) Date { return p.(*CritiqueDocumentIssuedData).IssuedOn }, nil, criIssued},
+	SupervisionReportOutlineSent: {"sent_on", func(p Payload) Date { return p.(*ReportOutlineSentData).SentOn }, nil, supOutline, false},
+	SupervisionSubjectReportReceived: {"received_on", func(p Payload) Date { return p.(*SubjectReportReceivedData).ReceivedOn },
+		[]anchor{supOutline}, -1, false},
+	SupervisionSessionHeld: {"held_on", func(p Payload) Date { return p.(*SessionHeldData).HeldOn }, nil, supHeld, true},
+	SupervisionResultReportSubmitted: {"submitted_on", func(p Payload) Date { return p.(*ResultReportSubmittedData).SubmittedOn },
+		[]anchor{supHeld}, -1, false},
+
+	CritiqueDocumentIssued: {"issued_on", func(p Payload) Date { return p.(*CritiqueDocumentIssuedData).IssuedOn }, nil, criIssued, false},
 	CritiqueDrafterResponded: {"responded_on", func(p Payload) Date { return p.(*DrafterRespondedData).RespondedOn },
-		[]anchor{criIssued}, -1},
+		[]anchor{criIssued}, -1, false},
 }
 
 // dayOf returns d as the number YYYYMMDD (0 for none or a date not in that
@@ -143,11 +154,21 @@ func checkDateOrder(kind Kind, days *[maxAnchors]int32, t Type, p Payload) error
 	}
 	for _, a := range st.after {
 		if before := days[a]; before != 0 && d < before {
-			return FieldErrorf("data."+st.field, "%s %s is before the record's %s (%s): a step is not dated before the one it follows.",
-				st.field, st.date(p), anchorFields[kind][a], dateOfDay(before))
+			return FieldErrorf("data."+st.field, "%s %s is before %s (%s): a step is not dated before the one it follows.",
+				st.field, st.date(p), anchorLabel(kind, a), dateOfDay(before))
 		}
 	}
 	return nil
+}
+
+// anchorLabel names a kept date in an error: "the record's received_on",
+// "the evidence's submitted_on".
+func anchorLabel(kind Kind, a anchor) string {
+	name := anchorFields[kind][a]
+	if strings.Contains(name, "'s ") {
+		return name
+	}
+	return "the record's " + name
 }
 
 // setDateAnchor keeps the date an event of type t sets in s, if any. A
@@ -171,7 +192,7 @@ func setDateAnchor(s *State, t Type, p Payload) {
 	if !ok || st.sets < 0 {
 		return
 	}
-	if d := dayOf(st.date(p)); d != 0 {
+	if d := dayOf(st.date(p)); d != 0 && (!st.latest || d > s.days[st.sets]) {
 		s.days[st.sets] = d
 	}
 }

@@ -47,7 +47,7 @@ func TestDateOrder(t *testing.T) {
 		{name: "ErrInvalid: evidence before the commitment", given: []past{issued, received("2024-06-24"), respond("2024-07-10"), commit("2024-07-12")}, when: evidence("2024-07-11"),
 			want: events.EInvalid, field: "data.submitted_on", msg: "before the record's committed_on (2024-07-12)"},
 		{name: "ErrInvalid: verified before the evidence", given: []past{issued, received("2024-06-24"), respond("2024-07-10"), commit("2024-07-12"), evidence("2024-09-01")},
-			when: verify("2024-08-30"), want: events.EInvalid, field: "data.verified_on", msg: "before the record's the evidence's submitted_on (2024-09-01)"},
+			when: verify("2024-08-30"), want: events.EInvalid, field: "data.verified_on", msg: "verified_on 2024-08-30 is before the evidence's submitted_on (2024-09-01)"},
 		{name: "OK: verified after the evidence", given: []past{issued, received("2024-06-24"), respond("2024-07-10"), commit("2024-07-12"), evidence("2024-09-01")},
 			when: verify("2024-10-08"), then: events.RecVerified},
 		// The receipt's date corrected: it is not known which event a

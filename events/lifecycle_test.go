@@ -431,6 +431,13 @@ func TestLifecycleSupervision(t *testing.T) {
 		{name: "OK: planned", when: delegation, then: events.SupPlanned},
 		{name: "OK: planned → delegation_established", given: []past{delegation}, when: established, then: events.SupDelegationEstablished},
 		{name: "OK: delegation_established → notified", given: []past{delegation, established}, when: notified, then: events.SupNotified},
+		// A step is not dated before the one it follows (dateorder.go).
+		{name: "ErrInvalid: the subject's report received before the outline was sent", given: seq(toNotified, []past{outline}),
+			when: past{events.SupervisionSubjectReportReceived, `{"received_on":"2024-04-20"}`}, want: events.EInvalid, field: "data.received_on",
+			msg: "received_on 2024-04-20 is before the report outline's sent_on (2024-04-23)"},
+		{name: "ErrInvalid: the result report before the last working session", given: toSession,
+			when: past{events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-05-14","summary":"Kết quả."}`}, want: events.EInvalid, field: "data.submitted_on",
+			msg: "submitted_on 2024-05-14 is before the last working session's held_on (2024-05-15)"},
 		{name: "OK: notified → report outline sent", given: toNotified, when: outline, then: events.SupReportRequested},
 		{name: "OK: the subject's respondent records its report", given: seq(toNotified, []past{outline}), when: subjectReport, as: subject, then: events.SupReportReceived},
 		{name: "OK: a working session scheduled", given: toReport, when: scheduled, then: events.SupReportReceived},
