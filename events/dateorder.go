@@ -161,6 +161,17 @@ func checkDateOrder(kind Kind, days *[maxAnchors]int32, t Type, p Payload) error
 	return nil
 }
 
+// notBeforeRequest refuses the answer to a supervision's document request
+// (provided or refused on d) dated before the request (requested, "" if
+// not kept).
+func notBeforeRequest(field string, d, requested Date, id string) error {
+	if requested != "" && d != "" && d < requested {
+		return FieldErrorf(field, "%s %s is before the document request %s (%s): a step is not dated before the one it follows.",
+			strings.TrimPrefix(field, "data."), d, id, requested)
+	}
+	return nil
+}
+
 // anchorLabel names a kept date in an error: "the record's received_on",
 // "the evidence's submitted_on".
 func anchorLabel(kind Kind, a anchor) string {

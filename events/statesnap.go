@@ -52,7 +52,7 @@ type SnapshotStore interface {
 }
 
 const (
-	stateSnapshotFormat = 6 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind; 5: a petition's second-instance body; 6: the dates of a record's steps (State.days)
+	stateSnapshotFormat = 6 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind; 5: a petition's second-instance body; 6: the dates of a record's steps (State.days, a supervision's open document requests)
 	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v3"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20
@@ -112,7 +112,7 @@ func encodeFacts(f any) (factsRecord, error) {
 	case recommendationFacts:
 		return factsRecord{Of: "recommendation", S: []string{string(f.outcome)}}, nil
 	case supervisionFacts:
-		return factsRecord{Of: "supervision", S: []string{string(f.form), f.followUp}, L: [][]string{f.recs}}, nil
+		return factsRecord{Of: "supervision", S: []string{string(f.form), f.followUp}, L: [][]string{f.recs, f.requested}}, nil
 	case critiqueFacts:
 		return factsRecord{Of: "critique", S: []string{string(f.form)}, L: [][]string{f.points}, Flag1: f.consultation}, nil
 	case petitionFacts:
@@ -135,7 +135,7 @@ func encodeDays(days *[maxAnchors]int32) []int32 {
 
 // factsFields is how many strings and lists each kind of facts holds.
 var factsFields = map[string][2]int{"": {0, 0}, "unit": {3, 2}, "party": {3, 0}, "token": {6, 0}, "recommendation": {1, 0},
-	"supervision": {2, 1}, "critique": {1, 1}, "petition": {3, 0}, "flag": {1, 0}}
+	"supervision": {2, 2}, "critique": {1, 1}, "petition": {3, 0}, "flag": {1, 0}}
 
 func decodeFacts(r factsRecord) (any, error) {
 	n, ok := factsFields[r.Of]
@@ -153,7 +153,7 @@ func decodeFacts(r factsRecord) (any, error) {
 	case "recommendation":
 		return recommendationFacts{outcome: Outcome(s[0])}, nil
 	case "supervision":
-		return supervisionFacts{form: SupervisionForm(s[0]), followUp: s[1], recs: l[0]}, nil
+		return supervisionFacts{form: SupervisionForm(s[0]), followUp: s[1], recs: l[0], requested: l[1]}, nil
 	case "critique":
 		return critiqueFacts{form: CritiqueForm(s[0]), points: l[0], consultation: r.Flag1}, nil
 	case "petition":

@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Supervision events (giám sát; Luật MTTQ Art. 25-31, NQLT 403 Art. 4-13;
@@ -415,6 +416,38 @@ type supervisionFacts struct {
 	form     SupervisionForm
 	followUp string
 	recs     []string
+	// requested holds each open document request's ID and date, as
+	// "ID=YYYY-MM-DD": its answer is not dated before it (dateorder.go).
+	requested []string
+}
+
+// requestedOn returns the date of the open document request id ("" if
+// none is kept).
+func (f supervisionFacts) requestedOn(id string) Date {
+	for _, r := range f.requested {
+		if rid, on, ok := strings.Cut(r, "="); ok && rid == id {
+			return Date(on)
+		}
+	}
+	return ""
+}
+
+// withRequest returns the kept request dates with id's set to on (none if
+// on is ""), in a new slice: states are copied on write.
+func (f supervisionFacts) withRequest(id string, on Date) []string {
+	out := make([]string, 0, len(f.requested)+1)
+	for _, r := range f.requested {
+		if rid, _, _ := strings.Cut(r, "="); rid != id {
+			out = append(out, r)
+		}
+	}
+	if on != "" {
+		out = append(out, id+"="+string(on))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // supActive lists the states in which a supervision is under way.
@@ -480,9 +513,15 @@ var supervisionRules = &rules{
 			}
 			return needParty(w, "data.party_id", d.PartyID)
 		case *DocumentProvidedData:
-			return requireOpen(s, "data.request_id", docPrefix, d.RequestID, "document request")
+			if err := requireOpen(s, "data.request_id", docPrefix, d.RequestID, "document request"); err != nil {
+				return err
+			}
+			return notBeforeRequest("data.provided_on", d.ProvidedOn, f.requestedOn(d.RequestID), d.RequestID)
 		case *DocumentRefusedData:
-			return requireOpen(s, "data.request_id", docPrefix, d.RequestID, "document request")
+			if err := requireOpen(s, "data.request_id", docPrefix, d.RequestID, "document request"); err != nil {
+				return err
+			}
+			return notBeforeRequest("data.refused_on", d.RefusedOn, f.requestedOn(d.RequestID), d.RequestID)
 		case *SessionScheduledData:
 			return requireNotOpen(s, "data.session_id", sessionPrefix, d.SessionID, "session")
 		case *SessionPostponedData:
@@ -525,10 +564,29 @@ var supervisionRules = &rules{
 			s.parties = idList(d.SubjectPartyIDs...)
 		case *DocumentRequestedData:
 			s.open = withOpen(s.open, docPrefix+d.RequestID)
+			if f, ok := s.facts.(supervisionFacts); ok {
+				f.requested = f.withRequest(d.RequestID, d.RequestedOn)
+				s.facts = f
+			}
 		case *DocumentProvidedData:
 			s.open = withoutOpen(s.open, docPrefix+d.RequestID)
+			if f, ok := s.facts.(supervisionFacts); ok {
+				f.requested = f.withRequest(d.RequestID, "")
+				s.facts = f
+			}
 		case *DocumentRefusedData:
 			s.open = withoutOpen(s.open, docPrefix+d.RequestID)
+			if f, ok := s.facts.(supervisionFacts); ok {
+				f.requested = f.withRequest(d.RequestID, "")
+				s.facts = f
+			}
+		case *CorrectionData:
+			// Which request a corrected date was of is not known here: the
+			// dates kept are dropped, not held against the answers.
+			if f, ok := s.facts.(supervisionFacts); ok && d.Changes["requested_on"] != "" {
+				f.requested = nil
+				s.facts = f
+			}
 		case *SessionScheduledData:
 			s.open = withOpen(s.open, sessionPrefix+d.SessionID)
 		case *SessionHeldData:
