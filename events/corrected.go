@@ -39,37 +39,15 @@ func isCorrection(t Type) bool {
 // decideCorrection makes the checks that need no payload (the version
 // exists, the field names no other record, values of the field's type).
 func (l *Ledger) checkCorrected(ctx context.Context, stream string, c *CorrectionData) error {
-	recs, err := l.Store.Load(ctx, stream)
+	envs, corrections, root, err := l.loadCorrected(ctx, stream)
 	if errors.Is(err, ErrNotFound) {
 		return nil // Decide says the record does not exist
 	}
 	if err != nil {
 		return err
 	}
-	if c.CorrectsVersion == 0 || c.CorrectsVersion > uint64(len(recs)) {
+	if c.CorrectsVersion == 0 || c.CorrectsVersion > uint64(len(envs)) {
 		return nil // decideCorrection says the version does not exist
-	}
-	envs := make([]Envelope, len(recs))
-	for i, r := range recs {
-		if envs[i], err = ParseStored(r.Raw); err != nil {
-			return fmt.Errorf("events: %s version %d: %w", stream, i+1, err)
-		}
-	}
-	corrections := map[uint64]*CorrectionData{} // by version
-	for v := range envs {
-		if isCorrection(envs[v].Type) {
-			var d CorrectionData
-			if json.Unmarshal(envs[v].Data, &d) == nil {
-				corrections[uint64(v+1)] = &d
-			}
-		}
-	}
-	// root is the version of the event a correction of version v corrects.
-	root := func(v uint64) uint64 {
-		for d := corrections[v]; d != nil && d.CorrectsVersion > 0 && d.CorrectsVersion < v; d = corrections[v] {
-			v = d.CorrectsVersion
-		}
-		return v
 	}
 	of := root(c.CorrectsVersion)
 	env := envs[of-1]
@@ -127,6 +105,80 @@ func (l *Ledger) checkCorrected(ctx context.Context, stream string, c *Correctio
 		return correctedDateOrder(envs, corrections, root, of, c.Changes[st.field])
 	}
 	return nil
+}
+
+// loadCorrected reads a stream's events and its corrections, by version;
+// root returns the version of the event a correction of version v corrects
+// (v itself for an event that is no correction).
+func (l *Ledger) loadCorrected(ctx context.Context, stream string) (envs []Envelope, corrections map[uint64]*CorrectionData, root func(uint64) uint64, err error) {
+	recs, err := l.Store.Load(ctx, stream)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	envs = make([]Envelope, len(recs))
+	for i, r := range recs {
+		if envs[i], err = ParseStored(r.Raw); err != nil {
+			return nil, nil, nil, fmt.Errorf("events: %s version %d: %w", stream, i+1, err)
+		}
+	}
+	corrections = map[uint64]*CorrectionData{} // by version
+	for v := range envs {
+		if isCorrection(envs[v].Type) {
+			var d CorrectionData
+			if json.Unmarshal(envs[v].Data, &d) == nil {
+				corrections[uint64(v+1)] = &d
+			}
+		}
+	}
+	root = func(v uint64) uint64 {
+		for d := corrections[v]; d != nil && d.CorrectsVersion > 0 && d.CorrectsVersion < v; d = corrections[v] {
+			v = d.CorrectsVersion
+		}
+		return v
+	}
+	return envs, corrections, root, nil
+}
+
+// streamDates checks an event of type t (payload p) on a stream one of
+// whose kept dates a correction changed against the dates of its steps,
+// corrections applied (the state knows only that one was corrected).
+func (l *Ledger) streamDates(ctx context.Context, s *State, t Type, p Payload) error {
+	envs, corrections, root, err := l.loadCorrected(ctx, s.Stream())
+	if err != nil {
+		return fmt.Errorf("events: read %s for the order of its dates: %w", s.Stream(), err)
+	}
+	if uint64(len(envs)) < s.version {
+		return ErrConcurrency // the store is behind this state: try again
+	}
+	var days [maxAnchors]int32
+	for i := range envs[:s.version] {
+		st, ok := dateSteps[envs[i].Type]
+		if !ok || st.sets < 0 {
+			continue
+		}
+		if day := correctedDay(envs, corrections, root, uint64(i+1), st.field); day != 0 && (!st.latest || day > days[st.sets]) {
+			days[st.sets] = day
+		}
+	}
+	return checkDateOrder(s.kind, &days, t, p)
+}
+
+// correctedDay returns the date (dayOf) of field of version v of envs,
+// the corrections of it applied.
+func correctedDay(envs []Envelope, corrections map[uint64]*CorrectionData, root func(uint64) uint64, v uint64, field string) int32 {
+	var doc map[string]any
+	if json.Unmarshal(envs[v-1].Data, &doc) != nil {
+		return 0
+	}
+	d, _ := doc[field].(string)
+	for cv := v + 1; cv <= uint64(len(envs)); cv++ {
+		if cd := corrections[cv]; cd != nil && root(cv) == v {
+			if x, ok := cd.Changes[field]; ok {
+				d = x
+			}
+		}
+	}
+	return dayOf(Date(d))
 }
 
 // correctedDateOrder checks that the dates of a stream's steps (dateorder.go),

@@ -19,28 +19,28 @@ import (
 // recorded as they happened.
 
 // maxAnchors is how many dates a record keeps for the order of its steps.
-const maxAnchors = 5
+const maxAnchors = 6
 
 // anchor names one of the dates a kind keeps (State.days), by its index.
 type anchor int8
 
 // The dates each kind keeps.
 const (
-	recIssued, recReceived, recResponded, recCommitted, recEvidence anchor = 0, 1, 2, 3, 4
-	petReceived, petForwarded, petAccepted, petResolved, petFiled   anchor = 0, 1, 2, 3, 4
-	infoReceived                                                    anchor = 0
-	criIssued                                                       anchor = 0
-	supOutline, supHeld                                             anchor = 0, 1
+	recIssued, recReceived, recResponded, recCommitted, recEvidence, recVerified anchor = 0, 1, 2, 3, 4, 5
+	petReceived, petForwarded, petAccepted, petResolved, petFiled, petRefused    anchor = 0, 1, 2, 3, 4, 5
+	infoReceived, infoProvided                                                   anchor = 0, 1
+	criIssued                                                                    anchor = 0
+	supOutline, supHeld, supSubmitted                                            anchor = 0, 1, 2
 )
 
 // anchorFields names the fields the dates come from, by kind and index,
 // for the errors.
 var anchorFields = map[Kind][maxAnchors]string{
-	KindRecommendation: {"issued_on", "received_on", "responded_on", "committed_on", "the evidence's submitted_on"},
-	KindPetition:       {"received_on", "forwarded_on", "accepted_on", "resolved_on", "the second instance's filed_on"},
-	KindInfoRequest:    {"received_on"},
+	KindRecommendation: {"issued_on", "received_on", "responded_on", "committed_on", "the evidence's submitted_on", "verified_on"},
+	KindPetition:       {"received_on", "forwarded_on", "accepted_on", "resolved_on", "the second instance's filed_on", "the refusal's decided_on"},
+	KindInfoRequest:    {"received_on", "provided_on"},
 	KindCritique:       {"the critique document's issued_on"},
-	KindSupervision:    {"the report outline's sent_on", "the last working session's held_on"},
+	KindSupervision:    {"the report outline's sent_on", "the last working session's held_on", "the result report's submitted_on"},
 }
 
 // dateStep is what an event type's legal date is to the order: the
@@ -64,18 +64,29 @@ var dateSteps = map[Type]dateStep{
 		[]anchor{recIssued, recReceived}, recResponded, false},
 	RecommendationImplementationCommitted: {"committed_on", func(p Payload) Date { return p.(*ImplementationCommittedData).CommittedOn },
 		[]anchor{recResponded}, recCommitted, false},
+	RecommendationAcknowledged: {"acknowledged_on", func(p Payload) Date { return p.(*AcknowledgedData).AcknowledgedOn },
+		[]anchor{recReceived}, -1, false},
+	// Evidence again after a verification found it not implemented: not
+	// before that verification.
 	RecommendationImplementationEvidenceAdded: {"submitted_on", func(p Payload) Date { return p.(*ImplementationEvidenceData).SubmittedOn },
-		[]anchor{recCommitted}, recEvidence, false},
+		[]anchor{recCommitted, recVerified}, recEvidence, false},
 	RecommendationImplementationVerified: {"verified_on", func(p Payload) Date { return p.(*ImplementationVerifiedData).VerifiedOn },
-		[]anchor{recEvidence}, -1, false},
+		[]anchor{recEvidence}, recVerified, false},
 
 	PetitionReceived: {"received_on", func(p Payload) Date { return p.(*PetitionReceivedData).ReceivedOn }, nil, petReceived, false},
+	// Forwarded again to another body once one did not accept it: not
+	// before that refusal.
 	PetitionForwarded: {"forwarded_on", func(p Payload) Date { return p.(*PetitionForwardedData).ForwardedOn },
-		[]anchor{petReceived}, petForwarded, false},
-	PetitionAccepted: {"accepted_on", func(p Payload) Date { return p.(*PetitionAcceptedData).AcceptedOn },
-		[]anchor{petForwarded}, petAccepted, false},
-	PetitionNotAccepted: {"decided_on", func(p Payload) Date { return p.(*PetitionNotAcceptedData).DecidedOn },
+		[]anchor{petReceived, petRefused}, petForwarded, false},
+	PetitionForwardReceived: {"received_on", func(p Payload) Date { return p.(*PetitionForwardReceivedData).ReceivedOn },
 		[]anchor{petForwarded}, -1, false},
+	// A body's acceptance or refusal is not held to MTTQ's dates: the
+	// citizen may have filed with the body directly before MTTQ forwarded
+	// its copy (helper-56), and the body decides on that filing.
+	PetitionAccepted: {"accepted_on", func(p Payload) Date { return p.(*PetitionAcceptedData).AcceptedOn },
+		nil, petAccepted, false},
+	PetitionNotAccepted: {"decided_on", func(p Payload) Date { return p.(*PetitionNotAcceptedData).DecidedOn },
+		nil, petRefused, false},
 	PetitionExtended: {"extended_on", func(p Payload) Date { return p.(*PetitionExtendedData).ExtendedOn },
 		[]anchor{petAccepted}, -1, false},
 	PetitionResolved: {"resolved_on", func(p Payload) Date { return p.(*PetitionResolvedData).ResolvedOn },
@@ -99,7 +110,9 @@ var dateSteps = map[Type]dateStep{
 	InfoRequestExtensionNotified: {"notified_on", func(p Payload) Date { return p.(*InfoExtensionNotifiedData).NotifiedOn },
 		[]anchor{infoReceived}, -1, false},
 	InfoRequestProvided: {"provided_on", func(p Payload) Date { return p.(*InfoProvidedData).ProvidedOn },
-		[]anchor{infoReceived}, -1, false},
+		[]anchor{infoReceived}, infoProvided, false},
+	InfoRequestInformationCorrected: {"corrected_on", func(p Payload) Date { return p.(*InfoCorrectedData).CorrectedOn },
+		[]anchor{infoProvided}, -1, false},
 	InfoRequestRefused: {"refused_on", func(p Payload) Date { return p.(*InfoRefusedData).RefusedOn },
 		[]anchor{infoReceived}, -1, false},
 
@@ -108,10 +121,14 @@ var dateSteps = map[Type]dateStep{
 		[]anchor{supOutline}, -1, false},
 	SupervisionSessionHeld: {"held_on", func(p Payload) Date { return p.(*SessionHeldData).HeldOn }, nil, supHeld, true},
 	SupervisionResultReportSubmitted: {"submitted_on", func(p Payload) Date { return p.(*ResultReportSubmittedData).SubmittedOn },
-		[]anchor{supHeld}, -1, false},
+		[]anchor{supHeld}, supSubmitted, false},
+	SupervisionResultReportIssued: {"issued_on", func(p Payload) Date { return p.(*ResultReportIssuedData).IssuedOn },
+		[]anchor{supSubmitted}, -1, false},
 
 	CritiqueDocumentIssued: {"issued_on", func(p Payload) Date { return p.(*CritiqueDocumentIssuedData).IssuedOn }, nil, criIssued, false},
 	CritiqueDrafterResponded: {"responded_on", func(p Payload) Date { return p.(*DrafterRespondedData).RespondedOn },
+		[]anchor{criIssued}, -1, false},
+	CritiqueForwardedToIssuer: {"forwarded_on", func(p Payload) Date { return p.(*ForwardedToIssuerData).ForwardedOn },
 		[]anchor{criIssued}, -1, false},
 }
 
@@ -153,7 +170,7 @@ func checkDateOrder(kind Kind, days *[maxAnchors]int32, t Type, p Payload) error
 		return nil
 	}
 	for _, a := range st.after {
-		if before := days[a]; before != 0 && d < before {
+		if before := days[a]; before > 0 && d < before {
 			return FieldErrorf("data."+st.field, "%s %s is before %s (%s): a step is not dated before the one it follows.",
 				st.field, st.date(p), anchorLabel(kind, a), dateOfDay(before))
 		}
@@ -183,17 +200,17 @@ func anchorLabel(kind Kind, a anchor) string {
 }
 
 // setDateAnchor keeps the date an event of type t sets in s, if any. A
-// correction of a date the record keeps makes it unknown (0): which event
-// it corrected, the state does not know, and a later step is then not
-// checked against it (checkCorrected checks the correction itself against
-// the whole stream).
+// correction of a date the record keeps makes it corrected (-1): which
+// event it corrected, the state does not know, so a later step that follows
+// it is checked against the stream, corrections applied (Ledger.streamDates);
+// checkCorrected checks the correction itself.
 func setDateAnchor(s *State, t Type, p Payload) {
 	if c, ok := p.(*CorrectionData); ok {
 		names := anchorFields[s.kind]
 		for k := range c.Changes {
 			for i, name := range names {
 				if name != "" && (name == k || strings.HasSuffix(name, " "+k)) {
-					s.days[i] = 0
+					s.days[i] = -1
 				}
 			}
 		}
@@ -203,7 +220,24 @@ func setDateAnchor(s *State, t Type, p Payload) {
 	if !ok || st.sets < 0 {
 		return
 	}
-	if d := dayOf(st.date(p)); d != 0 && (!st.latest || d > s.days[st.sets]) {
+	// The latest of dates one of which was corrected stays unknown.
+	if d := dayOf(st.date(p)); d != 0 && (!st.latest || (s.days[st.sets] >= 0 && d > s.days[st.sets])) {
 		s.days[st.sets] = d
 	}
+}
+
+// needsStreamDates reports whether an event of type t follows a date of s
+// that a correction made unknown (-1): the ledger then checks it against
+// the stream (Ledger.streamDates).
+func needsStreamDates(s *State, t Type) bool {
+	st, ok := dateSteps[t]
+	if !ok {
+		return false
+	}
+	for _, a := range st.after {
+		if s.days[a] < 0 {
+			return true
+		}
+	}
+	return false
 }

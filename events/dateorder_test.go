@@ -107,3 +107,28 @@ func TestCorrectionKeepsDateOrder(t *testing.T) {
 		t.Errorf("a correction of the correction moving the receipt past the answer: %v", err)
 	}
 }
+
+// A step that follows a date a correction changed is checked against the
+// date as corrected, read from the stream (helper-56: the state forgot the
+// date, and an answer before the receipt, as recorded or corrected, was
+// taken).
+func TestCorrectedDateStillHeld(t *testing.T) {
+	l := MustOpenLedger(t, nil, "")
+	l.Now = func() time.Time { return time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC) }
+	mustHandle(t, l, unitRequest("u1", ""))
+	mustHandle(t, l, events.Request{Kind: events.KindParty, ID: "ubnd-1", Create: true, Type: events.PartyRegistered, Actor: admin, Unit: "u1",
+		Data: json.RawMessage(`{"name":"UBND phường Bình Định","party_kind":"PEOPLES_COMMITTEE"}`)})
+	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	rec := func(typ events.Type, data string) events.Request {
+		return events.Request{Kind: events.KindRecommendation, ID: "kn-z", Create: typ == events.RecommendationIssued, Type: typ, Actor: recorder, Unit: "u1", Data: json.RawMessage(data)}
+	}
+	mustHandle(t, l, rec(events.RecommendationIssued, `{"source_kind":"OTHER","addressee_party_id":"ubnd-1","title":"Kiến nghị","content":"Đề nghị rà soát.","issued_on":"2024-03-01"}`))
+	mustHandle(t, l, rec(events.RecommendationReceived, `{"received_on":"2024-03-10"}`))
+	mustHandle(t, l, rec(events.RecommendationCorrected, `{"corrects_version":2,"reason":"Sửa","changes":{"received_on":"2024-03-12"}}`))
+	mustHandle(t, l, rec(events.RecommendationCorrected, `{"corrects_version":3,"reason":"Sửa lại","changes":{"received_on":"2024-03-14"}}`))
+	_, err := l.Handle(context.Background(), rec(events.RecommendationResponseSubmitted, `{"responded_on":"2024-03-13","outcome":"ACCEPTED","text":"Tiếp thu."}`))
+	if events.ErrorCode(err) != events.EInvalid || events.ErrorField(err) != "data.responded_on" || !strings.Contains(events.ErrorMessage(err), "(2024-03-14)") {
+		t.Errorf("an answer before the receipt as corrected twice: %v", err)
+	}
+	mustHandle(t, l, rec(events.RecommendationResponseSubmitted, `{"responded_on":"2024-03-14","outcome":"ACCEPTED","text":"Tiếp thu."}`))
+}

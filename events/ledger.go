@@ -857,6 +857,11 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 	if err := Decide(st, Command{Type: req.Type, Payload: p, Actor: req.Actor, Unit: req.Unit}, l); err != nil {
 		return Result{}, err
 	}
+	if needsStreamDates(st, req.Type) {
+		if err := l.streamDates(ctx, st, req.Type, p); err != nil {
+			return Result{}, err
+		}
+	}
 	if c, ok := p.(*CorrectionData); ok {
 		if err := l.checkCorrected(ctx, stream, c); err != nil {
 			return Result{}, err

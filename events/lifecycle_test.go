@@ -924,8 +924,13 @@ func TestLifecyclePetition(t *testing.T) {
 			when: past{events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}, then: events.PeForwarded},
 		{name: "OK: the other body accepts", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
 			when: past{events.PetitionAccepted, `{"accepted_on":"2024-06-10"}`}, as: town, then: events.PeAccepted},
-		{name: "ErrInvalid: the other body's acceptance dated before it was forwarded to it", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
-			when: accepted, as: town, want: events.EInvalid, field: "data.accepted_on", msg: "accepted_on 2024-05-27 is before the record's forwarded_on (2024-06-03)"},
+		// The citizen may have filed with the body directly: its acceptance
+		// is not held to MTTQ's forwarding (helper-56).
+		{name: "OK: the other body's acceptance dated before MTTQ forwarded its copy", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
+			when: past{events.PetitionAccepted, `{"accepted_on":"2024-05-30"}`}, as: town, then: events.PeAccepted},
+		{name: "ErrInvalid: forwarded again before the first body's refusal", given: seq(complaint, []past{notAccepted}),
+			when: past{events.PetitionForwarded, `{"forwarded_on":"2024-05-26","to_party_id":"ubnd-an-nhon"}`}, want: events.EInvalid, field: "data.forwarded_on",
+			msg: "forwarded_on 2024-05-26 is before the refusal's decided_on (2024-05-27)"},
 		{name: "ErrNotFound (out of its sight): the body that did not accept it accepts after all", given: seq(complaint, []past{notAccepted, {events.PetitionForwarded, `{"forwarded_on":"2024-06-03","to_party_id":"ubnd-an-nhon"}`}}),
 			when: past{events.PetitionAccepted, `{"accepted_on":"2024-06-10"}`}, as: ward, want: events.ENotFound},
 		{name: "OK: not accepted → classified again", given: seq(complaint, []past{notAccepted}), when: classified("DENUNCIATION"), then: events.PeClassified},
