@@ -84,6 +84,14 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 			return fmt.Errorf("the saved snapshot cannot be read: %w", err)
 		}
 		from := old.Position()
+		// What serve checks before it loads the snapshot (helper-54:
+		// --check only said such a snapshot differed).
+		switch {
+		case from > v.Position():
+			return fmt.Errorf("the saved snapshot is at position %d, beyond the log's %d events: a log restored from an older copy? (serve refuses it and rebuilds)", from, v.Position())
+		case from > 0 && old.Hash(from) != v.Hash(from):
+			return fmt.Errorf("the saved snapshot (position %d) is not of this log: its event at that position has hash %s, the log's %s (serve refuses it and rebuilds)", from, old.Hash(from), v.Hash(from))
+		}
 		if err := r.CatchUp(ctx, old, v.Position()); err != nil {
 			return err
 		}
