@@ -104,7 +104,73 @@ func (l *Ledger) checkCorrected(ctx context.Context, stream string, c *Correctio
 	if st, ok := dateSteps[env.Type]; ok && slices.Contains(keys, st.field) {
 		return correctedDateOrder(envs, corrections, root, of, c.Changes[st.field])
 	}
+	if field, ok := docDateFields[env.Type]; ok && slices.Contains(keys, field) {
+		return correctedDocumentOrder(envs, corrections, root, of, c.Changes[field])
+	}
 	return nil
+}
+
+// docDateFields names the date field of a supervision's document request
+// and of its answers.
+var docDateFields = map[Type]string{SupervisionDocumentRequested: "requested_on", SupervisionDocumentProvided: "provided_on", SupervisionDocumentRefused: "refused_on"}
+
+// correctedDocumentOrder checks that a corrected date of a document request
+// (version of, dated date) is not after its answer's, or of an answer not
+// before its request's, corrections applied: the request is the last one
+// of the same request_id before the answer.
+func correctedDocumentOrder(envs []Envelope, corrections map[uint64]*CorrectionData, root func(uint64) uint64, of uint64, date string) error {
+	id := correctedText(envs, corrections, root, of, "request_id")
+	day := dayOf(Date(date))
+	if day == 0 {
+		return nil
+	}
+	if envs[of-1].Type == SupervisionDocumentRequested {
+		for v := of + 1; v <= uint64(len(envs)); v++ {
+			field, ok := docDateFields[envs[v-1].Type]
+			if !ok || correctedText(envs, corrections, root, v, "request_id") != id {
+				continue
+			}
+			if envs[v-1].Type == SupervisionDocumentRequested {
+				return nil // requested again: the answers after are that request's
+			}
+			if a := correctedDay(envs, corrections, root, v, field); a != 0 && a < day {
+				return FieldErrorf("data.changes.requested_on", "requested_on %s would be after the %s (%s) of version %d, the answer to document request %s.",
+					date, field, dateOfDay(a), v, id)
+			}
+			return nil
+		}
+		return nil
+	}
+	field := docDateFields[envs[of-1].Type]
+	for v := of - 1; v >= 1; v-- {
+		if envs[v-1].Type != SupervisionDocumentRequested || correctedText(envs, corrections, root, v, "request_id") != id {
+			continue
+		}
+		if r := correctedDay(envs, corrections, root, v, "requested_on"); r != 0 && day < r {
+			return FieldErrorf("data.changes."+field, "%s %s would be before the document request %s (%s) of version %d: a step is not dated before the one it follows.",
+				field, date, id, dateOfDay(r), v)
+		}
+		return nil
+	}
+	return nil
+}
+
+// correctedText returns the text field of version v of envs, the
+// corrections of it applied.
+func correctedText(envs []Envelope, corrections map[uint64]*CorrectionData, root func(uint64) uint64, v uint64, field string) string {
+	var doc map[string]any
+	if json.Unmarshal(envs[v-1].Data, &doc) != nil {
+		return ""
+	}
+	d, _ := doc[field].(string)
+	for cv := v + 1; cv <= uint64(len(envs)); cv++ {
+		if cd := corrections[cv]; cd != nil && root(cv) == v {
+			if x, ok := cd.Changes[field]; ok {
+				d = x
+			}
+		}
+	}
+	return d
 }
 
 // loadCorrected reads a stream's events and its corrections, by version;
@@ -166,19 +232,7 @@ func (l *Ledger) streamDates(ctx context.Context, s *State, t Type, p Payload) e
 // correctedDay returns the date (dayOf) of field of version v of envs,
 // the corrections of it applied.
 func correctedDay(envs []Envelope, corrections map[uint64]*CorrectionData, root func(uint64) uint64, v uint64, field string) int32 {
-	var doc map[string]any
-	if json.Unmarshal(envs[v-1].Data, &doc) != nil {
-		return 0
-	}
-	d, _ := doc[field].(string)
-	for cv := v + 1; cv <= uint64(len(envs)); cv++ {
-		if cd := corrections[cv]; cd != nil && root(cv) == v {
-			if x, ok := cd.Changes[field]; ok {
-				d = x
-			}
-		}
-	}
-	return dayOf(Date(d))
+	return dayOf(Date(correctedText(envs, corrections, root, v, field)))
 }
 
 // correctedDateOrder checks that the dates of a stream's steps (dateorder.go),

@@ -132,3 +132,88 @@ func TestCorrectedDateStillHeld(t *testing.T) {
 	}
 	mustHandle(t, l, rec(events.RecommendationResponseSubmitted, `{"responded_on":"2024-03-14","outcome":"ACCEPTED","text":"Tiếp thu."}`))
 }
+
+// supervisionLedger returns a ledger with a document-review supervision,
+// gs-z, and what records an event on it as a recorder.
+func supervisionLedger(t *testing.T) (*events.Ledger, func(typ events.Type, data string) error) {
+	l := MustOpenLedger(t, nil, "")
+	l.Now = func() time.Time { return time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC) }
+	mustHandle(t, l, unitRequest("u1", ""))
+	mustHandle(t, l, events.Request{Kind: events.KindParty, ID: "ubnd-1", Create: true, Type: events.PartyRegistered, Actor: admin, Unit: "u1",
+		Data: json.RawMessage(`{"name":"UBND phường Bình Định","party_kind":"PEOPLES_COMMITTEE"}`)})
+	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	do := func(typ events.Type, data string) error {
+		_, err := l.Handle(context.Background(), events.Request{Kind: events.KindSupervision, ID: "gs-z", Create: typ == events.SupervisionPlanned, Type: typ, Actor: recorder, Unit: "u1", Data: json.RawMessage(data)})
+		return err
+	}
+	if err := do(events.SupervisionPlanned, `{"title":"Giám sát","topic":"Đất đai","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-1"],"planned_start":"2024-05-06"}`); err != nil {
+		t.Fatal(err)
+	}
+	return l, do
+}
+
+// A document request's date corrected is held against its answer as
+// corrected, and the other open requests' dates still are (helper-57: a
+// correction dropped them all).
+func TestDocumentRequestDateCorrected(t *testing.T) {
+	_, do := supervisionLedger(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-01","due_on":"2024-05-30"}`))
+	must(do(events.SupervisionDocumentRequested, `{"request_id":"tl-02","party_id":"ubnd-1","description":"Sổ 2","requested_on":"2024-05-10","due_on":"2024-05-30"}`))
+	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Công văn ghi ngày 06/5","changes":{"requested_on":"2024-05-06"}}`))
+	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-03"}`); events.ErrorField(err) != "data.provided_on" {
+		t.Errorf("provided 05-03 for a request corrected to 05-06: %v", err)
+	}
+	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-02","provided_on":"2024-05-03"}`); events.ErrorField(err) != "data.provided_on" {
+		t.Errorf("provided 05-03 for an uncorrected request of 05-10: %v", err)
+	}
+}
+
+// A correction does not put a document request and its answer out of
+// order (helper-57: README said so, and both were taken).
+func TestDocumentCorrectionKeepsOrder(t *testing.T) {
+	_, do := supervisionLedger(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-06","due_on":"2024-05-30"}`))
+	must(do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-08"}`))
+	if err := do(events.SupervisionCorrected, `{"corrects_version":3,"reason":"x","changes":{"provided_on":"2024-05-01"}}`); events.ErrorField(err) != "data.changes.provided_on" {
+		t.Errorf("provided_on corrected to before the request: %v", err)
+	}
+	if err := do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"x","changes":{"requested_on":"2024-05-20"}}`); events.ErrorField(err) != "data.changes.requested_on" {
+		t.Errorf("requested_on corrected to after the answer: %v", err)
+	}
+	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"x","changes":{"requested_on":"2024-05-08"}}`))
+}
+
+// The result report follows the latest working session, one of them
+// corrected: the stream is read with the correction applied.
+func TestResultReportAfterCorrectedSession(t *testing.T) {
+	_, do := supervisionLedger(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := func(id, on string) string {
+		return `{"session_id":"` + id + `","held_on":"` + on + `","place":"UBND","participants":["a"],"summary":"s"}`
+	}
+	must(do(events.SupervisionSessionHeld, held("lv-1", "2024-05-10")))
+	must(do(events.SupervisionSessionHeld, held("lv-2", "2024-05-20")))
+	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"x","changes":{"held_on":"2024-05-25"}}`))
+	must(do(events.SupervisionSessionHeld, held("lv-3", "2024-05-21")))
+	if err := do(events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-05-22","summary":"s"}`); events.ErrorField(err) != "data.submitted_on" {
+		t.Errorf("submitted 05-22 after sessions 05-25 (corrected), 05-20, 05-21: %v", err)
+	}
+	must(do(events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-05-25","summary":"s"}`))
+}

@@ -19,7 +19,7 @@ func TestFactsRoundTrip(t *testing.T) {
 		partyFacts{name: "UBND", partyKind: "PEOPLES_COMMITTEE", superior: "ubnd-an-nhon"},
 		tokenFacts{name: "t", role: RoleRespondent, unit: "u", party: "p", secret: "ab12", expires: "2026-12-31"},
 		recommendationFacts{outcome: OutcomeAccepted},
-		supervisionFacts{form: "DELEGATION", followUp: "gs-1", recs: []string{"kn-1"}, requested: []string{"tl-01=2024-05-02"}},
+		supervisionFacts{form: "DELEGATION", followUp: "gs-1", recs: []string{"kn-1"}, requested: []string{"tl-01=2024-05-02=4"}},
 		critiqueFacts{form: "CONFERENCE", consultation: true, points: []string{"point:1"}},
 		petitionFacts{kind: "COMPLAINT", secondInstance: true, secondTo: "ubnd-an-nhon"},
 		petitionFacts{kind: "DENUNCIATION", extensions: 2},

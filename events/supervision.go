@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -416,8 +417,9 @@ type supervisionFacts struct {
 	form     SupervisionForm
 	followUp string
 	recs     []string
-	// requested holds each open document request's ID and date, as
-	// "ID=YYYY-MM-DD": its answer is not dated before it (dateorder.go).
+	// requested holds each open document request's ID, date and version,
+	// as "ID=YYYY-MM-DD=V": its answer is not dated before it
+	// (dateorder.go), and a correction of that version changes the date.
 	requested []string
 }
 
@@ -425,16 +427,18 @@ type supervisionFacts struct {
 // none is kept).
 func (f supervisionFacts) requestedOn(id string) Date {
 	for _, r := range f.requested {
-		if rid, on, ok := strings.Cut(r, "="); ok && rid == id {
+		if rid, rest, ok := strings.Cut(r, "="); ok && rid == id {
+			on, _, _ := strings.Cut(rest, "=")
 			return Date(on)
 		}
 	}
 	return ""
 }
 
-// withRequest returns the kept request dates with id's set to on (none if
-// on is ""), in a new slice: states are copied on write.
-func (f supervisionFacts) withRequest(id string, on Date) []string {
+// withRequest returns the kept request dates with id's set to on, recorded
+// at version v (none if on is ""), in a new slice: states are copied on
+// write.
+func (f supervisionFacts) withRequest(id string, on Date, v uint64) []string {
 	out := make([]string, 0, len(f.requested)+1)
 	for _, r := range f.requested {
 		if rid, _, _ := strings.Cut(r, "="); rid != id {
@@ -442,12 +446,25 @@ func (f supervisionFacts) withRequest(id string, on Date) []string {
 		}
 	}
 	if on != "" {
-		out = append(out, id+"="+string(on))
+		out = append(out, id+"="+string(on)+"="+strconv.FormatUint(v, 10))
 	}
 	if len(out) == 0 {
 		return nil
 	}
 	return out
+}
+
+// withCorrectedRequest returns the kept request dates with the request
+// recorded at version v dated on; ok is false if no open request was
+// recorded at v (a correction of a correction, or of an answered request).
+func (f supervisionFacts) withCorrectedRequest(v uint64, on Date) (out []string, ok bool) {
+	suffix := "=" + strconv.FormatUint(v, 10)
+	for _, r := range f.requested {
+		if rid, rest, _ := strings.Cut(r, "="); strings.HasSuffix(rest, suffix) && strings.Count(rest, "=") == 1 {
+			return f.withRequest(rid, on, v), true
+		}
+	}
+	return f.requested, false
 }
 
 // supActive lists the states in which a supervision is under way.
@@ -565,26 +582,32 @@ var supervisionRules = &rules{
 		case *DocumentRequestedData:
 			s.open = withOpen(s.open, docPrefix+d.RequestID)
 			if f, ok := s.facts.(supervisionFacts); ok {
-				f.requested = f.withRequest(d.RequestID, d.RequestedOn)
+				f.requested = f.withRequest(d.RequestID, d.RequestedOn, s.version)
 				s.facts = f
 			}
 		case *DocumentProvidedData:
 			s.open = withoutOpen(s.open, docPrefix+d.RequestID)
 			if f, ok := s.facts.(supervisionFacts); ok {
-				f.requested = f.withRequest(d.RequestID, "")
+				f.requested = f.withRequest(d.RequestID, "", 0)
 				s.facts = f
 			}
 		case *DocumentRefusedData:
 			s.open = withoutOpen(s.open, docPrefix+d.RequestID)
 			if f, ok := s.facts.(supervisionFacts); ok {
-				f.requested = f.withRequest(d.RequestID, "")
+				f.requested = f.withRequest(d.RequestID, "", 0)
 				s.facts = f
 			}
 		case *CorrectionData:
-			// Which request a corrected date was of is not known here: the
-			// dates kept are dropped, not held against the answers.
+			// A corrected request date of an open request recorded at the
+			// corrected version is kept as corrected; of another version (a
+			// correction of a correction, or of an answered request: the
+			// state does not know which) the dates kept are dropped, not held
+			// against the answers.
 			if f, ok := s.facts.(supervisionFacts); ok && d.Changes["requested_on"] != "" {
-				f.requested = nil
+				var kept bool
+				if f.requested, kept = f.withCorrectedRequest(d.CorrectsVersion, Date(d.Changes["requested_on"])); !kept {
+					f.requested = nil
+				}
 				s.facts = f
 			}
 		case *SessionScheduledData:
