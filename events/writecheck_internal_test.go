@@ -31,6 +31,20 @@ func BenchmarkWriteChecks(b *testing.B) {
 			}
 		}
 	})
+	b.Run("DateOrder", func(b *testing.B) { // the twenty-second session's: checkDateOrder and setDateAnchor of an answer
+		answer, err := DecodePayload(RecommendationResponseSubmitted, []byte(`{"responded_on":"2023-03-20","outcome":"ACCEPTED","text":"Tiếp thu."}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := NewState(KindRecommendation, "kn-1")
+		setDateAnchor(s, RecommendationIssued, p)
+		for b.Loop() {
+			if err := checkDateOrder(s.kind, &s.days, RecommendationResponseSubmitted, answer); err != nil {
+				b.Fatal(err)
+			}
+			setDateAnchor(s, RecommendationResponseSubmitted, answer)
+		}
+	})
 	b.Run("DecodePayload", func(b *testing.B) { // for scale: what every write did already
 		data := body[bytes.Index(body, []byte(`"data":`))+7 : len(body)-1]
 		for b.Loop() {
