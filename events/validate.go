@@ -245,10 +245,15 @@ func checkFactDates(p Payload, now time.Time) error {
 		// A corrected date of what has happened is bound as the date was.
 		for _, k := range slices.Sorted(maps.Keys(c.Changes)) {
 			name := k[strings.LastIndexByte(k, '.')+1:]
-			if strings.HasSuffix(name, "_on") && !ahead[name] {
-				if err := factDateInRange("data.changes."+k, Date(c.Changes[k]), now); err != nil {
-					return err
-				}
+			var err error
+			switch d := Date(c.Changes[k]); {
+			case strings.HasSuffix(name, "_on") && !ahead[name]:
+				err = factDateInRange("data.changes."+k, d, now)
+			case d.Valid(): // a date that may lie ahead (a correction's values are text)
+				err = aheadDateNear("data.changes."+k, d, now)
+			}
+			if err != nil {
+				return err
 			}
 		}
 		return nil
@@ -264,7 +269,7 @@ func checkFactDates(p Payload, now time.Time) error {
 		d := Date(v.FieldByIndex(fd.index).String())
 		var err error
 		if fd.ahead {
-			err = aheadDateInRange(fd.name, d)
+			err = firstError(aheadDateInRange(fd.name, d), aheadDateNear(fd.name, d, now))
 		} else {
 			err = factDateInRange(fd.name, d, now)
 		}
@@ -281,6 +286,22 @@ func checkFactDates(p Payload, now time.Time) error {
 func aheadDateInRange(field string, d Date) error {
 	if d != "" && d.Valid() && (d < "1945-01-01" || d > "2200-12-31") {
 		return FieldErrorf(field, "%s %s is not a date from 1945 to 2200.", field, d)
+	}
+	return nil
+}
+
+// aheadYears bounds how far ahead a date that may lie ahead is written:
+// a due date, a commitment, a planned start years beyond it is a mistyped
+// year (2204 for 2024), and a commitment so far off would keep its flag
+// from ever being raised (helper-55).
+const aheadYears = 10
+
+// aheadDateNear checks that a date that may lie ahead is at most
+// aheadYears after today; "" and what is not a date are left to other
+// checks.
+func aheadDateNear(field string, d Date, now time.Time) error {
+	if limit := DateOf(now.In(vietnam).AddDate(aheadYears, 0, 0)); d != "" && d.Valid() && d > limit {
+		return FieldErrorf(field, "%s %s is more than %d years after today (at most %s): is the year mistyped?", field, d, aheadYears, limit)
 	}
 	return nil
 }
