@@ -244,27 +244,15 @@ func correctedDateOrder(envs []Envelope, corrections map[uint64]*CorrectionData,
 	var days [maxAnchors]int32
 	var setBy [maxAnchors]uint64
 	var fieldOf [maxAnchors]string
-	var doc map[string]any
 	for i := range envs {
 		v := uint64(i + 1)
 		st, ok := dateSteps[envs[i].Type]
 		if !ok {
 			continue
 		}
-		doc = nil
-		if json.Unmarshal(envs[i].Data, &doc) != nil {
-			continue
-		}
-		d, _ := doc[st.field].(string)
-		for cv := v + 1; cv <= uint64(len(envs)); cv++ {
-			if cd := corrections[cv]; cd != nil && root(cv) == v {
-				if x, ok := cd.Changes[st.field]; ok {
-					d = x
-				}
-			}
-		}
-		if v == of {
-			d = date
+		d := date
+		if v != of {
+			d = correctedText(envs, corrections, root, v, st.field)
 		}
 		day := dayOf(Date(d))
 		if day == 0 {
