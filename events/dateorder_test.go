@@ -73,12 +73,7 @@ func TestDateOrder(t *testing.T) {
 // (helper-55: a late answer read on time once its receipt was corrected
 // past it, and the flag went).
 func TestCorrectionKeepsDateOrder(t *testing.T) {
-	l := MustOpenLedger(t, nil, "")
-	l.Now = func() time.Time { return time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC) }
-	mustHandle(t, l, unitRequest("u1", ""))
-	mustHandle(t, l, events.Request{Kind: events.KindParty, ID: "ubnd-1", Create: true, Type: events.PartyRegistered, Actor: admin, Unit: "u1",
-		Data: json.RawMessage(`{"name":"UBND phường Bình Định","party_kind":"PEOPLES_COMMITTEE"}`)})
-	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	l, recorder := wardLedger(t, time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC))
 	rec := func(typ events.Type, data string) events.Request {
 		return events.Request{Kind: events.KindRecommendation, ID: "kn-c", Create: typ == events.RecommendationIssued, Type: typ, Actor: recorder, Unit: "u1", Data: json.RawMessage(data)}
 	}
@@ -113,12 +108,7 @@ func TestCorrectionKeepsDateOrder(t *testing.T) {
 // date, and an answer before the receipt, as recorded or corrected, was
 // taken).
 func TestCorrectedDateStillHeld(t *testing.T) {
-	l := MustOpenLedger(t, nil, "")
-	l.Now = func() time.Time { return time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC) }
-	mustHandle(t, l, unitRequest("u1", ""))
-	mustHandle(t, l, events.Request{Kind: events.KindParty, ID: "ubnd-1", Create: true, Type: events.PartyRegistered, Actor: admin, Unit: "u1",
-		Data: json.RawMessage(`{"name":"UBND phường Bình Định","party_kind":"PEOPLES_COMMITTEE"}`)})
-	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	l, recorder := wardLedger(t, time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC))
 	rec := func(typ events.Type, data string) events.Request {
 		return events.Request{Kind: events.KindRecommendation, ID: "kn-z", Create: typ == events.RecommendationIssued, Type: typ, Actor: recorder, Unit: "u1", Data: json.RawMessage(data)}
 	}
@@ -136,12 +126,7 @@ func TestCorrectedDateStillHeld(t *testing.T) {
 // supervisionLedger returns a ledger with a document-review supervision,
 // gs-z, and what records an event on it as a recorder.
 func supervisionLedger(t *testing.T) (*events.Ledger, func(typ events.Type, data string) error) {
-	l := MustOpenLedger(t, nil, "")
-	l.Now = func() time.Time { return time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC) }
-	mustHandle(t, l, unitRequest("u1", ""))
-	mustHandle(t, l, events.Request{Kind: events.KindParty, ID: "ubnd-1", Create: true, Type: events.PartyRegistered, Actor: admin, Unit: "u1",
-		Data: json.RawMessage(`{"name":"UBND phường Bình Định","party_kind":"PEOPLES_COMMITTEE"}`)})
-	recorder := events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
+	l, recorder := wardLedger(t, time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC))
 	do := func(typ events.Type, data string) error {
 		_, err := l.Handle(context.Background(), events.Request{Kind: events.KindSupervision, ID: "gs-z", Create: typ == events.SupervisionPlanned, Type: typ, Actor: recorder, Unit: "u1", Data: json.RawMessage(data)})
 		return err
@@ -216,4 +201,16 @@ func TestResultReportAfterCorrectedSession(t *testing.T) {
 		t.Errorf("submitted 05-22 after sessions 05-25 (corrected), 05-20, 05-21: %v", err)
 	}
 	must(do(events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-05-25","summary":"s"}`))
+}
+
+// wardLedger returns a ledger at now with unit u1 and its People's
+// Committee, party ubnd-1, and a recorder of u1.
+func wardLedger(t *testing.T, now time.Time) (*events.Ledger, events.Actor) {
+	t.Helper()
+	l := MustOpenLedger(t, nil, "")
+	l.Now = func() time.Time { return now }
+	mustHandle(t, l, unitRequest("u1", ""))
+	mustHandle(t, l, events.Request{Kind: events.KindParty, ID: "ubnd-1", Create: true, Type: events.PartyRegistered, Actor: admin, Unit: "u1",
+		Data: json.RawMessage(`{"name":"UBND phường Bình Định","party_kind":"PEOPLES_COMMITTEE"}`)})
+	return l, events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
 }
