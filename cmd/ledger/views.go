@@ -46,20 +46,12 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.Stderr, "ledger rebuild: --data is required")
 		return errUsage
 	}
-	cfg, err := LoadProjectionConfig(*rules, *holidays)
-	if err != nil {
-		return err
-	}
-	closeFn, st, err := openDataDirReadOnly(ctx, *data)
+	r, _, snaps, closeFn, err := openBuild(ctx, *data, *rules, *holidays)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	snaps := st.(*jetstream.Store).Snapshots("")
-	snaps.Files = dataFiles(*data)
-	r := projections.NewRunner(st, cfg, snaps, quietLogger())
-	r.LogFiles = dataFiles(*data).ReadLog
-	r.HugePages = true // this process builds and exits
+	cfg := r.Config()
 	start := time.Now()
 	v, err := r.Build(ctx, 0)
 	if err != nil {
@@ -109,6 +101,29 @@ func (c *RebuildCommand) Run(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(c.Stdout, "saved as the snapshot the next `ledger serve` loads")
 	return nil
+}
+
+// openBuild opens a stopped ledger's data folder (holding its lock) for a
+// build of its views in this process, as rebuild and replay make one: the
+// rule table and calendar given (the embedded ones if ""), a runner that
+// reads the log from the block files and builds into huge pages (the
+// process builds and exits), the store, and the folder's views snapshot
+// (the runner does not load or save it by itself: Open is not called).
+func openBuild(ctx context.Context, data, rules, holidays string) (*projections.Runner, events.Store, *jetstream.Snapshots, func(), error) {
+	cfg, err := LoadProjectionConfig(rules, holidays)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	closeFn, st, err := openDataDirReadOnly(ctx, data)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	snaps := st.(*jetstream.Store).Snapshots("")
+	snaps.Files = dataFiles(data)
+	r := projections.NewRunner(st, cfg, snaps, quietLogger())
+	r.LogFiles = dataFiles(data).ReadLog
+	r.HugePages = true
+	return r, st, snaps, closeFn, nil
 }
 
 // ReplayCommand prints the views as they stood at a past point.
@@ -177,18 +192,11 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 	if *base != "" {
 		return c.replayURL(ctx, *base, *tokenFile, *asOf, *collection, *id)
 	}
-	cfg, err := LoadProjectionConfig(*rules, *holidays)
-	if err != nil {
-		return err
-	}
-	closeFn, st, err := openDataDirReadOnly(ctx, *data)
+	r, st, _, closeFn, err := openBuild(ctx, *data, *rules, *holidays)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	r := projections.NewRunner(st, cfg, nil, quietLogger())
-	r.LogFiles = dataFiles(*data).ReadLog
-	r.HugePages = true // this process builds and exits
 	if !at.IsZero() {
 		if pos, err = projections.LogPositionAt(ctx, st, at); err != nil {
 			return err
