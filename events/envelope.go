@@ -59,6 +59,9 @@ func parseCanonical(b []byte, e *Envelope) bool {
 			(d.SignedOn != "" && !d.SignedOn.Valid()) { // as Date.UnmarshalJSON refuses it
 			return false
 		}
+		if shared, ok := sharedDate([]byte(d.SignedOn)); ok {
+			d.SignedOn = shared
+		}
 		e.DocumentRef = d
 	}
 	if p.lit(`,"idempotency_key":`) && !p.str(&e.IdempotencyKey) {

@@ -77,7 +77,13 @@ const DateLayout = "2006-01-02"
 var vietnam = time.FixedZone("ICT", 7*60*60)
 
 // DateOf returns the date of t in t's own location.
-func DateOf(t time.Time) Date { return Date(t.Format(DateLayout)) }
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return Date(t.Format(DateLayout))
+	}
+	return DateOfDay(y, int(m), d)
+}
 
 // ParseTime parses an RFC 3339 date-time as people and scripts give one:
 // "T" and "Z" may be lower case (RFC 3339 §5.6), which time.RFC3339 does
@@ -97,12 +103,21 @@ func (d Date) Time() (time.Time, error) { return time.Parse(DateLayout, string(d
 
 // Valid reports whether d is a real calendar date in the right form.
 func (d Date) Valid() bool {
+	if _, _, _, ok := parseDay([]byte(d)); ok {
+		return true
+	}
 	_, err := d.Time()
 	return err == nil
 }
 
 // UnmarshalJSON accepts only RFC 3339 full-dates.
 func (d *Date) UnmarshalJSON(b []byte) error {
+	if len(b) == 12 && b[0] == '"' && b[11] == '"' {
+		if shared, ok := sharedDate(b[1:11]); ok {
+			*d = shared
+			return nil
+		}
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
@@ -111,6 +126,9 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		return &json.UnmarshalTypeError{Value: "string " + s, Type: dateType}
 	}
 	*d = Date(s)
+	if shared, ok := sharedDate([]byte(s)); ok {
+		*d = shared
+	}
 	return nil
 }
 

@@ -689,7 +689,7 @@ func AddMonths(d events.Date, n int) events.Date {
 		return ""
 	}
 	y, m = months/12, months%12+1
-	return formatDate(y, m, min(day, daysIn(y, m)))
+	return events.DateOfDay(y, m, min(day, daysIn(y, m)))
 }
 
 // ConfigDigest returns a short hex SHA-256 of the rule table and calendar
@@ -838,17 +838,7 @@ func dateOf(n int32) events.Date {
 		m = mp - 9
 		y++
 	}
-	return formatDate(y, m, d)
-}
-
-// formatDate writes y-m-d as "YYYY-MM-DD" (0 <= y <= 9999).
-func formatDate(y, m, d int) events.Date {
-	b := [10]byte{
-		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-		byte('0' + m/10), byte('0' + m%10), '-',
-		byte('0' + d/10), byte('0' + d%10),
-	}
-	return events.Date(b[:])
+	return events.DateOfDay(y, m, d)
 }
 
 // decodeStrict decodes one JSON value from b into v: unknown fields and
