@@ -706,11 +706,31 @@ func TestConfidentialLaterEvent(t *testing.T) {
 		if r.Status != 200 || json.Unmarshal(r.Body, &item) != nil {
 			t.Fatalf("%s: %d %s", who, r.Status, r.Body)
 		}
-		// Nor does a report's median days to answer, narrowed to its day.
+		// Nor does a report's median days to answer, narrowed to its day,
+		// nor its outcome (accepted).
 		var rep projections.Report
 		r = getAtHead(t, f, c.tok, "/v1/reports/summary?unit="+unitWard+"&from=2023-03-10&to=2023-03-10")
-		if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil || rep.Recommendations.Issued != 1 || (rep.MedianDaysToAnswer != nil) != c.sees {
-			t.Errorf("%s: the report of kn-m's issue day: %d %s, want its median days to answer %v", who, r.Status, r.Body, c.sees)
+		if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil || rep.Recommendations.Issued != 1 || (rep.MedianDaysToAnswer != nil) != c.sees ||
+			(rep.Recommendations.Accepted == 1) != c.sees {
+			t.Errorf("%s: the report of kn-m's issue day: %d %s, want its median days to answer and its acceptance %v", who, r.Status, r.Body, c.sees)
+		}
+		// The answer's outcome is among the confidential answer's fields:
+		// not among the derived states either, nor found by them.
+		var view struct {
+			DerivedStatus []string `json:"derived_status"`
+		}
+		if r := getAtHead(t, f, c.tok, "/v1/recommendations/kn-m"); r.Status != 200 || json.Unmarshal(r.Body, &view) != nil ||
+			slices.Contains(view.DerivedStatus, "accepted") != c.sees || !slices.Contains(view.DerivedStatus, "answered_on_time") {
+			t.Errorf("%s: kn-m's derived states %v, want accepted among them %v (answered on time always): %d %s", who, view.DerivedStatus, c.sees, r.Status, r.Body)
+		}
+		var found struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		if r := getAtHead(t, f, c.tok, "/v1/recommendations?status=accepted"); r.Status != 200 || json.Unmarshal(r.Body, &found) != nil || (len(found.Items) == 1) != c.sees {
+			t.Errorf("%s: recommendations?status=accepted: %d %s, want kn-m found %v", who, r.Status, r.Body, c.sees)
+		}
+		if p := mustWeb(t, f, c.tok).Get("/items/recommendations/kn-m"); p.Status != 200 || strings.Contains(p.Body, `class="badge">Tiếp thu<`) != c.sees {
+			t.Errorf("%s: kn-m's page (%d) shows the outcome %v, want %v: %s", who, p.Status, !c.sees, c.sees, mainOf(p.Body))
 		}
 		i := slices.IndexFunc(item.Deadlines, func(o projections.Obligation) bool { return o.Rule == "recommendation.response" })
 		if i < 0 || item.Deadlines[i].Outcome != projections.OnTime || (item.Deadlines[i].MetOn == "2023-04-01") != c.sees || item.Party != partyWard {

@@ -344,7 +344,7 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date, red Re
 		fn := count
 		if red&HideConfidential != 0 {
 			fn = func(t *tally, row int) {
-				if t.withheld || t.answerHidden {
+				if t.withheld || t.answerHidden || t.outcomeHidden {
 					b := t.blind()
 					t = &b
 				}

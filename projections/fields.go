@@ -171,13 +171,19 @@ func (it *Item) Fields() iter.Seq[Field] {
 
 // Field returns the stored value of field key, or nil.
 func (it *Item) Field(key string) []byte {
+	e, _ := it.field(key)
+	return e.val
+}
+
+// field returns the entry of field key.
+func (it *Item) field(key string) (entry, bool) {
 	for e, ok := readEntry(it.Data, 0); ok; e, ok = readEntry(it.Data, e.next) {
 		switch strings.Compare(string(e.key), key) {
 		case 0:
-			return e.val
+			return e, true
 		case 1:
-			return nil
+			return entry{}, false
 		}
 	}
-	return nil
+	return entry{}, false
 }

@@ -244,7 +244,7 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 					}
 				}
 			}
-			if !v.statusMatches(it, q.Status, q.Today, flagged) {
+			if !v.statusMatches(it, q.Status, q.Today, q.Redact, flagged) {
 				continue
 			}
 		}
@@ -259,11 +259,11 @@ func (v *Views) List(q Query) ([]*Item, uint64) {
 	return out, 0
 }
 
-func (v *Views) statusMatches(it *Item, want []string, today events.Date, flagged map[string]bool) bool {
+func (v *Views) statusMatches(it *Item, want []string, today events.Date, redact Redaction, flagged map[string]bool) bool {
 	if slices.Contains(want, string(it.Status())) {
 		return true
 	}
-	for _, s := range v.DerivedStatus(it, today) {
+	for _, s := range v.DerivedStatus(it, today, redact) {
 		if slices.Contains(want, s) {
 			return true
 		}
@@ -271,13 +271,14 @@ func (v *Views) statusMatches(it *Item, want []string, today events.Date, flagge
 	return flagged[it.Stream()] && slices.Contains(want, "flagged")
 }
 
-// DerivedStatus returns the derived states of an item at today.
-func (v *Views) DerivedStatus(it *Item, today events.Date) []string {
-	return derivedStatus(it, v.Obligations(it, today))
+// DerivedStatus returns the derived states of an item at today, as a
+// reader with redaction redact sees them.
+func (v *Views) DerivedStatus(it *Item, today events.Date, redact Redaction) []string {
+	return derivedStatus(it, v.Obligations(it, today), redact)
 }
 
 // derivedStatus is DerivedStatus from the item's obligations at a date.
-func derivedStatus(it *Item, obligations []Obligation) []string {
+func derivedStatus(it *Item, obligations []Obligation, redact Redaction) []string {
 	var out []string
 	for _, o := range obligations {
 		switch o.Outcome {
@@ -295,7 +296,7 @@ func derivedStatus(it *Item, obligations []Obligation) []string {
 			}
 		}
 	}
-	if f := it.Facts.Rec; f != nil {
+	if f := it.Facts.Rec; f != nil && !redact.hidesOutcome(it) {
 		switch f.Outcome {
 		case events.OutcomeAccepted:
 			out = append(out, "accepted")
@@ -350,6 +351,18 @@ const (
 // form or party, nor appear in a party's trail.
 func (r Redaction) Withholds(it *Item) bool {
 	return r&HideConfidential != 0 && it.Opened == events.Confidential
+}
+
+// hidesOutcome reports whether a reader with redaction r may not see the
+// outcome of a recommendation's answer (accepted, partly accepted, ...)
+// among its derived states: a confidential answer, or a confidential
+// correction of it, set it, and its "outcome" field is redacted.
+func (r Redaction) hidesOutcome(it *Item) bool {
+	if r&HideConfidential == 0 {
+		return false
+	}
+	e, ok := it.field("outcome")
+	return ok && classOf[e.class] == events.Confidential
 }
 
 // HidesDuty reports whether a reader with redaction r sees obligation o of
@@ -414,7 +427,7 @@ func (v *Views) View(it *Item, today events.Date, redact Redaction) ItemView {
 		Title: it.Title, Form: it.Form, Party: it.Party, Parties: it.Core.Parties, Classification: it.Class, OpenedOn: it.OpenedOn,
 		CreatedPosition: it.Created, UpdatedPosition: it.Updated, LastHash: v.Hash(it.Updated).String(),
 		Deadlines: v.Obligations(it, today)}
-	iv.DerivedStatus = derivedStatus(it, iv.Deadlines)
+	iv.DerivedStatus = derivedStatus(it, iv.Deadlines, redact)
 	if iv.Parties == nil {
 		iv.Parties = []string{}
 	}

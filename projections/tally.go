@@ -54,6 +54,10 @@ type tally struct {
 	// dates (Redaction.HidesDuty: a record with a confidential event after
 	// its first): its days to answer are not counted for it.
 	answerHidden bool
+	// outcomeHidden is set when such a reader does not see the answer's
+	// outcome (Redaction.hidesOutcome: a confidential answer set it): it
+	// is not counted as accepted, partly accepted or not accepted for it.
+	outcomeHidden bool
 	// noForm and noDays mark a copy for such a reader (see blind).
 	noForm, noDays bool
 }
@@ -61,10 +65,14 @@ type tally struct {
 // blind returns what a reader who may not see confidential data counts
 // of the item: a record withheld whole by its opened date, under no form
 // and without its days to answer; one whose answer's dates are hidden
-// without its days to answer.
+// without its days to answer; one whose answer's outcome is hidden
+// under no outcome.
 func (t *tally) blind() tally {
 	b := *t
 	b.noDays = true
+	if t.outcomeHidden {
+		b.outcome = otherOutcome
+	}
 	if t.withheld {
 		b.day, b.form, b.noForm = t.openDay, "", true
 		if t.odd != nil {
@@ -133,6 +141,7 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 		case events.OutcomeExplainedNotAccepted:
 			t.outcome = explainedNotAccepted
 		}
+		t.outcomeHidden = HideConfidential.hidesOutcome(it)
 		// Implemented is a fact that stays (verified or closed after it),
 		// not the state "implemented, awaiting verification".
 		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, f.EvidenceOn != "" || f.Implemented != ""
