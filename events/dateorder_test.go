@@ -157,6 +157,21 @@ func TestDocumentRequestDateCorrected(t *testing.T) {
 	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-02","provided_on":"2024-05-03"}`); events.ErrorField(err) != "data.provided_on" {
 		t.Errorf("provided 05-03 for an uncorrected request of 05-10: %v", err)
 	}
+	// A correction of the correction (version 4) dates tl-01 again, and
+	// the other request's date is still held (both were dropped).
+	must(do(events.SupervisionCorrected, `{"corrects_version":4,"reason":"Công văn ghi ngày 04/5","changes":{"requested_on":"2024-05-04"}}`))
+	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-02","provided_on":"2024-05-03"}`); events.ErrorField(err) != "data.provided_on" {
+		t.Errorf("provided 05-03 for a request of 05-10, after a correction of a correction: %v", err)
+	}
+	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-03"}`); events.ErrorField(err) != "data.provided_on" {
+		t.Errorf("provided 05-03 for a request corrected to 05-06, then to 05-04: %v", err)
+	}
+	// And a correction of the request itself again (version 2).
+	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Công văn ghi ngày 05/5","changes":{"requested_on":"2024-05-05"}}`))
+	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-04"}`); events.ErrorField(err) != "data.provided_on" {
+		t.Errorf("provided 05-04 for a request corrected to 05-05 last: %v", err)
+	}
+	must(do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-05"}`))
 }
 
 // A correction does not put a document request and its answer out of

@@ -417,9 +417,10 @@ type supervisionFacts struct {
 	form     SupervisionForm
 	followUp string
 	recs     []string
-	// requested holds each open document request's ID, date and version,
-	// as "ID=YYYY-MM-DD=V": its answer is not dated before it
-	// (dateorder.go), and a correction of that version changes the date.
+	// requested holds each open document request's ID, date and
+	// versions, as "ID=YYYY-MM-DD=V,V2,...": its answer is not dated
+	// before it (dateorder.go), and a correction of any of those versions
+	// (the request's, then each correction of its date) changes the date.
 	requested []string
 }
 
@@ -436,9 +437,9 @@ func (f supervisionFacts) requestedOn(id string) Date {
 }
 
 // withRequest returns the kept request dates with id's set to on, recorded
-// at version v (none if on is ""), in a new slice: states are copied on
+// at versions vs (none if on is ""), in a new slice: states are copied on
 // write.
-func (f supervisionFacts) withRequest(id string, on Date, v uint64) []string {
+func (f supervisionFacts) withRequest(id string, on Date, vs string) []string {
 	out := make([]string, 0, len(f.requested)+1)
 	for _, r := range f.requested {
 		if rid, _, _ := strings.Cut(r, "="); rid != id {
@@ -446,7 +447,7 @@ func (f supervisionFacts) withRequest(id string, on Date, v uint64) []string {
 		}
 	}
 	if on != "" {
-		out = append(out, id+"="+string(on)+"="+strconv.FormatUint(v, 10))
+		out = append(out, id+"="+string(on)+"="+vs)
 	}
 	if len(out) == 0 {
 		return nil
@@ -454,17 +455,21 @@ func (f supervisionFacts) withRequest(id string, on Date, v uint64) []string {
 	return out
 }
 
-// withCorrectedRequest returns the kept request dates with the request
-// recorded at version v dated on; ok is false if no open request was
-// recorded at v (a correction of a correction, or of an answered request).
-func (f supervisionFacts) withCorrectedRequest(v uint64, on Date) (out []string, ok bool) {
-	suffix := "=" + strconv.FormatUint(v, 10)
+// withCorrectedRequest returns the kept request dates with the open
+// request recorded at version v, or whose date a correction at v
+// corrected, dated on as corrected at version at (so that a correction of
+// that correction finds it too); the kept dates as they are if there is
+// none (a correction of an answered request, which is no longer kept).
+func (f supervisionFacts) withCorrectedRequest(v uint64, on Date, at uint64) []string {
+	want := strconv.FormatUint(v, 10)
 	for _, r := range f.requested {
-		if rid, rest, _ := strings.Cut(r, "="); strings.HasSuffix(rest, suffix) && strings.Count(rest, "=") == 1 {
-			return f.withRequest(rid, on, v), true
+		rid, rest, _ := strings.Cut(r, "=")
+		_, vs, _ := strings.Cut(rest, "=")
+		if slices.Contains(strings.Split(vs, ","), want) {
+			return f.withRequest(rid, on, vs+","+strconv.FormatUint(at, 10))
 		}
 	}
-	return f.requested, false
+	return f.requested
 }
 
 // supActive lists the states in which a supervision is under way.
@@ -582,32 +587,27 @@ var supervisionRules = &rules{
 		case *DocumentRequestedData:
 			s.open = withOpen(s.open, docPrefix+d.RequestID)
 			if f, ok := s.facts.(supervisionFacts); ok {
-				f.requested = f.withRequest(d.RequestID, d.RequestedOn, s.version)
+				f.requested = f.withRequest(d.RequestID, d.RequestedOn, strconv.FormatUint(s.version, 10))
 				s.facts = f
 			}
 		case *DocumentProvidedData:
 			s.open = withoutOpen(s.open, docPrefix+d.RequestID)
 			if f, ok := s.facts.(supervisionFacts); ok {
-				f.requested = f.withRequest(d.RequestID, "", 0)
+				f.requested = f.withRequest(d.RequestID, "", "")
 				s.facts = f
 			}
 		case *DocumentRefusedData:
 			s.open = withoutOpen(s.open, docPrefix+d.RequestID)
 			if f, ok := s.facts.(supervisionFacts); ok {
-				f.requested = f.withRequest(d.RequestID, "", 0)
+				f.requested = f.withRequest(d.RequestID, "", "")
 				s.facts = f
 			}
 		case *CorrectionData:
-			// A corrected request date of an open request recorded at the
-			// corrected version is kept as corrected; of another version (a
-			// correction of a correction, or of an answered request: the
-			// state does not know which) the dates kept are dropped, not held
-			// against the answers.
+			// A corrected request date of an open request (recorded at the
+			// corrected version, or corrected by a correction at it) is
+			// kept as corrected.
 			if f, ok := s.facts.(supervisionFacts); ok && d.Changes["requested_on"] != "" {
-				var kept bool
-				if f.requested, kept = f.withCorrectedRequest(d.CorrectsVersion, Date(d.Changes["requested_on"])); !kept {
-					f.requested = nil
-				}
+				f.requested = f.withCorrectedRequest(d.CorrectsVersion, Date(d.Changes["requested_on"]), s.version)
 				s.facts = f
 			}
 		case *SessionScheduledData:
