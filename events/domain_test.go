@@ -59,6 +59,19 @@ type fixtureWorld struct {
 // Lookup implements events.World.
 func (w *fixtureWorld) Lookup(stream string) *events.State { return w.states[stream] }
 
+// TakenBy lists the units that name unit among their predecessors, as the
+// Ledger's index does (for events.UnitWithin).
+func (w *fixtureWorld) TakenBy(unit string) []string {
+	var out []string
+	for _, st := range w.states {
+		if u, ok := st.UnitInfo(); ok && slices.Contains(u.Predecessors, unit) {
+			out = append(out, u.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // state returns the current state of stream, or the state of a new stream.
 func (w *fixtureWorld) state(tb testing.TB, stream string) *events.State {
 	tb.Helper()

@@ -68,9 +68,10 @@ type Ledger struct {
 	states    map[string]*State
 	positions map[string][]uint64 // stream -> positions, in version order
 	keys      map[keyDigest]uint64
-	tokens    map[string]string // secret sha256 hex -> token ID
-	applied   uint64            // last position applied by the follower
-	acked     uint64            // highest position the command path evolved a state or key to (may be ahead of applied)
+	tokens    map[string]string   // secret sha256 hex -> token ID
+	takers    map[string][]string // unit ID -> the units that list it in predecessor_ids
+	applied   uint64              // last position applied by the follower
+	acked     uint64              // highest position the command path evolved a state or key to (may be ahead of applied)
 
 	tree      Tree
 	streamMu  [1024]sync.Mutex
@@ -131,6 +132,7 @@ func NewLedger(store Store, signer *CheckpointSigner, origin string) *Ledger {
 		positions: make(map[string][]uint64),
 		keys:      make(map[keyDigest]uint64),
 		tokens:    make(map[string]string),
+		takers:    make(map[string][]string),
 		seed:      maphash.MakeSeed(),
 		appliedCh: make(chan struct{}),
 		cpCh:      make(chan struct{}),
@@ -458,6 +460,7 @@ func (l *Ledger) applyPrepared(pr *preparedRecord) error {
 		st = Evolve(st, env, p, r.Position, h)
 		l.states[env.Stream] = st
 		l.positions[env.Stream] = append(l.positions[env.Stream], r.Position)
+		l.indexTakers(id, p)
 	case env.Version <= st.version && st.lastPos >= r.Position:
 		// The command path applied it already.
 		if env.Version == st.version && st.lastHash != h {
@@ -507,6 +510,26 @@ func decodeStored(t Type, data []byte) (Payload, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// indexTakers notes, for a unit's registration just applied, which units
+// it lists in its predecessor_ids (l.mu held for writing).
+func (l *Ledger) indexTakers(id string, p Payload) {
+	if d, ok := p.(*UnitRegisteredData); ok {
+		for _, pre := range d.PredecessorIDs {
+			if !slices.Contains(l.takers[pre], id) {
+				l.takers[pre] = append(l.takers[pre], id)
+			}
+		}
+	}
+}
+
+// TakenBy returns the units that list unit among their predecessor_ids:
+// a merger recorded on the new unit's side (see UnitWithin).
+func (l *Ledger) TakenBy(unit string) []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return slices.Clone(l.takers[unit])
 }
 
 // Lookup implements World.
@@ -942,6 +965,7 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 		cur = Evolve(cur, &env, p, a.Position, h)
 		l.states[stream] = cur
 		l.positions[stream] = append(l.positions[stream], a.Position)
+		l.indexTakers(req.ID, p)
 	}
 	if req.IdempotencyKey != "" {
 		l.keys[digestKey(req.Actor.Subject, req.IdempotencyKey)] = a.Position

@@ -295,6 +295,7 @@ type loadedState struct {
 	positions map[string][]uint64
 	keys      map[keyDigest]uint64
 	tokens    map[string]string
+	takers    map[string][]string
 	root      [32]byte
 }
 
@@ -425,7 +426,7 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 		}
 	})
 	ls := &loadedState{size: size, states: make(map[string]*State, head.NStates), positions: make(map[string][]uint64, head.NStates),
-		keys: make(map[keyDigest]uint64, head.NKeys), tokens: map[string]string{}, root: [32]byte(root)}
+		keys: make(map[keyDigest]uint64, head.NKeys), tokens: map[string]string{}, takers: map[string][]string{}, root: [32]byte(root)}
 	for i := range decoded {
 		if decoded[i].err != nil {
 			return nil, decoded[i].err
@@ -439,6 +440,13 @@ func decodeState(r io.Reader, vkey, origin string) (*loadedState, error) {
 			ls.positions[stream] = decoded[i].positions[j]
 			if tf, ok := st.facts.(tokenFacts); ok && tf.secret != "" {
 				ls.tokens[tf.secret] = st.id
+			}
+			if uf, ok := st.facts.(unitFacts); ok {
+				for _, pre := range uf.predecessors {
+					if !slices.Contains(ls.takers[pre], st.id) {
+						ls.takers[pre] = append(ls.takers[pre], st.id)
+					}
+				}
 			}
 		}
 		decoded[i] = chunkStates{}
@@ -569,7 +577,7 @@ func (l *Ledger) loadSnapshot(ctx context.Context, head uint64) uint64 {
 		return 0
 	}
 	l.mu.Lock()
-	l.states, l.positions, l.keys, l.tokens, l.applied = ls.states, ls.positions, ls.keys, ls.tokens, ls.size
+	l.states, l.positions, l.keys, l.tokens, l.takers, l.applied = ls.states, ls.positions, ls.keys, ls.tokens, ls.takers, ls.size
 	l.tree.levels = tree.levels
 	l.mu.Unlock()
 	l.Logger.Info("state snapshot loaded", "position", ls.size, "streams", len(ls.states), "decoded_in", decoded.Round(time.Millisecond),

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -76,6 +77,10 @@ func TestLedgerStateSnapshot(t *testing.T) {
 	mustHandle(t, l, unitRequest("u2", ""))
 	mustHandle(t, l, events.Request{Kind: events.KindParty, ID: "ubnd-u1", Create: true, Type: events.PartyRegistered, Actor: admin, Unit: "u1",
 		Data: json.RawMessage(`{"name":"UBND phường Đập Đá","party_kind":"PEOPLES_COMMITTEE"}`)})
+	// A merger recorded on the new unit's side: the index of predecessors
+	// (TakenBy, read by the scope checks) comes back with the states.
+	mustHandle(t, l, events.Request{Kind: events.KindUnit, ID: "u-an-nhon", Create: true, Type: events.UnitRegistered, Actor: admin,
+		Data: json.RawMessage(`{"name":"Phường An Nhơn","level":"COMMUNE","valid_from":"2025-07-01","predecessor_ids":["u1","u2"]}`)})
 	secret := "s3cret-token"
 	sum := sha256.Sum256([]byte(secret))
 	mustHandle(t, l, events.Request{Kind: events.KindToken, ID: "t1", Create: true, Type: events.TokenCreated, Actor: admin,
@@ -111,6 +116,10 @@ func TestLedgerStateSnapshot(t *testing.T) {
 		if a, b := fromSnap.Positions(s), full.Positions(s); !reflect.DeepEqual(a, b) {
 			t.Errorf("%s positions: %v and %v", s, a, b)
 		}
+	}
+	if a, b := fromSnap.TakenBy("u1"), full.TakenBy("u2"); !slices.Equal(a, []string{"u-an-nhon"}) || !slices.Equal(b, []string{"u-an-nhon"}) ||
+		!events.UnitWithin(fromSnap, "u1", "u-an-nhon") {
+		t.Errorf("u1 taken by %v after the snapshot, u2 by %v after a replay, u1 within u-an-nhon %v: want u-an-nhon", a, b, events.UnitWithin(fromSnap, "u1", "u-an-nhon"))
 	}
 	ra, _ := fromSnap.Tree().Root(last.Position)
 	rb, _ := full.Tree().Root(last.Position)

@@ -288,10 +288,12 @@ func (s *State) UnitInfo() (UnitInfo, bool) {
 
 // UnitTree is what a scope check reads of the units: each unit's parent
 // and the units it superseded and was superseded by, as recorded (ok is
-// false for a unit not registered). The write side reads its states; the
-// read side its views.
+// false for a unit not registered), and the units that list a unit among
+// their predecessor_ids (TakenBy: a merger recorded on the new unit's
+// side). The write side reads its states; the read side its views.
 type UnitTree interface {
 	UnitLinks(id string) (parent string, predecessors, successors []string, ok bool)
+	TakenBy(id string) []string
 }
 
 // worldTree reads the units' links from the write side's states.
@@ -306,17 +308,27 @@ func (t worldTree) UnitLinks(id string) (string, []string, []string, bool) {
 	return f.parent, f.predecessors, f.successors, true
 }
 
+// TakenBy reads the world's index of predecessors (the Ledger keeps one);
+// a world without one knows none.
+func (t worldTree) TakenBy(id string) []string {
+	if tb, ok := t.w.(interface{ TakenBy(string) []string }); ok {
+		return tb.TakenBy(id)
+	}
+	return nil
+}
+
 // UnitWithin reports whether unit lies in the subtree of scope: scope
-// itself, a unit below it, a unit that scope superseded (as recorded in
-// scope's predecessor_ids), or a unit whose records passed to one of these
-// when it was superseded (as recorded in its successor_ids), and the units
-// below those, so the records of units merged into scope stay in its scope.
+// itself, a unit below it, a unit whose records passed to one of these by
+// a supersession, and the units below those, so the records of units
+// merged into scope stay in its scope. A supersession counts as recorded
+// on either side: the old unit's successor_ids or the new unit's
+// predecessor_ids.
 //
 // The parent chain is history and always counts: the town's MTTQ keeps its
 // old communes' records. A supersession counts only for the nearest
 // superseded unit on the way up: when a district is split, each old commune
-// goes where its own successor_ids say, not to every successor of the
-// district.
+// goes where its own supersession says, not to every successor of the
+// district. The read side's scopes (projections' ScopeSet) are this rule.
 func UnitWithin(w World, unit, scope string) bool {
 	return UnitScope(worldTree{w}, scope)(unit)
 }
@@ -327,32 +339,35 @@ func UnitScope(t UnitTree, scope string) func(unit string) bool {
 	if scope == "" {
 		return func(string) bool { return false }
 	}
-	succeeded := successorClosure(t, scope)
 	return func(unit string) bool {
-		return unit != "" && unitWithin(t, unit, scope, succeeded, map[string]bool{})
+		return unit != "" && unitWithin(t, unit, scope, map[string]bool{})
 	}
 }
 
 // unitWithin walks up from unit; tried records the successors already
 // walked, so cycles and long chains end.
-func unitWithin(t UnitTree, unit, scope string, succeeded []string, tried map[string]bool) bool {
+func unitWithin(t UnitTree, unit, scope string, tried map[string]bool) bool {
 	u := unit
 	followed := false
 	for depth := 0; u != "" && depth < 32; depth++ {
-		if u == scope || slices.Contains(succeeded, u) {
+		if u == scope {
 			return true
 		}
 		parent, _, successors, ok := t.UnitLinks(u)
 		if !ok {
 			return false
 		}
-		if !followed && len(successors) > 0 {
-			followed = true
-			for _, next := range successors {
-				if !tried[next] && len(tried) < 256 {
-					tried[next] = true
-					if unitWithin(t, next, scope, succeeded, tried) {
-						return true
+		if !followed {
+			// The nearest unit on the way up whose records passed on
+			// decides where they went.
+			for _, next := range [2][]string{successors, t.TakenBy(u)} {
+				for _, n := range next {
+					followed = true
+					if !tried[n] && len(tried) < 256 {
+						tried[n] = true
+						if unitWithin(t, n, scope, tried) {
+							return true
+						}
 					}
 				}
 			}
@@ -360,28 +375,4 @@ func unitWithin(t UnitTree, unit, scope string, succeeded []string, tried map[st
 		u = parent
 	}
 	return false
-}
-
-// successorClosure returns the units that scope took over, directly or
-// through a chain of supersessions, as recorded on scope's side
-// (predecessor_ids) or on theirs (successor_ids, found by walking back from
-// scope's predecessors).
-func successorClosure(t UnitTree, scope string) []string {
-	var out []string
-	queue := []string{scope}
-	for len(queue) > 0 && len(out) < 256 {
-		u := queue[0]
-		queue = queue[1:]
-		_, predecessors, _, ok := t.UnitLinks(u)
-		if !ok {
-			continue
-		}
-		for _, p := range predecessors {
-			if p != scope && !slices.Contains(out, p) {
-				out = append(out, p)
-				queue = append(queue, p)
-			}
-		}
-	}
-	return out
 }

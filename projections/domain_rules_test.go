@@ -440,15 +440,21 @@ func TestLeakFromDefaultClassification(t *testing.T) {
 }
 
 // TestScopeSetIsTheWriteSidesRule: a query's units are exactly those the
-// write side's rule (events.UnitScope) counts, for every unit, through
-// mergers recorded on either side, a split district whose communes go
-// their own ways, and a chain of two supersessions.
+// write side (events.UnitWithin over the ledger's own states) lets a
+// reader of the scope read, for every unit, through mergers recorded on
+// either side, a split district whose communes go their own ways (recorded
+// on the old units' side and on the new ones'), a chain of two
+// supersessions, and a unit below the scope that took over another
+// (helper-58: the read side listed records the write side refused, and a
+// split recorded on the new wards' side gave each ward its sibling's
+// communes).
 func TestScopeSetIsTheWriteSidesRule(t *testing.T) {
 	w := newWorld(t)
-	reg := func(id, parent, pre string) {
+	reg := func(id, parent string, pre ...string) {
 		data := fmt.Sprintf(`{"name":"Đơn vị %s","level":"COMMUNE","parent_id":%q,"valid_from":"2025-07-01"`, id, parent)
-		if pre != "" {
-			data += fmt.Sprintf(`,"predecessor_ids":[%q]`, pre)
+		if len(pre) > 0 {
+			b, _ := json.Marshal(pre)
+			data += fmt.Sprintf(`,"predecessor_ids":%s`, b)
 		}
 		w.record(admin, events.KindUnit, id, "", events.UnitRegistered, data+"}", "2025-07-01")
 	}
@@ -457,19 +463,37 @@ func TestScopeSetIsTheWriteSidesRule(t *testing.T) {
 		w.record(admin, events.KindUnit, id, "", events.UnitSuperseded, fmt.Sprintf(`{"successor_ids":%s,"effective_on":"2025-07-01","basis":"NQ"}`, b), "2025-07-01")
 	}
 	// A district split: 540 goes to x1 and x2; its commune 21610 to x2 by
-	// its own record, 21607 follows the district.
-	reg("x1", "52", "")
-	reg("x2", "52", "")
+	// its own record, and 21607 to an-nhon-ward, which names it among its
+	// predecessors (the fixture's), not with the district.
+	reg("x1", "52")
+	reg("x2", "52")
 	sup("540", "x1", "x2")
 	sup("21610", "x2")
 	// A chain: c1 merged into c2 (recorded on both sides), c2 into c3
 	// (recorded on c2's side).
-	reg("c1", "99", "")
+	reg("c1", "99")
 	reg("c2", "99", "c1")
 	sup("c1", "c2")
-	reg("c3", "99", "")
+	reg("c3", "99")
 	sup("c2", "c3")
-	reg("c1-child", "c1", "")
+	reg("c1-child", "c1")
+	// A district d9 split on the new wards' side: n1 and n2 each name d9
+	// and their own commune (k1, k2), and each commune's supersession
+	// names its ward; k3 has no record of its own and follows d9 to both.
+	reg("d9", "99")
+	reg("k1", "d9")
+	reg("k2", "d9")
+	reg("k3", "d9")
+	reg("p9", "")
+	reg("n1", "p9", "d9", "k1")
+	reg("n2", "p9", "d9", "k2")
+	sup("k1", "n1")
+	sup("k2", "n2")
+	// A ward below the province q9 that took over a commune elsewhere,
+	// recorded on the ward's side only.
+	reg("q9", "")
+	reg("g1", "99")
+	reg("g2", "q9", "g1")
 	w.recommendations(12, "2025-07-02", "2025-07-03") // what the fixture's check of flag updates needs
 	v := w.build()
 	var units []string
@@ -478,16 +502,25 @@ func TestScopeSetIsTheWriteSidesRule(t *testing.T) {
 		units = append(units, it.ID)
 	}
 	for _, scope := range units {
-		within := events.UnitScope(v, scope)
 		set := v.ScopeSet(scope)
 		for _, u := range units {
-			if within(u) != set[u] {
-				t.Errorf("unit %s in the scope of %s: the write side says %v, ScopeSet %v", u, scope, within(u), set[u])
+			if within := events.UnitWithin(w.ledger, u, scope); within != set[u] {
+				t.Errorf("unit %s in the scope of %s: the write side says %v, ScopeSet %v", u, scope, within, set[u])
 			}
 		}
 	}
-	if !v.Within("21610", "x2") || !v.Within("c1-child", "c3") || !v.Within("21607", "x1") {
-		t.Errorf("x2 %v, c3 %v, x1 %v", v.ScopeSet("x2"), v.ScopeSet("c3"), v.ScopeSet("x1"))
+	for _, c := range []struct {
+		unit, scope string
+		within      bool
+	}{
+		{"21610", "x2", true}, {"c1-child", "c3", true}, {"21607", "x1", false}, {"21607", "an-nhon-ward", true}, {"21610", "x1", false},
+		{"k1", "n1", true}, {"k2", "n1", false}, {"k1", "n2", false}, {"k2", "n2", true}, {"k3", "n1", true}, {"k3", "n2", true},
+		{"k1", "p9", true}, {"k2", "d9", true},
+		{"g1", "g2", true}, {"g1", "q9", true}, {"g2", "99", false},
+	} {
+		if got := v.Within(c.unit, c.scope); got != c.within {
+			t.Errorf("%s within %s: %v, want %v (ScopeSet %v)", c.unit, c.scope, got, c.within, v.ScopeSet(c.scope))
+		}
 	}
 }
 

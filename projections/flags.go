@@ -168,10 +168,14 @@ type flagCache struct {
 	// outOfScope are MU_OUT_OF_SCOPE_CONTENT's phrases, folded at the
 	// first computation.
 	outOfScope phrases
-	// smu guards scopes: flags are computed with mu held and use scopes.
-	smu       sync.Mutex
-	scopesPos uint64
-	scopes    map[string]map[string]bool
+	// smu guards scopes and takers: flags are computed with mu held and
+	// use scopes. They are kept while flagEpoch is scopesEpoch.
+	smu         sync.Mutex
+	scopesEpoch uint64
+	scopes      map[string]map[string]bool
+	// takers lists, for each unit, the units that name it among their
+	// predecessor_ids.
+	takers map[string][]string
 }
 
 // Withheld reports whether the flag is about an item r withholds

@@ -12,14 +12,24 @@ import (
 )
 
 // ScopeSet returns the units a query on unit covers: the unit, every unit
-// below it, and the units it succeeded (a ward created by the 2025 merger
-// covers the communes merged into it) with theirs, as the write side
-// counts them (events.UnitWithin). Nil for an unknown unit.
+// below it, and the units whose records passed to these by a supersession
+// (a ward created by the 2025 merger covers the communes merged into it)
+// with theirs, as the write side counts them (events.UnitWithin: the same
+// rule, so that a reader lists what it may read). Nil for an unknown unit.
+// The sets are kept until a unit or party changes.
 func (v *Views) ScopeSet(unit string) map[string]bool {
 	v.cache.smu.Lock()
 	defer v.cache.smu.Unlock()
-	if v.cache.scopesPos != v.pos {
-		v.cache.scopes, v.cache.scopesPos = nil, v.pos
+	if v.cache.scopesEpoch != v.flagEpoch || v.cache.takers == nil {
+		v.cache.scopes, v.cache.scopesEpoch = nil, v.flagEpoch
+		v.cache.takers = map[string][]string{}
+		for _, u := range v.order[events.KindUnit] {
+			if f := u.Facts.Unit; f != nil {
+				for _, pre := range f.Predecessors {
+					v.cache.takers[pre] = append(v.cache.takers[pre], u.ID)
+				}
+			}
+		}
 	}
 	if s, ok := v.cache.scopes[unit]; ok {
 		return s
@@ -27,35 +37,11 @@ func (v *Views) ScopeSet(unit string) map[string]bool {
 	if v.items[events.StreamName(events.KindUnit, unit)] == nil {
 		return nil
 	}
-	// The unit, the units below it and those it took over by its
-	// predecessor_ids (and theirs), with the units below those: all within
-	// (their parent chains reach unit or one it took over).
+	within := events.UnitScope(unitTree{v, v.cache.takers}, unit)
 	set := map[string]bool{}
-	queue := []string{unit}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		if set[n] {
-			continue
-		}
-		set[n] = true
-		queue = append(queue, v.children[n]...)
-		if _, pre, _, ok := v.UnitLinks(n); ok {
-			queue = append(queue, pre...)
-		}
-	}
-	// Units whose records passed to these by their own successor_ids (a
-	// superseded unit, or one below it): the write side's rule decides.
-	within := events.UnitScope(v, unit)
 	for _, u := range v.order[events.KindUnit] {
-		if f := u.Facts.Unit; f == nil || len(f.Successors) == 0 || set[u.ID] || !within(u.ID) {
-			continue
-		}
-		for below := []string{u.ID}; len(below) > 0; below = below[1:] {
-			if n := below[0]; !set[n] && within(n) {
-				set[n] = true
-				below = append(below, v.children[n]...)
-			}
+		if within(u.ID) {
+			set[u.ID] = true
 		}
 	}
 	if v.cache.scopes == nil {
@@ -65,7 +51,18 @@ func (v *Views) ScopeSet(unit string) map[string]bool {
 	return set
 }
 
-// UnitLinks implements events.UnitTree over the units in the views.
+// unitTree is events.UnitTree over the units in the views, with the index
+// of predecessors the scopes were computed with.
+type unitTree struct {
+	v      *Views
+	takers map[string][]string
+}
+
+func (t unitTree) UnitLinks(id string) (string, []string, []string, bool) { return t.v.UnitLinks(id) }
+func (t unitTree) TakenBy(id string) []string                             { return t.takers[id] }
+
+// UnitLinks returns a unit's parent, predecessors and successors in the
+// views (ok false for a unit not registered).
 func (v *Views) UnitLinks(id string) (parent string, predecessors, successors []string, ok bool) {
 	u := v.items[events.StreamName(events.KindUnit, id)]
 	if u == nil || u.Facts.Unit == nil {

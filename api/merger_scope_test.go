@@ -1,0 +1,117 @@
+package api_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/mttq-vn/ledger/api"
+	"github.com/mttq-vn/ledger/events"
+)
+
+// mergerUnit registers a unit as the admin.
+func mergerUnit(t *testing.T, f *Fixture, id, name, level, parent string, preds ...string) events.Result {
+	t.Helper()
+	return f.MustCreate(t, f.Admin, "units", api.EventRequest{ID: id, Type: events.UnitRegistered,
+		Data: mustJSON(t, events.UnitRegisteredData{Name: name, Level: events.UnitLevel(level), ParentID: parent, ValidFrom: "2025-07-01", PredecessorIDs: preds})})
+}
+
+// mergerSupersede records that the admin superseded unit id by succ.
+func mergerSupersede(t *testing.T, f *Fixture, id string, succ ...string) events.Result {
+	t.Helper()
+	return f.MustAppend(t, f.Admin, "units", id, api.EventRequest{Type: events.UnitSuperseded,
+		Data: mustJSON(t, events.UnitSupersededData{SuccessorIDs: succ, EffectiveOn: "2025-07-01", Basis: "Nghị quyết 1668/NQ-UBTVQH15"})})
+}
+
+// listIDs lists the IDs of a list response.
+func listIDs(t *testing.T, r Reply) []string {
+	t.Helper()
+	var l api.ListResponse
+	if r.Status != 200 || json.Unmarshal(r.Body, &l) != nil {
+		t.Fatalf("list: %d %s", r.Status, r.Body)
+	}
+	var out []string
+	for _, it := range l.Items {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+// TestScopeOfAUnitBelowThatTookOverAnother: a new ward under a new
+// province names an old ward among its predecessors (the merger recorded on
+// the new unit's side). The province's reader lists the old ward's
+// recommendation and may read it, its history and the events its trail
+// cites: one scope for lists, items and bundles (helper-58: the list had
+// it, the item was "not found" and the bundle withheld its events).
+func TestScopeOfAUnitBelowThatTookOverAnother(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "kn-a", unitWard, partyWard)
+	f.MustAppend(t, f.Recorder, "recommendations", "kn-a", receivedRequest)
+	mergerUnit(t, f, "64", "Tỉnh Gia Lai", "PROVINCE", "")
+	mergerUnit(t, f, "w-new", "Phường An Nhơn", "COMMUNE", "64", unitWard)
+	obsProv := f.MustCreateToken(t, api.TokenRequest{Name: "HĐND tỉnh Gia Lai", Role: events.RoleObserver, Unit: "64"})
+	f.MustWaitApplied(t)
+
+	inList := slices.Contains(listIDs(t, getAtHead(t, f, obsProv, "/v1/recommendations")), "kn-a")
+	inUnitList := slices.Contains(listIDs(t, getAtHead(t, f, obsProv, "/v1/recommendations?unit=w-new")), "kn-a")
+	item := getAtHead(t, f, obsProv, "/v1/recommendations/kn-a")
+	hist := getAtHead(t, f, obsProv, "/v1/recommendations/kn-a/events")
+	t.Logf("list %v, list unit=w-new %v, item %d, events %d", inList, inUnitList, item.Status, hist.Status)
+	if inList != (item.Status == 200) || inUnitList != (item.Status == 200) || (item.Status == 200) != (hist.Status == 200) {
+		t.Errorf("observer of 64 (above w-new, successor of %s): recommendation kn-a listed %v (unit=w-new: %v), but GET item %d, GET events %d: one token, two scopes",
+			unitWard, inList, inUnitList, item.Status, hist.Status)
+	}
+	// The trail of the old ward's People's Committee: obligations listed,
+	// the events they cite withheld.
+	r := getAtHead(t, f, obsProv, "/v1/bundles/parties/"+partyWard)
+	var b events.Bundle
+	if r.Status != 200 || json.Unmarshal(r.Body, &b) != nil {
+		t.Fatalf("bundle: %d %s", r.Status, r.Body)
+	}
+	withheld := 0
+	for _, e := range b.Events {
+		if e.Redacted {
+			withheld++
+		}
+	}
+	if withheld > 0 {
+		t.Errorf("observer of 64: the bundle of %s withholds %d of its %d events (public ones of kn-a, a record its trail lists)", partyWard, withheld, len(b.Events))
+	}
+}
+
+// TestSplitRecordedOnEitherSide: the town 540 is split between two new
+// wards, w-a and w-b; its ward 21607 passes to w-a and its ward 21610 to
+// w-b, each by its own supersession. Recorded on the town's side or on the
+// new wards' (predecessor_ids naming the town), w-a's reader reads 21607's
+// recommendation and not 21610's (helper-58: recorded on the new wards'
+// side, each ward read its sibling's communes).
+func TestSplitRecordedOnEitherSide(t *testing.T) {
+	for _, side := range []string{"successor_ids", "predecessor_ids"} {
+		t.Run(side, func(t *testing.T) {
+			f := MustOpenServer(t)
+			f.MustIssue(t, f.Recorder, "kn-a", unitWard, partyWard)
+			f.MustIssue(t, f.OtherRecorder, "kn-b", unitOther, partyOther)
+			mergerUnit(t, f, "64", "Tỉnh Gia Lai", "PROVINCE", "")
+			if side == "predecessor_ids" {
+				mergerUnit(t, f, "w-a", "Phường An Nhơn", "COMMUNE", "64", unitTown, unitWard)
+				mergerUnit(t, f, "w-b", "Phường An Nhơn Đông", "COMMUNE", "64", unitTown, unitOther)
+			} else {
+				mergerUnit(t, f, "w-a", "Phường An Nhơn", "COMMUNE", "64")
+				mergerUnit(t, f, "w-b", "Phường An Nhơn Đông", "COMMUNE", "64")
+				mergerSupersede(t, f, unitTown, "w-a", "w-b")
+			}
+			mergerSupersede(t, f, unitWard, "w-a")
+			mergerSupersede(t, f, unitOther, "w-b")
+			obsA := f.MustCreateToken(t, api.TokenRequest{Name: "HĐND phường An Nhơn", Role: events.RoleObserver, Unit: "w-a"})
+			f.MustWaitApplied(t)
+			ids := listIDs(t, getAtHead(t, f, obsA, "/v1/recommendations"))
+			t.Logf("observer of w-a reads %v", ids)
+			if !slices.Contains(ids, "kn-a") || slices.Contains(ids, "kn-b") {
+				t.Errorf("merger recorded by %s: observer of w-a reads %v; want kn-a (21607 passed to w-a) and not kn-b (21610 passed to w-b by its own successor_ids)", side, ids)
+			}
+			if r := getAtHead(t, f, obsA, "/v1/recommendations/kn-b"); r.Status != 404 {
+				t.Errorf("merger recorded by %s: observer of w-a GET kn-b: %d", side, r.Status)
+			}
+		})
+	}
+}
