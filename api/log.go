@@ -157,7 +157,7 @@ func (s *Server) flagReader(r *http.Request, a events.Actor) func(id string) boo
 		s.Views.View(r.Context(), projections.Latest, func(v *projections.Views) error {
 			for _, f := range v.Flags(projections.Today(s.now())) {
 				if f.ID == id {
-					ok = s.flagAllowed(v, a, &f)
+					ok = s.flagAllowed(v, &readCtx{actor: a, at: projections.Latest}, &f)
 					break
 				}
 			}

@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mttq-vn/ledger/api"
@@ -113,5 +115,54 @@ func TestSplitRecordedOnEitherSide(t *testing.T) {
 				t.Errorf("merger recorded by %s: observer of w-a GET kn-b: %d", side, r.Status)
 			}
 		})
+	}
+}
+
+// TestAsOfReadsByTheScopeAsItIsNow: a reader's scope is its token's as it
+// is now, also at an as_of before a merger: the new ward's reader reads its
+// predecessor's record as it stood then, in the list and by its ID, and a
+// town's reader does not list a ward reparented since, which it may not
+// read by its ID either (helper-58: the scope at as_of came from the past
+// unit tree, while the item was read by the current one).
+func TestAsOfReadsByTheScopeAsItIsNow(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "kn-a", unitWard, partyWard)
+	f.MustAppend(t, f.Recorder, "recommendations", "kn-a", receivedRequest)
+	f.MustIssue(t, f.OtherRecorder, "kn-b", unitOther, partyOther)
+	before := f.MustWaitApplied(t)
+	mergerUnit(t, f, "64", "Tỉnh Gia Lai", "PROVINCE", "")
+	mergerUnit(t, f, "w-new", "Phường An Nhơn", "COMMUNE", "64", unitWard)
+	mergerSupersede(t, f, unitWard, "w-new")
+	// The district level ends: ward 21610 goes straight under the new province.
+	f.MustAppend(t, f.Admin, "units", unitOther, api.EventRequest{Type: events.UnitReparented,
+		Data: mustJSON(t, events.UnitReparentedData{ParentID: "64", EffectiveOn: "2025-07-01", Basis: "Nghị quyết 2025"})})
+	obsNew := f.MustCreateToken(t, api.TokenRequest{Name: "HĐND phường An Nhơn", Role: events.RoleObserver, Unit: "w-new"})
+	obsTown := f.MustCreateToken(t, api.TokenRequest{Name: "HĐND thị xã An Nhơn", Role: events.RoleObserver, Unit: unitTown})
+	f.MustWaitApplied(t)
+
+	if r := getAtHead(t, f, obsNew, "/v1/recommendations/kn-a"); r.Status != 200 {
+		t.Fatalf("observer of w-new reads its predecessor's kn-a now: %d %s", r.Status, r.Body)
+	}
+	asOf := fmt.Sprintf("as_of=%d", before)
+	if r := f.Do(t, "GET", "/v1/recommendations/kn-a?"+asOf, obsNew.Secret, nil); r.Status != 200 {
+		t.Errorf("observer of w-new, kn-a as it stood before the merger: %d %s, want 200 (the inspector's is 200, and the record is in the token's scope)", r.Status, r.Body)
+	}
+	if ids := listIDs(t, f.Do(t, "GET", "/v1/recommendations?"+asOf, obsNew.Secret, nil)); !slices.Contains(ids, "kn-a") {
+		t.Errorf("observer of w-new, list as_of before the merger: %v, want kn-a", ids)
+	}
+	// A report of the token's unit, which did not exist then, is refused
+	// naming as_of, not a unit the reader never gave; one of the unit it
+	// took over is the report of that point.
+	if r := f.Do(t, "GET", "/v1/reports/summary?"+asOf, obsNew.Secret, nil); r.Status != 400 || !strings.Contains(string(r.Body), `"field":"as_of"`) {
+		t.Errorf("observer of w-new, report (no unit given) as_of before the merger: %d %s, want 400 naming as_of", r.Status, r.Body)
+	}
+	if r := f.Do(t, "GET", "/v1/reports/summary?unit="+unitWard+"&"+asOf, obsNew.Secret, nil); r.Status != 200 {
+		t.Errorf("observer of w-new, report of %s as_of before the merger: %d %s", unitWard, r.Status, r.Body)
+	}
+	// The town's observer: the list and the item at the same point disagree.
+	listed := slices.Contains(listIDs(t, f.Do(t, "GET", "/v1/recommendations?"+asOf, obsTown.Secret, nil)), "kn-b")
+	item := f.Do(t, "GET", "/v1/recommendations/kn-b?"+asOf, obsTown.Secret, nil)
+	if listed != (item.Status == 200) {
+		t.Errorf("observer of %s as_of %d: kn-b (ward %s, reparented since) listed %v but GET item %d", unitTown, before, unitOther, listed, item.Status)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -64,6 +65,39 @@ type readCtx struct {
 	at    uint64
 	today events.Date
 	asOf  *AsOf
+	// scope is the reader's scope check (see Server.within), made once.
+	scopeOnce sync.Once
+	scope     func(unit string) bool
+}
+
+// within reports whether unit is in the scope of the reader's token (its
+// unit and below, as events.UnitWithin counts them): the scope as it is
+// now, also when the views read are as of an earlier point, whose unit tree
+// may not know the token's unit yet, or held a unit elsewhere than it is
+// now. The item and its events are read by the scope as it is now too
+// (mayRead): lists, items, trails and reports agree at every point.
+func (s *Server) within(rc *readCtx, v *projections.Views, unit string) bool {
+	rc.scopeOnce.Do(func() {
+		scope := rc.actor.Unit
+		if rc.at == projections.Latest {
+			set := v.ScopeSet(scope)
+			rc.scope = func(u string) bool { return set[u] }
+			return
+		}
+		var mu sync.Mutex
+		memo := map[string]bool{}
+		rc.scope = func(u string) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			in, ok := memo[u]
+			if !ok {
+				in = events.UnitWithin(s.Ledger, u, scope)
+				memo[u] = in
+			}
+			return in
+		}
+	})
+	return rc.scope(unit)
 }
 
 func (s *Server) now() time.Time {
@@ -267,8 +301,9 @@ func (s *Server) coveringCheckpoint(ctx context.Context, pos uint64) (uint64, []
 	return size, note, nil
 }
 
-// allow returns the filter of what the actor may read.
-func (s *Server) allow(v *projections.Views, a events.Actor) func(*projections.Item) bool {
+// allow returns the filter of what the reader may read.
+func (s *Server) allow(v *projections.Views, rc *readCtx) func(*projections.Item) bool {
+	a := rc.actor
 	reference := func(it *projections.Item) bool { return it.Kind == events.KindUnit || it.Kind == events.KindParty }
 	switch a.Role {
 	case events.RoleInspector:
@@ -279,8 +314,7 @@ func (s *Server) allow(v *projections.Views, a events.Actor) func(*projections.I
 		}
 		fallthrough
 	case events.RoleRecorder, events.RoleObserver:
-		scope := v.ScopeSet(a.Unit)
-		return func(it *projections.Item) bool { return reference(it) || scope[it.Unit()] }
+		return func(it *projections.Item) bool { return reference(it) || s.within(rc, v, it.Unit()) }
 	case events.RoleRespondent:
 		return func(it *projections.Item) bool {
 			return reference(it) || it.Party == a.Party || slices.Contains(it.Core.Parties, a.Party)
@@ -289,9 +323,10 @@ func (s *Server) allow(v *projections.Views, a events.Actor) func(*projections.I
 	return func(*projections.Item) bool { return false }
 }
 
-// unitParam resolves the unit filter: a registered unit inside the
-// actor's scope.
-func (s *Server) unitParam(v *projections.Views, a events.Actor, unit string) (map[string]bool, error) {
+// unitParam resolves the unit filter: a registered unit (at the point
+// read) inside the reader's scope.
+func (s *Server) unitParam(v *projections.Views, rc *readCtx, unit string) (map[string]bool, error) {
+	a := rc.actor
 	if unit == "" {
 		return nil, nil
 	}
@@ -301,7 +336,7 @@ func (s *Server) unitParam(v *projections.Views, a events.Actor, unit string) (m
 	}
 	switch a.Role {
 	case events.RoleRecorder, events.RoleObserver, events.RoleAdmin:
-		if a.Unit != "" && !v.Within(unit, a.Unit) {
+		if a.Unit != "" && !s.within(rc, v, unit) {
 			return nil, &events.Error{Code: events.EForbidden, Field: "unit", Message: fmt.Sprintf("Unit %s is outside the scope of this token (unit %s and below).", unit, a.Unit)}
 		}
 	}
@@ -389,9 +424,10 @@ type ItemResponse struct {
 // data it holds (an allegation against a member of a People's Inspection
 // Board) unless a's scope covers the party's unit: not a respondent's,
 // nor another unit's MTTQ.
-func (s *Server) itemRedaction(v *projections.Views, a events.Actor, it *projections.Item) projections.Redaction {
+func (s *Server) itemRedaction(v *projections.Views, rc *readCtx, it *projections.Item) projections.Redaction {
+	a := rc.actor
 	r := redaction(a)
-	if it.Kind == events.KindParty && !coversParty(v, a, it.Unit()) {
+	if it.Kind == events.KindParty && !s.coversParty(v, rc, it.Unit()) {
 		r |= projections.HidePersonal
 	}
 	if a.Role == events.RoleRespondent && it.Kind == events.KindPetition && s.denunciationNow(it.Stream()) {
@@ -409,13 +445,13 @@ func (s *Server) denunciationNow(stream string) bool {
 	return strings.HasPrefix(stream, string(events.KindPetition)+"/") && s.Ledger.Lookup(stream).Denunciation()
 }
 
-// coversParty reports whether a's scope covers a party of unit.
-func coversParty(v *projections.Views, a events.Actor, unit string) bool {
-	switch a.Role {
+// coversParty reports whether the reader's scope covers a party of unit.
+func (s *Server) coversParty(v *projections.Views, rc *readCtx, unit string) bool {
+	switch a := rc.actor; a.Role {
 	case events.RoleInspector:
 		return true
 	case events.RoleAdmin, events.RoleRecorder, events.RoleObserver:
-		return a.Unit == "" || v.Within(unit, a.Unit)
+		return a.Unit == "" || s.within(rc, v, unit)
 	}
 	return false
 }
@@ -493,18 +529,18 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := ListResponse{Items: []ItemResponse{}, AsOf: rc.asOf}
 	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
-		units, err := s.unitParam(v, rc.actor, q.Get("unit"))
+		units, err := s.unitParam(v, rc, q.Get("unit"))
 		if err != nil {
 			return err
 		}
 		if err := partyParam(v, query.Party); err != nil {
 			return err
 		}
-		query.Units, query.Allow, query.Redact = units, s.allow(v, rc.actor), redaction(rc.actor)
-		query.AllowFlag = func(f *projections.Flag) bool { return s.flagAllowed(v, rc.actor, f) }
+		query.Units, query.Allow, query.Redact = units, s.allow(v, rc), redaction(rc.actor)
+		query.AllowFlag = func(f *projections.Flag) bool { return s.flagAllowed(v, rc, f) }
 		items, next := v.List(query)
 		for _, it := range items {
-			resp.Items = append(resp.Items, ItemResponse{ItemView: v.View(it, rc.today, s.itemRedaction(v, rc.actor, it)), LastPosition: it.Updated})
+			resp.Items = append(resp.Items, ItemResponse{ItemView: v.View(it, rc.today, s.itemRedaction(v, rc, it)), LastPosition: it.Updated})
 		}
 		if next > 0 {
 			resp.NextCursor = strconv.FormatUint(next, 10)
@@ -558,10 +594,10 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		if it == nil {
 			return notFound()
 		}
-		if allow := s.allow(v, rc.actor); allow != nil && !allow(it) {
+		if allow := s.allow(v, rc); allow != nil && !allow(it) {
 			return notFound()
 		}
-		resp = ItemResponse{ItemView: v.View(it, rc.today, s.itemRedaction(v, rc.actor, it)), LastPosition: it.Updated}
+		resp = ItemResponse{ItemView: v.View(it, rc.today, s.itemRedaction(v, rc, it)), LastPosition: it.Updated}
 		return nil
 	})
 	if err != nil {
