@@ -9,6 +9,7 @@ import (
 
 	"github.com/mttq-vn/ledger/api"
 	"github.com/mttq-vn/ledger/events"
+	"github.com/mttq-vn/ledger/projections"
 )
 
 // mergerUnit registers a unit as the admin.
@@ -164,5 +165,37 @@ func TestAsOfReadsByTheScopeAsItIsNow(t *testing.T) {
 	item := f.Do(t, "GET", "/v1/recommendations/kn-b?"+asOf, obsTown.Secret, nil)
 	if listed != (item.Status == 200) {
 		t.Errorf("observer of %s as_of %d: kn-b (ward %s, reparented since) listed %v but GET item %d", unitTown, before, unitOther, listed, item.Status)
+	}
+}
+
+// TestReportRowsOfAChainOfMergers: ward 21607 was merged into w-a, and w-a
+// later into w-c, both children of province 64. The province's table puts
+// 21607's recommendation in w-a's row, the nearest of the two that took it
+// over (helper-58: two claimants counted as a split, and it went to the
+// province's own row); w-c's own report counts it.
+func TestReportRowsOfAChainOfMergers(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "kn-a", unitWard, partyWard)
+	mergerUnit(t, f, "64", "Tỉnh Gia Lai", "PROVINCE", "")
+	mergerUnit(t, f, "w-a", "Phường An Nhơn", "COMMUNE", "64", unitWard)
+	mergerSupersede(t, f, unitWard, "w-a")
+	mergerUnit(t, f, "w-c", "Phường An Nhơn Mới", "COMMUNE", "64", "w-a")
+	mergerSupersede(t, f, "w-a", "w-c")
+	f.MustWaitApplied(t)
+	rows := map[string]int{}
+	var rep projections.Report
+	r := getAtHead(t, f, f.Inspector, "/v1/reports/summary?unit=64")
+	if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
+		t.Fatalf("report: %d %s", r.Status, r.Body)
+	}
+	for _, row := range rep.Units {
+		rows[row.Unit] = row.Issued
+	}
+	if rows["64"] != 0 || rows["w-a"] != 1 || rows["w-c"] != 0 {
+		t.Errorf("province 64's rows %v: kn-a of %s (merged into w-a, then w-a into w-c), want it in w-a's row, the nearest", rows, unitWard)
+	}
+	var own projections.Report
+	if r := getAtHead(t, f, f.Inspector, "/v1/reports/summary?unit=w-c"); r.Status != 200 || json.Unmarshal(r.Body, &own) != nil || own.Recommendations.Issued != 1 {
+		t.Errorf("w-c's own report: %d %s, want kn-a counted", r.Status, r.Body)
 	}
 }

@@ -296,24 +296,32 @@ func (v *Views) Reports(unit string, periods []Period, today events.Date, red Re
 			}
 		}
 		// A unit whose records passed by a merger to a child (not below
-		// it by parent) is that child's row; one split among several
-		// children (a town superseded by two wards) is the unit's own, as
-		// no child's more than another's.
-		claims := map[string]int{}
+		// it by parent) is that child's row; through a chain of mergers
+		// (into one child, then it into another) the nearest's; one split
+		// among several children (a town superseded by two wards) is the
+		// unit's own, as no child's more than another's.
+		claims := map[string][]int{}
 		for i, c := range rowUnits[1:] {
 			for u := range v.ScopeSet(c) {
-				if _, ok := rowOf[u]; ok {
-					continue
-				}
-				if r, seen := claims[u]; !seen {
-					claims[u] = i + 1
-				} else if r != i+1 {
-					claims[u] = 0
+				if _, ok := rowOf[u]; !ok {
+					claims[u] = append(claims[u], i+1)
 				}
 			}
 		}
-		for u, r := range claims {
-			rowOf[u] = r
+		for u, rs := range claims {
+			// Leave out a claimant that covers another claimant: the
+			// records reached it through that one.
+			var nearest []int
+			for _, r := range rs {
+				if !slices.ContainsFunc(rs, func(o int) bool { return o != r && v.ScopeSet(rowUnits[r])[rowUnits[o]] }) {
+					nearest = append(nearest, r)
+				}
+			}
+			if len(nearest) == 1 {
+				rowOf[u] = nearest[0]
+			} else {
+				rowOf[u] = 0
+			}
 		}
 		for u := range scope {
 			if _, ok := rowOf[u]; !ok {
