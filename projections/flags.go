@@ -174,8 +174,9 @@ type flagCache struct {
 	scopesEpoch uint64
 	scopes      map[string]map[string]bool
 	// takers lists, for each unit, the units that name it among their
-	// predecessor_ids.
-	takers map[string][]string
+	// predecessor_ids; passedTo the units whose records passed to it (its
+	// predecessor_ids and the units naming it in their successor_ids).
+	takers, passedTo map[string][]string
 }
 
 // Withheld reports whether the flag is about an item r withholds

@@ -15,18 +15,23 @@ import (
 // below it, and the units whose records passed to these by a supersession
 // (a ward created by the 2025 merger covers the communes merged into it)
 // with theirs, as the write side counts them (events.UnitWithin: the same
-// rule, so that a reader lists what it may read). Nil for an unknown unit.
-// The sets are kept until a unit or party changes.
+// rule, so that a reader lists what it may read; a test holds the two
+// equal). Nil for an unknown unit. The sets are kept until a unit or party
+// changes.
 func (v *Views) ScopeSet(unit string) map[string]bool {
 	v.cache.smu.Lock()
 	defer v.cache.smu.Unlock()
 	if v.cache.scopesEpoch != v.flagEpoch || v.cache.takers == nil {
 		v.cache.scopes, v.cache.scopesEpoch = nil, v.flagEpoch
-		v.cache.takers = map[string][]string{}
+		v.cache.takers, v.cache.passedTo = map[string][]string{}, map[string][]string{}
 		for _, u := range v.order[events.KindUnit] {
 			if f := u.Facts.Unit; f != nil {
 				for _, pre := range f.Predecessors {
 					v.cache.takers[pre] = append(v.cache.takers[pre], u.ID)
+					v.cache.passedTo[u.ID] = append(v.cache.passedTo[u.ID], pre)
+				}
+				for _, next := range f.Successors {
+					v.cache.passedTo[next] = append(v.cache.passedTo[next], u.ID)
 				}
 			}
 		}
@@ -37,11 +42,36 @@ func (v *Views) ScopeSet(unit string) map[string]bool {
 	if v.items[events.StreamName(events.KindUnit, unit)] == nil {
 		return nil
 	}
-	within := events.UnitScope(unitTree{v, v.cache.takers}, unit)
+	// events.UnitWithin walks up from a unit: the scope's own subtree is
+	// in whole; a unit whose records passed on (by its successor_ids or a
+	// successor's predecessor_ids) is in if one it passed them to is, and
+	// so are the units below it that have no supersession of their own
+	// (the nearest superseded unit decides).
 	set := map[string]bool{}
-	for _, u := range v.order[events.KindUnit] {
-		if within(u.ID) {
-			set[u.ID] = true
+	var queue []string
+	var below func(u string, whole bool)
+	below = func(u string, whole bool) {
+		for _, c := range v.children[u] {
+			if set[c] || !whole && v.superseded(c) {
+				continue
+			}
+			set[c] = true
+			queue = append(queue, c)
+			below(c, whole)
+		}
+	}
+	set[unit] = true
+	queue = append(queue, unit)
+	below(unit, true)
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, from := range v.cache.passedTo[n] {
+			if !set[from] && v.items[events.StreamName(events.KindUnit, from)] != nil {
+				set[from] = true
+				queue = append(queue, from)
+				below(from, false)
+			}
 		}
 	}
 	if v.cache.scopes == nil {
@@ -49,6 +79,15 @@ func (v *Views) ScopeSet(unit string) map[string]bool {
 	}
 	v.cache.scopes[unit] = set
 	return set
+}
+
+// superseded reports whether unit's records passed on: its successor_ids,
+// or a unit naming it among its predecessor_ids (v.cache.smu held).
+func (v *Views) superseded(unit string) bool {
+	if _, _, next, ok := v.UnitLinks(unit); ok && len(next) > 0 {
+		return true
+	}
+	return len(v.cache.takers[unit]) > 0
 }
 
 // unitTree is events.UnitTree over the units in the views, with the index
