@@ -179,6 +179,8 @@ func titleKey(k events.Kind) string {
 		return "summary"
 	case events.KindUnit, events.KindParty:
 		return "name"
+	case events.KindContribution:
+		return "topic"
 	}
 	return "title"
 }

@@ -584,6 +584,20 @@ func TestCorrectedNameAfterRename(t *testing.T) {
 	}
 }
 
+// A contribution's title is its topic: a corrected topic is its title, as
+// a corrected title is a supervision's.
+func TestCorrectedContributionTopicIsTitle(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindContribution, "gy-t", "21607", events.ContributionCollected,
+		`{"form":"CONFERENCE","topic":"Góp ý dự thảo nghị quyết","target_party_id":"ubnd-21607","collected_on":"2024-05-03","content":"Ý kiến của nhân dân."}`, "2024-05-03")
+	w.rec(events.KindContribution, "gy-t", "", events.ContributionCorrected,
+		`{"corrects_version":1,"reason":"Sai chủ đề","changes":{"topic":"Góp ý quy hoạch chợ"}}`, "2024-05-04")
+	v := w.build()
+	if it := v.Item("contribution/gy-t"); it.Title != "Góp ý quy hoạch chợ" {
+		t.Errorf("contribution topic corrected to %q: title %q", "Góp ý quy hoạch chợ", it.Title)
+	}
+}
+
 // README: a corrected number of days moves the deadlines that read it, and
 // those deadlines then cite the correction.
 func TestCorrectedResponseDaysIsCited(t *testing.T) {
