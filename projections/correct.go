@@ -128,7 +128,7 @@ func (it *Item) slots() []slot {
 			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("decided_on", p.NotAcceptedAt, &p.NotAcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
 			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("accepted_on", p.SecondAcceptedAt, &p.SecondAcceptedOn),
 			d("decided_on", p.SecondNotAcceptedAt, &p.SecondNotAcceptedOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
-			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
+			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil), boolSlot("anonymous", created, &p.Anonymous),
 			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote),
 			d("withdrawn_on", p.WithdrawnAt, &p.WithdrawnOn), enumSlot("conclusion", p.ResolvedAt, &p.Conclusion, nil))
 		for i := range p.Extensions {

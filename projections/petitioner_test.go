@@ -254,3 +254,22 @@ func TestAnonymousBulk(t *testing.T) {
 		t.Errorf("d-2's flag %+v, want one raised on its forwarding, 2024-05-12, with no threshold", f)
 	}
 }
+
+// A denunciation recorded as anonymous by mistake (the denouncer signed
+// it), corrected to named before it was forwarded: it is no longer an
+// anonymous denunciation, so MU_ANONYMOUS_BULK's "anonymous denunciation
+// forwarded" is not raised on it (corrections of anonymous count).
+func TestAnonymousCorrectedToNamed(t *testing.T) {
+	w := newWorld(t)
+	w.recordClass(recorder, events.KindPetition, "tc-a", "21607", events.PetitionReceived,
+		`{"channel":"MAIL","received_on":"2024-03-04","petition_kind":"DENUNCIATION","anonymous":true,"summary":"Tố cáo cán bộ địa chính nhận tiền"}`, "2024-03-04", events.Confidential)
+	w.rec(events.KindPetition, "tc-a", "", events.PetitionCorrected,
+		`{"corrects_version":1,"reason":"Đơn có ký tên","changes":{"anonymous":"false","petitioner.name":"Trần Thị Tố","petitioner.address":"Tổ 5, phường Bình Định"}}`, "2024-03-05")
+	w.rec(events.KindPetition, "tc-a", "", events.PetitionClassified,
+		`{"classified_on":"2024-03-06","petition_kind":"DENUNCIATION","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-03-06")
+	w.rec(events.KindPetition, "tc-a", "", events.PetitionForwarded, `{"forwarded_on":"2024-03-07","to_party_id":"ubnd-21607"}`, "2024-03-07")
+	v := w.build()
+	for _, f := range flagsCode(v, "2024-06-30", "petition/tc-a", "MU_ANONYMOUS_BULK") {
+		t.Errorf("a denunciation corrected to named (%s): %s", v.Item("petition/tc-a").Field("anonymous"), f.Detail)
+	}
+}
