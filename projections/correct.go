@@ -217,8 +217,10 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 				dates, changed = append(dates, s.date), true
 			}
 		case s.days != nil:
-			// As the write side bounds them: a year at most.
-			if n, err := strconv.Atoi(val); err == nil && n > 0 && n <= 366 {
+			// As the write side bounds them: a year at most; a
+			// recommendation's response_days may be 0, the rule's
+			// period (an extension's days may not).
+			if n, err := strconv.Atoi(val); err == nil && (n > 0 || n == 0 && s.key == "response_days") && n <= 366 {
 				*s.days, changed = n, true
 			}
 		case s.set != nil:

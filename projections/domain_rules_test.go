@@ -618,6 +618,24 @@ func TestCorrectedResponseDaysIsCited(t *testing.T) {
 	}
 }
 
+// response_days 0 (or absent) is the rule table's period; the write side
+// takes a correction to 0 ("a whole number, 0 or more"). The deadline is
+// then the rule's 20 days, not the 45 the correction removed.
+func TestCorrectedResponseDaysToZero(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-z", "21607", events.RecommendationIssued,
+		`{"source_kind":"OTHER","addressee_party_id":"ubnd-21607","title":"Kiến nghị","content":"Nội dung.","issued_on":"2024-03-01","response_days":45}`, "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-z", "", events.RecommendationReceived, `{"received_on":"2024-03-04"}`, "2024-03-04")
+	fix := w.rec(events.KindRecommendation, "kn-z", "", events.RecommendationCorrected,
+		`{"corrects_version":1,"reason":"Không có thời hạn riêng: theo luật","changes":{"response_days":"0"}}`, "2024-03-05")
+	v := w.build()
+	// 2024-03-04 + 20 = Sunday 24 March -> Monday 25 March.
+	o := obligation(t, v, "recommendation/kn-z", "recommendation.response", "2024-04-01")
+	if o.Due != "2024-03-25" || !slices.Contains(o.Cites, projections.Cite{Position: fix, Type: events.RecommendationCorrected}) {
+		t.Errorf("response_days corrected 45 -> 0 (the rule's 20 days): due %s cites %+v, field %s", o.Due, o.Cites, v.Item("recommendation/kn-z").Field("response_days"))
+	}
+}
+
 // firstRecommendations is updated incrementally on the premise that a
 // recommendation's issue date never changes; a correction of issued_on now
 // changes it. Flags updated after each event must equal fresh views' flags
