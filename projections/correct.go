@@ -257,6 +257,17 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 			f.Overreach, changed = v.overreach(it.Title+" "+content), true
 		}
 	}
+	if f := it.Facts.Sup; f != nil && of == it.Created {
+		// The topic, folded as the planned event's is: what
+		// MU_OUT_OF_SCOPE_CONTENT, MU_OVERLAP and OB_RECURRING_ISSUE's
+		// groups read (topicGen tells the groups to be made again).
+		if t, ok := d.Changes["topic"]; ok {
+			if t := foldText(t); t != f.Topic {
+				f.Topic = t
+				v.topicGen++
+			}
+		}
+	}
 	if f := it.Facts.Info; f != nil && of == f.RefusedAt.Position {
 		if r, ok := d.Changes["reasons"]; ok {
 			f.NoReasons, changed = strings.TrimSpace(r) == "", true

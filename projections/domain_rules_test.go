@@ -1447,6 +1447,65 @@ func TestReportPetitionsAndInfoRequests(t *testing.T) {
 	}
 }
 
+// A supervision's corrected topic is what the flags read, as its fields
+// show it: MU_OUT_OF_SCOPE_CONTENT (a topic corrected away from an
+// out-of-scope phrase no longer raises it; one corrected to such a phrase
+// does), MU_OVERLAP's same topic, and OB_RECURRING_ISSUE's groups (a
+// recommendation from a supervision whose topic is corrected to another's
+// joins that one's group), flags updated event by event as built afresh
+// (build checks that).
+func TestCorrectedSupervisionTopic(t *testing.T) {
+	w := newWorld(t)
+	sup := func(id, topic, subject, start string) {
+		w.rec(events.KindSupervision, id, "540", events.SupervisionPlanned,
+			fmt.Sprintf(`{"title":"Giám sát %s","topic":%q,"form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":[%q],"chair_party_id":"mttq-540","planned_start":%q}`, id, topic, subject, start), "2024-01-02")
+	}
+	topic := func(id, to, on string) {
+		w.rec(events.KindSupervision, id, "", events.SupervisionCorrected,
+			fmt.Sprintf(`{"corrects_version":1,"reason":"Nhập nhầm chủ đề","changes":{"topic":%q}}`, to), on)
+	}
+	rec := func(id, from, on string) {
+		w.rec(events.KindRecommendation, id, "21607", events.RecommendationIssued,
+			fmt.Sprintf(`{"source_kind":"SUPERVISION","source_id":%q,"addressee_party_id":"ubnd-21607","title":"Kiến nghị %s","content":"Đề nghị sắp xếp lại chợ.","issued_on":%q}`, from, id, on), on)
+	}
+	sup("gs-t", "Xem xét lại bản án của Tòa án nhân dân thị xã", "ubnd-21607", "2024-04-01")
+	sup("gs-u", "Bồi thường giải phóng mặt bằng", "ubnd-21607", "2024-04-01")
+	sup("gs-o1", "Quỹ vì người nghèo", "ubnd-21610", "2024-03-01")
+	sup("gs-o2", "Vệ sinh môi trường", "ubnd-21610", "2024-03-11")
+	sup("gs-r1", "Chợ đêm", "cty-abc", "2024-01-10")
+	rec("kn-r1", "gs-r1", "2024-02-01")
+	sup("gs-r2", "Vỉa hè", "cty-abc", "2024-06-01")
+	rec("kn-r2", "gs-r2", "2024-07-01")
+	v := w.build()
+	const today = "2024-12-31"
+	if got := flagsCode(v, today, "supervision/gs-t", "MU_OUT_OF_SCOPE_CONTENT"); len(got) != 1 {
+		t.Fatalf("a court's judgment as topic: %d MU_OUT_OF_SCOPE_CONTENT", len(got))
+	}
+	if n := len(flagsCode(v, today, "supervision/gs-o2", "MU_OVERLAP")) + len(flagsCode(v, today, "recommendation/kn-r2", "OB_RECURRING_ISSUE")); n != 0 {
+		t.Fatalf("before the corrections: %d MU_OVERLAP and OB_RECURRING_ISSUE", n)
+	}
+	topic("gs-t", "Bồi thường giải phóng mặt bằng", "2024-07-02")
+	topic("gs-u", "Xem xét lại bản án của Tòa án nhân dân thị xã", "2024-07-02")
+	topic("gs-o2", "quỹ vì người nghèo", "2024-07-03")
+	topic("gs-r2", "chợ đêm", "2024-07-04")
+	v = w.build()
+	if got := string(v.Item("supervision/gs-t").Field("topic")); got != `"Bồi thường giải phóng mặt bằng"` {
+		t.Fatalf("topic field after correction: %s", got)
+	}
+	if got := flagsCode(v, today, "supervision/gs-t", "MU_OUT_OF_SCOPE_CONTENT"); len(got) != 0 {
+		t.Errorf("topic corrected to land clearance: still %s", got[0].Detail)
+	}
+	if got := flagsCode(v, today, "supervision/gs-u", "MU_OUT_OF_SCOPE_CONTENT"); len(got) != 1 {
+		t.Errorf("topic corrected to a court's judgment: %d MU_OUT_OF_SCOPE_CONTENT, want 1", len(got))
+	}
+	if got := flagsCode(v, today, "supervision/gs-o2", "MU_OVERLAP"); len(got) != 1 {
+		t.Errorf("gs-o2's topic corrected to gs-o1's, 10 days apart: %d MU_OVERLAP", len(got))
+	}
+	if got := flagsCode(v, today, "recommendation/kn-r2", "OB_RECURRING_ISSUE"); len(got) != 1 || !strings.Contains(got[0].Detail, "recommendation/kn-r1") {
+		t.Errorf("gs-r2's topic corrected to gs-r1's while kn-r1 is open: %+v, want OB_RECURRING_ISSUE naming kn-r1", got)
+	}
+}
+
 // domain.md §4.1 OB_RECURRING_ISSUE: a body gets a recommendation on a
 // topic from one supervision while one on the same topic (case and
 // diacritics aside) from an earlier supervision is still open, once for

@@ -356,6 +356,9 @@ func (v *Views) assembleFlags(today events.Date, about int, update bool) (_ []Fl
 		if c.flags == nil || c.firstRec == nil || prevRepeat == nil || !c.updatable || c.today != today || c.epoch != v.flagEpoch {
 			return nil, false
 		}
+		if c.recurring != nil && c.recurring.gen != v.topicGen {
+			return nil, false // a supervision's topic corrected: OB_RECURRING_ISSUE's groups are made again
+		}
 		for _, r := range v.order[events.KindFlag] {
 			if r.Updated > c.flagsPos {
 				return nil, false // a review changes flags no item raised again

@@ -20,16 +20,19 @@ import (
 // Recommendations are grouped by addressee and by the topic of the
 // supervision they came from (folded: case and diacritics aside), those
 // confidential or from a confidential supervision apart from the others; a
-// recommendation's addressee and source are not corrected, nor is a
-// supervision's topic in its facts, so a recommendation stays in its
-// group. The groups are kept in the flag cache and extended with the
-// recommendations issued since the last computation; a group's flags are
-// computed again only when one of its recommendations changed.
+// recommendation's addressee and source are not corrected, so a
+// recommendation stays in its group while no supervision's topic is. The
+// groups are kept in the flag cache and extended with the recommendations
+// issued since the last computation; a group's flags are computed again
+// only when one of its recommendations changed. A corrected topic
+// (Views.topicGen) has them all made again, by a full computation of the
+// flags (assembleFlags does not update the cached ones then).
 
 // recurringIndex groups the recommendations of v.order[KindRecommendation]
 // [:n] that came from supervisions.
 type recurringIndex struct {
 	n      int
+	gen    uint64 // Views.topicGen when the groups were made
 	groups map[string]*recurringGroup
 	// of is the group of each recommendation grouped.
 	of map[*Item]*recurringGroup
@@ -62,8 +65,9 @@ type recurringGroup struct {
 // of its recommendations changed.
 func (v *Views) recurringFlags(today events.Date, update bool, changed []*Item, raise raiseFunc, collect func(func()) []Flag, emit, remove func(Flag)) {
 	x := v.cache.recurring
-	if x == nil {
-		x = &recurringIndex{groups: map[string]*recurringGroup{}, of: map[*Item]*recurringGroup{}}
+	if x == nil || x.gen != v.topicGen {
+		// (Not with update: assembleFlags does not update then.)
+		x = &recurringIndex{gen: v.topicGen, groups: map[string]*recurringGroup{}, of: map[*Item]*recurringGroup{}}
 		v.cache.recurring = x
 	}
 	recs := v.order[events.KindRecommendation]

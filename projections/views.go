@@ -703,7 +703,10 @@ type Views struct {
 	flagEpoch uint64
 	// supGen changes with every event of a supervision (see
 	// flagCache.supervision).
-	supGen   uint64
+	supGen uint64
+	// topicGen changes when a supervision's topic is corrected: the
+	// groups of OB_RECURRING_ISSUE (flagCache.recurring) are made again.
+	topicGen uint64
 	keywords phrases  // overreach wordings
 	scratch  []string // for Apply
 	// dutyScratch holds an item's obligations while Apply indexes them.
