@@ -194,14 +194,9 @@ func titleKey(k events.Kind) string {
 // them; the item records the correction (Item.Corrections) and its
 // obligations cite it. Other fields change the item's fields only.
 func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
-	if d.CorrectsVersion == 0 || d.CorrectsVersion > uint64(len(it.Events)) {
+	of, ok := it.corrected(d)
+	if !ok {
 		return
-	}
-	of := it.Events[d.CorrectsVersion-1]
-	for _, k := range slices.Backward(it.Corrections) {
-		if k.At.Position == of {
-			of = k.Of
-		}
 	}
 	changed := false
 	var dates []*events.Date // changed
@@ -290,6 +285,22 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 	if f := it.Facts.Sup; f != nil && len(dates) > 0 {
 		f.spanSessions() // a session's date may have changed
 	}
+}
+
+// corrected returns the position of the event the correction d corrects:
+// a correction of a correction corrects the event that one corrected. ok
+// is false if d names no event of the item.
+func (it *Item) corrected(d *events.CorrectionData) (of uint64, ok bool) {
+	if d.CorrectsVersion == 0 || d.CorrectsVersion > uint64(len(it.Events)) {
+		return 0, false
+	}
+	of = it.Events[d.CorrectsVersion-1]
+	for _, k := range slices.Backward(it.Corrections) {
+		if k.At.Position == of {
+			of = k.Of
+		}
+	}
+	return of, true
 }
 
 // early reports whether a working session held on that day came before

@@ -584,6 +584,80 @@ func TestCorrectedNameAfterRename(t *testing.T) {
 	}
 }
 
+// A party renamed, then its registration's name corrected (a typo in the
+// old name): the party is still found by its current name, and its name
+// field is the current one (as its title is): a correction changes a field
+// only if the event it corrects set it last.
+func TestCorrectedOldNameKeepsCurrentName(t *testing.T) {
+	w := newWorld(t)
+	w.record(admin, events.KindParty, "cty-abc", "", events.PartyRenamed, `{"name":"Công ty Cổ phần Hưng Thịnh","effective_on":"2024-03-01"}`, "2024-03-01")
+	w.record(admin, events.KindParty, "cty-abc", "", events.PartyCorrected,
+		`{"corrects_version":1,"reason":"Sai chính tả tên cũ","changes":{"name":"Công ty TNHH ABC Bình Định"}}`, "2024-03-02")
+	v := w.build()
+	it := v.Item("party/cty-abc")
+	if it.Title != "Công ty Cổ phần Hưng Thịnh" {
+		t.Fatalf("title %q", it.Title)
+	}
+	if got := string(it.Field("name")); got != `"Công ty Cổ phần Hưng Thịnh"` {
+		t.Errorf("name field %s, title %q: the old name's correction replaced the current name", got, it.Title)
+	}
+	if items, _ := v.List(projections.Query{Kind: events.KindParty, Text: "hung thinh", Limit: 10}); len(items) != 1 {
+		t.Errorf("search for the current name %q after a correction of the old one: %d items", it.Title, len(items))
+	}
+}
+
+// README: q searches the record's answers ("their text, explanation ...").
+// An answer given again after a dispute is the item's answer; a typo fixed
+// in the first (disputed) answer must not replace the current answer's
+// text, nor make the current answer unsearchable.
+func TestCorrectedFirstAnswerKeepsCurrentAnswer(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-s", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-02-01"), "2024-02-01")
+	w.rec(events.KindRecommendation, "kn-s", "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-02-20","outcome":"NOTED","text":"Đã nhận kiến nghị."}`, "2024-02-20")
+	w.rec(events.KindRecommendation, "kn-s", "", events.RecommendationDisputed, `{"disputed_on":"2024-02-22","reason":"Chưa trả lời nội dung."}`, "2024-02-22")
+	w.rec(events.KindRecommendation, "kn-s", "", events.RecommendationResponseSubmitted,
+		`{"responded_on":"2024-03-01","outcome":"ACCEPTED","text":"Tiếp thu, sẽ niêm yết quy hoạch tại nhà văn hóa."}`, "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-s", "", events.RecommendationCorrected,
+		`{"corrects_version":2,"reason":"Sai chính tả","changes":{"text":"Đã nhận được kiến nghị."}}`, "2024-03-02")
+	v := w.build()
+	it := v.Item("recommendation/kn-s")
+	if got := string(it.Field("text")); got != `"Tiếp thu, sẽ niêm yết quy hoạch tại nhà văn hóa."` {
+		t.Errorf("text field after a correction of the disputed first answer: %s; want the current answer", got)
+	}
+	if items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Text: "niem yet", Limit: 10}); len(items) != 1 {
+		t.Errorf("q=niem yet (the current answer's words): %d items", len(items))
+	}
+	// A correction of the current answer is the item's, and so is a
+	// correction of that correction (of the same answer).
+	w.rec(events.KindRecommendation, "kn-s", "", events.RecommendationCorrected,
+		`{"corrects_version":4,"reason":"Sai địa điểm","changes":{"text":"Tiếp thu, sẽ niêm yết quy hoạch tại trụ sở."}}`, "2024-03-03")
+	w.rec(events.KindRecommendation, "kn-s", "", events.RecommendationCorrected,
+		`{"corrects_version":6,"reason":"Sai chính tả","changes":{"text":"Tiếp thu, sẽ niêm yết quy hoạch tại trụ sở UBND."}}`, "2024-03-04")
+	v = w.build()
+	if got := string(v.Item("recommendation/kn-s").Field("text")); got != `"Tiếp thu, sẽ niêm yết quy hoạch tại trụ sở UBND."` {
+		t.Errorf("text field after corrections of the current answer: %s", got)
+	}
+	if items, _ := v.List(projections.Query{Kind: events.KindRecommendation, Text: "tru so ubnd", Limit: 10}); len(items) != 1 {
+		t.Errorf("q=tru so ubnd (the corrected current answer's words): %d items", len(items))
+	}
+}
+
+// The amendment's ordering wording raised MU_POWER_OVERREACH; a typo fixed
+// in the original (issued) content, which the amendment replaced, does not
+// clear it (the content field stays the amendment's, which the flag reads).
+func TestCorrectedIssuedContentAfterAmendmentKeepsOverreach(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-o2", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-o2", "", events.RecommendationAmended, `{"amended_on":"2024-03-10","content":"Yêu cầu đình chỉ công trình xây dựng trái phép.","reason":"Tiếp thu ý kiến."}`, "2024-03-10")
+	w.rec(events.KindRecommendation, "kn-o2", "", events.RecommendationCorrected,
+		`{"corrects_version":1,"reason":"Sai chính tả","changes":{"content":"Đề nghị Ủy ban nhân dân phường công khai quy hoạch sử dụng đất đai."}}`, "2024-03-11")
+	v := w.build()
+	if got := flagsCode(v, "2024-06-30", "recommendation/kn-o2", "MU_POWER_OVERREACH"); len(got) != 1 {
+		t.Errorf("amended to 'yêu cầu đình chỉ', then the issued content's typo fixed: %d MU_POWER_OVERREACH (content field now %s)", len(got), v.Item("recommendation/kn-o2").Field("content"))
+	}
+}
+
 // A contribution's title is its topic: a corrected topic is its title, as
 // a corrected title is a supervision's.
 func TestCorrectedContributionTopicIsTitle(t *testing.T) {

@@ -14,10 +14,14 @@ import (
 // per-field headers would cost more than the values. The layout is a run of
 // entries sorted by key, each
 //
-//	uvarint len(key) | key | class (1 byte) | uvarint len(value) | value
+//	uvarint len(key) | key | uvarint (at<<2 | class) | uvarint len(value) | value
 //
-// where value is the field's stored JSON and class the classification of
-// the event that set it.
+// where value is the field's stored JSON, class the classification of the
+// event that set it (0, 1 or 2, see classByte) and at which of the item's
+// events the value is of (its index in Item.Events, 0 for the first; a
+// correction's value is of the event it corrects): a correction changes a
+// field only if the event it corrects set it last. The tag is one byte
+// for the first 32 events of an item.
 
 // Field is one top-level field of an item's current data: the latest value
 // any event of the item gave it, as stored (canonical JSON).
@@ -49,7 +53,21 @@ func encodeFields(fields []Field) []byte {
 	}
 	b := make([]byte, 0, n) // exactly sized: items keep it for their life
 	for _, f := range fields {
-		b = appendEntry(b, []byte(f.Key), classByte(f.Class), f.Value)
+		b = appendEntry(b, []byte(f.Key), classByte(f.Class), 0, f.Value)
+	}
+	return b
+}
+
+// encodeFieldsAt is encodeFields with the values of the item's event at
+// (an index in Item.Events).
+func encodeFieldsAt(fields []Field, at int) []byte {
+	n := 0
+	for _, f := range fields {
+		n += uvarintLen(len(f.Key)) + len(f.Key) + uvarintLen(at<<2|int(classByte(f.Class))) + uvarintLen(len(f.Value)) + len(f.Value)
+	}
+	b := make([]byte, 0, n)
+	for _, f := range fields {
+		b = appendEntry(b, []byte(f.Key), classByte(f.Class), at, f.Value)
 	}
 	return b
 }
@@ -63,10 +81,10 @@ func uvarintLen(n int) int {
 	return l
 }
 
-func appendEntry(b, key []byte, class byte, val []byte) []byte {
+func appendEntry(b, key []byte, class byte, at int, val []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(key)))
 	b = append(b, key...)
-	b = append(b, class)
+	b = binary.AppendUvarint(b, uint64(at)<<2|uint64(class))
 	b = binary.AppendUvarint(b, uint64(len(val)))
 	return append(b, val...)
 }
@@ -75,6 +93,7 @@ func appendEntry(b, key []byte, class byte, val []byte) []byte {
 type entry struct {
 	key, val []byte
 	class    byte
+	at       int // the index in Item.Events of the event the value is of
 	next     int // offset of the following entry
 }
 
@@ -88,10 +107,14 @@ func readEntry(b []byte, i int) (e entry, ok bool) {
 	i += n
 	e.key = b[i : i+int(kl)]
 	i += int(kl)
-	e.class = b[i]
-	i++
+	tag, n := binary.Uvarint(b[i:])
+	if n <= 0 || tag&3 > 2 || tag>>2 > 1<<31 {
+		return e, false
+	}
+	e.class, e.at = byte(tag&3), int(tag>>2)
+	i += n
 	vl, n := binary.Uvarint(b[i:])
-	if n <= 0 || uint64(len(b)-i-n) < vl || e.class > 2 {
+	if n <= 0 || uint64(len(b)-i-n) < vl {
 		return e, false
 	}
 	i += n
@@ -113,25 +136,30 @@ func validFields(b []byte) bool {
 }
 
 // mergeFields returns old (in the entry layout) with the entries of upd
-// (also in the entry layout) set over it, in a slice of its own.
-func mergeFields(old, upd []byte) []byte {
+// (also in the entry layout) set over it, in a slice of its own: those of
+// upd are of the item's event at (an index in Item.Events), or as upd has
+// them if at is negative.
+func mergeFields(old, upd []byte, at int) []byte {
 	size := 0
-	mergeEntries(old, upd, func(e entry) { size += entrySize(e) })
+	mergeEntries(old, upd, at, func(e entry) { size += entrySize(e) })
 	out := make([]byte, 0, size)
-	mergeEntries(old, upd, func(e entry) { out = appendEntry(out, e.key, e.class, e.val) })
+	mergeEntries(old, upd, at, func(e entry) { out = appendEntry(out, e.key, e.class, e.at, e.val) })
 	return out
 }
 
 func entrySize(e entry) int {
-	var buf [binary.MaxVarintLen64]byte
-	return binary.PutUvarint(buf[:], uint64(len(e.key))) + len(e.key) + 1 + binary.PutUvarint(buf[:], uint64(len(e.val))) + len(e.val)
+	return uvarintLen(len(e.key)) + len(e.key) + uvarintLen(e.at<<2|int(e.class)) + uvarintLen(len(e.val)) + len(e.val)
 }
 
 // mergeEntries calls fn with the entries of old and upd in key order, those
-// of upd replacing those of old with the same key.
-func mergeEntries(old, upd []byte, fn func(entry)) {
+// of upd (of the event at, unless at is negative) replacing those of old
+// with the same key.
+func mergeEntries(old, upd []byte, at int, fn func(entry)) {
 	a, aok := readEntry(old, 0)
 	b, bok := readEntry(upd, 0)
+	if bok && at >= 0 {
+		b.at = at
+	}
 	for aok || bok {
 		c := 0
 		switch {
@@ -148,11 +176,15 @@ func mergeEntries(old, upd []byte, fn func(entry)) {
 			a, aok = readEntry(old, a.next)
 		case c > 0:
 			fn(b)
-			b, bok = readEntry(upd, b.next)
+			if b, bok = readEntry(upd, b.next); bok && at >= 0 {
+				b.at = at
+			}
 		default:
 			fn(b)
 			a, aok = readEntry(old, a.next)
-			b, bok = readEntry(upd, b.next)
+			if b, bok = readEntry(upd, b.next); bok && at >= 0 {
+				b.at = at
+			}
 		}
 	}
 }

@@ -19,7 +19,7 @@ func fieldsOf(it *Item) []string {
 
 func TestFieldsMerge(t *testing.T) {
 	it := &Item{Data: encodeFields([]Field{{"b", []byte(`2`), events.Public}, {"d", []byte(`"x"`), events.Internal}})}
-	it.Data = mergeFields(it.Data, encodeFields([]Field{{"a", []byte(`1`), events.Confidential}, {"d", []byte(`null`), events.Public}, {"e", []byte(`[]`), events.Public}}))
+	it.Data = mergeFields(it.Data, encodeFields([]Field{{"a", []byte(`1`), events.Confidential}, {"d", []byte(`null`), events.Public}, {"e", []byte(`[]`), events.Public}}), 1)
 	want := []string{"a=1/confidential", "b=2/public", "d=null/public", "e=[]/public"}
 	if got := fieldsOf(it); !slices.Equal(got, want) {
 		t.Errorf("merged: %q, want %q", got, want)
@@ -29,15 +29,26 @@ func TestFieldsMerge(t *testing.T) {
 			t.Errorf("Field(%q) = %q, want %q", k, got, want)
 		}
 	}
+	// Each value is of the event that set it: the merged ones of event 1.
+	for k, want := range map[string]int{"a": 1, "b": 0, "d": 1, "e": 1} {
+		if e, _ := it.field(k); e.at != want {
+			t.Errorf("%s of event %d, want %d", k, e.at, want)
+		}
+	}
+	// Or as the update has them (a correction's, of the event it corrects).
+	it.Data = mergeFields(it.Data, encodeFieldsAt([]Field{{"e", []byte(`[1]`), events.Internal}}, 40), -1)
+	if e, _ := it.field("e"); e.at != 40 || string(e.val) != "[1]" || classOf[e.class] != events.Internal {
+		t.Errorf("e after a correction of event 40: %s of %d, %d", e.val, e.at, e.class)
+	}
 	// A long value and an empty update.
 	long := make([]byte, 300)
 	for i := range long {
 		long[i] = 'x'
 	}
-	it.Data = mergeFields(it.Data, encodeFields([]Field{{"b", long, events.Public}}))
-	it.Data = mergeFields(it.Data, nil)
-	if got := it.Field("b"); len(got) != 300 {
-		t.Errorf("long value: %d bytes", len(got))
+	it.Data = mergeFields(it.Data, encodeFields([]Field{{"b", long, events.Public}}), 200)
+	it.Data = mergeFields(it.Data, nil, 3)
+	if e, _ := it.field("b"); len(e.val) != 300 || e.at != 200 {
+		t.Errorf("long value: %d bytes, of event %d", len(e.val), e.at)
 	}
 	// Damaged data ends the fields instead of panicking.
 	for n := range len(it.Data) {
@@ -66,6 +77,11 @@ func TestEncodeFieldsSize(t *testing.T) {
 		b := encodeFields(fields)
 		if len(b) != cap(b) {
 			t.Errorf("%d fields: %d bytes in a slice of %d", len(fields), len(b), cap(b))
+		}
+		for _, at := range []int{31, 32, 5000} {
+			if b := encodeFieldsAt(fields, at); len(b) != cap(b) || len(fieldsOf(&Item{Data: b})) != len(fields) {
+				t.Errorf("%d fields of event %d: %d bytes in a slice of %d", len(fields), at, len(b), cap(b))
+			}
 		}
 		it := &Item{Data: b}
 		if got := len(fieldsOf(it)); got != len(fields) {

@@ -980,8 +980,20 @@ func (v *Views) Apply(p *Prepared) error {
 	fresh := p.folded
 	correction, _ := p.P.(*events.CorrectionData)
 	if c := correction; c != nil {
+		// A changed field is the item's only if the event corrected set
+		// it last (a later event's value stands: a correction of the
+		// first answer after a second, of a name before a rename); its
+		// value is then of that event.
+		of, ok := it.corrected(c)
+		at := len(it.Events) - 1 // the correction's own, if it corrects none
+		if ok {
+			at, _ = slices.BinarySearch(it.Events, of)
+		}
 		var fields []Field
 		for _, k := range sortedKeys(c.Changes) {
+			if e, set := it.field(k); ok && set && e.at != at {
+				continue
+			}
 			val := quoteJSON(c.Changes[k])
 			fields = append(fields, Field{Key: k, Value: val, Class: env.Classification})
 			if slices.Contains(searchKeys, k) {
@@ -989,11 +1001,13 @@ func (v *Views) Apply(p *Prepared) error {
 				fresh = append(fresh, foldedPart{k, foldText(s)})
 			}
 		}
-		it.Data = mergeFields(it.Data, encodeFields(fields))
-	} else if len(it.Data) == 0 {
-		it.Data = p.fields // owned by no one else
+		if len(fields) > 0 {
+			it.Data = mergeFields(it.Data, encodeFieldsAt(fields, at), -1)
+		}
+	} else if len(it.Data) == 0 && len(it.Events) == 1 {
+		it.Data = p.fields // owned by no one else, of the first event (at 0)
 	} else {
-		it.Data = mergeFields(it.Data, p.fields)
+		it.Data = mergeFields(it.Data, p.fields, len(it.Events)-1)
 	}
 	title := it.Title
 	v.applyFacts(it, env, p.P, cite)
