@@ -10,8 +10,10 @@ import (
 )
 
 // Correction is a correction event of an item (see Views.correct): the
-// event at At corrected the one at Of, and changed a fact deadlines or
-// flags read if Facts.
+// event at At corrected the one at Of, and changed a fact deadlines read
+// if Facts (the record's deadlines then cite it; a change of what only
+// flags read, such as a title, an anonymous petition or a declared
+// interest, is not cited by them).
 type Correction struct {
 	At    Cite
 	Of    uint64
@@ -27,6 +29,16 @@ type slot struct {
 	date *events.Date
 	days *int
 	set  func(string) bool
+	// flags: only flags read it, no deadline.
+	flags bool
+}
+
+// flagsOnly marks slots as read by flags only.
+func flagsOnly(ss ...slot) []slot {
+	for i := range ss {
+		ss[i].flags = true
+	}
+	return ss
 }
 
 // enumSlot is a slot of a value of the enumerated type T (one of
@@ -102,15 +114,15 @@ func (it *Item) slots() []slot {
 			}
 		}
 		for i := range s.Adverse {
-			out = append(out, d("adverse_action.action_on", s.Adverse[i].At, &s.Adverse[i].On))
+			out = append(out, flagsOnly(d("adverse_action.action_on", s.Adverse[i].At, &s.Adverse[i].On))...)
 		}
 		for i := range s.Interests {
 			in := &s.Interests[i]
-			out = append(out, d("declared_on", in.At, &in.On), enumSlot("relation", in.At, &in.Relation, nil), boolSlot("recused", in.At, &in.Recused),
+			out = append(out, flagsOnly(d("declared_on", in.At, &in.On), enumSlot("relation", in.At, &in.Relation, nil), boolSlot("recused", in.At, &in.Recused),
 				slot{key: "member", at: in.At.Position, set: func(v string) bool {
 					in.Name = displayName(v)
 					return memberName(v) != ""
-				}})
+				}})...)
 		}
 	case f.Cri != nil:
 		c := f.Cri
@@ -128,16 +140,17 @@ func (it *Item) slots() []slot {
 			d("accepted_on", p.AcceptedAt, &p.AcceptedOn), d("decided_on", p.NotAcceptedAt, &p.NotAcceptedOn), d("resolved_on", p.ResolvedAt, &p.ResolvedOn),
 			d("filed_on", p.SecondAt, &p.SecondFiledOn), d("accepted_on", p.SecondAcceptedAt, &p.SecondAcceptedOn),
 			d("decided_on", p.SecondNotAcceptedAt, &p.SecondNotAcceptedOn), d("resolved_on", p.SecondResolvedAt, &p.SecondResolvedOn),
-			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil), boolSlot("anonymous", created, &p.Anonymous),
+			d("notified_on", p.NotifiedAt, &p.NotifiedOn), enumSlot("channel", created, &p.Channel, nil),
 			boolSlot("complex", p.ClassifiedAt, &p.Complex), boolSlot("remote", p.ClassifiedAt, &p.Remote),
-			d("withdrawn_on", p.WithdrawnAt, &p.WithdrawnOn), enumSlot("conclusion", p.ResolvedAt, &p.Conclusion, nil))
+			d("withdrawn_on", p.WithdrawnAt, &p.WithdrawnOn))
+		out = append(out, flagsOnly(boolSlot("anonymous", created, &p.Anonymous), enumSlot("conclusion", p.ResolvedAt, &p.Conclusion, nil))...)
 		for i := range p.Extensions {
 			e := &p.Extensions[i]
 			out = append(out, d("extended_on", e.At, &e.On), slot{key: "days", at: e.At.Position, days: &e.Days},
 				enumSlot("case_complexity", e.At, &e.Complexity, nil))
 		}
 		for i := range p.Adverse {
-			out = append(out, d("adverse_action.action_on", p.Adverse[i].At, &p.Adverse[i].On))
+			out = append(out, flagsOnly(d("adverse_action.action_on", p.Adverse[i].At, &p.Adverse[i].On))...)
 		}
 		for i := range p.Earlier {
 			e := &p.Earlier[i]
@@ -198,31 +211,36 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 	if !ok {
 		return
 	}
-	changed := false
+	// changed: a fact deadlines read; flagged: one only flags read.
+	changed, flagged := false, false
 	var dates []*events.Date // changed
 	for _, s := range it.slots() {
 		val, ok := d.Changes[s.key]
 		if !ok || s.at != of {
 			continue
 		}
+		set := false
 		switch {
 		case s.date != nil:
 			if date := events.Date(val); date.Valid() {
 				*s.date = date
-				dates, changed = append(dates, s.date), true
+				dates, set = append(dates, s.date), true
 			}
 		case s.days != nil:
 			// As the write side bounds them: a year at most; a
 			// recommendation's response_days may be 0, the rule's
 			// period (an extension's days may not).
 			if n, err := strconv.Atoi(val); err == nil && (n > 0 || n == 0 && s.key == "response_days") && n <= 366 {
-				*s.days, changed = n, true
+				*s.days, set = n, true
 			}
 		case s.set != nil:
 			// A value of the fact's (as the write side checks them).
-			if s.set(val) {
-				changed = true
-			}
+			set = s.set(val)
+		}
+		if set && s.flags {
+			flagged = true
+		} else if set {
+			changed = true
 		}
 	}
 	if of == it.TitleAt {
@@ -230,7 +248,6 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 		// after the registration, say): a correction of another does
 		// not change it.
 		if t, ok := d.Changes[titleKey(it.Kind)]; ok {
-			changed = true
 			switch it.Kind {
 			case events.KindInfoRequest, events.KindPetition:
 				it.Title = truncateRunes(t, 120)
@@ -249,7 +266,7 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 		_, title := d.Changes["title"]
 		if _, content := d.Changes["content"]; title || content {
 			content, _ := unquoteJSON(it.Field("content"))
-			f.Overreach, changed = v.overreach(it.Title+" "+content), true
+			f.Overreach = v.overreach(it.Title + " " + content)
 		}
 	}
 	if f := it.Facts.Sup; f != nil && of == it.Created {
@@ -265,18 +282,18 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 	}
 	if f := it.Facts.Info; f != nil && of == f.RefusedAt.Position {
 		if r, ok := d.Changes["reasons"]; ok {
-			f.NoReasons, changed = strings.TrimSpace(r) == "", true
+			f.NoReasons = strings.TrimSpace(r) == "" // OB_INFO_SILENT's
 		}
 	}
 	if f := it.Facts.Pet; f != nil && of == it.Created {
 		for k := range d.Changes {
 			if strings.HasPrefix(k, "petitioner.") || k == "petitioner" || k == "anonymous" {
-				f.Petitioner, changed = petitionerOf(it), true
+				f.Petitioner = petitionerOf(it)
 				break
 			}
 		}
 	}
-	if f := it.Facts.Sup; f != nil && changed {
+	if f := it.Facts.Sup; f != nil && (changed || flagged) {
 		// A declaration's member corrected: the latest declaration of
 		// each member and subject stands, as when they were recorded.
 		f.Interests = latestInterests(f.Interests)
@@ -315,9 +332,9 @@ func (f *SupFacts) early(held events.Date) bool {
 }
 
 // citeCorrections adds to each obligation's cites the corrections that
-// changed the item's facts (what deadlines are computed from: an
-// obligation may read a fact of an event it does not cite, such as a
-// recommendation's response_days).
+// changed the facts deadlines are computed from (an obligation may read a
+// fact of an event it does not cite, such as a recommendation's
+// response_days); not those that changed only a title or what flags read.
 func citeCorrections(it *Item, os []Obligation) {
 	if len(it.Corrections) == 0 {
 		return

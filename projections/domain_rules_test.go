@@ -710,6 +710,41 @@ func TestCorrectedResponseDaysToZero(t *testing.T) {
 	}
 }
 
+// README: "every deadline of the record then cites the corrections that
+// changed what deadlines read". A corrected title changes no deadline, nor
+// does a correction of what only flags read (a declared interest), so no
+// deadline cites them; a corrected date that one reads still is.
+func TestTitleCorrectionNotCitedByDeadlines(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-ti", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-ti", "", events.RecommendationReceived, `{"received_on":"2024-03-04"}`, "2024-03-04")
+	fix := w.rec(events.KindRecommendation, "kn-ti", "", events.RecommendationCorrected,
+		`{"corrects_version":1,"reason":"Sai tiêu đề","changes":{"title":"Kiến nghị về công khai quy hoạch đất"}}`, "2024-03-05")
+	v := w.build()
+	o := obligation(t, v, "recommendation/kn-ti", "recommendation.response", "2024-04-01")
+	if slices.Contains(o.Cites, projections.Cite{Position: fix, Type: events.RecommendationCorrected}) {
+		t.Errorf("a title correction is cited by the answer's deadline: %+v", o.Cites)
+	}
+
+	// A complaint's petitioner corrected (what repeated complaints read):
+	// not cited; its acceptance date corrected: cited.
+	w.rec(events.KindPetition, "kn-p", "21607", events.PetitionReceived,
+		`{"channel":"RECEPTION","received_on":"2024-05-06","petition_kind":"COMPLAINT","anonymous":false,"petitioner":{"name":"Trần Văn B"},"summary":"Khiếu nại quyết định thu hồi đất"}`, "2024-05-06")
+	w.rec(events.KindPetition, "kn-p", "", events.PetitionClassified,
+		`{"classified_on":"2024-05-07","petition_kind":"COMPLAINT","competent_party_id":"ubnd-21607","complex":false,"remote":false}`, "2024-05-07")
+	w.rec(events.KindPetition, "kn-p", "", events.PetitionForwarded, `{"forwarded_on":"2024-05-08","to_party_id":"ubnd-21607"}`, "2024-05-08")
+	w.rec(events.KindPetition, "kn-p", "", events.PetitionAccepted, `{"accepted_on":"2024-05-10"}`, "2024-05-10")
+	name := w.rec(events.KindPetition, "kn-p", "", events.PetitionCorrected,
+		`{"corrects_version":1,"reason":"Sai tên","changes":{"petitioner.name":"Trần Văn Bình"}}`, "2024-05-11")
+	date := w.rec(events.KindPetition, "kn-p", "", events.PetitionCorrected,
+		`{"corrects_version":4,"reason":"Thụ lý ngày 9/5","changes":{"accepted_on":"2024-05-09"}}`, "2024-05-11")
+	v = w.build()
+	o = obligation(t, v, "petition/kn-p", "complaint.first", "2024-05-20")
+	if slices.Contains(o.Cites, projections.Cite{Position: name, Type: events.PetitionCorrected}) || !slices.Contains(o.Cites, projections.Cite{Position: date, Type: events.PetitionCorrected}) {
+		t.Errorf("complaint.first cites %+v: want the corrected acceptance date (%d), not the corrected name (%d)", o.Cites, date, name)
+	}
+}
+
 // firstRecommendations is updated incrementally on the premise that a
 // recommendation's issue date never changes; a correction of issued_on now
 // changes it. Flags updated after each event must equal fresh views' flags
