@@ -1363,6 +1363,40 @@ func TestReceptionBelowMinimum(t *testing.T) {
 	}
 }
 
+// OB_NO_HEARING of a unit superseded is kept when its hearing was due
+// before the supersession took effect (the breach stays on its record, as
+// OB_RECEPTION_BELOW_MIN keeps the periods over before it); one due after
+// is not raised.
+func TestNoHearingKeptAfterSupersession(t *testing.T) {
+	w := newWorld(t)
+	// Ward 21607: issued 10 January 2024, no hearing by 10 July 2024.
+	w.rec(events.KindRecommendation, "kn-a", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-10"), "2024-01-10")
+	// Commune 21610: issued 10 January 2025, due 10 July 2025, after.
+	w.rec(events.KindRecommendation, "kn-b", "21610", events.RecommendationIssued, fmt.Sprintf(recIssued, "2025-01-10"), "2025-01-10")
+	raised := func(v *projections.Views, unit string) (on []events.Date) {
+		for _, f := range v.Flags("2025-12-31") {
+			if f.Code == "OB_NO_HEARING" && f.Subject == "unit/"+unit {
+				on = append(on, f.RaisedOn)
+			}
+		}
+		return on
+	}
+	v := w.build()
+	if got := raised(v, "21607"); !slices.Equal(got, []events.Date{"2024-07-11"}) {
+		t.Fatalf("before the merger: OB_NO_HEARING of 21607 raised on %v, want 2024-07-11", got)
+	}
+	for _, id := range []string{"21607", "21610"} {
+		w.record(admin, events.KindUnit, id, "", events.UnitSuperseded, `{"successor_ids":["an-nhon-ward"],"effective_on":"2025-07-01","basis":"Nghị quyết sáp nhập"}`, "2025-07-01")
+	}
+	v = w.build()
+	if got := raised(v, "21607"); !slices.Equal(got, []events.Date{"2024-07-11"}) {
+		t.Errorf("21607 superseded on 2025-07-01: OB_NO_HEARING raised on %v, want the one of 2024-07-11 kept", got)
+	}
+	if got := raised(v, "21610"); len(got) != 0 {
+		t.Errorf("21610 superseded on 2025-07-01, its hearing due on 2025-07-10: OB_NO_HEARING raised on %v", got)
+	}
+}
+
 // domain.md §4.1 OB_EMPTY_RESPONSE: an answer that is only "noted", with no
 // outcome, or one that does not accept and explains nothing (the write side
 // refuses that now; the views read what the log holds). A later answer

@@ -1336,7 +1336,10 @@ func (v *Views) scopeFlag(it *Item, subject string, raise raiseFunc) {
 
 // hearingFlags raises OB_NO_HEARING for a unit whose MTTQ has issued
 // recommendations but whose People's Council or Committee has held no
-// hearing of the supervision results for more than the configured months.
+// hearing of the supervision results for more than the configured months;
+// for a unit superseded, only if that was so before its supersession took
+// effect (as OB_RECEPTION_BELOW_MIN keeps the periods over before it): the
+// breach stays on its record.
 func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise raiseFunc) {
 	months := v.cfg.Rules.Thresholds.HearingMonths
 	if months <= 0 {
@@ -1344,7 +1347,11 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 	}
 	for _, unit := range sortedKeys(first) {
 		u := v.items[events.StreamName(events.KindUnit, unit)]
-		if u == nil || u.Facts.Unit == nil || u.Status() == events.UnitSupersededS {
+		if u == nil || u.Facts.Unit == nil {
+			continue
+		}
+		superseded := u.Status() == events.UnitSupersededS
+		if superseded && u.Facts.Unit.SupersededOn == "" {
 			continue
 		}
 		since, cs := first[unit].Facts.Rec.IssuedOn, []Cite{first[unit].Facts.Rec.IssuedAt}
@@ -1354,7 +1361,7 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 			}
 		}
 		due := v.cfg.Calendar.OnWorkingDay(AddMonths(since, months)) // Bộ luật Dân sự 2015 Điều 148
-		if today <= due {
+		if today <= due || superseded && due >= u.Facts.Unit.SupersededOn {
 			continue
 		}
 		dated := u // by a hearing, or by the unit's first recommendation
