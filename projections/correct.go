@@ -131,9 +131,13 @@ func (it *Item) slots() []slot {
 			d("forwarded_on", c.ForwardedAt, &c.ForwardedOn), d("adopted_on", c.AdoptedAt, &c.AdoptedOn))
 	case f.Info != nil:
 		n := f.Info
-		out = append(out, d("received_on", n.ReceivedAt, &n.ReceivedOn), d("notified_on", n.NoticeAt, &n.NoticeOn), d("notified_on", n.ExtendedAt, &n.ExtendedOn),
+		out = append(out, d("received_on", n.ReceivedAt, &n.ReceivedOn), d("notified_on", n.NoticeAt, &n.NoticeOn),
 			d("provided_on", n.ProvidedAt, &n.ProvidedOn), d("refused_on", n.RefusedAt, &n.RefusedOn),
 			enumSlot("channel", n.ReceivedAt, &n.Channel, &it.Form))
+		for i := range n.Extensions {
+			e := &n.Extensions[i]
+			out = append(out, d("notified_on", e.At, &e.On), slot{key: "extended_days", at: e.At.Position, days: &e.Days})
+		}
 	case f.Pet != nil:
 		p := f.Pet
 		out = append(out, d("received_on", created, &p.ReceivedOn), d("forwarded_on", p.ForwardedAt, &p.ForwardedOn), d("received_on", p.ArrivedAt, &p.ArrivedOn),

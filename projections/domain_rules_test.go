@@ -886,6 +886,32 @@ func TestAnswerWithoutRecordedReceipt(t *testing.T) {
 	}
 }
 
+// README: "a corrected date ... or number of days moves the deadlines that
+// read it". An information request's extension is a number of days
+// (extended_days): its correction moves info.complex.provide, which then
+// cites it.
+func TestCorrectedInfoExtensionDays(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindInfoRequest, "tt-x", "21607", events.InfoRequestReceived,
+		`{"channel":"POST_FAX","received_on":"2024-06-03","requester":{"name":"Nguyễn Văn A"},"addressee_party_id":"ubnd-21607","description":"Xin quy hoạch chi tiết"}`, "2024-06-03")
+	w.rec(events.KindInfoRequest, "tt-x", "", events.InfoRequestValidated, `{"validated_on":"2024-06-03","complexity":"COMPLEX"}`, "2024-06-03")
+	w.rec(events.KindInfoRequest, "tt-x", "", events.InfoRequestTimelineNotified, `{"notified_on":"2024-06-05","provide_by":"2024-06-24"}`, "2024-06-05")
+	w.rec(events.KindInfoRequest, "tt-x", "", events.InfoRequestExtensionNotified, `{"notified_on":"2024-06-10","extended_days":2,"reason":"Cần tra cứu lưu trữ"}`, "2024-06-10")
+	w.rec(events.KindInfoRequest, "tt-x", "", events.InfoRequestProvided, `{"provided_on":"2024-07-05"}`, "2024-07-05")
+	v := w.build()
+	before := obligation(t, v, "info_request/tt-x", "info.complex.provide", "2024-12-31")
+	fix := w.rec(events.KindInfoRequest, "tt-x", "", events.InfoRequestCorrected,
+		`{"corrects_version":4,"reason":"Gia hạn 15 ngày, không phải 2","changes":{"extended_days":"15"}}`, "2024-07-06")
+	v = w.build()
+	if got := string(v.Item("info_request/tt-x").Field("extended_days")); got != `"15"` && got != `15` {
+		t.Fatalf("field extended_days after the correction: %s", got)
+	}
+	o := obligation(t, v, "info_request/tt-x", "info.complex.provide", "2024-12-31")
+	if o.Due == before.Due || o.Outcome != projections.OnTime || !slices.Contains(o.Cites, projections.Cite{Position: fix, Type: events.InfoRequestCorrected}) {
+		t.Errorf("extended_days corrected 2 -> 15: due %s (before %s) %s, cites %+v; want a later due date, on time, citing the correction", o.Due, before.Due, o.Outcome, o.Cites)
+	}
+}
+
 // TestPeriodsEndOnAWorkingDay: a period that ends on a weekend or a
 // holiday ends on the next working day (Bộ luật Dân sự 2015 Art. 148,
 // domain.md §3's counting rules), also one set to end on a date (a

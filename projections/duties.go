@@ -315,16 +315,17 @@ func (v *Views) infoDuties(it *Item, today events.Date, add func(Obligation)) {
 		add(o)
 		o = v.duty("info.complex.provide", it, f.Addressee)
 		o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due("info.complex.provide", f.ReceivedOn, 0), met
-		if f.ExtendedDays > 0 && f.ExtendedOn >= f.ReceivedOn && f.ExtendedOn <= o.Due {
+		days, last, _ := f.extended()
+		if days > 0 && last.On >= f.ReceivedOn && last.On <= o.Due {
 			// Extended by a notice given while the period ran (Luật
 			// TCTT Art. 31.2); one given after it ended does not make
 			// a late answer timely, nor does one dated before the
 			// request was received (no period ran yet: its date is
 			// wrong, and when it was given is not known).
-			ext := min(f.ExtendedDays, v.ruleDays("info.extension.max"))
+			ext := min(days, v.ruleDays("info.extension.max"))
 			o.Due = v.cfg.Calendar.Due(o.Due, ext, CalendarDays)
 		}
-		o.Cites = cites(f.ReceivedAt, f.ExtendedAt, metAt)
+		o.Cites = cites(f.ReceivedAt, last.At, metAt) // (last.At is 0 if none: not cited)
 		add(o)
 		return
 	}
@@ -338,12 +339,12 @@ func (v *Views) infoDuties(it *Item, today events.Date, add func(Obligation)) {
 	o := v.duty(key, it, f.Addressee)
 	o.Trigger, o.Due, o.MetOn = f.ReceivedOn, v.due(key, f.ReceivedOn, 0), met
 	o.Cites = cites(f.ReceivedAt, metAt)
-	if key == "info.inperson" && f.ExtendedDays > 0 && f.ExtendedOn >= f.ReceivedOn && f.ExtendedOn <= o.Due {
+	if days, last, _ := f.extended(); key == "info.inperson" && days > 0 && last.On >= f.ReceivedOn && last.On <= o.Due {
 		// In person, the period may be extended (Luật TCTT Art. 29);
 		// other requests that are not complex have no extension.
-		ext := min(f.ExtendedDays, v.ruleDays("info.inperson.extension.max"))
+		ext := min(days, v.ruleDays("info.inperson.extension.max"))
 		o.Due = v.cfg.Calendar.Due(o.Due, ext, WorkingDays)
-		o.Cites = cites(f.ReceivedAt, f.ExtendedAt, metAt)
+		o.Cites = cites(f.ReceivedAt, last.At, metAt)
 	}
 	add(o)
 }

@@ -476,22 +476,22 @@ type CriFacts struct {
 
 // InfoFacts are an information request's facts.
 type InfoFacts struct {
-	Addressee    string `codec:"shared"`
-	Channel      events.InfoChannel
-	ReceivedOn   events.Date
-	ReceivedAt   Cite
-	Complexity   events.Complexity
-	RejectedOn   events.Date
-	NoticeOn     events.Date
-	NoticeAt     Cite
-	ExtendedDays int
-	ExtendedOn   events.Date // the extension's notice
-	ExtendedAt   Cite
-	ProvidedOn   events.Date
-	ProvidedAt   Cite
-	RefusedOn    events.Date
-	RefusedAt    Cite
-	NoReasons    bool
+	Addressee  string `codec:"shared"`
+	Channel    events.InfoChannel
+	ReceivedOn events.Date
+	ReceivedAt Cite
+	Complexity events.Complexity
+	RejectedOn events.Date
+	NoticeOn   events.Date
+	NoticeAt   Cite
+	// Extensions are the extensions notified, in order (each one's days
+	// kept, so that a correction of them moves the deadline).
+	Extensions []InfoExtension
+	ProvidedOn events.Date
+	ProvidedAt Cite
+	RefusedOn  events.Date
+	RefusedAt  Cite
+	NoReasons  bool
 }
 
 // PetFacts are a petition's facts.
@@ -578,6 +578,26 @@ type PetExtension struct {
 	Days       int
 	Complexity events.CaseComplexity
 	At         Cite
+}
+
+// InfoExtension is an information request's extension: its notice's date
+// and the days it extended the period by.
+type InfoExtension struct {
+	On   events.Date
+	Days int
+	At   Cite
+}
+
+// extended returns the days an information request's extensions add up
+// to and the latest of them (ok false if none).
+func (f *InfoFacts) extended() (days int, last InfoExtension, ok bool) {
+	for _, e := range f.Extensions {
+		days += e.Days
+	}
+	if len(f.Extensions) == 0 {
+		return 0, last, false
+	}
+	return days, f.Extensions[len(f.Extensions)-1], true
 }
 
 // PetForward is a petition's forwarding to a body that did not accept it:
@@ -1508,8 +1528,7 @@ func (v *Views) applyInfo(it *Item, p events.Payload, c Cite) {
 			f.NoticeOn, f.NoticeAt = d.NotifiedOn, c
 		}
 	case *events.InfoExtensionNotifiedData:
-		f.ExtendedDays += d.ExtendedDays
-		f.ExtendedOn, f.ExtendedAt = d.NotifiedOn, c
+		f.Extensions = append(f.Extensions, InfoExtension{On: d.NotifiedOn, Days: d.ExtendedDays, At: c})
 	case *events.InfoProvidedData:
 		if f.ProvidedOn == "" {
 			f.ProvidedOn, f.ProvidedAt = d.ProvidedOn, c
