@@ -169,7 +169,7 @@ func (it *Item) slots() []slot {
 			r := &f.Unit.Receptions[i]
 			out = append(out, d("held_on", r.At, &r.On), enumSlot("host", r.At, &r.Host, nil))
 		}
-		out = append(out, d("effective_on", f.Unit.SupersededAt, &f.Unit.SupersededOn))
+		out = append(out, d("effective_on", f.Unit.SupersededAt, &f.Unit.SupersededOn), d("valid_from", created, &f.Unit.ValidFrom))
 	case f.Prt != nil:
 		out = append(out, enumSlot("party_kind", created, &f.Prt.PartyKind, &it.Form))
 		for i := range f.Prt.Allegations {

@@ -1423,6 +1423,32 @@ func TestNoHearingKeptAfterSupersession(t *testing.T) {
 	}
 }
 
+// TestNoHearingEndsWhenTakenOver: a merger recorded on the new unit's side
+// only (the fixture's an-nhon-ward names 21607 and 21610 among its
+// predecessors from 2025-07-01, and neither's supersession is recorded)
+// ends the old units' OB_NO_HEARING as a supersession would: a hearing due
+// after the new ward took over is not owed by the old commune, one due
+// before still is (helper-58: the old units stayed active, their flags
+// open for ever). The town, taken over by no one, still owes its own.
+func TestNoHearingEndsWhenTakenOver(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-a", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-01-10"), "2024-01-10")
+	w.rec(events.KindRecommendation, "kn-b", "21610", events.RecommendationIssued, fmt.Sprintf(recIssued, "2025-01-10"), "2025-01-10")
+	w.rec(events.KindRecommendation, "kn-c", "540", events.RecommendationIssued, fmt.Sprintf(recIssued, "2025-01-10"), "2025-01-10")
+	v := w.build()
+	for unit, want := range map[string][]events.Date{"21607": {"2024-07-11"}, "21610": nil, "540": {"2025-07-11"}} {
+		var got []events.Date
+		for _, f := range v.Flags("2025-12-31") {
+			if f.Code == "OB_NO_HEARING" && f.Subject == "unit/"+unit {
+				got = append(got, f.RaisedOn)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("OB_NO_HEARING of %s raised on %v, want %v", unit, got, want)
+		}
+	}
+}
+
 // domain.md §4.1 OB_EMPTY_RESPONSE: an answer that is only "noted", with no
 // outcome, or one that does not accept and explains nothing (the write side
 // refuses that now; the views read what the log holds). A later answer

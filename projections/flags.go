@@ -1350,8 +1350,8 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 		if u == nil || u.Facts.Unit == nil {
 			continue
 		}
-		superseded := u.Status() == events.UnitSupersededS
-		if superseded && u.Facts.Unit.SupersededOn == "" {
+		end, superseded := v.unitEnd(u)
+		if superseded && end == "" {
 			continue
 		}
 		since, cs := first[unit].Facts.Rec.IssuedOn, []Cite{first[unit].Facts.Rec.IssuedAt}
@@ -1361,7 +1361,7 @@ func (v *Views) hearingFlags(today events.Date, first map[string]*Item, raise ra
 			}
 		}
 		due := v.cfg.Calendar.OnWorkingDay(AddMonths(since, months)) // Bộ luật Dân sự 2015 Điều 148
-		if today <= due || superseded && due >= u.Facts.Unit.SupersededOn {
+		if today <= due || superseded && due >= end {
 			continue
 		}
 		dated := u // by a hearing, or by the unit's first recommendation
@@ -1476,8 +1476,10 @@ func (v *Views) receptionPeriods(it *Item, today events.Date, fn func(receptionP
 	if !ok {
 		return
 	}
-	if n, ok := dayNumber(f.SupersededOn); ok && n < end {
-		end = n
+	if on, _ := v.unitEnd(it); on != "" {
+		if n, ok := dayNumber(on); ok && n < end {
+			end = n
+		}
 	}
 	weekly := f.Level == events.LevelCommune
 	start := first.day // the first period's first day

@@ -21,27 +21,14 @@ import (
 func (v *Views) ScopeSet(unit string) map[string]bool {
 	v.cache.smu.Lock()
 	defer v.cache.smu.Unlock()
-	if v.cache.scopesEpoch != v.flagEpoch || v.cache.takers == nil {
-		v.cache.scopes, v.cache.scopesEpoch = nil, v.flagEpoch
-		v.cache.takers, v.cache.passedTo = map[string][]string{}, map[string][]string{}
-		for _, u := range v.order[events.KindUnit] {
-			if f := u.Facts.Unit; f != nil {
-				for _, pre := range f.Predecessors {
-					v.cache.takers[pre] = append(v.cache.takers[pre], u.ID)
-					v.cache.passedTo[u.ID] = append(v.cache.passedTo[u.ID], pre)
-				}
-				for _, next := range f.Successors {
-					v.cache.passedTo[next] = append(v.cache.passedTo[next], u.ID)
-				}
-			}
-		}
-	}
+	v.unitIndexes()
 	if s, ok := v.cache.scopes[unit]; ok {
 		return s
 	}
 	if v.items[events.StreamName(events.KindUnit, unit)] == nil {
 		return nil
 	}
+
 	// events.UnitWithin walks up from a unit: the scope's own subtree is
 	// in whole; a unit whose records passed on (by its successor_ids or a
 	// successor's predecessor_ids) is in if one it passed them to is, and
@@ -79,6 +66,54 @@ func (v *Views) ScopeSet(unit string) map[string]bool {
 	}
 	v.cache.scopes[unit] = set
 	return set
+}
+
+// unitIndexes makes the scopes' indexes of supersessions again when a unit
+// or party has changed since they were made (v.cache.smu held).
+func (v *Views) unitIndexes() {
+	if v.cache.scopesEpoch == v.flagEpoch && v.cache.takers != nil {
+		return
+	}
+	v.cache.scopes, v.cache.scopesEpoch = nil, v.flagEpoch
+	v.cache.takers, v.cache.passedTo = map[string][]string{}, map[string][]string{}
+	for _, u := range v.order[events.KindUnit] {
+		if f := u.Facts.Unit; f != nil {
+			for _, pre := range f.Predecessors {
+				v.cache.takers[pre] = append(v.cache.takers[pre], u.ID)
+				v.cache.passedTo[u.ID] = append(v.cache.passedTo[u.ID], pre)
+			}
+			for _, next := range f.Successors {
+				v.cache.passedTo[next] = append(v.cache.passedTo[next], u.ID)
+			}
+		}
+	}
+}
+
+// unitEnd returns when a unit stopped being one: its supersession's
+// effective date, or, for a unit that other units name among their
+// predecessor_ids (a merger recorded on the new units' side only), the
+// earliest of their valid_from; ended is false for a unit still in being,
+// and true with no date for a supersession recorded without one.
+func (v *Views) unitEnd(u *Item) (on events.Date, ended bool) {
+	f := u.Facts.Unit
+	if f == nil {
+		return "", false
+	}
+	if u.Status() == events.UnitSupersededS {
+		return f.SupersededOn, true
+	}
+	v.cache.smu.Lock()
+	defer v.cache.smu.Unlock()
+	v.unitIndexes()
+	for _, id := range v.cache.takers[u.ID] {
+		if t := v.items[events.StreamName(events.KindUnit, id)]; t != nil && t.Facts.Unit != nil {
+			if from := t.Facts.Unit.ValidFrom; from != "" && (on == "" || from < on) {
+				on = from
+			}
+			ended = true
+		}
+	}
+	return on, ended
 }
 
 // superseded reports whether unit's records passed on: its successor_ids,

@@ -657,6 +657,9 @@ type UnitFacts struct {
 	// unit, from the event at SupersededAt.
 	SupersededOn events.Date
 	SupersededAt Cite
+	// ValidFrom is the registration's valid_from: for a unit that names
+	// predecessors, the date it took them over (see Views.unitEnd).
+	ValidFrom events.Date
 }
 
 // Reception is a citizen reception session held in a unit, and who
@@ -1259,7 +1262,7 @@ func (v *Views) applyFacts(it *Item, env *events.Envelope, p events.Payload, c C
 	switch d := p.(type) {
 	// Units and parties.
 	case *events.UnitRegisteredData:
-		it.Facts.Unit = &UnitFacts{Name: d.Name, Level: d.Level, Parent: d.ParentID, Predecessors: slices.Clone(d.PredecessorIDs)}
+		it.Facts.Unit = &UnitFacts{Name: d.Name, Level: d.Level, Parent: d.ParentID, Predecessors: slices.Clone(d.PredecessorIDs), ValidFrom: d.ValidFrom}
 		it.Title = d.Name
 		if d.ParentID != "" {
 			v.children[d.ParentID] = appendUnique(v.children[d.ParentID], it.ID)
