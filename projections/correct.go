@@ -266,7 +266,10 @@ func (v *Views) correct(it *Item, d *events.CorrectionData, c Cite) {
 			}
 		}
 	}
-	if f := it.Facts.Rec; f != nil && of == f.IssuedAt.Position {
+	if f := it.Facts.Rec; f != nil {
+		// The title and the current content (the issued one's, or the
+		// latest amendment's: Apply changed the field only if the
+		// corrected event set it last), whichever event was corrected.
 		_, title := d.Changes["title"]
 		if _, content := d.Changes["content"]; title || content {
 			content, _ := unquoteJSON(it.Field("content"))

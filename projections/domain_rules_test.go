@@ -643,6 +643,26 @@ func TestCorrectedFirstAnswerKeepsCurrentAnswer(t *testing.T) {
 	}
 }
 
+// TestCorrectedAmendmentContentOverreach: MU_POWER_OVERREACH reads the
+// current content: an amendment's content corrected away from ordering
+// wording clears the flag the amendment raised (helper-59: only a
+// correction of the issued event was read again).
+func TestCorrectedAmendmentContentOverreach(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindRecommendation, "kn-o", "21607", events.RecommendationIssued, fmt.Sprintf(recIssued, "2024-03-01"), "2024-03-01")
+	w.rec(events.KindRecommendation, "kn-o", "", events.RecommendationAmended, `{"amended_on":"2024-03-10","content":"Yêu cầu đình chỉ công trình xây dựng trái phép.","reason":"Tiếp thu ý kiến."}`, "2024-03-10")
+	v := w.build()
+	if got := flagsCode(v, "2024-06-30", "recommendation/kn-o", "MU_POWER_OVERREACH"); len(got) != 1 {
+		t.Fatalf("amended to 'yêu cầu đình chỉ': %d MU_POWER_OVERREACH", len(got))
+	}
+	w.rec(events.KindRecommendation, "kn-o", "", events.RecommendationCorrected,
+		`{"corrects_version":2,"reason":"Ghi sai nội dung sửa đổi","changes":{"content":"Đề nghị xem xét công trình xây dựng trái phép."}}`, "2024-03-11")
+	v = w.build()
+	if got := flagsCode(v, "2024-06-30", "recommendation/kn-o", "MU_POWER_OVERREACH"); len(got) != 0 {
+		t.Errorf("amendment's content corrected to 'đề nghị xem xét': still %s", got[0].Detail)
+	}
+}
+
 // The amendment's ordering wording raised MU_POWER_OVERREACH; a typo fixed
 // in the original (issued) content, which the amendment replaced, does not
 // clear it (the content field stays the amendment's, which the flag reads).
