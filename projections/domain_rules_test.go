@@ -2504,3 +2504,31 @@ func TestSearchAnswersConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// TestDocRefusedFlagIDStableUnderCorrection: OB_DOC_REFUSED's ID names the
+// request by its event's position, not its date: a corrected request date
+// keeps the flag and its review (helper-59: the flag reopened under a new
+// ID).
+func TestDocRefusedFlagIDStableUnderCorrection(t *testing.T) {
+	w := newWorld(t)
+	w.rec(events.KindSupervision, "gs-d", "540", events.SupervisionPlanned,
+		`{"title":"Giám sát","topic":"Đất đai","form":"DOCUMENT_REVIEW","mode":"UNSCHEDULED","scope":"THEMATIC","subject_party_ids":["ubnd-21607"],"planned_start":"2024-03-01"}`, "2024-02-01")
+	w.rec(events.KindSupervision, "gs-d", "", events.SupervisionDocumentRequested,
+		`{"request_id":"d1","party_id":"ubnd-21607","description":"Hồ sơ","requested_on":"2024-03-05","due_on":"2024-03-15"}`, "2024-03-05")
+	w.rec(events.KindSupervision, "gs-d", "", events.SupervisionDocumentProvided, `{"request_id":"d1","provided_on":"2024-06-15"}`, "2024-06-15")
+	v := w.build()
+	fs := flagsCode(v, "2024-06-20", "supervision/gs-d", "OB_DOC_REFUSED")
+	if len(fs) != 1 {
+		t.Fatalf("documents due 2024-03-15 provided 2024-06-15: %d OB_DOC_REFUSED", len(fs))
+	}
+	w.record(inspector, events.KindFlag, fs[0].ID, fs[0].Unit, events.FlagReviewed,
+		`{"code":"OB_DOC_REFUSED","verdict":"CONFIRMED","note":"Đã nhắc nhở.","reviewed_on":"2024-06-18"}`, "2024-06-18")
+	// The request was made on the 4th, not the 5th: still due the 15th.
+	w.rec(events.KindSupervision, "gs-d", "", events.SupervisionCorrected,
+		`{"corrects_version":2,"reason":"Công văn đề nghị ghi ngày 4/3","changes":{"requested_on":"2024-03-04"}}`, "2024-06-19")
+	v = w.build()
+	fs2 := flagsCode(v, "2024-06-20", "supervision/gs-d", "OB_DOC_REFUSED")
+	if len(fs2) != 1 || fs2[0].ID != fs[0].ID || fs2[0].Status != "reviewed" {
+		t.Errorf("after correcting the request's date (due date unchanged): %+v; want the one flag %s, reviewed", fs2, fs[0].ID)
+	}
+}

@@ -1261,12 +1261,12 @@ func (v *Views) obligationFlags(it *Item, o Obligation, today events.Date, raise
 		}
 	case "supervision.document":
 		if o.Outcome == Refused {
-			raise("OB_DOC_REFUSED", key+"|"+string(o.Trigger)+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), o.MetOn, "Từ chối cung cấp tài liệu (documents refused).", o.Cites)
+			raise("OB_DOC_REFUSED", key+"|"+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), o.MetOn, "Từ chối cung cấp tài liệu (documents refused).", o.Cites)
 		} else if missing {
-			raise("OB_DOC_REFUSED", key+"|"+string(o.Trigger)+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), on, detail("Không cung cấp tài liệu", "documents not provided"), o.Cites)
+			raise("OB_DOC_REFUSED", key+"|"+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), on, detail("Không cung cấp tài liệu", "documents not provided"), o.Cites)
 		} else if late {
 			// None provided by the requested date (domain.md §4.1).
-			raise("OB_DOC_REFUSED", key+"|"+string(o.Trigger)+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), on, detail("Cung cấp tài liệu chậm", "documents provided late"), o.Cites)
+			raise("OB_DOC_REFUSED", key+"|"+fmt.Sprint(o.Cites[0].Position), it, o.Party, it.Stream(), on, detail("Cung cấp tài liệu chậm", "documents provided late"), o.Cites)
 		}
 	case "supervision.subjectReport":
 		vi, en := "Gửi báo cáo chậm", "report received late"
