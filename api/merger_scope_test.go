@@ -199,3 +199,29 @@ func TestReportRowsOfAChainOfMergers(t *testing.T) {
 		t.Errorf("w-c's own report: %d %s, want kn-a counted", r.Status, r.Body)
 	}
 }
+
+// TestAsOfReportScopeAgreesWithList: a report as of an earlier point
+// counts the records of the reader's scope as it is now, as its lists do:
+// not a ward moved elsewhere since, through its old parent (helper-61).
+func TestAsOfReportScopeAgreesWithList(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "kn-a", unitWard, partyWard)
+	f.MustIssue(t, f.OtherRecorder, "kn-b", unitOther, partyOther)
+	before := f.MustWaitApplied(t)
+	mergerUnit(t, f, "64", "Tỉnh Gia Lai", "PROVINCE", "")
+	f.MustAppend(t, f.Admin, "units", unitOther, api.EventRequest{Type: events.UnitReparented,
+		Data: mustJSON(t, events.UnitReparentedData{ParentID: "64", EffectiveOn: "2025-07-01", Basis: "Nghị quyết 2025"})})
+	obsTown := f.MustCreateToken(t, api.TokenRequest{Name: "HĐND thị xã An Nhơn", Role: events.RoleObserver, Unit: unitTown})
+	f.MustWaitApplied(t)
+	asOf := fmt.Sprintf("as_of=%d", before)
+	listed := listIDs(t, f.Do(t, "GET", "/v1/recommendations?"+asOf, obsTown.Secret, nil))
+	var rep projections.Report
+	r := f.Do(t, "GET", "/v1/reports/summary?"+asOf, obsTown.Secret, nil)
+	if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
+		t.Fatalf("report: %d %s", r.Status, r.Body)
+	}
+	if rep.Recommendations.Issued != len(listed) {
+		t.Errorf("observer of %s as_of %d: lists %v, but its report counts %d issued (ward %s, reparented since, counted through the old parent)",
+			unitTown, before, listed, rep.Recommendations.Issued, unitOther)
+	}
+}

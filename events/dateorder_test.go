@@ -229,3 +229,23 @@ func wardLedger(t *testing.T, now time.Time) (*events.Ledger, events.Actor) {
 		Data: json.RawMessage(`{"name":"UBND phường Bình Định","party_kind":"PEOPLES_COMMITTEE"}`)})
 	return l, events.Actor{Subject: "token/rec", Role: events.RoleRecorder, Unit: "u1"}
 }
+
+// TestDocRequestDateCorrectedThroughOtherFieldCorrection: a correction of a
+// correction of a document request that corrects its date moves it, also
+// when the first correction changed another field (helper-61: only a
+// correction of the date was noted among the request's versions).
+func TestDocRequestDateCorrectedThroughOtherFieldCorrection(t *testing.T) {
+	_, do := supervisionLedger(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-10","due_on":"2024-05-30"}`))
+	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Hạn ghi sai","changes":{"due_on":"2024-05-31"}}`))
+	must(do(events.SupervisionCorrected, `{"corrects_version":3,"reason":"Công văn ghi ngày 04/5","changes":{"requested_on":"2024-05-04"}}`))
+	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-06"}`); err != nil {
+		t.Errorf("provided 05-06 for a request corrected to 05-04 (by a correction of a correction): %v", err)
+	}
+}

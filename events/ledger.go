@@ -460,7 +460,7 @@ func (l *Ledger) applyPrepared(pr *preparedRecord) error {
 		st = Evolve(st, env, p, r.Position, h)
 		l.states[env.Stream] = st
 		l.positions[env.Stream] = append(l.positions[env.Stream], r.Position)
-		l.indexTakers(id, p)
+		l.indexTakers(st)
 	case env.Version <= st.version && st.lastPos >= r.Position:
 		// The command path applied it already.
 		if env.Version == st.version && st.lastHash != h {
@@ -512,13 +512,14 @@ func decodeStored(t Type, data []byte) (Payload, error) {
 	return p, nil
 }
 
-// indexTakers notes, for a unit's registration just applied, which units
-// it lists in its predecessor_ids (l.mu held for writing).
-func (l *Ledger) indexTakers(id string, p Payload) {
-	if d, ok := p.(*UnitRegisteredData); ok {
-		for _, pre := range d.PredecessorIDs {
-			if !slices.Contains(l.takers[pre], id) {
-				l.takers[pre] = append(l.takers[pre], id)
+// indexTakers notes which units a unit's state lists in its
+// predecessor_ids, however the state came to be evolved (the follower, the
+// command path, a catch-up on the stream; l.mu held for writing).
+func (l *Ledger) indexTakers(st *State) {
+	if f, ok := st.facts.(unitFacts); ok {
+		for _, pre := range f.predecessors {
+			if !slices.Contains(l.takers[pre], st.id) {
+				l.takers[pre] = append(l.takers[pre], st.id)
 			}
 		}
 	}
@@ -965,7 +966,7 @@ func (l *Ledger) decideAndAppend(ctx context.Context, stream string, req *Reques
 		cur = Evolve(cur, &env, p, a.Position, h)
 		l.states[stream] = cur
 		l.positions[stream] = append(l.positions[stream], a.Position)
-		l.indexTakers(req.ID, p)
+		l.indexTakers(cur)
 	}
 	if req.IdempotencyKey != "" {
 		l.keys[digestKey(req.Actor.Subject, req.IdempotencyKey)] = a.Position
@@ -999,6 +1000,7 @@ func (l *Ledger) catchUp(ctx context.Context, stream string) error {
 	}
 	l.states[stream] = st
 	l.positions[stream] = append(l.positions[stream], folded...)
+	l.indexTakers(st)
 	if len(folded) > 0 {
 		l.acked = max(l.acked, folded[len(folded)-1])
 	}

@@ -52,7 +52,7 @@ type SnapshotStore interface {
 }
 
 const (
-	stateSnapshotFormat = 8 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind; 5: a petition's second-instance body; 6: the dates of a record's steps (State.days); 7: more of them, -1 for a corrected one, and a supervision's open document requests (a format-6 snapshot lacks them: its supervision facts no longer decode, and its dates would leave steps unchecked); 8: a document request's versions, its date kept through a correction of a correction (a format-7 state dropped them all)
+	stateSnapshotFormat = 8 // 2: frames in the compact form, not one gob stream; 3: a petition's extensions; 4: a party's corrected kind; 5: a petition's second-instance body; 6: the dates of a record's steps (State.days); 7: more of them, -1 for a corrected one, and a supervision's open document requests (a format-6 snapshot lacks them: its supervision facts no longer decode, and its dates would leave steps unchecked); 8: a document request's versions (every correction of it noted), its date kept through a correction of a correction (a format-7 state dropped them all)
 	stateNoteTitle      = "sổ cái giám sát: write-side state snapshot v3"
 	stateChunk          = 4096
 	blobChunk           = 1 << 20

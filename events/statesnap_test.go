@@ -448,3 +448,44 @@ func TestLedgerCloseWithWriteInFlight(t *testing.T) {
 		t.Errorf("unit/u2 after the restart: %+v, replayed %+v", a, b)
 	}
 }
+
+// TestTakenByAfterCatchUp: a replica that writes on a unit's stream before
+// its follower has seen the unit's registration (it catches up on the
+// stream) indexes the unit's predecessors all the same, so its scope checks
+// agree with the replica that registered it (helper-61: the index was kept
+// only when the follower evolved the state).
+func TestTakenByAfterCatchUp(t *testing.T) {
+	store := inmem.NewStore()
+	skey := mustKey(t)
+	a := MustOpenLedger(t, store, skey)
+	gated := &gatedStore{Store: store, release: make(chan struct{})}
+	b := MustOpenLedger(t, gated, skey)
+	released := false
+	t.Cleanup(func() {
+		if !released {
+			close(gated.release)
+		}
+	})
+
+	mustHandle(t, a, unitRequest("u1", ""))
+	ward := events.Request{Kind: events.KindUnit, ID: "w1", Create: true, Type: events.UnitRegistered, Actor: admin,
+		Data: json.RawMessage(`{"name":"Phường Mới","level":"COMMUNE","valid_from":"2025-07-01","predecessor_ids":["u1"]}`)}
+	mustHandle(t, a, ward)
+	// b renames w1 before its follower has seen w1: it catches up on w1's stream.
+	res, err := b.Handle(context.Background(), renameRequest("w1", "Phường Mới Hơn", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(gated.release)
+	released = true
+	if err := b.WaitApplied(context.Background(), res.Position); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.TakenBy("u1"); !slices.Equal(got, []string{"w1"}) {
+		t.Fatalf("a.TakenBy(u1) = %v", got)
+	}
+	if got := b.TakenBy("u1"); !slices.Equal(got, []string{"w1"}) {
+		t.Errorf("b.TakenBy(u1) = %v, want [w1] (a's answer): UnitWithin(b, u1, w1) = %v, on a %v",
+			got, events.UnitWithin(b, "u1", "w1"), events.UnitWithin(a, "u1", "w1"))
+	}
+}

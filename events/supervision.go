@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -456,17 +457,18 @@ func (f supervisionFacts) withRequest(id string, on Date, vs string) []string {
 }
 
 // withCorrectedRequest returns the kept request dates with the open
-// request recorded at version v, or whose date a correction at v
-// corrected, dated on as corrected at version at (so that a correction of
-// that correction finds it too); the kept dates as they are if there is
-// none (a correction of an answered request, which is no longer kept).
+// request recorded at version v, or corrected by a correction at v, noted
+// as corrected at version at too (so that a correction of that correction
+// finds it, whichever field the first one changed), and dated on if on is
+// set; the kept dates as they are if there is none (a correction of an
+// answered request, which is no longer kept, or of another event).
 func (f supervisionFacts) withCorrectedRequest(v uint64, on Date, at uint64) []string {
 	want := strconv.FormatUint(v, 10)
 	for _, r := range f.requested {
 		rid, rest, _ := strings.Cut(r, "=")
-		_, vs, _ := strings.Cut(rest, "=")
+		was, vs, _ := strings.Cut(rest, "=")
 		if slices.Contains(strings.Split(vs, ","), want) {
-			return f.withRequest(rid, on, vs+","+strconv.FormatUint(at, 10))
+			return f.withRequest(rid, cmp.Or(on, Date(was)), vs+","+strconv.FormatUint(at, 10))
 		}
 	}
 	return f.requested
@@ -605,8 +607,9 @@ var supervisionRules = &rules{
 		case *CorrectionData:
 			// A corrected request date of an open request (recorded at the
 			// corrected version, or corrected by a correction at it) is
-			// kept as corrected.
-			if f, ok := s.facts.(supervisionFacts); ok && d.Changes["requested_on"] != "" {
+			// kept as corrected; a correction of the request's other fields
+			// is noted, for a correction of it that corrects the date.
+			if f, ok := s.facts.(supervisionFacts); ok && len(f.requested) > 0 {
 				f.requested = f.withCorrectedRequest(d.CorrectsVersion, Date(d.Changes["requested_on"]), s.version)
 				s.facts = f
 			}

@@ -220,7 +220,7 @@ var unitRules = &rules{
 				}
 			}
 		case *UnitReparentedData:
-			if d.ParentID == s.id || UnitWithin(w, d.ParentID, s.id) {
+			if d.ParentID == s.id || belowByParent(worldTree{w}, d.ParentID, s.id) {
 				return FieldErrorf("data.parent_id", "Unit %s is %s itself or below it: the tree would have a cycle.", d.ParentID, s.id)
 			}
 			return needStream(w, "data.parent_id", KindUnit, d.ParentID)
@@ -344,12 +344,14 @@ func UnitScope(t UnitTree, scope string) func(unit string) bool {
 	}
 }
 
-// unitWithin walks up from unit; tried records the successors already
-// walked, so cycles and long chains end.
+// unitWithin walks up from unit; tried records the units whose records
+// were passed on to and already walked, so cycles end (the walk has no
+// other limit: the read side's ScopeSet has none either).
 func unitWithin(t UnitTree, unit, scope string, tried map[string]bool) bool {
-	u := unit
 	followed := false
-	for depth := 0; u != "" && depth < 32; depth++ {
+	var seen []string // the parent chain walked
+	for u := unit; u != "" && !slices.Contains(seen, u); {
+		seen = append(seen, u)
 		if u == scope {
 			return true
 		}
@@ -363,7 +365,7 @@ func unitWithin(t UnitTree, unit, scope string, tried map[string]bool) bool {
 			for _, next := range [2][]string{successors, t.TakenBy(u)} {
 				for _, n := range next {
 					followed = true
-					if !tried[n] && len(tried) < 256 {
+					if !tried[n] {
 						tried[n] = true
 						if unitWithin(t, n, scope, tried) {
 							return true
@@ -371,6 +373,25 @@ func unitWithin(t UnitTree, unit, scope string, tried map[string]bool) bool {
 					}
 				}
 			}
+		}
+		u = parent
+	}
+	return false
+}
+
+// belowByParent reports whether ancestor is on unit's parent chain (the
+// tree as it is, not the scopes mergers add): a reparenting under such a
+// unit would make a cycle.
+func belowByParent(t UnitTree, unit, ancestor string) bool {
+	var seen []string
+	for u := unit; u != "" && !slices.Contains(seen, u); {
+		if u == ancestor {
+			return true
+		}
+		seen = append(seen, u)
+		parent, _, _, ok := t.UnitLinks(u)
+		if !ok {
+			return false
 		}
 		u = parent
 	}

@@ -250,19 +250,30 @@ func yearMonth(d events.Date) (y, m int, ok bool) {
 // [from, to] at today for a reader from whom nothing is withheld; empty
 // bounds are open.
 func (v *Views) Report(unit string, from, to, today events.Date) Report {
-	return v.Reports(unit, []Period{{from, to}}, today, 0)[0]
+	return v.Reports(unit, []Period{{from, to}}, today, 0, nil)[0]
 }
 
 // Reports computes the reports of unit over several periods at today in
 // one pass over the unit's items: each item's deadlines are evaluated once,
 // whatever the number of periods it falls in. The open flags are those
 // red does not withhold (Withheld), as the reader's list of flags has
-// them; the records are counted whatever red withholds of them.
-func (v *Views) Reports(unit string, periods []Period, today events.Date, red Redaction) []Report {
+// them; the records are counted whatever red withholds of them. keep, if
+// not nil, leaves out the units of unit's scope it does not keep (the
+// reader's scope as it is now, for views as of an earlier point).
+func (v *Views) Reports(unit string, periods []Period, today events.Date, red Redaction, keep func(unit string) bool) []Report {
 	var scope map[string]bool
 	var unitName string
 	if unit != "" {
 		scope = v.ScopeSet(unit)
+		if keep != nil {
+			kept := make(map[string]bool, len(scope))
+			for u := range scope {
+				if keep(u) {
+					kept[u] = true
+				}
+			}
+			scope = kept
+		}
 		if u := v.items[events.StreamName(events.KindUnit, unit)]; u != nil {
 			unitName = u.Title
 		}

@@ -2532,3 +2532,60 @@ func TestDocRefusedFlagIDStableUnderCorrection(t *testing.T) {
 		t.Errorf("after correcting the request's date (due date unchanged): %+v; want the one flag %s, reviewed", fs2, fs[0].ID)
 	}
 }
+
+// deepUnits registers a chain of n units, each the parent of the next
+// (d00 at the top).
+func deepUnits(w *world, n int) {
+	parent := ""
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("d%02d", i)
+		w.record(admin, events.KindUnit, id, "", events.UnitRegistered,
+			fmt.Sprintf(`{"name":"Đơn vị %s","level":"COMMUNE","parent_id":%q,"valid_from":"2025-07-01"}`, id, parent), "2025-07-01")
+		parent = id
+	}
+}
+
+// TestScopeOfDeepTreesAndLongChains: the write side's walk and ScopeSet
+// agree beyond 32 levels of units and 256 mergers in a chain, and a
+// reparenting of a unit under one 39 levels below it is refused as the
+// cycle it is (helper-61: the walk stopped at 32 levels and 256 units,
+// ScopeSet did not, and the cycle check used the walk).
+func TestScopeOfDeepTreesAndLongChains(t *testing.T) {
+	w := newWorld(t)
+	deepUnits(w, 40)
+	prev := ""
+	for i := 0; i < 260; i++ {
+		id := fmt.Sprintf("c%03d", i)
+		data := fmt.Sprintf(`{"name":"Đơn vị %s","level":"COMMUNE","parent_id":"99","valid_from":"2025-07-01"`, id)
+		if prev != "" {
+			data += fmt.Sprintf(`,"predecessor_ids":[%q]`, prev)
+		}
+		w.record(admin, events.KindUnit, id, "", events.UnitRegistered, data+"}", "2025-07-01")
+		prev = id
+	}
+	// Built without w.build's event-by-event checks (300 unit events, each
+	// making the flags anew, would take long and prove nothing here).
+	v, err := projections.NewRunner(w.store, projections.DefaultConfig(), nil, slog.New(slog.DiscardHandler)).Build(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][2]string{{"d39", "d00"}, {"d31", "d00"}, {"d32", "d00"}, {"c000", "c259"}, {"c100", "c259"}} {
+		unit, scope := p[0], p[1]
+		if within, set := events.UnitWithin(w.ledger, unit, scope), v.ScopeSet(scope)[unit]; !within || !set {
+			t.Errorf("unit %s in the scope of %s: the write side says %v, ScopeSet %v; want both", unit, scope, within, set)
+		}
+	}
+	_, err = w.ledger.Handle(t.Context(), events.Request{Kind: events.KindUnit, ID: "d00", Type: events.UnitReparented, Actor: admin,
+		Data: json.RawMessage(`{"parent_id":"d39","effective_on":"2025-07-01","basis":"x"}`), OccurredAt: w.clock})
+	if events.ErrorField(err) != "data.parent_id" {
+		t.Errorf("d00 reparented under d39, 39 levels below it: %v, want refused (a cycle)", err)
+	}
+	// A reparenting under a unit whose records passed into the unit by a
+	// merger (not below it by parent) is not a cycle.
+	w.record(admin, events.KindUnit, "m1", "", events.UnitRegistered, `{"name":"Đơn vị m1","level":"COMMUNE","parent_id":"99","valid_from":"2025-07-01"}`, "2025-07-01")
+	w.record(admin, events.KindUnit, "m2", "", events.UnitRegistered, `{"name":"Đơn vị m2","level":"COMMUNE","parent_id":"99","valid_from":"2025-07-01","predecessor_ids":["m1"]}`, "2025-07-01")
+	if _, err := w.ledger.Handle(t.Context(), events.Request{Kind: events.KindUnit, ID: "m2", Type: events.UnitReparented, Actor: admin,
+		Data: json.RawMessage(`{"parent_id":"m1","effective_on":"2025-07-02","basis":"x"}`), OccurredAt: w.clock}); err != nil {
+		t.Errorf("m2 reparented under m1, which it took over: %v", err)
+	}
+}

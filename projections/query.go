@@ -125,16 +125,6 @@ func (v *Views) superseded(unit string) bool {
 	return len(v.cache.takers[unit]) > 0
 }
 
-// unitTree is events.UnitTree over the units in the views, with the index
-// of predecessors the scopes were computed with.
-type unitTree struct {
-	v      *Views
-	takers map[string][]string
-}
-
-func (t unitTree) UnitLinks(id string) (string, []string, []string, bool) { return t.v.UnitLinks(id) }
-func (t unitTree) TakenBy(id string) []string                             { return t.takers[id] }
-
 // UnitLinks returns a unit's parent, predecessors and successors in the
 // views (ok false for a unit not registered).
 func (v *Views) UnitLinks(id string) (parent string, predecessors, successors []string, ok bool) {

@@ -648,7 +648,7 @@ func TestReportsMatchReport(t *testing.T) {
 	periods, _ := projections.SplitQuarters("2024-01-01", "2024-12-31")
 	periods = append([]projections.Period{{From: "2024-01-01", To: "2024-12-31"}, {}}, periods...)
 	for _, unit := range []string{"", "540", "21610"} {
-		reps := v.Reports(unit, periods, today, 0)
+		reps := v.Reports(unit, periods, today, 0, nil)
 		for i, p := range periods {
 			if diff := cmp.Diff(v.Report(unit, p.From, p.To, today), reps[i]); diff != "" {
 				t.Errorf("unit %q, period %v (-alone +together):\n%s", unit, p, diff)
