@@ -73,26 +73,7 @@ func TestEveryTypeSnapshotCatchUp(t *testing.T) {
 	r := projections.NewRunner(w.store, v.Config(), nil, nil)
 	const today = events.Date("2025-07-01")
 	for pos := uint64(1); pos < v.Position(); pos++ {
-		mid, err := r.Build(ctx, pos)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var snap bytes.Buffer
-		if err := mid.Encode(&snap); err != nil {
-			t.Fatal(err)
-		}
-		loaded, err := projections.DecodeViews(&snap, v.Config())
-		if err != nil {
-			t.Fatalf("snapshot at %d: %v", pos, err)
-		}
-		if err := r.CatchUp(ctx, loaded, 0); err != nil {
-			t.Fatal(err)
-		}
-		var caught bytes.Buffer
-		loaded.Encode(&caught)
-		if !bytes.Equal(caught.Bytes(), full.Bytes()) {
-			t.Fatalf("a snapshot at %d, caught up to %d, differs from the rebuild", pos, v.Position())
-		}
+		loaded := caughtUpFrom(t, r, v.Config(), pos, full.Bytes())
 		if got, want := loaded.Flags(today), v.Flags(today); !reflect.DeepEqual(got, want) {
 			t.Fatalf("a snapshot at %d, caught up: flags differ:\n%+v\n%+v", pos, got, want)
 		}
@@ -114,4 +95,33 @@ func views(v *projections.Views, items []*projections.Item, today events.Date) [
 		out[i] = v.View(it, today, 0)
 	}
 	return out
+}
+
+// caughtUpFrom builds the views of r's log up to pos, saves them as a
+// snapshot, loads it and catches up to the log's end, as a restart does,
+// and checks that they encode as full, the rebuild's.
+func caughtUpFrom(t *testing.T, r *projections.Runner, cfg *projections.Config, pos uint64, full []byte) *projections.Views {
+	t.Helper()
+	ctx := context.Background()
+	mid, err := r.Build(ctx, pos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap bytes.Buffer
+	if err := mid.Encode(&snap); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := projections.DecodeViews(&snap, cfg)
+	if err != nil {
+		t.Fatalf("snapshot at %d: %v", pos, err)
+	}
+	if err := r.CatchUp(ctx, loaded, 0); err != nil {
+		t.Fatal(err)
+	}
+	var caught bytes.Buffer
+	loaded.Encode(&caught)
+	if !bytes.Equal(caught.Bytes(), full) {
+		t.Fatalf("a snapshot at %d, caught up to %d, differs from the rebuild", pos, loaded.Position())
+	}
+	return loaded
 }

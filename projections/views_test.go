@@ -373,29 +373,9 @@ func TestSnapshotCatchUpWithCorrections(t *testing.T) {
 	if err := v.Encode(&full); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	r := projections.NewRunner(w.store, v.Config(), nil, nil)
 	for pos := uint64(1); pos < v.Position(); pos++ {
-		mid, err := r.Build(ctx, pos)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var snap bytes.Buffer
-		if err := mid.Encode(&snap); err != nil {
-			t.Fatal(err)
-		}
-		loaded, err := projections.DecodeViews(&snap, v.Config())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.CatchUp(ctx, loaded, 0); err != nil {
-			t.Fatal(err)
-		}
-		var caught bytes.Buffer
-		loaded.Encode(&caught)
-		if !bytes.Equal(caught.Bytes(), full.Bytes()) {
-			t.Fatalf("a snapshot at %d, caught up, differs from the rebuild", pos)
-		}
+		loaded := caughtUpFrom(t, r, v.Config(), pos, full.Bytes())
 		for _, q := range []string{"cho dem", "hung thinh", "abc binh dinh", "doi cho dem"} {
 			for _, k := range []events.Kind{events.KindRecommendation, events.KindParty, events.KindSupervision} {
 				a, _ := v.List(projections.Query{Kind: k, Text: q, Limit: 100})
