@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/mttq-vn/ledger/api"
@@ -151,11 +150,11 @@ func TestAsOfReadsByTheScopeAsItIsNow(t *testing.T) {
 	if ids := listIDs(t, f.Do(t, "GET", "/v1/recommendations?"+asOf, obsNew.Secret, nil)); !slices.Contains(ids, "kn-a") {
 		t.Errorf("observer of w-new, list as_of before the merger: %v, want kn-a", ids)
 	}
-	// A report of the token's unit, which did not exist then, is refused
-	// naming as_of, not a unit the reader never gave; one of the unit it
-	// took over is the report of that point.
-	if r := f.Do(t, "GET", "/v1/reports/summary?"+asOf, obsNew.Secret, nil); r.Status != 400 || !strings.Contains(string(r.Body), `"field":"as_of"`) {
-		t.Errorf("observer of w-new, report (no unit given) as_of before the merger: %d %s, want 400 naming as_of", r.Status, r.Body)
+	// A report of the token's unit, which did not exist then, counts what
+	// its scope as it is now held then; one of the unit it took over too.
+	var rep projections.Report
+	if r := f.Do(t, "GET", "/v1/reports/summary?"+asOf, obsNew.Secret, nil); r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil || rep.Recommendations.Issued != 1 {
+		t.Errorf("observer of w-new, report (no unit given) as_of before the merger: %d %s, want kn-a counted", r.Status, r.Body)
 	}
 	if r := f.Do(t, "GET", "/v1/reports/summary?unit="+unitWard+"&"+asOf, obsNew.Secret, nil); r.Status != 200 {
 		t.Errorf("observer of w-new, report of %s as_of before the merger: %d %s", unitWard, r.Status, r.Body)
@@ -223,5 +222,34 @@ func TestAsOfReportScopeAgreesWithList(t *testing.T) {
 	if rep.Recommendations.Issued != len(listed) {
 		t.Errorf("observer of %s as_of %d: lists %v, but its report counts %d issued (ward %s, reparented since, counted through the old parent)",
 			unitTown, before, listed, rep.Recommendations.Issued, unitOther)
+	}
+}
+
+// TestAsOfScopeOfAUnitMovedIn: a ward moved under the reader's unit since
+// an earlier point is in the reader's scope at that point too: in its list
+// with and without unit= its own unit, and in its report (helper-62: the
+// list went by the scope as it is now, unit= and the report by the past
+// unit tree).
+func TestAsOfScopeOfAUnitMovedIn(t *testing.T) {
+	f := MustOpenServer(t)
+	f.MustIssue(t, f.Recorder, "kn-a", unitWard, partyWard)
+	f.MustIssue(t, f.OtherRecorder, "kn-b", unitOther, partyOther)
+	before := f.MustWaitApplied(t)
+	f.MustAppend(t, f.Admin, "units", unitOther, api.EventRequest{Type: events.UnitReparented,
+		Data: mustJSON(t, events.UnitReparentedData{ParentID: unitWard, EffectiveOn: "2025-07-01", Basis: "Nghị quyết 2025"})})
+	f.MustWaitApplied(t)
+	asOf := fmt.Sprintf("as_of=%d", before)
+	listed := listIDs(t, f.Do(t, "GET", "/v1/recommendations?"+asOf, f.Observer.Secret, nil))
+	withUnit := listIDs(t, f.Do(t, "GET", "/v1/recommendations?unit="+unitWard+"&"+asOf, f.Observer.Secret, nil))
+	if len(withUnit) != len(listed) {
+		t.Errorf("as_of list without unit: %v; with unit=%s (the token's own): %v", listed, unitWard, withUnit)
+	}
+	var rep projections.Report
+	r := f.Do(t, "GET", "/v1/reports/summary?"+asOf, f.Observer.Secret, nil)
+	if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
+		t.Fatalf("report: %d %s", r.Status, r.Body)
+	}
+	if rep.Recommendations.Issued != len(listed) {
+		t.Errorf("observer of %s as_of %d: lists %v, but its report counts %d issued", unitWard, before, listed, rep.Recommendations.Issued)
 	}
 }

@@ -65,9 +65,23 @@ type readCtx struct {
 	at    uint64
 	today events.Date
 	asOf  *AsOf
-	// scope is the reader's scope check (see Server.within), made once.
+	// scope is the reader's scope (see Server.within), taken once.
 	scopeOnce sync.Once
-	scope     func(unit string) bool
+	scope     map[string]bool
+	// scopesNow are, for a read as of an earlier point, the scopes of
+	// the token's unit and of the unit asked for as they are now (the
+	// live views' ScopeSet, taken before the past views are read).
+	scopesNow map[string]map[string]bool
+}
+
+// scopeOf returns the units a query on unit covers (nil for a unit not
+// registered): as the unit tree is now, also when the views read are as
+// of an earlier point (see within).
+func (s *Server) scopeOf(rc *readCtx, v *projections.Views, unit string) map[string]bool {
+	if set, ok := rc.scopesNow[unit]; ok {
+		return set
+	}
+	return v.ScopeSet(unit)
 }
 
 // within reports whether unit is in the scope of the reader's token (its
@@ -77,27 +91,28 @@ type readCtx struct {
 // now. The item and its events are read by the scope as it is now too
 // (mayRead): lists, items, trails and reports agree at every point.
 func (s *Server) within(rc *readCtx, v *projections.Views, unit string) bool {
-	rc.scopeOnce.Do(func() {
-		scope := rc.actor.Unit
-		if rc.at == projections.Latest {
-			set := v.ScopeSet(scope)
-			rc.scope = func(u string) bool { return set[u] }
-			return
-		}
-		var mu sync.Mutex
-		memo := map[string]bool{}
-		rc.scope = func(u string) bool {
-			mu.Lock()
-			defer mu.Unlock()
-			in, ok := memo[u]
-			if !ok {
-				in = events.UnitWithin(s.Ledger, u, scope)
-				memo[u] = in
+	rc.scopeOnce.Do(func() { rc.scope = s.scopeOf(rc, v, rc.actor.Unit) })
+	return rc.scope[unit]
+}
+
+// takeScopesNow notes, for a read as of an earlier point, the scopes of
+// the token's unit and of the unit asked for as the live views have them:
+// the past views' tree may not know a unit made since, and may hold a unit
+// elsewhere than it is now (units are never removed, so the live scopes
+// name every unit the past views hold that the reader may read).
+func (s *Server) takeScopesNow(ctx context.Context, rc *readCtx, unit string) {
+	if rc.at == projections.Latest {
+		return
+	}
+	rc.scopesNow = map[string]map[string]bool{}
+	s.Views.View(ctx, projections.Latest, func(v *projections.Views) error {
+		for _, u := range []string{rc.actor.Unit, unit} {
+			if u != "" {
+				rc.scopesNow[u] = v.ScopeSet(u)
 			}
-			return in
 		}
+		return nil
 	})
-	return rc.scope(unit)
 }
 
 func (s *Server) now() time.Time {
@@ -132,6 +147,7 @@ func (s *Server) beginRead(r *http.Request) (*readCtx, error) {
 		if err := s.resolveAsOf(r.Context(), rc, as); err != nil {
 			return nil, err
 		}
+		s.takeScopesNow(r.Context(), rc, q.Get("unit"))
 	}
 	return rc, nil
 }
@@ -330,7 +346,7 @@ func (s *Server) unitParam(v *projections.Views, rc *readCtx, unit string) (map[
 	if unit == "" {
 		return nil, nil
 	}
-	set := v.ScopeSet(unit)
+	set := s.scopeOf(rc, v, unit)
 	if set == nil {
 		return nil, events.FieldErrorf("unit", "Unit %s is not registered.", quoteShort(unit))
 	}

@@ -532,22 +532,14 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	}
 	var reps []projections.Report
 	err = s.Views.View(r.Context(), rc.at, func(v *projections.Views) error {
-		if unit != "" && q.Get("unit") == "" && rc.at != projections.Latest && v.ScopeSet(unit) == nil {
-			// The token's unit, made later than the point read (a ward of
-			// the 2025 merger as of 2024): not a unit= the reader gave.
-			return events.FieldErrorf("as_of", "This token's unit %s was not registered yet at the point read: give unit, a unit of its scope registered by then (one it took over).", quoteShort(unit))
-		}
-		if _, err := s.unitParam(v, rc, unit); err != nil {
+		// The unit's scope as it is now (as of an earlier point too, as
+		// the reader's lists have it: a unit moved in or out since, a
+		// unit made since that took others over).
+		scope, err := s.unitParam(v, rc, unit)
+		if err != nil {
 			return err
 		}
-		// As of an earlier point, only the units in the reader's scope as
-		// it is now, as its lists have them (the past unit tree may put a
-		// unit moved since under the reader's unit).
-		var keep func(string) bool
-		if a := rc.actor; rc.at != projections.Latest && a.Unit != "" && a.Role != events.RoleInspector {
-			keep = func(u string) bool { return s.within(rc, v, u) }
-		}
-		reps = v.Reports(unit, periods, rc.today, redaction(rc.actor), keep)
+		reps = v.Reports(unit, periods, rc.today, redaction(rc.actor), scope)
 		return nil
 	})
 	if err != nil {

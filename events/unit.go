@@ -340,18 +340,29 @@ func UnitScope(t UnitTree, scope string) func(unit string) bool {
 		return func(string) bool { return false }
 	}
 	return func(unit string) bool {
-		return unit != "" && unitWithin(t, unit, scope, map[string]bool{})
+		return unit != "" && unitWithin(t, unit, scope, map[walkStep]bool{})
 	}
 }
 
-// unitWithin walks up from unit; tried records the units whose records
-// were passed on to and already walked, so cycles end (the walk has no
+// walkStep is a point of unitWithin's walk: the rest of a walk depends only
+// on the unit reached and whether a supersession was followed on the way.
+type walkStep struct {
+	unit     string
+	followed bool
+}
+
+// unitWithin walks up from unit; visited records the steps already taken
+// (in this walk or one it branched from), whose rest led nowhere or is
+// being walked, so cycles end and no part is walked twice (the walk has no
 // other limit: the read side's ScopeSet has none either).
-func unitWithin(t UnitTree, unit, scope string, tried map[string]bool) bool {
+func unitWithin(t UnitTree, unit, scope string, visited map[walkStep]bool) bool {
 	followed := false
-	var seen []string // the parent chain walked
-	for u := unit; u != "" && !slices.Contains(seen, u); {
-		seen = append(seen, u)
+	for u := unit; u != ""; {
+		step := walkStep{u, followed}
+		if visited[step] {
+			return false
+		}
+		visited[step] = true
 		if u == scope {
 			return true
 		}
@@ -365,11 +376,8 @@ func unitWithin(t UnitTree, unit, scope string, tried map[string]bool) bool {
 			for _, next := range [2][]string{successors, t.TakenBy(u)} {
 				for _, n := range next {
 					followed = true
-					if !tried[n] {
-						tried[n] = true
-						if unitWithin(t, n, scope, tried) {
-							return true
-						}
+					if unitWithin(t, n, scope, visited) {
+						return true
 					}
 				}
 			}
@@ -383,12 +391,12 @@ func unitWithin(t UnitTree, unit, scope string, tried map[string]bool) bool {
 // tree as it is, not the scopes mergers add): a reparenting under such a
 // unit would make a cycle.
 func belowByParent(t UnitTree, unit, ancestor string) bool {
-	var seen []string
-	for u := unit; u != "" && !slices.Contains(seen, u); {
+	seen := map[string]bool{}
+	for u := unit; u != "" && !seen[u]; {
 		if u == ancestor {
 			return true
 		}
-		seen = append(seen, u)
+		seen[u] = true
 		parent, _, _, ok := t.UnitLinks(u)
 		if !ok {
 			return false

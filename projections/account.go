@@ -257,22 +257,14 @@ func (v *Views) Report(unit string, from, to, today events.Date) Report {
 // one pass over the unit's items: each item's deadlines are evaluated once,
 // whatever the number of periods it falls in. The open flags are those
 // red does not withhold (Withheld), as the reader's list of flags has
-// them; the records are counted whatever red withholds of them. keep, if
-// not nil, leaves out the units of unit's scope it does not keep (the
-// reader's scope as it is now, for views as of an earlier point).
-func (v *Views) Reports(unit string, periods []Period, today events.Date, red Redaction, keep func(unit string) bool) []Report {
-	var scope map[string]bool
+// them; the records are counted whatever red withholds of them. scope,
+// if not nil, is the units unit covers instead of its ScopeSet in v (as the
+// unit tree is now, for views as of an earlier point).
+func (v *Views) Reports(unit string, periods []Period, today events.Date, red Redaction, scope map[string]bool) []Report {
 	var unitName string
 	if unit != "" {
-		scope = v.ScopeSet(unit)
-		if keep != nil {
-			kept := make(map[string]bool, len(scope))
-			for u := range scope {
-				if keep(u) {
-					kept[u] = true
-				}
-			}
-			scope = kept
+		if scope == nil {
+			scope = v.ScopeSet(unit)
 		}
 		if u := v.items[events.StreamName(events.KindUnit, unit)]; u != nil {
 			unitName = u.Title
