@@ -339,8 +339,9 @@ func (s *Server) allow(v *projections.Views, rc *readCtx) func(*projections.Item
 	return func(*projections.Item) bool { return false }
 }
 
-// unitParam resolves the unit filter: a registered unit (at the point
-// read) inside the reader's scope.
+// unitParam resolves the unit filter: a registered unit inside the
+// reader's scope, and the units it covers (as the unit tree is now, also
+// for views as of an earlier point: see scopeOf).
 func (s *Server) unitParam(v *projections.Views, rc *readCtx, unit string) (map[string]bool, error) {
 	a := rc.actor
 	if unit == "" {
