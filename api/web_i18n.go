@@ -76,6 +76,8 @@ var uiText = map[string][2]string{
 	"list.from":                 {"Từ ngày", "From"},
 	"list.to":                   {"Đến ngày", "To"},
 	"list.asof":                 {"Xem danh sách tại ngày", "List as of date"},
+	"rep.asof":                  {"Báo cáo tại ngày", "Report as of date"},
+	"rep.asof.banner":           {"Báo cáo như sổ đã ghi đến vị trí", "The report as the ledger stood at position"},
 	"list.asof.banner":          {"Danh sách như tại vị trí", "The list as it stood at position"},
 	"list.status":               {"Trạng thái", "Status"},
 	"list.filter":               {"Lọc", "Filter"},

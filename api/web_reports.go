@@ -44,6 +44,10 @@ func (s *Server) reportPeriod(p *pageCtx) url.Values {
 	if q.Get("unit") == "" && p.actor.Unit != "" {
 		q.Set("unit", p.actor.Unit)
 	}
+	// As of a date or log position, as the list, item and trail pages.
+	if asOf := asOfParam(in); asOf != "" {
+		q.Set("as_of", asOf)
+	}
 	end := projections.Today(s.now())
 	if q.Get("to") == "" {
 		q.Set("to", string(end))
@@ -107,7 +111,9 @@ func (s *Server) webReports(p *pageCtx) {
 		}
 	}
 	codes := slices.Sorted(maps.Keys(rep.FlagsOpen))
+	asOfPos, asOfDate := asOfInputs(p.r.URL.Query())
 	s.renderPage(p, http.StatusOK, "reports", map[string]any{"Title": p.t("rep.title"), "Rep": rep.Report, "Q": q,
+		"AsOf": rep.AsOf, "AsOfPos": asOfPos, "AsOfDate": asOfDate,
 		"CSV": "/reports.csv?" + q.Encode(), "Periods": periods, "Codes": codes,
 		"OnTimeChart": onTimeChart(p.lang, rep.Units), "StatusChart": statusChart(p.lang, periods), "FlagChart": flagChart(p.lang, rep.FlagsOpen, codes)})
 }

@@ -587,6 +587,49 @@ func TestWebReports(t *testing.T) {
 	}
 }
 
+// TestWebReportAsOf: the report page reads as_of (a log position, or a
+// date) as the list, item and trail pages do: it names the position and
+// covering checkpoint, counts what was recorded by then, keeps the point
+// in its CSV link and its form, and links back to the present.
+func TestWebReportAsOf(t *testing.T) {
+	f := MustOpenServer(t)
+	rec := mustWeb(t, f, f.Recorder)
+	mustRecommendation(t, rec, "kn-asof-1")
+	before := f.MustWaitApplied(t)
+	mustRecommendation(t, rec, "kn-asof-2")
+	f.MustWaitCheckpoint(t)
+	obs := mustWeb(t, f, f.Observer)
+	issued := regexp.MustCompile(`<dt>Kiến nghị đã ban hành</dt><dd>(\d+)</dd>`)
+	count := func(p Page) string {
+		m := issued.FindStringSubmatch(p.Body)
+		if m == nil {
+			t.Fatalf("no count of recommendations issued: %d %s", p.Status, mainOf(p.Body))
+		}
+		return m[1]
+	}
+	now := obs.Get("/reports?from=2025-01-01&to=2025-12-31")
+	then := obs.Get(fmt.Sprintf("/reports?from=2025-01-01&to=2025-12-31&as_of=%d", before))
+	if now.Status != http.StatusOK || then.Status != http.StatusOK || count(now) != "2" || count(then) != "1" {
+		t.Fatalf("issued now %s, as of %d %s", count(now), before, count(then))
+	}
+	if !strings.Contains(then.Body, `id="asof-banner"`) || !strings.Contains(then.Body, fmt.Sprintf("<strong>%d</strong>", before)) ||
+		strings.Contains(now.Body, `id="asof-banner"`) {
+		t.Errorf("the banner names the point read: %s", mainOf(then.Body))
+	}
+	if !strings.Contains(then.Body, fmt.Sprintf(`as_of=%d`, before)) || !strings.Contains(then.Body, fmt.Sprintf(`name="as_of" value="%d"`, before)) {
+		t.Errorf("the CSV link or the form does not keep the point read: %s", mainOf(then.Body))
+	}
+	csv := obs.Get(fmt.Sprintf("/reports.csv?from=2025-01-01&to=2025-12-31&as_of=%d", before))
+	if csv.Status != http.StatusOK || !strings.Contains(csv.Body, fmt.Sprint(before)) {
+		t.Errorf("the CSV as of %d: %d %.300s", before, csv.Status, csv.Body)
+	}
+	// A date: the end of that day in Vietnam's time, before anything was
+	// recorded here.
+	if p := obs.Get("/reports?from=2025-01-01&to=2025-12-31&as_of_date=2020-01-01"); p.Status != http.StatusOK || count(p) != "0" {
+		t.Errorf("as of 2020-01-01: %d, issued %s", p.Status, count(p))
+	}
+}
+
 func TestWebKeepsAPIRoutes(t *testing.T) {
 	f := MustOpenServer(t)
 	MustError(t, f.Do(t, "GET", "/v1/no-such-route", f.Inspector.Secret, nil), http.StatusNotFound, events.ENotFound, "path")
