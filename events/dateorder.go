@@ -1,9 +1,6 @@
 package events
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // The order of a record's legal dates. A step of a lifecycle answers,
 // follows up or decides on an earlier one, and its legal date cannot
@@ -135,27 +132,16 @@ var dateSteps = map[Type]dateStep{
 // dayOf returns d as the number YYYYMMDD (0 for none or a date not in that
 // form), which orders as the dates do.
 func dayOf(d Date) int32 {
-	s := string(d)
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+	y, m, day, ok := parseYMD(string(d))
+	if !ok {
 		return 0
 	}
-	var n int32
-	for i := 0; i < 10; i++ {
-		if i == 4 || i == 7 {
-			continue
-		}
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0
-		}
-		n = n*10 + int32(c-'0')
-	}
-	return n
+	return int32(y*10000 + m*100 + day)
 }
 
 // dateOfDay is dayOf's inverse.
 func dateOfDay(n int32) Date {
-	return Date(fmt.Sprintf("%04d-%02d-%02d", n/10000, n/100%100, n%100))
+	return DateOfDay(int(n/10000), int(n/100%100), int(n%100))
 }
 
 // checkDateOrder refuses an event of type t whose legal date precedes a

@@ -26,8 +26,8 @@ var daysBefore = [13]int{0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 
 
 func leap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
-// monthDays is the number of days of month m (1-12) of year y.
-func monthDays(y, m int) int {
+// MonthDays returns the number of days of month m (1-12) of year y.
+func MonthDays(y, m int) int {
 	n := daysBefore[m] - daysBefore[m-1]
 	if m == 2 && leap(y) {
 		n++
@@ -74,22 +74,25 @@ func buildYear(y int) *string {
 	return dateYears[y-sharedFrom].Load()
 }
 
-// parseDay reads a date in the form "2006-01-02" of a year from 1900 to
-// 2299: ok is false for any other text, including dates of other years,
-// which the caller reads the long way (time.Parse).
-func parseDay(b []byte) (y, m, d int, ok bool) {
+// DayOf reads a date in the form "2006-01-02": its year (0-9999), month
+// and day; ok is false for any other text and for a day that does not
+// exist. It accepts exactly what Date.Valid (time.Parse) accepts, without
+// its cost: the read side reads every deadline's dates with it.
+func DayOf(s string) (y, m, d int, ok bool) { return parseYMD(s) }
+
+func parseYMD[T string | []byte](b T) (y, m, d int, ok bool) {
 	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
 		return 0, 0, 0, false
 	}
-	for i, c := range b {
-		if i != 4 && i != 7 && (c < '0' || c > '9') {
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; i != 4 && i != 7 && (c < '0' || c > '9') {
 			return 0, 0, 0, false
 		}
 	}
 	y = int(b[0]-'0')*1000 + int(b[1]-'0')*100 + int(b[2]-'0')*10 + int(b[3]-'0')
 	m = int(b[5]-'0')*10 + int(b[6]-'0')
 	d = int(b[8]-'0')*10 + int(b[9]-'0')
-	if y < sharedFrom || y >= sharedTo || m < 1 || m > 12 || d < 1 || d > monthDays(y, m) {
+	if m < 1 || m > 12 || d < 1 || d > MonthDays(y, m) {
 		return 0, 0, 0, false
 	}
 	return y, m, d, true
@@ -97,9 +100,9 @@ func parseDay(b []byte) (y, m, d int, ok bool) {
 
 // sharedDate returns the shared copy of the date b spells, if b is a
 // valid date of a shared year.
-func sharedDate(b []byte) (Date, bool) {
-	y, m, d, ok := parseDay(b)
-	if !ok {
+func sharedDate[T string | []byte](b T) (Date, bool) {
+	y, m, d, ok := parseYMD(b)
+	if !ok || y < sharedFrom || y >= sharedTo {
 		return "", false
 	}
 	return DateOfDay(y, m, d), true

@@ -59,7 +59,7 @@ func parseCanonical(b []byte, e *Envelope) bool {
 			(d.SignedOn != "" && !d.SignedOn.Valid()) { // as Date.UnmarshalJSON refuses it
 			return false
 		}
-		if shared, ok := sharedDate([]byte(d.SignedOn)); ok {
+		if shared, ok := sharedDate(string(d.SignedOn)); ok {
 			d.SignedOn = shared
 		}
 		e.DocumentRef = d

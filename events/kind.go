@@ -103,11 +103,8 @@ func (d Date) Time() (time.Time, error) { return time.Parse(DateLayout, string(d
 
 // Valid reports whether d is a real calendar date in the right form.
 func (d Date) Valid() bool {
-	if _, _, _, ok := parseDay([]byte(d)); ok {
-		return true
-	}
-	_, err := d.Time()
-	return err == nil
+	_, _, _, ok := DayOf(string(d))
+	return ok
 }
 
 // UnmarshalJSON accepts only RFC 3339 full-dates.
@@ -126,7 +123,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		return &json.UnmarshalTypeError{Value: "string " + s, Type: dateType}
 	}
 	*d = Date(s)
-	if shared, ok := sharedDate([]byte(s)); ok {
+	if shared, ok := sharedDate(s); ok {
 		*d = shared
 	}
 	return nil

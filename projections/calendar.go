@@ -689,7 +689,7 @@ func AddMonths(d events.Date, n int) events.Date {
 		return ""
 	}
 	y, m = months/12, months%12+1
-	return events.DateOfDay(y, m, min(day, daysIn(y, m)))
+	return events.DateOfDay(y, m, min(day, events.MonthDays(y, m)))
 }
 
 // ConfigDigest returns a short hex SHA-256 of the rule table and calendar
@@ -756,14 +756,8 @@ const (
 // hand: the projections call it for every deadline of every event, and it
 // accepts exactly what events.Date.Valid accepts.
 func dayNumber(d events.Date) (int32, bool) {
-	s := string(d)
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return 0, false
-	}
-	y, ok1 := parseDigits(s[0:4])
-	m, ok2 := parseDigits(s[5:7])
-	day, ok3 := parseDigits(s[8:10])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || day < 1 || day > daysIn(y, m) {
+	y, m, day, ok := events.DayOf(string(d))
+	if !ok {
 		return 0, false
 	}
 	return int32(daysFromCivil(y, m, day)), true
@@ -782,20 +776,6 @@ func parseDigits(s string) (int, bool) {
 		n = n*10 + int(s[i]-'0')
 	}
 	return n, true
-}
-
-// daysIn returns the number of days in month m of year y.
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // daysFromCivil returns the days from 1970-01-01 to y-m-d of the

@@ -119,21 +119,10 @@ func (v *Views) unitEnd(u *Item) (on events.Date, ended bool) {
 // superseded reports whether unit's records passed on: its successor_ids,
 // or a unit naming it among its predecessor_ids (v.cache.smu held).
 func (v *Views) superseded(unit string) bool {
-	if _, _, next, ok := v.UnitLinks(unit); ok && len(next) > 0 {
+	if u := v.items[events.StreamName(events.KindUnit, unit)]; u != nil && u.Facts.Unit != nil && len(u.Facts.Unit.Successors) > 0 {
 		return true
 	}
 	return len(v.cache.takers[unit]) > 0
-}
-
-// UnitLinks returns a unit's parent, predecessors and successors in the
-// views (ok false for a unit not registered).
-func (v *Views) UnitLinks(id string) (parent string, predecessors, successors []string, ok bool) {
-	u := v.items[events.StreamName(events.KindUnit, id)]
-	if u == nil || u.Facts.Unit == nil {
-		return "", nil, nil, false
-	}
-	f := u.Facts.Unit
-	return f.Parent, f.Predecessors, f.Successors, true
 }
 
 // Within reports whether unit is covered by a query on scope.

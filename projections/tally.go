@@ -141,7 +141,8 @@ func (v *Views) tallyOf(it *Item, obligations []Obligation) tally {
 		case events.OutcomeExplainedNotAccepted:
 			t.outcome = explainedNotAccepted
 		}
-		t.outcomeHidden = HideConfidential.hidesOutcome(it)
+		// (The answer's fields are read only when there is an outcome.)
+		t.outcomeHidden = t.outcome != otherOutcome && HideConfidential.hidesOutcome(it)
 		// Implemented is a fact that stays (verified or closed after it),
 		// not the state "implemented, awaiting verification".
 		t.inImplementation, t.implemented = it.Status() == events.RecInImplementation, f.EvidenceOn != "" || f.Implemented != ""
