@@ -137,20 +137,22 @@ func supervisionLedger(t *testing.T) (*events.Ledger, func(typ events.Type, data
 	return l, do
 }
 
+// mustOK stops the test at an error of a step it records.
+func mustOK(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A document request's date corrected is held against its answer as
 // corrected, and the other open requests' dates still are (helper-57: a
 // correction dropped them all).
 func TestDocumentRequestDateCorrected(t *testing.T) {
 	_, do := supervisionLedger(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-01","due_on":"2024-05-30"}`))
-	must(do(events.SupervisionDocumentRequested, `{"request_id":"tl-02","party_id":"ubnd-1","description":"Sổ 2","requested_on":"2024-05-10","due_on":"2024-05-30"}`))
-	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Công văn ghi ngày 06/5","changes":{"requested_on":"2024-05-06"}}`))
+	mustOK(t, do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-01","due_on":"2024-05-30"}`))
+	mustOK(t, do(events.SupervisionDocumentRequested, `{"request_id":"tl-02","party_id":"ubnd-1","description":"Sổ 2","requested_on":"2024-05-10","due_on":"2024-05-30"}`))
+	mustOK(t, do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Công văn ghi ngày 06/5","changes":{"requested_on":"2024-05-06"}}`))
 	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-03"}`); events.ErrorField(err) != "data.provided_on" {
 		t.Errorf("provided 05-03 for a request corrected to 05-06: %v", err)
 	}
@@ -159,7 +161,7 @@ func TestDocumentRequestDateCorrected(t *testing.T) {
 	}
 	// A correction of the correction (version 4) dates tl-01 again, and
 	// the other request's date is still held (both were dropped).
-	must(do(events.SupervisionCorrected, `{"corrects_version":4,"reason":"Công văn ghi ngày 04/5","changes":{"requested_on":"2024-05-04"}}`))
+	mustOK(t, do(events.SupervisionCorrected, `{"corrects_version":4,"reason":"Công văn ghi ngày 04/5","changes":{"requested_on":"2024-05-04"}}`))
 	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-02","provided_on":"2024-05-03"}`); events.ErrorField(err) != "data.provided_on" {
 		t.Errorf("provided 05-03 for a request of 05-10, after a correction of a correction: %v", err)
 	}
@@ -167,55 +169,43 @@ func TestDocumentRequestDateCorrected(t *testing.T) {
 		t.Errorf("provided 05-03 for a request corrected to 05-06, then to 05-04: %v", err)
 	}
 	// And a correction of the request itself again (version 2).
-	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Công văn ghi ngày 05/5","changes":{"requested_on":"2024-05-05"}}`))
+	mustOK(t, do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Công văn ghi ngày 05/5","changes":{"requested_on":"2024-05-05"}}`))
 	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-04"}`); events.ErrorField(err) != "data.provided_on" {
 		t.Errorf("provided 05-04 for a request corrected to 05-05 last: %v", err)
 	}
-	must(do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-05"}`))
+	mustOK(t, do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-05"}`))
 }
 
 // A correction does not put a document request and its answer out of
 // order (helper-57: README said so, and both were taken).
 func TestDocumentCorrectionKeepsOrder(t *testing.T) {
 	_, do := supervisionLedger(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-06","due_on":"2024-05-30"}`))
-	must(do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-08"}`))
+	mustOK(t, do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-06","due_on":"2024-05-30"}`))
+	mustOK(t, do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-08"}`))
 	if err := do(events.SupervisionCorrected, `{"corrects_version":3,"reason":"x","changes":{"provided_on":"2024-05-01"}}`); events.ErrorField(err) != "data.changes.provided_on" {
 		t.Errorf("provided_on corrected to before the request: %v", err)
 	}
 	if err := do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"x","changes":{"requested_on":"2024-05-20"}}`); events.ErrorField(err) != "data.changes.requested_on" {
 		t.Errorf("requested_on corrected to after the answer: %v", err)
 	}
-	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"x","changes":{"requested_on":"2024-05-08"}}`))
+	mustOK(t, do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"x","changes":{"requested_on":"2024-05-08"}}`))
 }
 
 // The result report follows the latest working session, one of them
 // corrected: the stream is read with the correction applied.
 func TestResultReportAfterCorrectedSession(t *testing.T) {
 	_, do := supervisionLedger(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	held := func(id, on string) string {
 		return `{"session_id":"` + id + `","held_on":"` + on + `","place":"UBND","participants":["a"],"summary":"s"}`
 	}
-	must(do(events.SupervisionSessionHeld, held("lv-1", "2024-05-10")))
-	must(do(events.SupervisionSessionHeld, held("lv-2", "2024-05-20")))
-	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"x","changes":{"held_on":"2024-05-25"}}`))
-	must(do(events.SupervisionSessionHeld, held("lv-3", "2024-05-21")))
+	mustOK(t, do(events.SupervisionSessionHeld, held("lv-1", "2024-05-10")))
+	mustOK(t, do(events.SupervisionSessionHeld, held("lv-2", "2024-05-20")))
+	mustOK(t, do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"x","changes":{"held_on":"2024-05-25"}}`))
+	mustOK(t, do(events.SupervisionSessionHeld, held("lv-3", "2024-05-21")))
 	if err := do(events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-05-22","summary":"s"}`); events.ErrorField(err) != "data.submitted_on" {
 		t.Errorf("submitted 05-22 after sessions 05-25 (corrected), 05-20, 05-21: %v", err)
 	}
-	must(do(events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-05-25","summary":"s"}`))
+	mustOK(t, do(events.SupervisionResultReportSubmitted, `{"submitted_on":"2024-05-25","summary":"s"}`))
 }
 
 // wardLedger returns a ledger at now with unit u1 and its People's
@@ -236,15 +226,9 @@ func wardLedger(t *testing.T, now time.Time) (*events.Ledger, events.Actor) {
 // correction of the date was noted among the request's versions).
 func TestDocRequestDateCorrectedThroughOtherFieldCorrection(t *testing.T) {
 	_, do := supervisionLedger(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-10","due_on":"2024-05-30"}`))
-	must(do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Hạn ghi sai","changes":{"due_on":"2024-05-31"}}`))
-	must(do(events.SupervisionCorrected, `{"corrects_version":3,"reason":"Công văn ghi ngày 04/5","changes":{"requested_on":"2024-05-04"}}`))
+	mustOK(t, do(events.SupervisionDocumentRequested, `{"request_id":"tl-01","party_id":"ubnd-1","description":"Sổ","requested_on":"2024-05-10","due_on":"2024-05-30"}`))
+	mustOK(t, do(events.SupervisionCorrected, `{"corrects_version":2,"reason":"Hạn ghi sai","changes":{"due_on":"2024-05-31"}}`))
+	mustOK(t, do(events.SupervisionCorrected, `{"corrects_version":3,"reason":"Công văn ghi ngày 04/5","changes":{"requested_on":"2024-05-04"}}`))
 	if err := do(events.SupervisionDocumentProvided, `{"request_id":"tl-01","provided_on":"2024-05-06"}`); err != nil {
 		t.Errorf("provided 05-06 for a request corrected to 05-04 (by a correction of a correction): %v", err)
 	}
